@@ -1,0 +1,1 @@
+"""The simulated hospital: switches over real SSH, database hosts, workstations."""

@@ -1,0 +1,69 @@
+"""The seam between the lab's SSH/daemon side and the device CLI engines.
+
+The SSH server (``hisops/lab/server.py``) owns sockets, line editing and echo, fault
+injection and timers; a device engine (``hisops/lab/devices/``) owns the configuration
+state and every byte of CLI text the device prints (banners, prompts, outputs, errors).
+The server never formats device text; the engine never touches sockets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+
+@dataclass
+class Reply:
+    """What one input line produced.
+
+    ``output`` is printed as is (lines separated by ``\\n``; the server converts to
+    ``\\r\\n``). After it the server prints ``session.prompt()`` unless it is empty
+    (a pending ``[Y/N]`` question prints its own question inside ``output``).
+    ``close`` ends the SSH session after the output (``quit`` at user view, a reboot).
+    """
+
+    output: str = ""
+    close: bool = False
+
+
+class TimerHandle(Protocol):
+    def cancel(self) -> None: ...
+
+
+class DeviceHost(Protocol):
+    """What the server offers an engine: time, timers and session control."""
+
+    def now(self) -> float: ...
+
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> TimerHandle: ...
+
+    def disconnect_sessions(self) -> None:
+        """Drop every SSH session of this device (reboot, power off)."""
+
+    def notify_reboot(self, downtime_seconds: float) -> None:
+        """The device is rebooting: unreachable for that long, then back on saved config."""
+
+
+class CliSession(Protocol):
+    def login_banner(self) -> str:
+        """Text printed right after login, before the first prompt."""
+
+    def prompt(self) -> str:
+        """Current prompt text, e.g. ``<CORE-1>``; empty while a question is pending."""
+
+    def handle(self, line: str) -> Reply:
+        """Execute one line typed by the user (without the line terminator)."""
+
+
+class SimDevice(Protocol):
+    name: str
+    platform: str  # netmiko device_type: huawei, hp_comware, cisco_ios
+
+    def attach(self, host: DeviceHost) -> None: ...
+
+    def open_session(self, username: str) -> CliSession: ...
+
+    def check_login(self, username: str, password: str) -> bool: ...
+
+    def power_on(self) -> None:
+        """Running configuration := saved configuration (after reboot or power off)."""
