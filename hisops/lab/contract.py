@@ -30,8 +30,33 @@ class TimerHandle(Protocol):
     def cancel(self) -> None: ...
 
 
+@dataclass(frozen=True)
+class MacEntry:
+    mac: str  # canonical lower-case aa:bb:cc:dd:ee:ff; engines print it in platform style
+    vlan: int
+    port: str  # full interface name as the device names it
+    kind: str = "dynamic"
+
+
+@dataclass(frozen=True)
+class ArpEntry:
+    ip: str
+    mac: str
+    vlan: int
+    interface: str  # the VLANIF/SVI/L3 interface it was learnt on (full name)
+    port: str = ""  # physical port behind it, where the platform shows one
+    kind: str = "dynamic"
+    age_minutes: int = 5
+
+
 class DeviceHost(Protocol):
-    """What the server offers an engine: time, timers and session control."""
+    """What the server offers an engine: time, timers, session control, data plane."""
+
+    def mac_table(self) -> list[MacEntry]:
+        """The MAC table the data plane derives for this device now."""
+
+    def arp_table(self) -> list[ArpEntry]:
+        """The ARP table the data plane derives for this device now."""
 
     def now(self) -> float: ...
 
