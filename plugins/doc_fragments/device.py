@@ -1,0 +1,50 @@
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    DOCUMENTATION = r"""
+options:
+  provider:
+    description:
+      - How to reach the switch. Filled from the host's inventory variables by the
+        action plugin (C(ansible_host), C(ansible_port), C(ansible_user),
+        C(ansible_password), C(hisops_platform) or C(ansible_network_os), and
+        C(ansible_become_password) as the Cisco enable secret); set it only to override.
+    type: dict
+    suboptions:
+      name:
+        description: Inventory name of the device, used in messages.
+        type: str
+      platform:
+        description: netmiko device type.
+        type: str
+        choices: [huawei, hp_comware, cisco_ios]
+      host:
+        description: Management address.
+        type: str
+      port:
+        description: SSH port.
+        type: int
+        default: 22
+      username:
+        description: Login user.
+        type: str
+      password:
+        description: Login password.
+        type: str
+      secret:
+        description: Cisco enable secret.
+        type: str
+      timeout:
+        description: Seconds to wait for connect, login and banner.
+        type: float
+        default: 10
+notes:
+  - Runs on the controller (C(ansible_connection=local)); the device is reached with netmiko over SSH.
+requirements:
+  - netmiko >= 4.4
+  - ntc-templates >= 7
+"""

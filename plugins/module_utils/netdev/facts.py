@@ -1,0 +1,75 @@
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Switch facts (model, firmware, serial, interfaces, VLANs), parsed with ntc-templates."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .session import DeviceSession
+
+# No ntc-templates template exists for these two VRP outputs; the line format is fixed.
+_HUAWEI_ESN = re.compile(r"ESN of (?:master|slot \S+)\s*:\s*(\S+)", re.I)
+
+
+def _first(rows: list[dict[str, Any]], key: str, default: str = "") -> str:
+    for row in rows:
+        value = row.get(key)
+        if isinstance(value, list):
+            value = value[0] if value else ""
+        if value:
+            return str(value).strip()
+    return default
+
+
+def gather(session: DeviceSession) -> dict[str, Any]:
+    platform = session.platform.name
+    facts: dict[str, Any] = {"platform": platform, "vendor": session.platform.vendor}
+    if platform == "huawei":
+        version = session.parse("display version")
+        facts["model"] = _first(version, "MODEL")
+        facts["firmware"] = _first(version, "PRODUCT_VERSION") or _first(version, "VRP_VERSION")
+        match = _HUAWEI_ESN.search(session.show("display esn"))
+        facts["serial"] = match.group(1) if match else ""
+        interfaces = [
+            {"name": r["INTERFACE"], "status": r["PHY"], "protocol": r["PROTOCOL"]}
+            for r in session.parse("display interface brief")
+        ]
+        vlans = [
+            {"id": int(r["VLAN_ID"]), "name": r.get("VLAN_DESCRIPTION", "")}
+            for r in session.parse("display vlan")
+        ]
+    elif platform == "hp_comware":
+        manuinfo = session.parse("display device manuinfo")
+        chassis = [r for r in manuinfo if r.get("DEVICE_SERIAL_NUMBER")] or manuinfo
+        facts["model"] = _first(chassis, "DEVICE_NAME")
+        facts["serial"] = _first(chassis, "DEVICE_SERIAL_NUMBER")
+        version_text = session.show("display version")
+        match = re.search(r"Comware Software, Version ([^\n]+)", version_text)
+        facts["firmware"] = match.group(1).strip() if match else ""
+        interfaces = [
+            {"name": r["INTERFACE"], "status": r["LINK"], "protocol": r["PROTOCOL"]}
+            for r in session.parse("display interface brief")
+        ]
+        vlans = [
+            {"id": int(r["VLAN_ID"]), "name": r.get("VLAN_NAME", "")}
+            for r in session.parse("display vlan all")
+        ]
+    else:
+        version = session.parse("show version")
+        inventory = session.parse("show inventory")
+        facts["model"] = _first(version, "HARDWARE") or _first(inventory, "PID")
+        facts["firmware"] = _first(version, "VERSION")
+        facts["serial"] = _first(version, "SERIAL") or _first(inventory, "SN")
+        interfaces = [
+            {"name": r["PORT"], "status": r["STATUS"], "vlan": r["VLAN_ID"]}
+            for r in session.parse("show interfaces status")
+        ]
+        vlans = [
+            {"id": int(r["VLAN_ID"]), "name": r.get("VLAN_NAME", "")}
+            for r in session.parse("show vlan brief")
+        ]
+    facts["interfaces"] = interfaces
+    facts["vlans"] = sorted(vlans, key=lambda v: v["id"])
+    return facts

@@ -1,0 +1,127 @@
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A context-managed netmiko session that speaks in hisops' exception tree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import AuthenticationFailed, DeviceUnreachable, InputError, NetdevError, SessionLost
+from .platforms import Platform, get_platform
+
+try:
+    from netmiko import ConnectHandler
+    from netmiko.exceptions import (
+        NetmikoAuthenticationException,
+        NetmikoTimeoutException,
+        ReadException,
+        ReadTimeout,
+    )
+
+    HAS_NETMIKO = True
+    NETMIKO_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - reported by the module via missing_required_lib
+    HAS_NETMIKO = False
+    NETMIKO_IMPORT_ERROR = exc
+
+
+@dataclass
+class DeviceParams:
+    """How to reach one switch. ``password`` and ``secret`` are secrets: never log them."""
+
+    name: str
+    platform: str
+    host: str
+    username: str
+    password: str
+    port: int = 22
+    secret: str = ""
+    timeout: float = 10.0
+
+    def validate(self) -> Platform:
+        for field_name in ("host", "username", "password"):
+            if not getattr(self, field_name):
+                raise InputError(f"{field_name} is required", device=self.name)
+        if not 1 <= int(self.port) <= 65535:
+            raise InputError(f"port {self.port} is outside 1-65535", device=self.name)
+        return get_platform(self.platform)
+
+    def netmiko_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "device_type": self.platform,
+            "host": self.host,
+            "port": int(self.port),
+            "username": self.username,
+            "password": self.password,
+            "conn_timeout": self.timeout,
+            "auth_timeout": self.timeout,
+            "banner_timeout": self.timeout,
+            "read_timeout_override": None,
+            "fast_cli": True,
+            "allow_agent": False,
+            "use_keys": False,
+        }
+        if self.secret:
+            kwargs["secret"] = self.secret
+        return kwargs
+
+
+class DeviceSession:
+    """``with DeviceSession(params) as s: s.show("display version")``."""
+
+    def __init__(self, params: DeviceParams) -> None:
+        self.params = params
+        self.platform = params.validate()
+        self.conn = None
+
+    def __enter__(self) -> DeviceSession:
+        self.open()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def open(self) -> None:
+        if not HAS_NETMIKO:
+            raise NetdevError(f"netmiko is not installed: {NETMIKO_IMPORT_ERROR}")
+        try:
+            self.conn = ConnectHandler(**self.params.netmiko_kwargs())
+            if self.platform.name == "cisco_ios" and not self.conn.check_enable_mode():
+                self.conn.enable()
+        except NetmikoAuthenticationException as exc:
+            raise AuthenticationFailed(_first_line(exc), device=self.params.name) from None
+        except (NetmikoTimeoutException, OSError, EOFError) as exc:
+            raise DeviceUnreachable(_first_line(exc), device=self.params.name) from None
+
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.disconnect()
+            except Exception:  # noqa: BLE001 - the session may already be gone
+                pass
+            self.conn = None
+
+    def _guard(self, func, *args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (ReadTimeout, ReadException, EOFError, OSError) as exc:
+            raise SessionLost(_first_line(exc), device=self.params.name) from None
+
+    def show(self, command: str, read_timeout: float = 20.0) -> str:
+        return self._guard(self.conn.send_command, command, read_timeout=read_timeout)
+
+    def parse(self, command: str, output: str | None = None) -> list[dict[str, str]]:
+        """Parse a display/show output with the ntc-templates template for it."""
+        from ntc_templates.parse import parse_output
+
+        text = self.show(command) if output is None else output
+        return parse_output(platform=self.platform.ntc_platform, command=command, data=text)
+
+    def running_config(self) -> str:
+        return self.show(self.platform.show_running, read_timeout=60.0)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
