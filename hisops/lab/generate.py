@@ -1,0 +1,126 @@
+"""Topology generators: the default hospital and N-switch hospitals for scale work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+DEPARTMENT_VLANS: list[dict[str, Any]] = [
+    {"id": 10, "name": "OUTPATIENT", "department": "outpatient registration/billing"},
+    {"id": 20, "name": "INPATIENT", "department": "inpatient"},
+    {"id": 30, "name": "PHARMACY", "department": "pharmacy"},
+    {"id": 40, "name": "NURSE", "department": "nurse stations"},
+    {"id": 50, "name": "DOCTOR", "department": "doctor stations"},
+    {"id": 60, "name": "MEDTECH", "department": "medical technology (PACS/LIS)"},
+    {"id": 99, "name": "MGMT", "department": "management"},
+    {"id": 100, "name": "SERVERS", "department": "servers"},
+]
+
+# Per platform: (aggregation model, access model, uplink port, first downlink ports)
+_PLATFORM_MODELS = {
+    "huawei": ("S5735-S48T4X", "S5735-L24T4X-A1", "XGigabitEthernet0/0/1", "GigabitEthernet0/0/"),
+    "hp_comware": (
+        "S5560X-30C-EI",
+        "S5130S-28S-EI",
+        "Ten-GigabitEthernet1/0/25",
+        "GigabitEthernet1/0/",
+    ),
+    "cisco_ios": (
+        "C9300-48T",
+        "WS-C2960X-24TS-L",
+        "TenGigabitEthernet1/1/1",
+        "GigabitEthernet1/0/",
+    ),
+}
+
+
+def _vlans(mgmt_subnet: str, mgmt_gateway: str) -> list[dict[str, Any]]:
+    vlans = []
+    for vlan in DEPARTMENT_VLANS:
+        entry = dict(vlan)
+        if vlan["id"] == 99:
+            entry.update(subnet=mgmt_subnet, gateway=mgmt_gateway)
+        else:
+            entry.update(subnet=f"10.10.{vlan['id']}.0/24", gateway=f"10.10.{vlan['id']}.1")
+        vlans.append(entry)
+    return vlans
+
+
+def _mac(vlan: int, index: int) -> str:
+    return f"52:54:00:{vlan:02x}:{index // 256:02x}:{index % 256:02x}"
+
+
+def scale_topology(switches: int, endpoints_per_access: int = 2) -> dict[str, Any]:
+    """A hospital with ``switches`` devices: one core, aggregation and access switches.
+
+    Aggregation switches hang off the core (one per 10 devices), access switches off
+    the aggregation switches; platforms rotate Huawei, H3C, Cisco so every driver is
+    exercised. Each access switch carries a department VLAN with a few workstations.
+    """
+    if switches < 2:
+        raise ValueError("a scale topology needs at least 2 switches (core + one more)")
+    aggregation = max(1, min(48, (switches - 1) // 10))
+    access = switches - 1 - aggregation
+    platforms = list(_PLATFORM_MODELS)
+    devices: list[dict[str, Any]] = [{"hostname": "CORE-1", "model": "S7706", "role": "core"}]
+    links: list[list[str]] = []
+    endpoints: list[dict[str, Any]] = []
+    core_ports = [f"GigabitEthernet1/0/{n}" for n in range(48)]
+    for index in range(aggregation):
+        platform = platforms[index % 3]
+        model, _acc, uplink, _down = _PLATFORM_MODELS[platform]
+        name = f"AGG-{index + 1}"
+        devices.append({"hostname": name, "model": model, "role": "aggregation"})
+        links.append([f"CORE-1:{core_ports[index]}", f"{name}:{uplink}"])
+    department_vlans = [v["id"] for v in DEPARTMENT_VLANS if v["id"] not in (99, 100)]
+    next_host: dict[int, int] = {}
+    for index in range(access):
+        agg_index = index % aggregation
+        slot = index // aggregation
+        agg_platform = platforms[agg_index % 3]
+        downlink = f"{_PLATFORM_MODELS[agg_platform][3]}{slot + 1}"
+        platform = platforms[index % 3]
+        _agg, model, uplink, ports = _PLATFORM_MODELS[platform]
+        name = f"ACC-{index + 1}"
+        devices.append({"hostname": name, "model": model, "role": "access"})
+        links.append([f"AGG-{agg_index + 1}:{downlink}", f"{name}:{uplink}"])
+        vlan = department_vlans[index % len(department_vlans)]
+        for port in range(endpoints_per_access):
+            host = next_host.get(vlan, 10)
+            if host > 254:
+                raise ValueError("too many workstations per VLAN for a /24; use fewer switches")
+            next_host[vlan] = host + 1
+            endpoints.append(
+                {
+                    "name": f"ws-{index + 1}-{port + 1}",
+                    "mac": _mac(vlan, host),
+                    "ip": f"10.10.{vlan}.{host}",
+                    "vlan": vlan,
+                    "attach": f"{name}:{ports}{port + 1}",
+                }
+            )
+    for n, (name, ip) in enumerate((("his-db-1", "10.10.100.11"), ("his-db-2", "10.10.100.12"))):
+        endpoints.append(
+            {
+                "name": name,
+                "kind": "server",
+                "mac": _mac(100, n + 1),
+                "ip": ip,
+                "vlan": 100,
+                "attach": f"CORE-1:XGigabitEthernet2/0/{n}",
+            }
+        )
+    return {
+        "name": f"scale-{switches}",
+        "defaults": {"username": "admin", "password": "Lab@2026"},
+        "mgmt_vlan": 99,
+        "vlans": _vlans("10.99.0.0/16", "10.99.0.1"),
+        "devices": devices,
+        "links": links,
+        "endpoints": endpoints,
+    }
+
+
+def dump(topology: dict[str, Any]) -> str:
+    return yaml.safe_dump(topology, sort_keys=False, default_flow_style=None, width=100)
