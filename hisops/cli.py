@@ -3,10 +3,57 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+
+from hisops import runner
+
+
+def _extravars(pairs: list[str]) -> dict:
+    """``-e key=value`` (repeatable) or ``-e '{"json": 1}'`` or ``-e @file.yml``."""
+    import yaml
+
+    result: dict = {}
+    for item in pairs or []:
+        if item.startswith("@"):
+            with open(item[1:], encoding="utf-8") as handle:
+                result.update(yaml.safe_load(handle) or {})
+        elif item.lstrip().startswith("{"):
+            result.update(json.loads(item))
+        elif "=" in item:
+            key, value = item.split("=", 1)
+            result[key] = yaml.safe_load(value) if value else ""
+        else:
+            raise SystemExit(f"hisops: -e {item!r}: expected key=value, JSON or @file")
+    return result
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    try:
+        result = runner.run_playbook(
+            args.playbook,
+            inventory=args.inventory,
+            extravars=_extravars(args.extra_vars),
+            check=args.check,
+            diff=args.diff,
+            limit=args.limit,
+            forks=args.forks,
+            quiet=args.json,
+        )
+    except FileNotFoundError as exc:
+        print(f"hisops: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        print(f"\nrun {result.ident}: {result.status} (rc={result.rc})")
+        print(f"  run record: {result.record}")
+        print(f"  artifacts:  {result.artifacts}")
+    return 0 if result.ok else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from hisops import drill
     from hisops.lab import cli as lab_cli
 
     parser = argparse.ArgumentParser(
@@ -15,6 +62,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+
+    run = sub.add_parser(
+        "run",
+        help="run a playbook through ansible-runner (run record + artifacts)",
+        description="Run playbooks/<PLAYBOOK>.yml; every run leaves a run record "
+        "(JSON lines) and ansible-runner artifacts under var/records/.",
+    )
+    run.add_argument("playbook", help="playbook name (e.g. switch_backup) or path")
+    run.add_argument("-i", "--inventory", help="inventory (default: ansible.cfg's)")
+    run.add_argument("-e", "--extra-vars", action="append", default=[], metavar="VARS")
+    run.add_argument("-l", "--limit")
+    run.add_argument("-f", "--forks", type=int)
+    run.add_argument("--check", action="store_true", help="preview: change nothing")
+    run.add_argument("--diff", action="store_true", help="show before/after")
+    run.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    run.set_defaults(func=cmd_run)
+
+    drill.register(sub)
     lab_cli.register(sub)
     return parser
 

@@ -1,0 +1,148 @@
+"""``hisops drill``: boot the lab and rehearse the emergency plan against it (plan P9.2).
+
+A drill is a list of scenarios, each a playbook run through ansible-runner (so each
+leaves a run record and artifacts) with what the plan expects of it. Every capability
+adds its scenario here, so the drill grows with the project.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hisops import runner
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    plan_item: str
+    title: str
+    playbook: str
+    extravars: dict[str, Any] = field(default_factory=dict)
+    check: bool = False
+    expect_ok: bool = True  # a scenario may rehearse a refusal
+
+
+SCENARIOS: list[Scenario] = [
+    Scenario(
+        name="network-check",
+        plan_item="P4.3",
+        title="Daily network check: read every switch (model, firmware, serial, VLANs)",
+        playbook="network_check",
+    ),
+]
+
+
+@dataclass
+class Outcome:
+    scenario: Scenario
+    result: runner.RunResult | None
+    seconds: float
+    error: str = ""
+
+    @property
+    def passed(self) -> bool:
+        if self.result is None:
+            return False
+        return self.result.ok == self.scenario.expect_ok
+
+
+def run_drill(
+    inventory: Path, scenarios: list[Scenario], *, quiet: bool = True
+) -> list[Outcome]:
+    outcomes = []
+    for scenario in scenarios:
+        start = time.monotonic()
+        try:
+            result = runner.run_playbook(
+                scenario.playbook,
+                inventory=inventory,
+                extravars=dict(scenario.extravars),
+                check=scenario.check,
+                quiet=quiet,
+            )
+            outcomes.append(Outcome(scenario, result, time.monotonic() - start))
+        except Exception as exc:  # noqa: BLE001 - a drill reports every scenario
+            outcomes.append(Outcome(scenario, None, time.monotonic() - start, error=str(exc)))
+    return outcomes
+
+
+def write_summary(outcomes: list[Outcome], directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    path = directory / f"drill-{stamp}.json"
+    data = {
+        "operator": runner.operator_name(),
+        "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        "passed": all(o.passed for o in outcomes),
+        "scenarios": [
+            {
+                "name": o.scenario.name,
+                "plan_item": o.scenario.plan_item,
+                "title": o.scenario.title,
+                "passed": o.passed,
+                "seconds": round(o.seconds, 2),
+                "error": o.error,
+                "run": o.result.to_dict() if o.result else None,
+            }
+            for o in outcomes
+        ],
+    }
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def print_outcomes(outcomes: list[Outcome]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="hisops emergency drill")
+    for column in ("scenario", "plan", "result", "seconds", "run record"):
+        table.add_column(column)
+    for o in outcomes:
+        verdict = "[green]PASS[/]" if o.passed else "[red]FAIL[/]"
+        record = str(o.result.record) if o.result and o.result.record else o.error
+        table.add_row(o.scenario.name, o.scenario.plan_item, verdict, f"{o.seconds:.1f}", record)
+    Console().print(table)
+
+
+def cmd_drill(args: argparse.Namespace) -> int:
+    from hisops import labctl as control
+
+    wanted = [s for s in SCENARIOS if not args.only or s.name in args.only]
+    if args.only and len(wanted) != len(set(args.only)):
+        known = ", ".join(s.name for s in SCENARIOS)
+        print(f"hisops drill: unknown scenario in {args.only}; known: {known}")
+        return 2
+    started_here = False
+    try:
+        inventory, started_here = control.ensure_lab(topology=args.topology)
+        print(f"lab inventory: {inventory}")
+        outcomes = run_drill(inventory, wanted, quiet=not args.verbose)
+    finally:
+        if started_here and not args.keep_lab:
+            control.stop_lab()
+    print_outcomes(outcomes)
+    summary = write_summary(outcomes, runner.REPO_ROOT / "var" / "drills")
+    print(f"drill summary: {summary}")
+    return 0 if all(o.passed for o in outcomes) else 1
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    drill = sub.add_parser(
+        "drill",
+        help="boot the lab and rehearse the emergency plan against it",
+        description="Boots the lab (unless it is up) and runs every drill scenario; "
+        "each leaves a run record. Exit 0 only when every scenario behaved as the plan says.",
+    )
+    drill.add_argument("--only", action="append", metavar="SCENARIO", help="run only these")
+    drill.add_argument("--topology", help="lab topology file (default: the hospital)")
+    drill.add_argument("--keep-lab", action="store_true", help="leave the lab running")
+    drill.add_argument("-v", "--verbose", action="store_true", help="show playbook output")
+    drill.set_defaults(func=cmd_drill)
