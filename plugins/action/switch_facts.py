@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.hisops.emergency.plugins.action.switch_base import SwitchActionBase
+from ansible_collections.hisops.emergency.plugins.plugin_utils.switch_action import SwitchActionBase
 
 
 class ActionModule(SwitchActionBase):

@@ -12,14 +12,16 @@ description:
   - Connects to a Huawei VRP, H3C Comware or Cisco IOS switch over SSH with netmiko and
     parses its display/show outputs with ntc-templates.
   - Read-only; safe in check mode.
-author: hisops developers
+author: hisops developers (@hisops)
 extends_documentation_fragment:
   - hisops.emergency.device
 options: {}
 attributes:
   check_mode:
+    description: Reads only; runs the same in check mode.
     support: full
   diff_mode:
+    description: Nothing changes, so there is no diff.
     support: none
 """
 
