@@ -1,0 +1,641 @@
+"""What the three switch engines share: the command matcher, sessions, device state.
+
+A platform engine declares, per CLI mode, a list of command patterns such as
+``"port trunk allow-pass vlan <vlans>"`` bound to handler methods. The matcher resolves
+abbreviations (unique prefixes of keywords among the commands possible at that point, as
+real CLIs do), reports unrecognized/incomplete/ambiguous input with the position of the
+fault, and hands typed arguments to the handler. The engine turns faults into its own
+error text.
+
+Pattern tokens: a lower-case keyword, or one of the parameters
+``<int>`` ``<vlan>`` ``<ip>`` ``<mask>`` (dotted or prefix length) ``<word>``
+``<if>`` (interface name, one word or type and number as two) ``<text>`` (the rest of the
+line, raw) ``<vlans>`` (the rest of the line as a VRP VLAN list) ``<vlanlist>``
+(one IOS-style list word) ``<time>`` (HH:MM) ``<date>`` (YYYY/MM/DD or MM/DD/YYYY).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from hisops.lab.contract import DeviceHost, Reply, TimerHandle
+from hisops.lab.devices import secrets
+from hisops.lab.devices.model import (
+    DeviceConfig,
+    Interface,
+    LocalUser,
+    VlanIf,
+    VlanListError,
+    parse_vlan_list_ios,
+    parse_vlan_list_vrp,
+)
+
+# --- matching -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    start: int
+
+
+def split_words(line: str) -> list[Word]:
+    return [Word(m.group(0), m.start()) for m in re.finditer(r"\S+", line)]
+
+
+@dataclass
+class Command:
+    pattern: str
+    handler: str  # method name on the session
+    tokens: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.tokens = self.pattern.split()
+
+
+@dataclass
+class Match:
+    command: Command
+    args: list[Any]
+    words: list[Word]
+
+
+@dataclass
+class ParseFault:
+    kind: str  # unrecognized | incomplete | ambiguous | too_many | wrong_parameter
+    column: int  # character offset in the typed line
+    word: str = ""
+
+
+class ParamError(ValueError):
+    pass
+
+
+InterfaceResolver = Callable[[str], str | None]
+
+_IP_RE = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+_TIME_RE = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
+
+
+def _ip(text: str) -> str:
+    if not _IP_RE.match(text):
+        raise ParamError(text)
+    try:
+        return str(ipaddress.IPv4Address(text))
+    except ValueError as exc:
+        raise ParamError(text) from exc
+
+
+def _mask(text: str) -> str:
+    if text.isdigit() and int(text) <= 32:
+        return str(ipaddress.IPv4Network(f"0.0.0.0/{text}").netmask)
+    mask = _ip(text)
+    try:
+        ipaddress.IPv4Network(f"0.0.0.0/{mask}")
+    except ValueError as exc:
+        raise ParamError(text) from exc
+    return mask
+
+
+def _int(text: str) -> int:
+    if not text.isdigit():
+        raise ParamError(text)
+    return int(text)
+
+
+def _vlan(text: str) -> int:
+    value = _int(text)
+    if not 1 <= value <= 4094:
+        raise ParamError(text)
+    return value
+
+
+def _time(text: str) -> str:
+    if not _TIME_RE.match(text):
+        raise ParamError(text)
+    hours, minutes = text.split(":")
+    return f"{int(hours):02d}:{minutes}"
+
+
+def _date(text: str) -> str:
+    for fmt in ("%Y/%m/%d", "%m/%d/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, fmt).strftime("%Y/%m/%d")
+        except ValueError:
+            continue
+    raise ParamError(text)
+
+
+_SIMPLE_PARAMS: dict[str, Callable[[str], Any]] = {
+    "<int>": _int,
+    "<vlan>": _vlan,
+    "<ip>": _ip,
+    "<mask>": _mask,
+    "<word>": lambda text: text,
+    "<time>": _time,
+    "<date>": _date,
+    "<vlanlist>": lambda text: _vlans_ios(text),
+}
+
+
+def _vlans_ios(text: str) -> set[int]:
+    try:
+        return parse_vlan_list_ios(text)
+    except VlanListError as exc:
+        raise ParamError(text) from exc
+
+
+@dataclass
+class _State:
+    command: Command
+    token: int
+    word: int
+    args: list[Any]
+    history: tuple[Any, ...]
+
+
+def match_command(
+    commands: Iterable[Command], line: str, resolve_interface: InterfaceResolver
+) -> Match | ParseFault:
+    """Match one typed line against the commands of a mode."""
+    words = split_words(line)
+    end_column = len(line) if line.endswith(" ") else len(line) + 1
+    states = [_State(c, 0, 0, [], ()) for c in commands]
+    complete: list[_State] = []
+    faults: list[ParseFault] = []
+
+    def fault_at(word_index: int, kind: str, offset: int = 0) -> ParseFault:
+        if word_index >= len(words):
+            return ParseFault(kind, end_column)
+        word = words[word_index]
+        return ParseFault(kind, word.start + offset, word.text)
+
+    while states:
+        next_states: list[_State] = []
+        groups: dict[tuple[Any, ...], list[_State]] = {}
+        for state in states:
+            if state.token == len(state.command.tokens):
+                if state.word == len(words):
+                    complete.append(state)
+                else:
+                    faults.append(fault_at(state.word, "too_many"))
+                continue
+            if state.word == len(words):
+                faults.append(fault_at(state.word, "incomplete"))
+                continue
+            groups.setdefault(state.history, []).append(state)
+        for group in groups.values():
+            word = words[group[0].word]
+            typed = word.text.lower()
+            keywords = {
+                s.command.tokens[s.token]
+                for s in group
+                if not s.command.tokens[s.token].startswith("<")
+            }
+            exact = typed if typed in keywords else None
+            prefixed = {k for k in keywords if k.startswith(typed)}
+            chosen: str | None = exact or (next(iter(prefixed)) if len(prefixed) == 1 else None)
+            ambiguous = exact is None and len(prefixed) > 1
+            param_matched = False
+            for state in group:
+                token = state.command.tokens[state.token]
+                if not token.startswith("<"):
+                    if token == chosen:
+                        next_states.append(
+                            _State(
+                                state.command,
+                                state.token + 1,
+                                state.word + 1,
+                                state.args,
+                                (*state.history, token),
+                            )
+                        )
+                    continue
+                for consumed, value in _match_param(token, words, state.word, line, resolve_interface):
+                    param_matched = True
+                    next_states.append(
+                        _State(
+                            state.command,
+                            state.token + 1,
+                            state.word + consumed,
+                            [*state.args, value],
+                            (*state.history, token, state.word + consumed),
+                        )
+                    )
+            if chosen is None and not param_matched:
+                if ambiguous:
+                    faults.append(fault_at(group[0].word, "ambiguous"))
+                elif keywords:
+                    lcp = max(_common_prefix(typed, k) for k in keywords)
+                    faults.append(fault_at(group[0].word, "unrecognized", lcp))
+                else:
+                    faults.append(fault_at(group[0].word, "wrong_parameter"))
+        states = next_states
+
+    if complete:
+        # Prefer the command that consumed keywords literally over free parameters.
+        best = min(complete, key=lambda s: sum(1 for t in s.command.tokens if t.startswith("<")))
+        return Match(best.command, best.args, words)
+    if not faults:
+        return ParseFault("unrecognized", words[0].start if words else 0)
+    return max(faults, key=_fault_rank)
+
+
+_KIND_RANK = {"incomplete": 0, "too_many": 1, "wrong_parameter": 2, "unrecognized": 3, "ambiguous": 4}
+
+
+def _fault_rank(fault: ParseFault) -> tuple[int, int]:
+    return (fault.column, _KIND_RANK[fault.kind])
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _match_param(
+    token: str, words: list[Word], index: int, line: str, resolve_interface: InterfaceResolver
+) -> list[tuple[int, Any]]:
+    text = words[index].text
+    if token in _SIMPLE_PARAMS:
+        try:
+            return [(1, _SIMPLE_PARAMS[token](text))]
+        except ParamError:
+            return []
+    if token == "<text>":
+        return [(len(words) - index, line[words[index].start :].rstrip())]
+    if token == "<vlans>":
+        try:
+            return [(len(words) - index, parse_vlan_list_vrp([w.text for w in words[index:]]))]
+        except VlanListError:
+            return []
+    if token == "<if>":
+        found: list[tuple[int, Any]] = []
+        name = resolve_interface(text)
+        if name:
+            found.append((1, name))
+        if index + 1 < len(words):
+            name = resolve_interface(text + words[index + 1].text)
+            if name:
+                found.append((2, name))
+        return found
+    raise ValueError(f"unknown pattern token {token}")
+
+
+# --- interface names ------------------------------------------------------------------
+
+
+def split_interface(name: str) -> tuple[str, str] | None:
+    match = re.match(r"^([A-Za-z][A-Za-z\-]*?)\s*(\d[\d/.:]*)$", name.strip())
+    if not match:
+        return None
+    return match.group(1), match.group(2)
+
+
+def resolve_interface_name(
+    typed: str, types: dict[str, list[str]], physical: Iterable[str], virtual: tuple[str, ...]
+) -> str | None:
+    """Expand ``g0/0/1``/``GE0/0/1`` to ``GigabitEthernet0/0/1`` when that port exists.
+
+    ``types`` maps each full type name to its accepted short forms; ``virtual`` names the
+    types (Vlanif, LoopBack...) that exist whatever the hardware.
+    """
+    parts = split_interface(typed)
+    if parts is None:
+        return None
+    typed_type, number = parts[0].lower(), parts[1]
+    candidates = [
+        full
+        for full, shorts in types.items()
+        if full.lower().startswith(typed_type) or typed_type in (s.lower() for s in shorts)
+    ]
+    exact = [full for full, shorts in types.items() if typed_type in (s.lower() for s in shorts)]
+    if exact:
+        candidates = exact
+    if len(candidates) != 1:
+        return None
+    full = candidates[0] + number
+    if candidates[0] in virtual:
+        return full
+    return full if full in set(physical) else None
+
+
+# --- timers, questions, state ---------------------------------------------------------
+
+
+@dataclass
+class Question:
+    """A pending ``[Y/N]``-style question; ``answer`` gets the typed line."""
+
+    answer: Callable[[str], Reply]
+
+
+class NullHost:
+    """Stand-in before ``attach``: no data plane, no timers firing."""
+
+    def mac_table(self) -> list:
+        return []
+
+    def arp_table(self) -> list:
+        return []
+
+    def now(self) -> float:
+        return datetime.now(UTC).timestamp()
+
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> TimerHandle:
+        return _NullTimer()
+
+    def disconnect_sessions(self) -> None:
+        return None
+
+    def notify_reboot(self, downtime_seconds: float) -> None:
+        return None
+
+
+class _NullTimer:
+    def cancel(self) -> None:
+        return None
+
+
+class ConfigLoadError(ValueError):
+    """A startup configuration line the engine does not accept."""
+
+
+@dataclass
+class Spec:
+    hostname: str
+    platform: str
+    model: str
+    firmware: str
+    serial: str
+    mac: str
+    interfaces: list[str]
+    users: list[dict[str, Any]]
+    enable_secret: str | None = None
+    mgmt: dict[str, Any] | None = None
+    startup_config: str | None = None
+
+    @classmethod
+    def from_dict(cls, spec: dict[str, Any]) -> Spec:
+        return cls(
+            hostname=spec["hostname"],
+            platform=spec["platform"],
+            model=spec.get("model", ""),
+            firmware=spec.get("firmware", ""),
+            serial=spec.get("serial", ""),
+            mac=spec.get("mac", "00:e0:fc:00:00:01"),
+            interfaces=list(spec.get("interfaces", [])),
+            users=list(spec.get("users", [])),
+            enable_secret=spec.get("enable_secret"),
+            mgmt=spec.get("mgmt"),
+            startup_config=spec.get("startup_config"),
+        )
+
+
+BOOT_DOWNTIME_SECONDS = 60.0
+
+
+class BaseDevice:
+    """State every engine shares: running/saved configs, timers, reboot, login check."""
+
+    platform = ""
+    session_class: type[BaseSession]
+    default_boot_seconds = BOOT_DOWNTIME_SECONDS
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec = Spec.from_dict(spec)
+        self.name = self.spec.hostname
+        self.host: DeviceHost = NullHost()
+        self.boot_time = self.host.now()
+        self.scheduled_reboot: tuple[float, TimerHandle] | None = None  # (when, timer)
+        if self.spec.startup_config:
+            self.saved = self.parse_config(self.spec.startup_config)
+        else:
+            self.saved = self.factory_config()
+        self.running = self.saved.copy()
+
+    # -- engines override --
+    def blank_config(self) -> DeviceConfig:
+        raise NotImplementedError
+
+    def render_config(self, config: DeviceConfig) -> str:
+        raise NotImplementedError
+
+    def parse_config(self, text: str) -> DeviceConfig:
+        raise NotImplementedError
+
+    def hash_password(self, password: str) -> str:
+        raise NotImplementedError
+
+    # -- shared --
+    def factory_config(self) -> DeviceConfig:
+        """The saved configuration of a device staged from the spec (no startup_config)."""
+        config = self.blank_config()
+        for user in self.spec.users:
+            config.users[user["name"]] = LocalUser(
+                name=user["name"],
+                password_hash=self.hash_password(str(user["password"])),
+                level=int(user.get("level", 15)),
+                service_types={"ssh", "terminal"},
+            )
+        if self.spec.enable_secret:
+            config.enable_secret = self.hash_password(self.spec.enable_secret)
+        mgmt = self.spec.mgmt
+        if mgmt:
+            vlan = int(mgmt["vlan"])
+            config.vlans.setdefault(vlan, type(config.vlans[1])(vlan))
+            config.vlanifs[vlan] = VlanIf(vlan, ip=mgmt["ip"], mask=str(mgmt["mask"]))
+            if mgmt.get("gateway"):
+                from hisops.lab.devices.model import StaticRoute
+
+                config.static_routes.append(StaticRoute("0.0.0.0", "0.0.0.0", mgmt["gateway"]))
+        return config
+
+    def new_interface(self, name: str) -> Interface:
+        return Interface(name)
+
+    def ensure_interfaces(self, config: DeviceConfig) -> DeviceConfig:
+        """Every physical port of the hardware appears, in hardware order."""
+        ordered: dict[str, Interface] = {}
+        for name in self.spec.interfaces:
+            ordered[name] = config.interfaces.get(name) or self.new_interface(name)
+        for name, intf in config.interfaces.items():
+            ordered.setdefault(name, intf)
+        config.interfaces = ordered
+        return config
+
+    def attach(self, host: DeviceHost) -> None:
+        self.host = host
+        self.boot_time = host.now()
+
+    def open_session(self, username: str) -> BaseSession:
+        return self.session_class(self, username)
+
+    def check_login(self, username: str, password: str) -> bool:
+        user = self.running.users.get(username)
+        return user is not None and secrets.verify(password, user.password_hash)
+
+    def power_on(self) -> None:
+        self.running = self.saved.copy()
+        self.boot_time = self.host.now()
+        self.cancel_scheduled_reboot()
+        self.on_boot()
+
+    def on_boot(self) -> None:
+        """Engines clear their pending commit/rollback timers here."""
+
+    def save(self) -> None:
+        self.saved = self.running.copy()
+
+    def reboot(self) -> None:
+        """Reload now: sessions drop, the device comes back on the saved configuration."""
+        self.cancel_scheduled_reboot()
+        self.on_boot()
+        self.running = self.saved.copy()
+        self.boot_time = self.host.now() + self.default_boot_seconds
+        self.host.notify_reboot(self.default_boot_seconds)
+
+    def schedule_reboot(self, seconds: float) -> None:
+        self.cancel_scheduled_reboot()
+        when = self.host.now() + seconds
+        self.scheduled_reboot = (when, self.host.call_later(seconds, self._scheduled_fire))
+
+    def _scheduled_fire(self) -> None:
+        self.scheduled_reboot = None
+        self.reboot()
+
+    def cancel_scheduled_reboot(self) -> bool:
+        if self.scheduled_reboot is None:
+            return False
+        self.scheduled_reboot[1].cancel()
+        self.scheduled_reboot = None
+        return True
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.host.now(), UTC).replace(tzinfo=None)
+
+    def uptime_seconds(self) -> int:
+        return max(0, int(self.host.now() - self.boot_time))
+
+    def mac_dotted(self, sep: str = "-", group: int = 4) -> str:
+        digits = self.spec.mac.replace(":", "").replace("-", "").replace(".", "").lower()
+        return sep.join(digits[i : i + group] for i in range(0, 12, group))
+
+    def load_lines(self, text: str) -> DeviceConfig:
+        """Parse a configuration by typing it into a loader session's config mode."""
+        raise NotImplementedError
+
+
+class BaseSession:
+    """One CLI session: a mode stack and the dispatcher."""
+
+    commands: dict[str, list[Command]] = {}
+
+    def __init__(self, device: BaseDevice, username: str) -> None:
+        self.device = device
+        self.username = username
+        self.mode = "user"
+        self.context: dict[str, Any] = {}
+        self.question: Question | None = None
+        self.loading = False  # True while replaying a configuration file
+
+    @property
+    def cfg(self) -> DeviceConfig:
+        return self.device.running
+
+    def login_banner(self) -> str:
+        return ""
+
+    def prompt(self) -> str:
+        raise NotImplementedError
+
+    def resolve_interface(self, typed: str) -> str | None:
+        raise NotImplementedError
+
+    def format_fault(self, fault: ParseFault) -> str:
+        raise NotImplementedError
+
+    def parent_modes(self, mode: str) -> list[str]:
+        """Modes to fall back to when a line does not match in ``mode``."""
+        return []
+
+    def handle(self, line: str) -> Reply:
+        if self.question is not None:
+            question, self.question = self.question, None
+            return question.answer(line.strip())
+        if not line.strip():
+            return Reply("")
+        return self.execute(line)
+
+    def execute(self, line: str) -> Reply:
+        result = self.dispatch(line)
+        if isinstance(result, ParseFault):
+            return Reply(self.format_fault(result))
+        return result
+
+    def dispatch(self, line: str) -> Reply | ParseFault:
+        match = match_command(self.commands.get(self.mode, []), line, self.resolve_interface)
+        if isinstance(match, ParseFault):
+            for parent in self.parent_modes(self.mode):
+                parent_match = match_command(
+                    self.commands.get(parent, []), line, self.resolve_interface
+                )
+                if isinstance(parent_match, Match):
+                    self.leave_to(parent)
+                    match = parent_match
+                    break
+        if isinstance(match, ParseFault):
+            return match
+        handler = getattr(self, match.command.handler)
+        result = handler(*match.args)
+        if isinstance(result, Reply | ParseFault):
+            return result
+        return Reply(result or "")
+
+    def leave_to(self, mode: str) -> None:
+        self.mode = mode
+        self.context = {}
+
+    def ask(self, output: str, answer: Callable[[str], Reply]) -> Reply:
+        self.question = Question(answer)
+        return Reply(output)
+
+
+def apply_output_filter(text: str, pipe: str, how: str, pattern: str) -> str:
+    """``| include``/``| exclude``/``| begin`` as all three platforms offer them."""
+    try:
+        regex = re.compile(pattern)
+    except re.error:
+        regex = re.compile(re.escape(pattern))
+    lines = text.split("\n")
+    if how == "include":
+        return "\n".join(line for line in lines if regex.search(line))
+    if how == "exclude":
+        return "\n".join(line for line in lines if not regex.search(line))
+    for index, line in enumerate(lines):
+        if regex.search(line):
+            return "\n".join(lines[index:])
+    return ""
+
+
+def split_pipe(line: str) -> tuple[str, tuple[str, str] | None]:
+    """Split ``display x | include y`` into the command and its filter."""
+    if "|" not in line:
+        return line, None
+    command, _, rest = line.partition("|")
+    words = rest.split(maxsplit=1)
+    if len(words) != 2:
+        return line, None
+    for how in ("include", "exclude", "begin"):
+        if how.startswith(words[0].lower()) and len(words[0]) >= 1:
+            return command.rstrip(), (how, words[1])
+    return line, None
