@@ -75,11 +75,11 @@ def run_drill(
 
 def write_summary(outcomes: list[Outcome], directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     path = directory / f"drill-{stamp}.json"
     data = {
         "operator": runner.operator_name(),
-        "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        "finished": datetime.datetime.now(datetime.UTC).isoformat(),
         "passed": all(o.passed for o in outcomes),
         "scenarios": [
             {

@@ -90,7 +90,7 @@ def run_playbook(
     import ansible_runner
 
     path = resolve_playbook(playbook)
-    ident = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ-")
+    ident = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ-")
     ident += uuid.uuid4().hex[:6]
     record_root = records_dir()
     record_root.mkdir(parents=True, exist_ok=True)

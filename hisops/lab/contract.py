@@ -8,8 +8,9 @@ The server never formats device text; the engine never touches sockets.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 
 @dataclass
