@@ -1,13 +1,279 @@
-"""``hisops lab ...`` subcommands (up, down, status, reach, fault)."""
+"""``hisops lab ...``: up, down, status, reach, fault, link, config, tables, generate."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from hisops.lab.client import LabClient, LabError
+from hisops.lab.faults import FAULT_KINDS
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     lab = sub.add_parser("lab", help="the simulated hospital: switches, DB hosts, workstations")
+    lab.add_argument(
+        "--state-dir", help="lab state directory (default: $HISOPS_LAB_DIR or var/lab)"
+    )
     lab_sub = lab.add_subparsers(dest="lab_command", metavar="LAB_COMMAND")
     lab_sub.required = True
-    status = lab_sub.add_parser("status", help="show the lab")
-    status.set_defaults(func=lambda args: print("lab: not implemented yet") or 1)
+
+    up = lab_sub.add_parser("up", help="start the lab in the background, print its inventory")
+    up.add_argument("--topology", help="topology YAML (default: the hospital)")
+    up.add_argument("--state-dir", dest="state_dir_sub", help=argparse.SUPPRESS)
+    up.add_argument("--relocate", type=int, metavar="N", help="serve on 127.N.x.y instead")
+    up.set_defaults(func=cmd_up)
+
+    down = lab_sub.add_parser("down", help="stop the lab and remove its state")
+    down.add_argument("--state-dir", dest="state_dir_sub", help=argparse.SUPPRESS)
+    down.set_defaults(func=cmd_down)
+
+    status = lab_sub.add_parser("status", help="show the lab (exit 1 when it is down)")
+    status.add_argument("--json", action="store_true", help="machine-readable")
+    status.add_argument("--state-dir", dest="state_dir_sub", help=argparse.SUPPRESS)
+    status.set_defaults(func=cmd_status)
+
+    reach = lab_sub.add_parser("reach", help="can endpoint SRC reach DST now? (exit 1: no)")
+    reach.add_argument("src", help="endpoint name or IP")
+    reach.add_argument("dst", help="endpoint name or IP")
+    reach.add_argument("--protocol", default="ip", help="ip, tcp, udp, icmp (default ip)")
+    reach.add_argument("--port", type=int, help="destination port for tcp/udp")
+    reach.add_argument("--json", action="store_true")
+    reach.set_defaults(func=cmd_reach)
+
+    fault = lab_sub.add_parser(
+        "fault",
+        help="inject a fault into a device, or clear its faults",
+        description="Kinds: "
+        + ", ".join(FAULT_KINDS)
+        + ", clear. Options as KEY=VALUE: unreachable mode=refuse|blackhole, slow ms=N, "
+        "drop count=N (0 = every command), reboot seconds=N.",
+    )
+    fault.add_argument("device")
+    fault.add_argument("kind", choices=[*FAULT_KINDS, "clear"])
+    fault.add_argument("options", nargs="*", metavar="KEY=VALUE")
+    fault.add_argument("--json", action="store_true")
+    fault.set_defaults(func=cmd_fault)
+
+    link = lab_sub.add_parser("link", help="cut or restore a cable: link cut A:port B:port")
+    link.add_argument("action", choices=["cut", "restore"])
+    link.add_argument("a", metavar="A:PORT")
+    link.add_argument("b", metavar="B:PORT")
+    link.set_defaults(func=cmd_link)
+
+    config = lab_sub.add_parser("config", help="print a device's running (or saved) config")
+    config.add_argument("device")
+    config.add_argument("--saved", action="store_true")
+    config.set_defaults(func=cmd_config)
+
+    table = lab_sub.add_parser("table", help="a device's MAC or ARP table from the data plane")
+    table.add_argument("device")
+    table.add_argument("which", choices=["mac", "arp"])
+    table.add_argument("--json", action="store_true")
+    table.set_defaults(func=cmd_table)
+
+    generate = lab_sub.add_parser("generate", help="write an N-switch topology for scale work")
+    generate.add_argument("--switches", type=int, required=True)
+    generate.add_argument("--endpoints-per-access", type=int, default=2)
+    generate.add_argument("-o", "--output", help="file to write (default: stdout)")
+    generate.set_defaults(func=cmd_generate)
+
+    validate = lab_sub.add_parser("validate", help="check a topology file")
+    validate.add_argument("topology", nargs="?")
+    validate.set_defaults(func=cmd_validate)
+
+
+def _client(args: argparse.Namespace) -> LabClient:
+    return LabClient(getattr(args, "state_dir_sub", None) or args.state_dir)
+
+
+def _fail(message: str) -> int:
+    print(f"hisops lab: {message}", file=sys.stderr)
+    return 1
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    client = _client(args)
+    started = time.monotonic()
+    try:
+        client.up(args.topology, relocate=args.relocate)
+        status = client.status()
+    except LabError as exc:
+        return _fail(str(exc))
+    elapsed = time.monotonic() - started
+    print(
+        f"lab up: {len(status['devices'])} devices in {elapsed:.1f} s "
+        f"(pid {status['pid']}, state {client.state.root})",
+        file=sys.stderr,
+    )
+    print(status["inventory"])
+    return 0
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    client = _client(args)
+    if client.down():
+        print(f"lab down ({client.state.root})")
+    else:
+        print(f"no lab was running in {client.state.root}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    client = _client(args)
+    try:
+        status = client.status()
+    except LabError as exc:
+        if args.json:
+            print(json.dumps({"state_dir": str(client.state.root), "running": False}))
+        return _fail(str(exc))
+    status["state_dir"] = str(client.state.root)
+    status["running"] = True
+    if args.json:
+        print(json.dumps(status, indent=2))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"lab {status['topology']} (pid {status['pid']})")
+    for column in ("name", "platform", "model", "role", "address", "state", "faults", "sessions"):
+        table.add_column(column)
+    for device in status["devices"]:
+        state = device["state"]
+        style = "green" if state == "up" else "red"
+        table.add_row(
+            device["name"],
+            device["platform"],
+            device["model"],
+            device["role"],
+            f"{device['host']}:{device['port']}",
+            f"[{style}]{state}[/{style}]",
+            ", ".join(device["faults"]),
+            str(device["sessions"]),
+        )
+    console = Console()
+    console.print(table)
+    bad_links = [link for link in status["links"] if link["state"] != "up"]
+    for link in bad_links:
+        console.print(f"link {link['a']} <-> {link['b']}: [red]{link['state']}[/red]")
+    console.print(f"inventory: {status['inventory']}")
+    return 0
+
+
+def cmd_reach(args: argparse.Namespace) -> int:
+    try:
+        result = _client(args).reach(args.src, args.dst, args.protocol, args.port)
+    except LabError as exc:
+        return _fail(str(exc))
+    if args.json:
+        print(json.dumps(result, indent=2))
+    elif result["reachable"]:
+        via = f" (routed by {result['routed_by']})" if result["routed_by"] else ""
+        print(f"{args.src} -> {args.dst}: reachable{via}\n  path: {result['path_text']}")
+    else:
+        print(
+            f"{args.src} -> {args.dst}: NOT reachable\n  at {result['device']}: {result['reason']}"
+        )
+    return 0 if result["reachable"] else 1
+
+
+def _options(pairs: list[str]) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise LabError(f"fault option {pair!r}: expected KEY=VALUE (e.g. ms=300)")
+        options[key] = value
+    return options
+
+
+def cmd_fault(args: argparse.Namespace) -> int:
+    client = _client(args)
+    try:
+        if args.kind == "clear":
+            result = client.clear(args.device)
+        else:
+            result = client.fault(args.device, args.kind, **_options(args.options))
+    except LabError as exc:
+        return _fail(str(exc))
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        faults = ", ".join(result["faults"]) or "no faults"
+        print(f"{result['name']}: {result['state']}, {faults}")
+    return 0
+
+
+def cmd_link(args: argparse.Namespace) -> int:
+    client = _client(args)
+    try:
+        if args.action == "cut":
+            client.cut_link(args.a, args.b)
+        else:
+            client.restore_link(args.a, args.b)
+    except LabError as exc:
+        return _fail(str(exc))
+    print(f"link {args.a} <-> {args.b}: {'cut' if args.action == 'cut' else 'restored'}")
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    try:
+        text = _client(args).config(args.device, "saved" if args.saved else "running")
+    except LabError as exc:
+        return _fail(str(exc))
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+def cmd_table(args: argparse.Namespace) -> int:
+    client = _client(args)
+    try:
+        rows = (
+            client.mac_table(args.device) if args.which == "mac" else client.arp_table(args.device)
+        )
+    except LabError as exc:
+        return _fail(str(exc))
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for row in rows:
+        if args.which == "mac":
+            print(f"{row['mac']}  vlan {row['vlan']:<5} {row['port']}")
+        else:
+            print(
+                f"{row['ip']:<16} {row['mac']}  vlan {row['vlan']:<5} {row['interface']} {row['port']}"
+            )
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from hisops.lab.generate import dump, scale_topology
+
+    try:
+        text = dump(scale_topology(args.switches, args.endpoints_per_access))
+    except ValueError as exc:
+        return _fail(str(exc))
+    if args.output:
+        Path(args.output).write_text(text)
+        print(args.output)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from hisops.lab.topology import TopologyError, load_topology
+
+    try:
+        topology = load_topology(args.topology)
+    except TopologyError as exc:
+        return _fail(str(exc))
+    print(
+        f"{topology.source}: {len(topology.devices)} devices, {len(topology.links)} links, "
+        f"{len(topology.endpoints)} endpoints: valid"
+    )
+    return 0

@@ -1,0 +1,156 @@
+"""The lab's control API: JSON lines over the Unix socket in the state directory.
+
+Request ``{"op": "...", ...}``; answer ``{"ok": true, "result": ...}`` or
+``{"ok": false, "error": "what went wrong and what to do"}``. Operations:
+
+=============  =====================================================================
+``ping``       pid, topology, device count
+``status``     every device (name, platform, model, host, port, credentials, role,
+               state, faults, sessions), links with their state, inventory path
+``fault``      ``device``, ``kind`` (see ``hisops.lab.faults``), ``options`` {}
+``clear``      ``device``: remove its injectable faults
+``link``       ``action`` cut|restore, ``a`` and ``b`` as ``DEVICE:PORT``
+``reach``      ``src``, ``dst`` (endpoint names or IPs), optional ``protocol``, ``port``
+``config``     ``device``, ``which`` running|saved: the configuration text
+``mac_table``  ``device``; ``arp_table`` likewise
+``shutdown``   stop the lab
+=============  =====================================================================
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from hisops.lab.faults import FaultError
+from hisops.lab.server import LabServer
+from hisops.lab.topology import PortRef
+
+log = logging.getLogger("hisops.lab")
+
+
+class ControlError(Exception):
+    pass
+
+
+class ControlApi:
+    def __init__(self, lab: LabServer, inventory: str, on_shutdown: Callable[[], None]) -> None:
+        self.lab = lab
+        self.inventory = inventory
+        self.on_shutdown = on_shutdown
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while line := await reader.readline():
+                answer = await self.answer(line)
+                writer.write(json.dumps(answer).encode() + b"\n")
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    async def answer(self, line: bytes) -> dict[str, Any]:
+        try:
+            request = json.loads(line)
+            if not isinstance(request, dict):
+                raise ControlError("a request is a JSON object with an 'op'")
+            op = str(request.pop("op", ""))
+            handler: Callable[..., Awaitable[Any]] | None = getattr(self, f"op_{op}", None)
+            if handler is None:
+                ops = sorted(n[3:] for n in dir(self) if n.startswith("op_"))
+                raise ControlError(f"unknown op {op!r} (one of {', '.join(ops)})")
+            return {"ok": True, "result": await handler(**request)}
+        except (ControlError, FaultError, KeyError, ValueError, TypeError) as exc:
+            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+            return {"ok": False, "error": str(message)}
+        except Exception as exc:  # the daemon must survive a bad request
+            log.exception("control request failed")
+            return {"ok": False, "error": f"internal error: {exc!r} (see the lab log)"}
+
+    async def op_ping(self) -> dict[str, Any]:
+        return {
+            "pid": os.getpid(),
+            "topology": self.lab.topology.source,
+            "devices": len(self.lab.runtimes),
+        }
+
+    async def op_status(self) -> dict[str, Any]:
+        plane = self.lab.dataplane
+        links = []
+        for link in self.lab.topology.links:
+            if plane.link_is_cut(link):
+                state = "cut"
+            elif plane.port_up(link.a.device, link.a.interface):
+                state = "up"
+            else:
+                state = "down"
+            links.append({"a": str(link.a), "b": str(link.b), "state": state})
+        return {
+            "pid": os.getpid(),
+            "topology": self.lab.topology.source,
+            "inventory": self.inventory,
+            "devices": [runtime.describe() for runtime in self.lab.runtimes.values()],
+            "links": links,
+        }
+
+    async def op_fault(self, device: str, kind: str, options: dict[str, Any] | None = None) -> Any:
+        runtime = self.lab.runtime(device)
+        runtime.apply_fault(kind, options or {})
+        await self.lab.settle()
+        return runtime.describe()
+
+    async def op_clear(self, device: str) -> Any:
+        runtime = self.lab.runtime(device)
+        runtime.clear_faults()
+        await self.lab.settle()
+        return runtime.describe()
+
+    async def op_link(self, action: str, a: str, b: str) -> dict[str, Any]:
+        ends = [_port(text) for text in (a, b)]
+        if action == "cut":
+            self.lab.dataplane.cut_link(*ends)
+        elif action == "restore":
+            self.lab.dataplane.restore_link(*ends)
+        else:
+            raise ControlError(f"link action must be cut or restore, not {action!r}")
+        return {"a": a, "b": b, "state": "cut" if action == "cut" else "restored"}
+
+    async def op_reach(
+        self, src: str, dst: str, protocol: str = "ip", port: int | None = None
+    ) -> dict[str, Any]:
+        return self.lab.dataplane.reach(src, dst, protocol, port).to_dict()
+
+    async def op_config(self, device: str, which: str = "running") -> str:
+        runtime = self.lab.runtime(device)
+        if which not in ("running", "saved"):
+            raise ControlError("which must be running or saved")
+        engine = runtime.device
+        config = getattr(engine, which)
+        render = getattr(engine, "render_config", None)
+        if render is None:
+            raise ControlError(f"the {runtime.spec.platform} engine cannot render a configuration")
+        return str(render(config))
+
+    async def op_mac_table(self, device: str) -> list[dict[str, Any]]:
+        self.lab.runtime(device)
+        return [entry.__dict__ for entry in self.lab.dataplane.mac_table(device)]
+
+    async def op_arp_table(self, device: str) -> list[dict[str, Any]]:
+        self.lab.runtime(device)
+        return [entry.__dict__ for entry in self.lab.dataplane.arp_table(device)]
+
+    async def op_shutdown(self) -> str:
+        self.lab.loop.call_soon(self.on_shutdown)
+        return "stopping"
+
+
+def _port(text: str) -> PortRef:
+    device, sep, interface = text.partition(":")
+    if not sep or not interface:
+        raise ControlError(f"{text!r} is not DEVICE:PORT")
+    return PortRef(device, interface)

@@ -1,0 +1,99 @@
+"""The lab daemon: ``python -m hisops.lab.daemon --topology FILE --state-dir DIR``.
+
+``hisops lab up`` starts it detached. It loads the topology, serves every device over
+SSH from one asyncio loop, writes the inventory, answers the control socket, and on
+SIGTERM/SIGINT or the ``shutdown`` op closes everything and removes its pid and socket.
+The control socket appears only once every device listens: it is the readiness signal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+import asyncssh
+
+from hisops.lab.control import ControlApi
+from hisops.lab.inventory import build_inventory, write_inventory
+from hisops.lab.paths import StateDir
+from hisops.lab.server import LabServer, load_factory
+from hisops.lab.topology import TopologyError, load_topology, relocate
+
+log = logging.getLogger("hisops.lab")
+
+
+def host_key(path: Path) -> asyncssh.SSHKey:
+    """The lab's SSH host key, shared by every device; generated once per state dir."""
+    if path.exists():
+        return asyncssh.read_private_key(str(path))
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    key.write_private_key(str(path))
+    os.chmod(path, 0o600)
+    return key
+
+
+async def run(topology_file: str | None, state: StateDir, second_octet: int | None) -> int:
+    topology = load_topology(topology_file)
+    if second_octet is not None:
+        relocate(topology, second_octet)
+    lab = LabServer(topology, host_key(state.host_key), load_factory())
+    await lab.start()
+    inventory = write_inventory(state.inventory, build_inventory(topology))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    api = ControlApi(lab, str(inventory), stop.set)
+    state.socket.unlink(missing_ok=True)
+    control = await asyncio.start_unix_server(api.serve, path=str(state.socket))
+    log.info("lab up: %d devices from %s", len(lab.runtimes), topology.source)
+    try:
+        await stop.wait()
+    finally:
+        log.info("lab stopping")
+        control.close()
+        state.socket.unlink(missing_ok=True)
+        await lab.stop()
+        state.inventory.unlink(missing_ok=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="hisops-lab-daemon")
+    parser.add_argument("--topology")
+    parser.add_argument("--state-dir", required=True)
+    parser.add_argument("--relocate", type=int, help="move lab addresses into 127.N.x.y")
+    args = parser.parse_args(argv)
+    state = StateDir.of(args.state_dir)
+    state.root.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        filename=str(state.log),
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("asyncssh").setLevel(logging.WARNING)
+    state.pid.write_text(f"{os.getpid()}\n")
+    try:
+        return asyncio.run(run(args.topology, state, args.relocate))
+    except TopologyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    except Exception:
+        log.exception("the lab daemon failed")
+        print(f"error: the lab daemon failed, see {state.log}", file=sys.stderr)
+        return 1
+    finally:
+        if state.read_pid() == os.getpid():
+            state.pid.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,578 @@
+"""The lab's data plane: L2 domains, MAC/ARP tables and reachability from live configs.
+
+It reads the topology (cabling, endpoints) and each device's ``running`` configuration
+(``hisops.lab.devices.model.DeviceConfig``), never writes them, and recomputes lazily
+after ``invalidate()`` (the server calls it after every CLI line, timer, fault and power
+change).
+
+Model: a node is ``(device, vlan)``: the device's bridge for that VLAN, present when the
+device forwards (powered, not rebooting) and the VLAN exists on it. A cable joins two
+nodes when both ports are administratively up, the link is not cut, and the frame's VLAN
+is carried on both sides (access VLAN / PVID untagged, trunk allowed lists tagged).
+Endpoints send untagged frames into their port's untagged VLAN. Between subnets, traffic
+is routed by the device holding the gateway VLANIF/SVI of each side (VLANIF up: not shut,
+addressed, at least one up port carrying the VLAN); ACLs on the ports and VLANIFs on the
+way (in both directions, with time ranges evaluated now) must permit it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from hisops.lab.contract import ArpEntry, MacEntry
+from hisops.lab.devices.model import DeviceConfig, Interface, LinkType, Packet
+from hisops.lab.topology import Endpoint, Link, PortRef, Topology
+
+Node = tuple[str, int]  # (device, VLAN)
+
+VLANIF_PREFIX = {"huawei": "Vlanif", "hp_comware": "Vlan-interface", "cisco_ios": "Vlan"}
+
+
+@dataclass
+class Hop:
+    device: str
+    vlan: int
+    ingress: str = ""  # port the frame came in on ("" at the first device)
+    egress: str = ""  # port it leaves on ("" where it is routed or delivered)
+
+
+@dataclass
+class ReachResult:
+    src: str
+    dst: str
+    reachable: bool
+    path: list[Hop] = field(default_factory=list)
+    routed_by: str = ""  # the L3 device between the VLANs, if any
+    device: str = ""  # where it stops, when not reachable
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "src": self.src,
+            "dst": self.dst,
+            "reachable": self.reachable,
+            "path": [hop.__dict__ for hop in self.path],
+            "path_text": self.path_text(),
+            "routed_by": self.routed_by,
+            "device": self.device,
+            "reason": self.reason,
+        }
+
+    def path_text(self) -> str:
+        parts = [self.src]
+        for hop in self.path:
+            parts.append(f"{hop.device}(vlan {hop.vlan})")
+        parts.append(self.dst)
+        return " -> ".join(parts)
+
+
+class Blocked(Exception):
+    def __init__(self, device: str, reason: str) -> None:
+        super().__init__(reason)
+        self.device = device
+        self.reason = reason
+
+
+class DataPlane:
+    def __init__(
+        self,
+        topology: Topology,
+        devices: dict[str, Any],
+        state_of: Callable[[str], str],
+        device_macs: dict[str, str] | None = None,
+    ) -> None:
+        self.topology = topology
+        self.devices = devices  # name -> engine with ``.running: DeviceConfig``
+        self.state_of = state_of  # "up" when forwarding, else e.g. "powered-off"
+        self.device_macs = device_macs or {}
+        self.cut: set[frozenset[PortRef]] = set()
+        self._snapshot: _Snapshot | None = None
+        self.recomputes = 0
+
+    # -- state changes -----------------------------------------------------------------
+    def invalidate(self) -> None:
+        self._snapshot = None
+
+    def _find_link(self, a: PortRef, b: PortRef) -> Link:
+        link = self.topology.link_at(a)
+        if link is None or link.other(a) != b:
+            raise KeyError(f"no link {a} <-> {b} in the topology")
+        return link
+
+    def cut_link(self, a: PortRef, b: PortRef) -> None:
+        self._find_link(a, b)
+        self.cut.add(frozenset((a, b)))
+        self.invalidate()
+
+    def restore_link(self, a: PortRef, b: PortRef) -> None:
+        self._find_link(a, b)
+        self.cut.discard(frozenset((a, b)))
+        self.invalidate()
+
+    def link_is_cut(self, link: Link) -> bool:
+        return frozenset((link.a, link.b)) in self.cut
+
+    # -- queries -----------------------------------------------------------------------
+    def snapshot(self) -> _Snapshot:
+        if self._snapshot is None:
+            self._snapshot = _Snapshot(self)
+            self.recomputes += 1
+        return self._snapshot
+
+    def mac_table(self, device: str) -> list[MacEntry]:
+        return self.snapshot().mac_tables().get(device, [])
+
+    def arp_table(self, device: str) -> list[ArpEntry]:
+        return self.snapshot().arp_tables().get(device, [])
+
+    def port_up(self, device: str, port: str) -> bool:
+        return self.snapshot().port_up.get(device, {}).get(port, False)
+
+    def reach(
+        self,
+        src: str,
+        dst: str,
+        protocol: str = "ip",
+        port: int | None = None,
+    ) -> ReachResult:
+        source = self.topology.endpoint(src)
+        target = self.topology.endpoint(dst)
+        return self.snapshot().reach(source, target, protocol, port)
+
+
+class _Snapshot:
+    """Everything derived from one state of the lab."""
+
+    def __init__(self, plane: DataPlane) -> None:
+        self.plane = plane
+        self.topology = plane.topology
+        self.at = datetime.fromtimestamp(time.time(), UTC).replace(tzinfo=None)
+        self.configs: dict[str, DeviceConfig] = {}
+        for name, device in plane.devices.items():
+            if plane.state_of(name) == "up":
+                self.configs[name] = device.running
+        self.port_up = self._port_states()
+        self.adjacency = self._adjacency()
+        self._macs: dict[str, list[MacEntry]] | None = None
+        self._arps: dict[str, list[ArpEntry]] | None = None
+        self._trees: dict[tuple[Node, str], dict[Node, tuple[Node | None, str, str]]] = {}
+
+    # -- physical state ----------------------------------------------------------------
+    def _port_states(self) -> dict[str, dict[str, bool]]:
+        states: dict[str, dict[str, bool]] = {name: {} for name in self.plane.devices}
+        for link in self.topology.links:
+            ends_ok = not self.plane.link_is_cut(link) and all(
+                self._admin_up(end) for end in (link.a, link.b)
+            )
+            for end in (link.a, link.b):
+                states[end.device][end.interface] = ends_ok
+        for endpoint in self.topology.endpoints.values():
+            ref = endpoint.attachment
+            states[ref.device][ref.interface] = self._admin_up(ref)
+        return states
+
+    def _interface(self, ref: PortRef) -> Interface | None:
+        config = self.configs.get(ref.device)
+        return config.interfaces.get(ref.interface) if config else None
+
+    def _admin_up(self, ref: PortRef) -> bool:
+        intf = self._interface(ref)
+        return intf is not None and not intf.shutdown
+
+    # -- L2 adjacency between (device, VLAN) nodes ------------------------------------
+    def _egress(self, ref: PortRef, vlan: int) -> tuple[bool, bool]:
+        """(carried, tagged) for a frame of ``vlan`` leaving by ``ref``."""
+        intf = self._interface(ref)
+        config = self.configs.get(ref.device)
+        if intf is None or config is None or vlan not in config.vlans or not intf.carries(vlan):
+            return False, False
+        if intf.link_type is LinkType.ACCESS:
+            return True, False
+        if intf.link_type is LinkType.HYBRID:
+            return True, vlan not in intf.untagged_vlans
+        return True, vlan != intf.pvid
+
+    def _ingress(self, ref: PortRef, vlan: int, tagged: bool) -> int | None:
+        intf = self._interface(ref)
+        config = self.configs.get(ref.device)
+        if intf is None or config is None:
+            return None
+        if tagged:
+            if intf.link_type is LinkType.ACCESS:
+                accepted: int | None = vlan if vlan == intf.pvid else None
+            else:
+                accepted = vlan if intf.carries(vlan) else None
+        else:
+            accepted = intf.untagged_vlan()
+        if accepted is None or accepted not in config.vlans:
+            return None
+        return accepted
+
+    def _adjacency(self) -> dict[Node, list[tuple[str, Node, str]]]:
+        adjacency: dict[Node, list[tuple[str, Node, str]]] = {}
+        for link in self.topology.links:
+            if not self.port_up[link.a.device].get(link.a.interface):
+                continue
+            for near, far in ((link.a, link.b), (link.b, link.a)):
+                intf = self._interface(near)
+                assert intf is not None
+                for vlan in intf.carried_vlans():
+                    carried, tagged = self._egress(near, vlan)
+                    if not carried:
+                        continue
+                    far_vlan = self._ingress(far, vlan, tagged)
+                    if far_vlan is None:
+                        continue
+                    adjacency.setdefault((near.device, vlan), []).append(
+                        (near.interface, (far.device, far_vlan), far.interface)
+                    )
+        return adjacency
+
+    def attach_node(self, endpoint: Endpoint) -> Node | None:
+        ref = endpoint.attachment
+        if not self.port_up[ref.device].get(ref.interface):
+            return None
+        vlan = self._ingress(ref, 0, tagged=False)
+        return (ref.device, vlan) if vlan is not None else None
+
+    def tree(self, root: Node, root_port: str) -> dict[Node, tuple[Node | None, str, str]]:
+        """BFS from ``root``: node -> (previous node, egress port there, ingress port here)."""
+        key = (root, root_port)
+        if key in self._trees:
+            return self._trees[key]
+        result: dict[Node, tuple[Node | None, str, str]] = {root: (None, "", root_port)}
+        queue = deque([root])
+        while queue:
+            node = queue.popleft()
+            for out_port, neighbour, in_port in self.adjacency.get(node, ()):
+                if neighbour not in result:
+                    result[neighbour] = (node, out_port, in_port)
+                    queue.append(neighbour)
+        self._trees[key] = result
+        return result
+
+    def path(self, tree: dict[Node, tuple[Node | None, str, str]], node: Node) -> list[Hop]:
+        hops: list[Hop] = []
+        current: Node | None = node
+        egress = ""
+        while current is not None:
+            previous, out_port, in_port = tree[current]
+            hops.append(Hop(current[0], current[1], in_port, egress))
+            egress = out_port
+            current = previous
+        hops.reverse()
+        return hops
+
+    # -- tables ------------------------------------------------------------------------
+    def _sources(self) -> list[tuple[Node, str, str, str, str]]:
+        """(attach node, attach port, MAC, IP, name) of everything that sends frames."""
+        sources = []
+        for endpoint in self.topology.endpoints.values():
+            node = self.attach_node(endpoint)
+            if node is not None:
+                sources.append((node, endpoint.port, endpoint.mac, endpoint.ip, endpoint.name))
+        for name, config in self.configs.items():
+            mac = self.plane.device_macs.get(name)
+            if not mac:
+                continue
+            for vlan, vlanif in config.vlanifs.items():
+                if vlanif.ip and self.vlanif_up(name, vlan):
+                    sources.append(((name, vlan), "", mac, vlanif.ip, name))
+        return sources
+
+    def mac_tables(self) -> dict[str, list[MacEntry]]:
+        if self._macs is None:
+            macs: dict[str, list[MacEntry]] = {name: [] for name in self.plane.devices}
+            for node, port, mac, _ip, _name in self._sources():
+                for (device, vlan), (_prev, _out, in_port) in self.tree(node, port).items():
+                    if in_port:
+                        macs[device].append(MacEntry(mac, vlan, in_port))
+            for entries in macs.values():
+                entries.sort(key=lambda e: (e.vlan, e.mac))
+            self._macs = macs
+        return self._macs
+
+    def vlanif_up(self, device: str, vlan: int) -> bool:
+        config = self.configs.get(device)
+        if config is None:
+            return False
+        vlanif = config.vlanifs.get(vlan)
+        if vlanif is None or not vlanif.ip:
+            return False
+        return config.vlanif_up(vlan, self.port_up.get(device, {}))
+
+    def arp_tables(self) -> dict[str, list[ArpEntry]]:
+        if self._arps is None:
+            arps: dict[str, list[ArpEntry]] = {name: [] for name in self.plane.devices}
+            sources = self._sources()
+            for device, config in self.configs.items():
+                prefix = VLANIF_PREFIX.get(self.plane.devices[device].platform, "Vlanif")
+                for vlan, vlanif in config.vlanifs.items():
+                    network = vlanif.network()
+                    if network is None or not self.vlanif_up(device, vlan):
+                        continue
+                    for node, port, mac, ip, name in sources:
+                        if name == device or ipaddress.ip_address(ip) not in network:
+                            continue
+                        tree = self.tree(node, port)
+                        if (device, vlan) not in tree:
+                            continue
+                        arps[device].append(
+                            ArpEntry(ip, mac, vlan, f"{prefix}{vlan}", tree[(device, vlan)][2])
+                        )
+                arps[device].sort(key=lambda e: ipaddress.ip_address(e.ip))
+            self._arps = arps
+        return self._arps
+
+    # -- reachability ------------------------------------------------------------------
+    def reach(self, src: Endpoint, dst: Endpoint, protocol: str, port: int | None) -> ReachResult:
+        result = ReachResult(src.name, dst.name, reachable=False)
+        try:
+            self._reach(src, dst, protocol, port, result)
+            result.reachable = True
+        except Blocked as blocked:
+            result.device = blocked.device
+            result.reason = blocked.reason
+        return result
+
+    def _reach(
+        self, src: Endpoint, dst: Endpoint, protocol: str, port: int | None, result: ReachResult
+    ) -> None:
+        src_node = self.require_attached(src)
+        dst_node = self.require_attached(dst)
+        src_tree = self.tree(src_node, src.port)
+        forward = Packet(src.ip, dst.ip, protocol, None, port)
+        back = Packet(dst.ip, src.ip, protocol, port, None)
+        if self.same_subnet(src, dst):
+            if dst_node not in src_tree:
+                self.explain_l2(src, src_node, dst_node[0], dst_node[1], f"{dst.name}")
+            hops = self.path(src_tree, dst_node)
+            hops[-1].egress = dst.port
+            result.path = hops
+            self.check_acls(hops, forward, "")
+            self.check_acls(list(reversed(_flip(hops))), back, "return traffic: ")
+            return
+        src_gw = self.gateway_for(src, src_node, src_tree)
+        dst_tree = self.tree(dst_node, dst.port)
+        dst_gw = self.gateway_for(dst, dst_node, dst_tree)
+        if src_gw[0] != dst_gw[0]:
+            raise Blocked(
+                src_gw[0],
+                f"no route from {src_gw[0]} to {dst.ip}: the gateway of VLAN {dst_node[1]} "
+                f"is on {dst_gw[0]} (routing between switches is not simulated)",
+            )
+        router = src_gw[0]
+        result.routed_by = router
+        first = self.path(src_tree, src_gw)
+        second = list(reversed(_flip(self.path(dst_tree, dst_gw))))
+        second[-1].egress = dst.port
+        result.path = first + second
+        config = self.configs[router]
+        prefix = VLANIF_PREFIX.get(self.plane.devices[router].platform, "Vlanif")
+        in_if = config.vlanifs[src_gw[1]]
+        out_if = config.vlanifs[dst_gw[1]]
+        self.check_acls(first, forward, "")
+        self.check_acl(router, in_if.acl_in, forward, f"{prefix}{src_gw[1]} inbound", "")
+        self.check_acl(router, out_if.acl_out, forward, f"{prefix}{dst_gw[1]} outbound", "")
+        self.check_acls(second, forward, "")
+        flipped_second = list(reversed(_flip(second)))
+        flipped_first = list(reversed(_flip(first)))
+        self.check_acls(flipped_second, back, "return traffic: ")
+        self.check_acl(
+            router, out_if.acl_in, back, f"{prefix}{dst_gw[1]} inbound", "return traffic: "
+        )
+        self.check_acl(
+            router, in_if.acl_out, back, f"{prefix}{src_gw[1]} outbound", "return traffic: "
+        )
+        self.check_acls(flipped_first, back, "return traffic: ")
+
+    def same_subnet(self, src: Endpoint, dst: Endpoint) -> bool:
+        subnet = self.topology.vlans[src.vlan].subnet
+        if subnet is None:
+            return src.vlan == dst.vlan
+        return ipaddress.ip_address(dst.ip) in subnet
+
+    def require_attached(self, endpoint: Endpoint) -> Node:
+        ref = endpoint.attachment
+        config = self.configs.get(ref.device)
+        if config is None:
+            raise Blocked(ref.device, f"{ref.device} is {self._down_state(ref.device)}")
+        intf = config.interfaces.get(ref.interface)
+        if intf is None:
+            raise Blocked(ref.device, f"{ref.device} has no port {ref.interface}")
+        if intf.shutdown:
+            raise Blocked(ref.device, f"{ref.device} {ref.interface} is shut down")
+        vlan = intf.untagged_vlan()
+        if vlan is None:
+            raise Blocked(
+                ref.device,
+                f"{ref.device} {ref.interface} drops untagged frames from {endpoint.name}",
+            )
+        if vlan not in config.vlans:
+            raise Blocked(ref.device, f"VLAN {vlan} does not exist on {ref.device}")
+        if vlan != endpoint.vlan:
+            raise Blocked(
+                ref.device,
+                f"{ref.device} {ref.interface} puts {endpoint.name} in VLAN {vlan}, "
+                f"not its VLAN {endpoint.vlan}",
+            )
+        return (ref.device, vlan)
+
+    def _down_state(self, device: str) -> str:
+        return self.plane.state_of(device)
+
+    def gateway_for(
+        self, endpoint: Endpoint, node: Node, tree: dict[Node, tuple[Node | None, str, str]]
+    ) -> Node:
+        address = ipaddress.ip_address(endpoint.ip)
+        gateway_ip = endpoint.gateway
+        candidates: list[Node] = []
+        for device, config in self.configs.items():
+            for vlan, vlanif in config.vlanifs.items():
+                network = vlanif.network()
+                if network is None or address not in network:
+                    continue
+                if gateway_ip and vlanif.ip != gateway_ip:
+                    continue
+                candidates.append((device, vlan))
+        for candidate in candidates:
+            if candidate in tree and self.vlanif_up(*candidate):
+                return candidate
+        if not candidates:
+            where = self._vlanif_anywhere(address, gateway_ip)
+            raise Blocked(where[0], where[1])
+        device, vlan = candidates[0]
+        vlanif = self.configs[device].vlanifs[vlan]
+        prefix = VLANIF_PREFIX.get(self.plane.devices[device].platform, "Vlanif")
+        if vlanif.shutdown:
+            raise Blocked(device, f"{prefix}{vlan} on {device} is shut down")
+        self.explain_l2(endpoint, node, device, vlan, f"gateway {prefix}{vlan} on {device}")
+        raise Blocked(
+            device, f"{prefix}{vlan} on {device} is down (no up port carries VLAN {vlan})"
+        )
+
+    def _vlanif_anywhere(self, address: Any, gateway_ip: str) -> tuple[str, str]:
+        core = next(
+            (n for n, d in self.topology.devices.items() if d.role == "core"),
+            next(iter(self.topology.devices)),
+        )
+        if core not in self.configs:
+            return core, f"{core} is {self._down_state(core)}"
+        return core, f"no switch has the gateway {gateway_ip or address} (VLANIF/SVI missing)"
+
+    # -- explanations ------------------------------------------------------------------
+    def explain_l2(
+        self, endpoint: Endpoint, start: Node, target: str, target_vlan: int, what: str
+    ) -> None:
+        """Walk the cabling from ``start`` towards ``target``; raise at the first fault."""
+        route = self._physical_route(start[0], target)
+        if route is None:
+            raise Blocked(start[0], f"no cable path from {start[0]} to {target} in the topology")
+        vlan = start[1]
+        for near, far, link in route:
+            if self.plane.link_is_cut(link):
+                raise Blocked(near.device, f"link {link} is cut")
+            self._check_port(near, vlan)
+            carried, tagged = self._egress(near, vlan)
+            if far.device not in self.configs:
+                raise Blocked(far.device, f"{far.device} is {self._down_state(far.device)}")
+            self._check_port(far, vlan, tagged=tagged)
+            far_vlan = self._ingress(far, vlan, tagged)
+            assert far_vlan is not None
+            vlan = far_vlan
+        if vlan != target_vlan:
+            raise Blocked(
+                target, f"{endpoint.name}'s frames reach {target} in VLAN {vlan}, not {target_vlan}"
+            )
+        raise Blocked(target, f"{what} is not reachable in VLAN {target_vlan}")
+
+    def _check_port(self, ref: PortRef, vlan: int, tagged: bool | None = None) -> None:
+        """Raise why ``ref`` does not pass ``vlan`` (egress when ``tagged`` is None)."""
+        config = self.configs[ref.device]
+        intf = config.interfaces.get(ref.interface)
+        if intf is None:
+            raise Blocked(ref.device, f"{ref.device} has no port {ref.interface}")
+        if intf.shutdown:
+            raise Blocked(ref.device, f"{ref.device} {ref.interface} is shut down")
+        if tagged is None:
+            if vlan not in config.vlans:
+                raise Blocked(ref.device, f"VLAN {vlan} does not exist on {ref.device}")
+            if not intf.carries(vlan):
+                raise Blocked(ref.device, _not_carried(ref, intf, vlan))
+            return
+        if self._ingress(ref, vlan, tagged) is None:
+            if tagged and vlan not in config.vlans:
+                raise Blocked(ref.device, f"VLAN {vlan} does not exist on {ref.device}")
+            raise Blocked(ref.device, _not_carried(ref, intf, vlan))
+
+    def _physical_route(
+        self, start: str, target: str
+    ) -> list[tuple[PortRef, PortRef, Link]] | None:
+        if start == target:
+            return []
+        previous: dict[str, tuple[str, PortRef, PortRef, Link]] = {}
+        seen = {start}
+        queue = deque([start])
+        by_device: dict[str, list[Link]] = {}
+        for link in self.topology.links:
+            by_device.setdefault(link.a.device, []).append(link)
+            by_device.setdefault(link.b.device, []).append(link)
+        while queue:
+            device = queue.popleft()
+            for link in by_device.get(device, []):
+                near = link.a if link.a.device == device else link.b
+                far = link.other(near)
+                if far.device in seen:
+                    continue
+                seen.add(far.device)
+                previous[far.device] = (device, near, far, link)
+                if far.device == target:
+                    route = []
+                    current = target
+                    while current != start:
+                        before, near_ref, far_ref, hop_link = previous[current]
+                        route.append((near_ref, far_ref, hop_link))
+                        current = before
+                    return list(reversed(route))
+                queue.append(far.device)
+        return None
+
+    def check_acls(self, hops: list[Hop], packet: Packet, label: str) -> None:
+        for hop in hops:
+            config = self.configs[hop.device]
+            for port, direction in ((hop.ingress, "inbound"), (hop.egress, "outbound")):
+                intf = config.interfaces.get(port) if port else None
+                if intf is None:
+                    continue
+                acl = intf.acl_in if direction == "inbound" else intf.acl_out
+                self.check_acl(hop.device, acl, packet, f"{port} {direction}", label)
+
+    def check_acl(
+        self, device: str, acl: str | None, packet: Packet, where: str, label: str
+    ) -> None:
+        if acl is None:
+            return
+        config = self.configs[device]
+        if not config.acl_permits(acl, packet, self.at):
+            raise Blocked(
+                device,
+                f"{label}ACL {acl} on {device} {where} denies {packet.source} -> {packet.destination}",
+            )
+
+
+def _flip(hops: list[Hop]) -> list[Hop]:
+    return [Hop(h.device, h.vlan, h.egress, h.ingress) for h in hops]
+
+
+def _not_carried(ref: PortRef, intf: Interface, vlan: int) -> str:
+    if intf.link_type is LinkType.ACCESS:
+        return (
+            f"{ref.device} {ref.interface} is an access port in VLAN {intf.pvid}, not VLAN {vlan}"
+        )
+    return f"VLAN {vlan} not allowed on {ref.device} {ref.interface}"

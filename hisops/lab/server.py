@@ -1,0 +1,542 @@
+"""The lab's SSH side: one asyncio loop serving every simulated device over real SSH.
+
+Each device listens on its own loopback address. The server owns sockets, echo, line
+editing, timers, power state and fault injection; the device engine (``SimDevice``)
+owns every byte of CLI text (see ``hisops.lab.contract``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import os
+import time
+import zlib
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import asyncssh
+
+from hisops.lab.contract import ArpEntry, CliSession, MacEntry, SimDevice, TimerHandle
+from hisops.lab.dataplane import DataPlane
+from hisops.lab.faults import FaultError, Faults, parse_options
+from hisops.lab.topology import DeviceSpec, Topology
+
+log = logging.getLogger("hisops.lab")
+
+DeviceFactory = Callable[[dict[str, Any]], SimDevice]
+ENGINE_ENV = "HISOPS_LAB_ENGINE"  # module:function overriding hisops.lab.devices.make_device
+
+
+def load_factory(path: str | None = None) -> DeviceFactory:
+    path = path or os.environ.get(ENGINE_ENV) or "hisops.lab.devices:make_device"
+    module_name, _, attr = path.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+        factory = getattr(module, attr or "make_device")
+    except (ImportError, AttributeError) as exc:
+        raise RuntimeError(
+            f"cannot load the device engines from {path!r} ({exc}); set {ENGINE_ENV}=module:function"
+        ) from exc
+    return factory  # type: ignore[no-any-return]
+
+
+def engine_spec(spec: DeviceSpec) -> dict[str, Any]:
+    """The dict ``make_device`` takes (see ``hisops.lab.devices.base.Spec``)."""
+    digits = f"{zlib.crc32(spec.serial.encode()) & 0xFFFFFF:06x}"
+    oui = {"huawei": "00e0fc", "hp_comware": "7057bf", "cisco_ios": "00a3d1"}[spec.platform]
+    raw = oui + digits
+    mgmt = None
+    if spec.mgmt_ip:
+        address, _, prefix = spec.mgmt_ip.partition("/")
+        mgmt = {"vlan": spec.mgmt_vlan, "ip": address, "mask": int(prefix or 24)}
+        if spec.mgmt_gateway and spec.role != "core":
+            mgmt["gateway"] = spec.mgmt_gateway
+    return {
+        "hostname": spec.name,
+        "platform": spec.platform,
+        "model": spec.model,
+        "firmware": spec.firmware,
+        "serial": spec.serial,
+        "mac": ":".join(raw[i : i + 2] for i in range(0, 12, 2)),
+        "interfaces": list(spec.interfaces),
+        "users": [{"name": spec.username, "password": spec.password, "level": 15}],
+        "enable_secret": spec.secret,
+        "mgmt": mgmt,
+        "startup_config": spec.startup_config or None,
+    }
+
+
+class DeviceRuntime:
+    """One device in the running lab: engine, listener, sessions, power and faults.
+
+    Implements ``DeviceHost`` for the engine.
+    """
+
+    def __init__(self, lab: LabServer, spec: DeviceSpec, device: SimDevice) -> None:
+        self.lab = lab
+        self.spec = spec
+        self.device = device
+        self.faults = Faults()
+        self.powered = True
+        self.down_until: float | None = None  # rebooting until (loop time)
+        self.sessions: set[SshCliSession] = set()
+        self.acceptor: asyncssh.SSHAcceptor | None = None
+        self.blackhole: asyncio.base_events.Server | None = None
+        self._boot_timer: asyncio.TimerHandle | None = None
+        self.logins = 0
+
+    # -- DeviceHost ----------------------------------------------------------------
+    def mac_table(self) -> list[MacEntry]:
+        return self.lab.dataplane.mac_table(self.spec.name)
+
+    def arp_table(self) -> list[ArpEntry]:
+        return self.lab.dataplane.arp_table(self.spec.name)
+
+    def now(self) -> float:
+        return time.time()
+
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> TimerHandle:
+        def fire() -> None:
+            try:
+                callback()
+            except Exception:
+                log.exception("%s: timer callback failed", self.spec.name)
+            self.lab.dataplane.invalidate()
+
+        return self.lab.loop.call_later(max(0.0, seconds), fire)
+
+    def disconnect_sessions(self) -> None:
+        for session in list(self.sessions):
+            session.drop()
+
+    def notify_reboot(self, downtime_seconds: float) -> None:
+        self.go_down(downtime_seconds)
+
+    # -- state -----------------------------------------------------------------------
+    @property
+    def state(self) -> str:
+        if not self.powered:
+            return "powered-off"
+        if self.down_until is not None:
+            return "rebooting"
+        return "up"
+
+    @property
+    def forwarding(self) -> bool:
+        return self.powered and self.down_until is None
+
+    async def start(self) -> None:
+        await self._listen()
+
+    async def stop(self) -> None:
+        if self._boot_timer:
+            self._boot_timer.cancel()
+        self.disconnect_sessions()
+        await self._close_listeners()
+
+    async def _listen(self) -> None:
+        await self._close_listeners()
+        if not self.forwarding:
+            return
+        if self.faults.unreachable == "refuse":
+            return
+        if self.faults.unreachable == "blackhole":
+            self.blackhole = await self.lab.loop.create_server(
+                _Blackhole, self.spec.address, self.spec.port, reuse_address=True
+            )
+            return
+        self.acceptor = await asyncssh.listen(
+            self.spec.address,
+            self.spec.port,
+            server_factory=lambda: SshServer(self),
+            server_host_keys=[self.lab.host_key],
+            reuse_address=True,
+            line_editor=False,
+            encoding="utf-8",
+            login_timeout=30,
+            keepalive_interval=0,
+        )
+
+    async def _close_listeners(self) -> None:
+        if self.acceptor is not None:
+            self.acceptor.close()
+            await self.acceptor.wait_closed()
+            self.acceptor = None
+        if self.blackhole is not None:
+            self.blackhole.close()
+            _Blackhole.abort_all(self.spec.address, self.spec.port)
+            await self.blackhole.wait_closed()
+            self.blackhole = None
+
+    def relisten(self) -> None:
+        self.lab.spawn(self._listen())
+
+    def go_down(self, seconds: float) -> None:
+        """Reboot: drop sessions, refuse connections, boot on saved config after ``seconds``."""
+        self.down_until = self.lab.loop.time() + seconds
+        self.disconnect_sessions()
+        self.lab.dataplane.invalidate()
+        self.relisten()
+        if self._boot_timer:
+            self._boot_timer.cancel()
+        self._boot_timer = self.lab.loop.call_later(seconds, self.boot)
+
+    def boot(self) -> None:
+        self._boot_timer = None
+        self.down_until = None
+        self.powered = True
+        self.device.power_on()
+        self.lab.dataplane.invalidate()
+        self.relisten()
+
+    def power_off(self) -> None:
+        if self._boot_timer:
+            self._boot_timer.cancel()
+            self._boot_timer = None
+        self.powered = False
+        self.down_until = None
+        self.disconnect_sessions()
+        self.lab.dataplane.invalidate()
+        self.relisten()
+
+    def power_on(self) -> None:
+        if self.powered and self.down_until is None:
+            return
+        self.boot()
+
+    def apply_fault(self, kind: str, options: dict[str, Any]) -> None:
+        opts = parse_options(kind, options)
+        if kind == "unreachable":
+            self.faults.unreachable = opts["mode"]
+            self.disconnect_sessions()
+            self.relisten()
+        elif kind == "slow":
+            self.faults.slow_ms = int(opts["ms"])
+        elif kind == "refuse-login":
+            self.faults.refuse_login = True
+        elif kind == "drop":
+            self.faults.drop_remaining = opts["count"] or -1
+        elif kind == "reboot":
+            if not self.powered:
+                raise FaultError(f"{self.spec.name} is powered off: use power-on, not reboot")
+            self.go_down(opts["seconds"])
+        elif kind == "power-off":
+            self.power_off()
+        elif kind == "power-on":
+            self.power_on()
+
+    def clear_faults(self) -> None:
+        was_unreachable = bool(self.faults.unreachable)
+        self.faults = Faults()
+        if was_unreachable:
+            self.relisten()
+
+    def describe(self) -> dict[str, Any]:
+        spec = self.spec
+        return {
+            "name": spec.name,
+            "platform": spec.platform,
+            "model": spec.model,
+            "firmware": spec.firmware,
+            "serial": spec.serial,
+            "role": spec.role,
+            "host": spec.address,
+            "port": spec.port,
+            "username": spec.username,
+            "password": spec.password,
+            "secret": spec.secret,
+            "mgmt_ip": spec.mgmt_ip,
+            "state": self.state,
+            "faults": self.faults.active(),
+            "sessions": len(self.sessions),
+        }
+
+
+class _Blackhole(asyncio.Protocol):
+    """Accepts TCP and never answers (an SSH client times out waiting for the banner)."""
+
+    open: dict[tuple[str, int], set[asyncio.Transport]] = {}
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.key = transport.get_extra_info("sockname")[:2]
+        self.open.setdefault(self.key, set()).add(transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.open.get(self.key, set()).discard(self.transport)
+
+    @classmethod
+    def abort_all(cls, address: str, port: int) -> None:
+        for transport in list(cls.open.pop((address, port), set())):
+            transport.abort()
+
+
+class SshServer(asyncssh.SSHServer):
+    def __init__(self, runtime: DeviceRuntime) -> None:
+        self.runtime = runtime
+        self.conn: asyncssh.SSHServerConnection | None = None
+        self.username = ""
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self.conn = conn
+
+    def begin_auth(self, username: str) -> bool:
+        self.username = username
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return True
+
+    def validate_password(self, username: str, password: str) -> bool:
+        if self.runtime.faults.refuse_login or not self.runtime.forwarding:
+            return False
+        return bool(self.runtime.device.check_login(username, password))
+
+    def session_requested(self) -> SshCliSession:
+        assert self.conn is not None
+        return SshCliSession(self.runtime, self.conn, self.username)
+
+
+class SshCliSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
+    """One interactive shell: echo, line editing, output pacing, mid-command drops."""
+
+    def __init__(
+        self, runtime: DeviceRuntime, conn: asyncssh.SSHServerConnection, username: str
+    ) -> None:
+        self.runtime = runtime
+        self.conn = conn
+        self.username = username
+        self.chan: asyncssh.SSHServerChannel | None = None  # type: ignore[type-arg]
+        self.cli: CliSession | None = None
+        self.buffer: list[str] = []
+        self.after_cr = False
+        self.closed = False
+        self._pending: deque[tuple[float, str]] = deque()
+        self._drain_timer: asyncio.TimerHandle | None = None
+        self._close_after_pending = False
+
+    # -- asyncssh callbacks ----------------------------------------------------------
+    def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:  # type: ignore[type-arg]
+        self.chan = chan
+
+    def pty_requested(
+        self, term_type: str, term_size: tuple[int, int, int, int], term_modes: Any
+    ) -> bool:
+        return True
+
+    def shell_requested(self) -> bool:
+        return True
+
+    def exec_requested(self, command: str) -> bool:
+        return False
+
+    def session_started(self) -> None:
+        self.runtime.sessions.add(self)
+        self.runtime.logins += 1
+        self.cli = self.runtime.device.open_session(self.username)
+        banner = self.cli.login_banner()
+        if banner and not banner.endswith("\n"):
+            banner += "\n"
+        self.send(banner + self.cli.prompt())
+
+    def data_received(self, data: str, datatype: int | None) -> None:
+        for char in data:
+            if self.closed:
+                return
+            if char == "\r":
+                self.after_cr = True
+                self.end_line()
+                continue
+            if char == "\n":
+                if self.after_cr:
+                    self.after_cr = False
+                    continue
+                self.end_line()
+                continue
+            self.after_cr = False
+            if char in ("\x7f", "\x08"):
+                if self.buffer:
+                    self.buffer.pop()
+                    self.send("\b \b")
+            elif char == "\x15":  # Ctrl-U: kill line
+                self.send("\b \b" * len(self.buffer))
+                self.buffer.clear()
+            elif char == "\x03":  # Ctrl-C: abandon the line
+                self.buffer.clear()
+                self.send("^C\n" + self._prompt())
+            elif char >= " " or char == "\t":
+                self.buffer.append(char)
+                self.send(char)
+
+    def eof_received(self) -> bool:
+        self.drop()
+        return False
+
+    def break_received(self, msec: int) -> bool:
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self.runtime.sessions.discard(self)
+        if self._drain_timer:
+            self._drain_timer.cancel()
+
+    # -- lines -------------------------------------------------------------------------
+    def _prompt(self) -> str:
+        return self.cli.prompt() if self.cli else ""
+
+    def end_line(self) -> None:
+        line = "".join(self.buffer)
+        self.buffer.clear()
+        assert self.cli is not None
+        try:
+            reply = self.cli.handle(line)
+        except Exception:
+            log.exception("%s: engine failed on %r", self.runtime.spec.name, line)
+            self.send("\n% Internal error in the lab engine (see the lab log)\n" + self._prompt())
+            return
+        finally:
+            self.runtime.lab.dataplane.invalidate()
+        if self.closed:  # the command rebooted or powered off the device
+            return
+        output = reply.output
+        if output and self.runtime.faults.take_drop():
+            self.send("\n" + output[: max(1, len(output) // 2)])
+            self.close_after_output()
+            return
+        prompt = "" if reply.close else self._prompt()
+        if output and prompt and not output.endswith("\n"):
+            output += "\n"
+        self.send("\n" + output + prompt)
+        if reply.close:
+            self.close_after_output()
+
+    # -- output ------------------------------------------------------------------------
+    def send(self, text: str) -> None:
+        if self.closed or not text:
+            return
+        text = text.replace("\r\n", "\n").replace("\n", "\r\n")
+        delay = self.runtime.faults.slow_ms / 1000.0
+        if delay <= 0 and not self._pending:
+            self._write(text)
+            return
+        loop = self.runtime.lab.loop
+        due = loop.time() + delay
+        if self._pending and self._pending[-1][0] > due:
+            due = self._pending[-1][0]
+        self._pending.append((due, text))
+        if self._drain_timer is None:
+            self._drain_timer = loop.call_at(self._pending[0][0], self._drain)
+
+    def _drain(self) -> None:
+        self._drain_timer = None
+        loop = self.runtime.lab.loop
+        while self._pending and self._pending[0][0] <= loop.time() + 0.0005:
+            self._write(self._pending.popleft()[1])
+        if self._pending:
+            self._drain_timer = loop.call_at(self._pending[0][0], self._drain)
+        elif self._close_after_pending:
+            self.drop()
+
+    def _write(self, text: str) -> None:
+        if self.closed or self.chan is None:
+            return
+        try:
+            self.chan.write(text)
+        except (OSError, asyncssh.Error, BrokenPipeError):
+            self.drop()
+
+    def close_after_output(self) -> None:
+        if self._pending:
+            self._close_after_pending = True
+        else:
+            self.drop()
+
+    def drop(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.runtime.sessions.discard(self)
+        if self._drain_timer:
+            self._drain_timer.cancel()
+        self.conn.close()
+
+
+class LabServer:
+    """Every device of a topology, served from one asyncio loop."""
+
+    def __init__(
+        self,
+        topology: Topology,
+        host_key: asyncssh.SSHKey,
+        factory: DeviceFactory | None = None,
+    ) -> None:
+        self.topology = topology
+        self.host_key = host_key
+        self.loop = asyncio.get_running_loop()
+        factory = factory or load_factory()
+        self.runtimes: dict[str, DeviceRuntime] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        devices: dict[str, SimDevice] = {}
+        for name, spec in topology.devices.items():
+            device = factory(engine_spec(spec))
+            runtime = DeviceRuntime(self, spec, device)
+            self.runtimes[name] = runtime
+            devices[name] = device
+        macs = {name: engine_spec(spec)["mac"] for name, spec in topology.devices.items()}
+        self.dataplane = DataPlane(topology, devices, self.state_of, macs)
+        for runtime in self.runtimes.values():
+            runtime.device.attach(runtime)
+
+    def state_of(self, name: str) -> str:
+        return self.runtimes[name].state
+
+    def spawn(self, coro: Any) -> None:
+        task = self.loop.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("lab task failed", exc_info=task.exception())
+
+    async def start(self) -> None:
+        results = await asyncio.gather(
+            *(runtime.start() for runtime in self.runtimes.values()), return_exceptions=True
+        )
+        failures = [
+            f"{name} {runtime.spec.address}:{runtime.spec.port}: {result}"
+            for (name, runtime), result in zip(self.runtimes.items(), results, strict=True)
+            if isinstance(result, BaseException)
+        ]
+        if failures:
+            await self.stop()
+            raise OSError(
+                "cannot listen for "
+                + "; ".join(failures[:5])
+                + (f" (+{len(failures) - 5} more)" if len(failures) > 5 else "")
+                + " - is another lab running? (hisops lab status / hisops lab down)"
+            )
+
+    async def stop(self) -> None:
+        await asyncio.gather(*(runtime.stop() for runtime in self.runtimes.values()))
+        for task in list(self._tasks):
+            task.cancel()
+
+    def runtime(self, name: str) -> DeviceRuntime:
+        try:
+            return self.runtimes[name]
+        except KeyError:
+            raise KeyError(
+                f"no device {name!r} in the lab (hisops lab status lists them)"
+            ) from None
+
+    async def settle(self) -> None:
+        """Wait until listener changes scheduled by faults have been applied."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
