@@ -23,17 +23,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     up = lab_sub.add_parser("up", help="start the lab in the background, print its inventory")
     up.add_argument("--topology", help="topology YAML (default: the hospital)")
-    up.add_argument("--state-dir", dest="state_dir_sub", help=argparse.SUPPRESS)
     up.add_argument("--relocate", type=int, metavar="N", help="serve on 127.N.x.y instead")
     up.set_defaults(func=cmd_up)
 
     down = lab_sub.add_parser("down", help="stop the lab and remove its state")
-    down.add_argument("--state-dir", dest="state_dir_sub", help=argparse.SUPPRESS)
     down.set_defaults(func=cmd_down)
 
     status = lab_sub.add_parser("status", help="show the lab (exit 1 when it is down)")
     status.add_argument("--json", action="store_true", help="machine-readable")
-    status.add_argument("--state-dir", dest="state_dir_sub", help=argparse.SUPPRESS)
     status.set_defaults(func=cmd_status)
 
     reach = lab_sub.add_parser("reach", help="can endpoint SRC reach DST now? (exit 1: no)")
@@ -84,6 +81,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     validate = lab_sub.add_parser("validate", help="check a topology file")
     validate.add_argument("topology", nargs="?")
     validate.set_defaults(func=cmd_validate)
+
+    reset = lab_sub.add_parser(
+        "reset", help="devices back to their startup config, faults cleared, links restored"
+    )
+    reset.add_argument("device", nargs="?", help="only this device (default: the whole lab)")
+    reset.set_defaults(func=cmd_reset)
+
+    for parser in lab_sub.choices.values():
+        if not any(a.dest == "state_dir_sub" for a in parser._actions):
+            parser.add_argument("--state-dir", dest="state_dir_sub", help=argparse.SUPPRESS)
 
 
 def _client(args: argparse.Namespace) -> LabClient:
@@ -262,6 +269,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
         print(args.output)
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    try:
+        names = _client(args).reset(args.device)
+    except LabError as exc:
+        return _fail(str(exc))
+    print(f"reset: {', '.join(names)}")
     return 0
 
 

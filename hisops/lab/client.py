@@ -77,6 +77,10 @@ class LabClient:
     def clear(self, device: str) -> dict[str, Any]:
         return dict(self.call("clear", device=device))
 
+    def reset(self, device: str | None = None) -> list[str]:
+        """Devices back to their startup state; without ``device`` also every cut link."""
+        return list(self.call("reset", device=device))
+
     def cut_link(self, a: str, b: str) -> Any:
         return self.call("link", action="cut", a=a, b=b)
 

@@ -13,6 +13,8 @@ Request ``{"op": "...", ...}``; answer ``{"ok": true, "result": ...}`` or
 ``reach``      ``src``, ``dst`` (endpoint names or IPs), optional ``protocol``, ``port``
 ``config``     ``device``, ``which`` running|saved: the configuration text
 ``mac_table``  ``device``; ``arp_table`` likewise
+``reset``      ``device`` (optional): back to the startup config, faults cleared,
+               powered on; without ``device`` every device and every cut link
 ``shutdown``   stop the lab
 =============  =====================================================================
 """
@@ -109,6 +111,17 @@ class ControlApi:
         runtime.clear_faults()
         await self.lab.settle()
         return runtime.describe()
+
+    async def op_reset(self, device: str | None = None) -> list[str]:
+        """Devices back to their startup state (all when ``device`` is omitted), links restored."""
+        names = [device] if device else list(self.lab.runtimes)
+        for name in names:
+            self.lab.runtime(name).reset()
+        if device is None:
+            self.lab.dataplane.cut.clear()
+            self.lab.dataplane.invalidate()
+        await self.lab.settle()
+        return names
 
     async def op_link(self, action: str, a: str, b: str) -> dict[str, Any]:
         ends = [_port(text) for text in (a, b)]

@@ -6,6 +6,8 @@ from typing import Any
 
 import yaml
 
+from hisops.lab.catalog import MODELS, expand_range
+
 DEPARTMENT_VLANS: list[dict[str, Any]] = [
     {"id": 10, "name": "OUTPATIENT", "department": "outpatient registration/billing"},
     {"id": 20, "name": "INPATIENT", "department": "inpatient"},
@@ -17,22 +19,16 @@ DEPARTMENT_VLANS: list[dict[str, Any]] = [
     {"id": 100, "name": "SERVERS", "department": "servers"},
 ]
 
-# Per platform: (aggregation model, access model, uplink port, first downlink ports)
+# Per platform: (aggregation model, access model, prefix of the downlink/endpoint ports)
 _PLATFORM_MODELS = {
-    "huawei": ("S5735-S48T4X", "S5735-L24T4X-A1", "XGigabitEthernet0/0/1", "GigabitEthernet0/0/"),
-    "hp_comware": (
-        "S5560X-30C-EI",
-        "S5130S-28S-EI",
-        "Ten-GigabitEthernet1/0/25",
-        "GigabitEthernet1/0/",
-    ),
-    "cisco_ios": (
-        "C9300-48T",
-        "WS-C2960X-24TS-L",
-        "TenGigabitEthernet1/1/1",
-        "GigabitEthernet1/0/",
-    ),
+    "huawei": ("S5735-S48T4X", "S5735-L24T4X-A1", "GigabitEthernet0/0/"),
+    "hp_comware": ("S5560X-30C-EI", "S5130S-28S-EI", "GigabitEthernet1/0/"),
+    "cisco_ios": ("C9300-48T", "WS-C2960X-24TS-L", "GigabitEthernet1/0/"),
 }
+
+
+def _uplink(model: str) -> str:
+    return expand_range(MODELS[model].uplinks[0])[0]
 
 
 def _vlans(mgmt_subnet: str, mgmt_gateway: str) -> list[dict[str, Any]]:
@@ -69,7 +65,8 @@ def scale_topology(switches: int, endpoints_per_access: int = 2) -> dict[str, An
     core_ports = [f"GigabitEthernet1/0/{n}" for n in range(48)]
     for index in range(aggregation):
         platform = platforms[index % 3]
-        model, _acc, uplink, _down = _PLATFORM_MODELS[platform]
+        model = _PLATFORM_MODELS[platform][0]
+        uplink = _uplink(model)
         name = f"AGG-{index + 1}"
         devices.append({"hostname": name, "model": model, "role": "aggregation"})
         links.append([f"CORE-1:{core_ports[index]}", f"{name}:{uplink}"])
@@ -79,9 +76,10 @@ def scale_topology(switches: int, endpoints_per_access: int = 2) -> dict[str, An
         agg_index = index % aggregation
         slot = index // aggregation
         agg_platform = platforms[agg_index % 3]
-        downlink = f"{_PLATFORM_MODELS[agg_platform][3]}{slot + 1}"
+        downlink = f"{_PLATFORM_MODELS[agg_platform][2]}{slot + 1}"
         platform = platforms[index % 3]
-        _agg, model, uplink, ports = _PLATFORM_MODELS[platform]
+        _agg, model, ports = _PLATFORM_MODELS[platform]
+        uplink = _uplink(model)
         name = f"ACC-{index + 1}"
         devices.append({"hostname": name, "model": model, "role": "access"})
         links.append([f"AGG-{agg_index + 1}:{downlink}", f"{name}:{uplink}"])

@@ -234,6 +234,21 @@ class DeviceRuntime:
         if was_unreachable:
             self.relisten()
 
+    def reset(self) -> None:
+        """Back to the topology's device: fresh engine on the startup config, no faults, on."""
+        if self._boot_timer:
+            self._boot_timer.cancel()
+            self._boot_timer = None
+        self.disconnect_sessions()
+        self.device = self.lab.factory(engine_spec(self.spec))
+        self.lab.dataplane.devices[self.spec.name] = self.device
+        self.device.attach(self)
+        self.faults = Faults()
+        self.powered = True
+        self.down_until = None
+        self.lab.dataplane.invalidate()
+        self.relisten()
+
     def describe(self) -> dict[str, Any]:
         spec = self.spec
         return {
@@ -478,7 +493,7 @@ class LabServer:
         self.topology = topology
         self.host_key = host_key
         self.loop = asyncio.get_running_loop()
-        factory = factory or load_factory()
+        self.factory = factory = factory or load_factory()
         self.runtimes: dict[str, DeviceRuntime] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         devices: dict[str, SimDevice] = {}

@@ -19,6 +19,38 @@ import yaml
 from hisops.lab.catalog import MODELS, PLATFORMS, expand_ranges
 
 ROLES = ("core", "aggregation", "access", "spare")
+DEVICE_KEYS = {
+    "hostname",
+    "platform",
+    "model",
+    "firmware",
+    "serial",
+    "role",
+    "interfaces",
+    "address",
+    "port",
+    "username",
+    "password",
+    "secret",
+    "mgmt_ip",
+    "vlans",
+    "startup_config",
+}
+ENDPOINT_KEYS = {
+    "name",
+    "department",
+    "kind",
+    "mac",
+    "ip",
+    "vlan",
+    "attach",
+    "switch",
+    "port",
+    "protected",
+    "lab_address",
+    "host",
+}
+VLAN_KEYS = {"id", "name", "department", "subnet", "gateway"}
 ENDPOINT_KINDS = ("workstation", "server", "protected")
 DEFAULT_TOPOLOGY = Path(__file__).parent / "topologies" / "hospital.yml"
 LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
@@ -95,6 +127,7 @@ class Endpoint:
     protected: bool = False
     lab_address: str = ""  # loopback address a real lab host for it may listen on
     gateway: str = ""
+    host: dict[str, Any] = field(default_factory=dict)  # options for a real lab host (issue 4)
 
     @property
     def attachment(self) -> PortRef:
@@ -212,6 +245,13 @@ class _Parser:
         name = entry.get(key) if isinstance(entry, dict) else None
         return f"{kind}[{index}] ({name})" if name else f"{kind}[{index}]"
 
+    def known_keys(self, entry: dict[str, Any], where: str, keys: set[str]) -> None:
+        for key in entry:
+            if key not in keys:
+                raise self.fail(
+                    where, str(key), f"unknown field (expected one of {', '.join(sorted(keys))})"
+                )
+
     def require(self, entry: dict[str, Any], where: str, key: str) -> Any:
         if entry.get(key) in (None, ""):
             raise self.fail(where, key, "missing (required)")
@@ -225,6 +265,7 @@ class _Parser:
             where = self.entry_name("vlans", index, entry, "name")
             if not isinstance(entry, dict):
                 raise TopologyError(f"{self.source}: {where}: must be a mapping")
+            self.known_keys(entry, where, VLAN_KEYS)
             vid = self.require(entry, where, "id")
             if not isinstance(vid, int) or not 1 <= vid <= 4094:
                 raise self.fail(where, "id", f"{vid!r} is not a VLAN id (1-4094)")
@@ -265,6 +306,7 @@ class _Parser:
             where = self.entry_name("devices", index, entry, "hostname")
             if not isinstance(entry, dict):
                 raise TopologyError(f"{self.source}: {where}: must be a mapping")
+            self.known_keys(entry, where, DEVICE_KEYS)
             name = str(self.require(entry, where, "hostname"))
             if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}", name):
                 raise self.fail(where, "hostname", f"{name!r} is not a valid hostname")
@@ -428,6 +470,7 @@ class _Parser:
             where = self.entry_name("endpoints", index, entry, "name")
             if not isinstance(entry, dict):
                 raise TopologyError(f"{self.source}: {where}: must be a mapping")
+            self.known_keys(entry, where, ENDPOINT_KEYS)
             name = str(self.require(entry, where, "name"))
             if name in endpoints:
                 raise self.fail(where, "name", f"{name} is defined twice")
@@ -478,10 +521,17 @@ class _Parser:
                 protected=protected,
                 lab_address=lab_address,
                 gateway=vlans[vid].gateway,
+                host=self.host_options(entry, where),
             )
             macs[mac] = where
             ips[ip_text] = where
         return endpoints
+
+    def host_options(self, entry: dict[str, Any], where: str) -> dict[str, Any]:
+        host = entry.get("host") or {}
+        if not isinstance(host, dict):
+            raise self.fail(where, "host", "must be a mapping of lab host options")
+        return host
 
     def check_addresses(
         self, devices: dict[str, DeviceSpec], endpoints: dict[str, Endpoint]
