@@ -1,0 +1,140 @@
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Running vs intended configuration, per feature, with hier_config doing the diff.
+
+For each feature: ``compliant``, ``missing`` (intended lines the device lacks),
+``extra`` (device lines the plan does not have) and ``remediation`` (the commands that
+make the device match, in the platform's syntax, VLAN lists folded into ranges).
+
+Scope: physical interfaces are compared only where the plan names them (a spare port
+that the plan does not mention is not drift); VLANs, VLANIFs, ACLs and static routes
+are compared whole, so a VLAN or gateway someone added by hand is reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import configtree
+from .configtree import FEATURES, Section
+
+try:
+    from hier_config import Platform, WorkflowRemediation, get_hconfig
+
+    HAS_HIER_CONFIG = True
+    HIER_CONFIG_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - reported by the module
+    HAS_HIER_CONFIG = False
+    HIER_CONFIG_IMPORT_ERROR = exc
+
+_HC_PLATFORM = {
+    "huawei": "HUAWEI_VRP",
+    "hp_comware": "HP_COMWARE5",
+    "cisco_ios": "CISCO_IOS",
+}
+
+
+@dataclass
+class FeatureResult:
+    feature: str
+    missing: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+    remediation: list[str] = field(default_factory=list)
+
+    @property
+    def compliant(self) -> bool:
+        return not (self.missing or self.extra)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "compliant": self.compliant,
+            "missing": self.missing,
+            "extra": self.extra,
+            "remediation": self.remediation,
+        }
+
+
+@dataclass
+class ComplianceReport:
+    platform: str
+    features: dict[str, FeatureResult]
+
+    @property
+    def compliant(self) -> bool:
+        return all(f.compliant for f in self.features.values())
+
+    @property
+    def remediation(self) -> list[str]:
+        return [line for f in self.features.values() for line in f.remediation]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "compliant": self.compliant,
+            "features": {name: f.to_dict() for name, f in self.features.items()},
+            "remediation": self.remediation,
+        }
+
+
+def _hc(platform: str, sections: list[Section]):
+    return get_hconfig(getattr(Platform, _HC_PLATFORM[platform]), configtree.to_text(sections))
+
+
+def _lines(tree, platform: str) -> list[str]:
+    """Flatten a hier_config tree to ``parent: child`` lines, VLAN lists folded."""
+    flat: list[tuple[int, str]] = [(c.depth() - 1, c.text) for c in tree.all_children_sorted()]
+    folded = configtree.fold(flat, platform)
+    out: list[str] = []
+    parent = ""
+    for depth, text in folded:
+        if depth == 0:
+            parent = text
+            out.append(text)
+        else:
+            out.append(f"{parent}: {text}")
+    return out
+
+
+def _commands(tree, platform: str) -> list[str]:
+    """Remediation as the lines an operator would type (children indented by one blank)."""
+    flat = [(c.depth() - 1, c.text) for c in tree.all_children_sorted()]
+    return [(" " * depth) + text for depth, text in configtree.fold(flat, platform)]
+
+
+def _drop_section_only(lines: list[str], sections_in_both: set[str]) -> list[str]:
+    """A parent line listed only because a child differs is not itself missing or extra."""
+    return [line for line in lines if ":" in line or line not in sections_in_both]
+
+
+def compare(
+    running: str,
+    intended: str,
+    platform: str,
+    features: tuple[str, ...] | list[str] | None = None,
+) -> ComplianceReport:
+    if not HAS_HIER_CONFIG:
+        raise RuntimeError(f"hier_config is not installed: {HIER_CONFIG_IMPORT_ERROR}")
+    wanted = tuple(features or FEATURES)
+    run = configtree.canonical(running, platform, wanted)
+    want = configtree.canonical(intended, platform, wanted)
+    results: dict[str, FeatureResult] = {}
+    for feature in wanted:
+        run_sections = run[feature]
+        if feature == "interfaces":
+            named = {s.line for s in want[feature]}
+            run_sections = [s for s in run_sections if s.line in named]
+        running_tree = _hc(platform, run_sections)
+        intended_tree = _hc(platform, want[feature])
+        in_both = {s.line for s in run_sections} & {s.line for s in want[feature]}
+        missing = _drop_section_only(
+            _lines(intended_tree.difference(running_tree), platform), in_both
+        )
+        extra = _drop_section_only(_lines(running_tree.difference(intended_tree), platform), in_both)
+        remediation = WorkflowRemediation(running_tree, intended_tree).remediation_config
+        results[feature] = FeatureResult(
+            feature=feature,
+            missing=missing,
+            extra=extra,
+            remediation=_commands(remediation, platform) if (missing or extra) else [],
+        )
+    return ComplianceReport(platform=platform, features=results)

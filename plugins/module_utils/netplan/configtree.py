@@ -1,0 +1,233 @@
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Configuration text → canonical lines that hier_config can compare as sets.
+
+hier_config diffs configurations line by line, which is right for most lines and wrong
+for VLAN lists: ``vlan batch 10 20 to 30`` and ``vlan batch 10 20 to 25 26 to 30`` mean
+the same, and Huawei's trunk allows VLAN 1 unless ``undo port trunk allow-pass vlan 1``
+says otherwise. So before hier_config sees a configuration, every VLAN-list line is
+expanded into one canonical line per VLAN, and after hier_config has computed the
+remediation, those lines are folded back into the platform's own range syntax.
+
+Features (what compliance reports on, and what a deploy owns):
+``vlans`` (VLAN existence and names), ``vlanif`` (VLANIF / Vlan-interface / SVI),
+``interfaces`` (physical and aggregate ports), ``acl`` (ACLs and time ranges),
+``management`` (hostname, static routes). Everything else (users, AAA, VTY, SSH, SNMP)
+is not managed by the VLAN plan and is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import vlanset
+
+FEATURES = ("vlans", "vlanif", "interfaces", "acl", "management")
+
+# Per-VLAN canonical child lines, and how to fold them back.
+_TRUNK_LINE = {
+    "huawei": "port trunk allow-pass vlan",
+    "hp_comware": "port trunk permit vlan",
+    "cisco_ios": "switchport trunk allowed vlan",
+}
+_NEGATE = {"huawei": "undo ", "hp_comware": "undo ", "cisco_ios": "no "}
+_SEPARATORS = {"#", "!", "return", "end", "quit", "exit"}
+_SKIP_PREFIX = (
+    "!Software Version",
+    "Building configuration",
+    "Current configuration",
+    "version ",
+)
+
+
+@dataclass
+class Section:
+    line: str
+    children: list[str] = field(default_factory=list)
+
+
+def parse_sections(text: str, platform: str) -> list[Section]:
+    """Two-level tree of a running/intended configuration in the platform's display format.
+
+    Huawei and H3C separate blocks with ``#``; H3C prints top-level commands with one
+    leading blank. Cisco separates with ``!`` and indents children by one blank.
+    """
+    sections: list[Section] = []
+    current: Section | None = None
+    for raw in text.replace("\r", "").split("\n"):
+        if not raw.strip():
+            continue
+        stripped = raw.strip()
+        if stripped in _SEPARATORS or stripped.startswith(_SKIP_PREFIX):
+            current = None
+            continue
+        indented = raw[0] in " \t"
+        if indented and current is not None:
+            current.children.append(stripped)
+            continue
+        if indented and platform == "hp_comware" and current is None:
+            sections.append(Section(stripped))  # a top-level Comware command
+            continue
+        current = Section(stripped)
+        sections.append(current)
+    return sections
+
+
+def feature_of(line: str, platform: str) -> str | None:
+    words = line.split()
+    if not words:
+        return None
+    head = words[0]
+    if head == "vlan":
+        return "vlans"
+    if head == "interface" and len(words) > 1:
+        name = words[1]
+        if re.match(r"^(Vlanif|Vlan-interface|Vlan)\d+$", name):
+            return "vlanif"
+        if re.match(r"^(NULL|LoopBack|Loopback|MEth|M-GigabitEthernet|Null)", name):
+            return None
+        return "interfaces"
+    if head in ("acl", "time-range") or (head in ("ip", "access-list") and "access-list" in words[:2]):
+        return "acl"
+    if head == "access-list":
+        return "acl"
+    if head in ("sysname", "hostname"):
+        return "management"
+    if line.startswith(("ip route-static", "ip route ", "ip default-gateway")):
+        return "management"
+    return None
+
+
+def _expand_children(children: list[str], platform: str) -> list[str]:
+    """Trunk VLAN lists → one canonical line per VLAN."""
+    prefix = _TRUNK_LINE[platform]
+    out: list[str] = []
+    allowed: set[int] = set()
+    trunk = False
+    saw_list = False
+    vlan1_removed = False
+    for child in children:
+        if child in ("port link-type trunk", "switchport mode trunk"):
+            trunk = True
+        if platform == "cisco_ios":
+            m = re.match(r"^switchport trunk allowed vlan (add |remove |except )?(.+)$", child)
+            if m:
+                saw_list = True
+                op, vlans = (m.group(1) or "").strip(), vlanset.parse_ios(m.group(2))
+                if op == "remove":
+                    allowed -= vlans
+                elif op == "except":
+                    allowed = vlanset.parse_ios("all") - vlans
+                else:
+                    allowed |= vlans
+                continue
+        else:
+            if child == f"undo {prefix} 1":
+                vlan1_removed = True
+                continue
+            if child.startswith(prefix + " "):
+                saw_list = True
+                allowed |= vlanset.parse_vrp(child[len(prefix) + 1:])
+                continue
+        out.append(child)
+    if trunk:
+        if platform == "cisco_ios":
+            if not saw_list:
+                allowed = vlanset.parse_ios("all")
+        elif not vlan1_removed:
+            allowed.add(1)  # VRP/Comware trunks carry VLAN 1 unless told otherwise
+        out.extend(f"{prefix} {v}" for v in sorted(allowed))
+    return out
+
+
+def canonical(text: str, platform: str, features: tuple[str, ...] = FEATURES) -> dict[str, list[Section]]:
+    """Sections of the given features, with VLAN lists expanded one VLAN a line."""
+    result: dict[str, list[Section]] = {f: [] for f in features}
+    for section in parse_sections(text, platform):
+        feature = feature_of(section.line, platform)
+        if feature not in result:
+            continue
+        words = section.line.split()
+        if feature == "vlans" and platform == "huawei" and words[:2] == ["vlan", "batch"]:
+            for vid in sorted(vlanset.parse_vrp(words[2:])):
+                result[feature].append(Section(f"vlan batch {vid}"))
+            continue
+        if feature == "vlans" and platform == "hp_comware" and "to" in words:
+            for vid in sorted(vlanset.parse_vrp(words[1:])):
+                result[feature].append(Section(f"vlan {vid}"))
+            continue
+        if feature == "vlans" and platform == "cisco_ios" and ("," in section.line or "-" in section.line):
+            for vid in sorted(vlanset.parse_ios(words[1])):
+                result[feature].append(Section(f"vlan {vid}", list(section.children)))
+            continue
+        if feature == "interfaces":
+            section = Section(section.line, _expand_children(section.children, platform))
+        result[feature].append(section)
+    return result
+
+
+def to_text(sections: list[Section]) -> str:
+    lines: list[str] = []
+    for section in sections:
+        lines.append(section.line)
+        lines.extend(" " + child for child in section.children)
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def fold(commands: list[tuple[int, str]], platform: str) -> list[tuple[int, str]]:
+    """Fold per-VLAN canonical lines back into range syntax, keeping order and depth.
+
+    ``commands`` is (depth, text) in the order hier_config gives them.
+    """
+    prefix = _TRUNK_LINE[platform]
+    negate = _NEGATE[platform]
+    out: list[tuple[int, str]] = []
+    batches: dict[tuple[int, str], list[int]] = {}
+    order: list[tuple[int, str]] = []
+
+    def flush() -> None:
+        for key in order:
+            depth, head = key
+            vlans = batches[key]
+            if platform == "cisco_ios" and head.endswith("allowed vlan add") or platform == "cisco_ios" and head.endswith("allowed vlan remove"):
+                out.append((depth, f"{head} {vlanset.format_ios(vlans)}"))
+            else:
+                out.append((depth, f"{head} {vlanset.format_vrp(vlans)}"))
+        batches.clear()
+        order.clear()
+
+    foldable = []
+    if platform == "huawei":
+        foldable = ["vlan batch", f"{negate}vlan batch", prefix, f"{negate}{prefix}"]
+    elif platform == "hp_comware":
+        foldable = [prefix, f"{negate}{prefix}"]
+    else:
+        foldable = [prefix, f"{negate}{prefix}"]
+    for depth, text in commands:
+        head = None
+        for candidate in foldable:
+            m = re.match(rf"^{re.escape(candidate)} (\d+)$", text)
+            if m:
+                head = candidate
+                vid = int(m.group(1))
+                break
+        if head is None:
+            flush()
+            if platform == "hp_comware" and depth == 0:
+                m = re.match(r"^undo vlan (\d+)$", text)
+                if m and out and re.match(r"^undo vlan [\d to]+$", out[-1][1]) and out[-1][0] == 0:
+                    ids = vlanset.parse_vrp(out[-1][1].split()[2:]) | {int(m.group(1))}
+                    out[-1] = (0, f"undo vlan {vlanset.format_vrp(ids)}")
+                    continue
+            out.append((depth, text))
+            continue
+        if platform == "cisco_ios":
+            head = f"{prefix} remove" if head.startswith(negate) else f"{prefix} add"
+        key = (depth, head)
+        if key not in batches:
+            batches[key] = []
+            order.append(key)
+        batches[key].append(vid)
+    flush()
+    return out
