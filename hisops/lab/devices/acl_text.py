@@ -174,9 +174,7 @@ def _ios_address(words: list[str], i: int) -> tuple[str | None, str, int] | Rule
     return words[i], "0.0.0.0", i + 1
 
 
-def parse_ios_entry(
-    words: list[str], extended: bool, sequence: int
-) -> AclRule | RuleFault:
+def parse_ios_entry(words: list[str], extended: bool, sequence: int) -> AclRule | RuleFault:
     """``words`` start at ``permit``/``deny`` (after an optional sequence number)."""
     i = 0
     if words and words[0].isdigit():
@@ -303,8 +301,9 @@ def parse_days(words: list[str]) -> frozenset[int] | None:
         key = word.lower()
         if key in _DAY_GROUPS:
             days |= _DAY_GROUPS[key]
-        elif key[:3] in _DAY_WORDS and (len(key) == 3 or _DAY_NAMES_IOS[_DAY_WORDS[key[:3]]]
-                                         .lower().startswith(key)):
+        elif key[:3] in _DAY_WORDS and (
+            len(key) == 3 or _DAY_NAMES_IOS[_DAY_WORDS[key[:3]]].lower().startswith(key)
+        ):
             days.add(_DAY_WORDS[key[:3]])
         elif key.isdigit() and int(key) <= 6:
             days.add((int(key) - 1) % 7)  # VRP: 0 = Sunday
@@ -358,8 +357,7 @@ def render_days_vrp(days: frozenset[int]) -> str:
 def render_vrp_time_range(name: str, part: PeriodicRange | AbsoluteRange) -> str:
     if isinstance(part, PeriodicRange):
         return (
-            f"time-range {name} {part.start:%H:%M} to {part.end:%H:%M} "
-            f"{render_days_vrp(part.days)}"
+            f"time-range {name} {part.start:%H:%M} to {part.end:%H:%M} {render_days_vrp(part.days)}"
         )
     text = f"time-range {name}"
     if part.start is not None:

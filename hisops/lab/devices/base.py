@@ -216,7 +216,9 @@ def match_command(
                             )
                         )
                     continue
-                for consumed, value in _match_param(token, words, state.word, line, resolve_interface):
+                for consumed, value in _match_param(
+                    token, words, state.word, line, resolve_interface
+                ):
                     param_matched = True
                     next_states.append(
                         _State(
@@ -246,7 +248,13 @@ def match_command(
     return max(faults, key=_fault_rank)
 
 
-_KIND_RANK = {"incomplete": 0, "too_many": 1, "wrong_parameter": 2, "unrecognized": 3, "ambiguous": 4}
+_KIND_RANK = {
+    "incomplete": 0,
+    "too_many": 1,
+    "wrong_parameter": 2,
+    "unrecognized": 3,
+    "ambiguous": 4,
+}
 
 
 def _fault_rank(fault: ParseFault) -> tuple[int, int]:

@@ -690,8 +690,10 @@ class HuaweiSession(BaseSession):
 
     def require(self, link_type: LinkType) -> str | None:
         if self.intf.link_type is not link_type:
-            return self.error(f"The port is not a{'n' if link_type is LinkType.ACCESS else ''} "
-                              f"{link_type.value} port.")
+            return self.error(
+                f"The port is not a{'n' if link_type is LinkType.ACCESS else ''} "
+                f"{link_type.value} port."
+            )
         return None
 
     def if_default_vlan(self, vlan: int) -> str:
@@ -834,7 +836,9 @@ class HuaweiSession(BaseSession):
         def answer(text: str) -> Reply:
             if text.lower() in ("y", "yes"):
                 self.device.save()
-                return Reply("It is executing, please wait...\nSave the configuration successfully.")
+                return Reply(
+                    "It is executing, please wait...\nSave the configuration successfully."
+                )
             return Reply("")
 
         return self.ask(
@@ -1063,8 +1067,12 @@ class HuaweiDevice(BaseDevice):
             out += ["telnet server enable", "#"]
         if mgmt.ssh_server:
             out += ["stelnet server enable", "#"]
-        out += ["user-interface con 0", " authentication-mode aaa", "user-interface vty 0 4",
-                " authentication-mode aaa"]
+        out += [
+            "user-interface con 0",
+            " authentication-mode aaa",
+            "user-interface vty 0 4",
+            " authentication-mode aaa",
+        ]
         if mgmt.vty_acl:
             out.append(f" acl {mgmt.vty_acl} inbound")
         if mgmt.idle_timeout_minutes != 10:

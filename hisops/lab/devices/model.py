@@ -232,6 +232,7 @@ class Management:
     log_hosts: list[str] = field(default_factory=list)
     snmp_communities: dict[str, str] = field(default_factory=dict)  # community -> ro|rw
     domain_name: str = ""
+    archive_path: str = ""  # Cisco ``archive`` / ``path``: needed by the revert timer
 
 
 @dataclass

@@ -156,7 +156,7 @@ class SwitchIntent:
         data = asdict(self)
         data["vlan_ids"] = self.vlan_ids
         data["vlan_batch_vrp"] = self.vlan_batch_vrp
-        for trunk, source in zip(data["trunks"], self.trunks):
+        for trunk, source in zip(data["trunks"], self.trunks, strict=True):
             trunk["vlans_vrp"] = source.vlans_vrp
             trunk["vlans_ios"] = source.vlans_ios
         return data
