@@ -1,0 +1,1511 @@
+"""Cisco IOS (Catalyst access/aggregation switches, IOS 15.2) CLI engine.
+
+Auto-revert is IOS's Configuration Rollback Confirmed Change: with an ``archive`` /
+``path`` configured, ``configure terminal revert timer MINUTES`` backs the running
+configuration up to the archive and enters configuration mode; unless
+``configure confirm`` is entered before the timer expires, the running configuration
+rolls back to that archive. ``configure revert now`` rolls back at once,
+``configure revert timer MINUTES`` re-arms the timer. Scheduled reloads are
+``reload in MINUTES``/``reload in HH:MM`` and ``reload cancel``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from hisops.lab.contract import Reply, TimerHandle
+from hisops.lab.devices import acl_text, secrets
+from hisops.lab.devices.base import (
+    BaseDevice,
+    BaseSession,
+    Command,
+    ConfigLoadError,
+    ParseFault,
+    apply_output_filter,
+    resolve_interface_name,
+    split_pipe,
+    split_words,
+)
+from hisops.lab.devices.model import (
+    Acl,
+    DeviceConfig,
+    Interface,
+    LinkType,
+    LocalUser,
+    StaticRoute,
+    TimeRange,
+    Vlan,
+    VlanIf,
+    format_vlan_list_ios,
+)
+
+ALL_VLANS = set(range(1, 4095))
+RESERVED_VLANS = {
+    1002: "fddi-default",
+    1003: "token-ring-default",
+    1004: "fddinet-default",
+    1005: "trnet-default",
+}
+
+
+def cmds(*pairs: tuple[str, str]) -> list[Command]:
+    return [Command(pattern, handler) for pattern, handler in pairs]
+
+
+SHOW = (
+    ("show running-config", "show_running"),
+    ("show startup-config", "show_startup"),
+    ("show version", "show_version"),
+    ("show inventory", "show_inventory"),
+    ("show vlan", "show_vlan"),
+    ("show vlan brief", "show_vlan"),
+    ("show interfaces status", "show_interfaces_status"),
+    ("show mac address-table", "show_mac"),
+    ("show ip arp", "show_arp"),
+    ("show access-lists", "show_access_lists"),
+    ("show ip access-lists", "show_access_lists"),
+    ("show ip interface brief", "show_ip_interface_brief"),
+    ("show reload", "show_reload"),
+    ("show archive", "show_archive"),
+    ("show clock", "show_clock"),
+    ("show privilege", "show_privilege"),
+)
+TERMINAL = (
+    ("terminal length <int>", "noop"),
+    ("terminal width <int>", "noop"),
+    ("terminal no monitor", "noop"),
+    ("terminal monitor", "noop"),
+)
+SUB_COMMON = (("exit", "exit_sub"), ("end", "end"), ("do <text>", "do"))
+
+CISCO_COMMANDS: dict[str, list[Command]] = {
+    "user": cmds(
+        *SHOW,
+        *TERMINAL,
+        ("enable", "enable"),
+        ("exit", "logout"),
+        ("logout", "logout"),
+        ("quit", "logout"),
+    ),
+    "enable": cmds(
+        *SHOW,
+        *TERMINAL,
+        ("enable", "noop"),
+        ("disable", "disable"),
+        ("exit", "logout"),
+        ("logout", "logout"),
+        ("quit", "logout"),
+        ("configure terminal", "configure"),
+        ("configure terminal revert timer <int>", "configure_revert"),
+        ("configure confirm", "configure_confirm"),
+        ("configure revert now", "configure_revert_now"),
+        ("configure revert timer <int>", "configure_revert_rearm"),
+        ("write", "write_memory"),
+        ("write memory", "write_memory"),
+        ("copy running-config startup-config", "copy_run_start"),
+        ("reload", "reload"),
+        ("reload in <int>", "reload_in"),
+        ("reload in <time>", "reload_in_clock"),
+        ("reload cancel", "reload_cancel"),
+    ),
+    "config": cmds(
+        ("exit", "end"),
+        ("end", "end"),
+        ("do <text>", "do"),
+        ("hostname <word>", "hostname"),
+        ("no hostname", "no_hostname"),
+        ("vlan <vlanlist>", "enter_vlan"),
+        ("no vlan <vlanlist>", "no_vlan"),
+        ("interface <if>", "enter_interface"),
+        ("no interface <if>", "no_interface"),
+        ("ip route <ip> <ip> <ip>", "route"),
+        ("ip route <ip> <ip> <ip> <int>", "route"),
+        ("no ip route <ip> <ip> <ip>", "no_route"),
+        ("no ip route <ip> <ip>", "no_route"),
+        ("ip access-list standard <word>", "enter_named_acl_std"),
+        ("ip access-list extended <word>", "enter_named_acl_ext"),
+        ("no ip access-list standard <word>", "no_acl"),
+        ("no ip access-list extended <word>", "no_acl"),
+        ("access-list <int> <text>", "numbered_acl"),
+        ("no access-list <int>", "no_numbered_acl"),
+        ("time-range <word>", "enter_time_range"),
+        ("no time-range <word>", "no_time_range"),
+        ("username <word> privilege <int> secret <text>", "username_level"),
+        ("username <word> privilege <int> password <text>", "username_level"),
+        ("username <word> secret <text>", "username"),
+        ("username <word> password <text>", "username"),
+        ("no username <word>", "no_username"),
+        ("enable secret <text>", "enable_secret"),
+        ("no enable secret", "no_enable_secret"),
+        ("ip domain-name <word>", "domain_name"),
+        ("ip domain name <word>", "domain_name"),
+        ("no ip domain-name", "no_domain_name"),
+        ("ip ssh version <int>", "noop"),
+        ("ntp server <ip>", "ntp_server"),
+        ("no ntp server <ip>", "no_ntp_server"),
+        ("logging host <ip>", "log_host"),
+        ("logging <ip>", "log_host"),
+        ("no logging host <ip>", "no_log_host"),
+        ("snmp-server community <word> ro", "snmp_ro"),
+        ("snmp-server community <word> rw", "snmp_rw"),
+        ("no snmp-server community <word>", "no_snmp"),
+        ("archive", "enter_archive"),
+        ("no archive", "no_archive"),
+        ("line vty <int> <int>", "enter_vty"),
+        ("line con <int>", "enter_con"),
+        ("vtp mode transparent", "noop"),
+        ("spanning-tree mode rapid-pvst", "noop"),
+        ("no ip domain-lookup", "noop"),
+    ),
+    "interface": cmds(
+        *SUB_COMMON,
+        ("description <text>", "if_description"),
+        ("no description", "if_no_description"),
+        ("shutdown", "if_shutdown"),
+        ("no shutdown", "if_no_shutdown"),
+        ("switchport", "noop"),
+        ("switchport mode access", "if_access"),
+        ("switchport mode trunk", "if_trunk"),
+        ("no switchport mode", "if_access"),
+        ("switchport access vlan <vlan>", "if_access_vlan"),
+        ("no switchport access vlan", "if_no_access_vlan"),
+        ("switchport trunk encapsulation dot1q", "noop"),
+        ("switchport trunk native vlan <vlan>", "if_native"),
+        ("no switchport trunk native vlan", "if_no_native"),
+        ("switchport trunk allowed vlan <vlanlist>", "if_allowed"),
+        ("switchport trunk allowed vlan add <vlanlist>", "if_allowed_add"),
+        ("switchport trunk allowed vlan remove <vlanlist>", "if_allowed_remove"),
+        ("switchport trunk allowed vlan except <vlanlist>", "if_allowed_except"),
+        ("switchport trunk allowed vlan all", "if_allowed_all"),
+        ("switchport trunk allowed vlan none", "if_allowed_none"),
+        ("no switchport trunk allowed vlan", "if_allowed_all"),
+        ("ip access-group <word> in", "if_acl_in"),
+        ("ip access-group <word> out", "if_acl_out"),
+        ("no ip access-group <word> in", "if_no_acl_in"),
+        ("no ip access-group <word> out", "if_no_acl_out"),
+        ("no ip access-group in", "if_no_acl_in"),
+        ("no ip access-group out", "if_no_acl_out"),
+        ("spanning-tree portfast", "noop"),
+    ),
+    "svi": cmds(
+        *SUB_COMMON,
+        ("description <text>", "if_description"),
+        ("no description", "if_no_description"),
+        ("shutdown", "if_shutdown"),
+        ("no shutdown", "if_no_shutdown"),
+        ("ip address <ip> <ip>", "svi_ip"),
+        ("no ip address", "svi_no_ip"),
+        ("no ip address <ip> <ip>", "svi_no_ip"),
+        ("ip helper-address <ip>", "svi_helper"),
+        ("no ip helper-address <ip>", "svi_no_helper"),
+        ("ip access-group <word> in", "if_acl_in"),
+        ("ip access-group <word> out", "if_acl_out"),
+        ("no ip access-group <word> in", "if_no_acl_in"),
+        ("no ip access-group <word> out", "if_no_acl_out"),
+        ("no ip access-group in", "if_no_acl_in"),
+        ("no ip access-group out", "if_no_acl_out"),
+    ),
+    "other-interface": cmds(*SUB_COMMON, ("description <text>", "noop"), ("no ip address", "noop"),
+                            ("shutdown", "noop"), ("no shutdown", "noop")),
+    "vlan": cmds(
+        *SUB_COMMON,
+        ("name <word>", "vlan_name"),
+        ("no name", "vlan_no_name"),
+    ),
+    "std-nacl": cmds(
+        *SUB_COMMON,
+        ("permit <text>", "acl_entry"),
+        ("deny <text>", "acl_entry"),
+        ("<int> permit <text>", "acl_entry_seq"),
+        ("<int> deny <text>", "acl_entry_seq"),
+        ("no <int>", "acl_no_entry"),
+        ("remark <text>", "acl_remark"),
+    ),
+    "time-range": cmds(
+        *SUB_COMMON,
+        ("periodic <text>", "tr_periodic"),
+        ("absolute <text>", "tr_absolute"),
+        ("no periodic <text>", "tr_no_periodic"),
+        ("no absolute", "tr_no_absolute"),
+    ),
+    "archive": cmds(
+        *SUB_COMMON,
+        ("path <word>", "archive_path"),
+        ("no path", "archive_no_path"),
+        ("maximum <int>", "noop"),
+        ("write-memory", "noop"),
+    ),
+    "line": cmds(
+        *SUB_COMMON,
+        ("login local", "noop"),
+        ("login", "noop"),
+        ("transport input ssh", "noop"),
+        ("transport input all", "noop"),
+        ("transport input telnet ssh", "noop"),
+        ("exec-timeout <int> <int>", "line_timeout"),
+        ("exec-timeout <int>", "line_timeout"),
+        ("access-class <word> in", "line_acl"),
+        ("no access-class <word> in", "line_no_acl"),
+        ("logging synchronous", "noop"),
+        ("privilege level <int>", "noop"),
+    ),
+}
+CISCO_COMMANDS["ext-nacl"] = CISCO_COMMANDS["std-nacl"]
+
+CISCO_TYPES = {
+    "GigabitEthernet": ["Gi", "Gig"],
+    "FastEthernet": ["Fa"],
+    "TenGigabitEthernet": ["Te", "Ten"],
+    "TwentyFiveGigE": ["Twe"],
+    "Port-channel": ["Po"],
+    "Vlan": ["Vl"],
+    "Loopback": ["Lo"],
+}
+CISCO_VIRTUAL = ("Vlan", "Loopback", "Port-channel")
+CISCO_SHORT = {
+    "GigabitEthernet": "Gi",
+    "FastEthernet": "Fa",
+    "TenGigabitEthernet": "Te",
+    "TwentyFiveGigE": "Twe",
+    "Port-channel": "Po",
+}
+MODE_PROMPTS = {
+    "config": "config",
+    "interface": "config-if",
+    "svi": "config-if",
+    "other-interface": "config-if",
+    "vlan": "config-vlan",
+    "std-nacl": "config-std-nacl",
+    "ext-nacl": "config-ext-nacl",
+    "time-range": "config-time-range",
+    "archive": "config-archive",
+    "line": "config-line",
+}
+CONFIG_MODES = set(MODE_PROMPTS)
+
+
+def short_name(name: str) -> str:
+    for full in sorted(CISCO_SHORT, key=len, reverse=True):
+        if name.startswith(full):
+            return CISCO_SHORT[full] + name[len(full) :]
+    return name
+
+
+def is_numbered(name: str) -> bool:
+    return name.isdigit()
+
+
+def numbered_kind(number: int) -> str | None:
+    if 1 <= number <= 99 or 1300 <= number <= 1999:
+        return "basic"
+    if 100 <= number <= 199 or 2000 <= number <= 2699:
+        return "advanced"
+    return None
+
+
+class CiscoSession(BaseSession):
+    commands = CISCO_COMMANDS
+
+    def __init__(self, device: BaseDevice, username: str) -> None:
+        super().__init__(device, username)
+        self.target: DeviceConfig | None = None
+        self.typed_line = ""
+        user = self.cfg.users.get(username)
+        self.mode = "enable" if user is not None and user.level >= 15 else "user"
+
+    @property
+    def cfg(self) -> DeviceConfig:
+        return self.target if self.target is not None else self.device.running
+
+    def login_banner(self) -> str:
+        return ""
+
+    def prompt(self) -> str:
+        if self.question is not None:
+            return ""
+        host = self.cfg.hostname
+        if self.mode == "user":
+            return f"{host}>"
+        if self.mode == "enable":
+            return f"{host}#"
+        return f"{host[:20]}({MODE_PROMPTS[self.mode]})#"
+
+    def format_fault(self, fault: ParseFault) -> str:
+        if fault.kind == "incomplete":
+            return "% Incomplete command.\n"
+        if fault.kind == "ambiguous":
+            return f'% Ambiguous command:  "{self.typed_line.strip()}"'
+        words = self.typed_line.split()
+        if self.mode in ("user", "enable") and len(words) == 1 and fault.column == 0:
+            return (
+                f'Translating "{words[0]}"\n'
+                "% Unknown command or computer name, or unable to find computer address"
+            )
+        caret = " " * (len(self.prompt()) + fault.column) + "^"
+        return f"{caret}\n% Invalid input detected at '^' marker.\n"
+
+    def resolve_interface(self, typed: str) -> str | None:
+        return resolve_interface_name(
+            typed, CISCO_TYPES, self.cfg.interfaces.keys(), CISCO_VIRTUAL
+        )
+
+    def parent_modes(self, mode: str) -> list[str]:
+        return ["config"] if mode in CONFIG_MODES and mode != "config" else []
+
+    def handle(self, line: str) -> Reply:
+        self.typed_line = line
+        return super().handle(line)
+
+    def execute(self, line: str) -> Reply:
+        command, pipe = split_pipe(line)
+        if pipe is not None and command.strip().lower().startswith("sh"):
+            reply = super().execute(command)
+            return Reply(apply_output_filter(reply.output, "pipe", *pipe), reply.close)
+        return super().execute(line)
+
+    def error_at_word(self, text: str, index: int) -> ParseFault:
+        words = split_words(text)
+        offset = self.typed_line.find(text)
+        if index >= len(words) or offset < 0:
+            return ParseFault("incomplete", len(self.typed_line) + 1)
+        return ParseFault("unrecognized", offset + words[index].start)
+
+    # -- navigation --
+    def noop(self, *args: Any) -> str:
+        return ""
+
+    def logout(self) -> Reply:
+        return Reply("", close=True)
+
+    def enable(self) -> Reply:
+        secret = self.cfg.enable_secret
+        if secret is None:
+            return Reply("% No password set")
+
+        def attempt(tries: int) -> Callable[[str], Reply]:
+            def answer(text: str) -> Reply:
+                if secrets.verify(text, secret):
+                    self.mode = "enable"
+                    return Reply("")
+                if tries + 1 >= 3:
+                    return Reply("% Bad secrets\n")
+                return self.ask("Password: ", attempt(tries + 1))
+
+            return answer
+
+        return self.ask("Password: ", attempt(0))
+
+    def disable(self) -> str:
+        self.mode = "user"
+        return ""
+
+    def configure(self) -> str:
+        self.leave_to("config")
+        return "Enter configuration commands, one per line.  End with CNTL/Z."
+
+    def end(self) -> str:
+        self.leave_to("enable")
+        return ""
+
+    def exit_sub(self) -> str:
+        self.leave_to("config")
+        return ""
+
+    def do(self, text: str) -> Reply:
+        saved_mode, saved_context = self.mode, self.context
+        self.mode, self.context = "enable", {}
+        offset = self.typed_line.find(text)
+        self.typed_line = " " * max(offset, 0) + text
+        result = self.dispatch(text)
+        if self.mode == "enable":
+            self.mode, self.context = saved_mode, saved_context
+        if isinstance(result, ParseFault):
+            result.column += max(offset, 0)
+            return Reply(self.format_fault(result))
+        return result
+
+    def enter(self, mode: str, **context: Any) -> str:
+        self.mode = mode
+        self.context = context
+        return ""
+
+    # -- revert timer / reload --
+    @property
+    def dev(self) -> CiscoDevice:
+        return self.device  # type: ignore[return-value]
+
+    def configure_revert(self, minutes: int) -> str:
+        if not 1 <= minutes <= 120:
+            return self.format_fault(self.error_at_word(self.typed_line, 4))
+        if not self.cfg.management.archive_path:
+            return "% Archive path is not configured; see 'path' in archive configuration mode"
+        name = self.dev.arm_revert(minutes * 60)
+        self.leave_to("config")
+        return (
+            f"Rollback Confirmed Change: Backing up current running config to {name}\n\n"
+            "Enter configuration commands, one per line.  End with CNTL/Z."
+        )
+
+    def configure_confirm(self) -> str:
+        self.dev.confirm_revert()
+        return ""
+
+    def configure_revert_now(self) -> str:
+        if self.dev.revert is None:
+            return "% No Rollback Confirmed Change pending"
+        self.dev.revert_now()
+        return ""
+
+    def configure_revert_rearm(self, minutes: int) -> str:
+        if self.dev.revert is None:
+            return "% No Rollback Confirmed Change pending"
+        self.dev.rearm_revert(minutes * 60)
+        return ""
+
+    def write_memory(self) -> str:
+        self.device.save()
+        return "Building configuration...\n[OK]"
+
+    def copy_run_start(self) -> Reply:
+        def answer(text: str) -> Reply:
+            if text in ("", "startup-config"):
+                return Reply(self.write_memory())
+            return Reply("%Error opening flash:" + text + " (No such file or directory)")
+
+        return self.ask("Destination filename [startup-config]? ", answer)
+
+    def _modified_then(self, then: Reply) -> Reply:
+        if self.device.running == self.device.saved:
+            return then
+        question = then.output
+
+        def answer(text: str) -> Reply:
+            key = text.lower()
+            if key in ("y", "ye", "yes"):
+                saved = self.write_memory() + "\n"
+            elif key in ("n", "no"):
+                saved = ""
+            else:
+                return self.ask("% Please answer 'yes' or 'no'.\n"
+                                "System configuration has been modified. Save? [yes/no]: ",
+                                answer)
+            self.question = pending
+            return Reply(saved + question)
+
+        pending = self.question
+        self.question = None
+        return self.ask("System configuration has been modified. Save? [yes/no]: ", answer)
+
+    def reload(self) -> Reply:
+        def proceed(text: str) -> Reply:
+            if text.lower() in ("", "y", "yes", "confirm"):
+                self.device.reboot()
+                return Reply("", close=True)
+            return Reply("")
+
+        return self._modified_then(self.ask("Proceed with reload? [confirm]", proceed))
+
+    def reload_in(self, minutes: int) -> Reply:
+        seconds = minutes * 60
+        at = self.device.now() + timedelta(seconds=seconds)
+        hours, mins = divmod(minutes, 60)
+        span = f"{hours}:{mins:02d}" if hours else f"{minutes} minutes"
+
+        def proceed(text: str) -> Reply:
+            if text.lower() in ("", "y", "yes", "confirm"):
+                self.device.schedule_reboot(seconds)
+                return Reply("")
+            return Reply("")
+
+        notice = (
+            f"Reload scheduled for {at:%H:%M:%S} UTC {at:%a %b %d %Y} (in {span}) "
+            f"by {self.username} on vty0\n"
+        )
+        return self._modified_then(self.ask(notice + "Proceed with reload? [confirm]", proceed))
+
+    def reload_in_clock(self, clock: str) -> Reply:
+        hours, minutes = (int(p) for p in clock.split(":"))
+        return self.reload_in(hours * 60 + minutes)
+
+    def reload_cancel(self) -> str:
+        if not self.device.cancel_scheduled_reboot():
+            return "%No reload is scheduled."
+        return "\n\n***\n*** --- SHUTDOWN ABORTED ---\n***\n"
+
+    # -- global config --
+    def hostname(self, name: str) -> str:
+        self.cfg.hostname = name
+        return ""
+
+    def no_hostname(self) -> str:
+        self.cfg.hostname = "Switch"
+        return ""
+
+    def enter_vlan(self, vlans: set[int]) -> str:
+        for vlan in sorted(vlans):
+            if vlan in RESERVED_VLANS:
+                return f"%Default VLAN {vlan} may not be deleted or modified."
+        for vlan in vlans:
+            self.cfg.vlans.setdefault(vlan, Vlan(vlan))
+        self.cfg.vlans = dict(sorted(self.cfg.vlans.items()))
+        return self.enter("vlan", vlans=sorted(vlans))
+
+    def no_vlan(self, vlans: set[int]) -> str:
+        if 1 in vlans:
+            return "%Default VLAN 1 may not be deleted."
+        for vlan in vlans:
+            self.cfg.vlans.pop(vlan, None)
+        return ""
+
+    def enter_interface(self, name: str) -> str:
+        if name.startswith("Vlan"):
+            vlan = int(name[4:])
+            if not 1 <= vlan <= 4094:
+                return self.format_fault(self.error_at_word(self.typed_line, 1))
+            self.cfg.vlanifs.setdefault(vlan, VlanIf(vlan))
+            self.cfg.vlanifs = dict(sorted(self.cfg.vlanifs.items()))
+            return self.enter("svi", name=name, vlan=vlan)
+        if name in self.cfg.interfaces:
+            return self.enter("interface", name=name)
+        return self.enter("other-interface", name=name)
+
+    def no_interface(self, name: str) -> str:
+        if name.startswith("Vlan"):
+            self.cfg.vlanifs.pop(int(name[4:]), None)
+            return ""
+        return "% Physical interface cannot be removed"
+
+    def route(self, prefix: str, mask: str, next_hop: str, distance: int | None = None) -> str:
+        self.no_route(prefix, mask, next_hop)
+        self.cfg.static_routes.append(StaticRoute(prefix, mask, next_hop, distance))
+        return ""
+
+    def no_route(self, prefix: str, mask: str, next_hop: str | None = None) -> str:
+        self.cfg.static_routes = [
+            r
+            for r in self.cfg.static_routes
+            if not (r.prefix == prefix and r.mask == mask and next_hop in (None, r.next_hop))
+        ]
+        return ""
+
+    def enter_named_acl_std(self, name: str) -> str:
+        return self._enter_acl(name, "basic")
+
+    def enter_named_acl_ext(self, name: str) -> str:
+        return self._enter_acl(name, "advanced")
+
+    def _enter_acl(self, name: str, kind: str) -> str:
+        if name.isdigit() and numbered_kind(int(name)) not in (None, kind):
+            return f"% {name} is not a {'standard' if kind == 'basic' else 'extended'} ACL"
+        acl = self.cfg.acls.get(name)
+        if acl is None:
+            acl = self.cfg.acls[name] = Acl(name, kind)
+        elif acl.kind != kind:
+            return f"% A named {'extended' if acl.kind == 'advanced' else 'standard'} IP access "\
+                   f"list with this name already exists"
+        return self.enter("std-nacl" if kind == "basic" else "ext-nacl", acl=acl)
+
+    def no_acl(self, name: str) -> str:
+        self.cfg.acls.pop(name, None)
+        return ""
+
+    def numbered_acl(self, number: int, text: str) -> str | ParseFault:
+        kind = numbered_kind(number)
+        if kind is None:
+            return self.error_at_word(self.typed_line, 1)
+        acl = self.cfg.acls.setdefault(str(number), Acl(str(number), kind))
+        words = text.split()
+        if words and words[0].lower() == "remark":
+            acl.description = text.split(maxsplit=1)[1] if len(words) > 1 else ""
+            return ""
+        parsed = acl_text.parse_ios_entry(words, kind == "advanced", acl.next_id(10))
+        if isinstance(parsed, acl_text.RuleFault):
+            if not acl.rules:
+                self.cfg.acls.pop(str(number), None)
+            return self.rule_fault(text, parsed)
+        acl.put(parsed)
+        return ""
+
+    def rule_fault(self, text: str, fault: acl_text.RuleFault) -> ParseFault:
+        words = split_words(text)
+        offset = self.typed_line.find(text)
+        if fault.word >= len(words) or offset < 0:
+            return ParseFault("incomplete", len(self.typed_line) + 1)
+        return ParseFault("unrecognized", offset + words[fault.word].start)
+
+    def no_numbered_acl(self, number: int) -> str:
+        self.cfg.acls.pop(str(number), None)
+        return ""
+
+    def acl_entry(self, text: str) -> str | ParseFault:
+        return self._acl_entry(self.typed_line.strip())
+
+    def acl_entry_seq(self, sequence: int, text: str) -> str | ParseFault:
+        return self._acl_entry(self.typed_line.strip())
+
+    def _acl_entry(self, text: str) -> str | ParseFault:
+        acl: Acl = self.context["acl"]
+        parsed = acl_text.parse_ios_entry(text.split(), acl.kind == "advanced", acl.next_id(10))
+        if isinstance(parsed, acl_text.RuleFault):
+            return self.rule_fault(text, parsed)
+        if acl.rule(parsed.id) is not None and not self.loading:
+            return "% Duplicate sequence number"
+        acl.put(parsed)
+        return ""
+
+    def acl_no_entry(self, sequence: int) -> str:
+        acl: Acl = self.context["acl"]
+        acl.rules = [r for r in acl.rules if r.id != sequence]
+        return ""
+
+    def acl_remark(self, text: str) -> str:
+        self.context["acl"].description = text
+        return ""
+
+    def enter_time_range(self, name: str) -> str:
+        time_range = self.cfg.time_ranges.setdefault(name, TimeRange(name))
+        return self.enter("time-range", time_range=time_range)
+
+    def no_time_range(self, name: str) -> str:
+        self.cfg.time_ranges.pop(name, None)
+        return ""
+
+    def tr_periodic(self, text: str) -> str | ParseFault:
+        parsed = acl_text.parse_ios_periodic(text.split())
+        if isinstance(parsed, acl_text.RuleFault):
+            return self.rule_fault(text, parsed)
+        time_range: TimeRange = self.context["time_range"]
+        if parsed not in time_range.periodic:
+            time_range.periodic.append(parsed)
+        return ""
+
+    def tr_absolute(self, text: str) -> str | ParseFault:
+        parsed = acl_text.parse_ios_absolute(text.split())
+        if isinstance(parsed, acl_text.RuleFault):
+            return self.rule_fault(text, parsed)
+        self.context["time_range"].absolute = [parsed]
+        return ""
+
+    def tr_no_periodic(self, text: str) -> str:
+        parsed = acl_text.parse_ios_periodic(text.split())
+        time_range: TimeRange = self.context["time_range"]
+        if not isinstance(parsed, acl_text.RuleFault) and parsed in time_range.periodic:
+            time_range.periodic.remove(parsed)
+        return ""
+
+    def tr_no_absolute(self) -> str:
+        self.context["time_range"].absolute = []
+        return ""
+
+    def _secret(self, text: str) -> str | None:
+        words = text.split()
+        if len(words) == 2 and words[0] in ("0", "5", "8", "9", "7"):
+            value = words[1]
+            if words[0] == "0":
+                return self.device.hash_password(value)
+            return value if secrets.is_hash(value) else None
+        if len(words) == 1:
+            return self.device.hash_password(words[0])
+        return None
+
+    def username_level(self, name: str, level: int, text: str) -> str | ParseFault:
+        stored = self._secret(text)
+        if stored is None:
+            return self.error_at_word(self.typed_line, 4)
+        if not 0 <= level <= 15:
+            return self.error_at_word(self.typed_line, 3)
+        self.cfg.users[name] = LocalUser(name, stored, level, {"ssh"})
+        return ""
+
+    def username(self, name: str, text: str) -> str | ParseFault:
+        stored = self._secret(text)
+        if stored is None:
+            return self.error_at_word(self.typed_line, 2)
+        level = self.cfg.users[name].level if name in self.cfg.users else 1
+        self.cfg.users[name] = LocalUser(name, stored, level, {"ssh"})
+        return ""
+
+    def no_username(self, name: str) -> str:
+        self.cfg.users.pop(name, None)
+        return ""
+
+    def enable_secret(self, text: str) -> str | ParseFault:
+        stored = self._secret(text)
+        if stored is None:
+            return self.error_at_word(self.typed_line, 2)
+        self.cfg.enable_secret = stored
+        return ""
+
+    def no_enable_secret(self) -> str:
+        self.cfg.enable_secret = None
+        return ""
+
+    def domain_name(self, name: str) -> str:
+        self.cfg.management.domain_name = name
+        return ""
+
+    def no_domain_name(self) -> str:
+        self.cfg.management.domain_name = ""
+        return ""
+
+    def ntp_server(self, ip: str) -> str:
+        if ip not in self.cfg.management.ntp_servers:
+            self.cfg.management.ntp_servers.append(ip)
+        return ""
+
+    def no_ntp_server(self, ip: str) -> str:
+        if ip in self.cfg.management.ntp_servers:
+            self.cfg.management.ntp_servers.remove(ip)
+        return ""
+
+    def log_host(self, ip: str) -> str:
+        if ip not in self.cfg.management.log_hosts:
+            self.cfg.management.log_hosts.append(ip)
+        return ""
+
+    def no_log_host(self, ip: str) -> str:
+        if ip in self.cfg.management.log_hosts:
+            self.cfg.management.log_hosts.remove(ip)
+        return ""
+
+    def snmp_ro(self, community: str) -> str:
+        self.cfg.management.snmp_communities[community] = "RO"
+        return ""
+
+    def snmp_rw(self, community: str) -> str:
+        self.cfg.management.snmp_communities[community] = "RW"
+        return ""
+
+    def no_snmp(self, community: str) -> str:
+        self.cfg.management.snmp_communities.pop(community, None)
+        return ""
+
+    def enter_archive(self) -> str:
+        return self.enter("archive")
+
+    def no_archive(self) -> str:
+        self.cfg.management.archive_path = ""
+        return ""
+
+    def archive_path(self, path: str) -> str:
+        self.cfg.management.archive_path = path
+        return ""
+
+    def archive_no_path(self) -> str:
+        self.cfg.management.archive_path = ""
+        return ""
+
+    def enter_vty(self, first: int, last: int) -> str:
+        return self.enter("line", line=f"vty {first} {last}")
+
+    def enter_con(self, number: int) -> str:
+        return self.enter("line", line=f"con {number}")
+
+    def line_timeout(self, minutes: int, seconds: int = 0) -> str:
+        if self.context.get("line", "").startswith("vty"):
+            self.cfg.management.idle_timeout_minutes = minutes
+        return ""
+
+    def line_acl(self, name: str) -> str:
+        self.cfg.management.vty_acl = name
+        return ""
+
+    def line_no_acl(self, name: str) -> str:
+        self.cfg.management.vty_acl = None
+        return ""
+
+    # -- interfaces --
+    @property
+    def intf(self) -> Interface:
+        return self.cfg.interfaces[self.context["name"]]
+
+    def _target(self) -> Interface | VlanIf:
+        if self.mode == "svi":
+            return self.cfg.vlanifs[self.context["vlan"]]
+        return self.intf
+
+    def if_description(self, text: str) -> str:
+        self._target().description = text
+        return ""
+
+    def if_no_description(self) -> str:
+        self._target().description = ""
+        return ""
+
+    def if_shutdown(self) -> str:
+        self._target().shutdown = True
+        return ""
+
+    def if_no_shutdown(self) -> str:
+        self._target().shutdown = False
+        return ""
+
+    def if_access(self) -> str:
+        intf = self.intf
+        if intf.link_type is not LinkType.ACCESS:
+            intf.link_type = LinkType.ACCESS
+            intf.pvid = self.context.get("access_vlan", 1)
+            intf.allowed_vlans = set()
+        return ""
+
+    def if_trunk(self) -> str:
+        intf = self.intf
+        if intf.link_type is not LinkType.TRUNK:
+            self.context["access_vlan"] = intf.pvid
+            intf.link_type = LinkType.TRUNK
+            intf.pvid = self.context.get("native_vlan", 1)
+            intf.allowed_vlans = set(self.context.get("pending_allowed", ALL_VLANS))
+        return ""
+
+    def if_access_vlan(self, vlan: int) -> str:
+        intf = self.intf
+        created = ""
+        if vlan not in self.cfg.vlans:
+            self.cfg.vlans[vlan] = Vlan(vlan)
+            self.cfg.vlans = dict(sorted(self.cfg.vlans.items()))
+            if not self.loading:
+                created = f"% Access VLAN does not exist. Creating vlan {vlan}"
+        self.context["access_vlan"] = vlan
+        if intf.link_type is LinkType.ACCESS:
+            intf.pvid = vlan
+        return created
+
+    def if_no_access_vlan(self) -> str:
+        self.context["access_vlan"] = 1
+        if self.intf.link_type is LinkType.ACCESS:
+            self.intf.pvid = 1
+        return ""
+
+    def if_native(self, vlan: int) -> str:
+        self.context["native_vlan"] = vlan
+        if self.intf.link_type is LinkType.TRUNK:
+            self.intf.pvid = vlan
+        return ""
+
+    def if_no_native(self) -> str:
+        if self.intf.link_type is LinkType.TRUNK:
+            self.intf.pvid = 1
+        return ""
+
+    def _trunk_allowed(self) -> set[int]:
+        intf = self.intf
+        if intf.link_type is not LinkType.TRUNK:
+            # IOS keeps the allowed list for when the port becomes a trunk.
+            return self.context.setdefault("pending_allowed", set(ALL_VLANS))
+        return intf.allowed_vlans
+
+    def _set_allowed(self, vlans: set[int]) -> str:
+        if self.intf.link_type is LinkType.TRUNK:
+            self.intf.allowed_vlans = vlans
+        else:
+            self.context["pending_allowed"] = vlans
+        return ""
+
+    def if_allowed(self, vlans: set[int]) -> str:
+        return self._set_allowed(set(vlans))
+
+    def if_allowed_add(self, vlans: set[int]) -> str:
+        return self._set_allowed(self._trunk_allowed() | vlans)
+
+    def if_allowed_remove(self, vlans: set[int]) -> str:
+        return self._set_allowed(self._trunk_allowed() - vlans)
+
+    def if_allowed_except(self, vlans: set[int]) -> str:
+        return self._set_allowed(ALL_VLANS - vlans)
+
+    def if_allowed_all(self) -> str:
+        return self._set_allowed(set(ALL_VLANS))
+
+    def if_allowed_none(self) -> str:
+        return self._set_allowed(set())
+
+    def if_acl_in(self, name: str) -> str:
+        self._target().acl_in = name
+        return ""
+
+    def if_acl_out(self, name: str) -> str:
+        self._target().acl_out = name
+        return ""
+
+    def if_no_acl_in(self, name: str | None = None) -> str:
+        self._target().acl_in = None
+        return ""
+
+    def if_no_acl_out(self, name: str | None = None) -> str:
+        self._target().acl_out = None
+        return ""
+
+    def svi_ip(self, ip: str, mask: str) -> str:
+        svi = self.cfg.vlanifs[self.context["vlan"]]
+        try:
+            network = VlanIf(0, ip=ip, mask=mask).network()
+        except ValueError:
+            return "% Bad mask /" + mask + " for address " + ip
+        for other in self.cfg.vlanifs.values():
+            other_net = other.network()
+            if other is not svi and other_net is not None and network is not None \
+                    and other_net.overlaps(network):
+                return f"% {other_net.network_address} overlaps with Vlan{other.vlan}"
+        svi.ip, svi.mask = ip, mask
+        return ""
+
+    def svi_no_ip(self, ip: str | None = None, mask: str | None = None) -> str:
+        svi = self.cfg.vlanifs[self.context["vlan"]]
+        svi.ip = svi.mask = None
+        return ""
+
+    def svi_helper(self, ip: str) -> str:
+        svi = self.cfg.vlanifs[self.context["vlan"]]
+        if ip not in svi.dhcp_relay_servers:
+            svi.dhcp_relay_servers.append(ip)
+        return ""
+
+    def svi_no_helper(self, ip: str) -> str:
+        svi = self.cfg.vlanifs[self.context["vlan"]]
+        if ip in svi.dhcp_relay_servers:
+            svi.dhcp_relay_servers.remove(ip)
+        return ""
+
+    def vlan_name(self, name: str) -> str:
+        for vlan in self.context["vlans"]:
+            self.cfg.vlans[vlan].name = name
+        return ""
+
+    def vlan_no_name(self) -> str:
+        for vlan in self.context["vlans"]:
+            self.cfg.vlans[vlan].name = ""
+        return ""
+
+    # -- shows --
+    def show_running(self) -> str:
+        body = self.dev.render_config(self.cfg)
+        return f"Building configuration...\n\nCurrent configuration : {len(body) + 1} bytes\n{body}"
+
+    def show_startup(self) -> str:
+        body = self.dev.render_config(self.device.saved)
+        return f"Using {len(body) + 1} out of 524288 bytes\n{body}"
+
+    def show_version(self) -> str:
+        return self.dev.show_version()
+
+    def show_inventory(self) -> str:
+        return self.dev.show_inventory()
+
+    def show_vlan(self) -> str:
+        return self.dev.show_vlan()
+
+    def show_interfaces_status(self) -> str:
+        return self.dev.show_interfaces_status()
+
+    def show_mac(self) -> str:
+        return self.dev.show_mac()
+
+    def show_arp(self) -> str:
+        return self.dev.show_arp()
+
+    def show_access_lists(self) -> str:
+        return self.dev.show_access_lists()
+
+    def show_ip_interface_brief(self) -> str:
+        return self.dev.show_ip_interface_brief()
+
+    def show_clock(self) -> str:
+        now = self.device.now()
+        return f"*{now:%H:%M:%S}.000 UTC {now:%a %b} {now.day} {now.year}"
+
+    def show_privilege(self) -> str:
+        level = 15 if self.mode != "user" else 1
+        return f"Current privilege level is {level}"
+
+    def show_reload(self) -> str:
+        pending = self.device.scheduled_reboot
+        if pending is None:
+            return "No reload is scheduled."
+        at = self.device.now() + timedelta(seconds=pending[0] - self.device.host.now())
+        left = max(0, int(pending[0] - self.device.host.now()))
+        return (
+            f"Reload scheduled for {at:%H:%M:%S} UTC {at:%a %b %d %Y} "
+            f"(in {left // 3600}:{left % 3600 // 60:02d}:{left % 60:02d}) by {self.username}"
+        )
+
+    def show_archive(self) -> str:
+        return self.dev.show_archive()
+
+
+class CiscoDevice(BaseDevice):
+    platform = "cisco_ios"
+    session_class = CiscoSession
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.revert: tuple[DeviceConfig, TimerHandle, str] | None = None
+        self.archives: list[str] = []
+        super().__init__(spec)
+
+    def blank_config(self) -> DeviceConfig:
+        config = DeviceConfig(hostname=self.spec.hostname, acl_default_permit=False)
+        return self.ensure_interfaces(config)
+
+    def hash_password(self, password: str) -> str:
+        return secrets.cisco_type9(password)
+
+    # -- revert timer --
+    def archive_name(self) -> str:
+        now = self.now()
+        day = f"{now.day:>2}".replace(" ", "-")
+        name = (
+            f"{self.running.management.archive_path}-{now:%b}-{day}-{now:%H-%M-%S}."
+            f"{now.microsecond // 1000:03d}-{len(self.archives)}"
+        )
+        self.archives.append(name)
+        return name
+
+    def arm_revert(self, seconds: float) -> str:
+        self.confirm_revert()
+        name = self.archive_name()
+        self.revert = (self.running.copy(), self.host.call_later(seconds, self.revert_now), name)
+        return name
+
+    def rearm_revert(self, seconds: float) -> None:
+        if self.revert is not None:
+            snapshot, timer, name = self.revert
+            timer.cancel()
+            self.revert = (snapshot, self.host.call_later(seconds, self.revert_now), name)
+
+    def revert_now(self) -> None:
+        if self.revert is not None:
+            snapshot, timer, _ = self.revert
+            timer.cancel()
+            self.running = snapshot
+            self.revert = None
+
+    def confirm_revert(self) -> None:
+        if self.revert is not None:
+            self.revert[1].cancel()
+            self.revert = None
+
+    def on_boot(self) -> None:
+        self.confirm_revert()
+
+    # -- configuration text --
+    def render_config(self, config: DeviceConfig) -> str:
+        out = [
+            "!",
+            f"version {self.version_short()}",
+            "no service pad",
+            "service timestamps debug datetime msec",
+            "service timestamps log datetime msec",
+            "service password-encryption",
+            "!",
+            f"hostname {config.hostname}",
+            "!",
+            "boot-start-marker",
+            "boot-end-marker",
+            "!",
+        ]
+        if config.enable_secret:
+            out += [f"enable secret 9 {config.enable_secret}", "!"]
+        for user in config.users.values():
+            out.append(f"username {user.name} privilege {user.level} secret 9 {user.password_hash}")
+        out += ["no aaa new-model", "system mtu routing 1500", "!"]
+        if config.management.domain_name:
+            out.append(f"ip domain-name {config.management.domain_name}")
+        out += ["no ip domain-lookup", "!"]
+        mgmt = config.management
+        if mgmt.archive_path:
+            out += ["archive", f" path {mgmt.archive_path}", " write-memory", "!"]
+        out += [
+            "spanning-tree mode rapid-pvst",
+            "spanning-tree extend system-id",
+            "!",
+            "vlan internal allocation policy ascending",
+            "!",
+        ]
+        for vlan in config.vlans.values():
+            if vlan.id == 1:
+                continue
+            out.append(f"vlan {vlan.id}")
+            if vlan.name:
+                out.append(f" name {vlan.name}")
+            out.append("!")
+        for intf in config.interfaces.values():
+            out.append(f"interface {intf.name}")
+            out += [" " + line for line in self.render_interface(intf)]
+            out.append("!")
+        vlanifs = dict(config.vlanifs)
+        if 1 not in vlanifs:
+            out += ["interface Vlan1", " no ip address", " shutdown", "!"]
+        for svi in vlanifs.values():
+            out.append(f"interface Vlan{svi.vlan}")
+            if svi.description:
+                out.append(f" description {svi.description}")
+            if svi.ip and svi.mask:
+                out.append(f" ip address {svi.ip} {svi.mask}")
+            else:
+                out.append(" no ip address")
+            out += [f" ip helper-address {ip}" for ip in svi.dhcp_relay_servers]
+            if svi.acl_in:
+                out.append(f" ip access-group {svi.acl_in} in")
+            if svi.acl_out:
+                out.append(f" ip access-group {svi.acl_out} out")
+            if svi.shutdown:
+                out.append(" shutdown")
+            out.append("!")
+        out += ["ip forward-protocol nd", "no ip http server", "no ip http secure-server", "!"]
+        for route in config.static_routes:
+            line = f"ip route {route.prefix} {route.mask} {route.next_hop}"
+            if route.preference is not None:
+                line += f" {route.preference}"
+            out.append(line)
+        if config.static_routes:
+            out.append("!")
+        for acl in config.acls.values():
+            if is_numbered(acl.name):
+                continue
+            kind = "standard" if acl.kind == "basic" else "extended"
+            out.append(f"ip access-list {kind} {acl.name}")
+            if acl.description:
+                out.append(f" remark {acl.description}")
+            for rule in acl.rules:
+                out.append(" " + acl_text.render_ios_entry(rule, acl.kind == "advanced"))
+        for ip in mgmt.log_hosts:
+            out.append(f"logging host {ip}")
+        numbered = [a for a in config.acls.values() if is_numbered(a.name)]
+        for acl in numbered:
+            if acl.description:
+                out.append(f"access-list {acl.name} remark {acl.description}")
+            for rule in acl.rules:
+                entry = acl_text.render_ios_entry(rule, acl.kind == "advanced")
+                out.append(f"access-list {acl.name} {entry}")
+        if numbered or mgmt.log_hosts or any(not is_numbered(a) for a in config.acls):
+            out.append("!")
+        for community, access in mgmt.snmp_communities.items():
+            out.append(f"snmp-server community {community} {access}")
+        if mgmt.snmp_communities:
+            out.append("!")
+        for time_range in config.time_ranges.values():
+            out.append(f"time-range {time_range.name}")
+            for part in [*time_range.absolute, *time_range.periodic]:
+                out.append(" " + acl_text.render_ios_time_part(part))
+            out.append("!")
+        out += ["line con 0", "line vty 0 4"]
+        vty = []
+        if mgmt.vty_acl:
+            vty.append(f" access-class {mgmt.vty_acl} in")
+        if mgmt.idle_timeout_minutes != 10:
+            vty.append(f" exec-timeout {mgmt.idle_timeout_minutes} 0")
+        vty += [" login local", " transport input ssh"]
+        out += vty + ["line vty 5 15", *vty, "!"]
+        for ip in mgmt.ntp_servers:
+            out.append(f"ntp server {ip}")
+        out.append("end")
+        return "\n".join(out)
+
+    def render_interface(self, intf: Interface) -> list[str]:
+        out: list[str] = []
+        if intf.description:
+            out.append(f"description {intf.description}")
+        if intf.link_type is LinkType.TRUNK:
+            if intf.pvid != 1:
+                out.append(f"switchport trunk native vlan {intf.pvid}")
+            if intf.allowed_vlans != ALL_VLANS:
+                text = format_vlan_list_ios(intf.allowed_vlans) or "none"
+                out.append(f"switchport trunk allowed vlan {text}")
+            out.append("switchport mode trunk")
+        elif intf.pvid != 1:
+            out += [f"switchport access vlan {intf.pvid}", "switchport mode access"]
+        if intf.acl_in:
+            out.append(f"ip access-group {intf.acl_in} in")
+        if intf.acl_out:
+            out.append(f"ip access-group {intf.acl_out} out")
+        if intf.shutdown:
+            out.append("shutdown")
+        return out
+
+    SKIP_PREFIXES = (
+        "Building configuration", "Current configuration", "Using ", "version ", "service ",
+        "no service", "boot-", "no aaa new-model", "system mtu", "spanning-tree ", "vlan internal",
+        "ip forward-protocol", "no ip http", "line con", "end", "! ", "write-memory",
+        "vtp ", "no ip domain-lookup",
+    )  # fmt: skip
+
+    def parse_config(self, text: str) -> DeviceConfig:
+        session = CiscoSession(self, "startup")
+        session.loading = True
+        target = DeviceConfig(hostname=self.spec.hostname, users={}, acl_default_permit=False)
+        self.ensure_interfaces(target)
+        session.target = target
+        session.mode = "config"
+        for number, raw in enumerate(text.splitlines(), start=1):
+            line = raw.rstrip()
+            stripped = line.strip()
+            if not stripped or stripped == "!" or stripped.startswith(self.SKIP_PREFIXES):
+                continue
+            if not line.startswith(" "):
+                session.leave_to("config")
+            session.typed_line = stripped
+            result = session.dispatch(stripped)
+            error = None
+            if isinstance(result, ParseFault):
+                error = f"{result.kind.replace('_', ' ')} input"
+            elif result.output.startswith("%"):
+                error = result.output
+            if error:
+                raise ConfigLoadError(f"startup_config line {number}: {stripped!r}: {error}")
+        vlan1 = target.vlanifs.get(1)
+        if vlan1 is not None and vlan1 == VlanIf(1, shutdown=True):
+            del target.vlanifs[1]
+        return target
+
+    # -- shows --
+    def version_short(self) -> str:
+        firmware = self.spec.firmware or "15.2(7)E4"
+        return firmware.split("(")[0]
+
+    def family(self) -> str:
+        model = self.spec.model or "WS-C2960X-48FPD-L"
+        return model.removeprefix("WS-").split("-")[0]
+
+    def uptime_text(self) -> str:
+        seconds = self.uptime_seconds()
+        weeks, rest = divmod(seconds, 7 * 86400)
+        days, rest = divmod(rest, 86400)
+        hours, rest = divmod(rest, 3600)
+        parts = []
+        if weeks:
+            parts.append(f"{weeks} week{'s' if weeks != 1 else ''}")
+        if days:
+            parts.append(f"{days} day{'s' if days != 1 else ''}")
+        if hours:
+            parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+        minutes = rest // 60
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+        return ", ".join(parts)
+
+    def show_version(self) -> str:
+        firmware = self.spec.firmware or "15.2(7)E4"
+        family = self.family()
+        model = self.spec.model or "WS-C2960X-48FPD-L"
+        serial = self.spec.serial or "FOC1234X0AB"
+        image = f"{family}-UNIVERSALK9-M"
+        mac = self.mac_dotted(":", 2).upper()
+        boot = self.now() - timedelta(seconds=self.uptime_seconds())
+        major, _, rest = firmware.partition("(")
+        image_file = f"{family.lower()}-universalk9-mz.{major.replace('.', '')}-" + rest.replace(
+            ")", "."
+        )
+        n_ge = sum(1 for n in self.running.interfaces if n.startswith("GigabitEthernet"))
+        n_te = sum(1 for n in self.running.interfaces if n.startswith("TenGigabitEthernet"))
+        lines = [
+            f"Cisco IOS Software, {family} Software ({image}), Version {firmware}, "
+            "RELEASE SOFTWARE (fc2)",
+            "Technical Support: http://www.cisco.com/techsupport",
+            "Copyright (c) 1986-2021 by Cisco Systems, Inc.",
+            "Compiled Mon 08-Feb-21 19:35 by prod_rel_team",
+            "",
+            f"ROM: Bootstrap program is {family} boot loader",
+            f"BOOTLDR: {family} Boot Loader ({family}-HBOOT-M) Version 15.2(7r)E, "
+            "RELEASE SOFTWARE (fc1)",
+            "",
+            f"{self.running.hostname} uptime is {self.uptime_text()}",
+            "System returned to ROM by power-on",
+            f"System restarted at {boot:%H:%M:%S} UTC {boot:%a %b %d %Y}",
+            f'System image file is "flash:{image_file}.bin"',
+            "Last reload reason: power-on",
+            "",
+            "",
+            "",
+            f"cisco {model} (APM86XXX) processor (revision B0) with 524288K bytes of memory.",
+            f"Processor board ID {serial}",
+            "Last reset from power-on",
+            "1 Virtual Ethernet interface",
+            f"{n_ge} Gigabit Ethernet interfaces",
+        ]
+        if n_te:
+            lines.append(f"{n_te} Ten Gigabit Ethernet interfaces")
+        lines += [
+            "The password-recovery mechanism is enabled.",
+            "",
+            "512K bytes of flash-simulated non-volatile configuration memory.",
+            f"Base ethernet MAC Address       : {mac}",
+            "Motherboard assembly number     : 73-16285-04",
+            f"Motherboard serial number       : {serial}",
+            "Model revision number           : B0",
+            f"Model number                    : {model}",
+            f"System serial number            : {serial}",
+            "Version ID                      : V04",
+            "",
+            "",
+            "Switch Ports Model                     SW Version            SW Image",
+            "------ ----- -----                     ----------            ----------",
+            f"*    1 {len(self.running.interfaces):<5} {model:<25} {firmware:<21} {image}",
+            "",
+            "",
+            "Configuration register is 0xF",
+        ]
+        return "\n".join(lines)
+
+    def show_inventory(self) -> str:
+        model = self.spec.model or "WS-C2960X-48FPD-L"
+        serial = self.spec.serial or "FOC1234X0AB"
+        return "\n".join(
+            [
+                f'NAME: "1", DESCR: "{model}"',
+                f"PID: {model:<18}, VID: V04  , SN: {serial}",
+                "",
+                'NAME: "Switch 1 - Power Supply 0", DESCR: "FRU Power Supply"',
+                f"PID: {'PWR-C2-640WAC':<18}, VID: V02  , SN: DCB{serial[-8:]}",
+                "",
+            ]
+        )
+
+    def port_up(self, name: str) -> bool:
+        intf = self.running.interfaces.get(name)
+        if intf is None or intf.shutdown:
+            return False
+        probe = getattr(self.host, "link_up", None)
+        return bool(probe(name)) if callable(probe) else True
+
+    def show_vlan(self) -> str:
+        out = [
+            "",
+            "VLAN Name                             Status    Ports",
+            "---- -------------------------------- --------- -------------------------------",
+        ]
+        config = self.running
+        for vlan in [*config.vlans.values(), *(Vlan(v, n) for v, n in RESERVED_VLANS.items())]:
+            if vlan.id in RESERVED_VLANS:
+                out.append(f"{vlan.id:<5}{vlan.name:<33}act/unsup")
+                continue
+            name = vlan.name or ("default" if vlan.id == 1 else f"VLAN{vlan.id:04d}")
+            ports = [
+                short_name(i.name)
+                for i in config.interfaces.values()
+                if i.link_type is LinkType.ACCESS and i.pvid == vlan.id
+            ]
+            head = f"{vlan.id:<5}{name:<33}{'active':<10}"
+            if not ports:
+                out.append(head.rstrip())
+            for index in range(0, len(ports), 4):
+                chunk = ", ".join(ports[index : index + 4])
+                if index + 4 < len(ports):
+                    chunk += ","
+                out.append((head if index == 0 else " " * 48) + chunk)
+        return "\n".join(out)
+
+    def show_interfaces_status(self) -> str:
+        out = ["", "Port      Name               Status       Vlan       Duplex  Speed Type"]
+        for intf in self.running.interfaces.values():
+            if intf.shutdown:
+                status, duplex, speed = "disabled", "auto", "auto"
+            elif self.port_up(intf.name):
+                status, duplex, speed = "connected", "a-full", "a-1000"
+            else:
+                status, duplex, speed = "notconnect", "auto", "auto"
+            vlan = "trunk" if intf.link_type is LinkType.TRUNK else str(intf.pvid)
+            kind = "10/100/1000BaseTX" if intf.name.startswith("Gi") else "SFP-10GBase-SR"
+            out.append(
+                f"{short_name(intf.name):<10}{intf.description[:18]:<19}{status:<13}{vlan:<11}"
+                f"{duplex:>6} {speed:>6} {kind}"
+            )
+        return "\n".join(out)
+
+    def show_mac(self) -> str:
+        entries = self.host.mac_table()
+        out = [
+            "          Mac Address Table",
+            "-------------------------------------------",
+            "",
+            "Vlan    Mac Address       Type        Ports",
+            "----    -----------       --------    -----",
+        ]
+        for entry in entries:
+            mac = entry.mac.replace(":", "")
+            dotted = f"{mac[0:4]}.{mac[4:8]}.{mac[8:12]}"
+            kind = entry.kind.upper()
+            out.append(f"{entry.vlan:>4}    {dotted}    {kind:<12}{short_name(entry.port)}")
+        out.append(f"Total Mac Addresses for this criterion: {len(entries)}")
+        return "\n".join(out)
+
+    def show_arp(self) -> str:
+        out = ["Protocol  Address          Age (min)  Hardware Addr   Type   Interface"]
+        own_mac = self.mac_dotted(".", 4)
+        rows: list[tuple[str, str, str, str]] = []
+        for svi in self.running.vlanifs.values():
+            if svi.ip and not svi.shutdown:
+                rows.append((svi.ip, "-", own_mac, f"Vlan{svi.vlan}"))
+        for entry in self.host.arp_table():
+            mac = entry.mac.replace(":", "")
+            age = str(entry.age_minutes) if entry.kind == "dynamic" else "-"
+            interface = entry.interface if entry.interface.startswith("Vlan") else \
+                f"Vlan{entry.vlan}"
+            rows.append((entry.ip, age, f"{mac[0:4]}.{mac[4:8]}.{mac[8:12]}", interface))
+        for ip, age, mac, interface in sorted(rows, key=lambda r: tuple(map(int, r[0].split(".")))):
+            out.append(f"Internet  {ip:<16}{age:>8}   {mac:<16}ARPA   {interface}")
+        return "\n".join(out)
+
+    def show_access_lists(self) -> str:
+        out: list[str] = []
+        now = self.now()
+        for acl in self.running.acls.values():
+            if acl.kind == "basic":
+                out.append(f"Standard IP access list {acl.name}")
+            else:
+                out.append(f"Extended IP access list {acl.name}")
+            for rule in acl.rules:
+                if acl.kind == "basic":
+                    if rule.source is None:
+                        text = f"{rule.action} any"
+                    elif rule.source_wildcard == "0.0.0.0":
+                        text = f"{rule.action} {rule.source}"
+                    else:
+                        text = f"{rule.action} {rule.source}, wildcard bits {rule.source_wildcard}"
+                else:
+                    text = acl_text.render_ios_entry(rule, True)
+                    if rule.time_range:
+                        active = self.running.time_range_active(rule.time_range, now)
+                        text += " (active)" if active else " (inactive)"
+                out.append(f"    {rule.id} {text}")
+        return "\n".join(out)
+
+    def show_ip_interface_brief(self) -> str:
+        out = ["Interface              IP-Address      OK? Method Status                Protocol"]
+        config = self.running
+        for intf in config.interfaces.values():
+            if intf.shutdown:
+                status, protocol = "administratively down", "down"
+            elif self.port_up(intf.name):
+                status = protocol = "up"
+            else:
+                status = protocol = "down"
+            out.append(f"{intf.name:<23}{'unassigned':<16}YES unset  {status:<22}{protocol}")
+        svis = dict(config.vlanifs)
+        if 1 not in svis:
+            svis = {1: VlanIf(1, shutdown=True), **svis}
+        ports = {name: self.port_up(name) for name in config.interfaces}
+        for svi in svis.values():
+            if svi.shutdown:
+                status, protocol = "administratively down", "down"
+            else:
+                status = protocol = "up" if config.vlanif_up(svi.vlan, ports) else "down"
+            method = "manual" if svi.ip else "unset"
+            out.append(
+                f"{f'Vlan{svi.vlan}':<23}{svi.ip or 'unassigned':<16}YES {method:<7}"
+                f"{status:<22}{protocol}"
+            )
+        return "\n".join(out)
+
+    def show_archive(self) -> str:
+        path = self.running.management.archive_path
+        if not path:
+            return "Archive feature not enabled"
+        out = [
+            "The maximum archive configurations allowed is 10.",
+            f"There are currently {len(self.archives)} archive configurations saved.",
+            f"The next archive file will be named {path}-<timestamp>-{len(self.archives)}",
+            " Archive #  Name",
+        ]
+        for index, name in enumerate(self.archives, start=1):
+            out.append(f"   {index:<8} {name}")
+        return "\n".join(out)
