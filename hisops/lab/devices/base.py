@@ -230,8 +230,11 @@ def match_command(
                         )
                     )
             if chosen is None and not param_matched:
+                has_params = len(keywords) < len({s.command.tokens[s.token] for s in group})
                 if ambiguous:
                     faults.append(fault_at(group[0].word, "ambiguous"))
+                elif has_params and (not keywords or typed[:1].isdigit()):
+                    faults.append(fault_at(group[0].word, "wrong_parameter"))
                 elif keywords:
                     lcp = max(_common_prefix(typed, k) for k in keywords)
                     faults.append(fault_at(group[0].word, "unrecognized", lcp))
