@@ -4,15 +4,24 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import AuthenticationFailed, DeviceUnreachable, InputError, NetdevError, SessionLost
+from .errors import (
+    AuthenticationFailed,
+    CommandRejected,
+    DeviceUnreachable,
+    InputError,
+    NetdevError,
+    SessionLost,
+)
 from .platforms import Platform, get_platform
 
 try:
     from netmiko import ConnectHandler
     from netmiko.exceptions import (
+        ConfigInvalidException,
         NetmikoAuthenticationException,
         NetmikoTimeoutException,
         ReadException,
@@ -120,6 +129,42 @@ class DeviceSession:
 
     def running_config(self) -> str:
         return self.show(self.platform.show_running, read_timeout=60.0)
+
+    def config_set(self, commands: list[str], config_mode_command: str | None = None) -> str:
+        """Send configuration lines; the first line the device refuses raises CommandRejected."""
+        pattern = "|".join(f"(?:{p})" for p in self.platform.error_patterns)
+        kwargs = {"error_pattern": pattern, "read_timeout": 30.0}
+        if config_mode_command:
+            kwargs["config_mode_command"] = config_mode_command
+        try:
+            return self._guard(self.conn.send_config_set, commands, **kwargs)
+        except ConfigInvalidException as exc:
+            text = str(exc)
+            command = text.split("at command: ", 1)[-1].split(", matched error", 1)[0]
+            raise CommandRejected(
+                f"the device refused {command!r}: {text.split('matched error: ', 1)[-1]}",
+                device=self.params.name,
+                command=command,
+                output=text,
+            ) from None
+
+    def leave_config_mode(self) -> None:
+        self._guard(self.conn.exit_config_mode)
+
+    def send_timing_confirm(self, command: str, answer: str = "y") -> str:
+        """A user-view command that may ask ``[Y/N]``: answer it and read to the prompt."""
+        output = self._guard(self.conn.send_command_timing, command, read_timeout=20.0)
+        if re.search(r"\[Y/N\]|\[yes/no\]|\[confirm\]", output, re.I):
+            output += self._guard(self.conn.send_command_timing, answer, read_timeout=20.0)
+        if self.platform.rejected(output):
+            raise CommandRejected(
+                f"the device refused {command!r}", device=self.params.name, command=command,
+                output=output,
+            )
+        return output
+
+    def save(self) -> str:
+        return self._guard(self.conn.save_config)
 
 
 def _first_line(exc: BaseException) -> str:

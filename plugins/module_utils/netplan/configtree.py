@@ -59,7 +59,7 @@ def parse_sections(text: str, platform: str) -> list[Section]:
         if not raw.strip():
             continue
         stripped = raw.strip()
-        if stripped in _SEPARATORS or stripped.startswith(_SKIP_PREFIX):
+        if stripped in _SEPARATORS or stripped[0] in "#!" or stripped.startswith(_SKIP_PREFIX):
             current = None
             continue
         indented = raw[0] in " \t"

@@ -105,6 +105,11 @@ class TrunkPort:
     def vlans_ios(self) -> str:
         return vlanset.format_ios(self.vlans)
 
+    @property
+    def vrp_allow_pass(self) -> str:
+        """The list for ``allow-pass``/``permit``: VRP/Comware trunks carry VLAN 1 already."""
+        return vlanset.format_vrp(set(self.vlans) - {1})
+
 
 @dataclass
 class AccessPort:
@@ -159,6 +164,7 @@ class SwitchIntent:
         for trunk, source in zip(data["trunks"], self.trunks, strict=True):
             trunk["vlans_vrp"] = source.vlans_vrp
             trunk["vlans_ios"] = source.vlans_ios
+            trunk["vrp_allow_pass"] = source.vrp_allow_pass
         return data
 
 

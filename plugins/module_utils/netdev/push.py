@@ -1,0 +1,302 @@
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Push a configuration safely: diff first, safety net armed, confirm only when reachable.
+
+The one place where check mode is honoured for switch changes: callers describe what the
+device should look like, this module decides what to send, and in check mode sends
+nothing.
+
+Safety nets (each platform's own, so that a push that cuts the controller off reverts
+without anybody touching the device):
+
+* Cisco IOS: ``configure terminal revert timer N`` (archive-based rollback), confirmed
+  with ``configure confirm``;
+* H3C Comware 7: ``configuration commit delay N``, confirmed with ``configuration commit``;
+* Huawei VRP (S-series has no commit-confirm): ``schedule reboot delay HH:MM`` to the
+  saved configuration, cancelled with ``undo schedule reboot``. Only safe when the running
+  configuration equals the saved one, which is checked first.
+
+A line the device rejects stops the push; what was already applied is undone with the
+remediation back to the configuration read before, and the device is read again to prove
+it. A session lost mid-push is reported with the safety net that will restore the device.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..netplan import compliance
+from .errors import CommandRejected, DeviceUnreachable, InputError, NetdevError, SessionLost
+from .session import DeviceSession
+
+SAVE_CHOICES = ("never", "when_changed", "always")
+SAFETY_NET_CHOICES = ("auto", "none")
+
+_SAVED_CONFIG = {
+    "huawei": "display saved-configuration",
+    "hp_comware": "display saved-configuration",
+    "cisco_ios": "show startup-config",
+}
+
+
+@dataclass
+class PushRequest:
+    intended: str
+    features: list[str] = field(default_factory=lambda: list(compliance.FEATURES))
+    replace: bool = True
+    save: str = "never"
+    safety_net: str = "auto"
+    safety_net_minutes: int = 5
+    check_mode: bool = False
+    wait_for_revert: bool = False
+    revert_wait_seconds: float = 600.0
+
+    def validate(self) -> None:
+        if not self.intended.strip():
+            raise InputError("config is empty: nothing to compare the device with")
+        unknown = sorted(set(self.features) - set(compliance.FEATURES))
+        if unknown:
+            raise InputError(
+                f"features: {', '.join(unknown)} unknown; use {', '.join(compliance.FEATURES)}"
+            )
+        if self.save not in SAVE_CHOICES:
+            raise InputError(f"save: {self.save!r} is not one of {', '.join(SAVE_CHOICES)}")
+        if self.safety_net not in SAFETY_NET_CHOICES:
+            raise InputError(f"safety_net: {self.safety_net!r} is not one of auto, none")
+        if not 1 <= int(self.safety_net_minutes) <= 120:
+            raise InputError("safety_net_minutes must be between 1 and 120")
+
+
+@dataclass
+class PushResult:
+    changed: bool = False
+    commands: list[str] = field(default_factory=list)
+    before: str = ""
+    after: str = ""
+    saved: bool = False
+    safety_net: str = ""
+    reverted: bool = False
+    failed: bool = False
+    message: str = ""
+    compliance_before: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "changed": self.changed,
+            "commands": self.commands,
+            "before": self.before,
+            "after": self.after,
+            "saved": self.saved,
+            "safety_net": self.safety_net,
+            "reverted": self.reverted,
+            "compliance_before": self.compliance_before,
+        }
+
+
+def _strip_comments(text: str) -> str:
+    """Running configs carry volatile header lines that are not configuration."""
+    return "\n".join(
+        line for line in text.replace("\r", "").split("\n")
+        if not line.startswith(("!Time:", "!Last configuration change", "! Last configuration"))
+    )
+
+
+def plan_commands(running: str, request: PushRequest, platform: str) -> tuple[list[str], dict]:
+    report = compliance.compare(running, request.intended, platform, request.features)
+    commands = report.remediation
+    if not request.replace:
+        negation = ("no ",) if platform == "cisco_ios" else ("undo ",)
+        commands = [c for c in commands if not c.strip().startswith(negation)]
+    return _with_exits(commands, platform), report.to_dict()
+
+
+def _with_exits(commands: list[str], platform: str) -> list[str]:
+    """Leave each sub-view before the next top-level command, as an operator would."""
+    leave = "exit" if platform == "cisco_ios" else "quit"
+    out: list[str] = []
+    inside = False
+    for command in commands:
+        nested = command.startswith(" ")
+        if not nested and inside:
+            out.append(leave)
+            inside = False
+        if nested:
+            inside = True
+        out.append(command.strip())
+    if inside:
+        out.append(leave)
+    return out
+
+
+class SafePush:
+    """``SafePush(open_session, request).run()``; ``open_session`` returns a new DeviceSession."""
+
+    def __init__(self, open_session: Callable[[], DeviceSession], request: PushRequest) -> None:
+        self.open_session = open_session
+        self.request = request
+        self.result = PushResult()
+
+    # -- the sequence ------------------------------------------------------------------
+    def run(self) -> PushResult:
+        self.request.validate()
+        with self.open_session() as session:
+            platform = session.platform.name
+            before = session.running_config()
+            self.result.before = _strip_comments(before)
+            commands, report = plan_commands(before, self.request, platform)
+            self.result.compliance_before = report
+            self.result.commands = commands
+            if not commands:
+                self.result.after = self.result.before
+                if self.request.save == "always" and not self.request.check_mode:
+                    self._save(session)
+                return self.result
+            self.result.changed = True
+            if self.request.check_mode:
+                return self.result
+            net = self._arm(session, before)
+            try:
+                self._send(session, commands)
+            except CommandRejected as exc:
+                self._undo_after_reject(session, net, exc)
+                raise
+            except SessionLost as exc:
+                self._after_session_loss(net, exc)
+                raise
+        # Confirm only from a new session: proof that the controller reaches the device.
+        try:
+            with self.open_session() as session:
+                self._confirm(session, net)
+                after = session.running_config()
+                self.result.after = _strip_comments(after)
+                left, _ = plan_commands(after, self.request, platform)
+                if left:
+                    raise NetdevError(
+                        "the device does not match the intended configuration after the push; "
+                        f"still to change: {left}"
+                    )
+                if self.request.save in ("when_changed", "always"):
+                    self._save(session)
+        except (DeviceUnreachable, SessionLost) as exc:
+            self._after_session_loss(net, exc)
+            raise
+        return self.result
+
+    # -- safety net --------------------------------------------------------------------
+    def _arm(self, session: DeviceSession, running: str) -> str:
+        if self.request.safety_net == "none":
+            return ""
+        minutes = int(self.request.safety_net_minutes)
+        platform = session.platform.name
+        if platform == "huawei":
+            saved = session.show(_SAVED_CONFIG[platform])
+            if _config_body(saved) != _config_body(running):
+                raise InputError(
+                    "the running configuration has unsaved changes; the Huawei safety net "
+                    "(a scheduled reboot to the saved configuration) would lose them",
+                    device=session.params.name,
+                    hint="save the device first (save: always on a run without changes), "
+                    "or push with safety_net: none",
+                )
+            session.send_timing_confirm(f"schedule reboot delay 00:{minutes:02d}" if minutes < 60
+                                        else f"schedule reboot delay {minutes // 60:02d}:{minutes % 60:02d}")
+            self.result.safety_net = f"schedule reboot delay ({minutes} min) to the saved configuration"
+            return "huawei-reboot"
+        if platform == "hp_comware":
+            session.config_set([f"configuration commit delay {minutes}"])
+            self.result.safety_net = f"configuration commit delay {minutes}"
+            return "comware-commit"
+        self.result.safety_net = f"configure terminal revert timer {minutes}"
+        return "cisco-revert"
+
+    def _send(self, session: DeviceSession, commands: list[str]) -> None:
+        if session.platform.name == "cisco_ios" and self.result.safety_net.startswith("configure terminal revert"):
+            session.config_set(
+                commands,
+                config_mode_command=f"configure terminal revert timer {int(self.request.safety_net_minutes)}",
+            )
+        elif session.platform.name == "hp_comware" and self.result.safety_net:
+            # The commit-delay timer is armed in system view; stay there for the changes.
+            session.config_set(commands)
+        else:
+            session.config_set(commands)
+
+    def _confirm(self, session: DeviceSession, net: str) -> None:
+        if net == "huawei-reboot":
+            session.send_timing_confirm("undo schedule reboot")
+        elif net == "comware-commit":
+            session.config_set(["configuration commit"])
+        elif net == "cisco-revert":
+            session.show("configure confirm")
+
+    def _save(self, session: DeviceSession) -> None:
+        session.save()
+        self.result.saved = True
+
+    # -- failure paths -----------------------------------------------------------------
+    def _undo_after_reject(self, session: DeviceSession, net: str, exc: CommandRejected) -> None:
+        """Put the device back on the configuration read before the push, and prove it."""
+        session.leave_config_mode()
+        current = session.running_config()
+        back = PushRequest(
+            intended=self.result.before,
+            features=self.request.features,
+            replace=True,
+        )
+        undo, _ = plan_commands(current, back, session.platform.name)
+        if undo:
+            session.config_set(undo)
+        again, _ = plan_commands(session.running_config(), back, session.platform.name)
+        self._confirm(session, net)  # disarm: the device is already back
+        self.result.reverted = not again
+        self.result.failed = True
+        exc.hint = (
+            "nothing was left half-applied: the device is back on its previous configuration"
+            if not again
+            else f"the revert left differences, fix by hand: {again}"
+        )
+
+    def _after_session_loss(self, net: str, exc: NetdevError) -> None:
+        self.result.failed = True
+        if not net:
+            exc.hint = "no safety net was armed (safety_net: none): read the device and check by hand"
+            return
+        exc.hint = (
+            f"the safety net ({self.result.safety_net}) restores the previous configuration "
+            "when it expires; no action needed if the device stays unreachable"
+        )
+        if self.request.wait_for_revert:
+            self._wait_for_revert(exc)
+
+    def _wait_for_revert(self, exc: NetdevError) -> None:
+        deadline = time.monotonic() + self.request.revert_wait_seconds
+        back = PushRequest(intended=self.result.before, features=self.request.features)
+        while time.monotonic() < deadline:
+            try:
+                with self.open_session() as session:
+                    left, _ = plan_commands(session.running_config(), back, session.platform.name)
+                    if not left:
+                        self.result.reverted = True
+                        exc.hint = (
+                            f"the safety net ({self.result.safety_net}) fired: the device is back "
+                            "on its previous configuration"
+                        )
+                        return
+            except NetdevError:
+                pass
+            time.sleep(1.0)
+        exc.hint = "the safety net did not restore the device in time: check it by hand"
+
+
+def _config_body(text: str) -> str:
+    """Configuration lines only (no headers, timestamps or blank lines), for comparing."""
+    skip = ("!Software Version", "!Time:", "!Last", "! Last", "Building configuration",
+            "Current configuration", "Using ", "return", "end")
+    lines = [
+        line.rstrip() for line in text.replace("\r", "").split("\n")
+        if line.strip() and not line.strip().startswith(skip) and line.strip() not in ("#", "!")
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,195 @@
+#!/usr/bin/python
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: switch_config
+short_description: Make a switch's configuration match the intended one, safely
+version_added: 0.1.0
+description:
+  - Reads the running configuration, diffs it feature by feature against the intended
+    configuration (hier_config, with VLAN lists compared as the sets they mean), and sends
+    only the commands needed. Returns C(before), C(commands) and C(after).
+  - Idempotent; a second run reports C(changed=false).
+  - Check mode sends nothing and returns the commands it would send.
+  - Before sending, a safety net is armed (Cisco C(configure terminal revert timer),
+    Comware C(configuration commit delay), Huawei C(schedule reboot delay) to the saved
+    configuration) and confirmed only from a new session after the push, so a push that
+    cuts the controller off reverts by itself.
+  - A line the device rejects fails the task and the device is put back on its previous
+    configuration, proven by reading it again.
+author: hisops developers (@hisops)
+extends_documentation_fragment:
+  - hisops.emergency.device
+options:
+  config:
+    description: Intended configuration text in the platform's own syntax. Mutually exclusive with O(src).
+    type: str
+  src:
+    description: Path on the controller of a file holding the intended configuration.
+    type: path
+  features:
+    description: The features the intended configuration owns.
+    type: list
+    elements: str
+    choices: [vlans, vlanif, interfaces, acl, management]
+    default: [vlans, vlanif, interfaces, acl, management]
+  replace:
+    description:
+      - V(true) removes lines of the owned features that the intended configuration lacks
+        (physical interfaces only where the intended configuration names them).
+      - V(false) only adds and changes.
+    type: bool
+    default: true
+  save:
+    description: Save the running configuration to the startup configuration.
+    type: str
+    choices: [never, when_changed, always]
+    default: never
+  safety_net:
+    description: Arm the platform's auto-revert before pushing (V(auto)) or not (V(none)).
+    type: str
+    choices: [auto, none]
+    default: auto
+  safety_net_minutes:
+    description: Minutes after which an unconfirmed push reverts.
+    type: int
+    default: 5
+  wait_for_revert:
+    description: When the session is lost mid-push, wait until the safety net has restored the device and prove it.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    description: Sends nothing; returns the commands it would send.
+    support: full
+  diff_mode:
+    description: Before and after configurations (in check mode, the commands to send).
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Deploy the rendered intended configuration
+  hisops.emergency.switch_config:
+    src: "var/intended/{{ inventory_hostname }}/intended.cfg"
+    save: when_changed
+
+- name: Add one VLAN, touch nothing else
+  hisops.emergency.switch_config:
+    config: |
+      vlan batch 70
+    features: [vlans]
+    replace: false
+"""
+
+RETURN = r"""
+before:
+  description: Running configuration before the push.
+  returned: always
+  type: str
+commands:
+  description: Commands sent (or, in check mode, that would be sent).
+  returned: always
+  type: list
+  elements: str
+after:
+  description: Running configuration after the push.
+  returned: when not in check mode
+  type: str
+saved:
+  description: Whether the configuration was saved.
+  returned: always
+  type: bool
+safety_net:
+  description: The safety net armed for the push, empty when none.
+  returned: always
+  type: str
+reverted:
+  description: Whether the device was put back on its previous configuration after a failure.
+  returned: always
+  type: bool
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.hisops.emergency.plugins.module_utils.netdev.ansible_glue import (
+    PROVIDER_SPEC,
+    device_params,
+)
+from ansible_collections.hisops.emergency.plugins.module_utils.netdev.errors import NetdevError
+from ansible_collections.hisops.emergency.plugins.module_utils.netdev.push import (
+    PushRequest,
+    SafePush,
+)
+from ansible_collections.hisops.emergency.plugins.module_utils.netdev.session import (
+    HAS_NETMIKO,
+    NETMIKO_IMPORT_ERROR,
+    DeviceSession,
+)
+from ansible_collections.hisops.emergency.plugins.module_utils.netplan.compliance import (
+    FEATURES,
+    HAS_HIER_CONFIG,
+    HIER_CONFIG_IMPORT_ERROR,
+)
+
+
+def main():
+    spec = dict(PROVIDER_SPEC)
+    spec.update(
+        config={"type": "str"},
+        src={"type": "path"},
+        features={"type": "list", "elements": "str", "choices": list(FEATURES), "default": list(FEATURES)},
+        replace={"type": "bool", "default": True},
+        save={"type": "str", "choices": ["never", "when_changed", "always"], "default": "never"},
+        safety_net={"type": "str", "choices": ["auto", "none"], "default": "auto"},
+        safety_net_minutes={"type": "int", "default": 5},
+        wait_for_revert={"type": "bool", "default": False},
+    )
+    module = AnsibleModule(
+        argument_spec=spec,
+        mutually_exclusive=[("config", "src")],
+        required_one_of=[("config", "src")],
+        supports_check_mode=True,
+    )
+    if not HAS_NETMIKO:
+        module.fail_json(msg=missing_required_lib("netmiko"), exception=str(NETMIKO_IMPORT_ERROR))
+    if not HAS_HIER_CONFIG:
+        module.fail_json(msg=missing_required_lib("hier_config"), exception=str(HIER_CONFIG_IMPORT_ERROR))
+    p = module.params
+    intended = p["config"]
+    if p["src"]:
+        try:
+            with open(p["src"], encoding="utf-8") as handle:
+                intended = handle.read()
+        except OSError as exc:
+            module.fail_json(msg=f"src: cannot read {p['src']}: {exc}")
+    request = PushRequest(
+        intended=intended,
+        features=p["features"],
+        replace=p["replace"],
+        save=p["save"],
+        safety_net=p["safety_net"],
+        safety_net_minutes=p["safety_net_minutes"],
+        check_mode=module.check_mode,
+        wait_for_revert=p["wait_for_revert"],
+    )
+    params = device_params(p)
+    push = SafePush(lambda: DeviceSession(params), request)
+    try:
+        result = push.run()
+    except NetdevError as exc:
+        data = push.result.to_dict()
+        data.pop("changed", None)
+        module.fail_json(msg=str(exc), changed=bool(push.result.commands) and not push.result.reverted, **data)
+    data = result.to_dict()
+    if module._diff:
+        if module.check_mode:
+            data["diff"] = {"prepared": "\n".join(result.commands)}
+        else:
+            data["diff"] = {"before": result.before, "after": result.after}
+    module.exit_json(**data)
+
+
+if __name__ == "__main__":
+    main()
