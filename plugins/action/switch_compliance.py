@@ -1,0 +1,11 @@
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fills the switch module's ``provider`` from the host's inventory variables."""
+
+from __future__ import annotations
+
+from ansible_collections.hisops.emergency.plugins.plugin_utils.switch_action import SwitchActionBase
+
+
+class ActionModule(SwitchActionBase):
+    pass
