@@ -421,6 +421,7 @@ class BaseDevice:
     platform = ""
     session_class: type[BaseSession]
     default_boot_seconds = BOOT_DOWNTIME_SECONDS
+    default_service_types: tuple[str, ...] = ("ssh", "terminal")
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = Spec.from_dict(spec)
@@ -456,7 +457,7 @@ class BaseDevice:
                 name=user["name"],
                 password_hash=self.hash_password(str(user["password"])),
                 level=int(user.get("level", 15)),
-                service_types={"ssh", "terminal"},
+                service_types=set(self.default_service_types),
             )
         if self.spec.enable_secret:
             config.enable_secret = self.hash_password(self.spec.enable_secret)

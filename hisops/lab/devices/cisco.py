@@ -312,7 +312,8 @@ class CiscoSession(BaseSession):
         super().__init__(device, username)
         self.target: DeviceConfig | None = None
         self.typed_line = ""
-        user = self.cfg.users.get(username)
+        running: DeviceConfig | None = getattr(device, "running", None)
+        user = running.users.get(username) if running is not None else None
         self.mode = "enable" if user is not None and user.level >= 15 else "user"
 
     @property
@@ -1037,6 +1038,7 @@ class CiscoSession(BaseSession):
 class CiscoDevice(BaseDevice):
     platform = "cisco_ios"
     session_class = CiscoSession
+    default_service_types = ("ssh",)
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.revert: tuple[DeviceConfig, TimerHandle, str] | None = None

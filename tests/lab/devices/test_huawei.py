@@ -80,11 +80,15 @@ def test_config_persists_and_renders_in_vrp_order(configured: Lab) -> None:
     text = configured.run("display current-configuration")
     assert text.startswith("!Software Version V200R011C10SPC500\n#\nsysname CORE-1\n#")
     assert "vlan batch 10 20 100\n" in text
-    assert "interface GigabitEthernet0/0/2\n description REG-PC-01\n port link-type access\n" \
+    assert (
+        "interface GigabitEthernet0/0/2\n description REG-PC-01\n port link-type access\n"
         " port default vlan 10\n#" in text
+    )
     assert " port trunk allow-pass vlan 10 20\n" in text
-    assert "interface Vlanif10\n ip address 10.10.10.1 255.255.255.0\n" \
+    assert (
+        "interface Vlanif10\n ip address 10.10.10.1 255.255.255.0\n"
         " traffic-filter inbound acl 3000\n#" in text
+    )
     assert text.index("acl number 3000") < text.index("interface Vlanif10")
     assert text.endswith("#\nreturn")
     assert "Admin@123" not in text
@@ -139,8 +143,12 @@ def test_display_interface_brief_states(configured: Lab) -> None:
 def test_display_mac_and_arp(configured: Lab) -> None:
     mac = parse(configured, "display mac-address")
     assert mac == [
-        {"destination_address": "0025-9e80-2494", "vlan_id": "10",
-         "destination_port": "GE0/0/2", "type": "dynamic"}
+        {
+            "destination_address": "0025-9e80-2494",
+            "vlan_id": "10",
+            "destination_port": "GE0/0/2",
+            "type": "dynamic",
+        }
     ]
     arp = {row["ip_address"]: row for row in parse(configured, "display arp all")}
     assert arp["10.10.10.20"]["mac_address"] == "0025-9e80-2494"
@@ -201,8 +209,11 @@ def test_schedule_reboot_and_undo(huawei: Lab) -> None:
 def test_login_check_uses_hash(huawei: Lab) -> None:
     assert huawei.device.check_login("admin", "Admin@123")
     assert not huawei.device.check_login("admin", "wrong")
-    huawei.config("aaa", "local-user noc password irreversible-cipher Noc@2026",
-                  "local-user noc privilege level 3")
+    huawei.config(
+        "aaa",
+        "local-user noc password irreversible-cipher Noc@2026",
+        "local-user noc privilege level 3",
+    )
     assert huawei.device.check_login("noc", "Noc@2026")
 
 
