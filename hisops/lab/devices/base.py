@@ -33,6 +33,7 @@ from hisops.lab.devices.model import (
     VlanListError,
     parse_vlan_list_ios,
     parse_vlan_list_vrp,
+    prefixlen_to_mask,
 )
 
 # --- matching -------------------------------------------------------------------------
@@ -431,6 +432,7 @@ class BaseDevice:
         self.scheduled_reboot: tuple[float, TimerHandle] | None = None  # (when, timer)
         if self.spec.startup_config:
             self.saved = self.parse_config(self.spec.startup_config)
+            self.add_spec_accounts(self.saved)
         else:
             self.saved = self.factory_config()
         self.running = self.saved.copy()
@@ -465,12 +467,22 @@ class BaseDevice:
         if mgmt:
             vlan = int(mgmt["vlan"])
             config.vlans.setdefault(vlan, type(config.vlans[1])(vlan))
-            config.vlanifs[vlan] = VlanIf(vlan, ip=mgmt["ip"], mask=str(mgmt["mask"]))
+            mask = str(mgmt["mask"])
+            if mask.isdigit():
+                mask = prefixlen_to_mask(int(mask))
+            config.vlanifs[vlan] = VlanIf(vlan, ip=mgmt["ip"], mask=mask)
             if mgmt.get("gateway"):
                 from hisops.lab.devices.model import StaticRoute
 
                 config.static_routes.append(StaticRoute("0.0.0.0", "0.0.0.0", mgmt["gateway"]))
         return config
+
+    def add_spec_accounts(self, config: DeviceConfig) -> None:
+        """A startup configuration without accounts gets the spec's (lab convenience)."""
+        if not config.users:
+            config.users = self.factory_config().users
+        if config.enable_secret is None and self.spec.enable_secret and self.platform == "cisco_ios":
+            config.enable_secret = self.hash_password(self.spec.enable_secret)
 
     def new_interface(self, name: str) -> Interface:
         return Interface(name)
