@@ -28,46 +28,47 @@ def gather(session: DeviceSession) -> dict[str, Any]:
     facts: dict[str, Any] = {"platform": platform, "vendor": session.platform.vendor}
     if platform == "huawei":
         version = session.parse("display version")
-        facts["model"] = _first(version, "MODEL")
-        facts["firmware"] = _first(version, "PRODUCT_VERSION") or _first(version, "VRP_VERSION")
+        # "HUAWEI S5735-S48T4X Routing Switch uptime is": the template keeps the suffix.
+        facts["model"] = (_first(version, "model").split() or [""])[0]
+        facts["firmware"] = _first(version, "product_version") or _first(version, "vrp_version")
         match = _HUAWEI_ESN.search(session.show("display esn"))
         facts["serial"] = match.group(1) if match else ""
         interfaces = [
-            {"name": r["INTERFACE"], "status": r["PHY"], "protocol": r["PROTOCOL"]}
+            {"name": r["interface"], "status": r["phy"], "protocol": r["protocol"]}
             for r in session.parse("display interface brief")
         ]
         vlans = [
-            {"id": int(r["VLAN_ID"]), "name": r.get("VLAN_DESCRIPTION", "")}
+            {"id": int(r["vlan_id"]), "name": r.get("vlan_description", "")}
             for r in session.parse("display vlan")
         ]
     elif platform == "hp_comware":
         manuinfo = session.parse("display device manuinfo")
-        chassis = [r for r in manuinfo if r.get("DEVICE_SERIAL_NUMBER")] or manuinfo
-        facts["model"] = _first(chassis, "DEVICE_NAME")
-        facts["serial"] = _first(chassis, "DEVICE_SERIAL_NUMBER")
+        chassis = [r for r in manuinfo if r.get("device_serial_number")] or manuinfo
+        facts["model"] = _first(chassis, "device_name")
+        facts["serial"] = _first(chassis, "device_serial_number")
         version_text = session.show("display version")
         match = re.search(r"Comware Software, Version ([^\n]+)", version_text)
         facts["firmware"] = match.group(1).strip() if match else ""
         interfaces = [
-            {"name": r["INTERFACE"], "status": r["LINK"], "protocol": r["PROTOCOL"]}
+            {"name": r["interface"], "status": r["link"], "protocol": r["protocol"]}
             for r in session.parse("display interface brief")
         ]
         vlans = [
-            {"id": int(r["VLAN_ID"]), "name": r.get("VLAN_NAME", "")}
+            {"id": int(r["vlan_id"]), "name": r.get("vlan_name", "")}
             for r in session.parse("display vlan all")
         ]
     else:
         version = session.parse("show version")
         inventory = session.parse("show inventory")
-        facts["model"] = _first(version, "HARDWARE") or _first(inventory, "PID")
-        facts["firmware"] = _first(version, "VERSION")
-        facts["serial"] = _first(version, "SERIAL") or _first(inventory, "SN")
+        facts["model"] = _first(version, "hardware") or _first(inventory, "pid")
+        facts["firmware"] = _first(version, "version")
+        facts["serial"] = _first(version, "serial") or _first(inventory, "sn")
         interfaces = [
-            {"name": r["PORT"], "status": r["STATUS"], "vlan": r["VLAN_ID"]}
+            {"name": r["port"], "status": r["status"], "vlan": r["vlan_id"]}
             for r in session.parse("show interfaces status")
         ]
         vlans = [
-            {"id": int(r["VLAN_ID"]), "name": r.get("VLAN_NAME", "")}
+            {"id": int(r["vlan_id"]), "name": r.get("vlan_name", "")}
             for r in session.parse("show vlan brief")
         ]
     facts["interfaces"] = interfaces
