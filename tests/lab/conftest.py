@@ -1,0 +1,118 @@
+"""The ``lab`` fixture: a real lab daemon (SSH on loopback addresses) for the test session.
+
+    def test_something(lab):
+        conn = netmiko.ConnectHandler(**lab.connections["CORE-1"])
+        ...
+        lab.reach("opd-reg-01", "his-db-1")["reachable"]
+
+The lab serves the default hospital topology (``HISOPS_TEST_TOPOLOGY`` picks another
+file) from its own state directory, on 127.N.x.y with N chosen so that it does not
+collide with a lab a developer is running, and is stopped at the end of the session.
+Tests that change devices use ``fresh_lab``: the same lab, reset after the test.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hisops.lab.client import LabClient, LabError, connection_params
+
+TOPOLOGY_ENV = "HISOPS_TEST_TOPOLOGY"
+
+
+@dataclass
+class Lab:
+    client: LabClient
+    state_dir: Path
+    inventory: Path
+    topology: str
+    devices: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def connections(self) -> dict[str, dict[str, Any]]:
+        """netmiko ``ConnectHandler`` keyword arguments per device name."""
+        return {name: connection_params(entry) for name, entry in self.devices.items()}
+
+    def params(self, device: str, **extra: Any) -> dict[str, Any]:
+        return connection_params(self.devices[device], **extra)
+
+    def by_platform(self, platform: str, role: str | None = None) -> list[str]:
+        return [
+            name
+            for name, entry in self.devices.items()
+            if entry["platform"] == platform and (role is None or entry["role"] == role)
+        ]
+
+    def reach(self, src: str, dst: str, **options: Any) -> dict[str, Any]:
+        return self.client.reach(src, dst, **options)
+
+    def fault(self, device: str, kind: str, **options: Any) -> dict[str, Any]:
+        return self.client.fault(device, kind, **options)
+
+    def clear(self, device: str) -> dict[str, Any]:
+        return self.client.clear(device)
+
+    def reset(self, device: str | None = None) -> list[str]:
+        return self.client.reset(device)
+
+    def hisops(self, *args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+        """Run ``hisops lab ARGS`` against this lab."""
+        return subprocess.run(
+            [sys.executable, "-m", "hisops.cli", "lab", *args, "--state-dir", str(self.state_dir)],
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=60,
+        )
+
+
+def start_lab(state_dir: Path, topology: str | None = None, attempts: int = 6) -> LabClient:
+    """Boot a lab on a free 127.N block; the caller stops it with ``client.down()``."""
+    client = LabClient(state_dir)
+    octets = random.sample(range(150, 250), attempts)
+    last: Exception | None = None
+    for octet in octets:
+        try:
+            client.up(topology, relocate=octet)
+            return client
+        except LabError as exc:
+            if "cannot listen" not in str(exc):
+                raise
+            last = exc
+    raise LabError(f"no free loopback block for a test lab: {last}")
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    state_dir = tmp_path_factory.mktemp("lab")
+    topology = os.environ.get(TOPOLOGY_ENV)
+    client = start_lab(state_dir, topology)
+    try:
+        status = client.status()
+        yield Lab(
+            client=client,
+            state_dir=state_dir,
+            inventory=Path(status["inventory"]),
+            topology=status["topology"],
+            devices={entry["name"]: entry for entry in status["devices"]},
+        )
+    finally:
+        client.down()
+
+
+@pytest.fixture
+def fresh_lab(lab: Lab) -> Iterator[Lab]:
+    """The session lab, reset to its startup state after the test (configs, faults, links)."""
+    try:
+        yield lab
+    finally:
+        lab.reset()

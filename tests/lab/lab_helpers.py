@@ -1,0 +1,49 @@
+"""Helpers shared by the lab tests (importable because tests/lab is on sys.path)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+CONFIG_COMMAND = {
+    "huawei": "display current-configuration",
+    "hp_comware": "display current-configuration",
+    "cisco_ios": "show running-config",
+}
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, message: str) -> None:
+    """Poll ``condition`` until it holds; fail with ``message`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{message} (waited {timeout:.0f} s)")
+        time.sleep(0.05)
+
+
+def configure(conn: Any, commands: list[str]) -> str:
+    """Send configuration commands with netmiko.
+
+    netmiko's Huawei driver checks the mode by waiting for 2 s of silence (twice per
+    ``send_config_set``) and its Comware driver gathers config output the same way; for
+    those two, each line is sent with the prompt it must produce as the expected string:
+    the same conversation without the idle waits.
+    """
+    if conn.device_type not in ("huawei", "hp_comware"):
+        return str(conn.send_config_set(commands))
+    output = conn.send_command("system-view", expect_string=r"\]")
+    for command in commands:
+        output += conn.send_command(command, expect_string=r"\]", strip_prompt=False)
+    output += conn.send_command("return", expect_string=r">")
+    return str(output)
+
+
+def close_quickly(conn: Any) -> None:
+    """Disconnect without netmiko's cleanup.
+
+    ``disconnect()`` first checks for config mode; on Huawei that check waits for 2 s of
+    silence. Tests close the transport directly; the lab drops the session at once.
+    """
+    conn.cleanup = lambda command="": None
+    conn.disconnect()
