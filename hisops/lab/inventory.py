@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from hisops.lab import vlanplan
 from hisops.lab.catalog import PLATFORMS
 from hisops.lab.topology import ROLES, DeviceSpec, Topology
 
@@ -39,8 +40,9 @@ def build_inventory(
 ) -> dict[str, Any]:
     roles: dict[str, Any] = {role: {"hosts": {}} for role in ROLES}
     platforms: dict[str, Any] = {platform: {"hosts": {}} for platform in PLATFORMS}
+    plan = vlanplan.switch_vars(topology)
     for name, device in topology.devices.items():
-        roles[device.role]["hosts"][name] = host_vars(device)
+        roles[device.role]["hosts"][name] = {**host_vars(device), **plan.get(name, {})}
         platforms[device.platform]["hosts"][name] = {}
     children: dict[str, Any] = {
         "switches": {
@@ -54,7 +56,8 @@ def build_inventory(
     }
     if extra_groups:
         children.update(extra_groups)
-    return {"all": {"vars": {"hisops_lab_topology": topology.source}, "children": children}}
+    all_vars = {"hisops_lab_topology": topology.source, **vlanplan.group_vars(topology)}
+    return {"all": {"vars": all_vars, "children": children}}
 
 
 def write_inventory(path: Path, inventory: dict[str, Any]) -> Path:

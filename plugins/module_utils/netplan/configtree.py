@@ -79,7 +79,7 @@ def feature_of(line: str, platform: str) -> str | None:
     if not words:
         return None
     head = words[0]
-    if head == "vlan":
+    if head == "vlan" and len(words) > 1 and (words[1].isdigit() or words[1] == "batch"):
         return "vlans"
     if head == "interface" and len(words) > 1:
         name = words[1]
@@ -163,8 +163,17 @@ def canonical(text: str, platform: str, features: tuple[str, ...] = FEATURES) ->
             continue
         if feature == "interfaces":
             section = Section(section.line, _expand_children(section.children, platform))
+        if feature == "vlanif" and _is_default_svi(section):
+            continue
+        if feature == "vlans" and section.line == "vlan 1" and not section.children:
+            continue  # VLAN 1 exists on every switch and cannot be deleted
         result[feature].append(section)
     return result
+
+
+def _is_default_svi(section: Section) -> bool:
+    """IOS always prints ``interface Vlan1 / no ip address / shutdown``: not configuration."""
+    return section.line == "interface Vlan1" and set(section.children) <= {"no ip address", "shutdown"}
 
 
 def to_text(sections: list[Section]) -> str:
