@@ -481,7 +481,11 @@ class BaseDevice:
         """A startup configuration without accounts gets the spec's (lab convenience)."""
         if not config.users:
             config.users = self.factory_config().users
-        if config.enable_secret is None and self.spec.enable_secret and self.platform == "cisco_ios":
+        if (
+            config.enable_secret is None
+            and self.spec.enable_secret
+            and self.platform == "cisco_ios"
+        ):
             config.enable_secret = self.hash_password(self.spec.enable_secret)
 
     def new_interface(self, name: str) -> Interface:

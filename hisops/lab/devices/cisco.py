@@ -207,8 +207,13 @@ CISCO_COMMANDS: dict[str, list[Command]] = {
         ("no ip access-group in", "if_no_acl_in"),
         ("no ip access-group out", "if_no_acl_out"),
     ),
-    "other-interface": cmds(*SUB_COMMON, ("description <text>", "noop"), ("no ip address", "noop"),
-                            ("shutdown", "noop"), ("no shutdown", "noop")),
+    "other-interface": cmds(
+        *SUB_COMMON,
+        ("description <text>", "noop"),
+        ("no ip address", "noop"),
+        ("shutdown", "noop"),
+        ("no shutdown", "noop"),
+    ),
     "vlan": cmds(
         *SUB_COMMON,
         ("name <word>", "vlan_name"),
@@ -348,9 +353,7 @@ class CiscoSession(BaseSession):
         return f"{caret}\n% Invalid input detected at '^' marker.\n"
 
     def resolve_interface(self, typed: str) -> str | None:
-        return resolve_interface_name(
-            typed, CISCO_TYPES, self.cfg.interfaces.keys(), CISCO_VIRTUAL
-        )
+        return resolve_interface_name(typed, CISCO_TYPES, self.cfg.interfaces.keys(), CISCO_VIRTUAL)
 
     def parent_modes(self, mode: str) -> list[str]:
         return ["config"] if mode in CONFIG_MODES and mode != "config" else []
@@ -489,9 +492,11 @@ class CiscoSession(BaseSession):
             elif key in ("n", "no"):
                 saved = ""
             else:
-                return self.ask("% Please answer 'yes' or 'no'.\n"
-                                "System configuration has been modified. Save? [yes/no]: ",
-                                answer)
+                return self.ask(
+                    "% Please answer 'yes' or 'no'.\n"
+                    "System configuration has been modified. Save? [yes/no]: ",
+                    answer,
+                )
             self.question = pending
             return Reply(saved + question)
 
@@ -604,8 +609,10 @@ class CiscoSession(BaseSession):
         if acl is None:
             acl = self.cfg.acls[name] = Acl(name, kind)
         elif acl.kind != kind:
-            return f"% A named {'extended' if acl.kind == 'advanced' else 'standard'} IP access "\
-                   f"list with this name already exists"
+            return (
+                f"% A named {'extended' if acl.kind == 'advanced' else 'standard'} IP access "
+                f"list with this name already exists"
+            )
         return self.enter("std-nacl" if kind == "basic" else "ext-nacl", acl=acl)
 
     def no_acl(self, name: str) -> str:
@@ -946,8 +953,12 @@ class CiscoSession(BaseSession):
             return "% Bad mask /" + mask + " for address " + ip
         for other in self.cfg.vlanifs.values():
             other_net = other.network()
-            if other is not svi and other_net is not None and network is not None \
-                    and other_net.overlaps(network):
+            if (
+                other is not svi
+                and other_net is not None
+                and network is not None
+                and other_net.overlaps(network)
+            ):
                 return f"% {other_net.network_address} overlaps with Vlan{other.vlan}"
         svi.ip, svi.mask = ip, mask
         return ""
@@ -1440,8 +1451,9 @@ class CiscoDevice(BaseDevice):
         for entry in self.host.arp_table():
             mac = entry.mac.replace(":", "")
             age = str(entry.age_minutes) if entry.kind == "dynamic" else "-"
-            interface = entry.interface if entry.interface.startswith("Vlan") else \
-                f"Vlan{entry.vlan}"
+            interface = (
+                entry.interface if entry.interface.startswith("Vlan") else f"Vlan{entry.vlan}"
+            )
             rows.append((entry.ip, age, f"{mac[0:4]}.{mac[4:8]}.{mac[8:12]}", interface))
         for ip, age, mac, interface in sorted(rows, key=lambda r: tuple(map(int, r[0].split(".")))):
             out.append(f"Internet  {ip:<16}{age:>8}   {mac:<16}ARPA   {interface}")

@@ -332,9 +332,11 @@ class ComwareSession(HuaweiSession):
         words = self.typed_line.split()
         kind_word = words[1].lower() if len(words) > 1 else ""
         expected = self.acl_kind(number)
-        if expected is None or (
-            kind_word.startswith("b") and expected != "basic"
-        ) or (kind_word.startswith("ad") and expected != "advanced"):
+        if (
+            expected is None
+            or (kind_word.startswith("b") and expected != "basic")
+            or (kind_word.startswith("ad") and expected != "advanced")
+        ):
             return ParseFault("wrong_parameter", self.typed_line.rfind(words[-1]))
         return super().enter_acl(number)
 
@@ -576,7 +578,9 @@ class ComwareDevice(HuaweiDevice):
             out += [" " + line for line in self.render_interface(intf)]
             out.append("#")
         for route in config.static_routes:
-            line = f" ip route-static {route.prefix} {mask_to_prefixlen(route.mask)} {route.next_hop}"
+            line = (
+                f" ip route-static {route.prefix} {mask_to_prefixlen(route.mask)} {route.next_hop}"
+            )
             if route.preference is not None:
                 line += f" preference {route.preference}"
             if route.description:
@@ -612,8 +616,10 @@ class ComwareDevice(HuaweiDevice):
                 out.append(f" password hash {user.password_hash}")
             if user.service_types:
                 out.append(f" service-type {' '.join(sorted(user.service_types))}")
-            role = "network-admin" if user.level >= 15 else (
-                f"level-{user.level}" if user.level > 1 else "network-operator"
+            role = (
+                "network-admin"
+                if user.level >= 15
+                else (f"level-{user.level}" if user.level > 1 else "network-operator")
             )
             out.append(f" authorization-attribute user-role {role}")
             out.append("#")
@@ -804,7 +810,9 @@ class ComwareDevice(HuaweiDevice):
                     continue
                 out.append(title)
                 for index in range(0, len(ports), 3):
-                    out.append("    " + "".join(f"{p:<25}" for p in ports[index : index + 3]).rstrip())
+                    out.append(
+                        "    " + "".join(f"{p:<25}" for p in ports[index : index + 3]).rstrip()
+                    )
             out.append("")
         return "\n".join(out)
 

@@ -87,14 +87,22 @@ def test_running_config(configured: Lab) -> None:
     assert text.startswith("Building configuration...\n\nCurrent configuration : ")
     assert "\nhostname AGG-CISCO-1\n" in text
     assert "vlan 10\n name OUTPATIENT\n!" in text
-    assert "interface GigabitEthernet1/0/1\n description uplink-to-CORE\n" \
+    assert (
+        "interface GigabitEthernet1/0/1\n description uplink-to-CORE\n"
         " switchport trunk allowed vlan 10,20\n switchport mode trunk\n!" in text
-    assert "interface GigabitEthernet1/0/2\n description REG-PC-01\n switchport access vlan 10\n" \
+    )
+    assert (
+        "interface GigabitEthernet1/0/2\n description REG-PC-01\n switchport access vlan 10\n"
         " switchport mode access\n!" in text
-    assert "interface Vlan10\n ip address 10.10.10.1 255.255.255.0\n ip helper-address 10.0.0.5\n" \
+    )
+    assert (
+        "interface Vlan10\n ip address 10.10.10.1 255.255.255.0\n ip helper-address 10.0.0.5\n"
         " ip access-group HIS-DB in\n!" in text
-    assert "ip access-list extended HIS-DB\n deny tcp any host 10.0.0.10 eq 1521\n" \
+    )
+    assert (
+        "ip access-list extended HIS-DB\n deny tcp any host 10.0.0.10 eq 1521\n"
         " permit ip any any\n" in text
+    )
     assert "access-list 10 permit 10.1.1.0 0.0.0.255\n" in text
     assert "username admin privilege 15 secret 9 $9$" in text and "Admin@123" not in text
     assert text.endswith("\nend")
@@ -144,13 +152,19 @@ def test_show_vlan_and_status(configured: Lab) -> None:
 def test_show_mac_arp_acl_ip_brief(configured: Lab) -> None:
     mac = parse(configured, "show mac address-table")[0]
     assert (mac["destination_address"], mac["vlan_id"], mac["destination_port"]) == (
-        "0025.9e80.2494", "10", ["Gi1/0/2"])
+        "0025.9e80.2494",
+        "10",
+        ["Gi1/0/2"],
+    )
     arp = {row["ip_address"]: row for row in parse(configured, "show ip arp")}
     assert arp["10.10.10.20"]["interface"] == "Vlan10" and arp["10.10.10.20"]["age"] == "5"
     assert arp["10.10.10.1"]["mac_address"] == "70db.98aa.bb00"
     acl = parse(configured, "show access-lists")
     assert [(r["name"], r["sn"], r["action"]) for r in acl] == [
-        ("HIS-DB", "10", "deny"), ("HIS-DB", "20", "permit"), ("10", "10", "permit")]
+        ("HIS-DB", "10", "deny"),
+        ("HIS-DB", "20", "permit"),
+        ("10", "10", "permit"),
+    ]
     assert acl[0]["destination"] == "host 10.0.0.10"
     brief = {row["interface"]: row for row in parse(configured, "show ip interface brief")}
     assert brief["Vlan10"]["ip_address"] == "10.10.10.1" and brief["Vlan10"]["status"] == "up"
@@ -168,8 +182,10 @@ def test_acl_semantics_implicit_deny(configured: Lab) -> None:
 def test_write_memory_and_copy_prompt(configured: Lab) -> None:
     assert configured.run("write memory") == "Building configuration...\n[OK]"
     configured.config("vlan 40")
-    assert configured.run("copy running-config startup-config") == \
-        "Destination filename [startup-config]? "
+    assert (
+        configured.run("copy running-config startup-config")
+        == "Destination filename [startup-config]? "
+    )
     assert configured.run("") == "Building configuration...\n[OK]"
     assert 40 in configured.device.saved.vlans
     assert "vlan 40" in configured.run("show startup-config")
@@ -197,8 +213,9 @@ def test_revert_timer_needs_archive(cisco: Lab) -> None:
 
 
 def test_reload_in_and_cancel(configured: Lab) -> None:
-    assert configured.run("reload in 10") == \
-        "System configuration has been modified. Save? [yes/no]: "
+    assert (
+        configured.run("reload in 10") == "System configuration has been modified. Save? [yes/no]: "
+    )
     out = configured.run("no")
     assert "Reload scheduled for 10:40:00 UTC Mon Nov 23 2026 (in 10 minutes)" in out
     assert out.endswith("Proceed with reload? [confirm]")
@@ -218,8 +235,12 @@ def test_reload_comes_back_on_startup_config(configured: Lab) -> None:
 
 
 def test_startup_config_round_trip(configured: Lab) -> None:
-    configured.config("time-range WORK", "periodic weekdays 8:00 to 18:00",
-                      "ip access-list extended TIMED", "permit ip any any time-range WORK")
+    configured.config(
+        "time-range WORK",
+        "periodic weekdays 8:00 to 18:00",
+        "ip access-list extended TIMED",
+        "permit ip any any time-range WORK",
+    )
     text = configured.device.render_config(configured.device.running)
     twin = make_device({**SPECS["cisco_ios"], "startup_config": text})
     assert twin.render_config(twin.running) == text
