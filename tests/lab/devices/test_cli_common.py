@@ -1,0 +1,52 @@
+"""Abbreviations and undo/no forms typed the way engineers type them, on all platforms."""
+
+from __future__ import annotations
+
+from .conftest import Lab
+
+
+def test_huawei_abbreviations() -> None:
+    lab = Lab("huawei")
+    assert lab.run("dis cur").startswith("!Software Version")
+    lab.run("sys", "int g0/0/4", "shut")
+    assert lab.device.running.interfaces["GigabitEthernet0/0/4"].shutdown
+    lab.run("undo shut")
+    assert not lab.device.running.interfaces["GigabitEthernet0/0/4"].shutdown
+    lab.run("dis this")
+    assert lab.run("dis this").startswith("#\ninterface GigabitEthernet0/0/4")
+
+
+def test_comware_abbreviations() -> None:
+    lab = Lab("hp_comware")
+    assert lab.run("dis cu").startswith("#\n version")
+    lab.run("sys", "int ge1/0/4", "des to-printer", "undo des")
+    assert lab.device.running.interfaces["GigabitEthernet1/0/4"].description == ""
+    assert "% Ambiguous command" in lab.run("dis s")
+
+
+def test_cisco_abbreviations() -> None:
+    lab = Lab("cisco_ios")
+    assert lab.run("sh run").startswith("Building configuration...")
+    lab.run("conf t", "int g1/0/4", "shut", "no shut", "desc printer", "end")
+    intf = lab.device.running.interfaces["GigabitEthernet1/0/4"]
+    assert not intf.shutdown and intf.description == "printer"
+    assert lab.run("wr") == "Building configuration...\n[OK]"
+    lab.run("conf t")
+    assert lab.run("do sh vlan br").splitlines()[1].startswith("VLAN Name")
+    assert lab.session.prompt() == "AGG-CISCO-1(config)#"
+
+
+def test_cisco_access_vlan_is_created_on_demand() -> None:
+    lab = Lab("cisco_ios")
+    out = lab.config("int g1/0/5", "switchport access vlan 66")
+    assert 66 in lab.device.running.vlans
+    assert lab.device.running.interfaces["GigabitEthernet1/0/5"].pvid == 66
+    assert out == ""
+
+
+def test_huawei_refuses_access_vlan_that_does_not_exist() -> None:
+    lab = Lab("huawei")
+    lab.run("sys", "int g0/0/5", "port link-type access")
+    assert lab.run("port default vlan 66") == "Error: The VLAN does not exist."
+    lab.run("port link-type trunk")
+    assert lab.run("port default vlan 1") == "Error: The port is not an access port."
