@@ -29,6 +29,7 @@ from hisops.lab.devices.model import (
     DeviceConfig,
     Interface,
     LocalUser,
+    StaticRoute,
     VlanIf,
     VlanListError,
     parse_vlan_list_ios,
@@ -472,8 +473,6 @@ class BaseDevice:
                 mask = prefixlen_to_mask(int(mask))
             config.vlanifs[vlan] = VlanIf(vlan, ip=mgmt["ip"], mask=mask)
             if mgmt.get("gateway"):
-                from hisops.lab.devices.model import StaticRoute
-
                 config.static_routes.append(StaticRoute("0.0.0.0", "0.0.0.0", mgmt["gateway"]))
         return config
 
@@ -558,10 +557,6 @@ class BaseDevice:
         digits = self.spec.mac.replace(":", "").replace("-", "").replace(".", "").lower()
         return sep.join(digits[i : i + group] for i in range(0, 12, group))
 
-    def load_lines(self, text: str) -> DeviceConfig:
-        """Parse a configuration by typing it into a loader session's config mode."""
-        raise NotImplementedError
-
 
 class BaseSession:
     """One CLI session: a mode stack and the dispatcher."""
@@ -639,7 +634,7 @@ class BaseSession:
 
 
 def apply_output_filter(text: str, pipe: str, how: str, pattern: str) -> str:
-    """``| include``/``| exclude``/``| begin`` as all three platforms offer them."""
+    """``| include``/``| exclude``/``| begin`` (all platforms), ``| section`` (IOS)."""
     try:
         regex = re.compile(pattern)
     except re.error:
@@ -649,6 +644,15 @@ def apply_output_filter(text: str, pipe: str, how: str, pattern: str) -> str:
         return "\n".join(line for line in lines if regex.search(line))
     if how == "exclude":
         return "\n".join(line for line in lines if not regex.search(line))
+    if how == "section":
+        kept: list[str] = []
+        inside = False
+        for line in lines:
+            if not line.startswith(" "):
+                inside = bool(regex.search(line))
+            if inside:
+                kept.append(line)
+        return "\n".join(kept)
     for index, line in enumerate(lines):
         if regex.search(line):
             return "\n".join(lines[index:])
@@ -663,7 +667,7 @@ def split_pipe(line: str) -> tuple[str, tuple[str, str] | None]:
     words = rest.split(maxsplit=1)
     if len(words) != 2:
         return line, None
-    for how in ("include", "exclude", "begin"):
+    for how in ("include", "exclude", "begin", "section"):
         if how.startswith(words[0].lower()) and len(words[0]) >= 1:
             return command.rstrip(), (how, words[1])
     return line, None

@@ -786,13 +786,12 @@ class HuaweiSession(BaseSession):
 
     def vif_ip(self, ip: str, mask: str) -> str:
         vif = self.vif()
+        network = VlanIf(0, ip=ip, mask=mask).network()
         for other in self.cfg.vlanifs.values():
-            if other is vif or other.network() is None:
+            other_network = other.network()
+            if other is vif or other_network is None or network is None:
                 continue
-            net = other.network()
-            if net is not None and net.overlaps(
-                VlanIf(0, ip=ip, mask=mask).network()  # type: ignore[arg-type]
-            ):
+            if other_network.overlaps(network):
                 return self.error("The specified IP address conflicts with another address.")
         vif.ip, vif.mask = ip, mask
         return ""
@@ -1161,10 +1160,8 @@ class HuaweiDevice(BaseDevice):
         return session.target
 
     def skip_config_line(self, line: str) -> bool:
-        words = line.split()
-        return words[0] in ("user-interface", "authentication-mode", "protocol") and (
-            line.startswith(("user-interface con", "authentication-mode", "protocol"))
-        )
+        """Lines of the saved file this engine does not model (console line settings)."""
+        return line.startswith(("user-interface con", "authentication-mode", "protocol inbound"))
 
     # -- displays --
     def port_up(self, name: str) -> bool:

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets as _random
@@ -46,6 +47,7 @@ def is_hash(text: str) -> bool:
     return text.startswith(("$9$", "$1a$", "$h$6$"))
 
 
+@functools.lru_cache(maxsize=512)  # scrypt costs ~20 ms; logins repeat the same pairs
 def verify(password: str, stored: str) -> bool:
     if stored.startswith("$9$"):
         salt = stored.split("$")[2]

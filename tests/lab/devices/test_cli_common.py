@@ -50,3 +50,13 @@ def test_huawei_refuses_access_vlan_that_does_not_exist() -> None:
     assert lab.run("port default vlan 66") == "Error: The VLAN does not exist."
     lab.run("port link-type trunk")
     assert lab.run("port default vlan 1") == "Error: The port is not an access port."
+
+
+def test_output_filters() -> None:
+    cisco = Lab("cisco_ios")
+    section = cisco.run("show running-config | section interface Vlan100")
+    assert section == "interface Vlan100\n ip address 10.0.100.3 255.255.255.0"
+    huawei = Lab("huawei")
+    begin = huawei.run("display current-configuration | begin interface Vlanif100")
+    assert begin.startswith("interface Vlanif100\n ip address 10.0.100.1 255.255.255.0\n#")
+    assert "sysname" not in huawei.run("display current-configuration | exclude sysname")
