@@ -24,6 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     up = lab_sub.add_parser("up", help="start the lab in the background, print its inventory")
     up.add_argument("--topology", help="topology YAML (default: the hospital)")
     up.add_argument("--relocate", type=int, metavar="N", help="serve on 127.N.x.y instead")
+    up.add_argument(
+        "--hosts",
+        action="store_true",
+        help="also start the real DB/workstation/backup hosts of the topology (issue 4)",
+    )
     up.set_defaults(func=cmd_up)
 
     down = lab_sub.add_parser("down", help="stop the lab and remove its state")
@@ -106,7 +111,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     client = _client(args)
     started = time.monotonic()
     try:
-        client.up(args.topology, relocate=args.relocate)
+        client.up(args.topology, relocate=args.relocate, hosts=args.hosts)
         status = client.status()
     except LabError as exc:
         return _fail(str(exc))

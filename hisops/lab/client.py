@@ -101,6 +101,18 @@ class LabClient:
     def arp_table(self, device: str) -> list[dict[str, Any]]:
         return list(self.call("arp_table", device=device))
 
+    def hosts(self) -> list[dict[str, Any]]:
+        return list(self.call("hosts"))
+
+    def host_fault(self, host: str, kind: str, **options: Any) -> dict[str, Any]:
+        return dict(self.call("host_fault", host=host, kind=kind, options=options))
+
+    def host_clear(self, host: str, kind: str | None = None) -> Any:
+        return self.call("host_clear", host=host, kind=kind)
+
+    def host_power(self, host: str, action: str) -> Any:
+        return self.call("host_power", host=host, action=action)
+
     def connection(self, device: str, **extra: Any) -> dict[str, Any]:
         """Keyword arguments for ``netmiko.ConnectHandler`` for one lab device."""
         for entry in self.devices():
@@ -113,7 +125,8 @@ class LabClient:
         self,
         topology: str | Path | None = None,
         relocate: int | None = None,
-        timeout: float = 120.0,
+        timeout: float = 300.0,
+        hosts: bool = False,
     ) -> dict[str, Any]:
         """Start the daemon and wait until every device listens; returns ``ping``."""
         if self.is_up():
@@ -132,6 +145,8 @@ class LabClient:
             command += ["--topology", str(Path(topology).resolve())]
         if relocate is not None:
             command += ["--relocate", str(relocate)]
+        if hosts:
+            command.append("--hosts")
         with open(self.state.root / "daemon.err", "w") as stderr:
             process = subprocess.Popen(
                 command,

@@ -15,6 +15,10 @@ Request ``{"op": "...", ...}``; answer ``{"ok": true, "result": ...}`` or
 ``mac_table``  ``device``; ``arp_table`` likewise
 ``reset``      ``device`` (optional): back to the startup config, faults cleared,
                powered on; without ``device`` every device and every cut link
+``hosts``      the lab hosts (when started with hosts): power, reachability, faults
+``host_fault`` ``host``, ``kind`` (unreachable, slow, disk_full, crash, clock_skew),
+               ``options`` {}; ``host_clear`` ``host`` [``kind``];
+               ``host_power`` ``host``, ``action`` power-off|power-on|reboot
 ``shutdown``   stop the lab
 =============  =====================================================================
 """
@@ -26,11 +30,14 @@ import json
 import logging
 import os
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hisops.lab.faults import FaultError
 from hisops.lab.server import LabServer
 from hisops.lab.topology import PortRef
+
+if TYPE_CHECKING:
+    from hisops.lab.twin import HostTwin
 
 log = logging.getLogger("hisops.lab")
 
@@ -40,10 +47,17 @@ class ControlError(Exception):
 
 
 class ControlApi:
-    def __init__(self, lab: LabServer, inventory: str, on_shutdown: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        lab: LabServer,
+        inventory: str,
+        on_shutdown: Callable[[], None],
+        twin: HostTwin | None = None,
+    ) -> None:
         self.lab = lab
         self.inventory = inventory
         self.on_shutdown = on_shutdown
+        self.twin = twin
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -97,6 +111,7 @@ class ControlApi:
             "topology": self.lab.topology.source,
             "inventory": self.inventory,
             "devices": [runtime.describe() for runtime in self.lab.runtimes.values()],
+            "hosts": self.twin is not None,
             "links": links,
         }
 
@@ -119,7 +134,7 @@ class ControlApi:
             self.lab.runtime(name).reset()
         if device is None:
             self.lab.dataplane.cut.clear()
-            self.lab.dataplane.invalidate()
+        self.lab.changed()
         await self.lab.settle()
         return names
 
@@ -131,6 +146,7 @@ class ControlApi:
             self.lab.dataplane.restore_link(*ends)
         else:
             raise ControlError(f"link action must be cut or restore, not {action!r}")
+        self.lab.changed()
         return {"a": a, "b": b, "state": "cut" if action == "cut" else "restored"}
 
     async def op_reach(
@@ -156,6 +172,36 @@ class ControlApi:
     async def op_arp_table(self, device: str) -> list[dict[str, Any]]:
         self.lab.runtime(device)
         return [entry.__dict__ for entry in self.lab.dataplane.arp_table(device)]
+
+    def _hosts(self) -> HostTwin:
+        if self.twin is None:
+            raise ControlError(
+                "this lab runs without hosts (start it with hisops lab up, no --no-hosts)"
+            )
+        return self.twin
+
+    async def op_hosts(self) -> list[dict[str, Any]]:
+        return await asyncio.to_thread(self._hosts().status)
+
+    async def op_host_fault(
+        self, host: str, kind: str, options: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        twin = self._hosts()
+        if kind == "unreachable":
+            return twin.fault_unreachable_on(host)
+        return await asyncio.to_thread(twin.fault, host, kind, options or {})
+
+    async def op_host_clear(self, host: str, kind: str | None = None) -> str:
+        twin = self._hosts()
+        if kind in (None, "unreachable"):
+            twin.clear_unreachable(host)
+        if kind != "unreachable":
+            await asyncio.to_thread(twin.clear_faults, host, kind)
+        return "cleared"
+
+    async def op_host_power(self, host: str, action: str) -> str:
+        await asyncio.to_thread(self._hosts().power, host, action)
+        return action
 
     async def op_shutdown(self) -> str:
         self.lab.loop.call_soon(self.on_shutdown)

@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import asyncssh
 
@@ -23,6 +24,9 @@ from hisops.lab.inventory import build_inventory, write_inventory
 from hisops.lab.paths import StateDir
 from hisops.lab.server import LabServer, load_factory
 from hisops.lab.topology import TopologyError, load_topology, relocate
+
+if TYPE_CHECKING:
+    from hisops.lab.twin import HostTwin
 
 log = logging.getLogger("hisops.lab")
 
@@ -37,18 +41,52 @@ def host_key(path: Path) -> asyncssh.SSHKey:
     return key
 
 
-async def run(topology_file: str | None, state: StateDir, second_octet: int | None) -> int:
+class HostsError(RuntimeError):
+    pass
+
+
+async def start_hosts(lab: LabServer, state: StateDir) -> HostTwin:
+    from hisops.lab.twin import HostTwin
+
+    twin: HostTwin | None = None
+    try:
+        twin = HostTwin(lab, state.root / "hosts")
+        timings = await asyncio.to_thread(twin.up)
+    except Exception as exc:
+        log.exception("lab hosts failed to start")
+        if twin is not None:
+            await asyncio.to_thread(twin.down)
+        raise HostsError(
+            f"the lab hosts did not start: {exc} (without --hosts the lab runs the switches only)"
+        ) from exc
+    log.info("lab hosts up: %s", timings)
+    await asyncio.to_thread(twin.sync)
+    lab.listeners.append(twin.sync)
+    return twin
+
+
+async def run(
+    topology_file: str | None, state: StateDir, second_octet: int | None, hosts: bool
+) -> int:
     topology = load_topology(topology_file)
     if second_octet is not None:
         relocate(topology, second_octet)
     lab = LabServer(topology, host_key(state.host_key), load_factory())
     await lab.start()
-    inventory = write_inventory(state.inventory, build_inventory(topology))
+    twin: HostTwin | None = None
+    if hosts:
+        try:
+            twin = await start_hosts(lab, state)
+        except HostsError:
+            await lab.stop()
+            raise
+    extra = twin.inventory() if twin else None
+    inventory = write_inventory(state.inventory, build_inventory(topology, extra))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    api = ControlApi(lab, str(inventory), stop.set)
+    api = ControlApi(lab, str(inventory), stop.set, twin)
     state.socket.unlink(missing_ok=True)
     control = await asyncio.start_unix_server(api.serve, path=str(state.socket))
     log.info("lab up: %d devices from %s", len(lab.runtimes), topology.source)
@@ -59,6 +97,8 @@ async def run(topology_file: str | None, state: StateDir, second_octet: int | No
         control.close()
         state.socket.unlink(missing_ok=True)
         await lab.stop()
+        if twin is not None:
+            await asyncio.to_thread(twin.down)
         state.inventory.unlink(missing_ok=True)
     return 0
 
@@ -68,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--topology")
     parser.add_argument("--state-dir", required=True)
     parser.add_argument("--relocate", type=int, help="move lab addresses into 127.N.x.y")
+    parser.add_argument("--hosts", action="store_true", help="start the real lab hosts too")
     args = parser.parse_args(argv)
     state = StateDir.of(args.state_dir)
     state.root.mkdir(parents=True, exist_ok=True)
@@ -79,8 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("asyncssh").setLevel(logging.WARNING)
     state.pid.write_text(f"{os.getpid()}\n")
     try:
-        return asyncio.run(run(args.topology, state, args.relocate))
-    except TopologyError as exc:
+        return asyncio.run(run(args.topology, state, args.relocate, args.hosts))
+    except (TopologyError, HostsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

@@ -104,7 +104,7 @@ class DeviceRuntime:
                 callback()
             except Exception:
                 log.exception("%s: timer callback failed", self.spec.name)
-            self.lab.dataplane.invalidate()
+            self.lab.changed()
 
         return self.lab.loop.call_later(max(0.0, seconds), fire)
 
@@ -178,7 +178,7 @@ class DeviceRuntime:
         """Reboot: drop sessions, refuse connections, boot on saved config after ``seconds``."""
         self.down_until = self.lab.loop.time() + seconds
         self.disconnect_sessions()
-        self.lab.dataplane.invalidate()
+        self.lab.changed()
         self.relisten()
         if self._boot_timer:
             self._boot_timer.cancel()
@@ -189,7 +189,7 @@ class DeviceRuntime:
         self.down_until = None
         self.powered = True
         self.device.power_on()
-        self.lab.dataplane.invalidate()
+        self.lab.changed()
         self.relisten()
 
     def power_off(self) -> None:
@@ -199,7 +199,7 @@ class DeviceRuntime:
         self.powered = False
         self.down_until = None
         self.disconnect_sessions()
-        self.lab.dataplane.invalidate()
+        self.lab.changed()
         self.relisten()
 
     def power_on(self) -> None:
@@ -246,7 +246,7 @@ class DeviceRuntime:
         self.faults = Faults()
         self.powered = True
         self.down_until = None
-        self.lab.dataplane.invalidate()
+        self.lab.changed()
         self.relisten()
 
     def describe(self) -> dict[str, Any]:
@@ -415,7 +415,7 @@ class SshCliSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
             self.send("\n% Internal error in the lab engine (see the lab log)\n" + self._prompt())
             return
         finally:
-            self.runtime.lab.dataplane.invalidate()
+            self.runtime.lab.changed()
         if self.closed:  # the command rebooted or powered off the device
             return
         output = reply.output
@@ -495,6 +495,7 @@ class LabServer:
         self.loop = asyncio.get_running_loop()
         self.factory = factory = factory or load_factory()
         self.runtimes: dict[str, DeviceRuntime] = {}
+        self.listeners: list[Callable[[], None]] = []  # called after every possible change
         self._tasks: set[asyncio.Task[Any]] = set()
         devices: dict[str, SimDevice] = {}
         for name, spec in topology.devices.items():
@@ -506,6 +507,15 @@ class LabServer:
         self.dataplane = DataPlane(topology, devices, self.state_of, macs)
         for runtime in self.runtimes.values():
             runtime.device.attach(runtime)
+
+    def changed(self) -> None:
+        """Something that may change forwarding happened: recompute lazily, tell listeners."""
+        self.dataplane.invalidate()
+        for listener in self.listeners:
+            try:
+                listener()
+            except Exception:
+                log.exception("lab change listener failed")
 
     def state_of(self, name: str) -> str:
         return self.runtimes[name].state

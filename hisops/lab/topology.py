@@ -143,6 +143,7 @@ class Topology:
     devices: dict[str, DeviceSpec]
     links: list[Link]
     endpoints: dict[str, Endpoint]
+    controller: str = ""  # the endpoint Ansible runs from (lab hosts are reached from there)
 
     def link_at(self, port: PortRef) -> Link | None:
         return self._link_index().get(port)
@@ -209,7 +210,16 @@ class _Parser:
     def parse(self, data: Any) -> Topology:
         if not isinstance(data, dict):
             raise TopologyError(f"{self.source}: the top level must be a mapping")
-        known = {"name", "defaults", "mgmt_vlan", "vlans", "devices", "links", "endpoints"}
+        known = {
+            "name",
+            "defaults",
+            "mgmt_vlan",
+            "vlans",
+            "devices",
+            "links",
+            "endpoints",
+            "controller",
+        }
         for key in data:
             if key not in known:
                 raise self.fail("top level", str(key), f"unknown key (expected {sorted(known)})")
@@ -224,6 +234,9 @@ class _Parser:
         links, used = self.parse_links(data.get("links") or [], devices)
         endpoints = self.parse_endpoints(data.get("endpoints") or [], devices, vlans, used)
         self.check_addresses(devices, endpoints)
+        controller = str(data.get("controller") or "")
+        if controller and controller not in endpoints:
+            raise self.fail("top level", "controller", f"no endpoint named {controller!r}")
         return Topology(
             name=str(data.get("name", Path(self.source).stem)),
             source=self.source,
@@ -232,6 +245,7 @@ class _Parser:
             devices=devices,
             links=links,
             endpoints=endpoints,
+            controller=controller,
         )
 
     def need_list(self, data: dict[str, Any], key: str) -> list[Any]:
