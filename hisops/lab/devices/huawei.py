@@ -63,6 +63,7 @@ DISPLAY = (
     ("display acl <int>", "show_acl"),
     ("display schedule reboot", "show_schedule_reboot"),
     ("display clock", "show_clock"),
+    ("display esn", "show_esn"),
 )
 
 CONFIG_COMMON = (
@@ -966,6 +967,9 @@ class HuaweiSession(BaseSession):
         now = self.device.now()
         return f"{now:%Y-%m-%d %H:%M:%S}\n{now:%A}\nTime Zone(UTC) : UTC"
 
+    def show_esn(self) -> str:
+        return f"ESN of slot 0: {self.device.spec.serial}"
+
     def show_schedule_reboot(self) -> str:
         pending = self.device.scheduled_reboot
         if pending is None:
@@ -1262,7 +1266,7 @@ class HuaweiDevice(BaseDevice):
                 out.append(f"{vlan.id:<5}common")
         out += ["", "VID  Status  Property      MAC-LRN Statistics Description", "-" * 80]
         for vlan in config.vlans.values():
-            description = vlan.description or vlan.name or f"VLAN {vlan.id:04d}"
+            description = vlan.description or f"VLAN {vlan.id:04d}"  # VRP never shows names
             out.append(
                 f"{vlan.id:<5}{'enable':<8}{'default':<14}{'enable':<8}{'disable':<11}{description}"
             )

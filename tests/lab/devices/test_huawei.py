@@ -13,7 +13,7 @@ from .conftest import SPECS, Lab
 SETUP = (
     "vlan batch 10 20",
     "vlan 10",
-    "name OUTPATIENT",
+    "description OUTPATIENT",
     "vlan 20",
     "name PHARMACY",
     "interface GigabitEthernet0/0/1",
@@ -120,6 +120,7 @@ def test_display_version_device(configured: Lab) -> None:
     assert version["vrp_version"] == "5.170"
     assert version["product_version"] == "S5720 V200R011C10SPC500"
     assert version["model"].startswith("S5720-52X-SI-AC")
+    assert configured.run("display esn") == "ESN of slot 0: 2102351931P0K8000123"
     slots = parse(configured, "display device")
     assert slots[0]["pid"] == "S5720-52X-SI" and slots[0]["ha_status"] == "Master"
 
@@ -127,6 +128,7 @@ def test_display_version_device(configured: Lab) -> None:
 def test_display_vlan_members(configured: Lab) -> None:
     vlans = {row["vlan_id"]: row for row in parse(configured, "display vlan")}
     assert vlans["10"]["vlan_description"] == "OUTPATIENT"
+    assert vlans["20"]["vlan_description"] == "VLAN 0020"  # a name is not shown, as on VRP
     assert vlans["10"]["interface"] == ["GE0/0/2"] and vlans["10"]["mode"] == "UT"
     assert vlans["20"]["interface"] == ["GE0/0/1"] and vlans["20"]["mode"] == "TG"
 
