@@ -87,6 +87,33 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     validate.add_argument("topology", nargs="?")
     validate.set_defaults(func=cmd_validate)
 
+    host = lab_sub.add_parser("host", help="the real lab hosts (labs started with --hosts)")
+    host_sub = host.add_subparsers(dest="host_command", metavar="HOST_COMMAND")
+    host_sub.required = True
+    host_status = host_sub.add_parser("status", help="power, reachability, faults per host")
+    host_status.add_argument("--json", action="store_true")
+    host_status.set_defaults(func=cmd_host_status)
+    host_fault = host_sub.add_parser(
+        "fault",
+        help="inject a host fault",
+        description="Kinds: unreachable, slow (rate_kbit=N), disk_full (path=/p free_bytes=N), "
+        "crash (service=postgresql|NAME), clock_skew (seconds=N).",
+    )
+    host_fault.add_argument("name")
+    host_fault.add_argument("kind")
+    host_fault.add_argument("options", nargs="*", metavar="KEY=VALUE")
+    host_fault.set_defaults(func=cmd_host_fault)
+    host_clear = host_sub.add_parser("clear", help="clear a host's faults (one kind or all)")
+    host_clear.add_argument("name")
+    host_clear.add_argument("kind", nargs="?")
+    host_clear.set_defaults(func=cmd_host_clear)
+    host_power = host_sub.add_parser("power", help="power-off, power-on or reboot a host")
+    host_power.add_argument("name")
+    host_power.add_argument("action", choices=["power-off", "power-on", "reboot"])
+    host_power.set_defaults(func=cmd_host_power)
+    for parser in host_sub.choices.values():
+        parser.add_argument("--state-dir", dest="state_dir_sub", help=argparse.SUPPRESS)
+
     reset = lab_sub.add_parser(
         "reset", help="devices back to their startup config, faults cleared, links restored"
     )
@@ -274,6 +301,51 @@ def cmd_generate(args: argparse.Namespace) -> int:
         print(args.output)
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def cmd_host_status(args: argparse.Namespace) -> int:
+    try:
+        rows = _client(args).hosts()
+    except LabError as exc:
+        return _fail(str(exc))
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for row in rows:
+        network = "ok" if row["network"] == "ok" else f"cut ({row['network_reason']})"
+        faults = ", ".join(row["faults"]) + (" unreachable" if row["fault_unreachable"] else "")
+        print(
+            f"{row['name']:<14} {row['kind']:<13} {row['address']:<15} {row['power']:<4} "
+            f"network {network}  {faults.strip()}"
+        )
+    return 0
+
+
+def cmd_host_fault(args: argparse.Namespace) -> int:
+    try:
+        result = _client(args).host_fault(args.name, args.kind, **_options(args.options))
+    except LabError as exc:
+        return _fail(str(exc))
+    print(f"{args.name}: {args.kind} {json.dumps(result)}")
+    return 0
+
+
+def cmd_host_clear(args: argparse.Namespace) -> int:
+    try:
+        _client(args).host_clear(args.name, args.kind)
+    except LabError as exc:
+        return _fail(str(exc))
+    print(f"{args.name}: {args.kind or 'all faults'} cleared")
+    return 0
+
+
+def cmd_host_power(args: argparse.Namespace) -> int:
+    try:
+        _client(args).host_power(args.name, args.action)
+    except LabError as exc:
+        return _fail(str(exc))
+    print(f"{args.name}: {args.action}")
     return 0
 
 
