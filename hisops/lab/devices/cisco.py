@@ -134,8 +134,8 @@ CISCO_COMMANDS: dict[str, list[Command]] = {
         ("no time-range <word>", "no_time_range"),
         ("username <word> privilege <int> secret <text>", "username_level"),
         ("username <word> privilege <int> password <text>", "username_level"),
-        ("username <word> secret <text>", "username"),
-        ("username <word> password <text>", "username"),
+        ("username <word> secret <text>", "username_secret"),
+        ("username <word> password <text>", "username_secret"),
         ("no username <word>", "no_username"),
         ("enable secret <text>", "enable_secret"),
         ("no enable secret", "no_enable_secret"),
@@ -727,7 +727,7 @@ class CiscoSession(BaseSession):
         self.cfg.users[name] = LocalUser(name, stored, level, {"ssh"})
         return ""
 
-    def username(self, name: str, text: str) -> str | ParseFault:
+    def username_secret(self, name: str, text: str) -> str | ParseFault:
         stored = self._secret(text)
         if stored is None:
             return self.error_at_word(self.typed_line, 2)
