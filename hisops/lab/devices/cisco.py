@@ -11,6 +11,7 @@ rolls back to that archive. ``configure revert now`` rolls back at once,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from hisops.lab.devices.base import (
     ConfigLoadError,
     ParseFault,
     apply_output_filter,
+    match_command,
     resolve_interface_name,
     split_pipe,
     split_words,
@@ -119,6 +121,7 @@ CISCO_COMMANDS: dict[str, list[Command]] = {
         ("vlan <vlanlist>", "enter_vlan"),
         ("no vlan <vlanlist>", "no_vlan"),
         ("interface <if>", "enter_interface"),
+        ("interface range <text>", "enter_interface_range"),
         ("no interface <if>", "no_interface"),
         ("ip route <ip> <ip> <ip>", "route"),
         ("ip route <ip> <ip> <ip> <int>", "route"),
@@ -258,6 +261,7 @@ CISCO_COMMANDS: dict[str, list[Command]] = {
     ),
 }
 CISCO_COMMANDS["ext-nacl"] = CISCO_COMMANDS["std-nacl"]
+CISCO_COMMANDS["if-range"] = CISCO_COMMANDS["interface"]
 
 CISCO_TYPES = {
     "GigabitEthernet": ["Gi", "Gig"],
@@ -281,6 +285,7 @@ MODE_PROMPTS = {
     "interface": "config-if",
     "svi": "config-if",
     "other-interface": "config-if",
+    "if-range": "config-if-range",
     "vlan": "config-vlan",
     "std-nacl": "config-std-nacl",
     "ext-nacl": "config-ext-nacl",
@@ -576,6 +581,38 @@ class CiscoSession(BaseSession):
         if name in self.cfg.interfaces:
             return self.enter("interface", name=name)
         return self.enter("other-interface", name=name)
+
+    def enter_interface_range(self, text: str) -> str | ParseFault:
+        """``interface range gi1/0/1 - 4, gi1/0/6``: later lines apply to each port."""
+        names: list[str] = []
+        for part in text.split(","):
+            match = re.match(r"^\s*(\S*?)(\d+/)*(\d+)\s*(?:-\s*(\d+))?\s*$", part)
+            first = self.resolve_interface(part.split("-")[0].strip()) if match else None
+            if match is None or first is None:
+                return self.error_at_word(text, 0)
+            stem = first[: len(first) - len(match.group(3))]
+            last = int(match.group(4) or match.group(3))
+            for number in range(int(match.group(3)), last + 1):
+                if stem + str(number) not in self.cfg.interfaces:
+                    return self.error_at_word(text, len(text.split()) - 1)
+                names.append(stem + str(number))
+        return self.enter("if-range", names=names)
+
+    def dispatch(self, line: str) -> Reply | ParseFault:
+        if self.mode != "if-range":
+            return super().dispatch(line)
+        names: list[str] = self.context["names"]
+        first = match_command(self.commands["if-range"], line, self.resolve_interface)
+        if isinstance(first, ParseFault) or first.command.handler in ("exit_sub", "end", "do"):
+            return super().dispatch(line)
+        outputs: list[str] = []
+        for name in names:
+            self.mode, self.context = "interface", {"name": name}
+            result = super().dispatch(line)
+            if isinstance(result, Reply) and result.output and result.output not in outputs:
+                outputs.append(result.output)
+        self.mode, self.context = "if-range", {"names": names}
+        return Reply("\n".join(outputs))
 
     def no_interface(self, name: str) -> str:
         if name.startswith("Vlan"):

@@ -295,7 +295,7 @@ class HuaweiSession(BaseSession):
             return f"vlan{ctx['vlan']}"
         if mode == "acl":
             kind = "basic" if ctx["acl"].kind == "basic" else "adv"
-            return f"acl-{kind}-{ctx['acl'].name}"
+            return f"acl-{kind}-{ctx['acl'].label or ctx['acl'].name}"
         if mode == "aaa":
             return "aaa"
         if mode == "vty":

@@ -60,3 +60,18 @@ def test_output_filters() -> None:
     begin = huawei.run("display current-configuration | begin interface Vlanif100")
     assert begin.startswith("interface Vlanif100\n ip address 10.0.100.1 255.255.255.0\n#")
     assert "sysname" not in huawei.run("display current-configuration | exclude sysname")
+
+
+def test_cisco_interface_range() -> None:
+    lab = Lab("cisco_ios")
+    lab.run("conf t", "vlan 30", "interface range gi1/0/3 - 5, Gi1/0/7")
+    assert lab.session.prompt() == "AGG-CISCO-1(config-if-range)#"
+    lab.run("switchport access vlan 30", "switchport mode access", "shutdown", "end")
+    running = lab.device.running.interfaces
+    assert [n for n, i in running.items() if i.pvid == 30] == [
+        "GigabitEthernet1/0/3",
+        "GigabitEthernet1/0/4",
+        "GigabitEthernet1/0/5",
+        "GigabitEthernet1/0/7",
+    ]
+    assert running["GigabitEthernet1/0/7"].shutdown and not running["GigabitEthernet1/0/6"].shutdown

@@ -231,3 +231,10 @@ def test_startup_config_round_trip(configured: Lab) -> None:
 def test_bad_startup_config_names_the_line() -> None:
     with pytest.raises(ConfigLoadError, match="line 3"):
         make_device({**SPECS["huawei"], "startup_config": "#\nsysname X\nfrobnicate\n"})
+
+
+def test_named_acl_view(huawei: Lab) -> None:
+    huawei.run("sys", "acl name HIS-DB 3001")
+    assert huawei.session.prompt() == "[CORE-1-acl-adv-HIS-DB]"
+    huawei.run("rule permit ip", "return")
+    assert "acl name HIS-DB 3001\n rule 5 permit ip\n#" in huawei.run("dis cur")

@@ -50,3 +50,15 @@ def test_config_set_save_and_errors(fresh_lab) -> None:
         assert "name NETMIKO-TEST" in conn.send_command("show startup-config")
         wrong = conn.send_command("show foo")
         assert "% Invalid input detected at '^' marker." in wrong
+
+
+def test_enable_from_user_exec(fresh_lab) -> None:
+    entry = pick(fresh_lab)
+    with connect(entry) as conn:
+        conn.send_config_set(["username viewer privilege 1 secret View@1234"])
+    viewer = {**entry, "username": "viewer", "password": "View@1234"}
+    with connect(viewer) as conn:
+        assert conn.find_prompt() == f"{entry['name']}>"
+        conn.enable()
+        assert conn.find_prompt() == f"{entry['name']}#"
+        assert conn.send_command("show privilege") == "Current privilege level is 15"
