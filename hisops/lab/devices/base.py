@@ -30,6 +30,7 @@ from hisops.lab.devices.model import (
     Interface,
     LocalUser,
     StaticRoute,
+    Vlan,
     VlanIf,
     VlanListError,
     parse_vlan_list_ios,
@@ -605,7 +606,33 @@ class BaseSession:
             return Reply(self.format_fault(result))
         return result
 
+    def refresh_context(self) -> None:
+        """Re-bind the view's objects to the running configuration.
+
+        Another session, a rollback or a revert may have replaced or deleted what this
+        session's view edits; the view then edits (and recreates) the live object.
+        """
+        ctx, cfg = self.context, self.cfg
+        if "acl" in ctx:
+            ctx["acl"] = cfg.acls.setdefault(ctx["acl"].name, ctx["acl"])
+        if "time_range" in ctx:
+            ctx["time_range"] = cfg.time_ranges.setdefault(
+                ctx["time_range"].name, ctx["time_range"]
+            )
+        if "user" in ctx and isinstance(ctx["user"], str):
+            cfg.users.setdefault(ctx["user"], LocalUser(ctx["user"], "", 0, set()))
+        if self.mode in ("vlanif", "svi") and ctx["vlan"] not in cfg.vlanifs:
+            cfg.vlanifs[ctx["vlan"]] = VlanIf(ctx["vlan"])
+            cfg.vlanifs = dict(sorted(cfg.vlanifs.items()))
+        if self.mode == "vlan":
+            wanted = ctx.get("vlans") or [ctx["vlan"]]
+            if any(v not in cfg.vlans for v in wanted):
+                for vlan in wanted:
+                    cfg.vlans.setdefault(vlan, Vlan(vlan))
+                cfg.vlans = dict(sorted(cfg.vlans.items()))
+
     def dispatch(self, line: str) -> Reply | ParseFault:
+        self.refresh_context()
         match = match_command(self.commands.get(self.mode, []), line, self.resolve_interface)
         if isinstance(match, ParseFault):
             for parent in self.parent_modes(self.mode):

@@ -75,3 +75,20 @@ def test_cisco_interface_range() -> None:
         "GigabitEthernet1/0/7",
     ]
     assert running["GigabitEthernet1/0/7"].shutdown and not running["GigabitEthernet1/0/6"].shutdown
+
+
+def test_views_survive_changes_from_another_session() -> None:
+    lab = Lab("huawei")
+    other = lab.device.open_session("admin")
+    lab.run("sys", "vlan 10", "acl 3000")
+    other.handle("sys")
+    other.handle("undo acl 3000")
+    lab.run("rule permit ip")
+    assert lab.device.running.acls["3000"].rules[0].action == "permit"
+
+    cisco = Lab("cisco_ios")
+    cisco.run("conf t", "archive", "path flash:archive", "end")
+    cisco.run("configure terminal revert timer 5", "ip access-list extended E1")
+    cisco.device.revert_now()  # the running configuration is replaced under the view
+    cisco.run("permit ip any any")
+    assert cisco.device.running.acls["E1"].rules[0].action == "permit"
