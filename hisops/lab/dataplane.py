@@ -161,7 +161,7 @@ class _Snapshot:
         self.adjacency = self._adjacency()
         self._macs: dict[str, list[MacEntry]] | None = None
         self._arps: dict[str, list[ArpEntry]] | None = None
-        self._trees: dict[tuple[Node, str], dict[Node, tuple[Node | None, str, str]]] = {}
+        self._trees: dict[Node, dict[Node, tuple[Node | None, str, str]]] = {}
 
     # -- physical state ----------------------------------------------------------------
     def _port_states(self) -> dict[str, dict[str, bool]]:
@@ -241,12 +241,11 @@ class _Snapshot:
         vlan = self._ingress(ref, 0, tagged=False)
         return (ref.device, vlan) if vlan is not None else None
 
-    def tree(self, root: Node, root_port: str) -> dict[Node, tuple[Node | None, str, str]]:
+    def tree(self, root: Node) -> dict[Node, tuple[Node | None, str, str]]:
         """BFS from ``root``: node -> (previous node, egress port there, ingress port here)."""
-        key = (root, root_port)
-        if key in self._trees:
-            return self._trees[key]
-        result: dict[Node, tuple[Node | None, str, str]] = {root: (None, "", root_port)}
+        if root in self._trees:
+            return self._trees[root]
+        result: dict[Node, tuple[Node | None, str, str]] = {root: (None, "", "")}
         queue = deque([root])
         while queue:
             node = queue.popleft()
@@ -254,10 +253,12 @@ class _Snapshot:
                 if neighbour not in result:
                     result[neighbour] = (node, out_port, in_port)
                     queue.append(neighbour)
-        self._trees[key] = result
+        self._trees[root] = result
         return result
 
-    def path(self, tree: dict[Node, tuple[Node | None, str, str]], node: Node) -> list[Hop]:
+    def path(
+        self, tree: dict[Node, tuple[Node | None, str, str]], node: Node, root_port: str
+    ) -> list[Hop]:
         hops: list[Hop] = []
         current: Node | None = node
         egress = ""
@@ -267,36 +268,108 @@ class _Snapshot:
             egress = out_port
             current = previous
         hops.reverse()
+        hops[0].ingress = root_port
         return hops
 
     # -- tables ------------------------------------------------------------------------
-    def _sources(self) -> list[tuple[Node, str, str, str, str]]:
-        """(attach node, attach port, MAC, IP, name) of everything that sends frames."""
+    def _sources(self) -> list[tuple[Node, str, str, int, str]]:
+        """(attach node, attach port, MAC, IP as int, name) of everything that sends frames."""
         sources = []
         for endpoint in self.topology.endpoints.values():
             node = self.attach_node(endpoint)
             if node is not None:
-                sources.append((node, endpoint.port, endpoint.mac, endpoint.ip, endpoint.name))
+                ip = int(ipaddress.IPv4Address(endpoint.ip))
+                sources.append((node, endpoint.port, endpoint.mac, ip, endpoint.name))
         for name, config in self.configs.items():
             mac = self.plane.device_macs.get(name)
             if not mac:
                 continue
             for vlan, vlanif in config.vlanifs.items():
                 if vlanif.ip and self.vlanif_up(name, vlan):
-                    sources.append(((name, vlan), "", mac, vlanif.ip, name))
+                    ip = int(ipaddress.IPv4Address(vlanif.ip))
+                    sources.append(((name, vlan), "", mac, ip, name))
         return sources
+
+    def _learn(self) -> None:
+        """Fill MAC and ARP tables: one BFS per attach point, shared by its endpoints.
+
+        ARP: a VLANIF learns the endpoints of its subnet; between switches only the
+        gateway learns the others' management addresses, and everyone learns the gateway.
+        """
+        macs: dict[str, list[MacEntry]] = {name: [] for name in self.plane.devices}
+        arps: dict[str, list[tuple[int, ArpEntry]]] = {name: [] for name in self.plane.devices}
+        gateway_ips = {
+            int(ipaddress.IPv4Address(v.gateway)) for v in self.topology.vlans.values() if v.gateway
+        }
+        vlanifs: dict[Node, tuple[int, int, str, bool]] = {}  # node -> (net, mask, name, gw)
+        for device, config in self.configs.items():
+            prefix = VLANIF_PREFIX.get(self.plane.devices[device].platform, "Vlanif")
+            for vlan, vlanif in config.vlanifs.items():
+                network = vlanif.network()
+                if network is not None and vlanif.ip and self.vlanif_up(device, vlan):
+                    own = int(ipaddress.IPv4Address(vlanif.ip))
+                    vlanifs[(device, vlan)] = (
+                        int(network.network_address),
+                        int(network.netmask),
+                        f"{prefix}{vlan}",
+                        own in gateway_ips,
+                    )
+        endpoint_names = set(self.topology.endpoints)
+        gateway_nodes = {node[1]: node for node, vlanif in vlanifs.items() if vlanif[3]}
+        for root, port, mac, ip, name in self._sources():
+            from_switch = name not in endpoint_names
+            ip_text = str(ipaddress.IPv4Address(ip))
+            if from_switch and ip not in gateway_ips and root[1] in gateway_nodes:
+                learners = self._towards_gateway(root, gateway_nodes[root[1]])
+            else:
+                learners = (
+                    (node, in_port or (port if node == root else ""))
+                    for node, (_prev, _out, in_port) in self.tree(root).items()
+                )
+            for node, here in learners:
+                if not here:
+                    continue
+                device, vlan = node
+                macs[device].append(MacEntry(mac, vlan, here))
+                vlanif = vlanifs.get(node)
+                if vlanif is None or ip & vlanif[1] != vlanif[0]:
+                    continue
+                if from_switch and not (vlanif[3] or ip in gateway_ips):
+                    continue
+                arps[device].append((ip, ArpEntry(ip_text, mac, vlan, vlanif[2], here)))
+        for entries in macs.values():
+            entries.sort(key=lambda e: (e.vlan, e.mac))
+        self._macs = macs
+        self._arps = {
+            name: [e for _, e in sorted(rows, key=lambda r: r[0])] for name, rows in arps.items()
+        }
+
+    def _towards_gateway(self, source: Node, gateway: Node) -> list[tuple[Node, str]]:
+        """Where a switch's own VLANIF MAC is learnt: on the way to its gateway only
+        (switches talk to their gateway, not to each other)."""
+        tree = self.tree(gateway)
+        if source not in tree:
+            return []
+        learners: list[tuple[Node, str]] = []
+        node = source
+        while True:
+            parent, out_port, _in_port = tree[node]
+            if parent is None:
+                return learners
+            learners.append((parent, out_port))
+            node = parent
 
     def mac_tables(self) -> dict[str, list[MacEntry]]:
         if self._macs is None:
-            macs: dict[str, list[MacEntry]] = {name: [] for name in self.plane.devices}
-            for node, port, mac, _ip, _name in self._sources():
-                for (device, vlan), (_prev, _out, in_port) in self.tree(node, port).items():
-                    if in_port:
-                        macs[device].append(MacEntry(mac, vlan, in_port))
-            for entries in macs.values():
-                entries.sort(key=lambda e: (e.vlan, e.mac))
-            self._macs = macs
+            self._learn()
+        assert self._macs is not None
         return self._macs
+
+    def arp_tables(self) -> dict[str, list[ArpEntry]]:
+        if self._arps is None:
+            self._learn()
+        assert self._arps is not None
+        return self._arps
 
     def vlanif_up(self, device: str, vlan: int) -> bool:
         config = self.configs.get(device)
@@ -306,29 +379,6 @@ class _Snapshot:
         if vlanif is None or not vlanif.ip:
             return False
         return config.vlanif_up(vlan, self.port_up.get(device, {}))
-
-    def arp_tables(self) -> dict[str, list[ArpEntry]]:
-        if self._arps is None:
-            arps: dict[str, list[ArpEntry]] = {name: [] for name in self.plane.devices}
-            sources = self._sources()
-            for device, config in self.configs.items():
-                prefix = VLANIF_PREFIX.get(self.plane.devices[device].platform, "Vlanif")
-                for vlan, vlanif in config.vlanifs.items():
-                    network = vlanif.network()
-                    if network is None or not self.vlanif_up(device, vlan):
-                        continue
-                    for node, port, mac, ip, name in sources:
-                        if name == device or ipaddress.ip_address(ip) not in network:
-                            continue
-                        tree = self.tree(node, port)
-                        if (device, vlan) not in tree:
-                            continue
-                        arps[device].append(
-                            ArpEntry(ip, mac, vlan, f"{prefix}{vlan}", tree[(device, vlan)][2])
-                        )
-                arps[device].sort(key=lambda e: ipaddress.ip_address(e.ip))
-            self._arps = arps
-        return self._arps
 
     # -- reachability ------------------------------------------------------------------
     def reach(self, src: Endpoint, dst: Endpoint, protocol: str, port: int | None) -> ReachResult:
@@ -346,20 +396,20 @@ class _Snapshot:
     ) -> None:
         src_node = self.require_attached(src)
         dst_node = self.require_attached(dst)
-        src_tree = self.tree(src_node, src.port)
+        src_tree = self.tree(src_node)
         forward = Packet(src.ip, dst.ip, protocol, None, port)
         back = Packet(dst.ip, src.ip, protocol, port, None)
         if self.same_subnet(src, dst):
             if dst_node not in src_tree:
                 self.explain_l2(src, src_node, dst_node[0], dst_node[1], f"{dst.name}")
-            hops = self.path(src_tree, dst_node)
+            hops = self.path(src_tree, dst_node, src.port)
             hops[-1].egress = dst.port
             result.path = hops
             self.check_acls(hops, forward, "")
             self.check_acls(list(reversed(_flip(hops))), back, "return traffic: ")
             return
         src_gw = self.gateway_for(src, src_node, src_tree)
-        dst_tree = self.tree(dst_node, dst.port)
+        dst_tree = self.tree(dst_node)
         dst_gw = self.gateway_for(dst, dst_node, dst_tree)
         if src_gw[0] != dst_gw[0]:
             raise Blocked(
@@ -369,8 +419,8 @@ class _Snapshot:
             )
         router = src_gw[0]
         result.routed_by = router
-        first = self.path(src_tree, src_gw)
-        second = list(reversed(_flip(self.path(dst_tree, dst_gw))))
+        first = self.path(src_tree, src_gw, src.port)
+        second = list(reversed(_flip(self.path(dst_tree, dst_gw, dst.port))))
         second[-1].egress = dst.port
         result.path = first + second
         config = self.configs[router]

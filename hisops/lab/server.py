@@ -95,6 +95,14 @@ class DeviceRuntime:
     def arp_table(self) -> list[ArpEntry]:
         return self.lab.dataplane.arp_table(self.spec.name)
 
+    def link_up(self, interface: str) -> bool:
+        """Physical state of a port (cable present, both ends enabled, link not cut).
+
+        Not in the contract yet: engines may use it (``getattr``) for the physical
+        column of ``display interface brief`` / ``show interfaces status``.
+        """
+        return self.lab.dataplane.port_up(self.spec.name, interface)
+
     def now(self) -> float:
         return time.time()
 
