@@ -130,6 +130,24 @@ def test_reach_after_shut_and_undo_shut_of_an_access_port(fresh_lab: Any) -> Non
     assert reach(lab, "opd-reg-01", "his-db-1")["reachable"]
 
 
+def test_core_tables_follow_the_access_port(fresh_lab: Any) -> None:
+    lab = fresh_lab
+    endpoint_ip, endpoint_mac = "10.10.10.101", "5254-000a-0001"  # opd-reg-01
+    with connect(lab, "CORE-1") as core:
+        assert endpoint_ip in core.send_command("display arp all")
+        assert endpoint_mac in core.send_command("display mac-address")
+        with connect(lab, "ACC-1") as access:
+            configure(access, ["interface GigabitEthernet0/0/1", "shutdown"])
+        assert endpoint_ip not in core.send_command("display arp all")
+        assert endpoint_mac not in core.send_command("display mac-address")
+    cisco = first(lab, "cisco_ios", "aggregation")
+    with connect(lab, cisco) as conn:
+        rows = conn.send_command("show mac address-table", use_textfsm=True)
+    assert {"5254.003c.0001", "Gi1/0/1"} <= {
+        value for row in rows for value in (row["destination_address"], *row["destination_port"])
+    }, "pacs-server-1 learnt on its access port"
+
+
 def test_reach_after_shut_of_an_uplink_two_hops_away(fresh_lab: Any) -> None:
     lab = fresh_lab
     device = "AGG-3"
