@@ -294,6 +294,8 @@ MODE_PROMPTS = {
     "line": "config-line",
 }
 CONFIG_MODES = set(MODE_PROMPTS)
+XE_TRAINS = {"16.12": "Gibraltar", "17.3": "Amsterdam", "17.6": "Bengaluru", "17.9": "Cupertino",
+             "17.12": "Dublin"}  # fmt: skip
 
 
 def short_name(name: str) -> str:
@@ -1309,9 +1311,18 @@ class CiscoDevice(BaseDevice):
         return target
 
     # -- shows --
+    def firmware(self) -> str:
+        return self.spec.firmware or "15.2(7)E4"
+
+    def is_xe(self) -> bool:
+        """IOS-XE firmware is dotted (``17.09.04a``); classic IOS has ``15.2(7)E4``."""
+        return "(" not in self.firmware()
+
     def version_short(self) -> str:
-        firmware = self.spec.firmware or "15.2(7)E4"
-        return firmware.split("(")[0]
+        if self.is_xe():
+            major, minor = self.firmware().split(".")[:2]
+            return f"{int(major)}.{int(minor)}"
+        return self.firmware().split("(")[0]
 
     def family(self) -> str:
         model = self.spec.model or "WS-C2960X-48FPD-L"
@@ -1334,7 +1345,9 @@ class CiscoDevice(BaseDevice):
         return ", ".join(parts)
 
     def show_version(self) -> str:
-        firmware = self.spec.firmware or "15.2(7)E4"
+        if self.is_xe():
+            return self.show_version_xe()
+        firmware = self.firmware()
         family = self.family()
         model = self.spec.model or "WS-C2960X-48FPD-L"
         serial = self.spec.serial or "FOC1234X0AB"
@@ -1395,6 +1408,69 @@ class CiscoDevice(BaseDevice):
             "Configuration register is 0xF",
         ]
         return "\n".join(lines)
+
+    def show_version_xe(self) -> str:
+        firmware = self.firmware()
+        parts = firmware.split(".")
+        short = ".".join(str(int(p)) if p.isdigit() else p.lstrip("0") for p in parts)
+        train = XE_TRAINS.get(self.version_short(), "Cupertino")
+        model = self.spec.model or "C9300-48T"
+        serial = self.spec.serial or "FOC2341X0AG"
+        image = "CAT9K_IOSXE" if model.startswith("C9") else "CAT3K_CAA-UNIVERSALK9"
+        mac = self.mac_dotted(":", 2)
+        return "\n".join(
+            [
+                f"Cisco IOS XE Software, Version {firmware}",
+                f"Cisco IOS Software [{train}], Catalyst L3 Switch Software ({image}), "
+                f"Version {short}, RELEASE SOFTWARE (fc3)",
+                "Technical Support: http://www.cisco.com/techsupport",
+                "Copyright (c) 1986-2023 by Cisco Systems, Inc.",
+                "Compiled Fri 20-Oct-23 10:44 by mcpre",
+                "",
+                "",
+                "Cisco IOS-XE software, Copyright (c) 2005-2023 by cisco Systems, Inc.",
+                "All rights reserved.  Certain components of Cisco IOS-XE software are",
+                'licensed under the GNU General Public License ("GPL") Version 2.0.',
+                "",
+                "",
+                "ROM: IOS-XE ROMMON",
+                f"BOOTLDR: System Bootstrap, Version {short}r, RELEASE SOFTWARE (P)",
+                "",
+                f"{self.running.hostname} uptime is {self.uptime_text()}",
+                f"Uptime for this control processor is {self.uptime_text()}",
+                "System returned to ROM by PowerOn",
+                'System image file is "flash:packages.conf"',
+                "Last reload reason: PowerOn",
+                "",
+                "",
+                f"cisco {model} (X86) processor with 1338934K/6147K bytes of memory.",
+                f"Processor board ID {serial}",
+                "1 Virtual Ethernet interface",
+                f"{sum(1 for n in self.running.interfaces if n.startswith('Gigabit'))} "
+                "Gigabit Ethernet interfaces",
+                f"{sum(1 for n in self.running.interfaces if n.startswith('TenGigabit'))} "
+                "Ten Gigabit Ethernet interfaces",
+                "2048K bytes of non-volatile configuration memory.",
+                "8388608K bytes of physical memory.",
+                "",
+                f"Base Ethernet MAC Address          : {mac}",
+                "Motherboard Assembly Number        : 73-18271-03",
+                f"Motherboard Serial Number          : {serial}",
+                "Model Revision Number              : A0",
+                "Motherboard Revision Number        : A0",
+                f"Model Number                       : {model}",
+                f"System Serial Number               : {serial}",
+                "",
+                "",
+                "Switch Ports Model              SW Version        SW Image              Mode",
+                "------ ----- -----              ----------        ----------            ----",
+                f"*    1 {len(self.running.interfaces):<5} {model:<18} {firmware:<17} "
+                f"{image:<21} INSTALL",
+                "",
+                "",
+                "Configuration register is 0x102",
+            ]
+        )
 
     def show_inventory(self) -> str:
         model = self.spec.model or "WS-C2960X-48FPD-L"

@@ -248,3 +248,14 @@ def test_startup_config_round_trip(configured: Lab) -> None:
     assert twin.check_login("admin", "Admin@123")
     intf = twin.running.interfaces["GigabitEthernet1/0/1"]
     assert intf.link_type is LinkType.TRUNK and intf.allowed_vlans == {10, 20}
+
+
+def test_ios_xe_show_version() -> None:
+    ports = [f"GigabitEthernet1/0/{i}" for i in range(1, 49)]
+    lab = Lab("cisco_ios", model="C9300-48T", firmware="17.09.04a", interfaces=ports)
+    text = lab.run("show version")
+    assert text.startswith("Cisco IOS XE Software, Version 17.09.04a\n")
+    version = parse_output(platform="cisco_ios", command="show version", data=text)[0]
+    assert version["software_image"] == "CAT9K_IOSXE" and version["version"] == "17.9.4a"
+    assert version["hardware"] == ["C9300-48T"] and version["running_image"] == "packages.conf"
+    assert "\nversion 17.9\n" in lab.run("show running-config")
