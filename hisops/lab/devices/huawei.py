@@ -1188,20 +1188,25 @@ class HuaweiDevice(BaseDevice):
         minutes = rest // 60
         return f"{weeks} week, {days} day, {hours} hour, {minutes} minute"
 
+    def is_chassis(self) -> bool:
+        """S7700/S9700/S12700 are chassis (MPU and line cards), the rest are boxes."""
+        return self.spec.model.startswith(("S77", "S97", "S127"))
+
     def display_version(self) -> str:
         firmware = self.spec.firmware or "V200R011C10SPC500"
-        series = self.spec.model.split("-")[0] or "S5720"
         model = self.spec.model or "S5720-52X-SI-AC"
-        board = "ES5D2T52S005"
+        series = model.split("-")[0][:3] + "00" if self.is_chassis() else model.split("-")[0]
+        kind = "Terminal" if self.is_chassis() else "Routing Switch"
+        board = "MPU 7(Master)" if self.is_chassis() else "ES5D2T52S005 0(Master)"
         return "\n".join(
             [
                 "Huawei Versatile Routing Platform Software",
                 f"VRP (R) software, Version 5.170 ({series} {firmware})",
-                "Copyright (C) 2000-2018 HUAWEI TECH CO., LTD",
-                f"HUAWEI {model} Routing Switch uptime is {self.uptime_text()}",
+                "Copyright (C) 2000-2022 HUAWEI TECH CO., LTD",
+                f"HUAWEI {model} {kind} uptime is {self.uptime_text()}",
                 "",
-                f"{board} 0(Master) : uptime is {self.uptime_text()}",
-                "DDR             Memory Size : 512   M bytes",
+                f"{board} : uptime is {self.uptime_text()}",
+                "DDR             Memory Size : 2048  M bytes",
                 "FLASH Total     Memory Size : 512   M bytes",
                 "FLASH Available Memory Size : 289   M bytes",
                 "Pcb           Version   : VER.B",
@@ -1215,18 +1220,36 @@ class HuaweiDevice(BaseDevice):
 
     def display_device(self) -> str:
         model = self.spec.model or "S5720-52X-SI-AC"
-        board = model.removesuffix("-AC").removesuffix("-DC")
+
+        def row(slot: str, sub: str, kind: str, role: str) -> str:
+            return (
+                f"{slot:<5}{sub:<5}{kind:<23}{'Present':<10}{'PowerOn':<9}{'Registered':<13}"
+                f"{'Normal':<9}{role}"
+            )
+
         rows = [
             f"{model}'s Device status:",
             "Slot Sub  Type                   Online    Power    Register     Status   Role",
             "-" * 79,
-            f"{'0':<5}{'-':<5}{board:<23}{'Present':<10}{'PowerOn':<9}{'Registered':<13}"
-            f"{'Normal':<9}Master",
-            f"{'':<5}{'PWR1':<5}{'POWER':<23}{'Present':<10}{'PowerOn':<9}{'Registered':<13}"
-            f"{'Normal':<9}NA",
-            f"{'':<5}{'FAN1':<5}{'FAN':<23}{'Present':<10}{'PowerOn':<9}{'Registered':<13}"
-            f"{'Normal':<9}NA",
         ]
+        if self.is_chassis():
+            slots: dict[int, str] = {}
+            for name in self.spec.interfaces:
+                number = name.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-")
+                if number[:1].isdigit():
+                    card = "ES1D2X12SSA0" if name.startswith("XGigabit") else "ES1D2G48SX5S"
+                    slots.setdefault(int(number.split("/")[0]), card)
+            rows += [row(str(slot), "-", card, "NA") for slot, card in sorted(slots.items())]
+            rows += [
+                row("7", "-", "ES1D2SRUA000", "Master"),
+                row("8", "-", "ES1D2SRUA000", "Slave"),
+            ]
+            rows += [row("PWR1", "-", "PWR", "NA"), row("PWR2", "-", "PWR", "NA")]
+            rows += [row("FAN1", "-", "FAN", "NA")]
+        else:
+            board = model.removesuffix("-AC").removesuffix("-DC")
+            rows += [row("0", "-", board, "Master"), row("", "PWR1", "POWER", "NA")]
+            rows += [row("", "FAN1", "FAN", "NA")]
         return "\n".join(rows)
 
     def display_vlan(self) -> str:

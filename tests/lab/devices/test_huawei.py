@@ -238,3 +238,16 @@ def test_named_acl_view(huawei: Lab) -> None:
     assert huawei.session.prompt() == "[CORE-1-acl-adv-HIS-DB]"
     huawei.run("rule permit ip", "return")
     assert "acl name HIS-DB 3001\n rule 5 permit ip\n#" in huawei.run("dis cur")
+
+
+def test_chassis_version_and_cards() -> None:
+    ports = [f"GigabitEthernet1/0/{i}" for i in range(48)]
+    ports += [f"XGigabitEthernet2/0/{i}" for i in range(12)]
+    lab = Lab("huawei", model="S7706", firmware="V200R021C10SPC600", interfaces=ports)
+    version = parse(lab, "display version")[0]
+    assert version["product_version"] == "S7700 V200R021C10SPC600"
+    assert version["model"].split()[0] == "S7706"
+    cards = {row["slot"]: row for row in parse(lab, "display device")}
+    assert cards["1"]["pid"] == "ES1D2G48SX5S" and cards["2"]["pid"] == "ES1D2X12SSA0"
+    assert cards["7"]["ha_status"] == "Master" and cards["8"]["ha_status"] == "Slave"
+    assert "PWR1" in cards and "FAN1" in cards
