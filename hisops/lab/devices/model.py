@@ -230,7 +230,7 @@ class Management:
     vty_acl: str | None = None
     ntp_servers: list[str] = field(default_factory=list)
     log_hosts: list[str] = field(default_factory=list)
-    snmp_communities: dict[str, str] = field(default_factory=dict)  # community -> ro|rw
+    snmp_communities: dict[str, str] = field(default_factory=dict)  # -> read/write, RO/RW
     domain_name: str = ""
     archive_path: str = ""  # Cisco ``archive`` / ``path``: needed by the revert timer
 
