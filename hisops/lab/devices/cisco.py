@@ -64,6 +64,8 @@ SHOW = (
     ("show vlan", "show_vlan"),
     ("show vlan brief", "show_vlan"),
     ("show interfaces status", "show_interfaces_status"),
+    ("show interfaces switchport", "show_switchport"),
+    ("show interfaces <if> switchport", "show_switchport"),
     ("show mac address-table", "show_mac"),
     ("show ip arp", "show_arp"),
     ("show access-lists", "show_access_lists"),
@@ -1050,6 +1052,11 @@ class CiscoSession(BaseSession):
     def show_interfaces_status(self) -> str:
         return self.dev.show_interfaces_status()
 
+    def show_switchport(self, name: str | None = None) -> str:
+        if name is not None and name not in self.cfg.interfaces:
+            return self.format_fault(self.error_at_word(self.typed_line, 2))
+        return self.dev.show_switchport(name)
+
     def show_mac(self) -> str:
         return self.dev.show_mac()
 
@@ -1535,6 +1542,63 @@ class CiscoDevice(BaseDevice):
                 f"{short_name(intf.name):<10}{intf.description[:18]:<19}{status:<13}{vlan:<11}"
                 f"{duplex:>6} {speed:>6} {kind}"
             )
+        return "\n".join(out)
+
+    def show_switchport(self, only: str | None) -> str:
+        out: list[str] = []
+        config = self.running
+        for intf in config.interfaces.values():
+            if only is not None and intf.name != only:
+                continue
+            trunk = intf.link_type is LinkType.TRUNK
+            access_vlan = 1 if trunk else intf.pvid
+            native = intf.pvid if trunk else 1
+            vlan = config.vlans.get(access_vlan)
+            vlan_name = (vlan.name if vlan and vlan.name else None) or (
+                "default" if access_vlan == 1 else f"VLAN{access_vlan:04d}"
+            )
+            if trunk:
+                enabled = (
+                    "ALL"
+                    if intf.allowed_vlans == ALL_VLANS
+                    else (format_vlan_list_ios(intf.allowed_vlans) or "NONE")
+                )
+            else:
+                enabled = "ALL"
+            if native == 1:
+                native_label = "default"
+            elif native in config.vlans:
+                native_label = config.vlans[native].name or f"VLAN{native:04d}"
+            else:
+                native_label = "Inactive"
+            up = self.port_up(intf.name)
+            operational = ("trunk" if trunk else "static access") if up else "down"
+            out += [
+                f"Name: {short_name(intf.name)}",
+                "Switchport: Enabled",
+                f"Administrative Mode: {'trunk' if trunk else 'static access'}",
+                f"Operational Mode: {operational}",
+                "Administrative Trunking Encapsulation: dot1q",
+                f"Operational Trunking Encapsulation: {'dot1q' if trunk else 'native'}",
+                f"Negotiation of Trunking: {'On' if trunk else 'Off'}",
+                f"Access Mode VLAN: {access_vlan} ({vlan_name})",
+                f"Trunking Native Mode VLAN: {native} ({native_label})",
+                "Administrative Native VLAN tagging: enabled",
+                "Voice VLAN: none",
+                "Administrative private-vlan host-association: none",
+                "Administrative private-vlan mapping: none",
+                "Operational private-vlan: none",
+                f"Trunking VLANs Enabled: {enabled}",
+                "Pruning VLANs Enabled: 2-1001",
+                "Capture Mode Disabled",
+                "Capture VLANs Allowed: ALL",
+                "",
+                "Protected: false",
+                "Unknown unicast blocked: disabled",
+                "Unknown multicast blocked: disabled",
+                "Appliance trust: none",
+                "",
+            ]
         return "\n".join(out)
 
     def show_mac(self) -> str:

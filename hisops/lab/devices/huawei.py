@@ -38,6 +38,7 @@ from hisops.lab.devices.model import (
     Vlan,
     VlanIf,
     format_vlan_list_vrp,
+    vlan_runs,
 )
 
 ALL_VLANS = set(range(1, 4095))
@@ -64,6 +65,7 @@ DISPLAY = (
     ("display schedule reboot", "show_schedule_reboot"),
     ("display clock", "show_clock"),
     ("display esn", "show_esn"),
+    ("display port vlan", "show_port_vlan"),
 )
 
 CONFIG_COMMON = (
@@ -967,6 +969,9 @@ class HuaweiSession(BaseSession):
         now = self.device.now()
         return f"{now:%Y-%m-%d %H:%M:%S}\n{now:%A}\nTime Zone(UTC) : UTC"
 
+    def show_port_vlan(self) -> str:
+        return self.device.display_port_vlan()
+
     def show_esn(self) -> str:
         return f"ESN of slot 0: {self.device.spec.serial}"
 
@@ -1293,6 +1298,20 @@ class HuaweiDevice(BaseDevice):
             out.append(
                 f"{vlan.id:<5}{'enable':<8}{'default':<14}{'enable':<8}{'disable':<11}{description}"
             )
+        return "\n".join(out)
+
+    def display_port_vlan(self) -> str:
+        out = [
+            "Port                    Link Type    PVID  Trunk VLAN List",
+            "-" * 79,
+        ]
+        for intf in self.running.interfaces.values():
+            if intf.link_type is LinkType.ACCESS:
+                vlans = "-"
+            else:
+                runs = vlan_runs(intf.carried_vlans())
+                vlans = " ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs) or "-"
+            out.append(f"{intf.name:<24}{intf.link_type.value:<13}{intf.pvid:<6}{vlans}")
         return "\n".join(out)
 
     def display_interface_brief(self) -> str:

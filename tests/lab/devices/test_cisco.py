@@ -259,3 +259,12 @@ def test_ios_xe_show_version() -> None:
     assert version["software_image"] == "CAT9K_IOSXE" and version["version"] == "17.9.4a"
     assert version["hardware"] == ["C9300-48T"] and version["running_image"] == "packages.conf"
     assert "\nversion 17.9\n" in lab.run("show running-config")
+
+
+def test_show_interfaces_switchport(configured: Lab) -> None:
+    rows = {r["interface"]: r for r in parse(configured, "show interfaces switchport")}
+    assert rows["Gi1/0/1"]["mode"] == "trunk" and rows["Gi1/0/1"]["trunking_vlans"] == ["10", "20"]
+    assert rows["Gi1/0/2"]["admin_mode"] == "static access"
+    assert rows["Gi1/0/2"]["access_vlan"] == "10"
+    one = parse(configured, "show interfaces GigabitEthernet1/0/2 switchport")
+    assert [r["interface"] for r in one] == ["Gi1/0/2"]

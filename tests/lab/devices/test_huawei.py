@@ -251,3 +251,13 @@ def test_chassis_version_and_cards() -> None:
     assert cards["1"]["pid"] == "ES1D2G48SX5S" and cards["2"]["pid"] == "ES1D2X12SSA0"
     assert cards["7"]["ha_status"] == "Master" and cards["8"]["ha_status"] == "Slave"
     assert "PWR1" in cards and "FAN1" in cards
+
+
+def test_display_port_vlan(configured: Lab) -> None:
+    rows = {r["interface"]: r for r in parse(configured, "display port vlan")}
+    trunk = rows["GigabitEthernet0/0/1"]
+    assert (trunk["link_type"], trunk["trunk_vlan_list"]) == ("trunk", ["1", "10", "20"])
+    assert (rows["GigabitEthernet0/0/2"]["link_type"], rows["GigabitEthernet0/0/2"]["vlan_id"]) == (
+        "access",
+        "10",
+    )
