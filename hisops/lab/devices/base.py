@@ -698,3 +698,15 @@ def split_pipe(line: str) -> tuple[str, tuple[str, str] | None]:
         if how.startswith(words[0].lower()) and len(words[0]) >= 1:
             return command.rstrip(), (how, words[1])
     return line, None
+
+
+def config_block(text: str, header: str) -> list[str]:
+    """The ``header`` line of a rendered configuration and its indented body."""
+    lines = text.split("\n")
+    if header not in lines:
+        return []
+    start = lines.index(header)
+    end = start + 1
+    while end < len(lines) and lines[end].startswith(" "):
+        end += 1
+    return lines[start:end]

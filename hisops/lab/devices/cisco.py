@@ -25,6 +25,7 @@ from hisops.lab.devices.base import (
     ConfigLoadError,
     ParseFault,
     apply_output_filter,
+    config_block,
     match_command,
     resolve_interface_name,
     split_pipe,
@@ -58,6 +59,7 @@ def cmds(*pairs: tuple[str, str]) -> list[Command]:
 
 SHOW = (
     ("show running-config", "show_running"),
+    ("show running-config interface <if>", "show_running_interface"),
     ("show startup-config", "show_startup"),
     ("show version", "show_version"),
     ("show inventory", "show_inventory"),
@@ -1035,6 +1037,13 @@ class CiscoSession(BaseSession):
     def show_running(self) -> str:
         body = self.dev.render_config(self.cfg)
         return f"Building configuration...\n\nCurrent configuration : {len(body) + 1} bytes\n{body}"
+
+    def show_running_interface(self, name: str) -> str:
+        block = config_block(self.dev.render_config(self.cfg), f"interface {name}")
+        if not block:
+            return self.format_fault(self.error_at_word(self.typed_line, 3))
+        body = "\n".join(["!", *block, "end"])
+        return f"Building configuration...\n\nCurrent configuration : {len(body)} bytes\n{body}"
 
     def show_startup(self) -> str:
         body = self.dev.render_config(self.device.saved)

@@ -38,6 +38,7 @@ from hisops.lab.devices.model import (
 
 DISPLAY = (
     ("display current-configuration", "show_current"),
+    ("display current-configuration interface <if>", "show_current_interface"),
     ("display saved-configuration", "show_saved"),
     ("display this", "show_this"),
     ("display version", "show_version"),

@@ -23,6 +23,7 @@ from hisops.lab.devices.base import (
     ConfigLoadError,
     ParseFault,
     apply_output_filter,
+    config_block,
     resolve_interface_name,
     split_pipe,
     split_words,
@@ -50,6 +51,7 @@ def cmds(*pairs: tuple[str, str]) -> list[Command]:
 
 DISPLAY = (
     ("display current-configuration", "show_current"),
+    ("display current-configuration interface <if>", "show_current_interface"),
     ("display saved-configuration", "show_saved"),
     ("display this", "show_this"),
     ("display version", "show_version"),
@@ -919,6 +921,10 @@ class HuaweiSession(BaseSession):
 
     def show_saved(self) -> str:
         return self.device.render_config(self.device.saved)
+
+    def show_current_interface(self, name: str) -> str:
+        block = config_block(self.device.render_config(self.cfg), f"interface {name}")
+        return "\n".join(["#", *block, "#", "return"]) if block else ""
 
     def show_this(self) -> str:
         text = self.device.render_config(self.cfg)

@@ -92,3 +92,17 @@ def test_views_survive_changes_from_another_session() -> None:
     cisco.device.revert_now()  # the running configuration is replaced under the view
     cisco.run("permit ip any any")
     assert cisco.device.running.acls["E1"].rules[0].action == "permit"
+
+
+def test_configuration_of_one_interface() -> None:
+    huawei = Lab("huawei")
+    huawei.config("interface GigabitEthernet0/0/2", "description PC-1")
+    assert huawei.run("display current-configuration interface GigabitEthernet0/0/2") == (
+        "#\ninterface GigabitEthernet0/0/2\n description PC-1\n#\nreturn"
+    )
+    cisco = Lab("cisco_ios")
+    cisco.config("interface Gi1/0/2", "description PC-1")
+    text = cisco.run("show running-config interface GigabitEthernet1/0/2")
+    assert text.endswith("!\ninterface GigabitEthernet1/0/2\n description PC-1\nend")
+    comware = Lab("hp_comware")
+    assert comware.run("dis cur int ge1/0/3") == "#\ninterface GigabitEthernet1/0/3\n#\nreturn"
