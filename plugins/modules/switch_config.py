@@ -187,7 +187,7 @@ def main():
         if module.check_mode:
             data["diff"] = {"prepared": "\n".join(result.commands)}
         else:
-            data["diff"] = {"before": result.before, "after": result.after}
+            data["diff"] = {"before": data["before"], "after": data["after"]}
     module.exit_json(**data)
 
 

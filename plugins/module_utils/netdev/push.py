@@ -23,12 +23,14 @@ it. A session lost mid-push is reported with the safety net that will restore th
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..netplan import compliance
+from .backup import mask_secrets
 from .errors import CommandRejected, DeviceUnreachable, InputError, NetdevError, SessionLost
 from .session import DeviceSession
 
@@ -77,6 +79,7 @@ class PushResult:
     before: str = ""
     after: str = ""
     saved: bool = False
+    presaved: bool = False
     safety_net: str = ""
     reverted: bool = False
     failed: bool = False
@@ -84,12 +87,14 @@ class PushResult:
     compliance_before: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """What a module returns: configurations with password hashes and keys masked."""
         return {
             "changed": self.changed,
             "commands": self.commands,
-            "before": self.before,
-            "after": self.after,
+            "before": mask_secrets(self.before) if self.before else "",
+            "after": mask_secrets(self.after) if self.after else "",
             "saved": self.saved,
+            "presaved": self.presaved,
             "safety_net": self.safety_net,
             "reverted": self.reverted,
             "compliance_before": self.compliance_before,
@@ -191,29 +196,44 @@ class SafePush:
             return ""
         minutes = int(self.request.safety_net_minutes)
         platform = session.platform.name
-        if platform == "huawei":
-            saved = session.show(_SAVED_CONFIG[platform])
-            if _config_body(saved) != _config_body(running):
-                raise InputError(
-                    "the running configuration has unsaved changes; the Huawei safety net "
-                    "(a scheduled reboot to the saved configuration) would lose them",
-                    device=session.params.name,
-                    hint="save the device first (save: always on a run without changes), "
-                    "or push with safety_net: none",
-                )
-            session.send_timing_confirm(f"schedule reboot delay 00:{minutes:02d}" if minutes < 60
-                                        else f"schedule reboot delay {minutes // 60:02d}:{minutes % 60:02d}")
-            self.result.safety_net = f"schedule reboot delay ({minutes} min) to the saved configuration"
-            return "huawei-reboot"
         if platform == "hp_comware":
             session.config_set([f"configuration commit delay {minutes}"])
             self.result.safety_net = f"configuration commit delay {minutes}"
             return "comware-commit"
-        self.result.safety_net = f"configure terminal revert timer {minutes}"
-        return "cisco-revert"
+        if platform == "cisco_ios" and re.search(r"^archive\n(?: .*\n)*? path \S+", running, re.M):
+            self.result.safety_net = f"configure terminal revert timer {minutes}"
+            return "cisco-revert"
+        # Huawei S-series has no commit-confirm, and IOS without an archive path cannot
+        # roll back: a scheduled reboot to the saved configuration is the net.
+        self._ensure_saved(session, running)
+        if platform == "huawei":
+            delay = f"{minutes // 60:02d}:{minutes % 60:02d}"
+            session.send_timing_confirm(f"schedule reboot delay {delay}")
+            self.result.safety_net = f"schedule reboot delay {delay} (to the saved configuration)"
+            return "huawei-reboot"
+        session.send_timing_confirm(f"reload in {minutes}")
+        self.result.safety_net = f"reload in {minutes} (to the startup configuration; no archive path)"
+        return "cisco-reload"
+
+    def _ensure_saved(self, session: DeviceSession, running: str) -> None:
+        """A reboot net returns to the saved configuration: it must be the current one."""
+        saved = session.show(_SAVED_CONFIG[session.platform.name])
+        if _config_body(saved) == _config_body(running):
+            return
+        if self.request.save == "never":
+            raise InputError(
+                "the running configuration has unsaved changes; the safety net (a scheduled "
+                "reboot to the saved configuration) would lose them",
+                device=session.params.name,
+                hint="allow saving (save: when_changed or always: the current running "
+                "configuration is saved before the push, so the net returns to it), "
+                "or push with safety_net: none",
+            )
+        session.save()
+        self.result.presaved = True
 
     def _send(self, session: DeviceSession, commands: list[str]) -> None:
-        if session.platform.name == "cisco_ios" and self.result.safety_net.startswith("configure terminal revert"):
+        if self.result.safety_net.startswith("configure terminal revert"):
             session.config_set(
                 commands,
                 config_mode_command=f"configure terminal revert timer {int(self.request.safety_net_minutes)}",
@@ -231,6 +251,8 @@ class SafePush:
             session.config_set(["configuration commit"])
         elif net == "cisco-revert":
             session.show("configure confirm")
+        elif net == "cisco-reload":
+            session.send_timing_confirm("reload cancel")
 
     def _save(self, session: DeviceSession) -> None:
         session.save()
@@ -260,13 +282,32 @@ class SafePush:
         )
 
     def _after_session_loss(self, net: str, exc: NetdevError) -> None:
+        """The session died mid-push: undo from a new session if the device answers,
+        else leave it to the safety net (and, when asked, wait for it and prove it)."""
         self.result.failed = True
+        try:
+            with self.open_session() as session:
+                back = PushRequest(intended=self.result.before, features=self.request.features)
+                undo, _ = plan_commands(session.running_config(), back, session.platform.name)
+                if undo:
+                    session.config_set(undo)
+                left, _ = plan_commands(session.running_config(), back, session.platform.name)
+                self._confirm(session, net)
+                self.result.reverted = not left
+                exc.hint = (
+                    "the device answered again and was put back on its previous configuration"
+                    if not left
+                    else f"the revert left differences, fix by hand: {left}"
+                )
+                return
+        except NetdevError:
+            pass
         if not net:
             exc.hint = "no safety net was armed (safety_net: none): read the device and check by hand"
             return
         exc.hint = (
-            f"the safety net ({self.result.safety_net}) restores the previous configuration "
-            "when it expires; no action needed if the device stays unreachable"
+            f"the device does not answer; the safety net ({self.result.safety_net}) restores "
+            "the previous configuration when it expires, no action needed"
         )
         if self.request.wait_for_revert:
             self._wait_for_revert(exc)

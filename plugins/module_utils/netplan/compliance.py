@@ -20,7 +20,8 @@ from . import configtree
 from .configtree import FEATURES, Section
 
 try:
-    from hier_config import Platform, WorkflowRemediation, get_hconfig
+    from hier_config import Platform, WorkflowRemediation, get_hconfig, get_hconfig_driver
+    from hier_config.models import IdempotentCommandsRule, MatchRule, NegationDefaultWithRule
 
     HAS_HIER_CONFIG = True
     HIER_CONFIG_IMPORT_ERROR = None
@@ -76,8 +77,54 @@ class ComplianceReport:
         }
 
 
+# Commands where the last value wins (send the new value, no negation first), and the
+# argument-less negation each platform wants. hier_config's drivers know few of these
+# for VRP and Comware; a wrong negation such as "undo port access vlan 40" is refused by
+# the device ("% Too many parameters").
+_SINGLE_VALUE = {
+    "huawei": {
+        "interface ": ["port default vlan ", "port link-type ", "port trunk pvid vlan ",
+                       "description ", "ip address "],
+        "vlan ": ["name ", "description "],
+    },
+    "hp_comware": {
+        "interface ": ["port access vlan ", "port link-type ", "port trunk pvid vlan ",
+                       "description ", "ip address "],
+        "vlan ": ["name ", "description "],
+    },
+    "cisco_ios": {
+        "interface ": ["switchport access vlan ", "switchport trunk native vlan ",
+                       "switchport mode ", "description ", "ip address "],
+        "vlan ": ["name "],
+    },
+}
+_TOP_SINGLE_VALUE = {"huawei": ["sysname "], "hp_comware": ["sysname "], "cisco_ios": ["hostname "]}
+_DRIVERS: dict = {}
+
+
+def _driver(platform: str):
+    if platform in _DRIVERS:
+        return _DRIVERS[platform]
+    driver = get_hconfig_driver(getattr(Platform, _HC_PLATFORM[platform]))
+    negation = "no " if platform == "cisco_ios" else "undo "
+    for parent, commands in _SINGLE_VALUE[platform].items():
+        for command in commands:
+            lineage = (MatchRule(startswith=parent), MatchRule(startswith=command))
+            driver.rules.idempotent_commands.append(IdempotentCommandsRule(match_rules=lineage))
+            if command != "ip address ":
+                driver.rules.negate_with.append(
+                    NegationDefaultWithRule(match_rules=lineage, use=negation + command.strip())
+                )
+    for command in _TOP_SINGLE_VALUE[platform]:
+        driver.rules.idempotent_commands.append(
+            IdempotentCommandsRule(match_rules=(MatchRule(startswith=command),))
+        )
+    _DRIVERS[platform] = driver
+    return driver
+
+
 def _hc(platform: str, sections: list[Section]):
-    return get_hconfig(getattr(Platform, _HC_PLATFORM[platform]), configtree.to_text(sections))
+    return get_hconfig(_driver(platform), configtree.to_text(sections))
 
 
 def _lines(tree, platform: str) -> list[str]:
