@@ -74,6 +74,8 @@ SHOW = (
     ("show ip access-lists", "show_access_lists"),
     ("show ip interface brief", "show_ip_interface_brief"),
     ("show reload", "show_reload"),
+    ("show time-range", "show_time_range"),
+    ("show time-range <word>", "show_time_range"),
     ("show archive", "show_archive"),
     ("show clock", "show_clock"),
     ("show privilege", "show_privilege"),
@@ -1099,6 +1101,21 @@ class CiscoSession(BaseSession):
 
     def show_archive(self) -> str:
         return self.dev.show_archive()
+
+    def show_time_range(self, name: str | None = None) -> str:
+        now = self.device.now()
+        used = {r.time_range for a in self.cfg.acls.values() for r in a.rules}
+        out: list[str] = []
+        for time_range in self.cfg.time_ranges.values():
+            if name not in (None, time_range.name):
+                continue
+            state = "active" if time_range.active(now) else "inactive"
+            out.append(f"time-range entry: {time_range.name} ({state})")
+            for part in [*time_range.absolute, *time_range.periodic]:
+                out.append("   " + acl_text.render_ios_time_part(part))
+            if time_range.name in used:
+                out.append("   used in: IP ACL entry")
+        return "\n".join(out)
 
 
 class CiscoDevice(BaseDevice):

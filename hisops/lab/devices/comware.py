@@ -52,6 +52,8 @@ DISPLAY = (
     ("display acl all", "show_acl_all"),
     ("display acl <int>", "show_acl"),
     ("display scheduler reboot", "show_schedule_reboot"),
+    ("display time-range all", "show_time_ranges"),
+    ("display time-range <word>", "show_time_ranges"),
     ("display clock", "show_clock"),
 )
 COMMON = (("quit", "quit"), ("return", "do_return"), ("save", "save"), ("save force", "save_force"))

@@ -68,6 +68,8 @@ DISPLAY = (
     ("display clock", "show_clock"),
     ("display esn", "show_esn"),
     ("display port vlan", "show_port_vlan"),
+    ("display time-range all", "show_time_ranges"),
+    ("display time-range <word>", "show_time_ranges"),
 )
 
 CONFIG_COMMON = (
@@ -974,6 +976,21 @@ class HuaweiSession(BaseSession):
     def show_clock(self) -> str:
         now = self.device.now()
         return f"{now:%Y-%m-%d %H:%M:%S}\n{now:%A}\nTime Zone(UTC) : UTC"
+
+    def show_time_ranges(self, name: str | None = None) -> str:
+        now = self.device.now()
+        out = [f"Current time is {now:%H:%M:%S} {now.month}-{now.day}-{now.year} {now:%A}", ""]
+        ranges = [t for t in self.cfg.time_ranges.values() if name in (None, t.name)]
+        if name is not None and not ranges:
+            return self.error("The time range does not exist.")
+        for time_range in ranges:
+            state = "Active" if time_range.active(now) else "Inactive"
+            out.append(f"Time-range : {time_range.name} ( {state} )")
+            for part in [*time_range.periodic, *time_range.absolute]:
+                line = acl_text.render_vrp_time_range(time_range.name, part)
+                out.append(" " + line.removeprefix(f"time-range {time_range.name} "))
+            out.append("")
+        return "\n".join(out).rstrip("\n")
 
     def show_port_vlan(self) -> str:
         return self.device.display_port_vlan()

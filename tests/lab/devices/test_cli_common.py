@@ -106,3 +106,17 @@ def test_configuration_of_one_interface() -> None:
     assert text.endswith("!\ninterface GigabitEthernet1/0/2\n description PC-1\nend")
     comware = Lab("hp_comware")
     assert comware.run("dis cur int ge1/0/3") == "#\ninterface GigabitEthernet1/0/3\n#\nreturn"
+
+
+def test_time_range_displays() -> None:
+    huawei = Lab("huawei")  # the fake clock is Monday 10:30
+    huawei.config("time-range work 08:00 to 18:00 working-day")
+    assert huawei.run("display time-range all") == (
+        "Current time is 10:30:00 11-23-2026 Monday\n\n"
+        "Time-range : work ( Active )\n 08:00 to 18:00 working-day"
+    )
+    cisco = Lab("cisco_ios")
+    cisco.config("time-range NIGHT", "periodic daily 22:00 to 23:59")
+    assert cisco.run("show time-range") == (
+        "time-range entry: NIGHT (inactive)\n   periodic daily 22:00 to 23:59"
+    )
