@@ -397,6 +397,7 @@ class Spec:
     enable_secret: str | None = None
     mgmt: dict[str, Any] | None = None
     startup_config: str | None = None
+    boot_seconds: float = 60.0  # how long a reload keeps the device away
 
     @classmethod
     def from_dict(cls, spec: dict[str, Any]) -> Spec:
@@ -412,10 +413,8 @@ class Spec:
             enable_secret=spec.get("enable_secret"),
             mgmt=spec.get("mgmt"),
             startup_config=spec.get("startup_config"),
+            boot_seconds=float(spec.get("boot_seconds", 60.0)),
         )
-
-
-BOOT_DOWNTIME_SECONDS = 60.0
 
 
 class BaseDevice:
@@ -423,7 +422,6 @@ class BaseDevice:
 
     platform = ""
     session_class: type[BaseSession]
-    default_boot_seconds = BOOT_DOWNTIME_SECONDS
     default_service_types: tuple[str, ...] = ("ssh", "terminal")
 
     def __init__(self, spec: dict[str, Any]) -> None:
@@ -524,13 +522,18 @@ class BaseDevice:
     def save(self) -> None:
         self.saved = self.running.copy()
 
+    def erase_saved(self) -> None:
+        """``reset saved-configuration``/``erase startup-config``: the next boot is a
+        factory-staged one (the spec's accounts and management address only)."""
+        self.saved = self.factory_config()
+
     def reboot(self) -> None:
         """Reload now: sessions drop, the device comes back on the saved configuration."""
         self.cancel_scheduled_reboot()
         self.on_boot()
         self.running = self.saved.copy()
-        self.boot_time = self.host.now() + self.default_boot_seconds
-        self.host.notify_reboot(self.default_boot_seconds)
+        self.boot_time = self.host.now() + self.spec.boot_seconds
+        self.host.notify_reboot(self.spec.boot_seconds)
 
     def schedule_reboot(self, seconds: float) -> None:
         self.cancel_scheduled_reboot()
@@ -592,12 +595,14 @@ class BaseSession:
         """Modes to fall back to when a line does not match in ``mode``."""
         return []
 
+    comment_prefix = "#"
+
     def handle(self, line: str) -> Reply:
         if self.question is not None:
             question, self.question = self.question, None
             return question.answer(line.strip())
-        if not line.strip():
-            return Reply("")
+        if not line.strip() or line.lstrip().startswith(self.comment_prefix):
+            return Reply("")  # comment lines of a pasted configuration file
         return self.execute(line)
 
     def execute(self, line: str) -> Reply:

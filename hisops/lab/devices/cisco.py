@@ -117,6 +117,8 @@ CISCO_COMMANDS: dict[str, list[Command]] = {
         ("reload in <int>", "reload_in"),
         ("reload in <time>", "reload_in_clock"),
         ("reload cancel", "reload_cancel"),
+        ("erase startup-config", "erase_startup"),
+        ("write erase", "erase_startup"),
     ),
     "config": cmds(
         ("exit", "end"),
@@ -325,6 +327,7 @@ def numbered_kind(number: int) -> str | None:
 
 class CiscoSession(BaseSession):
     commands = CISCO_COMMANDS
+    comment_prefix = "!"
 
     def __init__(self, device: BaseDevice, username: str) -> None:
         super().__init__(device, username)
@@ -547,6 +550,18 @@ class CiscoSession(BaseSession):
     def reload_in_clock(self, clock: str) -> Reply:
         hours, minutes = (int(p) for p in clock.split(":"))
         return self.reload_in(hours * 60 + minutes)
+
+    def erase_startup(self) -> Reply:
+        def answer(text: str) -> Reply:
+            if text.lower() not in ("", "y", "yes", "confirm"):
+                return Reply("")
+            self.device.erase_saved()
+            return Reply("[OK]\nErase of nvram: complete")
+
+        return self.ask(
+            "Erasing the nvram filesystem will remove all configuration files! Continue? [confirm]",
+            answer,
+        )
 
     def reload_cancel(self) -> str:
         if not self.device.cancel_scheduled_reboot():

@@ -83,6 +83,7 @@ COMWARE_COMMANDS = {
         ("scheduler reboot delay <int>", "scheduler_reboot_minutes"),
         ("scheduler reboot delay <time>", "scheduler_reboot_clock"),
         ("undo scheduler reboot", "undo_schedule_reboot"),
+        ("reset saved-configuration", "reset_saved"),
     ),
     "system": cmds(
         *DISPLAY,
@@ -442,6 +443,18 @@ class ComwareSession(HuaweiSession):
             "configuration? [Y/N]:",
             save_first,
         )
+
+    def reset_saved(self) -> Reply:
+        def answer(text: str) -> Reply:
+            if text.lower() not in ("y", "yes"):
+                return Reply("")
+            self.device.erase_saved()
+            return Reply(
+                "Configuration file in flash: is being cleared.\nPlease wait ...\n"
+                "Mainboard:\nConfiguration file is cleared."
+            )
+
+        return self.ask("The saved configuration file will be erased. Are you sure? [Y/N]:", answer)
 
     def scheduler_reboot_minutes(self, minutes: int) -> Reply:
         if not 1 <= minutes <= 43200:

@@ -91,6 +91,7 @@ HUAWEI_COMMANDS: dict[str, list[Command]] = {
         ("schedule reboot at <time>", "schedule_reboot_at"),
         ("schedule reboot at <time> <date>", "schedule_reboot_at"),
         ("undo schedule reboot", "undo_schedule_reboot"),
+        ("reset saved-configuration", "reset_saved"),
     ),
     "system": cmds(
         *DISPLAY,
@@ -912,6 +913,22 @@ class HuaweiSession(BaseSession):
                 return Reply(self.error("The time is earlier than the current time."))
             target += timedelta(days=1)
         return self._schedule((target - now).total_seconds())
+
+    def reset_saved(self) -> Reply:
+        def answer(text: str) -> Reply:
+            if text.lower() not in ("y", "yes"):
+                return Reply("")
+            self.device.erase_saved()
+            return Reply(
+                "Warning: Now clearing the configuration in the device.\n"
+                "Info: Succeeded in clearing the configuration in the device."
+            )
+
+        return self.ask(
+            "Warning: The action will delete the saved configuration in the device.\n"
+            "The configuration will be erased to reconfigure. Continue? [Y/N]:",
+            answer,
+        )
 
     def undo_schedule_reboot(self) -> str:
         self.device.cancel_scheduled_reboot()

@@ -120,3 +120,30 @@ def test_time_range_displays() -> None:
     assert cisco.run("show time-range") == (
         "time-range entry: NIGHT (inactive)\n   periodic daily 22:00 to 23:59"
     )
+
+
+def test_pasted_comment_lines_are_ignored() -> None:
+    huawei = Lab("huawei")
+    assert huawei.run("sys", "#", "sysname PASTED", "#") == ""
+    assert huawei.device.running.hostname == "PASTED"
+    cisco = Lab("cisco_ios")
+    assert cisco.run("conf t", "!", "hostname PASTED", "!") == ""
+    assert cisco.device.running.hostname == "PASTED"
+
+
+def test_erase_saved_configuration_boots_factory_staged() -> None:
+    for platform, erase, answer in (
+        ("huawei", "reset saved-configuration", "y"),
+        ("hp_comware", "reset saved-configuration", "y"),
+        ("cisco_ios", "erase startup-config", ""),
+    ):
+        lab = Lab(platform, boot_seconds=5)
+        lab.config("vlan 10")
+        lab.device.save()
+        assert lab.run(erase).endswith(("[Y/N]:", "[confirm]"))
+        lab.run(answer)
+        assert 10 in lab.device.running.vlans and 10 not in lab.device.saved.vlans
+        lab.device.reboot()
+        assert lab.host.reboots == [5.0]
+        assert list(lab.device.running.vlans) == [1, 100]  # management VLAN from the spec
+        assert lab.device.check_login("admin", "Admin@123")
