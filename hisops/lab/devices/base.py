@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from hisops.lab.contract import DeviceHost, Reply, TimerHandle
+from hisops.lab.contract import DeviceHost, MacEntry, Reply, TimerHandle
 from hisops.lab.devices import secrets
 from hisops.lab.devices.model import (
     DeviceConfig,
@@ -557,6 +557,18 @@ class BaseDevice:
     def uptime_seconds(self) -> int:
         return max(0, int(self.host.now() - self.boot_time))
 
+    def mac_entries(
+        self, vlan: int | None = None, port: str | None = None, mac: str | None = None
+    ) -> list[MacEntry]:
+        """The data plane's MAC table, filtered as ``... vlan``/``interface``/address."""
+        return [
+            entry
+            for entry in self.host.mac_table()
+            if (vlan is None or entry.vlan == vlan)
+            and (port is None or entry.port == port)
+            and (mac is None or entry.mac == mac)
+        ]
+
     def mac_dotted(self, sep: str = "-", group: int = 4) -> str:
         digits = self.spec.mac.replace(":", "").replace("-", "").replace(".", "").lower()
         return sep.join(digits[i : i + group] for i in range(0, 12, group))
@@ -715,3 +727,11 @@ def config_block(text: str, header: str) -> list[str]:
     while end < len(lines) and lines[end].startswith(" "):
         end += 1
     return lines[start:end]
+
+
+def normalise_mac(text: str) -> str | None:
+    """``0025-9e80-2494``, ``0025.9e80.2494`` or ``00:25:9e:80:24:94`` -> colon form."""
+    digits = re.sub(r"[-.:]", "", text.lower())
+    if not re.fullmatch(r"[0-9a-f]{12}", digits):
+        return None
+    return ":".join(digits[i : i + 2] for i in range(0, 12, 2))

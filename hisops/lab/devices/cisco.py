@@ -27,6 +27,7 @@ from hisops.lab.devices.base import (
     apply_output_filter,
     config_block,
     match_command,
+    normalise_mac,
     resolve_interface_name,
     split_pipe,
     split_words,
@@ -69,7 +70,12 @@ SHOW = (
     ("show interfaces switchport", "show_switchport"),
     ("show interfaces <if> switchport", "show_switchport"),
     ("show mac address-table", "show_mac"),
+    ("show mac address-table dynamic", "show_mac"),
+    ("show mac address-table vlan <vlan>", "show_mac_vlan"),
+    ("show mac address-table interface <if>", "show_mac_interface"),
+    ("show mac address-table address <word>", "show_mac_address"),
     ("show ip arp", "show_arp"),
+    ("show ip arp <ip>", "show_arp"),
     ("show access-lists", "show_access_lists"),
     ("show ip access-lists", "show_access_lists"),
     ("show ip interface brief", "show_ip_interface_brief"),
@@ -1086,8 +1092,20 @@ class CiscoSession(BaseSession):
     def show_mac(self) -> str:
         return self.dev.show_mac()
 
-    def show_arp(self) -> str:
-        return self.dev.show_arp()
+    def show_mac_vlan(self, vlan: int) -> str:
+        return self.dev.show_mac(vlan=vlan)
+
+    def show_mac_interface(self, port: str) -> str:
+        return self.dev.show_mac(port=port)
+
+    def show_mac_address(self, text: str) -> str:
+        mac = normalise_mac(text)
+        if mac is None:
+            return self.format_fault(ParseFault("unrecognized", self.typed_line.rfind(text)))
+        return self.dev.show_mac(mac=mac)
+
+    def show_arp(self, ip: str | None = None) -> str:
+        return self.dev.show_arp(ip)
 
     def show_access_lists(self) -> str:
         return self.dev.show_access_lists()
@@ -1642,8 +1660,8 @@ class CiscoDevice(BaseDevice):
             ]
         return "\n".join(out)
 
-    def show_mac(self) -> str:
-        entries = self.host.mac_table()
+    def show_mac(self, **filters: Any) -> str:
+        entries = self.mac_entries(**filters)
         out = [
             "          Mac Address Table",
             "-------------------------------------------",
@@ -1659,7 +1677,7 @@ class CiscoDevice(BaseDevice):
         out.append(f"Total Mac Addresses for this criterion: {len(entries)}")
         return "\n".join(out)
 
-    def show_arp(self) -> str:
+    def show_arp(self, only: str | None = None) -> str:
         out = ["Protocol  Address          Age (min)  Hardware Addr   Type   Interface"]
         own_mac = self.mac_dotted(".", 4)
         rows: list[tuple[str, str, str, str]] = []
@@ -1673,6 +1691,7 @@ class CiscoDevice(BaseDevice):
                 entry.interface if entry.interface.startswith("Vlan") else f"Vlan{entry.vlan}"
             )
             rows.append((entry.ip, age, f"{mac[0:4]}.{mac[4:8]}.{mac[8:12]}", interface))
+        rows = [row for row in rows if only in (None, row[0])]
         for ip, age, mac, interface in sorted(rows, key=lambda r: tuple(map(int, r[0].split(".")))):
             out.append(f"Internet  {ip:<16}{age:>8}   {mac:<16}ARPA   {interface}")
         return "\n".join(out)

@@ -48,6 +48,10 @@ DISPLAY = (
     ("display vlan <vlan>", "show_vlan_one"),
     ("display interface brief", "show_interface_brief"),
     ("display mac-address", "show_mac"),
+    ("display mac-address dynamic", "show_mac"),
+    ("display mac-address vlan <vlan>", "show_mac_vlan"),
+    ("display mac-address interface <if>", "show_mac_interface"),
+    ("display mac-address <word>", "show_mac_where"),
     ("display arp", "show_arp"),
     ("display acl all", "show_acl_all"),
     ("display acl <int>", "show_acl"),
@@ -506,6 +510,9 @@ class ComwareSession(HuaweiSession):
         return ""
 
     # -- displays --
+    def show_mac_interface(self, port: str) -> str:
+        return self.device.display_mac(port=port)
+
     def show_manuinfo(self) -> str:
         return self.device.display_manuinfo()
 
@@ -872,9 +879,9 @@ class ComwareDevice(HuaweiDevice):
             out.append((line + intf.description).rstrip())
         return "\n".join(out)
 
-    def display_mac(self) -> str:
+    def display_mac(self, **filters: Any) -> str:
         out = ["MAC Address      VLAN ID    State            Port/NickName            Aging"]
-        for entry in self.host.mac_table():
+        for entry in self.mac_entries(**filters):
             mac = entry.mac.replace(":", "")
             dotted = f"{mac[0:4]}-{mac[4:8]}-{mac[8:12]}"
             state = "Learned" if entry.kind == "dynamic" else "Config static"

@@ -24,6 +24,7 @@ from hisops.lab.devices.base import (
     ParseFault,
     apply_output_filter,
     config_block,
+    normalise_mac,
     resolve_interface_name,
     split_pipe,
     split_words,
@@ -59,6 +60,9 @@ DISPLAY = (
     ("display vlan", "show_vlan"),
     ("display interface brief", "show_interface_brief"),
     ("display mac-address", "show_mac"),
+    ("display mac-address dynamic", "show_mac"),
+    ("display mac-address vlan <vlan>", "show_mac_vlan"),
+    ("display mac-address <word>", "show_mac_where"),
     ("display arp", "show_arp"),
     ("display arp all", "show_arp"),
     ("display arp brief", "show_arp"),
@@ -981,6 +985,20 @@ class HuaweiSession(BaseSession):
     def show_mac(self) -> str:
         return self.device.display_mac()
 
+    def show_mac_vlan(self, vlan: int) -> str:
+        return self.device.display_mac(vlan=vlan)
+
+    def show_mac_where(self, text: str) -> str:
+        """``display mac-address GE0/0/1`` (a port) or ``display mac-address 0025-9e80-2494``."""
+        port = self.resolve_interface(text)
+        if port is not None:
+            return self.device.display_mac(port=port)
+        mac = normalise_mac(text)
+        if mac is None:
+            column = self.typed_line.rfind(text)
+            return self.format_fault(ParseFault("wrong_parameter", column))
+        return self.device.display_mac(mac=mac)
+
     def show_arp(self) -> str:
         return self.device.display_arp()
 
@@ -1392,8 +1410,8 @@ class HuaweiDevice(BaseDevice):
                 out.append(row(name, state, state if vif.ip else "down"))
         return "\n".join(out)
 
-    def display_mac(self) -> str:
-        entries = self.host.mac_table()
+    def display_mac(self, **filters: Any) -> str:
+        entries = self.mac_entries(**filters)
         out = [
             "-" * 79,
             "MAC Address    VLAN/VSI/BD                       Learned-From        Type      ",

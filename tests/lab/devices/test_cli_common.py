@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ntc_templates.parse import parse_output
+
 from .conftest import Lab
 
 
@@ -147,3 +149,29 @@ def test_erase_saved_configuration_boots_factory_staged() -> None:
         assert lab.host.reboots == [5.0]
         assert list(lab.device.running.vlans) == [1, 100]  # management VLAN from the spec
         assert lab.device.check_login("admin", "Admin@123")
+
+
+def test_mac_table_lookups_find_the_port() -> None:
+    huawei = Lab("huawei")
+    for command in (
+        "display mac-address 0025-9e80-2494",
+        "display mac-address vlan 10",
+        "display mac-address GigabitEthernet0/0/2",
+    ):
+        rows = parse_output(platform="huawei_vrp", command=command, data=huawei.run(command))
+        assert [r["destination_port"] for r in rows] == ["GE0/0/2"], command
+    assert "Total items displayed = 0" in huawei.run("display mac-address vlan 20")
+    assert "Wrong parameter" in huawei.run("display mac-address nonsense")
+
+    comware = Lab("hp_comware")
+    out = comware.run("display mac-address interface GigabitEthernet1/0/2")
+    rows = parse_output(platform="hp_comware", command="display mac-address", data=out)
+    assert rows[0]["interface"] == "GE1/0/2"
+    assert comware.run("display mac-address vlan 30").count("\n") == 0  # header only
+
+    cisco = Lab("cisco_ios")
+    out = cisco.run("show mac address-table address 0025.9e80.2494")
+    rows = parse_output(platform="cisco_ios", command="show mac address-table", data=out)
+    assert rows[0]["destination_port"] == ["Gi1/0/2"]
+    arp = cisco.run("show ip arp 10.10.10.20")
+    assert len(arp.splitlines()) == 2 and "0025.9e80.2494" in arp
