@@ -67,6 +67,8 @@ SHOW = (
     ("show vlan", "show_vlan"),
     ("show vlan brief", "show_vlan"),
     ("show interfaces status", "show_interfaces_status"),
+    ("show interfaces", "show_interfaces"),
+    ("show interfaces <if>", "show_interfaces"),
     ("show interfaces switchport", "show_switchport"),
     ("show interfaces <if> switchport", "show_switchport"),
     ("show mac address-table", "show_mac"),
@@ -310,6 +312,30 @@ MODE_PROMPTS = {
 CONFIG_MODES = set(MODE_PROMPTS)
 XE_TRAINS = {"16.12": "Gibraltar", "17.3": "Amsterdam", "17.6": "Bengaluru", "17.9": "Cupertino",
              "17.12": "Dublin"}  # fmt: skip
+
+
+_COUNTERS = (
+    "  ARP type: ARPA, ARP Timeout 04:00:00",
+    "  Last input never, output 00:00:01, output hang never",
+    '  Last clearing of "show interface" counters never',
+    "  Input queue: 0/75/0/0 (size/max/drops/flushes); Total output drops: 0",
+    "  Queueing strategy: fifo",
+    "  Output queue: 0/40 (size/max)",
+    "  5 minute input rate 0 bits/sec, 0 packets/sec",
+    "  5 minute output rate 0 bits/sec, 0 packets/sec",
+    "     0 packets input, 0 bytes, 0 no buffer",
+    "     Received 0 broadcasts (0 multicasts)",
+    "     0 runts, 0 giants, 0 throttles ",
+    "     0 input errors, 0 CRC, 0 frame, 0 overrun, 0 ignored",
+    "     0 watchdog, 0 multicast, 0 pause input",
+    "     0 input packets with dribble condition detected",
+    "     0 packets output, 0 bytes, 0 underruns",
+    "     0 output errors, 0 collisions, 1 interface resets",
+    "     0 unknown protocol drops",
+    "     0 babbles, 0 late collision, 0 deferred",
+    "     0 lost carrier, 0 no carrier, 0 pause output",
+    "     0 output buffer failures, 0 output buffers swapped out",
+)
 
 
 def short_name(name: str) -> str:
@@ -1084,6 +1110,13 @@ class CiscoSession(BaseSession):
     def show_interfaces_status(self) -> str:
         return self.dev.show_interfaces_status()
 
+    def show_interfaces(self, name: str | None = None) -> str:
+        if name is not None and name not in self.cfg.interfaces:
+            vlan = int(name[4:]) if name.startswith("Vlan") and name[4:].isdigit() else None
+            if vlan is None or vlan not in self.cfg.vlanifs:
+                return self.format_fault(self.error_at_word(self.typed_line, 2))
+        return self.dev.show_interfaces(name)
+
     def show_switchport(self, name: str | None = None) -> str:
         if name is not None and name not in self.cfg.interfaces:
             return self.format_fault(self.error_at_word(self.typed_line, 2))
@@ -1601,6 +1634,65 @@ class CiscoDevice(BaseDevice):
                 f"{short_name(intf.name):<10}{intf.description[:18]:<19}{status:<13}{vlan:<11}"
                 f"{duplex:>6} {speed:>6} {kind}"
             )
+        return "\n".join(out)
+
+    def show_interfaces(self, only: str | None) -> str:
+        config = self.running
+        ports = {name: self.port_up(name) for name in config.interfaces}
+        out: list[str] = []
+        base = int(self.mac_dotted("", 12), 16)
+        for index, intf in enumerate(config.interfaces.values(), start=1):
+            if only not in (None, intf.name):
+                continue
+            if intf.shutdown:
+                head, reason = "administratively down, line protocol is down", "disabled"
+            elif ports[intf.name]:
+                head, reason = "up, line protocol is up", "connected"
+            else:
+                head, reason = "down, line protocol is down", "notconnect"
+            mac = f"{(base + index) & 0xFFFFFFFFFFFF:012x}"
+            dotted = f"{mac[0:4]}.{mac[4:8]}.{mac[8:12]}"
+            ten = intf.name.startswith("TenGigabit")
+            out.append(f"{intf.name} is {head} ({reason}) ")
+            out.append(
+                f"  Hardware is {'Ten Gigabit' if ten else 'Gigabit'} Ethernet, "
+                f"address is {dotted} (bia {dotted})"
+            )
+            if intf.description:
+                out.append(f"  Description: {intf.description}")
+            bandwidth = 10000000 if ten else 1000000
+            out += [
+                f"  MTU 1500 bytes, BW {bandwidth} Kbit/sec, DLY 10 usec, ",
+                "     reliability 255/255, txload 1/255, rxload 1/255",
+                "  Encapsulation ARPA, loopback not set",
+                "  Keepalive set (10 sec)",
+                "  Full-duplex, 1000Mb/s, media type is 10/100/1000BaseTX"
+                if ports[intf.name] and not ten
+                else "  Auto-duplex, Auto-speed, media type is "
+                + ("SFP-10GBase-SR" if ten else "10/100/1000BaseTX"),
+                *_COUNTERS,
+            ]
+        for svi in config.vlanifs.values():
+            name = f"Vlan{svi.vlan}"
+            if only not in (None, name):
+                continue
+            up = not svi.shutdown and config.vlanif_up(svi.vlan, ports)
+            state = "administratively down" if svi.shutdown else ("up" if up else "down")
+            dotted = self.mac_dotted(".", 4)
+            out.append(f"{name} is {state}, line protocol is {'up' if up else 'down'} ")
+            out.append(f"  Hardware is EtherSVI, address is {dotted} (bia {dotted})")
+            if svi.description:
+                out.append(f"  Description: {svi.description}")
+            network = svi.network()
+            if svi.ip and network is not None:
+                out.append(f"  Internet address is {svi.ip}/{network.prefixlen}")
+            out += [
+                "  MTU 1500 bytes, BW 1000000 Kbit/sec, DLY 10 usec, ",
+                "     reliability 255/255, txload 1/255, rxload 1/255",
+                "  Encapsulation ARPA, loopback not set",
+                "  Keepalive not supported ",
+                *_COUNTERS,
+            ]
         return "\n".join(out)
 
     def show_switchport(self, only: str | None) -> str:

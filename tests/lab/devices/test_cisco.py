@@ -268,3 +268,13 @@ def test_show_interfaces_switchport(configured: Lab) -> None:
     assert rows["Gi1/0/2"]["access_vlan"] == "10"
     one = parse(configured, "show interfaces GigabitEthernet1/0/2 switchport")
     assert [r["interface"] for r in one] == ["Gi1/0/2"]
+
+
+def test_show_interfaces(configured: Lab) -> None:
+    rows = {r["interface"]: r for r in parse(configured, "show interfaces")}
+    assert rows["GigabitEthernet1/0/2"]["link_status"] == "up"
+    assert rows["GigabitEthernet1/0/2"]["description"] == "REG-PC-01"
+    assert rows["GigabitEthernet1/0/3"]["link_status"] == "administratively down"
+    assert (rows["Vlan10"]["ip_address"], rows["Vlan10"]["prefix_length"]) == ("10.10.10.1", "24")
+    one = parse(configured, "show interfaces GigabitEthernet1/0/3")
+    assert [r["protocol_status"] for r in one] == ["down (disabled)"]
