@@ -59,6 +59,8 @@ DISPLAY = (
     ("display device", "show_device"),
     ("display vlan", "show_vlan"),
     ("display interface brief", "show_interface_brief"),
+    ("display interface", "show_interface"),
+    ("display interface <if>", "show_interface"),
     ("display mac-address", "show_mac"),
     ("display mac-address dynamic", "show_mac"),
     ("display mac-address vlan <vlan>", "show_mac_vlan"),
@@ -982,6 +984,13 @@ class HuaweiSession(BaseSession):
     def show_interface_brief(self) -> str:
         return self.device.display_interface_brief()
 
+    def show_interface(self, name: str | None = None) -> str:
+        if name is not None and name not in self.cfg.interfaces:
+            vlan = self.vlanif_number(name)
+            if vlan is None or vlan not in self.cfg.vlanifs:
+                return self.error("The interface does not exist.")
+        return self.device.display_interface(name)
+
     def show_mac(self) -> str:
         return self.device.display_mac()
 
@@ -1357,6 +1366,89 @@ class HuaweiDevice(BaseDevice):
                 f"{vlan.id:<5}{'enable':<8}{'default':<14}{'enable':<8}{'disable':<11}{description}"
             )
         return "\n".join(out)
+
+    def display_interface(self, only: str | None) -> str:
+        """``display interface [X]`` in the S-series layout (physical ports, then VLANIFs)."""
+        config = self.running
+        now = self.now()
+        stamp = f"{now:%Y-%m-%d %H:%M:%S}"
+        out: list[str] = []
+        for intf in config.interfaces.values():
+            if only not in (None, intf.name):
+                continue
+            up = self.port_up(intf.name)
+            state = "Administratively DOWN" if intf.shutdown else ("UP" if up else "DOWN")
+            ten = intf.name.startswith("XGigabit")
+            out += [
+                f"{intf.name} current state : {state}",
+                f"Line protocol current state : {'UP' if up else 'DOWN'}",
+                f"Description:{intf.description}",
+                f"Switch Port, PVID : {intf.pvid:>4}, TPID : 8100(Hex), "
+                "The Maximum Frame Length is 9216",
+                f"IP Sending Frames' Format is PKTFMT_ETHNT_2, Hardware address is {self.mac_dotted()}",
+                f"Last physical up time   : {stamp + ' UTC+00:00' if up else '-'}",
+                "Last physical down time : -",
+                f"Current system time: {stamp}+00:00",
+                f"Port Mode: {'COMMON FIBER' if ten else 'COMMON COPPER'}",
+                f"Speed : {10000 if ten else 1000},  Loopback: NONE",
+                "Duplex: FULL,  Negotiation: ENABLE",
+                "Mdi   : AUTO,  Clock : -",
+                "Last 300 seconds input rate 0 bits/sec, 0 packets/sec",
+                "Last 300 seconds output rate 0 bits/sec, 0 packets/sec",
+                "Input peak rate 0 bits/sec,Record time: -",
+                "Output peak rate 0 bits/sec,Record time: -",
+                "",
+                "Input:  0 packets, 0 bytes",
+                "  Unicast:                    0,  Multicast:                   0",
+                "  Broadcast:                  0,  Jumbo:                       0",
+                "  Discard:                    0,  Total Error:                 0",
+                "",
+                "  CRC:                        0,  Giants:                      0",
+                "  Jabbers:                    0,  Throttles:                   0",
+                "  Runts:                      0,  Symbols:                     0",
+                "  Ignoreds:                   0,  Frames:                      0",
+                "",
+                "Output:  0 packets, 0 bytes",
+                "  Unicast:                    0,  Multicast:                   0",
+                "  Broadcast:                  0,  Jumbo:                       0",
+                "  Discard:                    0,  Total Error:                 0",
+                "",
+                "  Collisions:                 0,  ExcessiveCollisions:         0",
+                "  Late Collisions:            0,  Deferreds:                   0",
+                "",
+                "    Input bandwidth utilization threshold : 80.00%",
+                "    Output bandwidth utilization threshold: 80.00%",
+                "    Input bandwidth utilization  :    0%",
+                "    Output bandwidth utilization :    0%",
+                "",
+            ]
+        for vif in config.vlanifs.values():
+            name = f"Vlanif{vif.vlan}"
+            if only not in (None, name):
+                continue
+            up = self.vlanif_up(vif.vlan)
+            state = "Administratively DOWN" if vif.shutdown else ("UP" if up else "DOWN")
+            protocol = "UP" if up and vif.ip else "DOWN"
+            network = vif.network()
+            address = (
+                f"Internet Address is {vif.ip}/{network.prefixlen}"
+                if vif.ip and network is not None
+                else "Internet protocol processing : disabled"
+            )
+            out += [
+                f"{name} current state : {state}",
+                f"Line protocol current state : {protocol}",
+                f"Last line protocol up time : {stamp + ' UTC+00:00' if protocol == 'UP' else '-'}",
+                f"Description:{vif.description}",
+                "Route Port,The Maximum Transmit Unit is 1500",
+                address,
+                f"IP Sending Frames' Format is PKTFMT_ETHNT_2, Hardware address is {self.mac_dotted()}",
+                f"Current system time: {stamp}+00:00",
+                "    Input bandwidth utilization  : --",
+                "    Output bandwidth utilization : --",
+                "",
+            ]
+        return "\n".join(out).rstrip("\n")
 
     def display_port_vlan(self) -> str:
         out = [

@@ -261,3 +261,18 @@ def test_display_port_vlan(configured: Lab) -> None:
         "access",
         "10",
     )
+
+
+def test_display_interface(configured: Lab) -> None:
+    rows = {r["interface"]: r for r in parse(configured, "display interface")}
+    port = rows["GigabitEthernet0/0/2"]
+    assert (port["link_status"], port["interface_description"], port["vlan_id"]) == (
+        "UP",
+        "REG-PC-01",
+        "10",
+    )
+    assert rows["GigabitEthernet0/0/3"]["link_status"] == "Administratively DOWN"
+    assert rows["Vlanif10"]["ip_address"] == "10.10.10.1/24"
+    one = parse(configured, "display interface Vlanif10")
+    assert [r["protocol_status"] for r in one] == ["UP"]
+    assert configured.run("display interface Vlanif99") == "Error: The interface does not exist."
