@@ -27,6 +27,13 @@ class PlaybookRun:
     def failed_hosts(self) -> set[str]:
         return {h for h, s in self.stats.items() if s.get("failures", 0) or s.get("unreachable", 0)}
 
+    def changed_by(self, task: str) -> set[str]:
+        """Hosts on which a task whose name contains ``task`` reported a change (run record)."""
+        files = sorted((self.workdir / "records").glob("*.jsonl"), key=lambda p: p.stat().st_mtime)
+        events = [json.loads(line) for line in files[-1].read_text().splitlines()]
+        return {e["host"] for e in events
+                if e.get("event") == "task" and task in e.get("task", "") and e.get("changed")}
+
     def report(self, name: str) -> Any:
         return json.loads((self.workdir / "reports" / name).read_text())
 

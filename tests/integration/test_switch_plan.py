@@ -104,7 +104,7 @@ def test_drift_is_named_item_by_item_and_remediated(deployed, tmp_path: Path) ->
 
     fix = run_playbook("switch_deploy", lab.inventory, tmp_path)
     assert fix.rc == 0, fix.stdout[-3000:]
-    assert fix.changed_hosts() == {"AGG-1", "ACC-2", "ACC-3", "CORE-1"}
+    assert fix.changed_by("Act | push") == {"AGG-1", "ACC-2", "ACC-3", "CORE-1"}
     clean = run_playbook("switch_compliance", lab.inventory, tmp_path, {"fail_on_drift": True})
     assert clean.rc == 0, clean.stdout[-3000:]
     again = run_playbook("switch_deploy", lab.inventory, tmp_path)
@@ -121,7 +121,7 @@ def test_check_mode_touches_no_device(deployed, tmp_path: Path) -> None:
 
     preview = run_playbook("switch_deploy", lab.inventory, tmp_path, check=True, diff=True)
     assert preview.rc == 0, preview.stdout[-3000:]
-    assert preview.changed_hosts() == {"ACC-3", "AGG-3"}
+    assert preview.changed_by("Act | push") == {"ACC-3", "AGG-3"}
     assert "undo vlan 88" in preview.stdout and "no shutdown" in preview.stdout
 
     second = run_playbook("switch_backup", lab.inventory, tmp_path)

@@ -153,9 +153,17 @@ class DeviceSession:
 
     def send_timing_confirm(self, command: str, answer: str = "y") -> str:
         """A user-view command that may ask ``[Y/N]``: answer it and read to the prompt."""
-        output = self._guard(self.conn.send_command_timing, command, read_timeout=20.0)
-        if re.search(r"\[Y/N\]|\[yes/no\]|\[confirm\]", output, re.I):
-            output += self._guard(self.conn.send_command_timing, answer, read_timeout=20.0)
+        prompt = re.escape(self.conn.base_prompt)
+        question = r"\[Y/N\]|\[yes/no\]|\[confirm\]"
+        output = self._guard(
+            self.conn.send_command, command, expect_string=f"{question}|{prompt}",
+            strip_prompt=False, strip_command=False, read_timeout=20.0,
+        )
+        if re.search(question, output, re.I):
+            output += self._guard(
+                self.conn.send_command, answer, expect_string=prompt,
+                strip_prompt=False, strip_command=False, read_timeout=20.0,
+            )
         if self.platform.rejected(output):
             raise CommandRejected(
                 f"the device refused {command!r}", device=self.params.name, command=command,
