@@ -204,9 +204,9 @@ def connection_params(entry: dict[str, Any], **extra: Any) -> dict[str, Any]:
         "password": entry["password"],
         "secret": entry.get("secret", entry["password"]),
         "fast_cli": True,
-        "conn_timeout": 5,
-        "banner_timeout": 5,
-        "auth_timeout": 5,
+        "conn_timeout": 10,
+        "banner_timeout": 15,
+        "auth_timeout": 15,
     }
     params.update(extra)
     return params
