@@ -36,6 +36,38 @@ SCENARIOS: list[Scenario] = [
         title="Daily network check: read every switch (model, firmware, serial, VLANs)",
         playbook="network_check",
     ),
+    Scenario(
+        name="switch-backup",
+        plan_item="P4.1",
+        title="Back every switch up into the versioned store (secrets masked)",
+        playbook="switch_backup",
+    ),
+    Scenario(
+        name="deploy-preview",
+        plan_item="P4.4",
+        title="Preview the VLAN plan deployment (check mode: nothing is sent)",
+        playbook="switch_deploy",
+        check=True,
+    ),
+    Scenario(
+        name="deploy",
+        plan_item="P4.1",
+        title="Deploy the VLAN plan with the platforms' safety nets armed",
+        playbook="switch_deploy",
+    ),
+    Scenario(
+        name="compliance",
+        plan_item="P4.3",
+        title="Scheduled compliance check: fail on any drift (JSON + HTML report)",
+        playbook="switch_compliance",
+        extravars={"fail_on_drift": True},
+    ),
+    Scenario(
+        name="switch-backup-after",
+        plan_item="P4.1",
+        title="Back up again: the deploy's changes are one commit in the store",
+        playbook="switch_backup",
+    ),
 ]
 
 
