@@ -193,7 +193,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             ", ".join(device["faults"]),
             str(device["sessions"]),
         )
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 160)
     console.print(table)
     bad_links = [link for link in status["links"] if link["state"] != "up"]
     for link in bad_links:
