@@ -25,6 +25,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     up.add_argument("--topology", help="topology YAML (default: the hospital)")
     up.add_argument("--relocate", type=int, metavar="N", help="serve on 127.N.x.y instead")
     up.add_argument(
+        "--boot-seconds",
+        type=float,
+        metavar="S",
+        help="downtime of a switch reloaded from its own CLI (default: the engine's)",
+    )
+    up.add_argument(
         "--hosts",
         action="store_true",
         help="also start the real DB/workstation/backup hosts of the topology (issue 4)",
@@ -138,7 +144,9 @@ def cmd_up(args: argparse.Namespace) -> int:
     client = _client(args)
     started = time.monotonic()
     try:
-        client.up(args.topology, relocate=args.relocate, hosts=args.hosts)
+        client.up(
+            args.topology, relocate=args.relocate, hosts=args.hosts, boot_seconds=args.boot_seconds
+        )
         status = client.status()
     except LabError as exc:
         return _fail(str(exc))

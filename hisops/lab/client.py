@@ -65,6 +65,9 @@ class LabClient:
             return False
         return True
 
+    def endpoints(self) -> list[dict[str, Any]]:
+        return list(self.call("endpoints"))
+
     def status(self) -> dict[str, Any]:
         return dict(self.call("status"))
 
@@ -127,6 +130,7 @@ class LabClient:
         relocate: int | None = None,
         timeout: float = 300.0,
         hosts: bool = False,
+        boot_seconds: float | None = None,
     ) -> dict[str, Any]:
         """Start the daemon and wait until every device listens; returns ``ping``."""
         if self.is_up():
@@ -147,6 +151,8 @@ class LabClient:
             command += ["--relocate", str(relocate)]
         if hosts:
             command.append("--hosts")
+        if boot_seconds is not None:
+            command += ["--boot-seconds", str(boot_seconds)]
         with open(self.state.root / "daemon.err", "w") as stderr:
             process = subprocess.Popen(
                 command,

@@ -5,6 +5,7 @@ Request ``{"op": "...", ...}``; answer ``{"ok": true, "result": ...}`` or
 
 =============  =====================================================================
 ``ping``       pid, topology, device count
+``endpoints``  every endpoint: switch, port, VLAN, IP, MAC, department, protected
 ``status``     every device (name, platform, model, host, port, credentials, role,
                state, faults, sessions), links with their state, inventory path
 ``fault``      ``device``, ``kind`` (see ``hisops.lab.faults``), ``options`` {}
@@ -114,6 +115,25 @@ class ControlApi:
             "hosts": self.twin is not None,
             "links": links,
         }
+
+    async def op_endpoints(self) -> list[dict[str, Any]]:
+        """Every endpoint of the topology: where it is plugged in, VLAN, department."""
+        return [
+            {
+                "name": e.name,
+                "department": e.department,
+                "kind": e.kind,
+                "protected": e.protected,
+                "mac": e.mac,
+                "ip": e.ip,
+                "vlan": e.vlan,
+                "switch": e.switch,
+                "port": e.port,
+                "gateway": e.gateway,
+                "lab_address": e.lab_address,
+            }
+            for e in self.lab.topology.endpoints.values()
+        ]
 
     async def op_fault(self, device: str, kind: str, options: dict[str, Any] | None = None) -> Any:
         runtime = self.lab.runtime(device)

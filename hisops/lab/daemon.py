@@ -66,12 +66,16 @@ async def start_hosts(lab: LabServer, state: StateDir) -> HostTwin:
 
 
 async def run(
-    topology_file: str | None, state: StateDir, second_octet: int | None, hosts: bool
+    topology_file: str | None,
+    state: StateDir,
+    second_octet: int | None,
+    hosts: bool,
+    boot_seconds: float | None = None,
 ) -> int:
     topology = load_topology(topology_file)
     if second_octet is not None:
         relocate(topology, second_octet)
-    lab = LabServer(topology, host_key(state.host_key), load_factory())
+    lab = LabServer(topology, host_key(state.host_key), load_factory(), boot_seconds)
     await lab.start()
     twin: HostTwin | None = None
     if hosts:
@@ -109,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state-dir", required=True)
     parser.add_argument("--relocate", type=int, help="move lab addresses into 127.N.x.y")
     parser.add_argument("--hosts", action="store_true", help="start the real lab hosts too")
+    parser.add_argument(
+        "--boot-seconds", type=float, help="how long a device reloaded from its CLI stays down"
+    )
     args = parser.parse_args(argv)
     state = StateDir.of(args.state_dir)
     state.root.mkdir(parents=True, exist_ok=True)
@@ -120,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("asyncssh").setLevel(logging.WARNING)
     state.pid.write_text(f"{os.getpid()}\n")
     try:
-        return asyncio.run(run(args.topology, state, args.relocate, args.hosts))
+        return asyncio.run(run(args.topology, state, args.relocate, args.hosts, args.boot_seconds))
     except (TopologyError, HostsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -121,7 +121,8 @@ class DeviceRuntime:
             session.drop()
 
     def notify_reboot(self, downtime_seconds: float) -> None:
-        self.go_down(downtime_seconds)
+        boot = self.lab.boot_seconds
+        self.go_down(downtime_seconds if boot is None else boot)
 
     # -- state -----------------------------------------------------------------------
     @property
@@ -184,6 +185,7 @@ class DeviceRuntime:
 
     def go_down(self, seconds: float) -> None:
         """Reboot: drop sessions, refuse connections, boot on saved config after ``seconds``."""
+        log.info("%s: rebooting, down for %.1f s", self.spec.name, seconds)
         self.down_until = self.lab.loop.time() + seconds
         self.disconnect_sessions()
         self.lab.changed()
@@ -197,6 +199,7 @@ class DeviceRuntime:
         self.down_until = None
         self.powered = True
         self.device.power_on()
+        log.info("%s: booted on its saved configuration", self.spec.name)
         self.lab.changed()
         self.relisten()
 
@@ -206,6 +209,7 @@ class DeviceRuntime:
             self._boot_timer = None
         self.powered = False
         self.down_until = None
+        log.info("%s: powered off", self.spec.name)
         self.disconnect_sessions()
         self.lab.changed()
         self.relisten()
@@ -497,8 +501,10 @@ class LabServer:
         topology: Topology,
         host_key: asyncssh.SSHKey,
         factory: DeviceFactory | None = None,
+        boot_seconds: float | None = None,
     ) -> None:
         self.topology = topology
+        self.boot_seconds = boot_seconds  # overrides the engines' boot time (reload, reboot)
         self.host_key = host_key
         self.loop = asyncio.get_running_loop()
         self.factory = factory = factory or load_factory()

@@ -287,6 +287,26 @@ def test_reboot_drops_sessions_and_boots_on_the_saved_config(fresh_lab: Any) -> 
         assert "unsaved-change" not in conn.send_command("display current-configuration")
 
 
+def test_reload_typed_on_the_device_goes_through_the_lab(fresh_lab: Any) -> None:
+    lab = fresh_lab
+    cisco = first(lab, "cisco_ios", "aggregation")
+    with connect(lab, cisco) as conn:
+        configure(conn, ["interface GigabitEthernet1/0/10", "description unsaved-change"])
+        asked = conn.send_command("reload", expect_string=r"yes/no|confirm")
+        if "yes/no" in asked:  # "System configuration has been modified. Save?"
+            conn.send_command("no", expect_string=r"confirm")
+        conn.write_channel("\n")
+        wait_until(
+            lambda: _state(lab, cisco) != "up" or not conn.is_alive(), 5, "reload did not start"
+        )
+    with _closing(_connect_when_back(lab, cisco)) as conn:
+        assert "unsaved-change" not in conn.send_command("show running-config")
+
+
+def _state(lab: Any, device: str) -> str:
+    return next(d["state"] for d in lab.client.devices() if d["name"] == device)
+
+
 def test_power_off_until_power_on_keeps_only_the_saved_config(fresh_lab: Any) -> None:
     lab = fresh_lab
     with connect(lab, "AGG-2") as conn:
