@@ -28,6 +28,7 @@ import os
 import secrets
 import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -59,6 +60,7 @@ PG_DATA = f"/var/lib/postgresql/{PG_VERSION}/{PG_CLUSTER}"
 PG_CONF = f"/etc/postgresql/{PG_VERSION}/{PG_CLUSTER}"
 FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+SYSTEMCTL_SHIM = Path(__file__).with_name("systemctl_shim.py")
 FAULT_KINDS = ("unreachable", "slow", "disk_full", "crash", "clock_skew")
 BOOT_TIMEOUT = 60.0
 
@@ -358,6 +360,12 @@ class HostFleet:
         lib.mkdir(parents=True, exist_ok=True)
         (lib / "init").write_text(initscript.INIT_SCRIPT, encoding="utf-8")
         (lib / "init").chmod(0o755)
+        # No systemd on a lab host: a systemctl with the same interface drives the init
+        # scripts, so playbooks control services as on a production Debian server.
+        systemctl = hostdir / "fs" / "upper" / "usr" / "bin" / "systemctl"
+        systemctl.parent.mkdir(parents=True, exist_ok=True)
+        systemctl.write_text(SYSTEMCTL_SHIM.read_text(encoding="utf-8"), encoding="utf-8")
+        systemctl.chmod(0o755)
         sbin_init = hostdir / "fs" / "upper" / "usr" / "sbin" / "init"
         sbin_init.parent.mkdir(parents=True, exist_ok=True)
         if not sbin_init.is_symlink():
@@ -470,23 +478,36 @@ class HostFleet:
         wait_for(booted, BOOT_TIMEOUT, f"host {name} to boot (sshd on {spec.address}:22)")
 
     def _kill_cgroup(self, name: str) -> None:
+        """SIGKILL every process of the host and reap what is ours.
+
+        The namespace's pid 1 goes first: the kernel then kills the whole pid namespace
+        and ``unshare`` (our child) reaps it and exits, so no zombie is left for the
+        machine's init. ``cgroup.kill`` then takes whatever is left (``nsenter``
+        parents, an ``unshare`` whose child is already gone).
+        """
         cgroup = self.cgroup_root / name
         if not cgroup.exists():
             return
-        kill = cgroup / "cgroup.kill"
+        seen: set[int] = set()
+        init = self.init_pid(name) if name in self.specs else None
+        if init is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(init, signal.SIGKILL)
+        deadline = time.monotonic() + 1.0
 
         def empty() -> bool:
             try:
-                pids = (cgroup / "cgroup.procs").read_text().split()
+                pids = [int(p) for p in (cgroup / "cgroup.procs").read_text().split()]
             except FileNotFoundError:
                 return True
-            if pids:
-                if kill.exists():
-                    kill.write_text("1")
+            seen.update(pids)
+            if pids and time.monotonic() > deadline:
+                if (cgroup / "cgroup.kill").exists():
+                    (cgroup / "cgroup.kill").write_text("1")
                 else:
                     for pid in pids:
                         with contextlib.suppress(ProcessLookupError):
-                            os.kill(int(pid), 9)
+                            os.kill(pid, signal.SIGKILL)
             return not pids
 
         wait_for(empty, 15, f"every process of host {name} to die")
@@ -494,6 +515,11 @@ class HostFleet:
             proc = self._procs.pop(name, None)
         if proc is not None:
             proc.wait(timeout=10)
+        # Reap our own children even when another HostFleet object started them: all
+        # are dead, so a blocking wait returns at once (ECHILD when not ours).
+        for pid in seen:
+            with contextlib.suppress(ChildProcessError, OSError):
+                os.waitpid(pid, 0)
 
     def power_off(self, name: str) -> None:
         """Pull the plug: every process of the host is killed at once (SIGKILL)."""
@@ -948,7 +974,7 @@ host    replication     all             127.0.0.0/8             scram-sha-256
 EOF
 fi
 if ! pg_ctlcluster {PG_VERSION} {PG_CLUSTER} status >/dev/null 2>&1; then
-    /etc/init.d/postgresql start
+    systemctl start postgresql
 fi
 for i in $(seq 1 300); do
     pg_isready -q -h /var/run/postgresql -p 5432 && exit 0

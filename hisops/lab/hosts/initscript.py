@@ -5,9 +5,10 @@ It is started by ``unshare --pid --fork --kill-child --mount --uts --propagation
 stays in the host's namespaces; killing the cgroup kills the host and its mount
 namespace (and every mount in it) disappears with it.
 
-It behaves like a small sysvinit: mounts the host's own view of the filesystem, starts
-sshd, then runs ``/etc/rc2.d/S*`` (the services enabled with ``update-rc.d``), then reaps
-orphans until the lab kills it.
+It boots the host: mounts the host's own view of the filesystem, starts sshd, then runs
+``/etc/rc2.d/S*`` (the services enabled with ``update-rc.d``/``systemctl enable``), then
+reaps orphans until the lab kills it. ``/run/systemd/system`` exists so that Ansible
+and Debian's scripts use ``systemctl`` (the lab's shim, ``systemctl_shim.py``).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ for d in $HISOPS_PRIVATE; do
     mount --bind "$HOSTDIR/fs/private$d" "$d"
 done
 mount -t tmpfs -o mode=0755,size=64m "hisops-run" /run
-mkdir -p /run/sshd /run/lock /run/hisops
+mkdir -p /run/sshd /run/lock /run/hisops /run/systemd/system
 chmod 1777 /run/lock
 [ -d "$HISOPS_STATE_DIR" ] && mount -t tmpfs -o mode=0700,size=64k hisops-hidden "$HISOPS_STATE_DIR"
 mount -t tmpfs -o mode=1777,size=512m "hisops-tmp" /tmp
