@@ -76,7 +76,6 @@ PLATFORMS: dict[str, Platform] = {
             r"^% Invalid input detected",
             r"^% Incomplete command",
             r"^% Ambiguous command",
-            r"^%\s*\S.*(not|cannot|invalid|error)",
         ),
     ),
 }

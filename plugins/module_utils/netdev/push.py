@@ -179,10 +179,15 @@ class SafePush:
                 self.result.after = _strip_comments(after)
                 left, _ = plan_commands(after, self.request, platform)
                 if left:
-                    raise NetdevError(
+                    # Some refusals carry no error marker (Comware: "Please set the link
+                    # type of the port to access first."): the read-back catches them.
+                    error = CommandRejected(
                         "the device does not match the intended configuration after the push; "
-                        f"still to change: {left}"
+                        f"it did not take: {left}",
+                        device=session.params.name,
                     )
+                    self._undo_after_reject(session, net, error)
+                    raise error
                 if self.request.save in ("when_changed", "always"):
                     self._save(session)
         except (DeviceUnreachable, SessionLost) as exc:
