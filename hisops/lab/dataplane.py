@@ -141,9 +141,32 @@ class DataPlane:
         protocol: str = "ip",
         port: int | None = None,
     ) -> ReachResult:
-        source = self.topology.endpoint(src)
-        target = self.topology.endpoint(dst)
+        source = self.resolve(src)
+        target = self.resolve(dst)
         return self.snapshot().reach(source, target, protocol, port)
+
+    def resolve(self, name_or_ip: str) -> Endpoint:
+        """An endpoint, or a switch as the endpoint of its management address."""
+        try:
+            return self.topology.endpoint(name_or_ip)
+        except KeyError:
+            pass
+        for device in self.topology.devices.values():
+            address = device.mgmt_ip.split("/")[0]
+            if name_or_ip in (device.name, address) and address:
+                vlan = self.topology.vlans[device.mgmt_vlan]
+                return Endpoint(
+                    name=device.name,
+                    department="",
+                    kind="switch",
+                    mac=self.device_macs.get(device.name, ""),
+                    ip=address,
+                    vlan=device.mgmt_vlan,
+                    switch=device.name,
+                    port="",  # the switch's own management VLANIF
+                    gateway="" if address == vlan.gateway else vlan.gateway,
+                )
+        raise KeyError(f"no endpoint or switch named or addressed {name_or_ip!r} in the topology")
 
 
 class _Snapshot:
@@ -453,6 +476,14 @@ class _Snapshot:
         config = self.configs.get(ref.device)
         if config is None:
             raise Blocked(ref.device, f"{ref.device} is {self._down_state(ref.device)}")
+        if not ref.interface:  # a switch's management VLANIF
+            if not self.vlanif_up(ref.device, endpoint.vlan):
+                prefix = VLANIF_PREFIX.get(self.plane.devices[ref.device].platform, "Vlanif")
+                raise Blocked(
+                    ref.device,
+                    f"{prefix}{endpoint.vlan} on {ref.device} is down, shut down or has no address",
+                )
+            return (ref.device, endpoint.vlan)
         intf = config.interfaces.get(ref.interface)
         if intf is None:
             raise Blocked(ref.device, f"{ref.device} has no port {ref.interface}")

@@ -171,3 +171,17 @@ def test_recompute_is_cached_until_invalidated(net: Net) -> None:
     net.reach("opd-2", "db-1")
     assert net.plane.recomputes == count + 1
     assert time.perf_counter() - started < 0.5
+
+
+def test_switches_are_reachable_by_their_management_address(net: Net) -> None:
+    agg = net.topology.devices["AGG-1"].mgmt_ip.split("/")[0]
+    assert net.reach("db-1", "AGG-1").reachable
+    assert net.reach("db-1", agg).routed_by == "CORE-1"
+    assert net.reach("ACC-1", "CORE-1").reachable, "a switch reaches its gateway"
+    net.cli("AGG-1", "interface Vlanif99", "shutdown")
+    result = net.reach("db-1", "AGG-1")
+    assert (result.device, result.reason) == (
+        "AGG-1",
+        "Vlanif99 on AGG-1 is down, shut down or has no address",
+    )
+    assert net.reach("db-1", "ACC-1").reachable, "the management VLAN passes through AGG-1"
