@@ -76,18 +76,23 @@ class Lab:
 
 
 def start_lab(
-    state_dir: Path, topology: str | None = None, attempts: int = 6, boot_seconds: float = 1.0
+    state_dir: Path,
+    topology: str | None = None,
+    attempts: int = 6,
+    boot_seconds: float = 1.0,
+    hosts: bool = False,
 ) -> LabClient:
     """Boot a lab on a free 127.N block; the caller stops it with ``client.down()``.
 
     A switch reloaded from its own CLI is down ``boot_seconds`` (1 s: tests wait for it).
+    ``hosts`` also starts the real lab hosts (``hisops lab up --hosts``).
     """
     client = LabClient(state_dir)
     octets = random.sample(range(150, 250), attempts)
     last: Exception | None = None
     for octet in octets:
         try:
-            client.up(topology, relocate=octet, boot_seconds=boot_seconds)
+            client.up(topology, relocate=octet, boot_seconds=boot_seconds, hosts=hosts)
             return client
         except LabError as exc:
             if "cannot listen" not in str(exc):
