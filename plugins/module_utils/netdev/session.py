@@ -73,6 +73,11 @@ class DeviceParams:
         }
         if self.secret:
             kwargs["secret"] = self.secret
+        if self.platform == "hp_comware":
+            # netmiko turns echo verification off for Comware (long lines may wrap), and then
+            # waits for 2 s of silence after every configuration line. hisops' lines are
+            # short (VLAN lists are folded into ranges), so it verifies the echo instead.
+            kwargs["global_cmd_verify"] = True
         return kwargs
 
 
@@ -96,6 +101,8 @@ class DeviceSession:
             raise NetdevError(f"netmiko is not installed: {NETMIKO_IMPORT_ERROR}")
         try:
             self.conn = ConnectHandler(**self.params.netmiko_kwargs())
+            if self.platform.name in ("huawei", "hp_comware"):
+                _prompt_based_mode_check(self.conn)
             if self.platform.name == "cisco_ios" and not self.conn.check_enable_mode():
                 self.conn.enable()
         except NetmikoAuthenticationException as exc:
@@ -173,6 +180,20 @@ class DeviceSession:
 
     def save(self) -> str:
         return self._guard(self.conn.save_config)
+
+
+def _prompt_based_mode_check(conn) -> None:
+    """netmiko's VRP/Comware drivers tell system view from user view by waiting for 2 s of
+    silence after a RETURN; the prompt itself says it at once (``[HOST]`` vs ``<HOST>``).
+    Every config push and disconnect checks the mode, so this saves seconds per device."""
+    from netmiko.base_connection import BaseConnection
+
+    def check_config_mode(check_string: str = "]", pattern: str = "", force_regex: bool = False) -> bool:
+        return BaseConnection.check_config_mode(
+            conn, check_string="]", pattern=r"[>\]]\s*$", force_regex=False
+        )
+
+    conn.check_config_mode = check_config_mode
 
 
 def _first_line(exc: BaseException) -> str:
