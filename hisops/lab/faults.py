@@ -9,6 +9,9 @@ Kinds (``hisops lab fault DEVICE KIND``):
 ``refuse-login`` authentication fails whatever the credentials.
 ``drop``         the next command (any session) that prints output is cut half-way
                  and the connection closed; ``count`` commands (default 1, 0 = every).
+                 With ``match=REGEX`` the session is cut when a typed line matches,
+                 before the device runs it (a push cut in the middle: the lines before
+                 it are applied, the rest are not).
 ``reboot``       sessions drop, the device is down ``seconds`` (default 5), then boots on
                  its saved configuration.
 ``power-off``    down until ``power-on``; the running configuration is lost.
@@ -19,6 +22,7 @@ Kinds (``hisops lab fault DEVICE KIND``):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +39,7 @@ class Faults:
     slow_ms: int = 0
     refuse_login: bool = False
     drop_remaining: int = 0  # commands still to cut; -1 = every command
+    drop_match: str = ""  # cut when a typed line matches this regex (before running it)
     # power state is kept by the runtime; these are the injectable, clearable faults
 
     def active(self) -> list[str]:
@@ -66,7 +71,7 @@ def parse_options(kind: str, options: dict[str, Any]) -> dict[str, Any]:
         "unreachable": {"mode"},
         "slow": {"ms"},
         "refuse-login": set(),
-        "drop": {"count"},
+        "drop": {"count", "match"},
         "reboot": {"seconds"},
         "power-off": set(),
         "power-on": set(),
@@ -86,6 +91,12 @@ def parse_options(kind: str, options: dict[str, Any]) -> dict[str, Any]:
         result["ms"] = _number(options.get("ms", 500), "ms", 1, 60_000)
     elif kind == "drop":
         result["count"] = int(_number(options.get("count", 1), "count", 0, 1_000_000))
+        match = str(options.get("match", ""))
+        try:
+            re.compile(match)
+        except re.error as exc:
+            raise FaultError(f"match must be a regular expression: {exc}") from exc
+        result["match"] = match
     elif kind == "reboot":
         result["seconds"] = _number(options.get("seconds", 5), "seconds", 0, 3600)
     return result

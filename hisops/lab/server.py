@@ -11,6 +11,7 @@ import asyncio
 import importlib
 import logging
 import os
+import re
 import time
 import zlib
 from collections import deque
@@ -231,6 +232,7 @@ class DeviceRuntime:
             self.faults.refuse_login = True
         elif kind == "drop":
             self.faults.drop_remaining = opts["count"] or -1
+            self.faults.drop_match = opts["match"]
         elif kind == "reboot":
             if not self.powered:
                 raise FaultError(f"{self.spec.name} is powered off: use power-on, not reboot")
@@ -420,6 +422,10 @@ class SshCliSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         line = "".join(self.buffer)
         self.buffer.clear()
         assert self.cli is not None
+        faults = self.runtime.faults
+        if faults.drop_match and re.search(faults.drop_match, line) and faults.take_drop():
+            self.close_after_output()  # cut before the device runs the line
+            return
         try:
             reply = self.cli.handle(line)
         except Exception:
@@ -431,7 +437,7 @@ class SshCliSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         if self.closed:  # the command rebooted or powered off the device
             return
         output = reply.output
-        if output and self.runtime.faults.take_drop():
+        if output and not faults.drop_match and faults.take_drop():
             self.send("\n" + output[: max(1, len(output) // 2)])
             self.close_after_output()
             return
