@@ -1,21 +1,24 @@
 """The lab's database servers, workstations and backup target as real SSH hosts.
 
-Every host is a real OpenSSH ``sshd`` on its own loopback address, running as pid 1's
-child inside the host's own pid, mount and UTS namespaces and its own cgroup v2:
+Every host is a real OpenSSH ``sshd`` on its own loopback address, inside the host's own
+pid, mount and UTS namespaces and its own cgroup (v2):
 
 * its filesystem view is the machine's, copy-on-write (overlayfs over ``/etc``, ``/usr``,
-  ``/var``, ``/opt``, ``/srv``, ``/home``), with private empty ``/root``, ``/var/log``,
-  ``/var/lib/postgresql``, ``/etc/postgresql``, ``/etc/his-client``, ``/opt/his-client``,
-  ``/srv/backup`` and fresh ``/run`` and ``/tmp``: playbooks use the real paths and one
-  host never sees what another installs;
-* it boots like a Debian sysvinit machine: sshd, then the ``/etc/rc2.d/S*`` services, so
-  ``ansible.builtin.service`` (detected service manager: ``sysvinit``) starts, stops,
-  enables and disables PostgreSQL with Debian's own ``/etc/init.d/postgresql``,
-  ``pg_ctlcluster`` and ``update-rc.d``;
-* killing its cgroup kills every process it has; its mounts die with its namespace.
+  ``/var``, ``/opt``, ``/srv``, ``/home``), with private, initially empty ``/root``,
+  ``/var/log``, ``/var/lib/postgresql``, ``/etc/postgresql``, ``/etc/his-client``,
+  ``/opt/his-client``, ``/srv/backup`` and fresh ``/run`` and ``/tmp``: playbooks use
+  the real paths and one host never sees what another writes;
+* it boots like a Debian server: sshd, then the services enabled in ``/etc/rc2.d``;
+  services are controlled with ``systemctl`` (a lab shim, ``systemctl_shim.py``, over
+  Debian's own init scripts, ``pg_ctlcluster`` and ``update-rc.d``), so
+  ``ansible.builtin.service``/``systemd_service`` work as on a production host;
+* its traffic leaves from its own address (nftables SNAT by cgroup) and can be cut
+  (nftables drop) or throttled (tc HTB on ``lo``), see ``netctl.py``;
+* killing its namespace's pid 1 (then its cgroup) kills every process it has; its
+  mounts die with its mount namespace.
 
-The lab daemon drives a fleet through :class:`HostFleet`; everything it needs to find
-the hosts again (from another process, for ``down``) is in the state directory.
+The lab daemon drives a fleet through :class:`HostFleet`; everything needed to find the
+hosts again (from another process, for ``down``) is in the state directory.
 """
 
 from __future__ import annotations
@@ -289,8 +292,10 @@ class HostFleet:
                         child.rmdir()
                 root.rmdir()
             self.net.delete()
-            if any("slow" in f for f in self.faults.values()):
-                self.net.clear_slow_all()
+            for host, faults in self.faults.items():
+                if "slow" in faults and host in self.specs:
+                    self.net.set_slow(host, self.specs[host].address, None)
+            self.net.release_lo_if_unused()
             for faults in self.faults.values():
                 faults.pop("slow", None)
                 faults.pop("disk_full", None)
@@ -742,7 +747,7 @@ class HostFleet:
             rate = int(args.get("rate_kbit", 32))
             if rate <= 0:
                 raise HostSpecError("slow: rate_kbit must be a positive number of kbit/s")
-            self.net.set_slow(self.index(name), spec.address, rate)
+            self.net.set_slow(name, spec.address, rate)
             record = {"rate_kbit": rate}
         elif kind == "disk_full":
             path = str(args.get("path", ""))
@@ -785,15 +790,14 @@ class HostFleet:
                 continue
             record = self.faults.get(name, {}).pop(k, None)
             if k == "slow" and record is not None:
-                self.net.set_slow(self.index(name), spec.address, None)
+                self.net.set_slow(name, spec.address, None)
             elif k == "disk_full" and record is not None and self.is_on(name):
                 self.run(name, ["/bin/sh", "-c", _DISK_CLEAR, "disk-clear", record["path"]])
             elif k == "clock_skew" and record is not None and self.is_on(name):
                 argv = ["/bin/sh", "-c", _SSHD_DROPIN, "clock-skew", "hisops-clock-skew.conf"]
                 self.run(name, argv, input="", label="removing the clock skew")
                 self._wait_sshd(name)
-        if not any("slow" in f for f in self.faults.values()):
-            self.net.clear_slow_all()
+        self.net.release_lo_if_unused()
         self._save()
 
     def _wait_sshd(self, name: str, timeout: float = 15.0) -> None:

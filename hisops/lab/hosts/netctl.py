@@ -18,6 +18,7 @@ Deleting the table and the root qdisc leaves nothing behind.
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 from collections.abc import Iterable, Sequence
 
@@ -119,10 +120,16 @@ class HostNetwork:
         out = _run([TC, "qdisc", "show", "dev", "lo"], check=False)
         return "htb 1:" in out
 
-    def set_slow(self, index: int, address: str, rate_kbit: int | None) -> None:
+    def _class_of(self, host: str) -> tuple[str, str]:
+        """HTB class and filter priority of a host, distinct across fleets sharing lo."""
+        minor = (
+            int(hashlib.sha1(f"{self.fleet_id}/{host}".encode()).hexdigest(), 16) % 0xFFE0 + 0x10
+        )
+        return f"1:{minor:x}", str(minor)
+
+    def set_slow(self, host: str, address: str, rate_kbit: int | None) -> None:
         """Cap the host's traffic (both directions) to ``rate_kbit``; None lifts the cap."""
-        classid = f"1:{index + 10:x}"
-        prio = str(index + 10)
+        classid, prio = self._class_of(host)
         if rate_kbit is None:
             if not self._root_is_ours():
                 return
@@ -155,7 +162,7 @@ class HostNetwork:
                     "200000",
                 ]
             )
-        self.set_slow(index, address, None)
+        self.set_slow(host, address, None)
         _run(
             [
                 TC,
@@ -202,7 +209,10 @@ class HostNetwork:
                 ]
             )
 
-    def clear_slow_all(self) -> None:
-        """Remove the lab's root qdisc from lo (every slow fault of every fleet)."""
-        if self._root_is_ours():
+    def release_lo_if_unused(self) -> None:
+        """Remove the lab's root qdisc from lo once no slow host of any fleet is left."""
+        if not self._root_is_ours():
+            return
+        classes = _run([TC, "class", "show", "dev", "lo"], check=False).split("\n")
+        if not [c for c in classes if c.startswith("class htb") and "htb 1:1 " not in c]:
             _run([TC, "qdisc", "del", "dev", "lo", "root"], check=False)
