@@ -218,3 +218,42 @@ def test_rejected_line_leaves_the_previous_configuration(deployed, tmp_path: Pat
     assert "refused" in run.stdout and "frobnicate" in run.stdout
     assert "back on its previous configuration" in run.stdout
     assert running(lab, device) == before
+
+
+CUT = {
+    "huawei": ("AGG-1", "vlan batch 66\n#\ninterface GigabitEthernet0/0/21\n description drill-cut\n"),
+    "hp_comware": ("AGG-3", "vlan 66\n name CUT66\n#\ninterface GigabitEthernet1/0/21\n description drill-cut\n"),
+    "cisco_ios": ("AGG-4", "vlan 66\n name CUT66\n!\ninterface GigabitEthernet1/0/21\n description drill-cut\n"),
+}
+
+
+@pytest.mark.parametrize("platform", sorted(CUT))
+def test_push_cut_mid_session_ends_on_the_previous_configuration(deployed, tmp_path: Path,
+                                                                 platform: str) -> None:
+    """The lab cuts the SSH session at the second pushed line (after the VLAN was applied):
+    hisops reconnects by itself, undoes what was applied and disarms the safety net."""
+    lab = deployed
+    device, config = CUT[platform]
+    before = running(lab, device)
+    lab.fault(device, "drop", count=1, match="^description drill-cut")
+    playbook = tmp_path / "cut.yml"
+    playbook.write_text(yaml.safe_dump([{
+        "name": "A push whose session is cut",
+        "hosts": device,
+        "gather_facts": False,
+        "tasks": [{"name": "push", "hisops.emergency.switch_config": {
+            "config": config, "features": ["vlans", "interfaces"], "replace": False,
+            "save": "when_changed"}}],
+    }]))
+    run = run_playbook(playbook, lab.inventory, tmp_path)
+    lab.clear(device)
+    assert run.rc != 0
+    assert "put back on its previous configuration" in run.stdout, run.stdout[-2000:]
+    after = running(lab, device)
+    assert after == before
+    pending = {"huawei": ("display schedule reboot", "No schedule reboot"),
+               "cisco_ios": ("show reload", "No reload is scheduled")}
+    if platform in pending:
+        command, idle = pending[platform]
+        with netmiko.ConnectHandler(**lab.params(device)) as conn:
+            assert idle in conn.send_command(command), "the safety net is still armed"
