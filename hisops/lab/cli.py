@@ -162,7 +162,11 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 def cmd_down(args: argparse.Namespace) -> int:
     client = _client(args)
-    if client.down():
+    try:
+        was_up = client.down()
+    except LabError as exc:
+        return _fail(str(exc))
+    if was_up:
         print(f"lab down ({client.state.root})")
     else:
         print(f"no lab was running in {client.state.root}")

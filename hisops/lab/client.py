@@ -176,7 +176,7 @@ class LabClient:
         process.kill()
         raise LabError(f"the lab did not come up within {timeout:.0f} s; see {self.state.log}")
 
-    def down(self, timeout: float = 30.0, keep_state: bool = False) -> bool:
+    def down(self, timeout: float = 120.0, keep_state: bool = False) -> bool:
         """Stop the daemon, wait for its exit, remove the state directory. False if none ran."""
         pid = self.state.read_pid()
         was_up = False
@@ -196,9 +196,28 @@ class LabClient:
                 deadline = time.monotonic() + 5
                 while _alive(pid) and time.monotonic() < deadline:
                     time.sleep(0.02)
+        self._stop_leftover_hosts()
         if not keep_state:
             self.state.remove()
         return was_up
+
+    def _stop_leftover_hosts(self) -> None:
+        """If the daemon died without stopping its hosts, stop them from here (idempotent)."""
+        hosts_dir = self.state.root / "hosts"
+        if not (hosts_dir / "hosts.json").exists():
+            return
+        try:
+            from hisops.lab.hosts import HostFleet
+
+            fleet = HostFleet(hosts_dir)
+            if any(fleet.processes().values()):
+                fleet.down()
+        except Exception as exc:  # the switches are down; say what is left
+            raise LabError(
+                f"the lab is down but its hosts may still run ({exc}); "
+                f'stop them with: python -c "from hisops.lab.hosts import HostFleet; '
+                f"HostFleet('{hosts_dir}').down()\""
+            ) from exc
 
 
 def connection_params(entry: dict[str, Any], **extra: Any) -> dict[str, Any]:
