@@ -478,11 +478,7 @@ class _Snapshot:
             raise Blocked(ref.device, f"{ref.device} is {self._down_state(ref.device)}")
         if not ref.interface:  # a switch's management VLANIF
             if not self.vlanif_up(ref.device, endpoint.vlan):
-                prefix = VLANIF_PREFIX.get(self.plane.devices[ref.device].platform, "Vlanif")
-                raise Blocked(
-                    ref.device,
-                    f"{prefix}{endpoint.vlan} on {ref.device} is down, shut down or has no address",
-                )
+                raise Blocked(ref.device, self._vlanif_problem(ref.device, endpoint.vlan))
             return (ref.device, endpoint.vlan)
         intf = config.interfaces.get(ref.interface)
         if intf is None:
@@ -504,6 +500,20 @@ class _Snapshot:
                 f"not its VLAN {endpoint.vlan}",
             )
         return (ref.device, vlan)
+
+    def _vlanif_problem(self, device: str, vlan: int) -> str:
+        prefix = VLANIF_PREFIX.get(self.plane.devices[device].platform, "Vlanif")
+        name = f"{prefix}{vlan} on {device}"
+        vlanif = self.configs[device].vlanifs.get(vlan)
+        if vlanif is None:
+            return f"{device} has no {prefix}{vlan}"
+        if vlanif.shutdown:
+            return f"{name} is shut down"
+        if not vlanif.ip:
+            return f"{name} has no IP address"
+        if vlan not in self.configs[device].vlans:
+            return f"VLAN {vlan} does not exist on {device}"
+        return f"{name} is down (no up port carries VLAN {vlan})"
 
     def _down_state(self, device: str) -> str:
         return self.plane.state_of(device)
