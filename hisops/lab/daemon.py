@@ -22,7 +22,7 @@ import asyncssh
 from hisops.lab.control import ControlApi
 from hisops.lab.inventory import build_inventory, write_inventory
 from hisops.lab.paths import StateDir
-from hisops.lab.server import LabServer, load_factory
+from hisops.lab.server import DeviceStartError, LabServer, load_factory
 from hisops.lab.topology import TopologyError, load_topology, relocate
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     state.pid.write_text(f"{os.getpid()}\n")
     try:
         return asyncio.run(run(args.topology, state, args.relocate, args.hosts, args.boot_seconds))
-    except (TopologyError, HostsError) as exc:
+    except (TopologyError, HostsError, DeviceStartError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

@@ -70,6 +70,10 @@ def engine_spec(spec: DeviceSpec) -> dict[str, Any]:
     }
 
 
+class DeviceStartError(RuntimeError):
+    """A device engine could not be built (for example a startup config it refuses)."""
+
+
 class DeviceRuntime:
     """One device in the running lab: engine, listener, sessions, power and faults.
 
@@ -115,7 +119,7 @@ class DeviceRuntime:
                 log.exception("%s: timer callback failed", self.spec.name)
             self.lab.changed()
 
-        return self.lab.loop.call_later(max(0.0, seconds), fire)
+        return self.lab.loop.call_later(max(0.0, seconds) / self.lab.time_scale, fire)
 
     def disconnect_sessions(self) -> None:
         for session in list(self.sessions):
@@ -233,6 +237,7 @@ class DeviceRuntime:
         elif kind == "drop":
             self.faults.drop_remaining = opts["count"] or -1
             self.faults.drop_match = opts["match"]
+            self.faults.drop_down_seconds = opts["down_seconds"]
         elif kind == "reboot":
             if not self.powered:
                 raise FaultError(f"{self.spec.name} is powered off: use power-on, not reboot")
@@ -241,6 +246,19 @@ class DeviceRuntime:
             self.power_off()
         elif kind == "power-on":
             self.power_on()
+
+    def unreachable_for(self, seconds: float) -> None:
+        """Refuse connections for a while (a push that cut the device's management path)."""
+        self.faults.unreachable = "refuse"
+        self.disconnect_sessions()
+        self.relisten()
+
+        def back() -> None:
+            if self.faults.unreachable == "refuse":
+                self.faults.unreachable = ""
+                self.relisten()
+
+        self.lab.loop.call_later(seconds, back)
 
     def clear_faults(self) -> None:
         was_unreachable = bool(self.faults.unreachable)
@@ -425,6 +443,8 @@ class SshCliSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         faults = self.runtime.faults
         if faults.drop_match and re.search(faults.drop_match, line) and faults.take_drop():
             self.close_after_output()  # cut before the device runs the line
+            if faults.drop_down_seconds:
+                self.runtime.unreachable_for(faults.drop_down_seconds)
             return
         try:
             reply = self.cli.handle(line)
@@ -513,13 +533,22 @@ class LabServer:
         self.boot_seconds = boot_seconds  # overrides the engines' boot time (reload, reboot)
         self.host_key = host_key
         self.loop = asyncio.get_running_loop()
+        # Device timers (revert timers, commit delays, scheduled reboots) run this many
+        # times faster: a drill or a test sees a 1-minute safety net fire in seconds.
+        self.time_scale = max(0.001, float(os.environ.get("HISOPS_LAB_TIME_SCALE") or 1.0))
         self.factory = factory = factory or load_factory()
         self.runtimes: dict[str, DeviceRuntime] = {}
         self.listeners: list[Callable[[], None]] = []  # called after every possible change
         self._tasks: set[asyncio.Task[Any]] = set()
         devices: dict[str, SimDevice] = {}
         for name, spec in topology.devices.items():
-            device = factory(engine_spec(spec))
+            try:
+                device = factory(engine_spec(spec))
+            except Exception as exc:
+                raise DeviceStartError(
+                    f"{topology.source}: device {name} ({spec.platform} {spec.model}): "
+                    f"the engine refused it: {exc}"
+                ) from exc
             runtime = DeviceRuntime(self, spec, device)
             self.runtimes[name] = runtime
             devices[name] = device

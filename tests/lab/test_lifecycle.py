@@ -100,3 +100,16 @@ def test_a_malformed_topology_is_refused_before_anything_starts(tmp_path: Path) 
     assert up.returncode == 1
     assert f"{broken}: devices[2] (AGG-3): field 'platform': unknown platform 'ruijie'" in up.stderr
     assert processes_mentioning(str(state)) == []
+
+
+def test_a_startup_config_the_engine_refuses_is_named(tmp_path: Path) -> None:
+    data = yaml.safe_load(SMALL.read_text())
+    data["devices"][1]["startup_config"] = "#\nsysname AGG-1\n#\nfrobnicate everything\n#\nreturn\n"
+    topology = tmp_path / "badconfig.yml"
+    topology.write_text(yaml.safe_dump(data))
+    state = tmp_path / "state"
+    up = hisops(state, "up", "--topology", str(topology), "--relocate", "148")
+    assert up.returncode == 1
+    assert "device AGG-1 (huawei S5735-S48T4X): the engine refused it" in up.stderr
+    assert "'frobnicate everything'" in up.stderr
+    assert processes_mentioning(str(state)) == []
