@@ -11,7 +11,8 @@ Kinds (``hisops lab fault DEVICE KIND``):
                  and the connection closed; ``count`` commands (default 1, 0 = every).
                  With ``match=REGEX`` the session is cut when a typed line matches,
                  before the device runs it (a push cut in the middle: the lines before
-                 it are applied, the rest are not).
+                 it are applied, the rest are not). ``down_seconds=N`` then keeps the
+                 device unreachable for N s, as when the push cut its management path.
 ``reboot``       sessions drop, the device is down ``seconds`` (default 5), then boots on
                  its saved configuration.
 ``power-off``    down until ``power-on``; the running configuration is lost.
@@ -40,6 +41,7 @@ class Faults:
     refuse_login: bool = False
     drop_remaining: int = 0  # commands still to cut; -1 = every command
     drop_match: str = ""  # cut when a typed line matches this regex (before running it)
+    drop_down_seconds: float = 0.0  # then unreachable for this long
     # power state is kept by the runtime; these are the injectable, clearable faults
 
     def active(self) -> list[str]:
@@ -71,7 +73,7 @@ def parse_options(kind: str, options: dict[str, Any]) -> dict[str, Any]:
         "unreachable": {"mode"},
         "slow": {"ms"},
         "refuse-login": set(),
-        "drop": {"count", "match"},
+        "drop": {"count", "match", "down_seconds"},
         "reboot": {"seconds"},
         "power-off": set(),
         "power-on": set(),
@@ -97,6 +99,7 @@ def parse_options(kind: str, options: dict[str, Any]) -> dict[str, Any]:
         except re.error as exc:
             raise FaultError(f"match must be a regular expression: {exc}") from exc
         result["match"] = match
+        result["down_seconds"] = _number(options.get("down_seconds", 0), "down_seconds", 0, 3600)
     elif kind == "reboot":
         result["seconds"] = _number(options.get("seconds", 5), "seconds", 0, 3600)
     return result

@@ -15,3 +15,4 @@ _spec.loader.exec_module(_fixtures)
 
 lab = _fixtures.lab
 fresh_lab = _fixtures.fresh_lab
+start_lab = _fixtures.start_lab

@@ -34,6 +34,13 @@ class PlaybookRun:
         return {e["host"] for e in events
                 if e.get("event") == "task" and task in e.get("task", "") and e.get("changed")}
 
+    def messages(self, task: str) -> dict[str, str]:
+        """Per host, the message of the task whose name contains ``task`` (run record)."""
+        files = sorted((self.workdir / "records").glob("*.jsonl"), key=lambda p: p.stat().st_mtime)
+        events = [json.loads(line) for line in files[-1].read_text().splitlines()]
+        return {e["host"]: e.get("message", "") for e in events
+                if e.get("event") == "task" and task in e.get("task", "")}
+
     def report(self, name: str) -> Any:
         return json.loads((self.workdir / "reports" / name).read_text())
 

@@ -103,6 +103,7 @@ class DeviceSession:
             self.conn = ConnectHandler(**self.params.netmiko_kwargs())
             if self.platform.name in ("huawei", "hp_comware"):
                 _prompt_based_mode_check(self.conn)
+            _fail_fast_on_close(self.conn)
             if self.platform.name == "cisco_ios" and not self.conn.check_enable_mode():
                 self.conn.enable()
         except NetmikoAuthenticationException as exc:
@@ -180,6 +181,21 @@ class DeviceSession:
 
     def save(self) -> str:
         return self._guard(self.conn.save_config)
+
+
+def _fail_fast_on_close(conn) -> None:
+    """netmiko keeps polling a channel the device has closed until its read timeout; a
+    closed session should be reported at once, so that recovery starts at once."""
+    read = conn.read_channel
+
+    def read_channel() -> str:
+        data = read()
+        channel = getattr(conn, "remote_conn", None)
+        if not data and channel is not None and (channel.closed or channel.eof_received):
+            raise EOFError("the device closed the SSH session")
+        return data
+
+    conn.read_channel = read_channel
 
 
 def _prompt_based_mode_check(conn) -> None:

@@ -1,0 +1,73 @@
+"""A push that cuts the controller off reverts by itself: the platform's safety net fires.
+
+A dedicated lab whose device timers run 60 times faster (HISOPS_LAB_TIME_SCALE), so the
+one-minute safety nets fire in about a second. The lab cuts the session at the second
+pushed line and keeps the device unreachable for a few seconds, as when a push cuts its
+own management path; nobody touches the device, and each one ends on its previous
+configuration: Huawei by its scheduled reboot to the saved configuration, H3C by
+``configuration commit delay``, Cisco by ``reload in`` (no archive path in the lab).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import start_lab
+from .playbooks import run_playbook
+
+pytestmark = pytest.mark.lab
+
+CUT = {
+    "AGG-1": "vlan batch 66\n#\ninterface GigabitEthernet0/0/21\n description drill-cut\n",
+    "AGG-3": "vlan 66\n name CUT66\n#\ninterface GigabitEthernet1/0/21\n description drill-cut\n",
+    "AGG-4": "vlan 66\n name CUT66\n!\ninterface GigabitEthernet1/0/21\n description drill-cut\n",
+}
+
+
+@pytest.fixture(scope="module")
+def fast_lab(tmp_path_factory, monkeypatch_module=None):
+    import os
+
+    old = os.environ.get("HISOPS_LAB_TIME_SCALE")
+    os.environ["HISOPS_LAB_TIME_SCALE"] = "60"
+    state = tmp_path_factory.mktemp("fastlab")
+    try:
+        client = start_lab(state, boot_seconds=1.0)
+    finally:
+        if old is None:
+            os.environ.pop("HISOPS_LAB_TIME_SCALE", None)
+        else:
+            os.environ["HISOPS_LAB_TIME_SCALE"] = old
+    try:
+        yield client
+    finally:
+        client.down()
+
+
+def test_safety_net_restores_a_device_cut_off_by_its_push(fast_lab, tmp_path: Path) -> None:
+    client = fast_lab
+    inventory = Path(client.status()["inventory"])
+    before = {device: client.config(device) for device in CUT}
+    for device in CUT:
+        client.fault(device, "drop", count=1, match="^description drill-cut", down_seconds=4)
+    playbook = tmp_path / "cut.yml"
+    playbook.write_text(yaml.safe_dump([{
+        "name": "Pushes that cut their own session",
+        "hosts": ",".join(CUT),
+        "gather_facts": False,
+        "tasks": [{"name": "push", "hisops.emergency.switch_config": {
+            "config": "{{ cut_config[inventory_hostname] }}", "features": ["vlans", "interfaces"],
+            "replace": False, "save": "when_changed", "safety_net_minutes": 1,
+            "wait_for_revert": True}}],
+    }]))
+    run = run_playbook(playbook, inventory, tmp_path, extravars={"cut_config": CUT})
+    assert run.rc != 0
+    messages = run.messages("push")
+    assert sorted(messages) == sorted(CUT)
+    for device, message in messages.items():
+        assert "fired: the device is back on its previous configuration" in message, (device, message)
+    for device in CUT:
+        assert client.config(device) == before[device], device
