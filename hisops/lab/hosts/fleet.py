@@ -240,6 +240,7 @@ class HostFleet:
         """Start every host (in parallel), provision the DB hosts, write the inventory.
 
         Hosts keep their disks (state dir) across ``down``/``up`` unless ``fresh``.
+        On failure everything started is brought down again before the error is raised.
         Returns timings in seconds.
         """
         self.check_prerequisites()
@@ -262,11 +263,17 @@ class HostFleet:
                 self.net.set_blocked(self.specs[name].address, True)
             self._save()
         prepared = time.monotonic()
-        self._parallel([n for n in self.specs if not self.is_on(n)], self._boot, workers, "start")
-        booted = time.monotonic()
-        db_hosts = [s.name for s in self.specs.values() if s.kind == "db_server"]
-        self._parallel(db_hosts, self._provision_postgres, workers, "provision PostgreSQL on")
-        loaded = self._load_his_data(his_patients)
+        try:
+            self._parallel(
+                [n for n in self.specs if not self.is_on(n)], self._boot, workers, "start"
+            )
+            booted = time.monotonic()
+            db_hosts = [s.name for s in self.specs.values() if s.kind == "db_server"]
+            self._parallel(db_hosts, self._provision_postgres, workers, "provision PostgreSQL on")
+            loaded = self._load_his_data(his_patients)
+        except BaseException:
+            self.down()  # a half-started fleet would leave processes and rules behind
+            raise
         self.write_inventory()
         done = time.monotonic()
         return {
