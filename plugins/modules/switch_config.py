@@ -180,8 +180,8 @@ def main():
         result = push.run()
     except NetdevError as exc:
         data = push.result.to_dict()
-        data.pop("changed", None)
-        module.fail_json(msg=str(exc), changed=bool(push.result.commands) and not push.result.reverted, **data)
+        data["changed"] = bool(push.result.commands) and not push.result.reverted
+        module.fail_json(msg=str(exc), **data)
     data = result.to_dict()
     if module._diff:
         if module.check_mode:

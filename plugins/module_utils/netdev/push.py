@@ -109,13 +109,17 @@ def _strip_comments(text: str) -> str:
     )
 
 
-def plan_commands(running: str, request: PushRequest, platform: str) -> tuple[list[str], dict]:
+def plan_with_report(running: str, request: PushRequest, platform: str) -> tuple[list[str], dict]:
     report = compliance.compare(running, request.intended, platform, request.features)
     commands = report.remediation
     if not request.replace:
         negation = ("no ",) if platform == "cisco_ios" else ("undo ",)
         commands = [c for c in commands if not c.strip().startswith(negation)]
     return _with_exits(commands, platform), report.to_dict()
+
+
+def plan_commands(running: str, request: PushRequest, platform: str) -> list[str]:
+    return plan_with_report(running, request, platform)[0]
 
 
 def _with_exits(commands: list[str], platform: str) -> list[str]:
@@ -151,7 +155,7 @@ class SafePush:
             platform = session.platform.name
             before = session.running_config()
             self.result.before = _strip_comments(before)
-            commands, report = plan_commands(before, self.request, platform)
+            commands, report = plan_with_report(before, self.request, platform)
             self.result.compliance_before = report
             self.result.commands = commands
             if not commands:
@@ -177,7 +181,7 @@ class SafePush:
                 self._confirm(session, net)
                 after = session.running_config()
                 self.result.after = _strip_comments(after)
-                left, _ = plan_commands(after, self.request, platform)
+                left = plan_commands(after, self.request, platform)
                 if left:
                     # Some refusals carry no error marker (Comware: "Please set the link
                     # type of the port to access first."): the read-back catches them.
@@ -273,10 +277,10 @@ class SafePush:
             features=self.request.features,
             replace=True,
         )
-        undo, _ = plan_commands(current, back, session.platform.name)
+        undo = plan_commands(current, back, session.platform.name)
         if undo:
             session.config_set(undo)
-        again, _ = plan_commands(session.running_config(), back, session.platform.name)
+        again = plan_commands(session.running_config(), back, session.platform.name)
         self._confirm(session, net)  # disarm: the device is already back
         self.result.reverted = not again
         self.result.failed = True
@@ -293,10 +297,10 @@ class SafePush:
         try:
             with self.open_session() as session:
                 back = PushRequest(intended=self.result.before, features=self.request.features)
-                undo, _ = plan_commands(session.running_config(), back, session.platform.name)
+                undo = plan_commands(session.running_config(), back, session.platform.name)
                 if undo:
                     session.config_set(undo)
-                left, _ = plan_commands(session.running_config(), back, session.platform.name)
+                left = plan_commands(session.running_config(), back, session.platform.name)
                 self._confirm(session, net)
                 self.result.reverted = not left
                 exc.hint = (
@@ -323,7 +327,7 @@ class SafePush:
         while time.monotonic() < deadline:
             try:
                 with self.open_session() as session:
-                    left, _ = plan_commands(session.running_config(), back, session.platform.name)
+                    left = plan_commands(session.running_config(), back, session.platform.name)
                     if not left:
                         self.result.reverted = True
                         exc.hint = (

@@ -94,14 +94,14 @@ def test_remediation_makes_the_engine_compliant(topology, name: str) -> None:
     intended = render_intended(topology, name)
     running = device.render_config(device.running)
 
-    commands, report = plan_commands(running, PushRequest(intended=intended), device.platform)
+    commands = plan_commands(running, PushRequest(intended=intended), device.platform)
     errors = type_into(device, commands)
     assert not [e for e in errors if "rror" in e or "%" in e], (commands, errors)
 
     after = device.render_config(device.running)
     final = compliance.compare(after, intended, device.platform)
     assert final.compliant, final.to_dict()
-    again, _ = plan_commands(after, PushRequest(intended=intended), device.platform)
+    again = plan_commands(after, PushRequest(intended=intended), device.platform)
     assert again == [], "a second deploy would send commands: not idempotent"
 
 
@@ -110,7 +110,7 @@ def test_drift_on_a_trunk_is_one_range_command(topology) -> None:
     device = make_device(engine_spec(topology.devices["CORE-1"]))
     device.attach(Host())
     intended = render_intended(topology, "CORE-1")
-    commands, _ = plan_commands(device.render_config(device.running), PushRequest(intended=intended),
+    commands = plan_commands(device.render_config(device.running), PushRequest(intended=intended),
                                 "huawei")
     type_into(device, commands)
     trunk = "XGigabitEthernet2/0/0"
