@@ -67,7 +67,8 @@ SYSTEMCTL_SHIM = Path(__file__).with_name("systemctl_shim.py")
 FAULT_KINDS = ("unreachable", "slow", "disk_full", "crash", "clock_skew")
 BOOT_TIMEOUT = 60.0
 
-_JOIN = 'echo $$ > "$1" && shift && exec "$@"'
+# Join the host's cgroup ($1) and, when there is one, its pids-limit cgroup ($2).
+_JOIN = 'echo $$ > "$1" && { [ -z "$2" ] || echo $$ > "$2"; } && shift 2 && exec "$@"'
 
 
 def wait_for(
@@ -194,6 +195,44 @@ class HostFleet:
     def cgroup(self, name: str) -> Path:
         return self.cgroup_root / self.spec(name).name
 
+    # A fork bomb in one host must not take the machine down: each host gets a pids
+    # limit where the kernel offers one (cgroup v1 "pids" hierarchy, as on this machine;
+    # on a pure cgroup v2 machine the limit is skipped).
+    MAX_PIDS = 2048
+
+    @property
+    def pids_root(self) -> Path | None:
+        with open("/proc/self/mountinfo", encoding="utf-8") as handle:
+            for line in handle:
+                left, _, right = line.partition(" - ")
+                fields = right.split()
+                if fields and fields[0] == "cgroup" and "pids" in fields[-1].split(","):
+                    return Path(left.split()[4]) / f"hisops-{self.fleet_id}"
+        return None
+
+    def _pids_procs(self, name: str) -> str:
+        root = self.pids_root
+        return str(root / name / "cgroup.procs") if root and (root / name).exists() else ""
+
+    def _make_pids_limits(self) -> None:
+        root = self.pids_root
+        if root is None:
+            return
+        for name in self.specs:
+            (root / name).mkdir(parents=True, exist_ok=True)
+            (root / name / "pids.max").write_text(str(self.MAX_PIDS))
+
+    def _remove_pids_limits(self) -> None:
+        root = self.pids_root
+        if root is None or not root.exists():
+            return
+        for child in root.iterdir():
+            if child.is_dir():
+                with contextlib.suppress(OSError):
+                    child.rmdir()
+        with contextlib.suppress(OSError):
+            root.rmdir()
+
     @property
     def net(self) -> HostNetwork:
         if self._net is None:
@@ -255,6 +294,7 @@ class HostFleet:
             self._prepare_keys()
             self._write_init()
             self.cgroup_root.mkdir(exist_ok=True)
+            self._make_pids_limits()
             for name in self.specs:
                 self.cgroup(name).mkdir(exist_ok=True)
                 self._prepare_host(self.specs[name])
@@ -298,6 +338,7 @@ class HostFleet:
                     if child.is_dir():
                         child.rmdir()
                 root.rmdir()
+            self._remove_pids_limits()
             self.net.delete()
             for host, faults in self.faults.items():
                 if "slow" in faults and host in self.specs:
@@ -448,6 +489,7 @@ class HostFleet:
             _JOIN,
             "hisops-join",
             str(cgroup / "cgroup.procs"),
+            self._pids_procs(name),
             UNSHARE,
             "--pid",
             "--fork",
@@ -583,6 +625,7 @@ class HostFleet:
             _JOIN,
             "hisops-exec",
             str(self.cgroup(name) / "cgroup.procs"),
+            self._pids_procs(name),
             NSENTER,
             "-t",
             str(pid),
