@@ -51,6 +51,7 @@ def test_down_leaves_nothing_behind(tmp_path: Path) -> None:
         namespaces = mount_namespaces_of([fleet.init_pid(n) or 0 for n in fleet.specs])
         cgroup_root = fleet.cgroup_root
         table = fleet.net.table
+        pids_root = fleet.pids_root
     finally:
         # a second object, as another process would build it from the state dir
         HostFleet(tmp_path / "state").down()
@@ -62,6 +63,7 @@ def test_down_leaves_nothing_behind(tmp_path: Path) -> None:
     assert not alive
     assert not namespaces & all_mount_namespaces(), "a host's mount namespace survived"
     assert not cgroup_root.exists()
+    assert pids_root is None or not pids_root.exists()
     nft = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True, check=True)
     assert table not in nft.stdout
     tc = subprocess.run(["tc", "qdisc", "show", "dev", "lo"], capture_output=True, text=True)
