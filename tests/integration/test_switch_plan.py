@@ -257,3 +257,26 @@ def test_push_cut_mid_session_ends_on_the_previous_configuration(deployed, tmp_p
         command, idle = pending[platform]
         with netmiko.ConnectHandler(**lab.params(device)) as conn:
             assert idle in conn.send_command(command), "the safety net is still armed"
+
+
+def test_one_unreachable_switch_is_reported_and_does_not_stop_the_others(deployed, tmp_path: Path) -> None:
+    lab = deployed
+    lab.fault("AGG-2", "unreachable")
+    lab.fault("ACC-1", "refuse-login")
+    try:
+        backup = run_playbook("switch_backup", lab.inventory, tmp_path)
+        compliance = run_playbook("switch_compliance", lab.inventory, tmp_path)
+    finally:
+        lab.clear("AGG-2")
+        lab.clear("ACC-1")
+    assert backup.rc != 0 and compliance.rc != 0
+    stored = {p.stem for p in (tmp_path / "backups").glob("*.cfg")}
+    assert stored == set(lab.devices) - {"AGG-2", "ACC-1"}
+    devices = compliance.report("switch_compliance.json")["devices"]
+    assert devices["AGG-2"]["failed"] and "AGG-2" in devices["AGG-2"]["msg"]
+    assert devices["ACC-1"]["failed"] and "password" in devices["ACC-1"]["msg"]
+    others = set(PLANNED) - {"AGG-2", "ACC-1"}
+    assert all(devices[name]["compliant"] for name in others)
+    html = (tmp_path / "reports" / "switch_compliance.html").read_text()
+    assert "FAILED" in html
+    assert compliance.failed_hosts() == {"AGG-2", "ACC-1"}
