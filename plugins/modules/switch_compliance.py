@@ -64,8 +64,11 @@ remediation:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.hisops.emergency.plugins.module_utils.netdev.ansible_glue import (
+    INTENDED_RULES,
+    INTENDED_SPEC,
     PROVIDER_SPEC,
     device_params,
+    intended_text,
 )
 from ansible_collections.hisops.emergency.plugins.module_utils.netdev.errors import NetdevError
 from ansible_collections.hisops.emergency.plugins.module_utils.netdev.session import (
@@ -78,28 +81,15 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netplan import co
 
 def main():
     spec = dict(PROVIDER_SPEC)
-    spec.update(
-        config={"type": "str"},
-        src={"type": "path"},
-        features={"type": "list", "elements": "str", "choices": list(compliance.FEATURES),
-                  "default": list(compliance.FEATURES)},
-    )
-    module = AnsibleModule(
-        argument_spec=spec,
-        mutually_exclusive=[("config", "src")],
-        required_one_of=[("config", "src")],
-        supports_check_mode=True,
-    )
+    spec.update(INTENDED_SPEC)
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **INTENDED_RULES)
     if not HAS_NETMIKO:
         module.fail_json(msg=missing_required_lib("netmiko"), exception=str(NETMIKO_IMPORT_ERROR))
     p = module.params
-    intended = p["config"]
-    if p["src"]:
-        try:
-            with open(p["src"], encoding="utf-8") as handle:
-                intended = handle.read()
-        except OSError as exc:
-            module.fail_json(msg=f"src: cannot read {p['src']}: {exc}")
+    try:
+        intended = intended_text(p)
+    except NetdevError as exc:
+        module.fail_json(msg=str(exc))
     try:
         with DeviceSession(device_params(p)) as session:
             running = session.running_config()

@@ -114,8 +114,11 @@ reverted:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.hisops.emergency.plugins.module_utils.netdev.ansible_glue import (
+    INTENDED_RULES,
+    INTENDED_SPEC,
     PROVIDER_SPEC,
     device_params,
+    intended_text,
 )
 from ansible_collections.hisops.emergency.plugins.module_utils.netdev.errors import NetdevError
 from ansible_collections.hisops.emergency.plugins.module_utils.netdev.push import (
@@ -128,7 +131,6 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netdev.session im
     DeviceSession,
 )
 from ansible_collections.hisops.emergency.plugins.module_utils.netplan.compliance import (
-    FEATURES,
     HAS_HIER_CONFIG,
     HIER_CONFIG_IMPORT_ERROR,
 )
@@ -136,34 +138,24 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netplan.complianc
 
 def main():
     spec = dict(PROVIDER_SPEC)
+    spec.update(INTENDED_SPEC)
     spec.update(
-        config={"type": "str"},
-        src={"type": "path"},
-        features={"type": "list", "elements": "str", "choices": list(FEATURES), "default": list(FEATURES)},
         replace={"type": "bool", "default": True},
         save={"type": "str", "choices": ["never", "when_changed", "always"], "default": "never"},
         safety_net={"type": "str", "choices": ["auto", "none"], "default": "auto"},
         safety_net_minutes={"type": "int", "default": 5},
         wait_for_revert={"type": "bool", "default": False},
     )
-    module = AnsibleModule(
-        argument_spec=spec,
-        mutually_exclusive=[("config", "src")],
-        required_one_of=[("config", "src")],
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **INTENDED_RULES)
     if not HAS_NETMIKO:
         module.fail_json(msg=missing_required_lib("netmiko"), exception=str(NETMIKO_IMPORT_ERROR))
     if not HAS_HIER_CONFIG:
         module.fail_json(msg=missing_required_lib("hier_config"), exception=str(HIER_CONFIG_IMPORT_ERROR))
     p = module.params
-    intended = p["config"]
-    if p["src"]:
-        try:
-            with open(p["src"], encoding="utf-8") as handle:
-                intended = handle.read()
-        except OSError as exc:
-            module.fail_json(msg=f"src: cannot read {p['src']}: {exc}")
+    try:
+        intended = intended_text(p)
+    except NetdevError as exc:
+        module.fail_json(msg=str(exc))
     request = PushRequest(
         intended=intended,
         features=p["features"],

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .errors import InputError
 from .session import DeviceParams
 
 PROVIDER_SPEC: dict[str, Any] = {
@@ -37,3 +38,30 @@ def device_params(params: dict[str, Any]) -> DeviceParams:
         secret=provider.get("secret") or "",
         timeout=provider.get("timeout") or 10,
     )
+
+
+INTENDED_SPEC: dict[str, Any] = {
+    "config": {"type": "str"},
+    "src": {"type": "path"},
+    "features": {
+        "type": "list",
+        "elements": "str",
+        "choices": ["vlans", "vlanif", "interfaces", "acl", "management"],
+        "default": ["vlans", "vlanif", "interfaces", "acl", "management"],
+    },
+}
+INTENDED_RULES: dict[str, Any] = {
+    "mutually_exclusive": [("config", "src")],
+    "required_one_of": [("config", "src")],
+}
+
+
+def intended_text(params: dict[str, Any]) -> str:
+    """The intended configuration of a module call: ``config`` itself, or the ``src`` file."""
+    if not params.get("src"):
+        return params.get("config") or ""
+    try:
+        with open(params["src"], encoding="utf-8") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise InputError(f"src: cannot read {params['src']}: {exc.strerror}") from None
