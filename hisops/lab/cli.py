@@ -32,8 +32,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     up.add_argument(
         "--hosts",
-        action="store_true",
-        help="also start the real DB/workstation/backup hosts of the topology (issue 4)",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="start the real DB/workstation/backup hosts of the topology too "
+        "(default; --no-hosts for switches only, which boots in about a second)",
     )
     up.set_defaults(func=cmd_up)
 

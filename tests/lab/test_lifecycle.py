@@ -48,12 +48,12 @@ def octet() -> int:
 
 def test_up_status_down_leaves_nothing_behind(tmp_path: Path, octet: int) -> None:
     state = tmp_path / "state"
-    up = hisops(state, "up", "--topology", str(SMALL), "--relocate", str(octet))
+    up = hisops(state, "up", "--no-hosts", "--topology", str(SMALL), "--relocate", str(octet))
     assert up.returncode == 0, up.stderr
     inventory = Path(up.stdout.strip())
     assert inventory.is_file() and inventory.parent == state
     try:
-        again = hisops(state, "up", "--topology", str(SMALL), "--relocate", str(octet))
+        again = hisops(state, "up", "--no-hosts", "--topology", str(SMALL), "--relocate", str(octet))
         assert again.returncode == 1
         assert "already running" in again.stderr
         status = hisops(state, "status", "--json")
@@ -77,10 +77,10 @@ def test_up_status_down_leaves_nothing_behind(tmp_path: Path, octet: int) -> Non
 
 def test_a_second_lab_on_the_same_addresses_is_refused(tmp_path: Path, octet: int) -> None:
     first, second = tmp_path / "first", tmp_path / "second"
-    up = hisops(first, "up", "--topology", str(SMALL), "--relocate", str(octet))
+    up = hisops(first, "up", "--no-hosts", "--topology", str(SMALL), "--relocate", str(octet))
     assert up.returncode == 0, up.stderr
     try:
-        clash = hisops(second, "up", "--topology", str(SMALL), "--relocate", str(octet))
+        clash = hisops(second, "up", "--no-hosts", "--topology", str(SMALL), "--relocate", str(octet))
         assert clash.returncode == 1
         assert f"127.{octet}.0.1:22" in clash.stderr
         assert "is another lab running?" in clash.stderr
@@ -96,7 +96,7 @@ def test_a_malformed_topology_is_refused_before_anything_starts(tmp_path: Path) 
     data["devices"][2]["platform"] = "ruijie"
     broken.write_text(yaml.safe_dump(data))
     state = tmp_path / "state"
-    up = hisops(state, "up", "--topology", str(broken))
+    up = hisops(state, "up", "--no-hosts", "--topology", str(broken))
     assert up.returncode == 1
     assert f"{broken}: devices[2] (AGG-3): field 'platform': unknown platform 'ruijie'" in up.stderr
     assert processes_mentioning(str(state)) == []
@@ -108,7 +108,7 @@ def test_a_startup_config_the_engine_refuses_is_named(tmp_path: Path) -> None:
     topology = tmp_path / "badconfig.yml"
     topology.write_text(yaml.safe_dump(data))
     state = tmp_path / "state"
-    up = hisops(state, "up", "--topology", str(topology), "--relocate", "148")
+    up = hisops(state, "up", "--no-hosts", "--topology", str(topology), "--relocate", "148")
     assert up.returncode == 1
     assert "device AGG-1 (huawei S5735-S48T4X): the engine refused it" in up.stderr
     assert "'frobnicate everything'" in up.stderr
