@@ -63,9 +63,10 @@ def test_slow_stretches_every_exchange_of_that_host_only(fleet: HostFleet) -> No
         other = ssh_seconds(fleet, "opd-1")
     finally:
         fleet.clear_fault("pha-1", "slow")
+    # Ordering, not absolute timings: the machine may be loaded.
     assert slow > normal + 1.0, (normal, slow)
-    assert other < 1.0
-    assert ssh_seconds(fleet, "pha-1") < 1.0
+    assert other < slow / 2, (other, slow)
+    assert ssh_seconds(fleet, "pha-1") < slow / 2
     assert "htb" not in subprocess.run(["tc", "qdisc", "show", "dev", "lo"], capture_output=True,
                                        text=True, check=True).stdout  # fmt: skip
 
