@@ -26,6 +26,26 @@ _PLATFORM_MODELS = {
     "cisco_ios": ("C9300-48T", "WS-C2960X-24TS-L", "GigabitEthernet1/0/"),
 }
 
+# Per platform: (core model, ports towards the aggregation switches, server ports).
+# The Huawei core is the one of mixed labs; the others serve single-platform labs.
+_CORE = {
+    "huawei": (
+        "S7706",
+        [f"GigabitEthernet1/0/{n}" for n in range(48)],
+        ["XGigabitEthernet2/0/0", "XGigabitEthernet2/0/1"],
+    ),
+    "hp_comware": (
+        "S5560X-30C-EI",
+        [f"GigabitEthernet1/0/{n}" for n in range(1, 25)],
+        ["Ten-GigabitEthernet1/0/27", "Ten-GigabitEthernet1/0/28"],
+    ),
+    "cisco_ios": (
+        "C9300-48T",
+        [f"GigabitEthernet1/0/{n}" for n in range(1, 49)],
+        ["TenGigabitEthernet1/1/7", "TenGigabitEthernet1/1/8"],
+    ),
+}
+
 
 def _uplink(model: str) -> str:
     return expand_range(MODELS[model].uplinks[0])[0]
@@ -47,24 +67,35 @@ def _mac(vlan: int, index: int) -> str:
     return f"52:54:00:{vlan:02x}:{index // 256:02x}:{index % 256:02x}"
 
 
-def scale_topology(switches: int, endpoints_per_access: int = 2) -> dict[str, Any]:
+def scale_topology(
+    switches: int, endpoints_per_access: int = 2, platforms: list[str] | None = None
+) -> dict[str, Any]:
     """A hospital with ``switches`` devices: one core, aggregation and access switches.
 
     Aggregation switches hang off the core (one per 10 devices), access switches off
     the aggregation switches; platforms rotate Huawei, H3C, Cisco so every driver is
-    exercised. Each access switch carries a department VLAN with a few workstations.
+    exercised. ``platforms`` narrows the rotation (e.g. ``["cisco_ios"]`` for an
+    all-Cisco lab); the core is Huawei whenever Huawei is among them, else a switch
+    of the first platform named. Each access switch carries a department VLAN with a
+    few workstations.
     """
     if switches < 2:
         raise ValueError("a scale topology needs at least 2 switches (core + one more)")
-    aggregation = max(1, min(48, (switches - 1) // 10))
+    platforms = list(platforms) if platforms else list(_PLATFORM_MODELS)
+    unknown = [p for p in platforms if p not in _PLATFORM_MODELS]
+    if unknown:
+        raise ValueError(
+            f"unknown platform(s) {', '.join(unknown)}; known: {', '.join(_PLATFORM_MODELS)}"
+        )
+    core_platform = "huawei" if "huawei" in platforms else platforms[0]
+    core_model, core_ports, server_ports = _CORE[core_platform]
+    aggregation = max(1, min(len(core_ports), (switches - 1) // 10))
     access = switches - 1 - aggregation
-    platforms = list(_PLATFORM_MODELS)
-    devices: list[dict[str, Any]] = [{"hostname": "CORE-1", "model": "S7706", "role": "core"}]
+    devices: list[dict[str, Any]] = [{"hostname": "CORE-1", "model": core_model, "role": "core"}]
     links: list[list[str]] = []
     endpoints: list[dict[str, Any]] = []
-    core_ports = [f"GigabitEthernet1/0/{n}" for n in range(48)]
     for index in range(aggregation):
-        platform = platforms[index % 3]
+        platform = platforms[index % len(platforms)]
         model = _PLATFORM_MODELS[platform][0]
         uplink = _uplink(model)
         name = f"AGG-{index + 1}"
@@ -75,9 +106,9 @@ def scale_topology(switches: int, endpoints_per_access: int = 2) -> dict[str, An
     for index in range(access):
         agg_index = index % aggregation
         slot = index // aggregation
-        agg_platform = platforms[agg_index % 3]
+        agg_platform = platforms[agg_index % len(platforms)]
         downlink = f"{_PLATFORM_MODELS[agg_platform][2]}{slot + 1}"
-        platform = platforms[index % 3]
+        platform = platforms[index % len(platforms)]
         _agg, model, ports = _PLATFORM_MODELS[platform]
         uplink = _uplink(model)
         name = f"ACC-{index + 1}"
@@ -106,11 +137,11 @@ def scale_topology(switches: int, endpoints_per_access: int = 2) -> dict[str, An
                 "mac": _mac(100, n + 1),
                 "ip": ip,
                 "vlan": 100,
-                "attach": f"CORE-1:XGigabitEthernet2/0/{n}",
+                "attach": f"CORE-1:{server_ports[n]}",
             }
         )
     return {
-        "name": f"scale-{switches}",
+        "name": "-".join(["scale", str(switches), *(platforms if len(platforms) < 3 else [])]),
         "defaults": {"username": "admin", "password": "Lab@2026"},
         "mgmt_vlan": 99,
         "vlans": _vlans("10.99.0.0/16", "10.99.0.1"),
