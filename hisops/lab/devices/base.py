@@ -591,6 +591,35 @@ class BaseSession:
     def cfg(self) -> DeviceConfig:
         return self.device.running
 
+    # -- management lists every platform keeps alike (the command words differ) ---------
+    def ntp_server(self, ip: str) -> str:
+        if ip not in self.cfg.management.ntp_servers:
+            self.cfg.management.ntp_servers.append(ip)
+        return ""
+
+    def remove_ntp_server(self, ip: str) -> str:
+        if ip in self.cfg.management.ntp_servers:
+            self.cfg.management.ntp_servers.remove(ip)
+        return ""
+
+    def log_host(self, ip: str) -> str:
+        if ip not in self.cfg.management.log_hosts:
+            self.cfg.management.log_hosts.append(ip)
+        return ""
+
+    def remove_log_host(self, ip: str) -> str:
+        if ip in self.cfg.management.log_hosts:
+            self.cfg.management.log_hosts.remove(ip)
+        return ""
+
+    def set_snmp_community(self, community: str, access: str) -> str:
+        self.cfg.management.snmp_communities[community] = access
+        return ""
+
+    def remove_snmp_community(self, community: str) -> str:
+        self.cfg.management.snmp_communities.pop(community, None)
+        return ""
+
     def login_banner(self) -> str:
         return ""
 

@@ -163,13 +163,13 @@ CISCO_COMMANDS: dict[str, list[Command]] = {
         ("no ip domain-name", "no_domain_name"),
         ("ip ssh version <int>", "noop"),
         ("ntp server <ip>", "ntp_server"),
-        ("no ntp server <ip>", "no_ntp_server"),
+        ("no ntp server <ip>", "remove_ntp_server"),
         ("logging host <ip>", "log_host"),
         ("logging <ip>", "log_host"),
-        ("no logging host <ip>", "no_log_host"),
+        ("no logging host <ip>", "remove_log_host"),
         ("snmp-server community <word> ro", "snmp_ro"),
         ("snmp-server community <word> rw", "snmp_rw"),
-        ("no snmp-server community <word>", "no_snmp"),
+        ("no snmp-server community <word>", "remove_snmp_community"),
         ("archive", "enter_archive"),
         ("no archive", "no_archive"),
         ("line vty <int> <int>", "enter_vty"),
@@ -850,37 +850,11 @@ class CiscoSession(BaseSession):
         self.cfg.management.domain_name = ""
         return ""
 
-    def ntp_server(self, ip: str) -> str:
-        if ip not in self.cfg.management.ntp_servers:
-            self.cfg.management.ntp_servers.append(ip)
-        return ""
-
-    def no_ntp_server(self, ip: str) -> str:
-        if ip in self.cfg.management.ntp_servers:
-            self.cfg.management.ntp_servers.remove(ip)
-        return ""
-
-    def log_host(self, ip: str) -> str:
-        if ip not in self.cfg.management.log_hosts:
-            self.cfg.management.log_hosts.append(ip)
-        return ""
-
-    def no_log_host(self, ip: str) -> str:
-        if ip in self.cfg.management.log_hosts:
-            self.cfg.management.log_hosts.remove(ip)
-        return ""
-
     def snmp_ro(self, community: str) -> str:
-        self.cfg.management.snmp_communities[community] = "RO"
-        return ""
+        return self.set_snmp_community(community, "RO")
 
     def snmp_rw(self, community: str) -> str:
-        self.cfg.management.snmp_communities[community] = "RW"
-        return ""
-
-    def no_snmp(self, community: str) -> str:
-        self.cfg.management.snmp_communities.pop(community, None)
-        return ""
+        return self.set_snmp_community(community, "RW")
 
     def enter_archive(self) -> str:
         return self.enter("archive")

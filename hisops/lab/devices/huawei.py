@@ -130,12 +130,12 @@ HUAWEI_COMMANDS: dict[str, list[Command]] = {
         ("telnet server enable", "telnet_enable"),
         ("undo telnet server enable", "telnet_disable"),
         ("ntp-service unicast-server <ip>", "ntp_server"),
-        ("undo ntp-service unicast-server <ip>", "undo_ntp_server"),
+        ("undo ntp-service unicast-server <ip>", "remove_ntp_server"),
         ("info-center loghost <ip>", "log_host"),
-        ("undo info-center loghost <ip>", "undo_log_host"),
+        ("undo info-center loghost <ip>", "remove_log_host"),
         ("snmp-agent community read <word>", "snmp_read"),
         ("snmp-agent community write <word>", "snmp_write"),
-        ("undo snmp-agent community <word>", "undo_snmp"),
+        ("undo snmp-agent community <word>", "remove_snmp_community"),
         ("dhcp enable", "noop"),
         ("user-interface vty <int> <int>", "enter_vty"),
     ),
@@ -573,37 +573,11 @@ class HuaweiSession(BaseSession):
         self.cfg.management.telnet_server = False
         return ""
 
-    def ntp_server(self, ip: str) -> str:
-        if ip not in self.cfg.management.ntp_servers:
-            self.cfg.management.ntp_servers.append(ip)
-        return ""
-
-    def undo_ntp_server(self, ip: str) -> str:
-        if ip in self.cfg.management.ntp_servers:
-            self.cfg.management.ntp_servers.remove(ip)
-        return ""
-
-    def log_host(self, ip: str) -> str:
-        if ip not in self.cfg.management.log_hosts:
-            self.cfg.management.log_hosts.append(ip)
-        return ""
-
-    def undo_log_host(self, ip: str) -> str:
-        if ip in self.cfg.management.log_hosts:
-            self.cfg.management.log_hosts.remove(ip)
-        return ""
-
     def snmp_read(self, community: str) -> str:
-        self.cfg.management.snmp_communities[community] = "read"
-        return ""
+        return self.set_snmp_community(community, "read")
 
     def snmp_write(self, community: str) -> str:
-        self.cfg.management.snmp_communities[community] = "write"
-        return ""
-
-    def undo_snmp(self, community: str) -> str:
-        self.cfg.management.snmp_communities.pop(community, None)
-        return ""
+        return self.set_snmp_community(community, "write")
 
     # -- aaa --
     def user_password(self, name: str, password: str) -> str:
