@@ -27,7 +27,7 @@ PRIVATE_DIRS = (
     "/srv/backup",
 )
 # rc links from the controller's /etc that a lab host does not run.
-NOT_ON_HOSTS = ("dbus", "hwclock.sh", "procps", "x11-common")
+NOT_ON_HOSTS = ("dbus", "hwclock.sh", "procps", "x11-common", "pgbouncer")
 
 INIT_SCRIPT = r"""#!/bin/sh
 # hisops lab host init (pid 1 of the host's pid, mount and UTS namespaces).
