@@ -1,0 +1,243 @@
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The version ledger on the controller (plan P7.3): per workstation, what was installed,
+when, by whom, with what result, what is expected there and its last known-good version.
+
+One JSON file (written atomically under an exclusive lock: batches of one run and
+parallel runs append safely) and an HTML rendering of it. Entries are facts, never
+secrets: versions, results, messages, operator and run id.
+
+Results of an entry: ``ok`` (switched, health check passed), ``unchanged`` (already
+there and healthy), ``failed`` (could not switch, or unhealthy and not put back),
+``rolled_back`` (unhealthy after the switch, put back at once), ``reverted`` (went back
+because the rollout stopped), ``unreachable`` (could not be reached: state unknown until
+it returns), ``skipped`` (not attempted: the rollout had stopped).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import fcntl
+import html
+import json
+import os
+
+from .errors import InputError, LedgerError
+
+RESULTS = ("ok", "unchanged", "failed", "rolled_back", "reverted", "unreachable", "skipped")
+ACTIONS = ("update", "rollback", "reconcile", "revert", "audit")
+AUDIT_STATES = ("current", "behind", "failed", "offline", "rolled_back", "unknown")
+HISTORY_LIMIT = 200
+
+
+def now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def empty_ledger() -> dict:
+    return {"format": 1, "hosts": {}, "runs": [], "fleet_expected": None}
+
+
+class Ledger:
+    def __init__(self, path: str) -> None:
+        self.path = os.path.abspath(path)
+
+    def read(self) -> dict:
+        try:
+            with open(self.path, encoding="utf-8") as handle:
+                data = json.load(handle)
+        except FileNotFoundError:
+            return empty_ledger()
+        except (OSError, ValueError) as exc:
+            raise LedgerError("cannot read the ledger %s: %s" % (self.path, exc)) from exc
+        base = empty_ledger()
+        base.update(data)
+        return base
+
+    @contextlib.contextmanager
+    def update(self, check_mode: bool = False):
+        """Yield the ledger for changes; written back atomically unless ``check_mode``."""
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        with open(self.path + ".lock", "a", encoding="utf-8") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            data = self.read()
+            yield data
+            if not check_mode:
+                tmp = self.path + ".tmp"
+                with open(tmp, "w", encoding="utf-8") as handle:
+                    json.dump(data, handle, indent=1, sort_keys=True)
+                    handle.write("\n")
+                os.replace(tmp, self.path)
+
+
+def host_entry(data: dict, host: str) -> dict:
+    return data["hosts"].setdefault(
+        host, {"expected": None, "known_good": None, "current": None, "history": []}
+    )
+
+
+def record(data: dict, entries: list, run: dict) -> list:
+    """Append ``entries`` (one per workstation) to the ledger; returns the hosts recorded.
+
+    An entry: host, action, version (what the workstation runs now), target (what was
+    asked), from (what it ran before), result, message, and optionally expected (the
+    version it should run from now on).
+    """
+    recorded = []
+    for index, entry in enumerate(entries):
+        where = "records[%d]" % index
+        if not isinstance(entry, dict) or not entry.get("host"):
+            raise InputError("%s: each record needs a host" % where, field="records")
+        if entry.get("result") not in RESULTS:
+            raise InputError("%s: result %r is not one of %s" % (where, entry.get("result"),
+                                                                 ", ".join(RESULTS)), field="records")
+        if entry.get("action") not in ACTIONS:
+            raise InputError("%s: action %r is not one of %s" % (where, entry.get("action"),
+                                                                 ", ".join(ACTIONS)), field="records")
+        host = host_entry(data, entry["host"])
+        item = {
+            "at": run.get("at") or now(),
+            "by": run.get("operator") or "unknown",
+            "run": run.get("run_id") or "",
+            "action": entry["action"],
+            "target": entry.get("target"),
+            "from": entry.get("from"),
+            "version": entry.get("version"),
+            "result": entry["result"],
+            "message": str(entry.get("message") or "")[:500],
+        }
+        host["history"].append(item)
+        del host["history"][:-HISTORY_LIMIT]
+        if entry["result"] != "unreachable" and entry.get("version") is not None:
+            host["current"] = entry["version"]
+        if entry["result"] in ("ok", "unchanged") and entry.get("version"):
+            host["known_good"] = entry["version"]
+        if "expected" in entry and entry["expected"]:
+            host["expected"] = entry["expected"]
+        recorded.append(entry["host"])
+    return recorded
+
+
+def add_run(data: dict, run: dict) -> None:
+    data["runs"].append(run)
+    del data["runs"][:-HISTORY_LIMIT]
+    if run.get("fleet_expected"):
+        data["fleet_expected"] = run["fleet_expected"]
+
+
+def passed_on(data: dict, hosts: list, version: str) -> dict:
+    """Per host of the test group: True when ``version`` was installed there with a healthy result."""
+    verdict = {}
+    for host in hosts:
+        history = data["hosts"].get(host, {}).get("history", [])
+        verdict[host] = any(
+            h.get("version") == version and h.get("result") in ("ok", "unchanged")
+            and h.get("action") in ("update", "reconcile")
+            for h in history
+        )
+    return verdict
+
+
+def expected_for(data: dict, host: str):
+    entry = data["hosts"].get(host) or {}
+    return entry.get("expected") or data.get("fleet_expected")
+
+
+def classify(data: dict, host: str, actual, reachable: bool, healthy) -> dict:
+    """Audit verdict for one workstation: state, expected, actual, last result and why."""
+    entry = data["hosts"].get(host) or {}
+    history = entry.get("history") or []
+    last = history[-1] if history else None
+    expected = expected_for(data, host)
+    out = {
+        "host": host, "expected": expected, "actual": actual, "healthy": healthy,
+        "known_good": entry.get("known_good"),
+        "last_result": last.get("result") if last else None,
+        "last_at": last.get("at") if last else None,
+        "last_run": last.get("run") if last else None,
+    }
+    if not reachable:
+        out.update(state="offline", reason="unreachable now; last known version %s"
+                   % (entry.get("current") or "unknown"))
+    elif expected is None:
+        out.update(state="unknown", reason="no version expected yet (no completed rollout)")
+    elif actual == expected and healthy is not False:
+        out.update(state="current", reason="")
+    elif actual == expected:
+        out.update(state="failed", reason="runs %s but its health check fails" % actual)
+    elif last and last.get("result") == "failed":
+        out.update(state="failed", reason="last %s failed: %s" % (last["action"], last.get("message")))
+    elif last and last.get("result") == "rolled_back" and last.get("target") == expected:
+        out.update(state="rolled_back", reason="%s failed its health check here (run %s); put back "
+                   "to %s" % (expected, last.get("run"), actual))
+    else:
+        out.update(state="behind", reason=behind_reason(last, actual, expected))
+    return out
+
+
+def behind_reason(last, actual, expected) -> str:
+    if last is None:
+        return "no rollout reached it (added after the rollout, or never updated): runs %s" % (
+            actual or "no client")
+    if last.get("result") == "unreachable":
+        return "was unreachable during run %s at %s (%s)" % (last.get("run"), last.get("at"),
+                                                          last.get("action"))
+    if last.get("result") == "skipped":
+        return "not attempted: run %s stopped before its batch" % last.get("run")
+    return "runs %s, expected %s since run %s (changed outside hisops?)" % (
+        actual or "no client", expected, last.get("run"))
+
+
+def render_html(data: dict, title: str = "HIS client version ledger") -> str:
+    esc = html.escape
+    rows = []
+    for host in sorted(data["hosts"]):
+        entry = data["hosts"][host]
+        last = (entry.get("history") or [{}])[-1]
+        history = "".join(
+            "<li>%s %s by %s: %s %s&rarr;%s <b>%s</b> %s</li>" % (
+                esc(str(h.get("at"))), esc(str(h.get("run"))), esc(str(h.get("by"))),
+                esc(str(h.get("action"))), esc(str(h.get("from"))), esc(str(h.get("version"))),
+                esc(str(h.get("result"))), esc(str(h.get("message") or "")))
+            for h in reversed(entry.get("history", [])[-10:])
+        )
+        rows.append(
+            "<tr class='%s'><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
+            "<td><details><summary>%d entries</summary><ul>%s</ul></details></td></tr>" % (
+                esc(str(last.get("result", ""))), esc(host), esc(str(entry.get("current"))),
+                esc(str(expected_for(data, host))), esc(str(entry.get("known_good"))),
+                esc(str(last.get("result"))), len(entry.get("history", [])), history)
+        )
+    runs = "".join(
+        "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>" % (
+            esc(str(r.get("at"))), esc(str(r.get("run_id"))), esc(str(r.get("operator"))),
+            esc(str(r.get("playbook"))), esc(str(r.get("version"))), esc(str(r.get("outcome"))))
+        for r in reversed(data.get("runs", [])[-50:])
+    )
+    return """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>%(title)s</title>
+<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #999;
+padding:2px 6px;vertical-align:top}tr.failed,tr.unreachable{background:#fdd}
+tr.rolled_back,tr.reverted{background:#ffd}</style></head><body>
+<h1>%(title)s</h1><p>Generated %(at)s. Expected for workstations without their own: %(fleet)s</p>
+<h2>Workstations</h2><table><tr><th>workstation</th><th>current</th><th>expected</th>
+<th>last known-good</th><th>last result</th><th>history (newest first)</th></tr>%(rows)s</table>
+<h2>Runs</h2><table><tr><th>at</th><th>run</th><th>by</th><th>playbook</th><th>version</th>
+<th>outcome</th></tr>%(runs)s</table></body></html>
+""" % {"title": esc(title), "at": esc(now()), "fleet": esc(str(data.get("fleet_expected"))),
+       "rows": "".join(rows), "runs": runs}
+
+
+def write_reports(data: dict, directory: str, name: str = "client-ledger") -> dict:
+    os.makedirs(directory, exist_ok=True)
+    paths = {}
+    for ext, text in (("json", json.dumps(data, indent=1, sort_keys=True) + "\n"),
+                      ("html", render_html(data))):
+        path = os.path.join(directory, "%s.%s" % (name, ext))
+        tmp = path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+        paths[ext] = path
+    return paths

@@ -1,0 +1,328 @@
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The client on one workstation: versioned releases and an atomic ``current`` pointer.
+
+Release mode (Ansistrano's layout)::
+
+    <root>/releases/<version>/     one directory per installed version
+    <root>/current -> releases/<version>   switched with rename(2): atomic
+    <root>/packages/               packages copied from the controller's store
+    <root>/.hisops-release.json    previous version, last rollback, package checksums
+
+Package mode: the client is a .deb (``dpkg -i`` of the wanted version, then held with
+``apt-mark hold`` so no ``apt upgrade`` moves it); the same state file, under
+``<root>``, keeps the previous version and the checksums of the cached packages.
+
+``previous`` is the version in use before the last forward switch; a rollback without a
+version goes there and remembers ``rolled_back_from``, so a second rollback changes
+nothing. Runs on the workstation (shipped by Ansible): standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+
+from .errors import ChecksumMismatch, InputError, ReleaseError
+from .store import check_version, file_name, sha256_file, version_key
+
+STATES = ("present", "switched", "rolled_back", "query")
+MODES = ("release", "deb")
+STATE_FILE = ".hisops-release.json"
+
+
+class ReleaseState:
+    """The small JSON file that remembers what the filesystem cannot."""
+
+    def __init__(self, root: str) -> None:
+        self.path = os.path.join(root, STATE_FILE)
+
+    def load(self) -> dict:
+        try:
+            with open(self.path, encoding="utf-8") as handle:
+                data = json.load(handle)
+        except FileNotFoundError:
+            return {"previous": None, "rolled_back_from": None, "checksums": {}}
+        except (OSError, ValueError) as exc:
+            raise ReleaseError("cannot read %s: %s" % (self.path, exc)) from exc
+        data.setdefault("previous", None)
+        data.setdefault("rolled_back_from", None)
+        data.setdefault("checksums", {})
+        return data
+
+    def save(self, data: dict) -> None:
+        tmp = self.path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, sort_keys=True, indent=1)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.path)
+
+
+class TreeReleases:
+    """Release directories and the ``current`` symlink."""
+
+    mode = "release"
+
+    def __init__(self, root: str, package: str) -> None:
+        self.root = root
+        self.package = package
+        self.releases = os.path.join(root, "releases")
+        self.current_link = os.path.join(root, "current")
+
+    def current(self):
+        try:
+            target = os.readlink(self.current_link)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise ReleaseError("%s is not a symlink: %s" % (self.current_link, exc)) from exc
+        return os.path.basename(target.rstrip("/"))
+
+    def installed(self) -> list:
+        if not os.path.isdir(self.releases):
+            return []
+        return sorted(
+            (n for n in os.listdir(self.releases) if not n.startswith(".")), key=version_key
+        )
+
+    def has(self, version: str) -> bool:
+        return os.path.isdir(os.path.join(self.releases, version))
+
+    def install(self, version: str, package: str) -> None:
+        """Unpack into a hidden directory, then rename it into place (never half a release)."""
+        os.makedirs(self.releases, exist_ok=True)
+        staging = tempfile.mkdtemp(prefix=".unpack-%s-" % version, dir=self.releases)
+        try:
+            with tarfile.open(package, "r:*") as tar:
+                members = tar.getmembers()
+                for member in members:
+                    name = member.name
+                    if (name.startswith("/") or ".." in name.split("/")
+                            or not (member.isfile() or member.isdir())):
+                        raise ReleaseError(
+                            "%s: member %r is not a plain file inside the release" % (package, name)
+                        )
+                tar.extractall(staging, members=members)  # nosec: members checked above
+            os.chmod(staging, 0o755)
+            os.rename(staging, os.path.join(self.releases, version))
+        except (OSError, tarfile.TarError) as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise ReleaseError("cannot unpack %s: %s" % (package, exc)) from exc
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+    def activate(self, version: str) -> None:
+        tmp = self.current_link + ".hisops-new"
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        os.symlink(os.path.join("releases", version), tmp)
+        os.replace(tmp, self.current_link)  # rename(2): readers see the old or the new release
+
+    def remove(self, version: str) -> None:
+        shutil.rmtree(os.path.join(self.releases, version))
+
+
+class DebReleases:
+    """A .deb held at one version; cached packages make the previous one reinstallable."""
+
+    mode = "deb"
+
+    def __init__(self, root: str, package: str) -> None:
+        self.root = root
+        self.package = package
+        self.cache = os.path.join(root, "packages")
+
+    def _query(self) -> tuple:
+        try:
+            done = subprocess.run(
+                ["dpkg-query", "-W", "-f=${db:Status-Abbrev}\t${Version}", self.package],
+                capture_output=True, text=True, check=False,
+            )
+        except OSError as exc:
+            raise ReleaseError("dpkg-query: %s" % exc) from exc
+        if done.returncode != 0:
+            return ("", None)
+        status, _, version = done.stdout.partition("\t")
+        if len(status) < 2 or status[1] != "i":
+            return (status, None)
+        return (status, version.strip() or None)
+
+    def current(self):
+        return self._query()[1]
+
+    def held(self) -> bool:
+        return self._query()[0][:1] == "h"
+
+    def installed(self) -> list:
+        if not os.path.isdir(self.cache):
+            return []
+        prefix, suffix = self.package + "_", "_all.deb"
+        return sorted(
+            (n[len(prefix): -len(suffix)] for n in os.listdir(self.cache)
+             if n.startswith(prefix) and n.endswith(suffix)),
+            key=version_key,
+        )
+
+    def has(self, version: str) -> bool:
+        return os.path.isfile(self.cached(version))
+
+    def cached(self, version: str) -> str:
+        return os.path.join(self.cache, file_name(self.package, version, "deb"))
+
+    def install(self, version: str, package: str) -> None:
+        os.makedirs(self.cache, exist_ok=True)
+        if os.path.abspath(package) != self.cached(version):
+            shutil.copyfile(package, self.cached(version))
+
+    def activate(self, version: str) -> None:
+        for argv in (["apt-mark", "unhold", self.package],
+                     ["dpkg", "-i", self.cached(version)],
+                     ["apt-mark", "hold", self.package]):
+            if argv[1] == "unhold" and self.current() is None:
+                continue
+            done = subprocess.run(argv, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                raise ReleaseError("%s failed: %s" % (" ".join(argv), (done.stderr or done.stdout).strip()))
+
+    def remove(self, version: str) -> None:
+        os.unlink(self.cached(version))
+
+
+def _backend(root: str, package: str, mode: str):
+    if mode == "release":
+        return TreeReleases(root, package)
+    if mode == "deb":
+        return DebReleases(root, package)
+    raise InputError("unknown mode %r (expected %s)" % (mode, ", ".join(MODES)), field="mode")
+
+
+def snapshot(backend, data: dict) -> dict:
+    return {
+        "current": backend.current(),
+        "previous": data.get("previous"),
+        "rolled_back_from": data.get("rolled_back_from"),
+        "releases": backend.installed(),
+    }
+
+
+def apply(
+    root: str,
+    state: str,
+    version=None,
+    package=None,
+    sha256=None,
+    mode: str = "release",
+    name: str = "his-client",
+    keep: int = 5,
+    check_mode: bool = False,
+) -> dict:
+    """Bring the workstation's client to ``state``; returns before/after/changed/actions.
+
+    * ``present``: the release is installed (not switched to);
+    * ``switched``: installed and current; the version in use becomes ``previous``;
+    * ``rolled_back``: current goes to ``version`` or, without one, to ``previous``;
+    * ``query``: read only.
+    """
+    if state not in STATES:
+        raise InputError("unknown state %r (expected %s)" % (state, ", ".join(STATES)), field="state")
+    if version is not None:
+        check_version(version)
+    if state in ("present", "switched") and not version:
+        raise InputError("state=%s needs a version" % state, field="version")
+    if keep < 2:
+        raise InputError("keep must be at least 2 (current and previous)", field="keep")
+    backend = _backend(root, name, mode)
+    store = ReleaseState(root)
+    data = store.load()
+    before = snapshot(backend, data)
+    result = {"changed": False, "actions": [], "before": before, "after": before, "mode": mode}
+    if state == "query":
+        result["healthy_pointer"] = before["current"] is None or backend.has(before["current"])
+        return result
+
+    current = before["current"]
+    new = dict(data)
+    actions = []
+    if state == "rolled_back":
+        if version is None:
+            if data.get("rolled_back_from"):
+                target = current  # already rolled back: a second run changes nothing
+            elif data.get("previous"):
+                target = data["previous"]
+            else:
+                raise ReleaseError(
+                    "no previous version recorded on this workstation (current %s): "
+                    "name the version to go back to" % (current or "none")
+                )
+        else:
+            target = version
+        if target != current:
+            if not backend.has(target):
+                if not package:
+                    raise ReleaseError(
+                        "version %s is not installed here (installed: %s) and no package was given"
+                        % (target, ", ".join(before["releases"]) or "none")
+                    )
+                actions.append("install %s" % target)
+            actions.append("switch %s -> %s" % (current or "none", target))
+            new["rolled_back_from"] = current
+            new["previous"] = data.get("previous") if version is None else current
+        version = target
+    else:
+        if not backend.has(version):
+            if not package:
+                raise InputError("version %s is not installed and no package was given" % version,
+                                 field="package")
+            actions.append("install %s" % version)
+        if state == "switched" and current != version:
+            actions.append("switch %s -> %s" % (current or "none", version))
+            new["previous"] = current
+            new["rolled_back_from"] = None
+
+    if any(a.startswith("install") for a in actions):
+        if not os.path.isfile(package):
+            raise InputError("package %s is not on this workstation" % package, field="package")
+        if sha256:
+            actual = sha256_file(package)
+            if actual != sha256:
+                raise ChecksumMismatch(
+                    "%s has checksum %s, expected %s: not unpacked" % (package, actual, sha256),
+                    field="sha256",
+                )
+            new.setdefault("checksums", {})[version] = actual
+
+    keepers = {version, new.get("previous"), new.get("rolled_back_from"), current}
+    installed_after = sorted(set(before["releases"]) | {version}, key=version_key)
+    prunable = [v for v in installed_after if v not in keepers]
+    excess = len(installed_after) - keep
+    pruned = prunable[:excess] if excess > 0 else []
+    actions.extend("prune %s" % v for v in pruned)
+
+    after = {
+        "current": version if any(a.startswith("switch") for a in actions) else current,
+        "previous": new.get("previous"),
+        "rolled_back_from": new.get("rolled_back_from"),
+        "releases": [v for v in installed_after if v not in pruned],
+    }
+    result.update(changed=bool(actions), actions=actions, after=after)
+    if check_mode or not actions:
+        return result
+
+    os.makedirs(root, exist_ok=True)
+    if any(a.startswith("install") for a in actions):
+        backend.install(version, package)
+    if any(a.startswith("switch") for a in actions):
+        backend.activate(version)
+    for old in pruned:
+        backend.remove(old)
+        new.get("checksums", {}).pop(old, None)
+    store.save(new)
+    result["after"] = snapshot(backend, new)
+    return result

@@ -1,0 +1,140 @@
+"""Release layout on a workstation: install, atomic switch, rollback, prune (real files)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from ansible_collections.hisops.emergency.plugins.module_utils.client import release, sample
+from ansible_collections.hisops.emergency.plugins.module_utils.client.errors import (
+    ChecksumMismatch,
+    InputError,
+    ReleaseError,
+)
+from ansible_collections.hisops.emergency.plugins.module_utils.client.store import sha256_file
+
+
+@pytest.fixture
+def packages(tmp_path: Path) -> dict[str, Path]:
+    out = tmp_path / "pkgs"
+    out.mkdir()
+    built = {v: Path(sample.build_tarball(v, str(out))) for v in ("1.0.0", "1.1.0", "1.2.0")}
+    built["9.9.9"] = Path(sample.build_tarball("9.9.9", str(out), broken=True))
+    return built
+
+
+def switch(root: Path, pkgs: dict[str, Path], version: str, **kw) -> dict:
+    pkg = pkgs[version]
+    return release.apply(str(root), "switched", version, str(pkg), sha256_file(str(pkg)), **kw)
+
+
+def client(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(root / "current" / "bin" / "his-client"), *args],
+                          capture_output=True, text=True, check=False)
+
+
+def test_switch_installs_and_points_current_then_is_idempotent(tmp_path, packages):
+    root = tmp_path / "opt"
+    first = switch(root, packages, "1.0.0")
+    assert first["changed"] and first["before"]["current"] is None
+    assert os.readlink(root / "current") == "releases/1.0.0"
+    assert client(root, "--version").stdout.strip() == "1.0.0"
+    assert client(root, "health").returncode == 0
+    again = switch(root, packages, "1.0.0")
+    assert again["changed"] is False and again["actions"] == []
+
+
+def test_switch_keeps_previous_and_rollback_goes_there_once(tmp_path, packages):
+    root = tmp_path / "opt"
+    switch(root, packages, "1.0.0")
+    result = switch(root, packages, "1.1.0")
+    assert result["after"]["previous"] == "1.0.0" and result["after"]["current"] == "1.1.0"
+    back = release.apply(str(root), "rolled_back")
+    assert back["changed"] and back["after"]["current"] == "1.0.0"
+    assert back["after"]["rolled_back_from"] == "1.1.0"
+    assert client(root, "--version").stdout.strip() == "1.0.0"
+    assert release.apply(str(root), "rolled_back")["changed"] is False
+
+
+def test_rollback_to_named_version(tmp_path, packages):
+    root = tmp_path / "opt"
+    for v in ("1.0.0", "1.1.0", "1.2.0"):
+        switch(root, packages, v)
+    back = release.apply(str(root), "rolled_back", "1.0.0")
+    assert back["after"]["current"] == "1.0.0"
+    assert release.apply(str(root), "rolled_back", "1.0.0")["changed"] is False
+
+
+def test_check_mode_reports_but_touches_nothing(tmp_path, packages):
+    root = tmp_path / "opt"
+    switch(root, packages, "1.0.0")
+    before = sorted(p.name for p in (root / "releases").iterdir())
+    pkg = packages["1.1.0"]
+    preview = release.apply(str(root), "switched", "1.1.0", str(pkg), sha256_file(str(pkg)),
+                            check_mode=True)
+    assert preview["changed"] and preview["after"]["current"] == "1.1.0"
+    assert preview["actions"] == ["install 1.1.0", "switch 1.0.0 -> 1.1.0"]
+    assert os.readlink(root / "current") == "releases/1.0.0"
+    assert sorted(p.name for p in (root / "releases").iterdir()) == before
+
+
+def test_broken_build_fails_its_health_check(tmp_path, packages):
+    root = tmp_path / "opt"
+    switch(root, packages, "9.9.9")
+    assert client(root, "health").returncode == 1
+
+
+def test_corrupted_package_is_not_unpacked(tmp_path, packages):
+    root = tmp_path / "opt"
+    pkg = packages["1.0.0"]
+    good = sha256_file(str(pkg))
+    data = bytearray(pkg.read_bytes())
+    data[-30] ^= 0xFF
+    pkg.write_bytes(bytes(data))
+    with pytest.raises(ChecksumMismatch, match="expected"):
+        release.apply(str(root), "switched", "1.0.0", str(pkg), good)
+    assert not (root / "releases" / "1.0.0").exists() and not (root / "current").exists()
+
+
+def test_unsafe_tar_member_is_refused(tmp_path):
+    import io
+    import tarfile
+
+    pkg = tmp_path / "evil.tar.gz"
+    with tarfile.open(pkg, "w:gz") as tar:
+        info = tarfile.TarInfo("../escape")
+        info.size = 1
+        tar.addfile(info, io.BytesIO(b"x"))
+    with pytest.raises(ReleaseError, match="not a plain file"):
+        release.apply(str(tmp_path / "opt"), "switched", "1.0.0", str(pkg))
+    assert not (tmp_path / "escape").exists()
+    assert list((tmp_path / "opt" / "releases").iterdir()) == []
+
+
+def test_rollback_without_previous_or_package_is_refused(tmp_path, packages):
+    root = tmp_path / "opt"
+    switch(root, packages, "1.0.0")
+    with pytest.raises(ReleaseError, match="no previous version"):
+        release.apply(str(root), "rolled_back")
+    with pytest.raises(ReleaseError, match="not installed here"):
+        release.apply(str(root), "rolled_back", "1.2.0")
+
+
+def test_bad_input_names_the_field(tmp_path):
+    with pytest.raises(InputError, match="^version:"):
+        release.apply(str(tmp_path), "switched", "../etc", "/x")
+    with pytest.raises(InputError, match="^state:"):
+        release.apply(str(tmp_path), "exploded", "1.0")
+    with pytest.raises(InputError, match="^keep:"):
+        release.apply(str(tmp_path), "switched", "1.0", "/x", keep=1)
+
+
+def test_old_releases_are_pruned_but_never_current_or_previous(tmp_path, packages):
+    root = tmp_path / "opt"
+    for v in ("1.0.0", "1.1.0", "1.2.0"):
+        switch(root, packages, v, keep=2)
+    assert sorted(p.name for p in (root / "releases").iterdir()) == ["1.1.0", "1.2.0"]
+    back = release.apply(str(root), "rolled_back", keep=2)
+    assert back["after"]["current"] == "1.1.0"

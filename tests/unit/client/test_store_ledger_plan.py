@@ -1,0 +1,131 @@
+"""Artifact store (checksums), ledger (records, audit verdicts, HTML) and rollout plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ansible_collections.hisops.emergency.plugins.module_utils.client import ledger, sample
+from ansible_collections.hisops.emergency.plugins.module_utils.client.errors import (
+    ChecksumMismatch,
+    InputError,
+)
+from ansible_collections.hisops.emergency.plugins.module_utils.client.plan import (
+    batch_verdict,
+    plan_rollout,
+)
+from ansible_collections.hisops.emergency.plugins.module_utils.client.store import (
+    ArtifactStore,
+    version_key,
+)
+
+GROUPS = {
+    "all": ["a1", "a2", "a3", "b1", "b2", "c1", "db"],
+    "workstations": ["a1", "a2", "a3", "b1", "b2", "c1"],
+    "ws_a": ["a1", "a2", "a3"], "ws_b": ["b1", "b2"], "ws_c": ["c1"],
+    "client_test": ["a1"], "db_servers": ["db"],
+}
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ArtifactStore:
+    st = ArtifactStore(str(tmp_path / "artifacts"))
+    build = tmp_path / "build"
+    build.mkdir()
+    for version in ("2.0.0", "2.1.0"):
+        st.publish(sample.build_tarball(version, str(build)), "his-client", version, "tar")
+    return st
+
+
+def test_publish_is_idempotent_and_versions_are_immutable(tmp_path, store):
+    build = tmp_path / "build"
+    again = store.publish(str(build / "his-client-2.0.0.tar.gz"), "his-client", "2.0.0", "tar")
+    assert again["changed"] is False
+    other = sample.build_tarball("2.0.0", str(tmp_path), broken=True)
+    with pytest.raises(InputError, match="immutable"):
+        store.publish(other, "his-client", "2.0.0", "tar")
+    assert store.versions("his-client") == ["2.0.0", "2.1.0"]
+
+
+def test_resolve_verifies_checksum(store):
+    art = store.resolve("his-client", "2.1.0")
+    Path(art.path).write_bytes(Path(art.path).read_bytes() + b"junk")
+    with pytest.raises(ChecksumMismatch, match="corrupted"):
+        store.resolve("his-client", "2.1.0")
+    with pytest.raises(InputError, match="not in the artifact store.*2.0.0"):
+        store.resolve("his-client", "7.7.7")
+
+
+def test_version_sort_is_numeric():
+    assert sorted(["2.10.0", "2.9.1", "10.0"], key=version_key) == ["2.9.1", "2.10.0", "10.0"]
+
+
+def plan(store, ledger_data=None, **kw):
+    args = dict(store_root=store.root, package="his-client", version="2.1.0", kind="tar",
+                group="workstations", groups=GROUPS, ledger=ledger_data or ledger.empty_ledger())
+    args.update(kw)
+    return plan_rollout(**args)
+
+
+def test_gate_refuses_until_the_test_group_passed(store):
+    with pytest.raises(InputError, match="^version: 2.1.0 has not passed on the test group"):
+        plan(store)
+    data = ledger.empty_ledger()
+    ledger.record(data, [{"host": "a1", "action": "update", "version": "2.1.0", "result": "ok"}],
+                  {"run_id": "r1"})
+    result = plan(store, data, batch_size=2)
+    assert result["canary"] == ["a1", "b1", "c1"]
+    assert result["batches"] == [["a2", "a3"], ["b2"]]
+    assert result["artifact"]["sha256"] == store.resolve("his-client", "2.1.0").sha256
+
+
+def test_gate_skip_needs_a_reason_and_bad_groups_are_named(store):
+    with pytest.raises(InputError, match="^skip_test_gate_reason:"):
+        plan(store, skip_test_gate=True)
+    assert plan(store, skip_test_gate=True, skip_test_gate_reason="CVE fix")["test_gate"]["skipped"]
+    with pytest.raises(InputError, match="^group: unknown group 'ws_nowhere'"):
+        plan(store, group="ws_nowhere")
+    with pytest.raises(InputError, match="^group: .*not workstations: db"):
+        plan(store, group="all_servers", groups={**GROUPS, "all_servers": ["db"]})
+    with pytest.raises(InputError, match="^version: .*not in the artifact store"):
+        plan(store, version="3.0.0", group="client_test")
+
+
+def test_batch_verdict_canary_tolerates_nothing():
+    outcomes = [{"host": "a", "result": "ok"}, {"host": "b", "result": "unreachable"}]
+    assert batch_verdict(outcomes, 60, canary=True)["halt"] is True
+    assert batch_verdict(outcomes, 60, canary=False)["halt"] is False
+    assert batch_verdict(outcomes, 40, canary=False)["halt"] is True
+
+
+def test_ledger_known_good_and_audit_states(tmp_path):
+    led = ledger.Ledger(str(tmp_path / "ledger.json"))
+    with led.update() as data:
+        ledger.record(data, [
+            {"host": "a", "action": "update", "from": "1", "version": "2", "target": "2",
+             "result": "ok", "expected": "2"},
+            {"host": "b", "action": "update", "from": "1", "version": "1", "target": "2",
+             "result": "rolled_back", "expected": "2"},
+            {"host": "c", "action": "update", "from": "1", "version": None, "target": "2",
+             "result": "unreachable", "expected": "2"},
+        ], {"run_id": "r1", "operator": "nurse-it"})
+    data = led.read()
+    assert data["hosts"]["a"]["known_good"] == "2" and data["hosts"]["b"]["known_good"] is None
+    assert data["hosts"]["a"]["history"][0]["by"] == "nurse-it"
+    states = {h: ledger.classify(data, h, actual, reach, True)["state"]
+              for h, actual, reach in (("a", "2", True), ("b", "1", True), ("c", "1", False))}
+    assert states == {"a": "current", "b": "rolled_back", "c": "offline"}
+    returned = ledger.classify(data, "c", "1", True, True)
+    assert returned["state"] == "behind" and "unreachable during run r1" in returned["reason"]
+    assert ledger.classify(data, "a", "2", True, False)["state"] == "failed"
+    paths = ledger.write_reports(data, str(tmp_path / "rep"))
+    assert "nurse-it" in Path(paths["html"]).read_text()
+
+
+def test_ledger_check_mode_writes_nothing(tmp_path):
+    led = ledger.Ledger(str(tmp_path / "ledger.json"))
+    with led.update(check_mode=True) as data:
+        ledger.record(data, [{"host": "a", "action": "update", "version": "2", "result": "ok"}], {})
+    assert not Path(led.path).exists()
+    with pytest.raises(InputError, match="result"):
+        ledger.record(ledger.empty_ledger(), [{"host": "a", "action": "update", "result": "meh"}], {})
