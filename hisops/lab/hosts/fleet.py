@@ -381,6 +381,8 @@ class HostFleet:
                 "database": "his",
                 "postgres": {"user": "postgres", "password": secrets.token_hex(16)},
                 "his_app": {"user": "his_app", "password": secrets.token_hex(16)},
+                # the DB pair's replication user (created by playbooks/db_standby_build.yml)
+                "replication": {"user": "hisops_replicator", "password": secrets.token_hex(16)},
             }
             fd = os.open(self.credentials_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
