@@ -1,0 +1,94 @@
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The node's own hot-standby configuration, rendered (pure) and validated first.
+
+Both nodes carry the same settings, each naming the other as its upstream: whether a
+node is primary or standby is decided by ``standby.signal`` alone, so a switchover or a
+rejoin never rewrites configuration. The file lives in the Debian configuration
+directory (``conf.d/hisops-ha.conf``), outside the data directory, so pg_rewind and
+pg_basebackup never overwrite it; no password appears in it (libpq reads ``~/.pgpass``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import InputError
+
+SYNC_MODES = ("async", "sync")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+_HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,252}$")
+_SIZE = re.compile(r"^[0-9]+(kB|MB|GB)$")
+
+
+def slot_name(node: str) -> str:
+    """The physical slot (on the primary) that node ``node`` streams through."""
+    return "hisops_" + re.sub(r"[^a-z0-9_]", "_", node.lower())
+
+
+@dataclass(frozen=True)
+class HaSettings:
+    node: str
+    peer: str
+    peer_host: str
+    peer_port: int = 5432
+    replication_user: str = "hisops_replicator"
+    sync_mode: str = "async"
+    wal_keep_size: str = "512MB"
+
+    def validate(self) -> HaSettings:
+        for fld in ("node", "peer", "replication_user"):
+            if not _NAME.match(getattr(self, fld) or ""):
+                raise InputError(fld, f"{getattr(self, fld)!r} is not a valid name")
+        if self.node == self.peer:
+            raise InputError("peer", "a node cannot be its own peer")
+        if not _HOST.match(self.peer_host or ""):
+            raise InputError("peer_host", f"{self.peer_host!r} is not a host name or address")
+        if not 1 <= int(self.peer_port) <= 65535:
+            raise InputError("peer_port", f"{self.peer_port} is not a TCP port")
+        if self.sync_mode not in SYNC_MODES:
+            raise InputError("sync_mode", f"{self.sync_mode!r}: choose one of {SYNC_MODES}")
+        if not _SIZE.match(self.wal_keep_size):
+            raise InputError("wal_keep_size", f"{self.wal_keep_size!r}: a size like 512MB")
+        return self
+
+    def render(self) -> str:
+        sync = self.peer if self.sync_mode == "sync" else ""
+        return (
+            f"# Managed by hisops.emergency: hot standby pair {self.node} <-> {self.peer}.\n"
+            "# A node is a standby when its data directory holds standby.signal.\n"
+            "wal_level = replica\n"
+            "wal_log_hints = on                 # pg_rewind needs it (data checksums are off)\n"
+            "hot_standby = on\n"
+            "hot_standby_feedback = on\n"
+            "max_wal_senders = 10\n"
+            "max_replication_slots = 10\n"
+            f"wal_keep_size = '{self.wal_keep_size}'       # WAL kept for pg_rewind\n"
+            "wal_receiver_status_interval = 1s\n"
+            "wal_retrieve_retry_interval = 1s\n"
+            f"primary_conninfo = 'host={self.peer_host} port={self.peer_port} "
+            f"user={self.replication_user} dbname=postgres application_name={self.node} "
+            "connect_timeout=2 keepalives_idle=5 keepalives_interval=2 keepalives_count=3'\n"
+            f"primary_slot_name = '{slot_name(self.node)}'\n"
+            "recovery_target_timeline = 'latest'\n"
+            f"# sync: a commit waits for {self.peer}; writes stall while it is down\n"
+            f"synchronous_standby_names = '{sync}'\n"
+        )
+
+
+def _esc(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(":", "\\:")
+
+
+def pgpass_line(host: str, port: int, user: str, password: str) -> str:
+    return f"{_esc(host)}:{port}:*:{_esc(user)}:{_esc(password)}\n"
+
+
+def merge_pgpass(existing: str, host: str, port: int, user: str, password: str) -> str:
+    """``existing`` with the entry for host:port:*:user replaced (other entries kept)."""
+    prefix = f"{_esc(host)}:{port}:*:{_esc(user)}:"
+    kept = [line if line.endswith("\n") else line + "\n"
+            for line in existing.splitlines(keepends=True)
+            if line.strip() and not line.startswith(prefix)]
+    return "".join(kept) + pgpass_line(host, port, user, password)

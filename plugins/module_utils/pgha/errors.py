@@ -1,0 +1,52 @@
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One exception tree for the PostgreSQL hot-standby domain; modules catch ``PgHaError``."""
+
+from __future__ import annotations
+
+
+class PgHaError(Exception):
+    """Base of every error of the pgha domain."""
+
+
+class InputError(PgHaError):
+    """A bad input, refused before anything is touched; names the field."""
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class ConnectError(PgHaError):
+    """A PostgreSQL server could not be reached."""
+
+
+class AuthError(ConnectError):
+    """A PostgreSQL server refused the credentials."""
+
+
+class Refused(PgHaError):
+    """A go/no-go check said no: the operation would be unsafe; nothing was changed."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__("refused: " + "; ".join(reasons))
+        self.reasons = list(reasons)
+
+
+class LockHeld(Refused):
+    """Another failover holds the lock."""
+
+
+class CommandError(PgHaError):
+    """A PostgreSQL tool (pg_ctlcluster, pg_basebackup, pg_rewind, ...) failed."""
+
+    def __init__(self, argv: list[str], rc: int, output: str):
+        super().__init__(f"{' '.join(argv[:3])} failed (rc={rc}): {output.strip()[-800:]}")
+        self.argv = argv
+        self.rc = rc
+        self.output = output
+
+
+class Timeout(PgHaError):
+    """A wait (replay, promotion, streaming) did not finish in time."""

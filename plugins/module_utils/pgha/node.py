@@ -1,0 +1,168 @@
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The local PostgreSQL node (Debian layout) and the peer, as the DB-host modules see them.
+
+Runs on the database server as the ``postgres`` user: the local server through its Unix
+socket (peer authentication), the other node over TCP as the replication user (the
+password comes from ``~/.pgpass``, written by ``db_ha_config``).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import (
+    AuthError,
+    CommandError,
+    ConnectError,
+    Timeout,
+)
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.state import (
+    NodeState,
+    parse_controldata,
+    read_live,
+    read_stopped,
+)
+
+try:
+    import psycopg
+
+    HAS_PSYCOPG = True
+    PSYCOPG_IMPORT_ERROR = None
+except ImportError as exc:  # the module reports missing_required_lib
+    HAS_PSYCOPG = False
+    PSYCOPG_IMPORT_ERROR = exc
+
+
+@dataclass(frozen=True)
+class LocalNode:
+    version: str = "15"
+    cluster: str = "main"
+    port: int = 5432
+    socket_dir: str = "/var/run/postgresql"
+
+    @property
+    def datadir(self) -> str:
+        return f"/var/lib/postgresql/{self.version}/{self.cluster}"
+
+    @property
+    def confdir(self) -> str:
+        return f"/etc/postgresql/{self.version}/{self.cluster}"
+
+    @property
+    def bindir(self) -> str:
+        return f"/usr/lib/postgresql/{self.version}/bin"
+
+    @property
+    def ha_conf(self) -> str:
+        return os.path.join(self.confdir, "conf.d", "hisops-ha.conf")
+
+    @property
+    def standby_signal(self) -> str:
+        return os.path.join(self.datadir, "standby.signal")
+
+    @property
+    def start_conf(self) -> str:
+        return os.path.join(self.confdir, "start.conf")
+
+    # ------------------------------------------------------------------ commands
+    def run(self, argv: list[str], timeout: float = 300, check: bool = True) -> str:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False,
+                              env={**os.environ, "LANG": "C", "LC_ALL": "C"})
+        out = proc.stdout + proc.stderr
+        if check and proc.returncode != 0:
+            raise CommandError(argv, proc.returncode, out)
+        return out
+
+    def ctl(self, action: str, *options: str, timeout: float = 120) -> str:
+        argv = ["pg_ctlcluster", self.version, self.cluster, action]
+        if options:
+            argv += ["--", *options]
+        return self.run(argv, timeout=timeout)
+
+    def is_running(self) -> bool:
+        proc = subprocess.run(["pg_ctlcluster", self.version, self.cluster, "status"],
+                              capture_output=True, text=True, check=False, timeout=30)
+        return proc.returncode == 0
+
+    def stop_fast(self) -> None:
+        if self.is_running():
+            self.ctl("stop", "-m", "fast", "-w", "-t", "60")
+
+    def start(self) -> None:
+        if not self.is_running():
+            self.ctl("start", "-w", "-t", "120")
+
+    def controldata(self) -> dict[str, str]:
+        return parse_controldata(self.run([f"{self.bindir}/pg_controldata", "-D", self.datadir]))
+
+    # ------------------------------------------------------------------ connections
+    def connect(self, timeout: int = 3) -> Any:
+        try:
+            return psycopg.connect(host=self.socket_dir, port=self.port, dbname="postgres",
+                                   user="postgres", connect_timeout=timeout, autocommit=True)
+        except psycopg.OperationalError as exc:
+            raise ConnectError(f"local PostgreSQL: {exc}".strip()) from exc
+
+    def state(self, name: str) -> NodeState:
+        state = NodeState(name=name)
+        state.standby_signal = os.path.exists(self.standby_signal)
+        state.service_enabled = self.service_enabled()
+        if self.is_running():
+            try:
+                with self.connect() as conn:
+                    return read_live(conn, state)
+            except ConnectError as exc:
+                state.error = str(exc)
+        if not os.path.exists(os.path.join(self.datadir, "global", "pg_control")):
+            state.error = state.error or f"no cluster in {self.datadir}"
+            return read_stopped({}, state)
+        return read_stopped(self.controldata(), state)
+
+    def service_enabled(self) -> bool | None:
+        try:
+            with open(self.start_conf, encoding="utf-8") as handle:
+                words = [w for line in handle if not line.lstrip().startswith("#")
+                         for w in line.split()]
+        except OSError:
+            return None
+        return "auto" in words
+
+
+def connect_peer(host: str, port: int, user: str, password: str | None = None,
+                 dbname: str = "postgres", timeout: int = 3) -> Any:
+    """A connection to the other node over TCP (password from ``~/.pgpass`` when None)."""
+    kwargs = {"host": host, "port": port, "user": user, "dbname": dbname,
+              "connect_timeout": timeout, "autocommit": True}
+    if password is not None:
+        kwargs["password"] = password
+    try:
+        return psycopg.connect(**kwargs)
+    except psycopg.OperationalError as exc:
+        text = str(exc).strip()
+        if "password authentication failed" in text or "no password supplied" in text:
+            raise AuthError(f"{user}@{host}:{port}: the credentials were refused ({text})") from exc
+        raise ConnectError(f"{host}:{port}: {text}") from exc
+
+
+def wait_until(probe, timeout: float, what: str, interval: float = 0.01):
+    """Call ``probe`` until it returns a true value; raise ``Timeout`` naming ``what``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise Timeout(f"{what}: not done after {timeout:.0f} s")
+        time.sleep(interval)
+
+
+def scalar(conn: Any, sql: str, params: tuple = ()) -> Any:
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+        row = cur.fetchone()
+    return row[0] if row else None

@@ -1,0 +1,242 @@
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Go/no-go for a switchover and for a failover, in plain language, from node states.
+
+Pure logic: ``assess(states, ...)`` takes the ``NodeState`` of every database node (an
+unreachable node included) and says who is primary, how far each standby lags, and
+whether a planned switchover or an unplanned failover may go ahead, with the reasons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha import lsn
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import InputError
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.state import (
+    PRIMARY,
+    ROLES,
+    STANDBY,
+    STOPPED,
+    UNREACHABLE,
+    NodeState,
+    clean_shutdown,
+)
+
+
+@dataclass
+class Decision:
+    go: bool
+    reasons: list[str] = field(default_factory=list)  # why not (empty when go)
+    summary: str = ""
+
+
+@dataclass
+class Verdict:
+    primary: str | None
+    standbys: list[str]
+    candidate: str | None
+    lag: dict[str, dict[str, Any]]  # per standby: bytes and seconds behind the primary
+    switchover: Decision
+    failover: Decision
+    gap_bytes: int | None  # failover: WAL the candidate would lose (None: unknown)
+    needs_accept_data_loss: bool
+    nodes: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _validate(states: list[NodeState], candidate: str | None, max_lag_bytes: int) -> None:
+    if len(states) < 2:
+        raise InputError("states", f"need the state of both database nodes, got {len(states)}")
+    names = [s.name for s in states]
+    if len(set(names)) != len(names):
+        raise InputError("states", f"a node appears twice: {names}")
+    for s in states:
+        if s.role not in ROLES:
+            raise InputError(f"states[{s.name}].role", f"unknown role {s.role!r}")
+    if candidate is not None and candidate not in names:
+        raise InputError("candidate", f"{candidate!r} is not one of the database nodes {names}")
+    if max_lag_bytes < 0:
+        raise InputError("max_lag_bytes", "must be 0 or more")
+
+
+def standby_lag(primary: NodeState | None, standby: NodeState) -> dict[str, Any]:
+    """Bytes and seconds the standby's replay is behind the primary (None: unknown)."""
+    lag_bytes = None
+    lag_s = standby.replay_age_s
+    if primary is not None and primary.role == PRIMARY:
+        row = next((r for r in primary.replicas if r.get("name") == standby.name), None)
+        if row is not None:
+            lag_bytes = row.get("lag_bytes")
+            if row.get("lag_s") is not None:
+                lag_s = row["lag_s"]
+        elif primary.lsn and standby.replay_lsn:
+            lag_bytes = max(0, lsn.parse(primary.lsn) - lsn.parse(standby.replay_lsn))
+    return {"bytes": lag_bytes, "seconds": lag_s, "human": lsn.human_bytes(lag_bytes)}
+
+
+def failover_gap(old_primary: NodeState | None, candidate: NodeState) -> int | None:
+    """WAL bytes the old primary has that the candidate never received (None: unknown).
+
+    Known only when the old primary is down after a clean shutdown (its last checkpoint
+    is then the end of its WAL); a crashed or unreachable primary may have written more.
+    """
+    if old_primary is None or not clean_shutdown(old_primary) or not candidate.receive_lsn:
+        return None
+    end = lsn.parse(old_primary.checkpoint_lsn)
+    received = lsn.parse(candidate.receive_lsn)
+    if end is None or received is None:
+        return None
+    # the shutdown checkpoint record itself starts at `end`; received past it = nothing lost
+    return 0 if received > end else end - received
+
+
+def assess(
+    states: list[NodeState], candidate: str | None = None, max_lag_bytes: int = 16 * 1024 * 1024
+) -> Verdict:
+    _validate(states, candidate, max_lag_bytes)
+    by_name = {s.name: s for s in states}
+    primaries = [s for s in states if s.role == PRIMARY]
+    standbys = [s for s in states if s.role == STANDBY]
+    primary = primaries[0] if len(primaries) == 1 else None
+    lag = {s.name: standby_lag(primary, s) for s in standbys}
+
+    if candidate is None:
+        cand = standbys[0] if len(standbys) == 1 else None
+    else:
+        cand = by_name[candidate]
+
+    sw = _switchover(states, primaries, cand, lag, max_lag_bytes)
+    old = None
+    if cand is not None:
+        others = [s for s in states if s.name != cand.name]
+        old = others[0] if len(others) == 1 else None
+    gap = failover_gap(old, cand) if cand is not None and cand.role == STANDBY else None
+    fo = _failover(states, primaries, cand, old, gap)
+    return Verdict(
+        primary=primary.name if primary else None,
+        standbys=[s.name for s in standbys],
+        candidate=cand.name if cand else None,
+        lag=lag,
+        switchover=sw,
+        failover=fo,
+        gap_bytes=gap,
+        needs_accept_data_loss=gap != 0,
+        nodes=[s.as_dict() for s in states],
+    )
+
+
+def _common(primaries: list[NodeState]) -> list[str]:
+    if len(primaries) > 1:
+        names = " and ".join(s.name for s in primaries)
+        if len({s.system_identifier for s in primaries}) > 1:
+            return [f"{names} are two separate databases, not a pair: "
+                    "build the standby first (db_standby_build)"]
+        return [f"both {names} claim to be primary (split brain): stop, fence one, rejoin it"]
+    return []
+
+
+def _switchover(states, primaries, cand, lag, max_lag_bytes) -> Decision:
+    reasons = _common(primaries)
+    for s in states:
+        if s.role == UNREACHABLE:
+            reasons.append(f"{s.name} is unreachable ({s.error or 'no answer'})")
+        elif s.role == STOPPED:
+            reasons.append(f"{s.name}: PostgreSQL is not running")
+    if not primaries:
+        reasons.append("no node is primary")
+    if cand is None:
+        reasons.append("no standby to switch over to")
+    elif cand.role != STANDBY:
+        reasons.append(f"{cand.name} is not a standby (it is {cand.role})")
+    elif len(primaries) == 1:
+        primary = primaries[0]
+        row = next((r for r in primary.replicas if r.get("name") == cand.name), None)
+        if cand.receiver_status != "streaming" or row is None or row.get("state") != "streaming":
+            reasons.append(f"{cand.name} is not streaming from {primary.name}")
+        if cand.timeline is not None and primary.timeline is not None \
+                and cand.timeline != primary.timeline:
+            reasons.append(f"{cand.name} is on timeline {cand.timeline}, "
+                           f"{primary.name} on {primary.timeline}")
+        behind = lag.get(cand.name, {}).get("bytes")
+        if behind is None:
+            reasons.append(f"the lag of {cand.name} is unknown")
+        elif behind > max_lag_bytes:
+            reasons.append(f"{cand.name} lags {lsn.human_bytes(behind)} behind {primary.name}, "
+                           f"more than the limit of {lsn.human_bytes(max_lag_bytes)}")
+    reasons = list(dict.fromkeys(reasons))
+    if reasons:
+        return Decision(False, reasons, "NO-GO for switchover: " + "; ".join(reasons))
+    return Decision(True, [], f"GO for switchover: {cand.name} is streaming from "
+                              f"{primaries[0].name}, {lag[cand.name]['human']} behind; "
+                              "no committed transaction will be lost")
+
+
+def _failover(states, primaries, cand, old, gap) -> Decision:
+    reasons = _common(primaries)
+    if cand is None:
+        reasons.append("no standby to promote")
+    elif cand.role != STANDBY:
+        reasons.append(f"{cand.name} is not a standby (it is {cand.role}): nothing to promote")
+    if old is not None and old.role == PRIMARY and len(primaries) == 1:
+        reasons.append(f"{old.name} is running as primary: use a switchover, "
+                       "a failover would throw its latest writes away")
+    if reasons:
+        return Decision(False, reasons, "NO-GO for failover: " + "; ".join(reasons))
+    if gap is None:
+        loss = "the data the old primary wrote after the standby's last received WAL is " \
+               "UNKNOWN (it crashed or cannot be reached): accept_data_loss=true required"
+    elif gap == 0:
+        loss = "no data is lost (the old primary stopped cleanly and the standby has all of it)"
+    else:
+        loss = f"{lsn.human_bytes(gap)} of WAL would be lost: accept_data_loss=true required"
+    return Decision(True, [], f"GO for failover to {cand.name} once {old.name if old else 'the old primary'}"
+                              f" is fenced; {loss}")
+
+
+def describe(verdict: dict[str, Any]) -> list[str]:
+    """The verdict as lines an operator reads (one per node, then the two decisions)."""
+    lines = []
+    for node in verdict.get("nodes", []):
+        role = node.get("role")
+        text = f"{node['name']}: {role}"
+        if node.get("timeline") is not None:
+            text += f", timeline {node['timeline']}"
+        if role == "primary":
+            reps = node.get("replicas") or []
+            text += ", WAL at " + str(node.get("lsn"))
+            text += "; standbys: " + (", ".join(
+                f"{r['name']} {r['state']} ({r['sync_state']})" for r in reps) or "none")
+        elif role == "standby":
+            lag = verdict.get("lag", {}).get(node["name"], {})
+            sec = lag.get("seconds")
+            text += (f", {node.get('receiver_status') or 'not streaming'} from "
+                     f"{node.get('upstream') or '?'}, {lag.get('human', 'unknown')} behind"
+                     f"{'' if sec is None else f' ({sec:.1f} s)'}")
+        elif role == "stopped":
+            text += f" ({node.get('cluster_state')}, last checkpoint {node.get('checkpoint_lsn')})"
+        else:
+            text += f" ({node.get('error') or 'no answer'})"
+        slots = node.get("slots") or []
+        if slots:
+            text += "; slots: " + ", ".join(
+                f"{s['name']} {'active' if s['active'] else 'inactive'}" for s in slots)
+        if node.get("service_enabled") is False:
+            text += "; service disabled (fenced)"
+        lines.append(text)
+    lines.append(verdict["switchover"]["summary"])
+    lines.append(verdict["failover"]["summary"])
+    return lines
+
+
+def node_state_from_result(result: dict[str, Any]) -> dict[str, Any]:
+    """A ``db_node_info`` task result (possibly unreachable or failed) as a node state."""
+    if isinstance(result.get("state"), dict):
+        return result["state"]
+    name = result.get("item") or result.get("_ansible_delegated_vars", {}).get(
+        "ansible_host", "?")
+    why = result.get("msg") or ("unreachable" if result.get("unreachable") else "no answer")
+    return {"name": name, "role": UNREACHABLE, "error": str(why).strip()[:300]}

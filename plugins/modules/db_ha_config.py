@@ -1,0 +1,129 @@
+#!/usr/bin/python
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: db_ha_config
+short_description: Hot-standby settings of one PostgreSQL node and its .pgpass entry
+version_added: 0.1.0
+description:
+  - Writes C(conf.d/hisops-ha.conf) (C(wal_level), C(wal_log_hints) so pg_rewind works
+    without data checksums, C(hot_standby), slots, C(primary_conninfo) naming the peer,
+    C(recovery_target_timeline=latest), C(synchronous_standby_names) by O(sync_mode)) and
+    the peer's entry in C(~postgres/.pgpass); reloads PostgreSQL when it changed and says
+    whether a restart is needed.
+  - Both nodes carry the same settings, each naming the other, so a switchover never
+    rewrites configuration; the file is outside the data directory, so pg_rewind and
+    pg_basebackup never overwrite it.
+author: hisops developers (@hisops)
+extends_documentation_fragment:
+  - hisops.emergency.db_pair
+options:
+  replication_password:
+    description: Password of the replication user (written only to C(~postgres/.pgpass), mode 0600).
+    type: str
+    required: true
+  sync_mode:
+    description:
+      - C(async) (default) commits do not wait for the standby; a failover may lose the
+        last commits not yet received.
+      - C(sync) a commit returns once the standby has it; with two nodes, writes stall
+        while the standby is down (switch back to C(async) to release them).
+    type: str
+    choices: [async, sync]
+    default: async
+  wal_keep_size:
+    description: WAL kept on the primary beyond slots (what pg_rewind needs).
+    type: str
+    default: 512MB
+attributes:
+  check_mode:
+    description: Computes the file and the .pgpass entry, writes nothing.
+    support: full
+  diff_mode:
+    description: Before and after of the settings file.
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Hot-standby settings
+  hisops.emergency.db_ha_config:
+    name: his-db-1
+    peer: his-db-2
+    peer_host: 10.10.100.12
+    replication_password: "{{ hisops_db_replication_password }}"
+    sync_mode: async
+  become: true
+  become_user: postgres
+"""
+
+RETURN = r"""
+changed:
+  description: Whether anything was (or, in check mode, would be) changed.
+  returned: always
+  type: bool
+commands:
+  description: The steps taken (or, in check mode, that would be taken).
+  returned: always
+  type: list
+  elements: str
+before:
+  description: Roles before.
+  returned: always
+  type: dict
+after:
+  description: Roles after.
+  returned: always
+  type: dict
+restart_required:
+  description: A changed setting needs a restart of PostgreSQL (C(wal_level), C(wal_log_hints), ...).
+  returned: always
+  type: bool
+config_file:
+  description: The settings file.
+  returned: always
+  type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha import ops
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import PgHaError
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.node import (
+    HAS_PSYCOPG,
+    PSYCOPG_IMPORT_ERROR,
+)
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.spec import (
+    node_from,
+    pair_args,
+    settings_from,
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=pair_args(
+            replication_password={"type": "str", "required": True, "no_log": True},
+            sync_mode={"type": "str", "choices": ["async", "sync"], "default": "async"},
+            wal_keep_size={"type": "str", "default": "512MB"},
+        ),
+        supports_check_mode=True,
+    )
+    if not HAS_PSYCOPG:
+        module.fail_json(msg=missing_required_lib("psycopg"), exception=str(PSYCOPG_IMPORT_ERROR))
+    p = module.params
+    try:
+        settings = settings_from(p, p["sync_mode"], p["wal_keep_size"])
+        result = ops.ensure_config(node_from(p), settings, p["replication_password"],
+                                   module.check_mode)
+    except PgHaError as exc:
+        module.fail_json(msg=str(exc))
+    out = result.as_dict()
+    if module._diff:
+        out["diff"] = result.diff
+    module.exit_json(**out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+#!/usr/bin/python
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: db_ha_verdict
+short_description: Go/no-go for a switchover and a failover of the database pair
+version_added: 0.1.0
+description:
+  - Takes the state of every database node (from M(hisops.emergency.db_node_info); an
+    unreachable node is given as C({name, role=unreachable})) and says, in plain
+    language, who is primary, how far each standby lags, and whether a planned switchover
+    and an unplanned failover may go ahead, with the reasons when not.
+  - With O(require), fails (nothing touched anywhere) when that operation is a no-go.
+  - Pure logic; runs on the controller.
+author: hisops developers (@hisops)
+options:
+  states:
+    description: The node states, one per database node.
+    type: list
+    elements: dict
+    required: true
+  candidate:
+    description: The node to switch over or fail over to (default the only standby).
+    type: str
+  max_lag_bytes:
+    description: A switchover is refused when the standby's replay is further behind.
+    type: int
+    default: 16777216
+  require:
+    description: Fail unless this operation is a go.
+    type: str
+    choices: [none, switchover, failover]
+    default: none
+attributes:
+  check_mode:
+    description: Pure logic; the same in check mode.
+    support: full
+  diff_mode:
+    description: Nothing changes.
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Go/no-go
+  hisops.emergency.db_ha_verdict:
+    states: "{{ groups['db_servers'] | map('extract', hostvars, 'db_status_node') | list }}"
+    require: switchover
+  delegate_to: localhost
+  run_once: true
+  register: verdict
+"""
+
+RETURN = r"""
+verdict:
+  description: C(primary), C(standbys), C(candidate), C(lag) per standby (C(bytes),
+    C(seconds), C(human)), C(switchover) and C(failover) (C(go), C(reasons), C(summary)),
+    C(gap_bytes), C(needs_accept_data_loss), C(nodes).
+  returned: always
+  type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import (
+    InputError,
+    PgHaError,
+)
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.state import NodeState
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.verdict import assess
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "states": {"type": "list", "elements": "dict", "required": True},
+            "candidate": {"type": "str"},
+            "max_lag_bytes": {"type": "int", "default": 16 * 1024 * 1024},
+            "require": {"type": "str", "choices": ["none", "switchover", "failover"],
+                        "default": "none"},
+        },
+        supports_check_mode=True,
+    )
+    p = module.params
+    try:
+        states = []
+        for i, item in enumerate(p["states"]):
+            try:
+                states.append(NodeState.from_dict(item))
+            except (TypeError, ValueError) as exc:
+                raise InputError(f"states[{i}]", str(exc)) from exc
+        verdict = assess(states, p["candidate"], p["max_lag_bytes"])
+    except PgHaError as exc:
+        module.fail_json(msg=str(exc))
+    out = verdict.as_dict()
+    if p["require"] != "none":
+        decision = out[p["require"]]
+        if not decision["go"]:
+            module.fail_json(msg=decision["summary"], verdict=out)
+    module.exit_json(changed=False, verdict=out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+#!/usr/bin/python
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: db_node_info
+short_description: Read one PostgreSQL node's hot-standby state
+version_added: 0.1.0
+description:
+  - Role (primary, standby, stopped), timeline, WAL positions, the standbys streaming from
+    it with their lag in bytes and seconds, replication slots, C(wal_log_hints), whether
+    C(standby.signal) is present and whether the service starts at boot.
+  - When PostgreSQL is down, the last checkpoint and cluster state come from
+    C(pg_controldata), so the last known position of a stopped node is reported.
+  - Reads only.
+author: hisops developers (@hisops)
+options:
+  name:
+    description: Inventory name of this node.
+    type: str
+    required: true
+  pg_version:
+    description: PostgreSQL major version.
+    type: str
+    default: '15'
+  pg_cluster:
+    description: Debian cluster name.
+    type: str
+    default: main
+requirements:
+  - psycopg >= 3.1 (Debian C(python3-psycopg)) on the database server
+attributes:
+  check_mode:
+    description: Reads only; the same in check mode.
+    support: full
+  diff_mode:
+    description: Nothing changes.
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Read this node's state
+  hisops.emergency.db_node_info:
+    name: "{{ inventory_hostname }}"
+  become: true
+  become_user: postgres
+  register: node
+"""
+
+RETURN = r"""
+state:
+  description: The node's state (C(role), C(timeline), C(lsn), C(receive_lsn), C(replay_lsn),
+    C(replay_age_s), C(upstream), C(receiver_status), C(replicas), C(slots),
+    C(standby_signal), C(cluster_state), C(checkpoint_lsn), C(service_enabled), C(error)).
+  returned: always
+  type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import PgHaError
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.node import (
+    HAS_PSYCOPG,
+    PSYCOPG_IMPORT_ERROR,
+    LocalNode,
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "name": {"type": "str", "required": True},
+            "pg_version": {"type": "str", "default": "15"},
+            "pg_cluster": {"type": "str", "default": "main"},
+        },
+        supports_check_mode=True,
+    )
+    if not HAS_PSYCOPG:
+        module.fail_json(msg=missing_required_lib("psycopg"), exception=str(PSYCOPG_IMPORT_ERROR))
+    node = LocalNode(version=module.params["pg_version"], cluster=module.params["pg_cluster"])
+    try:
+        state = node.state(module.params["name"])
+    except PgHaError as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(changed=False, state=state.as_dict())
+
+
+if __name__ == "__main__":
+    main()

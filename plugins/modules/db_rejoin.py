@@ -1,0 +1,131 @@
+#!/usr/bin/python
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: db_rejoin
+short_description: Bring the old primary back as a standby of the new one (pg_rewind)
+version_added: 0.1.0
+description:
+  - Leaves a node that already streams from the peer on the peer's timeline alone.
+  - Runs a CHECKPOINT on the new primary first (otherwise pg_rewind can wrongly say "no
+    rewind required"), stops this node, runs pg_rewind with the Debian configuration file
+    (C(--config-file), so its crash recovery and C(--restore-target-wal) find the node's
+    settings), keeps the node's own C(postgresql.auto.conf) instead of the copy pg_rewind
+    brings from the source, adds C(standby.signal), starts, and verifies it streams on
+    the new primary's timeline.
+  - When pg_rewind fails, falls back to a fresh clone (pg_basebackup) unless
+    O(allow_clone=false); C(clone_estimate) says how long that takes at O(clone_rate_mb_s).
+author: hisops developers (@hisops)
+extends_documentation_fragment:
+  - hisops.emergency.db_pair
+options:
+  allow_clone:
+    description: Fall back to a fresh clone when pg_rewind fails.
+    type: bool
+    default: true
+  clone_rate_mb_s:
+    description: Expected clone speed in MB/s, for the estimate.
+    type: float
+    default: 40.0
+  restore_target_wal:
+    description: Pass C(--restore-target-wal) (needs a C(restore_command) in the node's settings).
+    type: bool
+    default: false
+  timeout:
+    description: Seconds to wait for streaming.
+    type: int
+    default: 120
+attributes:
+  check_mode:
+    description: Checks the peer and this node; reports the method and the clone estimate; changes nothing.
+    support: full
+  diff_mode:
+    description: Role before and after.
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Rejoin his-db-1 as a standby of his-db-2
+  hisops.emergency.db_rejoin:
+    name: his-db-1
+    peer: his-db-2
+    peer_host: 10.10.100.12
+  become: true
+  become_user: postgres
+"""
+
+RETURN = r"""
+changed:
+  description: Whether anything was (or, in check mode, would be) changed.
+  returned: always
+  type: bool
+commands:
+  description: The steps taken (or, in check mode, that would be taken).
+  returned: always
+  type: list
+  elements: str
+before:
+  description: Roles before.
+  returned: always
+  type: dict
+after:
+  description: Roles after.
+  returned: always
+  type: dict
+method:
+  description: C(none), C(rewind), C(clone) or C(clone (pg_rewind failed)).
+  returned: always
+  type: str
+clone_estimate:
+  description: C(bytes), C(seconds) and C(rate_mb_s) of a clone of the new primary.
+  returned: always
+  type: dict
+rewind_error:
+  description: Why pg_rewind failed (before the clone fallback).
+  returned: when pg_rewind failed
+  type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha import ops
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import PgHaError
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.node import (
+    HAS_PSYCOPG,
+    PSYCOPG_IMPORT_ERROR,
+)
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.spec import (
+    node_from,
+    pair_args,
+    settings_from,
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=pair_args(
+            allow_clone={"type": "bool", "default": True},
+            clone_rate_mb_s={"type": "float", "default": 40.0},
+            restore_target_wal={"type": "bool", "default": False},
+            timeout={"type": "int", "default": 120},
+        ),
+        supports_check_mode=True,
+    )
+    if not HAS_PSYCOPG:
+        module.fail_json(msg=missing_required_lib("psycopg"), exception=str(PSYCOPG_IMPORT_ERROR))
+    p = module.params
+    try:
+        result = ops.rejoin(node_from(p), settings_from(p), module.check_mode, p["allow_clone"],
+                            p["clone_rate_mb_s"], p["restore_target_wal"], p["timeout"])
+    except PgHaError as exc:
+        module.fail_json(msg=str(exc))
+    out = result.as_dict()
+    if module._diff and result.changed:
+        out["diff"] = {"before": result.before, "after": result.after}
+    module.exit_json(**out)
+
+
+if __name__ == "__main__":
+    main()
