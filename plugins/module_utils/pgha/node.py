@@ -164,5 +164,7 @@ def wait_until(probe, timeout: float, what: str, interval: float = 0.01):
 def scalar(conn: Any, sql: str, params: tuple = ()) -> Any:
     with conn.cursor() as cur:
         cur.execute(sql, params)
+        if cur.description is None:  # a command (CHECKPOINT), no rows
+            return None
         row = cur.fetchone()
     return row[0] if row else None

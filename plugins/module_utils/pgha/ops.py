@@ -472,14 +472,17 @@ def rejoin(node: LocalNode, settings: HaSettings, check: bool, allow_clone: bool
     if method == "rewind":
         auto_conf = os.path.join(node.datadir, "postgresql.auto.conf")
         saved = _read(auto_conf)
-        argv = ["pg_rewind" if shutil.which("pg_rewind") else f"{node.bindir}/pg_rewind",
+        argv = [f"{node.bindir}/pg_rewind",
                 "--target-pgdata", node.datadir,
                 "--source-server", f"host={settings.peer_host} port={settings.peer_port} "
                 f"user={settings.replication_user} dbname=postgres connect_timeout=5",
                 "--config-file", os.path.join(node.confdir, "postgresql.conf"), "--progress"]
         if restore_target_wal:
             argv.append("--restore-target-wal")
-        argv[0] = f"{node.bindir}/pg_rewind"
+        # pg_rewind's crash recovery runs a single-user server, which refuses standby mode:
+        # the fence's standby.signal goes during the rewind and comes back right after
+        if os.path.exists(node.standby_signal):
+            os.unlink(node.standby_signal)
         try:
             out = node.run(argv, timeout=3600)
             res.details["rewind_output"] = out[-2000:]
