@@ -110,6 +110,10 @@ class Unit:
             with open(self.start_conf, "w", encoding="utf-8") as handle:
                 handle.writelines(lines)
             return 0
+        if enable and not glob.glob(f"/etc/rc[0-6S].d/[SK][0-9][0-9]{self.base}"):
+            # a service the lab boot left out (no rc links at all): install them first,
+            # as Debian's postinst does, so that enable has links to turn on
+            _run(["update-rc.d", self.base, "defaults"], quiet=True)
         return _run(["update-rc.d", self.base, "enable" if enable else "disable"], quiet=True)
 
     def _pg_ctlcluster(self, action: str, quiet: bool = False) -> int:
