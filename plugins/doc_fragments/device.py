@@ -14,6 +14,7 @@ options:
         C(ansible_password), C(hisops_platform) or C(ansible_network_os), and
         C(ansible_become_password) as the Cisco enable secret); set it only to override.
     type: dict
+
     suboptions:
       name:
         description: Inventory name of the device, used in messages.
@@ -47,4 +48,65 @@ notes:
 requirements:
   - netmiko >= 4.4
   - ntc-templates >= 7
+"""
+
+    FLEET = r"""
+options:
+  hosts:
+    description:
+      - Fleet mode. Inventory hostnames of the switches to serve in this one run, usually
+        C("{{ ansible_play_batch }}") on a task with C(run_once=true). The action plugin
+        builds O(devices) from each host's inventory variables (as for O(provider), whose
+        keys, when given, apply to every host).
+      - Returns one result per device in RV(devices); a device that fails does not stop
+        the others, and the task itself fails only on bad input.
+    type: list
+    elements: str
+  devices:
+    description:
+      - Fleet mode, as built by the action plugin from O(hosts); not set by hand.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: Inventory name of the device.
+        type: str
+        required: true
+      provider:
+        description: How to reach it, as O(provider).
+        type: dict
+        suboptions:
+          name:
+            description: Inventory name of the device, used in messages.
+            type: str
+          platform:
+            description: netmiko device type.
+            type: str
+            choices: [huawei, hp_comware, cisco_ios]
+          host:
+            description: Management address.
+            type: str
+          port:
+            description: SSH port.
+            type: int
+            default: 22
+          username:
+            description: Login user.
+            type: str
+          password:
+            description: Login password.
+            type: str
+          secret:
+            description: Cisco enable secret.
+            type: str
+          timeout:
+            description: Seconds to wait for connect, login and banner.
+            type: float
+            default: 10
+  workers:
+    description:
+      - Fleet mode. Sessions open at the same time. The action plugin defaults it to the
+        run's C(--forks).
+    type: int
+    default: 20
 """

@@ -6,46 +6,72 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: vlan_plan
-short_description: Validate a switch's part of the hospital VLAN plan and expand it
+short_description: Validate the hospital VLAN plan of one or many switches and render their intended configurations
 version_added: 0.1.0
 description:
   - Checks the VLAN plan data model (C(hisops_vlans), C(hisops_mgmt_vlan),
-    C(hisops_switch)) for one switch before anything is rendered or sent, and returns
-    the expanded intent that the templates of C(hisops.emergency.switch_intended) render.
+    C(hisops_switch)) before anything is rendered or sent, and returns the expanded intent
+    that the templates of C(hisops.emergency.switch_intended) render.
   - Refuses duplicate VLAN ids, ids outside 1-4094, overlapping subnets, a gateway
     outside its subnet, a trunk or port carrying an undefined VLAN, an interface name the
     platform does not have and a VLAN name the platform would reject; the message names
     every bad field.
-  - Touches nothing; runs the same in check mode.
+  - Fleet mode (O(hosts)) validates every listed switch first and renders none while any
+    of them is wrong; a problem shared by many switches is reported once, naming them.
+  - With O(render_to), renders C(<render_to>/<host>/intended.cfg) from O(templates),
+    writing a file only when its content differs (changed only then).
 author: hisops developers (@hisops)
 options:
   hostname:
-    description: The switch's hostname (sysname).
+    description: The switch's hostname (sysname). Single-switch mode.
     type: str
-    required: true
   platform:
-    description: netmiko device type of the switch.
+    description: netmiko device type of the switch. Single-switch mode.
     type: str
-    required: true
   switch:
-    description: The switch's C(hisops_switch) mapping (role, trunks, access_ports, mgmt, vlans).
+    description: The switch's C(hisops_switch) mapping (role, trunks, access_ports, mgmt, vlans). Single-switch mode.
     type: dict
-    required: true
   vlans:
-    description: The hospital VLAN plan, C(hisops_vlans).
+    description: The hospital VLAN plan, C(hisops_vlans). Single-switch mode.
     type: list
     elements: dict
-    required: true
   mgmt_vlan:
-    description: The management VLAN id, C(hisops_mgmt_vlan).
+    description: The management VLAN id, C(hisops_mgmt_vlan). Single-switch mode.
     type: int
+  name:
+    description: Inventory name of the switch (folder under O(render_to)); defaults to O(hostname). Single-switch mode.
+    type: str
+  hosts:
+    description:
+      - Fleet mode. Inventory hostnames whose plans to validate (and render), usually
+        C("{{ ansible_play_batch }}") with C(run_once=true). The action plugin reads each
+        host's C(hisops_switch) (its C(hostname) defaults to the inventory name),
+        C(hisops_platform) (or C(ansible_network_os)), C(hisops_vlans) and C(hisops_mgmt_vlan).
+    type: list
+    elements: str
+  switches:
+    description: Fleet mode, as built by the action plugin from O(hosts); not set by hand.
+    type: list
+    elements: dict
+  render_to:
+    description: Folder on the controller to render C(<host>/intended.cfg) into; without it nothing is rendered.
+    type: path
+  templates:
+    description: Folder of C(intended.j2) and C(<platform>/<feature>.j2); required with O(render_to).
+    type: path
+  features:
+    description: Features rendered, in order.
+    type: list
+    elements: str
+    choices: [vlans, vlanif, interfaces, acl, management]
+    default: [vlans, vlanif, interfaces, acl, management]
 attributes:
   check_mode:
-    description: Pure validation; the same in check mode.
+    description: Validates and renders in memory; writes nothing and reports what would change.
     support: full
   diff_mode:
-    description: Nothing changes.
-    support: none
+    description: Before and after of each intended file that changes.
+    support: full
 """
 
 EXAMPLES = r"""
@@ -57,46 +83,109 @@ EXAMPLES = r"""
     vlans: "{{ hisops_vlans }}"
     mgmt_vlan: "{{ hisops_mgmt_vlan }}"
   register: plan
+
+- name: Validate every switch of the play and render their intended configurations
+  hisops.emergency.vlan_plan:
+    hosts: "{{ ansible_play_batch }}"
+    render_to: var/intended
+    templates: "{{ role_path }}/templates"
+  run_once: true
+  delegate_to: localhost
 """
 
 RETURN = r"""
 intent:
   description: The switch's expanded intent (VLANs, trunks, access ports, gateways, management).
-  returned: success
+  returned: success, single-switch mode
+  type: dict
+intents:
+  description: Fleet mode, the intent of every switch, per inventory name.
+  returned: success, fleet mode
+  type: dict
+rendered:
+  description: Per inventory name, the intended file and whether it changed.
+  returned: success, with render_to
   type: dict
 problems:
-  description: Each bad field as C(path) and C(reason), when validation failed.
+  description: Each bad field as C(path), C(reason) and, in fleet mode, the C(hosts) concerned.
   returned: failure
   type: list
   elements: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hisops.emergency.plugins.module_utils.netplan.model import (
-    PlanError,
-    build_intent,
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.hisops.emergency.plugins.module_utils.netplan.model import PlanError
+from ansible_collections.hisops.emergency.plugins.module_utils.netplan.render import (
+    HAS_JINJA2,
+    JINJA2_IMPORT_ERROR,
+    FleetPlanError,
+    SwitchPlan,
+    render_all,
+    validate_all,
 )
+
+FEATURES = ["vlans", "vlanif", "interfaces", "acl", "management"]
 
 
 def main():
     module = AnsibleModule(
         argument_spec={
-            "hostname": {"type": "str", "required": True},
-            "platform": {"type": "str", "required": True},
-            "switch": {"type": "dict", "required": True},
-            "vlans": {"type": "list", "elements": "dict", "required": True},
+            "hostname": {"type": "str"},
+            "platform": {"type": "str"},
+            "switch": {"type": "dict"},
+            "vlans": {"type": "list", "elements": "dict"},
             "mgmt_vlan": {"type": "int"},
+            "name": {"type": "str"},
+            "hosts": {"type": "list", "elements": "str"},
+            "switches": {"type": "list", "elements": "dict"},
+            "render_to": {"type": "path"},
+            "templates": {"type": "path"},
+            "features": {"type": "list", "elements": "str", "choices": FEATURES, "default": FEATURES},
         },
+        required_one_of=[("switch", "switches")],
+        required_together=[("hostname", "platform", "switch", "vlans")],
+        mutually_exclusive=[("switch", "switches")],
+        required_by={"render_to": "templates"},
         supports_check_mode=True,
     )
     p = module.params
+    fleet = p["switches"] is not None
+    if fleet:
+        plans = [SwitchPlan(name=s.get("name", ""), hostname=s.get("hostname", ""),
+                            platform=s.get("platform", ""), switch=s.get("switch"),
+                            vlans=s.get("vlans"), mgmt_vlan=s.get("mgmt_vlan"))
+                 for s in p["switches"]]
+    else:
+        plans = [SwitchPlan(name=p["name"] or p["hostname"], hostname=p["hostname"],
+                            platform=p["platform"], switch=p["switch"], vlans=p["vlans"],
+                            mgmt_vlan=p["mgmt_vlan"])]
     try:
-        intent = build_intent(p["hostname"], p["platform"], p["switch"], p["vlans"], p["mgmt_vlan"])
-    except PlanError as exc:
-        module.fail_json(
-            msg=str(exc), problems=[{"path": path, "reason": reason} for path, reason in exc.problems]
-        )
-    module.exit_json(changed=False, intent=intent.to_dict())
+        intents = validate_all(plans)
+    except FleetPlanError as exc:
+        if not fleet:  # one switch: the message of the model itself
+            problems = [(path, reason) for path, reason, _hosts in exc.problems]
+            module.fail_json(msg=str(PlanError(problems)),
+                             problems=[{"path": a, "reason": b} for a, b in problems])
+        module.fail_json(msg=str(exc), problems=[{"path": a, "reason": b, "hosts": c}
+                                                 for a, b, c in exc.problems])
+    out = {"changed": False}
+    if fleet:
+        out["intents"] = intents
+    else:
+        out["intent"] = intents[plans[0].name]
+    if p["render_to"]:
+        if not HAS_JINJA2:
+            module.fail_json(msg=missing_required_lib("jinja2"), exception=str(JINJA2_IMPORT_ERROR))
+        try:
+            written = render_all(intents, p["templates"], p["render_to"], p["features"], module.check_mode)
+        except (OSError, ValueError) as exc:
+            module.fail_json(msg=f"render: {exc}")
+        out["rendered"] = {name: {"path": w.path, "changed": w.changed} for name, w in written.items()}
+        out["changed"] = any(w.changed for w in written.values())
+        if module._diff:
+            out["diff"] = [{"before": w.before, "after": w.after, "before_header": w.path,
+                            "after_header": w.path} for w in written.values() if w.changed]
+    module.exit_json(**out)
 
 
 if __name__ == "__main__":

@@ -5,10 +5,20 @@
 Switch modules run on the controller and reach the device with netmiko; the operator
 should not repeat connection details in every task, so this plugin builds ``provider``
 from the inventory (explicit ``provider`` keys win) and runs the module locally.
+
+Fleet mode: with ``hosts`` (a list of inventory hostnames, usually
+``ansible_play_batch`` on a ``run_once`` task) the plugin builds one ``devices`` entry per
+host from that host's variables, and the module serves them all from one run with
+``workers`` sessions at a time (default: the run's ``--forks``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from ansible import context
+from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 _FROM_VARS = {
@@ -19,6 +29,33 @@ _FROM_VARS = {
     "platform": ("hisops_platform", "ansible_network_os"),
     "secret": ("ansible_become_password",),
 }
+_NETWORK_OS = {"cisco.ios.ios": "cisco_ios", "ios": "cisco_ios"}
+
+
+def provider_from_vars(
+    hostname: str, variables: Mapping[str, Any], explicit: Mapping[str, Any] | None, template
+) -> dict[str, Any]:
+    """The connection details of one switch: ``explicit`` keys, else its inventory variables."""
+    provider = dict(explicit or {})
+    provider.setdefault("name", hostname)
+    for key, names in _FROM_VARS.items():
+        if provider.get(key) not in (None, ""):
+            continue
+        for name in names:
+            value = variables.get(name) if name in variables else None
+            if value not in (None, ""):
+                provider[key] = template(value)
+                break
+    if provider.get("host") is None:
+        provider["host"] = hostname
+    platform = str(provider.get("platform") or "")
+    if "." in platform:  # FQCN network_os such as cisco.ios.ios
+        provider["platform"] = _NETWORK_OS.get(platform, platform.rsplit(".", 1)[-1])
+    return provider
+
+
+def default_workers() -> int:
+    return int((context.CLIARGS or {}).get("forks") or 5)
 
 
 class SwitchActionBase(ActionBase):
@@ -28,27 +65,37 @@ class SwitchActionBase(ActionBase):
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
         args = dict(self._task.args)
-        provider = dict(args.get("provider") or {})
-        provider.setdefault("name", task_vars.get("inventory_hostname"))
-        for key, names in _FROM_VARS.items():
-            if provider.get(key) not in (None, ""):
-                continue
-            for name in names:
-                value = task_vars.get(name)
-                if value not in (None, ""):
-                    provider[key] = self._templar.template(value)
-                    break
-        if provider.get("host") is None:
-            provider["host"] = task_vars.get("inventory_hostname")
-        platform = str(provider.get("platform") or "")
-        if "." in platform:  # FQCN network_os such as cisco.ios.ios
-            provider["platform"] = {"cisco.ios.ios": "cisco_ios", "ios": "cisco_ios"}.get(
-                platform, platform.rsplit(".", 1)[-1]
+        if args.get("hosts") is not None:
+            args = self.fleet_args(args, task_vars)
+        else:
+            args["provider"] = provider_from_vars(
+                task_vars.get("inventory_hostname"), task_vars, args.get("provider"),
+                self._templar.template,
             )
-        args["provider"] = provider
         result.update(
             self._execute_module(
                 module_name=self._task.action, module_args=args, task_vars=task_vars
             )
         )
         return result
+
+    def fleet_args(self, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
+        hosts = args["hosts"]
+        if isinstance(hosts, str) or not isinstance(hosts, (list, tuple)):
+            raise AnsibleActionFail("hosts: must be a list of inventory hostnames")
+        hostvars = task_vars.get("hostvars") or {}
+        unknown = [str(h) for h in hosts if str(h) not in hostvars]
+        if unknown:
+            raise AnsibleActionFail(f"hosts: not in the inventory: {', '.join(unknown)}")
+        explicit = args.pop("provider", None)
+        devices = []
+        for host in hosts:
+            variables = hostvars[str(host)]
+            devices.append({
+                "name": str(host),
+                "provider": provider_from_vars(str(host), variables, explicit, lambda v: v),
+            })
+        args["hosts"] = [str(h) for h in hosts]
+        args["devices"] = devices
+        args.setdefault("workers", default_workers())
+        return args

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import InputError
+from .fleet import FleetDevice
 from .session import DeviceParams
 
 PROVIDER_SPEC: dict[str, Any] = {
@@ -24,6 +25,21 @@ PROVIDER_SPEC: dict[str, Any] = {
         },
     },
 }
+
+
+FLEET_SPEC: dict[str, Any] = {
+    "hosts": {"type": "list", "elements": "str"},
+    "devices": {
+        "type": "list",
+        "elements": "dict",
+        "options": {
+            "name": {"type": "str", "required": True},
+            "provider": PROVIDER_SPEC["provider"],
+        },
+    },
+    "workers": {"type": "int", "default": 20},
+}
+FLEET_RULES: dict[str, Any] = {"mutually_exclusive": [("provider", "devices")]}
 
 
 def device_params(params: dict[str, Any]) -> DeviceParams:
@@ -65,3 +81,12 @@ def intended_text(params: dict[str, Any]) -> str:
             return handle.read()
     except OSError as exc:
         raise InputError(f"src: cannot read {params['src']}: {exc.strerror}") from None
+
+
+def fleet_devices(params: dict[str, Any]) -> list[FleetDevice]:
+    """The ``devices`` of a fleet call (built by the action plugin from ``hosts``)."""
+    devices = []
+    for entry in params.get("devices") or []:
+        device = device_params({"provider": dict(entry.get("provider") or {}, name=entry["name"])})
+        devices.append(FleetDevice(name=entry["name"], params=device, extra={}))
+    return devices

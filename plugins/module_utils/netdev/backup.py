@@ -13,6 +13,8 @@ import re
 import subprocess
 from dataclasses import dataclass
 
+from .session import DeviceParams, DeviceSession
+
 MASK = "<masked>"
 
 # Each pattern's group "secret" is replaced by MASK; the rest of the line stays so the
@@ -88,6 +90,15 @@ def write_backup(directory: str, device: str, config: str, check_mode: bool = Fa
             handle.write(after)
         os.replace(tmp, path)
     return BackupResult(path=path, changed=changed, before=before, after=after, diff=diff)
+
+
+def backup_device(params: DeviceParams, directory: str, name: str, check_mode: bool = False) -> BackupResult:
+    """Read one switch's running configuration and store it (masked) as ``<name>.cfg``."""
+    if not re.match(r"^[A-Za-z0-9_.-]+$", name):
+        raise ValueError(f"device name {name!r} cannot be a file name")
+    with DeviceSession(params) as session:
+        config = session.running_config()
+    return write_backup(directory, name, config, check_mode=check_mode)
 
 
 def _git(directory: str, *args: str) -> str:

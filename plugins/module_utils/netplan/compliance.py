@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..netdev.session import DeviceParams, DeviceSession
 from . import configtree
 from .configtree import FEATURES, Section
 
@@ -185,3 +186,13 @@ def compare(
             remediation=_commands(remediation, platform) if (missing or extra) else [],
         )
     return ComplianceReport(platform=platform, features=results)
+
+
+def check_device(
+    params: DeviceParams, intended: str, features: tuple[str, ...] | list[str] | None = None
+) -> ComplianceReport:
+    """Read one switch's running configuration and compare it with ``intended``."""
+    with DeviceSession(params) as session:
+        running = session.running_config()
+        platform = session.platform.name
+    return compare(running, intended, platform, features)
