@@ -35,6 +35,27 @@ def host_vars(device: DeviceSpec) -> dict[str, Any]:
     }
 
 
+def endpoint_vars(topology: Topology) -> dict[str, Any]:
+    """The known endpoints (isolation's blast radius and its protected-endpoint guard) and
+    the controller's address (the management path isolation never cuts)."""
+    endpoints = [
+        {
+            "name": e.name,
+            "ip": e.ip,
+            "mac": e.mac,
+            "vlan": e.vlan,
+            "kind": e.kind,
+            "department": e.department,
+            "protected": e.protected,
+        }
+        for e in sorted(topology.endpoints.values(), key=lambda e: (e.vlan, e.name))
+    ]
+    result: dict[str, Any] = {"hisops_endpoints": endpoints}
+    if topology.controller in topology.endpoints:
+        result["hisops_controller_ip"] = topology.endpoints[topology.controller].ip
+    return result
+
+
 def build_inventory(
     topology: Topology, extra_groups: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -56,7 +77,11 @@ def build_inventory(
     }
     if extra_groups:
         children.update(extra_groups)
-    all_vars = {"hisops_lab_topology": topology.source, **vlanplan.group_vars(topology)}
+    all_vars = {
+        "hisops_lab_topology": topology.source,
+        **vlanplan.group_vars(topology),
+        **endpoint_vars(topology),
+    }
     return {"all": {"vars": all_vars, "children": children}}
 
 
