@@ -41,6 +41,7 @@ class ActionModule(ActionBase):
                     "switch": switch,
                     "vlans": _get(variables, "hisops_vlans", []) or [],
                     "mgmt_vlan": _get(variables, "hisops_mgmt_vlan"),
+                    "acls": _get(variables, "hisops_acls"),
                 })
             args["hosts"] = [str(h) for h in hosts]
             args["switches"] = switches

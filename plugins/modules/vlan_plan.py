@@ -16,6 +16,9 @@ description:
     outside its subnet, a trunk or port carrying an undefined VLAN, an interface name the
     platform does not have and a VLAN name the platform would reject; the message names
     every bad field.
+  - Refuses ACLs (C(hisops_acls)) with duplicate names or numbers, a number outside
+    3000-3999, a bad address, a port without tcp/udp, and an application
+    (C(hisops_switch.acls)) of an unknown ACL or on a VLAN or port the switch does not have.
   - Fleet mode (O(hosts)) validates every listed switch first and renders none while any
     of them is wrong; a problem shared by many switches is reported once, naming them.
   - With O(render_to), renders C(<render_to>/<host>/intended.cfg) from O(templates),
@@ -38,6 +41,12 @@ options:
   mgmt_vlan:
     description: The management VLAN id, C(hisops_mgmt_vlan). Single-switch mode.
     type: int
+  acls:
+    description:
+      - The hospital's ACLs, C(hisops_acls) (name, number, description, rules). Single-switch mode.
+      - Where the switch applies them is C(acls) of O(switch).
+    type: list
+    elements: dict
   name:
     description: Inventory name of the switch (folder under O(render_to)); defaults to O(hostname). Single-switch mode.
     type: str
@@ -46,7 +55,8 @@ options:
       - Fleet mode. Inventory hostnames whose plans to validate (and render), usually
         C("{{ ansible_play_batch }}") with C(run_once=true). The action plugin reads each
         host's C(hisops_switch) (its C(hostname) defaults to the inventory name),
-        C(hisops_platform) (or C(ansible_network_os)), C(hisops_vlans) and C(hisops_mgmt_vlan).
+        C(hisops_platform) (or C(ansible_network_os)), C(hisops_vlans), C(hisops_mgmt_vlan)
+        and C(hisops_acls).
     type: list
     elements: str
   switches:
@@ -95,7 +105,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 intent:
-  description: The switch's expanded intent (VLANs, trunks, access ports, gateways, management).
+  description: The switch's expanded intent (VLANs, trunks, access ports, gateways, management, ACLs and where they apply).
   returned: success, single-switch mode
   type: dict
 intents:
@@ -135,6 +145,7 @@ def main():
             "switch": {"type": "dict"},
             "vlans": {"type": "list", "elements": "dict"},
             "mgmt_vlan": {"type": "int"},
+            "acls": {"type": "list", "elements": "dict"},
             "name": {"type": "str"},
             "hosts": {"type": "list", "elements": "str"},
             "switches": {"type": "list", "elements": "dict"},
@@ -153,12 +164,13 @@ def main():
     if fleet:
         plans = [SwitchPlan(name=s.get("name", ""), hostname=s.get("hostname", ""),
                             platform=s.get("platform", ""), switch=s.get("switch"),
-                            vlans=s.get("vlans"), mgmt_vlan=s.get("mgmt_vlan"))
+                            vlans=s.get("vlans"), mgmt_vlan=s.get("mgmt_vlan"),
+                            acls=s.get("acls"))
                  for s in p["switches"]]
     else:
         plans = [SwitchPlan(name=p["name"] or p["hostname"], hostname=p["hostname"],
                             platform=p["platform"], switch=p["switch"], vlans=p["vlans"],
-                            mgmt_vlan=p["mgmt_vlan"])]
+                            mgmt_vlan=p["mgmt_vlan"], acls=p["acls"])]
     try:
         intents = validate_all(plans)
     except FleetPlanError as exc:

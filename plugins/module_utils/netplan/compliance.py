@@ -9,10 +9,19 @@ make the device match, in the platform's syntax, VLAN lists folded into ranges).
 Scope: physical interfaces are compared only where the plan names them (a spare port
 that the plan does not mention is not drift); VLANs, VLANIFs, ACLs and static routes
 are compared whole, so a VLAN or gateway someone added by hand is reported.
+
+ACLs are first match, so their order is part of the intent. VRP and Comware print each
+rule with its id (``rule 10 permit ...``): a rule is compared with its id, and the
+remediation removes a rule by id (``undo rule 10``) before it writes the intended one, so
+the device ends with the plan's rules at the plan's ids. IOS prints named-ACL entries
+without sequence numbers: entries are compared by text, a different order is reported
+as such, and the remediation re-creates the whole ACL in the plan's order (hier_config's
+sectional overwrite: ``no ip access-list extended X`` then the ACL).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +31,13 @@ from .configtree import FEATURES, Section
 
 try:
     from hier_config import Platform, WorkflowRemediation, get_hconfig, get_hconfig_driver
-    from hier_config.models import IdempotentCommandsRule, MatchRule, NegationDefaultWithRule
+    from hier_config.models import (
+        IdempotentCommandsRule,
+        MatchRule,
+        NegationDefaultWithRule,
+        NegationSubRule,
+        SectionalOverwriteRule,
+    )
 
     HAS_HIER_CONFIG = True
     HIER_CONFIG_IMPORT_ERROR = None
@@ -87,11 +102,13 @@ _SINGLE_VALUE = {
         "interface ": ["port default vlan ", "port link-type ", "port trunk pvid vlan ",
                        "description ", "ip address "],
         "vlan ": ["name ", "description "],
+        "acl ": ["description "],
     },
     "hp_comware": {
         "interface ": ["port access vlan ", "port link-type ", "port trunk pvid vlan ",
                        "description ", "ip address "],
         "vlan ": ["name ", "description "],
+        "acl ": ["description "],
     },
     "cisco_ios": {
         "interface ": ["switchport access vlan ", "switchport trunk native vlan ",
@@ -120,8 +137,31 @@ def _driver(platform: str):
         driver.rules.idempotent_commands.append(
             IdempotentCommandsRule(match_rules=(MatchRule(startswith=command),))
         )
+    _acl_rules(driver, platform)
     _DRIVERS[platform] = driver
     return driver
+
+
+def _acl_rules(driver, platform: str) -> None:
+    """How each platform removes an ACL and a rule (the devices refuse the full line)."""
+    if platform == "cisco_ios":
+        # Remarks are part of the intent here (hier_config drops them by default), and a
+        # changed or reordered ACL is rewritten whole: entries are positional on IOS.
+        callbacks = driver.rules.post_load_callbacks
+        callbacks[:] = [c for c in callbacks if c.__name__ != "_remove_ipv4_acl_remarks"]
+        driver.rules.sectional_overwrite.append(
+            SectionalOverwriteRule(match_rules=(MatchRule(startswith="ip access-list "),))
+        )
+        return
+    driver.rules.negation_sub.append(NegationSubRule(
+        match_rules=(MatchRule(startswith="acl "), MatchRule(startswith="rule ")),
+        search=r"^undo rule (\d+) .*$", replace=r"undo rule \1",
+    ))
+    if platform == "huawei":  # "acl name HIS-DB 3001" is removed as "undo acl 3001"
+        driver.rules.negation_sub.append(NegationSubRule(
+            match_rules=(MatchRule(startswith="acl name "),),
+            search=r"^undo acl name \S+ (\d+)$", replace=r"undo acl \1",
+        ))
 
 
 def _hc(platform: str, sections: list[Section]):
@@ -139,8 +179,30 @@ def _lines(tree, platform: str) -> list[str]:
             parent = text
             out.append(text)
         else:
+            if platform == "cisco_ios" and parent.startswith("ip access-list "):
+                text = _IOS_SEQUENCE.sub("", text)  # hier_config's positional numbers
             out.append(f"{parent}: {text}")
     return out
+
+
+_IOS_SEQUENCE = re.compile(r"^\d+ (?=permit |deny )")
+
+
+def _order_findings(run: list[Section], want: list[Section]) -> tuple[list[str], list[str]]:
+    """IOS entries that both sides have but in another order: (intended, running) order."""
+    running = {s.line: s.children for s in run}
+    missing: list[str] = []
+    extra: list[str] = []
+    for section in want:
+        have = running.get(section.line)
+        if have is None or not section.line.startswith("ip access-list "):
+            continue
+        wanted_order = [c for c in section.children if c in have]
+        running_order = [c for c in have if c in section.children]
+        if wanted_order != running_order:
+            missing.append(f"{section.line}: order {' | '.join(wanted_order)}")
+            extra.append(f"{section.line}: order {' | '.join(running_order)}")
+    return missing, extra
 
 
 def _commands(tree, platform: str) -> list[str]:
@@ -174,10 +236,17 @@ def compare(
         running_tree = _hc(platform, run_sections)
         intended_tree = _hc(platform, want[feature])
         in_both = {s.line for s in run_sections} & {s.line for s in want[feature]}
+        if feature == "acl":  # an interface is not itself an ACL finding, its filter lines are
+            in_both |= {s.line for s in [*run_sections, *want[feature]]
+                        if s.line.startswith("interface ")}
         missing = _drop_section_only(
             _lines(intended_tree.difference(running_tree), platform), in_both
         )
         extra = _drop_section_only(_lines(running_tree.difference(intended_tree), platform), in_both)
+        if feature == "acl" and platform == "cisco_ios":
+            order_missing, order_extra = _order_findings(run_sections, want[feature])
+            missing += order_missing
+            extra += order_extra
         remediation = WorkflowRemediation(running_tree, intended_tree).remediation_config
         results[feature] = FeatureResult(
             feature=feature,

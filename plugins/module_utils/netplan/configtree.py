@@ -11,9 +11,11 @@ remediation, those lines are folded back into the platform's own range syntax.
 
 Features (what compliance reports on, and what a deploy owns):
 ``vlans`` (VLAN existence and names), ``vlanif`` (VLANIF / Vlan-interface / SVI),
-``interfaces`` (physical and aggregate ports), ``acl`` (ACLs and time ranges),
-``management`` (hostname, static routes). Everything else (users, AAA, VTY, SSH, SNMP)
-is not managed by the VLAN plan and is left alone.
+``interfaces`` (physical and aggregate ports), ``acl`` (ACLs and time ranges, and where
+they are applied: a ``traffic-filter``/``packet-filter``/``ip access-group`` line of an
+interface belongs to ``acl``, not to ``vlanif`` or ``interfaces``, so that an unapplied
+ACL is an ACL finding), ``management`` (hostname, static routes). Everything else (users,
+AAA, VTY, SSH, SNMP) is not managed by the VLAN plan and is left alone.
 """
 
 from __future__ import annotations
@@ -32,6 +34,12 @@ _TRUNK_LINE = {
     "cisco_ios": "switchport trunk allowed vlan",
 }
 _NEGATE = {"huawei": "undo ", "hp_comware": "undo ", "cisco_ios": "no "}
+# An interface's line that applies an ACL (it belongs to the acl feature).
+_ACL_APPLIED = {
+    "huawei": re.compile(r"^traffic-filter (inbound|outbound) acl \S+$"),
+    "hp_comware": re.compile(r"^packet-filter \S+ (inbound|outbound)$"),
+    "cisco_ios": re.compile(r"^ip access-group \S+ (in|out)$"),
+}
 _SEPARATORS = {"#", "!", "return", "end", "quit", "exit"}
 _SKIP_PREFIX = (
     "!Software Version",
@@ -142,10 +150,24 @@ def _expand_children(children: list[str], platform: str) -> list[str]:
 
 
 def canonical(text: str, platform: str, features: tuple[str, ...] = FEATURES) -> dict[str, list[Section]]:
-    """Sections of the given features, with VLAN lists expanded one VLAN a line."""
+    """Sections of the given features, with VLAN lists expanded one VLAN a line.
+
+    Sections with the same line within a feature are merged (an intended configuration
+    states a VLANIF's address under ``vlanif`` and its ACL under ``acl``).
+    """
     result: dict[str, list[Section]] = {f: [] for f in features}
+    applied_acl = _ACL_APPLIED[platform]
     for section in parse_sections(text, platform):
         feature = feature_of(section.line, platform)
+        if feature in ("vlanif", "interfaces"):
+            applied = [c for c in section.children if applied_acl.match(c)]
+            if applied:
+                if "acl" in result:
+                    result["acl"].append(Section(section.line, applied))
+                rest = [c for c in section.children if not applied_acl.match(c)]
+                if not rest:
+                    continue
+                section = Section(section.line, rest)
         if feature not in result:
             continue
         words = section.line.split()
@@ -168,7 +190,19 @@ def canonical(text: str, platform: str, features: tuple[str, ...] = FEATURES) ->
         if feature == "vlans" and section.line == "vlan 1" and not section.children:
             continue  # VLAN 1 exists on every switch and cannot be deleted
         result[feature].append(section)
-    return result
+    return {feature: _merged(sections) for feature, sections in result.items()}
+
+
+def _merged(sections: list[Section]) -> list[Section]:
+    by_line: dict[str, Section] = {}
+    out: list[Section] = []
+    for section in sections:
+        into = by_line.get(section.line)
+        if into is None:
+            into = by_line[section.line] = Section(section.line, [])
+            out.append(into)
+        into.children.extend(c for c in section.children if c not in into.children)
+    return out
 
 
 def _is_default_svi(section: Section) -> bool:

@@ -16,7 +16,19 @@ Inventory variables (see ``inventories/example/`` for a whole hospital):
     ``access_ports`` (``interface``, ``vlan``, optional ``description``, ``shutdown``),
     ``mgmt`` (``ip`` as ``a.b.c.d/len``; ``gateway`` defaults to the management VLAN's),
     optional ``vlans`` (the VLANs the switch holds; default: the core holds every VLAN of
-    the plan, other switches the VLANs their ports carry plus management).
+    the plan, other switches the VLANs their ports carry plus management), optional
+    ``acls`` (where the switch applies ACLs of ``hisops_acls``: ``- {acl: HIS-DB-PROTECT,
+    vlan: 100, direction: outbound}`` on a VLAN's gateway interface (VLANIF,
+    Vlan-interface, SVI) or ``- {acl: WS-EDGE, interfaces: [GigabitEthernet0/0/1],
+    direction: inbound}`` on ports of the switch's plan).
+``hisops_acls`` (group_vars/all)
+    the hospital's advanced ACLs: ``- {name: HIS-DB-PROTECT, number: 3001, description: ...,
+    rules: [{action: permit, protocol: tcp, source: 10.10.10.0/24, destination:
+    10.10.100.0/24, port: 5432}, ...]}``. ``number`` (3000-3999) is what Huawei VRP and
+    H3C Comware know the ACL by (Cisco IOS uses the name); ``source``/``destination`` are
+    ``any``, ``host a.b.c.d``, ``a.b.c.d`` or ``a.b.c.d/len``; ``port`` is a destination
+    port (tcp/udp only). Rules are evaluated first match in the order listed: they are
+    rendered as rule 5, 10, 15... (VRP/Comware) or in that order (IOS).
 
 ``validate(...)`` collects every problem with the path of the bad field and raises one
 ``PlanError`` naming them all; nothing is rendered or sent before it passes.
@@ -137,6 +149,49 @@ class Management:
 
 
 @dataclass
+class AclAddress:
+    """A rule's source or destination: ``address`` None means any."""
+
+    address: str | None = None
+    wildcard: str = "0.0.0.0"
+
+    @property
+    def any(self) -> bool:
+        return self.address is None
+
+    @property
+    def host(self) -> bool:
+        return self.address is not None and self.wildcard == "0.0.0.0"
+
+
+@dataclass
+class AclRuleDef:
+    action: str
+    protocol: str
+    source: AclAddress
+    destination: AclAddress
+    port: int | None = None
+
+
+@dataclass
+class AclDef:
+    name: str
+    number: int | None
+    description: str
+    rules: list[AclRuleDef]
+
+
+@dataclass
+class AclBinding:
+    """ACLs applied on one interface: ``vlan`` (its gateway interface) or ``interface``."""
+
+    vlan: int | None
+    interface: str
+    inbound: str = ""  # ACL name
+    outbound: str = ""
+
+
+@dataclass
 class SwitchIntent:
     """Everything the templates need for one switch, already checked and expanded."""
 
@@ -148,6 +203,8 @@ class SwitchIntent:
     access_ports: list[AccessPort]
     gateways: list[Gateway]
     management: Management | None
+    acls: list[AclDef] = field(default_factory=list)
+    acl_bindings: list[AclBinding] = field(default_factory=list)
 
     @property
     def vlan_ids(self) -> list[int]:
@@ -165,6 +222,10 @@ class SwitchIntent:
             trunk["vlans_vrp"] = source.vlans_vrp
             trunk["vlans_ios"] = source.vlans_ios
             trunk["vrp_allow_pass"] = source.vrp_allow_pass
+        acl_numbers = {a.name: a.number for a in self.acls}
+        for binding in data["acl_bindings"]:
+            binding["inbound_number"] = acl_numbers.get(binding["inbound"])
+            binding["outbound_number"] = acl_numbers.get(binding["outbound"])
         return data
 
 
@@ -267,12 +328,190 @@ def _check_interface(name: Any, platform: str, path: str, out: _Collector) -> st
     return text
 
 
+# ACLs: advanced (numbered 3000-3999 on VRP/Comware, named extended on IOS).
+ACL_ACTIONS = ("permit", "deny")
+ACL_PROTOCOLS = ("ip", "tcp", "udp", "icmp")
+ACL_DIRECTIONS = ("inbound", "outbound")
+ACL_ADVANCED_RANGE = {"huawei": (3000, 3999), "hp_comware": (3000, 3999)}
+_ACL_NAME_OK = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
+_ACL_KEYS = {"name", "number", "description", "rules"}
+_RULE_KEYS = {"action", "protocol", "source", "destination", "port"}
+_BINDING_KEYS = {"acl", "direction", "vlan", "interfaces"}
+
+
+def _acl_address(raw: Any, path: str, out: _Collector) -> AclAddress:
+    text = str(raw if raw is not None else "any").strip()
+    if text == "any":
+        return AclAddress()
+    if text.startswith("host "):
+        text = text[5:].strip()
+    try:
+        network = ipaddress.IPv4Network(text, strict=True)
+    except ValueError as exc:
+        out.add(path, f"{raw!r} is not any, host a.b.c.d, a.b.c.d or a.b.c.d/len ({exc})")
+        return AclAddress()
+    return AclAddress(str(network.network_address), str(network.hostmask))
+
+
+def validate_acls(raw: Any, out: _Collector) -> dict[str, tuple[AclDef, int]]:
+    """``hisops_acls`` checked whole: name -> (ACL, its index in the list)."""
+    acls: dict[str, tuple[AclDef, int]] = {}
+    if raw is None:
+        return acls
+    if not isinstance(raw, list):
+        out.add("hisops_acls", "must be a list of ACLs (name, number, description, rules)")
+        return acls
+    numbers: dict[int, str] = {}
+    for index, item in enumerate(raw):
+        path = f"hisops_acls[{index}]"
+        if not isinstance(item, dict):
+            out.add(path, "must be a mapping with name, number and rules")
+            continue
+        for key in sorted(set(item) - _ACL_KEYS):
+            out.add(f"{path}.{key}", f"unknown key (an ACL has {', '.join(sorted(_ACL_KEYS))})")
+        name = str(item.get("name") or "")
+        if not _ACL_NAME_OK.match(name):
+            out.add(f"{path}.name", f"{name!r}: an ACL name starts with a letter, has letters, "
+                                    "digits, _ and - only and at most 32 characters")
+        elif name in acls:
+            out.add(f"{path}.name", f"ACL {name} is defined twice")
+        number = item.get("number")
+        if number is not None:
+            if isinstance(number, bool) or not isinstance(number, int):
+                out.add(f"{path}.number", f"must be an integer, got {number!r}")
+                number = None
+            elif not 3000 <= number <= 3999:
+                out.add(f"{path}.number", f"{number} is outside 3000-3999 (advanced ACLs of "
+                                          "huawei and hp_comware)")
+            elif number in numbers:
+                out.add(f"{path}.number", f"{number} is already the number of ACL {numbers[number]}")
+            else:
+                numbers[number] = name
+        description = str(item.get("description") or "")
+        if len(description) > 100 or "?" in description or "\n" in description:
+            out.add(f"{path}.description", "at most 100 characters, one line, no '?'")
+        rules_raw = item.get("rules")
+        if not isinstance(rules_raw, list) or not rules_raw:
+            out.add(f"{path}.rules", "must be a non-empty list of rules")
+            rules_raw = []
+        rules = [r for r in (_acl_rule(rule, f"{path}.rules[{r_index}]", out)
+                             for r_index, rule in enumerate(rules_raw)) if r is not None]
+        if name and name not in acls:
+            acls[name] = (AclDef(name, number, description, rules), index)
+    return acls
+
+
+def _acl_rule(item: Any, path: str, out: _Collector) -> AclRuleDef | None:
+    if not isinstance(item, dict):
+        out.add(path, "must be a mapping with action, protocol, source, destination, port")
+        return None
+    for key in sorted(set(item) - _RULE_KEYS):
+        out.add(f"{path}.{key}", f"unknown key (a rule has {', '.join(sorted(_RULE_KEYS))})")
+    action = item.get("action")
+    if action not in ACL_ACTIONS:
+        out.add(f"{path}.action", f"{action!r} is not permit or deny")
+    protocol = item.get("protocol", "ip")
+    if protocol not in ACL_PROTOCOLS:
+        out.add(f"{path}.protocol", f"{protocol!r} is not one of {', '.join(ACL_PROTOCOLS)}")
+    source = _acl_address(item.get("source"), f"{path}.source", out)
+    destination = _acl_address(item.get("destination"), f"{path}.destination", out)
+    port = item.get("port")
+    if port is not None:
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            out.add(f"{path}.port", f"{port!r} is not a port number 1-65535")
+            port = None
+        elif protocol not in ("tcp", "udp"):
+            out.add(f"{path}.port", f"a port needs protocol tcp or udp, not {protocol}")
+            port = None
+    return AclRuleDef(str(action), str(protocol), source, destination, port)
+
+
+def _acl_bindings(
+    raw: Any,
+    platform: str,
+    acls: dict[str, tuple[AclDef, int]],
+    l3_vlans: set[int],
+    ports: set[str],
+    out: _Collector,
+) -> tuple[list[AclDef], list[AclBinding]]:
+    """Where this switch applies ACLs; the ACLs it needs, in the order of hisops_acls."""
+    bindings: dict[tuple[int | None, str], AclBinding] = {}
+    where: dict[tuple[int | None, str, str], str] = {}
+    used: set[str] = set()
+    if raw is None:
+        return [], []
+    if not isinstance(raw, list):
+        out.add("hisops_switch.acls", "must be a list of {acl, direction, vlan or interfaces}")
+        return [], []
+    for index, item in enumerate(raw):
+        path = f"hisops_switch.acls[{index}]"
+        if not isinstance(item, dict):
+            out.add(path, "must be a mapping with acl, direction and vlan or interfaces")
+            continue
+        for key in sorted(set(item) - _BINDING_KEYS):
+            out.add(f"{path}.{key}", f"unknown key (use {', '.join(sorted(_BINDING_KEYS))})")
+        name = str(item.get("acl") or "")
+        if name not in acls:
+            out.add(f"{path}.acl", f"{name!r} is not an ACL of hisops_acls")
+        else:
+            acl, acl_index = acls[name]
+            used.add(name)
+            if platform in ACL_ADVANCED_RANGE and acl.number is None:
+                low, high = ACL_ADVANCED_RANGE[platform]
+                out.add(f"hisops_acls[{acl_index}].number",
+                        f"ACL {name} is applied on a {platform} switch: it needs a number {low}-{high}")
+        direction = item.get("direction")
+        if direction not in ACL_DIRECTIONS:
+            out.add(f"{path}.direction", f"{direction!r} is not inbound or outbound")
+            continue
+        targets: list[tuple[int | None, str, str]] = []
+        if ("vlan" in item) == ("interfaces" in item):
+            out.add(path, "give either vlan (its gateway interface) or interfaces")
+            continue
+        if "vlan" in item:
+            vid = item["vlan"]
+            if isinstance(vid, bool) or not isinstance(vid, int) or vid not in l3_vlans:
+                shown = ", ".join(map(str, sorted(l3_vlans))) or "none"
+                out.add(f"{path}.vlan", f"{vid!r}: this switch has no gateway interface in that "
+                                        f"VLAN (it has: {shown})")
+                continue
+            targets.append((vid, "", f"{path}.vlan"))
+        else:
+            interfaces = item["interfaces"]
+            if isinstance(interfaces, str) or not isinstance(interfaces, list) or not interfaces:
+                out.add(f"{path}.interfaces", "must be a non-empty list of interface names")
+                continue
+            for i_index, name_raw in enumerate(interfaces):
+                i_path = f"{path}.interfaces[{i_index}]"
+                interface = _check_interface(name_raw, platform, i_path, out)
+                if interface not in ports:
+                    out.add(i_path, f"{interface!r} is not a port of this switch's plan "
+                                    "(trunks, access_ports)")
+                    continue
+                if platform == "cisco_ios" and direction == "outbound":
+                    out.add(f"{path}.direction", "cisco_ios filters switch ports inbound only "
+                                                 "(port ACL); apply outbound on a VLAN's SVI")
+                    break
+                targets.append((None, interface, i_path))
+        for vid, interface, t_path in targets:
+            key = (vid, interface, direction)
+            if key in where:
+                out.add(t_path, f"already has an {direction} ACL at {where[key]}")
+                continue
+            where[key] = t_path
+            binding = bindings.setdefault((vid, interface), AclBinding(vid, interface))
+            setattr(binding, direction, name)
+    needed = sorted(used, key=lambda n: acls[n][1])
+    return [acls[n][0] for n in needed], list(bindings.values())
+
+
 def build_intent(
     hostname: str,
     platform: str,
     switch: Any,
     vlans_raw: Any,
     mgmt_vlan: Any,
+    acls_raw: Any = None,
 ) -> SwitchIntent:
     """Validate one switch's data model and expand it; raise PlanError naming every problem."""
     out = _Collector()
@@ -367,6 +606,11 @@ def build_intent(
     if mgmt is not None and mgmt_vlan:
         management = _management(mgmt, plan[mgmt_vlan], role, out)
 
+    acl_plan = validate_acls(acls_raw, out)
+    l3_vlans = {g.vlan for g in gateways} | ({management.vlan} if management else set())
+    ports = {t.interface for t in trunks} | {a.interface for a in access}
+    acls, bindings = _acl_bindings(switch.get("acls"), platform, acl_plan, l3_vlans, ports, out)
+
     if out.problems:
         raise PlanError(out.problems)
     return SwitchIntent(
@@ -378,6 +622,8 @@ def build_intent(
         access_ports=access,
         gateways=gateways,
         management=management,
+        acls=acls,
+        acl_bindings=bindings,
     )
 
 

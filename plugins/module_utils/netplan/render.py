@@ -58,6 +58,7 @@ class SwitchPlan:
     switch: Any
     vlans: Any
     mgmt_vlan: Any = None
+    acls: Any = None
 
 
 def validate_all(plans: list[SwitchPlan]) -> dict[str, dict[str, Any]]:
@@ -67,7 +68,7 @@ def validate_all(plans: list[SwitchPlan]) -> dict[str, dict[str, Any]]:
     for plan in plans:
         try:
             intents[plan.name] = build_intent(
-                plan.hostname, plan.platform, plan.switch, plan.vlans, plan.mgmt_vlan
+                plan.hostname, plan.platform, plan.switch, plan.vlans, plan.mgmt_vlan, plan.acls
             ).to_dict()
         except PlanError as exc:
             for path, reason in exc.problems:

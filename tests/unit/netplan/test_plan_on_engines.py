@@ -73,7 +73,8 @@ def render_intended(topology, name: str) -> str:
     device = topology.devices[name]
     plan = vlanplan.group_vars(topology)
     switch = vlanplan.switch_vars(topology)[name]["hisops_switch"]
-    intent = build_intent(name, device.platform, switch, plan["hisops_vlans"], plan["hisops_mgmt_vlan"])
+    intent = build_intent(name, device.platform, switch, plan["hisops_vlans"], plan["hisops_mgmt_vlan"],
+                          plan.get("hisops_acls"))
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), trim_blocks=True,
                              lstrip_blocks=False, keep_trailing_newline=True)
     return env.get_template("intended.j2").render(intent=intent.to_dict(), switch_intended_features=FEATURES)

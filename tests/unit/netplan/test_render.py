@@ -28,7 +28,7 @@ def plans() -> list[SwitchPlan]:
     switches = vlanplan.switch_vars(topology)
     return [
         SwitchPlan(name, name, device.platform, switches[name]["hisops_switch"],
-                   group["hisops_vlans"], group["hisops_mgmt_vlan"])
+                   group["hisops_vlans"], group["hisops_mgmt_vlan"], group.get("hisops_acls"))
         for name, device in topology.devices.items() if device.role != "spare"
     ]
 
