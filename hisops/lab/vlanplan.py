@@ -6,6 +6,13 @@ collection deploys and checks (``hisops_vlans``, ``hisops_mgmt_vlan``, ``hisops_
 documented in ``plugins/module_utils/netplan/model.py`` and ``inventories/example/``), so
 that a deploy of the plan onto the lab, and compliance against it, mean the hospital that
 the lab simulates. Spares get no ``hisops_switch``: they carry no plan until a swap.
+
+The default hospital topology also carries the hospital's ACLs (``hisops_acls``): the HIS
+database VLAN takes only the database port from department VLANs (applied outbound on
+the core's gateway interface of that VLAN), and workstation ports drop SMB and RDP
+(ransomware containment, applied inbound on every workstation's access port). Both
+permit the management VLAN, so the controller keeps reaching every lab host. Generated
+scale topologies keep the VLAN-only plan, so that benchmark figures stay comparable.
 """
 
 from __future__ import annotations
@@ -16,6 +23,69 @@ from hisops.lab.startup import _plan
 from hisops.lab.topology import PortRef, Topology
 
 PLAN_ROLES = ("core", "aggregation", "access")
+ACL_TOPOLOGIES = ("hospital",)
+DB_ACL = "HIS-DB-PROTECT"
+EDGE_ACL = "WS-EDGE"
+DB_PORT = 5432  # PostgreSQL: the HIS database
+
+
+def _server_vlan(topology: Topology) -> int | None:
+    vlans = {e.vlan for e in topology.endpoints.values() if e.name.startswith("his-db")}
+    return min(vlans) if len(vlans) == 1 and topology.name in ACL_TOPOLOGIES else None
+
+
+def acl_vars(topology: Topology) -> list[dict[str, Any]]:
+    """``hisops_acls`` of the topology (empty outside the default hospital)."""
+    servers = _server_vlan(topology)
+    if servers is None:
+        return []
+    server_net = str(topology.vlans[servers].subnet)
+    mgmt_net = str(topology.vlans[topology.mgmt_vlan].subnet)
+    departments = [
+        v for v in sorted(topology.vlans.values(), key=lambda v: v.id)
+        if v.subnet is not None and v.id not in (servers, topology.mgmt_vlan)
+    ]
+    db_rules: list[dict[str, Any]] = [
+        {"action": "permit", "protocol": "ip", "source": mgmt_net, "destination": server_net},
+    ]
+    db_rules += [
+        {"action": "permit", "protocol": "tcp", "source": str(v.subnet),
+         "destination": server_net, "port": DB_PORT}
+        for v in departments
+    ]
+    db_rules += [
+        {"action": "permit", "protocol": "icmp", "source": "any", "destination": server_net},
+        {"action": "deny", "protocol": "ip", "source": "any", "destination": server_net},
+    ]
+    edge_rules = [
+        {"action": "deny", "protocol": "tcp", "source": "any", "destination": "any", "port": 445},
+        {"action": "deny", "protocol": "tcp", "source": "any", "destination": "any", "port": 3389},
+        {"action": "permit", "protocol": "ip", "source": "any", "destination": "any"},
+    ]
+    return [
+        {"name": DB_ACL, "number": 3001,
+         "description": "HIS servers: the database port only from department VLANs",
+         "rules": db_rules},
+        {"name": EDGE_ACL, "number": 3010,
+         "description": "workstation ports: no SMB or RDP (ransomware containment)",
+         "rules": edge_rules},
+    ]
+
+
+def _acl_applications(topology: Topology, name: str, role: str) -> list[dict[str, Any]]:
+    servers = _server_vlan(topology)
+    if servers is None:
+        return []
+    applied: list[dict[str, Any]] = []
+    if role == "core":
+        applied.append({"acl": DB_ACL, "vlan": servers, "direction": "outbound"})
+    ports = sorted(
+        (e.port for e in topology.endpoints.values() if e.switch == name and e.kind == "workstation"),
+        key=lambda port: topology.devices[name].interfaces.index(port),
+    )
+    if ports:
+        applied.append({"acl": EDGE_ACL, "interfaces": ports, "direction": "inbound"})
+    return applied
 
 
 def group_vars(topology: Topology) -> dict[str, Any]:
@@ -29,7 +99,11 @@ def group_vars(topology: Topology) -> dict[str, Any]:
         if vlan.gateway:
             entry["gateway"] = vlan.gateway
         vlans.append(entry)
-    return {"hisops_vlans": vlans, "hisops_mgmt_vlan": topology.mgmt_vlan}
+    result: dict[str, Any] = {"hisops_vlans": vlans, "hisops_mgmt_vlan": topology.mgmt_vlan}
+    acls = acl_vars(topology)
+    if acls:
+        result["hisops_acls"] = acls
+    return result
 
 
 def switch_vars(topology: Topology) -> dict[str, dict[str, Any]]:
@@ -58,5 +132,8 @@ def switch_vars(topology: Topology) -> dict[str, dict[str, Any]]:
             switch["vlans"] = sorted(plan.device_vlans[name])
         if device.mgmt_ip:
             switch["mgmt"] = {"ip": device.mgmt_ip}
+        applied = _acl_applications(topology, name, device.role)
+        if applied:
+            switch["acls"] = applied
         result[name] = {"hisops_switch": switch}
     return result
