@@ -88,6 +88,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     generate = lab_sub.add_parser("generate", help="write an N-switch topology for scale work")
     generate.add_argument("--switches", type=int, required=True)
     generate.add_argument("--endpoints-per-access", type=int, default=2)
+    generate.add_argument(
+        "--platforms",
+        help="comma-separated platforms to rotate (huawei,hp_comware,cisco_ios; default: all)",
+    )
     generate.add_argument("-o", "--output", help="file to write (default: stdout)")
     generate.set_defaults(func=cmd_generate)
 
@@ -307,7 +311,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from hisops.lab.generate import dump, scale_topology
 
     try:
-        text = dump(scale_topology(args.switches, args.endpoints_per_access))
+        platforms = [p.strip() for p in args.platforms.split(",")] if args.platforms else None
+        text = dump(scale_topology(args.switches, args.endpoints_per_access, platforms))
     except ValueError as exc:
         return _fail(str(exc))
     if args.output:

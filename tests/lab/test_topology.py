@@ -60,6 +60,17 @@ def test_generator_makes_a_valid_200_switch_lab(tmp_path: Path) -> None:
     assert len(addresses) == 200
 
 
+def test_generate_command_narrows_the_platforms(tmp_path: Path) -> None:
+    from hisops.cli import main
+
+    path = tmp_path / "cisco.yml"
+    assert main(["lab", "generate", "--switches", "12", "--platforms", "cisco_ios", "-o", str(path)]) == 0
+    topology = load_topology(path)
+    assert len(topology.devices) == 12
+    assert {d.platform for d in topology.devices.values()} == {"cisco_ios"}
+    assert main(["lab", "generate", "--switches", "12", "--platforms", "junos"]) == 1
+
+
 def _refused(data: dict[str, Any], tmp_path: Path) -> str:
     path = tmp_path / "broken.yml"
     path.write_text(yaml.safe_dump(data))
