@@ -1,0 +1,144 @@
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the emergency actions read from the switches: configuration, MAC and ARP tables.
+
+Switches are read in parallel (one session each) and only those an action needs: a
+segment isolation reads the cores, a host isolation follows the MAC tables hop by hop.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..netdev import facts
+from ..netdev.push import _strip_comments
+from ..netdev.session import DeviceParams, DeviceSession
+from .errors import InputError, NetdevError
+from .names import Port, full_interface, ports
+
+
+@dataclass
+class Switch:
+    """One managed switch as the inventory describes it."""
+
+    name: str
+    params: DeviceParams
+    role: str = ""
+    mgmt_ip: str = ""  # without the prefix length
+
+    @property
+    def platform(self) -> str:
+        return self.params.platform
+
+
+@dataclass
+class SwitchView:
+    """One switch as read now."""
+
+    switch: Switch
+    config: str = ""
+    macs: list[dict[str, Any]] = field(default_factory=list)  # ports expanded to full names
+    arp: list[dict[str, Any]] = field(default_factory=list)
+    ports: dict[str, Port] = field(default_factory=dict)
+
+    def port_of(self, mac: str, vlan: int | None = None) -> str:
+        for row in self.macs:
+            if row["mac"] == mac and (vlan is None or row["vlan"] == vlan):
+                return row["port"]
+        return ""
+
+    def macs_on(self, port: str) -> list[dict[str, Any]]:
+        return [row for row in self.macs if row["port"] == port]
+
+
+def read_switch(switch: Switch, arp: bool = False, macs: bool = True) -> SwitchView:
+    with DeviceSession(switch.params) as session:
+        view = SwitchView(switch=switch, config=_strip_comments(session.running_config()))
+        view.ports = ports(view.config, switch.platform)
+        names = list(view.ports)
+        if macs:
+            view.macs = [
+                dict(row, port=full_interface(row["port"], names)) for row in facts.mac_table(session)
+            ]
+        if arp:
+            view.arp = facts.arp_table(session)
+    return view
+
+
+def read_many(
+    switches: list[Switch], arp: Callable[[Switch], bool], workers: int = 8
+) -> dict[str, SwitchView]:
+    """Read several switches at once; the first failure is raised, naming the device."""
+    if not switches:
+        return {}
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(switches)))) as pool:
+        futures = {s.name: pool.submit(read_switch, s, arp(s)) for s in switches}
+        views, errors = {}, []
+        for name, future in futures.items():
+            try:
+                views[name] = future.result()
+            except NetdevError as exc:
+                errors.append(str(exc))
+    if errors:
+        raise NetdevError("; ".join(errors))
+    return views
+
+
+@dataclass
+class Inventory:
+    """The inventory facts the actions use: switches, VLANs, known endpoints, controller."""
+
+    switches: dict[str, Switch]
+    vlans: list[dict[str, Any]]
+    mgmt_vlan: int
+    endpoints: list[dict[str, Any]] = field(default_factory=list)
+    controller_ip: str = ""
+
+    def __post_init__(self) -> None:
+        for i, entry in enumerate(self.endpoints):
+            mac = entry.get("mac")
+            if mac:
+                try:
+                    entry["mac"] = facts.normalise_mac(str(mac))
+                except ValueError:
+                    raise InputError(
+                        f"endpoints[{i}].mac: {mac!r} is not a MAC address"
+                    ) from None
+
+    @property
+    def cores(self) -> list[Switch]:
+        return [s for s in self.switches.values() if s.role == "core"]
+
+    def vlan(self, value: Any, field_name: str = "segment") -> dict[str, Any]:
+        """A VLAN of the plan by id or name; InputError naming the field when unknown."""
+        text = str(value).strip()
+        for vlan in self.vlans:
+            if text == str(vlan.get("id")) or text.lower() == str(vlan.get("name", "")).lower():
+                return vlan
+        known = ", ".join(f"{v['id']} {v.get('name', '')}".strip() for v in self.vlans)
+        raise InputError(f"{field_name}: VLAN {text!r} is not in the plan (known: {known})")
+
+    def vlan_of_ip(self, ip: str) -> int | None:
+        address = ipaddress.ip_address(ip)
+        for vlan in self.vlans:
+            if vlan.get("subnet") and address in ipaddress.ip_network(vlan["subnet"], strict=False):
+                return int(vlan["id"])
+        return None
+
+    def endpoint(self, mac: str = "", ip: str = "") -> dict[str, Any] | None:
+        for entry in self.endpoints:
+            if (mac and entry.get("mac") == mac) or (ip and entry.get("ip") == ip):
+                return entry
+        return None
+
+    def switch(self, name: str, field_name: str = "port") -> Switch:
+        if name not in self.switches:
+            raise InputError(
+                f"{field_name}: switch {name!r} is not in the inventory "
+                f"(known: {', '.join(sorted(self.switches))})"
+            )
+        return self.switches[name]

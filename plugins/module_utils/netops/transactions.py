@@ -1,0 +1,103 @@
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Isolation transactions on disk: one JSON file per isolation, written atomically.
+
+A record holds who, when and why, the target and what was found, and per device the
+configuration before and after (secrets masked), the commands sent and their exact
+inverse. Reconnection adds the clean-up confirmation and the proof it was undone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+from datetime import datetime, timezone
+from typing import Any
+
+from .errors import InputError, TransactionError
+
+ID_PATTERN = re.compile(r"^iso-\d{8}T\d{6}Z-[0-9a-f]{6}$")
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_id() -> str:
+    return f"iso-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+class Store:
+    def __init__(self, directory: str) -> None:
+        if not directory:
+            raise InputError("store: a directory for the isolation records is required")
+        self.directory = directory
+
+    def path(self, isolation_id: str) -> str:
+        return os.path.join(self.directory, f"{isolation_id}.json")
+
+    def load(self, isolation_id: str) -> dict[str, Any]:
+        if not ID_PATTERN.match(str(isolation_id or "")):
+            raise InputError(
+                f"isolation_id: {isolation_id!r} is not an isolation id "
+                "(iso-YYYYMMDDTHHMMSSZ-xxxxxx, as isolate printed it)"
+            )
+        try:
+            with open(self.path(isolation_id), encoding="utf-8") as handle:
+                return json.load(handle)
+        except FileNotFoundError:
+            raise TransactionError(
+                f"isolation_id: no isolation {isolation_id} is recorded in {self.directory}",
+                hint="list the open isolations with playbooks/isolation_status.yml",
+            ) from None
+
+    def save(self, record: dict[str, Any]) -> str:
+        os.makedirs(self.directory, mode=0o750, exist_ok=True)
+        path = self.path(record["id"])
+        tmp = f"{path}.tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(record, handle, indent=2, sort_keys=True)
+            handle.write("\n")
+        os.replace(tmp, path)
+        return path
+
+    def records(self) -> list[dict[str, Any]]:
+        if not os.path.isdir(self.directory):
+            return []
+        found = []
+        for name in sorted(os.listdir(self.directory)):
+            if name.endswith(".json") and ID_PATTERN.match(name[:-5]):
+                with open(os.path.join(self.directory, name), encoding="utf-8") as handle:
+                    found.append(json.load(handle))
+        return found
+
+    def open_records(self) -> list[dict[str, Any]]:
+        return [r for r in self.records() if r.get("state") == "open"]
+
+    def find_open(self, key: str) -> dict[str, Any] | None:
+        for record in self.open_records():
+            if record.get("key") == key:
+                return record
+        return None
+
+
+def summary(record: dict[str, Any]) -> dict[str, Any]:
+    """What isolation_status shows of one record (no configurations)."""
+    return {
+        "id": record["id"],
+        "state": record.get("state"),
+        "kind": record.get("kind"),
+        "target": record.get("target"),
+        "located": record.get("located"),
+        "opened_by": record.get("opened_by"),
+        "opened_at": record.get("opened_at"),
+        "reason": record.get("reason"),
+        "forced": record.get("forced", False),
+        "devices": sorted(record.get("devices", {})),
+        "endpoints": [e.get("name") or e.get("mac") for e in record.get("blast_radius", {}).get("endpoints", [])],
+        "cleanup": record.get("cleanup"),
+        "closed_by": record.get("closed_by"),
+        "closed_at": record.get("closed_at"),
+    }
