@@ -188,6 +188,10 @@ def _lines(tree, platform: str) -> list[str]:
 _IOS_SEQUENCE = re.compile(r"^\d+ (?=permit |deny )")
 
 
+def _is_entry(line: str) -> bool:
+    return line.startswith(("permit ", "deny "))
+
+
 def _order_findings(run: list[Section], want: list[Section]) -> tuple[list[str], list[str]]:
     """IOS entries that both sides have but in another order: (intended, running) order."""
     running = {s.line: s.children for s in run}
@@ -197,8 +201,8 @@ def _order_findings(run: list[Section], want: list[Section]) -> tuple[list[str],
         have = running.get(section.line)
         if have is None or not section.line.startswith("ip access-list "):
             continue
-        wanted_order = [c for c in section.children if c in have]
-        running_order = [c for c in have if c in section.children]
+        wanted_order = [c for c in section.children if c in have and _is_entry(c)]
+        running_order = [c for c in have if c in section.children and _is_entry(c)]
         if wanted_order != running_order:
             missing.append(f"{section.line}: order {' | '.join(wanted_order)}")
             extra.append(f"{section.line}: order {' | '.join(running_order)}")

@@ -19,7 +19,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netdev.push impor
     PushRequest,
     plan_commands,
 )
-from ansible_collections.hisops.emergency.plugins.module_utils.netplan import compliance
+from ansible_collections.hisops.emergency.plugins.module_utils.netplan import compliance, configtree
 from ansible_collections.hisops.emergency.plugins.module_utils.netplan.model import build_intent
 
 from hisops.lab import vlanplan
@@ -125,3 +125,117 @@ def test_drift_on_a_trunk_is_one_range_command(topology) -> None:
         " undo port trunk allow-pass vlan 200 to 202",
         " port trunk allow-pass vlan 10",
     ]
+
+
+# --- ACLs ---------------------------------------------------------------------------------
+
+def deployed_engine(topology, name: str):
+    device = make_device(engine_spec(topology.devices[name]))
+    device.attach(Host())
+    intended = render_intended(topology, name)
+    type_into(device, plan_commands(device.render_config(device.running),
+                                    PushRequest(intended=intended), device.platform))
+    return device, intended
+
+
+@pytest.mark.parametrize("name", ["CORE-1", "AGG-3", "ACC-3"])
+def test_acl_text_is_what_the_engine_prints(topology, name: str) -> None:
+    """After a deploy the ACL sections read back exactly as rendered, in the same order."""
+    device, intended = deployed_engine(topology, name)
+    running = configtree.canonical(device.render_config(device.running), device.platform, ("acl",))
+    wanted = configtree.canonical(intended, device.platform, ("acl",))
+    assert wanted["acl"], "the lab plan applies no ACL on this switch"
+    assert by_line(running["acl"]) == by_line(wanted["acl"])
+
+
+def by_line(sections) -> dict[str, list[str]]:
+    return {s.line: s.children for s in sections}
+
+
+ACL_DRIFT = {
+    "CORE-1": (
+        ["acl 3001", "undo rule 20",
+         "rule 7 permit tcp destination 10.10.100.0 0.0.0.255 destination-port eq 22",
+         "rule 10 permit udp source 10.10.10.0 0.0.0.255 destination 10.10.100.0 0.0.0.255",
+         "quit", "interface Vlanif100", "undo traffic-filter outbound", "quit"],
+        ["acl name HIS-DB-PROTECT 3001: rule 10 permit tcp source 10.10.10.0 0.0.0.255 "
+         "destination 10.10.100.0 0.0.0.255 destination-port eq 5432",
+         "acl name HIS-DB-PROTECT 3001: rule 20 permit tcp source 10.10.30.0 0.0.0.255 "
+         "destination 10.10.100.0 0.0.0.255 destination-port eq 5432",
+         "interface Vlanif100: traffic-filter outbound acl 3001"],
+        ["acl name HIS-DB-PROTECT 3001: rule 7 permit tcp destination 10.10.100.0 0.0.0.255 "
+         "destination-port eq 22",
+         "acl name HIS-DB-PROTECT 3001: rule 10 permit udp source 10.10.10.0 0.0.0.255 "
+         "destination 10.10.100.0 0.0.0.255"],
+    ),
+    "AGG-3": (
+        ["acl advanced 3010", "undo rule 10", "rule 1 permit tcp destination-port eq 3389",
+         "quit", "interface GigabitEthernet1/0/2", "undo packet-filter 3010 inbound", "quit"],
+        ["acl advanced 3010: rule 10 deny tcp destination-port eq 3389",
+         "interface GigabitEthernet1/0/2: packet-filter 3010 inbound"],
+        ["acl advanced 3010: rule 1 permit tcp destination-port eq 3389"],
+    ),
+    "ACC-3": (
+        ["ip access-list extended WS-EDGE", "no 20", "5 permit tcp any any eq 3389", "exit",
+         "interface GigabitEthernet1/0/2", "no ip access-group WS-EDGE in", "exit"],
+        ["ip access-list extended WS-EDGE: deny tcp any any eq 3389",
+         "interface GigabitEthernet1/0/2: ip access-group WS-EDGE in"],
+        ["ip access-list extended WS-EDGE: permit tcp any any eq 3389"],
+    ),
+}
+
+
+def rule_order(device) -> list[tuple]:
+    return [(acl.name, r.action, r.protocol, r.source, r.destination, r.destination_port)
+            for acl in device.running.acls.values() for r in acl.rules]
+
+
+@pytest.mark.parametrize("name", sorted(ACL_DRIFT))
+def test_acl_drift_is_named_item_by_item_and_remediated_in_order(topology, name: str) -> None:
+    """A missing rule, an extra rule, a changed rule and an unapplied ACL, on each platform."""
+    device, intended = deployed_engine(topology, name)
+    order = rule_order(device)
+    drift, missing, extra = ACL_DRIFT[name]
+    assert not [e for e in type_into(device, drift) if "rror" in e or "%" in e]
+
+    report = compliance.compare(device.render_config(device.running), intended, device.platform)
+    acl = report.features["acl"]
+    assert sorted(acl.missing) == sorted(missing)
+    assert sorted(acl.extra) == sorted(extra)
+    assert [f for f, r in report.features.items() if not r.compliant] == ["acl"]
+
+    commands = plan_commands(device.render_config(device.running), PushRequest(intended=intended),
+                             device.platform)
+    assert not [e for e in type_into(device, commands) if "rror" in e or "%" in e], commands
+    assert rule_order(device) == order, "the remediation changed the order of the rules"
+    after = device.render_config(device.running)
+    assert compliance.compare(after, intended, device.platform).compliant
+    assert plan_commands(after, PushRequest(intended=intended), device.platform) == []
+
+
+def test_vrp_rule_is_removed_by_id_before_it_is_rewritten(topology) -> None:
+    device, intended = deployed_engine(topology, "CORE-1")
+    type_into(device, ["acl 3001", "rule 45 permit ip", "quit"])  # the final deny became a permit
+    remediation = compliance.compare(device.render_config(device.running), intended,
+                                     "huawei").features["acl"].remediation
+    assert remediation == ["acl name HIS-DB-PROTECT 3001", " undo rule 45",
+                           " rule 45 deny ip destination 10.10.100.0 0.0.0.255"]
+
+
+def test_ios_entries_in_another_order_are_reported_and_rewritten_in_the_plan_order(topology) -> None:
+    device, intended = deployed_engine(topology, "ACC-3")
+    order = rule_order(device)
+    # The SMB deny moved after the final permit: same entries, it no longer matches first.
+    type_into(device, ["ip access-list extended WS-EDGE", "no 10", "40 deny tcp any any eq 445", "exit"])
+    acl = compliance.compare(device.render_config(device.running), intended, "cisco_ios").features["acl"]
+    assert acl.missing == ["ip access-list extended WS-EDGE: order deny tcp any any eq 445 | "
+                           "deny tcp any any eq 3389 | permit ip any any"]
+    assert acl.extra == ["ip access-list extended WS-EDGE: order deny tcp any any eq 3389 | "
+                         "permit ip any any | deny tcp any any eq 445"]
+    assert acl.remediation[:2] == ["no ip access-list extended WS-EDGE",
+                                   "ip access-list extended WS-EDGE"]
+    commands = plan_commands(device.render_config(device.running), PushRequest(intended=intended),
+                             "cisco_ios")
+    assert not [e for e in type_into(device, commands) if "%" in e]
+    assert rule_order(device) == order
+    assert compliance.compare(device.render_config(device.running), intended, "cisco_ios").compliant
