@@ -72,6 +72,10 @@ devices:
       C(changed), C(path) and C(backup_diff).
   returned: fleet mode
   type: dict
+msg:
+  description: Fleet mode, one line naming how many switches changed and failed.
+  returned: fleet mode
+  type: str
 failed_devices:
   description: Fleet mode, the inventory names of the devices that could not be backed up.
   returned: fleet mode
@@ -95,6 +99,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netdev.errors imp
 from ansible_collections.hisops.emergency.plugins.module_utils.netdev.fleet import (
     failed_names,
     run_per_device,
+    summary,
 )
 from ansible_collections.hisops.emergency.plugins.module_utils.netdev.session import (
     HAS_NETMIKO,
@@ -143,8 +148,9 @@ def fleet(module):
         results = run_per_device(fleet_devices(p), job, p["workers"])
     except NetdevError as exc:
         module.fail_json(msg=str(exc))
-    out = {"changed": any(r.get("changed") for r in results.values()), "devices": results,
-           "failed_devices": failed_names(results)}
+    changed = [name for name, r in results.items() if r.get("changed")]
+    out = {"changed": bool(changed), "devices": results, "failed_devices": failed_names(results),
+           "msg": summary(results, "backed up", changed, "changed")}
     if module._diff:
         out["diff"] = [_diff(name, kept[name]) for name in results if name in kept and kept[name].changed]
     module.exit_json(**out)

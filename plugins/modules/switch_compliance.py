@@ -85,6 +85,10 @@ drifted:
   returned: fleet mode
   type: list
   elements: str
+msg:
+  description: Fleet mode, one line naming how many switches drifted and failed.
+  returned: fleet mode
+  type: str
 failed_devices:
   description: Fleet mode, the devices that could not be checked (unreachable, login refused).
   returned: fleet mode
@@ -108,6 +112,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netdev.errors imp
 from ansible_collections.hisops.emergency.plugins.module_utils.netdev.fleet import (
     failed_names,
     run_per_device,
+    summary,
 )
 from ansible_collections.hisops.emergency.plugins.module_utils.netdev.session import (
     HAS_NETMIKO,
@@ -163,7 +168,8 @@ def fleet(module):
     failed = failed_names(results)
     drifted = [name for name, r in results.items() if not r.get("failed") and not r.get("compliant")]
     module.exit_json(changed=False, compliant=not failed and not drifted, devices=results,
-                     drifted=drifted, failed_devices=failed)
+                     drifted=drifted, failed_devices=failed,
+                     msg=summary(results, "checked", drifted, "drifted"))
 
 
 if __name__ == "__main__":

@@ -68,3 +68,19 @@ def run_per_device(
 
 def failed_names(results: dict[str, dict[str, Any]]) -> list[str]:
     return [name for name, result in results.items() if result.get("failed")]
+
+
+def summary(results: dict[str, dict[str, Any]], verb: str, flagged: list[str], flag: str) -> str:
+    """One line for the run record: how many devices, which were flagged, which failed."""
+
+    def names(items: list[str]) -> str:
+        return ", ".join(items[:10]) + (f" and {len(items) - 10} more" if len(items) > 10 else "")
+
+    failed = failed_names(results)
+    text = f"{len(results)} switch(es) {verb}: {len(flagged)} {flag}"
+    if flagged:
+        text += f" ({names(flagged)})"
+    text += f", {len(failed)} failed"
+    if failed:
+        text += f" ({names(failed)})"
+    return text

@@ -66,3 +66,15 @@ def test_bad_input_is_refused_before_any_job_runs() -> None:
         run_per_device(fleet("AGG-1"), lambda d: ran.append(d) or {}, 0)
     assert ran == []
     assert run_per_device([], lambda d: {}, 3) == {}
+
+
+def test_summary_names_the_flagged_and_the_failed() -> None:
+    from ansible_collections.hisops.emergency.plugins.module_utils.netdev.fleet import summary
+
+    results = {f"S{i:02}": {"failed": i in (3, 7), "msg": "x"} for i in range(16)}
+    drifted = [f"S{i:02}" for i in range(14) if i not in (3, 7)]
+    text = summary(results, "checked", drifted, "drifted")
+    assert text.startswith("16 switch(es) checked: 12 drifted (S00, S01, S02, S04,")
+    assert "S11 and 2 more)" in text and "S12" not in text
+    assert text.endswith("2 failed (S03, S07)")
+    assert summary({}, "backed up", [], "changed") == "0 switch(es) backed up: 0 changed, 0 failed"
