@@ -62,8 +62,9 @@ class Ledger:
         with open(self.path + ".lock", "a", encoding="utf-8") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             data = self.read()
+            original = json.dumps(data, sort_keys=True)
             yield data
-            if not check_mode:
+            if not check_mode and json.dumps(data, sort_keys=True) != original:
                 tmp = self.path + ".tmp"
                 with open(tmp, "w", encoding="utf-8") as handle:
                     json.dump(data, handle, indent=1, sort_keys=True)
@@ -96,6 +97,15 @@ def record(data: dict, entries: list, run: dict) -> list:
             raise InputError("%s: action %r is not one of %s" % (where, entry.get("action"),
                                                                  ", ".join(ACTIONS)), field="records")
         host = host_entry(data, entry["host"])
+        if entry["result"] == "unchanged":
+            # Nothing happened there: no history line, only facts that were out of date.
+            facts = {"current": entry.get("version"), "known_good": entry.get("version"),
+                     "expected": entry.get("expected") or host.get("expected")}
+            facts = {k: v for k, v in facts.items() if v and host.get(k) != v}
+            if facts:
+                host.update(facts)
+                recorded.append(entry["host"])
+            continue
         item = {
             "at": run.get("at") or now(),
             "by": run.get("operator") or "unknown",
@@ -117,6 +127,19 @@ def record(data: dict, entries: list, run: dict) -> list:
             host["expected"] = entry["expected"]
         recorded.append(entry["host"])
     return recorded
+
+
+def set_expected(data: dict, expected: dict) -> list:
+    """Set the version each workstation should run; returns the hosts whose value changed."""
+    changed = []
+    for host, version in sorted((expected or {}).items()):
+        if not version:
+            continue
+        entry = host_entry(data, host)
+        if entry.get("expected") != version:
+            entry["expected"] = version
+            changed.append(host)
+    return changed
 
 
 def add_run(data: dict, run: dict) -> None:
@@ -229,15 +252,41 @@ tr.rolled_back,tr.reverted{background:#ffd}</style></head><body>
        "rows": "".join(rows), "runs": runs}
 
 
-def write_reports(data: dict, directory: str, name: str = "client-ledger") -> dict:
+def write_reports(data: dict, directory: str, name: str = "client-ledger", audit=None) -> dict:
+    """``client-ledger.json``/``.html``; with ``audit``, also ``client-audit.json``/``.html``."""
     os.makedirs(directory, exist_ok=True)
     paths = {}
-    for ext, text in (("json", json.dumps(data, indent=1, sort_keys=True) + "\n"),
-                      ("html", render_html(data))):
-        path = os.path.join(directory, "%s.%s" % (name, ext))
+    files = [(name, "json", json.dumps(data, indent=1, sort_keys=True) + "\n"),
+             (name, "html", render_html(data))]
+    if audit is not None:
+        summary = {"at": now(), "workstations": audit,
+                   "counts": {s: sum(1 for a in audit if a["state"] == s) for s in AUDIT_STATES}}
+        files += [("client-audit", "json", json.dumps(summary, indent=1, sort_keys=True) + "\n"),
+                  ("client-audit", "html", render_audit_html(summary))]
+    for base, ext, text in files:
+        path = os.path.join(directory, "%s.%s" % (base, ext))
         tmp = path + ".tmp"
         with open(tmp, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, path)
-        paths[ext] = path
+        paths[ext if base == name else "audit_" + ext] = path
     return paths
+
+
+def render_audit_html(summary: dict) -> str:
+    esc = html.escape
+    rows = "".join(
+        "<tr class='%s'><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>" % (
+            esc(a["state"]), esc(a["host"]), esc(a["state"]), esc(str(a.get("expected"))),
+            esc(str(a.get("actual"))), esc(str(a.get("last_result"))), esc(a.get("reason", "")))
+        for a in sorted(summary["workstations"], key=lambda a: (a["state"] == "current", a["host"]))
+    )
+    counts = ", ".join("%s %d" % (k, v) for k, v in sorted(summary["counts"].items()) if v)
+    return """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>HIS client audit</title>
+<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #999;
+padding:2px 6px}tr.failed,tr.offline{background:#fdd}tr.behind,tr.rolled_back{background:#ffd}
+</style></head><body><h1>HIS client audit</h1><p>%s: %s</p><table><tr><th>workstation</th>
+<th>state</th><th>expected</th><th>actual</th><th>last result</th><th>why</th></tr>%s</table>
+</body></html>
+""" % (esc(summary["at"]), esc(counts), rows)

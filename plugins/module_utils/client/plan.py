@@ -62,8 +62,22 @@ def plan_rollout(
     batch_size: int = 5,
     max_fail_percent: float = 20,
     limit_hosts=None,
+    purpose: str = "rollout",
 ) -> dict:
-    """The rollout plan, or ``InputError`` naming the field."""
+    """The rollout plan, or ``InputError`` naming the field.
+
+    ``purpose`` ``rollback`` and ``audit`` check the group and (when given) the version
+    in the store, without test gate or canary: every host is in ``rest``.
+    """
+    if purpose not in ("rollout", "rollback", "audit"):
+        raise InputError("unknown purpose %r" % purpose, field="purpose")
+    if purpose != "rollout":
+        hosts = target_hosts(groups, group)
+        artifact = ArtifactStore(store_root).resolve(package, version, kind) if version else None
+        return {"version": version or None, "group": group, "hosts": hosts, "canary": [],
+                "rest": hosts, "artifact": artifact.to_dict() if artifact else None,
+                "file": artifact.path.rsplit("/", 1)[-1] if artifact else None,
+                "purpose": purpose}
     if not version:
         raise InputError("give the version to roll out: -e version=X", field="version")
     if canary_per_department < 1:
@@ -128,6 +142,7 @@ def plan_rollout(
         "artifact": artifact.to_dict(),
         "file": artifact.path.rsplit("/", 1)[-1],
         "test_gate": gate,
+        "purpose": purpose,
     }
 
 

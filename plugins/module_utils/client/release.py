@@ -288,8 +288,10 @@ def apply(
 
     if any(a.startswith("install") for a in actions):
         if not os.path.isfile(package):
-            raise InputError("package %s is not on this workstation" % package, field="package")
-        if sha256:
+            if not check_mode:  # in check mode the copy from the store did not happen either
+                raise InputError("package %s is not on this workstation" % package,
+                                 field="package")
+        elif sha256:
             actual = sha256_file(package)
             if actual != sha256:
                 raise ChecksumMismatch(

@@ -1,0 +1,26 @@
+"""A lab of real workstation hosts for the client rollout tests (and the bench).
+
+``workstation_specs(octet, n)`` spreads ``n`` workstations over five departments; the
+first of the first two departments form ``client_test``. No switches, no DB hosts: the
+rollout touches only workstations.
+"""
+
+from __future__ import annotations
+
+from hisops.lab.hosts import HostSpec
+
+DEPARTMENTS = ("outpatient registration", "pharmacy", "inpatient ward", "laboratory", "radiology")
+PREFIX = {"outpatient registration": "opd", "pharmacy": "pha", "inpatient ward": "ward",
+          "laboratory": "lis", "radiology": "ris"}
+
+
+def workstation_specs(octet: int, count: int) -> list[HostSpec]:
+    specs = []
+    for index in range(count):
+        dept = DEPARTMENTS[index % len(DEPARTMENTS)]
+        number = index // len(DEPARTMENTS) + 1
+        groups = ("client_test",) if number == 1 and dept in DEPARTMENTS[:2] else ()
+        specs.append(HostSpec(f"{PREFIX[dept]}-{number:02d}", "workstation",
+                              f"127.{octet}.{10 + index // 200}.{1 + index % 200}", dept,
+                              groups=groups))
+    return specs
