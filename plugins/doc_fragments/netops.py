@@ -1,0 +1,97 @@
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    DOCUMENTATION = r"""
+options:
+  hosts:
+    description:
+      - Inventory names of the switches the action may read or change (usually every
+        production switch). The action plugin builds O(devices) from their inventory
+        variables, and fills O(vlans), O(mgmt_vlan), O(endpoints) and O(controller_ip)
+        from the first one's variables when they are not given.
+    type: list
+    elements: str
+  devices:
+    description: Built by the action plugin from O(hosts); not set by hand.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: Inventory name of the switch.
+        type: str
+        required: true
+      role:
+        description: Its C(hisops_role) (core, aggregation, access).
+        type: str
+        default: ''
+      mgmt_ip:
+        description: Its management address (C(hisops_mgmt_ip)), used to follow trunks.
+        type: str
+        default: ''
+      provider:
+        description: How to reach it.
+        type: dict
+        suboptions:
+          name:
+            description: Inventory name of the device, used in messages.
+            type: str
+          platform:
+            description: netmiko device type.
+            type: str
+            choices: [huawei, hp_comware, cisco_ios]
+          host:
+            description: Management address.
+            type: str
+          port:
+            description: SSH port.
+            type: int
+            default: 22
+          username:
+            description: Login user.
+            type: str
+          password:
+            description: Login password.
+            type: str
+          secret:
+            description: Cisco enable secret.
+            type: str
+          timeout:
+            description: Seconds to wait for connect, login and banner.
+            type: float
+            default: 10
+  workers:
+    description: Switches read or changed at the same time.
+    type: int
+    default: 8
+  vlans:
+    description: The hospital's VLANs (C(hisops_vlans)), to resolve names and departments.
+    type: list
+    elements: dict
+    default: []
+  mgmt_vlan:
+    description: The management VLAN (C(hisops_mgmt_vlan)); never cut.
+    type: int
+  endpoints:
+    description:
+      - Known endpoints (C(hisops_endpoints)) with C(name), C(ip), C(mac), C(vlan),
+        C(department) and C(protected); used for the blast radius and the protected guard.
+    type: list
+    elements: dict
+    default: []
+  controller_ip:
+    description: Address of the controller (C(hisops_controller_ip)); its path is never cut.
+    type: str
+    default: ''
+  store:
+    description: Directory of the isolation records on the controller.
+    type: path
+    required: true
+  operator:
+    description: Who runs the action (recorded).
+    type: str
+    default: hisops
+"""

@@ -1,0 +1,59 @@
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Argument specs the netops modules share, and their conversion to an Inventory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..netdev.ansible_glue import PROVIDER_SPEC, device_params
+from .errors import InputError
+from .network import Inventory, Switch
+
+NETWORK_SPEC: dict[str, Any] = {
+    "hosts": {"type": "list", "elements": "str"},
+    "devices": {
+        "type": "list",
+        "elements": "dict",
+        "options": {
+            "name": {"type": "str", "required": True},
+            "provider": PROVIDER_SPEC["provider"],
+            "role": {"type": "str", "default": ""},
+            "mgmt_ip": {"type": "str", "default": ""},
+        },
+    },
+    "workers": {"type": "int", "default": 8},
+    "vlans": {"type": "list", "elements": "dict", "default": []},
+    "mgmt_vlan": {"type": "int"},
+    "endpoints": {"type": "list", "elements": "dict", "default": []},
+    "controller_ip": {"type": "str", "default": ""},
+    "store": {"type": "path", "required": True},
+    "operator": {"type": "str", "default": "hisops"},
+}
+
+
+def inventory_from(params: dict[str, Any]) -> Inventory:
+    devices = params.get("devices") or []
+    if not devices:
+        raise InputError("hosts: no switches given (the play's switches, e.g. groups['switches'])")
+    if params.get("mgmt_vlan") is None:
+        raise InputError("mgmt_vlan: the management VLAN is required (hisops_mgmt_vlan)")
+    for i, vlan in enumerate(params.get("vlans") or []):
+        if "id" not in vlan:
+            raise InputError(f"vlans[{i}]: has no id")
+    switches = {}
+    for entry in devices:
+        provider = dict(entry.get("provider") or {}, name=entry["name"])
+        switches[entry["name"]] = Switch(
+            name=entry["name"],
+            params=device_params({"provider": provider}),
+            role=entry.get("role") or "",
+            mgmt_ip=(entry.get("mgmt_ip") or "").split("/")[0],
+        )
+    return Inventory(
+        switches=switches,
+        vlans=list(params.get("vlans") or []),
+        mgmt_vlan=int(params["mgmt_vlan"]),
+        endpoints=[dict(e) for e in params.get("endpoints") or []],
+        controller_ip=params.get("controller_ip") or "",
+    )

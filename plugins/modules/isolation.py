@@ -1,0 +1,163 @@
+#!/usr/bin/python
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: isolation
+short_description: Isolate a network segment, a host or a switch port, as a recorded transaction
+version_added: 0.1.0
+description:
+  - O(segment) cuts a VLAN off at the core (its gateway interface shut, the VLAN removed
+    from the core's trunks); the other VLANs keep working.
+  - O(host) (IPv4 or MAC) locates the endpoint (ARP on the core, then the MAC tables
+    followed through the trunks to the access port), shuts that port and blocks the
+    address at its gateway with an inbound ACL.
+  - O(port) (C(SWITCH:INTERFACE)) shuts that port.
+  - Guards, checked before anything is sent; the management VLAN and any port on the
+    controller's management path are refused always; a target whose blast radius holds a
+    protected endpoint is refused unless O(force) with a O(reason).
+  - Every isolation is recorded in O(store) (id, who, when, why, per device the
+    configurations before and after, the commands and their exact inverse) for
+    M(hisops.emergency.isolation_reconnect).
+  - Idempotent, an isolation already in place reports C(changed=false) and its id.
+author: hisops developers (@hisops)
+extends_documentation_fragment:
+  - hisops.emergency.netops
+options:
+  segment:
+    description: VLAN id or name to cut off.
+    type: str
+  host:
+    description: IPv4 or MAC address of the endpoint to cut off.
+    type: str
+  port:
+    description: C(SWITCH:INTERFACE) to shut (interface names as configured or abbreviated).
+    type: str
+  reason:
+    description: Why (recorded). Required unless in check mode.
+    type: str
+    default: ''
+  force:
+    description: Isolate even though protected endpoints lose connectivity (needs O(reason)).
+    type: bool
+    default: false
+  save:
+    description: Save the configuration of each changed switch, so that a reboot keeps the isolation.
+    type: bool
+    default: true
+  block_at_core:
+    description: For O(host), also block the address at its gateway interface on the core.
+    type: bool
+    default: true
+  acl_number:
+    description: Number of the isolation ACL (advanced ACL on Huawei/H3C; C(HISOPS-ISOLATE-<n>) on Cisco).
+    type: int
+    default: 3999
+attributes:
+  check_mode:
+    description: Reads the network and returns the plan and the blast radius; sends nothing, records nothing.
+    support: full
+  diff_mode:
+    description: The commands per switch.
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Cut the outpatient VLAN off
+  hisops.emergency.isolation:
+    hosts: "{{ groups['switches'] | difference(groups['spare'] | default([])) }}"
+    segment: OUTPATIENT
+    reason: ransomware on outpatient registration workstations (ticket 4711)
+    store: /srv/hisops/isolations
+  delegate_to: localhost
+  run_once: true
+
+- name: Blast radius of isolating one host, changing nothing
+  hisops.emergency.isolation:
+    hosts: "{{ groups['switches'] }}"
+    host: 10.10.10.103
+    store: /srv/hisops/isolations
+  check_mode: true
+"""
+
+RETURN = r"""
+isolation_id:
+  description: Id of the isolation record (empty in check mode, or when nothing was to do and nothing records it).
+  returned: always
+  type: str
+located:
+  description: Where the target is (for a host, the switch, port, VLAN and the trunk path followed).
+  returned: always
+  type: dict
+blast_radius:
+  description: Ports, VLANs and endpoints (by department, protected ones named) that lose connectivity.
+  returned: always
+  type: dict
+commands:
+  description: Per switch, the commands sent (or, in check mode, that would be sent).
+  returned: always
+  type: dict
+verified:
+  description: Per changed switch, whether the configuration read back shows the isolation.
+  returned: always
+  type: dict
+message:
+  description: What happened.
+  returned: always
+  type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.hisops.emergency.plugins.module_utils.netdev.session import (
+    HAS_NETMIKO,
+    NETMIKO_IMPORT_ERROR,
+)
+from ansible_collections.hisops.emergency.plugins.module_utils.netops.ansible_glue import (
+    NETWORK_SPEC,
+    inventory_from,
+)
+from ansible_collections.hisops.emergency.plugins.module_utils.netops.errors import NetdevError
+from ansible_collections.hisops.emergency.plugins.module_utils.netops.isolate import (
+    isolate,
+    parse_target,
+)
+from ansible_collections.hisops.emergency.plugins.module_utils.netops.transactions import Store
+
+
+def main():
+    spec = dict(NETWORK_SPEC)
+    spec.update(
+        segment={"type": "str"},
+        host={"type": "str"},
+        port={"type": "str"},
+        reason={"type": "str", "default": ""},
+        force={"type": "bool", "default": False},
+        save={"type": "bool", "default": True},
+        block_at_core={"type": "bool", "default": True},
+        acl_number={"type": "int", "default": 3999},
+    )
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    if not HAS_NETMIKO:
+        module.fail_json(msg=missing_required_lib("netmiko"), exception=str(NETMIKO_IMPORT_ERROR))
+    p = module.params
+    try:
+        inventory = inventory_from(p)
+        target = parse_target(inventory, p["segment"], p["host"], p["port"])
+        result = isolate(
+            inventory, Store(p["store"]), target, operator=p["operator"], reason=p["reason"],
+            force=p["force"], check_mode=module.check_mode, save=p["save"],
+            block_at_core=p["block_at_core"], acl=p["acl_number"], workers=p["workers"],
+        )
+    except NetdevError as exc:
+        module.fail_json(msg=str(exc))
+    result.pop("record", None)
+    if module._diff:
+        result["diff"] = {"prepared": "\n".join(
+            f"{name}:\n  " + "\n  ".join(lines) for name, lines in result["commands"].items())}
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+#!/usr/bin/python
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: isolation_reconnect
+short_description: Undo a recorded isolation exactly, and prove it
+version_added: 0.1.0
+description:
+  - Requires a clean-up confirmation (O(cleanup_by), O(cleanup_scan)), recorded with the
+    isolation, unless one is recorded already.
+  - Refuses when a device's configuration changed since the isolation, or when a later
+    open isolation changed the same device (undo that one first), unless O(force).
+  - Applies the recorded inverse commands and verifies that each device's running
+    configuration equals the one recorded before the isolation, line for line; then
+    saves (when the isolation saved) and closes the record.
+  - Idempotent, a closed isolation reports C(changed=false).
+author: hisops developers (@hisops)
+extends_documentation_fragment:
+  - hisops.emergency.netops
+options:
+  isolation_id:
+    description: Id printed by the isolation (see M(hisops.emergency.isolation_info)).
+    type: str
+    required: true
+  cleanup_by:
+    description: Who cleaned the isolated endpoints up (recorded).
+    type: str
+    default: ''
+  cleanup_scan:
+    description: The scan result that clears them (recorded).
+    type: str
+    default: ''
+  force:
+    description: Reconnect although the devices changed since the isolation (the changes made since are kept).
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    description: Checks the record and the devices and returns the inverse commands; sends nothing.
+    support: full
+  diff_mode:
+    description: The inverse commands per switch.
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Reconnect after the clean-up
+  hisops.emergency.isolation_reconnect:
+    hosts: "{{ groups['switches'] }}"
+    isolation_id: iso-20261122T220050Z-b534e1
+    cleanup_by: alice
+    cleanup_scan: "full AV scan of 8 workstations: clean (report 2026-11-22-17)"
+    store: /srv/hisops/isolations
+  delegate_to: localhost
+  run_once: true
+"""
+
+RETURN = r"""
+commands:
+  description: Per switch, the inverse commands sent (or that would be sent).
+  returned: always
+  type: dict
+verified:
+  description: Per switch, whether its configuration equals the recorded one.
+  returned: always
+  type: dict
+cleanup:
+  description: The clean-up confirmation recorded (by, scan_result, at).
+  returned: when changed
+  type: dict
+message:
+  description: What happened.
+  returned: always
+  type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.hisops.emergency.plugins.module_utils.netdev.session import (
+    HAS_NETMIKO,
+    NETMIKO_IMPORT_ERROR,
+)
+from ansible_collections.hisops.emergency.plugins.module_utils.netops.ansible_glue import (
+    NETWORK_SPEC,
+    inventory_from,
+)
+from ansible_collections.hisops.emergency.plugins.module_utils.netops.errors import NetdevError
+from ansible_collections.hisops.emergency.plugins.module_utils.netops.reconnect import reconnect
+from ansible_collections.hisops.emergency.plugins.module_utils.netops.transactions import Store
+
+
+def main():
+    spec = dict(NETWORK_SPEC)
+    spec.update(
+        isolation_id={"type": "str", "required": True},
+        cleanup_by={"type": "str", "default": ""},
+        cleanup_scan={"type": "str", "default": ""},
+        force={"type": "bool", "default": False},
+    )
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    if not HAS_NETMIKO:
+        module.fail_json(msg=missing_required_lib("netmiko"), exception=str(NETMIKO_IMPORT_ERROR))
+    p = module.params
+    try:
+        inventory = inventory_from(p)
+        result = reconnect(
+            Store(p["store"]), p["isolation_id"], inventory.switches, operator=p["operator"],
+            cleanup_by=p["cleanup_by"], cleanup_scan=p["cleanup_scan"], force=p["force"],
+            check_mode=module.check_mode, workers=p["workers"],
+        )
+    except NetdevError as exc:
+        module.fail_json(msg=str(exc))
+    if module._diff:
+        result["diff"] = {"prepared": "\n".join(
+            f"{name}:\n  " + "\n  ".join(lines) for name, lines in result["commands"].items())}
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
