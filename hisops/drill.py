@@ -68,6 +68,51 @@ SCENARIOS: list[Scenario] = [
         title="Back up again: the deploy's changes are one commit in the store",
         playbook="switch_backup",
     ),
+    Scenario(
+        name="db-standby-build",
+        plan_item="P6.6",
+        title="Database hot standby: streaming replication, slot, wal_log_hints",
+        playbook="db_standby_build",
+    ),
+    Scenario(
+        name="db-status",
+        plan_item="P6.4",
+        title="Daily database check: roles, lag, slots, go/no-go for switchover and failover",
+        playbook="db_status",
+        extravars={"db_status_require": "switchover"},
+    ),
+    Scenario(
+        name="db-switchover",
+        plan_item="P6.6",
+        title="Planned database switchover (zero committed transactions lost)",
+        playbook="db_switchover",
+    ),
+    Scenario(
+        name="db-primary-crash",
+        plan_item="P6.6",
+        title="The database primary's PostgreSQL dies (kill -9)",
+        playbook="db_drill_crash",
+    ),
+    Scenario(
+        name="db-failover-refused",
+        plan_item="P6.6",
+        title="Failover refused: the data lost is unknown and not accepted",
+        playbook="db_failover",
+        expect_ok=False,
+    ),
+    Scenario(
+        name="db-failover",
+        plan_item="P6.6",
+        title="Failover: old primary fenced over SSH, data loss accepted, standby promoted",
+        playbook="db_failover",
+        extravars={"accept_data_loss": True},
+    ),
+    Scenario(
+        name="db-rejoin",
+        plan_item="P6.6",
+        title="Rejoin the old primary as a standby (CHECKPOINT, pg_rewind, streaming)",
+        playbook="db_rejoin",
+    ),
 ]
 
 
