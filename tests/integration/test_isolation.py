@@ -13,7 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 from ansible_collections.hisops.emergency.plugins.module_utils.netdev.session import DeviceParams
-from ansible_collections.hisops.emergency.plugins.module_utils.netops import isolate, network, reconnect
+from ansible_collections.hisops.emergency.plugins.module_utils.netops import (
+    isolate,
+    network,
+    reconnect,
+)
 from ansible_collections.hisops.emergency.plugins.module_utils.netops.errors import (
     InputError,
     Refused,
