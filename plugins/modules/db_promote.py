@@ -11,11 +11,11 @@ version_added: 0.1.0
 description:
   - Refuses unless O(fence_proof) says how the old primary was fenced.
   - Computes the data that would be lost from the old primary's last state (O(old_primary),
-    from M(hisops.emergency.db_node_info) after fencing): zero when it stopped cleanly and
+    from M(hisops.emergency.db_node_info) after fencing) - zero when it stopped cleanly and
     this standby received all of it, a byte count, or unknown (crashed or unreachable).
     Refuses unless it is zero or O(accept_data_loss=true).
   - Promotes, then creates the slot the old primary will stream through after a rejoin.
-  - Idempotent: a node already primary is left alone.
+  - Idempotent - a node already primary is left alone.
 author: hisops developers (@hisops)
 extends_documentation_fragment:
   - hisops.emergency.db_pair

@@ -13,7 +13,7 @@ description:
     clones the peer with C(pg_basebackup -X stream) through the node's replication slot,
     adds C(standby.signal) and starts it, then waits until it streams.
   - Refuses (nothing changed) when the peer is not a primary, when this node is a primary
-    of the same cluster (both would claim primary: use M(hisops.emergency.db_rejoin)), and
+    of the same cluster (both would claim primary; use M(hisops.emergency.db_rejoin)), and
     when this node holds user tables of its own, unless O(overwrite=true).
 author: hisops developers (@hisops)
 extends_documentation_fragment:

@@ -10,12 +10,12 @@ short_description: Planned switchover, run on the current primary, with zero com
 version_added: 0.1.0
 description:
   - Checks first (this node primary, the peer a standby streaming from it within
-    O(max_lag_bytes)); then the disruptive part, in one go on this host: a fast shutdown
+    O(max_lag_bytes)); then the disruptive part, in one go on this host - a fast shutdown
     (client sessions are cut, so no write is acknowledged afterwards; the shutdown
     checkpoint is sent to the standby), a wait until the peer has replayed past that
     checkpoint, the promotion of the peer. Then this node restarts as the peer's standby
     (it stopped cleanly, so no rewind is needed) and the module waits until it streams.
-  - Idempotent: when this node already is a standby and the peer primary, nothing is done.
+  - Idempotent - when this node already is a standby and the peer primary, nothing is done.
 author: hisops developers (@hisops)
 extends_documentation_fragment:
   - hisops.emergency.db_pair
