@@ -7,6 +7,8 @@ rollout touches only workstations.
 
 from __future__ import annotations
 
+import sys
+
 from hisops.lab.hosts import HostSpec
 
 DEPARTMENTS = ("outpatient registration", "pharmacy", "inpatient ward", "laboratory", "radiology")
@@ -24,3 +26,27 @@ def workstation_specs(octet: int, count: int) -> list[HostSpec]:
                               f"127.{octet}.{10 + index // 200}.{1 + index % 200}", dept,
                               groups=groups))
     return specs
+
+
+def main(argv: list[str]) -> int:
+    """``client_lab.py up STATE COUNT OCTET`` | ``client_lab.py down STATE`` (molecule, bench)."""
+    import json
+
+    from hisops.lab.hosts import HostFleet
+
+    if argv[:1] == ["up"] and len(argv) == 4:
+        fleet = HostFleet(argv[1], workstation_specs(int(argv[3]), int(argv[2])))
+        print(json.dumps(fleet.up(fresh=True)))
+        return 0
+    if argv[:1] == ["down"] and len(argv) == 2:
+        from pathlib import Path
+
+        if (Path(argv[1]) / "hosts.json").exists():
+            HostFleet(argv[1]).down()
+        return 0
+    print("usage: client_lab.py up STATE COUNT OCTET | down STATE", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

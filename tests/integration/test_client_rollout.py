@@ -1,0 +1,300 @@
+"""Issue 8: HIS client rollout, rollback, audit and ledger against 21 real lab workstations.
+
+One fleet for the module (real sshd per workstation, Ansible as an operator runs it);
+the tests build on each other in file order, like the life of a hospital's client:
+refusals first (nothing touched), the test gate, a good version everywhere, a second
+run and check mode changing nothing, a bad version stopped at the canary, failures
+beyond the threshold mid-rollout, an unreachable workstation reconciled, rollbacks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from ansible.inventory.manager import InventoryManager
+from ansible.parsing.dataloader import DataLoader
+from ansible_collections.hisops.emergency.plugins.module_utils.client import ledger as ledger_lib
+from ansible_collections.hisops.emergency.plugins.module_utils.client import sample
+from ansible_collections.hisops.emergency.plugins.module_utils.client.plan import plan_rollout
+from ansible_collections.hisops.emergency.plugins.module_utils.client.store import ArtifactStore
+
+from hisops.lab.hosts import HostFleet, HostLabError
+
+from .client_lab import workstation_specs
+from .playbooks import PlaybookRun, run_playbook
+
+pytestmark = pytest.mark.lab
+
+WORKSTATIONS = 21
+GOOD, NEXT, BAD = "2.0.0", "2.1.0", "2.2.0"
+
+
+class ClientLab:
+    def __init__(self, fleet: HostFleet, workdir: Path) -> None:
+        self.fleet = fleet
+        self.workdir = workdir
+        self.inventory = fleet.inventory_file
+        self.store = workdir / "artifacts"
+        self.ledger_path = workdir / "client" / "ledger.json"
+        self.hosts = list(fleet.specs)
+
+    def run(self, playbook: str, check: bool = False, **extravars) -> PlaybookRun:
+        old = {k: os.environ.get(k) for k in ("HISOPS_ARTIFACT_DIR", "HISOPS_CLIENT_LEDGER")}
+        os.environ["HISOPS_ARTIFACT_DIR"] = str(self.store)
+        os.environ["HISOPS_CLIENT_LEDGER"] = str(self.ledger_path)
+        try:
+            return run_playbook(playbook, self.inventory, self.workdir, extravars or None,
+                                check=check)
+        finally:
+            for key, value in old.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+    def current(self, host: str) -> str | None:
+        link = self.fleet.path(host, "/opt/his-client/current")
+        return os.readlink(link).rsplit("/", 1)[-1] if os.path.islink(link) else None
+
+    def versions(self) -> dict[str, str | None]:
+        return {h: self.current(h) for h in self.hosts}
+
+    def releases(self, host: str) -> list[str]:
+        path = self.fleet.path(host, "/opt/his-client/releases")
+        return sorted(p.name for p in path.iterdir()) if path.is_dir() else []
+
+    def ledger(self) -> dict:
+        return json.loads(self.ledger_path.read_text())
+
+    def groups(self) -> dict[str, list[str]]:
+        inventory = InventoryManager(loader=DataLoader(), sources=[str(self.inventory)])
+        return inventory.get_groups_dict()
+
+    def plan(self, version: str, **kw) -> dict:
+        return plan_rollout(store_root=str(self.store), package="his-client", version=version,
+                            kind="tar", group="workstations", groups=self.groups(),
+                            ledger=self.ledger(), **kw)
+
+
+@pytest.fixture(scope="module")
+def client_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientLab]:
+    try:
+        HostFleet.check_prerequisites()
+    except HostLabError as exc:
+        pytest.skip(str(exc))
+    state = tmp_path_factory.mktemp("clientfleet")
+    fleet = HostFleet(state, workstation_specs(random.randrange(100, 200), WORKSTATIONS))
+    fleet.up()
+    lab = ClientLab(fleet, tmp_path_factory.mktemp("clientwork"))
+    try:
+        # 2.0.0 the way an operator publishes; the others straight into the store (faster)
+        done = lab.run("client_publish", version=GOOD, sample=True)
+        assert done.rc == 0, done.stdout[-3000:]
+        store = ArtifactStore(str(lab.store))
+        for version, broken in ((NEXT, False), (BAD, True)):
+            built = sample.build_tarball(version, str(lab.workdir), broken=broken)
+            store.publish(built, "his-client", version, "tar")
+        yield lab
+    finally:
+        fleet.down()
+
+
+def test_bad_input_is_refused_before_any_workstation_is_touched(client_lab: ClientLab) -> None:
+    lab = client_lab
+    cases = {
+        "version": dict(version="9.9.9", group="client_test"),
+        "group": dict(version=GOOD, group="ws_nowhere"),
+    }
+    for field, extravars in cases.items():
+        done = lab.run("client_update", **extravars)
+        assert done.rc != 0
+        assert f"refused before any workstation was touched: {field}:" in done.stdout, done.stdout[-2000:]
+    # a corrupted package: one byte changed after it entered the store
+    package = lab.store / "his-client" / f"his-client-{GOOD}.tar.gz"
+    saved = package.read_bytes()
+    package.write_bytes(saved[:-40] + bytes([saved[-40] ^ 0xFF]) + saved[-39:])
+    try:
+        done = lab.run("client_update", version=GOOD, group="client_test")
+        rollback = lab.run("client_rollback", version=GOOD)
+    finally:
+        package.write_bytes(saved)
+    assert done.rc != 0 and "does not match" in done.stdout and "corrupted" in done.stdout
+    assert rollback.rc != 0 and "does not match" in rollback.stdout
+    unknown = lab.run("client_rollback", group="ws_nowhere")
+    assert unknown.rc != 0 and "group: unknown group 'ws_nowhere'" in unknown.stdout
+    assert lab.versions() == dict.fromkeys(lab.hosts)
+    assert all(lab.releases(h) == [] for h in lab.hosts)
+
+
+def test_test_gate_then_a_good_version_reaches_every_workstation(client_lab: ClientLab) -> None:
+    lab = client_lab
+    refused = lab.run("client_update", version=GOOD)
+    assert refused.rc != 0 and "has not passed on the test group client_test" in refused.stdout
+    no_reason = lab.run("client_update", version=GOOD, skip_test_gate=True)
+    assert no_reason.rc != 0 and "skip_test_gate_reason:" in no_reason.stdout
+    assert lab.versions() == dict.fromkeys(lab.hosts)
+
+    tested = lab.run("client_update", version=GOOD, group="client_test")
+    assert tested.rc == 0, tested.stdout[-3000:]
+    test_hosts = set(lab.groups()["client_test"])
+    assert {h for h, v in lab.versions().items() if v == GOOD} == test_hosts
+
+    done = lab.run("client_update", version=GOOD, batch_size=6)
+    assert done.rc == 0, done.stdout[-3000:]
+    assert set(lab.versions().values()) == {GOOD}
+    ledger = lab.ledger()
+    assert ledger["fleet_expected"] == GOOD
+    for host in lab.hosts:
+        entry = ledger["hosts"][host]
+        assert entry["known_good"] == GOOD and entry["expected"] == GOOD
+        assert entry["history"][-1]["result"] == "ok" and entry["history"][-1]["by"]
+    assert (lab.workdir / "reports" / "client-ledger.html").read_text().count("<tr class=") == 21
+
+
+def test_a_second_run_changes_nothing(client_lab: ClientLab) -> None:
+    before = client_lab.ledger_path.read_bytes()
+    again = client_lab.run("client_update", version=GOOD, batch_size=6)
+    assert again.rc == 0, again.stdout[-3000:]
+    assert again.changed_hosts() == set(), again.stats
+    assert client_lab.ledger_path.read_bytes() == before
+
+
+def test_check_mode_changes_nothing(client_lab: ClientLab) -> None:
+    lab = client_lab
+    before = lab.ledger_path.read_bytes()
+    preview = lab.run("client_update", check=True, version=NEXT, skip_test_gate=True,
+                      skip_test_gate_reason="preview only")
+    assert preview.rc == 0, preview.stdout[-3000:]
+    assert len(preview.changed_by("switch to the new version")) == WORKSTATIONS
+    assert set(lab.versions().values()) == {GOOD}
+    assert all(lab.releases(h) == [GOOD] for h in lab.hosts)
+    assert lab.ledger_path.read_bytes() == before
+
+
+def test_a_bad_version_stops_after_the_canary_and_nothing_else_changes(client_lab: ClientLab) -> None:
+    lab = client_lab
+    canary = set(lab.plan(BAD, skip_test_gate=True, skip_test_gate_reason="x")["canary"])
+    assert len(canary) == 5  # one per department
+    done = lab.run("client_update", version=BAD, skip_test_gate=True,
+                   skip_test_gate_reason="vendor hotfix, ward lead approved")
+    assert done.rc != 0 and f"rollout of {BAD} stopped: canary failed" in done.stdout
+    assert set(lab.versions().values()) == {GOOD}
+    ledger = lab.ledger()
+    run = ledger["runs"][-1]
+    assert run["outcome"] == "halted" and set(run["canary"]) == canary
+    for host in lab.hosts:
+        last = ledger["hosts"][host]["history"][-1]
+        if host in canary:
+            assert (last["result"], last["version"], last["target"]) == ("rolled_back", GOOD, BAD)
+            assert "health check failed" in last["message"]
+            assert BAD in lab.releases(host)
+        else:
+            assert last["target"] == GOOD, "a workstation outside the canary was touched"
+            assert lab.releases(host) == [GOOD]
+            assert run["results"][host] == "skipped"
+        assert ledger["hosts"][host]["expected"] == GOOD
+
+
+def test_failures_beyond_the_threshold_put_every_switched_workstation_back(
+    client_lab: ClientLab,
+) -> None:
+    lab = client_lab
+    tested = lab.run("client_update", version=NEXT, group="client_test")
+    assert tested.rc == 0, tested.stdout[-3000:]
+    plan = lab.plan(NEXT, batch_size=4, max_fail_percent=25)
+    first, second, *later = plan["batches"]
+    failing = second[:2]  # 2 of 4 = 50% > 25%
+    for host in failing:
+        lab.fleet.run(host, ["/bin/sh", "-c", f"echo {NEXT} > /etc/his-client/fail-health"])
+    try:
+        done = lab.run("client_update", version=NEXT, batch_size=4, max_fail_percent=25)
+    finally:
+        for host in failing:
+            lab.fleet.run(host, ["rm", "-f", "/etc/his-client/fail-health"])
+    assert done.rc != 0 and "batch failed on" in done.stdout, done.stdout[-3000:]
+    test_hosts = set(lab.groups()["client_test"])
+    versions = lab.versions()
+    assert {h for h, v in versions.items() if v == NEXT} == test_hosts
+    ledger = lab.ledger()
+    run = ledger["runs"][-1]
+    switched = (set(plan["canary"]) | set(first) | set(second)) - test_hosts - set(failing)
+    for host in switched:
+        assert run["results"][host] == "reverted", host
+        assert ledger["hosts"][host]["history"][-1]["action"] == "revert"
+    for host in failing:
+        assert run["results"][host] == "rolled_back"
+    for host in (h for batch in later for h in batch):
+        assert run["results"][host] == "skipped" and NEXT not in lab.releases(host)
+
+
+def test_an_unreachable_workstation_is_reported_and_reconciled_when_it_returns(
+    client_lab: ClientLab,
+) -> None:
+    lab = client_lab
+    plan = lab.plan(NEXT, batch_size=5)
+    away = plan["batches"][1][0]  # 1 of 5 = 20%, not above the threshold
+    lab.fleet.set_reachable(away, False)
+    try:
+        done = lab.run("client_update", version=NEXT, batch_size=5)
+        assert done.rc == 0, done.stdout[-3000:]
+        assert lab.ledger()["runs"][-1]["results"][away] == "unreachable"
+        audit = lab.run("client_audit")
+        assert audit.rc == 0, audit.stdout[-3000:]
+        offline = audit.report("client-audit.json")
+        states = {a["host"]: a["state"] for a in offline["workstations"]}
+        assert states[away] == "offline"
+        assert {s for h, s in states.items() if h != away} == {"current"}
+    finally:
+        lab.fleet.set_reachable(away, True)
+    assert lab.current(away) == GOOD
+    found = lab.run("client_audit")
+    verdict = {a["host"]: a for a in found.report("client-audit.json")["workstations"]}
+    assert verdict[away]["state"] == "behind"
+    assert "unreachable during run" in verdict[away]["reason"]
+    fixed = lab.run("client_audit", remediate=True)
+    assert fixed.rc == 0, fixed.stdout[-3000:]
+    assert set(lab.versions().values()) == {NEXT}
+    last = lab.ledger()["hosts"][away]["history"][-1]
+    assert (last["action"], last["result"], last["version"]) == ("reconcile", "ok", NEXT)
+    assert last["message"].startswith("was behind: was unreachable during run")
+    assert {a["state"] for a in fixed.report("client-audit.json")["workstations"]} == {"current"}
+    assert lab.run("client_audit", remediate=True).changed_hosts() == set()
+
+
+def test_rollback_to_a_named_version_on_a_department_then_to_the_previous(
+    client_lab: ClientLab,
+) -> None:
+    lab = client_lab
+    pharmacy = set(lab.groups()["ws_pharmacy"])
+    done = lab.run("client_rollback", version=GOOD, group="ws_pharmacy")
+    assert done.rc == 0, done.stdout[-3000:]
+    versions = lab.versions()
+    assert {h for h, v in versions.items() if v == GOOD} == pharmacy
+    assert lab.run("client_rollback", version=GOOD, group="ws_pharmacy").changed_hosts() == set()
+    audit = lab.run("client_audit").report("client-audit.json")
+    assert {a["state"] for a in audit["workstations"]} == {"current"}  # expected follows
+
+    everyone = lab.run("client_rollback")
+    assert everyone.rc == 0, everyone.stdout[-3000:]
+    assert set(lab.versions().values()) == {GOOD}
+    assert lab.run("client_rollback").changed_hosts() == set()
+    ledger = lab.ledger()
+    assert all(ledger["hosts"][h]["expected"] == GOOD for h in lab.hosts)
+    assert ledger_lib.render_html(ledger).count("rollback") >= len(pharmacy)
+
+
+def test_left_behind_workstation_outside_hisops_is_found(client_lab: ClientLab) -> None:
+    lab = client_lab
+    host = lab.hosts[-1]
+    # someone switched it by hand to the release still on disk
+    lab.fleet.run(host, ["ln", "-sfn", f"releases/{NEXT}", "/opt/his-client/current"])
+    verdict = {a["host"]: a for a in lab.run("client_audit").report("client-audit.json")["workstations"]}
+    assert verdict[host]["state"] == "behind" and verdict[host]["actual"] == NEXT
+    assert sum(1 for a in verdict.values() if a["state"] != "current") == 1
+    shutil.rmtree(lab.workdir / "reports")
