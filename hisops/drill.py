@@ -113,6 +113,50 @@ SCENARIOS: list[Scenario] = [
         title="Rejoin the old primary as a standby (CHECKPOINT, pg_rewind, streaming)",
         playbook="db_rejoin",
     ),
+    Scenario(
+        name="client-publish",
+        plan_item="P7.1",
+        title="Publish the sample HIS client 5.0.0 into the artifact store (checksum recorded)",
+        playbook="client_publish",
+        extravars={"version": "5.0.0", "sample": True},
+    ),
+    Scenario(
+        name="client-publish-bad",
+        plan_item="P7.1",
+        title="Publish 5.1.0, an update whose health check fails on every workstation",
+        playbook="client_publish",
+        extravars={"version": "5.1.0", "sample": True, "broken": True},
+    ),
+    Scenario(
+        name="client-test-gate",
+        plan_item="P7.2",
+        title="Client 5.0.0 on the client_test workstations first (the test gate)",
+        playbook="client_update",
+        extravars={"version": "5.0.0", "group": "client_test"},
+    ),
+    Scenario(
+        name="client-update",
+        plan_item="P7.2",
+        title="Client 5.0.0 to every workstation: canary per department, then batches",
+        playbook="client_update",
+        extravars={"version": "5.0.0", "batch_size": 10},
+    ),
+    Scenario(
+        name="client-bad-update",
+        plan_item="P7.2",
+        title="A bad update (5.1.0) fails at the canary: stopped, canaries put back at once",
+        playbook="client_update",
+        extravars={"version": "5.1.0", "skip_test_gate": True,
+                   "skip_test_gate_reason": "drill: vendor hotfix pushed without testing"},
+        expect_ok=False,
+    ),
+    Scenario(
+        name="client-audit",
+        plan_item="P7.3",
+        title="Audit after the bad update: every workstation on 5.0.0 and healthy",
+        playbook="client_audit",
+        extravars={"fail_on_stragglers": True},
+    ),
 ]
 
 
