@@ -22,9 +22,21 @@ extends_documentation_fragment:
   - hisops.emergency.netops
 options:
   isolation_id:
-    description: Id printed by the isolation (see M(hisops.emergency.isolation_info)).
+    description:
+      - Id printed by the isolation (see M(hisops.emergency.isolation_info)).
+      - Or leave it empty and name the target instead (O(segment), O(host) or O(port)):
+        the open isolation of that target is reconnected.
     type: str
-    required: true
+    default: ''
+  segment:
+    description: VLAN id or name whose open isolation to reconnect (instead of O(isolation_id)).
+    type: str
+  host:
+    description: IPv4 or MAC address whose open isolation to reconnect (instead of O(isolation_id)).
+    type: str
+  port:
+    description: C(SWITCH:INTERFACE) whose open isolation to reconnect (instead of O(isolation_id)).
+    type: str
   cleanup_by:
     description: Who cleaned the isolated endpoints up (recorded).
     type: str
@@ -87,14 +99,21 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netops.ansible_gl
     inventory_from,
 )
 from ansible_collections.hisops.emergency.plugins.module_utils.netops.errors import NetdevError
-from ansible_collections.hisops.emergency.plugins.module_utils.netops.reconnect import reconnect
+from ansible_collections.hisops.emergency.plugins.module_utils.netops.isolate import parse_target
+from ansible_collections.hisops.emergency.plugins.module_utils.netops.reconnect import (
+    find_open,
+    reconnect,
+)
 from ansible_collections.hisops.emergency.plugins.module_utils.netops.transactions import Store
 
 
 def main():
     spec = dict(NETWORK_SPEC)
     spec.update(
-        isolation_id={"type": "str", "required": True},
+        isolation_id={"type": "str", "default": ""},
+        segment={"type": "str"},
+        host={"type": "str"},
+        port={"type": "str"},
         cleanup_by={"type": "str", "default": ""},
         cleanup_scan={"type": "str", "default": ""},
         force={"type": "bool", "default": False},
@@ -105,8 +124,13 @@ def main():
     p = module.params
     try:
         inventory = inventory_from(p)
+        store = Store(p["store"])
+        isolation_id = p["isolation_id"]
+        if not isolation_id:
+            target = parse_target(inventory, p["segment"], p["host"], p["port"])
+            isolation_id = find_open(store, target.kind, target.key, target.ip, target.mac)
         result = reconnect(
-            Store(p["store"]), p["isolation_id"], inventory.switches, operator=p["operator"],
+            store, isolation_id, inventory.switches, operator=p["operator"],
             cleanup_by=p["cleanup_by"], cleanup_scan=p["cleanup_scan"], force=p["force"],
             check_mode=module.check_mode, workers=p["workers"],
         )

@@ -145,6 +145,21 @@ def reconnect(
     return result
 
 
+def find_open(store: transactions.Store, kind: str, key: str, ip: str = "", mac: str = "") -> str:
+    """The id of the open isolation of a target (``segment:10``, a host's IP or MAC, a port)."""
+    for record in store.open_records():
+        where = record.get("located") or {}
+        if record.get("key") == key or (
+            kind == "host" and record.get("kind") == "host"
+            and ((ip and where.get("ip") == ip) or (mac and where.get("mac") == mac))
+        ):
+            return record["id"]
+    raise TransactionError(
+        f"{kind}: no open isolation of {key.split(':', 1)[1]}",
+        hint="list the open isolations with playbooks/isolation_status.yml",
+    )
+
+
 def status(store: transactions.Store, include_closed: bool = False) -> list[dict[str, Any]]:
     records = store.records() if include_closed else store.open_records()
     return [transactions.summary(r) for r in records]
