@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +25,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.client.store impo
 
 from hisops.lab.hosts import HostFleet, HostLabError
 
-from .client_lab import workstation_specs
+from .client_lab import free_octet, workstation_specs
 from .playbooks import PlaybookRun, run_playbook
 
 pytestmark = pytest.mark.lab
@@ -89,7 +88,7 @@ def client_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientLab]:
     except HostLabError as exc:
         pytest.skip(str(exc))
     state = tmp_path_factory.mktemp("clientfleet")
-    fleet = HostFleet(state, workstation_specs(random.randrange(100, 200), WORKSTATIONS))
+    fleet = HostFleet(state, workstation_specs(free_octet(), WORKSTATIONS))
     fleet.up()
     lab = ClientLab(fleet, tmp_path_factory.mktemp("clientwork"))
     try:
@@ -100,6 +99,7 @@ def client_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClientLab]:
         for version, broken in ((NEXT, False), (BAD, True)):
             built = sample.build_tarball(version, str(lab.workdir), broken=broken)
             store.publish(built, "his-client", version, "tar")
+        store.publish(sample.build_deb(NEXT, str(lab.workdir)), "his-client", NEXT, "deb")
         yield lab
     finally:
         fleet.down()
@@ -298,3 +298,23 @@ def test_left_behind_workstation_outside_hisops_is_found(client_lab: ClientLab) 
     assert verdict[host]["state"] == "behind" and verdict[host]["actual"] == NEXT
     assert sum(1 for a in verdict.values() if a["state"] != "current") == 1
     shutil.rmtree(lab.workdir / "reports")
+
+
+def test_package_mode_a_held_deb_is_switched_and_rolled_back(client_lab: ClientLab) -> None:
+    lab = client_lab
+    test_hosts = lab.groups()["client_test"]
+
+    def package(host: str) -> str:
+        done = lab.fleet.run(host, ["dpkg-query", "-W", "-f=${db:Status-Abbrev}${Version}",
+                                    "his-client"], check=False)
+        return done.stdout.replace(" ", "")
+
+    for version in (GOOD, NEXT):
+        done = lab.run("client_update", version=version, group="client_test", client_mode="deb")
+        assert done.rc == 0, done.stdout[-3000:]
+        assert {package(h) for h in test_hosts} == {f"hi{version}"}  # installed and held
+    back = lab.run("client_rollback", group="client_test", client_mode="deb")
+    assert back.rc == 0, back.stdout[-3000:]
+    assert {package(h) for h in test_hosts} == {f"hi{GOOD}"}
+    again = lab.run("client_rollback", group="client_test", client_mode="deb")
+    assert again.rc == 0 and again.changed_hosts() == set()

@@ -10,8 +10,9 @@ Release mode (Ansistrano's layout)::
     <root>/.hisops-release.json    previous version, last rollback, package checksums
 
 Package mode: the client is a .deb (``dpkg -i`` of the wanted version, then held with
-``apt-mark hold`` so no ``apt upgrade`` moves it); the same state file, under
-``<root>``, keeps the previous version and the checksums of the cached packages.
+``apt-mark hold`` so no ``apt upgrade`` moves it); ``<root>/.hisops-deb.json`` keeps
+the previous version and ``<root>/packages`` the packages, so the previous one can be
+reinstalled.
 
 ``previous`` is the version in use before the last forward switch; a rollback without a
 version goes there and remembers ``rolled_back_from``, so a second rollback changes
@@ -38,8 +39,9 @@ STATE_FILE = ".hisops-release.json"
 class ReleaseState:
     """The small JSON file that remembers what the filesystem cannot."""
 
-    def __init__(self, root: str) -> None:
-        self.path = os.path.join(root, STATE_FILE)
+    def __init__(self, root: str, mode: str = "release") -> None:
+        name = STATE_FILE if mode == "release" else ".hisops-%s.json" % mode
+        self.path = os.path.join(root, name)
 
     def load(self) -> dict:
         try:
@@ -239,7 +241,7 @@ def apply(
     if keep < 2:
         raise InputError("keep must be at least 2 (current and previous)", field="keep")
     backend = _backend(root, name, mode)
-    store = ReleaseState(root)
+    store = ReleaseState(root, mode)
     data = store.load()
     before = snapshot(backend, data)
     result = {"changed": False, "actions": [], "before": before, "after": before, "mode": mode}
@@ -299,6 +301,18 @@ def apply(
                     field="sha256",
                 )
             new.setdefault("checksums", {})[version] = actual
+
+    switching = any(a.startswith("switch") for a in actions)
+    if switching and sha256 and backend.mode == "deb" and backend.has(version):
+        # the package was copied straight into the cache: check it before dpkg sees it
+        actual = sha256_file(backend.cached(version))
+        if actual != sha256:
+            raise ChecksumMismatch(
+                "%s has checksum %s, expected %s: not installed"
+                % (backend.cached(version), actual, sha256),
+                field="sha256",
+            )
+        new.setdefault("checksums", {})[version] = actual
 
     keepers = {version, new.get("previous"), new.get("rolled_back_from"), current}
     installed_after = sorted(set(before["releases"]) | {version}, key=version_key)
