@@ -151,7 +151,7 @@ class DebReleases:
             raise ReleaseError("dpkg-query: %s" % exc) from exc
         if done.returncode != 0:
             return ("", None)
-        status, _, version = done.stdout.partition("\t")
+        status, version = (done.stdout.split("\t", 1) + [""])[:2]
         if len(status) < 2 or status[1] != "i":
             return (status, None)
         return (status, version.strip() or None)
