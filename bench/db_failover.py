@@ -179,6 +179,8 @@ def main() -> int:
         result["switchover"] = {"client_outage_s": summary(outage),
                                 "writes_stopped_s": summary(stopped) if stopped else None,
                                 "playbook_s": summary(wall), "acknowledged_lost": lost}
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=2) + "\n")  # partial: switchover done
 
         to_write, beyond, fo_wall = [], [], []
         base_startup = statistics.median(startup)
