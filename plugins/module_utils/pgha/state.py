@@ -138,7 +138,7 @@ def parse_controldata(text: str) -> dict[str, str]:
     out = {}
     for line in text.splitlines():
         if ":" in line:
-            key, _, value = line.partition(":")
+            key, _sep, value = line.partition(":")
             out[key.strip()] = value.strip()
     return out
 
