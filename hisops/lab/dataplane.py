@@ -143,7 +143,10 @@ class DataPlane:
     ) -> ReachResult:
         source = self.resolve(src)
         target = self.resolve(dst)
-        return self.snapshot().reach(source, target, protocol, port)
+        snapshot = self.snapshot()
+        # Time ranges are evaluated now, not when the (cached) snapshot was computed.
+        snapshot.at = datetime.fromtimestamp(time.time(), UTC).replace(tzinfo=None)
+        return snapshot.reach(source, target, protocol, port)
 
     def resolve(self, name_or_ip: str) -> Endpoint:
         """An endpoint, or a switch as the endpoint of its management address."""
@@ -430,6 +433,7 @@ class _Snapshot:
             result.path = hops
             self.check_acls(hops, forward, "")
             self.check_acls(list(reversed(_flip(hops))), back, "return traffic: ")
+            self.check_vty(dst, forward)
             return
         src_gw = self.gateway_for(src, src_node, src_tree)
         dst_tree = self.tree(dst_node)
@@ -464,6 +468,27 @@ class _Snapshot:
             router, in_if.acl_out, back, f"{prefix}{src_gw[1]} outbound", "return traffic: "
         )
         self.check_acls(flipped_first, back, "return traffic: ")
+        self.check_vty(dst, forward)
+
+    def check_vty(self, dst: Endpoint, packet: Packet) -> None:
+        """A switch's own management address: the ACL bound to its VTY lines decides who
+        may log in (SSH); on all three platforms a packet no rule permits is denied."""
+        if dst.kind != "switch" or packet.protocol not in ("ip", "tcp"):
+            return
+        if packet.destination_port not in (None, 22):
+            return
+        config = self.configs[dst.switch]
+        acl = config.management.vty_acl
+        if acl is None or acl not in config.acls:
+            return
+        for rule in config.acls[acl].rules:
+            if config.time_range_active(rule.time_range, self.at) and rule.matches(packet):
+                if rule.action == "permit":
+                    return
+                break
+        raise Blocked(
+            dst.switch, f"ACL {acl} on {dst.switch} VTY inbound denies {packet.source} -> {packet.destination}"
+        )
 
     def same_subnet(self, src: Endpoint, dst: Endpoint) -> bool:
         subnet = self.topology.vlans[src.vlan].subnet

@@ -203,6 +203,8 @@ COMWARE_COMMANDS = {
         ("protocol inbound all", "noop"),
         ("idle-timeout <int>", "vty_idle"),
         ("idle-timeout <int> <int>", "vty_idle"),
+        ("acl <int> inbound", "vty_acl"),
+        ("undo acl inbound", "vty_undo_acl"),
     ),
 }
 
@@ -647,6 +649,8 @@ class ComwareDevice(HuaweiDevice):
             out.append(f" authorization-attribute user-role {role}")
             out.append("#")
         out += ["line vty 0 63", " authentication-mode scheme", " user-role network-operator"]
+        if mgmt.vty_acl:
+            out.append(f" acl {mgmt.vty_acl} inbound")
         if mgmt.idle_timeout_minutes != 10:
             out.append(f" idle-timeout {mgmt.idle_timeout_minutes} 0")
         out += ["#", "return"]
