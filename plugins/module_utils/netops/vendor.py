@@ -1,0 +1,371 @@
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Vendor access windows (plan P4.5): management access for one address, for N minutes,
+enforced by the device's own clock so that it closes itself without the controller.
+
+Opening a window adds, on the switch itself, an absolute time range from the device's
+current minute to N minutes later and a rule permitting the vendor's address under that
+time range to the ACL bound to the VTY lines (SSH logins). A switch whose VTY lines have
+no ACL gets one (the management subnet and the controller permitted, plus the vendor
+rule): logins from anywhere else were possible before and are not after; closing the
+last window removes it again. Closing early removes the rule and the time range.
+Each opening and closing is recorded (who approved, who ran it, the window, the commands).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from ..netdev.backup import mask_secrets
+from ..netdev.push import _strip_comments
+from ..netdev.session import DeviceSession
+from ..netplan.configtree import parse_sections
+from . import transactions
+from .errors import InputError, TransactionError
+from .names import LEAVE, NEGATE
+
+Block = tuple[list[str], list[str]]
+VTY_LINES = {"huawei": ["user-interface vty 0 4"], "hp_comware": ["line vty 0 63"],
+             "cisco_ios": ["line vty 0 4", "line vty 5 15"]}
+ID_PATTERN = re.compile(r"^va-\d{8}T\d{6}Z-[0-9a-f]{6}$")
+
+
+@dataclass
+class VendorRequest:
+    vendor_ip: str
+    minutes: int = 30
+    approved_by: str = ""
+    reason: str = ""
+    acl: int = 3998
+    mgmt_subnet: str = ""
+    controller_ip: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def validate(self, opening: bool = True) -> None:
+        try:
+            address = ipaddress.ip_address(str(self.vendor_ip).strip())
+        except ValueError:
+            raise InputError(f"vendor_ip: {self.vendor_ip!r} is not an IPv4 address") from None
+        if address.version != 4:
+            raise InputError(f"vendor_ip: {self.vendor_ip!r}: only IPv4 is supported")
+        self.vendor_ip = str(address)
+        if not opening:
+            return
+        if not 1 <= int(self.minutes) <= 1440:
+            raise InputError(f"minutes: {self.minutes} must be between 1 and 1440 (one day)")
+        if not str(self.approved_by or "").strip():
+            raise InputError("approved_by: say who approved the vendor's access (recorded)")
+        if self.mgmt_subnet:
+            try:
+                ipaddress.ip_network(self.mgmt_subnet, strict=False)
+            except ValueError:
+                raise InputError(f"mgmt_subnet: {self.mgmt_subnet!r} is not a subnet") from None
+        if not 2000 <= int(self.acl) <= 3999:
+            raise InputError(f"acl_number: {self.acl} must be an advanced ACL number (3000-3999)")
+
+    @property
+    def window_name(self) -> str:
+        return f"HISOPS-VENDOR-{self.vendor_ip.replace('.', '-')}"
+
+
+def device_clock(session: DeviceSession) -> datetime:
+    """The switch's own time (its time ranges are evaluated against it)."""
+    if session.platform.name == "cisco_ios":
+        text = session.show("show clock").strip().lstrip("*.")
+        match = re.search(r"(\d+:\d+:\d+)(?:\.\d+)?\s+\S+\s+\w{3}\s+(\w{3})\s+(\d+)\s+(\d{4})", text)
+        if not match:
+            raise InputError(f"cannot read the clock of the device: {text!r}", device=session.params.name)
+        return datetime.strptime(" ".join(match.groups()), "%H:%M:%S %b %d %Y")
+    text = session.show("display clock")
+    match = re.search(r"(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})", text)
+    if not match:
+        raise InputError(f"cannot read the clock of the device: {text!r}", device=session.params.name)
+    return datetime.strptime(" ".join(match.groups()), "%Y-%m-%d %H:%M:%S")
+
+
+def window(now: datetime, minutes: int) -> tuple[datetime, datetime]:
+    """From the device's current minute to at least ``minutes`` full minutes from now."""
+    start = now.replace(second=0, microsecond=0)
+    end_seconds = (now - start).total_seconds() + minutes * 60
+    return start, start + timedelta(minutes=math.ceil(end_seconds / 60))
+
+
+def _time_range_lines(platform: str, name: str, start: datetime, end: datetime) -> list[str]:
+    if platform == "huawei":
+        return [f"time-range {name} from {start:%H:%M} {start:%Y/%m/%d} to {end:%H:%M} {end:%Y/%m/%d}"]
+    if platform == "hp_comware":
+        return [f"time-range {name} from {start:%H:%M} {start:%m/%d/%Y} to {end:%H:%M} {end:%m/%d/%Y}"]
+    fmt = "%H:%M {day} %B %Y"
+    return [f"time-range {name}",
+            f"absolute start {start.strftime(fmt.format(day=f'{start.day:02d}'))} "
+            f"end {end.strftime(fmt.format(day=f'{end.day:02d}'))}", "exit"]
+
+
+def _window_of(lines: list[str]) -> tuple[datetime | None, datetime | None]:
+    """Start and end of an absolute time range as displayed (VRP, Comware or IOS dates)."""
+    text = " ".join(lines)
+    found = []
+    for key in ("from", "to", "start", "end"):
+        match = re.search(rf"\b{key} (\d+:\d+) (\d+/\d+/\d+|\d+ \w+ \d{{4}})", text)
+        if not match:
+            continue
+        for fmt in ("%H:%M %Y/%m/%d", "%H:%M %m/%d/%Y", "%H:%M %d %B %Y", "%H:%M %d %b %Y"):
+            try:
+                found.append((key, datetime.strptime(" ".join(match.groups()), fmt)))
+                break
+            except ValueError:
+                continue
+    when = dict(found)
+    return when.get("from") or when.get("start"), when.get("to") or when.get("end")
+
+
+def _sections(config: str, platform: str) -> dict[str, list[str]]:
+    return {s.line: s.children for s in parse_sections(config, platform)}
+
+
+def vty_acl(config: str, platform: str) -> str:
+    sections = _sections(config, platform)
+    for line in VTY_LINES[platform]:
+        for child in sections.get(line, []):
+            match = re.match(r"^(?:acl (\d+) inbound|access-class (\S+) in)$", child)
+            if match:
+                return match.group(1) or match.group(2)
+    return ""
+
+
+def _acl_header(platform: str, acl: str) -> str:
+    if platform == "huawei":
+        return f"acl number {acl}"
+    if platform == "hp_comware":
+        return f"acl advanced {acl}"
+    return f"ip access-list extended {acl}"
+
+
+def _acl_name(platform: str, number: int) -> str:
+    return f"HISOPS-VTY-{number}" if platform == "cisco_ios" else str(number)
+
+
+def _rule_numbers(rules: list[str]) -> set[int]:
+    return {int(m.group(1)) for r in rules if (m := re.match(r"^(?:rule )?(\d+) ", r))}
+
+
+def _vendor_rule(platform: str, ip: str, name: str) -> str:
+    if platform == "cisco_ios":
+        return f"permit ip host {ip} any time-range {name}"
+    return f"permit ip source {ip} 0 time-range {name}"
+
+
+def _base_rules(platform: str, request: VendorRequest) -> list[str]:
+    rules = []
+    permitted = []
+    if request.mgmt_subnet:
+        net = ipaddress.ip_network(request.mgmt_subnet, strict=False)
+        permitted.append((str(net.network_address), str(net.hostmask)))
+    if request.controller_ip and not any(
+        ipaddress.ip_address(request.controller_ip) in ipaddress.ip_network(f"{a}/{m}", strict=False)
+        for a, m in permitted
+    ):
+        permitted.append((request.controller_ip, "0.0.0.0"))
+    for index, (address, wildcard) in enumerate(permitted):
+        number = 100 + index
+        if platform == "cisco_ios":
+            source = f"host {address}" if wildcard == "0.0.0.0" else f"{address} {wildcard}"
+            rules.append(f"{number} permit ip {source} any")
+        else:
+            rules.append(f"rule {number} permit ip source {address} {'0' if wildcard == '0.0.0.0' else wildcard}")
+    return rules
+
+
+def plan_open(config: str, platform: str, request: VendorRequest, start: datetime, end: datetime
+              ) -> tuple[list[Block], bool]:
+    """The blocks to open the window, and whether a VTY ACL is created for it."""
+    sections = _sections(config, platform)
+    name = request.window_name
+    leave = LEAVE[platform]
+    blocks: list[Block] = []
+    wanted = _time_range_lines(platform, name, start, end)
+    existing = [line for line in sections if line.startswith(f"time-range {name}")]
+    current = existing[:1] + (sections.get(existing[0], []) if existing and platform == "cisco_ios" else [])
+    old_start, old_end = _window_of(current)
+    same = (old_start, old_end) == (start, end)
+    # A window still open that ends at most two minutes before the one asked for is the
+    # same request run again (a re-run crossing a minute boundary does not extend it).
+    if old_end is not None and start <= old_end and old_end >= end - timedelta(minutes=2):
+        same = True
+    if not same:
+        undo = [f"{NEGATE[platform]}time-range {name}"]
+        old = ([f"time-range {name}", *current[1:], "exit"] if platform == "cisco_ios" else current)
+        blocks.append(((undo if existing else []) + wanted, undo + (old if existing else [])))
+    bound = vty_acl(config, platform)
+    acl = bound or _acl_name(platform, request.acl)
+    header = _acl_header(platform, acl)
+    if bound and header not in sections:
+        raise InputError(
+            f"the VTY lines use ACL {bound}, which is not an advanced/extended ACL: a time range "
+            "cannot be attached to its rules", hint="bind an advanced ACL (3000-3999) to the VTY lines",
+        )
+    rules = sections.get(header, [])
+    body = _vendor_rule(platform, request.vendor_ip, name)
+    created = False
+    if not any(re.sub(r"^(?:rule )?\d+ ", "", r) == body for r in rules):
+        free = [n for n in range(1, 10) if n not in _rule_numbers(rules)]
+        if not free:
+            raise InputError(f"ACL {acl} has no free rule number below 10 for the vendor rule")
+        rule = f"{free[0]}" if platform == "cisco_ios" else f"rule {free[0]}"
+        if bound or header in sections:
+            blocks.append(([header, f"{rule} {body}", leave], [header, f"{NEGATE[platform]}{rule}", leave]))
+        else:
+            created = True
+            blocks.append(([header, f"{rule} {body}", *_base_rules(platform, request), leave],
+                           [f"{NEGATE[platform]}{header}"]))
+    if not bound:
+        bind = f"access-class {acl} in" if platform == "cisco_ios" else f"acl {acl} inbound"
+        unbind = f"no access-class {acl} in" if platform == "cisco_ios" else "undo acl inbound"
+        for line in VTY_LINES[platform]:
+            blocks.append(([line, bind, leave], [line, unbind, leave]))
+    return blocks, created
+
+
+def plan_close(config: str, platform: str, request: VendorRequest, created_acl: bool) -> list[str]:
+    """Remove the vendor's rule and time range; the VTY ACL too when hisops created it and
+    no other vendor rule is left in it."""
+    sections = _sections(config, platform)
+    name = request.window_name
+    leave = LEAVE[platform]
+    commands: list[str] = []
+    acl = vty_acl(config, platform)
+    header = _acl_header(platform, acl) if acl else ""
+    rules = sections.get(header, [])
+    mine = [r for r in rules if r.endswith(f"time-range {name}")]
+    others = [r for r in rules if "time-range HISOPS-VENDOR-" in r and r not in mine]
+    if created_acl and acl and not others and acl == _acl_name(platform, request.acl):
+        unbind = f"no access-class {acl} in" if platform == "cisco_ios" else "undo acl inbound"
+        for line in VTY_LINES[platform]:
+            commands += [line, unbind, leave]
+        commands.append(f"{NEGATE[platform]}{header}")
+    elif mine:
+        commands += [header] + [f"{NEGATE[platform]}{r.split()[0] if platform == 'cisco_ios' else ' '.join(r.split()[:2])}"
+                                for r in mine] + [leave]
+    if any(line.startswith(f"time-range {name}") for line in sections):
+        commands.append(f"{NEGATE[platform]}time-range {name}")
+    return commands
+
+
+def _new_id() -> str:
+    return f"va-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+class VendorStore(transactions.Store):
+    def load(self, record_id: str) -> dict[str, Any]:
+        if not ID_PATTERN.match(str(record_id or "")):
+            raise InputError(f"id: {record_id!r} is not a vendor access id (va-...)")
+        try:
+            return self._read(record_id)
+        except FileNotFoundError:
+            raise TransactionError(f"id: no vendor access {record_id} is recorded in {self.directory}") from None
+
+    def _read(self, record_id: str) -> dict[str, Any]:
+        import json
+
+        with open(self.path(record_id), encoding="utf-8") as handle:
+            return json.load(handle)
+
+    def records(self) -> list[dict[str, Any]]:
+        import json
+        import os
+
+        if not os.path.isdir(self.directory):
+            return []
+        found = []
+        for name in sorted(os.listdir(self.directory)):
+            if name.endswith(".json") and ID_PATTERN.match(name[:-5]):
+                with open(os.path.join(self.directory, name), encoding="utf-8") as handle:
+                    found.append(json.load(handle))
+        return found
+
+    def open_for(self, device: str, vendor_ip: str) -> dict[str, Any] | None:
+        found = [r for r in self.records()
+                 if r.get("state") == "open" and r.get("device") == device and r.get("vendor_ip") == vendor_ip]
+        return found[-1] if found else None
+
+
+def open_window(session_factory, device: str, request: VendorRequest, store: VendorStore, operator: str,
+                check_mode: bool = False, save: bool = True) -> dict[str, Any]:
+    request.validate(opening=True)
+    with session_factory() as session:
+        platform = session.platform.name
+        now = device_clock(session)
+        start, end = window(now, request.minutes)
+        before = _strip_comments(session.running_config())
+        blocks, created = plan_open(before, platform, request, start, end)
+        commands = [c for b, _ in blocks for c in b]
+        inverse = [c for _, inv in reversed(blocks) for c in inv]
+        result: dict[str, Any] = {
+            "changed": bool(commands), "commands": commands, "device_clock": f"{now:%Y-%m-%d %H:%M:%S}",
+            "window": {"name": request.window_name, "start": f"{start:%Y-%m-%d %H:%M}",
+                       "end": f"{end:%Y-%m-%d %H:%M}"},
+            "vty_acl_created": created, "id": "",
+        }
+        if not commands or check_mode:
+            existing = store.open_for(device, request.vendor_ip)
+            result["id"] = existing["id"] if existing else ""
+            return result
+        session.config_set(commands)
+        after = _strip_comments(session.running_config())
+        if save:
+            session.save()
+    left, _ = plan_open(after, platform, request, start, end)
+    result["verified"] = not left
+    previous = store.open_for(device, request.vendor_ip)
+    record = {
+        "id": _new_id(), "state": "open", "device": device, "vendor_ip": request.vendor_ip,
+        "minutes": request.minutes, "approved_by": request.approved_by, "reason": request.reason,
+        "opened_by": operator, "opened_at": transactions.utc_now(), "window": result["window"],
+        "device_clock": result["device_clock"], "commands": commands, "inverse": inverse,
+        "vty_acl_created": created or bool(previous and previous.get("vty_acl_created")),
+        "before": mask_secrets(before), "key": f"vendor:{device}:{request.vendor_ip}",
+    }
+    if previous:  # re-opened (extended): the earlier record is superseded
+        previous.update(state="superseded", superseded_by=record["id"])
+        store.save(previous)
+    store.save(record)
+    result["id"] = record["id"]
+    if not result["verified"]:
+        raise InputError(f"the window was sent but the read-back does not show it: {left}", device=device)
+    return result
+
+
+def close_window(session_factory, device: str, request: VendorRequest, store: VendorStore, operator: str,
+                 check_mode: bool = False, save: bool = True) -> dict[str, Any]:
+    request.validate(opening=False)
+    record = store.open_for(device, request.vendor_ip)
+    with session_factory() as session:
+        platform = session.platform.name
+        config = _strip_comments(session.running_config())
+        created = bool(record and record.get("vty_acl_created"))
+        commands = plan_close(config, platform, request, created)
+        result: dict[str, Any] = {"changed": bool(commands), "commands": commands,
+                                  "id": record["id"] if record else ""}
+        if not commands and not record:
+            result["message"] = f"no vendor access window for {request.vendor_ip} is open on {device}"
+            return result
+        if check_mode:
+            return result
+        if commands:
+            session.config_set(commands)
+            if save:
+                session.save()
+        after = _strip_comments(session.running_config())
+    result["verified"] = not plan_close(after, platform, request, created)
+    if record:
+        record.update(state="closed", closed_by=operator, closed_at=transactions.utc_now(),
+                      close_commands=commands)
+        store.save(record)
+    result["changed"] = bool(commands) or bool(record)
+    return result
