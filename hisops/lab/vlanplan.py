@@ -7,12 +7,13 @@ documented in ``plugins/module_utils/netplan/model.py`` and ``inventories/exampl
 that a deploy of the plan onto the lab, and compliance against it, mean the hospital that
 the lab simulates. Spares get no ``hisops_switch``: they carry no plan until a swap.
 
-The default hospital topology also carries the hospital's ACLs (``hisops_acls``): the HIS
-database VLAN takes only the database port from department VLANs (applied outbound on
-the core's gateway interface of that VLAN), and workstation ports drop SMB and RDP
-(ransomware containment, applied inbound on every workstation's access port). Both
-permit the management VLAN, so the controller keeps reaching every lab host. Generated
-scale topologies keep the VLAN-only plan, so that benchmark figures stay comparable.
+The default hospital topology (and the small lab of the molecule scenarios) also carries
+the hospital's ACLs (``hisops_acls``): the servers VLAN takes only the HIS database port
+from department VLANs (applied outbound on the core's gateway interface of that VLAN),
+and workstation ports drop SMB and RDP (ransomware containment, applied inbound on every
+workstation's access port). The management VLAN keeps full access to the servers, so the
+controller still reaches every lab host. Generated scale topologies keep the VLAN-only
+plan, so that benchmark figures stay comparable.
 """
 
 from __future__ import annotations
@@ -23,14 +24,16 @@ from hisops.lab.startup import _plan
 from hisops.lab.topology import PortRef, Topology
 
 PLAN_ROLES = ("core", "aggregation", "access")
-ACL_TOPOLOGIES = ("hospital",)
+ACL_TOPOLOGIES = ("hospital", "small")  # the default lab, and the molecule scenarios' lab
 DB_ACL = "HIS-DB-PROTECT"
 EDGE_ACL = "WS-EDGE"
 DB_PORT = 5432  # PostgreSQL: the HIS database
 
 
 def _server_vlan(topology: Topology) -> int | None:
-    vlans = {e.vlan for e in topology.endpoints.values() if e.name.startswith("his-db")}
+    """The VLAN of the HIS servers (the one non-management VLAN holding servers)."""
+    vlans = {e.vlan for e in topology.endpoints.values()
+             if e.kind == "server" and e.vlan != topology.mgmt_vlan}
     return min(vlans) if len(vlans) == 1 and topology.name in ACL_TOPOLOGIES else None
 
 
