@@ -78,6 +78,10 @@ def test_deploy_puts_the_acls_in_and_the_data_plane_enforces_them(deployed) -> N
     assert "ACL 3001 on CORE-1 Vlanif100 outbound" in blocked_by(
         lab.reach("opd-reg-01", "his-db-1", protocol="tcp", port=22))
     assert lab.reach("ansible-ctl", "his-db-1", protocol="tcp", port=22)["reachable"]  # IT
+    denied = lab.hisops("reach", "nurse-01", "his-db-2", "--protocol", "tcp", "--port", "22")
+    assert denied.returncode == 1 and "ACL 3001 on CORE-1" in denied.stdout, denied.stdout
+    assert lab.hisops("reach", "nurse-01", "his-db-2", "--protocol", "tcp", "--port",
+                      "5432").returncode == 0
     assert lab.reach("ansible-ctl", "his-db-1")["reachable"], "the controller must reach lab hosts"
 
     # WS-EDGE on each platform's workstation ports: no SMB, no RDP, other traffic passes.
