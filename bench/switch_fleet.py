@@ -238,16 +238,15 @@ def cpu_lines(med: dict[str, dict[str, float]], switches: int, cpus: int) -> lis
         )
     lines += [
         "",
-        "Both paths are CPU-bound on the controller (CPU as measured on a loaded machine, "
-        "where it runs somewhat higher than on an idle one). Per switch, the hisops "
-        "backup play runs one module and its compliance play five (`vlan_plan`, `file`, "
-        "`template` = `stat` + `copy`, `switch_compliance`); each is a worker fork, "
-        "templating, an AnsiballZ payload and a fresh Python importing the module's "
-        "libraries (netmiko alone: about 0.35 s of CPU), so that fixed per-task cost, "
-        "not SSH or parsing, is the bulk of the figure above (an estimate, not profiled). "
-        f"Reaching 60 s on {cpus} cores means at most {60 * cpus / switches:.2f} s of CPU "
-        "per switch for backup + compliance, lab daemon included: fleet-wide tasks (one "
-        "module run serving many switches) rather than per-host ones.",
+        "network_cli runs one module per switch and task: per switch a worker fork, "
+        "templating, an AnsiballZ payload, a fresh Python importing the collection's "
+        "libraries and a persistent-connection process. hisops runs each read-only job "
+        "over the whole fleet in one module run (`run_once`, fleet mode of "
+        "`switch_backup`/`switch_compliance`, one validation and render of every "
+        "switch's plan by `vlan_plan`): netmiko and hier_config are imported once and the "
+        "switches are served from a thread pool of `--forks` sessions, so per switch "
+        "what remains is one SSH session, the diff and a per-host `assert` that gives "
+        "each switch its own ok/failed in the play recap.",
         "",
     ]
     return lines
@@ -315,12 +314,13 @@ def render(results: dict[str, Any]) -> str:
         "Every run starts with empty backup/intended/report/record directories; the "
         "order of the paths alternates from run to run.",
         "",
-        "- **hisops**: `playbooks/switch_backup.yml` (`hisops.emergency.switch_backup`, "
-        "then one git commit of the store) and `playbooks/switch_compliance.yml` (VLAN "
-        "plan validated and intended configuration rendered by the "
-        "`switch_intended` role, `hisops.emergency.switch_compliance` per feature, JSON "
-        "+ HTML report) against the lab inventory (`ansible_connection: local`, netmiko "
-        "sessions from the module).",
+        "- **hisops**: `playbooks/switch_backup.yml` (`hisops.emergency.switch_backup` in "
+        "fleet mode, one git commit of the store, a per-switch verdict) and "
+        "`playbooks/switch_compliance.yml` (every switch's VLAN plan validated and its "
+        "intended configuration rendered by the `switch_intended` role, "
+        "`hisops.emergency.switch_compliance` per feature in fleet mode, JSON + HTML "
+        "report, a per-switch verdict) against the lab inventory (`ansible_connection: "
+        "local`, netmiko sessions from the module, `--forks` of them at a time).",
         "- **network_cli**: the same inventory (hosts, groups, VLAN-plan data) with "
         "`ansible_connection: ansible.netcommon.network_cli`, `ansible_network_os: "
         "cisco.ios.ios`, `ansible_become: true`, `ansible_become_method: enable`; "
