@@ -1,0 +1,87 @@
+"""Vendor access windows against the lab (issue 6, plan P4.5): the window is the switch's
+own time range, so it closes by itself; proved with the lab's data plane, which applies the
+ACL bound to a switch's VTY lines to logins to its management address."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from .playbooks import run_playbook
+
+pytestmark = pytest.mark.lab
+
+VENDOR = "his-app-1"  # stands in for the vendor's VPN address: 10.10.100.10
+VENDOR_IP = "10.10.100.10"
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "vendor_access"
+    monkeypatch.setenv("HISOPS_VENDOR_ACCESS_DIR", str(path))
+    monkeypatch.setenv("HISOPS_OPERATOR", "it-oncall")
+    return path
+
+
+def records(store: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted(store.glob("va-*.json"))]
+
+
+def test_window_closes_by_itself(fresh_lab, store, tmp_path):
+    lab = fresh_lab
+    preview = run_playbook("vendor_access", lab.inventory, tmp_path, {
+        "device": "AGG-1", "vendor_ip": VENDOR_IP, "minutes": 1, "approved_by": "head of IT"}, check=True)
+    assert preview.rc == 0 and records(store) == [], preview.stdout
+    assert "acl" not in lab.client.config("AGG-1").split("user-interface vty")[1]
+
+    run = run_playbook("vendor_access", lab.inventory, tmp_path, {
+        "device": "AGG-1", "vendor_ip": VENDOR_IP, "minutes": 1, "approved_by": "head of IT",
+        "reason": "core firmware support call"})
+    assert run.rc == 0, run.stdout
+    assert lab.reach(VENDOR, "AGG-1")["reachable"]
+    denied = lab.reach("pharm-01", "AGG-1")  # only the vendor, the management subnet, the controller
+    assert not denied["reachable"] and "VTY" in denied["reason"]
+    assert lab.reach("ansible-ctl", "AGG-1")["reachable"]
+    [record] = records(store)
+    assert (record["approved_by"], record["opened_by"], record["state"]) == ("head of IT", "it-oncall", "open")
+
+    deadline = time.monotonic() + 150  # the window is at most two clock minutes
+    while lab.reach(VENDOR, "AGG-1")["reachable"] and time.monotonic() < deadline:
+        time.sleep(5)
+    closed = lab.reach(VENDOR, "AGG-1")
+    assert not closed["reachable"] and "VTY inbound denies 10.10.100.10" in closed["reason"]
+
+
+def test_close_early_restores_the_configuration(fresh_lab, store, tmp_path):
+    lab = fresh_lab
+    before = lab.client.config("AGG-4")
+    opened = run_playbook("vendor_access", lab.inventory, tmp_path, {
+        "device": "AGG-4", "vendor_ip": VENDOR_IP, "minutes": 30, "approved_by": "pacs lead"})
+    assert opened.rc == 0, opened.stdout
+    again = run_playbook("vendor_access", lab.inventory, tmp_path, {
+        "device": "AGG-4", "vendor_ip": VENDOR_IP, "minutes": 30, "approved_by": "pacs lead"})
+    assert again.rc == 0 and again.changed_hosts() == set()
+    assert lab.reach(VENDOR, "AGG-4")["reachable"] and not lab.reach("pharm-01", "AGG-4")["reachable"]
+
+    close = run_playbook("vendor_access_close", lab.inventory, tmp_path, {"device": "AGG-4", "vendor_ip": VENDOR_IP})
+    assert close.rc == 0, close.stdout
+    assert lab.client.config("AGG-4") == before  # the VTY ACL hisops created went with the window
+    assert [r["state"] for r in records(store)] == ["closed"]
+    twice = run_playbook("vendor_access_close", lab.inventory, tmp_path, {"device": "AGG-4", "vendor_ip": VENDOR_IP})
+    assert twice.rc == 0 and twice.changed_hosts() == set()
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ({"vendor_ip": "10.10.300.1", "approved_by": "x"}, "vendor_ip: '10.10.300.1' is not an IPv4 address"),
+    ({"vendor_ip": VENDOR_IP, "minutes": 0, "approved_by": "x"}, "minutes: 0 must be between 1 and 1440"),
+    ({"vendor_ip": VENDOR_IP, "approved_by": ""}, "approved_by"),
+])
+def test_bad_input_is_refused(fresh_lab, store, tmp_path, extra, message):
+    lab = fresh_lab
+    before = lab.client.config("AGG-3")
+    run = run_playbook("vendor_access", lab.inventory, tmp_path, {"device": "AGG-3", **extra})
+    assert run.rc != 0 and message in run.stdout
+    assert lab.client.config("AGG-3") == before and records(store) == []
