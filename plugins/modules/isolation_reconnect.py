@@ -24,8 +24,8 @@ options:
   isolation_id:
     description:
       - Id printed by the isolation (see M(hisops.emergency.isolation_info)).
-      - Or leave it empty and name the target instead (O(segment), O(host) or O(port)):
-        the open isolation of that target is reconnected.
+      - Or leave it empty and name the target instead (O(segment), O(host) or O(port))
+        and the open isolation of that target is reconnected.
     type: str
     default: ''
   segment:

@@ -70,7 +70,7 @@ def parse_target(inventory: Inventory, segment: Any = None, host: Any = None, po
              if v not in (None, "")]
     if len(given) != 1:
         raise InputError("give exactly one of segment, host or port "
-                         f"(given: {', '.join(k for k, _ in given) or 'none'})")
+                         f"(given: {', '.join(k for k, _value in given) or 'none'})")
     kind, value = given[0]
     target = Target(kind=kind, value=value)
     if kind == "segment":
@@ -96,7 +96,7 @@ def parse_target(inventory: Inventory, segment: Any = None, host: Any = None, po
         else:
             raise InputError(f"host: {value!r} is neither an IPv4 address nor a MAC address")
     else:
-        switch, _, interface = value.partition(":")
+        switch, _colon, interface = value.partition(":")
         if not switch or not interface:
             raise InputError(f"port: {value!r} is not SWITCH:INTERFACE (e.g. ACC-1:GigabitEthernet0/0/1)")
         inventory.switch(switch, "port")
@@ -115,12 +115,12 @@ class DeviceChange:
 
     @property
     def commands(self) -> list[str]:
-        return [line for commands, _ in self.blocks for line in commands]
+        return [line for commands, _inverse in self.blocks for line in commands]
 
     @property
     def inverse(self) -> list[str]:
         """Undo in the reverse order: unbind a filter before its ACL goes."""
-        return [line for _, inverse in reversed(self.blocks) for line in inverse]
+        return [line for _commands, inverse in reversed(self.blocks) for line in inverse]
 
 
 @dataclass
@@ -184,7 +184,7 @@ def locate(inventory: Inventory, target: Target, views: dict[str, SwitchView], w
     switch_macs = {m: _switch_of(d) for m, d in _management_macs(inventory, cores).items() if _switch_of(d)}
     path: list[dict[str, Any]] = []
     view, visited = start, {start.switch.name}
-    for _ in range(MAX_HOPS):
+    for _hop in range(MAX_HOPS):
         port = view.port_of(mac)
         facts_of_port = view.ports.get(port)
         trunk = bool(facts_of_port and facts_of_port.trunk)
@@ -482,7 +482,7 @@ def _undo_and_prove(session: DeviceSession, change: DeviceChange, before: str, f
         sent.append(block)
         if failed and failed.strip() in [c.strip() for c in block[0]]:
             break
-    undo = [line for _, inverse in reversed(sent) for line in inverse]
+    undo = [line for _commands, inverse in reversed(sent) for line in inverse]
     try:
         session.config_set(undo)
     except CommandRejected:

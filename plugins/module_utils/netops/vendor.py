@@ -304,8 +304,8 @@ def open_window(session_factory, device: str, request: VendorRequest, store: Ven
         start, end = window(now, request.minutes)
         before = _strip_comments(session.running_config())
         blocks, created = plan_open(before, platform, request, start, end)
-        commands = [c for b, _ in blocks for c in b]
-        inverse = [c for _, inv in reversed(blocks) for c in inv]
+        commands = [c for b, _inverse in blocks for c in b]
+        inverse = [c for _commands, inv in reversed(blocks) for c in inv]
         result: dict[str, Any] = {
             "changed": bool(commands), "commands": commands, "device_clock": f"{now:%Y-%m-%d %H:%M:%S}",
             "window": {"name": request.window_name, "start": f"{start:%Y-%m-%d %H:%M}",
@@ -320,7 +320,7 @@ def open_window(session_factory, device: str, request: VendorRequest, store: Ven
         after = _strip_comments(session.running_config())
         if save:
             session.save()
-    left, _ = plan_open(after, platform, request, start, end)
+    left, _created = plan_open(after, platform, request, start, end)
     result["verified"] = not left
     previous = store.open_for(device, request.vendor_ip)
     record = {
