@@ -21,7 +21,9 @@ run times two ``ansible-playbook`` invocations for each path, with the same ``-f
 
 Every run starts from empty backup/intended/report/record directories; the order of the
 two paths alternates between runs. ``--write`` puts the figures into
-docs/benchmarks-switch.md. The lab is stopped at the end, also on failure.
+docs/benchmarks-switch.md. ``--alone RESULTS_JSON`` times the hisops path by itself
+(``--runs`` times, on a fresh lab) and adds it to kept results: the side-by-side runs load
+the machine for minutes, so the absolute 60 s goal is judged on these. The lab is stopped at the end, also on failure.
 """
 
 from __future__ import annotations
@@ -252,6 +254,29 @@ def cpu_lines(med: dict[str, dict[str, float]], switches: int, cpus: int) -> lis
     return lines
 
 
+def alone_lines(alone: list[dict[str, Any]]) -> list[str]:
+    """The hisops path timed on its own (--alone): the machine's state decides the 60 s goal."""
+    if not alone:
+        return []
+    lines = [
+        "## hisops alone",
+        "",
+        "The same hisops path, run by `--alone` without the network_cli path around it "
+        "(the side-by-side runs above load the machine for minutes), on a fresh lab of the "
+        "same topology.",
+        "",
+        "| run | when | backup | compliance | total | CPU | load avg before / after |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for index, r in enumerate(alone, 1):
+        lines.append(
+            f"| {index} | {r.get('date', '')} | {r['backup_s']:.1f} s | {r['compliance_s']:.1f} s "
+            f"| {r['total_s']:.1f} s | {r['backup_cpu_s'] + r['compliance_cpu_s']:.0f} s "
+            f"| {r['load_before']:.1f} / {r['load_after']:.1f} |"
+        )
+    return [*lines, ""]
+
+
 def render(results: dict[str, Any]) -> str:
     runs = results["runs"]
     med = results["median"]
@@ -277,14 +302,21 @@ def render(results: dict[str, Any]) -> str:
     ):
         h, n = med["hisops"][key], med["network_cli"][key]
         lines.append(f"| {label} | {h:.1f} s | {n:.1f} s | {n / h:.2f}x |")
-    goal_time = "met" if med["hisops"]["total_s"] <= 60 else "not met"
+    alone = results.get("hisops_alone") or []
+    alone_total = statistics.median(r["total_s"] for r in alone) if alone else None
+    timed = alone_total if alone_total is not None else med["hisops"]["total_s"]
+    goal_time = "met" if timed <= 60 else "not met"
     goal_ratio = (
         "met" if med["network_cli"]["total_s"] / med["hisops"]["total_s"] >= 2 else "not met"
+    )
+    where = (
+        f"median of {len(alone)} hisops run(s) with nothing else of the benchmark running, "
+        "see below" if alone else "the side-by-side median"
     )
     lines += [
         "",
         f"Goals of the issue: {results['switches']} switches in at most 60 s on 2 cores: "
-        f"**{goal_time}** ({med['hisops']['total_s']:.1f} s); at least 2x faster than "
+        f"**{goal_time}** ({timed:.1f} s, {where}); at least 2x faster than "
         f"network_cli: **{goal_ratio}** ({med['network_cli']['total_s'] / med['hisops']['total_s']:.2f}x).",
         "",
         *cpu_lines(med, results["switches"], results["cpus"]),
@@ -303,6 +335,7 @@ def render(results: dict[str, Any]) -> str:
             )
     lines += [
         "",
+        *alone_lines(alone),
         "## How each path was run",
         "",
         f"The lab: `scale_topology({results['switches']}, platforms=['cisco_ios'])` "
@@ -354,6 +387,33 @@ def summarise(results: dict[str, Any], write: bool) -> str:
     return text
 
 
+def run_alone(results_path: Path, runs: int, write: bool) -> int:
+    results = json.loads(results_path.read_text())
+    switches, forks = results["switches"], results["forks"]
+    with tempfile.TemporaryDirectory(prefix="hisops-bench-switch-") as tmp:
+        tmpdir = Path(tmp)
+        topology = tmpdir / "cisco.yml"
+        topology.write_text(yaml.safe_dump(scale_topology(switches, platforms=["cisco_ios"])))
+        client = LabClient(tmpdir / "lab")
+        boot(client, topology)
+        try:
+            inventories = {"hisops": client.state.root / "inventory.yml"}
+            playbooks = {"hisops": [ROOT / "playbooks/switch_backup.yml",
+                                    ROOT / "playbooks/switch_compliance.yml"]}
+            for index in range(runs):
+                r = one_path("hisops", tmpdir / f"alone{index + 1}", inventories, playbooks,
+                             forks, switches)
+                r["date"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+                print(f"hisops alone {index + 1}: total {r['total_s']:.1f} s "
+                      f"(load {r['load_before']:.1f} -> {r['load_after']:.1f})", flush=True)
+                results.setdefault("hisops_alone", []).append(r)
+                results_path.write_text(json.dumps(results, indent=1))
+        finally:
+            client.down()
+    print(summarise(results, write))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--switches", type=int, default=200)
@@ -362,7 +422,14 @@ def main() -> int:
     parser.add_argument("--write", action="store_true", help="write docs/benchmarks-switch.md")
     parser.add_argument("--keep", help="keep logs, outputs and results.json in this directory")
     parser.add_argument("--render", metavar="RESULTS_JSON", help="only render a kept results.json")
+    parser.add_argument(
+        "--alone",
+        metavar="RESULTS_JSON",
+        help="run only the hisops path --runs times and add it to a kept results.json",
+    )
     args = parser.parse_args()
+    if args.alone:
+        return run_alone(Path(args.alone), args.runs, args.write)
     if args.render:
         print(summarise(json.loads(Path(args.render).read_text()), args.write))
         return 0
