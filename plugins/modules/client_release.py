@@ -52,6 +52,17 @@ options:
     description: Releases kept; older ones are removed (never the current or previous one).
     type: int
     default: 5
+  health_command:
+    description:
+      - The client's health check (exit 0 = healthy), run on the workstation after the
+        change, also when nothing changed; not in check mode. See RV(health).
+    type: str
+  revert_unhealthy:
+    description:
+      - When the health check fails after a switch, switch back before returning, on the
+        workstation itself (so it happens even if the controller loses the connection).
+    type: bool
+    default: false
 attributes:
   check_mode:
     description: Reports the actions (install, switch, prune) without doing them.
@@ -95,6 +106,14 @@ previous:
   description: The version that was current before the run.
   returned: always
   type: str
+health:
+  description: rc and output of the health check.
+  returned: when health_command is given and not in check mode
+  type: dict
+reverted:
+  description: The switch was undone because the health check failed.
+  returned: when that happened
+  type: bool
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -114,6 +133,8 @@ def main():
             "name": {"type": "str", "default": "his-client"},
             "root": {"type": "path", "default": "/opt/his-client"},
             "keep": {"type": "int", "default": 5},
+            "health_command": {"type": "str"},
+            "revert_unhealthy": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
     )
@@ -122,6 +143,7 @@ def main():
         result = apply(
             p["root"], p["state"], version=p["version"], package=p["package"], sha256=p["sha256"],
             mode=p["mode"], name=p["name"], keep=p["keep"], check_mode=module.check_mode,
+            health_command=p["health_command"], revert_unhealthy=p["revert_unhealthy"],
         )
     except (ClientError, OSError) as exc:
         module.fail_json(msg=str(exc), field=getattr(exc, "field", ""))

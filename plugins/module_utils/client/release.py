@@ -224,6 +224,8 @@ def apply(
     name: str = "his-client",
     keep: int = 5,
     check_mode: bool = False,
+    health_command=None,
+    revert_unhealthy: bool = False,
 ) -> dict:
     """Bring the workstation's client to ``state``; returns before/after/changed/actions.
 
@@ -231,6 +233,11 @@ def apply(
     * ``switched``: installed and current; the version in use becomes ``previous``;
     * ``rolled_back``: current goes to ``version`` or, without one, to ``previous``;
     * ``query``: read only.
+
+    ``health_command`` (argv list or string) runs after the change (also when nothing
+    changed; not in check mode); with ``revert_unhealthy`` a switch whose health check
+    fails is undone here, on the workstation, before the module returns - so a client
+    that breaks is put back even if the controller loses the connection meanwhile.
     """
     if state not in STATES:
         raise InputError("unknown state %r (expected %s)" % (state, ", ".join(STATES)), field="state")
@@ -328,17 +335,38 @@ def apply(
         "releases": [v for v in installed_after if v not in pruned],
     }
     result.update(changed=bool(actions), actions=actions, after=after)
-    if check_mode or not actions:
+    if check_mode:
         return result
 
-    os.makedirs(root, exist_ok=True)
-    if any(a.startswith("install") for a in actions):
-        backend.install(version, package)
-    if any(a.startswith("switch") for a in actions):
-        backend.activate(version)
-    for old in pruned:
-        backend.remove(old)
-        new.get("checksums", {}).pop(old, None)
-    store.save(new)
-    result["after"] = snapshot(backend, new)
+    if actions:
+        os.makedirs(root, exist_ok=True)
+        if any(a.startswith("install") for a in actions):
+            backend.install(version, package)
+        if switching:
+            backend.activate(version)
+        for old in pruned:
+            backend.remove(old)
+            new.get("checksums", {}).pop(old, None)
+        store.save(new)
+        result["after"] = snapshot(backend, new)
+    if health_command:
+        result["health"] = run_health(health_command)
+        if result["health"]["rc"] != 0 and revert_unhealthy and switching and current:
+            backend.activate(current)
+            store.save(dict(data, checksums=new.get("checksums", {})))
+            result["reverted"] = True
+            result["actions"] = actions + ["health check failed: switch %s -> %s" % (version, current)]
+            result["after"] = snapshot(backend, data)
     return result
+
+
+def run_health(command, timeout: float = 60.0) -> dict:
+    """Run the client's health check; rc 0 is healthy. Never raises for a failing check."""
+    import shlex
+
+    argv = shlex.split(command) if isinstance(command, str) else list(command)
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return {"rc": 127, "output": "health check could not run: %s" % exc}
+    return {"rc": done.returncode, "output": (done.stdout + done.stderr).strip()[-1000:]}

@@ -138,3 +138,17 @@ def test_old_releases_are_pruned_but_never_current_or_previous(tmp_path, package
     assert sorted(p.name for p in (root / "releases").iterdir()) == ["1.1.0", "1.2.0"]
     back = release.apply(str(root), "rolled_back", keep=2)
     assert back["after"]["current"] == "1.1.0"
+
+
+def test_health_check_failure_is_undone_on_the_workstation(tmp_path, packages):
+    root = tmp_path / "opt"
+    switch(root, packages, "1.0.0")
+    health = [str(root / "current" / "bin" / "his-client"), "health"]
+    bad = switch(root, packages, "9.9.9", health_command=health, revert_unhealthy=True)
+    assert bad["health"]["rc"] == 1 and "UNHEALTHY" in bad["health"]["output"]
+    assert bad["reverted"] is True and bad["after"]["current"] == "1.0.0"
+    assert os.readlink(root / "current") == "releases/1.0.0"
+    assert release.apply(str(root), "query")["after"]["previous"] is None  # state restored
+    good = switch(root, packages, "1.1.0", health_command=health, revert_unhealthy=True)
+    assert good["health"]["rc"] == 0 and "reverted" not in good
+    assert os.readlink(root / "current") == "releases/1.1.0"
