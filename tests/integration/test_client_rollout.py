@@ -171,7 +171,7 @@ def test_check_mode_changes_nothing(client_lab: ClientLab) -> None:
     preview = lab.run("client_update", check=True, version=NEXT, skip_test_gate=True,
                       skip_test_gate_reason="preview only")
     assert preview.rc == 0, preview.stdout[-3000:]
-    assert len(preview.changed_by("switch to the new version")) == WORKSTATIONS
+    assert len(preview.changed_by("switch, health check")) == WORKSTATIONS
     assert set(lab.versions().values()) == {GOOD}
     assert all(lab.releases(h) == [GOOD] for h in lab.hosts)
     assert lab.ledger_path.read_bytes() == before
