@@ -216,6 +216,21 @@ SCENARIOS: list[Scenario] = [
         extravars={"segment": "OUTPATIENT", "cleanup_by": "drill",
                    "cleanup_scan": "8/8 workstations reimaged and scanned: clean"},
     ),
+    Scenario(
+        name="vendor-access",
+        plan_item="P4.5",
+        title="Vendor access to AGG-1 for 30 minutes: the switch's own time range closes it",
+        playbook="vendor_access",
+        extravars={"device": "AGG-1", "vendor_ip": "10.10.100.10", "minutes": 30,
+                   "approved_by": "drill: head of IT"},
+    ),
+    Scenario(
+        name="vendor-access-close",
+        plan_item="P4.5",
+        title="Close the vendor's window early (rule, time range and VTY ACL removed)",
+        playbook="vendor_access_close",
+        extravars={"device": "AGG-1", "vendor_ip": "10.10.100.10"},
+    ),
 ]
 
 
