@@ -4,10 +4,11 @@
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
-
-_PLATFORM = {"cisco.ios.ios": "cisco_ios", "ios": "cisco_ios"}
+from ansible_collections.hisops.emergency.plugins.plugin_utils.switch_action import (
+    fleet_hosts,
+    platform_name,
+)
 
 
 def _get(variables, name, default=None):
@@ -22,28 +23,21 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         args = dict(self._task.args)
         if args.get("hosts") is not None:
-            hosts = args["hosts"]
-            if isinstance(hosts, str) or not isinstance(hosts, (list, tuple)):
-                raise AnsibleActionFail("hosts: must be a list of inventory hostnames")
-            hostvars = task_vars.get("hostvars") or {}
-            unknown = [str(h) for h in hosts if str(h) not in hostvars]
-            if unknown:
-                raise AnsibleActionFail(f"hosts: not in the inventory: {', '.join(unknown)}")
+            hosts = fleet_hosts(args["hosts"], task_vars)
             switches = []
-            for host in map(str, hosts):
-                variables = hostvars[host]
+            for host, variables in hosts:
                 switch = _get(variables, "hisops_switch", {}) or {}
-                platform = str(_get(variables, "hisops_platform") or _get(variables, "ansible_network_os") or "")
+                platform = _get(variables, "hisops_platform") or _get(variables, "ansible_network_os")
                 switches.append({
                     "name": host,
                     "hostname": (switch.get("hostname") if isinstance(switch, dict) else None) or host,
-                    "platform": _PLATFORM.get(platform, platform.rsplit(".", 1)[-1]),
+                    "platform": platform_name(platform),
                     "switch": switch,
                     "vlans": _get(variables, "hisops_vlans", []) or [],
                     "mgmt_vlan": _get(variables, "hisops_mgmt_vlan"),
                     "acls": _get(variables, "hisops_acls"),
                 })
-            args["hosts"] = [str(h) for h in hosts]
+            args["hosts"] = [name for name, _variables in hosts]
             args["switches"] = switches
         result.update(self._execute_module(module_name=self._task.action, module_args=args,
                                            task_vars=task_vars))

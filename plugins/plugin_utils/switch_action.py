@@ -32,6 +32,25 @@ _FROM_VARS = {
 _NETWORK_OS = {"cisco.ios.ios": "cisco_ios", "ios": "cisco_ios"}
 
 
+def platform_name(value: Any) -> str:
+    """hisops' platform name for ``hisops_platform``/``ansible_network_os`` values."""
+    platform = str(value or "")
+    if "." in platform or platform in _NETWORK_OS:  # FQCN network_os such as cisco.ios.ios
+        return _NETWORK_OS.get(platform, platform.rsplit(".", 1)[-1])
+    return platform
+
+
+def fleet_hosts(hosts: Any, task_vars: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """Each host named by a fleet task's ``hosts`` with its variables (templated on access)."""
+    if isinstance(hosts, str) or not isinstance(hosts, (list, tuple)):
+        raise AnsibleActionFail("hosts: must be a list of inventory hostnames")
+    hostvars = task_vars.get("hostvars") or {}
+    unknown = [str(h) for h in hosts if str(h) not in hostvars]
+    if unknown:
+        raise AnsibleActionFail(f"hosts: not in the inventory: {', '.join(unknown)}")
+    return [(str(h), hostvars[str(h)]) for h in hosts]
+
+
 def provider_from_vars(
     hostname: str, variables: Mapping[str, Any], explicit: Mapping[str, Any] | None, template
 ) -> dict[str, Any]:
@@ -48,9 +67,8 @@ def provider_from_vars(
                 break
     if provider.get("host") is None:
         provider["host"] = hostname
-    platform = str(provider.get("platform") or "")
-    if "." in platform:  # FQCN network_os such as cisco.ios.ios
-        provider["platform"] = _NETWORK_OS.get(platform, platform.rsplit(".", 1)[-1])
+    if provider.get("platform"):
+        provider["platform"] = platform_name(provider["platform"])
     return provider
 
 
@@ -80,22 +98,12 @@ class SwitchActionBase(ActionBase):
         return result
 
     def fleet_args(self, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
-        hosts = args["hosts"]
-        if isinstance(hosts, str) or not isinstance(hosts, (list, tuple)):
-            raise AnsibleActionFail("hosts: must be a list of inventory hostnames")
-        hostvars = task_vars.get("hostvars") or {}
-        unknown = [str(h) for h in hosts if str(h) not in hostvars]
-        if unknown:
-            raise AnsibleActionFail(f"hosts: not in the inventory: {', '.join(unknown)}")
+        hosts = fleet_hosts(args["hosts"], task_vars)
         explicit = args.pop("provider", None)
-        devices = []
-        for host in hosts:
-            variables = hostvars[str(host)]
-            devices.append({
-                "name": str(host),
-                "provider": provider_from_vars(str(host), variables, explicit, lambda v: v),
-            })
-        args["hosts"] = [str(h) for h in hosts]
-        args["devices"] = devices
+        args["hosts"] = [name for name, _variables in hosts]
+        args["devices"] = [
+            {"name": name, "provider": provider_from_vars(name, variables, explicit, lambda v: v)}
+            for name, variables in hosts
+        ]
         args.setdefault("workers", default_workers())
         return args
