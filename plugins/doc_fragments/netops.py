@@ -32,6 +32,14 @@ options:
         description: Its management address (C(hisops_mgmt_ip)), used to follow trunks.
         type: str
         default: ''
+      model:
+        description: Its model as the inventory says (C(hisops_model)).
+        type: str
+        default: ''
+      firmware:
+        description: Its firmware as the inventory says (C(hisops_firmware)).
+        type: str
+        default: ''
       provider:
         description: How to reach it.
         type: dict
@@ -87,9 +95,8 @@ options:
     type: str
     default: ''
   store:
-    description: Directory of the isolation records on the controller.
+    description: Directory of the records on the controller (isolations, swaps); required by the modules that record.
     type: path
-    required: true
   operator:
     description: Who runs the action (recorded).
     type: str

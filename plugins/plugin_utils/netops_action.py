@@ -31,6 +31,8 @@ class NetopsActionBase(SwitchActionBase):
             variables = hostvars[device["name"]]
             device["role"] = str(variables.get("hisops_role") or "")
             device["mgmt_ip"] = str(variables.get("hisops_mgmt_ip") or "")
+            device["model"] = str(variables.get("hisops_model") or "")
+            device["firmware"] = str(variables.get("hisops_firmware") or "")
         first = hostvars[args["hosts"][0]] if args["hosts"] else {}
         for option, variable in _FROM_INVENTORY.items():
             if args.get(option) in (None, "", []) and first.get(variable) not in (None, ""):

@@ -20,6 +20,8 @@ NETWORK_SPEC: dict[str, Any] = {
             "provider": PROVIDER_SPEC["provider"],
             "role": {"type": "str", "default": ""},
             "mgmt_ip": {"type": "str", "default": ""},
+            "model": {"type": "str", "default": ""},
+            "firmware": {"type": "str", "default": ""},
         },
     },
     "workers": {"type": "int", "default": 8},
@@ -27,7 +29,7 @@ NETWORK_SPEC: dict[str, Any] = {
     "mgmt_vlan": {"type": "int"},
     "endpoints": {"type": "list", "elements": "dict", "default": []},
     "controller_ip": {"type": "str", "default": ""},
-    "store": {"type": "path", "required": True},
+    "store": {"type": "path"},
     "operator": {"type": "str", "default": "hisops"},
 }
 
@@ -42,6 +44,7 @@ def inventory_from(params: dict[str, Any]) -> Inventory:
         if "id" not in vlan:
             raise InputError(f"vlans[{i}]: has no id")
     switches = {}
+    facts_of: dict[str, dict[str, str]] = {}
     for entry in devices:
         provider = dict(entry.get("provider") or {}, name=entry["name"])
         switches[entry["name"]] = Switch(
@@ -50,7 +53,9 @@ def inventory_from(params: dict[str, Any]) -> Inventory:
             role=entry.get("role") or "",
             mgmt_ip=(entry.get("mgmt_ip") or "").split("/")[0],
         )
+        facts_of[entry["name"]] = {"model": entry.get("model") or "", "firmware": entry.get("firmware") or ""}
     return Inventory(
+        facts=facts_of,
         switches=switches,
         vlans=list(params.get("vlans") or []),
         mgmt_vlan=int(params["mgmt_vlan"]),

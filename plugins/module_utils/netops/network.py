@@ -97,6 +97,7 @@ class Inventory:
     mgmt_vlan: int
     endpoints: list[dict[str, Any]] = field(default_factory=list)
     controller_ip: str = ""
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict)  # inventory model/firmware
 
     def __post_init__(self) -> None:
         for i, entry in enumerate(self.endpoints):
