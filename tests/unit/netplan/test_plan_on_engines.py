@@ -239,3 +239,46 @@ def test_ios_entries_in_another_order_are_reported_and_rewritten_in_the_plan_ord
     assert not [e for e in type_into(device, commands) if "%" in e]
     assert rule_order(device) == order
     assert compliance.compare(device.render_config(device.running), intended, "cisco_ios").compliant
+
+
+RICH_ACLS = [
+    {"name": "FORMS", "number": 3100, "rules": [
+        {"action": "permit", "protocol": "udp", "source": "host 10.10.60.5",
+         "destination": "10.10.100.0/25", "port": 514},
+        {"action": "permit", "protocol": "tcp", "source": "10.10.60.4", "destination": "any",
+         "port": 443},
+        {"action": "deny", "protocol": "icmp", "source": "any", "destination": "host 10.10.100.11"},
+        {"action": "permit", "protocol": "ip"},
+    ]},
+]
+
+
+@pytest.mark.parametrize("name", ["CORE-1", "AGG-3", "AGG-4"])
+def test_every_address_form_renders_to_what_the_engine_prints(topology, name: str) -> None:
+    """Hosts, networks, any, udp, no description, both directions: deploy, then compliant."""
+    device = make_device(engine_spec(topology.devices[name]))
+    device.attach(Host())
+    plan = vlanplan.group_vars(topology)
+    switch = vlanplan.switch_vars(topology)[name]["hisops_switch"]
+    port = switch["access_ports"][0]["interface"]
+    switch["acls"] = [{"acl": "FORMS", "interfaces": [port], "direction": "inbound"},
+                      {"acl": "FORMS", "vlan": 99, "direction": "outbound"}]
+    intent = build_intent(name, device.platform, switch, plan["hisops_vlans"], 99, RICH_ACLS)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), trim_blocks=True,
+                             keep_trailing_newline=True)
+    intended = env.get_template("intended.j2").render(intent=intent.to_dict(),
+                                                      switch_intended_features=FEATURES)
+    commands = plan_commands(device.render_config(device.running), PushRequest(intended=intended),
+                             device.platform)
+    assert not [e for e in type_into(device, commands) if "rror" in e or "%" in e], commands
+    after = device.render_config(device.running)
+    assert compliance.compare(after, intended, device.platform).compliant
+    assert plan_commands(after, PushRequest(intended=intended), device.platform) == []
+    acl = next(iter(device.running.acls.values()))
+    assert [(r.action, r.protocol, r.source, r.source_wildcard, r.destination,
+             r.destination_wildcard, r.destination_port) for r in acl.rules] == [
+        ("permit", "udp", "10.10.60.5", "0.0.0.0", "10.10.100.0", "0.0.0.127", 514),
+        ("permit", "tcp", "10.10.60.4", "0.0.0.0", None, "0.0.0.0", 443),
+        ("deny", "icmp", None, "0.0.0.0", "10.10.100.11", "0.0.0.0", None),
+        ("permit", "ip", None, "0.0.0.0", None, "0.0.0.0", None),
+    ]
