@@ -38,18 +38,18 @@ class Store:
     def path(self, isolation_id: str) -> str:
         return os.path.join(self.directory, f"{isolation_id}.json")
 
-    def load(self, isolation_id: str) -> dict[str, Any]:
-        if not ID_PATTERN.match(str(isolation_id or "")):
+    def load(self, record_id: str) -> dict[str, Any]:
+        if not ID_PATTERN.match(str(record_id or "")):
             raise InputError(
-                f"isolation_id: {isolation_id!r} is not an isolation id "
+                f"isolation_id: {record_id!r} is not an isolation id "
                 "(iso-YYYYMMDDTHHMMSSZ-xxxxxx, as isolate printed it)"
             )
         try:
-            with open(self.path(isolation_id), encoding="utf-8") as handle:
+            with open(self.path(record_id), encoding="utf-8") as handle:
                 return json.load(handle)
         except FileNotFoundError:
             raise TransactionError(
-                f"isolation_id: no isolation {isolation_id} is recorded in {self.directory}",
+                f"isolation_id: no isolation {record_id} is recorded in {self.directory}",
                 hint="list the open isolations with playbooks/isolation_status.yml",
             ) from None
 
