@@ -23,6 +23,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netplan import co
 from ansible_collections.hisops.emergency.plugins.module_utils.netplan.model import build_intent
 
 from hisops.lab import vlanplan
+from hisops.lab.dataplane import DataPlane
 from hisops.lab.devices import make_device
 from hisops.lab.server import engine_spec
 from hisops.lab.topology import load_topology
@@ -282,3 +283,29 @@ def test_every_address_form_renders_to_what_the_engine_prints(topology, name: st
         ("deny", "icmp", None, "0.0.0.0", "10.10.100.11", "0.0.0.0", None),
         ("permit", "ip", None, "0.0.0.0", None, "0.0.0.0", None),
     ]
+
+
+def test_the_deployed_plan_protects_the_database_and_keeps_every_lab_host_reachable(topology) -> None:
+    """The whole hospital deployed in process, then the lab's data plane: the HIS database
+    takes only its port from departments, and the controller still reaches every endpoint
+    (the lab cuts a real host the controller cannot reach)."""
+    devices = {}
+    for name, spec in topology.devices.items():
+        devices[name] = make_device(engine_spec(spec))
+        devices[name].attach(Host())
+    for name in vlanplan.switch_vars(topology):
+        device, intended = devices[name], render_intended(topology, name)
+        type_into(device, plan_commands(device.render_config(device.running),
+                                        PushRequest(intended=intended), device.platform))
+    plane = DataPlane(topology, devices, lambda _name: "up")
+    cut = {host: plane.reach(topology.controller, host).reason for host in topology.endpoints
+           if host != topology.controller and not plane.reach(topology.controller, host).reachable}
+    assert cut == {}
+    workstations = [e.name for e in topology.endpoints.values() if e.kind == "workstation"]
+    for workstation in workstations:
+        assert plane.reach(workstation, "his-db-1", "tcp", 5432).reachable, workstation
+        denied = plane.reach(workstation, "his-db-1", "tcp", 22)
+        assert denied.reason.startswith("ACL 3001 on CORE-1 Vlanif100 outbound denies"), denied.reason
+    assert "ACL WS-EDGE on ACC-3" in plane.reach("lis-ws-01", "doc-01", "tcp", 445).reason
+    assert "ACL 3010 on AGG-3" in plane.reach("doc-01", "lis-ws-01", "tcp", 3389).reason
+    assert plane.reach("doc-01", "lis-ws-01", "tcp", 443).reachable
