@@ -17,6 +17,10 @@ the device ends with the plan's rules at the plan's ids. IOS prints named-ACL en
 without sequence numbers: entries are compared by text, a different order is reported
 as such, and the remediation re-creates the whole ACL in the plan's order (hier_config's
 sectional overwrite: ``no ip access-list extended X`` then the ACL).
+
+An ACL bound to the VTY lines (and the time ranges only it uses) controls who manages the
+switch, e.g. a vendor access window (hisops.emergency.vendor_access): it is left out of
+the acl feature unless the plan itself names it, so a deploy never opens or closes it.
 """
 
 from __future__ import annotations
@@ -234,6 +238,10 @@ def compare(
     results: dict[str, FeatureResult] = {}
     for feature in wanted:
         run_sections = run[feature]
+        if feature == "acl":  # management access ACLs (VTY) are not the plan's, unless named
+            planned = {configtree.acl_id(s.line) for s in want[feature]}
+            foreign = configtree.management_acls(running, platform) - planned
+            run_sections = configtree.without_acls(run_sections, foreign)
         if feature == "interfaces":
             named = {s.line for s in want[feature]}
             run_sections = [s for s in run_sections if s.line in named]

@@ -14,7 +14,8 @@ Features (what compliance reports on, and what a deploy owns):
 ``interfaces`` (physical and aggregate ports), ``acl`` (ACLs and time ranges, and where
 they are applied: a ``traffic-filter``/``packet-filter``/``ip access-group`` line of an
 interface belongs to ``acl``, not to ``vlanif`` or ``interfaces``, so that an unapplied
-ACL is an ACL finding), ``management`` (hostname, static routes). Everything else (users,
+ACL is an ACL finding; an ACL bound to the VTY lines is management access, see
+``management_acls``), ``management`` (hostname, static routes). Everything else (users,
 AAA, VTY, SSH, SNMP) is not managed by the VLAN plan and is left alone.
 """
 
@@ -40,6 +41,9 @@ _ACL_APPLIED = {
     "hp_comware": re.compile(r"^packet-filter \S+ (inbound|outbound)$"),
     "cisco_ios": re.compile(r"^ip access-group \S+ (in|out)$"),
 }
+_VTY_LINES = re.compile(r"^(user-interface vty|line vty) ")
+_VTY_ACL = re.compile(r"^(?:acl (?:number |advanced |basic )?(\S+) inbound|access-class (\S+) in)$")
+_TIME_RANGE_REF = re.compile(r"\btime-range (\S+)")
 _SEPARATORS = {"#", "!", "return", "end", "quit", "exit"}
 _SKIP_PREFIX = (
     "!Software Version",
@@ -203,6 +207,46 @@ def _merged(sections: list[Section]) -> list[Section]:
             out.append(into)
         into.children.extend(c for c in section.children if c not in into.children)
     return out
+
+
+def acl_id(line: str) -> str | None:
+    """The number or name an ACL section line defines (``acl name X 3001`` -> ``3001``)."""
+    words = line.split()
+    if words[:2] == ["ip", "access-list"] and len(words) >= 4:
+        return words[-1]
+    if words[:1] == ["access-list"] and len(words) > 1:
+        return words[1]
+    if words[:1] == ["acl"] and len(words) > 1 and words[-1].isdigit():
+        return words[-1]
+    return None
+
+
+def management_acls(text: str, platform: str) -> set[str]:
+    """ACLs bound to the VTY lines: who may manage the switch (vendor access windows),
+    not part of the VLAN plan's data-plane ACLs."""
+    found: set[str] = set()
+    for section in parse_sections(text, platform):
+        if _VTY_LINES.match(section.line):
+            for child in section.children:
+                match = _VTY_ACL.match(child)
+                if match:
+                    found.add(match.group(1) or match.group(2))
+    return found
+
+
+def without_acls(sections: list[Section], ids: set[str]) -> list[Section]:
+    """``sections`` of the acl feature without the ACLs ``ids`` and the time ranges only
+    they use."""
+    if not ids:
+        return sections
+    dropped = [s for s in sections if acl_id(s.line) in ids]
+    kept = [s for s in sections if acl_id(s.line) not in ids]
+    theirs = {m for s in dropped for line in [s.line, *s.children]
+              for m in _TIME_RANGE_REF.findall(line)}
+    used = {m for s in kept if not s.line.startswith("time-range ")
+            for line in [s.line, *s.children] for m in _TIME_RANGE_REF.findall(line)}
+    return [s for s in kept
+            if not (s.line.startswith("time-range ") and s.line.split()[1] in theirs - used)]
 
 
 def _is_default_svi(section: Section) -> bool:

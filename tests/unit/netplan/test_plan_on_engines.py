@@ -309,3 +309,41 @@ def test_the_deployed_plan_protects_the_database_and_keeps_every_lab_host_reacha
     assert "ACL WS-EDGE on ACC-3" in plane.reach("lis-ws-01", "doc-01", "tcp", 445).reason
     assert "ACL 3010 on AGG-3" in plane.reach("doc-01", "lis-ws-01", "tcp", 3389).reason
     assert plane.reach("doc-01", "lis-ws-01", "tcp", 443).reachable
+
+
+VENDOR_WINDOW = {  # what a vendor access window adds (hisops.emergency.vendor_access)
+    "CORE-1": ["time-range HISOPS-VENDOR-1 from 08:00 2026/11/22 to 18:00 2026/11/22",
+               "acl number 3998", "rule 5 permit ip source 10.10.99.77 0 time-range HISOPS-VENDOR-1",
+               "quit", "user-interface vty 0 4", "acl 3998 inbound", "quit",
+               "acl number 3500", "rule 5 permit ip", "quit"],
+    "AGG-3": ["time-range HISOPS-VENDOR-1 from 08:00 11/22/2026 to 18:00 11/22/2026",
+              "acl advanced 3998", "rule 5 permit ip source 10.10.99.77 0 time-range HISOPS-VENDOR-1",
+              "quit", "line vty 0 63", "acl 3998 inbound", "quit",
+              "acl advanced 3500", "rule 5 permit ip", "quit"],
+    "ACC-3": ["time-range HISOPS-VENDOR-1",
+              "absolute start 08:00 22 November 2026 end 18:00 22 November 2026", "exit",
+              "ip access-list extended HISOPS-VTY-3998",
+              "permit ip host 10.10.99.77 any time-range HISOPS-VENDOR-1", "exit",
+              "line vty 0 4", "access-class HISOPS-VTY-3998 in", "exit",
+              "ip access-list extended ROGUE", "permit ip any any", "exit"],
+}
+ROGUE = {"CORE-1": "acl number 3500", "AGG-3": "acl advanced 3500",
+         "ACC-3": "ip access-list extended ROGUE"}
+
+
+@pytest.mark.parametrize("name", sorted(VENDOR_WINDOW))
+def test_an_acl_on_the_vty_lines_is_management_access_not_plan_drift(topology, name: str) -> None:
+    """A vendor access window (VTY ACL + time range) survives a deploy; a hand-made ACL
+    elsewhere is still reported and removed."""
+    device, intended = deployed_engine(topology, name)
+    assert not [e for e in type_into(device, VENDOR_WINDOW[name]) if "rror" in e or "%" in e]
+    acl = compliance.compare(device.render_config(device.running), intended,
+                             device.platform).features["acl"]
+    assert acl.missing == []
+    assert [line.split(":")[0] for line in acl.extra] == [ROGUE[name]] * len(acl.extra)
+    commands = plan_commands(device.render_config(device.running), PushRequest(intended=intended),
+                             device.platform)
+    type_into(device, commands)
+    after = device.render_config(device.running)
+    assert "HISOPS-VENDOR-1" in after and ROGUE[name] not in after
+    assert compliance.compare(after, intended, device.platform).compliant
