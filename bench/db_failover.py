@@ -52,6 +52,7 @@ class Writer:
     def __init__(self, conninfo: str):
         self.conninfo = conninfo
         self.acked: list[tuple[int, float]] = []
+        self.server: list[str] = []  # which node acknowledged each commit
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -73,8 +74,10 @@ class Writer:
             try:
                 if conn is None:
                     conn = psycopg.connect(self.conninfo, autocommit=True)
+                    host = conn.info.host
                 conn.execute("INSERT INTO bench_writer (n) VALUES (%s)", (self._next,))
                 self.acked.append((self._next, time.monotonic()))
+                self.server.append(host)
                 self._next += 1
                 time.sleep(0.002)
             except psycopg.Error:
@@ -100,8 +103,10 @@ class Writer:
         seq = before[-1:] + after
         return max((b - a for a, b in zip(seq, seq[1:], strict=False)), default=float("nan"))
 
-    def first_after(self, start: float) -> float:
-        return next(t for _, t in self.acked if t > start)
+    def first_after(self, start: float, host: str) -> float:
+        """The first commit acknowledged by ``host`` after ``start``."""
+        return next(t for (_, t), h in zip(self.acked, self.server, strict=True)
+                    if t > start and h == host)
 
 
 def playbook(inventory: Path, work: Path, name: str, *extra: str) -> tuple[float, str]:
@@ -130,6 +135,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "db_failover.json")
+    parser.add_argument("--only", choices=["switchover", "failover"],
+                        help="run one part; the other part's figures in --out are kept")
     args = parser.parse_args()
 
     state = Path(tempfile.mkdtemp(prefix="hisops-bench-db-"))
@@ -138,7 +145,8 @@ def main() -> int:
         HostSpec(DB1, "db_server", f"{base}.0.11", "servers", his_data=True),
         HostSpec(DB2, "db_server", f"{base}.0.12", "servers"),
     ])  # fmt: skip
-    result: dict = {"measured": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    previous = json.loads(args.out.read_text()) if args.only and args.out.exists() else {}
+    result: dict = {**previous, "measured": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                     "machine": f"{platform.node()} {os.cpu_count()} cores",
                     "load_before": os.getloadavg()}
     try:
@@ -158,7 +166,7 @@ def main() -> int:
         result["ansible_startup_s"] = summary(startup)
 
         outage, stopped, wall, lost = [], [], [], 0
-        for i in range(args.runs):
+        for i in range(0 if args.only == "failover" else args.runs):
             target = DB2 if i % 2 == 0 else DB1
             writer = Writer(conninfo).start()
             writer.settle()
@@ -176,32 +184,38 @@ def main() -> int:
             lost += sum(1 for n, _ in writer.acked if n not in present)
             print(f"switchover {i + 1}: outage {outage[-1]:.3f} s, playbook {took:.1f} s",
                   flush=True)
-        result["switchover"] = {"client_outage_s": summary(outage),
-                                "writes_stopped_s": summary(stopped) if stopped else None,
-                                "playbook_s": summary(wall), "acknowledged_lost": lost}
+        if args.only != "failover":
+            result["switchover"] = {"client_outage_s": summary(outage),
+                                    "writes_stopped_s": summary(stopped) if stopped else None,
+                                    "playbook_s": summary(wall), "acknowledged_lost": lost}
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, indent=2) + "\n")  # partial: switchover done
 
-        to_write, beyond, fo_wall = [], [], []
+        to_write, beyond, fo_wall, promote = [], [], [], []
         base_startup = statistics.median(startup)
-        for i in range(args.runs):
+        for i in range(0 if args.only == "switchover" else args.runs):
             writer = Writer(conninfo).start()
             writer.settle()
             primary = next(n for n in (DB1, DB2) if _is_primary(fleet, n))
             fleet.fault(primary, "crash")
             start = time.monotonic()
-            took, _ = playbook(inventory, work, "db_failover", "-e", "accept_data_loss=true")
+            took, out = playbook(inventory, work, "db_failover", "-e", "accept_data_loss=true")
+            if "(promotion " in out:
+                promote.append(float(out.split("(promotion ", 1)[1].split(" ", 1)[0]))
             writer.settle(20)
             writer.stop()
-            first = writer.first_after(start) - start
+            survivor = DB1 if primary == DB2 else DB2
+            first = writer.first_after(start, fleet.specs[survivor].address) - start
             to_write.append(first)
             beyond.append(first - base_startup)
             fo_wall.append(took)
             print(f"failover {i + 1}: first write {first:.2f} s after the command", flush=True)
             playbook(inventory, work, "db_rejoin")
-        result["failover"] = {"command_to_first_write_s": summary(to_write),
-                              "beyond_ansible_startup_s": summary(beyond),
-                              "playbook_s": summary(fo_wall)}
+        if args.only != "switchover":
+            result["failover"] = {"command_to_first_write_s": summary(to_write),
+                                  "beyond_ansible_startup_s": summary(beyond),
+                                  "playbook_s": summary(fo_wall),
+                                  "promotion_s": summary(promote) if promote else None}
         result["load_after"] = os.getloadavg()
     finally:
         fleet.down()
