@@ -41,3 +41,14 @@ def test_tasks_use_fqcn() -> None:
         if bare.search(path.read_text())
     ]
     assert offenders == []
+
+
+def test_test_modules_outside_packages_have_unique_names() -> None:
+    """pytest imports a test file outside a package by its bare name: two of the same name
+    stop the whole collection ("import file mismatch")."""
+    seen: dict[str, Path] = {}
+    for path in sorted((REPO_ROOT / "tests").rglob("test_*.py")):
+        if (path.parent / "__init__.py").exists():
+            continue
+        other = seen.setdefault(path.name, path)
+        assert other == path, f"{path.relative_to(REPO_ROOT)} and {other.relative_to(REPO_ROOT)} share a name"
