@@ -52,3 +52,13 @@ def test_test_modules_outside_packages_have_unique_names() -> None:
             continue
         other = seen.setdefault(path.name, path)
         assert other == path, f"{path.relative_to(REPO_ROOT)} and {other.relative_to(REPO_ROOT)} share a name"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_readme_lists_every_default(role: str) -> None:
+    readme = REPO_ROOT / "roles" / role / "README.md"
+    assert readme.is_file(), f"roles/{role}: no README.md"
+    text = readme.read_text()
+    defaults = yaml.safe_load((REPO_ROOT / "roles" / role / "defaults" / "main.yml").read_text()) or {}
+    missing = [name for name in defaults if f"`{name}`" not in text]
+    assert not missing, f"roles/{role}/README.md does not list {missing}"
