@@ -9,15 +9,21 @@ that does not answer is judged on its inventory facts and reported as unread.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..netdev import facts
+from ..netdev.backup import MASK
+from ..netdev.push import PushRequest, SafePush
 from ..netdev.session import DeviceSession
-from .errors import InputError, NetdevError
+from ..netplan import compliance
+from . import transactions
+from .errors import InputError, NetdevError, Refused
 from .network import Switch
 
 
@@ -46,9 +52,18 @@ def backup_age_hours(directory: str, device: str, now: float | None = None) -> f
     return round(max(0.0, now - stamp) / 3600, 2)
 
 
+def _same(key: str, one: str, other: str) -> bool:
+    """Models compare exactly; firmware strings as their words (``S5735 V200R022C00SPC500``
+    from the device and ``V200R022C00SPC500`` from the inventory are the same release)."""
+    if key != "firmware":
+        return one == other
+    words = [set(re.findall(r"[\w.]+", text or "")) for text in (one, other)]
+    return bool(words[0] and words[1]) and (words[0] <= words[1] or words[1] <= words[0])
+
+
 def differences(production: dict[str, Any], spare: dict[str, Any]) -> list[str]:
     return [f"{key}: {production.get(key) or '?'} here, {spare.get(key) or '?'} on the spare"
-            for key in ("model", "firmware") if production.get(key) != spare.get(key)]
+            for key in ("model", "firmware") if not _same(key, production.get(key, ""), spare.get(key, ""))]
 
 
 def readiness(
@@ -101,3 +116,154 @@ def readiness(
         missing.append(f"{name} (spare): does not answer: {live[name].get('error', '')}")
     return {"ready": not missing, "devices": devices, "missing": missing,
             "spares": {n: {k: known[n].get(k) for k in ("model", "firmware", "read")} for n in spares}}
+
+
+# -- the swap -----------------------------------------------------------------------------
+
+
+def render_for_spare(backup: str, failed: str, spare: str, keep_identity: bool = True,
+                     spare_mgmt_ip: str = "", failed_mgmt_ip: str = "",
+                     interface_map: dict[str, str] | None = None) -> str:
+    """The failed unit's backup as the spare's intended configuration.
+
+    Lines with masked secrets are left out (a backup never holds them; the spare keeps its
+    own accounts). With ``keep_identity`` the spare takes the failed unit's hostname and
+    management address; else it keeps its own. ``interface_map`` renames interfaces
+    whose numbering differs on the spare."""
+    out = []
+    for line in backup.replace("\r", "").split("\n"):
+        if MASK in line:
+            continue
+        if not keep_identity:
+            if re.match(r"^\s*(sysname|hostname) ", line):
+                line = re.sub(rf"\b{re.escape(failed)}\b", spare, line)
+            if failed_mgmt_ip and spare_mgmt_ip:
+                line = re.sub(rf"\bip address {re.escape(failed_mgmt_ip)}\b", f"ip address {spare_mgmt_ip}", line)
+        for old, new in (interface_map or {}).items():
+            line = re.sub(rf"(?<![\w/.-]){re.escape(old)}(?![\w/.-])", new, line)
+        out.append(line)
+    return "\n".join(out)
+
+
+def swap(
+    failed: Switch,
+    spare: Switch,
+    inventory_facts: dict[str, dict[str, Any]],
+    backup_dir: str,
+    store_dir: str,
+    operator: str,
+    keep_identity: bool = True,
+    interface_map: dict[str, str] | None = None,
+    check_mode: bool = False,
+    host_vars_dir: str = "",
+) -> dict[str, Any]:
+    """Readiness, render, safe push, compliance, save, record."""
+    if failed.name == spare.name:
+        raise InputError(f"spare: {spare.name} cannot replace itself")
+    if spare.role != "spare":
+        raise InputError(f"spare: {spare.name} is not a spare (role {spare.role or 'unset'})")
+    if failed.role == "spare":
+        raise InputError(f"failed: {failed.name} is a spare, not a production switch")
+    path = os.path.join(backup_dir, f"{failed.name}.cfg")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            backup = handle.read()
+    except FileNotFoundError:
+        raise InputError(f"failed: no backup of {failed.name} in {backup_dir}",
+                         hint="nothing was changed; switch_backup writes the backups") from None
+    spare_facts = _facts(spare)
+    if not spare_facts.get("read"):
+        raise InputError(f"spare: {spare.name} does not answer: {spare_facts.get('error', '')}",
+                         hint="nothing was changed")
+    wanted = inventory_facts.get(failed.name, {})
+    diff = differences(wanted, spare_facts)
+    if diff:
+        raise Refused(f"spare: {spare.name} does not match {failed.name}: {'; '.join(diff)}",
+                      hint="nothing was changed; use a spare of the same model and firmware")
+    if failed.params.platform != spare.params.platform:
+        raise Refused(f"spare: {spare.name} is {spare.params.platform}, {failed.name} is {failed.params.platform}",
+                      hint="nothing was changed")
+    intended = render_for_spare(backup, failed.name, spare.name, keep_identity,
+                                _host(spare.mgmt_ip), _host(failed.mgmt_ip), interface_map)
+    # The hostname goes last and on its own: it changes the prompt the session waits for.
+    name_lines = [line for line in intended.split("\n") if re.match(r"^(sysname|hostname) ", line)]
+    with DeviceSession(spare.params) as session:
+        own = re.findall(r"^(?:sysname|hostname) .*$", session.running_config(), re.M)
+    lines: list[str] = []
+    for line in intended.split("\n"):
+        lines.extend(own[:1] if line in name_lines else [line])
+    body = "\n".join(lines)
+    request = PushRequest(intended=body, replace=True, save="when_changed", check_mode=check_mode)
+    push = SafePush(lambda: DeviceSession(spare.params), request)
+    result = push.run()
+    renamed = False
+    if name_lines and not check_mode:
+        renamed = _rename(spare, name_lines[0])
+    outcome: dict[str, Any] = {
+        "changed": result.changed or renamed, "commands": result.commands, "failed_unit": failed.name, "spare": spare.name,
+        "model": spare_facts.get("model"), "firmware": spare_facts.get("firmware"),
+        "backup": path, "backup_age_hours": backup_age_hours(backup_dir, failed.name),
+        "safety_net": result.safety_net, "compliant": None, "record": "", "renamed": renamed if not check_mode else False,
+    }
+    if name_lines and check_mode:
+        outcome["commands"] = outcome["commands"] + name_lines
+    if check_mode:
+        return outcome
+    report = compliance.check_device(spare.params, intended)
+    outcome["compliant"] = report.compliant
+    if not outcome["compliant"]:
+        raise NetdevError(f"{spare.name}: not compliant with the backup of {failed.name} after the push",
+                          hint="read the device; nothing was recorded")
+    record = {"failed": failed.name, "spare": spare.name, "at": transactions.utc_now(), "by": operator,
+              "backup": path, "keep_identity": keep_identity, "interface_map": interface_map or {},
+              "address": {"ansible_host": spare.params.host, "ansible_port": int(spare.params.port)}}
+    os.makedirs(store_dir, exist_ok=True)
+    with open(os.path.join(store_dir, f"{failed.name}.json"), "w", encoding="utf-8") as handle:
+        json.dump(record, handle, indent=2)
+    outcome["record"] = os.path.join(store_dir, f"{failed.name}.json")
+    if host_vars_dir:
+        outcome["host_vars"] = write_host_vars(host_vars_dir, failed.name, spare)
+    return outcome
+
+
+def write_host_vars(directory: str, failed: str, spare: Switch) -> str:
+    """Later runs address the spare in the failed unit's place (host_vars beside the inventory)."""
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, f"{failed}.yml")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(
+            f"---\n# Written by hisops spare_swap at {transactions.utc_now()}: {failed} failed and\n"
+            f"# {spare.name} runs in its place; delete this file when {failed} is back.\n"
+            f"ansible_host: {spare.params.host}\nansible_port: {int(spare.params.port)}\n"
+            f"hisops_swapped_to: {spare.name}\n"
+        )
+    return path
+
+
+def _rename(switch: Switch, line: str) -> bool:
+    """Set the hostname; the prompt changes with it, so the line is written raw, the session
+    dropped, and the result read and saved from a new session."""
+    with DeviceSession(switch.params) as session:
+        current = session.running_config()
+        if re.search(rf"^{re.escape(line)}$", current, re.M):
+            return False
+        conn = session.conn
+        conn.config_mode()
+        conn.write_channel(f"{line}\n")
+        time.sleep(0.5)
+        conn.write_channel("end\n" if switch.params.platform == "cisco_ios" else "return\n")
+        time.sleep(0.5)
+        conn.read_channel()
+        try:
+            conn.remote_conn.close()
+        finally:
+            session.conn = None
+    with DeviceSession(switch.params) as session:
+        if not re.search(rf"^{re.escape(line)}$", session.running_config(), re.M):
+            raise NetdevError(f"{switch.name}: the hostname did not take ({line})")
+        session.save()
+    return True
+
+
+def _host(address: str) -> str:
+    return (address or "").split("/")[0]

@@ -1,0 +1,147 @@
+#!/usr/bin/python
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: spare_swap
+short_description: Put a failed switch's last good backup on a spare, safely, and record the swap
+version_added: 0.1.0
+description:
+  - Readiness first, the spare must answer, and its model and firmware (read from the
+    device) must match the failed unit's (from the inventory); else a refusal listing each
+    difference, with nothing changed.
+  - Renders the failed unit's last backup from O(backup_dir) for the spare (secret lines,
+    masked in backups, left out; the failed unit's hostname and management address kept
+    unless O(keep_identity=false); interfaces renamed by O(interface_map)), pushes it with
+    the platform's safety net armed (as M(hisops.emergency.switch_config)), sets the
+    hostname last, verifies the spare is compliant with the rendered backup, and saves.
+  - Records the swap in O(store) and writes C(host_vars/<failed>.yml) in O(host_vars_dir)
+    so that later runs address the spare in the failed unit's place.
+  - Idempotent, a spare already carrying the backup reports C(changed=false).
+author: hisops developers (@hisops)
+extends_documentation_fragment:
+  - hisops.emergency.netops
+options:
+  failed:
+    description: Inventory name of the failed switch.
+    type: str
+    required: true
+  spare:
+    description: Inventory name of the spare (role C(spare)).
+    type: str
+    required: true
+  backup_dir:
+    description: The backup store (as written by M(hisops.emergency.switch_backup)).
+    type: path
+    required: true
+  keep_identity:
+    description: The spare takes the failed unit's hostname and management address.
+    type: bool
+    default: true
+  interface_map:
+    description: Interface names of the failed unit and the spare's names for them, where the numbering differs.
+    type: dict
+    default: {}
+  host_vars_dir:
+    description: The inventory's C(host_vars) directory (empty, none written).
+    type: path
+    default: ''
+attributes:
+  check_mode:
+    description: Readiness check and the commands that would be sent; nothing sent, nothing recorded.
+    support: full
+  diff_mode:
+    description: The commands.
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: AGG-1 died, SPARE-S5735 takes its place
+  hisops.emergency.spare_swap:
+    hosts: [AGG-1, SPARE-S5735]
+    failed: AGG-1
+    spare: SPARE-S5735
+    backup_dir: /srv/hisops/backups
+    store: /srv/hisops/swaps
+    host_vars_dir: "{{ inventory_dir }}/host_vars"
+  delegate_to: localhost
+  run_once: true
+"""
+
+RETURN = r"""
+commands:
+  description: Commands sent to the spare (or that would be sent).
+  returned: always
+  type: list
+  elements: str
+compliant:
+  description: Whether the spare's running configuration matches the rendered backup.
+  returned: when not in check mode
+  type: bool
+record:
+  description: Path of the swap record.
+  returned: when not in check mode
+  type: str
+host_vars:
+  description: Path of the host_vars file that points the failed unit's name at the spare.
+  returned: when written
+  type: str
+safety_net:
+  description: The safety net armed for the push.
+  returned: always
+  type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.hisops.emergency.plugins.module_utils.netdev.session import (
+    HAS_NETMIKO,
+    NETMIKO_IMPORT_ERROR,
+)
+from ansible_collections.hisops.emergency.plugins.module_utils.netops.ansible_glue import (
+    NETWORK_SPEC,
+    inventory_from,
+)
+from ansible_collections.hisops.emergency.plugins.module_utils.netops.errors import (
+    InputError,
+    NetdevError,
+)
+from ansible_collections.hisops.emergency.plugins.module_utils.netops.spare import swap
+
+
+def main():
+    spec = dict(NETWORK_SPEC)
+    spec.update(
+        failed={"type": "str", "required": True},
+        spare={"type": "str", "required": True},
+        backup_dir={"type": "path", "required": True},
+        keep_identity={"type": "bool", "default": True},
+        interface_map={"type": "dict", "default": {}},
+        host_vars_dir={"type": "path", "default": ""},
+    )
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    if not HAS_NETMIKO:
+        module.fail_json(msg=missing_required_lib("netmiko"), exception=str(NETMIKO_IMPORT_ERROR))
+    p = module.params
+    try:
+        if not p["store"]:
+            raise InputError("store: a directory for the swap records is required")
+        inventory = inventory_from(dict(p, mgmt_vlan=p["mgmt_vlan"] if p["mgmt_vlan"] is not None else 0))
+        for field in ("failed", "spare"):
+            inventory.switch(p[field], field)
+        result = swap(
+            inventory.switches[p["failed"]], inventory.switches[p["spare"]], inventory.facts,
+            p["backup_dir"], p["store"], p["operator"], keep_identity=p["keep_identity"],
+            interface_map={str(k): str(v) for k, v in (p["interface_map"] or {}).items()},
+            check_mode=module.check_mode, host_vars_dir=p["host_vars_dir"],
+        )
+    except NetdevError as exc:
+        module.fail_json(msg=str(exc))
+    if module._diff:
+        result["diff"] = {"prepared": "\n".join(result["commands"])}
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
