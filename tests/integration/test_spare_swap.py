@@ -1,0 +1,63 @@
+"""Spare swap against the lab (issue 6, plan P4.1): an aggregation switch powered off, its
+spare brought up from the last backup, later runs addressing the spare in its place.
+
+Not proven here: that the failed unit's endpoints come back through the spare. The lab
+cannot move the failed unit's cables to the spare; the configuration, its compliance with
+the backup and the redirection of later runs are what this test shows.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from .playbooks import run_playbook
+
+pytestmark = pytest.mark.lab
+
+
+@pytest.fixture
+def swap_dirs(fresh_lab, tmp_path, monkeypatch):
+    monkeypatch.setenv("HISOPS_SWAP_DIR", str(tmp_path / "swaps"))
+    host_vars = fresh_lab.inventory.parent / "host_vars"
+    yield tmp_path / "swaps", host_vars
+    shutil.rmtree(host_vars, ignore_errors=True)  # the session lab is shared: undo the swap
+
+
+def test_spare_replaces_a_powered_off_aggregation_switch(fresh_lab, swap_dirs, tmp_path):
+    lab = fresh_lab
+    swaps, host_vars = swap_dirs
+    assert run_playbook("switch_backup", lab.inventory, tmp_path).rc == 0
+    spare_before = lab.client.config("SPARE-S5735")
+
+    other = run_playbook("spare_swap", lab.inventory, tmp_path, {"failed": "AGG-3", "spare": "SPARE-S5735"})
+    assert other.rc != 0
+    assert "model: S5560X-30C-EI here, S5735-S48T4X on the spare" in other.stdout and "firmware:" in other.stdout
+    assert lab.client.config("SPARE-S5735") == spare_before
+
+    lab.fault("AGG-1", "power-off")
+    preview = run_playbook("spare_swap", lab.inventory, tmp_path, {"failed": "AGG-1", "spare": "SPARE-S5735"},
+                           check=True)
+    assert preview.rc == 0 and lab.client.config("SPARE-S5735") == spare_before, preview.stdout
+
+    run = run_playbook("spare_swap", lab.inventory, tmp_path, {"failed": "AGG-1", "spare": "SPARE-S5735"})
+    assert run.rc == 0, run.stdout
+    running = lab.client.config("SPARE-S5735")
+    assert "sysname AGG-1" in running and "vlan batch 10 30 99" in running
+    assert " description pharm-01" in running and "ip address 10.10.99.2 255.255.255.0" in running
+    assert "sysname AGG-1" in lab.client.config("SPARE-S5735", "saved")
+    record = json.loads((swaps / "AGG-1.json").read_text())
+    assert (record["failed"], record["spare"]) == ("AGG-1", "SPARE-S5735")
+
+    again = run_playbook("spare_swap", lab.inventory, tmp_path, {"failed": "AGG-1", "spare": "SPARE-S5735"})
+    assert again.rc == 0 and again.changed_hosts() == set(), again.stdout
+
+    # Later runs address the spare under the failed unit's name: AGG-1 itself is powered
+    # off, so a backup of "AGG-1" succeeds only through the spare.
+    assert (host_vars / "AGG-1.yml").exists()
+    check = run_playbook("switch_backup", lab.inventory, tmp_path, limit="AGG-1")
+    assert check.rc == 0, check.stdout
+    shutil.rmtree(host_vars)
+    assert run_playbook("switch_backup", lab.inventory, tmp_path, limit="AGG-1").rc != 0
