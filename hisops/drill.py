@@ -231,6 +231,28 @@ SCENARIOS: list[Scenario] = [
         playbook="vendor_access_close",
         extravars={"device": "AGG-1", "vendor_ip": "10.10.100.10"},
     ),
+    Scenario(
+        name="spare-readiness",
+        plan_item="P4.1",
+        title="Every production switch has a spare of its model and firmware and a fresh backup",
+        playbook="spare_readiness",
+    ),
+    Scenario(
+        name="spare-swap-refused",
+        plan_item="P4.1",
+        title="A spare of another model is refused, each difference named, nothing changed",
+        playbook="spare_swap",
+        extravars={"failed": "AGG-3", "spare": "SPARE-S5735"},
+        expect_ok=False,
+    ),
+    Scenario(
+        name="spare-swap-preview",
+        plan_item="P4.1",
+        title="Preview AGG-1's replacement by SPARE-S5735 from its last backup (check mode)",
+        playbook="spare_swap",
+        extravars={"failed": "AGG-1", "spare": "SPARE-S5735"},
+        check=True,
+    ),
 ]
 
 
