@@ -26,6 +26,7 @@ import datetime as dt
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -95,6 +96,11 @@ def ansible_env(work: Path, cfg: Path | None) -> dict[str, str]:
     return env
 
 
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def playbook(path: Path, inventory: Path, env: dict[str, str], *args: str) -> float:
     start = time.monotonic()
     done = subprocess.run(
@@ -122,6 +128,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="hisops-bench-client-"))
     fleet = HostFleet(work / "lab", workstation_specs(free_octet(), args.workstations))
     results: dict[str, list[float]] = {"hisops": [], "plain": []}
+    cpu: dict[str, list[float]] = {"hisops": [], "plain": []}
     try:
         boot = fleet.up()
         inventory = fleet.inventory_file
@@ -142,6 +149,7 @@ def main() -> int:
             for way in order if run % 2 == 0 else order[::-1]:
                 playbook(forward, inventory, hisops_env, "-f", "25")
                 assert versions(fleet) == {f"releases/{NEW}"}
+                cpu_before = children_cpu()
                 if way == "hisops":
                     seconds = playbook(ROOT / "playbooks" / "client_rollback.yml", inventory,
                                        hisops_env, "-f", str(args.forks))
@@ -149,7 +157,9 @@ def main() -> int:
                     seconds = playbook(plain, inventory, plain_env)
                 assert versions(fleet) == {f"releases/{OLD}"}, way
                 results[way].append(round(seconds, 1))
-                print(f"run {run + 1}: {way}: {seconds:.1f} s", flush=True)
+                cpu[way].append(round(children_cpu() - cpu_before, 1))
+                print(f"run {run + 1}: {way}: {seconds:.1f} s, controller CPU {cpu[way][-1]} s",
+                      flush=True)
     finally:
         fleet.down()
     hisops_s = statistics.median(results["hisops"])
@@ -160,6 +170,7 @@ def main() -> int:
         "boot_s": boot["total_s"], "hisops_s": results["hisops"], "plain_s": results["plain"],
         "hisops_median_s": hisops_s, "plain_median_s": plain_s,
         "ratio": round(plain_s / hisops_s, 2), "load": os.getloadavg(),
+        "hisops_cpu_s": cpu["hisops"], "plain_cpu_s": cpu["plain"],
         "cpus": os.cpu_count(), "python": platform.python_version(),
     }
     print(json.dumps(summary, indent=1))
@@ -178,10 +189,13 @@ other work). {s['workstations']} real lab workstations (sshd per host, booted in
 {s['boot_s']} s), each with 2.1.0 current and 2.0.0 installed; every run puts 2.0.0 back
 on all of them, followed by the client's health check. The order alternates between runs.
 
-| way | runs (s) | median (s) |
-|---|---|---|
-| hisops `client_rollback.yml` (pipelining, ControlPersist, forks {s['forks']}; plan, `client_release`, health check, ledger + reports) | {', '.join(map(str, s['hisops_s']))} | {s['hisops_median_s']} |
-| plain Ansible defaults (forks 5, no pipelining): `ansible.builtin.file` link + `ansible.builtin.command` health check | {', '.join(map(str, s['plain_s']))} | {s['plain_median_s']} |
+| way | wall, runs (s) | wall, median (s) | controller CPU, runs (s) |
+|---|---|---|---|
+| hisops `client_rollback.yml` (pipelining, ControlPersist, forks {s['forks']}; plan, `client_release` with the health check, ledger + reports) | {', '.join(map(str, s['hisops_s']))} | {s['hisops_median_s']} | {', '.join(map(str, s['hisops_cpu_s']))} |
+| plain Ansible defaults (forks 5, no pipelining): `ansible.builtin.file` link + `ansible.builtin.command` health check | {', '.join(map(str, s['plain_s']))} | {s['plain_median_s']} | {', '.join(map(str, s['plain_cpu_s']))} |
+
+Controller CPU: user + system time of ansible-playbook and every process it started
+(workers, ssh); the workstations' side is not included.
 
 Ratio (plain / hisops): **{s['ratio']}x**. Goals: at most 30 s on 2 cores, at least 3x
 faster than the defaults.
