@@ -113,9 +113,44 @@ def plan_with_report(running: str, request: PushRequest, platform: str) -> tuple
     report = compliance.compare(running, request.intended, platform, request.features)
     commands = report.remediation
     if not request.replace:
-        negation = ("no ",) if platform == "cisco_ios" else ("undo ",)
-        commands = [c for c in commands if not c.strip().startswith(negation)]
+        commands = []
+        for name, feature in report.features.items():
+            commands += _merge_only(feature.remediation, platform, rewrites=name == "acl")
     return _with_exits(commands, platform), report.to_dict()
+
+
+def _merge_only(commands: list[str], platform: str, rewrites: bool) -> list[str]:
+    """Merge mode (``replace: false``): nothing the plan does not have is removed.
+
+    An ACL the plan defines is still rewritten where it differs: its entries are ordered
+    (first match wins), so changing one means removing it before entering the plan's
+    (``no ip access-list extended X`` then the whole list on IOS, ``undo rule 5`` then
+    ``rule 5 ...`` on VRP/Comware). Those negations are kept when the same remediation
+    enters the positive form again at the same place; every other negation is dropped.
+    """
+    negation = "no " if platform == "cisco_ios" else "undo "
+    kept = []
+    for index, command in enumerate(commands):
+        text = command.strip()
+        if not text.startswith(negation):
+            kept.append(command)
+            continue
+        if rewrites and _entered_again(commands, index, text[len(negation):]):
+            kept.append(command)
+    return kept
+
+
+def _entered_again(commands: list[str], index: int, target: str) -> bool:
+    """Whether a later command of the same block enters ``target`` (a rule id, a list) again."""
+    indent = len(commands[index]) - len(commands[index].lstrip())
+    key = target.split()
+    for later in commands[index + 1:]:
+        depth = len(later) - len(later.lstrip())
+        if depth < indent:  # left the block
+            return False
+        if depth == indent and later.strip().split()[: len(key)] == key:
+            return True
+    return False
 
 
 def plan_commands(running: str, request: PushRequest, platform: str) -> list[str]:
