@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Every molecule scenario (one per role), against the lab: create, converge, idempotence,
 # verify, destroy. Usage: scripts/gates/molecule.sh [scenario ...]
+#
+# Scenarios that boot the same kind of lab (the `create` playbook they share: switches on
+# 127.61, database pair on 127.62, workstations on 127.63) run one after the other; the
+# kinds run side by side, since their labs never collide. Each kind's output is printed
+# when it ends. HISOPS_MOLECULE_SERIAL=1 runs everything one after the other.
 set -euo pipefail
 cd "$HISOPS_ROOT"
 if (($#)); then
@@ -9,10 +14,46 @@ else
   mapfile -t scenarios < <(find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' \
     | xargs -n1 basename | sort)
 fi
-failed=()
+
+run_lane() {  # run_lane LOG scenario...: sequentially; the failed ones go to LOG.failed
+  local log="$1"
+  shift
+  : >"$log.failed"
+  for s in "$@"; do
+    echo "-- molecule scenario: $s"
+    local start=$SECONDS
+    if molecule test -s "$s"; then
+      echo "-- molecule scenario: $s passed in $((SECONDS - start)) s"
+    else
+      echo "-- molecule scenario: $s FAILED after $((SECONDS - start)) s"
+      echo "$s" >>"$log.failed"
+    fi
+  done >"$log" 2>&1
+}
+
+declare -A lanes=()
 for s in "${scenarios[@]}"; do
-  echo "-- molecule scenario: $s"
-  molecule test -s "$s" || failed+=("$s")
+  lane="$(grep -oP '^\s*create:\s*\K\S+' "molecule/$s/molecule.yml" || echo "$s")"
+  if [ "${HISOPS_MOLECULE_SERIAL:-0}" = 1 ]; then lane=serial; fi
+  lanes[$lane]+="$s "
+done
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+pids=()
+index=0
+for lane in "${!lanes[@]}"; do
+  index=$((index + 1))
+  # shellcheck disable=SC2086 # the lane's scenarios are space-separated names
+  run_lane "$work/lane$index.log" ${lanes[$lane]} &
+  pids+=($!)
+done
+for pid in "${pids[@]}"; do wait "$pid" || true; done
+
+failed=()
+for log in "$work"/lane*.log; do
+  cat "$log"
+  mapfile -t -O "${#failed[@]}" failed <"$log.failed"
 done
 if ((${#failed[@]})); then
   echo "molecule scenarios failed: ${failed[*]}" >&2
