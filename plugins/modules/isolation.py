@@ -55,6 +55,12 @@ options:
     description: Number of the isolation ACL (advanced ACL on Huawei/H3C; C(HISOPS-ISOLATE-<n>) on Cisco).
     type: int
     default: 3999
+  report:
+    description:
+      - Path of a JSON report of the result on the controller (empty, none). Written in
+        check mode too, it is the preview of the blast radius.
+    type: path
+    default: ''
 attributes:
   check_mode:
     description: Reads the network and returns the plan and the blast radius; sends nothing, records nothing.
@@ -109,6 +115,9 @@ message:
   type: str
 """
 
+import json
+import os
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.hisops.emergency.plugins.module_utils.netdev.session import (
     HAS_NETMIKO,
@@ -126,6 +135,16 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netops.isolate im
 from ansible_collections.hisops.emergency.plugins.module_utils.netops.transactions import Store
 
 
+def write_report(module, path, result):
+    try:
+        os.makedirs(os.path.dirname(path) or ".", mode=0o750, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(result, handle, indent=2, sort_keys=True)
+            handle.write("\n")
+    except OSError as exc:
+        module.fail_json(msg=f"report: cannot write {path}: {exc.strerror}", **result)
+
+
 def main():
     spec = dict(NETWORK_SPEC)
     spec.update(
@@ -137,6 +156,7 @@ def main():
         save={"type": "bool", "default": True},
         block_at_core={"type": "bool", "default": True},
         acl_number={"type": "int", "default": 3999},
+        report={"type": "path", "default": ""},
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     if not HAS_NETMIKO:
@@ -153,6 +173,8 @@ def main():
     except NetdevError as exc:
         module.fail_json(msg=str(exc))
     result.pop("record", None)
+    if p["report"]:
+        write_report(module, p["report"], result)
     if module._diff:
         result["diff"] = {"prepared": "\n".join(
             f"{name}:\n  " + "\n  ".join(lines) for name, lines in result["commands"].items())}
