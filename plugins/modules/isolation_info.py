@@ -20,6 +20,10 @@ options:
     description: Also list the isolations already reconnected.
     type: bool
     default: false
+  devices:
+    description: Only the isolations that changed one of these switches (inventory names).
+    type: list
+    elements: str
 attributes:
   check_mode:
     description: Read-only.
@@ -34,6 +38,13 @@ EXAMPLES = r"""
   hisops.emergency.isolation_info:
     store: /srv/hisops/isolations
   register: open_isolations
+
+- name: Open isolations on the switches of this play
+  hisops.emergency.isolation_info:
+    store: /srv/hisops/isolations
+    devices: "{{ ansible_play_batch }}"
+  run_once: true
+  register: open_here
 """
 
 RETURN = r"""
@@ -55,11 +66,13 @@ def main():
         argument_spec={
             "store": {"type": "path", "required": True},
             "include_closed": {"type": "bool", "default": False},
+            "devices": {"type": "list", "elements": "str"},
         },
         supports_check_mode=True,
     )
     try:
-        isolations = status(Store(module.params["store"]), module.params["include_closed"])
+        isolations = status(Store(module.params["store"]), module.params["include_closed"],
+                            module.params["devices"])
     except (NetdevError, OSError, ValueError) as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(changed=False, isolations=isolations)

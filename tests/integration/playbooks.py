@@ -69,6 +69,7 @@ def run_playbook(
         ANSIBLE_CALLBACKS_ENABLED="hisops.emergency.run_record",
         ANSIBLE_SHOW_CUSTOM_STATS="false",
     )
+    env.setdefault("HISOPS_ISOLATION_DIR", str(workdir / "isolations"))
     cmd = [str(BIN / "ansible-playbook"), "-i", str(inventory), str(path)]
     if extravars:
         cmd += ["-e", json.dumps(extravars)]

@@ -100,6 +100,12 @@ def test_segment_isolation_and_exact_reconnection(fresh_lab, store, tmp_path):
     status = run_playbook("isolation_status", lab.inventory, tmp_path)
     assert [i["id"] for i in status.report("isolation_status.json")] == [report["isolation_id"]]
 
+    isolated = configs(lab)
+    deploy = run_playbook("switch_deploy", lab.inventory, tmp_path)
+    assert deploy.rc != 0 and "open isolation(s) " + report["isolation_id"] in deploy.stdout, deploy.stdout
+    assert configs(lab) == isolated, "a deploy during an open isolation touched a switch"
+    assert not reachable(lab, "opd-reg-01")
+
     refused = run_playbook("reconnect", lab.inventory, tmp_path, {"isolation_id": report["isolation_id"]})
     assert refused.rc != 0 and "clean-up confirmation" in refused.stdout
     assert not reachable(lab, "opd-reg-01")

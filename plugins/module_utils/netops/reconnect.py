@@ -160,6 +160,13 @@ def find_open(store: transactions.Store, kind: str, key: str, ip: str = "", mac:
     )
 
 
-def status(store: transactions.Store, include_closed: bool = False) -> list[dict[str, Any]]:
+def status(
+    store: transactions.Store, include_closed: bool = False, devices: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """The isolations (open ones unless ``include_closed``), or those that changed ``devices``."""
     records = store.records() if include_closed else store.open_records()
-    return [transactions.summary(r) for r in records]
+    found = [transactions.summary(r) for r in records]
+    if devices is not None:
+        wanted = set(devices)
+        found = [s for s in found if wanted.intersection(s["devices"])]
+    return found
