@@ -204,8 +204,8 @@ def behind_reason(last, actual, expected) -> str:
         return "no rollout reached it (added after the rollout, or never updated): runs %s" % (
             actual or "no client")
     if last.get("result") == "unreachable":
-        return "was unreachable during run %s at %s (%s)" % (last.get("run"), last.get("at"),
-                                                          last.get("action"))
+        return "was unreachable during run %s at %s (%s)" % (
+            last.get("run"), last.get("at"), last.get("action"))
     if last.get("result") == "skipped":
         return "not attempted: run %s stopped before its batch" % last.get("run")
     return "runs %s, expected %s since run %s (changed outside hisops?)" % (
