@@ -49,7 +49,11 @@ def backup_age_hours(directory: str, device: str, now: float | None = None) -> f
         stamp = float(out) if out.isdigit() else None
     if stamp is None:
         stamp = os.path.getmtime(path)
-    return round(max(0.0, now - stamp) / 3600, 2)
+    return max(0.0, now - stamp) / 3600
+
+
+def _rounded(age: float | None) -> float | None:
+    return None if age is None else round(age, 4)
 
 
 def _same(key: str, one: str, other: str) -> bool:
@@ -104,11 +108,11 @@ def readiness(
                                       (f" ({'; '.join(near)})" if near else ""))
             missing.append(f"{name}: {entry['spare_problem']}")
         age = backup_age_hours(backup_dir, name)
-        entry["backup_age_hours"] = age
+        entry["backup_age_hours"] = _rounded(age)
         if age is None:
             missing.append(f"{name}: no backup in {backup_dir}")
         elif age > max_age_hours:
-            missing.append(f"{name}: backup {age} h old (more than {max_age_hours} h)")
+            missing.append(f"{name}: backup {age:.4g} h old (more than {max_age_hours} h)")
         entry["ready"] = bool(match) and age is not None and age <= max_age_hours
         devices[name] = entry
     unread = sorted(n for n in spares if not known[n]["read"])
@@ -202,7 +206,7 @@ def swap(
     outcome: dict[str, Any] = {
         "changed": result.changed or renamed, "commands": result.commands, "failed_unit": failed.name, "spare": spare.name,
         "model": spare_facts.get("model"), "firmware": spare_facts.get("firmware"),
-        "backup": path, "backup_age_hours": backup_age_hours(backup_dir, failed.name),
+        "backup": path, "backup_age_hours": _rounded(backup_age_hours(backup_dir, failed.name)),
         "safety_net": result.safety_net, "compliant": None, "record": "", "renamed": renamed if not check_mode else False,
     }
     if name_lines and check_mode:
