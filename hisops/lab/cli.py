@@ -1,4 +1,4 @@
-"""``hisops lab ...``: up, down, status, reach, fault, link, config, tables, generate."""
+"""``hisops lab ...``: up, down, status, reach, fault, link, recable, config, tables, generate."""
 
 from __future__ import annotations
 
@@ -73,6 +73,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     link.add_argument("a", metavar="A:PORT")
     link.add_argument("b", metavar="B:PORT")
     link.set_defaults(func=cmd_link)
+
+    recable = lab_sub.add_parser(
+        "recable",
+        help="move every cable of FAILED to SPARE (the technician after a spare swap)",
+        description="Every cable and endpoint plugged into FAILED moves to the same-named "
+        "port of SPARE, or to the port given as FAILED_PORT=SPARE_PORT. `lab reset` "
+        "(whole lab) puts the topology's cabling back.",
+    )
+    recable.add_argument("failed")
+    recable.add_argument("spare")
+    recable.add_argument("port_map", nargs="*", metavar="FAILED_PORT=SPARE_PORT")
+    recable.add_argument("--json", action="store_true")
+    recable.set_defaults(func=cmd_recable)
 
     config = lab_sub.add_parser("config", help="print a device's running (or saved) config")
     config.add_argument("device")
@@ -274,6 +287,27 @@ def cmd_link(args: argparse.Namespace) -> int:
     except LabError as exc:
         return _fail(str(exc))
     print(f"link {args.a} <-> {args.b}: {'cut' if args.action == 'cut' else 'restored'}")
+    return 0
+
+
+def cmd_recable(args: argparse.Namespace) -> int:
+    port_map: dict[str, str] = {}
+    for pair in args.port_map:
+        old, sep, new = pair.partition("=")
+        if not sep or not old or not new:
+            return _fail(f"{pair!r} is not FAILED_PORT=SPARE_PORT")
+        port_map[old] = new
+    try:
+        result = _client(args).recable(args.failed, args.spare, port_map)
+    except LabError as exc:
+        return _fail(str(exc))
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    for move in result["moved"]:
+        print(f"{move['from']} -> {move['to']} ({move['peer']})")
+    for pulled in result["unplugged"]:
+        print(f"unplugged: {pulled}")
     return 0
 
 

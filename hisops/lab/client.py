@@ -90,6 +90,13 @@ class LabClient:
     def restore_link(self, a: str, b: str) -> Any:
         return self.call("link", action="restore", a=a, b=b)
 
+    def recable(
+        self, failed: str, spare: str, port_map: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """Move every cable and endpoint of ``failed`` to ``spare`` (same port names unless
+        ``port_map`` says otherwise); ``reset()`` puts the topology's cabling back."""
+        return dict(self.call("recable", failed=failed, spare=spare, port_map=port_map))
+
     def reach(
         self, src: str, dst: str, protocol: str = "ip", port: int | None = None
     ) -> dict[str, Any]:

@@ -11,11 +11,14 @@ Request ``{"op": "...", ...}``; answer ``{"ok": true, "result": ...}`` or
 ``fault``      ``device``, ``kind`` (see ``hisops.lab.faults``), ``options`` {}
 ``clear``      ``device``: remove its injectable faults
 ``link``       ``action`` cut|restore, ``a`` and ``b`` as ``DEVICE:PORT``
+``recable``    ``failed``, ``spare``, optional ``port_map`` {failed port: spare port}:
+               every cable and endpoint of ``failed`` moved to ``spare`` (spare swap)
 ``reach``      ``src``, ``dst`` (endpoint names or IPs), optional ``protocol``, ``port``
 ``config``     ``device``, ``which`` running|saved: the configuration text
 ``mac_table``  ``device``; ``arp_table`` likewise
 ``reset``      ``device`` (optional): back to the startup config, faults cleared,
-               powered on; without ``device`` every device and every cut link
+               powered on; without ``device`` every device, every cut link and the
+               topology's cabling (undoing ``recable``)
 ``hosts``      the lab hosts (when started with hosts): power, reachability, faults
 ``host_fault`` ``host``, ``kind`` (unreachable, slow, disk_full, crash, clock_skew),
                ``options`` {}; ``host_clear`` ``host`` [``kind``];
@@ -154,6 +157,7 @@ class ControlApi:
             self.lab.runtime(name).reset()
         if device is None:
             self.lab.dataplane.cut.clear()
+            self.lab.dataplane.restore_cabling()
         self.lab.changed()
         await self.lab.settle()
         return names
@@ -168,6 +172,14 @@ class ControlApi:
             raise ControlError(f"link action must be cut or restore, not {action!r}")
         self.lab.changed()
         return {"a": a, "b": b, "state": "cut" if action == "cut" else "restored"}
+
+    async def op_recable(
+        self, failed: str, spare: str, port_map: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        result = self.lab.dataplane.recable(failed, spare, port_map)
+        self.lab.changed()
+        await self.lab.settle()
+        return result
 
     async def op_reach(
         self, src: str, dst: str, protocol: str = "ip", port: int | None = None

@@ -92,6 +92,8 @@ class DataPlane:
         self.state_of = state_of  # "up" when forwarding, else e.g. "powered-off"
         self.device_macs = device_macs or {}
         self.cut: set[frozenset[PortRef]] = set()
+        # the topology's cabling before a ``recable``: links, endpoint -> (switch, port)
+        self._cabling: tuple[list[Link], dict[str, tuple[str, str]]] | None = None
         self._snapshot: _Snapshot | None = None
         self.recomputes = 0
 
@@ -117,6 +119,91 @@ class DataPlane:
 
     def link_is_cut(self, link: Link) -> bool:
         return frozenset((link.a, link.b)) in self.cut
+
+    def recable(
+        self, failed: str, spare: str, port_map: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """The technician's re-cabling after a spare swap: every cable and endpoint plugged
+        into ``failed`` moves to ``spare``, on the same-named port or ``port_map[port]``.
+
+        A cable already in a target port of the spare (its own staging uplink, say) is
+        pulled out first, as a technician would; the spare's other cables stay; an endpoint
+        in a target port is refused. Nothing moves unless every port fits. ``restore_cabling`` (``reset`` of the whole lab)
+        puts the topology's cabling back."""
+        devices = self.topology.devices
+        for role, name in (("failed", failed), ("spare", spare)):
+            if name not in devices:
+                raise KeyError(f"{role}: no device {name!r} in the topology")
+        if failed == spare:
+            raise ValueError(f"spare: {spare} cannot take its own cables")
+        port_map = dict(port_map or {})
+        unknown = sorted(p for p in port_map if p not in devices[failed].interfaces)
+        if unknown:
+            raise ValueError(f"port_map: {failed} has no port {', '.join(unknown)}")
+        links = self.topology.links
+        endpoints = self.topology.endpoints.values()
+        plugged = [end for link in links for end in (link.a, link.b) if end.device == failed]
+        plugged += [e.attachment for e in endpoints if e.switch == failed]
+        target = {ref.interface: port_map.get(ref.interface, ref.interface) for ref in plugged}
+        missing = sorted(f"{old} (as {new})" if old != new else old
+                         for old, new in target.items() if new not in devices[spare].interfaces)
+        if missing:
+            raise ValueError(
+                f"{spare} has no port for {failed}'s {', '.join(missing)}: give a port map"
+            )
+        landing = {PortRef(spare, new) for new in target.values()}
+        if len(landing) != len(target):
+            raise ValueError(f"port_map: two of {failed}'s cables land on one port of {spare}")
+        occupied = sorted(f"{e.name} at {e.attachment}" for e in endpoints if e.attachment in landing)
+        if occupied:
+            raise ValueError(f"{spare} has endpoints where {failed}'s cables go: "
+                             f"{', '.join(occupied)}")
+        if self._cabling is None:
+            self._cabling = (list(links), {e.name: (e.switch, e.port) for e in endpoints})
+
+        def moved(ref: PortRef) -> PortRef:
+            return PortRef(spare, target[ref.interface]) if ref.device == failed else ref
+
+        unplugged: list[str] = []
+        kept: list[Link] = []
+        report: list[dict[str, str]] = []
+        for link in links:
+            if link.a in landing or link.b in landing:
+                unplugged.append(str(link))
+                continue
+            new = Link(moved(link.a), moved(link.b))
+            if new != link:
+                near = link.a if link.a.device == failed else link.b
+                report.append({"from": str(near), "to": str(moved(near)),
+                               "peer": str(link.other(near))})
+                if frozenset((link.a, link.b)) in self.cut:
+                    self.cut.discard(frozenset((link.a, link.b)))
+                    self.cut.add(frozenset((new.a, new.b)))
+            kept.append(new)
+        for endpoint in endpoints:
+            if endpoint.switch == failed:
+                near = endpoint.attachment
+                endpoint.switch, endpoint.port = spare, target[near.interface]
+                report.append({"from": str(near), "to": str(endpoint.attachment),
+                               "peer": endpoint.name})
+        self._set_links(kept)
+        return {"failed": failed, "spare": spare, "moved": report, "unplugged": unplugged}
+
+    def restore_cabling(self) -> None:
+        """The topology file's cabling back (after ``recable``)."""
+        if self._cabling is None:
+            return
+        links, attachments = self._cabling
+        for name, (switch, port) in attachments.items():
+            endpoint = self.topology.endpoints[name]
+            endpoint.switch, endpoint.port = switch, port
+        self._cabling = None
+        self._set_links(links)
+
+    def _set_links(self, links: list[Link]) -> None:
+        self.topology.links[:] = links
+        self.topology._links_by_port = None  # the topology's index of links by port
+        self.invalidate()
 
     # -- queries -----------------------------------------------------------------------
     def snapshot(self) -> _Snapshot:

@@ -1,9 +1,9 @@
 """Spare swap against the lab (issue 6, plan P4.1): an aggregation switch powered off, its
 spare brought up from the last backup, later runs addressing the spare in its place.
 
-Not proven here: that the failed unit's endpoints come back through the spare. The lab
-cannot move the failed unit's cables to the spare; the configuration, its compliance with
-the backup and the redirection of later runs are what this test shows.
+After the swap the technician moves the failed unit's cables to the spare (``hisops lab
+recable``): the endpoints behind the failed unit reach the HIS database again, through the
+spare, which carries a configuration compliant with the failed unit's backup.
 """
 
 from __future__ import annotations
@@ -38,6 +38,9 @@ def test_spare_replaces_a_powered_off_aggregation_switch(fresh_lab, swap_dirs, t
     assert lab.client.config("SPARE-S5735") == spare_before
 
     lab.fault("AGG-1", "power-off")
+    behind = ("opd-reg-01", "pharm-01")  # two hops behind AGG-1 (via ACC-1), and on it
+    for src in behind:
+        assert lab.reach(src, "his-db-1")["reason"] == "AGG-1 is powered-off"
     preview = run_playbook("spare_swap", lab.inventory, tmp_path, {"failed": "AGG-1", "spare": "SPARE-S5735"},
                            check=True)
     assert preview.rc == 0 and lab.client.config("SPARE-S5735") == spare_before, preview.stdout
@@ -48,6 +51,14 @@ def test_spare_replaces_a_powered_off_aggregation_switch(fresh_lab, swap_dirs, t
     assert "sysname AGG-1" in running and "vlan batch 10 30 99" in running
     assert " description pharm-01" in running and "ip address 10.10.99.2 255.255.255.0" in running
     assert "sysname AGG-1" in lab.client.config("SPARE-S5735", "saved")
+
+    recabled = lab.hisops("recable", "AGG-1", "SPARE-S5735")
+    assert recabled.returncode == 0, recabled.stderr
+    assert "AGG-1:XGigabitEthernet0/0/1 -> SPARE-S5735:XGigabitEthernet0/0/1" in recabled.stdout
+    for src in behind:
+        back = lab.reach(src, "his-db-1", protocol="tcp", port=5432)
+        assert back["reachable"], back
+        assert "SPARE-S5735" in [hop["device"] for hop in back["path"]]
     record = json.loads((swaps / "AGG-1.json").read_text())
     assert (record["failed"], record["spare"]) == ("AGG-1", "SPARE-S5735")
 
