@@ -1,0 +1,201 @@
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The failover as one task (see ``module_utils/pgha/failover.py`` for the steps).
+
+Runs on the controller and drives ``db_failover_step`` on the two database servers
+through their own connections (``plugin_utils/db_hosts.py``): both nodes read at once,
+the candidate's lock taken in the same call, the verdict, the fences until one is proven,
+the promotion; the lock is released whatever happens.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha import failover
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import PgHaError
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.state import (
+    PRIMARY,
+    STOPPED,
+    UNREACHABLE,
+    NodeState,
+)
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.verdict import (
+    assess,
+    node_state_from_result,
+)
+from ansible_collections.hisops.emergency.plugins.plugin_utils.db_hosts import HostModules
+
+STEP = "hisops.emergency.db_failover_step"
+SPEC = {
+    "group": {"type": "str", "default": "db_servers"},
+    "candidate": {"type": "str", "default": ""},
+    "fence": {"type": "list", "elements": "str", "default": ["ssh"],
+              "choices": ["ssh", "site_command"]},
+    "fence_command": {"type": "list", "elements": "str", "default": []},
+    "accept_data_loss": {"type": "bool", "default": False},
+    "owner": {"type": "str", "required": True},
+    "break_stale_s": {"type": "int", "default": 0},
+    "timeout": {"type": "int", "default": 60},
+}
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        validated = ArgumentSpecValidator(SPEC).validate(self._task.args)
+        if validated.error_messages:
+            raise AnsibleActionFail("; ".join(validated.error_messages))
+        args = validated.validated_parameters
+        group = list((task_vars.get("groups") or {}).get(args["group"]) or [])
+        try:
+            failover.validate(args["candidate"], group, args["fence"], args["fence_command"])
+        except PgHaError as exc:
+            raise AnsibleActionFail(str(exc)) from exc
+        hosts = HostModules(self, task_vars)
+        try:
+            result.update(self._failover(hosts, group, args))
+        finally:
+            hosts.close()
+        return result
+
+    # ------------------------------------------------------------------ the steps
+    def _step_args(self, hosts: HostModules, name: str, peer: str, **extra: Any) -> dict:
+        mine, theirs = hosts.variables(name), hosts.variables(peer)
+        return {"name": name, "peer": peer, "peer_host": theirs.get("ansible_host", peer),
+                "pg_version": str(mine.get("hisops_pg_version", "15")),
+                "pg_cluster": str(mine.get("hisops_pg_cluster", "main")),
+                "peer_port": int(theirs.get("hisops_pg_port", 5432)), **extra}
+
+    def _failover(self, hosts: HostModules, group: list[str], args: dict) -> dict[str, Any]:
+        t0 = time.monotonic()
+        check = bool(self._task.check_mode)
+        owner, candidate = args["owner"], args["candidate"]
+        timings: dict[str, float] = {}
+        calls = [(name, STEP, self._step_args(
+            hosts, name, next(n for n in group if n != name), step="begin", owner=owner,
+            lock=not candidate or candidate == name, break_stale_s=args["break_stale_s"]),
+            "postgres") for name in group]
+        begun = dict(zip(group, hosts.run_each(calls), strict=True))
+        timings["read_s"] = round(time.monotonic() - t0, 3)
+        locked = [n for n, r in begun.items() if r.get("locked")]
+        promoted = False
+        try:
+            held = [r["msg"] for r in begun.values()
+                    if r.get("failed") and "holds the lock" in str(r.get("msg"))]
+            if held:
+                raise AnsibleActionFail(held[0])
+            states = [NodeState.from_dict(node_state_from_result({**r, "item": n}))
+                      for n, r in begun.items()]
+            if candidate and _already_done(states, candidate):
+                return {"changed": False, "msg": f"{candidate} already is the only primary; "
+                                                 "nothing changed", "nodes": _roles(states)}
+            verdict = assess(states, candidate or None).as_dict()
+            if not verdict["failover"]["go"]:
+                raise AnsibleActionFail(verdict["failover"]["summary"] + "; nothing changed")
+            new = verdict["candidate"]
+            old = next(n for n in group if n != new)
+            if new not in locked and not check:
+                raise AnsibleActionFail(f"{new}: the failover lock was not taken "
+                                        f"({begun[new].get('msg', 'not a standby')})")
+            fenced = self._fence(hosts, old, new, args, check, timings, t0)
+            t1 = time.monotonic()
+            proof = fenced["proof"] or (f"check mode: {', '.join(args['fence'])} would fence "
+                                        f"{old}" if check else "")
+            promote = hosts.run(new, STEP, self._step_args(
+                hosts, new, old, step="promote", owner=owner, old_primary=fenced["state"],
+                fence_proof=proof, accept_data_loss=args["accept_data_loss"],
+                timeout=args["timeout"]), "postgres")
+            promoted = True
+            timings["promote_s"] = round(time.monotonic() - t1, 3)
+            timings["total_s"] = round(time.monotonic() - t0, 3)
+            out = {"changed": bool(promote.get("changed")) or fenced["changed"], "old": old,
+                   "new": new, "fence": fenced["methods"], "fence_proof": fenced["proof"],
+                   "old_primary": fenced["state"], "gap": promote.get("gap", "unknown"),
+                   "gap_bytes": promote.get("gap_bytes"), "timeline": promote.get("timeline"),
+                   "promote_s": promote.get("promote_s"), "timings": timings,
+                   "verdict": verdict, "commands": fenced["commands"]
+                   + [f"{new}: {c}" for c in promote.get("commands", [])]}
+            if promote.get("failed"):
+                msg = str(promote.get("msg", "the promotion failed")).replace(
+                    "refused: the old primary is not proven fenced",
+                    f"refused: {old} is not proven fenced")
+                raise AnsibleActionFail(msg, result=out)
+            out["msg"] = (f"{new} is primary on timeline {out['timeline']} (promotion "
+                          f"{out['promote_s']} s); data lost: {out['gap']}; {old} is fenced "
+                          f"({fenced['proof']}); bring it back with playbooks/db_rejoin.yml")
+            if check:
+                out["msg"] = (f"check mode: would fence {old} ({', '.join(args['fence'])}) and "
+                              f"promote {new}; data lost: {out['gap']}")
+            if self._task.diff:
+                out["diff"] = {"before": {old: PRIMARY, new: "standby"},
+                               "after": {old: "fenced", new: PRIMARY}}
+            return out
+        finally:
+            if not promoted:  # the promote step releases it itself
+                for name in locked:
+                    hosts.run(name, STEP, self._step_args(
+                        hosts, name, next(n for n in group if n != name), step="release",
+                        owner=owner), "postgres")
+
+    def _fence(self, hosts: HostModules, old: str, new: str, args: dict, check: bool,
+               timings: dict, t0: float) -> dict[str, Any]:
+        """The methods in order until one is proven; the old primary's state afterwards."""
+        old_vars = hosts.variables(old)
+        address = str(old_vars.get("ansible_host", old))
+        port = int(old_vars.get("hisops_pg_port", 5432))
+        done: dict[str, Any] = {"proof": "", "state": None, "methods": [], "commands": [],
+                                "changed": False}
+        for method in args["fence"]:
+            attempt: dict[str, Any] = {"method": method}
+            if method == "ssh":
+                fenced = hosts.run(old, STEP, self._step_args(
+                    hosts, old, new, step="fence", timeout=args["timeout"]), "postgres")
+                attempt["result"] = {k: fenced.get(k) for k in ("msg", "before", "after",
+                                                                 "unreachable") if k in fenced}
+                done["commands"] += [f"{old}: {c}" for c in fenced.get("commands", [])]
+                done["changed"] |= bool(fenced.get("changed"))
+                if fenced.get("state"):
+                    done["state"] = fenced["state"]
+                attempt["proof"] = failover.ssh_proof(old, fenced)
+            elif method == "site_command":
+                if check:
+                    attempt["proof"] = ""
+                    done["commands"].append(f"controller: {' '.join(args['fence_command'])}")
+                else:
+                    ran = failover.run_site_command(args["fence_command"], args["timeout"])
+                    attempt["result"] = ran
+                    done["changed"] = True
+                    done["commands"].append(f"controller: {' '.join(args['fence_command'])}")
+                    closed = ran.get("rc") == 0 and failover.wait_port_closed(address, port)
+                    attempt["proof"] = failover.site_proof(old, args["fence_command"], ran,
+                                                           closed)
+            else:
+                attempt["proof"] = ""
+                attempt["result"] = {"msg": f"fence method {method} is not available"}
+            timings[f"fence_{method}_s"] = round(time.monotonic() - t0, 3)
+            done["methods"].append(attempt)
+            if attempt["proof"]:
+                done["proof"] = attempt["proof"]
+                break
+        if done["state"] is None:  # unreachable over SSH: its last state is not known
+            done["state"] = {"name": old, "role": UNREACHABLE, "error": "not read after fencing"}
+        return done
+
+
+def _already_done(states: list[NodeState], candidate: str) -> bool:
+    mine = next(s for s in states if s.name == candidate)
+    others = [s for s in states if s.name != candidate]
+    return mine.role == PRIMARY and not mine.standby_signal \
+        and all(s.role in (STOPPED, UNREACHABLE) for s in others)
+
+
+def _roles(states: list[NodeState]) -> dict[str, str]:
+    return {s.name: s.role for s in states}

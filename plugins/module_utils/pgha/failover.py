@@ -1,0 +1,192 @@
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The failover as one task: the steps on the DB hosts and the controller's decisions.
+
+The ``db_failover`` action plugin runs on the controller and drives, without returning to
+Ansible between them:
+
+1. ``begin`` on both nodes at once: each node's state; the standby named (or found) as
+   the candidate takes the failover lock in the same call;
+2. the verdict (``verdict.assess``) on the controller: refused before anything is touched;
+3. the fences, in the order given: ``ssh`` (``fence_ssh`` on the old primary: stop,
+   never start at boot, no PostgreSQL process left, ``standby.signal``), ``switch_port``
+   (the netops isolation machinery) and ``site_command`` (the site's command on the
+   controller), proven by what each leaves behind (``fence_proof``);
+4. ``promote`` on the candidate: the gap from the fenced node's last checkpoint, refused
+   unless it is zero or accepted, ``pg_promote``, read-write, and the lock released.
+
+Steps 1 and 4 run as ``postgres`` (peer authentication on the Unix socket). What is not
+needed before the first write (reports, the pair's status afterwards) runs after it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from typing import Any
+
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha import ops
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.config import HaSettings
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import (
+    InputError,
+    PgHaError,
+)
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.node import LocalNode
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.state import (
+    STANDBY,
+    STOPPED,
+)
+
+FENCE_METHODS = ("ssh", "switch_port", "site_command")
+LOCK_PATH = "/var/lib/postgresql/hisops-failover.lock"
+
+
+# ---------------------------------------------------------------------- on the DB hosts
+def begin(node: LocalNode, name: str, lock: bool, owner: str, check: bool,
+          break_stale_s: float = 0, lock_path: str = LOCK_PATH) -> dict[str, Any]:
+    """This node's state; a standby asked to ``lock`` takes the failover lock for ``owner``."""
+    state = node.state(name)
+    out: dict[str, Any] = {"changed": False, "state": state.as_dict(), "locked": False}
+    if lock and state.role == STANDBY:
+        taken = ops.lock(lock_path, owner, "present", check, break_stale_s)  # LockHeld: refused
+        out["changed"] = taken.changed
+        out["locked"] = not check
+        out["lock"] = taken.as_dict()
+    return out
+
+
+def _postgres_pids() -> list[int]:
+    proc = subprocess.run(["pgrep", "-u", "postgres", "-x", "postgres"], capture_output=True,
+                          text=True, check=False, timeout=30)
+    return [int(p) for p in proc.stdout.split()]
+
+
+def fence_ssh(node: LocalNode, name: str, check: bool, timeout: float = 60) -> ops.Result:
+    """Fence this node (the old primary) from the inside; idempotent, check mode honoured.
+
+    PostgreSQL stopped (fast: a clean shutdown checkpoint makes the gap known), never
+    started at boot (Debian ``start.conf`` = ``manual``, which both the systemd generator
+    and the init script honour), no PostgreSQL process left (a killed postmaster leaves
+    its backends serving their sessions), and ``standby.signal``: started by hand, it comes
+    up read-only.
+    """
+    res = ops.Result(check)
+    running = node.is_running()
+    start_conf = ops._read(node.start_conf)
+    signal = os.path.exists(node.standby_signal)
+    res.before = {"running": running, "enabled": node.service_enabled(), "standby_signal": signal}
+    if running and res.would(f"pg_ctlcluster {node.version} {node.cluster} stop -m fast"):
+        try:
+            node.ctl("stop", "-m", "fast", "-w", "-t", str(int(timeout)), timeout=timeout + 10)
+        except PgHaError:
+            node.ctl("stop", "-m", "immediate", "-w", "-t", "30", timeout=40)
+    if node.service_enabled() is not False and res.would(f"{node.start_conf}: manual"):
+        ops._write(node.start_conf, _manual(start_conf), 0o644)
+    if _postgres_pids() and res.would("pkill -9 -u postgres -x postgres"):
+        subprocess.run(["pkill", "-9", "-u", "postgres", "-x", "postgres"], check=False,
+                       timeout=30)
+    if not signal and res.would(f"touch {node.standby_signal}"):
+        ops._touch(node.standby_signal)
+    after = node.state(name)  # in check mode: the node as it is
+    res.after = {"running": node.is_running(), "enabled": node.service_enabled(),
+                 "standby_signal": os.path.exists(node.standby_signal),
+                 "processes": len(_postgres_pids())}
+    res.details["state"] = after.as_dict()
+    return res
+
+
+def _manual(start_conf: str | None) -> str:
+    lines = [line for line in (start_conf or "").splitlines()
+             if line.lstrip().startswith("#") or not line.strip()]
+    return "\n".join([*lines, "manual"]) + "\n"
+
+
+def promote(node: LocalNode, settings: HaSettings, check: bool, old_primary: dict | None,
+            fence_proof: str, accept_data_loss: bool, owner: str, timeout: float = 60,
+            lock_path: str = LOCK_PATH) -> ops.Result:
+    """``ops.promote``, then the lock of ``owner`` released (also when the promotion fails)."""
+    try:
+        return ops.promote(node, settings, check, old_primary, fence_proof, accept_data_loss,
+                           timeout)
+    finally:
+        ops.lock(lock_path, owner, "absent", check)
+
+
+def release(owner: str, check: bool, lock_path: str = LOCK_PATH) -> ops.Result:
+    return ops.lock(lock_path, owner, "absent", check)
+
+
+# ---------------------------------------------------------------------- on the controller
+def validate(candidate: str, group: list[str], fence: list[str], fence_command: list[str],
+             switch_ports: dict[str, Any] | None = None) -> None:
+    """Inputs refused before anything is touched, each naming its field."""
+    if len(group) != 2:
+        raise InputError("group", f"must hold exactly the two database servers, got {group}")
+    if candidate and candidate not in group:
+        raise InputError("candidate", f"{candidate!r} is not a database server of the pair "
+                                      f"({', '.join(group)}); nothing changed")
+    if not fence:
+        raise InputError("fence", "name at least one fence method")
+    unknown = [m for m in fence if m not in FENCE_METHODS]
+    if unknown:
+        raise InputError("fence", f"unknown method(s) {unknown}; choose from {list(FENCE_METHODS)}")
+    if "site_command" in fence and not fence_command:
+        raise InputError("fence_command", "empty, but fence names site_command")
+
+
+def port_answers(host: str, port: int, timeout: float = 1.0) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def wait_port_closed(host: str, port: int, timeout: float = 5.0) -> bool:
+    """True once ``host:port`` refuses or drops connections (within ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if not port_answers(host, port, timeout=min(1.0, timeout)):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+
+
+def run_site_command(argv: list[str], timeout: float = 120) -> dict[str, Any]:
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return {"rc": None, "output": str(exc)}
+    return {"rc": proc.returncode, "output": (proc.stdout + proc.stderr).strip()[-2000:]}
+
+
+def ssh_proof(name: str, result: dict[str, Any]) -> str:
+    """The proof an ``ssh`` fence gives, or '' (the node's state after ``fence_ssh``)."""
+    after = result.get("after") or {}
+    state = result.get("state") or {}
+    if result.get("failed") or not after:
+        return ""
+    if state.get("role") == STOPPED and after.get("enabled") is False \
+            and after.get("standby_signal") and not after.get("processes"):
+        return (f"ssh: PostgreSQL on {name} is stopped, no PostgreSQL process is left, it is "
+                "disabled at boot and holds standby.signal")
+    return ""
+
+
+def site_proof(name: str, command: list[str], ran: dict[str, Any], port_closed: bool) -> str:
+    if ran.get("rc") == 0 and port_closed:
+        return (f"site command {' '.join(command)} succeeded and {name}'s PostgreSQL port no "
+                "longer answers")
+    return ""
+
+
+def switch_proof(name: str, isolation: dict[str, Any], port_closed: bool,
+                 ssh_closed: bool) -> str:
+    if isolation.get("ok") and port_closed and ssh_closed:
+        ports = ", ".join(isolation.get("ports") or []) or "its access port"
+        return (f"switch_port: {ports} shut; {name} answers neither SSH nor PostgreSQL "
+                "from the controller")
+    return ""

@@ -1,0 +1,159 @@
+#!/usr/bin/python
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: db_failover
+short_description: Unplanned failover of the database pair in one task (lock, fence, proof, gap, promote)
+version_added: 0.1.0
+description:
+  - Runs on the controller (action plugin) and drives M(hisops.emergency.db_failover_step)
+    on the two database servers of O(group), without returning to Ansible between steps.
+  - Reads both nodes at once; the candidate (O(candidate), or the standby) takes the
+    failover lock in the same call, so a second failover started at the same time is
+    refused naming the holder.
+  - Refuses before anything is touched when the pair's verdict is no-go (no standby,
+    both claim primary, the old primary still running as primary).
+  - Fences the old primary with the methods of O(fence) in order until one is proven -
+    C(ssh) (PostgreSQL stopped, never started at boot, no PostgreSQL process left,
+    C(standby.signal)); C(site_command) (O(fence_command) on the controller, proven when
+    the old primary's PostgreSQL port stops answering).
+  - Shows the data that would be lost (the LSN gap, or C(unknown)) and promotes only when
+    it is zero or O(accept_data_loss) is true; waits until the new primary accepts
+    writes; releases the lock whatever happens.
+author: hisops developers (@hisops)
+options:
+  group:
+    description: Inventory group of the two database servers.
+    type: str
+    default: db_servers
+  candidate:
+    description: The standby to promote (default the current standby).
+    type: str
+    default: ""
+  fence:
+    description: Fence methods, tried in order until one is proven.
+    type: list
+    elements: str
+    choices: [ssh, site_command]
+    default: [ssh]
+  fence_command:
+    description: The site's fence command (argv) for C(site_command), run on the controller.
+    type: list
+    elements: str
+    default: []
+  accept_data_loss:
+    description: Promote although the data that would be lost is not zero or not known.
+    type: bool
+    default: false
+  owner:
+    description: Who takes the failover lock (shown to a second operator who is refused).
+    type: str
+    required: true
+  break_stale_s:
+    description: Break a lock older than this many seconds (0 never).
+    type: int
+    default: 0
+  timeout:
+    description: Seconds to wait for the old primary's stop and for the promotion.
+    type: int
+    default: 60
+attributes:
+  check_mode:
+    description: Reads both nodes and the gap, says what would be fenced and promoted;
+      takes no lock, fences and promotes nothing, runs no site command.
+    support: full
+  diff_mode:
+    description: The roles before and after.
+    support: full
+notes:
+  - The database servers are reached through their own inventory connection variables;
+    the steps there run as C(postgres) (C(sudo)).
+"""
+
+EXAMPLES = r"""
+- name: Fail over to the standby, fencing the old primary over SSH
+  hisops.emergency.db_failover:
+    owner: "{{ lookup('ansible.builtin.env', 'USER') }} {{ now(utc=true).isoformat() }}"
+    accept_data_loss: true
+  run_once: true
+"""
+
+RETURN = r"""
+old:
+  description: The old primary.
+  returned: when fenced
+  type: str
+new:
+  description: The promoted node.
+  returned: when fenced
+  type: str
+fence:
+  description: Each fence method tried, with its result and proof.
+  returned: when fenced
+  type: list
+  elements: dict
+fence_proof:
+  description: The proof that the old primary is fenced (empty - not proven).
+  returned: when fenced
+  type: str
+old_primary:
+  description: The old primary's state after fencing.
+  returned: when fenced
+  type: dict
+gap:
+  description: The data lost in words (C(unknown) when not known).
+  returned: when fenced
+  type: str
+gap_bytes:
+  description: WAL bytes lost (null when unknown).
+  returned: when fenced
+  type: int
+timeline:
+  description: The new primary's timeline.
+  returned: when promoted
+  type: int
+promote_s:
+  description: Seconds from the promotion request to the first writable moment.
+  returned: when promoted
+  type: float
+timings:
+  description: Seconds from the task's start to the end of each step (read, each fence, total).
+  returned: when fenced
+  type: dict
+verdict:
+  description: The pair's go/no-go before the failover (as M(hisops.emergency.db_ha_verdict)).
+  returned: when fenced
+  type: dict
+commands:
+  description: What was done on each host (or would be, in check mode).
+  returned: when fenced
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "group": {"type": "str", "default": "db_servers"},
+            "candidate": {"type": "str", "default": ""},
+            "fence": {"type": "list", "elements": "str", "default": ["ssh"],
+                      "choices": ["ssh", "site_command"]},
+            "fence_command": {"type": "list", "elements": "str", "default": []},
+            "accept_data_loss": {"type": "bool", "default": False},
+            "owner": {"type": "str", "required": True},
+            "break_stale_s": {"type": "int", "default": 0},
+            "timeout": {"type": "int", "default": 60},
+        },
+        supports_check_mode=True,
+    )
+    module.fail_json(msg="db_failover runs on the controller through its action plugin")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+#!/usr/bin/python
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: db_failover_step
+short_description: One step of a failover on a database server (driven by db_failover)
+version_added: 0.1.0
+description:
+  - The steps the M(hisops.emergency.db_failover) action runs on the database servers,
+    as the C(postgres) user, within its one task. Usable alone for diagnosis.
+  - C(step=begin) returns the node's state; with O(lock=true) a standby also takes the
+    failover lock for O(owner) (refused, naming the holder, when another run holds it).
+  - C(step=fence) fences this node (the old primary) from the inside - PostgreSQL
+    stopped (fast, then immediate), C(start.conf) set to C(manual) so it never starts at
+    boot, no PostgreSQL process left, C(standby.signal) written - and returns its state
+    afterwards.
+  - C(step=promote) promotes this standby when O(fence_proof) is not empty and the data
+    the old primary has beyond this node's received WAL is zero or O(accept_data_loss)
+    is true, waits until it accepts writes, then releases the lock of O(owner).
+  - C(step=release) releases the lock of O(owner).
+author: hisops developers (@hisops)
+extends_documentation_fragment:
+  - hisops.emergency.db_pair
+options:
+  step:
+    description: Which step.
+    type: str
+    required: true
+    choices: [begin, fence, promote, release]
+  owner:
+    description: The identity of this failover run (the lock's owner).
+    type: str
+    default: ""
+  lock:
+    description: C(step=begin) - take the lock when this node is a standby.
+    type: bool
+    default: false
+  break_stale_s:
+    description: Break a lock older than this many seconds (0 never).
+    type: int
+    default: 0
+  old_primary:
+    description: The old primary's state after fencing (C(step=promote)).
+    type: dict
+  fence_proof:
+    description: How the old primary is proven fenced (C(step=promote); empty refuses).
+    type: str
+    default: ""
+  accept_data_loss:
+    description: Promote although the gap is not zero or not known.
+    type: bool
+    default: false
+  timeout:
+    description: Seconds to wait for the stop (fence) or the promotion.
+    type: int
+    default: 60
+attributes:
+  check_mode:
+    description: Reads and says what each step would do; takes no lock, stops and promotes nothing.
+    support: full
+  diff_mode:
+    description: The node's role (promote) or fence state (fence) before and after.
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: What his-db-2 is, taking the failover lock if it is the standby
+  hisops.emergency.db_failover_step:
+    step: begin
+    name: his-db-2
+    peer: his-db-1
+    peer_host: 10.0.0.11
+    lock: true
+    owner: "operator@controller 2026-01-01T00:00:00"
+  become: true
+  become_user: postgres
+"""
+
+RETURN = r"""
+state:
+  description: The node's state (begin; fence - afterwards), keys as in M(hisops.emergency.db_node_info).
+  returned: step is begin or fence
+  type: dict
+locked:
+  description: Whether this call took (or already held) the failover lock.
+  returned: step is begin
+  type: bool
+commands:
+  description: What was done (or would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+before:
+  description: State before (fence - running, enabled, standby_signal; promote - role).
+  returned: step is fence or promote
+  type: dict
+after:
+  description: State after, the same keys.
+  returned: step is fence or promote
+  type: dict
+gap:
+  description: The data lost in words (C(unknown) when not known).
+  returned: step is promote
+  type: str
+gap_bytes:
+  description: WAL bytes lost (null when unknown).
+  returned: step is promote
+  type: int
+promote_s:
+  description: Seconds from the promotion request to the first writable moment.
+  returned: when promoted
+  type: float
+timeline:
+  description: The new timeline.
+  returned: when promoted
+  type: int
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha import failover
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import PgHaError
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.node import (
+    HAS_PSYCOPG,
+    PSYCOPG_IMPORT_ERROR,
+)
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.spec import (
+    PAIR_ARGS,
+    node_from,
+    settings_from,
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            **PAIR_ARGS,
+            "step": {"type": "str", "required": True,
+                     "choices": ["begin", "fence", "promote", "release"]},
+            "owner": {"type": "str", "default": ""},
+            "lock": {"type": "bool", "default": False},
+            "break_stale_s": {"type": "int", "default": 0},
+            "old_primary": {"type": "dict"},
+            "fence_proof": {"type": "str", "default": ""},
+            "accept_data_loss": {"type": "bool", "default": False},
+            "timeout": {"type": "int", "default": 60},
+        },
+        supports_check_mode=True,
+    )
+    if not HAS_PSYCOPG:
+        module.fail_json(msg=missing_required_lib("psycopg"), exception=str(PSYCOPG_IMPORT_ERROR))
+    p = module.params
+    node, check = node_from(p), module.check_mode
+    try:
+        if p["step"] == "begin":
+            module.exit_json(**failover.begin(node, p["name"], p["lock"], p["owner"], check,
+                                              p["break_stale_s"]))
+        if p["step"] == "fence":
+            result = failover.fence_ssh(node, p["name"], check, p["timeout"])
+        elif p["step"] == "promote":
+            result = failover.promote(node, settings_from(p), check, p["old_primary"], p["fence_proof"],
+                                      p["accept_data_loss"], p["owner"], p["timeout"])
+        else:
+            result = failover.release(p["owner"], check)
+    except PgHaError as exc:
+        module.fail_json(msg=str(exc))
+    out = result.as_dict()
+    if module._diff and result.changed:
+        out["diff"] = {"before": result.before, "after": result.after}
+    module.exit_json(**out)
+
+
+if __name__ == "__main__":
+    main()
