@@ -1,0 +1,254 @@
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One client job on many workstations from one controller process (fleet mode).
+
+Ansible runs a module once per host and task: a worker fork, an AnsiballZ payload, an
+SSH exchange and a fresh Python for every workstation and every task. On a 2-core
+controller that fixed cost is most of a fleet-wide rollback. Here one process opens an
+OpenSSH session to every workstation at once (``workers`` at a time), sends the release
+code of :mod:`release` (standard library only) with the request on stdin, and the
+workstation runs switch, health check and revert in one Python start. The connection
+details are the inventory's (address, port, user, key, ``ansible_ssh_common_args`` /
+``ansible_ssh_extra_args``), so host keys are checked exactly as the inventory says.
+
+Every workstation gets its own result - ``ok``, ``unchanged``, ``failed`` or
+``unreachable`` (ssh could not reach it or the connection dropped) - never a silent skip.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import shlex
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+
+from . import errors, release, store
+from .errors import InputError
+
+#: module_utils/client files the workstation needs (standard library only), in import order
+REMOTE_SOURCES = ("errors", "store", "release")
+MARKER = "HISOPS-CLIENT-RESULT "
+RESULTS = ("ok", "unchanged", "failed", "unreachable")
+RELEASE_KEYS = ("state", "version", "package", "sha256", "mode", "name", "root", "keep",
+                "health_command", "revert_unhealthy", "check_mode")
+SSH_DEFAULTS = ("-o", "BatchMode=yes", "-o", "ServerAliveInterval=3", "-o", "ServerAliveCountMax=3")
+
+_BOOT = r'''
+import json, sys, types
+SOURCES = json.loads(%(sources)r)
+ARGS = json.loads(%(args)r)
+package = types.ModuleType("hisops_client")
+package.__path__ = []
+sys.modules["hisops_client"] = package
+for name in %(order)r:
+    module = types.ModuleType("hisops_client." + name)
+    module.__package__ = "hisops_client"
+    sys.modules[module.__name__] = module
+    exec(compile(SOURCES[name], "hisops_client/%%s.py" %% name, "exec"), module.__dict__)
+    setattr(package, name, module)
+release = sys.modules["hisops_client.release"]
+errors = sys.modules["hisops_client.errors"]
+try:
+    out = release.apply(**ARGS)
+except (errors.ClientError, OSError) as exc:
+    out = {"failed": True, "msg": str(exc), "field": getattr(exc, "field", "")}
+sys.stdout.write("\n%(marker)s" + json.dumps(out) + "\n")
+'''
+
+
+def _source(name: str) -> str:
+    """The source of one of REMOTE_SOURCES (imported above, so AnsiballZ ships it too)."""
+    module = {"errors": errors, "store": store, "release": release}[name]
+    try:
+        return inspect.getsource(module)
+    except (OSError, TypeError) as exc:  # pragma: no cover - Ansible's loaders give sources
+        raise InputError("cannot read the client code %s.py to send: %s" % (name, exc),
+                         field="hosts") from exc
+
+
+def remote_script(release_args: dict) -> str:
+    """The Python program a workstation runs: the release code and this request."""
+    unknown = sorted(set(release_args) - set(RELEASE_KEYS))
+    if unknown:
+        raise InputError("unknown release option(s) %s" % ", ".join(unknown), field="release")
+    sources = {name: _source(name) for name in REMOTE_SOURCES}
+    for name, text in sources.items():  # the workstation has no ansible_collections package
+        sources[name] = text.replace(
+            "from ansible_collections.hisops.emergency.plugins.module_utils.client.", "from .")
+    return _BOOT % {"sources": json.dumps(sources), "args": json.dumps(release_args),
+                    "order": REMOTE_SOURCES, "marker": MARKER}
+
+
+def ssh_argv(conn: dict, connect_timeout: int = 10) -> list:
+    """``ssh`` for one workstation from its inventory connection details."""
+    name = conn.get("name")
+    if not name:
+        raise InputError("every connection needs a name", field="connections")
+    port = conn.get("port")
+    if port not in (None, ""):
+        try:
+            port = int(port)
+        except (TypeError, ValueError):
+            raise InputError("%s: port %r is not a number" % (name, port),
+                             field="connections") from None
+    argv = ["ssh"]
+    for key in ("common_args", "extra_args"):  # first value wins in ssh: the inventory's
+        argv += shlex.split(conn.get(key) or "")
+    argv += list(SSH_DEFAULTS) + ["-o", "ConnectTimeout=%d" % connect_timeout]
+    if conn.get("host_key_checking") is False:
+        argv += ["-o", "StrictHostKeyChecking=no"]
+    if conn.get("key_file"):
+        argv += ["-i", os.path.expanduser(str(conn["key_file"]))]
+    if port not in (None, ""):
+        argv += ["-p", str(port)]
+    if conn.get("user"):
+        argv += ["-l", str(conn["user"])]
+    python = conn.get("python") or "/usr/bin/python3"
+    argv += ["--", str(conn.get("host") or name), "%s -" % shlex.quote(str(python))]
+    return argv
+
+
+def classify(reply: dict) -> str:
+    """ok / unchanged / failed for a workstation's reply (unhealthy counts as failed)."""
+    if reply.get("failed") or reply.get("health", {}).get("rc", 0) != 0:
+        return "failed"
+    return "ok" if reply.get("changed") else "unchanged"
+
+
+def run_one(conn: dict, script: str, timeout: float, connect_timeout: int = 10) -> dict:
+    """The request on one workstation; the reply with ``result`` (never raises)."""
+    argv = ssh_argv(conn, connect_timeout)
+    try:
+        done = subprocess.run(argv, input=script, capture_output=True, text=True,
+                              timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return {"result": "unreachable", "failed": True, "unreachable": True, "changed": False,
+                "msg": "no answer within %d s (the state is read when it returns)" % timeout}
+    except OSError as exc:
+        return {"result": "failed", "failed": True, "changed": False, "msg": "ssh: %s" % exc}
+    reply = None
+    for line in reversed(done.stdout.splitlines()):
+        if line.startswith(MARKER):
+            try:
+                reply = json.loads(line[len(MARKER):])
+            except ValueError:
+                reply = None
+            break
+    if reply is None:
+        text = (done.stderr or done.stdout).strip()[-500:]
+        if done.returncode == 255:
+            return {"result": "unreachable", "failed": True, "unreachable": True,
+                    "changed": False, "msg": "unreachable: %s" % (text or "ssh exit 255")}
+        return {"result": "failed", "failed": True, "changed": False,
+                "msg": "no reply from the client code (rc %d): %s" % (done.returncode, text)}
+    reply.setdefault("changed", False)
+    reply.setdefault("failed", False)
+    if not reply["failed"]:
+        reply["version"] = reply["after"]["current"]
+        reply["previous"] = reply["before"]["current"]
+    reply["result"] = classify(reply)
+    return reply
+
+
+def run_fleet(connections: list, release_args: dict, workers: int = 20,
+              timeout: float = 300, connect_timeout: int = 10) -> dict:
+    """The request on every workstation, ``workers`` at a time; replies keyed by name."""
+    names = [c.get("name") for c in connections]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise InputError("listed more than once: %s" % ", ".join(map(str, duplicates)),
+                         field="hosts")
+    if workers < 1:
+        raise InputError("must be at least 1", field="workers")
+    for conn in connections:
+        ssh_argv(conn, connect_timeout)  # refuse a bad connection before touching any host
+    script = remote_script(release_args)
+    if not connections:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(workers, len(connections))) as pool:
+        replies = list(pool.map(lambda c: run_one(c, script, timeout, connect_timeout),
+                                connections))
+    return dict(zip(names, replies, strict=True))
+
+
+def records(replies: dict, action: str, target) -> list:
+    """Ledger entries (client_ledger ``records``) for a fleet run's replies."""
+    out = []
+    for host, reply in replies.items():
+        result = reply["result"]
+        health = reply.get("health") or {}
+        message = reply.get("msg") or ""
+        if not message and result != "unreachable":
+            message = ", ".join(reply.get("actions") or [])
+        if health.get("rc", 0) != 0:
+            message = ("%s; " % message if message else "") + "health check failed: %s" % (
+                health.get("output") or "rc %s" % health.get("rc"))
+        good = result in ("ok", "unchanged")
+        out.append({
+            "host": host, "action": action, "target": target,
+            "from": reply.get("previous"), "version": reply.get("version"),
+            "expected": reply.get("version") if good else None,
+            "result": result, "message": message,
+        })
+    return out
+
+
+def earlier_failure(result) -> dict | None:
+    """The reply for a host whose earlier step (a registered Ansible result) went wrong."""
+    if not isinstance(result, dict):
+        return None
+    if result.get("unreachable"):
+        return {"result": "unreachable", "failed": True, "unreachable": True, "changed": False,
+                "msg": "unreachable in an earlier step: %s" % (result.get("msg") or "")}
+    if result.get("failed"):
+        return {"result": "failed", "failed": True, "changed": False,
+                "msg": "an earlier step failed: %s" % (result.get("msg") or "")}
+    return None
+
+
+def run_fleet_job(hosts: list, connections: list, release_args: dict, workers: int = 20,
+                  timeout: float = 300, connect_timeout: int = 10, record_action: str = "update",
+                  record_target=None, earlier=None) -> dict:
+    """What the client_fleet module returns: per-host replies, ledger records, counts, diffs.
+
+    ``connections`` must name every host of ``hosts``. ``earlier`` maps hosts to the
+    registered result of an earlier step (e.g. the package copy): a host for which it
+    failed or was unreachable is not contacted and keeps that result.
+    """
+    by_name = {}
+    for conn in connections:
+        if not isinstance(conn, dict) or not conn.get("name"):
+            raise InputError("every connection needs a name", field="connections")
+        by_name[conn["name"]] = conn
+    missing = [h for h in hosts if h not in by_name]
+    if missing:
+        raise InputError("no connection details for %s" % ", ".join(missing[:5]),
+                         field="connections")
+    skipped = {}
+    for host, result in (earlier or {}).items():
+        reply = earlier_failure(result)
+        if host in hosts and reply is not None:
+            skipped[host] = reply
+    contacted = run_fleet([by_name[h] for h in hosts if h not in skipped], release_args,
+                          workers, timeout, connect_timeout)
+    replies = {h: skipped[h] if h in skipped else contacted[h] for h in hosts}
+    target = record_target or release_args.get("version") or "previous"
+    counts = dict.fromkeys(RESULTS, 0)
+    for reply in replies.values():
+        counts[reply["result"]] += 1
+    diffs = [
+        {"before_header": "%s (before)" % host, "after_header": "%s (after)" % host,
+         "before": json.dumps(reply["before"], indent=1, sort_keys=True) + "\n",
+         "after": json.dumps(reply["after"], indent=1, sort_keys=True) + "\n"}
+        for host, reply in replies.items() if reply.get("changed") and "before" in reply
+    ]
+    return {
+        "changed": any(r.get("changed") for r in replies.values()),
+        "hosts": replies,
+        "records": records(replies, record_action, target),
+        "outcomes": {host: reply["result"] for host, reply in replies.items()},
+        "counts": counts,
+        "diffs": diffs,
+    }

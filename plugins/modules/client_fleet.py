@@ -1,0 +1,200 @@
+#!/usr/bin/python
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: client_fleet
+short_description: Switch or roll back the HIS client on many workstations from one run
+version_added: 0.2.0
+description:
+  - Fleet mode of M(hisops.emergency.client_release) - the same switch, health check and
+    revert on the workstation - for every workstation in O(hosts) from one controller
+    process, O(workers) OpenSSH sessions at a time, instead of one Ansible module run
+    per workstation. Use it on a C(run_once) task delegated to C(localhost) with
+    C(hosts: "{{ ansible_play_batch }}"), then a per-host task reading RV(hosts).
+  - The action plugin builds O(connections) from each host's inventory variables
+    (C(ansible_host), C(ansible_port), C(ansible_user), C(ansible_ssh_private_key_file),
+    C(ansible_ssh_common_args), C(ansible_ssh_extra_args), C(ansible_python_interpreter)).
+  - A workstation that cannot be reached or drops off is a result (C(unreachable)),
+    never a skip; a failing one does not stop the others.
+author: hisops developers (@hisops)
+options:
+  hosts:
+    description: Inventory names of the workstations (usually C(ansible_play_batch)).
+    type: list
+    elements: str
+    required: true
+  connections:
+    description:
+      - One entry per host (C(name), C(host), C(port), C(user), C(key_file),
+        C(common_args), C(extra_args), C(python), C(host_key_checking)); filled from the
+        inventory by the action plugin, explicit entries win.
+    type: list
+    elements: dict
+  state:
+    description: As in M(hisops.emergency.client_release) (V(query) reads only).
+    type: str
+    choices: [present, switched, rolled_back, query]
+    default: switched
+  version:
+    description: The client version (empty with V(rolled_back) - each workstation's previous one).
+    type: str
+  package:
+    description: Path on the workstations of the package for O(version).
+    type: path
+  sha256:
+    description: Expected SHA-256 of O(package).
+    type: str
+  mode:
+    description: V(release) or V(deb).
+    type: str
+    choices: [release, deb]
+    default: release
+  name:
+    description: Package name of the client.
+    type: str
+    default: his-client
+  root:
+    description: Client directory on the workstations.
+    type: path
+    default: /opt/his-client
+  keep:
+    description: Releases kept.
+    type: int
+    default: 5
+  health_command:
+    description: Health check run on each workstation after the change (not in check mode).
+    type: str
+  revert_unhealthy:
+    description: Switch back on the workstation itself when the health check fails.
+    type: bool
+    default: false
+  workers:
+    description: SSH sessions at a time (default the run's C(--forks)).
+    type: int
+    default: 20
+  timeout:
+    description: Seconds one workstation may take before it counts as unreachable.
+    type: int
+    default: 300
+  connect_timeout:
+    description: SSH connect timeout in seconds.
+    type: int
+    default: 10
+  record_action:
+    description: Ledger action of RV(records) (for example C(rollback)).
+    type: str
+    default: update
+  record_target:
+    description: Ledger target of RV(records) (default O(version), else C(previous)).
+    type: str
+  earlier:
+    description:
+      - Per host, the registered result of an earlier step (for example copying the
+        package); a host for which it failed or was unreachable is not contacted and
+        keeps that result.
+    type: dict
+attributes:
+  check_mode:
+    description: Each workstation reports what it would do; nothing changes.
+    support: full
+  diff_mode:
+    description: Per changed workstation, current/previous version and releases before and after.
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Back to each workstation's previous version, health check on each
+  hisops.emergency.client_fleet:
+    hosts: "{{ ansible_play_batch }}"
+    state: rolled_back
+    health_command: /opt/his-client/current/bin/his-client health
+    record_action: rollback
+  run_once: true
+  delegate_to: localhost
+  register: rollback
+
+- name: This workstation went back and is healthy
+  ansible.builtin.assert:
+    that: rollback.hosts[inventory_hostname].result in ['ok', 'unchanged']
+  changed_when: rollback.hosts[inventory_hostname].changed
+"""
+
+RETURN = r"""
+hosts:
+  description:
+    - Per workstation, C(result) (ok, unchanged, failed, unreachable), C(changed),
+      C(failed), C(msg), and what M(hisops.emergency.client_release) returns
+      (before, after, actions, version, previous, health, reverted).
+  returned: always
+  type: dict
+outcomes:
+  description: Per workstation, its C(result).
+  returned: always
+  type: dict
+records:
+  description: Ledger entries for M(hisops.emergency.client_ledger) O(records), one per workstation.
+  returned: always
+  type: list
+  elements: dict
+counts:
+  description: Number of workstations per result.
+  returned: always
+  type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hisops.emergency.plugins.module_utils.client.errors import ClientError
+from ansible_collections.hisops.emergency.plugins.module_utils.client.fleet import run_fleet_job
+
+RELEASE = ("state", "version", "package", "sha256", "mode", "name", "root", "keep",
+           "health_command", "revert_unhealthy")
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "hosts": {"type": "list", "elements": "str", "required": True},
+            "connections": {"type": "list", "elements": "dict", "no_log": False},
+            "state": {"type": "str", "default": "switched",
+                      "choices": ["present", "switched", "rolled_back", "query"]},
+            "version": {"type": "str"},
+            "package": {"type": "path"},
+            "sha256": {"type": "str"},
+            "mode": {"type": "str", "default": "release", "choices": ["release", "deb"]},
+            "name": {"type": "str", "default": "his-client"},
+            "root": {"type": "path", "default": "/opt/his-client"},
+            "keep": {"type": "int", "default": 5},
+            "health_command": {"type": "str"},
+            "revert_unhealthy": {"type": "bool", "default": False},
+            "workers": {"type": "int", "default": 20},
+            "timeout": {"type": "int", "default": 300},
+            "connect_timeout": {"type": "int", "default": 10},
+            "record_action": {"type": "str", "default": "update"},
+            "record_target": {"type": "str"},
+            "earlier": {"type": "dict"},
+        },
+        supports_check_mode=True,
+    )
+    p = module.params
+    release = {k: p[k] for k in RELEASE if p[k] is not None}
+    release["check_mode"] = module.check_mode
+    try:
+        result = run_fleet_job(
+            p["hosts"], p["connections"] or [], release, workers=p["workers"],
+            timeout=p["timeout"], connect_timeout=p["connect_timeout"],
+            record_action=p["record_action"], record_target=p["record_target"], earlier=p["earlier"],
+        )
+    except ClientError as exc:
+        module.fail_json(msg=str(exc), field=getattr(exc, "field", ""))
+    if module._diff:
+        result["diff"] = result.pop("diffs")
+    else:
+        result.pop("diffs")
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

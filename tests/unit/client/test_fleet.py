@@ -1,0 +1,116 @@
+"""Fleet mode of the client release code: the program a workstation runs, ssh, results."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from ansible_collections.hisops.emergency.plugins.module_utils.client import fleet, release, sample
+from ansible_collections.hisops.emergency.plugins.module_utils.client.errors import InputError
+from ansible_collections.hisops.emergency.plugins.module_utils.client.store import sha256_file
+
+
+def run_remote(args: dict) -> dict:
+    """The workstation's side without ssh: the same program, fed on stdin to python3 -."""
+    done = subprocess.run([sys.executable, "-"], input=fleet.remote_script(args),
+                          capture_output=True, text=True, check=True)
+    line = [x for x in done.stdout.splitlines() if x.startswith(fleet.MARKER)][-1]
+    return json.loads(line[len(fleet.MARKER):])
+
+
+@pytest.fixture
+def pkgs(tmp_path: Path) -> dict[str, str]:
+    out = tmp_path / "pkgs"
+    out.mkdir()
+    return {v: sample.build_tarball(v, str(out), broken=(v == "9.9.9"))
+            for v in ("1.0.0", "1.1.0", "9.9.9")}
+
+
+def test_the_workstation_program_switches_checks_health_and_rolls_back(
+    tmp_path: Path, pkgs: dict[str, str],
+) -> None:
+    root = tmp_path / "ws"
+    for version in ("1.0.0", "1.1.0"):
+        release.apply(str(root), "switched", version, pkgs[version], sha256_file(pkgs[version]))
+    health = str(root / "current" / "bin" / "his-client") + " health"
+    preview = run_remote({"state": "rolled_back", "root": str(root), "check_mode": True,
+                          "health_command": health})
+    assert preview["changed"] and preview["after"]["current"] == "1.0.0"
+    assert os.readlink(root / "current") == "releases/1.1.0"  # check mode touched nothing
+    back = run_remote({"state": "rolled_back", "root": str(root), "health_command": health})
+    assert back["actions"] == ["switch 1.1.0 -> 1.0.0"] and back["health"]["rc"] == 0
+    assert os.readlink(root / "current") == "releases/1.0.0"
+    assert fleet.classify(back) == "ok"
+    again = run_remote({"state": "rolled_back", "root": str(root), "health_command": health})
+    assert not again["changed"] and fleet.classify(again) == "unchanged"
+
+
+def test_an_unhealthy_switch_is_reverted_on_the_workstation_and_counts_as_failed(
+    tmp_path: Path, pkgs: dict[str, str],
+) -> None:
+    root = tmp_path / "ws"
+    release.apply(str(root), "switched", "1.0.0", pkgs["1.0.0"], sha256_file(pkgs["1.0.0"]))
+    reply = run_remote({"state": "switched", "version": "9.9.9", "package": pkgs["9.9.9"],
+                        "sha256": sha256_file(pkgs["9.9.9"]), "root": str(root),
+                        "health_command": str(root / "current" / "bin" / "his-client") + " health",
+                        "revert_unhealthy": True})
+    assert reply["reverted"] and reply["health"]["rc"] != 0
+    assert fleet.classify(reply) == "failed"
+    assert os.readlink(root / "current") == "releases/1.0.0"
+
+
+def test_an_error_on_the_workstation_is_a_reply_naming_the_field(tmp_path: Path) -> None:
+    reply = run_remote({"state": "switched", "version": "1.0.0", "root": str(tmp_path / "ws")})
+    assert reply["failed"] and reply["field"] == "package" and "not installed" in reply["msg"]
+    assert fleet.classify(reply) == "failed"
+
+
+def test_ssh_uses_the_inventory_connection_details_first() -> None:
+    argv = fleet.ssh_argv({"name": "ws-1", "host": "127.63.0.5", "port": "2222", "user": "root",
+                           "key_file": "/k/id", "common_args": "-o StrictHostKeyChecking=yes",
+                           "extra_args": "-o ServerAliveInterval=9", "python": "/opt/py3"})
+    assert argv[:5] == ["ssh", "-o", "StrictHostKeyChecking=yes", "-o", "ServerAliveInterval=9"]
+    joined = " ".join(argv)
+    assert "-i /k/id" in joined and "-p 2222" in joined and "-l root" in joined
+    assert argv[-2:] == ["127.63.0.5", "/opt/py3 -"]
+    assert "StrictHostKeyChecking=no" not in joined
+    off = fleet.ssh_argv({"name": "ws-1", "host_key_checking": False})
+    assert "StrictHostKeyChecking=no" in off and off[-2] == "ws-1"
+
+
+def test_bad_input_is_refused_before_any_workstation_is_contacted() -> None:
+    with pytest.raises(InputError, match="connections: ws-2: port 'x'"):
+        fleet.run_fleet_job(["ws-1", "ws-2"], [{"name": "ws-1"}, {"name": "ws-2", "port": "x"}],
+                            {"state": "query"})
+    with pytest.raises(InputError, match="connections: no connection details for ws-3"):
+        fleet.run_fleet_job(["ws-3"], [{"name": "ws-1"}], {"state": "query"})
+    with pytest.raises(InputError, match="release: unknown release option"):
+        fleet.run_fleet_job(["ws-1"], [{"name": "ws-1"}], {"state": "query", "bogus": 1})
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_an_unreachable_workstation_is_a_result_and_an_earlier_failure_is_kept() -> None:
+    conn = {"name": "ws-away", "host": "127.0.0.1", "port": str(closed_port()),
+            "common_args": "-o UserKnownHostsFile=/dev/null", "host_key_checking": False}
+    out = fleet.run_fleet_job(
+        ["ws-away", "ws-copy"], [conn, {"name": "ws-copy", "host": "127.0.0.1"}],
+        {"state": "rolled_back"}, record_action="rollback",
+        earlier={"ws-copy": {"failed": True, "msg": "disk full"}, "ws-away": {"changed": True}},
+    )
+    assert out["outcomes"] == {"ws-away": "unreachable", "ws-copy": "failed"}
+    assert out["hosts"]["ws-away"]["unreachable"] and not out["changed"]
+    assert out["counts"] == {"ok": 0, "unchanged": 0, "failed": 1, "unreachable": 1}
+    records = {r["host"]: r for r in out["records"]}
+    assert records["ws-copy"]["message"] == "an earlier step failed: disk full"
+    assert records["ws-away"]["action"] == "rollback" and records["ws-away"]["target"] == "previous"
+    assert records["ws-away"]["expected"] is None
