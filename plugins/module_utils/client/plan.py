@@ -46,6 +46,17 @@ def target_hosts(groups: dict, group: str, field: str = "group") -> list:
     return hosts
 
 
+def limit_to(hosts: list, group: str, limit_hosts) -> list:
+    """The group's hosts that ``--limit`` lets through (``limit_hosts`` None: no limit)."""
+    if limit_hosts is None:
+        return hosts
+    allowed = set(limit_hosts)
+    kept = [h for h in hosts if h in allowed]
+    if not kept:
+        raise InputError("--limit leaves no host of group %r" % group, field="group")
+    return kept
+
+
 def plan_rollout(
     *,
     store_root: str,
@@ -72,12 +83,12 @@ def plan_rollout(
     if purpose not in ("rollout", "rollback", "audit"):
         raise InputError("unknown purpose %r" % purpose, field="purpose")
     if purpose != "rollout":
-        hosts = target_hosts(groups, group)
+        hosts = limit_to(target_hosts(groups, group), group, limit_hosts)
         artifact = ArtifactStore(store_root).resolve(package, version, kind) if version else None
         return {"version": version or None, "group": group, "hosts": hosts, "canary": [],
                 "rest": hosts, "artifact": artifact.to_dict() if artifact else None,
                 "file": artifact.path.rsplit("/", 1)[-1] if artifact else None,
-                "purpose": purpose}
+                "purpose": purpose, "limited": limit_hosts is not None}
     if not version:
         raise InputError("give the version to roll out: -e version=X", field="version")
     if canary_per_department < 1:
@@ -86,16 +97,13 @@ def plan_rollout(
         raise InputError("must be at least 1", field="batch_size")
     if not 0 <= float(max_fail_percent) <= 100:
         raise InputError("must be a percentage between 0 and 100", field="max_fail_percent")
-    hosts = target_hosts(groups, group)
-    if limit_hosts is not None:
-        limited = set(limit_hosts)
-        hosts = [h for h in hosts if h in limited]
-        if not hosts:
-            raise InputError("--limit leaves no host of group %r" % group, field="group")
+    hosts = limit_to(target_hosts(groups, group), group, limit_hosts)
     artifact = ArtifactStore(store_root).resolve(package, version, kind)
 
     gate = {"group": test_group, "skipped": False, "reason": "", "passed_on": []}
-    testing = group == test_group
+    # the test group itself (by -e group or by --limit) needs no earlier test
+    testing = group == test_group or (
+        limit_hosts is not None and set(hosts) <= set(groups.get(test_group) or []))
     if skip_test_gate:
         if not str(skip_test_gate_reason or "").strip():
             raise InputError(
@@ -143,6 +151,7 @@ def plan_rollout(
         "file": artifact.path.rsplit("/", 1)[-1],
         "test_gate": gate,
         "purpose": purpose,
+        "limited": limit_hosts is not None,
     }
 
 
