@@ -57,7 +57,10 @@ missing:
   type: list
   elements: str
 devices:
-  description: Per production switch, model, firmware, the matching spare, the backup's age and C(ready).
+  description:
+    - Per production switch, model, firmware, the matching spare, the backup's age and C(ready).
+    - C(interface_map), the spare's names for the backup's ports where the numbering differs (see
+      M(hisops.emergency.spare_swap)), or C(interface_map_problem) when they cannot be mapped.
   returned: always
   type: dict
 spares:

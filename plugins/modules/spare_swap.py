@@ -14,7 +14,8 @@ description:
     difference, with nothing changed.
   - Renders the failed unit's last backup from O(backup_dir) for the spare (secret lines,
     masked in backups, left out; the failed unit's hostname and management address kept
-    unless O(keep_identity=false); interfaces renamed by O(interface_map)), pushes it with
+    unless O(keep_identity=false); interfaces renamed where the spare numbers its ports
+    differently), pushes it with
     the platform's safety net armed (as M(hisops.emergency.switch_config)), sets the
     hostname last, verifies the spare is compliant with the rendered backup, and saves.
   - Records the swap in O(store) and writes C(host_vars/<failed>.yml) in O(host_vars_dir)
@@ -41,7 +42,13 @@ options:
     type: bool
     default: true
   interface_map:
-    description: Interface names of the failed unit and the spare's names for them, where the numbering differs.
+    description:
+      - Interface names of the failed unit and the spare's names for them.
+      - Where the spare lacks some of the backup's port names, the map is worked out from
+        the spare's own ports (its running configuration) by type and position (the n-th
+        GigabitEthernet of the failed unit becomes the spare's n-th GigabitEthernet, for example
+        GigabitEthernet0/0/n to GigabitEthernet1/0/n); a type with a different number of ports
+        on each side is refused, listing the counts. Entries given here override the worked-out ones.
     type: dict
     default: {}
   host_vars_dir:
@@ -71,6 +78,10 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+interface_map:
+  description: The failed unit's port names and the spare's names for them, where they differ (used in the render).
+  returned: always
+  type: dict
 commands:
   description: Commands sent to the spare (or that would be sent).
   returned: always

@@ -24,16 +24,23 @@ from ..netdev.session import DeviceSession
 from ..netplan import compliance
 from . import transactions
 from .errors import InputError, NetdevError, Refused
+from .names import interface_sections
 from .network import Switch
 
 
-def _facts(switch: Switch) -> dict[str, Any]:
+def _facts(switch: Switch, with_config: bool = False) -> dict[str, Any]:
+    """Model and firmware (ntc-templates facts); with ``with_config`` also the running
+    configuration and its physical ports (full names, for the interface map)."""
     try:
         with DeviceSession(switch.params) as session:
             found = facts.gather(session)
-        return {"model": found.get("model", ""), "firmware": found.get("firmware", ""), "read": True}
+            config = session.running_config() if with_config else ""
     except NetdevError as exc:
         return {"read": False, "error": str(exc)}
+    result = {"model": found.get("model", ""), "firmware": found.get("firmware", ""), "read": True}
+    if with_config:
+        result.update(config=config, ports=physical_ports(config, switch.params.platform))
+    return result
 
 
 def backup_age_hours(directory: str, device: str, now: float | None = None) -> float | None:
@@ -82,7 +89,8 @@ def readiness(
     if not switches:
         raise InputError("hosts: no switches given")
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(switches)))) as pool:
-        live = dict(zip(switches, pool.map(_facts, switches.values()), strict=True))
+        live = dict(zip(switches, pool.map(lambda s: _facts(s, s.role == "spare"), switches.values()),
+                        strict=True))
     known: dict[str, dict[str, Any]] = {}
     for name in switches:
         entry = dict(inventory_facts.get(name, {}))
@@ -113,7 +121,15 @@ def readiness(
             missing.append(f"{name}: no backup in {backup_dir}")
         elif age > max_age_hours:
             missing.append(f"{name}: backup {age:.4g} h old (more than {max_age_hours} h)")
-        entry["ready"] = bool(match) and age is not None and age <= max_age_hours
+        mapped = True
+        if match and age is not None:
+            try:
+                entry["interface_map"] = port_map(switch, _read(backup_dir, name), match, live[match]["ports"])
+            except InputError as exc:
+                entry["interface_map_problem"] = str(exc)
+                missing.append(f"{name}: {exc}")
+                mapped = False
+        entry["ready"] = bool(match) and age is not None and age <= max_age_hours and mapped
         devices[name] = entry
     unread = sorted(n for n in spares if not known[n]["read"])
     for name in unread:
@@ -122,7 +138,96 @@ def readiness(
             "spares": {n: {k: known[n].get(k) for k in ("model", "firmware", "read")} for n in spares}}
 
 
+# -- interface mapping -------------------------------------------------------------------
+
+# Physical port types (the word before the number): any "...Ethernet" or "...GE"/"GigE";
+# not VLAN interfaces, trunks/aggregates, NULL, loopbacks or management Ethernet (MEth).
+_PORT = re.compile(r"^([A-Za-z0-9-]*?(?:ethernet|ge|gige))(\d+(?:/\d+)*)$", re.I)
+
+
+def physical_ports(config: str, platform: str) -> list[str]:
+    """The physical ports a configuration names (``interface X`` sections): full names, as
+    the configuration needs them; a ``display interface brief`` table abbreviates them."""
+    return [name for name in interface_sections(config, platform) if _PORT.match(name)]
+
+
+def _kind(port: str) -> tuple[str, int, tuple[int, ...]]:
+    """(type, depth of the numbering, numbers): ports map within one (type, depth)."""
+    match = _PORT.match(port)
+    if not match:  # not a physical port (an explicit entry may name any interface)
+        return port, 0, ()
+    numbers = tuple(int(n) for n in match.group(2).split("/"))
+    return match.group(1), len(numbers), numbers
+
+
+def map_interfaces(failed: str, failed_ports: list[str], spare: str, spare_ports: list[str],
+                   explicit: dict[str, str] | None = None) -> dict[str, str]:
+    """The spare's name for each of the failed unit's ports, where the numbering differs.
+
+    Ports the spare has under the same name keep it. Otherwise ports map by type and
+    position: the failed unit's n-th port of a type (GigabitEthernet0/0/n, in number order)
+    becomes the spare's n-th port of that type (GigabitEthernet1/0/n on a stack member 1,
+    GigabitEthernet2/0/n on a member 2). That needs the same number of ports of the type on
+    both; when it is not so, the swap is refused with each type's counts. ``explicit``
+    entries (the operator's interface_map) win over the worked-out ones and must name
+    ports the spare has."""
+    explicit = dict(explicit or {})
+    on_spare = set(spare_ports)
+    bad = sorted(f"{new} (for {old})" for old, new in explicit.items() if new not in on_spare)
+    if bad:
+        raise InputError(f"interface_map: {spare} has no port {', '.join(bad)}",
+                         hint=f"nothing was changed; {spare}'s ports: {_summary(spare_ports)}")
+    if all(port in on_spare or port in explicit for port in failed_ports):
+        mapping = dict(explicit)
+    else:
+        groups: dict[tuple[str, int], tuple[list[str], list[str]]] = {}
+        for side, ports in ((0, failed_ports), (1, spare_ports)):
+            for port in sorted(ports, key=lambda p: _kind(p)[2]):
+                kind, depth = _kind(port)[:2]
+                groups.setdefault((kind.lower(), depth), ([], []))[side].append(port)
+        mapping = {}
+        uneven = []
+        for theirs, ours in groups.values():
+            needed = [p for p in theirs if p not in on_spare and p not in explicit]
+            if not needed:
+                continue
+            if len(theirs) != len(ours):
+                kind = _kind(theirs[0])[0]
+                uneven.append(f"{kind}: {len(theirs)} on {failed}, {len(ours)} on {spare}"
+                              f" (for {_summary(needed)})")
+                continue
+            mapping.update((old, new) for old, new in zip(theirs, ours, strict=True) if old != new)
+        if uneven:
+            raise Refused(f"interface_map: {failed}'s ports cannot be mapped to {spare} by type "
+                          f"and position: {'; '.join(uneven)}",
+                          hint="nothing was changed; give interface_map for these ports")
+        mapping.update(explicit)
+    targets = list(mapping.values())
+    twice = sorted({new for new in targets if targets.count(new) > 1})
+    if twice:
+        raise InputError(f"interface_map: two ports of {failed} map to {', '.join(twice)} on {spare}",
+                         hint="nothing was changed")
+    return {old: new for old, new in sorted(mapping.items(), key=lambda kv: _kind(kv[0])) if old != new}
+
+
+def _summary(ports: list[str], most: int = 6) -> str:
+    shown = ", ".join(ports[:most])
+    return shown + (f" and {len(ports) - most} more" if len(ports) > most else "") if ports else "none"
+
+
 # -- the swap -----------------------------------------------------------------------------
+
+
+def port_map(failed: Switch, backup: str, spare: str, spare_ports: list[str],
+             explicit: dict[str, str] | None = None) -> dict[str, str]:
+    """The interface map for putting ``failed``'s backup on ``spare`` (see map_interfaces)."""
+    return map_interfaces(failed.name, physical_ports(backup, failed.params.platform), spare, spare_ports,
+                          explicit)
+
+
+def _read(backup_dir: str, device: str) -> str:
+    with open(os.path.join(backup_dir, f"{device}.cfg"), encoding="utf-8") as handle:
+        return handle.read()
 
 
 def render_for_spare(backup: str, failed: str, spare: str, keep_identity: bool = True,
@@ -135,6 +240,10 @@ def render_for_spare(backup: str, failed: str, spare: str, keep_identity: bool =
     management address; else it keeps its own. ``interface_map`` renames interfaces
     whose numbering differs on the spare."""
     out = []
+    renames = dict(interface_map or {})
+    # One pass over each line: a map that shifts ports (1 -> 2, 2 -> 3) must not chain.
+    alternatives = "|".join(re.escape(old) for old in sorted(renames, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![\w/.-])({alternatives})(?![\w/.-])") if renames else None
     for line in backup.replace("\r", "").split("\n"):
         if MASK in line:
             continue
@@ -143,8 +252,8 @@ def render_for_spare(backup: str, failed: str, spare: str, keep_identity: bool =
                 line = re.sub(rf"\b{re.escape(failed)}\b", spare, line)
             if failed_mgmt_ip and spare_mgmt_ip:
                 line = re.sub(rf"\bip address {re.escape(failed_mgmt_ip)}\b", f"ip address {spare_mgmt_ip}", line)
-        for old, new in (interface_map or {}).items():
-            line = re.sub(rf"(?<![\w/.-]){re.escape(old)}(?![\w/.-])", new, line)
+        if pattern:
+            line = pattern.sub(lambda found: renames[found.group(1)], line)
         out.append(line)
     return "\n".join(out)
 
@@ -175,7 +284,7 @@ def swap(
     except FileNotFoundError:
         raise InputError(f"failed: no backup of {failed.name} in {backup_dir}",
                          hint="nothing was changed; switch_backup writes the backups") from None
-    spare_facts = _facts(spare)
+    spare_facts = _facts(spare, with_config=True)
     if not spare_facts.get("read"):
         raise InputError(f"spare: {spare.name} does not answer: {spare_facts.get('error', '')}",
                          hint="nothing was changed")
@@ -187,12 +296,12 @@ def swap(
     if failed.params.platform != spare.params.platform:
         raise Refused(f"spare: {spare.name} is {spare.params.platform}, {failed.name} is {failed.params.platform}",
                       hint="nothing was changed")
+    interface_map = port_map(failed, backup, spare.name, spare_facts["ports"], interface_map)
     intended = render_for_spare(backup, failed.name, spare.name, keep_identity,
                                 _host(spare.mgmt_ip), _host(failed.mgmt_ip), interface_map)
     # The hostname goes last and on its own: it changes the prompt the session waits for.
     name_lines = [line for line in intended.split("\n") if re.match(r"^(sysname|hostname) ", line)]
-    with DeviceSession(spare.params) as session:
-        own = re.findall(r"^(?:sysname|hostname) .*$", session.running_config(), re.M)
+    own = re.findall(r"^(?:sysname|hostname) .*$", spare_facts["config"], re.M)
     lines: list[str] = []
     for line in intended.split("\n"):
         lines.extend(own[:1] if line in name_lines else [line])
@@ -208,6 +317,7 @@ def swap(
         "model": spare_facts.get("model"), "firmware": spare_facts.get("firmware"),
         "backup": path, "backup_age_hours": _rounded(backup_age_hours(backup_dir, failed.name)),
         "safety_net": result.safety_net, "compliant": None, "record": "", "renamed": renamed if not check_mode else False,
+        "interface_map": interface_map,
     }
     if name_lines and check_mode:
         outcome["commands"] = outcome["commands"] + name_lines
