@@ -19,6 +19,8 @@ description:
     C(ansible_ssh_common_args), C(ansible_ssh_extra_args), C(ansible_python_interpreter)).
   - A workstation that cannot be reached or drops off is a result (C(unreachable)),
     never a skip; a failing one does not stop the others.
+  - SSH runs with C(BatchMode), keep-alives (3 s x 3) and key exchange curve25519 first
+    (the post-quantum hybrid still allowed); the inventory's ssh args come first and win.
 author: hisops developers (@hisops)
 options:
   hosts:
