@@ -196,7 +196,40 @@ def classify(data: dict, host: str, actual, reachable: bool, healthy) -> dict:
                    "to %s" % (expected, last.get("run"), actual))
     else:
         out.update(state="behind", reason=behind_reason(last, actual, expected))
+    out["remediation"], out["remediation_reason"] = remediation(out, last)
     return out
+
+
+def remediation(verdict: dict, last) -> tuple:
+    """What ``remediate=true`` does for a classified workstation, and why.
+
+    * ``update``: bring it to the expected version (behind; or failed with another
+      version than the expected one, so the expected one has not failed there);
+    * ``wait``: offline - reconciled by the first audit that reaches it again;
+    * ``attention``: a person must look - the expected version itself failed or was
+      rolled back there, or it runs the expected version and its health check fails:
+      installing it again would fail the same way;
+    * ``none``: current, or nothing expected yet.
+    """
+    state, expected = verdict["state"], verdict["expected"]
+    if state == "behind":
+        return ("update", "was behind: " + verdict["reason"])
+    if state == "offline":
+        return ("wait", "offline: reconciled when it answers an audit again (%s)"
+                % verdict["reason"])
+    if state == "rolled_back":
+        return ("attention", "needs attention: %s itself failed its health check here; "
+                "fix the cause (or publish a new version) before trying again" % expected)
+    if state == "failed":
+        if verdict["actual"] == expected:
+            return ("attention", "needs attention: runs %s and its health check fails" % expected)
+        if last and last.get("target") == expected:
+            return ("attention", "needs attention: %s failed here (%s); not tried again"
+                    % (expected, last.get("message") or "no message"))
+        return ("update", "retry: the last %s (to %s) failed, %s has not failed here: %s"
+                % (last.get("action") if last else "change", last.get("target") if last else "?",
+                   expected, verdict["reason"]))
+    return ("none", "")
 
 
 def behind_reason(last, actual, expected) -> str:

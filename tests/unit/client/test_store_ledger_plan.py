@@ -129,3 +129,47 @@ def test_ledger_check_mode_writes_nothing(tmp_path):
     assert not Path(led.path).exists()
     with pytest.raises(InputError, match="result"):
         ledger.record(ledger.empty_ledger(), [{"host": "a", "action": "update", "result": "meh"}], {})
+
+
+def test_remediation_per_audit_state(tmp_path):
+    """remediate=true: update the ones behind, retry a failure only with another version,
+    wait for offline ones, and name why a person must look at the rest."""
+    data = ledger.empty_ledger()
+    ledger.record(data, [
+        {"host": "behind", "action": "update", "version": None, "target": "2",
+         "result": "unreachable", "expected": "2"},
+        {"host": "rolled", "action": "update", "from": "1", "version": "1", "target": "2",
+         "result": "rolled_back", "expected": "2"},
+        {"host": "failed-same", "action": "update", "from": "1", "version": "1", "target": "2",
+         "result": "failed", "message": "dpkg: error", "expected": "2"},
+        {"host": "failed-other", "action": "update", "from": "1", "version": "1", "target": "3",
+         "result": "failed", "message": "disk full"},
+        {"host": "failed-other", "action": "rollback", "version": "1", "target": "1",
+         "result": "ok", "expected": "2"},
+        {"host": "failed-other", "action": "update", "from": "1", "version": "1", "target": "3",
+         "result": "failed", "message": "disk full"},
+        {"host": "unhealthy", "action": "update", "from": "1", "version": "2", "target": "2",
+         "result": "ok", "expected": "2"},
+    ], {"run_id": "r1"})
+
+    def verdict(host, actual, reachable=True, healthy=True):
+        return ledger.classify(data, host, actual, reachable, healthy)
+
+    got = {
+        "behind": verdict("behind", "1"), "offline": verdict("behind", None, reachable=False),
+        "rolled": verdict("rolled", "1"), "failed-same": verdict("failed-same", "1"),
+        "failed-other": verdict("failed-other", "1"),
+        "unhealthy": verdict("unhealthy", "2", healthy=False),
+        "current": verdict("unhealthy", "2"),
+    }
+    assert {h: (v["state"], v["remediation"]) for h, v in got.items()} == {
+        "behind": ("behind", "update"), "offline": ("offline", "wait"),
+        "rolled": ("rolled_back", "attention"), "failed-same": ("failed", "attention"),
+        "failed-other": ("failed", "update"), "unhealthy": ("failed", "attention"),
+        "current": ("current", "none"),
+    }
+    assert got["behind"]["remediation_reason"].startswith("was behind: was unreachable during run r1")
+    assert "2 itself failed its health check here" in got["rolled"]["remediation_reason"]
+    assert "2 failed here (dpkg: error); not tried again" in got["failed-same"]["remediation_reason"]
+    assert got["failed-other"]["remediation_reason"].startswith(
+        "retry: the last update (to 3) failed, 2 has not failed here")
