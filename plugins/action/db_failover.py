@@ -38,7 +38,7 @@ SPEC = {
               "choices": ["ssh", "site_command"]},
     "fence_command": {"type": "list", "elements": "str", "default": []},
     "accept_data_loss": {"type": "bool", "default": False},
-    "owner": {"type": "str", "required": True},
+    "owner": {"type": "str", "default": ""},
     "break_stale_s": {"type": "int", "default": 0},
     "timeout": {"type": "int", "default": 60},
 }
@@ -77,7 +77,8 @@ class ActionModule(ActionBase):
     def _failover(self, hosts: HostModules, group: list[str], args: dict) -> dict[str, Any]:
         t0 = time.monotonic()
         check = bool(self._task.check_mode)
-        owner, candidate = args["owner"], args["candidate"]
+        owner = args["owner"] or failover.default_owner()
+        candidate = args["candidate"]
         timings: dict[str, float] = {}
         calls = [(name, STEP, self._step_args(
             hosts, name, next(n for n in group if n != name), step="begin", owner=owner,
@@ -102,6 +103,12 @@ class ActionModule(ActionBase):
                 raise AnsibleActionFail(verdict["failover"]["summary"] + "; nothing changed")
             new = verdict["candidate"]
             old = next(n for n in group if n != new)
+            if verdict["needs_accept_data_loss"] and not args["accept_data_loss"]:
+                gap = verdict["gap_bytes"]
+                raise AnsibleActionFail(
+                    f"refused: the data a failover to {new} would lose is "
+                    f"{'unknown' if gap is None else f'{gap} bytes of WAL'}; set "
+                    "accept_data_loss=true to fail over anyway (nothing was touched)")
             if new not in locked and not check:
                 raise AnsibleActionFail(f"{new}: the failover lock was not taken "
                                         f"({begun[new].get('msg', 'not a standby')})")
@@ -129,7 +136,8 @@ class ActionModule(ActionBase):
                     f"refused: {old} is not proven fenced")
                 raise AnsibleActionFail(msg, result=out)
             out["msg"] = (f"{new} is primary on timeline {out['timeline']} (promotion "
-                          f"{out['promote_s']} s); data lost: {out['gap']}; {old} is fenced "
+                          f"{out['promote_s']} s, failover task {timings['total_s']} s); "
+                          f"data lost: {out['gap']}; {old} is fenced "
                           f"({fenced['proof']}); bring it back with playbooks/db_rejoin.yml")
             if check:
                 out["msg"] = (f"check mode: would fence {old} ({', '.join(args['fence'])}) and "

@@ -49,9 +49,10 @@ options:
     type: bool
     default: false
   owner:
-    description: Who takes the failover lock (shown to a second operator who is refused).
+    description: Who takes the failover lock (shown to a second operator who is refused);
+      empty - C(<user>@<controller> <UTC time>).
     type: str
-    required: true
+    default: ""
   break_stale_s:
     description: Break a lock older than this many seconds (0 never).
     type: int
@@ -76,7 +77,6 @@ notes:
 EXAMPLES = r"""
 - name: Fail over to the standby, fencing the old primary over SSH
   hisops.emergency.db_failover:
-    owner: "{{ lookup('ansible.builtin.env', 'USER') }} {{ now(utc=true).isoformat() }}"
     accept_data_loss: true
   run_once: true
 """
@@ -146,7 +146,7 @@ def main():
                       "choices": ["ssh", "site_command"]},
             "fence_command": {"type": "list", "elements": "str", "default": []},
             "accept_data_loss": {"type": "bool", "default": False},
-            "owner": {"type": "str", "required": True},
+            "owner": {"type": "str", "default": ""},
             "break_stale_s": {"type": "int", "default": 0},
             "timeout": {"type": "int", "default": 60},
         },

@@ -278,6 +278,13 @@ def test_failover_refuses_unknown_gap_and_missing_fence(pair: Pair) -> None:
                          accept_data_loss=True)
     assert no_fence.rc != 0 and "not proven fenced" in no_fence.stdout, no_fence.stdout[-2000:]
     assert pair.role(DB1) == "standby"
+    # check mode: says what it would fence and promote, touches nothing, leaves no lock
+    check = pair.play("db_failover", check=True, accept_data_loss=True)
+    assert check.rc == 0 and f"would fence {DB2}" in check.stdout, check.stdout[-2000:]
+    assert pair.role(DB1) == "standby"
+    assert not pair.fleet.path(DB1, "/var/lib/postgresql/hisops-failover.lock").exists()
+    assert pair.fleet.path(DB2, "/etc/postgresql/15/main/start.conf").read_text().strip() \
+        .endswith("auto")
 
 
 def test_two_failovers_at_once_one_is_refused(pair: Pair) -> None:

@@ -21,6 +21,8 @@ needed before the first write (reports, the pair's status afterwards) runs after
 
 from __future__ import annotations
 
+import datetime
+import getpass
 import os
 import socket
 import subprocess
@@ -37,6 +39,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.pgha.node import 
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.state import (
     STANDBY,
     STOPPED,
+    UNREACHABLE,
 )
 
 FENCE_METHODS = ("ssh", "switch_port", "site_command")
@@ -90,8 +93,8 @@ def fence_ssh(node: LocalNode, name: str, check: bool, timeout: float = 60) -> o
     if not signal and res.would(f"touch {node.standby_signal}"):
         ops._touch(node.standby_signal)
     after = node.state(name)  # in check mode: the node as it is
-    res.after = {"running": node.is_running(), "enabled": node.service_enabled(),
-                 "standby_signal": os.path.exists(node.standby_signal),
+    res.after = {"running": after.role not in (STOPPED, UNREACHABLE),
+                 "enabled": after.service_enabled, "standby_signal": after.standby_signal,
                  "processes": len(_postgres_pids())}
     res.details["state"] = after.as_dict()
     return res
@@ -119,6 +122,16 @@ def release(owner: str, check: bool, lock_path: str = LOCK_PATH) -> ops.Result:
 
 
 # ---------------------------------------------------------------------- on the controller
+def default_owner() -> str:
+    """``<user>@<controller> <UTC time>``: who holds the lock, for a refused second run."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "operator"
+    stamp = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    return f"{user}@{socket.gethostname()} {stamp}"
+
+
 def validate(candidate: str, group: list[str], fence: list[str], fence_command: list[str],
              switch_ports: dict[str, Any] | None = None) -> None:
     """Inputs refused before anything is touched, each naming its field."""

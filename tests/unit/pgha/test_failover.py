@@ -1,0 +1,64 @@
+"""The failover's controller-side decisions (module_utils/pgha/failover.py)."""
+
+from __future__ import annotations
+
+import pytest
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha import failover
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import InputError
+
+PAIR = ["his-db-1", "his-db-2"]
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [
+    ({"candidate": "his-db-9"}, "candidate"),
+    ({"group": ["his-db-1"]}, "group"),
+    ({"fence": []}, "fence"),
+    ({"fence": ["ssh", "ipmi"]}, "fence"),
+    ({"fence": ["site_command"]}, "fence_command"),
+])  # fmt: skip
+def test_bad_inputs_are_refused_naming_the_field(kwargs: dict, field: str) -> None:
+    args = {"candidate": "", "group": PAIR, "fence": ["ssh"], "fence_command": [], **kwargs}
+    with pytest.raises(InputError) as err:
+        failover.validate(**args)
+    assert err.value.field == field
+
+
+def test_good_inputs_pass() -> None:
+    failover.validate("his-db-2", PAIR, ["ssh", "site_command"], ["ipmitool", "power", "off"])
+
+
+FENCED = {"after": {"enabled": False, "standby_signal": True, "processes": 0},
+          "state": {"role": "stopped"}}
+
+
+def test_ssh_proof_needs_every_mark_of_a_fence() -> None:
+    assert "stopped" in failover.ssh_proof("his-db-1", FENCED)
+    for key, value in (("enabled", True), ("standby_signal", False), ("processes", 2)):
+        broken = {**FENCED, "after": {**FENCED["after"], key: value}}
+        assert failover.ssh_proof("his-db-1", broken) == "", key
+    assert failover.ssh_proof("his-db-1", {**FENCED, "state": {"role": "primary"}}) == ""
+    assert failover.ssh_proof("his-db-1", {**FENCED, "failed": True}) == ""
+    assert failover.ssh_proof("his-db-1", {"unreachable": True, "failed": True}) == ""
+
+
+def test_site_proof_needs_success_and_a_silent_port() -> None:
+    assert failover.site_proof("his-db-1", ["off"], {"rc": 0}, port_closed=True)
+    assert failover.site_proof("his-db-1", ["off"], {"rc": 0}, port_closed=False) == ""
+    assert failover.site_proof("his-db-1", ["off"], {"rc": 1}, port_closed=True) == ""
+
+
+def test_start_conf_becomes_manual_keeping_comments() -> None:
+    before = "# Automatic startup configuration\n#   auto: ...\n\nauto\n"
+    after = failover._manual(before)
+    assert after.splitlines()[-1] == "manual" and "auto\n" not in after.replace("#   auto", "")
+    assert after.startswith("# Automatic startup configuration")
+    assert failover._manual(None) == "manual\n"
+
+
+def test_a_port_nobody_listens_on_is_closed() -> None:
+    assert failover.wait_port_closed("127.0.0.1", 1, timeout=0.5)
+
+
+def test_the_default_owner_names_user_host_and_time() -> None:
+    owner = failover.default_owner()
+    assert "@" in owner and "T" in owner.split(" ", 1)[1]
