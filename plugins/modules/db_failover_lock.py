@@ -60,7 +60,7 @@ after:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha import ops
-from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import PgHaError
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.ansible_glue import run_module
 
 
 def main():
@@ -73,15 +73,8 @@ def main():
         },
         supports_check_mode=True,
     )
-    p = module.params
-    try:
-        result = ops.lock(p["path"], p["owner"], p["state"], module.check_mode, p["break_stale_s"])
-    except PgHaError as exc:
-        module.fail_json(msg=str(exc))
-    out = result.as_dict()
-    if module._diff and result.changed:
-        out["diff"] = {"before": result.before, "after": result.after}
-    module.exit_json(**out)
+    run_module(module, lambda p, check: ops.lock(
+        p["path"], p["owner"], p["state"], check, p["break_stale_s"]), needs_psycopg=False)
 
 
 if __name__ == "__main__":

@@ -119,18 +119,10 @@ timeline:
   type: int
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha import failover
-from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import PgHaError
-from ansible_collections.hisops.emergency.plugins.module_utils.pgha.node import (
-    HAS_PSYCOPG,
-    PSYCOPG_IMPORT_ERROR,
-)
-from ansible_collections.hisops.emergency.plugins.module_utils.pgha.spec import (
-    PAIR_ARGS,
-    node_from,
-    settings_from,
-)
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.ansible_glue import run_module
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.spec import PAIR_ARGS
 
 
 def main():
@@ -149,27 +141,7 @@ def main():
         },
         supports_check_mode=True,
     )
-    if not HAS_PSYCOPG:
-        module.fail_json(msg=missing_required_lib("psycopg"), exception=str(PSYCOPG_IMPORT_ERROR))
-    p = module.params
-    node, check = node_from(p), module.check_mode
-    try:
-        if p["step"] == "begin":
-            module.exit_json(**failover.begin(node, p["name"], p["lock"], p["owner"], check,
-                                              p["break_stale_s"]))
-        if p["step"] == "fence":
-            result = failover.fence_ssh(node, p["name"], check, p["timeout"])
-        elif p["step"] == "promote":
-            result = failover.promote(node, settings_from(p), check, p["old_primary"], p["fence_proof"],
-                                      p["accept_data_loss"], p["owner"], p["timeout"])
-        else:
-            result = failover.release(p["owner"], check)
-    except PgHaError as exc:
-        module.fail_json(msg=str(exc))
-    out = result.as_dict()
-    if module._diff and result.changed:
-        out["diff"] = {"before": result.before, "after": result.after}
-    module.exit_json(**out)
+    run_module(module, failover.run_step)
 
 
 if __name__ == "__main__":

@@ -87,13 +87,9 @@ config_file:
   type: str
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha import ops
-from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import PgHaError
-from ansible_collections.hisops.emergency.plugins.module_utils.pgha.node import (
-    HAS_PSYCOPG,
-    PSYCOPG_IMPORT_ERROR,
-)
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.ansible_glue import run_module
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.spec import (
     node_from,
     pair_args,
@@ -110,19 +106,9 @@ def main():
         ),
         supports_check_mode=True,
     )
-    if not HAS_PSYCOPG:
-        module.fail_json(msg=missing_required_lib("psycopg"), exception=str(PSYCOPG_IMPORT_ERROR))
-    p = module.params
-    try:
-        settings = settings_from(p, p["sync_mode"], p["wal_keep_size"])
-        result = ops.ensure_config(node_from(p), settings, p["replication_password"],
-                                   module.check_mode)
-    except PgHaError as exc:
-        module.fail_json(msg=str(exc))
-    out = result.as_dict()
-    if module._diff:
-        out["diff"] = result.diff
-    module.exit_json(**out)
+    run_module(module, lambda p, check: ops.ensure_config(
+        node_from(p), settings_from(p, p["sync_mode"], p["wal_keep_size"]),
+        p["replication_password"], check))
 
 
 if __name__ == "__main__":

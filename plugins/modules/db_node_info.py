@@ -58,13 +58,9 @@ state:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import PgHaError
-from ansible_collections.hisops.emergency.plugins.module_utils.pgha.node import (
-    HAS_PSYCOPG,
-    PSYCOPG_IMPORT_ERROR,
-    LocalNode,
-)
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.ansible_glue import run_module
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.node import LocalNode
 
 
 def main():
@@ -76,14 +72,8 @@ def main():
         },
         supports_check_mode=True,
     )
-    if not HAS_PSYCOPG:
-        module.fail_json(msg=missing_required_lib("psycopg"), exception=str(PSYCOPG_IMPORT_ERROR))
-    node = LocalNode(version=module.params["pg_version"], cluster=module.params["pg_cluster"])
-    try:
-        state = node.state(module.params["name"])
-    except PgHaError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(changed=False, state=state.as_dict())
+    run_module(module, lambda p, check: {"changed": False, "state": LocalNode(
+        version=p["pg_version"], cluster=p["pg_cluster"]).state(p["name"]).as_dict()})
 
 
 if __name__ == "__main__":

@@ -72,13 +72,9 @@ after:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha import ops
-from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import PgHaError
-from ansible_collections.hisops.emergency.plugins.module_utils.pgha.node import (
-    HAS_PSYCOPG,
-    PSYCOPG_IMPORT_ERROR,
-)
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.ansible_glue import run_module
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.spec import (
     node_from,
     pair_args,
@@ -95,16 +91,9 @@ def main():
         ),
         supports_check_mode=True,
     )
-    if not HAS_PSYCOPG:
-        module.fail_json(msg=missing_required_lib("psycopg"), exception=str(PSYCOPG_IMPORT_ERROR))
-    p = module.params
-    try:
-        result = ops.ensure_primary_objects(node_from(p), settings_from(p),
-                                            p["replication_password"], p["listen_address"],
-                                            module.check_mode, p["update_password"])
-    except PgHaError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**result.as_dict())
+    run_module(module, lambda p, check: ops.ensure_primary_objects(
+        node_from(p), settings_from(p), p["replication_password"], p["listen_address"], check,
+        p["update_password"]))
 
 
 if __name__ == "__main__":

@@ -75,13 +75,9 @@ shutdown_checkpoint:
   type: str
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha import ops
-from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import PgHaError
-from ansible_collections.hisops.emergency.plugins.module_utils.pgha.node import (
-    HAS_PSYCOPG,
-    PSYCOPG_IMPORT_ERROR,
-)
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.ansible_glue import run_module
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.spec import (
     node_from,
     pair_args,
@@ -97,18 +93,8 @@ def main():
         ),
         supports_check_mode=True,
     )
-    if not HAS_PSYCOPG:
-        module.fail_json(msg=missing_required_lib("psycopg"), exception=str(PSYCOPG_IMPORT_ERROR))
-    p = module.params
-    try:
-        result = ops.switchover(node_from(p), settings_from(p), module.check_mode,
-                                p["max_lag_bytes"], p["timeout"])
-    except PgHaError as exc:
-        module.fail_json(msg=str(exc))
-    out = result.as_dict()
-    if module._diff and result.changed:
-        out["diff"] = {"before": result.before, "after": result.after}
-    module.exit_json(**out)
+    run_module(module, lambda p, check: ops.switchover(
+        node_from(p), settings_from(p), check, p["max_lag_bytes"], p["timeout"]))
 
 
 if __name__ == "__main__":

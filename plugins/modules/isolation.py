@@ -135,17 +135,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netops.isolate im
 from ansible_collections.hisops.emergency.plugins.module_utils.netops.transactions import Store
 
 
-def write_report(module, path, result):
-    try:
-        os.makedirs(os.path.dirname(path) or ".", mode=0o750, exist_ok=True)
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump(result, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-    except OSError as exc:
-        module.fail_json(msg=f"report: cannot write {path}: {exc.strerror}", **result)
-
-
-def main():
+def argument_spec():
     spec = dict(NETWORK_SPEC)
     spec.update(
         segment={"type": "str"},
@@ -158,26 +148,46 @@ def main():
         acl_number={"type": "int", "default": 3999},
         report={"type": "path", "default": ""},
     )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    if not HAS_NETMIKO:
-        module.fail_json(msg=missing_required_lib("netmiko"), exception=str(NETMIKO_IMPORT_ERROR))
-    p = module.params
-    try:
-        inventory = inventory_from(p)
-        target = parse_target(inventory, p["segment"], p["host"], p["port"])
-        result = isolate(
-            inventory, Store(p["store"]), target, operator=p["operator"], reason=p["reason"],
-            force=p["force"], check_mode=module.check_mode, save=p["save"],
-            block_at_core=p["block_at_core"], acl=p["acl_number"], workers=p["workers"],
-        )
-    except NetdevError as exc:
-        module.fail_json(msg=str(exc))
+    return spec
+
+
+def run(p, check_mode, diff):
+    """The module's work on validated parameters; NetdevError when it cannot be done.
+
+    Called by main() and, in the controller's worker, by the action plugin (no AnsiballZ
+    payload, no second Python: the emergency path's start-up cost)."""
+    inventory = inventory_from(p)
+    target = parse_target(inventory, p["segment"], p["host"], p["port"])
+    result = isolate(
+        inventory, Store(p["store"]), target, operator=p["operator"], reason=p["reason"],
+        force=p["force"], check_mode=check_mode, save=p["save"],
+        block_at_core=p["block_at_core"], acl=p["acl_number"], workers=p["workers"],
+    )
     result.pop("record", None)
     if p["report"]:
-        write_report(module, p["report"], result)
-    if module._diff:
+        try:
+            os.makedirs(os.path.dirname(p["report"]) or ".", mode=0o750, exist_ok=True)
+            with open(p["report"], "w", encoding="utf-8") as handle:
+                json.dump(result, handle, indent=2, sort_keys=True)
+                handle.write("\n")
+        except OSError as exc:
+            result.update(failed=True, msg=f"report: cannot write {p['report']}: {exc.strerror}")
+    if diff:
         result["diff"] = {"prepared": "\n".join(
             f"{name}:\n  " + "\n  ".join(lines) for name, lines in result["commands"].items())}
+    return result
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    if not HAS_NETMIKO:
+        module.fail_json(msg=missing_required_lib("netmiko"), exception=str(NETMIKO_IMPORT_ERROR))
+    try:
+        result = run(module.params, module.check_mode, module._diff)
+    except NetdevError as exc:
+        module.fail_json(msg=str(exc))
+    if result.get("failed"):
+        module.fail_json(**result)
     module.exit_json(**result)
 
 

@@ -40,7 +40,7 @@ from ..netdev.session import DeviceSession
 from . import transactions
 from .errors import CommandRejected, InputError, NetdevError, Refused
 from .names import LEAVE, NEGATE, full_interface, gateway_interface, has_gateway, interface_sections
-from .network import Inventory, Switch, SwitchView, read_many
+from .network import Inventory, SessionPool, Switch, SwitchView, read_many, session_for
 
 FEATURES = ["vlans", "vlanif", "interfaces", "acl"]
 MAX_HOPS = 8
@@ -157,13 +157,14 @@ def _switch_of(description: str) -> str:
     return description.split(" ", 1)[1] if description.startswith("switch ") else ""
 
 
-def read_cores(inventory: Inventory, workers: int) -> dict[str, SwitchView]:
+def read_cores(inventory: Inventory, workers: int, pool: SessionPool | None = None) -> dict[str, SwitchView]:
     if not inventory.cores:
         raise InputError("switches: no switch with role core in the inventory (hisops_role: core)")
-    return read_many(inventory.cores, arp=lambda s: True, workers=workers)
+    return read_many(inventory.cores, arp=lambda s: True, workers=workers, pool=pool)
 
 
-def locate(inventory: Inventory, target: Target, views: dict[str, SwitchView], workers: int) -> dict[str, Any]:
+def locate(inventory: Inventory, target: Target, views: dict[str, SwitchView], workers: int,
+           pool: SessionPool | None = None) -> dict[str, Any]:
     """Follow a host from the core's ARP/MAC tables through the trunks to its access port."""
     cores = {n: v for n, v in views.items() if v.switch.role == "core"}
     mac = target.mac
@@ -202,7 +203,7 @@ def locate(inventory: Inventory, target: Target, views: dict[str, SwitchView], w
                 "switch is known behind it (unmanaged switch?); isolate the port instead"
             )
         unread = [inventory.switches[n] for n in behind if n not in views]
-        views.update(read_many(unread, arp=lambda s: False, workers=workers))
+        views.update(read_many(unread, arp=lambda s: False, workers=workers, pool=pool))
         # The next hop is the switch behind this trunk that sees the others behind it in turn.
         here = _mgmt_mac_of(switch_macs, view.switch.name)
 
@@ -410,8 +411,8 @@ def _sections(view: SwitchView):
 
 
 def plan_host(inventory: Inventory, target: Target, views: dict[str, SwitchView], workers: int,
-              block_at_core: bool = True, acl: int = 3999) -> Plan:
-    located = locate(inventory, target, views, workers)
+              block_at_core: bool = True, acl: int = 3999, pool: SessionPool | None = None) -> Plan:
+    located = locate(inventory, target, views, workers, pool)
     plan = Plan(target=target, views=views, located=located)
     edge = views[located["switch"]]
     mgmt = _management_macs(inventory, {n: v for n, v in views.items() if v.switch.role == "core"})
@@ -445,23 +446,24 @@ def plan_host(inventory: Inventory, target: Target, views: dict[str, SwitchView]
 
 
 def make_plan(inventory: Inventory, target: Target, workers: int = 8, block_at_core: bool = True,
-              acl: int = 3999) -> Plan:
-    views = read_cores(inventory, workers)
+              acl: int = 3999, pool: SessionPool | None = None) -> Plan:
+    views = read_cores(inventory, workers, pool)
     if target.kind == "segment":
         return plan_segment(inventory, target, views)
     if target.kind == "port":
         if target.switch not in views:
-            views.update(read_many([inventory.switches[target.switch]], arp=lambda s: False))
+            views.update(read_many([inventory.switches[target.switch]], arp=lambda s: False, pool=pool))
         return plan_port(inventory, target, views)
-    return plan_host(inventory, target, views, workers, block_at_core, acl)
+    return plan_host(inventory, target, views, workers, block_at_core, acl, pool)
 
 
 # -- acting ---------------------------------------------------------------------------------
 
 
-def _apply_one(switch: Switch, before: str, change: DeviceChange, save: bool) -> dict[str, Any]:
+def _apply_one(switch: Switch, before: str, change: DeviceChange, save: bool,
+               pool: SessionPool | None = None) -> dict[str, Any]:
     """Send the blocks and read back; on a refused line undo what was sent, and prove it."""
-    with DeviceSession(switch.params) as session:
+    with session_for(switch, pool) as session:
         try:
             session.config_set(change.commands)
         except CommandRejected as exc:
@@ -499,12 +501,14 @@ def undo_device(switch: Switch, change: DeviceChange, before: str) -> str:
         return _undo_and_prove(session, change, before)
 
 
-def apply(inventory: Inventory, plan: Plan, save: bool, workers: int = 8) -> dict[str, dict[str, Any]]:
+def apply(inventory: Inventory, plan: Plan, save: bool, workers: int = 8,
+          pool: SessionPool | None = None) -> dict[str, dict[str, Any]]:
     """Push every device's change at once; if one fails, the others are put back."""
     changes = [c for c in plan.changes.values() if c.commands]
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(changes) or 1))) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(changes) or 1))) as threads:
         futures = {
-            c.device: pool.submit(_apply_one, inventory.switches[c.device], plan.views[c.device].config, c, save)
+            c.device: threads.submit(_apply_one, inventory.switches[c.device], plan.views[c.device].config, c,
+                                     save, pool)
             for c in changes
         }
         results, errors = {}, []
@@ -585,7 +589,15 @@ def isolate(
                         "located": where, "blast_radius": record.get("blast_radius", {}), "commands": {},
                         "isolation_id": record["id"], "verified": {},
                         "message": f"already isolated by {record['id']}"}
-    plan = make_plan(inventory, target, workers, block_at_core, acl)
+    with SessionPool() as pool:  # one login per switch from the read to the save
+        return _isolate(inventory, store, target, operator, reason, force, check_mode, save, block_at_core,
+                        acl, workers, pool)
+
+
+def _isolate(inventory: Inventory, store: transactions.Store, target: Target, operator: str, reason: str,
+             force: bool, check_mode: bool, save: bool, block_at_core: bool, acl: int, workers: int,
+             pool: SessionPool) -> dict[str, Any]:
+    plan = make_plan(inventory, target, workers, block_at_core, acl, pool)
     result: dict[str, Any] = {
         "changed": False, "kind": target.kind, "target": target.value, "key": target.key,
         "located": plan.located, "blast_radius": plan.blast_radius, "commands": plan.commands,
@@ -606,7 +618,7 @@ def isolate(
     if check_mode:
         result["message"] = "check mode: nothing sent"
         return result
-    applied = apply(inventory, plan, save, workers)
+    applied = apply(inventory, plan, save, workers, pool)
     verified = verify(plan, applied, inventory)
     record = existing or {
         "id": transactions.new_id(), "state": "open", "kind": target.kind, "target": target.value,

@@ -9,8 +9,10 @@ segment isolation reads the cores, a host isolation follows the MAC tables hop b
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,8 +57,51 @@ class SwitchView:
         return [row for row in self.macs if row["port"] == port]
 
 
-def read_switch(switch: Switch, arp: bool = False, macs: bool = True) -> SwitchView:
-    with DeviceSession(switch.params) as session:
+class SessionPool:
+    """Sessions kept open across the steps of one action (read, push, read back, save): one
+    login per switch instead of one per step. A switch's session serves one thread at a
+    time (each step works on its own switches); a step that fails drops its session."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, DeviceSession] = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def session(self, switch: Switch) -> Iterator[DeviceSession]:
+        with self._lock:
+            session = self._open.pop(switch.name, None)
+        if session is None:
+            session = DeviceSession(switch.params)
+            session.open()
+        try:
+            yield session
+        except BaseException:
+            session.close()
+            raise
+        with self._lock:
+            self._open[switch.name] = session
+
+    def close(self) -> None:
+        with self._lock:
+            sessions, self._open = list(self._open.values()), {}
+        for session in sessions:
+            session.close()
+
+    def __enter__(self) -> SessionPool:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+
+def session_for(switch: Switch, pool: SessionPool | None = None):
+    """A session to ``switch``: the pool's (kept open), else a new one closed after use."""
+    return pool.session(switch) if pool is not None else DeviceSession(switch.params)
+
+
+def read_switch(switch: Switch, arp: bool = False, macs: bool = True,
+                pool: SessionPool | None = None) -> SwitchView:
+    with session_for(switch, pool) as session:
         view = SwitchView(switch=switch, config=_strip_comments(session.running_config()))
         view.ports = ports(view.config, switch.platform)
         names = list(view.ports)
@@ -70,13 +115,14 @@ def read_switch(switch: Switch, arp: bool = False, macs: bool = True) -> SwitchV
 
 
 def read_many(
-    switches: list[Switch], arp: Callable[[Switch], bool], workers: int = 8
+    switches: list[Switch], arp: Callable[[Switch], bool], workers: int = 8,
+    pool: SessionPool | None = None,
 ) -> dict[str, SwitchView]:
     """Read several switches at once; the first failure is raised, naming the device."""
     if not switches:
         return {}
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(switches)))) as pool:
-        futures = {s.name: pool.submit(read_switch, s, arp(s)) for s in switches}
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(switches)))) as threads:
+        futures = {s.name: threads.submit(read_switch, s, arp(s), True, pool) for s in switches}
         views, errors = {}, []
         for name, future in futures.items():
             try:

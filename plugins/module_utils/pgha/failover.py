@@ -36,6 +36,10 @@ from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors impor
     PgHaError,
 )
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.node import LocalNode
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.spec import (
+    node_from,
+    settings_from,
+)
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.state import (
     STANDBY,
     STOPPED,
@@ -119,6 +123,21 @@ def promote(node: LocalNode, settings: HaSettings, check: bool, old_primary: dic
 
 def release(owner: str, check: bool, lock_path: str = LOCK_PATH) -> ops.Result:
     return ops.lock(lock_path, owner, "absent", check)
+
+
+def run_step(params: dict[str, Any], check: bool) -> ops.Result | dict[str, Any]:
+    """``db_failover_step``: the step its ``step`` parameter names."""
+    node = node_from(params)
+    if params["step"] == "begin":
+        return begin(node, params["name"], params["lock"], params["owner"], check,
+                     params["break_stale_s"])
+    if params["step"] == "fence":
+        return fence_ssh(node, params["name"], check, params["timeout"])
+    if params["step"] == "promote":
+        return promote(node, settings_from(params), check, params["old_primary"],
+                       params["fence_proof"], params["accept_data_loss"], params["owner"],
+                       params["timeout"])
+    return release(params["owner"], check)
 
 
 # ---------------------------------------------------------------------- on the controller
