@@ -166,8 +166,8 @@ class ActionModule(ActionBase):
             if method == "ssh":
                 fenced = hosts.run(old, STEP, self._step_args(
                     hosts, old, new, step="fence", timeout=args["timeout"]), "postgres")
-                attempt["result"] = {k: fenced.get(k) for k in ("msg", "before", "after",
-                                                                 "unreachable") if k in fenced}
+                kept = ("msg", "before", "after", "unreachable")
+                attempt["result"] = {k: fenced[k] for k in kept if k in fenced}
                 done["commands"] += [f"{old}: {c}" for c in fenced.get("commands", [])]
                 done["changed"] |= bool(fenced.get("changed"))
                 if fenced.get("state"):

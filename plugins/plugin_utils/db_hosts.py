@@ -87,7 +87,7 @@ class HostModules:
             return list(pool.map(lambda c: self.run(*c), calls))
 
     def close(self) -> None:
-        for connection, _ in self._connections.values():
+        for connection, _variables in self._connections.values():
             try:
                 connection.close()
             except Exception:  # noqa: BLE001 - a closing connection must not hide the result
