@@ -22,6 +22,11 @@ description:
     configurations before and after, the commands and their exact inverse) for
     M(hisops.emergency.isolation_reconnect).
   - Idempotent, an isolation already in place reports C(changed=false) and its id.
+  - Every changed switch is read back in the same session (one login per switch from the
+    first read to the save); the task fails when the read-back does not show the isolation.
+  - Its action plugin runs the module's code in the Ansible worker process on the
+    arguments validated against this module's argument spec (the emergency path: no
+    module payload or second Python to start).
 author: hisops developers (@hisops)
 extends_documentation_fragment:
   - hisops.emergency.netops
