@@ -25,7 +25,7 @@ description:
   - Every changed switch is read back in the same session (one login per switch from the
     first read to the save); the task fails when the read-back does not show the isolation.
   - Its action plugin runs the module's code in the Ansible worker process on the
-    arguments validated against this module's argument spec (the emergency path: no
+    arguments validated against this module's argument spec (the emergency path, no
     module payload or second Python to start).
 author: hisops developers (@hisops)
 extends_documentation_fragment:
