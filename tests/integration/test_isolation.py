@@ -168,6 +168,8 @@ def test_bad_input_is_refused_with_the_field_named(fresh_lab, store, tmp_path):
     inv = inventory_of(lab)
     bad_mac = run_playbook("isolate", lab.inventory, tmp_path, {"host": "52:54:00:0a:00", "reason": "x"})
     assert bad_mac.rc != 0 and "host: '52:54:00:0a:00' is a malformed MAC address" in bad_mac.stdout
+    no_target = run_playbook("isolate", lab.inventory, tmp_path, {"reason": "x"})
+    assert no_target.rc != 0 and "give exactly one of segment, host or port (given: none)" in no_target.stdout
     with pytest.raises(InputError, match="segment: VLAN '77' is not in the plan"):
         isolate.parse_target(inv, segment="77")
     with pytest.raises(InputError, match="host: 10.10.10.250 is in no ARP table"):
