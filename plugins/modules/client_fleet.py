@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: client_fleet
 short_description: Switch or roll back the HIS client on many workstations from one run
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Fleet mode of M(hisops.emergency.client_release) - the same switch, health check and
     revert on the workstation - for every workstation in O(hosts) from one controller
@@ -159,7 +159,7 @@ def main():
     module = AnsibleModule(
         argument_spec={
             "hosts": {"type": "list", "elements": "str", "required": True},
-            "connections": {"type": "list", "elements": "dict", "no_log": False},
+            "connections": {"type": "list", "elements": "dict"},
             "state": {"type": "str", "default": "switched",
                       "choices": ["present", "switched", "rolled_back", "query"]},
             "version": {"type": "str"},
