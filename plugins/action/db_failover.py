@@ -35,7 +35,9 @@ SPEC = {
     "group": {"type": "str", "default": "db_servers"},
     "candidate": {"type": "str", "default": ""},
     "fence": {"type": "list", "elements": "str", "default": ["ssh"],
-              "choices": ["ssh", "site_command"]},
+              "choices": ["ssh", "switch_port", "site_command"]},
+    "switches": {"type": "list", "elements": "str", "default": []},
+    "isolation_store": {"type": "path", "default": ""},
     "fence_command": {"type": "list", "elements": "str", "default": []},
     "accept_data_loss": {"type": "bool", "default": False},
     "owner": {"type": "str", "default": ""},
@@ -59,6 +61,7 @@ class ActionModule(ActionBase):
             failover.validate(args["candidate"], group, args["fence"], args["fence_command"])
         except PgHaError as exc:
             raise AnsibleActionFail(str(exc)) from exc
+        self._task_vars = task_vars
         hosts = HostModules(self, task_vars)
         try:
             result.update(self._failover(hosts, group, args))
@@ -185,9 +188,16 @@ class ActionModule(ActionBase):
                     closed = ran.get("rc") == 0 and failover.wait_port_closed(address, port)
                     attempt["proof"] = failover.site_proof(old, args["fence_command"], ran,
                                                            closed)
-            else:
-                attempt["proof"] = ""
-                attempt["result"] = {"msg": f"fence method {method} is not available"}
+            else:  # switch_port
+                cut = self._fence_switch_port(old, address, args, check)
+                attempt["result"] = cut
+                done["changed"] |= bool(cut.get("changed"))
+                done["commands"] += [f"{sw}: {c}" for sw, lines in
+                                     (cut.get("commands") or {}).items() for c in lines]
+                closed = not check and not cut.get("failed") \
+                    and failover.wait_port_closed(address, port) \
+                    and failover.wait_port_closed(address, int(old_vars.get("ansible_port", 22)))
+                attempt["proof"] = failover.switch_proof(old, cut, closed, closed)
             timings[f"fence_{method}_s"] = round(time.monotonic() - t0, 3)
             done["methods"].append(attempt)
             if attempt["proof"]:
@@ -196,6 +206,47 @@ class ActionModule(ActionBase):
         if done["state"] is None:  # unreachable over SSH: its last state is not known
             done["state"] = {"name": old, "role": UNREACHABLE, "error": "not read after fencing"}
         return done
+
+
+    def _fence_switch_port(self, old: str, address: str, args: dict, check: bool) -> dict:
+        """Shut the old primary's access port through the netops isolation (issue 6): located
+        by its address, recorded as an isolation transaction (reconnect.yml undoes it)."""
+        # pylint: disable-next=import-outside-toplevel
+        from ansible_collections.hisops.emergency.plugins.modules import isolation
+
+        # pylint: disable-next=import-outside-toplevel
+        from ansible_collections.hisops.emergency.plugins.plugin_utils.netops_action import (
+            NetopsActionBase,
+        )
+
+        switches = args["switches"] or [
+            h for h in (self._task_vars.get("groups") or {}).get("switches", [])
+            if h not in (self._task_vars.get("groups") or {}).get("spare", [])]
+        if not switches:
+            return {"failed": True, "msg": "switch_port: no switches (switches, or the "
+                                           "inventory group switches)"}
+        # The network knows the server by its address there (hisops_endpoints), which may
+        # differ from the address Ansible reaches it on (ansible_host).
+        endpoints = self._templar.template(
+            (self._task_vars.get("hostvars") or {}).get(old, {}).get("hisops_endpoints") or [])
+        where = next((e for e in endpoints if isinstance(e, dict) and e.get("name") == old), {})
+        target = str(where.get("ip") or where.get("mac") or address)
+        helper = NetopsActionBase(self._task, self._connection, self._play_context, self._loader,
+                                  self._templar, self._shared_loader_obj)
+        params = helper.fleet_args({
+            "hosts": switches, "host": target, "force": True,
+            "reason": f"db_failover: fence of the old database primary {old}",
+            "operator": args["owner"] or failover.default_owner(),
+            "store": args["isolation_store"] or None}, self._task_vars)
+        checked = ArgumentSpecValidator(isolation.argument_spec()).validate(params)
+        if checked.error_messages:
+            return {"failed": True, "msg": "; ".join(checked.error_messages)}
+        try:
+            cut = isolation.run(checked.validated_parameters, check, False)
+        except Exception as exc:  # noqa: BLE001 - NetdevError and its kin: a fence not proven
+            return {"failed": True, "msg": f"switch_port: {exc}"}
+        return {k: cut.get(k) for k in ("changed", "failed", "msg", "isolation_id", "located",
+                                         "commands", "verified", "message") if k in cut}
 
 
 def _already_done(states: list[NodeState], candidate: str) -> bool:

@@ -18,8 +18,11 @@ description:
     both claim primary, the old primary still running as primary).
   - Fences the old primary with the methods of O(fence) in order until one is proven -
     C(ssh) (PostgreSQL stopped, never started at boot, no PostgreSQL process left,
-    C(standby.signal)); C(site_command) (O(fence_command) on the controller, proven when
-    the old primary's PostgreSQL port stops answering).
+    C(standby.signal)); C(switch_port) (the old primary located by its address and its
+    access port shut through M(hisops.emergency.isolation), recorded as an isolation
+    transaction that C(playbooks/reconnect.yml) undoes; proven when neither its SSH nor
+    its PostgreSQL port answers from the controller); C(site_command) (O(fence_command) on
+    the controller, proven when the old primary's PostgreSQL port stops answering).
   - Shows the data that would be lost (the LSN gap, or C(unknown)) and promotes only when
     it is zero or O(accept_data_loss) is true; waits until the new primary accepts
     writes; releases the lock whatever happens.
@@ -37,8 +40,18 @@ options:
     description: Fence methods, tried in order until one is proven.
     type: list
     elements: str
-    choices: [ssh, site_command]
+    choices: [ssh, switch_port, site_command]
     default: [ssh]
+  switches:
+    description: C(switch_port) - the switches to locate the old primary on (default the
+      inventory group C(switches) without C(spare)).
+    type: list
+    elements: str
+    default: []
+  isolation_store:
+    description: C(switch_port) - the isolation records (as M(hisops.emergency.isolation) O(store)).
+    type: path
+    default: ""
   fence_command:
     description: The site's fence command (argv) for C(site_command), run on the controller.
     type: list
@@ -143,7 +156,9 @@ def main():
             "group": {"type": "str", "default": "db_servers"},
             "candidate": {"type": "str", "default": ""},
             "fence": {"type": "list", "elements": "str", "default": ["ssh"],
-                      "choices": ["ssh", "site_command"]},
+                      "choices": ["ssh", "switch_port", "site_command"]},
+            "switches": {"type": "list", "elements": "str", "default": []},
+            "isolation_store": {"type": "path", "default": ""},
             "fence_command": {"type": "list", "elements": "str", "default": []},
             "accept_data_loss": {"type": "bool", "default": False},
             "owner": {"type": "str", "default": ""},

@@ -217,8 +217,14 @@ def site_proof(name: str, command: list[str], ran: dict[str, Any], port_closed: 
 
 def switch_proof(name: str, isolation: dict[str, Any], port_closed: bool,
                  ssh_closed: bool) -> str:
-    if isolation.get("ok") and port_closed and ssh_closed:
-        ports = ", ".join(isolation.get("ports") or []) or "its access port"
-        return (f"switch_port: {ports} shut; {name} answers neither SSH nor PostgreSQL "
-                "from the controller")
+    verified = isolation.get("verified") or {}
+    in_place = (bool(verified) and all(verified.values())) \
+        or str(isolation.get("message", "")).startswith("already isolated")
+    if not isolation.get("failed") and in_place \
+            and port_closed and ssh_closed:
+        where = isolation.get("located") or {}
+        port = f"{where.get('switch')}:{where.get('port')}" if where.get("port") \
+            else "its access port"
+        return (f"switch_port: {port} shut ({isolation.get('isolation_id')}); {name} answers "
+                "neither SSH nor PostgreSQL from the controller")
     return ""

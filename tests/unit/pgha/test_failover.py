@@ -62,3 +62,14 @@ def test_a_port_nobody_listens_on_is_closed() -> None:
 def test_the_default_owner_names_user_host_and_time() -> None:
     owner = failover.default_owner()
     assert "@" in owner and "T" in owner.split(" ", 1)[1]
+
+
+def test_switch_proof_needs_a_verified_isolation_and_silent_ports() -> None:
+    cut = {"verified": {"CORE-1": True}, "isolation_id": "iso-1",
+           "located": {"switch": "CORE-1", "port": "GigabitEthernet1/0/1"}}
+    proof = failover.switch_proof("his-db-1", cut, port_closed=True, ssh_closed=True)
+    assert "CORE-1:GigabitEthernet1/0/1" in proof and "iso-1" in proof
+    assert failover.switch_proof("his-db-1", cut, port_closed=True, ssh_closed=False) == ""
+    assert failover.switch_proof("his-db-1", {**cut, "verified": {"CORE-1": False}}, True, True) == ""
+    assert failover.switch_proof("his-db-1", {**cut, "failed": True}, True, True) == ""
+    assert failover.switch_proof("his-db-1", {}, True, True) == ""

@@ -1,0 +1,91 @@
+"""Issue 7: the failover's ``switch_port`` fence on the twin lab (switches and real hosts).
+
+Shutting the switch port a lab host hangs on cuts that real host from the controller
+(hisops/lab/twin.py), so the fence is proven the way it would be in the hospital: the
+old primary answers neither SSH nor PostgreSQL. The cut is an isolation transaction that
+``reconnect.yml`` undoes.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+import yaml
+
+from .conftest import start_lab
+from .playbooks import PlaybookRun, run_playbook
+
+pytestmark = [pytest.mark.lab]
+
+DB1, DB2 = "his-db-1", "his-db-2"
+
+
+@dataclass
+class Twin:
+    state_dir: Path
+    inventory: Path
+    workdir: Path
+
+    def host(self, name: str) -> dict:
+        data = yaml.safe_load(self.inventory.read_text())
+        return data["all"]["children"]["lab_hosts"]["children"]["db_servers"]["hosts"][name]
+
+    def answers(self, name: str, port: int) -> bool:
+        try:
+            with socket.create_connection((self.host(name)["ansible_host"], port), timeout=2):
+                return True
+        except OSError:
+            return False
+
+    def is_primary(self, name: str) -> bool:
+        creds = json.loads((self.state_dir / "hosts" / "credentials.json").read_text())
+        with psycopg.connect(host=self.host(name)["ansible_host"], port=5432, dbname="postgres",
+                             user="postgres", password=creds["postgres"]["password"],
+                             connect_timeout=3, autocommit=True) as conn:
+            return not conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]
+
+    def lab(self, *args: str) -> str:
+        return subprocess.run([sys.executable, "-m", "hisops.cli", "lab", "--state-dir",
+                               str(self.state_dir), *args], capture_output=True, text=True,
+                              check=True, timeout=60).stdout
+
+    def play(self, playbook: str, **extravars) -> PlaybookRun:
+        return run_playbook(playbook, self.inventory, self.workdir, extravars=extravars or None)
+
+
+@pytest.fixture(scope="module")
+def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twin]:
+    state = tmp_path_factory.mktemp("twin")
+    client = start_lab(state, hosts=True)
+    try:
+        yield Twin(state, Path(client.status()["inventory"]), state / "work")
+    finally:
+        client.down()
+
+
+def test_switch_port_fence_cuts_the_old_primary_and_reconnect_undoes_it(twin: Twin) -> None:
+    built = twin.play("db_standby_build")
+    assert built.rc == 0, built.stdout[-2000:]
+    twin.lab("host", "fault", DB1, "crash")
+    run = twin.play("db_failover", fence=["switch_port"], accept_data_loss=True)
+    assert run.rc == 0, run.stdout[-3000:]
+    assert "switch_port: CORE-1:" in run.stdout, run.stdout[-2000:]
+    # proven: the old primary is cut from the controller, the standby is the primary
+    assert not twin.answers(DB1, 22) and not twin.answers(DB1, 5432)
+    assert twin.is_primary(DB2)
+    records = [json.loads(p.read_text()) for p in (twin.workdir / "isolations").glob("*.json")]
+    fence = [r for r in records if DB1 in str(r.get("reason"))]
+    assert len(fence) == 1 and fence[0]["located"]["ip"] == "10.10.100.11", records
+    # after the rejoin work is done on site, the cut is undone like any isolation
+    back = twin.play("reconnect", isolation_id=fence[0]["id"], cleanup_by="dba",
+                     cleanup_scan="old primary rejoined")
+    assert back.rc == 0, back.stdout[-3000:]
+    assert twin.answers(DB1, 22)
