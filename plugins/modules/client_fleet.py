@@ -49,6 +49,13 @@ options:
   sha256:
     description: Expected SHA-256 of O(package).
     type: str
+  package_src:
+    description:
+      - The package on the controller (the artifact store). Checked against O(sha256)
+        before any workstation is contacted, then sent along and written to O(package)
+        on each workstation where that file is not there yet (atomically), instead of
+        a separate copy task. Meant for packages of some MB (it travels in memory).
+    type: path
   mode:
     description: V(release) or V(deb).
     type: str
@@ -165,6 +172,7 @@ def main():
             "version": {"type": "str"},
             "package": {"type": "path"},
             "sha256": {"type": "str"},
+            "package_src": {"type": "path"},
             "mode": {"type": "str", "default": "release", "choices": ["release", "deb"]},
             "name": {"type": "str", "default": "his-client"},
             "root": {"type": "path", "default": "/opt/his-client"},
@@ -188,6 +196,7 @@ def main():
             p["hosts"], p["connections"] or [], release, workers=p["workers"],
             timeout=p["timeout"], connect_timeout=p["connect_timeout"],
             record_action=p["record_action"], record_target=p["record_target"], earlier=p["earlier"],
+            package_src=p["package_src"],
         )
     except ClientError as exc:
         module.fail_json(msg=str(exc), field=getattr(exc, "field", ""))

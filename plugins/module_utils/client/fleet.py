@@ -58,8 +58,17 @@ for name in %(order)r:
     setattr(package, name, module)
 release = sys.modules["hisops_client.release"]
 errors = sys.modules["hisops_client.errors"]
+COPY = json.loads(%(copy)r)
 try:
+    copied = False
+    if COPY:
+        import base64
+        copied = release.receive_package(COPY["path"], base64.b64decode(COPY["data"]),
+                                         COPY["sha256"], ARGS.get("check_mode", False))
     out = release.apply(**ARGS)
+    if copied:
+        out["changed"] = True
+        out["actions"] = ["copy %%s" %% COPY["path"]] + out["actions"]
 except (errors.ClientError, OSError) as exc:
     out = {"failed": True, "msg": str(exc), "field": getattr(exc, "field", "")}
 sys.stdout.write("\n%(marker)s" + json.dumps(out) + "\n")
@@ -76,8 +85,13 @@ def _source(name: str) -> str:
                          field="hosts") from exc
 
 
-def remote_script(release_args: dict) -> str:
-    """The Python program a workstation runs: the release code and this request."""
+def remote_script(release_args: dict, package_src=None) -> str:
+    """The Python program a workstation runs: the release code and this request.
+
+    With ``package_src`` (a package on the controller, checked against
+    ``release_args["sha256"]`` here) its bytes travel in the program and are written to
+    ``release_args["package"]`` on the workstation when that file is not there yet.
+    """
     unknown = sorted(set(release_args) - set(RELEASE_KEYS))
     if unknown:
         raise InputError("unknown release option(s) %s" % ", ".join(unknown), field="release")
@@ -85,8 +99,35 @@ def remote_script(release_args: dict) -> str:
     for name, text in sources.items():  # the workstation has no ansible_collections package
         sources[name] = text.replace(
             "from ansible_collections.hisops.emergency.plugins.module_utils.client.", "from .")
+    copy = None
+    if package_src:
+        copy = package_payload(package_src, release_args)
     return _BOOT % {"sources": json.dumps(sources), "args": json.dumps(release_args),
+                    "copy": json.dumps(copy),
                     "order": REMOTE_SOURCES, "marker": MARKER}
+
+
+def package_payload(package_src: str, release_args: dict) -> dict:
+    """The package's bytes for the workstations, refused here when its checksum is wrong."""
+    import base64
+    import hashlib
+
+    if not release_args.get("package"):
+        raise InputError("package_src needs package (its path on the workstation)",
+                         field="package")
+    try:
+        with open(package_src, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise InputError("cannot read %s: %s" % (package_src, exc), field="package_src") from exc
+    actual = hashlib.sha256(data).hexdigest()
+    wanted = release_args.get("sha256")
+    if wanted and actual != wanted:
+        raise InputError("%s has checksum %s, expected %s (corrupted or replaced): no "
+                         "workstation touched" % (package_src, actual, wanted),
+                         field="package_src")
+    return {"path": release_args["package"], "sha256": actual,
+            "data": base64.b64encode(data).decode("ascii")}
 
 
 def ssh_argv(conn: dict, connect_timeout: int = 10) -> list:
@@ -161,7 +202,7 @@ def run_one(conn: dict, script: str, timeout: float, connect_timeout: int = 10) 
 
 
 def run_fleet(connections: list, release_args: dict, workers: int = 20,
-              timeout: float = 300, connect_timeout: int = 10) -> dict:
+              timeout: float = 300, connect_timeout: int = 10, package_src=None) -> dict:
     """The request on every workstation, ``workers`` at a time; replies keyed by name."""
     names = [c.get("name") for c in connections]
     duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -172,7 +213,7 @@ def run_fleet(connections: list, release_args: dict, workers: int = 20,
         raise InputError("must be at least 1", field="workers")
     for conn in connections:
         ssh_argv(conn, connect_timeout)  # refuse a bad connection before touching any host
-    script = remote_script(release_args)
+    script = remote_script(release_args, package_src)
     if not connections:
         return {}
     with ThreadPoolExecutor(max_workers=min(workers, len(connections))) as pool:
@@ -218,7 +259,7 @@ def earlier_failure(result) -> dict | None:
 
 def run_fleet_job(hosts: list, connections: list, release_args: dict, workers: int = 20,
                   timeout: float = 300, connect_timeout: int = 10, record_action: str = "update",
-                  record_target=None, earlier=None) -> dict:
+                  record_target=None, earlier=None, package_src=None) -> dict:
     """What the client_fleet module returns: per-host replies, ledger records, counts, diffs.
 
     ``connections`` must name every host of ``hosts``. ``earlier`` maps hosts to the
@@ -240,7 +281,7 @@ def run_fleet_job(hosts: list, connections: list, release_args: dict, workers: i
         if host in hosts and reply is not None:
             skipped[host] = reply
     contacted = run_fleet([by_name[h] for h in hosts if h not in skipped], release_args,
-                          workers, timeout, connect_timeout)
+                          workers, timeout, connect_timeout, package_src)
     replies = {h: skipped[h] if h in skipped else contacted[h] for h in hosts}
     target = record_target or release_args.get("version") or "previous"
     counts = dict.fromkeys(RESULTS, 0)

@@ -370,3 +370,37 @@ def run_health(command, timeout: float = 60.0) -> dict:
     except (OSError, subprocess.TimeoutExpired) as exc:
         return {"rc": 127, "output": "health check could not run: %s" % exc}
     return {"rc": done.returncode, "output": (done.stdout + done.stderr).strip()[-1000:]}
+
+
+def receive_package(path: str, data: bytes, sha256: str, check_mode: bool = False) -> bool:
+    """Put a package sent by the controller at ``path`` unless it is there already.
+
+    The bytes must match ``sha256`` (checked before anything is written); the file is
+    written beside its place and renamed, so a half-written package is never seen.
+    Returns whether it was (or, in check mode, would be) written.
+    """
+    import hashlib
+
+    actual = hashlib.sha256(data).hexdigest()
+    if sha256 and actual != sha256:
+        raise ChecksumMismatch("package for %s has checksum %s, expected %s: not written"
+                               % (path, actual, sha256), field="sha256")
+    if os.path.isfile(path) and sha256_file(path) == actual:
+        return False
+    if check_mode:
+        return True
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=".incoming-", dir=directory)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return True

@@ -15,9 +15,9 @@ from ansible_collections.hisops.emergency.plugins.module_utils.client.errors imp
 from ansible_collections.hisops.emergency.plugins.module_utils.client.store import sha256_file
 
 
-def run_remote(args: dict) -> dict:
+def run_remote(args: dict, package_src: str | None = None) -> dict:
     """The workstation's side without ssh: the same program, fed on stdin to python3 -."""
-    done = subprocess.run([sys.executable, "-"], input=fleet.remote_script(args),
+    done = subprocess.run([sys.executable, "-"], input=fleet.remote_script(args, package_src),
                           capture_output=True, text=True, check=True)
     line = [x for x in done.stdout.splitlines() if x.startswith(fleet.MARKER)][-1]
     return json.loads(line[len(fleet.MARKER):])
@@ -114,3 +114,22 @@ def test_an_unreachable_workstation_is_a_result_and_an_earlier_failure_is_kept()
     assert records["ws-copy"]["message"] == "an earlier step failed: disk full"
     assert records["ws-away"]["action"] == "rollback" and records["ws-away"]["target"] == "previous"
     assert records["ws-away"]["expected"] is None
+
+
+def test_the_package_travels_with_the_request_once_and_is_checked(
+    tmp_path: Path, pkgs: dict[str, str],
+) -> None:
+    root = tmp_path / "ws"
+    dest = str(root / "packages" / "his-client-1.0.0.tar.gz")
+    args = {"state": "switched", "version": "1.0.0", "package": dest, "root": str(root),
+            "sha256": sha256_file(pkgs["1.0.0"])}
+    preview = run_remote(dict(args, check_mode=True), pkgs["1.0.0"])
+    assert preview["changed"] and preview["actions"][0] == f"copy {dest}"
+    assert not os.path.exists(dest)
+    first = run_remote(args, pkgs["1.0.0"])
+    assert first["actions"] == [f"copy {dest}", "install 1.0.0", "switch none -> 1.0.0"]
+    assert sha256_file(dest) == args["sha256"] and os.readlink(root / "current") == "releases/1.0.0"
+    again = run_remote(args, pkgs["1.0.0"])
+    assert not again["changed"] and again["actions"] == []
+    with pytest.raises(InputError, match="package_src: .* expected .* no workstation touched"):
+        fleet.remote_script(dict(args, sha256="0" * 64), pkgs["1.0.0"])
