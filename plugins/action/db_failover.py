@@ -207,7 +207,6 @@ class ActionModule(ActionBase):
             done["state"] = {"name": old, "role": UNREACHABLE, "error": "not read after fencing"}
         return done
 
-
     def _fence_switch_port(self, old: str, address: str, args: dict, check: bool) -> dict:
         """Shut the old primary's access port through the netops isolation (issue 6): located
         by its address, recorded as an isolation transaction (reconnect.yml undoes it)."""
@@ -245,8 +244,9 @@ class ActionModule(ActionBase):
             cut = isolation.run(checked.validated_parameters, check, False)
         except Exception as exc:  # noqa: BLE001 - NetdevError and its kin: a fence not proven
             return {"failed": True, "msg": f"switch_port: {exc}"}
-        return {k: cut.get(k) for k in ("changed", "failed", "msg", "isolation_id", "located",
-                                         "commands", "verified", "message") if k in cut}
+        kept = ("changed", "failed", "msg", "isolation_id", "located", "commands", "verified",
+                "message")
+        return {k: cut[k] for k in kept if k in cut}
 
 
 def _already_done(states: list[NodeState], candidate: str) -> bool:

@@ -49,7 +49,7 @@ options:
     elements: str
     default: []
   isolation_store:
-    description: C(switch_port) - the isolation records (as M(hisops.emergency.isolation) O(store)).
+    description: C(switch_port) - the isolation records (the O(hisops.emergency.isolation#module:store) of M(hisops.emergency.isolation)).
     type: path
     default: ""
   fence_command:
