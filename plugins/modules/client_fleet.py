@@ -13,7 +13,7 @@ description:
     revert on the workstation - for every workstation in O(hosts) from one controller
     process, O(workers) OpenSSH sessions at a time, instead of one Ansible module run
     per workstation. Use it on a C(run_once) task delegated to C(localhost) with
-    C(hosts: "{{ ansible_play_batch }}"), then a per-host task reading RV(hosts).
+    O(hosts) set to C(ansible_play_batch), then a per-host task reading RV(hosts).
   - The action plugin builds O(connections) from each host's inventory variables
     (C(ansible_host), C(ansible_port), C(ansible_user), C(ansible_ssh_private_key_file),
     C(ansible_ssh_common_args), C(ansible_ssh_extra_args), C(ansible_python_interpreter)).
