@@ -28,22 +28,10 @@ from ansible_collections.hisops.emergency.plugins.module_utils.pgha.verdict impo
     assess,
     node_state_from_result,
 )
+from ansible_collections.hisops.emergency.plugins.modules.db_failover import ARGUMENT_SPEC
 from ansible_collections.hisops.emergency.plugins.plugin_utils.db_hosts import HostModules
 
 STEP = "hisops.emergency.db_failover_step"
-SPEC = {
-    "group": {"type": "str", "default": "db_servers"},
-    "candidate": {"type": "str", "default": ""},
-    "fence": {"type": "list", "elements": "str", "default": ["ssh"],
-              "choices": ["ssh", "switch_port", "site_command"]},
-    "switches": {"type": "list", "elements": "str", "default": []},
-    "isolation_store": {"type": "path", "default": ""},
-    "fence_command": {"type": "list", "elements": "str", "default": []},
-    "accept_data_loss": {"type": "bool", "default": False},
-    "owner": {"type": "str", "default": ""},
-    "break_stale_s": {"type": "int", "default": 0},
-    "timeout": {"type": "int", "default": 60},
-}
 
 
 class ActionModule(ActionBase):
@@ -52,7 +40,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        validated = ArgumentSpecValidator(SPEC).validate(self._task.args)
+        validated = ArgumentSpecValidator(ARGUMENT_SPEC).validate(self._task.args)
         if validated.error_messages:
             raise AnsibleActionFail("; ".join(validated.error_messages))
         args = validated.validated_parameters

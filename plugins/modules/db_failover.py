@@ -149,24 +149,24 @@ commands:
 
 from ansible.module_utils.basic import AnsibleModule
 
+# Also what the action plugin validates the task's arguments with.
+ARGUMENT_SPEC = {
+    "group": {"type": "str", "default": "db_servers"},
+    "candidate": {"type": "str", "default": ""},
+    "fence": {"type": "list", "elements": "str", "default": ["ssh"],
+              "choices": ["ssh", "switch_port", "site_command"]},
+    "switches": {"type": "list", "elements": "str", "default": []},
+    "isolation_store": {"type": "path", "default": ""},
+    "fence_command": {"type": "list", "elements": "str", "default": []},
+    "accept_data_loss": {"type": "bool", "default": False},
+    "owner": {"type": "str", "default": ""},
+    "break_stale_s": {"type": "int", "default": 0},
+    "timeout": {"type": "int", "default": 60},
+}
+
 
 def main():
-    module = AnsibleModule(
-        argument_spec={
-            "group": {"type": "str", "default": "db_servers"},
-            "candidate": {"type": "str", "default": ""},
-            "fence": {"type": "list", "elements": "str", "default": ["ssh"],
-                      "choices": ["ssh", "switch_port", "site_command"]},
-            "switches": {"type": "list", "elements": "str", "default": []},
-            "isolation_store": {"type": "path", "default": ""},
-            "fence_command": {"type": "list", "elements": "str", "default": []},
-            "accept_data_loss": {"type": "bool", "default": False},
-            "owner": {"type": "str", "default": ""},
-            "break_stale_s": {"type": "int", "default": 0},
-            "timeout": {"type": "int", "default": 60},
-        },
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     module.fail_json(msg="db_failover runs on the controller through its action plugin")
 
 
