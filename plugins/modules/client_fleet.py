@@ -144,7 +144,7 @@ outcomes:
   returned: always
   type: dict
 records:
-  description: Ledger entries for M(hisops.emergency.client_ledger) O(records), one per workstation.
+  description: Ledger entries for the C(records) option of M(hisops.emergency.client_ledger), one per workstation.
   returned: always
   type: list
   elements: dict
