@@ -19,6 +19,56 @@ from hisops import runner
 
 
 @dataclass(frozen=True)
+class LabStep:
+    """What happens to the lab around a scenario: a fault, a technician's hands, a check.
+
+    ``power-off DEVICE``, ``recable FAILED SPARE``, ``reach SRC DST`` (must reach the HIS
+    database port), ``cut SRC DST`` (must not reach), ``reset`` (the whole lab back to its
+    startup state and cabling) and ``forget-host-vars DEVICE`` (drop the inventory
+    override a spare swap wrote beside the lab's inventory).
+    """
+
+    action: str
+    args: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return " ".join((self.action, *self.args))
+
+
+class LabStepFailed(RuntimeError):
+    """A lab step did not do, or did not find, what the scenario needs."""
+
+
+def run_lab_step(step: LabStep, client: Any, inventory: Path) -> str:
+    """Do one step against the running lab; returns what it saw, raises LabStepFailed."""
+    if step.action == "power-off":
+        client.fault(step.args[0], "power-off")
+        return f"{step.args[0]} powered off"
+    if step.action == "recable":
+        moved = client.recable(step.args[0], step.args[1])
+        return f"{step.args[0]}'s cables moved to {step.args[1]}: {len(moved['moved'])}"
+    if step.action in ("reach", "cut"):
+        src, dst = step.args
+        answer = client.reach(src, dst, protocol="tcp", port=5432)
+        want = step.action == "reach"
+        if bool(answer.get("reachable")) != want:
+            seen = "reaches"
+            if not answer.get("reachable"):
+                seen = f"does not reach ({answer.get('reason')})"
+            raise LabStepFailed(f"{src} {seen} {dst}:5432; the scenario needs the opposite")
+        path = " > ".join(hop["device"] for hop in answer.get("path") or [])
+        return f"{src} {'reaches' if want else 'cannot reach'} {dst}:5432 {path}".rstrip()
+    if step.action == "reset":
+        client.reset()
+        return "lab reset to its startup state and cabling"
+    if step.action == "forget-host-vars":
+        override = inventory.parent / "host_vars" / f"{step.args[0]}.yml"
+        override.unlink(missing_ok=True)
+        return f"{override} removed"
+    raise LabStepFailed(f"unknown lab step {step}")
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     plan_item: str
@@ -27,6 +77,9 @@ class Scenario:
     extravars: dict[str, Any] = field(default_factory=dict)
     check: bool = False
     expect_ok: bool = True  # a scenario may rehearse a refusal
+    before: tuple[LabStep, ...] = ()  # done to the lab first; a failure skips the playbook
+    after: tuple[LabStep, ...] = ()  # hands and checks after the playbook, when it behaved
+    cleanup: tuple[LabStep, ...] = ()  # always, last: the lab as later scenarios need it
 
 
 SCENARIOS: list[Scenario] = [
@@ -253,6 +306,23 @@ SCENARIOS: list[Scenario] = [
         extravars={"failed": "AGG-1", "spare": "SPARE-S5735"},
         check=True,
     ),
+    Scenario(
+        name="spare-swap",
+        plan_item="P4.1",
+        title="AGG-1 dies: SPARE-S5735 takes its configuration, is re-cabled, its wards are back",
+        playbook="spare_swap",
+        extravars={"failed": "AGG-1", "spare": "SPARE-S5735"},
+        before=(
+            LabStep("power-off", ("AGG-1",)),
+            LabStep("cut", ("opd-reg-01", "his-db-1")),
+        ),
+        after=(
+            LabStep("recable", ("AGG-1", "SPARE-S5735")),
+            LabStep("reach", ("opd-reg-01", "his-db-1")),
+            LabStep("reach", ("pharm-01", "his-db-1")),
+        ),
+        cleanup=(LabStep("reset"), LabStep("forget-host-vars", ("AGG-1",))),
+    ),
 ]
 
 
@@ -262,10 +332,11 @@ class Outcome:
     result: runner.RunResult | None
     seconds: float
     error: str = ""
+    steps: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
-        if self.result is None:
+        if self.result is None or self.error:
             return False
         return self.result.ok == self.scenario.expect_ok
 
@@ -275,19 +346,49 @@ def run_drill(
 ) -> list[Outcome]:
     outcomes = []
     for scenario in scenarios:
-        start = time.monotonic()
-        try:
-            result = runner.run_playbook(
-                scenario.playbook,
-                inventory=inventory,
-                extravars=dict(scenario.extravars),
-                check=scenario.check,
-                quiet=quiet,
-            )
-            outcomes.append(Outcome(scenario, result, time.monotonic() - start))
-        except Exception as exc:  # noqa: BLE001 - a drill reports every scenario
-            outcomes.append(Outcome(scenario, None, time.monotonic() - start, error=str(exc)))
+        outcomes.append(run_scenario(inventory, scenario, quiet=quiet))
     return outcomes
+
+
+def run_scenario(inventory: Path, scenario: Scenario, *, quiet: bool = True) -> Outcome:
+    """The scenario's lab steps around its playbook; every failure lands in the outcome."""
+    start = time.monotonic()
+    outcome = Outcome(scenario, None, 0.0)
+    client = None
+    if scenario.before or scenario.after or scenario.cleanup:
+        from hisops.lab.client import LabClient
+
+        client = LabClient(_lab_state_dir(inventory))
+
+    def steps(which: tuple[LabStep, ...]) -> None:
+        for step in which:
+            outcome.steps.append(run_lab_step(step, client, inventory))
+
+    try:
+        steps(scenario.before)
+        outcome.result = runner.run_playbook(
+            scenario.playbook,
+            inventory=inventory,
+            extravars=dict(scenario.extravars),
+            check=scenario.check,
+            quiet=quiet,
+        )
+        if outcome.result.ok == scenario.expect_ok:
+            steps(scenario.after)
+    except Exception as exc:  # noqa: BLE001 - a drill reports every scenario
+        outcome.error = str(exc)
+    finally:
+        try:
+            steps(scenario.cleanup)
+        except Exception as exc:  # noqa: BLE001
+            outcome.error = outcome.error or f"clean-up: {exc}"
+        outcome.seconds = time.monotonic() - start
+    return outcome
+
+
+def _lab_state_dir(inventory: Path) -> Path:
+    """The running lab's state directory: the lab writes its inventory there."""
+    return inventory.parent
 
 
 def write_summary(outcomes: list[Outcome], directory: Path) -> Path:
@@ -306,6 +407,7 @@ def write_summary(outcomes: list[Outcome], directory: Path) -> Path:
                 "passed": o.passed,
                 "seconds": round(o.seconds, 2),
                 "error": o.error,
+                "lab_steps": o.steps,
                 "run": o.result.to_dict() if o.result else None,
             }
             for o in outcomes
@@ -326,7 +428,11 @@ def print_outcomes(outcomes: list[Outcome]) -> None:
         verdict = "[green]PASS[/]" if o.passed else "[red]FAIL[/]"
         record = str(o.result.record) if o.result and o.result.record else o.error
         table.add_row(o.scenario.name, o.scenario.plan_item, verdict, f"{o.seconds:.1f}", record)
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    for o in outcomes:
+        if o.steps:
+            console.print(f"{o.scenario.name} (lab): " + "; ".join(o.steps))
 
 
 def cmd_drill(args: argparse.Namespace) -> int:

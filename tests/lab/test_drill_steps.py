@@ -1,0 +1,59 @@
+"""The drill's lab steps (hisops/drill.py): what happens to the lab around a scenario."""
+
+from __future__ import annotations
+
+import pytest
+
+from hisops import drill
+from hisops.drill import LabStep, LabStepFailed, Scenario, run_lab_step, run_scenario
+
+pytestmark = pytest.mark.lab
+
+
+def test_power_off_cut_recable_reach_reset(fresh_lab) -> None:
+    lab = fresh_lab
+    inventory = lab.inventory
+    assert "powered off" in run_lab_step(LabStep("power-off", ("AGG-1",)), lab.client, inventory)
+    seen = run_lab_step(LabStep("cut", ("opd-reg-01", "his-db-1")), lab.client, inventory)
+    assert seen == "opd-reg-01 cannot reach his-db-1:5432"
+    with pytest.raises(LabStepFailed, match=r"AGG-1 is powered-off"):
+        run_lab_step(LabStep("reach", ("opd-reg-01", "his-db-1")), lab.client, inventory)
+
+    moved = run_lab_step(LabStep("recable", ("AGG-1", "SPARE-S5735")), lab.client, inventory)
+    assert moved.startswith("AGG-1's cables moved to SPARE-S5735:")
+    # The spare still has its own (spare) configuration: cabled, but not carrying the VLANs.
+    with pytest.raises(LabStepFailed):
+        run_lab_step(LabStep("reach", ("opd-reg-01", "his-db-1")), lab.client, inventory)
+
+    run_lab_step(LabStep("reset"), lab.client, inventory)
+    seen = run_lab_step(LabStep("reach", ("opd-reg-01", "his-db-1")), lab.client, inventory)
+    assert "AGG-1" in seen and "SPARE-S5735" not in seen
+
+
+def test_forget_host_vars_removes_only_that_override(lab, tmp_path) -> None:
+    inventory = tmp_path / "inventory.yml"
+    host_vars = tmp_path / "host_vars"
+    host_vars.mkdir()
+    (host_vars / "AGG-1.yml").write_text("ansible_host: 127.0.0.9\n")
+    (host_vars / "AGG-2.yml").write_text("ansible_host: 127.0.0.8\n")
+    run_lab_step(LabStep("forget-host-vars", ("AGG-1",)), lab.client, inventory)
+    assert sorted(p.name for p in host_vars.iterdir()) == ["AGG-2.yml"]
+
+
+def test_a_failed_step_skips_the_playbook_and_cleanup_still_runs(fresh_lab, monkeypatch) -> None:
+    lab = fresh_lab
+    ran = []
+    monkeypatch.setattr(drill.runner, "run_playbook", lambda *a, **k: ran.append(a))
+    scenario = Scenario(
+        name="t",
+        plan_item="P4.1",
+        title="t",
+        playbook="spare_swap",
+        before=(LabStep("power-off", ("AGG-1",)), LabStep("reach", ("opd-reg-01", "his-db-1"))),
+        cleanup=(LabStep("reset"),),
+    )
+    outcome = run_scenario(lab.inventory, scenario)
+    assert not outcome.passed and ran == []
+    assert "AGG-1 is powered-off" in outcome.error
+    assert outcome.steps[-1] == "lab reset to its startup state and cabling"
+    assert lab.reach("opd-reg-01", "his-db-1")["reachable"]
