@@ -142,13 +142,15 @@ def run_step(params: dict[str, Any], check: bool) -> ops.Result | dict[str, Any]
 
 # ---------------------------------------------------------------------- on the controller
 def default_owner() -> str:
-    """``<user>@<controller> <UTC time>``: who holds the lock, for a refused second run."""
+    """``<user>@<controller> pid <pid> <UTC time>``: who holds the lock, for a refused second
+    run. Unique per run: two runs started in the same second by the same user must not
+    count as one owner (the lock would let both through)."""
     try:
         user = getpass.getuser()
     except (KeyError, OSError):
         user = "operator"
-    stamp = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-    return f"{user}@{socket.gethostname()} {stamp}"
+    stamp = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="microseconds")
+    return f"{user}@{socket.gethostname()} pid {os.getpid()} {stamp}"
 
 
 def validate(candidate: str, group: list[str], fence: list[str], fence_command: list[str],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha import failover
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import InputError
@@ -59,9 +61,10 @@ def test_a_port_nobody_listens_on_is_closed() -> None:
     assert failover.wait_port_closed("127.0.0.1", 1, timeout=0.5)
 
 
-def test_the_default_owner_names_user_host_and_time() -> None:
+def test_the_default_owner_names_user_host_and_time_and_is_unique() -> None:
     owner = failover.default_owner()
-    assert "@" in owner and "T" in owner.split(" ", 1)[1]
+    assert "@" in owner and f"pid {os.getpid()} " in owner and "T" in owner.rsplit(" ", 1)[1]
+    assert failover.default_owner() != owner  # two runs in the same second differ
 
 
 def test_switch_proof_needs_a_verified_isolation_and_silent_ports() -> None:
