@@ -15,7 +15,8 @@ with a writer committing numbered rows through the libpq multi-host string
    from the command to the first write accepted, and the same minus Ansible's own
    start-up: ``db_failover.yml`` with the failover replaced by a no-op (same play, same
    inventory, the imported PgBouncer play parsed but given no host), from the command to the moment its
-   first task runs (median of 5, measured first); also the failover task's own time; then
+   first task runs (median of 5, measured first); also the failover task's own time and
+   the controller CPU (user+sys of the ansible-playbook process tree) of both; then
    ``playbooks/db_rejoin.yml`` restores the pair (not timed).
 
 Every acknowledged commit of a switchover run is checked on the new primary (0 lost).
@@ -30,6 +31,7 @@ import json
 import os
 import platform
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -124,16 +126,21 @@ class Writer:
                     if t > start and h == host)
 
 
+CPU: list[float] = []  # controller CPU (user+sys) of each playbook run, in call order
+
+
 def playbook(inventory: Path, work: Path, name: str, *extra: str) -> tuple[float, str]:
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
                HISOPS_REPORT_DIR=str(work / "reports"),
                HISOPS_RUN_RECORD_DIR=str(work / "records"))
     path = name if name.endswith(".yml") else str(ROOT / "playbooks" / f"{name}.yml")
-    start = time.monotonic()
+    start, before = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run([str(ROOT / ".venv" / "bin" / "ansible-playbook"), "-i", str(inventory),
                            path, *extra], capture_output=True, text=True, env=env, check=False,
                           timeout=600)
     took = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     if done.returncode != 0:
         raise RuntimeError(f"{name} failed:\n{done.stdout[-3000:]}{done.stderr[-1000:]}")
     return took, done.stdout
@@ -179,12 +186,14 @@ def main() -> int:
         # the same way as the failover: from the command to the moment its first task runs.
         noop = state / "startup.yml"
         noop.write_text(STARTUP_PLAYBOOK.replace("{root}", str(ROOT)))
-        startup = []
+        startup, startup_cpu = [], []
         for _ in range(5):
             begun = time.time()
             _, out = playbook(inventory, work, str(noop), "-e", "proxy_group=no_such_group")
             startup.append(float(out.split("first task at ", 1)[1].split('"', 1)[0]) - begun)
+            startup_cpu.append(CPU[-1])
         result["ansible_startup_s"] = summary(startup)
+        result["ansible_startup_cpu_s"] = summary(startup_cpu)
 
         outage, stopped, wall, lost = [], [], [], 0
         for i in range(0 if args.only == "failover" else args.runs):
@@ -212,7 +221,7 @@ def main() -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, indent=2) + "\n")  # partial: switchover done
 
-        to_write, beyond, fo_wall, promote, task = [], [], [], [], []
+        to_write, beyond, fo_wall, promote, task, fo_cpu = [], [], [], [], [], []
         base_startup = statistics.median(startup)
         for i in range(0 if args.only == "switchover" else args.runs):
             writer = Writer(conninfo).start()
@@ -221,6 +230,7 @@ def main() -> int:
             fleet.fault(primary, "crash")
             start = time.monotonic()
             took, out = playbook(inventory, work, "db_failover", "-e", "accept_data_loss=true")
+            fo_cpu.append(CPU[-1])
             if "(promotion " in out:
                 promote.append(float(out.split("(promotion ", 1)[1].split(" ", 1)[0]))
             if "failover task " in out:
@@ -239,7 +249,8 @@ def main() -> int:
                                   "beyond_ansible_startup_s": summary(beyond),
                                   "playbook_s": summary(fo_wall),
                                   "promotion_s": summary(promote) if promote else None,
-                                  "failover_task_s": summary(task) if task else None}
+                                  "failover_task_s": summary(task) if task else None,
+                                  "playbook_controller_cpu_s": summary(fo_cpu)}
         result["load_after"] = os.getloadavg()
     finally:
         fleet.down()
