@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tarfile
@@ -32,15 +33,28 @@ def test_built_artifact_leaves_out_lab_tests_and_bench(tmp_path: Path) -> None:
     assert "MANIFEST.json" in names
 
 
-@pytest.mark.parametrize("module", MODULES)
-def test_ansible_doc_renders(module: str) -> None:
+@pytest.fixture(scope="module")
+def rendered_docs() -> tuple[dict[str, str], str]:
+    """Every module's ansible-doc text from one ansible-doc run (one start-up, not thirty)."""
     proc = subprocess.run(
-        [str(BIN / "ansible-doc"), f"hisops.emergency.{module}"],
+        [str(BIN / "ansible-doc"), *(f"hisops.emergency.{m}" for m in MODULES)],
         capture_output=True, text=True, check=False, cwd=REPO_ROOT,
     )
     assert proc.returncode == 0, proc.stderr
-    assert f"hisops.emergency.{module}" in proc.stdout
-    assert "EXAMPLES" in proc.stdout and "RETURN VALUES" in proc.stdout
+    text = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout)
+    sections: dict[str, str] = {}
+    for chunk in re.split(r"^> MODULE ", text, flags=re.MULTILINE)[1:]:
+        name = chunk.split(None, 1)[0]
+        sections[name] = chunk
+    return sections, proc.stderr
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_ansible_doc_renders(module: str, rendered_docs: tuple[dict[str, str], str]) -> None:
+    sections, stderr = rendered_docs
+    fqcn = f"hisops.emergency.{module}"
+    assert fqcn in sections, f"ansible-doc rendered no page for {fqcn}:\n{stderr}"
+    assert "EXAMPLES:" in sections[fqcn] and "RETURN VALUES:" in sections[fqcn]
 
 
 def test_callback_doc_renders() -> None:
