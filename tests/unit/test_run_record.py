@@ -44,8 +44,10 @@ PLAYBOOK = f"""
 """
 
 
-@pytest.fixture()
-def recorded_run(tmp_path: Path) -> list[dict]:
+@pytest.fixture(scope="module")
+def recorded_run(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+    """One recorded run read by every test below (each test only reads it)."""
+    tmp_path = tmp_path_factory.mktemp("record")
     playbook = tmp_path / "record_drill.yml"
     playbook.write_text(PLAYBOOK)
     records = tmp_path / "records"
