@@ -21,6 +21,10 @@ description:
     never a skip; a failing one does not stop the others.
   - SSH runs with C(BatchMode), keep-alives (3 s x 3) and key exchange curve25519 first
     (the post-quantum hybrid still allowed); the inventory's ssh args come first and win.
+  - Key authentication only (C(BatchMode)); with C(ansible_become) the client code runs
+    under C(sudo -n) as C(ansible_become_user) (default root), so sudo must not ask for
+    a password. A host with C(ansible_password) or C(ansible_become_password) is refused
+    before any workstation is contacted.
 author: hisops developers (@hisops)
 options:
   hosts:
@@ -31,7 +35,8 @@ options:
   connections:
     description:
       - One entry per host (C(name), C(host), C(port), C(user), C(key_file),
-        C(common_args), C(extra_args), C(python), C(host_key_checking)); filled from the
+        C(common_args), C(extra_args), C(python), C(host_key_checking), C(become),
+        C(become_user), C(become_method)); filled from the
         inventory by the action plugin, explicit entries win.
     type: list
     elements: dict

@@ -155,7 +155,15 @@ def ssh_argv(conn: dict, connect_timeout: int = 10) -> list:
     if conn.get("user"):
         argv += ["-l", str(conn["user"])]
     python = conn.get("python") or "/usr/bin/python3"
-    argv += ["--", str(conn.get("host") or name), "%s -" % shlex.quote(str(python))]
+    command = "%s -" % shlex.quote(str(python))
+    if conn.get("become"):
+        if conn.get("become_method", "sudo") not in ("sudo", None, ""):
+            raise InputError("%s: become_method %r is not supported here (sudo only)"
+                             % (name, conn.get("become_method")), field="connections")
+        # non-interactive: a sudo that asks for a password fails instead of hanging
+        command = "sudo -n -H -u %s %s" % (shlex.quote(str(conn.get("become_user") or "root")),
+                                           command)
+    argv += ["--", str(conn.get("host") or name), command]
     return argv
 
 

@@ -79,6 +79,10 @@ def test_ssh_uses_the_inventory_connection_details_first() -> None:
     assert "-i /k/id" in joined and "-p 2222" in joined and "-l root" in joined
     assert argv[-2:] == ["127.63.0.5", "/opt/py3 -"]
     assert "StrictHostKeyChecking=no" not in joined
+    become = fleet.ssh_argv({"name": "ws-1", "become": True, "become_user": "hisclient"})
+    assert become[-1] == "sudo -n -H -u hisclient /usr/bin/python3 -"
+    with pytest.raises(InputError, match="connections: ws-1: become_method 'su'"):
+        fleet.ssh_argv({"name": "ws-1", "become": True, "become_method": "su"})
     off = fleet.ssh_argv({"name": "ws-1", "host_key_checking": False})
     assert "StrictHostKeyChecking=no" in off and off[-2] == "ws-1"
 
@@ -133,3 +137,22 @@ def test_the_package_travels_with_the_request_once_and_is_checked(
     assert not again["changed"] and again["actions"] == []
     with pytest.raises(InputError, match="package_src: .* expected .* no workstation touched"):
         fleet.remote_script(dict(args, sha256="0" * 64), pkgs["1.0.0"])
+
+
+def test_the_action_plugin_takes_the_inventory_vars_and_refuses_passwords() -> None:
+    from ansible.errors import AnsibleActionFail
+    from ansible_collections.hisops.emergency.plugins.action.client_fleet import (
+        connection_from_vars,
+    )
+
+    conn = connection_from_vars("ws-1", {
+        "ansible_host": "127.63.0.9", "ansible_port": 2222, "ansible_user": "admin",
+        "ansible_ssh_private_key_file": "/k", "ansible_ssh_common_args": "-o A=b",
+        "ansible_python_interpreter": "auto_silent", "ansible_become": "yes",
+        "ansible_host_key_checking": "false",
+    }, {"user": "root"})
+    assert conn == {"name": "ws-1", "host": "127.63.0.9", "port": "2222", "user": "root",
+                    "key_file": "/k", "common_args": "-o A=b", "become": True,
+                    "host_key_checking": False}
+    with pytest.raises(AnsibleActionFail, match="connections: ws-2 sets ansible_password"):
+        connection_from_vars("ws-2", {"ansible_password": "secret"})
