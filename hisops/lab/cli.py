@@ -87,6 +87,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     recable.add_argument("--json", action="store_true")
     recable.set_defaults(func=cmd_recable)
 
+    clock = lab_sub.add_parser(
+        "clock",
+        help="show the lab's time, or move every device's clock forward",
+        description="The devices' clocks (display/show clock, ACL time ranges) are the "
+        "host's clock plus an offset. --advance SECONDS moves them forward, as if that "
+        "time had passed (a vendor window closing, a night shift); timers already running "
+        "keep their pace. `lab reset` (whole lab) sets the clocks back.",
+    )
+    clock.add_argument("--advance", type=float, default=0.0, metavar="SECONDS")
+    clock.set_defaults(func=cmd_clock)
+
     config = lab_sub.add_parser("config", help="print a device's running (or saved) config")
     config.add_argument("device")
     config.add_argument("--saved", action="store_true")
@@ -248,6 +259,15 @@ def cmd_reach(args: argparse.Namespace) -> int:
             f"{args.src} -> {args.dst}: NOT reachable\n  at {result['device']}: {result['reason']}"
         )
     return 0 if result["reachable"] else 1
+
+
+def cmd_clock(args: argparse.Namespace) -> int:
+    try:
+        result = _client(args).clock(args.advance)
+    except LabError as exc:
+        return _fail(str(exc))
+    print(f"lab time: {result['now']} (host clock + {result['offset_seconds']:.0f} s)")
+    return 0
 
 
 def _options(pairs: list[str]) -> dict[str, Any]:

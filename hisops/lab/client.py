@@ -97,6 +97,10 @@ class LabClient:
         ``port_map`` says otherwise); ``reset()`` puts the topology's cabling back."""
         return dict(self.call("recable", failed=failed, spare=spare, port_map=port_map))
 
+    def clock(self, advance: float = 0.0) -> dict[str, Any]:
+        """The lab's time; ``advance`` seconds moves every device's clock forward first."""
+        return dict(self.call("clock", advance=advance))
+
     def reach(
         self, src: str, dst: str, protocol: str = "ip", port: int | None = None
     ) -> dict[str, Any]:

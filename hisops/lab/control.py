@@ -13,12 +13,13 @@ Request ``{"op": "...", ...}``; answer ``{"ok": true, "result": ...}`` or
 ``link``       ``action`` cut|restore, ``a`` and ``b`` as ``DEVICE:PORT``
 ``recable``    ``failed``, ``spare``, optional ``port_map`` {failed port: spare port}:
                every cable and endpoint of ``failed`` moved to ``spare`` (spare swap)
+``clock``      optional ``advance`` (seconds, >= 0): the lab's time, after moving it on
 ``reach``      ``src``, ``dst`` (endpoint names or IPs), optional ``protocol``, ``port``
 ``config``     ``device``, ``which`` running|saved: the configuration text
 ``mac_table``  ``device``; ``arp_table`` likewise
 ``reset``      ``device`` (optional): back to the startup config, faults cleared,
                powered on; without ``device`` every device, every cut link and the
-               topology's cabling (undoing ``recable``)
+               topology's cabling (undoing ``recable``) and the lab's clock
 ``hosts``      the lab hosts (when started with hosts): power, reachability, faults
 ``host_fault`` ``host``, ``kind`` (unreachable, slow, disk_full, crash, clock_skew),
                ``options`` {}; ``host_clear`` ``host`` [``kind``];
@@ -34,6 +35,7 @@ import json
 import logging
 import os
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from hisops.lab.faults import FaultError
@@ -158,6 +160,7 @@ class ControlApi:
         if device is None:
             self.lab.dataplane.cut.clear()
             self.lab.dataplane.restore_cabling()
+            self.lab.clock_offset = 0.0
         self.lab.changed()
         await self.lab.settle()
         return names
@@ -180,6 +183,16 @@ class ControlApi:
         self.lab.changed()
         await self.lab.settle()
         return result
+
+    async def op_clock(self, advance: float = 0.0) -> dict[str, Any]:
+        try:
+            seconds = float(advance)
+            self.lab.advance_clock(seconds)
+        except (TypeError, ValueError) as exc:
+            raise ControlError(f"clock advance: {exc}") from exc
+        await self.lab.settle()
+        now = datetime.fromtimestamp(self.lab.clock(), UTC)
+        return {"now": now.isoformat(timespec="seconds"), "offset_seconds": self.lab.clock_offset}
 
     async def op_reach(
         self, src: str, dst: str, protocol: str = "ip", port: int | None = None

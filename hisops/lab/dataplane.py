@@ -86,8 +86,10 @@ class DataPlane:
         devices: dict[str, Any],
         state_of: Callable[[str], str],
         device_macs: dict[str, str] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.topology = topology
+        self.clock = clock  # the lab's time (epoch seconds): time ranges are judged by it
         self.devices = devices  # name -> engine with ``.running: DeviceConfig``
         self.state_of = state_of  # "up" when forwarding, else e.g. "powered-off"
         self.device_macs = device_macs or {}
@@ -232,7 +234,7 @@ class DataPlane:
         target = self.resolve(dst)
         snapshot = self.snapshot()
         # Time ranges are evaluated now, not when the (cached) snapshot was computed.
-        snapshot.at = datetime.fromtimestamp(time.time(), UTC).replace(tzinfo=None)
+        snapshot.at = datetime.fromtimestamp(self.clock(), UTC).replace(tzinfo=None)
         return snapshot.reach(source, target, protocol, port)
 
     def resolve(self, name_or_ip: str) -> Endpoint:
@@ -265,7 +267,7 @@ class _Snapshot:
     def __init__(self, plane: DataPlane) -> None:
         self.plane = plane
         self.topology = plane.topology
-        self.at = datetime.fromtimestamp(time.time(), UTC).replace(tzinfo=None)
+        self.at = datetime.fromtimestamp(plane.clock(), UTC).replace(tzinfo=None)
         self.configs: dict[str, DeviceConfig] = {}
         for name, device in plane.devices.items():
             if plane.state_of(name) == "up":

@@ -109,7 +109,7 @@ class DeviceRuntime:
         return self.lab.dataplane.port_up(self.spec.name, interface)
 
     def now(self) -> float:
-        return time.time()
+        return self.lab.clock()
 
     def call_later(self, seconds: float, callback: Callable[[], None]) -> TimerHandle:
         def fire() -> None:
@@ -536,6 +536,9 @@ class LabServer:
         # Device timers (revert timers, commit delays, scheduled reboots) run this many
         # times faster: a drill or a test sees a 1-minute safety net fire in seconds.
         self.time_scale = max(0.001, float(os.environ.get("HISOPS_LAB_TIME_SCALE") or 1.0))
+        # The devices' clocks (``display clock``, time ranges) run this far ahead of the
+        # host's: ``hisops lab clock --advance`` moves them, as if the time had passed.
+        self.clock_offset = 0.0
         self.factory = factory = factory or load_factory()
         self.runtimes: dict[str, DeviceRuntime] = {}
         self.listeners: list[Callable[[], None]] = []  # called after every possible change
@@ -553,9 +556,21 @@ class LabServer:
             self.runtimes[name] = runtime
             devices[name] = device
         macs = {name: engine_spec(spec)["mac"] for name, spec in topology.devices.items()}
-        self.dataplane = DataPlane(topology, devices, self.state_of, macs)
+        self.dataplane = DataPlane(topology, devices, self.state_of, macs, clock=self.clock)
         for runtime in self.runtimes.values():
             runtime.device.attach(runtime)
+
+    def clock(self) -> float:
+        """The lab's time, epoch seconds: the host's clock plus what ``advance_clock`` added."""
+        return time.time() + self.clock_offset
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move every device's clock forward (time ranges, ``display clock``); timers that
+        are running keep their own pace."""
+        if seconds < 0:
+            raise ValueError("the lab's clock only moves forward (seconds must be >= 0)")
+        self.clock_offset += seconds
+        self.changed()
 
     def changed(self) -> None:
         """Something that may change forwarding happened: recompute lazily, tell listeners."""
