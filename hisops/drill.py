@@ -167,6 +167,33 @@ SCENARIOS: list[Scenario] = [
         playbook="db_rejoin",
     ),
     Scenario(
+        name="db-primary-crash-again",
+        plan_item="P6.6",
+        title="The database primary's PostgreSQL dies again (his-db-1, kill -9)",
+        playbook="db_drill_crash",
+    ),
+    Scenario(
+        name="db-failover-switch-port",
+        plan_item="P6.6",
+        title="Failover fencing the old primary by shutting its switch port (an isolation)",
+        playbook="db_failover",
+        extravars={"accept_data_loss": True, "fence": ["switch_port"]},
+    ),
+    Scenario(
+        name="db-reconnect-old-primary",
+        plan_item="P5.6",
+        title="The fenced old primary's switch port reconnected (its isolation undone)",
+        playbook="reconnect",
+        extravars={"host": "10.10.100.11", "cleanup_by": "dba",
+                   "cleanup_scan": "old primary down, to be rejoined"},
+    ),
+    Scenario(
+        name="db-rejoin-again",
+        plan_item="P6.6",
+        title="Rejoin the old primary again, on the next timeline",
+        playbook="db_rejoin",
+    ),
+    Scenario(
         name="client-publish",
         plan_item="P7.1",
         title="Publish the sample HIS client 5.0.0 into the artifact store (checksum recorded)",
