@@ -254,6 +254,8 @@ def apply(
     result = {"changed": False, "actions": [], "before": before, "after": before, "mode": mode}
     if state == "query":
         result["healthy_pointer"] = before["current"] is None or backend.has(before["current"])
+        if health_command and not check_mode and before["current"] is not None:
+            result["health"] = run_health(health_command)
         return result
 
     current = before["current"]
