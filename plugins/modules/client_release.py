@@ -55,7 +55,7 @@ options:
   health_command:
     description:
       - The client's health check (exit 0 = healthy), run on the workstation after the
-        change, also when nothing changed (with V(query): when a version is installed);
+        change, also when nothing changed (with V(query) only when a version is installed);
         not in check mode. See RV(health).
     type: str
   revert_unhealthy:
