@@ -39,9 +39,22 @@ RELEASE_KEYS = ("state", "version", "package", "sha256", "mode", "name", "root",
 # (measured): 5 s of a 2-core controller per 100 workstations. curve25519 first;
 # the hybrid stays allowed (a server that insists gets it), and an inventory that sets
 # KexAlgorithms in ansible_ssh_common_args decides instead.
-SSH_DEFAULTS = ("-o", "BatchMode=yes", "-o", "ServerAliveInterval=3", "-o", "ServerAliveCountMax=3",
-                "-o", "KexAlgorithms=curve25519-sha256,curve25519-sha256@libssh.org,"
-                "sntrup761x25519-sha512@openssh.com")
+SSH_DEFAULTS = ("-o", "BatchMode=yes", "-o", "ServerAliveInterval=3", "-o", "ServerAliveCountMax=3")
+KEX_PREFERRED = ("curve25519-sha256", "curve25519-sha256@libssh.org",
+                 "sntrup761x25519-sha512@openssh.com")
+
+
+def kex_option() -> list:
+    """``-o KexAlgorithms=...`` with those of KEX_PREFERRED this ssh knows (none: ssh's own)."""
+    if not hasattr(kex_option, "known"):
+        try:
+            done = subprocess.run(["ssh", "-Q", "kex"], capture_output=True, text=True,
+                                  timeout=10, check=False)
+            kex_option.known = set(done.stdout.split()) if done.returncode == 0 else set()
+        except (OSError, subprocess.TimeoutExpired):
+            kex_option.known = set()
+    usable = [k for k in KEX_PREFERRED if k in kex_option.known]
+    return ["-o", "KexAlgorithms=" + ",".join(usable)] if usable else []
 
 _BOOT = r'''
 import json, sys, types
@@ -145,7 +158,7 @@ def ssh_argv(conn: dict, connect_timeout: int = 10) -> list:
     argv = ["ssh"]
     for key in ("common_args", "extra_args"):  # first value wins in ssh: the inventory's
         argv += shlex.split(conn.get(key) or "")
-    argv += list(SSH_DEFAULTS) + ["-o", "ConnectTimeout=%d" % connect_timeout]
+    argv += list(SSH_DEFAULTS) + kex_option() + ["-o", "ConnectTimeout=%d" % connect_timeout]
     if conn.get("host_key_checking") is False:
         argv += ["-o", "StrictHostKeyChecking=no"]
     if conn.get("key_file"):

@@ -79,6 +79,7 @@ def test_ssh_uses_the_inventory_connection_details_first() -> None:
     assert "-i /k/id" in joined and "-p 2222" in joined and "-l root" in joined
     assert argv[-2:] == ["127.63.0.5", "/opt/py3 -"]
     assert "StrictHostKeyChecking=no" not in joined
+    assert "KexAlgorithms=curve25519-sha256," in joined  # this machine's OpenSSH knows it
     become = fleet.ssh_argv({"name": "ws-1", "become": True, "become_user": "hisclient"})
     assert become[-1] == "sudo -n -H -u hisclient /usr/bin/python3 -"
     with pytest.raises(InputError, match="connections: ws-1: become_method 'su'"):
