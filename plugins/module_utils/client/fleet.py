@@ -56,6 +56,7 @@ def kex_option() -> list:
     usable = [k for k in KEX_PREFERRED if k in kex_option.known]
     return ["-o", "KexAlgorithms=" + ",".join(usable)] if usable else []
 
+
 _BOOT = r'''
 import json, sys, types
 SOURCES = json.loads(%(sources)r)
