@@ -27,7 +27,8 @@ PRIVATE_DIRS = (
     "/srv/backup",
 )
 # rc links from the controller's /etc that a lab host does not run.
-NOT_ON_HOSTS = ("dbus", "hwclock.sh", "procps", "x11-common", "pgbouncer")
+# etcd: the Patroni bench (bench/db_patroni.py) installs it on the controller only.
+NOT_ON_HOSTS = ("dbus", "hwclock.sh", "procps", "x11-common", "pgbouncer", "etcd")
 
 INIT_SCRIPT = r"""#!/bin/sh
 # hisops lab host init (pid 1 of the host's pid, mount and UTS namespaces).
