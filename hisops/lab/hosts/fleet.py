@@ -376,17 +376,24 @@ class HostFleet:
             self.ssh_key.write_bytes(private)
             os.chmod(self.ssh_key, 0o600)
             self.ssh_key.with_suffix(".pub").write_text(public + "\n", encoding="utf-8")
-        if not self.credentials_file.exists():
-            creds = {
-                "database": "his",
-                "postgres": {"user": "postgres", "password": secrets.token_hex(16)},
-                "his_app": {"user": "his_app", "password": secrets.token_hex(16)},
-                # the DB pair's replication user (created by playbooks/db_standby_build.yml)
-                "replication": {"user": "hisops_replicator", "password": secrets.token_hex(16)},
-            }
-            fd = os.open(self.credentials_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(creds, handle, indent=1)
+        creds = {
+            "database": "his",
+            "postgres": {"user": "postgres", "password": secrets.token_hex(16)},
+            "his_app": {"user": "his_app", "password": secrets.token_hex(16)},
+            # the DB pair's replication user (created by playbooks/db_standby_build.yml)
+            "replication": {"user": "hisops_replicator", "password": secrets.token_hex(16)},
+        }
+        if self.credentials_file.exists():
+            # A state directory from an older lab keeps its passwords and gains the entries
+            # added since (the replication user's, say).
+            kept = json.loads(self.credentials_file.read_text(encoding="utf-8"))
+            if set(creds) <= set(kept):
+                return
+            creds.update(kept)
+            self.credentials_file.unlink()
+        fd = os.open(self.credentials_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(creds, handle, indent=1)
 
     def _write_init(self) -> None:
         bin_dir = self.state_dir / "bin"
