@@ -8,33 +8,22 @@ rollout touches only workstations.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from hisops.lab.hosts import HostSpec
+
+# free_octet/busy_octets live with the lab tests' helpers (the lab lifecycle tests use them
+# too); this module is also imported by bench/client_rollback.py, outside pytest.
+_LAB_TESTS = str(Path(__file__).resolve().parents[1] / "lab")
+if _LAB_TESTS not in sys.path:
+    sys.path.insert(0, _LAB_TESTS)
+from lab_helpers import busy_octets, free_octet  # noqa: E402
+
+__all__ = ["busy_octets", "free_octet", "workstation_specs"]
 
 DEPARTMENTS = ("outpatient registration", "pharmacy", "inpatient ward", "laboratory", "radiology")
 PREFIX = {"outpatient registration": "opd", "pharmacy": "pha", "inpatient ward": "ward",
           "laboratory": "lis", "radiology": "ris"}
-
-
-def busy_octets() -> set[int]:
-    """Second octets of 127.N.x.y addresses something listens on now (/proc/net/tcp)."""
-    busy = set()
-    with open("/proc/net/tcp", encoding="ascii") as handle:
-        next(handle)
-        for line in handle:
-            local, state = line.split()[1], line.split()[3]
-            address = local.split(":")[0]
-            if state == "0A" and address.endswith("7F"):  # LISTEN, little-endian 127.x
-                busy.add(int(address[4:6], 16))
-    return busy
-
-
-def free_octet(low: int = 100, high: int = 250) -> int:
-    """A 127.N block no other lab serves (fleets do not notice an address taken twice)."""
-    import random
-
-    free = sorted(set(range(low, high)) - busy_octets())
-    return random.choice(free)
 
 
 def workstation_specs(octet: int, count: int) -> list[HostSpec]:

@@ -47,3 +47,24 @@ def close_quickly(conn: Any) -> None:
     """
     conn.cleanup = lambda command="": None
     conn.disconnect()
+
+
+def busy_octets() -> set[int]:
+    """Second octets of 127.N.x.y addresses something listens on now (/proc/net/tcp)."""
+    busy = set()
+    with open("/proc/net/tcp", encoding="ascii") as handle:
+        next(handle)
+        for line in handle:
+            local, state = line.split()[1], line.split()[3]
+            address = local.split(":")[0]
+            if state == "0A" and address.endswith("7F"):  # LISTEN, little-endian 127.x
+                busy.add(int(address[4:6], 16))
+    return busy
+
+
+def free_octet(low: int = 100, high: int = 250) -> int:
+    """A 127.N block no other lab serves (fleets do not notice an address taken twice)."""
+    import random
+
+    free = sorted(set(range(low, high)) - busy_octets())
+    return random.choice(free)
