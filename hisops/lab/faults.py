@@ -13,12 +13,15 @@ Kinds (``hisops lab fault DEVICE KIND``):
                  before the device runs it (a push cut in the middle: the lines before
                  it are applied, the rest are not). ``down_seconds=N`` then keeps the
                  device unreachable for N s, as when the push cut its management path.
+``refuse``       a typed line that matches ``match=REGEX`` is refused as an unrecognized
+                 command (the device's own message, as from a firmware that lacks the
+                 command) and not run; ``count`` lines (default 1, 0 = every).
 ``reboot``       sessions drop, the device is down ``seconds`` (default 5), then boots on
                  its saved configuration.
 ``power-off``    down until ``power-on``; the running configuration is lost.
 ``power-on``     boot a powered-off device (saved configuration).
 
-``clear`` removes unreachable/slow/refuse-login/drop (a powered-off device stays off).
+``clear`` removes unreachable/slow/refuse-login/drop/refuse (a powered-off device stays off).
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-FAULT_KINDS = ("unreachable", "slow", "refuse-login", "drop", "reboot", "power-off", "power-on")
+FAULT_KINDS = ("unreachable", "slow", "refuse-login", "drop", "refuse", "reboot", "power-off",
+               "power-on")
 
 
 class FaultError(ValueError):
@@ -42,6 +46,8 @@ class Faults:
     drop_remaining: int = 0  # commands still to cut; -1 = every command
     drop_match: str = ""  # cut when a typed line matches this regex (before running it)
     drop_down_seconds: float = 0.0  # then unreachable for this long
+    refuse_match: str = ""  # refuse typed lines that match this regex
+    refuse_remaining: int = 0  # lines still to refuse; -1 = every
     # power state is kept by the runtime; these are the injectable, clearable faults
 
     def active(self) -> list[str]:
@@ -54,7 +60,17 @@ class Faults:
             kinds.append("refuse-login")
         if self.drop_remaining:
             kinds.append("drop" if self.drop_remaining > 0 else "drop(every)")
+        if self.refuse_remaining:
+            kinds.append(f"refuse({self.refuse_match})")
         return kinds
+
+    def take_refuse(self, line: str) -> bool:
+        """Whether the typed ``line`` must be refused (and count it)."""
+        if self.refuse_remaining == 0 or not re.search(self.refuse_match, line):
+            return False
+        if self.refuse_remaining > 0:
+            self.refuse_remaining -= 1
+        return True
 
     def take_drop(self) -> bool:
         """Whether the command being answered now must be cut (and count it)."""
@@ -74,6 +90,7 @@ def parse_options(kind: str, options: dict[str, Any]) -> dict[str, Any]:
         "slow": {"ms"},
         "refuse-login": set(),
         "drop": {"count", "match", "down_seconds"},
+        "refuse": {"count", "match"},
         "reboot": {"seconds"},
         "power-off": set(),
         "power-on": set(),
@@ -100,6 +117,16 @@ def parse_options(kind: str, options: dict[str, Any]) -> dict[str, Any]:
             raise FaultError(f"match must be a regular expression: {exc}") from exc
         result["match"] = match
         result["down_seconds"] = _number(options.get("down_seconds", 0), "down_seconds", 0, 3600)
+    elif kind == "refuse":
+        result["count"] = int(_number(options.get("count", 1), "count", 0, 1_000_000))
+        match = str(options.get("match", ""))
+        if not match:
+            raise FaultError("refuse needs match=REGEX: the lines the device refuses")
+        try:
+            re.compile(match)
+        except re.error as exc:
+            raise FaultError(f"match must be a regular expression: {exc}") from exc
+        result["match"] = match
     elif kind == "reboot":
         result["seconds"] = _number(options.get("seconds", 5), "seconds", 0, 3600)
     return result

@@ -22,6 +22,7 @@ import asyncssh
 
 from hisops.lab.contract import ArpEntry, CliSession, MacEntry, SimDevice, TimerHandle
 from hisops.lab.dataplane import DataPlane
+from hisops.lab.devices.base import ParseFault
 from hisops.lab.faults import FaultError, Faults, parse_options
 from hisops.lab.topology import DeviceSpec, Topology
 
@@ -238,6 +239,9 @@ class DeviceRuntime:
             self.faults.drop_remaining = opts["count"] or -1
             self.faults.drop_match = opts["match"]
             self.faults.drop_down_seconds = opts["down_seconds"]
+        elif kind == "refuse":
+            self.faults.refuse_remaining = opts["count"] or -1
+            self.faults.refuse_match = opts["match"]
         elif kind == "reboot":
             if not self.powered:
                 raise FaultError(f"{self.spec.name} is powered off: use power-on, not reboot")
@@ -445,6 +449,11 @@ class SshCliSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
             self.close_after_output()  # cut before the device runs the line
             if faults.drop_down_seconds:
                 self.runtime.unreachable_for(faults.drop_down_seconds)
+            return
+        if faults.take_refuse(line):
+            self.cli.typed_line = line
+            self.send("\n" + self.cli.format_fault(ParseFault("unrecognized", len(line) - len(line.lstrip())))
+                      .rstrip("\n") + "\n" + self._prompt())
             return
         try:
             reply = self.cli.handle(line)

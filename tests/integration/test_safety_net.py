@@ -10,6 +10,7 @@ configuration: Huawei by its scheduled reboot to the saved configuration, H3C by
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,40 @@ def test_safety_net_restores_a_device_cut_off_by_its_push(fast_lab, tmp_path: Pa
         assert "fired: the device is back on its previous configuration" in message, (device, message)
     for device in CUT:
         assert client.config(device) == before[device], device
+
+
+REFUSED = "vlan batch 67\n#\ninterface GigabitEthernet0/0/22\n description drill-refused\n#\n"
+
+
+def test_a_refused_revert_is_reported_with_the_push_refusal_and_the_safety_net_stays_armed(
+    fast_lab, tmp_path: Path
+) -> None:
+    """The push's line is refused and so is its revert's: the error names both, and the
+    armed safety net (Huawei: a reboot to the saved configuration) is left to bring the
+    device back instead of being disarmed on a half-applied configuration."""
+    client = fast_lab
+    inventory = Path(client.status()["inventory"])
+    before = client.config("AGG-1")
+    client.fault("AGG-1", "refuse", count=0, match=r"^\s*(description drill-refused|undo vlan batch 67)")
+    playbook = tmp_path / "refused.yml"
+    playbook.write_text(yaml.safe_dump([{
+        "name": "A push whose revert is refused", "hosts": "AGG-1", "gather_facts": False,
+        "tasks": [{"name": "push", "hisops.emergency.switch_config": {
+            "config": REFUSED, "features": ["vlans", "interfaces"], "replace": False,
+            "save": "when_changed", "safety_net_minutes": 1}}],
+    }]))
+    try:
+        run = run_playbook(playbook, inventory, tmp_path)
+        assert run.rc != 0
+        message = run.messages("push")["AGG-1"]
+        assert "refused 'description drill-refused'" in message, message
+        assert "Error: Unrecognized command found at '^' position." in message, message
+        assert "the revert stopped" in message and "'undo vlan batch 67'" in message, message
+        assert "still armed" in message and "schedule reboot" in message, message
+        client.clear("AGG-1")
+        deadline = time.monotonic() + 30
+        while client.config("AGG-1") != before and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert client.config("AGG-1") == before  # the net fired: back on the saved configuration
+    finally:
+        client.clear("AGG-1")

@@ -72,3 +72,26 @@ def test_spare_replaces_a_powered_off_aggregation_switch(fresh_lab, swap_dirs, t
     assert check.rc == 0, check.stdout
     shutil.rmtree(host_vars)
     assert run_playbook("switch_backup", lab.inventory, tmp_path, limit="AGG-1").rc != 0
+
+
+def test_spare_takes_a_switch_deployed_from_the_vlan_plan(fresh_lab, swap_dirs, tmp_path):
+    """Found by the drill: after the VLAN plan's deploy, AGG-1's backup has trunks without
+    VLAN 1 and VLANs in both ``vlan batch`` and ``vlan N`` sections. The swap's push left
+    VLAN 1 on the spare's new trunks, the read-back found it, and the revert was refused
+    ('undo vlan 10' after 'undo vlan batch 10 30'), leaving the spare half-configured."""
+    lab = fresh_lab
+    assert run_playbook("switch_deploy", lab.inventory, tmp_path, limit="AGG-1").rc == 0
+    assert run_playbook("switch_backup", lab.inventory, tmp_path, limit="AGG-1").rc == 0
+    backup = lab.client.config("AGG-1")
+    assert "undo port trunk allow-pass vlan 1" in backup and "\nvlan 10\n name OUTPATIENT" in backup
+
+    run = run_playbook("spare_swap", lab.inventory, tmp_path, {"failed": "AGG-1", "spare": "SPARE-S5735"})
+    assert run.rc == 0, run.stdout
+    running = lab.client.config("SPARE-S5735")
+    trunk = running[running.index("interface XGigabitEthernet0/0/1"):].split("#")[0]
+    assert trunk.splitlines()[1:] == [" description uplink to CORE-1", " port link-type trunk",
+                                      " undo port trunk allow-pass vlan 1",
+                                      " port trunk allow-pass vlan 10 30 99"], trunk
+    assert "\nvlan 10\n name OUTPATIENT" in running and "sysname AGG-1" in running
+    again = run_playbook("spare_swap", lab.inventory, tmp_path, {"failed": "AGG-1", "spare": "SPARE-S5735"})
+    assert again.rc == 0 and again.changed_hosts() == set(), again.stdout

@@ -239,6 +239,26 @@ def test_drop_cuts_the_next_command_and_closes(fresh_lab: Any) -> None:
         assert "sysname CORE-1" in conn.send_command("display current-configuration")
 
 
+@pytest.mark.parametrize("device,line,error", [
+    ("AGG-1", "description refused-here", "Error: Unrecognized command found at '^' position."),
+    ("AGG-4", "description refused-here", "% Invalid input detected at '^' marker."),
+])
+def test_refuse_answers_a_matching_line_with_the_device_error_and_does_not_run_it(
+    fresh_lab: Any, device: str, line: str, error: str
+) -> None:
+    lab = fresh_lab
+    lab.fault(device, "refuse", match="^ *description refused", count=1)
+    enter = "system-view" if device == "AGG-1" else "configure terminal"
+    port = "GigabitEthernet0/0/10" if device == "AGG-1" else "GigabitEthernet1/0/10"
+    with connect(lab, device) as conn:
+        conn.send_command_timing(enter)
+        conn.send_command_timing(f"interface {port}")
+        first = conn.send_command_timing(line)
+        second = conn.send_command_timing(line)  # count=1: the next one runs
+    assert error in first and error not in second, (first, second)
+    assert lab.client.config(device).count(" description refused-here") == 1
+
+
 def _try_connect(lab: Any, device: str) -> netmiko.BaseConnection | None:
     try:
         return connect(lab, device, conn_timeout=1).conn
@@ -343,5 +363,7 @@ def test_fault_requests_that_cannot_work_say_why(lab: Any) -> None:
     assert proc.returncode == 1 and "ms must be a number" in proc.stderr
     proc = lab.hisops("fault", "AGG-1", "slow", "seconds=3")
     assert proc.returncode == 1 and "takes ['ms']" in proc.stderr
+    proc = lab.hisops("fault", "AGG-1", "refuse")
+    assert proc.returncode == 1 and "refuse needs match=REGEX" in proc.stderr
     proc = lab.hisops("reach", "nobody", "his-db-1")
     assert proc.returncode == 1 and "named or addressed 'nobody'" in proc.stderr

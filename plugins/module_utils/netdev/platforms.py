@@ -30,8 +30,8 @@ class Platform:
 
 
 _VRP_ERRORS = (
-    r"^\s*Error:",
-    r"^\s*% ?(Unrecognized|Incomplete|Wrong parameter|Too many parameters|Ambiguous)",
+    r"^\s*Error:.*$",
+    r"^\s*% ?(Unrecognized|Incomplete|Wrong parameter|Too many parameters|Ambiguous).*$",
 )
 
 PLATFORMS: dict[str, Platform] = {
@@ -73,9 +73,9 @@ PLATFORMS: dict[str, Platform] = {
         show_mac="show mac address-table",
         show_arp="show ip arp",
         error_patterns=(
-            r"^% Invalid input detected",
-            r"^% Incomplete command",
-            r"^% Ambiguous command",
+            r"^% Invalid input detected.*$",
+            r"^% Incomplete command.*$",
+            r"^% Ambiguous command.*$",
         ),
     ),
 }

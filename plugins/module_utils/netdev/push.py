@@ -313,17 +313,27 @@ class SafePush:
             replace=True,
         )
         undo = plan_commands(current, back, session.platform.name)
+        stopped = ""
         if undo:
-            session.config_set(undo)
+            try:
+                session.config_set(undo)
+            except CommandRejected as refused:
+                # Never let the revert's own refusal hide the push's: report both.
+                stopped = f"the revert stopped, {refused.args[0]}; "
+                session.leave_config_mode()
         again = plan_commands(session.running_config(), back, session.platform.name)
-        self._confirm(session, net)  # disarm: the device is already back
         self.result.reverted = not again
         self.result.failed = True
-        exc.hint = (
-            "nothing was left half-applied: the device is back on its previous configuration"
-            if not again
-            else f"the revert left differences, fix by hand: {again}"
-        )
+        if not again:
+            self._confirm(session, net)  # disarm: the device is already back
+            exc.hint = "nothing was left half-applied: the device is back on its previous configuration"
+        elif net:
+            # Not back: the armed safety net is now the way back, so it stays armed.
+            exc.hint = (f"{stopped}the revert left differences: {again}. The safety net "
+                        f"({self.result.safety_net}) is still armed and will return the device to its "
+                        "saved configuration; fix by hand before then, or let it fire")
+        else:
+            exc.hint = f"{stopped}the revert left differences, fix by hand: {again}"
 
     def _after_session_loss(self, net: str, exc: NetdevError) -> None:
         """The session died mid-push: undo from a new session if the device answers,

@@ -150,7 +150,7 @@ class DeviceSession:
             text = str(exc)
             command = text.split("at command: ", 1)[-1].split(", matched error", 1)[0]
             raise CommandRejected(
-                f"the device refused {command!r}: {text.split('matched error: ', 1)[-1]}",
+                f"the device refused {command!r}: {text.split('matched error: ', 1)[-1].strip()}",
                 device=self.params.name,
                 command=command,
                 output=text,

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..netdev.session import DeviceParams, DeviceSession
-from . import configtree
+from . import configtree, vlanset
 from .configtree import FEATURES, Section
 
 try:
@@ -219,6 +219,133 @@ def _commands(tree, platform: str) -> list[str]:
     return [(" " * depth) + text for depth, text in configtree.fold(flat, platform)]
 
 
+def _acl_bindings(run: list[Section], want: list[Section], named: set[str], platform: str,
+                  features: tuple[str, ...]) -> tuple[list[Section], list[Section]]:
+    """An interface whose ACL binding the plan drops loses the binding, not the interface.
+
+    hier_config negates a section the intended side lacks as a whole (``undo interface
+    GigabitEthernet0/0/1``, which a device refuses for a physical port). So such an
+    interface stays on the intended side with no ACL line, and only its binding is
+    negated; a VLANIF the plan deletes altogether is left to the vlanif feature (its
+    ``undo interface Vlanif20`` takes the binding with it)."""
+    have = {s.line for s in want}
+    add: list[Section] = []
+    keep: list[Section] = []
+    for section in run:
+        if not section.line.startswith("interface ") or section.line in have:
+            keep.append(section)
+            continue
+        kind = configtree.feature_of(section.line, platform)
+        if kind == "vlanif" and "vlanif" in features and section.line not in named:
+            continue
+        keep.append(section)
+        add.append(Section(section.line))
+    return keep, [*want, *add]
+
+
+def _without_deleted_twice(commands: list[str], platform: str) -> list[str]:
+    """VRP: ``undo vlan batch 10 30`` deletes VLANs 10 and 30; a following ``undo vlan 10``
+    (hier_config negating the ``vlan 10`` section too) is refused: "The VLAN 10 does not
+    exist." Keep the batch line, drop the per-VLAN ones it covers."""
+    if platform != "huawei":
+        return commands
+    gone: set[int] = set()
+    for command in commands:
+        if command.startswith("undo vlan batch "):
+            gone |= vlanset.parse_vrp(command[len("undo vlan batch "):].split())
+    if not gone:
+        return commands
+    return [c for c in commands
+            if not (re.match(r"^undo vlan \d+$", c) and int(c.split()[2]) in gone)]
+
+
+_MEMBERSHIP_UNDO = re.compile(
+    r"^undo port (default vlan|access vlan|trunk (allow-pass|permit|pvid) vlan|hybrid )")
+
+
+def _link_type_order(commands: list[str], platform: str) -> list[str]:
+    """Within a port's block: VLAN memberships go before the link type changes.
+
+    VRP and Comware refuse a trunk's ``undo port trunk allow-pass vlan 10`` once ``undo
+    port link-type`` made the port an access port ("The port is not a trunk port."), and
+    refuse ``port link-type trunk`` while an access port's default VLAN is set ("Please
+    renew the default configurations."). hier_config orders a block by the configuration's
+    lines, so a port changing its type is reordered: memberships removed first, then the
+    link type, then the rest in hier_config's order."""
+    if platform == "cisco_ios":
+        return commands
+
+    def rank(command: str) -> int:
+        text = command.strip()
+        if _MEMBERSHIP_UNDO.match(text):
+            return 0
+        if text.startswith(("undo port link-type", "port link-type ")):
+            return 1
+        return 2
+
+    out: list[str] = []
+    block: list[str] = []
+    for command in [*commands, ""]:
+        if command.startswith(" "):
+            block.append(command)
+            continue
+        out.extend(sorted(block, key=rank))
+        block = []
+        if command:
+            out.append(command)
+    return out
+
+
+def _unbind_before_delete(commands: list[str], platform: str) -> list[str]:
+    """An ACL the plan removes is deleted after the interfaces stop using it (the
+    remediation lists ACL sections before interface bindings). An ACL that the same
+    remediation enters again (a rewrite) keeps its place."""
+    negation = "no " if platform == "cisco_ios" else "undo "
+    entered = {configtree.acl_id(c) for c in commands if not c.startswith((" ", negation))}
+    moved = [c for c in commands if c.startswith(negation) and not c.startswith(" ")
+             and _deleted_acl(c, negation) not in entered]
+    return [c for c in commands if c not in moved] + moved
+
+
+def _deleted_acl(command: str, negation: str) -> str | None:
+    return configtree.acl_id(command[len(negation):]) or command.split()[-1]
+
+
+_TRUNK_TYPE = {"huawei": "port link-type trunk", "hp_comware": "port link-type trunk",
+               "cisco_ios": "switchport mode trunk"}
+
+
+def _new_trunks_without_vlan1(commands: list[str], run: list[Section], want: list[Section],
+                              platform: str) -> list[str]:
+    """A port that becomes a trunk carries the platform's default VLANs until told otherwise.
+
+    VRP and Comware trunks carry VLAN 1: the plan's ``undo port trunk allow-pass vlan 1``
+    is the absence of VLAN 1 in the canonical lines, and a port that is not yet a trunk
+    has no VLAN 1 to remove, so the remediation would leave VLAN 1 on the new trunk and a
+    second run would find it; the removal is added right after the link type. An IOS
+    trunk carries every VLAN: hier_config's ``switchport trunk allowed vlan add 60,99``
+    would leave all of them, so a new trunk's list is set, not added to."""
+    trunk = _TRUNK_TYPE[platform]
+    prefix = configtree.trunk_line(platform)
+    running = {s.line: s.children for s in run}
+    new = {s.line for s in want if trunk in s.children and trunk not in running.get(s.line, [])}
+    if platform != "cisco_ios":
+        new = {line for line in new if f"{prefix} 1" not in next(s.children for s in want if s.line == line)}
+    if not new:
+        return commands
+    out: list[str] = []
+    block = ""
+    for command in commands:
+        if not command.startswith(" "):
+            block = command
+        if block in new and platform == "cisco_ios" and command.strip().startswith(f"{prefix} add "):
+            command = command.replace(f"{prefix} add ", f"{prefix} ", 1)
+        out.append(command)
+        if block in new and platform != "cisco_ios" and command.strip() == trunk:
+            out.append(f" undo {prefix} 1")
+    return out
+
+
 def _drop_section_only(lines: list[str], sections_in_both: set[str]) -> list[str]:
     """A parent line listed only because a child differs is not itself missing or extra."""
     return [line for line in lines if ":" in line or line not in sections_in_both]
@@ -235,6 +362,7 @@ def compare(
     wanted = tuple(features or FEATURES)
     run = configtree.canonical(running, platform, wanted)
     want = configtree.canonical(intended, platform, wanted)
+    named = {s.line for s in configtree.parse_sections(intended, platform)}
     results: dict[str, FeatureResult] = {}
     for feature in wanted:
         run_sections = run[feature]
@@ -242,29 +370,40 @@ def compare(
             planned = {configtree.acl_id(s.line) for s in want[feature]}
             foreign = configtree.management_acls(running, platform) - planned
             run_sections = configtree.without_acls(run_sections, foreign)
+        want_sections = want[feature]
         if feature == "interfaces":
-            named = {s.line for s in want[feature]}
-            run_sections = [s for s in run_sections if s.line in named]
+            in_plan = {s.line for s in want_sections}
+            run_sections = [s for s in run_sections if s.line in in_plan]
+        if feature == "acl":
+            run_sections, want_sections = _acl_bindings(run_sections, want_sections, named, platform, wanted)
         running_tree = _hc(platform, run_sections)
-        intended_tree = _hc(platform, want[feature])
-        in_both = {s.line for s in run_sections} & {s.line for s in want[feature]}
+        intended_tree = _hc(platform, want_sections)
+        in_both = {s.line for s in run_sections} & {s.line for s in want_sections}
         if feature == "acl":  # an interface is not itself an ACL finding, its filter lines are
-            in_both |= {s.line for s in [*run_sections, *want[feature]]
+            in_both |= {s.line for s in [*run_sections, *want_sections]
                         if s.line.startswith("interface ")}
         missing = _drop_section_only(
             _lines(intended_tree.difference(running_tree), platform), in_both
         )
         extra = _drop_section_only(_lines(running_tree.difference(intended_tree), platform), in_both)
         if feature == "acl" and platform == "cisco_ios":
-            order_missing, order_extra = _order_findings(run_sections, want[feature])
+            order_missing, order_extra = _order_findings(run_sections, want_sections)
             missing += order_missing
             extra += order_extra
         remediation = WorkflowRemediation(running_tree, intended_tree).remediation_config
+        commands = _commands(remediation, platform) if (missing or extra) else []
+        if feature == "vlans":
+            commands = _without_deleted_twice(commands, platform)
+        if feature == "interfaces":
+            commands = _new_trunks_without_vlan1(_link_type_order(commands, platform),
+                                                 run_sections, want_sections, platform)
+        if feature == "acl":
+            commands = _unbind_before_delete(commands, platform)
         results[feature] = FeatureResult(
             feature=feature,
             missing=missing,
             extra=extra,
-            remediation=_commands(remediation, platform) if (missing or extra) else [],
+            remediation=commands,
         )
     return ComplianceReport(platform=platform, features=results)
 

@@ -111,6 +111,11 @@ def feature_of(line: str, platform: str) -> str | None:
     return None
 
 
+def trunk_line(platform: str) -> str:
+    """The platform's trunk VLAN list command (``port trunk allow-pass vlan`` on VRP)."""
+    return _TRUNK_LINE[platform]
+
+
 def _expand_children(children: list[str], platform: str) -> list[str]:
     """Trunk VLAN lists → one canonical line per VLAN."""
     prefix = _TRUNK_LINE[platform]

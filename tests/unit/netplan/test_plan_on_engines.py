@@ -347,3 +347,47 @@ def test_an_acl_on_the_vty_lines_is_management_access_not_plan_drift(topology, n
     after = device.render_config(device.running)
     assert "HISOPS-VENDOR-1" in after and ROGUE[name] not in after
     assert compliance.compare(after, intended, device.platform).compliant
+
+
+# --- replace pushes: a spare taking a deployed switch's configuration, and the way back -----
+
+@pytest.mark.parametrize("failed,spare", [("AGG-1", "SPARE-S5735"), ("CORE-1", "SPARE-CORE-1"),
+                                          ("AGG-3", "SPARE-S5560X"), ("AGG-4", "SPARE-C9300")])
+def test_a_spare_takes_a_deployed_configuration_and_gives_it_back_without_a_refusal(
+    topology, failed: str, spare: str
+) -> None:
+    """The spare swap's push (replace) and the revert a refused push runs (replace, back to
+    what was read): both converge on the engine with no refused line, and a second plan is
+    empty. Found by the drill: after a VLAN plan deploy the swap left VLAN 1 on new VRP
+    trunks, and its revert deleted VLANs twice ('undo vlan batch 10 30', then 'undo vlan
+    10': "The VLAN 10 does not exist.") and ports whole ('undo interface GE0/0/1')."""
+    source, _ = deployed_engine(topology, failed)
+    backup = source.render_config(source.running)
+    target = make_device(engine_spec(topology.devices[spare]))
+    target.attach(Host())
+    startup = target.render_config(target.running)
+    for label, wanted in (("swap", backup), ("revert", startup)):
+        running = target.render_config(target.running)
+        commands = plan_commands(running, PushRequest(intended=wanted, replace=True), target.platform)
+        errors = type_into(target, commands)
+        assert not [e for e in errors if "rror" in e or "%" in e], (label, commands, errors)
+        again = plan_commands(target.render_config(target.running),
+                              PushRequest(intended=wanted, replace=True), target.platform)
+        assert again == [], (label, "a second push would still send", again)
+
+
+def test_a_new_vrp_trunk_drops_vlan_1_right_after_its_link_type() -> None:
+    running = "interface XGigabitEthernet0/0/1\n#\nreturn\n"
+    intended = ("interface XGigabitEthernet0/0/1\n port link-type trunk\n"
+                " undo port trunk allow-pass vlan 1\n port trunk allow-pass vlan 10 30\n#\n")
+    assert plan_commands(running, PushRequest(intended=intended, replace=True), "huawei") == [
+        "interface XGigabitEthernet0/0/1", "port link-type trunk",
+        "undo port trunk allow-pass vlan 1", "port trunk allow-pass vlan 10 30", "quit"]
+
+
+def test_a_trunk_turning_access_loses_its_vlans_before_its_link_type() -> None:
+    running = ("interface GigabitEthernet0/0/1\n description uplink\n port link-type trunk\n"
+               " port trunk allow-pass vlan 10 30\n#\n")
+    intended = "interface GigabitEthernet0/0/1\n#\n"
+    commands = plan_commands(running, PushRequest(intended=intended, replace=True), "huawei")
+    assert commands.index("undo port trunk allow-pass vlan 1 10 30") < commands.index("undo port link-type")
