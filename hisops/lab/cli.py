@@ -386,7 +386,8 @@ def cmd_host_status(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     for row in rows:
-        network = "ok" if row["network"] == "ok" else f"cut ({row['network_reason']})"
+        # ok, ssh (only its sshd's TCP 22 passes) or cut, with the data plane's reason
+        network = "ok" if row["network"] == "ok" else f"{row['network']} ({row['network_reason']})"
         faults = ", ".join(row["faults"]) + (" unreachable" if row["fault_unreachable"] else "")
         print(
             f"{row['name']:<14} {row['kind']:<13} {row['address']:<15} {row['power']:<4} "

@@ -4,10 +4,20 @@ The lab daemon starts the real hosts (``hisops.lab.hosts.HostFleet``: DB servers
 workstations, backup target as real sshd/PostgreSQL on their own loopback addresses)
 for the topology's endpoints, and after every change that may alter forwarding (a CLI
 line, a timer, a fault, a cut link) it recomputes, for each host, whether the
-controller endpoint reaches it in the data plane (``reach(controller, host)``, both
-directions, ACLs included). A host that is not reachable is cut for real (the fleet
-blocks its address); it comes back when the path is restored. The sync runs before the
-device prints its prompt, so a command's effect is in place when netmiko returns.
+controller endpoint reaches it in the data plane, both directions, ACLs included, and
+gives the host one of three verdicts (:func:`access_verdict`):
+
+* ``open``: ``reach(controller, host)`` (protocol ip) passes;
+* ``ssh``: ip does not pass but TCP port 22 does, both ways (e.g. an inbound ACL on the
+  host's access port that permits only ``tcp source HOST source-port eq 22 destination
+  CONTROLLER``, as the database rejoin puts on a fenced old primary): the real host
+  answers on its sshd only, everything else to or from it (PostgreSQL, its own
+  connections) is dropped;
+* ``cut``: neither passes; the fleet blocks the host's address.
+
+The fleet applies the verdict for real (``HostFleet.set_access``); a host comes back when
+the path is restored. The sync runs before the device prints its prompt, so a command's
+effect is in place when netmiko returns.
 
 A host fault ``unreachable`` is kept apart from the network's verdict, so that restoring
 a port does not undo it (and clearing it does not reconnect a host the network cuts).
@@ -24,6 +34,22 @@ from hisops.lab.server import LabServer
 
 log = logging.getLogger("hisops.lab")
 
+SSH_PORT = 22
+
+
+def access_verdict(plane: Any, controller: str, host: str) -> tuple[str, str]:
+    """(``open``/``ssh``/``cut``, reason when not open) of ``host`` seen from ``controller``.
+
+    ``plane`` is a :class:`hisops.lab.dataplane.DataPlane`; the reason is the data plane's
+    for protocol ip (why the host is not fully open).
+    """
+    answer = plane.reach(controller, host)
+    if answer.reachable:
+        return "open", ""
+    if plane.reach(controller, host, "tcp", SSH_PORT).reachable:
+        return "ssh", answer.reason
+    return "cut", answer.reason
+
 
 class HostTwin:
     def __init__(self, lab: LabServer, state_dir: Path) -> None:
@@ -36,16 +62,16 @@ class HostTwin:
         self.names = [spec.name for spec in specs]
         self.controller = self.topology.controller
         self.fault_unreachable: set[str] = set()
-        self.network_ok: dict[str, bool] = {}
+        self.network: dict[str, str] = {}  # host -> open/ssh/cut (the data plane's verdict)
         self.reasons: dict[str, str] = {}
-        self.applied: dict[str, bool] = {}
+        self.applied: dict[str, str] = {}  # host -> the access applied to the real host
         self._lock = threading.RLock()
 
     # -- lifecycle (blocking: call from a thread) ------------------------------------
     def up(self) -> dict[str, Any]:
         timings = self.fleet.up()
         with self._lock:
-            self.applied = {name: self.fleet.is_reachable(name) for name in self.names}
+            self.applied = {name: self.fleet.access(name) for name in self.names}
         return timings
 
     def down(self) -> None:
@@ -56,33 +82,33 @@ class HostTwin:
         return children
 
     # -- network verdicts ----------------------------------------------------------------
-    def verdicts(self) -> dict[str, tuple[bool, str]]:
-        """host -> (reachable from the controller, reason when not)."""
+    def verdicts(self) -> dict[str, tuple[str, str]]:
+        """host -> (``open``/``ssh``/``cut`` from the controller, reason when not open)."""
         plane = self.lab.dataplane
-        result: dict[str, tuple[bool, str]] = {}
+        result: dict[str, tuple[str, str]] = {}
         for name in self.names:
             if not self.controller or self.controller == name:
-                result[name] = (True, "")
+                result[name] = ("open", "")
                 continue
-            answer = plane.reach(self.controller, name)
-            result[name] = (answer.reachable, answer.reason)
+            result[name] = access_verdict(plane, self.controller, name)
         return result
 
     def sync(self) -> None:
         """Apply the data plane's verdicts (and host faults) to the real hosts."""
         with self._lock:
-            for name, (ok, reason) in self.verdicts().items():
-                self.network_ok[name] = ok
+            for name, (verdict, reason) in self.verdicts().items():
+                self.network[name] = verdict
                 self.reasons[name] = reason
-                wanted = ok and name not in self.fault_unreachable
+                wanted = "cut" if name in self.fault_unreachable else verdict
                 if self.applied.get(name) != wanted:
                     try:
-                        self.fleet.set_reachable(name, wanted)
+                        self.fleet.set_access(name, wanted)
                     except Exception:
-                        log.exception("lab host %s: cannot set reachable=%s", name, wanted)
+                        log.exception("lab host %s: cannot set access=%s", name, wanted)
                         continue
                     self.applied[name] = wanted
-                    log.info("lab host %s %s%s", name, "restored" if wanted else "cut",
+                    log.info("lab host %s %s%s", name,
+                             {"open": "restored", "ssh": "reduced to SSH", "cut": "cut"}[wanted],
                              f" ({reason})" if reason else "")  # fmt: skip
 
     # -- host faults and power (blocking) --------------------------------------------
@@ -125,7 +151,8 @@ class HostTwin:
         rows = self.fleet.status()
         for row in rows:
             name = row["name"]
-            row["network"] = "ok" if self.network_ok.get(name, True) else "cut"
+            verdict = self.network.get(name, "open")
+            row["network"] = {"open": "ok"}.get(verdict, verdict)  # ok, ssh or cut
             row["network_reason"] = self.reasons.get(name, "")
             row["fault_unreachable"] = name in self.fault_unreachable
         return rows

@@ -13,7 +13,8 @@ pid, mount and UTS namespaces and its own cgroup (v2):
   Debian's own init scripts, ``pg_ctlcluster`` and ``update-rc.d``), so
   ``ansible.builtin.service``/``systemd_service`` work as on a production host;
 * its traffic leaves from its own address (nftables SNAT by cgroup) and can be cut
-  (nftables drop) or throttled (tc HTB on ``lo``), see ``netctl.py``;
+  (nftables drop), reduced to its SSH (``set_access(name, "ssh")``: only its sshd's
+  TCP 22 passes) or throttled (tc HTB on ``lo``), see ``netctl.py``;
 * killing its namespace's pid 1 (then its cgroup) kills every process it has; its
   mounts die with its mount namespace.
 
@@ -51,7 +52,7 @@ from hisops.lab.hosts.errors import (
     HostStartError,
     UnknownHostError,
 )
-from hisops.lab.hosts.netctl import HostNetwork
+from hisops.lab.hosts.netctl import ACCESS_STATES, HostNetwork
 from hisops.lab.hosts.spec import HostSpec, department_group, validate_specs
 
 UNSHARE = "/usr/bin/unshare"
@@ -132,6 +133,7 @@ class HostFleet:
         self.specs: dict[str, HostSpec] = {s.name: s for s in validate_specs(specs)}
         self.faults: dict[str, dict[str, dict[str, Any]]] = saved.get("faults", {}) if saved else {}
         self.unreachable: set[str] = set(saved.get("unreachable", [])) if saved else set()
+        self.ssh_only: set[str] = set(saved.get("ssh_only", [])) if saved else set()
         self._cg_root: Path | None = None
         self._net: HostNetwork | None = None
 
@@ -181,6 +183,7 @@ class HostFleet:
             "hosts": [s.to_dict() for s in self.specs.values()],
             "faults": self.faults,
             "unreachable": sorted(self.unreachable),
+            "ssh_only": sorted(self.ssh_only),
         }
         tmp = self._file.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
@@ -288,7 +291,7 @@ class HostFleet:
             if fresh:
                 self.down()
                 shutil.rmtree(self.state_dir / "hosts", ignore_errors=True)
-                self.faults, self.unreachable = {}, set()
+                self.faults, self.unreachable, self.ssh_only = {}, set(), set()
             self.state_dir.mkdir(parents=True, exist_ok=True)
             os.chmod(self.state_dir, 0o700)
             self._prepare_keys()
@@ -299,8 +302,9 @@ class HostFleet:
                 self.cgroup(name).mkdir(exist_ok=True)
                 self._prepare_host(self.specs[name])
             self.net.create((i, s.name, s.address) for i, s in enumerate(self.specs.values()))
-            for name in self.unreachable:
-                self.net.set_blocked(self.specs[name].address, True)
+            for name in self.specs:
+                if self.access(name) != "open":
+                    self.net.set_access(self.specs[name].address, self.access(name))
             self._save()
         prepared = time.monotonic()
         try:
@@ -766,17 +770,41 @@ class HostFleet:
     # ------------------------------------------------------------------ network
     def set_reachable(self, name: str, reachable: bool) -> None:
         """Cut (False) or restore (True) the host's network: SSH, PostgreSQL, its own traffic."""
+        self.set_access(name, "open" if reachable else "cut")
+
+    def set_access(self, name: str, access: str) -> None:
+        """The host's network: ``open`` (everything), ``ssh`` or ``cut`` (nothing).
+
+        ``ssh``: only TCP port 22 of the host's own sshd passes (connections to it and its
+        replies); PostgreSQL, every other port and every connection the host opens itself
+        are dropped as for a cut host, as behind an ACL that lets only its SSH replies
+        through. Persisted in the state dir like a cut and shown by ``status()``.
+        """
         spec = self.spec(name)
+        if access not in ACCESS_STATES:
+            raise HostSpecError(
+                f"access of {name} must be one of {', '.join(ACCESS_STATES)}, not {access!r}"
+            )
         with self._lock:
-            self.net.set_blocked(spec.address, not reachable)
-            if reachable:
-                self.unreachable.discard(name)
-            else:
+            self.net.set_access(spec.address, access)
+            self.unreachable.discard(name)
+            self.ssh_only.discard(name)
+            if access == "cut":
                 self.unreachable.add(name)
+            elif access == "ssh":
+                self.ssh_only.add(name)
             self._save()
 
+    def access(self, name: str) -> str:
+        """``open``, ``ssh`` or ``cut`` (see :meth:`set_access`)."""
+        self.spec(name)
+        if name in self.unreachable:
+            return "cut"
+        return "ssh" if name in self.ssh_only else "open"
+
     def is_reachable(self, name: str) -> bool:
-        return name not in self.unreachable
+        """Fully reachable (``access(name) == "open"``)."""
+        return self.access(name) == "open"
 
     # ------------------------------------------------------------------ faults
     def fault(self, name: str, kind: str, **args: Any) -> dict[str, Any]:
@@ -893,6 +921,7 @@ class HostFleet:
                 **spec.to_dict(),
                 "power": "on" if on else "off",
                 "reachable": self.is_reachable(spec.name),
+                "access": self.access(spec.name),
                 "faults": self.faults.get(spec.name, {}),
                 "ssh": on and spec.name not in self.unreachable and tcp_open(spec.address, 22),
             }

@@ -5,7 +5,11 @@ All lab hosts share the machine's loopback interface. One nftables table per fle
 
 * ``input`` drops every packet to or from an address in the ``blocked`` set (a host
   made unreachable: new connections time out as behind a shut port; traffic a host
-  sends to its own address still flows);
+  sends to its own address still flows), and for an address in the ``ssh_only`` set
+  lets through only ``ip daddr ADDR tcp dport 22`` and ``ip saddr ADDR tcp sport 22``
+  (its sshd answers; PostgreSQL and the host's own outbound connections are dropped as
+  for a blocked host: the network lets only the host's SSH replies to the controller
+  pass, e.g. an inbound ACL on its access port);
 * ``tag`` marks packets sent by sockets of a host's cgroup, and ``srcnat`` rewrites
   their source 127.0.0.1 to the host's own address, so a server sees connections from
   a lab host coming from that host's address (pg_hba, logs) and the ``blocked`` set
@@ -25,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from hisops.lab.hosts.errors import HostLabError, HostPrerequisiteError
 
 NFT = "/usr/sbin/nft"
+ACCESS_STATES = ("open", "ssh", "cut")
 TC = "/usr/sbin/tc"
 
 
@@ -64,6 +69,7 @@ class HostNetwork:
         lines = [
             f"table ip {self.table} {{",
             "  set blocked { type ipv4_addr; }",
+            "  set ssh_only { type ipv4_addr; }",
             "  set self_pairs { type ipv4_addr . ipv4_addr; "
             + (f"elements = {{ {pairs} }}; " if pairs else "")
             + "}",
@@ -74,6 +80,10 @@ class HostNetwork:
             "    ip saddr . ip daddr @self_pairs accept",
             "    ip daddr @blocked drop",
             "    ip saddr @blocked drop",
+            "    ip daddr @ssh_only tcp dport 22 accept",
+            "    ip saddr @ssh_only tcp sport 22 accept",
+            "    ip daddr @ssh_only drop",
+            "    ip saddr @ssh_only drop",
             "  }",
             "  chain tag { type filter hook output priority mangle; policy accept;",
         ]
@@ -103,13 +113,39 @@ class HostNetwork:
             _run([NFT, "delete", "table", "ip", self.table])
 
     def set_blocked(self, address: str, blocked: bool) -> None:
-        verb = "add" if blocked else "delete"
-        if not blocked and address not in self.blocked():
-            return
-        _run([NFT, verb, "element", "ip", self.table, "blocked", f"{{ {address} }}"])
+        self._set_member("blocked", address, blocked)
 
     def blocked(self) -> set[str]:
-        out = _run([NFT, "list", "set", "ip", self.table, "blocked"], check=False)
+        return self._members("blocked")
+
+    def set_access(self, address: str, access: str) -> None:
+        """``open`` (no rule), ``ssh`` (only its sshd's TCP 22) or ``cut`` (nothing)."""
+        if access not in ACCESS_STATES:
+            raise HostLabError(f"access must be one of {', '.join(ACCESS_STATES)}, not {access!r}")
+        # Add to the new set before leaving the old one: no instant fully open.
+        if access == "cut":
+            self._set_member("blocked", address, True)
+        if access == "ssh":
+            self._set_member("ssh_only", address, True)
+        if access != "cut":
+            self._set_member("blocked", address, False)
+        if access != "ssh":
+            self._set_member("ssh_only", address, False)
+
+    def access(self) -> dict[str, str]:
+        """address -> ``cut``/``ssh`` for every address not fully open."""
+        result = dict.fromkeys(self._members("ssh_only"), "ssh")
+        result.update(dict.fromkeys(self._members("blocked"), "cut"))
+        return result
+
+    def _set_member(self, name: str, address: str, present: bool) -> None:
+        if present == (address in self._members(name)):
+            return
+        verb = "add" if present else "delete"
+        _run([NFT, verb, "element", "ip", self.table, name, f"{{ {address} }}"])
+
+    def _members(self, name: str) -> set[str]:
+        out = _run([NFT, "list", "set", "ip", self.table, name], check=False)
         if "elements" not in out:
             return set()
         body = out.split("elements = {", 1)[1].split("}", 1)[0]

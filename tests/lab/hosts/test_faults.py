@@ -49,6 +49,42 @@ def test_unreachable_cuts_ssh_and_postgresql_and_restore_brings_them_back(
         assert conn.execute("SELECT count(*) FROM patients").fetchone() == (300,)
 
 
+def test_ssh_only_access_lets_its_sshd_answer_and_nothing_else(fleet: HostFleet) -> None:
+    db, other = fleet.specs["db-a"].address, fleet.specs["db-b"].address
+    with pytest.raises(HostSpecError, match="access of db-a must be one of open, ssh, cut"):
+        fleet.set_access("db-a", "half-open")
+    assert fleet.access("db-a") == "open" and fleet.net.access() == {}
+    fleet.set_access("db-a", "ssh")
+    try:
+        # the controller's SSH works: a command runs on the host
+        assert ssh(fleet, "db-a", "hostname").stdout.strip() == "db-a"
+        assert not tcp_answers(db, 5432), "PostgreSQL is behind the filter"
+        probe = "timeout 2 bash -c 'echo > /dev/tcp/{}' && echo open || echo closed"
+        assert fleet.run("pha-1", ["sh", "-c", probe.format(f"{db}/5432")]).stdout.strip() == (
+            "closed"
+        )
+        # the host's own connections (e.g. a replication connection) do not get out,
+        # not even to another host's port 22; opened from an SSH session on the host
+        for target in (f"{other}/5432", f"{fleet.specs['opd-1'].address}/22"):
+            out = ssh(fleet, "db-a", probe.format(target), timeout=5).stdout.strip()
+            assert out == "closed", target
+        assert tcp_answers(other, 5432), "the other DB host is untouched"
+        row = next(r for r in fleet.status() if r["name"] == "db-a")
+        assert (row["access"], row["reachable"], row["ssh"]) == ("ssh", False, True)
+        assert HostFleet(fleet.state_dir).access("db-a") == "ssh", "persisted"
+        assert fleet.net.access() == {db: "ssh"}
+        fleet.set_access("db-a", "cut")
+        assert ssh(fleet, "db-a", "true", timeout=1).returncode == 255
+        assert fleet.net.access() == {db: "cut"}
+        fleet.set_access("db-a", "ssh")
+        assert ssh(fleet, "db-a", "true").returncode == 0
+    finally:
+        fleet.set_access("db-a", "open")
+    assert fleet.net.access() == {}
+    with psycopg.connect(fleet.conninfo("db-a")) as conn:
+        assert conn.execute("SELECT count(*) FROM patients").fetchone() == (300,)
+
+
 def ssh_seconds(fleet: HostFleet, name: str) -> float:
     started = time.monotonic()
     assert ssh(fleet, name, "true", timeout=30).returncode == 0
