@@ -48,8 +48,8 @@ SMALL: dict[str, Any] = {
 
 
 class Net:
-    def __init__(self) -> None:
-        self.topology: Topology = parse_topology(SMALL)
+    def __init__(self, data: dict[str, Any] | None = None) -> None:
+        self.topology: Topology = parse_topology(data or SMALL)
         self.devices = {n: make_device(engine_spec(s)) for n, s in self.topology.devices.items()}
         self.states = dict.fromkeys(self.devices, "up")
         self.plane = DataPlane(self.topology, self.devices, self.states.__getitem__)
@@ -185,3 +185,56 @@ def test_switches_are_reachable_by_their_management_address(net: Net) -> None:
         "Vlanif99 on AGG-1 is shut down",
     )
     assert net.reach("db-1", "ACC-1").reachable, "the management VLAN passes through AGG-1"
+
+
+def test_access_verdict_open_ssh_cut_for_the_rejoin_acl() -> None:
+    """The twin's three-state verdict (issue 7): an inbound ACL on the DB host's access
+    port that permits only its SSH replies to the controller leaves it ``ssh``."""
+    from hisops.lab.twin import access_verdict
+
+    data = {**SMALL, "endpoints": [*SMALL["endpoints"],
+        {"name": "ctl", "kind": "server", "mac": "52:54:00:63:00:fa", "ip": "10.10.99.250",
+         "vlan": 99, "attach": "CORE-1:GigabitEthernet1/0/47"},
+        {"name": "db-2", "kind": "server", "mac": "52:54:00:64:00:0c", "ip": "10.10.100.12",
+         "vlan": 100, "attach": "CORE-1:GigabitEthernet1/0/2"},
+    ]}  # fmt: skip
+    net = Net(data)
+    assert access_verdict(net.plane, "ctl", "db-1") == ("open", "")
+    net.cli(
+        "CORE-1",
+        "acl number 3998",
+        "rule 5 permit tcp source 10.10.100.11 0 source-port eq 22 destination 10.10.99.250 0",
+        "rule 10 deny ip",
+        "quit",
+        "interface GigabitEthernet1/0/1",
+        "traffic-filter inbound acl 3998",
+    )
+    assert access_verdict(net.plane, "ctl", "db-1") == (
+        "ssh",
+        "return traffic: ACL 3998 on CORE-1 GigabitEthernet1/0/1 inbound "
+        "denies 10.10.100.11 -> 10.10.99.250",
+    )
+    assert not net.plane.reach("ctl", "db-1", "tcp", 5432).reachable
+    assert access_verdict(net.plane, "ctl", "db-2") == ("open", "")
+    # a filter written the wrong way round (the replies' destination port) cuts the host
+    net.cli(
+        "CORE-1",
+        "acl number 3997",
+        "rule 5 permit tcp source 10.10.100.11 0 destination 10.10.99.250 0 destination-port eq 22",
+        "rule 10 deny ip",
+        "quit",
+        "interface GigabitEthernet1/0/1",
+        "traffic-filter inbound acl 3997",
+    )
+    assert access_verdict(net.plane, "ctl", "db-1")[0] == "cut"
+    net.cli("CORE-1", "interface GigabitEthernet1/0/1", "traffic-filter inbound acl 3998")
+    assert access_verdict(net.plane, "ctl", "db-1")[0] == "ssh"
+    net.cli("CORE-1", "interface GigabitEthernet1/0/1", "shutdown")
+    assert access_verdict(net.plane, "ctl", "db-1") == (
+        "cut",
+        "CORE-1 GigabitEthernet1/0/1 is shut down",
+    )
+    net.cli(
+        "CORE-1", "interface GigabitEthernet1/0/1", "undo shutdown", "undo traffic-filter inbound"
+    )
+    assert access_verdict(net.plane, "ctl", "db-1") == ("open", "")
