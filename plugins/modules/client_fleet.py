@@ -26,6 +26,8 @@ description:
     a password. A host with C(ansible_password) or C(ansible_become_password) is refused
     before any workstation is contacted.
 author: hisops developers (@hisops)
+extends_documentation_fragment:
+  - hisops.emergency.client_release
 options:
   hosts:
     description: Inventory names of the workstations (usually C(ansible_play_batch)).
@@ -40,20 +42,6 @@ options:
         inventory by the action plugin, explicit entries win.
     type: list
     elements: dict
-  state:
-    description: As in M(hisops.emergency.client_release) (V(query) reads only).
-    type: str
-    choices: [present, switched, rolled_back, query]
-    default: switched
-  version:
-    description: The client version (empty with V(rolled_back) - each workstation's previous one).
-    type: str
-  package:
-    description: Path on the workstations of the package for O(version).
-    type: path
-  sha256:
-    description: Expected SHA-256 of O(package).
-    type: str
   package_src:
     description:
       - The package on the controller (the artifact store). Checked against O(sha256)
@@ -61,30 +49,6 @@ options:
         on each workstation where that file is not there yet (atomically), instead of
         a separate copy task. Meant for packages of some MB (it travels in memory).
     type: path
-  mode:
-    description: V(release) or V(deb).
-    type: str
-    choices: [release, deb]
-    default: release
-  name:
-    description: Package name of the client.
-    type: str
-    default: his-client
-  root:
-    description: Client directory on the workstations.
-    type: path
-    default: /opt/his-client
-  keep:
-    description: Releases kept.
-    type: int
-    default: 5
-  health_command:
-    description: Health check run on each workstation after the change (not in check mode).
-    type: str
-  revert_unhealthy:
-    description: Switch back on the workstation itself when the health check fails.
-    type: bool
-    default: false
   workers:
     description: SSH sessions at a time (default the run's C(--forks)).
     type: int
@@ -162,9 +126,9 @@ counts:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hisops.emergency.plugins.module_utils.client.errors import ClientError
 from ansible_collections.hisops.emergency.plugins.module_utils.client.fleet import run_fleet_job
+from ansible_collections.hisops.emergency.plugins.module_utils.client.release import RELEASE_SPEC
 
-RELEASE = ("state", "version", "package", "sha256", "mode", "name", "root", "keep",
-           "health_command", "revert_unhealthy")
+RELEASE = tuple(RELEASE_SPEC)
 
 
 def main():
@@ -172,18 +136,8 @@ def main():
         argument_spec={
             "hosts": {"type": "list", "elements": "str", "required": True},
             "connections": {"type": "list", "elements": "dict"},
-            "state": {"type": "str", "default": "switched",
-                      "choices": ["present", "switched", "rolled_back", "query"]},
-            "version": {"type": "str"},
-            "package": {"type": "path"},
-            "sha256": {"type": "str"},
+            **RELEASE_SPEC,
             "package_src": {"type": "path"},
-            "mode": {"type": "str", "default": "release", "choices": ["release", "deb"]},
-            "name": {"type": "str", "default": "his-client"},
-            "root": {"type": "path", "default": "/opt/his-client"},
-            "keep": {"type": "int", "default": 5},
-            "health_command": {"type": "str"},
-            "revert_unhealthy": {"type": "bool", "default": False},
             "workers": {"type": "int", "default": 20},
             "timeout": {"type": "int", "default": 300},
             "connect_timeout": {"type": "int", "default": 10},

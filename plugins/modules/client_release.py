@@ -16,54 +16,8 @@ description:
     without O(version) goes back to it, once (a second rollback changes nothing).
   - Packages are checked against O(sha256) on the workstation before they are unpacked.
 author: hisops developers (@hisops)
-options:
-  state:
-    description:
-      - V(present) installs without switching, V(switched) installs and makes it current,
-        V(rolled_back) goes back to O(version) or to the previous version, V(query) reads.
-    type: str
-    choices: [present, switched, rolled_back, query]
-    default: switched
-  version:
-    description: The client version. Required for V(present) and V(switched).
-    type: str
-  package:
-    description:
-      - Path on the workstation of the package for O(version) (a release tarball or a
-        .deb), needed only when that version is not installed yet.
-    type: path
-  sha256:
-    description: Expected SHA-256 of O(package); a mismatch is refused before unpacking.
-    type: str
-  mode:
-    description: V(release) (releases + current symlink) or V(deb) (a held Debian package).
-    type: str
-    choices: [release, deb]
-    default: release
-  name:
-    description: Package name of the client.
-    type: str
-    default: his-client
-  root:
-    description: Directory of the client's releases (and state file) on the workstation.
-    type: path
-    default: /opt/his-client
-  keep:
-    description: Releases kept; older ones are removed (never the current or previous one).
-    type: int
-    default: 5
-  health_command:
-    description:
-      - The client's health check (exit 0 = healthy), run on the workstation after the
-        change, also when nothing changed (with V(query) only when a version is installed);
-        not in check mode. See RV(health).
-    type: str
-  revert_unhealthy:
-    description:
-      - When the health check fails after a switch, switch back before returning, on the
-        workstation itself (so it happens even if the controller loses the connection).
-    type: bool
-    default: false
+extends_documentation_fragment:
+  - hisops.emergency.client_release
 attributes:
   check_mode:
     description: Reports the actions (install, switch, prune) without doing them.
@@ -119,24 +73,15 @@ reverted:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hisops.emergency.plugins.module_utils.client.errors import ClientError
-from ansible_collections.hisops.emergency.plugins.module_utils.client.release import apply
+from ansible_collections.hisops.emergency.plugins.module_utils.client.release import (
+    RELEASE_SPEC,
+    apply,
+)
 
 
 def main():
     module = AnsibleModule(
-        argument_spec={
-            "state": {"type": "str", "default": "switched",
-                      "choices": ["present", "switched", "rolled_back", "query"]},
-            "version": {"type": "str"},
-            "package": {"type": "path"},
-            "sha256": {"type": "str"},
-            "mode": {"type": "str", "default": "release", "choices": ["release", "deb"]},
-            "name": {"type": "str", "default": "his-client"},
-            "root": {"type": "path", "default": "/opt/his-client"},
-            "keep": {"type": "int", "default": 5},
-            "health_command": {"type": "str"},
-            "revert_unhealthy": {"type": "bool", "default": False},
-        },
+        argument_spec=dict(RELEASE_SPEC),
         supports_check_mode=True,
     )
     p = module.params

@@ -32,6 +32,21 @@ from .errors import ChecksumMismatch, InputError, ReleaseError
 from .store import check_version, file_name, sha256_file, version_key
 
 STATES = ("present", "switched", "rolled_back", "query")
+
+# The argument spec of the release options (client_release, client_fleet); their
+# documentation is the doc fragment hisops.emergency.client_release.
+RELEASE_SPEC: dict = {
+    "state": {"type": "str", "default": "switched", "choices": list(STATES)},
+    "version": {"type": "str"},
+    "package": {"type": "path"},
+    "sha256": {"type": "str"},
+    "mode": {"type": "str", "default": "release", "choices": ["release", "deb"]},
+    "name": {"type": "str", "default": "his-client"},
+    "root": {"type": "path", "default": "/opt/his-client"},
+    "keep": {"type": "int", "default": 5},
+    "health_command": {"type": "str"},
+    "revert_unhealthy": {"type": "bool", "default": False},
+}
 MODES = ("release", "deb")
 STATE_FILE = ".hisops-release.json"
 
