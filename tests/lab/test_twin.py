@@ -163,7 +163,7 @@ def test_an_acl_passing_only_ssh_replies_leaves_the_db_host_answering_ssh_only(
         assert run_over_ssh("hostname").stdout.strip() == "his-db-1", "SSH works"
         assert not tcp_answers(db1, 5432), "PostgreSQL is behind the filter"
         # what the old primary opens itself (a replication connection) does not get out
-        probe = f"timeout 2 bash -c 'echo > /dev/tcp/{db2}/5432' && echo open || echo closed"
+        probe = f"timeout 1 bash -c 'echo > /dev/tcp/{db2}/5432' && echo open || echo closed"
         assert run_over_ssh(probe).stdout.strip() == "closed"
         assert tcp_answers(db2, 5432) and ssh_answers(db2), "his-db-2 is untouched"
         one = row("his-db-1")
