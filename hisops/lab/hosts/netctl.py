@@ -113,7 +113,7 @@ class HostNetwork:
             _run([NFT, "delete", "table", "ip", self.table])
 
     def set_blocked(self, address: str, blocked: bool) -> None:
-        self._set_member("blocked", address, blocked)
+        self._apply(address, {"blocked": blocked})
 
     def blocked(self) -> set[str]:
         return self._members("blocked")
@@ -122,15 +122,7 @@ class HostNetwork:
         """``open`` (no rule), ``ssh`` (only its sshd's TCP 22) or ``cut`` (nothing)."""
         if access not in ACCESS_STATES:
             raise HostLabError(f"access must be one of {', '.join(ACCESS_STATES)}, not {access!r}")
-        # Add to the new set before leaving the old one: no instant fully open.
-        if access == "cut":
-            self._set_member("blocked", address, True)
-        if access == "ssh":
-            self._set_member("ssh_only", address, True)
-        if access != "cut":
-            self._set_member("blocked", address, False)
-        if access != "ssh":
-            self._set_member("ssh_only", address, False)
+        self._apply(address, {"blocked": access == "cut", "ssh_only": access == "ssh"})
 
     def access(self) -> dict[str, str]:
         """address -> ``cut``/``ssh`` for every address not fully open."""
@@ -138,11 +130,23 @@ class HostNetwork:
         result.update(dict.fromkeys(self._members("blocked"), "cut"))
         return result
 
-    def _set_member(self, name: str, address: str, present: bool) -> None:
-        if present == (address in self._members(name)):
-            return
-        verb = "add" if present else "delete"
-        _run([NFT, verb, "element", "ip", self.table, name, f"{{ {address} }}"])
+    def _apply(self, address: str, members: dict[str, bool]) -> None:
+        """Put ``address`` in or out of each named set: one nft transaction (atomic, so
+        there is no instant in between), one process. ``add`` of a present element is a
+        no-op, so add-then-delete removes an element whether it was there or not.
+        Without the table (the fleet is down) there is nothing to filter: ``up`` applies
+        the saved state when it creates the table."""
+        lines = []
+        for name, present in members.items():
+            element = f"ip {self.table} {name} {{ {address} }}"
+            lines.append(f"add element {element}")
+            if not present:
+                lines.append(f"delete element {element}")
+        try:
+            _run([NFT, "-f", "-"], stdin="\n".join(lines) + "\n")
+        except HostLabError:
+            if self.exists():
+                raise
 
     def _members(self, name: str) -> set[str]:
         out = _run([NFT, "list", "set", "ip", self.table, name], check=False)
