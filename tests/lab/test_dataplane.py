@@ -1,8 +1,10 @@
-"""The data plane on real Huawei engines, in process: reach, reasons, MAC/ARP tables."""
+"""The data plane on real Huawei engines (the twin's ssh verdict also on Comware and IOS-XE),
+in process: reach, reasons, MAC/ARP tables."""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -238,3 +240,43 @@ def test_access_verdict_open_ssh_cut_for_the_rejoin_acl() -> None:
         "CORE-1", "interface GigabitEthernet1/0/1", "undo shutdown", "undo traffic-filter inbound"
     )
     assert access_verdict(net.plane, "ctl", "db-1") == ("open", "")
+
+
+@pytest.mark.parametrize(
+    ("host", "device", "enter", "lines"),
+    [
+        ("doc-1", "AGG-3", ["system-view"], [  # Comware
+            "acl advanced 3998",
+            "rule 5 permit tcp source 10.10.50.101 0 source-port eq 22 destination 10.10.99.250 0",
+            "rule 10 deny ip", "quit",
+            "interface GigabitEthernet1/0/1", "packet-filter 3998 inbound", "quit"]),
+        ("lis-1", "AGG-4", ["enable", "configure terminal"], [  # IOS-XE
+            "ip access-list extended HISOPS-QUARANTINE-3998",
+            "10 permit tcp host 10.10.60.101 eq 22 host 10.10.99.250", "20 deny ip any any", "exit",
+            "interface GigabitEthernet1/0/1", "ip access-group HISOPS-QUARANTINE-3998 in", "exit"]),
+    ],
+)  # fmt: skip
+def test_access_verdict_ssh_behind_the_quarantine_filter_of_each_platform(
+    host: str, device: str, enter: list[str], lines: list[str]
+) -> None:
+    """The same SSH-replies-only filter as the isolation's quarantine writes it on Comware
+    and Cisco access ports: the twin's verdict is ``ssh`` there too."""
+    import yaml
+
+    from hisops.lab.twin import access_verdict
+
+    data = yaml.safe_load((Path(__file__).parent / "topologies" / "small.yml").read_text())
+    data["endpoints"].append(
+        {"name": "ctl", "kind": "server", "vlan": 99, "ip": "10.10.99.250",
+         "mac": "52:54:00:63:00:fa", "attach": "CORE-1:GigabitEthernet1/0/47"}
+    )  # fmt: skip
+    net = Net(data)
+    assert access_verdict(net.plane, "ctl", host) == ("open", "")
+    session = net.devices[device].open_session("admin")
+    for line in (*enter, *lines):
+        output = session.handle(line).output
+        assert not any(word in output for word in ("rror", "Invalid", "%")), (line, output)
+    net.plane.invalidate()
+    verdict, reason = access_verdict(net.plane, "ctl", host)
+    assert verdict == "ssh" and "3998" in reason, reason
+    assert not net.plane.reach("ctl", host, "tcp", 5432).reachable
