@@ -180,17 +180,19 @@ SCENARIOS: list[Scenario] = [
         extravars={"accept_data_loss": True, "fence": ["switch_port"]},
     ),
     Scenario(
-        name="db-reconnect-old-primary",
+        name="db-reconnect-old-primary-refused",
         plan_item="P5.6",
-        title="The fenced old primary's switch port reconnected (its isolation undone)",
+        title="Reconnecting the fenced old primary's port by hand is refused (split brain)",
         playbook="reconnect",
         extravars={"host": "10.10.100.11", "cleanup_by": "dba",
                    "cleanup_scan": "old primary down, to be rejoined"},
+        expect_ok=False,
     ),
     Scenario(
         name="db-rejoin-again",
         plan_item="P6.6",
-        title="Rejoin the old primary again, on the next timeline",
+        title="Rejoin the port-fenced old primary: port up for SSH only, PostgreSQL fenced, "
+              "then reconnected and rewound",
         playbook="db_rejoin",
     ),
     Scenario(

@@ -221,7 +221,11 @@ class ActionModule(ActionBase):
         helper = NetopsActionBase(self._task, self._connection, self._play_context, self._loader,
                                   self._templar, self._shared_loader_obj)
         params = helper.fleet_args({
-            "hosts": switches, "host": target, "force": True,
+            "hosts": switches, "host": target, "force": True, "fence_of": old,
+            # The port can come back up with nothing but the controller's SSH possible: the
+            # rejoin stops PostgreSQL over SSH before anything else is let through.
+            "quarantine_ssh_to": str(self._templar.template(
+                self._task_vars.get("hisops_controller_ip") or "")),
             "reason": f"db_failover: fence of the old database primary {old}",
             "operator": args["owner"] or failover.default_owner(),
             "store": args["isolation_store"] or None}, self._task_vars)

@@ -60,6 +60,25 @@ options:
     description: Number of the isolation ACL (advanced ACL on Huawei/H3C; C(HISOPS-ISOLATE-<n>) on Cisco).
     type: int
     default: 3999
+  quarantine_ssh_to:
+    description:
+      - O(host) only. The controller's address on the hospital network. The host's port is also
+        given an inbound filter (ACL O(quarantine_acl)) that passes only the host's SSH replies to
+        that address, and no ACL is added at the core. M(hisops.emergency.isolation_reconnect) with
+        C(stage=port) can then bring the port up with nothing but SSH from the controller possible.
+      - The M(hisops.emergency.db_failover) C(switch_port) fence uses it.
+    type: str
+    default: ''
+  quarantine_acl:
+    description: The number of the quarantine ACL (refused when it exists on the switch).
+    type: int
+    default: 3998
+  fence_of:
+    description:
+      - The database server this isolation fences (recorded). Such an isolation is reconnected whole
+        only by the staged rejoin (playbooks/db_rejoin.yml) or with C(force).
+    type: str
+    default: ''
   report:
     description:
       - Path of a JSON report of the result on the controller (empty, none). Written in
@@ -152,6 +171,9 @@ def argument_spec():
         block_at_core={"type": "bool", "default": True},
         acl_number={"type": "int", "default": 3999},
         report={"type": "path", "default": ""},
+        quarantine_ssh_to={"type": "str", "default": ""},
+        quarantine_acl={"type": "int", "default": 3998},
+        fence_of={"type": "str", "default": ""},
     )
     return spec
 
@@ -167,6 +189,8 @@ def run(p, check_mode, diff):
         inventory, Store(p["store"]), target, operator=p["operator"], reason=p["reason"],
         force=p["force"], check_mode=check_mode, save=p["save"],
         block_at_core=p["block_at_core"], acl=p["acl_number"], workers=p["workers"],
+        quarantine_ssh_to=p["quarantine_ssh_to"], quarantine_acl=p["quarantine_acl"],
+        fence_of=p["fence_of"],
     )
     result.pop("record", None)
     if p["report"]:

@@ -46,9 +46,28 @@ options:
     type: str
     default: ''
   force:
-    description: Reconnect although the devices changed since the isolation (the changes made since are kept).
+    description:
+      - Reconnect although the devices changed since the isolation (the changes made since are kept).
+      - Also reconnects a database fence (C(fence_of) in the record) whole without the staged rejoin;
+        only once PostgreSQL on that server is known to be stopped.
     type: bool
     default: false
+  stage:
+    description:
+      - C(all) undoes the whole isolation.
+      - C(port) (an isolation made with C(quarantine_ssh_to) only) brings the host's port up behind its
+        quarantine filter, which passes nothing but the host's SSH replies to the controller; the
+        isolation stays open. M(hisops.emergency.db_rejoin)'s role uses it to fence the old primary
+        over SSH before the rest is undone.
+    type: str
+    choices: [all, port]
+    default: all
+  fence_proof:
+    description:
+      - For an isolation that fences a database server, how the server was fenced from the inside
+        after C(stage=port) (recorded). Without it such an isolation is refused unless O(force).
+    type: str
+    default: ''
 attributes:
   check_mode:
     description: Checks the record and the devices and returns the inverse commands; sends nothing.
@@ -117,6 +136,8 @@ def main():
         cleanup_by={"type": "str", "default": ""},
         cleanup_scan={"type": "str", "default": ""},
         force={"type": "bool", "default": False},
+        stage={"type": "str", "default": "all", "choices": ["all", "port"]},
+        fence_proof={"type": "str", "default": ""},
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     if not HAS_NETMIKO:
@@ -132,7 +153,8 @@ def main():
         result = reconnect(
             store, isolation_id, inventory.switches, operator=p["operator"],
             cleanup_by=p["cleanup_by"], cleanup_scan=p["cleanup_scan"], force=p["force"],
-            check_mode=module.check_mode, workers=p["workers"],
+            check_mode=module.check_mode, workers=p["workers"], stage=p["stage"],
+            fence_proof=p["fence_proof"],
         )
     except NetdevError as exc:
         module.fail_json(msg=str(exc))

@@ -71,21 +71,48 @@ def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twin]:
         client.down()
 
 
-def test_switch_port_fence_cuts_the_old_primary_and_reconnect_undoes_it(twin: Twin) -> None:
+def test_switch_port_fence_keeps_a_live_old_primary_from_coming_back_writable(twin: Twin) -> None:
+    """The old primary is not dead but cut off (network): PostgreSQL still runs as a primary
+    behind its port. After the failover it must never be reachable as a writable primary:
+    reconnect.yml refuses its isolation, and the rejoin brings the port up with only SSH
+    from the controller possible, fences PostgreSQL over SSH, then undoes the rest."""
     built = twin.play("db_standby_build")
     assert built.rc == 0, built.stdout[-2000:]
-    twin.lab("host", "fault", DB1, "crash")
+    twin.lab("host", "fault", DB1, "unreachable")  # alive, cut off: a network partition
     run = twin.play("db_failover", fence=["switch_port"], accept_data_loss=True)
     assert run.rc == 0, run.stdout[-3000:]
     assert "switch_port: CORE-1:" in run.stdout, run.stdout[-2000:]
-    # proven: the old primary is cut from the controller, the standby is the primary
+    twin.lab("host", "clear", DB1)  # the host is fine again: only its switch port cuts it now
     assert not twin.answers(DB1, 22) and not twin.answers(DB1, 5432)
     assert twin.is_primary(DB2)
     records = [json.loads(p.read_text()) for p in (twin.workdir / "isolations").glob("*.json")]
-    fence = [r for r in records if DB1 in str(r.get("reason"))]
+    fence = [r for r in records if r.get("fence_of") == DB1]
     assert len(fence) == 1 and fence[0]["located"]["ip"] == "10.10.100.11", records
-    # after the rejoin work is done on site, the cut is undone like any isolation
-    back = twin.play("reconnect", isolation_id=fence[0]["id"], cleanup_by="dba",
-                     cleanup_scan="old primary rejoined")
-    assert back.rc == 0, back.stdout[-3000:]
-    assert twin.answers(DB1, 22)
+    assert fence[0]["quarantine"]["ssh_to"] == "10.10.99.250"
+    assert "traffic-filter inbound acl 3998" in fence[0]["devices"]["CORE-1"]["commands"]
+
+    # Reconnected by hand, a possibly writable primary would be back: refused, nothing changed.
+    refused = twin.play("reconnect", isolation_id=fence[0]["id"], cleanup_by="dba",
+                        cleanup_scan="old primary to be rejoined")
+    assert refused.rc != 0 and "split brain" in refused.stdout, refused.stdout[-2000:]
+    assert not twin.answers(DB1, 22) and not twin.answers(DB1, 5432)
+
+    # The first stage alone: the port is up, the controller's SSH passes, PostgreSQL does not.
+    stage = twin.workdir / "stage.yml"
+    stage.write_text(yaml.safe_dump([{
+        "name": "The first stage of the rejoin alone", "hosts": "localhost", "gather_facts": False,
+        "tasks": [{"name": "port up behind the filter", "hisops.emergency.isolation_reconnect": {
+            "hosts": "{{ groups['switches'] | difference(groups['spare']) }}",
+            "isolation_id": fence[0]["id"], "stage": "port", "cleanup_by": "dba",
+            "cleanup_scan": "old primary to be rejoined",
+            "store": "{{ lookup('ansible.builtin.env', 'HISOPS_ISOLATION_DIR') }}"}}]}]))
+    staged = run_playbook(stage, twin.inventory, twin.workdir)
+    assert staged.rc == 0, staged.stdout[-3000:]
+    assert twin.answers(DB1, 22) and not twin.answers(DB1, 5432)
+
+    rejoined = twin.play("db_rejoin")
+    assert rejoined.rc == 0, rejoined.stdout[-3000:]
+    closed = json.loads((twin.workdir / "isolations" / f"{fence[0]['id']}.json").read_text())
+    assert closed["state"] == "closed" and closed["fence_proof"].startswith("fenced over SSH"), closed
+    assert twin.answers(DB1, 22) and twin.answers(DB1, 5432)
+    assert twin.is_primary(DB2) and not twin.is_primary(DB1)

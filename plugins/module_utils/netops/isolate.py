@@ -396,6 +396,38 @@ def _acl_commands(view: SwitchView, vlan: int, ip: str, acl: int) -> list[Block]
     return commands
 
 
+def _quarantine_commands(view: SwitchView, interface: str, ip: str, ssh_to: str, acl: int) -> list[Block]:
+    """An inbound filter on the host's own access port that passes only its SSH replies to
+    ``ssh_to`` (the controller): once the port is up again, the controller can log in and
+    nobody, not even a server in the same VLAN, gets any other answer from it."""
+    platform = view.switch.platform
+    leave = LEAVE[platform]
+    if platform == "cisco_ios":
+        name = f"HISOPS-QUARANTINE-{acl}"
+        header = f"ip access-list extended {name}"
+        rules = [f"10 permit tcp host {ip} eq 22 host {ssh_to}", "20 deny ip any any"]
+        bind, unbind, other = f"ip access-group {name} in", f"no ip access-group {name} in", "ip access-group "
+    else:
+        header = f"acl number {acl}" if platform == "huawei" else f"acl advanced {acl}"
+        rules = [f"rule 5 permit tcp source {ip} 0 source-port eq 22 destination {ssh_to} 0", "rule 10 deny ip"]
+        if platform == "huawei":
+            bind, unbind, other = (f"traffic-filter inbound acl {acl}", "undo traffic-filter inbound",
+                                   "traffic-filter inbound")
+        else:
+            bind, unbind, other = (f"packet-filter {acl} inbound", f"undo packet-filter {acl} inbound",
+                                   "packet-filter ")
+    if header in {s.line for s in _sections(view)}:
+        raise Refused(f"quarantine_acl: ACL {acl} already exists on {view.switch.name}",
+                      hint="nothing was changed; choose a free ACL number for the quarantine")
+    port = interface_sections(view.config, platform).get(interface)
+    bound = [c for c in (port.children if port else []) if c.startswith(other)]
+    if bound:
+        raise Refused(f"host: {view.switch.name}:{interface} already filters traffic ({bound[0]}); "
+                      "the quarantine filter cannot be bound there", hint="nothing was changed")
+    return [([header, *rules, leave], [f"{NEGATE[platform]}{header}"]),
+            ([f"interface {interface}", bind, leave], [f"interface {interface}", unbind, leave])]
+
+
 def acl_name(acl: int) -> str:
     return f"HISOPS-ISOLATE-{acl}"
 
@@ -411,7 +443,8 @@ def _sections(view: SwitchView):
 
 
 def plan_host(inventory: Inventory, target: Target, views: dict[str, SwitchView], workers: int,
-              block_at_core: bool = True, acl: int = 3999, pool: SessionPool | None = None) -> Plan:
+              block_at_core: bool = True, acl: int = 3999, pool: SessionPool | None = None,
+              quarantine_ssh_to: str = "", quarantine_acl: int = 3998) -> Plan:
     located = locate(inventory, target, views, workers, pool)
     plan = Plan(target=target, views=views, located=located)
     edge = views[located["switch"]]
@@ -421,6 +454,13 @@ def plan_host(inventory: Inventory, target: Target, views: dict[str, SwitchView]
     _port_guards(plan, inventory, edge, located["port"], mgmt, "host")
     port = edge.ports.get(located["port"])
     commands = [] if port and port.shutdown else _shut(located["port"], edge.switch.platform)
+    if quarantine_ssh_to and commands:
+        if not located.get("ip"):
+            plan.refusals.append(f"host: {target.value} has no known address: a quarantine needs one")
+        else:  # filter first, then shut: the port comes back up (stage=port) behind the filter
+            commands = _quarantine_commands(edge, located["port"], located["ip"], quarantine_ssh_to,
+                                            quarantine_acl) + commands
+        block_at_core = False  # the filter on the port is the tighter block
     plan.changes[edge.switch.name] = DeviceChange(edge.switch.name, edge.switch.platform, commands)
     ports = [f"{edge.switch.name}:{located['port']}"]
     blocked = ""
@@ -446,7 +486,8 @@ def plan_host(inventory: Inventory, target: Target, views: dict[str, SwitchView]
 
 
 def make_plan(inventory: Inventory, target: Target, workers: int = 8, block_at_core: bool = True,
-              acl: int = 3999, pool: SessionPool | None = None) -> Plan:
+              acl: int = 3999, pool: SessionPool | None = None, quarantine_ssh_to: str = "",
+              quarantine_acl: int = 3998) -> Plan:
     views = read_cores(inventory, workers, pool)
     if target.kind == "segment":
         return plan_segment(inventory, target, views)
@@ -454,7 +495,8 @@ def make_plan(inventory: Inventory, target: Target, workers: int = 8, block_at_c
         if target.switch not in views:
             views.update(read_many([inventory.switches[target.switch]], arp=lambda s: False, pool=pool))
         return plan_port(inventory, target, views)
-    return plan_host(inventory, target, views, workers, block_at_core, acl, pool)
+    return plan_host(inventory, target, views, workers, block_at_core, acl, pool, quarantine_ssh_to,
+                     quarantine_acl)
 
 
 # -- acting ---------------------------------------------------------------------------------
@@ -555,6 +597,10 @@ def _host_left(plan: Plan, view: SwitchView) -> list[str]:
     if view.switch.name == located["switch"]:
         port = view.ports.get(located["port"])
         left += [] if port and port.shutdown else ["shutdown"]
+        section = interface_sections(view.config, view.switch.platform).get(located["port"])
+        filters = [c for c in plan.changes[view.switch.name].commands
+                   if c.startswith(("traffic-filter ", "packet-filter ", "ip access-group "))]
+        left += [f for f in filters if f not in (section.children if section else [])]
     if view.switch.role == "core" and plan.blast_radius.get("blocked_at_core", "").find(view.switch.name) > 0:
         acl = int(plan.blast_radius["blocked_at_core"].rsplit("ACL ", 1)[1].rstrip(")"))
         left += _acl_commands(view, located["vlan"], located["ip"], acl)
@@ -573,7 +619,22 @@ def isolate(
     block_at_core: bool = True,
     acl: int = 3999,
     workers: int = 8,
+    quarantine_ssh_to: str = "",
+    quarantine_acl: int = 3998,
+    fence_of: str = "",
 ) -> dict[str, Any]:
+    """``quarantine_ssh_to`` (a host only): the port is also given an inbound filter that
+    passes only the host's SSH replies to that address, so that a staged reconnect
+    (``reconnect(stage="port")``) can bring the port up with nothing but SSH possible.
+    ``fence_of`` names the database server this isolation fences (db_failover's
+    ``switch_port`` fence): such an isolation is reconnected only by the rejoin."""
+    if quarantine_ssh_to and target.kind != "host":
+        raise InputError("quarantine_ssh_to: only a host isolation can be quarantined")
+    if quarantine_ssh_to:
+        try:
+            ipaddress.ip_address(quarantine_ssh_to)
+        except ValueError:
+            raise InputError(f"quarantine_ssh_to: {quarantine_ssh_to!r} is not an IP address") from None
     if force and not reason.strip():
         raise InputError("reason: force=true needs a reason (it is recorded with the isolation)")
     if not check_mode and not reason.strip():
@@ -591,13 +652,14 @@ def isolate(
                         "message": f"already isolated by {record['id']}"}
     with SessionPool() as pool:  # one login per switch from the read to the save
         return _isolate(inventory, store, target, operator, reason, force, check_mode, save, block_at_core,
-                        acl, workers, pool)
+                        acl, workers, pool, quarantine_ssh_to, quarantine_acl, fence_of)
 
 
 def _isolate(inventory: Inventory, store: transactions.Store, target: Target, operator: str, reason: str,
              force: bool, check_mode: bool, save: bool, block_at_core: bool, acl: int, workers: int,
-             pool: SessionPool) -> dict[str, Any]:
-    plan = make_plan(inventory, target, workers, block_at_core, acl, pool)
+             pool: SessionPool, quarantine_ssh_to: str = "", quarantine_acl: int = 3998,
+             fence_of: str = "") -> dict[str, Any]:
+    plan = make_plan(inventory, target, workers, block_at_core, acl, pool, quarantine_ssh_to, quarantine_acl)
     result: dict[str, Any] = {
         "changed": False, "kind": target.kind, "target": target.value, "key": target.key,
         "located": plan.located, "blast_radius": plan.blast_radius, "commands": plan.commands,
@@ -627,6 +689,14 @@ def _isolate(inventory: Inventory, store: transactions.Store, target: Target, op
         "opened_ns": time.time_ns(),
     }
     record["located"], record["blast_radius"] = plan.located, plan.blast_radius
+    if quarantine_ssh_to:
+        edge = plan.located["switch"]
+        record["quarantine"] = {
+            "switch": edge, "port": plan.located["port"], "ssh_to": quarantine_ssh_to,
+            "acl": quarantine_acl, "port_up": _shut(plan.located["port"], plan.changes[edge].platform)[0][1],
+        }
+    if fence_of:
+        record["fence_of"] = fence_of
     for name, data in applied.items():
         data = {k: v for k, v in data.items() if k != "raw_after"}
         if name in record["devices"]:  # re-applied on an open isolation: keep the first before

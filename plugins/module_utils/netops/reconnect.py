@@ -77,12 +77,39 @@ def reconnect(
     force: bool = False,
     check_mode: bool = False,
     workers: int = 8,
+    stage: str = "all",
+    fence_proof: str = "",
 ) -> dict[str, Any]:
+    """``stage="port"`` (a quarantined isolation only): bring the port up behind its SSH-only
+    filter, nothing else; ``stage="all"``: the whole inverse. An isolation that fences a
+    database server (``fence_of``) is reconnected whole only after its port came up behind
+    the filter and ``fence_proof`` says how the server was then fenced from the inside
+    (db_rejoin does both), or with ``force``."""
+    if stage not in ("all", "port"):
+        raise InputError(f"stage: {stage!r} is not one of all, port")
     record = store.load(isolation_id)
     result: dict[str, Any] = {"changed": False, "isolation_id": record["id"], "commands": {}, "verified": {}}
     if record.get("state") == "closed":
         result["message"] = f"already reconnected by {record.get('closed_by')} at {record.get('closed_at')}"
         return result
+    quarantine = record.get("quarantine") or {}
+    if stage == "port":
+        if not quarantine:
+            raise InputError(f"stage: {record['id']} has no quarantine filter (isolate with "
+                             "quarantine_ssh_to); reconnect it whole (stage: all)", hint="nothing was changed")
+        cleanup = _cleanup(record, cleanup_by, cleanup_scan)
+        return _port_up(store, record, switches, operator, cleanup, force, check_mode, result)
+    fenced = record.get("fence_of")
+    if fenced and not force and not (quarantine.get("port_up_at") and fence_proof.strip()):
+        raise TransactionError(
+            f"isolation_id: {record['id']} fences the old database primary {fenced}: reconnected "
+            "whole, a server that may still run a writable primary would be back on the network "
+            "(split brain)",
+            hint=f"nothing was changed; reconnect it with playbooks/db_rejoin.yml (its port comes "
+            f"up behind an SSH-only filter, PostgreSQL on {fenced} is stopped and fenced over SSH, "
+            "then the rest is undone), or with force=true once PostgreSQL on "
+            f"{fenced} is known to be stopped",
+        )
     cleanup = _cleanup(record, cleanup_by, cleanup_scan)
     missing = sorted(set(record["devices"]) - set(switches))
     if missing:
@@ -140,8 +167,67 @@ def reconnect(
         raise NetdevError(f"reconnect {record['id']} did not restore every device: {shown}",
                           hint="the isolation stays open; read the devices and reconnect again")
     record.update(state="closed", closed_by=operator, closed_at=transactions.utc_now())
+    if fence_proof.strip():
+        record["fence_proof"] = fence_proof.strip()
     store.save(record)
     result["message"] = f"reconnected; every device equals its recorded configuration ({record['id']} closed)"
+    return result
+
+
+def _without_shutdown(config: str, interface: str) -> str:
+    """``config`` with the port's ``shutdown`` line removed: what bringing it up changes."""
+    out, inside = [], False
+    for line in config.split("\n"):
+        if not line.startswith((" ", "\t")):
+            inside = line.strip() == f"interface {interface}"
+        elif inside and line.strip() == "shutdown":
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
+def _port_up(store: transactions.Store, record: dict[str, Any], switches: dict[str, Switch], operator: str,
+             cleanup: dict[str, Any], force: bool, check_mode: bool, result: dict[str, Any]) -> dict[str, Any]:
+    """Bring a quarantined port up, filter kept; the device must then equal its recorded
+    configuration after the isolation, but for that port's ``shutdown``."""
+    quarantine = record["quarantine"]
+    name, port = quarantine["switch"], quarantine["port"]
+    if quarantine.get("port_up_at"):
+        result["message"] = (f"{name}:{port} is already up behind the quarantine filter "
+                             f"(since {quarantine['port_up_at']})")
+        return result
+    if name not in switches:
+        raise InputError(f"switches: {name} (changed by {record['id']}) not in the inventory")
+    device = record["devices"][name]
+    current = mask_secrets(_read(switches[name]))
+    if current != device["after"] and not force:
+        shown = " | ".join(_diff(device["after"], current, name)[2:8])
+        raise TransactionError(
+            f"isolation_id: {record['id']}: the configuration changed since the isolation on {name}: {shown}",
+            hint="nothing was changed; check the change, then reconnect with force=true")
+    result.update(changed=True, commands={name: quarantine["port_up"]}, cleanup=cleanup)
+    if check_mode:
+        result["message"] = "check mode: nothing sent"
+        return result
+    expected = _without_shutdown(device["after"], port)
+    with DeviceSession(switches[name].params) as session:
+        session.config_set(quarantine["port_up"])
+        now = mask_secrets(_strip_comments(session.running_config()))
+        ok = now == expected if current == device["after"] else True
+        if ok and device.get("saved"):
+            session.save()
+    result["verified"] = {name: ok}
+    if not ok:
+        raise NetdevError(f"{name}: after bringing {port} up the configuration is not the expected one: "
+                          f"{' | '.join(_diff(expected, now, name)[2:8])}",
+                          hint="the isolation stays open; read the device")
+    record["cleanup"] = cleanup
+    device["after_isolation"] = device.get("after_isolation", device["after"])
+    device["after"] = now
+    quarantine.update(port_up_at=transactions.utc_now(), port_up_by=operator)
+    store.save(record)
+    result["message"] = (f"{name}:{port} is up behind the quarantine filter: only SSH to "
+                         f"{quarantine['ssh_to']} passes ({record['id']} stays open)")
     return result
 
 

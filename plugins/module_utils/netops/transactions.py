@@ -100,4 +100,6 @@ def summary(record: dict[str, Any]) -> dict[str, Any]:
         "cleanup": record.get("cleanup"),
         "closed_by": record.get("closed_by"),
         "closed_at": record.get("closed_at"),
+        "fence_of": record.get("fence_of", ""),
+        "quarantine": {k: v for k, v in (record.get("quarantine") or {}).items() if k != "port_up"},
     }
