@@ -197,3 +197,48 @@ def test_store_ids_and_records(tmp_path):
     record["state"] = "closed"
     store.save(record)
     assert store.find_open("segment:10") is None and len(store.records()) == 1
+
+
+def _fence_record(store: Store, **extra) -> str:
+    record = {"id": new_id(), "state": "open", "kind": "host", "target": "10.10.100.11",
+              "key": "host:10.10.100.11", "fence_of": "his-db-1", "devices": {"CORE-1": {}},
+              "opened_ns": 1, **extra}
+    store.save(record)
+    return record["id"]
+
+
+def test_a_database_fence_is_not_reconnected_whole_by_hand(tmp_path) -> None:
+    from ansible_collections.hisops.emergency.plugins.module_utils.netops.reconnect import reconnect
+
+    store = Store(str(tmp_path))
+    ident = _fence_record(store, quarantine={"switch": "CORE-1", "port": "GigabitEthernet1/0/1"})
+    with pytest.raises(TransactionError, match="split brain") as refused:
+        reconnect(store, ident, {}, "dba", cleanup_by="dba", cleanup_scan="clean")
+    assert "playbooks/db_rejoin.yml" in str(refused.value)
+    # a fence proof alone is not enough: the port must have come up behind the filter first
+    with pytest.raises(TransactionError, match="split brain"):
+        reconnect(store, ident, {}, "dba", cleanup_by="dba", cleanup_scan="clean", fence_proof="ssh")
+    assert store.load(ident)["state"] == "open"
+
+
+def test_the_port_stage_needs_a_quarantined_isolation(tmp_path) -> None:
+    from ansible_collections.hisops.emergency.plugins.module_utils.netops.reconnect import reconnect
+
+    store = Store(str(tmp_path))
+    ident = _fence_record(store)
+    with pytest.raises(InputError, match="no quarantine filter"):
+        reconnect(store, ident, {}, "dba", cleanup_by="dba", cleanup_scan="clean", stage="port")
+    with pytest.raises(InputError, match="stage: 'half'"):
+        reconnect(store, ident, {}, "dba", stage="half")
+
+
+def test_bringing_a_port_up_removes_only_its_shutdown_line() -> None:
+    from ansible_collections.hisops.emergency.plugins.module_utils.netops.reconnect import (
+        _without_shutdown,
+    )
+
+    config = ("interface GigabitEthernet1/0/1\n shutdown\n traffic-filter inbound acl 3998\n#\n"
+              "interface GigabitEthernet1/0/2\n shutdown\n#\n")
+    assert _without_shutdown(config, "GigabitEthernet1/0/1") == (
+        "interface GigabitEthernet1/0/1\n traffic-filter inbound acl 3998\n#\n"
+        "interface GigabitEthernet1/0/2\n shutdown\n#\n")
