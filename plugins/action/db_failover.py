@@ -50,7 +50,7 @@ class ActionModule(ActionBase):
         except PgHaError as exc:
             raise AnsibleActionFail(str(exc)) from exc
         self._task_vars = task_vars
-        hosts = HostModules(self, task_vars)
+        hosts = HostModules(self, task_vars, connect_timeout=args["connect_timeout"])
         try:
             result.update(self._failover(hosts, group, args))
         finally:

@@ -74,6 +74,14 @@ options:
     description: Seconds to wait for the old primary's stop and for the promotion.
     type: int
     default: 60
+  connect_timeout:
+    description:
+      - Seconds to wait for each database server's SSH connection (instead of the
+        configuration's C(timeout)). A dead or cut-off old primary costs this much before
+        the fence; too short a value on a slow network reads a live node as unreachable,
+        which only makes its gap unknown (refused without O(accept_data_loss)).
+    type: int
+    default: 5
 attributes:
   check_mode:
     description: Reads both nodes and the gap, says what would be fenced and promoted;
@@ -162,6 +170,7 @@ ARGUMENT_SPEC = {
     "owner": {"type": "str", "default": ""},
     "break_stale_s": {"type": "int", "default": 0},
     "timeout": {"type": "int", "default": 60},
+    "connect_timeout": {"type": "int", "default": 5},
 }
 
 

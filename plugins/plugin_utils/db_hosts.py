@@ -26,9 +26,10 @@ from ansible.plugins.loader import become_loader, connection_loader
 class HostModules:
     """Modules on the hosts of ``task_vars['hostvars']`` through ``action``'s machinery."""
 
-    def __init__(self, action: Any, task_vars: Mapping[str, Any]):
+    def __init__(self, action: Any, task_vars: Mapping[str, Any], connect_timeout: int = 0):
         self._action = action
         self._task_vars = task_vars
+        self._connect_timeout = connect_timeout  # 0: the configuration's (ansible.cfg timeout)
         self._connections: dict[tuple[str, str | None], Any] = {}
 
     def variables(self, host: str) -> dict[str, Any]:
@@ -55,7 +56,8 @@ class HostModules:
         connection = connection_loader.get(kind, play_context, None)
         if connection is None:
             raise AnsibleError(f"{host}: connection plugin {kind} not found")
-        connection.set_options(var_options=variables)
+        direct = {"timeout": self._connect_timeout} if self._connect_timeout else None
+        connection.set_options(var_options=variables, direct=direct)
         become = None
         if become_user:
             become = become_loader.get("ansible.builtin.sudo")
