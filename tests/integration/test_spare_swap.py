@@ -85,6 +85,10 @@ def test_spare_takes_a_switch_deployed_from_the_vlan_plan(fresh_lab, swap_dirs, 
     backup = lab.client.config("AGG-1")
     assert "undo port trunk allow-pass vlan 1" in backup and "\nvlan 10\n name OUTPATIENT" in backup
 
+    # The spare takes AGG-1's management address: refused while AGG-1 still answers there.
+    alive = run_playbook("spare_swap", lab.inventory, tmp_path, {"failed": "AGG-1", "spare": "SPARE-S5735"})
+    assert alive.rc != 0 and "AGG-1 still answers at" in alive.stdout, alive.stdout[-2000:]
+    lab.fault("AGG-1", "power-off")
     run = run_playbook("spare_swap", lab.inventory, tmp_path, {"failed": "AGG-1", "spare": "SPARE-S5735"})
     assert run.rc == 0, run.stdout
     running = lab.client.config("SPARE-S5735")

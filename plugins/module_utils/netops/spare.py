@@ -9,9 +9,11 @@ that does not answer is judged on its inventory facts and reported as unread.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
+import socket
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -302,8 +304,25 @@ def swap(
     # The hostname goes last and on its own: it changes the prompt the session waits for.
     name_lines = [line for line in intended.split("\n") if re.match(r"^(sysname|hostname) ", line)]
     own = re.findall(r"^(?:sysname|hostname) .*$", spare_facts["config"], re.M)
+    # So does the management address: the session to the spare's own address dies when it
+    # changes, and the spare answers on the failed unit's address from then on.
+    address = _address_change(intended, spare_facts["config"], _host(failed.mgmt_ip)) \
+        if keep_identity else None
+    taken = address and _answers(failed.params.host, int(failed.params.port))
+    if taken and not check_mode:
+        raise Refused(
+            f"failed: {failed.name} still answers at {failed.params.host}: {spare.name} would take "
+            f"its management address ({address[1].strip()}) while it is in use",
+            hint=f"nothing was changed; power {failed.name} off or unplug it first, or swap with "
+            "keep_identity: false (the spare keeps its own name and address)")
     lines: list[str] = []
+    section = ""
     for line in intended.split("\n"):
+        if not line.startswith((" ", "\t")):
+            section = line
+        if address and section == address[0] and line == address[1]:
+            lines.append(address[2])  # the spare's own address until the end
+            continue
         lines.extend(own[:1] if line in name_lines else [line])
     body = "\n".join(lines)
     request = PushRequest(intended=body, replace=True, save="when_changed", check_mode=check_mode)
@@ -312,8 +331,12 @@ def swap(
     renamed = False
     if name_lines and not check_mode:
         renamed = _rename(spare, name_lines[0])
+    answering = spare.params
+    moved = False
+    if address and not check_mode:
+        answering, moved = _take_address(spare, failed, address, request.safety_net_minutes)
     outcome: dict[str, Any] = {
-        "changed": result.changed or renamed, "commands": result.commands, "failed_unit": failed.name, "spare": spare.name,
+        "changed": result.changed or renamed or moved, "commands": result.commands, "failed_unit": failed.name, "spare": spare.name,
         "model": spare_facts.get("model"), "firmware": spare_facts.get("firmware"),
         "backup": path, "backup_age_hours": _rounded(backup_age_hours(backup_dir, failed.name)),
         "safety_net": result.safety_net, "compliant": None, "record": "", "renamed": renamed if not check_mode else False,
@@ -321,37 +344,140 @@ def swap(
     }
     if name_lines and check_mode:
         outcome["commands"] = outcome["commands"] + name_lines
+    if address and check_mode:
+        outcome["commands"] = outcome["commands"] + [address[0], address[1]]
+    if address:
+        outcome["address"] = {"from": _host(spare.mgmt_ip) or spare.params.host,
+                              "to": _host(failed.mgmt_ip), "answers_on": answering.host}
+    if taken:  # check mode: the preview says what the real run would refuse
+        outcome["warnings"] = [f"{failed.name} still answers at {failed.params.host}: the swap "
+                               "is refused until it is powered off or unplugged"]
     if check_mode:
         return outcome
-    report = compliance.check_device(spare.params, intended)
+    report = compliance.check_device(answering, intended)
     outcome["compliant"] = report.compliant
     if not outcome["compliant"]:
         raise NetdevError(f"{spare.name}: not compliant with the backup of {failed.name} after the push",
                           hint="read the device; nothing was recorded")
     record = {"failed": failed.name, "spare": spare.name, "at": transactions.utc_now(), "by": operator,
               "backup": path, "keep_identity": keep_identity, "interface_map": interface_map or {},
-              "address": {"ansible_host": spare.params.host, "ansible_port": int(spare.params.port)}}
+              "address": {"ansible_host": answering.host, "ansible_port": int(answering.port)}}
     os.makedirs(store_dir, exist_ok=True)
     with open(os.path.join(store_dir, f"{failed.name}.json"), "w", encoding="utf-8") as handle:
         json.dump(record, handle, indent=2)
     outcome["record"] = os.path.join(store_dir, f"{failed.name}.json")
     if host_vars_dir:
-        outcome["host_vars"] = write_host_vars(host_vars_dir, failed.name, spare)
+        outcome["host_vars"] = write_host_vars(host_vars_dir, failed.name, spare, answering)
     return outcome
 
 
-def write_host_vars(directory: str, failed: str, spare: Switch) -> str:
-    """Later runs address the spare in the failed unit's place (host_vars beside the inventory)."""
+def write_host_vars(directory: str, failed: str, spare: Switch, answering: Any = None) -> str:
+    """Later runs address the spare in the failed unit's place (host_vars beside the inventory):
+    at the address it answered on after the swap (the failed unit's, when it took it)."""
+    params = answering or spare.params
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, f"{failed}.yml")
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(
             f"---\n# Written by hisops spare_swap at {transactions.utc_now()}: {failed} failed and\n"
             f"# {spare.name} runs in its place; delete this file when {failed} is back.\n"
-            f"ansible_host: {spare.params.host}\nansible_port: {int(spare.params.port)}\n"
+            f"ansible_host: {params.host}\nansible_port: {int(params.port)}\n"
             f"hisops_swapped_to: {spare.name}\n"
         )
     return path
+
+
+def _address_change(intended: str, spare_config: str, failed_ip: str) -> tuple[str, str, str] | None:
+    """(interface, the failed unit's ``ip address`` line, the spare's own line there), when the
+    swap moves the spare onto the failed unit's management address; else None."""
+    if not failed_ip:
+        return None
+    section = ""
+    for line in intended.split("\n"):
+        if not line.startswith((" ", "\t")):
+            section = line
+        elif section.startswith("interface ") and re.match(rf"^\s*ip address {re.escape(failed_ip)}\b", line):
+            mine = _section_lines(spare_config, section)
+            current = next((c for c in mine if re.match(r"^\s*ip address \S+", c)), None)
+            if current is None or current.strip() == line.strip():
+                return None
+            return section, line, current
+    return None
+
+
+def _answers(host: str, port: int, timeout: float = 2.0) -> bool:
+    """Whether something accepts a TCP connection at ``host:port`` (the failed unit's SSH)."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _section_lines(config: str, header: str) -> list[str]:
+    out: list[str] = []
+    inside = False
+    for line in config.replace("\r", "").split("\n"):
+        if not line.startswith((" ", "\t")):
+            inside = line.strip() == header
+        elif inside:
+            out.append(line)
+    return out
+
+
+def _take_address(spare: Switch, failed: Switch, change: tuple[str, str, str],
+                  net_minutes: int) -> tuple[Any, bool]:
+    """Move the spare onto the failed unit's management address, the last change of the swap.
+
+    The session to the spare's own address dies with that line, as on the real device. A
+    safety net is armed first (the push saved the spare on its own address: a reboot, a
+    commit delay or a reload returns it there); the result is then read, confirmed and saved
+    from a new session at the failed unit's address, or at the spare's own one when the
+    address did not move (a lab that keeps its addresses). Returns the parameters that
+    answered and whether anything changed."""
+    header, line, _own = change
+    with DeviceSession(spare.params) as session:
+        running = session.running_config()
+        if line.strip() in [c.strip() for c in _section_lines(running, header)]:
+            return spare.params, False
+        pusher = SafePush(lambda: DeviceSession(spare.params), PushRequest(
+            intended="", replace=False, safety_net_minutes=net_minutes))
+        net = pusher._arm(session, running)  # pylint: disable=protected-access
+        conn = session.conn
+        conn.config_mode()
+        conn.write_channel(f"{header}\n{line.strip()}\n")
+        time.sleep(1.0)
+        try:
+            conn.write_channel("end\n" if spare.params.platform == "cisco_ios" else "return\n")
+            time.sleep(0.3)
+            conn.read_channel()
+            conn.remote_conn.close()
+        except Exception:  # noqa: BLE001 - the session is expected to be gone already
+            pass
+        finally:
+            session.conn = None
+    there = dataclasses.replace(spare.params, host=failed.params.host, port=failed.params.port)
+    deadline = time.monotonic() + 30
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        for params in (there, spare.params):
+            try:
+                with DeviceSession(params) as check:
+                    if not re.search(rf"^{re.escape(header)}\n(?:[ \t].*\n)*?{re.escape(line.rstrip())}$",
+                                     check.running_config().replace("\r", ""), re.M):
+                        raise NetdevError(f"{spare.name}: the management address did not take ({line.strip()})")
+                    pusher._confirm(check, net)  # pylint: disable=protected-access
+                    check.save()
+                    return params, True
+            except NetdevError as exc:
+                last = exc
+        time.sleep(1.0)
+    raise NetdevError(
+        f"{spare.name}: after taking {failed.name}'s management address ({line.strip()}) it "
+        f"answers neither at {there.host} nor at {spare.params.host}: {last}",
+        hint=f"the safety net ({pusher.result.safety_net or 'none'}) returns it to its saved "
+        "configuration, on its own address; check the management VLAN and the cabling",
+    )
 
 
 def _rename(switch: Switch, line: str) -> bool:
