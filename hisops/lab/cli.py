@@ -220,17 +220,24 @@ def cmd_status(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     table = Table(title=f"lab {status['topology']} (pid {status['pid']})")
-    for column in ("name", "platform", "model", "role", "address", "state", "faults", "sessions"):
+    columns = ("name", "platform", "model", "role", "address", "answers on", "state", "faults")
+    for column in (*columns, "sessions"):
         table.add_column(column)
     for device in status["devices"]:
         state = device["state"]
         style = "green" if state == "up" else "red"
+        answers = device.get("answers_on")
+        if answers is None:  # nowhere: powered off, no/unknown/duplicate management IP
+            answers = f"[red]none[/red] ({device.get('answers_on_reason') or state})"
+        elif answers != device["host"]:
+            answers = f"[yellow]{answers}[/yellow] ({device.get('mgmt_ip_now')})"
         table.add_row(
             device["name"],
             device["platform"],
             device["model"],
             device["role"],
             f"{device['host']}:{device['port']}",
+            answers,
             f"[{style}]{state}[/{style}]",
             ", ".join(device["faults"]),
             str(device["sessions"]),

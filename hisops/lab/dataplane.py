@@ -87,8 +87,12 @@ class DataPlane:
         state_of: Callable[[str], str],
         device_macs: dict[str, str] | None = None,
         clock: Callable[[], float] = time.time,
+        switch_at: Callable[[str], str | None] | None = None,
     ) -> None:
         self.topology = topology
+        # management IP -> the switch answering on it now (the lab server's view); without
+        # it a switch's management IP is the topology's
+        self.switch_at = switch_at
         self.clock = clock  # the lab's time (epoch seconds): time ranges are judged by it
         self.devices = devices  # name -> engine with ``.running: DeviceConfig``
         self.state_of = state_of  # "up" when forwarding, else e.g. "powered-off"
@@ -243,8 +247,13 @@ class DataPlane:
             return self.topology.endpoint(name_or_ip)
         except KeyError:
             pass
+        holder = self.switch_at(name_or_ip) if self.switch_at else None
         for device in self.topology.devices.values():
             address = device.mgmt_ip.split("/")[0]
+            if holder is not None:  # a switch that took another's management IP (spare swap)
+                address = name_or_ip if device.name == holder else ""
+            elif name_or_ip == device.name:
+                address = self._mgmt_ip_now(device.name, device.mgmt_vlan) or address
             if name_or_ip in (device.name, address) and address:
                 vlan = self.topology.vlans[device.mgmt_vlan]
                 return Endpoint(
@@ -259,6 +268,19 @@ class DataPlane:
                     gateway="" if address == vlan.gateway else vlan.gateway,
                 )
         raise KeyError(f"no endpoint or switch named or addressed {name_or_ip!r} in the topology")
+
+    def _mgmt_ip_now(self, name: str, vlan: int) -> str:
+        """The IP on a switch's management VLANIF in its running config ('' when down, none,
+        or outside the management VLAN's subnet); only in a lab server (``switch_at``)."""
+        if self.switch_at is None or self.state_of(name) != "up":
+            return ""
+        vlanif = getattr(self.devices[name], "running", None)
+        vlanif = getattr(vlanif, "vlanifs", {}).get(vlan)
+        ip = str(getattr(vlanif, "ip", "") or "")
+        subnet = self.topology.vlans[vlan].subnet
+        if not ip or (subnet is not None and ipaddress.ip_address(ip) not in subnet):
+            return ""
+        return ip
 
 
 class _Snapshot:

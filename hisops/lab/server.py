@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import ipaddress
 import logging
 import os
 import re
@@ -21,7 +22,7 @@ from typing import Any
 import asyncssh
 
 from hisops.lab.contract import ArpEntry, CliSession, MacEntry, SimDevice, TimerHandle
-from hisops.lab.dataplane import DataPlane
+from hisops.lab.dataplane import VLANIF_PREFIX, DataPlane
 from hisops.lab.devices.base import ParseFault
 from hisops.lab.faults import FaultError, Faults, parse_options
 from hisops.lab.topology import DeviceSpec, Topology
@@ -75,6 +76,26 @@ class DeviceStartError(RuntimeError):
     """A device engine could not be built (for example a startup config it refuses)."""
 
 
+def mgmt_vlanif(device: SimDevice, vlan: int) -> tuple[bool, str | None, int]:
+    """(managed, IP, prefix length) of the device's management VLANIF in its running config.
+
+    ``managed`` is False for an engine without a configuration model (``running.vlanifs``):
+    such a device keeps its topology address whatever it is told."""
+    running = getattr(device, "running", None)
+    vlanifs = getattr(running, "vlanifs", None)
+    if not isinstance(vlanifs, dict):
+        return False, None, 0
+    vlanif = vlanifs.get(vlan)
+    ip = getattr(vlanif, "ip", None) if vlanif is not None else None
+    if not ip:
+        return True, None, 0
+    try:
+        prefix = ipaddress.IPv4Network(f"0.0.0.0/{getattr(vlanif, 'mask', None) or 32}").prefixlen
+    except ValueError:
+        prefix = 32
+    return True, str(ip), prefix
+
+
 class DeviceRuntime:
     """One device in the running lab: engine, listener, sessions, power and faults.
 
@@ -93,6 +114,42 @@ class DeviceRuntime:
         self.blackhole: asyncio.base_events.Server | None = None
         self._boot_timer: asyncio.TimerHandle | None = None
         self.logins = 0
+        # The loopback address the device answers SSH on now: the topology address of the
+        # device whose topology ``mgmt_ip`` is the IP on its management VLANIF (see
+        # ``LabServer.follow_addresses``); None: nowhere, ``address_reason`` says why.
+        self.address: str | None = spec.address
+        self.address_reason = ""
+        self.bound: str | None = None  # the address the listener is bound to
+        self.follows_mgmt = self._follows_mgmt()
+
+    def _follows_mgmt(self) -> bool:
+        """Whether the SSH endpoint follows the management VLANIF: the topology gives the
+        device a management IP and its startup configuration puts one on the VLANIF (a
+        device without either keeps its topology address, as before)."""
+        managed, ip, _ = mgmt_vlanif(self.device, self.spec.mgmt_vlan)
+        return bool(self.spec.mgmt_ip) and managed and ip is not None
+
+    def mgmt_now(self) -> tuple[str | None, int]:
+        """The IP (and prefix length) on the management VLANIF now; None when down."""
+        if not self.forwarding:
+            return None, 0
+        _, ip, prefix = mgmt_vlanif(self.device, self.spec.mgmt_vlan)
+        return ip, prefix
+
+    def wanted_address(self) -> tuple[str | None, str, str | None]:
+        """(address it would answer on, why not when None, management IP now)."""
+        if not self.forwarding:
+            return None, self.state, None
+        if not self.follows_mgmt:
+            return self.spec.address, "", None
+        ip, _ = self.mgmt_now()
+        if ip is None:
+            prefix = VLANIF_PREFIX.get(self.spec.platform, "Vlanif")
+            return None, f"no IP address on {prefix}{self.spec.mgmt_vlan}", None
+        address = self.lab.mgmt_addresses.get(ip)
+        if address is None:
+            return None, f"{ip} is no device's management address in the topology", ip
+        return address, "", ip
 
     # -- DeviceHost ----------------------------------------------------------------
     def mac_table(self) -> list[MacEntry]:
@@ -154,17 +211,20 @@ class DeviceRuntime:
 
     async def _listen(self) -> None:
         await self._close_listeners()
-        if not self.forwarding:
+        address = self.address
+        if not self.forwarding or address is None:
             return
         if self.faults.unreachable == "refuse":
             return
         if self.faults.unreachable == "blackhole":
             self.blackhole = await self.lab.loop.create_server(
-                _Blackhole, self.spec.address, self.spec.port, reuse_address=True
+                _Blackhole, address, self.spec.port, reuse_address=True
             )
+            self.bound = address
             return
+        self.bound = address
         self.acceptor = await asyncssh.listen(
-            self.spec.address,
+            address,
             self.spec.port,
             server_factory=lambda: SshServer(self),
             server_host_keys=[self.lab.host_key],
@@ -182,12 +242,19 @@ class DeviceRuntime:
             self.acceptor = None
         if self.blackhole is not None:
             self.blackhole.close()
-            _Blackhole.abort_all(self.spec.address, self.spec.port)
+            _Blackhole.abort_all(self.bound or self.spec.address, self.spec.port)
             await self.blackhole.wait_closed()
             self.blackhole = None
+        self.bound = None
+
+    async def _relisten(self) -> None:
+        # One listener change at a time, in the order asked: an address one device gives
+        # up is closed before the device taking it binds it.
+        async with self.lab.listen_lock:
+            await self._listen()
 
     def relisten(self) -> None:
-        self.lab.spawn(self._listen())
+        self.lab.spawn(self._relisten())
 
     def go_down(self, seconds: float) -> None:
         """Reboot: drop sessions, refuse connections, boot on saved config after ``seconds``."""
@@ -282,7 +349,8 @@ class DeviceRuntime:
         self.faults = Faults()
         self.powered = True
         self.down_until = None
-        self.lab.changed()
+        self.follows_mgmt = self._follows_mgmt()
+        self.lab.changed(claim=self.spec.name)
         self.relisten()
 
     def describe(self) -> dict[str, Any]:
@@ -300,10 +368,17 @@ class DeviceRuntime:
             "password": spec.password,
             "secret": spec.secret,
             "mgmt_ip": spec.mgmt_ip,
+            "mgmt_ip_now": self._mgmt_ip_now(),
+            "answers_on": self.address,
+            "answers_on_reason": self.address_reason,
             "state": self.state,
             "faults": self.faults.active(),
             "sessions": len(self.sessions),
         }
+
+    def _mgmt_ip_now(self) -> str | None:
+        ip, prefix = self.mgmt_now()
+        return f"{ip}/{prefix}" if ip else None
 
 
 class _Blackhole(asyncio.Protocol):
@@ -552,6 +627,13 @@ class LabServer:
         self.runtimes: dict[str, DeviceRuntime] = {}
         self.listeners: list[Callable[[], None]] = []  # called after every possible change
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.listen_lock = asyncio.Lock()
+        # hospital management IP -> the loopback address standing for it (the topology
+        # address of the device whose topology mgmt_ip it is)
+        self.mgmt_addresses: dict[str, str] = {}
+        for spec in topology.devices.values():
+            if spec.mgmt_ip:
+                self.mgmt_addresses.setdefault(spec.mgmt_ip.split("/")[0], spec.address)
         devices: dict[str, SimDevice] = {}
         for name, spec in topology.devices.items():
             try:
@@ -565,9 +647,12 @@ class LabServer:
             self.runtimes[name] = runtime
             devices[name] = device
         macs = {name: engine_spec(spec)["mac"] for name, spec in topology.devices.items()}
-        self.dataplane = DataPlane(topology, devices, self.state_of, macs, clock=self.clock)
+        self.dataplane = DataPlane(
+            topology, devices, self.state_of, macs, clock=self.clock, switch_at=self.switch_at
+        )
         for runtime in self.runtimes.values():
             runtime.device.attach(runtime)
+        self.follow_addresses(spawn=False)
 
     def clock(self) -> float:
         """The lab's time, epoch seconds: the host's clock plus what ``advance_clock`` added."""
@@ -581,8 +666,11 @@ class LabServer:
         self.clock_offset += seconds
         self.changed()
 
-    def changed(self) -> None:
-        """Something that may change forwarding happened: recompute lazily, tell listeners."""
+    def changed(self, claim: str | None = None) -> None:
+        """Something that may change forwarding happened: recompute lazily, tell listeners.
+
+        ``claim``: a device just reset to the topology's, first to its topology address."""
+        self.follow_addresses(claim=claim)
         self.dataplane.invalidate()
         for listener in self.listeners:
             try:
@@ -592,6 +680,73 @@ class LabServer:
 
     def state_of(self, name: str) -> str:
         return self.runtimes[name].state
+
+    def switch_at(self, ip: str) -> str | None:
+        """The device answering now at the loopback address that stands for management IP
+        ``ip`` with that IP on its management VLANIF; None when none does."""
+        address = self.mgmt_addresses.get(ip)
+        if address is None:
+            return None
+        for name, runtime in self.runtimes.items():
+            if runtime.address == address and runtime.follows_mgmt:
+                return name if runtime.mgmt_now()[0] == ip else None
+        return None
+
+    def follow_addresses(self, claim: str | None = None, spawn: bool = True) -> None:
+        """Every device answers SSH on the loopback address of the management IP on its
+        VLANIF (its topology address while it has the topology's IP), as a real switch
+        answers on the IP it is configured with.
+
+        A device whose IP changed loses its sessions (their address is gone) and listens
+        at the new address, when no other device holds it: the holder keeps it, the
+        newcomer answers nowhere (a duplicate IP), as does a device whose IP no device of
+        the topology owns, or that has none. ``claim`` (a reset device) takes its address
+        back from whoever holds it."""
+        wanted = {name: rt.wanted_address() for name, rt in self.runtimes.items()}
+        owner: dict[str, str] = {}
+        if claim is not None and wanted[claim][0] is not None:
+            owner[str(wanted[claim][0])] = claim
+        for name, runtime in self.runtimes.items():
+            address = wanted[name][0]
+            if address is not None and runtime.address == address and address not in owner:
+                owner[address] = name
+        newcomers: dict[str, list[str]] = {}
+        for name, (address, _reason, _ip) in wanted.items():
+            if address is not None and owner.get(address) != name:
+                newcomers.setdefault(address, []).append(name)
+        for address, names in newcomers.items():
+            if address not in owner and len(names) == 1:
+                owner[address] = names[0]
+        releases: list[DeviceRuntime] = []
+        claims: list[DeviceRuntime] = []
+        for name, runtime in self.runtimes.items():
+            address, reason, ip = wanted[name]
+            if address is not None and owner.get(address) != name:
+                others = [owner[address]] if address in owner else [
+                    n for n in newcomers[address] if n != name
+                ]
+                reason = (
+                    f"duplicate address: {ip} is also on {', '.join(others)}"
+                    + (f", which answers on {address}" if address in owner else "")
+                )
+                address = None
+            if address == runtime.address and reason == runtime.address_reason:
+                continue
+            old = runtime.address
+            runtime.address, runtime.address_reason = address, reason
+            if address is not None:
+                log.info("%s: answers on %s (management IP %s)", name, address, ip or "-")
+            elif runtime.forwarding:
+                log.warning("%s: answers on no address: %s", name, reason)
+            if old == address:
+                continue
+            if old is not None and runtime.sessions:
+                log.info("%s: its address %s is gone: SSH sessions dropped", name, old)
+                runtime.disconnect_sessions()
+            (releases if old is not None else claims).append(runtime)
+        if spawn:
+            for runtime in releases + claims:
+                runtime.relisten()
 
     def spawn(self, coro: Any) -> None:
         task = self.loop.create_task(coro)
