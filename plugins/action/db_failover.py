@@ -197,7 +197,8 @@ class ActionModule(ActionBase):
 
     def _fence_switch_port(self, old: str, address: str, args: dict, check: bool) -> dict:
         """Shut the old primary's access port through the netops isolation (issue 6): located
-        by its address, recorded as an isolation transaction (reconnect.yml undoes it)."""
+        by its address, with an SSH-only filter bound on the port, recorded as an isolation
+        transaction naming the old primary (db_rejoin undoes it: SSH first, then the rest)."""
         # pylint: disable-next=import-outside-toplevel
         from ansible_collections.hisops.emergency.plugins.modules import isolation
 
