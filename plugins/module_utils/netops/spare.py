@@ -286,6 +286,7 @@ def swap(
     except FileNotFoundError:
         raise InputError(f"failed: no backup of {failed.name} in {backup_dir}",
                          hint="nothing was changed; switch_backup writes the backups") from None
+    spare = _where_it_answers(spare, store_dir, failed.name)
     spare_facts = _facts(spare, with_config=True)
     if not spare_facts.get("read"):
         raise InputError(f"spare: {spare.name} does not answer: {spare_facts.get('error', '')}",
@@ -403,6 +404,23 @@ def _address_change(intended: str, spare_config: str, failed_ip: str) -> tuple[s
                 return None
             return section, line, current
     return None
+
+
+def _where_it_answers(spare: Switch, store_dir: str, failed: str) -> Switch:
+    """The spare at the address a recorded swap left it on (the failed unit's), when it no
+    longer answers at its own: a second run of the same swap finds it there."""
+    try:
+        with open(os.path.join(store_dir, f"{failed}.json"), encoding="utf-8") as handle:
+            record = json.load(handle)
+    except (OSError, ValueError):
+        return spare
+    address = record.get("address") or {}
+    if record.get("spare") != spare.name or not address.get("ansible_host") \
+            or _answers(spare.params.host, int(spare.params.port)):
+        return spare
+    params = dataclasses.replace(spare.params, host=str(address["ansible_host"]),
+                                 port=int(address.get("ansible_port", spare.params.port)))
+    return dataclasses.replace(spare, params=params)
 
 
 def _answers(host: str, port: int, timeout: float = 2.0) -> bool:

@@ -106,3 +106,15 @@ def test_spare_differences():
         "model: S5560X-30C-EI here, S5735-S48T4X on the spare",
         "firmware: 7.1.070, Release 6616 here, S5735 V200R022C00SPC500 on the spare",
     ]
+
+
+def test_the_management_address_change_is_found_for_the_swap_to_make_last() -> None:
+    _address_change = spare._address_change  # noqa: N806 - the private helper under test
+    intended = ("sysname AGG-1\n#\ninterface Vlanif99\n ip address 10.10.99.2 255.255.255.0\n#\n"
+                "interface GigabitEthernet0/0/1\n description ward\n#\n")
+    own = "sysname SPARE\n#\ninterface Vlanif99\n ip address 10.10.99.10 255.255.255.0\n#\n"
+    assert _address_change(intended, own, "10.10.99.2") == (
+        "interface Vlanif99", " ip address 10.10.99.2 255.255.255.0", " ip address 10.10.99.10 255.255.255.0")
+    assert _address_change(intended, intended, "10.10.99.2") is None  # already there
+    assert _address_change(intended, own, "") is None  # the failed unit's address is not known
+    assert _address_change(intended, "sysname SPARE\n#\n", "10.10.99.2") is None  # no address there
