@@ -121,6 +121,7 @@ class DeviceRuntime:
         self.address_reason = ""
         self.bound: str | None = None  # the address the listener is bound to
         self.follows_mgmt = self._follows_mgmt()
+        self.wanted: tuple[str | None, str, str | None] | None = None  # last wanted_address()
 
     def _follows_mgmt(self) -> bool:
         """Whether the SSH endpoint follows the management VLANIF: the topology gives the
@@ -142,8 +143,9 @@ class DeviceRuntime:
             return None, self.state, None
         if not self.follows_mgmt:
             return self.spec.address, "", None
-        ip, _ = self.mgmt_now()
-        if ip is None:
+        vlanif = self.device.running.vlanifs.get(self.spec.mgmt_vlan)  # type: ignore[attr-defined]
+        ip = vlanif.ip if vlanif is not None else None
+        if not ip:
             prefix = VLANIF_PREFIX.get(self.spec.platform, "Vlanif")
             return None, f"no IP address on {prefix}{self.spec.mgmt_vlan}", None
         address = self.lab.mgmt_addresses.get(ip)
@@ -175,7 +177,7 @@ class DeviceRuntime:
                 callback()
             except Exception:
                 log.exception("%s: timer callback failed", self.spec.name)
-            self.lab.changed()
+            self.lab.changed(device=self.spec.name)
 
         return self.lab.loop.call_later(max(0.0, seconds) / self.lab.time_scale, fire)
 
@@ -537,7 +539,7 @@ class SshCliSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
             self.send("\n% Internal error in the lab engine (see the lab log)\n" + self._prompt())
             return
         finally:
-            self.runtime.lab.changed()
+            self.runtime.lab.changed(device=self.runtime.spec.name)
         if self.closed:  # the command rebooted or powered off the device
             return
         output = reply.output
@@ -666,11 +668,17 @@ class LabServer:
         self.clock_offset += seconds
         self.changed()
 
-    def changed(self, claim: str | None = None) -> None:
+    def changed(self, claim: str | None = None, device: str | None = None) -> None:
         """Something that may change forwarding happened: recompute lazily, tell listeners.
 
-        ``claim``: a device just reset to the topology's, first to its topology address."""
-        self.follow_addresses(claim=claim)
+        ``claim``: a device just reset to the topology's, first to its topology address;
+        ``device``: only that device may have changed (a CLI line, one of its timers)."""
+        if claim is not None or device is None:
+            self.follow_addresses(claim=claim)
+        else:
+            runtime = self.runtimes[device]
+            if runtime.wanted_address() != runtime.wanted:
+                self.follow_addresses()
         self.dataplane.invalidate()
         for listener in self.listeners:
             try:
@@ -689,7 +697,7 @@ class LabServer:
             return None
         for name, runtime in self.runtimes.items():
             if runtime.address == address and runtime.follows_mgmt:
-                return name if runtime.mgmt_now()[0] == ip else None
+                return name if runtime.wanted and runtime.wanted[2] == ip else None
         return None
 
     def follow_addresses(self, claim: str | None = None, spawn: bool = True) -> None:
@@ -703,6 +711,8 @@ class LabServer:
         the topology owns, or that has none. ``claim`` (a reset device) takes its address
         back from whoever holds it."""
         wanted = {name: rt.wanted_address() for name, rt in self.runtimes.items()}
+        for name, runtime in self.runtimes.items():
+            runtime.wanted = wanted[name]
         owner: dict[str, str] = {}
         if claim is not None and wanted[claim][0] is not None:
             owner[str(wanted[claim][0])] = claim
