@@ -7,7 +7,8 @@ Request ``{"op": "...", ...}``; answer ``{"ok": true, "result": ...}`` or
 ``ping``       pid, topology, device count
 ``endpoints``  every endpoint: switch, port, VLAN, IP, MAC, department, protected
 ``status``     every device (name, platform, model, host, port, credentials, role,
-               state, faults, sessions), links with their state, inventory path
+               state, faults, sessions, mgmt_ip, mgmt_ip_now, answers_on,
+               answers_on_reason), links with their state, inventory path
 ``fault``      ``device``, ``kind`` (see ``hisops.lab.faults``), ``options`` {}
 ``clear``      ``device``: remove its injectable faults
 ``link``       ``action`` cut|restore, ``a`` and ``b`` as ``DEVICE:PORT``
