@@ -36,13 +36,21 @@ def ip_of(entry: dict[str, Any]) -> str:
     return str(entry["mgmt_ip"]).split("/")[0]
 
 
+ENTER = {  # configuration mode, the management VLANIF, the prompt there ends with
+    "huawei": ("system-view", "interface Vlanif99", r"\]"),
+    "hp_comware": ("system-view", "interface Vlan-interface99", r"\]"),
+    "cisco_ios": ("configure terminal", "interface Vlan99", r"\)#"),
+}
+
+
 def set_mgmt_ip(lab: Any, device: str, line: str) -> None:
-    """Type ``line`` under the management VLANIF of a Huawei switch: the session dies with
-    it, before any prompt comes back (as on the real switch: its address is gone)."""
+    """Type ``line`` under the management VLANIF of a switch: the session dies with it,
+    before any prompt comes back (as on the real switch: its address is gone)."""
     conn = netmiko.ConnectHandler(**lab.params(device))
+    config, interface, prompt = ENTER[conn.device_type]
     try:
-        conn.send_command("system-view", expect_string=r"\]")
-        conn.send_command("interface Vlanif99", expect_string=r"\]")
+        conn.send_command(config, expect_string=prompt)
+        conn.send_command(interface, expect_string=prompt)
         conn.write_channel(line + "\n")
         channel = conn.remote_conn
         wait_until(lambda: channel.closed or channel.exit_status_ready(), 3,
@@ -50,7 +58,7 @@ def set_mgmt_ip(lab: Any, device: str, line: str) -> None:
         echoed = b""
         while channel.recv_ready():
             echoed += channel.recv(4096)
-        assert b"]" not in echoed, echoed  # no prompt after the line
+        assert b"]" not in echoed and b"#" not in echoed, echoed  # no prompt after the line
     finally:
         close_quickly(conn)
 
@@ -169,3 +177,17 @@ def test_a_reboot_onto_the_saved_config_moves_the_address_back(fresh_lab: Any) -
 
 def lab_log(lab: Any) -> str:
     return (lab.state_dir / "lab.log").read_text(encoding="utf-8", errors="replace")
+
+
+@pytest.mark.parametrize("failed,spare", [("AGG-3", "SPARE-S5560X"), ("AGG-4", "SPARE-C9300")])
+def test_comware_and_cisco_spares_follow_their_management_ip(
+    fresh_lab: Any, failed: str, spare: str
+) -> None:
+    lab = fresh_lab
+    before = devices(lab)
+    lab.fault(failed, "power-off")
+    set_mgmt_ip(lab, spare, f"ip address {ip_of(before[failed])} 255.255.255.0")
+    assert devices(lab)[spare]["answers_on"] == before[failed]["host"]
+    prompt = prompt_at(lab, spare, before[failed]["host"])
+    assert prompt in (f"<{spare}>", f"{spare}#"), prompt
+    assert not listens(before[spare]["host"], int(before[spare]["port"]))
