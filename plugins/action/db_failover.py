@@ -146,7 +146,8 @@ class ActionModule(ActionBase):
 
     def _fence(self, hosts: HostModules, old: str, new: str, args: dict, check: bool,
                timings: dict, t0: float) -> dict[str, Any]:
-        """The methods in order until one is proven; the old primary's state afterwards."""
+        """The methods in order until one is proven (with ``fence_all``, every one of them, at
+        least one proven); the old primary's state afterwards."""
         old_vars = hosts.variables(old)
         address = str(old_vars.get("ansible_host", old))
         port = int(old_vars.get("hisops_pg_port", 5432))
@@ -189,8 +190,9 @@ class ActionModule(ActionBase):
             timings[f"fence_{method}_s"] = round(time.monotonic() - t0, 3)
             done["methods"].append(attempt)
             if attempt["proof"]:
-                done["proof"] = attempt["proof"]
-                break
+                done["proof"] = "; ".join(p for p in (done["proof"], attempt["proof"]) if p)
+                if not args["fence_all"]:
+                    break
         if done["state"] is None:  # unreachable over SSH: its last state is not known
             done["state"] = {"name": old, "role": UNREACHABLE, "error": "not read after fencing"}
         return done

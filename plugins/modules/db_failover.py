@@ -74,6 +74,16 @@ options:
     description: Seconds to wait for the old primary's stop and for the promotion.
     type: int
     default: 60
+  fence_all:
+    description:
+      - Apply every method of O(fence), in order, instead of stopping at the first one proven
+        (at least one must be proven). V([switch_port, site_command]) cuts the old primary's
+        port behind the SSH-only filter, then powers it off: when it is powered on again, it
+        comes back cut off (PostgreSQL on it unreachable, even if it starts as a primary)
+        until playbooks/db_rejoin.yml fences it over SSH and reconnects it. Put C(switch_port)
+        first: a powered-off server can no longer be located on the switches.
+    type: bool
+    default: false
   connect_timeout:
     description:
       - Seconds to wait for each database server's SSH connection (instead of the
@@ -171,6 +181,7 @@ ARGUMENT_SPEC = {
     "break_stale_s": {"type": "int", "default": 0},
     "timeout": {"type": "int", "default": 60},
     "connect_timeout": {"type": "int", "default": 5},
+    "fence_all": {"type": "bool", "default": False},
 }
 
 

@@ -116,3 +116,26 @@ def test_switch_port_fence_keeps_a_live_old_primary_from_coming_back_writable(tw
     assert closed["state"] == "closed" and closed["fence_proof"].startswith("fenced over SSH"), closed
     assert twin.answers(DB1, 22) and twin.answers(DB1, 5432)
     assert twin.is_primary(DB2) and not twin.is_primary(DB1)
+
+
+def test_a_powered_off_old_primary_comes_back_cut_off_until_the_rejoin(twin: Twin) -> None:
+    """fence_all with [switch_port, site_command]: the old primary's port is cut behind the
+    SSH-only filter, then the site command powers it off. Powered on again, PostgreSQL on it
+    starts as a primary (a power-off fences nothing at boot), but nobody reaches it until the
+    rejoin has fenced it over SSH and brought it back as a standby."""
+    assert twin.is_primary(DB2)  # the previous test left DB2 primary and DB1 its standby
+    twin.lab("host", "fault", DB2, "unreachable")
+    power_off = [sys.executable, "-m", "hisops.cli", "lab", "--state-dir", str(twin.state_dir),
+                 "host", "power", DB2, "power-off"]
+    run = twin.play("db_failover", fence=["switch_port", "site_command"], fence_command=power_off,
+                    fence_all=True, accept_data_loss=True)
+    assert run.rc == 0, run.stdout[-3000:]
+    assert "switch_port: CORE-1:" in run.stdout and "site command" in run.stdout, run.stdout[-2000:]
+    assert twin.is_primary(DB1)
+    twin.lab("host", "clear", DB2)
+    twin.lab("host", "power", DB2, "power-on")
+    # It boots and its PostgreSQL starts, but behind the cut port nothing reaches it.
+    assert not twin.answers(DB2, 22) and not twin.answers(DB2, 5432)
+    rejoined = twin.play("db_rejoin")
+    assert rejoined.rc == 0, rejoined.stdout[-3000:]
+    assert twin.answers(DB2, 5432) and twin.is_primary(DB1) and not twin.is_primary(DB2)
