@@ -78,10 +78,10 @@ options:
     description:
       - Apply every method of O(fence), in order, instead of stopping at the first one proven
         (at least one must be proven). V([switch_port, site_command]) cuts the old primary's
-        port behind the SSH-only filter, then powers it off: when it is powered on again, it
+        port behind the SSH-only filter, then powers it off; when it is powered on again, it
         comes back cut off (PostgreSQL on it unreachable, even if it starts as a primary)
         until playbooks/db_rejoin.yml fences it over SSH and reconnects it. Put C(switch_port)
-        first: a powered-off server can no longer be located on the switches.
+        first, since a powered-off server can no longer be located on the switches.
     type: bool
     default: false
   connect_timeout:
