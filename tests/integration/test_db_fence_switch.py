@@ -57,6 +57,15 @@ class Twin:
                                str(self.state_dir), *args], capture_output=True, text=True,
                               check=True, timeout=60).stdout
 
+    def in_recovery_over_ssh(self, name: str) -> str:
+        """``pg_is_in_recovery()`` read on the host itself over SSH ('f': a primary)."""
+        ansible = Path(sys.executable).parent / "ansible"
+        done = subprocess.run(
+            [str(ansible), name, "-i", str(self.inventory), "-m", "ansible.builtin.command",
+             "-a", "psql -Atc 'SELECT pg_is_in_recovery()'", "--become", "--become-user",
+             "postgres", "-o"], capture_output=True, text=True, timeout=120, check=False)
+        return done.stdout.strip().rsplit(" ", 1)[-1] if "(stdout)" in done.stdout else done.stdout
+
     def play(self, playbook: str, **extravars) -> PlaybookRun:
         return run_playbook(playbook, self.inventory, self.workdir, extravars=extravars or None)
 
@@ -109,6 +118,7 @@ def test_switch_port_fence_keeps_a_live_old_primary_from_coming_back_writable(tw
     staged = run_playbook(stage, twin.inventory, twin.workdir)
     assert staged.rc == 0, staged.stdout[-3000:]
     assert twin.answers(DB1, 22) and not twin.answers(DB1, 5432)
+    assert twin.in_recovery_over_ssh(DB1) == "f"  # still a writable primary, reachable by nobody
 
     rejoined = twin.play("db_rejoin")
     assert rejoined.rc == 0, rejoined.stdout[-3000:]
