@@ -699,6 +699,10 @@ class HostFleet:
             timeout=180,
             label="creating and starting the PostgreSQL cluster",
         )
+        if self._in_recovery(name):
+            # A hot standby (left so by a drill's failover or rejoin) is read-only: its roles
+            # and passwords come from its primary by replication.
+            return
         creds = self.credentials()
         sql = _PG_ROLES.format(
             postgres=creds["postgres"]["password"], his_app=creds["his_app"]["password"]
@@ -722,6 +726,16 @@ class HostFleet:
             timeout=60,
             label="setting the lab roles' passwords",
         )
+
+    def _in_recovery(self, name: str) -> bool:
+        """Whether the host's PostgreSQL runs as a hot standby."""
+        done = self.run(
+            name,
+            ["runuser", "-u", "postgres", "--", "psql", "-X", "-Atq", "-d", "postgres",
+             "-c", "SELECT pg_is_in_recovery()"],
+            timeout=60, check=False, label="reading whether PostgreSQL is a standby",
+        )
+        return done.returncode == 0 and done.stdout.strip() == "t"
 
     def pg_running(self, name: str) -> bool:
         """Whether the host's PostgreSQL postmaster is running."""

@@ -171,3 +171,19 @@ def test_power_off_of_primary_is_a_crash_for_postgresql(fleet: HostFleet) -> Non
         assert hisdata.summary(conn)["patients"] == 300
     log = fleet.path("db-a", "/var/log/postgresql/postgresql-15-main.log").read_text()
     assert "was interrupted" in log or "not properly shut down" in log
+
+
+def test_provisioning_leaves_a_hot_standby_alone(fleet: HostFleet) -> None:
+    """A lab brought up again on a state where a drill left a DB host as a standby: its
+    PostgreSQL is read-only (roles come from its primary), and provisioning must not fail
+    on "cannot execute ALTER ROLE in a read-only transaction" (the main job did)."""
+    signal = "/var/lib/postgresql/15/main/standby.signal"
+    fleet.run("db-b", ["runuser", "-u", "postgres", "--", "touch", signal])
+    fleet.run("db-b", ["systemctl", "restart", "postgresql@15-main"])
+    try:
+        assert fleet._in_recovery("db-b")  # noqa: SLF001 - the check provisioning relies on
+        fleet._provision_postgres("db-b")  # noqa: SLF001 - what `up` runs on every DB host
+    finally:
+        fleet.run("db-b", ["rm", "-f", signal])
+        fleet.run("db-b", ["systemctl", "restart", "postgresql@15-main"])
+    assert not fleet._in_recovery("db-b")  # noqa: SLF001
