@@ -10,7 +10,9 @@ the promotion; the lock is released whatever happens.
 
 from __future__ import annotations
 
+import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ansible.errors import AnsibleActionFail
@@ -103,14 +105,17 @@ class ActionModule(ActionBase):
             if new not in locked and not check:
                 raise AnsibleActionFail(f"{new}: the failover lock was not taken "
                                         f"({begun[new].get('msg', 'not a standby')})")
-            fenced = self._fence(hosts, old, new, args, check, timings, t0)
-            t1 = time.monotonic()
-            proof = fenced["proof"] or (f"check mode: {', '.join(args['fence'])} would fence "
-                                        f"{old}" if check else "")
-            promote = hosts.run(new, STEP, self._step_args(
-                hosts, new, old, step="promote", owner=owner, old_primary=fenced["state"],
-                fence_proof=proof, accept_data_loss=args["accept_data_loss"],
-                timeout=args["timeout"]), "postgres")
+            if check:
+                fenced = self._fence(hosts, old, new, args, check, timings, t0)
+                t1 = time.monotonic()
+                promote = hosts.run(new, STEP, self._step_args(
+                    hosts, new, old, step="promote", owner=owner, old_primary=fenced["state"],
+                    fence_proof=f"check mode: {', '.join(args['fence'])} would fence {old}",
+                    accept_data_loss=args["accept_data_loss"], timeout=args["timeout"]),
+                    "postgres")
+            else:
+                fenced, promote, t1 = self._fence_then_promote(hosts, old, new, owner, args,
+                                                               timings, t0)
             promoted = True
             timings["promote_s"] = round(time.monotonic() - t1, 3)
             timings["total_s"] = round(time.monotonic() - t0, 3)
@@ -143,6 +148,33 @@ class ActionModule(ActionBase):
                     hosts.run(name, STEP, self._step_args(
                         hosts, name, next(n for n in group if n != name), step="release",
                         owner=owner), "postgres")
+
+    def _fence_then_promote(self, hosts: HostModules, old: str, new: str, owner: str, args: dict,
+                            timings: dict, t0: float) -> tuple[dict, dict, float]:
+        """The fence, with the promotion step already started on the candidate: it waits for
+        the proof (written to a file there with one raw command), so that its Python start
+        and imports overlap the fence. Without a proof it is told not to promote."""
+        word_path = f"/var/lib/postgresql/.hisops-failover-{secrets.token_hex(8)}.json"
+        budget = args["timeout"] * (len(args["fence"]) + 1) + 60
+        with ThreadPoolExecutor(max_workers=1) as early:
+            pending = early.submit(hosts.run, new, STEP, self._step_args(
+                hosts, new, old, step="promote", owner=owner,
+                accept_data_loss=args["accept_data_loss"], timeout=args["timeout"],
+                await_file=word_path, await_s=budget), "postgres")
+            try:
+                fenced = self._fence(hosts, old, new, args, False, timings, t0)
+            except BaseException as exc:
+                hosts.write_json(new, word_path, {"abort": f"the fence of {old} failed: {exc}"},
+                                 "postgres")
+                pending.result()
+                raise
+            t1 = time.monotonic()
+            word = ({"fence_proof": fenced["proof"], "old_primary": fenced["state"]}
+                    if fenced["proof"] else {"abort": f"{old} is not proven fenced"})
+            # Not passed on (the candidate's SSH failed right now): the step gives up unpromoted
+            # after its budget, and says so.
+            any(hosts.write_json(new, word_path, word, "postgres") for _try in range(3))
+            return fenced, pending.result(), t1
 
     def _fence(self, hosts: HostModules, old: str, new: str, args: dict, check: bool,
                timings: dict, t0: float) -> dict[str, Any]:

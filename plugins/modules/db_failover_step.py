@@ -57,6 +57,18 @@ options:
     description: Seconds to wait for the stop (fence) or the promotion.
     type: int
     default: 60
+  await_file:
+    description:
+      - C(step=promote) - start now and wait for the controller's word in this file (JSON with
+        C(fence_proof) and C(old_primary), or C(abort)); promote only on a proof. The
+        M(hisops.emergency.db_failover) action starts the promotion this way during the fence,
+        so that the step's start-up is off the critical path. The file is removed once read.
+    type: str
+    default: ""
+  await_s:
+    description: C(step=promote) with O(await_file) - seconds to wait for the word (none, not promoted).
+    type: int
+    default: 0
 attributes:
   check_mode:
     description: Reads and says what each step would do; takes no lock, stops and promotes nothing.
@@ -138,6 +150,8 @@ def main():
             "fence_proof": {"type": "str", "default": ""},
             "accept_data_loss": {"type": "bool", "default": False},
             "timeout": {"type": "int", "default": 60},
+            "await_file": {"type": "str", "default": ""},
+            "await_s": {"type": "int", "default": 0},
         },
         supports_check_mode=True,
     )

@@ -14,7 +14,10 @@ kept for the task's lifetime, so each host costs one SSH handshake.
 
 from __future__ import annotations
 
+import base64
 import copy
+import json
+import shlex
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -30,7 +33,7 @@ class HostModules:
         self._action = action
         self._task_vars = task_vars
         self._connect_timeout = connect_timeout  # 0: the configuration's (ansible.cfg timeout)
-        self._connections: dict[tuple[str, str | None], Any] = {}
+        self._connections: dict[tuple[str, str | None, str], Any] = {}
 
     def variables(self, host: str) -> dict[str, Any]:
         hostvars = self._task_vars.get("hostvars") or {}
@@ -43,8 +46,11 @@ class HostModules:
         out.setdefault("inventory_hostname", host)
         return self._action._templar.template(out)
 
-    def _connection(self, host: str, become_user: str | None) -> Any:
-        key = (host, become_user)
+    def _connection(self, host: str, become_user: str | None, lane: str = "") -> Any:
+        """One connection object (and become plugin) per host, user and ``lane``: an
+        Ansible connection is not safe for two commands at once (the become plugin keeps
+        the success marker of its latest command), so a concurrent caller takes its own."""
+        key = (host, become_user, lane)
         if key in self._connections:
             return self._connections[key]
         variables = self.variables(host)
@@ -81,6 +87,22 @@ class HostModules:
                                           task_vars=variables)
         except AnsibleError as exc:  # connection refused, timeout, ...
             return {"unreachable": True, "failed": True, "msg": f"{host}: {exc}"}
+
+    def write_json(self, host: str, path: str, data: Any, become_user: str | None = None) -> bool:
+        """Write ``data`` as JSON to ``path`` on ``host`` (as ``become_user``), atomically: one
+        raw command over the host's kept connection, no Python start on the host."""
+        try:
+            # Its own lane: the step waiting for this word runs on the main one right now.
+            connection, _variables = self._connection(host, become_user, lane="word")
+            action = copy.copy(self._action)
+            action._connection = connection
+            blob = base64.b64encode(json.dumps(data).encode()).decode()
+            tmp = shlex.quote(f"{path}.tmp")
+            cmd = (f"umask 077 && printf %s {blob} | base64 -d > {tmp} && "
+                   f"mv -f {tmp} {shlex.quote(path)}")
+            return action._low_level_execute_command(cmd, sudoable=True).get("rc") == 0
+        except AnsibleError:
+            return False
 
     def run_each(self, calls: list[tuple[str, str, Mapping[str, Any], str | None]]
                  ) -> list[dict[str, Any]]:

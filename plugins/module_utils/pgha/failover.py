@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime
 import getpass
+import json
 import os
 import socket
 import subprocess
@@ -34,6 +35,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.pgha.config impor
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import (
     InputError,
     PgHaError,
+    Refused,
 )
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.node import LocalNode
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.spec import (
@@ -112,13 +114,42 @@ def _manual(start_conf: str | None) -> str:
 
 def promote(node: LocalNode, settings: HaSettings, check: bool, old_primary: dict | None,
             fence_proof: str, accept_data_loss: bool, owner: str, timeout: float = 60,
-            lock_path: str = LOCK_PATH) -> ops.Result:
-    """``ops.promote``, then the lock of ``owner`` released (also when the promotion fails)."""
+            lock_path: str = LOCK_PATH, await_file: str = "", await_s: float = 0) -> ops.Result:
+    """``ops.promote``, then the lock of ``owner`` released (also when the promotion fails).
+
+    With ``await_file`` the step is started while the old primary is being fenced (its
+    Python start and imports off the critical path): it waits for the controller's word in
+    that file - the fence proof and the old primary's state, or why not to promote - and
+    promotes only on a proof. No word within ``await_s``: not promoted."""
     try:
+        if await_file:
+            word = await_word(await_file, await_s)
+            if word.get("abort") or not word.get("fence_proof"):
+                raise Refused([f"not promoted: {word.get('abort') or 'no fence proof'}"])
+            fence_proof, old_primary = str(word["fence_proof"]), word.get("old_primary")
         return ops.promote(node, settings, check, old_primary, fence_proof, accept_data_loss,
                            timeout)
     finally:
         ops.lock(lock_path, owner, "absent", check)
+
+
+def await_word(path: str, seconds: float) -> dict[str, Any]:
+    """The JSON the controller writes (atomically, by rename) to ``path``; the file is
+    removed once read. ``{"abort": ...}`` when nothing came within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                word = json.load(handle)
+        except (FileNotFoundError, ValueError):
+            time.sleep(0.01)
+            continue
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        return word if isinstance(word, dict) else {"abort": "an unreadable word"}
+    return {"abort": f"no word from the controller within {seconds:.0f} s"}
 
 
 def release(owner: str, check: bool, lock_path: str = LOCK_PATH) -> ops.Result:
@@ -136,7 +167,8 @@ def run_step(params: dict[str, Any], check: bool) -> ops.Result | dict[str, Any]
     if params["step"] == "promote":
         return promote(node, settings_from(params), check, params["old_primary"],
                        params["fence_proof"], params["accept_data_loss"], params["owner"],
-                       params["timeout"])
+                       params["timeout"], await_file=params.get("await_file") or "",
+                       await_s=float(params.get("await_s") or 0))
     return release(params["owner"], check)
 
 

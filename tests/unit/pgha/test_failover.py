@@ -76,3 +76,17 @@ def test_switch_proof_needs_a_verified_isolation_and_silent_ports() -> None:
     assert failover.switch_proof("his-db-1", {**cut, "verified": {"CORE-1": False}}, True, True) == ""
     assert failover.switch_proof("his-db-1", {**cut, "failed": True}, True, True) == ""
     assert failover.switch_proof("his-db-1", {}, True, True) == ""
+
+
+def test_a_promotion_started_early_takes_the_controllers_word_and_removes_it(tmp_path) -> None:
+    import json
+    import threading
+
+    from ansible_collections.hisops.emergency.plugins.module_utils.pgha.failover import await_word
+
+    path = tmp_path / "word.json"
+    timer = threading.Timer(0.2, lambda: path.write_text(json.dumps({"fence_proof": "ssh: stopped"})))
+    timer.start()
+    assert await_word(str(path), 5) == {"fence_proof": "ssh: stopped"}
+    assert not path.exists()
+    assert "no word from the controller" in await_word(str(path), 0.1)["abort"]
