@@ -135,6 +135,15 @@ class ActionModule(ActionBase):
                           f"{out['promote_s']} s, failover task {timings['total_s']} s); "
                           f"data lost: {out['gap']}; {old} is fenced "
                           f"({fenced['proof']}); bring it back with playbooks/db_rejoin.yml")
+            proven = [a["method"] for a in fenced["methods"] if a.get("proof")]
+            if proven == ["site_command"]:
+                # A power-off holds only while the power stays off: powered on, the old
+                # primary's PostgreSQL starts as a primary (it was never fenced from inside).
+                out["warnings"] = [
+                    f"{old} is fenced by the site command only: keep it powered off until "
+                    "playbooks/db_rejoin.yml, or it comes back as a second primary; "
+                    "fence_all with [switch_port, site_command] also cuts its port so that it "
+                    "comes back cut off"]
             if check:
                 out["msg"] = (f"check mode: would fence {old} ({', '.join(args['fence'])}) and "
                               f"promote {new}; data lost: {out['gap']}")
