@@ -70,6 +70,7 @@ def run_playbook(
         ANSIBLE_SHOW_CUSTOM_STATS="false",
     )
     env.setdefault("HISOPS_ISOLATION_DIR", str(workdir / "isolations"))
+    env.setdefault("HISOPS_STATE_DIR", str(workdir / "state"))
     cmd = [str(BIN / "ansible-playbook"), "-i", str(inventory), str(path)]
     if extravars:
         cmd += ["-e", json.dumps(extravars)]
