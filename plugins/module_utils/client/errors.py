@@ -33,5 +33,15 @@ class ReleaseError(ClientError):
     """The release layout on a workstation could not be read or changed."""
 
 
+class MissingRelease(ReleaseError):
+    """The release to go back to is not on the workstation and no package was given.
+
+    ``version`` names it, so the controller can bring it from the artifact store."""
+
+    def __init__(self, message: str, *, version: str, field: str = "") -> None:
+        super().__init__(message, field=field)
+        self.version = version
+
+
 class LedgerError(ClientError):
     """The ledger on the controller could not be read or written."""

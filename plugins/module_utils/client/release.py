@@ -28,7 +28,7 @@ import subprocess
 import tarfile
 import tempfile
 
-from .errors import ChecksumMismatch, InputError, ReleaseError
+from .errors import ChecksumMismatch, InputError, MissingRelease, ReleaseError
 from .store import check_version, file_name, sha256_file, version_key
 
 STATES = ("present", "switched", "rolled_back", "query")
@@ -241,6 +241,7 @@ def apply(
     check_mode: bool = False,
     health_command=None,
     revert_unhealthy: bool = False,
+    package_version=None,
 ) -> dict:
     """Bring the workstation's client to ``state``; returns before/after/changed/actions.
 
@@ -253,6 +254,15 @@ def apply(
     changed; not in check mode); with ``revert_unhealthy`` a switch whose health check
     fails is undone here, on the workstation, before the module returns - so a client
     that breaks is put back even if the controller loses the connection meanwhile.
+
+    Old releases beyond ``keep`` are pruned last, after the health verdict: never one the
+    state refers to afterwards (current, previous, rolled back from - the revert's state
+    included), nor the version just installed unless it was reverted.
+
+    A rollback to a release that is not here needs ``package``; without it
+    :class:`MissingRelease` names the version, so the controller can send it.
+    ``package_version`` says which version ``package`` holds (a rollback without
+    ``version`` learns its target only here): a package of another version is not used.
     """
     if state not in STATES:
         raise InputError("unknown state %r (expected %s)" % (state, ", ".join(STATES)), field="state")
@@ -291,10 +301,11 @@ def apply(
             target = version
         if target != current:
             if not backend.has(target):
-                if not package:
-                    raise ReleaseError(
+                if not package or (package_version and package_version != target):
+                    raise MissingRelease(
                         "version %s is not installed here (installed: %s) and no package was given"
-                        % (target, ", ".join(before["releases"]) or "none")
+                        % (target, ", ".join(before["releases"]) or "none"),
+                        version=target,
                     )
                 actions.append("install %s" % target)
             actions.append("switch %s -> %s" % (current or "none", target))
@@ -338,21 +349,17 @@ def apply(
             )
         new.setdefault("checksums", {})[version] = actual
 
-    keepers = {version, new.get("previous"), new.get("rolled_back_from"), current}
-    installed_after = sorted(set(before["releases"]) | {version}, key=version_key)
-    prunable = [v for v in installed_after if v not in keepers]
-    excess = len(installed_after) - keep
-    pruned = prunable[:excess] if excess > 0 else []
-    actions.extend("prune %s" % v for v in pruned)
-
-    after = {
-        "current": version if any(a.startswith("switch") for a in actions) else current,
-        "previous": new.get("previous"),
-        "rolled_back_from": new.get("rolled_back_from"),
-        "releases": [v for v in installed_after if v not in pruned],
-    }
-    result.update(changed=bool(actions), actions=actions, after=after)
-    if check_mode:
+    if check_mode:  # predicted as if healthy: the health check does not run in check mode
+        installed_after = sorted(set(before["releases"]) | {version}, key=version_key)
+        after_current = version if switching else current
+        pruned = prunable(installed_after, keepers(new, after_current, version), keep)
+        actions.extend("prune %s" % v for v in pruned)
+        result.update(changed=bool(actions), actions=actions, after={
+            "current": after_current,
+            "previous": new.get("previous"),
+            "rolled_back_from": new.get("rolled_back_from"),
+            "releases": [v for v in installed_after if v not in pruned],
+        })
         return result
 
     if actions:
@@ -361,20 +368,41 @@ def apply(
             backend.install(version, package)
         if switching:
             backend.activate(version)
-        for old in pruned:
-            backend.remove(old)
-            new.get("checksums", {}).pop(old, None)
         store.save(new)
-        result["after"] = snapshot(backend, new)
+    final, after_current, reverted = new, (version if switching else current), False
     if health_command:
         result["health"] = run_health(health_command)
         if result["health"]["rc"] != 0 and revert_unhealthy and switching and current:
             backend.activate(current)
-            store.save(dict(data, checksums=new.get("checksums", {})))
+            final = dict(data, checksums=new.get("checksums", {}))
+            store.save(final)
+            after_current, reverted = current, True
             result["reverted"] = True
-            result["actions"] = actions + ["health check failed: switch %s -> %s" % (version, current)]
-            result["after"] = snapshot(backend, data)
+            actions = actions + ["health check failed: switch %s -> %s" % (version, current)]
+    # Keepers are decided now, after the verdict: the state as it stands refers to them.
+    pruned = prunable(backend.installed(), keepers(final, after_current,
+                                                   None if reverted else version), keep)
+    for old in pruned:
+        backend.remove(old)
+        final.get("checksums", {}).pop(old, None)
+    if pruned:
+        store.save(final)
+        actions = actions + ["prune %s" % v for v in pruned]
+    result.update(changed=bool(actions), actions=actions, after=snapshot(backend, final))
     return result
+
+
+def keepers(state: dict, current, version=None) -> set:
+    """Releases that must stay: those the state refers to (and the version just installed)."""
+    return {v for v in (current, state.get("previous"), state.get("rolled_back_from"), version) if v}
+
+
+def prunable(installed: list, keep_these: set, keep: int) -> list:
+    """The oldest releases (by version) beyond ``keep``, never one of ``keep_these``."""
+    excess = len(installed) - keep
+    if excess <= 0:
+        return []
+    return [v for v in sorted(installed, key=version_key) if v not in keep_these][:excess]
 
 
 def run_health(command, timeout: float = 60.0) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -152,3 +153,56 @@ def test_health_check_failure_is_undone_on_the_workstation(tmp_path, packages):
     good = switch(root, packages, "1.1.0", health_command=health, revert_unhealthy=True)
     assert good["health"]["rc"] == 0 and "reverted" not in good
     assert os.readlink(root / "current") == "releases/1.1.0"
+
+
+def test_a_reverted_switch_never_leaves_the_state_pointing_at_a_pruned_release(tmp_path, packages):
+    """Issue 14: keepers are decided after the health verdict. Switching to 9.9.9 made 1.0.0
+    prunable (previous became 1.1.0); the revert brings back previous=1.0.0, so it stays."""
+    root = tmp_path / "opt"
+    health = [str(root / "current" / "bin" / "his-client"), "health"]
+    for v in ("1.0.0", "1.1.0"):
+        switch(root, packages, v, keep=2)
+    bad = switch(root, packages, "9.9.9", keep=2, health_command=health, revert_unhealthy=True)
+    assert bad["reverted"] and bad["after"]["current"] == "1.1.0"
+    assert bad["after"]["previous"] == "1.0.0"
+    assert "prune 1.0.0" not in bad["actions"] and "prune 9.9.9" in bad["actions"]
+    assert sorted(p.name for p in (root / "releases").iterdir()) == ["1.0.0", "1.1.0"]
+    back = release.apply(str(root), "rolled_back", keep=2, health_command=health)
+    assert back["after"]["current"] == "1.0.0" and back["health"]["rc"] == 0
+
+
+def test_older_releases_that_sort_above_the_new_ones_do_not_cost_the_previous_one(
+    tmp_path, packages
+):
+    """Keep 5 with releases of an earlier numbering (2023.x sorts above 1.x): the prune while
+    switching to the broken 9.9.9 took 1.0.0, the previous of the state the revert restores."""
+    root = tmp_path / "opt"
+    health = [str(root / "current" / "bin" / "his-client"), "health"]
+    for old in ("2023.1", "2023.2", "2023.3", "2023.4"):
+        (root / "releases" / old).mkdir(parents=True)
+    for v in ("1.0.0", "1.1.0"):
+        switch(root, packages, v)
+    bad = switch(root, packages, "9.9.9", health_command=health, revert_unhealthy=True)
+    assert bad["reverted"] and bad["after"]["previous"] == "1.0.0"
+    assert "1.0.0" in bad["after"]["releases"]
+    assert release.apply(str(root), "rolled_back")["after"]["current"] == "1.0.0"
+
+
+def test_a_missing_release_is_named_and_a_package_of_another_version_is_not_used(
+    tmp_path, packages
+):
+    root = tmp_path / "opt"
+    for v in ("1.0.0", "1.1.0"):
+        switch(root, packages, v)
+    shutil.rmtree(root / "releases" / "1.0.0")  # previous is 1.0.0: its release is gone
+    with pytest.raises(release.MissingRelease) as caught:
+        release.apply(str(root), "rolled_back")
+    assert caught.value.version == "1.0.0" and "not installed here" in str(caught.value)
+    other = packages["1.2.0"]
+    with pytest.raises(release.MissingRelease):
+        release.apply(str(root), "rolled_back", package=str(other), package_version="1.2.0")
+    pkg = packages["1.0.0"]
+    back = release.apply(str(root), "rolled_back", package=str(pkg),
+                         sha256=sha256_file(str(pkg)), package_version="1.0.0")
+    assert back["actions"] == ["install 1.0.0", "switch 1.1.0 -> 1.0.0"]
+    assert client(root, "--version").stdout.strip() == "1.0.0"
