@@ -97,6 +97,23 @@ options:
   store:
     description: Directory of the records on the controller (isolations, swaps); required by the modules that record.
     type: path
+  state_dir:
+    description:
+      - Directory of the hospital's deliberate state on the controller (open isolations, vendor
+        windows, fences, swaps, rollouts, and the per-switch locks). Each change holds the lock
+        of every switch it changes from the read of its configuration to its record, and its
+        record is mirrored there for the other workflows.
+      - Empty, the action plugin fills it from C(hisops_state_dir), C($HISOPS_STATE_DIR), else
+        C(var/state) beside the playbooks.
+    type: path
+    default: ''
+  lock_wait:
+    description:
+      - Seconds to wait for a switch's lock held by another run (an engineer isolating,
+        deploying or reconnecting the same switch) before giving up with the holder's name;
+        the wait and the holder are reported as a warning.
+    type: int
+    default: 300
   operator:
     description: Who runs the action (recorded).
     type: str

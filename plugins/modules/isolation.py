@@ -133,6 +133,13 @@ verified:
   description: Per changed switch, whether the configuration read back shows the isolation.
   returned: always
   type: dict
+partial:
+  description:
+    - Empty, or why part of a host's isolation could not be done (its access switch did not
+      answer). The address is then blocked at the core only, the record says which port was left
+      open and why, and running the isolation of that host again completes it once the switch answers.
+  returned: always
+  type: str
 message:
   description: What happened.
   returned: always
@@ -157,6 +164,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netops.isolate im
     parse_target,
 )
 from ansible_collections.hisops.emergency.plugins.module_utils.netops.transactions import Store
+from ansible_collections.hisops.emergency.plugins.module_utils.state.errors import StateError
 
 
 def argument_spec():
@@ -186,11 +194,11 @@ def run(p, check_mode, diff):
     inventory = inventory_from(p)
     target = parse_target(inventory, p["segment"], p["host"], p["port"])
     result = isolate(
-        inventory, Store(p["store"]), target, operator=p["operator"], reason=p["reason"],
+        inventory, Store(p["store"], p["state_dir"]), target, operator=p["operator"], reason=p["reason"],
         force=p["force"], check_mode=check_mode, save=p["save"],
         block_at_core=p["block_at_core"], acl=p["acl_number"], workers=p["workers"],
         quarantine_ssh_to=p["quarantine_ssh_to"], quarantine_acl=p["quarantine_acl"],
-        fence_of=p["fence_of"],
+        fence_of=p["fence_of"], lock_wait_s=p["lock_wait"],
     )
     result.pop("record", None)
     if p["report"]:
@@ -213,7 +221,7 @@ def main():
         module.fail_json(msg=missing_required_lib("netmiko"), exception=str(NETMIKO_IMPORT_ERROR))
     try:
         result = run(module.params, module.check_mode, module._diff)
-    except NetdevError as exc:
+    except (NetdevError, StateError) as exc:
         module.fail_json(msg=str(exc))
     if result.get("failed"):
         module.fail_json(**result)

@@ -11,11 +11,16 @@ version_added: 0.1.0
 description:
   - Requires a clean-up confirmation (O(cleanup_by), O(cleanup_scan)), recorded with the
     isolation, unless one is recorded already.
-  - Refuses when a device's configuration changed since the isolation, or when a later
-    open isolation changed the same device (undo that one first), unless O(force).
+  - Holds the lock of every switch the isolation changed (see O(state_dir)) from the read to
+    the record, so that two engineers at once are serialized.
+  - Refuses when a device's configuration changed since the isolation in a way no record
+    explains, unless O(force). Changes by other isolations opened or reconnected since are
+    accounted for, so isolations that overlap on a switch are reconnected in any order.
   - Applies the recorded inverse commands and verifies that each device's running
-    configuration equals the one recorded before the isolation, line for line; then
-    saves (when the isolation saved) and closes the record.
+    configuration equals the one recorded before the isolation, line for line (where other
+    isolations are still open on it, that it holds exactly their lines and nothing of this
+    one: an address-block ACL they still use is kept and handed over to the newest of them);
+    then saves (when the isolation saved) and closes the record.
   - Idempotent, a closed isolation reports C(changed=false).
 author: hisops developers (@hisops)
 extends_documentation_fragment:
@@ -102,6 +107,10 @@ cleanup:
   description: The clean-up confirmation recorded (by, scan_result, at).
   returned: when changed
   type: dict
+overlapping:
+  description: Per switch, the other isolations (open, or reconnected since) that changed it too.
+  returned: when other isolations changed the same switches
+  type: dict
 message:
   description: What happened.
   returned: always
@@ -124,6 +133,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netops.reconnect 
     reconnect,
 )
 from ansible_collections.hisops.emergency.plugins.module_utils.netops.transactions import Store
+from ansible_collections.hisops.emergency.plugins.module_utils.state.errors import StateError
 
 
 def main():
@@ -145,7 +155,7 @@ def main():
     p = module.params
     try:
         inventory = inventory_from(p)
-        store = Store(p["store"])
+        store = Store(p["store"], p["state_dir"])
         isolation_id = p["isolation_id"]
         if not isolation_id:
             target = parse_target(inventory, p["segment"], p["host"], p["port"])
@@ -154,9 +164,9 @@ def main():
             store, isolation_id, inventory.switches, operator=p["operator"],
             cleanup_by=p["cleanup_by"], cleanup_scan=p["cleanup_scan"], force=p["force"],
             check_mode=module.check_mode, workers=p["workers"], stage=p["stage"],
-            fence_proof=p["fence_proof"],
+            fence_proof=p["fence_proof"], lock_wait_s=p["lock_wait"],
         )
-    except NetdevError as exc:
+    except (NetdevError, StateError) as exc:
         module.fail_json(msg=str(exc))
     if module._diff:
         result["diff"] = {"prepared": "\n".join(

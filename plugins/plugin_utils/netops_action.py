@@ -18,6 +18,8 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible_collections.hisops.emergency.plugins.module_utils.netdev import session
 from ansible_collections.hisops.emergency.plugins.module_utils.netdev.errors import NetdevError
+from ansible_collections.hisops.emergency.plugins.module_utils.state.errors import StateError
+from ansible_collections.hisops.emergency.plugins.plugin_utils.state_dir import state_dir_for
 from ansible_collections.hisops.emergency.plugins.plugin_utils.switch_action import SwitchActionBase
 
 # module option -> inventory variable (taken from the first listed switch when not given)
@@ -39,6 +41,7 @@ class NetopsActionBase(SwitchActionBase):
             device["mgmt_ip"] = str(variables.get("hisops_mgmt_ip") or "")
             device["model"] = str(variables.get("hisops_model") or "")
             device["firmware"] = str(variables.get("hisops_firmware") or "")
+        args["state_dir"] = state_dir_for(args, task_vars, self._templar.template)
         first = hostvars[args["hosts"][0]] if args["hosts"] else {}
         for option, variable in _FROM_INVENTORY.items():
             if args.get(option) in (None, "", []) and first.get(variable) not in (None, ""):
@@ -67,7 +70,7 @@ class InProcessNetopsAction(NetopsActionBase):
         try:
             result = module.run(checked.validated_parameters, bool(self._play_context.check_mode),
                                 bool(self._task.diff))
-        except NetdevError as exc:
+        except (NetdevError, StateError) as exc:
             result = {"failed": True, "msg": str(exc)}
         result.setdefault("changed", False)
         return remove_values(result, checked._no_log_values)  # pylint: disable=protected-access

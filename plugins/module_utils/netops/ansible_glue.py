@@ -30,6 +30,8 @@ NETWORK_SPEC: dict[str, Any] = {
     "endpoints": {"type": "list", "elements": "dict", "default": []},
     "controller_ip": {"type": "str", "default": ""},
     "store": {"type": "path"},
+    "state_dir": {"type": "path", "default": ""},
+    "lock_wait": {"type": "int", "default": 300},
     "operator": {"type": "str", "default": "hisops"},
 }
 

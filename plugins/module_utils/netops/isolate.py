@@ -37,10 +37,11 @@ from ..netdev import facts
 from ..netdev.backup import mask_secrets
 from ..netdev.push import _strip_comments
 from ..netdev.session import DeviceSession
+from ..state import locks
 from . import transactions
 from .errors import CommandRejected, InputError, NetdevError, Refused
 from .names import LEAVE, NEGATE, full_interface, gateway_interface, has_gateway, interface_sections
-from .network import Inventory, SessionPool, Switch, SwitchView, read_many, session_for
+from .network import Inventory, SessionPool, Switch, SwitchView, read_each, read_many, session_for
 
 FEATURES = ["vlans", "vlanif", "interfaces", "acl"]
 MAX_HOPS = 8
@@ -132,6 +133,8 @@ class Plan:
     refusals: list[str] = field(default_factory=list)  # never overridable
     protected: list[dict[str, Any]] = field(default_factory=list)  # overridable with force
     views: dict[str, SwitchView] = field(default_factory=dict)
+    partial: str = ""  # why part of the isolation could not be done (a switch that does not answer)
+    block: dict[str, Any] = field(default_factory=dict)  # a host's address block: switch, acl
 
     @property
     def commands(self) -> dict[str, list[str]]:
@@ -183,6 +186,7 @@ def locate(inventory: Inventory, target: Target, views: dict[str, SwitchView], w
     if start is None:
         raise InputError(f"host: {mac} is in no MAC table of the core ({', '.join(cores)}): unknown host")
     switch_macs = {m: _switch_of(d) for m, d in _management_macs(inventory, cores).items() if _switch_of(d)}
+    unanswered: dict[str, str] = {}
     path: list[dict[str, Any]] = []
     view, visited = start, {start.switch.name}
     for _hop in range(MAX_HOPS):
@@ -203,7 +207,9 @@ def locate(inventory: Inventory, target: Target, views: dict[str, SwitchView], w
                 "switch is known behind it (unmanaged switch?); isolate the port instead"
             )
         unread = [inventory.switches[n] for n in behind if n not in views]
-        views.update(read_many(unread, arp=lambda s: False, workers=workers, pool=pool))
+        read, silent = read_each(unread, workers=workers, pool=pool)
+        views.update(read)
+        unanswered.update(silent)
         # The next hop is the switch behind this trunk that sees the others behind it in turn.
         here = _mgmt_mac_of(switch_macs, view.switch.name)
 
@@ -212,7 +218,18 @@ def locate(inventory: Inventory, target: Target, views: dict[str, SwitchView], w
             return sum(1 for n in behind if n != candidate.switch.name
                        and candidate.port_of(_mgmt_mac_of(switch_macs, n)) not in ("", uplink))
 
-        view = max((views[n] for n in behind), key=behind_it)
+        candidates = [views[n] for n in behind if n in views]
+        silent_here = sorted(n for n in behind if n in unanswered)
+        if silent_here:  # only a switch that learns the host below itself can be the next hop
+            candidates = [c for c in candidates
+                          if c.port_of(mac) not in ("", c.port_of(here) if here else "")]
+        if not candidates:
+            row = next((r for r in view.macs if r["mac"] == mac), {"vlan": 0})
+            ip = target.ip or next((r["ip"] for c in cores.values() for r in c.arp if r["mac"] == mac), "")
+            return {"switch": view.switch.name, "port": port, "vlan": row["vlan"], "mac": mac, "ip": ip,
+                    "path": path, "hops": len(path) - 1,
+                    "unanswered": {n: unanswered[n] for n in silent_here}}
+        view = max(candidates, key=behind_it)
         visited.add(view.switch.name)
     raise InputError(f"host: {mac}: more than {MAX_HOPS} trunk hops, giving up")
 
@@ -451,9 +468,21 @@ def plan_host(inventory: Inventory, target: Target, views: dict[str, SwitchView]
     mgmt = _management_macs(inventory, {n: v for n, v in views.items() if v.switch.role == "core"})
     if target.mac in mgmt:
         plan.refusals.append(f"host: {target.value} is {mgmt[target.mac]}: it is never isolated")
-    _port_guards(plan, inventory, edge, located["port"], mgmt, "host")
-    port = edge.ports.get(located["port"])
-    commands = [] if port and port.shutdown else _shut(located["port"], edge.switch.platform)
+    silent = located.get("unanswered") or {}
+    if silent:  # partial: the access port is out of reach, the core's block is all there is
+        plan.partial = (f"the access port of {target.mac} is behind {edge.switch.name}:{located['port']} on "
+                        f"{', '.join(silent)}, which did not answer ({'; '.join(silent.values())})")
+        if quarantine_ssh_to:
+            plan.refusals.append(f"host: {plan.partial}: a fence needs the port itself")
+        elif not block_at_core or not located.get("ip"):
+            plan.refusals.append(f"host: {plan.partial}, and "
+                                 + ("block_at_core is false" if not block_at_core else "its address is unknown")
+                                 + ": nothing can cut it off now")
+        commands = []
+    else:
+        _port_guards(plan, inventory, edge, located["port"], mgmt, "host")
+        port = edge.ports.get(located["port"])
+        commands = [] if port and port.shutdown else _shut(located["port"], edge.switch.platform)
     if quarantine_ssh_to and commands:
         if not located.get("ip"):
             plan.refusals.append(f"host: {target.value} has no known address: a quarantine needs one")
@@ -461,8 +490,9 @@ def plan_host(inventory: Inventory, target: Target, views: dict[str, SwitchView]
             commands = _quarantine_commands(edge, located["port"], located["ip"], quarantine_ssh_to,
                                             quarantine_acl) + commands
         block_at_core = False  # the filter on the port is the tighter block
-    plan.changes[edge.switch.name] = DeviceChange(edge.switch.name, edge.switch.platform, commands)
-    ports = [f"{edge.switch.name}:{located['port']}"]
+    if not silent:
+        plan.changes[edge.switch.name] = DeviceChange(edge.switch.name, edge.switch.platform, commands)
+    ports = [] if silent else [f"{edge.switch.name}:{located['port']}"]
     blocked = ""
     if block_at_core and located.get("ip"):
         core = next((v for v in views.values() if v.switch.role == "core"
@@ -476,8 +506,10 @@ def plan_host(inventory: Inventory, target: Target, views: dict[str, SwitchView]
                 plan.changes[core.switch.name] = DeviceChange(core.switch.name, core.switch.platform, lines)
             gateway = gateway_interface(located["vlan"], core.switch.platform)
             blocked = f"{located['ip']} at {core.switch.name}:{gateway} (ACL {acl})"
+            plan.block = {"switch": core.switch.name, "acl": acl}
             ports.append(f"{core.switch.name}:{gateway}")
-    endpoints = _endpoints(inventory, edge.macs_on(located["port"]), mgmt)
+    rows = [r for r in edge.macs if r["mac"] == target.mac] if silent else edge.macs_on(located["port"])
+    endpoints = _endpoints(inventory, rows, mgmt)
     plan.blast_radius = _radius(ports, [located["vlan"]], endpoints, blocked_at_core=blocked)
     known = inventory.endpoint(mac=target.mac, ip=target.ip)
     plan.protected = [e for e in endpoints if e["protected"]] or (
@@ -594,17 +626,32 @@ def verify(plan: Plan, results: dict[str, dict[str, Any]], inventory: Inventory)
 def _host_left(plan: Plan, view: SwitchView) -> list[str]:
     located = plan.located
     left: list[str] = []
-    if view.switch.name == located["switch"]:
+    if view.switch.name == located["switch"] and not plan.partial:
         port = view.ports.get(located["port"])
         left += [] if port and port.shutdown else ["shutdown"]
         section = interface_sections(view.config, view.switch.platform).get(located["port"])
         filters = [c for c in plan.changes[view.switch.name].commands
                    if c.startswith(("traffic-filter ", "packet-filter ", "ip access-group "))]
         left += [f for f in filters if f not in (section.children if section else [])]
-    if view.switch.role == "core" and plan.blast_radius.get("blocked_at_core", "").find(view.switch.name) > 0:
-        acl = int(plan.blast_radius["blocked_at_core"].rsplit("ACL ", 1)[1].rstrip(")"))
-        left += _acl_commands(view, located["vlan"], located["ip"], acl)
+    if plan.block.get("switch") == view.switch.name:
+        left += _acl_commands(view, located["vlan"], located["ip"], plan.block["acl"])
     return left
+
+
+def _cut_off(inventory: Inventory, plan: Plan) -> list[dict[str, Any]]:
+    """Who the isolation cuts off, for the other workflows (a rollout defers them): the
+    endpoints seen behind the cut, and for a segment every registered endpoint of its VLAN,
+    seen or not (a switched-off workstation is cut off all the same)."""
+    found = {e.get("mac") or e.get("name"): e for e in plan.blast_radius.get("endpoints", [])}
+    if plan.target.kind == "segment":
+        vid = int(plan.target.vlan["id"])
+        for entry in inventory.endpoints:
+            in_vlan = entry.get("vlan") not in (None, "") and int(entry["vlan"]) == vid
+            if in_vlan or (entry.get("ip") and inventory.vlan_of_ip(entry["ip"]) == vid):
+                found.setdefault(entry.get("mac") or entry.get("name"), {
+                    "name": entry.get("name", ""), "ip": entry.get("ip", ""), "mac": entry.get("mac", ""),
+                    "department": entry.get("department", "")})
+    return sorted(found.values(), key=lambda e: (e.get("name") or "", e.get("mac") or ""))
 
 
 def isolate(
@@ -622,6 +669,7 @@ def isolate(
     quarantine_ssh_to: str = "",
     quarantine_acl: int = 3998,
     fence_of: str = "",
+    lock_wait_s: float = 300,
 ) -> dict[str, Any]:
     """``quarantine_ssh_to`` (a host only): the port is also given an inbound filter that
     passes only the host's SSH replies to that address, so that a staged reconnect
@@ -641,45 +689,111 @@ def isolate(
         raise InputError("reason: say why this is isolated (recorded with the isolation)")
     if target.kind == "host":
         # Once its port is shut, a host drops out of the ARP/MAC tables: the record finds it.
-        for record in store.open_records():
-            where = record.get("located") or {}
-            if record.get("kind") == "host" and (
-                (target.ip and where.get("ip") == target.ip) or (target.mac and where.get("mac") == target.mac)
-            ):
-                return {"changed": False, "kind": "host", "target": target.value, "key": record["key"],
-                        "located": where, "blast_radius": record.get("blast_radius", {}), "commands": {},
-                        "isolation_id": record["id"], "verified": {},
-                        "message": f"already isolated by {record['id']}"}
+        record = _open_host_record(store, target)
+        if record is not None and not record.get("partial"):
+            return {"changed": False, "kind": "host", "target": target.value, "key": record["key"],
+                    "located": record.get("located") or {}, "blast_radius": record.get("blast_radius", {}),
+                    "commands": {}, "isolation_id": record["id"], "verified": {},
+                    "message": f"already isolated by {record['id']}"}
+        if record is not None:  # a partial isolation: complete it where the switch answers now
+            located = record.get("located") or {}
+            target.ip, target.mac = target.ip or located.get("ip", ""), target.mac or located.get("mac", "")
     with SessionPool() as pool:  # one login per switch from the read to the save
         return _isolate(inventory, store, target, operator, reason, force, check_mode, save, block_at_core,
-                        acl, workers, pool, quarantine_ssh_to, quarantine_acl, fence_of)
+                        acl, workers, pool, quarantine_ssh_to, quarantine_acl, fence_of, lock_wait_s)
+
+
+def _open_host_record(store: transactions.Store, target: Target) -> dict[str, Any] | None:
+    for record in store.open_records():
+        where = record.get("located") or {}
+        if record.get("kind") == "host" and (
+            (target.ip and where.get("ip") == target.ip) or (target.mac and where.get("mac") == target.mac)
+        ):
+            return record
+    return None
 
 
 def _isolate(inventory: Inventory, store: transactions.Store, target: Target, operator: str, reason: str,
              force: bool, check_mode: bool, save: bool, block_at_core: bool, acl: int, workers: int,
              pool: SessionPool, quarantine_ssh_to: str = "", quarantine_acl: int = 3998,
-             fence_of: str = "") -> dict[str, Any]:
-    plan = make_plan(inventory, target, workers, block_at_core, acl, pool, quarantine_ssh_to, quarantine_acl)
+             fence_of: str = "", lock_wait_s: float = 300) -> dict[str, Any]:
+    def planned() -> Plan:
+        plan = make_plan(inventory, target, workers, block_at_core, acl, pool, quarantine_ssh_to, quarantine_acl)
+        if plan.refusals:
+            raise Refused("; ".join(plan.refusals), hint="nothing was changed; these guards cannot be overridden")
+        if plan.protected and not force:
+            names = ", ".join(f"{e.get('name') or e.get('mac')} ({e.get('department', '')})" for e in plan.protected)
+            raise Refused(f"{target.kind}: protected endpoints would lose connectivity: {names}")
+        return plan
+
+    plan = planned()
     result: dict[str, Any] = {
         "changed": False, "kind": target.kind, "target": target.value, "key": target.key,
         "located": plan.located, "blast_radius": plan.blast_radius, "commands": plan.commands,
-        "isolation_id": "", "verified": {},
+        "isolation_id": "", "verified": {}, "partial": plan.partial,
     }
-    if plan.refusals:
-        raise Refused("; ".join(plan.refusals), hint="nothing was changed; these guards cannot be overridden")
-    if plan.protected and not force:
-        names = ", ".join(f"{e.get('name') or e.get('mac')} ({e.get('department', '')})" for e in plan.protected)
-        raise Refused(f"{target.kind}: protected endpoints would lose connectivity: {names}")
-    existing = store.find_open(target.key)
+    existing = (_open_host_record(store, target) if target.kind == "host" else None) or store.find_open(target.key)
     if not plan.commands:
-        result["isolation_id"] = existing["id"] if existing else ""
-        result["message"] = ("already isolated by " + existing["id"]) if existing else \
-            "nothing to do: the target is already cut off (no open isolation records it)"
-        return result
+        return _nothing_to_do(result, existing, plan)
     result["changed"] = True
     if check_mode:
-        result["message"] = "check mode: nothing sent"
+        result["message"] = "check mode: nothing sent" + (f"; partial: {plan.partial}" if plan.partial else "")
         return result
+    if store.state is None:
+        return _commit(inventory, store, plan, result, existing, operator, reason, force, save, workers, pool,
+                       quarantine_ssh_to, quarantine_acl, fence_of)
+    # Every switch it changes is locked from the read of "before" to the record: planned
+    # without the locks, read again under them, planned again if another run changed them.
+    for _attempt in range(3):
+        names = sorted(plan.commands)
+        with store.state.locks.hold([locks.switch(n) for n in names], f"isolate {target.key}", operator,
+                                    wait_s=lock_wait_s) as waits:
+            if waits:
+                result.setdefault("warnings", []).extend(waits)
+            fresh = read_configs([inventory.switches[n] for n in names], workers, pool)
+            if any(fresh[n] != plan.views[n].config for n in names):
+                plan = planned()
+                existing = (_open_host_record(store, target) if target.kind == "host" else None) or \
+                    store.find_open(target.key)
+                result.update(located=plan.located, blast_radius=plan.blast_radius, commands=plan.commands,
+                              partial=plan.partial)
+                if not plan.commands:
+                    result["changed"] = False
+                    return _nothing_to_do(result, existing, plan)
+                if not set(plan.commands) <= set(names):
+                    continue  # it now needs another switch: take that lock too
+            return _commit(inventory, store, plan, result, existing, operator, reason, force, save, workers, pool,
+                           quarantine_ssh_to, quarantine_acl, fence_of)
+    raise NetdevError(f"isolation of {target.value}: the switches it needs kept changing under other runs",
+                      hint="nothing was changed; run it again")
+
+
+def _nothing_to_do(result: dict[str, Any], existing: dict[str, Any] | None, plan: Plan) -> dict[str, Any]:
+    result["isolation_id"] = existing["id"] if existing else ""
+    if existing and plan.partial:
+        result["message"] = f"still partially isolated by {existing['id']}: {plan.partial}"
+    elif existing:
+        result["message"] = "already isolated by " + existing["id"]
+    else:
+        result["message"] = "nothing to do: the target is already cut off (no open isolation records it)"
+    return result
+
+
+def read_configs(switches: list[Switch], workers: int, pool: SessionPool) -> dict[str, str]:
+    """The running configurations of ``switches`` now (the "before" under the locks)."""
+    def one(switch: Switch) -> str:
+        with session_for(switch, pool) as session:
+            return _strip_comments(session.running_config())
+
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(switches)))) as threads:
+        return dict(zip([s.name for s in switches], threads.map(one, switches), strict=True))
+
+
+def _commit(inventory: Inventory, store: transactions.Store, plan: Plan, result: dict[str, Any],
+            existing: dict[str, Any] | None, operator: str, reason: str, force: bool, save: bool, workers: int,
+            pool: SessionPool, quarantine_ssh_to: str, quarantine_acl: int, fence_of: str) -> dict[str, Any]:
+    """Push, read back, record (the caller holds the switches' locks)."""
+    target = plan.target
     applied = apply(inventory, plan, save, workers, pool)
     verified = verify(plan, applied, inventory)
     record = existing or {
@@ -688,7 +802,22 @@ def _isolate(inventory: Inventory, store: transactions.Store, target: Target, op
         "reason": reason, "forced": bool(force and plan.protected), "devices": {},
         "opened_ns": time.time_ns(),
     }
+    completed = bool(existing and existing.get("partial") and not plan.partial)
+    if existing and existing.get("partial"):  # completing: keep what the first run located and blocked
+        plan.located = {**existing.get("located", {}), **{k: v for k, v in plan.located.items() if v}}
+        kept = existing.get("blast_radius", {})
+        plan.blast_radius = {**plan.blast_radius, "blocked_at_core": plan.blast_radius.get("blocked_at_core")
+                             or kept.get("blocked_at_core", ""),
+                             "ports": sorted(set(plan.blast_radius.get("ports", [])) | set(kept.get("ports", [])))}
     record["located"], record["blast_radius"] = plan.located, plan.blast_radius
+    record["cut_off"] = _cut_off(inventory, plan)
+    if plan.partial:
+        record["partial"] = plan.partial
+    else:
+        record.pop("partial", None)
+    if completed:
+        record.setdefault("completions", []).append({"by": operator, "at": transactions.utc_now(),
+                                                     "was": existing.get("partial") if existing else ""})
     if quarantine_ssh_to:
         edge = plan.located["switch"]
         record["quarantine"] = {
@@ -700,11 +829,23 @@ def _isolate(inventory: Inventory, store: transactions.Store, target: Target, op
     for name, data in applied.items():
         data = {k: v for k, v in data.items() if k != "raw_after"}
         if name in record["devices"]:  # re-applied on an open isolation: keep the first before
-            data["before"] = record["devices"][name]["before"]
+            earlier = record["devices"][name]
+            data["before"] = earlier["before"]
+            data["commands"] = earlier["commands"] + data["commands"]
+            data["inverse"] = data["inverse"] + earlier["inverse"]
         record["devices"][name] = data
     store.save(record)
-    result.update(isolation_id=record["id"], verified=verified,
-                  record=store.path(record["id"]), message=f"isolated, recorded as {record['id']}")
+    if plan.partial:
+        message = (f"PARTIALLY isolated, recorded as {record['id']}: blocked at "
+                   f"{plan.blast_radius.get('blocked_at_core')}; left open: {plan.partial}. Run isolate "
+                   "again for this host once it answers to complete it, or reconnect to undo it")
+    elif completed:
+        message = f"isolation {record['id']} completed: the access port is now shut too"
+    else:
+        message = f"isolated, recorded as {record['id']}"
+    result.update(isolation_id=record["id"], verified=verified, record=store.path(record["id"]), message=message)
+    if plan.partial:
+        result.setdefault("warnings", []).append(message)
     if not all(verified.values()):
         raise NetdevError(
             f"isolation {record['id']} was sent but the read-back does not show it on "

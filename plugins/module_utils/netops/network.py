@@ -134,6 +134,24 @@ def read_many(
     return views
 
 
+def read_each(
+    switches: list[Switch], workers: int = 8, pool: SessionPool | None = None,
+) -> tuple[dict[str, SwitchView], dict[str, str]]:
+    """Read several switches at once; those that do not answer come back with the reason
+    instead of failing the others (an outbreak may flood one switch)."""
+    if not switches:
+        return {}, {}
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(switches)))) as threads:
+        futures = {s.name: threads.submit(read_switch, s, False, True, pool) for s in switches}
+        views, silent = {}, {}
+        for name, future in futures.items():
+            try:
+                views[name] = future.result()
+            except NetdevError as exc:
+                silent[name] = str(exc)
+    return views, silent
+
+
 @dataclass
 class Inventory:
     """The inventory facts the actions use: switches, VLANs, known endpoints, controller."""

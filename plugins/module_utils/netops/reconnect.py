@@ -5,20 +5,30 @@ configuration equals the one recorded before the isolation, line for line.
 
 Reconnecting needs a clean-up confirmation (who cleaned, the scan result; plan P5.6),
 recorded with the isolation. A device whose configuration changed since the isolation is
-not touched unless ``force``: the recorded inverse was made for the recorded state.
+not touched unless ``force``: the recorded inverse was made for the recorded state. Changes
+that other isolations made (opened, or reconnected, since) are not drift: isolations that
+overlap on a switch are reconnected in any order (see ``expected_now`` and ``share_out``).
+With a state directory, every switch of the isolation is locked from the read to the record.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import re
+import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..netdev.backup import mask_secrets
 from ..netdev.push import _strip_comments
 from ..netdev.session import DeviceSession
+from ..netplan.configtree import canonical, feature_of, parse_sections
+from ..state import locks
 from . import transactions
 from .errors import InputError, NetdevError, TransactionError
+from .names import LEAVE, NEGATE, gateway_interface
 from .network import Switch
 
 
@@ -54,17 +64,185 @@ def _changes(diff: list[str]) -> list[str]:
     return sorted(line for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---")))
 
 
-def _undo(switch: Switch, inverse: list[str], before: str, save: bool, drift: list[str]) -> dict[str, Any]:
+# -- isolations that overlap on a device -------------------------------------------------------
+# Each configuration is read as a multiset of (section, line) pairs with VLAN lists expanded
+# one VLAN a line (netplan's canonical form), so that effects add up: an isolation's effect
+# is after - before; what the device should hold now is the recorded after of one isolation
+# plus the effects of everything opened or undone on that device since. That lets overlapping
+# isolations be reconnected in any order and each one proved exactly.
+
+Lines = Counter  # (section, line) -> count; signed when it is an effect
+
+
+def line_set(config: str, platform: str) -> Lines:
+    """A section counts by its lines; only an empty one by its header (canonical form splits
+    a gateway's ACL binding from its address, so a header may come twice)."""
+    found: Lines = Counter()
+    sections = [s for feature in canonical(config, platform).values() for s in feature]
+    sections += [s for s in parse_sections(config, platform) if feature_of(s.line, platform) is None]
+    for section in sections:
+        for child in section.children or [""]:
+            found[(section.line, child)] += 1
+    return found
+
+
+def _signed(plus: Lines, minus: Lines) -> Lines:
+    out = Counter(plus)
+    out.subtract(minus)
+    return Counter({k: v for k, v in out.items() if v})
+
+
+def _stored(lines: list[list[Any]]) -> Lines:
+    return Counter({(section, line): int(count) for section, line, count in lines})
+
+
+def _storable(lines: Lines) -> list[list[Any]]:
+    return sorted([section, line, count] for (section, line), count in lines.items() if count)
+
+
+def effect(device: dict[str, Any]) -> Lines:
+    """What an isolation changed on a device, with what it handed over or inherited."""
+    platform = device["platform"]
+    out = _signed(line_set(device["after"], platform), line_set(device["before"], platform))
+    out.update(_stored(device.get("inherited", [])))
+    out.subtract(_stored(device.get("handed_over", [])))
+    return Counter({k: v for k, v in out.items() if v})
+
+
+def _closed_ns(record: dict[str, Any]) -> int:
+    if record.get("closed_ns"):
+        return int(record["closed_ns"])
+    stamp = record.get("closed_at") or ""
+    try:
+        return int(time.mktime(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")) - time.timezone) * 10**9
+    except ValueError:
+        return 0
+
+
+def expected_now(store: transactions.Store, record: dict[str, Any], name: str) -> tuple[Lines, list[str]]:
+    """What device ``name`` should hold now by the records, and which other isolations
+    changed it since ``record`` was opened."""
+    device = record["devices"][name]
+    opened = int(record.get("opened_ns", 0))
+    expected = line_set(device["after"], device["platform"])
+    others = []
+    for other in store.records():
+        theirs = other.get("devices", {}).get(name)
+        if other["id"] == record["id"] or theirs is None:
+            continue
+        if int(other.get("opened_ns", 0)) > opened:
+            expected.update(effect(theirs))
+            others.append(other["id"])
+        if other.get("state") == "closed" and _closed_ns(other) > opened:
+            expected.subtract(effect(theirs))
+            others.append(other["id"])
+    return Counter({k: v for k, v in expected.items() if v}), sorted(set(others))
+
+
+def _describe(lines: Lines) -> str:
+    return " | ".join(f"{'+' if n > 0 else '-'} {s}{(' / ' + c) if c else ''}" for (s, c), n in
+                      sorted(lines.items())[:6])
+
+
+_ACL_HEADER = re.compile(r"^(acl number \d+|acl advanced \d+|ip access-list extended \S+)$")
+_RULE = re.compile(r"^(rule \d+|\d+) deny ")
+
+
+def _blocks(lines: list[str], platform: str) -> list[list[str]]:
+    """The flat command list split into blocks (a view entered and left, or one line)."""
+    blocks: list[list[str]] = []
+    current: list[str] | None = None
+    for line in lines:
+        if current is not None:
+            current.append(line)
+            if line == LEAVE[platform]:
+                blocks.append(current)
+                current = None
+        elif line.startswith("interface ") or _ACL_HEADER.match(line):
+            current = [line]
+        else:
+            blocks.append([line])
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def share_out(store: transactions.Store, record: dict[str, Any], name: str) -> tuple[list[str], dict[str, Any]]:
+    """The inverse of ``record`` on device ``name`` that leaves the open isolations sharing its
+    address-block ACL (or its binding on a gateway) blocked: its own deny rule goes, the ACL
+    and the binding they still need are handed over to the newest of them."""
+    device = record["devices"][name]
+    platform = device["platform"]
+    negate = NEGATE[platform]
+    heirs = [r for r in store.open_records() if r["id"] != record["id"] and name in r.get("devices", {})]
+    if not heirs:
+        return device["inverse"], {}
+    heirs.sort(key=lambda r: int(r.get("opened_ns", 0)))
+    mine_rules = {}  # ACL header -> this isolation's rule
+    header = ""
+    for line in device["commands"]:
+        if _ACL_HEADER.match(line):
+            header = line
+        elif header and _RULE.match(line):
+            mine_rules[header] = _RULE.match(line).group(1)
+        elif line == LEAVE[platform]:
+            header = ""
+
+    def uses_acl(other: dict[str, Any], acl_header: str) -> bool:
+        theirs = other["devices"][name]["commands"] + other["devices"][name].get("inherited_commands", [])
+        return any(line == acl_header for line in theirs)
+
+    def uses_gateway(other: dict[str, Any], gateway: str) -> bool:
+        where = other.get("located") or {}
+        blocked = (other.get("blast_radius") or {}).get("blocked_at_core", "")
+        return bool(where.get("vlan")) and f"{name}:" in blocked and \
+            gateway_interface(int(where["vlan"]), platform) == gateway
+
+    kept: list[str] = []
+    handed: list[str] = []
+    heir: dict[str, Any] = {}
+    for block in _blocks(device["inverse"], platform):
+        teardown = len(block) == 1 and block[0].startswith(negate) and _ACL_HEADER.match(block[0][len(negate):])
+        if teardown:
+            acl_header = block[0][len(negate):]
+            sharing = [r for r in heirs if uses_acl(r, acl_header)]
+            if sharing and acl_header in mine_rules:
+                kept += [acl_header, f"{negate}{mine_rules[acl_header]}", LEAVE[platform]]
+                handed += block
+                heir = sharing[-1]
+                continue
+        if block[0].startswith("interface ") and len(block) == 3 and block[1].startswith(negate) and \
+                re.search(r"(traffic-filter|packet-filter|access-group)", block[1]):
+            sharing = [r for r in heirs if uses_gateway(r, block[0][len("interface "):])]
+            if sharing:
+                handed = block + handed  # unbind before the ACL goes
+                heir = heir or sharing[-1]
+                continue
+        kept += block
+    if not handed:
+        return device["inverse"], {}
+    return kept, {"heir": heir, "lines": handed}
+
+
+def _undo(switch: Switch, inverse: list[str], before: str, save: bool, drift: list[str],
+          expected: Lines | None = None) -> dict[str, Any]:
     """Apply the inverse; the device must then equal ``before`` (with ``drift``, a forced
-    reconnect: equal to ``before`` except for exactly the changes made since the isolation)."""
+    reconnect: equal to ``before`` except for exactly the changes made since the isolation;
+    with ``expected``, isolations overlapping on it: hold exactly those lines)."""
     with DeviceSession(switch.params) as session:
         if inverse:
             session.config_set(inverse)
         now = mask_secrets(_strip_comments(session.running_config()))
-        equal = now == before if not drift else _changes(_diff(before, now, switch.name)) == _changes(drift)
+        if expected is not None:
+            left = _signed(line_set(now, switch.platform), expected)
+            equal = not left
+        else:
+            left = Counter()
+            equal = now == before if not drift else _changes(_diff(before, now, switch.name)) == _changes(drift)
         if equal and save:
             session.save()
-    return {"commands": inverse, "verified": equal, "diff": [] if equal else _diff(before, now, switch.name)}
+    diff = [] if equal else (["", "", _describe(left)] if left else _diff(before, now, switch.name))
+    return {"commands": inverse, "verified": equal, "diff": diff}
 
 
 def reconnect(
@@ -79,6 +257,7 @@ def reconnect(
     workers: int = 8,
     stage: str = "all",
     fence_proof: str = "",
+    lock_wait_s: float = 300,
 ) -> dict[str, Any]:
     """``stage="port"`` (a quarantined isolation only): bring the port up behind its SSH-only
     filter, nothing else; ``stage="all"``: the whole inverse. An isolation that fences a
@@ -98,7 +277,10 @@ def reconnect(
             raise InputError(f"stage: {record['id']} has no quarantine filter (isolate with "
                              "quarantine_ssh_to); reconnect it whole (stage: all)", hint="nothing was changed")
         cleanup = _cleanup(record, cleanup_by, cleanup_scan)
-        return _port_up(store, record, switches, operator, cleanup, force, check_mode, result)
+        with _locked(store, {"devices": {record["quarantine"]["switch"]: {}}, "id": record["id"]}, operator,
+                     lock_wait_s, result):
+            return _port_up(store, store.load(record["id"]), switches, operator, cleanup, force, check_mode,
+                            result)
     fenced = record.get("fence_of")
     if fenced and not force and not (quarantine.get("port_up_at") and fence_proof.strip()):
         raise TransactionError(
@@ -114,40 +296,99 @@ def reconnect(
     missing = sorted(set(record["devices"]) - set(switches))
     if missing:
         raise InputError(f"switches: {', '.join(missing)} (changed by {record['id']}) not in the inventory")
+    with _locked(store, record, operator, lock_wait_s, result):
+        record = store.load(record["id"])  # as it is now, under the locks
+        if record.get("state") == "closed":
+            result["message"] = f"already reconnected by {record.get('closed_by')} at {record.get('closed_at')}"
+            return result
+        return _reconnect(store, record, switches, operator, cleanup, force, check_mode, workers, fence_proof,
+                          result)
+
+
+def _locked(store: transactions.Store, record: dict[str, Any], operator: str, wait_s: float,
+            result: dict[str, Any]):
+    """The locks of every switch the isolation changed, from the read to the record."""
+    if store.state is None:
+        return contextlib.nullcontext()
+
+    @contextlib.contextmanager
+    def held():
+        with store.state.locks.hold([locks.switch(n) for n in record["devices"]], f"reconnect {record['id']}",
+                                    operator, wait_s=wait_s) as waits:
+            if waits:
+                result.setdefault("warnings", []).extend(waits)
+            yield
+
+    return held()
+
+
+def _handed_effect(device: dict[str, Any], handover: dict[str, Any], mine: Lines) -> Lines:
+    """The part of an isolation's effect that stays on the device for its heir."""
+    platform = device["platform"]
+    negate = NEGATE[platform]
+    handed: Lines = Counter()
+    lines = handover.get("lines", [])
+    acls = {line[len(negate):] for line in lines if line.startswith(negate) and _ACL_HEADER.match(line[len(negate):])}
+    gateways = {line for line in lines if line.startswith("interface ")}
+    bound = {(block[0], child) for block in _blocks(device["commands"], platform) if block[0] in gateways
+             for child in block[1:] if child != LEAVE[platform]}
+    for (section, child), count in mine.items():
+        if section in acls and not _RULE.match(child or "") or (section, child) in bound:
+            handed[(section, child)] = count
+    return handed
+
+
+def _reconnect(store: transactions.Store, record: dict[str, Any], switches: dict[str, Switch], operator: str,
+               cleanup: dict[str, Any], force: bool, check_mode: bool, workers: int, fence_proof: str,
+               result: dict[str, Any]) -> dict[str, Any]:
     devices = record["devices"]
-    later = {
-        r["id"]: set(r.get("devices", {})) & set(devices) for r in store.open_records()
-        if r["id"] != record["id"] and set(r.get("devices", {})) & set(devices)
-        and r.get("opened_ns", 0) > record.get("opened_ns", 0)
-    }
-    if later and not force:
-        shared = sorted(set().union(*later.values()))
-        raise TransactionError(
-            f"isolation_id: {', '.join(sorted(later))}, opened later, also changed "
-            f"{', '.join(shared)}: reconnect those first",
-            hint="nothing was changed; isolations of one device are undone last in, first out, so "
-            "that each device returns exactly to the configuration recorded before it",
-        )
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(devices)))) as pool:
         current = dict(zip(devices, pool.map(lambda n: mask_secrets(_read(switches[n])), devices), strict=True))
-    drift = {n: _diff(devices[n]["after"], current[n], n) for n in devices if current[n] != devices[n]["after"]}
-    if drift and not force:
-        shown = "; ".join(f"{n}: {' | '.join(d[2:8])}" for n, d in drift.items())
+    overlap: dict[str, list[str]] = {}
+    expected: dict[str, Lines] = {}
+    unexplained: dict[str, Lines] = {}
+    for name, device in devices.items():
+        expected[name], others = expected_now(store, record, name)
+        if others:
+            overlap[name] = others
+            left = _signed(line_set(current[name], device["platform"]), expected[name])
+            if left:
+                unexplained[name] = left
+    drift = {n: _diff(devices[n]["after"], current[n], n) for n in devices
+             if n not in overlap and current[n] != devices[n]["after"]}
+    if (drift or unexplained) and not force:
+        shown = "; ".join([f"{n}: {' | '.join(d[2:8])}" for n, d in drift.items()]
+                          + [f"{n}: {_describe(d)}" for n, d in unexplained.items()])
         raise TransactionError(
             f"isolation_id: {record['id']}: the configuration changed since the isolation on {shown}",
-            hint="nothing was changed; the recorded inverse was made for the recorded state: "
-            "check the change, then reconnect with force=true",
+            hint="nothing was changed; the recorded inverse was made for the recorded state "
+            "(changes by other open or reconnected isolations are accounted for): check the change, then "
+            "reconnect with force=true",
         )
-    result["commands"] = {n: d["inverse"] for n, d in devices.items()}
+    plans: dict[str, tuple[list[str], dict[str, Any], Lines | None]] = {}
+    for name, device in devices.items():
+        if name not in overlap:
+            plans[name] = (device["inverse"], {}, None)
+            continue
+        inverse, handover = share_out(store, record, name)
+        mine = effect(device)
+        handed = _handed_effect(device, handover, mine) if handover else Counter()
+        target = line_set(current[name], device["platform"])
+        target.subtract(_signed(mine, handed))
+        plans[name] = (inverse, {**handover, "effect": handed} if handover else {},
+                       Counter({k: v for k, v in target.items() if v}))
+    result["commands"] = {n: plan[0] for n, plan in plans.items()}
     result["changed"] = True
     result["cleanup"] = cleanup
+    if overlap:
+        result["overlapping"] = overlap
     if check_mode:
         result["message"] = "check mode: nothing sent"
         return result
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(devices)))) as pool:
         futures = {
-            n: pool.submit(_undo, switches[n], d["inverse"], d["before"], bool(d.get("saved")),
-                           drift.get(n, []))
+            n: pool.submit(_undo, switches[n], plans[n][0], d["before"], bool(d.get("saved")),
+                           drift.get(n, []), plans[n][2])
             for n, d in devices.items()
         }
         outcome, errors = {}, []
@@ -159,18 +400,36 @@ def reconnect(
     result["verified"] = {n: o["verified"] for n, o in outcome.items()}
     record["cleanup"] = cleanup
     record.setdefault("reconnects", []).append({"by": operator, "at": transactions.utc_now(), "devices": outcome,
-                                                "forced": bool(drift)})
+                                                "forced": bool(drift or unexplained)})
     if errors or not all(result["verified"].values()):
         store.save(record)
         shown = "; ".join(errors + [f"{n}: {' | '.join(o['diff'][2:8])}" for n, o in outcome.items()
                                     if not o["verified"]])
         raise NetdevError(f"reconnect {record['id']} did not restore every device: {shown}",
                           hint="the isolation stays open; read the devices and reconnect again")
-    record.update(state="closed", closed_by=operator, closed_at=transactions.utc_now())
+    for name, (_inverse, handover, _target) in plans.items():
+        if not handover:
+            continue
+        heir = store.load(handover["heir"]["id"])
+        theirs = heir["devices"][name]
+        theirs["inverse"] = theirs["inverse"] + handover["lines"]
+        theirs["inherited"] = _storable(_stored(theirs.get("inherited", [])) + handover["effect"])
+        theirs["inherited_commands"] = theirs.get("inherited_commands", []) + [
+            line for line in record["devices"][name]["commands"] if _ACL_HEADER.match(line)]
+        store.save(heir)
+        record["devices"][name]["handed_over"] = _storable(handover["effect"])
+        record["devices"][name]["handed_to"] = heir["id"]
+    record.update(state="closed", closed_by=operator, closed_at=transactions.utc_now(), closed_ns=time.time_ns())
     if fence_proof.strip():
         record["fence_proof"] = fence_proof.strip()
     store.save(record)
-    result["message"] = f"reconnected; every device equals its recorded configuration ({record['id']} closed)"
+    handed = sorted({p[1]["heir"]["id"] for p in plans.values() if p[1]})
+    result["message"] = (f"reconnected; every device equals its recorded configuration ({record['id']} closed)"
+                         if not overlap else
+                         f"reconnected ({record['id']} closed); on {', '.join(sorted(overlap))} the isolations "
+                         f"still open ({', '.join(sorted(set().union(*overlap.values())))}) stay in force, "
+                         "and each device holds exactly what the records say"
+                         + (f"; the shared block now belongs to {', '.join(handed)}" if handed else ""))
     return result
 
 

@@ -5,11 +5,19 @@ firmware, and a backup young enough to be put on it.
 
 Model and firmware are read from the devices themselves (ntc-templates facts); a switch
 that does not answer is judged on its inventory facts and reported as unread.
+
+The swap (plan P4.1) keeps the hospital's deliberate state: it holds the locks of the failed
+unit and of the spare from the read of the spare to the record, carries every open isolation
+of the failed unit onto the spare (or refuses, naming them), and is itself a hold of kind
+``spare_swap`` (the spare runs as the failed unit) until an operator closes it when the
+failed unit is back in service.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import difflib
 import json
 import os
 import re
@@ -20,12 +28,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..netdev import facts
-from ..netdev.backup import MASK
-from ..netdev.push import PushRequest, SafePush
+from ..netdev.backup import MASK, mask_secrets
+from ..netdev.push import PushRequest, SafePush, _strip_comments
 from ..netdev.session import DeviceSession
 from ..netplan import compliance
+from ..state.locks import switch as switch_lock
+from ..state.store import Hold, StateStore
 from . import transactions
-from .errors import InputError, NetdevError, Refused
+from .errors import InputError, NetdevError, Refused, TransactionError
 from .names import interface_sections
 from .network import Switch
 
@@ -260,6 +270,9 @@ def render_for_spare(backup: str, failed: str, spare: str, keep_identity: bool =
     return "\n".join(out)
 
 
+CARRY_CHOICES = ("carry", "refuse")
+
+
 def swap(
     failed: Switch,
     spare: Switch,
@@ -271,14 +284,85 @@ def swap(
     interface_map: dict[str, str] | None = None,
     check_mode: bool = False,
     host_vars_dir: str = "",
+    isolation_dir: str = "",
+    state_dir: str = "",
+    open_isolations: str = "carry",
+    lock_wait: float = 300.0,
 ) -> dict[str, Any]:
-    """Readiness, render, safe push, compliance, save, record."""
+    """Readiness, render, safe push, compliance, save, carry the open isolations, record;
+    under the locks of both switches (a check-mode preview only reads: no lock)."""
     if failed.name == spare.name:
         raise InputError(f"spare: {spare.name} cannot replace itself")
     if spare.role != "spare":
         raise InputError(f"spare: {spare.name} is not a spare (role {spare.role or 'unset'})")
     if failed.role == "spare":
         raise InputError(f"failed: {failed.name} is a spare, not a production switch")
+    if open_isolations not in CARRY_CHOICES:
+        raise InputError(f"open_isolations: {open_isolations!r} is not one of {', '.join(CARRY_CHOICES)}")
+    state = StateStore(state_dir) if state_dir else None
+    isolations = transactions.Store(isolation_dir, state_dir) if isolation_dir else None
+    if state is None or check_mode:
+        held: Any = contextlib.nullcontext([])
+    else:
+        held = state.locks.hold([switch_lock(failed.name), switch_lock(spare.name)],
+                                f"spare_swap {failed.name} -> {spare.name}", operator, wait_s=lock_wait)
+    with held as waits:
+        outcome = _swap(failed, spare, inventory_facts, backup_dir, store_dir, operator, keep_identity,
+                        interface_map, check_mode, host_vars_dir, isolations, state, open_isolations)
+    if waits:
+        outcome["waits"] = list(waits)
+        outcome.setdefault("warnings", []).extend(waits)
+    return outcome
+
+
+def open_isolations_of(device: str, isolations: transactions.Store | None,
+                       state: StateStore | None) -> list[dict[str, Any]]:
+    """The open isolations that changed ``device``, oldest first (records, with their
+    configurations). An isolation the state store knows but whose record cannot be read
+    (another isolation store) refuses the swap: it could be neither carried nor kept."""
+    records = [r for r in (isolations.open_records() if isolations else []) if device in r.get("devices", {})]
+    known = {r["id"] for r in records}
+    unread = [h for h in (state.active("isolation", devices=[device]) if state else []) if h.id not in known]
+    if unread:
+        raise Refused(
+            f"open_isolations: {', '.join(h.describe() for h in unread)} changed {device}, but "
+            f"{'no isolation store was given' if isolations is None else 'its record is not in ' + isolations.directory}",
+            hint="nothing was changed; give the isolation store the isolate role writes "
+            "(isolation_store, $HISOPS_ISOLATION_DIR): the swap carries an isolation onto the spare "
+            "from its record")
+    return sorted(records, key=lambda r: (r.get("opened_ns", 0), r["id"]))
+
+
+def _renamer(renames: dict[str, str]):
+    alternatives = "|".join(re.escape(old) for old in sorted(renames, key=len, reverse=True))
+    if not renames:
+        return lambda line: line
+    pattern = re.compile(rf"(?<![\w/.-])({alternatives})(?![\w/.-])")
+    return lambda line: pattern.sub(lambda found: renames[found.group(1)], line)
+
+
+def carried_commands(record: dict[str, Any], device: str, interface_map: dict[str, str]) -> tuple[list[str], list[str]]:
+    """An isolation's commands and inverse on ``device``, with the spare's interface names."""
+    rename = _renamer(interface_map)
+    entry = record["devices"][device]
+    return [rename(c) for c in entry.get("commands", [])], [rename(c) for c in entry.get("inverse", [])]
+
+
+def _swap(
+    failed: Switch,
+    spare: Switch,
+    inventory_facts: dict[str, dict[str, Any]],
+    backup_dir: str,
+    store_dir: str,
+    operator: str,
+    keep_identity: bool,
+    interface_map: dict[str, str] | None,
+    check_mode: bool,
+    host_vars_dir: str,
+    isolations: transactions.Store | None,
+    state: StateStore | None,
+    open_isolations: str,
+) -> dict[str, Any]:
     path = os.path.join(backup_dir, f"{failed.name}.cfg")
     try:
         with open(path, encoding="utf-8") as handle:
@@ -286,6 +370,13 @@ def swap(
     except FileNotFoundError:
         raise InputError(f"failed: no backup of {failed.name} in {backup_dir}",
                          hint="nothing was changed; switch_backup writes the backups") from None
+    kept = open_isolations_of(failed.name, isolations, state)
+    if kept and open_isolations == "refuse":
+        raise Refused(
+            f"open_isolations: {', '.join(_named(r) for r in kept)} changed {failed.name}; the spare, "
+            f"from {failed.name}'s backup, would not carry them",
+            hint="nothing was changed; reconnect them first, or swap with open_isolations: carry "
+            "(each is applied to the spare and its record follows the spare)")
     spare = _where_it_answers(spare, store_dir, failed.name)
     spare_facts = _facts(spare, with_config=True)
     if not spare_facts.get("read"):
@@ -300,6 +391,10 @@ def swap(
         raise Refused(f"spare: {spare.name} is {spare.params.platform}, {failed.name} is {failed.params.platform}",
                       hint="nothing was changed")
     interface_map = port_map(failed, backup, spare.name, spare_facts["ports"], interface_map)
+    carried = [r for r in kept if r["devices"][failed.name].get("carried_to") == spare.name]
+    if carried:  # a second run: the spare carries the backup and the isolations already
+        return _swapped_again(failed, spare, carried, kept, spare_facts["config"], path, backup_dir,
+                              interface_map, spare_facts, store_dir)
     intended = render_for_spare(backup, failed.name, spare.name, keep_identity,
                                 _host(spare.mgmt_ip), _host(failed.mgmt_ip), interface_map)
     # The hostname goes last and on its own: it changes the prompt the session waits for.
@@ -341,7 +436,7 @@ def swap(
         "model": spare_facts.get("model"), "firmware": spare_facts.get("firmware"),
         "backup": path, "backup_age_hours": _rounded(backup_age_hours(backup_dir, failed.name)),
         "safety_net": result.safety_net, "compliant": None, "record": "", "renamed": renamed if not check_mode else False,
-        "interface_map": interface_map,
+        "interface_map": interface_map, "isolations": [_carry_plan(r, failed.name, interface_map) for r in kept],
     }
     if name_lines and check_mode:
         outcome["commands"] = outcome["commands"] + name_lines
@@ -350,26 +445,147 @@ def swap(
     if address:
         outcome["address"] = {"from": _host(spare.mgmt_ip) or spare.params.host,
                               "to": _host(failed.mgmt_ip), "answers_on": answering.host}
+    warnings = []
     if taken:  # check mode: the preview says what the real run would refuse
-        outcome["warnings"] = [f"{failed.name} still answers at {failed.params.host}: the swap "
-                               "is refused until it is powered off or unplugged"]
+        warnings.append(f"{failed.name} still answers at {failed.params.host}: the swap "
+                        "is refused until it is powered off or unplugged")
+    if kept:
+        warnings.append(f"{len(kept)} open isolation(s) of {failed.name} "
+                        f"{'would be' if check_mode else 'were'} carried onto {spare.name}: "
+                        + "; ".join(f"{_named(r)} ({', '.join(c for c in p['commands'] if c.strip())})"
+                                    for r, p in zip(kept, outcome["isolations"], strict=True)))
+    if warnings:
+        outcome["warnings"] = warnings
     if check_mode:
+        if kept:
+            outcome["commands"] = outcome["commands"] + [c for p in outcome["isolations"] for c in p["commands"]]
         return outcome
     report = compliance.check_device(answering, intended)
     outcome["compliant"] = report.compliant
     if not outcome["compliant"]:
         raise NetdevError(f"{spare.name}: not compliant with the backup of {failed.name} after the push",
                           hint="read the device; nothing was recorded")
+    for record in kept:
+        _carry(record, failed.name, spare.name, answering, interface_map, operator, isolations)
+    if kept:
+        outcome["changed"] = True
     record = {"failed": failed.name, "spare": spare.name, "at": transactions.utc_now(), "by": operator,
               "backup": path, "keep_identity": keep_identity, "interface_map": interface_map or {},
-              "address": {"ansible_host": answering.host, "ansible_port": int(answering.port)}}
+              "address": {"ansible_host": answering.host, "ansible_port": int(answering.port)},
+              "isolations": [r["id"] for r in kept]}
     os.makedirs(store_dir, exist_ok=True)
     with open(os.path.join(store_dir, f"{failed.name}.json"), "w", encoding="utf-8") as handle:
         json.dump(record, handle, indent=2)
     outcome["record"] = os.path.join(store_dir, f"{failed.name}.json")
     if host_vars_dir:
         outcome["host_vars"] = write_host_vars(host_vars_dir, failed.name, spare, answering)
+    if state is not None:
+        outcome["hold"] = state.put(hold_of_swap(record, outcome["record"])).id
     return outcome
+
+
+def hold_of_swap(record: dict[str, Any], path: str) -> Hold:
+    """A swap as the other workflows see it: the spare runs as the failed unit. It stays open
+    until an operator closes it (StateStore.close) when the failed unit is back in service;
+    the same swap run again replaces it (one hold per failed unit)."""
+    return Hold(
+        id=f"swap-{record['failed']}", kind="spare_swap", key=f"spare:{record['failed']}",
+        summary=f"{record['spare']} runs as {record['failed']} (from the backup {record['backup']})",
+        devices=sorted({record["failed"], record["spare"]}),
+        details={"failed": record["failed"], "spare": record["spare"], "record": path,
+                 "address": record.get("address", {}), "isolations": record.get("isolations", [])},
+        opened_by=record["by"], opened_at=record["at"],
+    )
+
+
+def _named(record: dict[str, Any]) -> str:
+    return f"{record['id']} ({record.get('kind', '')} {record.get('target', '')})"
+
+
+def _carry_plan(record: dict[str, Any], device: str, interface_map: dict[str, str]) -> dict[str, Any]:
+    commands, inverse = carried_commands(record, device, interface_map)
+    return {"id": record["id"], "kind": record.get("kind"), "target": record.get("target"),
+            "commands": commands, "inverse": inverse}
+
+
+def _changed_lines(before: str, after: str) -> list[str]:
+    return sorted(line for line in difflib.unified_diff(before.splitlines(), after.splitlines(), n=0, lineterm="")
+                  if line[:1] in "+-" and not line.startswith(("+++", "---")))
+
+
+def _carry(record: dict[str, Any], failed: str, spare: str, answering: Any, interface_map: dict[str, str],
+           operator: str, isolations: transactions.Store | None) -> None:
+    """Apply an open isolation of the failed unit to the spare, read from the spare what it
+    changed, and move the record's entry for the failed unit onto the spare: its before,
+    after, commands and inverse then describe the spare, so that a reconnect of the
+    isolation undoes it there and proves it line for line.
+
+    When the spare already carries it (a backup taken after the isolation), the inverse is
+    applied and the isolation again, to read the configuration the reconnect will return to."""
+    if isolations is None:
+        raise TransactionError("isolation_store: required to carry an isolation")
+    entry = record["devices"][failed]
+    commands, inverse = carried_commands(record, failed, interface_map)
+    rename = _renamer(interface_map)
+    with DeviceSession(answering) as session:
+        current = _strip_comments(session.running_config())
+        session.config_set(commands)
+        after = _strip_comments(session.running_config())
+        before = current
+        if after == current:
+            session.config_set(inverse)
+            before = _strip_comments(session.running_config())
+            session.config_set(commands)
+            after = _strip_comments(session.running_config())
+        expected = sorted(rename(line) for line in _changed_lines(entry["before"], entry["after"]))
+        found = _changed_lines(mask_secrets(before), mask_secrets(after))
+        if before == after or found != expected:
+            raise NetdevError(
+                f"{spare}: isolation {record['id']} does not change the spare as it changed {failed}: "
+                f"{' | '.join(found[:6]) or 'no change'} (on {failed}: {' | '.join(expected[:6])})",
+                hint=f"the spare carries {failed}'s backup; its isolation record still describes "
+                f"{failed}: read the spare and isolate again")
+        if entry.get("saved"):
+            session.save()
+    replaced = {k: entry.get(k) for k in ("before", "after", "commands", "inverse")}
+    entry.update(commands=commands, inverse=inverse, before=mask_secrets(before), after=mask_secrets(after),
+                 carried_to=spare, carried_at=transactions.utc_now(), carried_by=operator)
+    entry.setdefault("replaced", []).append(dict(replaced, device=failed))
+    located = record.get("located") or {}
+    if located.get("switch") == failed and located.get("port") in interface_map:
+        located["port"] = interface_map[located["port"]]
+    quarantine = record.get("quarantine") or {}
+    if quarantine.get("switch") == failed:
+        quarantine["port"] = interface_map.get(quarantine.get("port", ""), quarantine.get("port", ""))
+        quarantine["port_up"] = [rename(c) for c in quarantine.get("port_up", [])]
+    record.setdefault("swaps", []).append({"failed": failed, "spare": spare, "at": entry["carried_at"],
+                                           "by": operator})
+    isolations.save(record)
+
+
+def _swapped_again(failed: Switch, spare: Switch, carried: list[dict[str, Any]], kept: list[dict[str, Any]],
+                   config: str, path: str, backup_dir: str, interface_map: dict[str, str],
+                   spare_facts: dict[str, Any], store_dir: str) -> dict[str, Any]:
+    """The swap run again after it carried isolations onto the spare: the spare must still be
+    what the last carried isolation recorded (a push of the backup would undo them)."""
+    last = carried[-1]["devices"][failed.name]["after"]
+    names = ", ".join(_named(r) for r in carried)
+    if len(carried) != len(kept):
+        late = ", ".join(_named(r) for r in kept if r not in carried)
+        raise Refused(f"open_isolations: {late} opened on {failed.name} after the swap carried {names}: "
+                      "the spare already runs as it", hint="nothing was changed")
+    if mask_secrets(_strip_comments(config)) != last:
+        raise Refused(
+            f"open_isolations: {spare.name} carries {names} and changed since: pushing "
+            f"{failed.name}'s backup again would undo the isolation(s)",
+            hint="nothing was changed; reconnect them first (the reconnect proves the spare back on "
+            "its recorded configuration), then swap again")
+    return {"changed": False, "commands": [], "failed_unit": failed.name, "spare": spare.name,
+            "model": spare_facts.get("model"), "firmware": spare_facts.get("firmware"), "backup": path,
+            "backup_age_hours": _rounded(backup_age_hours(backup_dir, failed.name)), "safety_net": "",
+            "compliant": None, "record": os.path.join(store_dir, f"{failed.name}.json"), "renamed": False,
+            "interface_map": interface_map, "isolations": [_carry_plan(r, failed.name, {}) for r in carried],
+            "message": f"{spare.name} already runs as {failed.name} and carries {names}"}
 
 
 def write_host_vars(directory: str, failed: str, spare: Switch, answering: Any = None) -> str:

@@ -16,6 +16,7 @@ import secrets
 from datetime import datetime, timezone
 from typing import Any
 
+from ..state.store import Hold, StateStore
 from .errors import InputError, TransactionError
 
 ID_PATTERN = re.compile(r"^iso-\d{8}T\d{6}Z-[0-9a-f]{6}$")
@@ -30,10 +31,16 @@ def new_id() -> str:
 
 
 class Store:
-    def __init__(self, directory: str) -> None:
+    """The records of one workflow; with ``state_dir``, each save also writes the record's
+    hold into the hospital's deliberate state (module_utils/state), in the same call."""
+
+    HOLD_KIND = "isolation"
+
+    def __init__(self, directory: str, state_dir: str = "") -> None:
         if not directory:
             raise InputError("store: a directory for the isolation records is required")
         self.directory = directory
+        self.state = StateStore(state_dir) if state_dir else None
 
     def path(self, isolation_id: str) -> str:
         return os.path.join(self.directory, f"{isolation_id}.json")
@@ -61,7 +68,27 @@ class Store:
             json.dump(record, handle, indent=2, sort_keys=True)
             handle.write("\n")
         os.replace(tmp, path)
+        if self.state is not None:
+            self.state.put(self.hold_of(record))
         return path
+
+    def hold_of(self, record: dict[str, Any]) -> Hold:
+        """An isolation as the other workflows see it: its switches and who it cut off."""
+        endpoints = record.get("cut_off") or record.get("blast_radius", {}).get("endpoints", [])
+        located = record.get("located") or {}
+        if record.get("kind") == "host" and located.get("ip") and not any(
+                e.get("ip") == located["ip"] for e in endpoints):
+            endpoints = [*endpoints, {"name": "", "ip": located["ip"], "mac": located.get("mac", "")}]
+        return Hold(
+            id=record["id"], kind=self.HOLD_KIND, key=record.get("key", ""),
+            state="open" if record.get("state") == "open" else "closed",
+            summary=f"{record.get('kind', '')} {record.get('target', '')}: {record.get('reason', '')}".strip(),
+            devices=sorted(record.get("devices", {})),
+            endpoints=[{k: e.get(k, "") for k in ("name", "ip", "mac", "department")} for e in endpoints],
+            details={k: record[k] for k in ("fence_of", "partial", "quarantine") if record.get(k)},
+            opened_by=record.get("opened_by", ""), opened_at=record.get("opened_at", ""),
+            closed_by=record.get("closed_by", "") or "", closed_at=record.get("closed_at", "") or "",
+        )
 
     def records(self) -> list[dict[str, Any]]:
         if not os.path.isdir(self.directory):

@@ -10,10 +10,15 @@ no ACL gets one (the management subnet and the controller permitted, plus the ve
 rule): logins from anywhere else were possible before and are not after; closing the
 last window removes it again. Closing early removes the rule and the time range.
 Each opening and closing is recorded (who approved, who ran it, the window, the commands).
+
+With a state directory, a window is a hold of kind ``vendor_window`` in the hospital's
+deliberate state while its record is open (the other workflows see it), and opening or
+closing holds the switch's lock from the read of the configuration to the record.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import math
 import re
@@ -26,6 +31,8 @@ from ..netdev.backup import mask_secrets
 from ..netdev.push import _strip_comments
 from ..netdev.session import DeviceSession
 from ..netplan.configtree import parse_sections
+from ..state.locks import switch as switch_lock
+from ..state.store import Hold
 from . import transactions
 from .errors import InputError, TransactionError
 from .names import LEAVE, NEGATE
@@ -262,6 +269,24 @@ def _new_id() -> str:
 
 
 class VendorStore(transactions.Store):
+    HOLD_KIND = "vendor_window"
+
+    def hold_of(self, record: dict[str, Any]) -> Hold:
+        """A window as the other workflows see it: open until closed (a superseded record,
+        re-opened under a new id, is closed; the device's clock ends it at ``window.end``)."""
+        return Hold(
+            id=record["id"], kind=self.HOLD_KIND, key=record.get("key", ""),
+            state="open" if record.get("state") == "open" else "closed",
+            summary=f"vendor {record.get('vendor_ip', '')} on {record.get('device', '')} until "
+                    f"{(record.get('window') or {}).get('end', '?')} (device clock): {record.get('reason', '')}".strip(),
+            devices=[record["device"]] if record.get("device") else [],
+            details={"vendor_ip": record.get("vendor_ip", ""), "window": record.get("window") or {},
+                     "approved_by": record.get("approved_by", ""),
+                     **({"superseded_by": record["superseded_by"]} if record.get("superseded_by") else {})},
+            opened_by=record.get("opened_by", ""), opened_at=record.get("opened_at", ""),
+            closed_by=record.get("closed_by", "") or "", closed_at=record.get("closed_at", "") or "",
+        )
+
     def load(self, record_id: str) -> dict[str, Any]:
         if not ID_PATTERN.match(str(record_id or "")):
             raise InputError(f"id: {record_id!r} is not a vendor access id (va-...)")
@@ -295,9 +320,26 @@ class VendorStore(transactions.Store):
         return found[-1] if found else None
 
 
+def _locked(store: VendorStore, device: str, operation: str, operator: str, check_mode: bool, wait_s: float):
+    """The switch's lock from the read to the record (none in check mode, which only reads)."""
+    if store.state is None or check_mode:
+        return contextlib.nullcontext([])
+    return store.state.locks.hold([switch_lock(device)], operation, operator, wait_s=wait_s)
+
+
 def open_window(session_factory, device: str, request: VendorRequest, store: VendorStore, operator: str,
-                check_mode: bool = False, save: bool = True) -> dict[str, Any]:
+                check_mode: bool = False, save: bool = True, lock_wait: float = 300.0) -> dict[str, Any]:
     request.validate(opening=True)
+    with _locked(store, device, f"vendor_access open {request.vendor_ip}", operator, check_mode,
+                 lock_wait) as waits:
+        result = _open_window(session_factory, device, request, store, operator, check_mode, save)
+    if waits:
+        result["waits"] = list(waits)
+    return result
+
+
+def _open_window(session_factory, device: str, request: VendorRequest, store: VendorStore, operator: str,
+                 check_mode: bool, save: bool) -> dict[str, Any]:
     with session_factory() as session:
         platform = session.platform.name
         now = device_clock(session)
@@ -342,8 +384,18 @@ def open_window(session_factory, device: str, request: VendorRequest, store: Ven
 
 
 def close_window(session_factory, device: str, request: VendorRequest, store: VendorStore, operator: str,
-                 check_mode: bool = False, save: bool = True) -> dict[str, Any]:
+                 check_mode: bool = False, save: bool = True, lock_wait: float = 300.0) -> dict[str, Any]:
     request.validate(opening=False)
+    with _locked(store, device, f"vendor_access close {request.vendor_ip}", operator, check_mode,
+                 lock_wait) as waits:
+        result = _close_window(session_factory, device, request, store, operator, check_mode, save)
+    if waits:
+        result["waits"] = list(waits)
+    return result
+
+
+def _close_window(session_factory, device: str, request: VendorRequest, store: VendorStore, operator: str,
+                  check_mode: bool, save: bool) -> dict[str, Any]:
     record = store.open_for(device, request.vendor_ip)
     with session_factory() as session:
         platform = session.platform.name
