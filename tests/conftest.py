@@ -15,3 +15,8 @@ os.environ.setdefault("ANSIBLE_CONFIG", str(REPO_ROOT / "ansible.cfg"))
 VENV_BIN = str(Path(sys.executable).parent)
 if VENV_BIN not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = VENV_BIN + os.pathsep + os.environ.get("PATH", "")
+
+# The lab fixtures (``lab``, ``fresh_lab``; ``start_lab`` for a module's own lab) are a
+# plugin in tests/lab/lab_fixtures.py (pyproject puts tests/lab on pytest's path), so
+# tests/lab and tests/integration both use them as ordinary fixtures.
+pytest_plugins = ["lab_fixtures"]

@@ -19,8 +19,8 @@ from pathlib import Path
 import psycopg
 import pytest
 import yaml
+from lab_fixtures import start_lab, stop_lab
 
-from .conftest import start_lab
 from .playbooks import PlaybookRun, run_playbook
 
 pytestmark = [pytest.mark.lab]
@@ -77,7 +77,7 @@ def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twin]:
     try:
         yield Twin(state, Path(client.status()["inventory"]), state / "work")
     finally:
-        client.down()
+        stop_lab(client)
 
 
 def test_switch_port_fence_keeps_a_live_old_primary_from_coming_back_writable(twin: Twin) -> None:

@@ -9,7 +9,6 @@ as an operator's day would.
 from __future__ import annotations
 
 import json
-import random
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from lab_helpers import free_octet, release_octet
 
 from hisops.lab.hosts import HostFleet, HostLabError, HostSpec
 
@@ -71,7 +71,8 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
     except HostLabError as exc:
         pytest.skip(str(exc))
     state = tmp_path_factory.mktemp("dbpair")
-    base = f"127.{random.randrange(100, 200)}"
+    octet = free_octet(100, 200)
+    base = f"127.{octet}"
     fleet = HostFleet(state / "fleet", [
         HostSpec(DB1, "db_server", f"{base}.0.11", "servers", his_data=True),
         HostSpec(DB2, "db_server", f"{base}.0.12", "servers"),
@@ -83,6 +84,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
         yield Pair(fleet, fleet.write_inventory(), state / "work", fleet.credentials())
     finally:
         fleet.down()
+        release_octet(octet)
 
 
 class Writer:

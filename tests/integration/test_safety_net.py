@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from lab_fixtures import start_lab, stop_lab
 
-from .conftest import start_lab
 from .playbooks import run_playbook
 
 pytestmark = pytest.mark.lab
@@ -45,7 +45,7 @@ def fast_lab(tmp_path_factory, monkeypatch_module=None):
     try:
         yield client
     finally:
-        client.down()
+        stop_lab(client)
 
 
 def test_safety_net_restores_a_device_cut_off_by_its_push(fast_lab, tmp_path: Path) -> None:

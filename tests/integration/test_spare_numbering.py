@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
+from lab_fixtures import start_lab, stop_lab
 
-from .conftest import start_lab
 from .playbooks import run_playbook
 
 pytestmark = pytest.mark.lab
@@ -24,7 +24,7 @@ def numbering_lab(tmp_path_factory):
     try:
         yield client, Path(client.status()["inventory"])
     finally:
-        client.down()
+        stop_lab(client)
 
 
 def test_spare_numbered_as_stack_member_1(numbering_lab, tmp_path, monkeypatch):

@@ -1,10 +1,14 @@
-"""Helpers shared by the lab tests (importable because tests/lab is on sys.path)."""
+"""Helpers shared by the lab tests (importable: pyproject puts tests/lab on pytest's path)."""
 
 from __future__ import annotations
 
+import fcntl
+import random
+import tempfile
 import time
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 CONFIG_COMMAND = {
     "huawei": "display current-configuration",
@@ -62,9 +66,34 @@ def busy_octets() -> set[int]:
     return busy
 
 
-def free_octet(low: int = 100, high: int = 250) -> int:
-    """A 127.N block no other lab serves (fleets do not notice an address taken twice)."""
-    import random
+# A block is taken by a lock file (flock) from the moment it is chosen until it is released
+# or the process ends: two pytest-xdist workers, or two test runs at once, never pick the
+# same block between the choice and the moment their lab listens (busy_octets alone would
+# not see it, and host fleets do not notice an address taken twice).
+BLOCK_LOCKS = Path(tempfile.gettempdir()) / "hisops-test-blocks"
+_held: dict[int, IO[str]] = {}
 
-    free = sorted(set(range(low, high)) - busy_octets())
-    return random.choice(free)
+
+def free_octet(low: int = 100, high: int = 250) -> int:
+    """A 127.N block (low <= N < high) no lab listens on and no other test process holds;
+    it stays reserved for this process until ``release_octet(N)`` or the process ends."""
+    BLOCK_LOCKS.mkdir(exist_ok=True)
+    candidates = sorted(set(range(low, high)) - busy_octets() - set(_held))
+    random.shuffle(candidates)
+    for octet in candidates:
+        handle = open(BLOCK_LOCKS / f"{octet}.lock", "w")  # noqa: SIM115 - held open: the lock
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        _held[octet] = handle
+        return octet
+    raise RuntimeError(f"no free 127.N block in {low}..{high - 1} for a test lab")
+
+
+def release_octet(octet: int) -> None:
+    """Give a block taken by ``free_octet`` back (once its lab is down)."""
+    handle = _held.pop(octet, None)
+    if handle is not None:
+        handle.close()

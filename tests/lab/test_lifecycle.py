@@ -6,11 +6,12 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
-from lab_helpers import free_octet
+from lab_helpers import free_octet, release_octet
 
 pytestmark = pytest.mark.lab
 
@@ -42,9 +43,11 @@ def processes_mentioning(text: str) -> list[int]:
 
 
 @pytest.fixture
-def octet() -> int:
-    """A 127.N block no lab listens on now (the session lab and others pick theirs at random)."""
-    return free_octet(150, 250)
+def octet() -> Iterator[int]:
+    """A 127.N block no lab listens on and no other test process holds (see free_octet)."""
+    block = free_octet(150, 250)
+    yield block
+    release_octet(block)
 
 
 def test_up_status_down_leaves_nothing_behind(tmp_path: Path, octet: int) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import netmiko
 import pytest
 import yaml
-from lab_helpers import close_quickly, configure, free_octet, wait_until
+from lab_helpers import close_quickly, configure, free_octet, release_octet, wait_until
 
 from hisops.lab.client import LabClient
 
@@ -57,12 +57,14 @@ def twin_lab(
     topology = tmp / "workstations.yml"
     topology.write_text(yaml.safe_dump(data))
     client = LabClient(tmp / "state")
-    client.up(topology, relocate=free_octet(150, 250), hosts=True)
+    octet = free_octet(150, 250)
+    client.up(topology, relocate=octet, hosts=True)
     try:
         addresses = {row["name"]: row["address"] for row in client.hosts()}
         yield client, addresses
     finally:
         client.down()
+        release_octet(octet)
         from hisops.lab.hosts import HostFleet
 
         assert not any(HostFleet(tmp / "state" / "hosts").processes().values())

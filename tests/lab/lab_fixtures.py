@@ -1,4 +1,6 @@
-"""The ``lab`` fixture: a real lab daemon (SSH on loopback addresses) for the test session.
+"""The lab fixtures, a pytest plugin (tests/conftest.py loads it for every test directory):
+``lab``, a real lab daemon (SSH on loopback addresses) for the test session, ``fresh_lab``,
+and ``start_lab`` for a module's own lab.
 
     def test_something(lab):
         conn = netmiko.ConnectHandler(**lab.connections["CORE-1"])
@@ -9,12 +11,15 @@ The lab serves the default hospital topology (``HISOPS_TEST_TOPOLOGY`` picks ano
 file) from its own state directory, on 127.N.x.y with N chosen so that it does not
 collide with a lab a developer is running, and is stopped at the end of the session.
 Tests that change devices use ``fresh_lab``: the same lab, reset after the test.
+
+Under pytest-xdist every worker has its own session: its own ``lab``, state directory
+(``tmp_path_factory`` is per worker) and 127.N block (``free_octet`` takes a block with
+a lock file, so workers and concurrent runs never pick the same one).
 """
 
 from __future__ import annotations
 
 import os
-import random
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -23,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lab_helpers import free_octet, release_octet
 
 from hisops.lab.client import LabClient, LabError, connection_params
 
@@ -82,23 +88,40 @@ def start_lab(
     boot_seconds: float = 1.0,
     hosts: bool = False,
 ) -> LabClient:
-    """Boot a lab on a free 127.N block; the caller stops it with ``client.down()``.
+    """Boot a lab on a free 127.N block; the caller stops it with ``stop_lab(client)``
+    (``client.down()`` also stops it; the block is then held until the process ends).
 
     A switch reloaded from its own CLI is down ``boot_seconds`` (1 s: tests wait for it).
     ``hosts`` also starts the real lab hosts (``hisops lab up --hosts``).
     """
     client = LabClient(state_dir)
-    octets = random.sample(range(150, 250), attempts)
     last: Exception | None = None
-    for octet in octets:
+    for _ in range(attempts):
+        octet = free_octet(150, 250)
         try:
             client.up(topology, relocate=octet, boot_seconds=boot_seconds, hosts=hosts)
-            return client
         except LabError as exc:
+            release_octet(octet)
             if "cannot listen" not in str(exc):
                 raise
             last = exc
+            continue
+        _blocks[client.state.root] = octet
+        return client
     raise LabError(f"no free loopback block for a test lab: {last}")
+
+
+_blocks: dict[Path, int] = {}
+
+
+def stop_lab(client: LabClient) -> None:
+    """``client.down()`` and the lab's 127.N block given back."""
+    try:
+        client.down()
+    finally:
+        octet = _blocks.pop(client.state.root, None)
+        if octet is not None:
+            release_octet(octet)
 
 
 @pytest.fixture(scope="session")
@@ -116,7 +139,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             devices={entry["name"]: entry for entry in status["devices"]},
         )
     finally:
-        client.down()
+        stop_lab(client)
 
 
 @pytest.fixture
