@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -484,9 +485,12 @@ def cmd_drill(args: argparse.Namespace) -> int:
         known = ", ".join(s.name for s in SCENARIOS + OPTIONAL_SCENARIOS)
         print(f"hisops drill: unknown scenario in {args.only}; known: {known}")
         return 2
-    started_here = False
     try:
         inventory, started_here = control.ensure_lab(topology=args.topology)
+    except control.LabUnavailable as exc:  # e.g. another lab holds the addresses: no traceback
+        print(f"hisops drill: {exc}", file=sys.stderr)
+        return 1
+    try:
         print(f"lab inventory: {inventory}")
         outcomes = run_drill(inventory, wanted, quiet=not args.verbose)
     finally:

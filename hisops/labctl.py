@@ -9,6 +9,11 @@ import sys
 from pathlib import Path
 
 
+class LabUnavailable(RuntimeError):
+    """The lab could not be started (another lab holds its addresses, a bad topology, ...);
+    the message says why, in the words of ``hisops lab up``."""
+
+
 def _hisops(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "hisops.cli", *args],
@@ -42,10 +47,11 @@ def ensure_lab(topology: str | None = None) -> tuple[Path, bool]:
         args += ["--topology", topology]
     proc = _hisops(*args, check=False)
     if proc.returncode != 0:
-        raise RuntimeError(f"hisops lab up failed:\n{proc.stdout}{proc.stderr}")
+        reason = (proc.stderr.strip() or proc.stdout.strip()).removeprefix("hisops lab: ")
+        raise LabUnavailable(f"the lab did not start: {reason.removeprefix('error: ')}")
     inventory = lab_inventory()
     if inventory is None:
-        raise RuntimeError(f"hisops lab up printed no inventory:\n{proc.stdout}")
+        raise LabUnavailable(f"hisops lab up printed no inventory:\n{proc.stdout}")
     return inventory, True
 
 

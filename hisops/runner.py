@@ -75,6 +75,18 @@ def resolve_playbook(name: str) -> Path:
     raise FileNotFoundError(f"no playbook {name!r}; known playbooks: {', '.join(known)}")
 
 
+# ansible-core's ssh-agent support imports cryptography's DSA names, and cryptography >= 44
+# warns about it on every ansible-playbook start: two lines at the top of every run's
+# output. Only that warning is silenced (PYTHONWARNINGS matches the message's start).
+DSA_WARNING_FILTER = "ignore:DSA is deprecated"
+
+
+def quiet_python_warnings(current: str | None) -> str:
+    """PYTHONWARNINGS for the playbook processes: the caller's filters plus the DSA one."""
+    filters = [f for f in (current or "").split(",") if f and f != DSA_WARNING_FILTER]
+    return ",".join([*filters, DSA_WARNING_FILTER])
+
+
 def run_playbook(
     playbook: str,
     *,
@@ -107,6 +119,7 @@ def run_playbook(
         "HISOPS_RUN_RECORD_DIR": str(record_root),
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         "ANSIBLE_FORCE_COLOR": "0",
+        "PYTHONWARNINGS": quiet_python_warnings(os.environ.get("PYTHONWARNINGS")),
     }
     env.update(envvars or {})
     with tempfile.TemporaryDirectory(prefix="hisops-runner-") as private:

@@ -41,8 +41,12 @@ _want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ ! -f "$_stamp" ] || [ "$(cat "$_stamp")" != "$_want" ]; then
   _log "installing Python packages into .venv"
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
-  .venv/bin/python -c "import ansible, netmiko, ntc_templates, hier_config, psycopg, asyncssh, ansible_runner" \
+  # setuptools tells every editable install, as a warning, that folders named like the
+  # package may shadow it (informational: hisops is the package); hide only that one.
+  PYTHONWARNINGS="ignore:Editable installation" \
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
+  # hisops first: it silences asyncssh's DSA deprecation warning (see hisops/__init__.py)
+  .venv/bin/python -c "import hisops, ansible, netmiko, ntc_templates, hier_config, psycopg, asyncssh, ansible_runner" \
     || { _log "Python packages failed to install"; exit 1; }
   echo "$_want" >"$_stamp"
 fi
