@@ -53,7 +53,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from hisops import drill
+    from hisops import drill, state_cli
     from hisops.lab import cli as lab_cli
 
     parser = argparse.ArgumentParser(
@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     drill.register(sub)
     lab_cli.register(sub)
+    state_cli.register(sub)
     return parser
 
 
