@@ -59,6 +59,12 @@ def run_lab_step(step: LabStep, client: Any, inventory: Path) -> str:
             raise LabStepFailed(f"{src} {seen} {dst}:5432; the scenario needs the opposite")
         path = " > ".join(hop["device"] for hop in answer.get("path") or [])
         return f"{src} {'reaches' if want else 'cannot reach'} {dst}:5432 {path}".rstrip()
+    if step.action == "fault":
+        client.fault(step.args[0], step.args[1])
+        return f"{step.args[0]}: fault {step.args[1]}"
+    if step.action == "clear":
+        client.clear(step.args[0])
+        return f"{step.args[0]}: faults cleared"
     if step.action == "reset":
         client.reset()
         return "lab reset to its startup state and cabling"
@@ -285,19 +291,48 @@ SCENARIOS: list[Scenario] = [
         expect_ok=False,
     ),
     Scenario(
+        name="reconnect-segment",
+        plan_item="P5.6",
+        title="Reconnect the outpatient VLAN first, while the doctor workstation's later isolation "
+              "on the same core stays in force",
+        playbook="reconnect",
+        extravars={"segment": "OUTPATIENT", "cleanup_by": "drill",
+                   "cleanup_scan": "8/8 workstations reimaged and scanned: clean"},
+        after=(LabStep("reach", ("opd-reg-01", "his-db-1")), LabStep("cut", ("doc-04", "his-db-1"))),
+    ),
+    Scenario(
         name="reconnect-host",
         plan_item="P5.6",
         title="Reconnect the workstation after the clean-up: configurations equal the recorded ones",
         playbook="reconnect",
         extravars={"host": "10.10.50.104", "cleanup_by": "drill", "cleanup_scan": "AV full scan: clean"},
+        after=(LabStep("reach", ("doc-04", "his-db-1")),),
     ),
     Scenario(
-        name="reconnect-segment",
+        name="isolate-host-partial",
+        plan_item="P5.2",
+        title="AGG-2 is flooded and does not answer: the nurse station is blocked at the core, "
+              "recorded as partial (its port left open, and why)",
+        playbook="isolate",
+        extravars={"host": "10.10.40.101", "reason": "drill: worm on a nurse station"},
+        before=(LabStep("fault", ("AGG-2", "unreachable")),),
+        after=(LabStep("cut", ("nurse-01", "his-db-1")),),
+        cleanup=(LabStep("clear", ("AGG-2",)),),
+    ),
+    Scenario(
+        name="isolate-host-complete",
+        plan_item="P5.2",
+        title="AGG-2 answers again: the same isolation is completed (the access port shut)",
+        playbook="isolate",
+        extravars={"host": "10.10.40.101", "reason": "drill: worm on a nurse station"},
+    ),
+    Scenario(
+        name="reconnect-host-completed",
         plan_item="P5.6",
-        title="Reconnect the outpatient VLAN after the clean-up, byte for byte",
+        title="Reconnect the nurse station: core and AGG-2 back to their recorded configurations",
         playbook="reconnect",
-        extravars={"segment": "OUTPATIENT", "cleanup_by": "drill",
-                   "cleanup_scan": "8/8 workstations reimaged and scanned: clean"},
+        extravars={"host": "10.10.40.101", "cleanup_by": "drill", "cleanup_scan": "reimaged: clean"},
+        after=(LabStep("reach", ("nurse-01", "his-db-1")),),
     ),
     Scenario(
         name="vendor-access",
