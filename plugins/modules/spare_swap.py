@@ -20,7 +20,19 @@ description:
     hostname last, verifies the spare is compliant with the rendered backup, and saves.
   - Records the swap in O(store) and writes C(host_vars/<failed>.yml) in O(host_vars_dir)
     so that later runs address the spare in the failed unit's place.
-  - Idempotent, a spare already carrying the backup reports C(changed=false).
+  - Carries every open isolation of the failed unit onto the spare (O(open_isolations=carry)):
+    each isolation's commands, with the spare's interface names, are applied to the spare
+    after the swap, and the isolation's record follows the spare (its before, after, commands
+    and inverse for the failed unit's name then describe the spare, so that a later reconnect
+    undoes it there and proves it line for line). O(open_isolations=refuse) refuses instead,
+    naming them. The preview (check mode) lists them and their commands.
+  - Holds the locks of the failed unit and of the spare (O(state_dir)) from the read of the
+    spare to the record; a run that waits is told who holds them (C(warnings)). The swap is
+    then a hold of kind C(spare_swap) in O(state_dir) (id C(swap-<failed>)), open until an
+    operator closes it when the failed unit is back in service.
+  - Idempotent, a spare already carrying the backup reports C(changed=false); run again after
+    it carried isolations, it changes nothing while the spare is as the last one recorded, and
+    refuses when it changed since (a push of the backup would undo them).
 author: hisops developers (@hisops)
 extends_documentation_fragment:
   - hisops.emergency.netops
@@ -55,6 +67,22 @@ options:
     description: The inventory's C(host_vars) directory (empty, none written).
     type: path
     default: ''
+  isolation_store:
+    description:
+      - Directory of the isolation records (as the isolate role writes them). Open isolations
+        of the failed unit are read there; one the O(state_dir) knows but this store does not
+        hold refuses the swap.
+    type: path
+    default: ''
+  open_isolations:
+    description: Carry the failed unit's open isolations onto the spare (V(carry)) or refuse the swap while any is open (V(refuse)).
+    type: str
+    choices: [carry, refuse]
+    default: carry
+  lock_wait:
+    description: Seconds to wait for another run's lock on either switch before failing with the holder's name.
+    type: int
+    default: 300
 attributes:
   check_mode:
     description: Readiness check and the commands that would be sent; nothing sent, nothing recorded.
@@ -88,7 +116,11 @@ commands:
   type: list
   elements: str
 compliant:
-  description: Whether the spare's running configuration matches the rendered backup.
+  description:
+    - Whether the spare's running configuration matches the rendered backup (read before the
+      open isolations are carried onto it).
+    - Run again after the swap carried isolations, true when the spare is still as the last
+      carried isolation recorded it.
   returned: when not in check mode
   type: bool
 record:
@@ -103,6 +135,20 @@ safety_net:
   description: The safety net armed for the push.
   returned: always
   type: str
+isolations:
+  description: The open isolations of the failed unit carried onto the spare (id, kind, target, commands, inverse with the spare's interface names).
+  returned: always
+  type: list
+  elements: dict
+hold:
+  description: Id of the swap's hold in the state store.
+  returned: when recorded
+  type: str
+waits:
+  description: The waits for another run's lock on either switch, each naming the holder.
+  returned: when the run waited
+  type: list
+  elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -119,6 +165,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netops.errors imp
     NetdevError,
 )
 from ansible_collections.hisops.emergency.plugins.module_utils.netops.spare import swap
+from ansible_collections.hisops.emergency.plugins.module_utils.state.errors import StateError
 
 
 def main():
@@ -130,6 +177,9 @@ def main():
         keep_identity={"type": "bool", "default": True},
         interface_map={"type": "dict", "default": {}},
         host_vars_dir={"type": "path", "default": ""},
+        isolation_store={"type": "path", "default": ""},
+        open_isolations={"type": "str", "choices": ["carry", "refuse"], "default": "carry"},
+        lock_wait={"type": "int", "default": 300},
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     if not HAS_NETMIKO:
@@ -141,13 +191,17 @@ def main():
         inventory = inventory_from(dict(p, mgmt_vlan=p["mgmt_vlan"] if p["mgmt_vlan"] is not None else 0))
         for field in ("failed", "spare"):
             inventory.switch(p[field], field)
+        if p["lock_wait"] < 0:
+            raise InputError(f"lock_wait: {p['lock_wait']} must be 0 or more seconds")
         result = swap(
             inventory.switches[p["failed"]], inventory.switches[p["spare"]], inventory.facts,
             p["backup_dir"], p["store"], p["operator"], keep_identity=p["keep_identity"],
             interface_map={str(k): str(v) for k, v in (p["interface_map"] or {}).items()},
             check_mode=module.check_mode, host_vars_dir=p["host_vars_dir"],
+            isolation_dir=p["isolation_store"], state_dir=p["state_dir"],
+            open_isolations=p["open_isolations"], lock_wait=float(p["lock_wait"]),
         )
-    except NetdevError as exc:
+    except (NetdevError, StateError) as exc:
         module.fail_json(msg=str(exc))
     if module._diff:
         result["diff"] = {"prepared": "\n".join(result["commands"])}

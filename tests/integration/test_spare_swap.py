@@ -8,6 +8,7 @@ spare, which carries a configuration compliant with the failed unit's backup.
 
 from __future__ import annotations
 
+import difflib
 import json
 import shutil
 
@@ -103,3 +104,60 @@ def test_spare_takes_a_switch_deployed_from_the_vlan_plan(fresh_lab, swap_dirs, 
     assert "\nvlan 10\n name OUTPATIENT" in running and "sysname AGG-1" in running
     again = run_playbook("spare_swap", lab.inventory, tmp_path, {"failed": "AGG-1", "spare": "SPARE-S5735"})
     assert again.rc == 0 and again.changed_hosts() == set(), again.stdout
+
+
+def test_a_swap_carries_the_failed_units_open_isolation_onto_the_spare(fresh_lab, swap_dirs, tmp_path,
+                                                                      monkeypatch):
+    """Issue 14's fourth bug: backup, isolate pharm-01 (AGG-1's port shut, its address blocked
+    at the core), AGG-1 dies and is swapped from the backup taken before the isolation. The
+    spare must carry the isolation (pharm-01 still cut off from pharm-02 in its VLAN after
+    the re-cabling) and its record must follow the spare, so that the reconnect undoes it
+    there and proves it line for line."""
+    lab = fresh_lab
+    isolations = tmp_path / "isolations"
+    monkeypatch.setenv("HISOPS_ISOLATION_DIR", str(isolations))
+    swap_vars = {"failed": "AGG-1", "spare": "SPARE-S5735"}
+    assert run_playbook("switch_backup", lab.inventory, tmp_path).rc == 0  # the daily backup
+    assert lab.reach("pharm-01", "pharm-02")["reachable"]
+    isolated = run_playbook("isolate", lab.inventory, tmp_path, {"host": "10.10.30.101", "reason": "virus"})
+    assert isolated.rc == 0, isolated.stdout
+    iso_id = isolated.report("isolation.json")["isolation_id"]
+    assert not lab.reach("pharm-01", "pharm-02")["reachable"]
+    lab.fault("AGG-1", "power-off")
+    spare_before = lab.client.config("SPARE-S5735")
+
+    refused = run_playbook("spare_swap", lab.inventory, tmp_path, dict(swap_vars, open_isolations="refuse"))
+    assert refused.rc != 0 and f"open_isolations: {iso_id} (host 10.10.30.101) changed AGG-1" in refused.stdout, \
+        refused.stdout[-3000:]
+    preview = run_playbook("spare_swap", lab.inventory, tmp_path, swap_vars, check=True)
+    assert preview.rc == 0, preview.stdout[-3000:]
+    assert f"open isolation(s) of AGG-1 would be carried onto SPARE-S5735: {iso_id}" in preview.stdout
+    assert lab.client.config("SPARE-S5735") == spare_before
+
+    swapped = run_playbook("spare_swap", lab.inventory, tmp_path, swap_vars)
+    assert swapped.rc == 0, swapped.stdout[-3000:]
+    record = json.loads((isolations / f"{iso_id}.json").read_text())
+    entry = record["devices"]["AGG-1"]
+    assert entry["carried_to"] == "SPARE-S5735" and record["state"] == "open"
+    port = entry["after"][entry["after"].index("interface GigabitEthernet0/0/1\n"):].split("#")[0]
+    assert " shutdown" in port and "sysname AGG-1" in entry["after"] and "sysname AGG-1" in entry["before"]
+    changed = [line for line in difflib.unified_diff(entry["before"].splitlines(), entry["after"].splitlines(),
+                                                     n=0, lineterm="") if line[:1] in "+-" and line[1:2] not in "+-"]
+    assert changed == ["+ shutdown"]
+
+    assert lab.hisops("recable", "AGG-1", "SPARE-S5735").returncode == 0
+    cut = lab.reach("pharm-01", "pharm-02")
+    assert not cut["reachable"], cut
+    assert lab.reach("pharm-03", "pharm-02")["reachable"]  # the rest of AGG-1's VLAN 30 works
+    status = run_playbook("isolation_status", lab.inventory, tmp_path)
+    assert [i["id"] for i in status.report("isolation_status.json")] == [iso_id]
+    again = run_playbook("spare_swap", lab.inventory, tmp_path, swap_vars)
+    assert again.rc == 0 and again.changed_hosts() == set(), again.stdout[-3000:]
+    assert not lab.reach("pharm-01", "pharm-02")["reachable"]
+
+    back = run_playbook("reconnect", lab.inventory, tmp_path, {
+        "isolation_id": iso_id, "cleanup_by": "it-oncall", "cleanup_scan": "clean"})
+    assert back.rc == 0, back.stdout[-3000:]
+    assert json.loads((isolations / f"{iso_id}.json").read_text())["state"] == "closed"
+    through = lab.reach("pharm-01", "pharm-02")
+    assert through["reachable"] and "SPARE-S5735" in [hop["device"] for hop in through["path"]], through

@@ -550,6 +550,8 @@ def _carry(record: dict[str, Any], failed: str, spare: str, answering: Any, inte
     replaced = {k: entry.get(k) for k in ("before", "after", "commands", "inverse")}
     entry.update(commands=commands, inverse=inverse, before=mask_secrets(before), after=mask_secrets(after),
                  carried_to=spare, carried_at=transactions.utc_now(), carried_by=operator)
+    if entry.get("inherited_commands"):  # an address block handed over by another isolation
+        entry["inherited_commands"] = [rename(c) for c in entry["inherited_commands"]]
     entry.setdefault("replaced", []).append(dict(replaced, device=failed))
     located = record.get("located") or {}
     if located.get("switch") == failed and located.get("port") in interface_map:
@@ -583,7 +585,7 @@ def _swapped_again(failed: Switch, spare: Switch, carried: list[dict[str, Any]],
     return {"changed": False, "commands": [], "failed_unit": failed.name, "spare": spare.name,
             "model": spare_facts.get("model"), "firmware": spare_facts.get("firmware"), "backup": path,
             "backup_age_hours": _rounded(backup_age_hours(backup_dir, failed.name)), "safety_net": "",
-            "compliant": None, "record": os.path.join(store_dir, f"{failed.name}.json"), "renamed": False,
+            "compliant": True, "record": os.path.join(store_dir, f"{failed.name}.json"), "renamed": False,
             "interface_map": interface_map, "isolations": [_carry_plan(r, failed.name, {}) for r in carried],
             "message": f"{spare.name} already runs as {failed.name} and carries {names}"}
 
