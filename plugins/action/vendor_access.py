@@ -1,9 +1,11 @@
 # Copyright: hisops developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Fills the switch's connection, the management subnet and the controller's address."""
+"""Fills the switch's connection, the management subnet, the controller's address and
+``state_dir`` (the switch's lock and the vendor window's hold) by the one rule."""
 
 from __future__ import annotations
 
+from ansible_collections.hisops.emergency.plugins.plugin_utils.state_dir import state_dir_for
 from ansible_collections.hisops.emergency.plugins.plugin_utils.switch_action import SwitchActionBase
 
 
@@ -18,4 +20,5 @@ class ActionModule(SwitchActionBase):
                     args["mgmt_subnet"] = self._templar.template(vlan["subnet"])
         if not args.get("controller_ip") and task_vars.get("hisops_controller_ip"):
             args["controller_ip"] = self._templar.template(task_vars["hisops_controller_ip"])
+        args["state_dir"] = state_dir_for(args, task_vars, self._templar.template)
         return super().run(tmp, task_vars)

@@ -65,9 +65,19 @@ options:
     type: path
     required: true
   operator:
-    description: Who runs it (recorded).
+    description: Who runs it (recorded, and shown to anyone waiting for the switch's lock).
     type: str
     default: hisops
+  state_dir:
+    description:
+      - Directory of the hospital's deliberate state on the controller. An open window is a
+        hold of kind C(vendor_window) there until it is closed, and opening or closing holds
+        the switch's lock from the read of its configuration to the record (a run that waits
+        is told who holds it, in C(warnings)).
+      - Empty, the action plugin fills it from C(hisops_state_dir), C($HISOPS_STATE_DIR), else
+        C(var/state) beside the playbooks.
+    type: path
+    default: ''
 attributes:
   check_mode:
     description: Reads the switch and its clock; returns the commands and the window; sends nothing.
@@ -114,6 +124,11 @@ verified:
   description: Whether the configuration read back shows the change.
   returned: when changed
   type: bool
+waits:
+  description: The waits for another run's lock on the switch, each naming the holder (also in C(warnings)).
+  returned: when the run waited
+  type: list
+  elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -133,6 +148,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netops.vendor imp
     close_window,
     open_window,
 )
+from ansible_collections.hisops.emergency.plugins.module_utils.state.errors import StateError
 
 
 def main():
@@ -149,6 +165,7 @@ def main():
         save={"type": "bool", "default": True},
         store={"type": "path", "required": True},
         operator={"type": "str", "default": "hisops"},
+        state_dir={"type": "path", "default": ""},
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     if not HAS_NETMIKO:
@@ -162,10 +179,13 @@ def main():
     action = open_window if p["state"] == "present" else close_window
     try:
         request.validate(opening=p["state"] == "present")
-        result = action(lambda: DeviceSession(params), params.name, request, VendorStore(p["store"]),
-                        p["operator"], check_mode=module.check_mode, save=p["save"])
-    except NetdevError as exc:
+        result = action(lambda: DeviceSession(params), params.name, request,
+                        VendorStore(p["store"], p["state_dir"]), p["operator"], check_mode=module.check_mode,
+                        save=p["save"])
+    except (NetdevError, StateError) as exc:
         module.fail_json(msg=str(exc))
+    for wait in result.get("waits", []):
+        module.warn(wait)
     if module._diff:
         result["diff"] = {"prepared": "\n".join(result["commands"])}
     module.exit_json(**result)

@@ -5,9 +5,13 @@ ACL bound to a switch's VTY lines to logins to its management address."""
 from __future__ import annotations
 
 import json
+import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
+from ansible_collections.hisops.emergency.plugins.module_utils.state.store import StateStore
 
 from .playbooks import run_playbook
 
@@ -23,6 +27,23 @@ def store(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("HISOPS_VENDOR_ACCESS_DIR", str(path))
     monkeypatch.setenv("HISOPS_OPERATOR", "it-oncall")
     return path
+
+
+def waiting_for(lock_file: str, run: threading.Thread, timeout: float = 120) -> None:
+    """Until another process has ``lock_file`` open (it waits for the lock), for a few polls."""
+    deadline, seen = time.monotonic() + timeout, 0
+    while seen < 3:
+        assert run.is_alive() and time.monotonic() < deadline, "nobody waited for the lock"
+        seen = seen + 1 if any(_opens(pid, lock_file) for pid in os.listdir("/proc")
+                               if pid.isdigit() and int(pid) != os.getpid()) else 0
+        time.sleep(0.2)
+
+
+def _opens(pid: str, path: str) -> bool:
+    try:
+        return any(os.readlink(f"/proc/{pid}/fd/{fd}") == path for fd in os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return False
 
 
 def records(store: Path) -> list[dict]:
@@ -66,11 +87,25 @@ def test_close_early_restores_the_configuration(fresh_lab, store, tmp_path):
         "device": "AGG-4", "vendor_ip": VENDOR_IP, "minutes": 30, "approved_by": "pacs lead"})
     assert again.rc == 0 and again.changed_hosts() == set()
     assert lab.reach(VENDOR, "AGG-4")["reachable"] and not lab.reach("pharm-01", "AGG-4")["reachable"]
+    state = StateStore(str(tmp_path / "state"))  # run_playbook's HISOPS_STATE_DIR
+    [hold] = state.active("vendor_window", devices=["AGG-4"])
+    assert hold.id == records(store)[0]["id"] and hold.details["vendor_ip"] == VENDOR_IP
 
-    close = run_playbook("vendor_access_close", lab.inventory, tmp_path, {"device": "AGG-4", "vendor_ip": VENDOR_IP})
+    # Someone else holds AGG-4's lock: the close waits for it and says who held it.
+    runs = {}
+    with state.locks.hold(["switch:AGG-4"], "maintenance", "carol"):
+        closing = threading.Thread(target=lambda: runs.setdefault("close", run_playbook(
+            "vendor_access_close", lab.inventory, tmp_path, {"device": "AGG-4", "vendor_ip": VENDOR_IP})))
+        closing.start()
+        waiting_for(state.locks.path("switch:AGG-4"), closing)
+        assert lab.client.config("AGG-4") != before  # not closed while carol holds the lock
+    closing.join(300)
+    close = runs["close"]
     assert close.rc == 0, close.stdout
+    assert "held by carol (maintenance)" in close.stdout, close.stdout
     assert lab.client.config("AGG-4") == before  # the VTY ACL hisops created went with the window
     assert [r["state"] for r in records(store)] == ["closed"]
+    assert state.active("vendor_window") == []
     twice = run_playbook("vendor_access_close", lab.inventory, tmp_path, {"device": "AGG-4", "vendor_ip": VENDOR_IP})
     assert twice.rc == 0 and twice.changed_hosts() == set()
 
