@@ -49,6 +49,15 @@ options:
         on each workstation where that file is not there yet (atomically), instead of
         a separate copy task. Meant for packages of some MB (it travels in memory).
     type: path
+  store:
+    description:
+      - The artifact store on the controller. A workstation that lacks the release a
+        rollback goes to (its previous version, or O(version)) gets that version's
+        package from here, its checksum verified against the store's record on the
+        controller and again on the workstation before it is unpacked, in a second
+        session to that workstation. Without it such a workstation fails, naming the
+        version.
+    type: path
   workers:
     description: SSH sessions at a time (default the run's C(--forks)).
     type: int
@@ -105,7 +114,8 @@ hosts:
   description:
     - Per workstation, C(result) (ok, unchanged, failed, unreachable), C(changed),
       C(failed), C(msg), and what M(hisops.emergency.client_release) returns
-      (before, after, actions, version, previous, health, reverted).
+      (before, after, actions, version, previous, health, reverted); C(fetched), the
+      version brought from O(store), and C(missing), a version it lacks.
   returned: always
   type: dict
 outcomes:
@@ -138,6 +148,7 @@ def main():
             "connections": {"type": "list", "elements": "dict"},
             **RELEASE_SPEC,
             "package_src": {"type": "path"},
+            "store": {"type": "path"},
             "workers": {"type": "int", "default": 20},
             "timeout": {"type": "int", "default": 300},
             "connect_timeout": {"type": "int", "default": 10},
@@ -155,7 +166,7 @@ def main():
             p["hosts"], p["connections"] or [], release, workers=p["workers"],
             timeout=p["timeout"], connect_timeout=p["connect_timeout"],
             record_action=p["record_action"], record_target=p["record_target"], earlier=p["earlier"],
-            package_src=p["package_src"],
+            package_src=p["package_src"], store=p["store"],
         )
     except ClientError as exc:
         module.fail_json(msg=str(exc), field=getattr(exc, "field", ""))

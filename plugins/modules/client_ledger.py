@@ -13,7 +13,8 @@ description:
     installed, when, by whom, with what result, the expected version and the last
     known-good one. Writes are atomic under a lock.
   - O(records) appends entries; O(run) appends a run summary; O(audit) classifies
-    workstations (current, behind, failed, offline, rolled_back, unknown) with the reason;
+    workstations (current, behind, failed, offline, rolled_back, unknown,
+    isolated) with the reason;
     O(report_dir) writes C(client-ledger.json) and C(client-ledger.html).
 author: hisops developers (@hisops)
 options:
@@ -25,7 +26,7 @@ options:
     description:
       - Entries to append, each with C(host), C(action) (update, rollback, reconcile,
         revert, audit), C(result) (ok, unchanged, failed, rolled_back, reverted,
-        unreachable, skipped), and optionally C(version), C(target), C(from), C(message),
+        unreachable, skipped, isolated), and optionally C(version), C(target), C(from), C(message),
         C(expected).
     type: list
     elements: dict
@@ -44,7 +45,9 @@ options:
     type: str
     default: ""
   audit:
-    description: Workstations to classify, each with C(host), C(actual), C(reachable), C(healthy).
+    description:
+      - Workstations to classify, each with C(host), C(actual), C(reachable), C(healthy),
+        and C(isolated) (why an open isolation cuts it off; state C(isolated), left alone).
     type: list
     elements: dict
   expected:
@@ -144,7 +147,8 @@ def main():
             if p["audit"] is not None:
                 result["audit"] = [
                     ledger_lib.classify(data, a["host"], a.get("actual"),
-                                        bool(a.get("reachable", True)), a.get("healthy"))
+                                        bool(a.get("reachable", True)), a.get("healthy"),
+                                        a.get("isolated") or None)
                     for a in p["audit"]
                 ]
             if p["report_dir"] and not module.check_mode:

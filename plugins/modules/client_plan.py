@@ -15,6 +15,14 @@ description:
     version that has not passed on the test group (unless O(skip_test_gate) with a reason).
   - The canary batch holds O(canary_per_department) workstations of each department
     (inventory groups C(ws_*)); the rest follow in batches of O(batch_size).
+  - Workstations an open isolation cut off (the hospital's deliberate state in
+    O(state_dir)) are deferred - in no batch, RV(plan.deferred) says why - and recorded
+    as C(isolated) in the ledger; the first audit after the reconnection brings them up.
+    For an audit they are returned the same way, to be left alone.
+  - Canaries are picked among reachable, non-isolated workstations - candidates are
+    probed over SSH (O(connections)), a round at a time; one found unreachable stays in
+    its batch.
+  - The action plugin fills O(state_dir), O(aliases) and O(connections) from the inventory.
 author: hisops developers (@hisops)
 options:
   store:
@@ -80,6 +88,28 @@ options:
     description: A batch whose failed share is above this stops the rollout (canary - any).
     type: float
     default: 20
+  state_dir:
+    description:
+      - Directory of the hospital's deliberate state (open isolations). Filled by the
+        action plugin - task arg, C(hisops_state_dir), E(HISOPS_STATE_DIR), else
+        C(var/state) beside the playbooks.
+    type: path
+  aliases:
+    description:
+      - Per workstation, the other names it may carry in an isolation's hold (address,
+        IP, MAC); filled by the action plugin from the inventory (C(ansible_host),
+        C(hisops_endpoints)).
+    type: dict
+  connections:
+    description:
+      - SSH connection details of the group's workstations (as M(hisops.emergency.client_fleet)
+        takes them) for the canary probe; filled by the action plugin. Empty - no probe.
+    type: list
+    elements: dict
+  probe_timeout:
+    description: SSH connect timeout in seconds of the canary probe.
+    type: int
+    default: 5
 attributes:
   check_mode:
     description: Read only; runs the same in check mode.
@@ -103,13 +133,22 @@ EXAMPLES = r"""
 
 RETURN = r"""
 plan:
-  description: hosts, canary, rest, batches, artifact (path, sha256), file, test_gate.
+  description:
+    - hosts, canary, rest, batches, artifact (path, sha256), file, test_gate;
+      deferred (workstation - why, the isolation's hold) and unreachable (canary
+      candidates that did not answer the probe).
   returned: success
   type: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hisops.emergency.plugins.module_utils.client.errors import ClientError
+from ansible_collections.hisops.emergency.plugins.module_utils.client.fleet import (
+    reachability_probe,
+)
+from ansible_collections.hisops.emergency.plugins.module_utils.client.hold import (
+    isolated_workstations,
+)
 from ansible_collections.hisops.emergency.plugins.module_utils.client.ledger import Ledger
 from ansible_collections.hisops.emergency.plugins.module_utils.client.plan import plan_rollout
 
@@ -133,11 +172,24 @@ def main():
             "canary_per_department": {"type": "int", "default": 1},
             "batch_size": {"type": "int", "default": 5},
             "max_fail_percent": {"type": "float", "default": 20},
+            "state_dir": {"type": "path"},
+            "aliases": {"type": "dict"},
+            "connections": {"type": "list", "elements": "dict"},
+            "probe_timeout": {"type": "int", "default": 5},
         },
         supports_check_mode=True,
     )
     p = module.params
     try:
+        isolated = {}
+        if p["state_dir"]:
+            groups = p["inventory_groups"] or {}
+            names = dict.fromkeys(groups.get(p["group"]) or [])
+            names.update(p["aliases"] or {})
+            isolated = isolated_workstations(p["state_dir"], names)
+        probe = None
+        if p["connections"] and p["purpose"] == "rollout":
+            probe = reachability_probe(p["connections"], p["probe_timeout"])
         plan = plan_rollout(
             store_root=p["store"], package=p["name"], version=p["version"], kind=p["kind"],
             group=p["group"], groups=p["inventory_groups"], ledger=Ledger(p["ledger"]).read(),
@@ -145,7 +197,7 @@ def main():
             skip_test_gate_reason=p["skip_test_gate_reason"],
             canary_per_department=p["canary_per_department"], batch_size=p["batch_size"],
             max_fail_percent=p["max_fail_percent"], limit_hosts=p["limit_hosts"],
-            purpose=p["purpose"],
+            purpose=p["purpose"], isolated=isolated, probe=probe,
         )
     except (ClientError, OSError) as exc:
         module.fail_json(msg="refused before any workstation was touched: %s" % exc,

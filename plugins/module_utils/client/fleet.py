@@ -26,13 +26,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 from . import errors, release, store
 from .errors import InputError
+from .store import ArtifactStore, file_name
 
 #: module_utils/client files the workstation needs (standard library only), in import order
 REMOTE_SOURCES = ("errors", "store", "release")
 MARKER = "HISOPS-CLIENT-RESULT "
 RESULTS = ("ok", "unchanged", "failed", "unreachable")
 RELEASE_KEYS = ("state", "version", "package", "sha256", "mode", "name", "root", "keep",
-                "health_command", "revert_unhealthy", "check_mode")
+                "health_command", "revert_unhealthy", "check_mode", "package_version")
 # After the inventory's own ssh args (ssh keeps the first value given, so those win).
 # Key exchange: with OpenSSH 9.2's first choice, the post-quantum sntrup761x25519 hybrid,
 # one ``ssh host true`` cost 0.06 s of client CPU against 0.01 s with curve25519
@@ -85,6 +86,8 @@ try:
         out["actions"] = ["copy %%s" %% COPY["path"]] + out["actions"]
 except (errors.ClientError, OSError) as exc:
     out = {"failed": True, "msg": str(exc), "field": getattr(exc, "field", "")}
+    if getattr(exc, "version", None):
+        out["missing"] = exc.version  # a release to go back to that is not there
 sys.stdout.write("\n%(marker)s" + json.dumps(out) + "\n")
 '''
 
@@ -244,6 +247,21 @@ def run_fleet(connections: list, release_args: dict, workers: int = 20,
     return dict(zip(names, replies, strict=True))
 
 
+def reachability_probe(connections: list, connect_timeout: int = 5, workers: int = 20):
+    """``probe(hosts)`` for :func:`plan.pick_canary`: the hosts among ``hosts`` that answer
+    (a read-only query, one SSH session each). A host without connection details counts
+    as reachable: the rollout itself will tell."""
+    by_name = {c.get("name"): c for c in connections if isinstance(c, dict)}
+
+    def probe(hosts: list) -> list:
+        known = [by_name[h] for h in hosts if h in by_name]
+        replies = run_fleet(known, {"state": "query", "check_mode": True}, workers,
+                            timeout=connect_timeout * 3, connect_timeout=connect_timeout)
+        return [h for h in hosts if replies.get(h, {}).get("result") != "unreachable"]
+
+    return probe
+
+
 def records(replies: dict, action: str, target) -> list:
     """Ledger entries (client_ledger ``records``) for a fleet run's replies."""
     out = []
@@ -279,14 +297,52 @@ def earlier_failure(result) -> dict | None:
     return None
 
 
+def fetch_missing(replies: dict, by_name: dict, release_args: dict, store_root: str,
+                  workers: int = 20, timeout: float = 300, connect_timeout: int = 10) -> None:
+    """Bring the release a rollback (or a put-back) needs from the artifact store.
+
+    A workstation that answered "version X is not installed here" (``missing``) gets X's
+    package - its checksum verified against the store's record here, sent with the
+    request and checked again on the workstation before it is unpacked, as an update
+    does - in a second session; its reply replaces the first. Workstations missing the
+    same version share one program. ``replies`` is updated in place.
+    """
+    wanted: dict = {}
+    for host, reply in replies.items():
+        if reply.get("failed") and reply.get("missing"):
+            wanted.setdefault(reply["missing"], []).append(host)
+    if not wanted:
+        return
+    kind = "deb" if release_args.get("mode") == "deb" else "tar"
+    name = release_args.get("name") or "his-client"
+    root = (release_args.get("root") or "/opt/his-client").rstrip("/")
+    artifacts = ArtifactStore(store_root)
+    for version, hosts in sorted(wanted.items()):
+        try:
+            artifact = artifacts.resolve(name, version, kind)
+        except InputError as exc:
+            for host in hosts:
+                replies[host]["msg"] += "; not brought from the artifact store: %s" % exc
+            continue
+        args = dict(release_args, package="%s/packages/%s" % (root, file_name(name, version, kind)),
+                    sha256=artifact.sha256, package_version=version)
+        again = run_fleet([by_name[h] for h in hosts], args, workers, timeout, connect_timeout,
+                          package_src=artifact.path)
+        for host, reply in again.items():
+            reply["fetched"] = version
+            replies[host] = reply
+
+
 def run_fleet_job(hosts: list, connections: list, release_args: dict, workers: int = 20,
                   timeout: float = 300, connect_timeout: int = 10, record_action: str = "update",
-                  record_target=None, earlier=None, package_src=None) -> dict:
+                  record_target=None, earlier=None, package_src=None, store=None) -> dict:
     """What the client_fleet module returns: per-host replies, ledger records, counts, diffs.
 
     ``connections`` must name every host of ``hosts``. ``earlier`` maps hosts to the
     registered result of an earlier step (e.g. the package copy): a host for which it
-    failed or was unreachable is not contacted and keeps that result.
+    failed or was unreachable is not contacted and keeps that result. With ``store`` (the
+    artifact store's root) a release a workstation lacks for a rollback is brought from
+    there (:func:`fetch_missing`).
     """
     by_name = {}
     for conn in connections:
@@ -304,6 +360,8 @@ def run_fleet_job(hosts: list, connections: list, release_args: dict, workers: i
             skipped[host] = reply
     contacted = run_fleet([by_name[h] for h in hosts if h not in skipped], release_args,
                           workers, timeout, connect_timeout, package_src)
+    if store:
+        fetch_missing(contacted, by_name, release_args, store, workers, timeout, connect_timeout)
     replies = {h: skipped[h] if h in skipped else contacted[h] for h in hosts}
     target = record_target or release_args.get("version") or "previous"
     counts = dict.fromkeys(RESULTS, 0)

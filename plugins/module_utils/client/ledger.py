@@ -11,7 +11,9 @@ Results of an entry: ``ok`` (switched, health check passed), ``unchanged`` (alre
 there and healthy), ``failed`` (could not switch, or unhealthy and not put back),
 ``rolled_back`` (unhealthy after the switch, put back at once), ``reverted`` (went back
 because the rollout stopped), ``unreachable`` (could not be reached: state unknown until
-it returns), ``skipped`` (not attempted: the rollout had stopped).
+it returns), ``skipped`` (not attempted: the rollout had stopped), ``isolated`` (deferred:
+an open isolation cut it off on purpose; the first audit after the reconnection brings
+it up).
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ import os
 
 from .errors import InputError, LedgerError
 
-RESULTS = ("ok", "unchanged", "failed", "rolled_back", "reverted", "unreachable", "skipped")
+RESULTS = ("ok", "unchanged", "failed", "rolled_back", "reverted", "unreachable", "skipped",
+           "isolated")
 ACTIONS = ("update", "rollback", "reconcile", "revert", "audit")
-AUDIT_STATES = ("current", "behind", "failed", "offline", "rolled_back", "unknown")
+AUDIT_STATES = ("current", "behind", "failed", "offline", "rolled_back", "unknown", "isolated")
 HISTORY_LIMIT = 200
 
 
@@ -167,8 +170,12 @@ def expected_for(data: dict, host: str):
     return entry.get("expected") or data.get("fleet_expected")
 
 
-def classify(data: dict, host: str, actual, reachable: bool, healthy) -> dict:
-    """Audit verdict for one workstation: state, expected, actual, last result and why."""
+def classify(data: dict, host: str, actual, reachable: bool, healthy, isolated=None) -> dict:
+    """Audit verdict for one workstation: state, expected, actual, last result and why.
+
+    ``isolated`` (why: the open isolation's hold) wins over every other state: the
+    workstation is cut off on purpose and left alone until the reconnection.
+    """
     entry = data["hosts"].get(host) or {}
     history = entry.get("history") or []
     last = history[-1] if history else None
@@ -180,7 +187,10 @@ def classify(data: dict, host: str, actual, reachable: bool, healthy) -> dict:
         "last_at": last.get("at") if last else None,
         "last_run": last.get("run") if last else None,
     }
-    if not reachable:
+    if isolated:
+        out.update(state="isolated", reason="cut off on purpose: %s; last known version %s"
+                   % (isolated, entry.get("current") or actual or "unknown"))
+    elif not reachable:
         out.update(state="offline", reason="unreachable now; last known version %s"
                    % (entry.get("current") or "unknown"))
     elif expected is None:
@@ -214,6 +224,9 @@ def remediation(verdict: dict, last) -> tuple:
     state, expected = verdict["state"], verdict["expected"]
     if state == "behind":
         return ("update", "was behind: " + verdict["reason"])
+    if state == "isolated":
+        return ("wait", "isolated: left alone until the reconnection; the first audit after it "
+                "brings it up (%s)" % verdict["reason"])
     if state == "offline":
         return ("wait", "offline: reconciled when it answers an audit again (%s)"
                 % verdict["reason"])
@@ -239,6 +252,9 @@ def behind_reason(last, actual, expected) -> str:
     if last.get("result") == "unreachable":
         return "was unreachable during run %s at %s (%s)" % (
             last.get("run"), last.get("at"), last.get("action"))
+    if last.get("result") == "isolated":
+        return "deferred by run %s at %s (%s)" % (last.get("run"), last.get("at"),
+                                                  last.get("message") or "isolated")
     if last.get("result") == "skipped":
         return "not attempted: run %s stopped before its batch" % last.get("run")
     return "runs %s, expected %s since run %s (changed outside hisops?)" % (

@@ -74,11 +74,19 @@ def plan_rollout(
     max_fail_percent: float = 20,
     limit_hosts=None,
     purpose: str = "rollout",
+    isolated=None,
+    probe=None,
 ) -> dict:
     """The rollout plan, or ``InputError`` naming the field.
 
     ``purpose`` ``rollback`` and ``audit`` check the group and (when given) the version
     in the store, without test gate or canary: every host is in ``rest``.
+
+    ``isolated`` maps workstations an open isolation cut off to why (the hold): a rollout
+    defers them (``deferred``, in no batch) and the audit leaves them alone; the next
+    audit after the reconnection brings them up. ``probe(hosts)`` returns the reachable
+    ones among ``hosts``: canaries are picked among reachable, non-isolated workstations
+    (an unreachable one stays in its batch and is recorded there).
     """
     if purpose not in ("rollout", "rollback", "audit"):
         raise InputError("unknown purpose %r" % purpose, field="purpose")
@@ -88,7 +96,8 @@ def plan_rollout(
         return {"version": version or None, "group": group, "hosts": hosts, "canary": [],
                 "rest": hosts, "artifact": artifact.to_dict() if artifact else None,
                 "file": artifact.path.rsplit("/", 1)[-1] if artifact else None,
-                "purpose": purpose, "limited": limit_hosts is not None}
+                "purpose": purpose, "limited": limit_hosts is not None,
+                "deferred": {h: isolated[h] for h in hosts if h in (isolated or {})}}
     if not version:
         raise InputError("give the version to roll out: -e version=X", field="version")
     if canary_per_department < 1:
@@ -131,18 +140,17 @@ def plan_rollout(
             )
         gate["passed_on"] = test_hosts
 
-    canary, seen = [], {}
-    for host in hosts:
-        dept = department_of(host, groups)
-        if seen.get(dept, 0) < canary_per_department:
-            canary.append(host)
-            seen[dept] = seen.get(dept, 0) + 1
-    rest = [h for h in hosts if h not in canary]
+    deferred = {h: isolated[h] for h in hosts if h in (isolated or {})}
+    active = [h for h in hosts if h not in deferred]
+    canary, unreachable = pick_canary(active, groups, canary_per_department, probe)
+    rest = [h for h in active if h not in canary]
     return {
         "version": version,
         "group": group,
         "hosts": hosts,
         "canary": canary,
+        "deferred": deferred,
+        "unreachable": unreachable,
         "rest": rest,
         "batch_size": batch_size,
         "batches": [rest[i:i + batch_size] for i in range(0, len(rest), batch_size)],
@@ -153,6 +161,36 @@ def plan_rollout(
         "purpose": purpose,
         "limited": limit_hosts is not None,
     }
+
+
+def pick_canary(hosts: list, groups: dict, per_department: int, probe=None) -> tuple:
+    """``per_department`` workstations of each department, in inventory order, among those
+    ``probe`` finds reachable; returns (canary, the candidates found unreachable).
+
+    Candidates are probed a round at a time (one per missing canary of each department),
+    so a fleet where the first ones answer costs one probe per canary.
+    """
+    queues: dict = {}
+    for host in hosts:
+        queues.setdefault(department_of(host, groups), []).append(host)
+    chosen = {dept: [] for dept in queues}
+    unreachable: list = []
+    while True:
+        candidates = []
+        for dept, queue in queues.items():
+            while queue and len(chosen[dept]) + len([c for c in candidates if c[0] == dept]) \
+                    < per_department:
+                candidates.append((dept, queue.pop(0)))
+        if not candidates:
+            break
+        answered = set(probe([h for _d, h in candidates])) if probe else None
+        for dept, host in candidates:
+            if answered is None or host in answered:
+                chosen[dept].append(host)
+            else:
+                unreachable.append(host)
+    picked = {h for hs in chosen.values() for h in hs}
+    return [h for h in hosts if h in picked], unreachable
 
 
 def batch_verdict(outcomes: list, max_fail_percent: float, canary: bool) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -157,3 +158,55 @@ def test_the_action_plugin_takes_the_inventory_vars_and_refuses_passwords() -> N
                     "host_key_checking": False}
     with pytest.raises(AnsibleActionFail, match="connections: ws-2 sets ansible_password"):
         connection_from_vars("ws-2", {"ansible_password": "secret"})
+
+
+def test_a_rollback_brings_a_missing_release_from_the_artifact_store(
+    tmp_path: Path, pkgs: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 14: the release to go back to was pruned (or removed): the fleet sends it from
+    the store, checksum checked, in a second session; without it the reply names it."""
+    from ansible_collections.hisops.emergency.plugins.module_utils.client.store import (
+        ArtifactStore,
+    )
+
+    # each "workstation" is a root on this machine; ssh is replaced by python3 - here
+    monkeypatch.setattr(fleet, "ssh_argv", lambda conn, timeout=10: [sys.executable, "-"])
+    store = tmp_path / "store"
+    ArtifactStore(str(store)).publish(pkgs["1.0.0"], "his-client", "1.0.0", "tar")
+    roots = {name: tmp_path / name for name in ("ws-1", "ws-2")}
+    for root in roots.values():
+        for version in ("1.0.0", "1.1.0"):
+            release.apply(str(root), "switched", version, pkgs[version], sha256_file(pkgs[version]))
+        shutil.rmtree(root / "releases" / "1.0.0")
+    conns = [{"name": name} for name in roots]
+
+    def rollback(host: str, **kw) -> dict:
+        args = {"state": "rolled_back", "root": str(roots[host])} | kw
+        return fleet.run_fleet_job([host], [{"name": host}], args, record_action="rollback",
+                                   store=str(store))
+
+    without = fleet.run_fleet_job(list(roots), conns, {"state": "rolled_back",
+                                                        "root": str(roots["ws-1"])})
+    assert without["outcomes"]["ws-1"] == "failed"
+    assert without["hosts"]["ws-1"]["missing"] == "1.0.0"
+
+    preview = rollback("ws-1", check_mode=True)
+    assert preview["outcomes"] == {"ws-1": "ok"} and preview["hosts"]["ws-1"]["fetched"] == "1.0.0"
+    assert not (roots["ws-1"] / "releases" / "1.0.0").exists()
+
+    done = rollback("ws-1")
+    reply = done["hosts"]["ws-1"]
+    dest = roots["ws-1"] / "packages" / "his-client-1.0.0.tar.gz"
+    assert reply["actions"] == [f"copy {dest}", "install 1.0.0", "switch 1.1.0 -> 1.0.0"]
+    assert os.readlink(roots["ws-1"] / "current") == "releases/1.0.0"
+    assert sha256_file(str(dest)) == sha256_file(pkgs["1.0.0"])
+    assert rollback("ws-1")["changed"] is False
+
+    # the store's copy was replaced: refused on the controller, the workstation untouched
+    stored = store / "his-client" / "his-client-1.0.0.tar.gz"
+    stored.write_bytes(stored.read_bytes()[:-1] + b"x")
+    bad = rollback("ws-2")
+    assert bad["outcomes"] == {"ws-2": "failed"}
+    assert "not brought from the artifact store" in bad["hosts"]["ws-2"]["msg"]
+    assert "corrupted or was replaced" in bad["hosts"]["ws-2"]["msg"]
+    assert os.readlink(roots["ws-2"] / "current") == "releases/1.1.0"

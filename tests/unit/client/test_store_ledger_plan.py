@@ -173,3 +173,70 @@ def test_remediation_per_audit_state(tmp_path):
     assert "2 failed here (dpkg: error); not tried again" in got["failed-same"]["remediation_reason"]
     assert got["failed-other"]["remediation_reason"].startswith(
         "retry: the last update (to 3) failed, 2 has not failed here")
+
+
+def test_isolated_workstations_are_deferred_and_canaries_answer(store):
+    """Issue 14: a rollout defers what an open isolation cut off and picks its canaries
+    among workstations that answer; an unreachable one stays in its batch."""
+    asked = []
+
+    def probe(hosts):
+        asked.append(list(hosts))
+        return [h for h in hosts if h != "a1"]
+
+    plan = plan_rollout(store_root=store.root, package="his-client", version="2.0.0", kind="tar",
+                        group="workstations", groups=GROUPS, ledger=ledger.empty_ledger(),
+                        skip_test_gate=True, skip_test_gate_reason="x", batch_size=2,
+                        isolated={"b1": "isolation iso-1 (segment:B)",
+                                  "b2": "isolation iso-1 (segment:B)"}, probe=probe)
+    assert plan["deferred"] == {"b1": "isolation iso-1 (segment:B)",
+                                "b2": "isolation iso-1 (segment:B)"}
+    assert plan["canary"] == ["a2", "c1"] and plan["unreachable"] == ["a1"]
+    assert asked == [["a1", "c1"], ["a2"]]  # one round, then the next candidate of ws_a
+    assert plan["rest"] == ["a1", "a3"] and plan["batches"] == [["a1", "a3"]]
+    audit = plan_rollout(store_root=store.root, package="his-client", version=None, kind="tar",
+                         group="workstations", groups=GROUPS, ledger=ledger.empty_ledger(),
+                         purpose="audit", isolated={"c1": "isolation iso-2"})
+    assert audit["deferred"] == {"c1": "isolation iso-2"}
+
+
+def test_an_isolated_workstation_is_left_alone_then_brought_up_after_the_reconnection():
+    data = ledger.empty_ledger()
+    ledger.record(data, [{"host": "p1", "action": "update", "target": "2", "result": "isolated",
+                          "message": "deferred: isolation iso-1 (segment:PHARMACY)",
+                          "expected": "2"}], {"run_id": "r9"})
+    held = ledger.classify(data, "p1", "1", True, True, isolated="isolation iso-1 (segment:30)")
+    assert (held["state"], held["remediation"]) == ("isolated", "wait")
+    assert ledger.classify(data, "p1", None, False, None, isolated="iso-1")["state"] == "isolated"
+    after = ledger.classify(data, "p1", "1", True, True)
+    assert (after["state"], after["remediation"]) == ("behind", "update")
+    assert after["reason"].startswith("deferred by run r9") and "iso-1" in after["reason"]
+
+
+def test_the_rollout_is_a_hold_while_it_runs(tmp_path):
+    from ansible_collections.hisops.emergency.plugins.module_utils.client.hold import (
+        isolated_workstations,
+        rollout_hold,
+    )
+    from ansible_collections.hisops.emergency.plugins.module_utils.state.store import StateStore
+
+    state_dir = str(tmp_path / "state")
+    StateStore(state_dir).open("isolation", "segment:30", id="iso-1", operator="netops",
+                               endpoints=[{"name": "pharm-01"}, {"ip": "10.10.30.102"}])
+    found = isolated_workstations(state_dir, {"pharm-01": [], "pharm-02": ["10.10.30.102"],
+                                              "opd-01": ["10.10.10.101"]})
+    assert set(found) == {"pharm-01", "pharm-02"} and "iso-1" in found["pharm-02"]
+
+    preview = rollout_hold(state_dir, "open", "rollout-r1", check_mode=True)
+    assert preview["changed"] and StateStore(state_dir).get("rollout-r1") is None
+    opened = rollout_hold(state_dir, "open", "rollout-r1", operator="it", group="workstations",
+                          version="2.1.0", hosts=["opd-01"], details={"canary": ["opd-01"]})
+    assert (opened["changed"], opened["before"], opened["after"]) == (True, "absent", "open")
+    active = StateStore(state_dir).active(kind="rollout")
+    assert [h.id for h in active] == ["rollout-r1"] and active[0].endpoints == [{"name": "opd-01"}]
+    assert rollout_hold(state_dir, "open", "rollout-r1")["changed"] is False
+    assert rollout_hold(state_dir, "closed", "rollout-r1", operator="it")["changed"] is True
+    assert StateStore(state_dir).active(kind="rollout") == []
+    assert rollout_hold(state_dir, "closed", "rollout-r1")["changed"] is False
+    with pytest.raises(InputError, match="^id: hold iso-1 is a isolation"):
+        rollout_hold(state_dir, "closed", "iso-1")

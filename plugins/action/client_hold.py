@@ -1,0 +1,22 @@
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fills client_hold's ``state_dir`` (task arg, ``hisops_state_dir``, ``$HISOPS_STATE_DIR``,
+else var/state beside the playbooks) and runs the module on the controller."""
+
+from __future__ import annotations
+
+from ansible.plugins.action import ActionBase
+from ansible_collections.hisops.emergency.plugins.plugin_utils.state_dir import state_dir_for
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        args = dict(self._task.args)
+        args["state_dir"] = state_dir_for(args, task_vars, self._templar.template)
+        result.update(self._execute_module(module_name=self._task.action, module_args=args,
+                                           task_vars=task_vars))
+        return result
