@@ -105,6 +105,37 @@ def parse_target(inventory: Inventory, segment: Any = None, host: Any = None, po
     return target
 
 
+@dataclass(frozen=True)
+class Options:
+    """How to isolate: everything but the target, validated once by ``isolate``."""
+
+    operator: str = "hisops"
+    reason: str = ""
+    force: bool = False
+    check_mode: bool = False
+    save: bool = True
+    block_at_core: bool = True  # a host: also block its address at its gateway on the core
+    acl: int = 3999  # the core's address-block ACL
+    workers: int = 8
+    quarantine_ssh_to: str = ""  # a host: filter its port to pass only its SSH replies to this address
+    quarantine_acl: int = 3998
+    fence_of: str = ""  # the database server this isolation fences (reconnected by db_rejoin only)
+    lock_wait_s: float = 300
+
+    def validate(self, target: Target) -> None:
+        if self.quarantine_ssh_to and target.kind != "host":
+            raise InputError("quarantine_ssh_to: only a host isolation can be quarantined")
+        if self.quarantine_ssh_to:
+            try:
+                ipaddress.ip_address(self.quarantine_ssh_to)
+            except ValueError:
+                raise InputError(f"quarantine_ssh_to: {self.quarantine_ssh_to!r} is not an IP address") from None
+        if self.force and not self.reason.strip():
+            raise InputError("reason: force=true needs a reason (it is recorded with the isolation)")
+        if not self.check_mode and not self.reason.strip():
+            raise InputError("reason: say why this is isolated (recorded with the isolation)")
+
+
 Block = tuple[list[str], list[str]]  # commands and their exact inverse
 
 
@@ -459,10 +490,11 @@ def _sections(view: SwitchView):
     return parse_sections(view.config, view.switch.platform)
 
 
-def plan_host(inventory: Inventory, target: Target, views: dict[str, SwitchView], workers: int,
-              block_at_core: bool = True, acl: int = 3999, pool: SessionPool | None = None,
-              quarantine_ssh_to: str = "", quarantine_acl: int = 3998) -> Plan:
-    located = locate(inventory, target, views, workers, pool)
+def plan_host(inventory: Inventory, target: Target, views: dict[str, SwitchView], options: Options,
+              pool: SessionPool | None = None) -> Plan:
+    block_at_core, acl = options.block_at_core, options.acl
+    quarantine_ssh_to, quarantine_acl = options.quarantine_ssh_to, options.quarantine_acl
+    located = locate(inventory, target, views, options.workers, pool)
     plan = Plan(target=target, views=views, located=located)
     edge = views[located["switch"]]
     mgmt = _management_macs(inventory, {n: v for n, v in views.items() if v.switch.role == "core"})
@@ -517,18 +549,17 @@ def plan_host(inventory: Inventory, target: Target, views: dict[str, SwitchView]
     return plan
 
 
-def make_plan(inventory: Inventory, target: Target, workers: int = 8, block_at_core: bool = True,
-              acl: int = 3999, pool: SessionPool | None = None, quarantine_ssh_to: str = "",
-              quarantine_acl: int = 3998) -> Plan:
-    views = read_cores(inventory, workers, pool)
+def make_plan(inventory: Inventory, target: Target, options: Options | None = None,
+              pool: SessionPool | None = None) -> Plan:
+    options = options or Options()
+    views = read_cores(inventory, options.workers, pool)
     if target.kind == "segment":
         return plan_segment(inventory, target, views)
     if target.kind == "port":
         if target.switch not in views:
             views.update(read_many([inventory.switches[target.switch]], arp=lambda s: False, pool=pool))
         return plan_port(inventory, target, views)
-    return plan_host(inventory, target, views, workers, block_at_core, acl, pool, quarantine_ssh_to,
-                     quarantine_acl)
+    return plan_host(inventory, target, views, options, pool)
 
 
 # -- acting ---------------------------------------------------------------------------------
@@ -654,39 +685,16 @@ def _cut_off(inventory: Inventory, plan: Plan) -> list[dict[str, Any]]:
     return sorted(found.values(), key=lambda e: (e.get("name") or "", e.get("mac") or ""))
 
 
-def isolate(
-    inventory: Inventory,
-    store: transactions.Store,
-    target: Target,
-    operator: str,
-    reason: str = "",
-    force: bool = False,
-    check_mode: bool = False,
-    save: bool = True,
-    block_at_core: bool = True,
-    acl: int = 3999,
-    workers: int = 8,
-    quarantine_ssh_to: str = "",
-    quarantine_acl: int = 3998,
-    fence_of: str = "",
-    lock_wait_s: float = 300,
-) -> dict[str, Any]:
-    """``quarantine_ssh_to`` (a host only): the port is also given an inbound filter that
-    passes only the host's SSH replies to that address, so that a staged reconnect
+def isolate(inventory: Inventory, store: transactions.Store, target: Target, operator: str, reason: str = "",
+            **options: Any) -> dict[str, Any]:
+    """Isolate ``target`` as ``operator`` for ``reason``; ``options`` are the fields of
+    :class:`Options`. ``quarantine_ssh_to`` (a host only): the port is also given an inbound
+    filter that passes only the host's SSH replies to that address, so that a staged reconnect
     (``reconnect(stage="port")``) can bring the port up with nothing but SSH possible.
     ``fence_of`` names the database server this isolation fences (db_failover's
     ``switch_port`` fence): such an isolation is reconnected only by the rejoin."""
-    if quarantine_ssh_to and target.kind != "host":
-        raise InputError("quarantine_ssh_to: only a host isolation can be quarantined")
-    if quarantine_ssh_to:
-        try:
-            ipaddress.ip_address(quarantine_ssh_to)
-        except ValueError:
-            raise InputError(f"quarantine_ssh_to: {quarantine_ssh_to!r} is not an IP address") from None
-    if force and not reason.strip():
-        raise InputError("reason: force=true needs a reason (it is recorded with the isolation)")
-    if not check_mode and not reason.strip():
-        raise InputError("reason: say why this is isolated (recorded with the isolation)")
+    opts = Options(operator=operator, reason=reason, **options)
+    opts.validate(target)
     if target.kind == "host":
         # Once its port is shut, a host drops out of the ARP/MAC tables: the record finds it.
         record = _open_host_record(store, target)
@@ -699,8 +707,7 @@ def isolate(
             located = record.get("located") or {}
             target.ip, target.mac = target.ip or located.get("ip", ""), target.mac or located.get("mac", "")
     with SessionPool() as pool:  # one login per switch from the read to the save
-        return _isolate(inventory, store, target, operator, reason, force, check_mode, save, block_at_core,
-                        acl, workers, pool, quarantine_ssh_to, quarantine_acl, fence_of, lock_wait_s)
+        return _isolate(inventory, store, target, opts, pool)
 
 
 def _open_host_record(store: transactions.Store, target: Target) -> dict[str, Any] | None:
@@ -713,15 +720,13 @@ def _open_host_record(store: transactions.Store, target: Target) -> dict[str, An
     return None
 
 
-def _isolate(inventory: Inventory, store: transactions.Store, target: Target, operator: str, reason: str,
-             force: bool, check_mode: bool, save: bool, block_at_core: bool, acl: int, workers: int,
-             pool: SessionPool, quarantine_ssh_to: str = "", quarantine_acl: int = 3998,
-             fence_of: str = "", lock_wait_s: float = 300) -> dict[str, Any]:
+def _isolate(inventory: Inventory, store: transactions.Store, target: Target, opts: Options,
+             pool: SessionPool) -> dict[str, Any]:
     def planned() -> Plan:
-        plan = make_plan(inventory, target, workers, block_at_core, acl, pool, quarantine_ssh_to, quarantine_acl)
+        plan = make_plan(inventory, target, opts, pool)
         if plan.refusals:
             raise Refused("; ".join(plan.refusals), hint="nothing was changed; these guards cannot be overridden")
-        if plan.protected and not force:
+        if plan.protected and not opts.force:
             names = ", ".join(f"{e.get('name') or e.get('mac')} ({e.get('department', '')})" for e in plan.protected)
             raise Refused(f"{target.kind}: protected endpoints would lose connectivity: {names}")
         return plan
@@ -736,21 +741,20 @@ def _isolate(inventory: Inventory, store: transactions.Store, target: Target, op
     if not plan.commands:
         return _nothing_to_do(result, existing, plan)
     result["changed"] = True
-    if check_mode:
+    if opts.check_mode:
         result["message"] = "check mode: nothing sent" + (f"; partial: {plan.partial}" if plan.partial else "")
         return result
     if store.state is None:
-        return _commit(inventory, store, plan, result, existing, operator, reason, force, save, workers, pool,
-                       quarantine_ssh_to, quarantine_acl, fence_of)
+        return _commit(inventory, store, plan, result, existing, opts, pool)
     # Every switch it changes is locked from the read of "before" to the record: planned
     # without the locks, read again under them, planned again if another run changed them.
     for _attempt in range(3):
         names = sorted(plan.commands)
-        with store.state.locks.hold([locks.switch(n) for n in names], f"isolate {target.key}", operator,
-                                    wait_s=lock_wait_s) as waits:
+        with store.state.locks.hold([locks.switch(n) for n in names], f"isolate {target.key}", opts.operator,
+                                    wait_s=opts.lock_wait_s) as waits:
             if waits:
                 result.setdefault("warnings", []).extend(waits)
-            fresh = read_configs([inventory.switches[n] for n in names], workers, pool)
+            fresh = read_configs([inventory.switches[n] for n in names], opts.workers, pool)
             if any(fresh[n] != plan.views[n].config for n in names):
                 plan = planned()
                 existing = (_open_host_record(store, target) if target.kind == "host" else None) or \
@@ -762,8 +766,7 @@ def _isolate(inventory: Inventory, store: transactions.Store, target: Target, op
                     return _nothing_to_do(result, existing, plan)
                 if not set(plan.commands) <= set(names):
                     continue  # it now needs another switch: take that lock too
-            return _commit(inventory, store, plan, result, existing, operator, reason, force, save, workers, pool,
-                           quarantine_ssh_to, quarantine_acl, fence_of)
+            return _commit(inventory, store, plan, result, existing, opts, pool)
     raise NetdevError(f"isolation of {target.value}: the switches it needs kept changing under other runs",
                       hint="nothing was changed; run it again")
 
@@ -790,16 +793,15 @@ def read_configs(switches: list[Switch], workers: int, pool: SessionPool) -> dic
 
 
 def _commit(inventory: Inventory, store: transactions.Store, plan: Plan, result: dict[str, Any],
-            existing: dict[str, Any] | None, operator: str, reason: str, force: bool, save: bool, workers: int,
-            pool: SessionPool, quarantine_ssh_to: str, quarantine_acl: int, fence_of: str) -> dict[str, Any]:
+            existing: dict[str, Any] | None, opts: Options, pool: SessionPool) -> dict[str, Any]:
     """Push, read back, record (the caller holds the switches' locks)."""
-    target = plan.target
-    applied = apply(inventory, plan, save, workers, pool)
+    target, operator = plan.target, opts.operator
+    applied = apply(inventory, plan, opts.save, opts.workers, pool)
     verified = verify(plan, applied, inventory)
     record = existing or {
         "id": transactions.new_id(), "state": "open", "kind": target.kind, "target": target.value,
         "key": target.key, "opened_by": operator, "opened_at": transactions.utc_now(),
-        "reason": reason, "forced": bool(force and plan.protected), "devices": {},
+        "reason": opts.reason, "forced": bool(opts.force and plan.protected), "devices": {},
         "opened_ns": time.time_ns(),
     }
     completed = bool(existing and existing.get("partial") and not plan.partial)
@@ -818,14 +820,14 @@ def _commit(inventory: Inventory, store: transactions.Store, plan: Plan, result:
     if completed:
         record.setdefault("completions", []).append({"by": operator, "at": transactions.utc_now(),
                                                      "was": existing.get("partial") if existing else ""})
-    if quarantine_ssh_to:
+    if opts.quarantine_ssh_to:
         edge = plan.located["switch"]
         record["quarantine"] = {
-            "switch": edge, "port": plan.located["port"], "ssh_to": quarantine_ssh_to,
-            "acl": quarantine_acl, "port_up": _shut(plan.located["port"], plan.changes[edge].platform)[0][1],
+            "switch": edge, "port": plan.located["port"], "ssh_to": opts.quarantine_ssh_to,
+            "acl": opts.quarantine_acl, "port_up": _shut(plan.located["port"], plan.changes[edge].platform)[0][1],
         }
-    if fence_of:
-        record["fence_of"] = fence_of
+    if opts.fence_of:
+        record["fence_of"] = opts.fence_of
     for name, data in applied.items():
         data = {k: v for k, v in data.items() if k != "raw_after"}
         if name in record["devices"]:  # re-applied on an open isolation: keep the first before
