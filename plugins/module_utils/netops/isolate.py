@@ -19,9 +19,15 @@ which the controller's or a managed switch's management MAC is learned) are neve
 reconnecting needs that path. Protected endpoints (inventory ``protected: true``) refuse
 the isolation unless ``force`` with a ``reason``.
 
-The inverse of each device's change is not written by hand: after the push it is the
-remediation (hier_config) from the configuration after back to the one before, recorded
-with both configurations. Reconnect applies it and proves the result equals the before.
+Each change is built as blocks of commands, each with its exact inverse written beside it
+(``Block``: shut / undo shutdown, remove / add a VLAN on a trunk, add / delete a rule, bind /
+unbind an ACL); the record keeps the inverse with the configurations before and after, and
+reconnect applies it and proves the result equals the before (or, where other isolations
+overlap on the switch, exactly what the records say it should hold).
+
+Every switch a change touches is locked (module_utils/state) from the read of its "before"
+to the record; a host whose access switch does not answer is blocked at the core and
+recorded as a partial isolation, completed by the next run once the switch answers.
 """
 
 from __future__ import annotations
