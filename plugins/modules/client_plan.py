@@ -16,7 +16,7 @@ description:
   - The canary batch holds O(canary_per_department) workstations of each department
     (inventory groups C(ws_*)); the rest follow in batches of O(batch_size).
   - Workstations an open isolation cut off (the hospital's deliberate state in
-    O(state_dir)) are deferred - in no batch, RV(plan.deferred) says why - and recorded
+    O(state_dir)) are deferred - in no batch, RV(plan) says why (C(deferred)) - and recorded
     as C(isolated) in the ledger; the first audit after the reconnection brings them up.
     For an audit they are returned the same way, to be left alone.
   - Canaries are picked among reachable, non-isolated workstations - candidates are
