@@ -25,8 +25,20 @@ def test_bad_inputs_are_refused_naming_the_field(kwargs: dict, field: str) -> No
     assert err.value.field == field
 
 
-def test_good_inputs_pass() -> None:
-    failover.validate("his-db-2", PAIR, ["ssh", "site_command"], ["ipmitool", "power", "off"])
+@pytest.mark.parametrize(("good", "bad", "field"), [
+    ({"candidate": "his-db-2"}, {"candidate": "his-db-3"}, "candidate"),
+    ({"fence": ["ssh", "switch_port"]}, {"fence": ["ssh", "switch-port"]}, "fence"),
+    ({"fence": ["ssh", "site_command"], "fence_command": ["ipmitool", "power", "off"]},
+     {"fence": ["ssh", "site_command"], "fence_command": []}, "fence_command"),
+])  # fmt: skip
+def test_a_good_input_passes_where_its_neighbour_is_refused(good: dict, bad: dict, field: str) -> None:
+    """The good inputs pass, and the nearest bad one is refused on exactly that field: a
+    validation that refused everything, or nothing, fails here."""
+    args = {"candidate": "", "group": PAIR, "fence": ["ssh"], "fence_command": []}
+    assert failover.validate(**{**args, **good}) is None
+    with pytest.raises(InputError) as err:
+        failover.validate(**{**args, **bad})
+    assert err.value.field == field
 
 
 FENCED = {"after": {"enabled": False, "standby_signal": True, "processes": 0},
