@@ -136,7 +136,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netops.transactio
 from ansible_collections.hisops.emergency.plugins.module_utils.state.errors import StateError
 
 
-def main():
+def argument_spec():
     spec = dict(NETWORK_SPEC)
     spec.update(
         isolation_id={"type": "str", "default": ""},
@@ -149,28 +149,38 @@ def main():
         stage={"type": "str", "default": "all", "choices": ["all", "port"]},
         fence_proof={"type": "str", "default": ""},
     )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    if not HAS_NETMIKO:
-        module.fail_json(msg=missing_required_lib("netmiko"), exception=str(NETMIKO_IMPORT_ERROR))
-    p = module.params
-    try:
-        inventory = inventory_from(p)
-        store = Store(p["store"], p["state_dir"])
-        isolation_id = p["isolation_id"]
-        if not isolation_id:
-            target = parse_target(inventory, p["segment"], p["host"], p["port"])
-            isolation_id = find_open(store, target.kind, target.key, target.ip, target.mac)
-        result = reconnect(
-            store, isolation_id, inventory.switches, operator=p["operator"],
-            cleanup_by=p["cleanup_by"], cleanup_scan=p["cleanup_scan"], force=p["force"],
-            check_mode=module.check_mode, workers=p["workers"], stage=p["stage"],
-            fence_proof=p["fence_proof"], lock_wait_s=p["lock_wait"],
-        )
-    except (NetdevError, StateError) as exc:
-        module.fail_json(msg=str(exc))
-    if module._diff:
+    return spec
+
+
+def run(p, check_mode, diff):
+    """The module's work on validated parameters; NetdevError/StateError when it cannot be
+    done. Called by main() and, in the controller's worker, by the action plugin."""
+    inventory = inventory_from(p)
+    store = Store(p["store"], p["state_dir"])
+    isolation_id = p["isolation_id"]
+    if not isolation_id:
+        target = parse_target(inventory, p["segment"], p["host"], p["port"])
+        isolation_id = find_open(store, target.kind, target.key, target.ip, target.mac)
+    result = reconnect(
+        store, isolation_id, inventory.switches, operator=p["operator"],
+        cleanup_by=p["cleanup_by"], cleanup_scan=p["cleanup_scan"], force=p["force"],
+        check_mode=check_mode, workers=p["workers"], stage=p["stage"],
+        fence_proof=p["fence_proof"], lock_wait_s=p["lock_wait"],
+    )
+    if diff:
         result["diff"] = {"prepared": "\n".join(
             f"{name}:\n  " + "\n  ".join(lines) for name, lines in result["commands"].items())}
+    return result
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    if not HAS_NETMIKO:
+        module.fail_json(msg=missing_required_lib("netmiko"), exception=str(NETMIKO_IMPORT_ERROR))
+    try:
+        result = run(module.params, module.check_mode, module._diff)
+    except (NetdevError, StateError) as exc:
+        module.fail_json(msg=str(exc))
     module.exit_json(**result)
 
 

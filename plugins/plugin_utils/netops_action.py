@@ -18,7 +18,11 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible_collections.hisops.emergency.plugins.module_utils.netdev import session
 from ansible_collections.hisops.emergency.plugins.module_utils.netdev.errors import NetdevError
-from ansible_collections.hisops.emergency.plugins.module_utils.state.errors import StateError
+from ansible_collections.hisops.emergency.plugins.module_utils.state import locks
+from ansible_collections.hisops.emergency.plugins.module_utils.state.errors import (
+    StateError,
+    describe_holder,
+)
 from ansible_collections.hisops.emergency.plugins.plugin_utils.state_dir import state_dir_for
 from ansible_collections.hisops.emergency.plugins.plugin_utils.switch_action import SwitchActionBase
 
@@ -29,6 +33,13 @@ _FROM_INVENTORY = {
     "endpoints": "hisops_endpoints",
     "controller_ip": "hisops_controller_ip",
 }
+
+
+def _tell_operator(resource: str, holder: dict[str, Any]) -> None:
+    """Shown at once on the operator's screen (the worker hands it to the main process)."""
+    from ansible.utils.display import Display
+
+    Display().warning(f"waiting for the lock on {resource}: held by {describe_holder(holder)}")
 
 
 class NetopsActionBase(SwitchActionBase):
@@ -68,8 +79,9 @@ class InProcessNetopsAction(NetopsActionBase):
             return {"failed": True, "msg": missing_required_lib("netmiko"),
                     "exception": str(session.NETMIKO_IMPORT_ERROR)}
         try:
-            result = module.run(checked.validated_parameters, bool(self._play_context.check_mode),
-                                bool(self._task.diff))
+            with locks.notify_waits(_tell_operator):
+                result = module.run(checked.validated_parameters, bool(self._play_context.check_mode),
+                                    bool(self._task.diff))
         except (NetdevError, StateError) as exc:
             result = {"failed": True, "msg": str(exc)}
         result.setdefault("changed", False)

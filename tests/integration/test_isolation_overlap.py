@@ -151,3 +151,33 @@ def test_a_host_behind_a_silent_switch_is_blocked_at_the_core_then_completed(fre
     back = run_playbook("reconnect", lab.inventory, tmp_path, {"isolation_id": record["id"], **CLEAN})
     assert back.rc == 0, back.stdout
     assert configs(lab) == before and reachable(lab, "nurse-01", "nurse-02")
+
+
+def test_an_engineer_waiting_for_a_switch_is_told_who_holds_it(fresh_lab, dirs, tmp_path):
+    lab = fresh_lab
+    isolations, state = dirs
+    release = threading.Event()
+
+    def hold_core() -> None:  # a colleague's deploy holds CORE-1 for a moment
+        with StateStore(str(state)).locks.hold(["switch:CORE-1"], "switch_deploy", "alice"):
+            release.wait(30)
+
+    holder = threading.Thread(target=hold_core)
+    holder.start()
+    threading.Timer(10, release.set).start()  # past the playbook's start and planning
+    try:
+        run = run_playbook("isolate", lab.inventory, tmp_path, {"segment": "PHARMACY", "reason": "outbreak"})
+    finally:
+        release.set()
+        holder.join()
+    assert run.rc == 0, run.stdout
+    assert "waiting for the lock on switch:CORE-1: held by alice (switch_deploy)" in run.stdout
+    assert "for the lock on switch:CORE-1, held by alice" in run.stdout  # the result's warning
+    assert not reachable(lab, "pharm-01")
+
+    isolated = configs(lab)
+    with StateStore(str(state)).locks.hold(["switch:CORE-1"], "switch_deploy", "alice"):
+        refused = run_playbook("reconnect", lab.inventory, tmp_path, {"segment": "PHARMACY", "lock_wait": 1,
+                                                                      **CLEAN})
+    assert refused.rc != 0 and "switch:CORE-1 is locked by alice (switch_deploy)" in refused.stdout
+    assert configs(lab) == isolated and not reachable(lab, "pharm-01")  # nothing was touched

@@ -31,11 +31,23 @@ from typing import Any
 
 from .errors import LockBusy, describe_holder
 
-__all__ = ["Locks", "LockBusy", "describe_holder", "switch", "pair"]
+__all__ = ["Locks", "LockBusy", "describe_holder", "notify_waits", "switch", "pair"]
 
 POLL_S = 0.1
 _held: dict[str, tuple[int, int]] = {}  # resource path -> (fd, depth), this process
 _held_guard = threading.Lock()
+_notifier: list[Callable[[str, dict[str, Any]], None]] = []  # who tells the operator, this process
+
+
+@contextlib.contextmanager
+def notify_waits(tell: Callable[[str, dict[str, Any]], None]) -> Iterator[None]:
+    """While the block runs, a wait for a lock held by another run is told through ``tell``
+    (an action plugin shows it on the operator's screen at once, not after the task)."""
+    _notifier.append(tell)
+    try:
+        yield
+    finally:
+        _notifier.remove(tell)
 
 
 def switch(name: str) -> str:
@@ -139,8 +151,8 @@ class Locks:
                 except BlockingIOError:
                     if holder is None:
                         holder = _read_holder(path) or {}
-                        if on_wait is not None:
-                            on_wait(resource, holder)
+                        for tell in ([on_wait] if on_wait else []) + _notifier[-1:]:
+                            tell(resource, holder)
                     waited = time.monotonic() - start
                     if waited >= wait_s:
                         raise LockBusy(resource, _read_holder(path) or holder, waited) from None
