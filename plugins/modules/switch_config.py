@@ -61,6 +61,34 @@ options:
     description: When the session is lost mid-push, wait until the safety net has restored the device and prove it.
     type: bool
     default: false
+  state_dir:
+    description:
+      - Directory of the hospital's deliberate state on the controller (open isolations, vendor
+        windows, swaps, and the per-switch locks). The push holds the switch's lock from the
+        read of its configuration to the read-back and save; a run that waits for it is told
+        who holds it (in C(warnings)).
+      - Empty, the action plugin fills it from C(hisops_state_dir), C($HISOPS_STATE_DIR), else
+        C(var/state) beside the playbooks.
+    type: path
+    default: ''
+  operator:
+    description: Who runs the push (shown to anyone waiting for the switch's lock).
+    type: str
+    default: hisops
+  open_isolation:
+    description:
+      - V(refuse) fails, sending nothing, when an isolation is open on the switch (read from
+        O(state_dir) under the lock) and the push would send any command; the plan does not
+        know the isolation and would undo it.
+      - V(ignore) pushes anyway (the isolation's lines are undone where the intended
+        configuration lacks them).
+    type: str
+    choices: [refuse, ignore]
+    default: refuse
+  lock_wait:
+    description: Seconds to wait for another run's lock on the switch before failing with the holder's name.
+    type: int
+    default: 300
 attributes:
   check_mode:
     description: Sends nothing; returns the commands it would send.
@@ -110,6 +138,17 @@ reverted:
   description: Whether the device was put back on its previous configuration after a failure.
   returned: always
   type: bool
+verified:
+  description:
+    - Whether the configuration read back after the push (from a new session, still under the
+      switch's lock) matches the intended one; a mismatch fails the task and reverts the push.
+  returned: when not in check mode
+  type: bool
+waits:
+  description: The waits for another run's lock on the switch, each naming the holder (also in C(warnings)).
+  returned: always
+  type: list
+  elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -122,6 +161,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netdev.ansible_gl
 )
 from ansible_collections.hisops.emergency.plugins.module_utils.netdev.errors import NetdevError
 from ansible_collections.hisops.emergency.plugins.module_utils.netdev.push import (
+    Guard,
     PushRequest,
     SafePush,
 )
@@ -134,6 +174,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netplan.complianc
     HAS_HIER_CONFIG,
     HIER_CONFIG_IMPORT_ERROR,
 )
+from ansible_collections.hisops.emergency.plugins.module_utils.state.errors import StateError
 
 
 def main():
@@ -145,6 +186,10 @@ def main():
         safety_net={"type": "str", "choices": ["auto", "none"], "default": "auto"},
         safety_net_minutes={"type": "int", "default": 5},
         wait_for_revert={"type": "bool", "default": False},
+        state_dir={"type": "path", "default": ""},
+        operator={"type": "str", "default": "hisops"},
+        open_isolation={"type": "str", "choices": ["refuse", "ignore"], "default": "refuse"},
+        lock_wait={"type": "int", "default": 300},
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **INTENDED_RULES)
     if not HAS_NETMIKO:
@@ -167,14 +212,22 @@ def main():
         wait_for_revert=p["wait_for_revert"],
     )
     params = device_params(p)
-    push = SafePush(lambda: DeviceSession(params), request)
+    if p["lock_wait"] < 0:
+        module.fail_json(msg=f"lock_wait: {p['lock_wait']} must be 0 or more seconds")
+    guard = Guard(p["state_dir"], params.name, p["operator"], refuse_kinds=(
+        ("isolation",) if p["open_isolation"] == "refuse" else ()), wait_s=float(p["lock_wait"]))
+    push = SafePush(lambda: DeviceSession(params), request, guard)
     try:
         result = push.run()
-    except NetdevError as exc:
+    except (NetdevError, StateError) as exc:
         data = push.result.to_dict()
         data["changed"] = bool(push.result.commands) and not push.result.reverted
         module.fail_json(msg=str(exc), **data)
     data = result.to_dict()
+    if module.check_mode:
+        data.pop("verified")
+    for wait in result.waits:
+        module.warn(wait)
     if module._diff:
         if module.check_mode:
             data["diff"] = {"prepared": "\n".join(result.commands)}

@@ -19,6 +19,12 @@ without anybody touching the device):
 A line the device rejects stops the push; what was already applied is undone with the
 remediation back to the configuration read before, and the device is read again to prove
 it. A session lost mid-push is reported with the safety net that will restore the device.
+
+With a ``Guard`` (the hospital's deliberate state, module_utils/state), the push holds the
+device's lock from the read of "before" to the read-back and save, so that two changes of
+one switch (a deploy, an isolation, a vendor window, a swap) are serialized and the one that
+waits is told who holds it; and it refuses, before sending anything, a push that would
+change a switch on which a hold of a refusing kind (an open isolation) is open.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..netplan import compliance
+from ..state.locks import switch as switch_lock
+from ..state.store import StateStore
 from .backup import mask_secrets
 from .errors import CommandRejected, DeviceUnreachable, InputError, NetdevError, SessionLost
 from .session import DeviceSession
@@ -85,6 +93,8 @@ class PushResult:
     failed: bool = False
     message: str = ""
     compliance_before: dict[str, Any] = field(default_factory=dict)
+    waits: list[str] = field(default_factory=list)
+    verified: bool | None = None  # the read-back matched the intended configuration
 
     def to_dict(self) -> dict[str, Any]:
         """What a module returns: configurations with password hashes and keys masked."""
@@ -98,6 +108,8 @@ class PushResult:
             "safety_net": self.safety_net,
             "reverted": self.reverted,
             "compliance_before": self.compliance_before,
+            "waits": self.waits,
+            "verified": self.verified,
         }
 
 
@@ -175,26 +187,74 @@ def _with_exits(commands: list[str], platform: str) -> list[str]:
     return out
 
 
+@dataclass
+class Guard:
+    """What a push owes the other workflows: the device's lock, and the open holds that
+    refuse it (``refuse_kinds``: an open isolation, which a deploy of the plan would undo)."""
+
+    state_dir: str
+    device: str
+    operator: str = "hisops"
+    operation: str = "switch_config push"
+    refuse_kinds: tuple[str, ...] = ("isolation",)
+    wait_s: float = 300.0
+
+    def refusal(self, store: StateStore, commands: list[str]) -> InputError | None:
+        """Holds of a refusing kind on the device, when the push would send anything."""
+        if not commands or not self.refuse_kinds:
+            return None
+        holds = [h for h in store.active(devices=[self.device]) if h.kind in self.refuse_kinds]
+        if not holds:
+            return None
+        return InputError(
+            f"open {', '.join(sorted({h.kind for h in holds}))} on this switch: "
+            f"{'; '.join(h.describe() for h in holds)}; the push ({len(commands)} commands) would undo it",
+            device=self.device,
+            hint="nothing was sent; reconnect first (playbooks/reconnect.yml -e isolation_id=...), "
+            "or push with open_isolation: ignore to undo it on purpose",
+        )
+
+
 class SafePush:
     """``SafePush(open_session, request).run()``; ``open_session`` returns a new DeviceSession."""
 
-    def __init__(self, open_session: Callable[[], DeviceSession], request: PushRequest) -> None:
+    def __init__(self, open_session: Callable[[], DeviceSession], request: PushRequest,
+                 guard: Guard | None = None) -> None:
         self.open_session = open_session
         self.request = request
         self.result = PushResult()
+        self.guard = guard
 
     # -- the sequence ------------------------------------------------------------------
     def run(self) -> PushResult:
+        """The push; with a guard, under the device's lock (check mode only reads: no lock)."""
         self.request.validate()
+        if self.guard is None or not self.guard.state_dir:
+            return self._run(None)
+        store = StateStore(self.guard.state_dir)
+        if self.request.check_mode:
+            return self._run(store)
+        guard = self.guard
+        with store.locks.hold([switch_lock(guard.device)], guard.operation, guard.operator,
+                              wait_s=guard.wait_s) as waits:
+            self.result.waits = list(waits)
+            return self._run(store)
+
+    def _run(self, store: StateStore | None) -> PushResult:
         with self.open_session() as session:
             platform = session.platform.name
             before = session.running_config()
             self.result.before = _strip_comments(before)
             commands, report = plan_with_report(before, self.request, platform)
             self.result.compliance_before = report
+            if store is not None and self.guard is not None:
+                refused = self.guard.refusal(store, commands)
+                if refused is not None:
+                    raise refused
             self.result.commands = commands
             if not commands:
                 self.result.after = self.result.before
+                self.result.verified = True
                 if self.request.save == "always" and not self.request.check_mode:
                     self._save(session)
                 return self.result
@@ -227,6 +287,7 @@ class SafePush:
                     )
                     self._undo_after_reject(session, net, error)
                     raise error
+                self.result.verified = True
                 if self.request.save in ("when_changed", "always"):
                     self._save(session)
         except (DeviceUnreachable, SessionLost) as exc:
