@@ -19,7 +19,7 @@ description:
   - Applies the recorded inverse commands and verifies that each device's running
     configuration equals the one recorded before the isolation, line for line (where other
     isolations are still open on it, that it holds exactly their lines and nothing of this
-    one: an address-block ACL they still use is kept and handed over to the newest of them);
+    one; an address-block ACL they still use is kept and handed over to the newest of them);
     then saves (when the isolation saved) and closes the record.
   - Idempotent, a closed isolation reports C(changed=false).
 author: hisops developers (@hisops)

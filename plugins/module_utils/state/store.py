@@ -129,7 +129,7 @@ class StateStore:
         with self._db() as conn:
             conn.execute(
                 f"INSERT OR REPLACE INTO holds ({', '.join(row)}) "
-                f"VALUES ({', '.join('?' for _ in row)})", list(row.values()))
+                f"VALUES ({', '.join(['?'] * len(row))})", list(row.values()))
         return hold
 
     def open(self, kind: str, key: str, *, id: str, operator: str = "", summary: str = "",
