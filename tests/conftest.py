@@ -6,6 +6,8 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 COLLECTIONS = REPO_ROOT / "collections"
 if str(COLLECTIONS) not in sys.path:
@@ -20,3 +22,78 @@ if VENV_BIN not in os.environ.get("PATH", "").split(os.pathsep):
 # plugin in tests/lab/lab_fixtures.py (pyproject puts tests/lab on pytest's path), so
 # tests/lab and tests/integration both use them as ordinary fixtures.
 pytest_plugins = ["lab_fixtures"]
+
+
+
+# -- pytest-xdist (scripts/gates/pytest.sh runs the suite with -n N) ----------------------
+# Tests wait on labs (SSH, timers, PostgreSQL) more than they compute, so they run in
+# parallel, a whole file per worker (its module fixtures boot once). Every worker has its
+# own session, so its own ``lab`` (see lab_fixtures). Each scope below runs on one worker:
+#   tests/lab/hosts/  shares one session fleet, and its slow-host tests each assert that
+#                     the lab's traffic shaper on ``lo`` (one per machine) is gone after them.
+SHARED_SCOPES = ("tests/lab/hosts/",)
+# The slowest scopes start first, so that the run does not end on one long file started
+# last: each scope's seconds in the last run are kept in pytest's cache, and the collection
+# is ordered by them (every worker reads the same cache, so all collect the same order; the
+# gate keeps that order with --no-loadscope-reorder). A clean clone keeps the collection
+# order, which starts with tests/integration, where the long files are.
+SCOPE_SECONDS_KEY = "hisops/scope_seconds"
+
+
+def scope_of(nodeid: str) -> str:
+    path = nodeid.split("::", 1)[0]
+    return next((shared for shared in SHARED_SCOPES if path.startswith(shared)), path)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """A file per work unit (as --dist loadfile), SHARED_SCOPES a unit each."""
+    if config.getoption("dist") not in ("load", "loadfile"):
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class LabScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return scope_of(nodeid)
+
+    return LabScheduling(config, log)
+
+
+def _last_seconds(config) -> dict[str, float]:
+    """The controller reads the cache once and hands it to every worker (workers reading
+    it themselves could see another run's update and collect in another order)."""
+    if hasattr(config, "workerinput"):
+        return config.workerinput.get(SCOPE_SECONDS_KEY, {})
+    if not hasattr(config, "_hisops_scope_seconds"):
+        config._hisops_scope_seconds = config.cache.get(SCOPE_SECONDS_KEY, {}) if config.cache else {}
+    return config._hisops_scope_seconds
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:  # xdist: controller side, once per worker
+    node.workerinput[SCOPE_SECONDS_KEY] = _last_seconds(node.config)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    seconds = _last_seconds(config)
+    if seconds:
+        items.sort(key=lambda item: -seconds.get(scope_of(item.nodeid), 0.0))
+
+
+_scope_seconds: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report) -> None:
+    # on the xdist controller (or a plain run): every worker's reports arrive here
+    _scope_seconds[scope_of(report.nodeid)] = (
+        _scope_seconds.get(scope_of(report.nodeid), 0.0) + report.duration
+    )
+
+
+def pytest_sessionfinish(session) -> None:
+    config = session.config
+    if hasattr(config, "workerinput") or not config.cache or not _scope_seconds:
+        return
+    seconds = config.cache.get(SCOPE_SECONDS_KEY, {})
+    seconds.update({scope: round(value, 1) for scope, value in _scope_seconds.items()})
+    config.cache.set(SCOPE_SECONDS_KEY, seconds)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import random
 import subprocess
 from pathlib import Path
 
 import pytest
 from host_helpers import prerequisites_missing
+from lab_helpers import free_octet, release_octet
 
 from hisops.lab.hosts import HostFleet, HostSpec
 
@@ -34,7 +34,7 @@ def test_down_leaves_nothing_behind(tmp_path: Path) -> None:
     missing = prerequisites_missing()
     if missing:
         pytest.skip(missing)
-    octet = random.randrange(200, 250)
+    octet = free_octet(200, 250)
     specs = [
         HostSpec("db-x", "db_server", f"127.{octet}.0.1", "servers"),
         HostSpec("ws-x", "workstation", f"127.{octet}.1.1", "nursing"),
@@ -55,6 +55,7 @@ def test_down_leaves_nothing_behind(tmp_path: Path) -> None:
     finally:
         # a second object, as another process would build it from the state dir
         HostFleet(tmp_path / "state").down()
+        release_octet(octet)
     alive = [
         (p, Path(f"/proc/{p}/status").read_text().splitlines()[:3])
         for p in pids
