@@ -3,9 +3,12 @@
 # verify, destroy. Usage: scripts/gates/molecule.sh [scenario ...]
 #
 # Scenarios that boot the same kind of lab (the `create` playbook they share: switches on
-# 127.61, database pair on 127.62, workstations on 127.63) run one after the other; the
-# kinds run side by side, since their labs never collide. Each kind's output is printed
-# when it ends. HISOPS_MOLECULE_SERIAL=1 runs everything one after the other.
+# 127.61, database pair on 127.62, workstations on 127.63) run in lanes, one after the
+# other in a lane; the lanes run side by side, since their labs never collide. A kind with
+# more than 3 scenarios is split into two lanes, the second on the block 3 above
+# (HISOPS_MOLECULE_BLOCK: 127.64 switches, 127.65 database pair, 127.66 workstations).
+# Each lane's output is printed when it ends. HISOPS_MOLECULE_SERIAL=1 runs everything one
+# after the other.
 set -euo pipefail
 cd "$HISOPS_ROOT"
 if (($#)); then
@@ -15,14 +18,14 @@ else
     | xargs -n1 basename | sort)
 fi
 
-run_lane() {  # run_lane LOG scenario...: sequentially; the failed ones go to LOG.failed
-  local log="$1"
-  shift
+run_lane() {  # run_lane LOG BLOCK scenario...: sequentially; the failed ones go to LOG.failed
+  local log="$1" block="$2"
+  shift 2
   : >"$log.failed"
   for s in "$@"; do
     echo "-- molecule scenario: $s"
     local start=$SECONDS
-    if molecule test -s "$s"; then
+    if HISOPS_MOLECULE_BLOCK="$block" molecule test -s "$s"; then
       echo "-- molecule scenario: $s passed in $((SECONDS - start)) s"
     else
       echo "-- molecule scenario: $s FAILED after $((SECONDS - start)) s"
@@ -35,11 +38,26 @@ run_lane() {  # run_lane LOG scenario...: sequentially; the failed ones go to LO
 # scenarios must run the checkout, and a stale copy found first hides new roles/plugins.
 rm -rf "$HOME/.ansible/collections/ansible_collections/hisops/emergency"
 
-declare -A lanes=()
+declare -A base_block=(
+  [../shared/lab_create.yml]=61 [../db_shared/create.yml]=62 [../client_shared/create.yml]=63
+)
+declare -A kinds=()
 for s in "${scenarios[@]}"; do
-  lane="$(grep -oP '^\s*create:\s*\K\S+' "molecule/$s/molecule.yml" || echo "$s")"
-  if [ "${HISOPS_MOLECULE_SERIAL:-0}" = 1 ]; then lane=serial; fi
-  lanes[$lane]+="$s "
+  kind="$(grep -oP '^\s*create:\s*\K\S+' "molecule/$s/molecule.yml" || echo "$s")"
+  if [ "${HISOPS_MOLECULE_SERIAL:-0}" = 1 ]; then kind=serial; fi
+  kinds[$kind]+="$s "
+done
+declare -A lanes=()  # "BLOCK" -> scenarios ("" for a kind of its own: its default block)
+for kind in "${!kinds[@]}"; do
+  read -r -a members <<<"${kinds[$kind]}"
+  block="${base_block[$kind]:-}"
+  if [ -z "$block" ] || ((${#members[@]} <= 3)); then
+    lanes["$kind|$block"]="${members[*]}"
+    continue
+  fi
+  for i in "${!members[@]}"; do  # alternate: neighbours in name order go to both lanes
+    lanes["$kind|$((block + 3 * (i % 2)))"]+="${members[$i]} "
+  done
 done
 
 work="$(mktemp -d)"
@@ -49,7 +67,7 @@ index=0
 for lane in "${!lanes[@]}"; do
   index=$((index + 1))
   # shellcheck disable=SC2086 # the lane's scenarios are space-separated names
-  run_lane "$work/lane$index.log" ${lanes[$lane]} &
+  run_lane "$work/lane$index.log" "${lane#*|}" ${lanes[$lane]} &
   pids+=($!)
 done
 for pid in "${pids[@]}"; do wait "$pid" || true; done
