@@ -57,7 +57,7 @@ MAX_HOPS = 8
 class Target:
     kind: str
     value: str
-    vlan: dict[str, Any] | None = None
+    vlan: dict[str, Any] = field(default_factory=dict)  # a segment: its VLAN from the plan
     ip: str = ""
     mac: str = ""
     switch: str = ""
@@ -671,24 +671,9 @@ def _host_left(plan: Plan, view: SwitchView) -> list[str]:
                    if c.startswith(("traffic-filter ", "packet-filter ", "ip access-group "))]
         left += [f for f in filters if f not in (section.children if section else [])]
     if plan.block.get("switch") == view.switch.name:
-        left += _acl_commands(view, located["vlan"], located["ip"], plan.block["acl"])
+        left += [line for block, _inverse in _acl_commands(view, located["vlan"], located["ip"], plan.block["acl"])
+                 for line in block]
     return left
-
-
-def _cut_off(inventory: Inventory, plan: Plan) -> list[dict[str, Any]]:
-    """Who the isolation cuts off, for the other workflows (a rollout defers them): the
-    endpoints seen behind the cut, and for a segment every registered endpoint of its VLAN,
-    seen or not (a switched-off workstation is cut off all the same)."""
-    found = {e.get("mac") or e.get("name"): e for e in plan.blast_radius.get("endpoints", [])}
-    if plan.target.kind == "segment":
-        vid = int(plan.target.vlan["id"])
-        for entry in inventory.endpoints:
-            in_vlan = entry.get("vlan") not in (None, "") and int(entry["vlan"]) == vid
-            if in_vlan or (entry.get("ip") and inventory.vlan_of_ip(entry["ip"]) == vid):
-                found.setdefault(entry.get("mac") or entry.get("name"), {
-                    "name": entry.get("name", ""), "ip": entry.get("ip", ""), "mac": entry.get("mac", ""),
-                    "department": entry.get("department", "")})
-    return sorted(found.values(), key=lambda e: (e.get("name") or "", e.get("mac") or ""))
 
 
 def isolate(inventory: Inventory, store: transactions.Store, target: Target, operator: str, reason: str = "",
@@ -818,7 +803,6 @@ def _commit(inventory: Inventory, store: transactions.Store, plan: Plan, result:
                              or kept.get("blocked_at_core", ""),
                              "ports": sorted(set(plan.blast_radius.get("ports", [])) | set(kept.get("ports", [])))}
     record["located"], record["blast_radius"] = plan.located, plan.blast_radius
-    record["cut_off"] = _cut_off(inventory, plan)
     if plan.partial:
         record["partial"] = plan.partial
     else:

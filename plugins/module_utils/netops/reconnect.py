@@ -183,8 +183,8 @@ def share_out(store: transactions.Store, record: dict[str, Any], name: str) -> t
     for line in device["commands"]:
         if _ACL_HEADER.match(line):
             header = line
-        elif header and _RULE.match(line):
-            mine_rules[header] = _RULE.match(line).group(1)
+        elif header and (rule := _RULE.match(line)):
+            mine_rules[header] = rule.group(1)
         elif line == LEAVE[platform]:
             header = ""
 
@@ -423,13 +423,13 @@ def _reconnect(store: transactions.Store, record: dict[str, Any], switches: dict
     if fence_proof.strip():
         record["fence_proof"] = fence_proof.strip()
     store.save(record)
-    handed = sorted({p[1]["heir"]["id"] for p in plans.values() if p[1]})
+    heirs = sorted({p[1]["heir"]["id"] for p in plans.values() if p[1]})
     result["message"] = (f"reconnected; every device equals its recorded configuration ({record['id']} closed)"
                          if not overlap else
                          f"reconnected ({record['id']} closed); on {', '.join(sorted(overlap))} the isolations "
                          f"still open ({', '.join(sorted(set().union(*overlap.values())))}) stay in force, "
                          "and each device holds exactly what the records say"
-                         + (f"; the shared block now belongs to {', '.join(handed)}" if handed else ""))
+                         + (f"; the shared block now belongs to {', '.join(heirs)}" if heirs else ""))
     return result
 
 

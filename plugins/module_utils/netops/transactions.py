@@ -74,7 +74,7 @@ class Store:
 
     def hold_of(self, record: dict[str, Any]) -> Hold:
         """An isolation as the other workflows see it: its switches and who it cut off."""
-        endpoints = record.get("cut_off") or record.get("blast_radius", {}).get("endpoints", [])
+        endpoints = record.get("blast_radius", {}).get("endpoints", [])
         located = record.get("located") or {}
         if record.get("kind") == "host" and located.get("ip") and not any(
                 e.get("ip") == located["ip"] for e in endpoints):
