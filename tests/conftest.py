@@ -56,6 +56,15 @@ def pytest_xdist_make_scheduler(config, log):
         def _split_scope(self, nodeid: str) -> str:
             return scope_of(nodeid)
 
+        def _reschedule(self, node) -> None:
+            # xdist gives a worker its next file when 2 tests of the current one are left;
+            # here only when 1 is (a worker holds its last test until it knows what comes
+            # next): a file waits less behind the long last tests of another.
+            busy = self._pending_of(self.assigned_work[node]) > 1
+            if busy and not node.shutting_down and self.workqueue:
+                return
+            super()._reschedule(node)
+
     return LabScheduling(config, log)
 
 
@@ -65,7 +74,8 @@ def _last_seconds(config) -> dict[str, float]:
     if hasattr(config, "workerinput"):
         return config.workerinput.get(SCOPE_SECONDS_KEY, {})
     if not hasattr(config, "_hisops_scope_seconds"):
-        config._hisops_scope_seconds = config.cache.get(SCOPE_SECONDS_KEY, {}) if config.cache else {}
+        cache = getattr(config, "cache", None)  # None under -p no:cacheprovider
+        config._hisops_scope_seconds = cache.get(SCOPE_SECONDS_KEY, {}) if cache else {}
     return config._hisops_scope_seconds
 
 
@@ -92,8 +102,9 @@ def pytest_runtest_logreport(report) -> None:
 
 def pytest_sessionfinish(session) -> None:
     config = session.config
-    if hasattr(config, "workerinput") or not config.cache or not _scope_seconds:
+    cache = getattr(config, "cache", None)
+    if hasattr(config, "workerinput") or not cache or not _scope_seconds:
         return
-    seconds = config.cache.get(SCOPE_SECONDS_KEY, {})
+    seconds = cache.get(SCOPE_SECONDS_KEY, {})
     seconds.update({scope: round(value, 1) for scope, value in _scope_seconds.items()})
-    config.cache.set(SCOPE_SECONDS_KEY, seconds)
+    cache.set(SCOPE_SECONDS_KEY, seconds)
