@@ -135,8 +135,8 @@ counts:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hisops.emergency.plugins.module_utils.client.errors import ClientError
-from ansible_collections.hisops.emergency.plugins.module_utils.client.fleet import run_fleet_job
 from ansible_collections.hisops.emergency.plugins.module_utils.client.release import RELEASE_SPEC
+from ansible_collections.hisops.emergency.plugins.module_utils.client.ssh_runs import run_fleet_job
 
 RELEASE = tuple(RELEASE_SPEC)
 

@@ -143,14 +143,14 @@ plan:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hisops.emergency.plugins.module_utils.client.errors import ClientError
-from ansible_collections.hisops.emergency.plugins.module_utils.client.fleet import (
-    reachability_probe,
-)
 from ansible_collections.hisops.emergency.plugins.module_utils.client.hold import (
     isolated_workstations,
 )
 from ansible_collections.hisops.emergency.plugins.module_utils.client.ledger import Ledger
 from ansible_collections.hisops.emergency.plugins.module_utils.client.plan import plan_rollout
+from ansible_collections.hisops.emergency.plugins.module_utils.client.ssh_runs import (
+    reachability_probe,
+)
 
 
 def main():

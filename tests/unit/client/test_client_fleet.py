@@ -11,17 +11,21 @@ import sys
 from pathlib import Path
 
 import pytest
-from ansible_collections.hisops.emergency.plugins.module_utils.client import fleet, release, sample
+from ansible_collections.hisops.emergency.plugins.module_utils.client import (
+    release,
+    sample,
+    ssh_runs,
+)
 from ansible_collections.hisops.emergency.plugins.module_utils.client.errors import InputError
 from ansible_collections.hisops.emergency.plugins.module_utils.client.store import sha256_file
 
 
 def run_remote(args: dict, package_src: str | None = None) -> dict:
     """The workstation's side without ssh: the same program, fed on stdin to python3 -."""
-    done = subprocess.run([sys.executable, "-"], input=fleet.remote_script(args, package_src),
+    done = subprocess.run([sys.executable, "-"], input=ssh_runs.remote_script(args, package_src),
                           capture_output=True, text=True, check=True)
-    line = [x for x in done.stdout.splitlines() if x.startswith(fleet.MARKER)][-1]
-    return json.loads(line[len(fleet.MARKER):])
+    line = [x for x in done.stdout.splitlines() if x.startswith(ssh_runs.MARKER)][-1]
+    return json.loads(line[len(ssh_runs.MARKER):])
 
 
 @pytest.fixture
@@ -46,9 +50,9 @@ def test_the_workstation_program_switches_checks_health_and_rolls_back(
     back = run_remote({"state": "rolled_back", "root": str(root), "health_command": health})
     assert back["actions"] == ["switch 1.1.0 -> 1.0.0"] and back["health"]["rc"] == 0
     assert os.readlink(root / "current") == "releases/1.0.0"
-    assert fleet.classify(back) == "ok"
+    assert ssh_runs.classify(back) == "ok"
     again = run_remote({"state": "rolled_back", "root": str(root), "health_command": health})
-    assert not again["changed"] and fleet.classify(again) == "unchanged"
+    assert not again["changed"] and ssh_runs.classify(again) == "unchanged"
 
 
 def test_an_unhealthy_switch_is_reverted_on_the_workstation_and_counts_as_failed(
@@ -61,18 +65,18 @@ def test_an_unhealthy_switch_is_reverted_on_the_workstation_and_counts_as_failed
                         "health_command": str(root / "current" / "bin" / "his-client") + " health",
                         "revert_unhealthy": True})
     assert reply["reverted"] and reply["health"]["rc"] != 0
-    assert fleet.classify(reply) == "failed"
+    assert ssh_runs.classify(reply) == "failed"
     assert os.readlink(root / "current") == "releases/1.0.0"
 
 
 def test_an_error_on_the_workstation_is_a_reply_naming_the_field(tmp_path: Path) -> None:
     reply = run_remote({"state": "switched", "version": "1.0.0", "root": str(tmp_path / "ws")})
     assert reply["failed"] and reply["field"] == "package" and "not installed" in reply["msg"]
-    assert fleet.classify(reply) == "failed"
+    assert ssh_runs.classify(reply) == "failed"
 
 
 def test_ssh_uses_the_inventory_connection_details_first() -> None:
-    argv = fleet.ssh_argv({"name": "ws-1", "host": "127.63.0.5", "port": "2222", "user": "root",
+    argv = ssh_runs.ssh_argv({"name": "ws-1", "host": "127.63.0.5", "port": "2222", "user": "root",
                            "key_file": "/k/id", "common_args": "-o StrictHostKeyChecking=yes",
                            "extra_args": "-o ServerAliveInterval=9", "python": "/opt/py3"})
     assert argv[:5] == ["ssh", "-o", "StrictHostKeyChecking=yes", "-o", "ServerAliveInterval=9"]
@@ -81,22 +85,22 @@ def test_ssh_uses_the_inventory_connection_details_first() -> None:
     assert argv[-2:] == ["127.63.0.5", "/opt/py3 -"]
     assert "StrictHostKeyChecking=no" not in joined
     assert "KexAlgorithms=curve25519-sha256," in joined  # this machine's OpenSSH knows it
-    become = fleet.ssh_argv({"name": "ws-1", "become": True, "become_user": "hisclient"})
+    become = ssh_runs.ssh_argv({"name": "ws-1", "become": True, "become_user": "hisclient"})
     assert become[-1] == "sudo -n -H -u hisclient /usr/bin/python3 -"
     with pytest.raises(InputError, match="connections: ws-1: become_method 'su'"):
-        fleet.ssh_argv({"name": "ws-1", "become": True, "become_method": "su"})
-    off = fleet.ssh_argv({"name": "ws-1", "host_key_checking": False})
+        ssh_runs.ssh_argv({"name": "ws-1", "become": True, "become_method": "su"})
+    off = ssh_runs.ssh_argv({"name": "ws-1", "host_key_checking": False})
     assert "StrictHostKeyChecking=no" in off and off[-2] == "ws-1"
 
 
 def test_bad_input_is_refused_before_any_workstation_is_contacted() -> None:
     with pytest.raises(InputError, match="connections: ws-2: port 'x'"):
-        fleet.run_fleet_job(["ws-1", "ws-2"], [{"name": "ws-1"}, {"name": "ws-2", "port": "x"}],
+        ssh_runs.run_fleet_job(["ws-1", "ws-2"], [{"name": "ws-1"}, {"name": "ws-2", "port": "x"}],
                             {"state": "query"})
     with pytest.raises(InputError, match="connections: no connection details for ws-3"):
-        fleet.run_fleet_job(["ws-3"], [{"name": "ws-1"}], {"state": "query"})
+        ssh_runs.run_fleet_job(["ws-3"], [{"name": "ws-1"}], {"state": "query"})
     with pytest.raises(InputError, match="release: unknown release option"):
-        fleet.run_fleet_job(["ws-1"], [{"name": "ws-1"}], {"state": "query", "bogus": 1})
+        ssh_runs.run_fleet_job(["ws-1"], [{"name": "ws-1"}], {"state": "query", "bogus": 1})
 
 
 def closed_port() -> int:
@@ -108,7 +112,7 @@ def closed_port() -> int:
 def test_an_unreachable_workstation_is_a_result_and_an_earlier_failure_is_kept() -> None:
     conn = {"name": "ws-away", "host": "127.0.0.1", "port": str(closed_port()),
             "common_args": "-o UserKnownHostsFile=/dev/null", "host_key_checking": False}
-    out = fleet.run_fleet_job(
+    out = ssh_runs.run_fleet_job(
         ["ws-away", "ws-copy"], [conn, {"name": "ws-copy", "host": "127.0.0.1"}],
         {"state": "rolled_back"}, record_action="rollback",
         earlier={"ws-copy": {"failed": True, "msg": "disk full"}, "ws-away": {"changed": True}},
@@ -138,7 +142,7 @@ def test_the_package_travels_with_the_request_once_and_is_checked(
     again = run_remote(args, pkgs["1.0.0"])
     assert not again["changed"] and again["actions"] == []
     with pytest.raises(InputError, match="package_src: .* expected .* no workstation touched"):
-        fleet.remote_script(dict(args, sha256="0" * 64), pkgs["1.0.0"])
+        ssh_runs.remote_script(dict(args, sha256="0" * 64), pkgs["1.0.0"])
 
 
 def test_the_action_plugin_takes_the_inventory_vars_and_refuses_passwords() -> None:
@@ -170,7 +174,7 @@ def test_a_rollback_brings_a_missing_release_from_the_artifact_store(
     )
 
     # each "workstation" is a root on this machine; ssh is replaced by python3 - here
-    monkeypatch.setattr(fleet, "ssh_argv", lambda conn, timeout=10: [sys.executable, "-"])
+    monkeypatch.setattr(ssh_runs, "ssh_argv", lambda conn, timeout=10: [sys.executable, "-"])
     store = tmp_path / "store"
     ArtifactStore(str(store)).publish(pkgs["1.0.0"], "his-client", "1.0.0", "tar")
     roots = {name: tmp_path / name for name in ("ws-1", "ws-2")}
@@ -182,10 +186,10 @@ def test_a_rollback_brings_a_missing_release_from_the_artifact_store(
 
     def rollback(host: str, **kw) -> dict:
         args = {"state": "rolled_back", "root": str(roots[host])} | kw
-        return fleet.run_fleet_job([host], [{"name": host}], args, record_action="rollback",
+        return ssh_runs.run_fleet_job([host], [{"name": host}], args, record_action="rollback",
                                    store=str(store))
 
-    without = fleet.run_fleet_job(list(roots), conns, {"state": "rolled_back",
+    without = ssh_runs.run_fleet_job(list(roots), conns, {"state": "rolled_back",
                                                         "root": str(roots["ws-1"])})
     assert without["outcomes"]["ws-1"] == "failed"
     assert without["hosts"]["ws-1"]["missing"] == "1.0.0"
