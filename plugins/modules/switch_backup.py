@@ -96,7 +96,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netdev.backup imp
     backup_device,
 )
 from ansible_collections.hisops.emergency.plugins.module_utils.netdev.errors import NetdevError
-from ansible_collections.hisops.emergency.plugins.module_utils.netdev.fleet import (
+from ansible_collections.hisops.emergency.plugins.module_utils.netdev.fan_out import (
     failed_names,
     run_per_device,
     summary,

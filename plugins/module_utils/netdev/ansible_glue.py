@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import InputError
-from .fleet import FleetDevice
+from .fan_out import FleetDevice
 from .session import DeviceParams
 
 PROVIDER_SPEC: dict[str, Any] = {

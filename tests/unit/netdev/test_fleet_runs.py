@@ -10,7 +10,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netdev.errors imp
     DeviceUnreachable,
     InputError,
 )
-from ansible_collections.hisops.emergency.plugins.module_utils.netdev.fleet import (
+from ansible_collections.hisops.emergency.plugins.module_utils.netdev.fan_out import (
     FleetDevice,
     failed_names,
     run_per_device,
@@ -69,7 +69,7 @@ def test_bad_input_is_refused_before_any_job_runs() -> None:
 
 
 def test_summary_names_the_flagged_and_the_failed() -> None:
-    from ansible_collections.hisops.emergency.plugins.module_utils.netdev.fleet import summary
+    from ansible_collections.hisops.emergency.plugins.module_utils.netdev.fan_out import summary
 
     results = {f"S{i:02}": {"failed": i in (3, 7), "msg": "x"} for i in range(16)}
     drifted = [f"S{i:02}" for i in range(14) if i not in (3, 7)]
