@@ -20,7 +20,7 @@ description:
     hostname last, verifies the spare is compliant with the rendered backup, and saves.
   - Records the swap in O(store) and writes C(host_vars/<failed>.yml) in O(host_vars_dir)
     so that later runs address the spare in the failed unit's place.
-  - Carries every open isolation of the failed unit onto the spare (O(open_isolations=carry)):
+  - Carries every open isolation of the failed unit onto the spare (O(open_isolations=carry));
     each isolation's commands, with the spare's interface names, are applied to the spare
     after the swap, and the isolation's record follows the spare (its before, after, commands
     and inverse for the failed unit's name then describe the spare, so that a later reconnect
