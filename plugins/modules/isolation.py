@@ -149,22 +149,18 @@ message:
 import json
 import os
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.hisops.emergency.plugins.module_utils.netdev.session import (
-    HAS_NETMIKO,
-    NETMIKO_IMPORT_ERROR,
-)
+from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hisops.emergency.plugins.module_utils.netops.ansible_glue import (
     NETWORK_SPEC,
+    commands_diff,
     inventory_from,
+    module_main,
 )
-from ansible_collections.hisops.emergency.plugins.module_utils.netops.errors import NetdevError
 from ansible_collections.hisops.emergency.plugins.module_utils.netops.isolate import (
     isolate,
     parse_target,
 )
 from ansible_collections.hisops.emergency.plugins.module_utils.netops.transactions import Store
-from ansible_collections.hisops.emergency.plugins.module_utils.state.errors import StateError
 
 
 def argument_spec():
@@ -210,22 +206,12 @@ def run(p, check_mode, diff):
         except OSError as exc:
             result.update(failed=True, msg=f"report: cannot write {p['report']}: {exc.strerror}")
     if diff:
-        result["diff"] = {"prepared": "\n".join(
-            f"{name}:\n  " + "\n  ".join(lines) for name, lines in result["commands"].items())}
+        result["diff"] = commands_diff(result["commands"])
     return result
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    if not HAS_NETMIKO:
-        module.fail_json(msg=missing_required_lib("netmiko"), exception=str(NETMIKO_IMPORT_ERROR))
-    try:
-        result = run(module.params, module.check_mode, module._diff)
-    except (NetdevError, StateError) as exc:
-        module.fail_json(msg=str(exc))
-    if result.get("failed"):
-        module.fail_json(**result)
-    module.exit_json(**result)
+    module_main(AnsibleModule, argument_spec(), run)
 
 
 if __name__ == "__main__":

@@ -64,3 +64,30 @@ def inventory_from(params: dict[str, Any]) -> Inventory:
         endpoints=[dict(e) for e in params.get("endpoints") or []],
         controller_ip=params.get("controller_ip") or "",
     )
+
+
+def commands_diff(commands: dict[str, list[str]]) -> dict[str, str]:
+    """The ``diff`` of a netops result: the commands per switch."""
+    return {"prepared": "\n".join(f"{name}:\n  " + "\n  ".join(lines) for name, lines in commands.items())}
+
+
+def module_main(module_class, argument_spec: dict[str, Any], run) -> None:
+    """A netops module's ``main()`` (``module_class`` is AnsibleModule, as the module imports
+    it): validated parameters, ``run(params, check_mode, diff)``, the domain's errors as
+    ``fail_json`` (the action plugin calls ``run`` in its worker instead)."""
+    from ansible.module_utils.basic import missing_required_lib
+
+    from ..netdev.session import HAS_NETMIKO, NETMIKO_IMPORT_ERROR
+    from ..state.errors import StateError
+    from .errors import NetdevError
+
+    module = module_class(argument_spec=argument_spec, supports_check_mode=True)
+    if not HAS_NETMIKO:
+        module.fail_json(msg=missing_required_lib("netmiko"), exception=str(NETMIKO_IMPORT_ERROR))
+    try:
+        result = run(module.params, module.check_mode, module._diff)  # pylint: disable=protected-access
+    except (NetdevError, StateError) as exc:
+        module.fail_json(msg=str(exc))
+    if result.get("failed"):
+        module.fail_json(**result)
+    module.exit_json(**result)
