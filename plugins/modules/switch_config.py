@@ -82,6 +82,9 @@ options:
         know the isolation and would undo it.
       - V(ignore) pushes anyway (the isolation's lines are undone where the intended
         configuration lacks them).
+      - An open vendor window (also read under the lock) always refuses a push that enters
+        the sections the window added to (its VTY ACL, its time range), whatever this says;
+        close the window first.
     type: str
     choices: [refuse, ignore]
     default: refuse
@@ -215,7 +218,8 @@ def main():
     if p["lock_wait"] < 0:
         module.fail_json(msg=f"lock_wait: {p['lock_wait']} must be 0 or more seconds")
     guard = Guard(p["state_dir"], params.name, p["operator"], refuse_kinds=(
-        ("isolation",) if p["open_isolation"] == "refuse" else ()), wait_s=float(p["lock_wait"]))
+        ("isolation", "vendor_window") if p["open_isolation"] == "refuse" else ("vendor_window",)),
+        wait_s=float(p["lock_wait"]))
     push = SafePush(lambda: DeviceSession(params), request, guard)
     try:
         result = push.run()

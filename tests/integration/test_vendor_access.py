@@ -11,6 +11,16 @@ import time
 from pathlib import Path
 
 import pytest
+from ansible_collections.hisops.emergency.plugins.module_utils.netdev.errors import InputError
+from ansible_collections.hisops.emergency.plugins.module_utils.netdev.push import (
+    Guard,
+    PushRequest,
+    SafePush,
+)
+from ansible_collections.hisops.emergency.plugins.module_utils.netdev.session import (
+    DeviceParams,
+    DeviceSession,
+)
 from ansible_collections.hisops.emergency.plugins.module_utils.state.store import StateStore
 
 from .playbooks import run_playbook
@@ -90,6 +100,28 @@ def test_close_early_restores_the_configuration(fresh_lab, store, tmp_path):
     state = StateStore(str(tmp_path / "state"))  # run_playbook's HISOPS_STATE_DIR
     [hold] = state.active("vendor_window", devices=["AGG-4"])
     assert hold.id == records(store)[0]["id"] and hold.details["vendor_ip"] == VENDOR_IP
+
+    # A deploy meanwhile: one that would drop the window's rule from the VTY ACL is refused
+    # under the lock, naming the window; one elsewhere on the switch goes (issue 14).
+    entry = lab.devices["AGG-4"]
+    params = DeviceParams("AGG-4", entry["platform"], entry["host"], entry["username"], entry["password"],
+                          entry["port"], entry.get("secret", entry["password"]))
+    opened_config = lab.client.config("AGG-4")
+    without_window = "\n".join(line for line in opened_config.splitlines() if "HISOPS-VENDOR-" not in line)
+    dropping = SafePush(lambda: DeviceSession(params),
+                        PushRequest(intended=without_window, features=["acl"], replace=True),
+                        Guard(state.directory, "AGG-4"))
+    with pytest.raises(InputError, match=r"open vendor_window on this switch: vendor_window va-.*close it first"):
+        dropping.run()
+    assert lab.client.config("AGG-4") == opened_config
+    elsewhere = SafePush(lambda: DeviceSession(params),
+                         PushRequest(intended="vlan 77\n name DRILL", features=["vlans"], replace=False,
+                                     save="when_changed"), Guard(state.directory, "AGG-4")).run()
+    assert elsewhere.verified and "vlan 77" in lab.client.config("AGG-4")
+    assert lab.reach(VENDOR, "AGG-4")["reachable"]  # the window still stands
+    with DeviceSession(params) as session:
+        session.config_set(["no vlan 77"])
+    assert lab.client.config("AGG-4") == opened_config
 
     # Someone else holds AGG-4's lock: the close waits for it and says who held it.
     runs = {}

@@ -196,23 +196,41 @@ class Guard:
     device: str
     operator: str = "hisops"
     operation: str = "switch_config push"
-    refuse_kinds: tuple[str, ...] = ("isolation",)
+    refuse_kinds: tuple[str, ...] = ("isolation", "vendor_window")
     wait_s: float = 300.0
 
     def refusal(self, store: StateStore, commands: list[str]) -> InputError | None:
         """Holds of a refusing kind on the device, when the push would send anything."""
         if not commands or not self.refuse_kinds:
             return None
-        holds = [h for h in store.active(devices=[self.device]) if h.kind in self.refuse_kinds]
+        holds = [h for h in store.active(devices=[self.device]) if h.kind in self.refuse_kinds
+                 and (h.kind != "vendor_window" or _enters(commands, h.details.get("sections", [])))]
         if not holds:
             return None
+        if all(h.kind == "vendor_window" for h in holds):
+            hint = ("nothing was sent; the push changes the sections the window added to (its VTY ACL or "
+                    "time range): close it first (playbooks/vendor_access_close.yml) or wait for its end")
+        else:
+            hint = ("nothing was sent; reconnect first (playbooks/reconnect.yml -e isolation_id=...), "
+                    "or push with open_isolation: ignore to undo it on purpose")
         return InputError(
             f"open {', '.join(sorted({h.kind for h in holds}))} on this switch: "
             f"{'; '.join(h.describe() for h in holds)}; the push ({len(commands)} commands) would undo it",
-            device=self.device,
-            hint="nothing was sent; reconnect first (playbooks/reconnect.yml -e isolation_id=...), "
-            "or push with open_isolation: ignore to undo it on purpose",
+            device=self.device, hint=hint,
         )
+
+
+def _enters(commands: list[str], sections: list[str]) -> bool:
+    """Whether the push enters, creates or removes any of ``sections`` (a header line, or a
+    time range by its name: the line's first words)."""
+    for command in commands:
+        line = " ".join(command.split())
+        for negation in ("undo ", "no "):
+            if line.startswith(negation):
+                line = line[len(negation):]
+        if any(line == section or line.startswith(section + " ") for section in sections):
+            return True
+    return False
 
 
 class SafePush:

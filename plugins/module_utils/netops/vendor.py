@@ -268,6 +268,21 @@ def _new_id() -> str:
     return f"va-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
+_WINDOW_SECTIONS = ("time-range ", "acl number ", "acl advanced ", "acl basic ", "ip access-list ",
+                    "user-interface ", "line vty ")
+
+
+def window_sections(commands: list[str]) -> list[str]:
+    """The sections a window's commands enter (a time range by its name, an ACL, the VTY
+    lines): another push that enters one of them would change the window."""
+    found = set()
+    for command in commands:
+        line = " ".join(command.split())
+        if line.startswith(_WINDOW_SECTIONS):
+            found.add(" ".join(line.split()[:2]) if line.startswith("time-range ") else line)
+    return sorted(found)
+
+
 class VendorStore(transactions.Store):
     HOLD_KIND = "vendor_window"
 
@@ -282,6 +297,8 @@ class VendorStore(transactions.Store):
             devices=[record["device"]] if record.get("device") else [],
             details={"vendor_ip": record.get("vendor_ip", ""), "window": record.get("window") or {},
                      "approved_by": record.get("approved_by", ""),
+                     # the sections the window added lines to: a push into them would undo it
+                     "sections": window_sections(record.get("commands", [])),
                      **({"superseded_by": record["superseded_by"]} if record.get("superseded_by") else {})},
             opened_by=record.get("opened_by", ""), opened_at=record.get("opened_at", ""),
             closed_by=record.get("closed_by", "") or "", closed_at=record.get("closed_at", "") or "",

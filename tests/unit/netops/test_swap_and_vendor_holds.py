@@ -72,3 +72,29 @@ def test_a_vendor_window_is_a_hold_while_its_record_is_open(tmp_path):
     store.save(dict(record, state="superseded", superseded_by="va-20261206T010500Z-bbbbbb"))
     assert store.state.active("vendor_window") == []
     assert store.state.get(record["id"]).details["superseded_by"] == "va-20261206T010500Z-bbbbbb"
+
+
+def test_a_push_into_an_open_vendor_windows_sections_is_refused_and_others_pass(tmp_path):
+    """A deploy that would rewrite the VTY ACL or the time range of an open window would end
+    the window behind the vendor's back: refused under the lock; other pushes go."""
+    from ansible_collections.hisops.emergency.plugins.module_utils.netdev.push import Guard
+    from ansible_collections.hisops.emergency.plugins.module_utils.netops.vendor import (
+        window_sections,
+    )
+
+    commands = ["time-range HISOPS-VENDOR-0a0a640a 01:02 2026/12/06 to 01:32 2026/12/06",
+                "acl number 3001", "rule 1 permit ip source 10.10.100.10 0 time-range HISOPS-VENDOR-0a0a640a",
+                "quit", "user-interface vty 0 4", "acl 3001 inbound", "quit"]
+    assert window_sections(commands) == ["acl number 3001", "time-range HISOPS-VENDOR-0a0a640a",
+                                         "user-interface vty 0 4"]
+    store = VendorStore(str(tmp_path / "vendor"), str(tmp_path / "state"))
+    store.save({"id": "va-20261206T010203Z-abcdef", "state": "open", "device": "AGG-1",
+                "vendor_ip": "10.10.100.10", "commands": commands, "key": "vendor:AGG-1:10.10.100.10",
+                "opened_at": "2026-12-06T01:02:03Z", "window": {"end": "2026-12-06 01:32"}})
+    guard = Guard(str(tmp_path / "state"), "AGG-1")
+    assert guard.refusal(store.state, ["vlan batch 10 30", "interface Vlanif10", "quit"]) is None
+    for push in (["acl number 3001", "undo rule 1", "quit"], ["undo time-range HISOPS-VENDOR-0a0a640a"],
+                 ["user-interface vty 0 4", "undo acl inbound", "quit"]):
+        refused = guard.refusal(store.state, push)
+        assert refused is not None and "vendor_window" in str(refused) and "close it first" in str(refused)
+    assert Guard(str(tmp_path / "state"), "AGG-2").refusal(store.state, ["acl number 3001"]) is None
