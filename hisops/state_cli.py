@@ -67,7 +67,46 @@ def render(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# Holds a person may close by hand: the others close with their own workflow, which also
+# undoes what they did (reconnect, vendor_access_close, db_rejoin).
+CLOSABLE = ("spare_swap", "rollout", "switchover")
+
+
+def cmd_close(args: argparse.Namespace) -> int:
+    store = _state_modules()
+    state = store.StateStore(state_dir(args.state_dir))
+    hold = state.get(args.id)
+    if hold is None:
+        print(f"hisops state close: id: no hold {args.id} (hisops state lists them)", file=sys.stderr)
+        return 2
+    if hold.kind not in CLOSABLE:
+        workflow = {"isolation": "playbooks/reconnect.yml", "vendor_window": "playbooks/vendor_access_close.yml",
+                    "db_fence": "playbooks/db_rejoin.yml"}.get(hold.kind, "its own workflow")
+        print(f"hisops state close: {args.id} is a {hold.kind}: it closes with {workflow}, which also "
+              "undoes it; nothing was changed", file=sys.stderr)
+        return 2
+    if hold.state == "closed":
+        print(f"{args.id} is already closed (by {hold.closed_by} at {hold.closed_at})")
+        return 0
+    if not (args.reason or "").strip():
+        print("hisops state close: reason: say why (e.g. 'AGG-1 repaired and back in the rack')", file=sys.stderr)
+        return 2
+    hold.details["closed_reason"] = args.reason.strip()
+    state.put(hold)
+    closed = state.close(args.id, operator=args.by or _operator())
+    print(f"{args.id} closed by {closed.closed_by} at {closed.closed_at}: {args.reason.strip()}")
+    return 0
+
+
+def _operator() -> str:
+    from hisops.runner import operator_name
+
+    return operator_name()
+
+
 def cmd_state(args: argparse.Namespace) -> int:
+    if getattr(args, "action", None) == "close":
+        return cmd_close(args)
     directory = state_dir(args.state_dir)
     if not Path(directory, "state.db").exists() and not Path(directory, "locks").exists():
         data = {"state_dir": directory, "holds": [], "locks": {}}
@@ -86,4 +125,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--state-dir", help="default: $HISOPS_STATE_DIR or var/state")
     parser.add_argument("--all", action="store_true", help="closed holds too (the latest 50)")
     parser.add_argument("--json", action="store_true", help="print as JSON")
-    parser.set_defaults(func=cmd_state)
+    parser.set_defaults(func=cmd_state, action="show")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    close = actions.add_parser(
+        "close", help=f"close a hold that ends by hand ({', '.join(CLOSABLE)})",
+        description="Close a spare swap once the failed unit is back, or a rollout or switchover "
+        "whose run died; isolations, vendor windows and fences close with their own workflow.")
+    close.add_argument("id", help="the hold's id, as hisops state shows it")
+    close.add_argument("--reason", required=True, help="why it ends (recorded)")
+    close.add_argument("--by", help="who closes it (default: $HISOPS_OPERATOR or the login user)")
+    close.add_argument("--state-dir", help="default: $HISOPS_STATE_DIR or var/state")

@@ -37,3 +37,21 @@ def test_state_lists_open_holds_and_who_holds_a_lock(tmp_path):
     assert data["locks"]["switch:CORE-1"]["operator"] == "carol"
     after = hisops_state("--state-dir", str(tmp_path), "--all")
     assert "va-1" in after.stdout and "no lock is held" in after.stdout
+
+
+def test_a_spare_swap_hold_is_closed_by_hand_an_isolation_only_by_its_workflow(tmp_path):
+    state = StateStore(str(tmp_path))
+    state.open("spare_swap", "AGG-1->SPARE-S5735", id="swap-AGG-1", operator="alice", devices=["AGG-1"])
+    state.open("isolation", "segment:30", id="iso-20261206T000000Z-abcdef", operator="bob", devices=["CORE-1"])
+    refused = hisops_state("close", "iso-20261206T000000Z-abcdef", "--reason", "done", "--state-dir", str(tmp_path))
+    assert refused.returncode == 2 and "playbooks/reconnect.yml" in refused.stderr
+    assert state.get("iso-20261206T000000Z-abcdef").state == "open"
+    no_reason = hisops_state("close", "swap-AGG-1", "--reason", " ", "--state-dir", str(tmp_path))
+    assert no_reason.returncode == 2 and "reason:" in no_reason.stderr
+    done = hisops_state("close", "swap-AGG-1", "--reason", "AGG-1 repaired", "--by", "carol",
+                        "--state-dir", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    hold = state.get("swap-AGG-1")
+    assert (hold.state, hold.closed_by, hold.details["closed_reason"]) == ("closed", "carol", "AGG-1 repaired")
+    unknown = hisops_state("close", "swap-AGG-9", "--reason", "x", "--state-dir", str(tmp_path))
+    assert unknown.returncode == 2 and "no hold swap-AGG-9" in unknown.stderr
