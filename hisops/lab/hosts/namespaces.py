@@ -137,6 +137,10 @@ class HostProcesses:
         if not cgroup.exists():
             return
         seen: set[int] = set()
+        # Noted before the kill: ``unshare`` leaves cgroup.procs the moment it exits, and a
+        # loaded machine may read the list only after that (it would stay a zombie).
+        with contextlib.suppress(FileNotFoundError):
+            seen.update(int(p) for p in (cgroup / "cgroup.procs").read_text().split())
         init = self.init_pid(name) if known else None
         if init is not None:
             with contextlib.suppress(ProcessLookupError):
