@@ -375,11 +375,22 @@ SCENARIOS: list[Scenario] = [
 
 
 # The real spare swap (AGG-1 powered off, SPARE-S5735 takes its configuration and its
-# cables). Last in the drill: its clean-up resets the whole lab to its startup state.
+# cables) while an infected pharmacy workstation on AGG-1 is isolated: the swap carries the
+# isolation onto the spare, and the reconnection undoes it there. Last in the drill: the
+# reconnection's clean-up resets the whole lab to its startup state.
+ISOLATE_BEFORE_SWAP = Scenario(
+    name="isolate-host-before-swap",
+    plan_item="P5.2",
+    title="A pharmacy workstation on AGG-1 is isolated (virus); AGG-1 will die with it isolated",
+    playbook="isolate",
+    extravars={"host": "10.10.30.101", "reason": "drill: virus on pharm-01"},
+    after=(LabStep("cut", ("pharm-01", "his-db-1")),),
+)
 SPARE_SWAP = Scenario(
     name="spare-swap",
     plan_item="P4.1",
-    title="AGG-1 dies: SPARE-S5735 takes its configuration, is re-cabled, its wards are back",
+    title="AGG-1 dies: SPARE-S5735 takes its configuration and pharm-01's open isolation, is "
+          "re-cabled, its wards are back and pharm-01 stays cut off",
     playbook="spare_swap",
     extravars={"failed": "AGG-1", "spare": "SPARE-S5735"},
     before=(
@@ -389,12 +400,21 @@ SPARE_SWAP = Scenario(
     after=(
         LabStep("recable", ("AGG-1", "SPARE-S5735")),
         LabStep("reach", ("opd-reg-01", "his-db-1")),
-        LabStep("reach", ("pharm-01", "his-db-1")),
+        LabStep("reach", ("pharm-02", "his-db-1")),
+        LabStep("cut", ("pharm-01", "pharm-02")),  # its port on the spare is shut, not only the core's block
     ),
+)
+RECONNECT_AFTER_SWAP = Scenario(
+    name="reconnect-after-swap",
+    plan_item="P5.6",
+    title="pharm-01 is clean: its isolation is undone on the spare, proved line for line",
+    playbook="reconnect",
+    extravars={"host": "10.10.30.101", "cleanup_by": "drill", "cleanup_scan": "reimaged: clean"},
+    after=(LabStep("reach", ("pharm-01", "his-db-1")), LabStep("reach", ("pharm-01", "pharm-02"))),
     cleanup=(LabStep("reset"), LabStep("forget-host-vars", ("AGG-1",))),
 )
 
-SCENARIOS.append(SPARE_SWAP)
+SCENARIOS.extend([ISOLATE_BEFORE_SWAP, SPARE_SWAP, RECONNECT_AFTER_SWAP])
 
 # Scenarios that run only when named with --only (none at present).
 OPTIONAL_SCENARIOS: list[Scenario] = []
