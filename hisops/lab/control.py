@@ -103,6 +103,10 @@ class ControlApi:
         }
 
     async def op_status(self) -> dict[str, Any]:
+        # A management IP typed on a CLI moves the device's listener in a task of its own:
+        # the status says where a device answers once it does (a client reading answers_on
+        # connects next; under load it found nothing listening there yet).
+        await self.lab.settle()
         plane = self.lab.dataplane
         links = []
         for link in self.lab.topology.links:
