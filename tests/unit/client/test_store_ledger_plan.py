@@ -216,9 +216,16 @@ def test_an_isolated_workstation_is_left_alone_then_brought_up_after_the_reconne
 def test_the_rollout_is_a_hold_while_it_runs(tmp_path):
     from ansible_collections.hisops.emergency.plugins.module_utils.client.hold import (
         isolated_workstations,
-        rollout_hold,
+    )
+    from ansible_collections.hisops.emergency.plugins.module_utils.state.holds import (
+        HoldInputError,
+        set_hold,
     )
     from ansible_collections.hisops.emergency.plugins.module_utils.state.store import StateStore
+
+    def rollout_hold(state_dir, state, hold_id, group="", version="", hosts=(), details=None, **kw):
+        return set_hold(state_dir, state, hold_id, kind="rollout", key=f"client:{group or 'workstations'}",
+                        endpoints=hosts, details=dict(details or {}, version=version, group=group), **kw)
 
     state_dir = str(tmp_path / "state")
     StateStore(state_dir).open("isolation", "segment:30", id="iso-1", operator="netops",
@@ -238,5 +245,5 @@ def test_the_rollout_is_a_hold_while_it_runs(tmp_path):
     assert rollout_hold(state_dir, "closed", "rollout-r1", operator="it")["changed"] is True
     assert StateStore(state_dir).active(kind="rollout") == []
     assert rollout_hold(state_dir, "closed", "rollout-r1")["changed"] is False
-    with pytest.raises(InputError, match="^id: hold iso-1 is a isolation"):
+    with pytest.raises(HoldInputError, match="^id: hold iso-1 is a isolation"):
         rollout_hold(state_dir, "closed", "iso-1")

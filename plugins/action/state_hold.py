@@ -1,6 +1,6 @@
 # Copyright: hisops developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Fills client_hold's ``state_dir`` (task arg, ``hisops_state_dir``, ``$HISOPS_STATE_DIR``,
+"""Fills state_hold's ``state_dir`` (task arg, ``hisops_state_dir``, ``$HISOPS_STATE_DIR``,
 else var/state beside the playbooks) and runs the module on the controller."""
 
 from __future__ import annotations
