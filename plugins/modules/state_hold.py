@@ -55,6 +55,13 @@ options:
     description: More facts kept with the hold.
     type: dict
     default: {}
+  exclusive:
+    description:
+      - Refuse to open while another open hold of the same kind shares a host of O(endpoints)
+        (two rollouts to the same workstations), naming it and saying how to close it if its
+        run died.
+    type: bool
+    default: false
   operator:
     description: Who runs it.
     type: str
@@ -123,6 +130,7 @@ def main():
             "devices": {"type": "list", "elements": "str", "default": []},
             "endpoints": {"type": "list", "elements": "str", "default": []},
             "details": {"type": "dict", "default": {}},
+            "exclusive": {"type": "bool", "default": False},
             "operator": {"type": "str", "default": "hisops"},
             "state_dir": {"type": "path", "required": True},
         },
@@ -132,7 +140,8 @@ def main():
     try:
         result = set_hold(p["state_dir"], p["state"], p["id"], kind=p["kind"], key=p["key"],
                           operator=p["operator"], summary=p["summary"], devices=p["devices"],
-                          endpoints=p["endpoints"], details=p["details"], check_mode=module.check_mode)
+                          endpoints=p["endpoints"], details=p["details"], exclusive=p["exclusive"],
+                          check_mode=module.check_mode)
     except StateError as exc:
         module.fail_json(msg=str(exc), field=getattr(exc, "field", ""))
     if module._diff:

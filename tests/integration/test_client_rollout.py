@@ -122,6 +122,17 @@ def test_bad_input_is_refused_before_any_workstation_is_touched(client_lab: Clie
     assert done.rc != 0 and "does not match" in done.stdout and "corrupted" in done.stdout
     unknown = lab.run("client_rollback", group="ws_nowhere")
     assert unknown.rc != 0 and "group: unknown group 'ws_nowhere'" in unknown.stdout
+    # a colleague's rollout to some of the same workstations is in progress (issue 14)
+    from ansible_collections.hisops.emergency.plugins.module_utils.state.store import StateStore
+
+    state = StateStore(str(lab.workdir / "state"))
+    state.open("rollout", "client:client_test", id="rollout-colleague", operator="alice",
+               endpoints=[{"name": lab.groups()["client_test"][0]}])
+    try:
+        busy = lab.run("client_update", version=GOOD, group="client_test")
+    finally:
+        state.close("rollout-colleague", "alice")
+    assert busy.rc != 0 and "rollout rollout-colleague (client:client_test) opened by alice" in busy.stdout
     assert lab.versions() == dict.fromkeys(lab.hosts)
     assert all(lab.releases(h) == [] for h in lab.hosts)
 

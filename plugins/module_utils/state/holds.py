@@ -27,9 +27,12 @@ class HoldInputError(StateError):
 
 def set_hold(state_dir: str, state: str, hold_id: str, *, kind: str, key: str = "", operator: str = "",
              summary: str = "", devices: Iterable[str] = (), endpoints: Iterable[str] = (),
-             details: dict[str, Any] | None = None, check_mode: bool = False) -> dict[str, Any]:
-    """``state=open``: the hold exists and is open (details refreshed); ``closed``: closed
-    if it exists. Returns changed, before and after (absent/open/closed) and the hold."""
+             details: dict[str, Any] | None = None, exclusive: bool = False,
+             check_mode: bool = False) -> dict[str, Any]:
+    """``state=open``: the hold exists and is open; ``closed``: closed if it exists. With
+    ``exclusive``, opening is refused while another open hold of the same kind shares an
+    endpoint (two rollouts to the same workstations). Returns changed, before and after
+    (absent/open/closed) and the hold."""
     if state not in STATES:
         raise HoldInputError("state", f"{state!r} is not one of {', '.join(STATES)}")
     if kind not in KINDS:
@@ -40,6 +43,15 @@ def set_hold(state_dir: str, state: str, hold_id: str, *, kind: str, key: str = 
     before = store.get(hold_id)
     if before is not None and before.kind != kind:
         raise HoldInputError("id", f"hold {hold_id} is a {before.kind}, not a {kind}")
+    if state == "open" and exclusive:
+        mine = set(endpoints)
+        others = [h for h in store.active(kind) if h.id != hold_id and mine & {e.get("name") for e in h.endpoints}]
+        if others:
+            other = others[0]
+            raise HoldInputError(
+                "id", f"{other.describe()} is in progress on {len(mine & {e.get('name') for e in other.endpoints})} "
+                f"of the same hosts; nothing was done: wait for it to end, or if its run died, close it with "
+                f"hisops state close {other.id} --reason '...'")
     before_state = before.state if before else "absent"
     after_state = "open" if state == "open" else ("closed" if before else "absent")
     result: dict[str, Any] = {"changed": before_state != after_state, "before": before_state,
