@@ -5,6 +5,9 @@ else var/state beside the playbooks) and runs the module on the controller."""
 
 from __future__ import annotations
 
+import os
+import socket
+
 from ansible.plugins.action import ActionBase
 from ansible_collections.hisops.emergency.plugins.plugin_utils.state_dir import state_dir_for
 
@@ -17,6 +20,10 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         args = dict(self._task.args)
         args["state_dir"] = state_dir_for(args, task_vars, self._templar.template)
+        # the run that holds it (ansible-playbook, this worker's parent): a hold whose run
+        # died is found out by the next exclusive one
+        args["details"] = {**dict(args.get("details") or {}),
+                           "run": {"pid": os.getppid(), "host": socket.gethostname()}}
         result.update(self._execute_module(module_name=self._task.action, module_args=args,
                                            task_vars=task_vars))
         return result

@@ -10,6 +10,8 @@ when the hold moved; check mode says what would move and writes nothing.
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Iterable
 from typing import Any
 
@@ -43,9 +45,16 @@ def set_hold(state_dir: str, state: str, hold_id: str, *, kind: str, key: str = 
     before = store.get(hold_id)
     if before is not None and before.kind != kind:
         raise HoldInputError("id", f"hold {hold_id} is a {before.kind}, not a {kind}")
+    warnings: list[str] = []
     if state == "open" and exclusive:
         mine = set(endpoints)
         others = [h for h in store.active(kind) if h.id != hold_id and mine & {e.get("name") for e in h.endpoints}]
+        for other in [h for h in others if _run_gone(h)]:
+            if not check_mode:
+                store.close(other.id, f"hisops (its run, pid {other.details['run']['pid']}, is gone)")
+            warnings.append(f"{other.describe()} was left open by a run that died (pid "
+                            f"{other.details['run']['pid']} on {other.details['run']['host']}): closed")
+            others.remove(other)
         if others:
             other = others[0]
             raise HoldInputError(
@@ -55,7 +64,7 @@ def set_hold(state_dir: str, state: str, hold_id: str, *, kind: str, key: str = 
     before_state = before.state if before else "absent"
     after_state = "open" if state == "open" else ("closed" if before else "absent")
     result: dict[str, Any] = {"changed": before_state != after_state, "before": before_state,
-                              "after": after_state}
+                              "after": after_state, "warnings": warnings}
     if check_mode or not result["changed"]:
         result["hold"] = before.as_dict() if before else None
         return result
@@ -67,3 +76,18 @@ def set_hold(state_dir: str, state: str, hold_id: str, *, kind: str, key: str = 
         hold = store.close(hold_id, operator)
     result["hold"] = hold.as_dict() if hold else None
     return result
+
+
+def _run_gone(hold: Any) -> bool:
+    """A hold whose run (``details.run``: the ansible-playbook pid and host) no longer lives
+    on this controller: it died without closing its hold."""
+    run = hold.details.get("run") or {}
+    if not run.get("pid") or run.get("host") != socket.gethostname():
+        return False
+    try:
+        os.kill(int(run["pid"]), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False

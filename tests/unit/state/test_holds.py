@@ -37,3 +37,24 @@ def test_check_mode_and_bad_input(tmp_path):
     with pytest.raises(HoldInputError, match="^state: 'gone'"):
         set_hold(state, "gone", "x", kind="rollout")
     assert set_hold(state, "closed", "never-opened", kind="rollout")["changed"] is False
+
+
+def test_a_rollout_left_open_by_a_run_that_died_is_closed_by_the_next(tmp_path):
+    import socket
+    import subprocess
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    state = str(tmp_path)
+    set_hold(state, "open", "rollout-died", kind="rollout", operator="alice", endpoints=["pharm-01"],
+             details={"run": {"pid": dead.pid, "host": socket.gethostname()}})
+    set_hold(state, "open", "rollout-alive", kind="rollout", operator="carol", endpoints=["opd-01"],
+             details={"run": {"pid": 1, "host": socket.gethostname()}})
+    preview = set_hold(state, "open", "rollout-next", kind="rollout", endpoints=["pharm-01"], exclusive=True,
+                       check_mode=True)
+    assert "left open by a run that died" in preview["warnings"][0]
+    assert StateStore(state).get("rollout-died").state == "open"  # check mode closed nothing
+    done = set_hold(state, "open", "rollout-next", kind="rollout", endpoints=["pharm-01"], exclusive=True)
+    assert done["changed"] and StateStore(state).get("rollout-died").state == "closed"
+    with pytest.raises(HoldInputError, match="rollout-alive"):  # pid 1 lives: still refused
+        set_hold(state, "open", "rollout-other", kind="rollout", endpoints=["opd-01"], exclusive=True)
