@@ -24,6 +24,9 @@ class Platform:
     show_arp: str
     # Text a device prints when it refuses a line; any match fails the push.
     error_patterns: tuple[str, ...] = field(default_factory=tuple)
+    # From any configuration view straight back to user view, and user view's prompt.
+    end_command: str = "return"
+    user_prompt: str = r"^<[^<>\s]+>\s*$"
 
     def rejected(self, output: str) -> bool:
         return any(re.search(p, output, re.M) for p in self.error_patterns)
@@ -77,6 +80,8 @@ PLATFORMS: dict[str, Platform] = {
             r"^% Incomplete command.*$",
             r"^% Ambiguous command.*$",
         ),
+        end_command="end",
+        user_prompt=r"^[^\s()#>]+#\s*$",
     ),
 }
 

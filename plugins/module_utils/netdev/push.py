@@ -6,15 +6,9 @@ The one place where check mode is honoured for switch changes: callers describe 
 device should look like, this module decides what to send, and in check mode sends
 nothing.
 
-Safety nets (each platform's own, so that a push that cuts the controller off reverts
-without anybody touching the device):
-
-* Cisco IOS: ``configure terminal revert timer N`` (archive-based rollback), confirmed
-  with ``configure confirm``;
-* H3C Comware 7: ``configuration commit delay N``, confirmed with ``configuration commit``;
-* Huawei VRP (S-series has no commit-confirm): ``schedule reboot delay HH:MM`` to the
-  saved configuration, cancelled with ``undo schedule reboot``. Only safe when the running
-  configuration equals the saved one, which is checked first.
+The push arms the platform's own safety net (``safety.SafetyNet``: a revert timer, a
+commit delay or a scheduled reboot), so that a push that cuts the controller off reverts
+without anybody touching the device, and confirms it only from a new session.
 
 A line the device rejects stops the push; what was already applied is undone with the
 remediation back to the configuration read before, and the device is read again to prove
@@ -29,7 +23,6 @@ change a switch on which a hold of a refusing kind (an open isolation) is open.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,16 +33,12 @@ from ..state.locks import switch as switch_lock
 from ..state.store import StateStore
 from .backup import mask_secrets
 from .errors import CommandRejected, DeviceUnreachable, InputError, NetdevError, SessionLost
+from .safety import SafetyNet
 from .session import DeviceSession
+from .text import strip_comments
 
 SAVE_CHOICES = ("never", "when_changed", "always")
 SAFETY_NET_CHOICES = ("auto", "none")
-
-_SAVED_CONFIG = {
-    "huawei": "display saved-configuration",
-    "hp_comware": "display saved-configuration",
-    "cisco_ios": "show startup-config",
-}
 
 
 @dataclass
@@ -111,14 +100,6 @@ class PushResult:
             "waits": self.waits,
             "verified": self.verified,
         }
-
-
-def _strip_comments(text: str) -> str:
-    """Running configs carry volatile header lines that are not configuration."""
-    return "\n".join(
-        line for line in text.replace("\r", "").split("\n")
-        if not line.startswith(("!Time:", "!Last configuration change", "! Last configuration"))
-    )
 
 
 def plan_with_report(running: str, request: PushRequest, platform: str) -> tuple[list[str], dict]:
@@ -242,6 +223,9 @@ class SafePush:
         self.request = request
         self.result = PushResult()
         self.guard = guard
+        # The platform's net; a reboot net may save the running configuration first when
+        # the request allows saving.
+        self.net = SafetyNet(request.safety_net_minutes, may_save=request.save != "never")
 
     # -- the sequence ------------------------------------------------------------------
     def run(self) -> PushResult:
@@ -262,7 +246,7 @@ class SafePush:
         with self.open_session() as session:
             platform = session.platform.name
             before = session.running_config()
-            self.result.before = _strip_comments(before)
+            self.result.before = strip_comments(before)
             commands, report = plan_with_report(before, self.request, platform)
             self.result.compliance_before = report
             if store is not None and self.guard is not None:
@@ -279,21 +263,22 @@ class SafePush:
             self.result.changed = True
             if self.request.check_mode:
                 return self.result
-            net = self._arm(session, before)
+            if self.request.safety_net != "none":
+                self._arm(session, before)
             try:
-                self._send(session, commands)
+                session.config_set(commands, config_mode_command=self.net.config_mode_command())
             except CommandRejected as exc:
-                self._undo_after_reject(session, net, exc)
+                self._undo_after_reject(session, exc)
                 raise
             except SessionLost as exc:
-                self._after_session_loss(net, exc)
+                self._after_session_loss(exc)
                 raise
         # Confirm only from a new session: proof that the controller reaches the device.
         try:
             with self.open_session() as session:
-                self._confirm(session, net)
+                self.net.confirm(session)
                 after = session.running_config()
-                self.result.after = _strip_comments(after)
+                self.result.after = strip_comments(after)
                 left = plan_commands(after, self.request, platform)
                 if left:
                     # Some refusals carry no error marker (Comware: "Please set the link
@@ -303,86 +288,32 @@ class SafePush:
                         f"it did not take: {left}",
                         device=session.params.name,
                     )
-                    self._undo_after_reject(session, net, error)
+                    self._undo_after_reject(session, error)
                     raise error
                 self.result.verified = True
                 if self.request.save in ("when_changed", "always"):
                     self._save(session)
         except (DeviceUnreachable, SessionLost) as exc:
-            self._after_session_loss(net, exc)
+            self._after_session_loss(exc)
             raise
         return self.result
 
     # -- safety net --------------------------------------------------------------------
-    def _arm(self, session: DeviceSession, running: str) -> str:
-        if self.request.safety_net == "none":
-            return ""
-        minutes = int(self.request.safety_net_minutes)
-        platform = session.platform.name
-        if platform == "hp_comware":
-            session.config_set([f"configuration commit delay {minutes}"])
-            self.result.safety_net = f"configuration commit delay {minutes}"
-            return "comware-commit"
-        if platform == "cisco_ios" and re.search(r"^archive\n(?: .*\n)*? path \S+", running, re.M):
-            self.result.safety_net = f"configure terminal revert timer {minutes}"
-            return "cisco-revert"
-        # Huawei S-series has no commit-confirm, and IOS without an archive path cannot
-        # roll back: a scheduled reboot to the saved configuration is the net.
-        self._ensure_saved(session, running)
-        if platform == "huawei":
-            delay = f"{minutes // 60:02d}:{minutes % 60:02d}"
-            session.send_timing_confirm(f"schedule reboot delay {delay}")
-            self.result.safety_net = f"schedule reboot delay {delay} (to the saved configuration)"
-            return "huawei-reboot"
-        session.send_timing_confirm(f"reload in {minutes}")
-        self.result.safety_net = f"reload in {minutes} (to the startup configuration; no archive path)"
-        return "cisco-reload"
-
-    def _ensure_saved(self, session: DeviceSession, running: str) -> None:
-        """A reboot net returns to the saved configuration: it must be the current one."""
-        saved = session.show(_SAVED_CONFIG[session.platform.name])
-        if _config_body(saved) == _config_body(running):
-            return
-        if self.request.save == "never":
-            raise InputError(
-                "the running configuration has unsaved changes; the safety net (a scheduled "
-                "reboot to the saved configuration) would lose them",
-                device=session.params.name,
-                hint="allow saving (save: when_changed or always: the current running "
-                "configuration is saved before the push, so the net returns to it), "
-                "or push with safety_net: none",
-            )
-        session.save()
-        self.result.presaved = True
-
-    def _send(self, session: DeviceSession, commands: list[str]) -> None:
-        if self.result.safety_net.startswith("configure terminal revert"):
-            session.config_set(
-                commands,
-                config_mode_command=f"configure terminal revert timer {int(self.request.safety_net_minutes)}",
-            )
-        elif session.platform.name == "hp_comware" and self.result.safety_net:
-            # The commit-delay timer is armed in system view; stay there for the changes.
-            session.config_set(commands)
-        else:
-            session.config_set(commands)
-
-    def _confirm(self, session: DeviceSession, net: str) -> None:
-        if net == "huawei-reboot":
-            session.send_timing_confirm("undo schedule reboot")
-        elif net == "comware-commit":
-            session.config_set(["configuration commit"])
-        elif net == "cisco-revert":
-            session.show("configure confirm")
-        elif net == "cisco-reload":
-            session.send_timing_confirm("reload cancel")
+    def _arm(self, session: DeviceSession, running: str) -> None:
+        """Arm the net; what it is (and a save made for it) is in the result, also when
+        arming fails half-way (a refused scheduled reboot after the save)."""
+        try:
+            self.net.arm(session, running)
+        finally:
+            self.result.safety_net = self.net.description
+            self.result.presaved = self.net.presaved
 
     def _save(self, session: DeviceSession) -> None:
         session.save()
         self.result.saved = True
 
     # -- failure paths -----------------------------------------------------------------
-    def _undo_after_reject(self, session: DeviceSession, net: str, exc: CommandRejected) -> None:
+    def _undo_after_reject(self, session: DeviceSession, exc: CommandRejected) -> None:
         """Put the device back on the configuration read before the push, and prove it."""
         session.leave_config_mode()
         current = session.running_config()
@@ -404,9 +335,9 @@ class SafePush:
         self.result.reverted = not again
         self.result.failed = True
         if not again:
-            self._confirm(session, net)  # disarm: the device is already back
+            self.net.confirm(session)  # disarm: the device is already back
             exc.hint = "nothing was left half-applied: the device is back on its previous configuration"
-        elif net:
+        elif self.net.armed:
             # Not back: the armed safety net is now the way back, so it stays armed.
             exc.hint = (f"{stopped}the revert left differences: {again}. The safety net "
                         f"({self.result.safety_net}) is still armed and will return the device to its "
@@ -414,7 +345,7 @@ class SafePush:
         else:
             exc.hint = f"{stopped}the revert left differences, fix by hand: {again}"
 
-    def _after_session_loss(self, net: str, exc: NetdevError) -> None:
+    def _after_session_loss(self, exc: NetdevError) -> None:
         """The session died mid-push: undo from a new session if the device answers,
         else leave it to the safety net (and, when asked, wait for it and prove it)."""
         self.result.failed = True
@@ -425,7 +356,7 @@ class SafePush:
                 if undo:
                     session.config_set(undo)
                 left = plan_commands(session.running_config(), back, session.platform.name)
-                self._confirm(session, net)
+                self.net.confirm(session)
                 self.result.reverted = not left
                 exc.hint = (
                     "the device answered again and was put back on its previous configuration"
@@ -435,7 +366,7 @@ class SafePush:
                 return
         except NetdevError:
             pass
-        if not net:
+        if not self.net.armed:
             exc.hint = "no safety net was armed (safety_net: none): read the device and check by hand"
             return
         exc.hint = (
@@ -464,13 +395,3 @@ class SafePush:
             time.sleep(1.0)
         exc.hint = "the safety net did not restore the device in time: check it by hand"
 
-
-def _config_body(text: str) -> str:
-    """Configuration lines only (no headers, timestamps or blank lines), for comparing."""
-    skip = ("!Software Version", "!Time:", "!Last", "! Last", "Building configuration",
-            "Current configuration", "Using ", "return", "end")
-    lines = [
-        line.rstrip() for line in text.replace("\r", "").split("\n")
-        if line.strip() and not line.strip().startswith(skip) and line.strip() not in ("#", "!")
-    ]
-    return "\n".join(lines)

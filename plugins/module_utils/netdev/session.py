@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -181,6 +182,39 @@ class DeviceSession:
 
     def save(self) -> str:
         return self._guard(self.conn.save_config)
+
+    def send_config_and_drop(self, lines: list[str], wait_s: float = 5.0) -> str:
+        """Configuration lines after which this session cannot go on, and the session's end.
+
+        Moving the management address drops the session (its address is gone); a new
+        hostname changes the prompt netmiko waits for. The lines are typed as they are, then
+        the command back to user view, and the session is closed as soon as the device has
+        closed it or answered in user view, or after ``wait_s`` seconds of neither (a device
+        whose new address is out of reach just stops answering). Read the result from a new
+        session. Returns what the device printed."""
+        self._guard(self.conn.config_mode)
+        conn, self.conn = self.conn, None  # whatever happens, this session is over
+        typed = "".join(f"{line}\n" for line in lines) + f"{self.platform.end_command}\n"
+        output = ""
+        try:
+            conn.write_channel(typed)
+            deadline = time.monotonic() + wait_s
+            while time.monotonic() < deadline:
+                output += conn.read_channel()
+                last = output.replace("\r", "").rstrip("\n").rsplit("\n", 1)[-1]
+                if re.match(self.platform.user_prompt, last):
+                    break
+                time.sleep(0.05)
+        except Exception:  # noqa: BLE001 - the device closed the session: what was expected
+            pass
+        finally:
+            for closing in (getattr(conn, "remote_conn", None), getattr(conn, "remote_conn_pre", None)):
+                try:
+                    if closing is not None:
+                        closing.close()
+                except Exception:  # noqa: BLE001 - already gone
+                    pass
+        return output
 
 
 def _fail_fast_on_close(conn) -> None:

@@ -41,8 +41,8 @@ from typing import Any
 
 from ..netdev import facts
 from ..netdev.backup import mask_secrets
-from ..netdev.push import _strip_comments
 from ..netdev.session import DeviceSession
+from ..netdev.text import strip_comments
 from ..state import locks
 from . import transactions
 from .errors import CommandRejected, InputError, NetdevError, Refused
@@ -581,7 +581,7 @@ def _apply_one(switch: Switch, before: str, change: DeviceChange, save: bool,
             session.leave_config_mode()
             exc.hint = _undo_and_prove(session, change, before, exc.command)
             raise
-        after = _strip_comments(session.running_config())
+        after = strip_comments(session.running_config())
         if save:
             session.save()
     return {"platform": switch.platform, "commands": change.commands, "inverse": change.inverse,
@@ -600,7 +600,7 @@ def _undo_and_prove(session: DeviceSession, change: DeviceChange, before: str, f
         session.config_set(undo)
     except CommandRejected:
         session.leave_config_mode()  # part of the block never took: nothing to undo there
-    now = mask_secrets(_strip_comments(session.running_config()))
+    now = mask_secrets(strip_comments(session.running_config()))
     if now == mask_secrets(before):
         return "nothing was left half-applied: the device is back on its previous configuration"
     return f"the device differs from its previous configuration after the undo ({undo}): check it by hand"
@@ -777,7 +777,7 @@ def read_configs(switches: list[Switch], workers: int, pool: SessionPool) -> dic
     """The running configurations of ``switches`` now (the "before" under the locks)."""
     def one(switch: Switch) -> str:
         with session_for(switch, pool) as session:
-            return _strip_comments(session.running_config())
+            return strip_comments(session.running_config())
 
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(switches)))) as threads:
         return dict(zip([s.name for s in switches], threads.map(one, switches), strict=True))

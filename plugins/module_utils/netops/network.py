@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..netdev import facts
-from ..netdev.push import _strip_comments
 from ..netdev.session import DeviceParams, DeviceSession
+from ..netdev.text import strip_comments
 from .errors import InputError, NetdevError
 from .names import Port, full_interface, ports
 
@@ -102,7 +102,7 @@ def session_for(switch: Switch, pool: SessionPool | None = None):
 def read_switch(switch: Switch, arp: bool = False, macs: bool = True,
                 pool: SessionPool | None = None) -> SwitchView:
     with session_for(switch, pool) as session:
-        view = SwitchView(switch=switch, config=_strip_comments(session.running_config()))
+        view = SwitchView(switch=switch, config=strip_comments(session.running_config()))
         view.ports = ports(view.config, switch.platform)
         names = list(view.ports)
         if macs:

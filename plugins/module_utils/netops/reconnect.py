@@ -22,8 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..netdev.backup import mask_secrets
-from ..netdev.push import _strip_comments
 from ..netdev.session import DeviceSession
+from ..netdev.text import strip_comments
 from ..netplan.configtree import canonical, feature_of, parse_sections
 from ..state import locks
 from . import transactions
@@ -57,7 +57,7 @@ def _cleanup(record: dict[str, Any], cleanup_by: str, cleanup_scan: str) -> dict
 
 def _read(switch: Switch) -> str:
     with DeviceSession(switch.params) as session:
-        return _strip_comments(session.running_config())
+        return strip_comments(session.running_config())
 
 
 def _changes(diff: list[str]) -> list[str]:
@@ -232,7 +232,7 @@ def _undo(switch: Switch, inverse: list[str], before: str, save: bool, drift: li
     with DeviceSession(switch.params) as session:
         if inverse:
             session.config_set(inverse)
-        now = mask_secrets(_strip_comments(session.running_config()))
+        now = mask_secrets(strip_comments(session.running_config()))
         if expected is not None:
             left = _signed(line_set(now, switch.platform), expected)
             equal = not left
@@ -471,7 +471,7 @@ def _port_up(store: transactions.Store, record: dict[str, Any], switches: dict[s
     expected = _without_shutdown(device["after"], port)
     with DeviceSession(switches[name].params) as session:
         session.config_set(quarantine["port_up"])
-        now = mask_secrets(_strip_comments(session.running_config()))
+        now = mask_secrets(strip_comments(session.running_config()))
         ok = now == expected if current == device["after"] else True
         if ok and device.get("saved"):
             session.save()

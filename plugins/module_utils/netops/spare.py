@@ -29,8 +29,10 @@ from typing import Any
 
 from ..netdev import facts
 from ..netdev.backup import MASK, mask_secrets
-from ..netdev.push import PushRequest, SafePush, _strip_comments
+from ..netdev.push import PushRequest, SafePush
+from ..netdev.safety import SafetyNet
 from ..netdev.session import DeviceSession
+from ..netdev.text import strip_comments
 from ..netplan import compliance
 from ..state.locks import switch as switch_lock
 from ..state.store import Hold, StateStore
@@ -528,15 +530,15 @@ def _carry(record: dict[str, Any], failed: str, spare: str, answering: Any, inte
     commands, inverse = carried_commands(record, failed, interface_map)
     rename = _renamer(interface_map)
     with DeviceSession(answering) as session:
-        current = _strip_comments(session.running_config())
+        current = strip_comments(session.running_config())
         session.config_set(commands)
-        after = _strip_comments(session.running_config())
+        after = strip_comments(session.running_config())
         before = current
         if after == current:
             session.config_set(inverse)
-            before = _strip_comments(session.running_config())
+            before = strip_comments(session.running_config())
             session.config_set(commands)
-            after = _strip_comments(session.running_config())
+            after = strip_comments(session.running_config())
         expected = sorted(rename(line) for line in _changed_lines(entry["before"], entry["after"]))
         found = _changed_lines(mask_secrets(before), mask_secrets(after))
         if before == after or found != expected:
@@ -576,7 +578,7 @@ def _swapped_again(failed: Switch, spare: Switch, carried: list[dict[str, Any]],
         late = ", ".join(_named(r) for r in kept if r not in carried)
         raise Refused(f"open_isolations: {late} opened on {failed.name} after the swap carried {names}: "
                       "the spare already runs as it", hint="nothing was changed")
-    if mask_secrets(_strip_comments(config)) != last:
+    if mask_secrets(strip_comments(config)) != last:
         raise Refused(
             f"open_isolations: {spare.name} carries {names} and changed since: pushing "
             f"{failed.name}'s backup again would undo the isolation(s)",
@@ -676,22 +678,9 @@ def _take_address(spare: Switch, failed: Switch, change: tuple[str, str, str],
         running = session.running_config()
         if line.strip() in [c.strip() for c in _section_lines(running, header)]:
             return spare.params, False
-        pusher = SafePush(lambda: DeviceSession(spare.params), PushRequest(
-            intended="", replace=False, safety_net_minutes=net_minutes))
-        net = pusher._arm(session, running)  # pylint: disable=protected-access
-        conn = session.conn
-        conn.config_mode()
-        conn.write_channel(f"{header}\n{line.strip()}\n")
-        time.sleep(1.0)
-        try:
-            conn.write_channel("end\n" if spare.params.platform == "cisco_ios" else "return\n")
-            time.sleep(0.3)
-            conn.read_channel()
-            conn.remote_conn.close()
-        except Exception:  # noqa: BLE001 - the session is expected to be gone already
-            pass
-        finally:
-            session.conn = None
+        net = SafetyNet(net_minutes)
+        net.arm(session, running)
+        session.send_config_and_drop([header, line.strip()])
     there = dataclasses.replace(spare.params, host=failed.params.host, port=failed.params.port)
     deadline = time.monotonic() + 30
     last: Exception | None = None
@@ -702,7 +691,7 @@ def _take_address(spare: Switch, failed: Switch, change: tuple[str, str, str],
                     if not re.search(rf"^{re.escape(header)}\n(?:[ \t].*\n)*?{re.escape(line.rstrip())}$",
                                      check.running_config().replace("\r", ""), re.M):
                         raise NetdevError(f"{spare.name}: the management address did not take ({line.strip()})")
-                    pusher._confirm(check, net)  # pylint: disable=protected-access
+                    net.confirm(check)
                     check.save()
                     return params, True
             except NetdevError as exc:
@@ -711,29 +700,19 @@ def _take_address(spare: Switch, failed: Switch, change: tuple[str, str, str],
     raise NetdevError(
         f"{spare.name}: after taking {failed.name}'s management address ({line.strip()}) it "
         f"answers neither at {there.host} nor at {spare.params.host}: {last}",
-        hint=f"the safety net ({pusher.result.safety_net or 'none'}) returns it to its saved "
+        hint=f"the safety net ({net.description or 'none'}) returns it to its saved "
         "configuration, on its own address; check the management VLAN and the cabling",
     )
 
 
 def _rename(switch: Switch, line: str) -> bool:
-    """Set the hostname; the prompt changes with it, so the line is written raw, the session
-    dropped, and the result read and saved from a new session."""
+    """Set the hostname; the prompt changes with it, so the session ends with the line, and
+    the result is read and saved from a new session."""
     with DeviceSession(switch.params) as session:
         current = session.running_config()
         if re.search(rf"^{re.escape(line)}$", current, re.M):
             return False
-        conn = session.conn
-        conn.config_mode()
-        conn.write_channel(f"{line}\n")
-        time.sleep(0.5)
-        conn.write_channel("end\n" if switch.params.platform == "cisco_ios" else "return\n")
-        time.sleep(0.5)
-        conn.read_channel()
-        try:
-            conn.remote_conn.close()
-        finally:
-            session.conn = None
+        session.send_config_and_drop([line])
     with DeviceSession(switch.params) as session:
         if not re.search(rf"^{re.escape(line)}$", session.running_config(), re.M):
             raise NetdevError(f"{switch.name}: the hostname did not take ({line})")

@@ -28,8 +28,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ..netdev.backup import mask_secrets
-from ..netdev.push import _strip_comments
 from ..netdev.session import DeviceSession
+from ..netdev.text import strip_comments
 from ..netplan.configtree import parse_sections
 from ..state.locks import switch as switch_lock
 from ..state.store import Hold
@@ -361,7 +361,7 @@ def _open_window(session_factory, device: str, request: VendorRequest, store: Ve
         platform = session.platform.name
         now = device_clock(session)
         start, end = window(now, request.minutes)
-        before = _strip_comments(session.running_config())
+        before = strip_comments(session.running_config())
         blocks, created = plan_open(before, platform, request, start, end)
         commands = [c for b, _inverse in blocks for c in b]
         inverse = [c for _commands, inv in reversed(blocks) for c in inv]
@@ -376,7 +376,7 @@ def _open_window(session_factory, device: str, request: VendorRequest, store: Ve
             result["id"] = existing["id"] if existing else ""
             return result
         session.config_set(commands)
-        after = _strip_comments(session.running_config())
+        after = strip_comments(session.running_config())
         if save:
             session.save()
     left, _created = plan_open(after, platform, request, start, end)
@@ -416,7 +416,7 @@ def _close_window(session_factory, device: str, request: VendorRequest, store: V
     record = store.open_for(device, request.vendor_ip)
     with session_factory() as session:
         platform = session.platform.name
-        config = _strip_comments(session.running_config())
+        config = strip_comments(session.running_config())
         created = bool(record and record.get("vty_acl_created"))
         commands = plan_close(config, platform, request, created)
         result: dict[str, Any] = {"changed": bool(commands), "commands": commands,
@@ -430,7 +430,7 @@ def _close_window(session_factory, device: str, request: VendorRequest, store: V
             session.config_set(commands)
             if save:
                 session.save()
-        after = _strip_comments(session.running_config())
+        after = strip_comments(session.running_config())
     result["verified"] = not plan_close(after, platform, request, created)
     if record:
         record.update(state="closed", closed_by=operator, closed_at=transactions.utc_now(),
