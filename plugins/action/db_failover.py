@@ -78,12 +78,16 @@ class ActionModule(ActionBase):
             lock=not candidate or candidate == name, break_stale_s=args["break_stale_s"]),
             "postgres") for name in group]
         begun = dict(zip(group, hosts.run_each(calls), strict=True))
+        for name, r in begun.items():  # a lock left by a run of this controller that died
+            if r.get("failed") and failover.gone_holder(r.get("holder")):
+                args_retry = {**next(c[2] for c in calls if c[0] == name),
+                              "break_owner": r["holder"]["owner"]}
+                begun[name] = hosts.run(name, STEP, args_retry, "postgres")
         timings["read_s"] = round(time.monotonic() - t0, 3)
         locked = [n for n, r in begun.items() if r.get("locked")]
         promoted = False
         try:
-            held = [r["msg"] for r in begun.values()
-                    if r.get("failed") and "holds the lock" in str(r.get("msg"))]
+            held = [r["msg"] for r in begun.values() if r.get("failed") and r.get("holder")]
             if held:
                 raise AnsibleActionFail(held[0])
             states = [NodeState.from_dict(node_state_from_result({**r, "item": n}))

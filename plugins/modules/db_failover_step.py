@@ -42,6 +42,10 @@ options:
     description: Break a lock older than this many seconds (0 never).
     type: int
     default: 0
+  break_owner:
+    description: C(step=begin) - break the lock if exactly this owner holds it (a run the controller proved gone).
+    type: str
+    default: ""
   old_primary:
     description: The old primary's state after fencing (C(step=promote)).
     type: dict
@@ -146,6 +150,7 @@ def main():
             "owner": {"type": "str", "default": ""},
             "lock": {"type": "bool", "default": False},
             "break_stale_s": {"type": "int", "default": 0},
+            "break_owner": {"type": "str", "default": ""},
             "old_primary": {"type": "dict"},
             "fence_proof": {"type": "str", "default": ""},
             "accept_data_loss": {"type": "bool", "default": False},

@@ -9,18 +9,22 @@ module: db_standby_clone
 short_description: Make this node a streaming hot standby of its peer (pg_basebackup)
 version_added: 0.1.0
 description:
-  - Leaves a node that already is a standby of the peer alone. Otherwise stops it,
+  - Leaves a node that already is a standby of the peer and follows it (streaming, its
+    replay reaching the peer's position or moving) alone. Otherwise stops it,
     clones the peer with C(pg_basebackup -X stream) through the node's replication slot,
     adds C(standby.signal) and starts it, then waits until it streams.
   - Refuses (nothing changed) when the peer is not a primary, when this node is a primary
     of the same cluster (both would claim primary; use M(hisops.emergency.db_rejoin)), and
     when this node holds user tables of its own, unless O(overwrite=true).
+  - A standby of the peer that does not follow it (not streaming, or its replay stuck
+    for 5 s) is refused naming O(overwrite) and M(hisops.emergency.db_rejoin); with
+    O(overwrite=true) it is cloned afresh.
 author: hisops developers (@hisops)
 extends_documentation_fragment:
   - hisops.emergency.db_pair
 options:
   overwrite:
-    description: Replace the data of a node that holds user tables of its own.
+    description: Replace the data of a node that holds user tables of its own, or of a standby that does not follow the peer.
     type: bool
     default: false
   timeout:
@@ -72,6 +76,10 @@ clone_seconds:
   description: How long the clone took.
   returned: when cloned
   type: float
+not_following:
+  description: Why the standby was judged not to follow the peer (then cloned again).
+  returned: when a standby of the peer did not follow it
+  type: str
 """
 
 from ansible.module_utils.basic import AnsibleModule

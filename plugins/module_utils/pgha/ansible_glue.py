@@ -28,7 +28,7 @@ def run_module(module: Any, operation: Callable[[dict[str, Any], bool], Result |
     try:
         result = operation(module.params, module.check_mode)
     except PgHaError as exc:
-        module.fail_json(msg=str(exc))
+        module.fail_json(msg=str(exc), **getattr(exc, "details", {}))
     if isinstance(result, dict):
         module.exit_json(**result)
     out = result.as_dict()

@@ -22,6 +22,12 @@ _HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,252}$")
 _SIZE = re.compile(r"^[0-9]+(kB|MB|GB)$")
 
 
+def standby_name(node: str) -> str:
+    """``node`` as an entry of ``synchronous_standby_names``: double-quoted, since an
+    unquoted name must be a plain identifier ('his-db-2' is a syntax error there)."""
+    return '"' + node.replace('"', '""') + '"'
+
+
 def slot_name(node: str) -> str:
     """The physical slot (on the primary) that node ``node`` streams through."""
     return "hisops_" + re.sub(r"[^a-z0-9_]", "_", node.lower())
@@ -54,7 +60,7 @@ class HaSettings:
         return self
 
     def render(self) -> str:
-        sync = self.peer if self.sync_mode == "sync" else ""
+        sync = standby_name(self.peer) if self.sync_mode == "sync" else ""
         return (
             f"# Managed by hisops.emergency: hot standby pair {self.node} <-> {self.peer}.\n"
             "# A node is a standby when its data directory holds standby.signal.\n"

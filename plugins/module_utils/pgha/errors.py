@@ -35,7 +35,12 @@ class Refused(PgHaError):
 
 
 class LockHeld(Refused):
-    """Another failover holds the lock."""
+    """Another failover, switchover or rejoin holds the pair's lock (``holder``: its record)."""
+
+    def __init__(self, reasons: list[str], holder: dict | None = None):
+        super().__init__(reasons)
+        self.holder = dict(holder or {})
+        self.details = {"holder": self.holder}
 
 
 class CommandError(PgHaError):

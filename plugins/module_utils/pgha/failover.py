@@ -54,12 +54,14 @@ LOCK_PATH = "/var/lib/postgresql/hisops-failover.lock"
 
 # ---------------------------------------------------------------------- on the DB hosts
 def begin(node: LocalNode, name: str, lock: bool, owner: str, check: bool,
-          break_stale_s: float = 0, lock_path: str = LOCK_PATH) -> dict[str, Any]:
-    """This node's state; a standby asked to ``lock`` takes the failover lock for ``owner``."""
+          break_stale_s: float = 0, lock_path: str = LOCK_PATH,
+          break_owner: str = "") -> dict[str, Any]:
+    """This node's state; a standby asked to ``lock`` takes the pair's lock for ``owner``."""
     state = node.state(name)
     out: dict[str, Any] = {"changed": False, "state": state.as_dict(), "locked": False}
     if lock and state.role == STANDBY:
-        taken = ops.lock(lock_path, owner, "present", check, break_stale_s)  # LockHeld: refused
+        taken = ops.lock(lock_path, owner, "present", check, break_stale_s,  # LockHeld: refused
+                         "failover", break_owner)
         out["changed"] = taken.changed
         out["locked"] = not check
         out["lock"] = taken.as_dict()
@@ -161,7 +163,7 @@ def run_step(params: dict[str, Any], check: bool) -> ops.Result | dict[str, Any]
     node = node_from(params)
     if params["step"] == "begin":
         return begin(node, params["name"], params["lock"], params["owner"], check,
-                     params["break_stale_s"])
+                     params["break_stale_s"], break_owner=params.get("break_owner") or "")
     if params["step"] == "fence":
         return fence_ssh(node, params["name"], check, params["timeout"])
     if params["step"] == "promote":
@@ -173,16 +175,39 @@ def run_step(params: dict[str, Any], check: bool) -> ops.Result | dict[str, Any]
 
 
 # ---------------------------------------------------------------------- on the controller
-def default_owner() -> str:
+def default_owner(pid: int | None = None) -> str:
     """``<user>@<controller> pid <pid> <UTC time>``: who holds the lock, for a refused second
     run. Unique per run: two runs started in the same second by the same user must not
-    count as one owner (the lock would let both through)."""
+    count as one owner (the lock would let both through). ``pid``: the process whose life
+    the lock lasts (a role holding it over several tasks names ansible-playbook itself)."""
     try:
         user = getpass.getuser()
     except (KeyError, OSError):
         user = "operator"
+    user = os.environ.get("HISOPS_OPERATOR") or user
     stamp = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="microseconds")
-    return f"{user}@{socket.gethostname()} pid {os.getpid()} {stamp}"
+    return f"{user}@{socket.gethostname()} pid {pid or os.getpid()} {stamp}"
+
+
+def gone_holder(holder: dict[str, Any] | None) -> bool:
+    """Whether the lock's holder is a run of this controller whose process has ended (its
+    lock is stale: the run was killed or its controller rebooted under it). Only this
+    controller can tell; a holder of another controller is never judged gone."""
+    owner = str((holder or {}).get("owner", ""))
+    who, _sep, rest = owner.partition(" pid ")
+    if not rest or who.rpartition("@")[2] != socket.gethostname():
+        return False
+    try:
+        pid = int(rest.split()[0])
+    except (ValueError, IndexError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def validate(candidate: str, group: list[str], fence: list[str], fence_command: list[str],

@@ -62,6 +62,10 @@ class LocalNode:
         return os.path.join(self.confdir, "conf.d", "hisops-ha.conf")
 
     @property
+    def log_file(self) -> str:
+        return f"/var/log/postgresql/postgresql-{self.version}-{self.cluster}.log"
+
+    @property
     def standby_signal(self) -> str:
         return os.path.join(self.datadir, "standby.signal")
 

@@ -21,6 +21,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.pgha.config impor
     HaSettings,
     merge_pgpass,
     slot_name,
+    standby_name,
 )
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import (
     AuthError,
@@ -30,6 +31,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors impor
     LockHeld,
     PgHaError,
     Refused,
+    Timeout,
 )
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.node import (
     LocalNode,
@@ -38,9 +40,12 @@ from ansible_collections.hisops.emergency.plugins.module_utils.pgha.node import 
     wait_until,
 )
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.state import (
+    FILE_ERRORS_SQL,
     PRIMARY,
     STANDBY,
+    STOPPED,
     NodeState,
+    file_error,
 )
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.verdict import failover_gap
 
@@ -122,11 +127,95 @@ def ensure_config(node: LocalNode, settings: HaSettings, password: str, check: b
         with node.connect() as conn:
             scalar(conn, "SELECT pg_reload_conf()")
             time.sleep(0.2)
+            refused = _file_errors(conn, node.ha_conf)
+            if refused and current != wanted:
+                # the server kept its old values and would not start again with this file:
+                # the previous file goes back before the operator is told
+                if current is None:
+                    os.unlink(node.ha_conf)
+                else:
+                    _write(node.ha_conf, current, 0o644)
+                scalar(conn, "SELECT pg_reload_conf()")
+                logged = _rejected_values(node)
+                raise PgHaError(f"{settings.node} refused {node.ha_conf} ("
+                                + "; ".join(refused + logged) + "); the previous file was put "
+                                "back and nothing else changed: report this rendering as a bug")
             pending = scalar(conn, "SELECT count(*) FROM pg_settings WHERE pending_restart")
         res.details["restart_required"] = bool(pending)
     else:
         res.details["restart_required"] = bool(res.changed and node.is_running()
                                                and current is None)
+    return res
+
+
+def _file_errors(conn: Any, path: str | None = None) -> list[str]:
+    """What the server refused in its configuration files (only ``path``'s when given)."""
+    rows = conn.execute(FILE_ERRORS_SQL).fetchall()
+    return [file_error(*r) for r in rows if path is None or r[0] in (path, None)]
+
+
+def _rejected_values(node: LocalNode, last: int = 2) -> list[str]:
+    """The server log's latest refusals of a configuration value, each with its DETAIL
+    line (the server's own reason: 'syntax error at or near "-"'); none when unreadable."""
+    try:
+        with open(node.log_file, encoding="utf-8", errors="replace") as handle:
+            handle.seek(max(0, os.fstat(handle.fileno()).st_size - 256 * 1024))
+            lines = handle.read().splitlines()
+    except OSError:
+        return []
+    found = []
+    for i, line in enumerate(lines):
+        if "invalid value for parameter" in line:
+            detail = lines[i + 1].strip() if i + 1 < len(lines) and "DETAIL" in lines[i + 1] \
+                else ""
+            found.append(" ".join(filter(None, [line.strip(), detail])))
+    return found[-last:]
+
+
+def replication_mode(node: LocalNode, settings: HaSettings, timeout: float = 30) -> Result:
+    """Verify from the server itself that the mode asked for is the mode in force.
+
+    On either node: the server accepted its configuration files (``pg_file_settings``) and
+    ``synchronous_standby_names`` holds what the node's file says. On the primary also:
+    the peer replicates with ``pg_stat_replication.sync_state`` ``sync`` (sync mode) or
+    ``async``. Read-only: the same in check mode.
+    """
+    settings.validate()
+    res = Result(check=False)
+    wanted_names = standby_name(settings.peer) if settings.sync_mode == "sync" else ""
+    wanted_state = "sync" if settings.sync_mode == "sync" else "async"
+    problems: list[str] = []
+    with node.connect() as conn:
+        errors = _file_errors(conn)
+        names = scalar(conn, "SELECT setting FROM pg_settings "
+                             "WHERE name = 'synchronous_standby_names'")
+        primary = not scalar(conn, "SELECT pg_is_in_recovery()")
+        sync_state = None
+        if primary:
+            def replicating():
+                return scalar(conn, "SELECT sync_state FROM pg_stat_replication WHERE "
+                                    "application_name = %s AND state = 'streaming'",
+                              (settings.peer,))
+            try:
+                sync_state = wait_until(replicating, timeout,
+                                        f"{settings.peer} streaming from {settings.node}", 0.2)
+            except Timeout:
+                problems.append(f"{settings.peer} does not stream from {settings.node}")
+    res.after = {"role": PRIMARY if primary else STANDBY, "synchronous_standby_names": names,
+                 "sync_state": sync_state, "config_errors": errors}
+    res.details.update(sync_mode=settings.sync_mode, in_force=res.after)
+    if errors:
+        problems.append("the server refused its configuration: " + "; ".join(errors))
+    if names != wanted_names:
+        problems.append(f"synchronous_standby_names is {names!r}, not {wanted_names!r}")
+    if sync_state is not None and sync_state != wanted_state:
+        problems.append(f"{settings.peer} replicates {sync_state}, not {wanted_state}")
+    if problems:
+        logged = _rejected_values(node) if errors or names != wanted_names else []
+        raise Refused([f"{settings.sync_mode} mode asked for, not in force on {settings.node}: "
+                       + "; ".join(problems)
+                       + (f"; the server's log: {' | '.join(logged)}" if logged else "")
+                       + f"; fix {node.ha_conf} (or run db_standby_build again) and reload"])
     return res
 
 
@@ -220,8 +309,19 @@ def clone(node: LocalNode, settings: HaSettings, check: bool, overwrite: bool = 
     if mine.role == STANDBY and mine.system_identifier == peer_sysid:
         if not mine.standby_signal:
             raise Refused([f"{settings.node} is in recovery without standby.signal"])
-        res.after = res.before
-        return res
+        # a standby is left alone only when it follows: streaming and catching up (a
+        # crashed-and-damaged one can sit in recovery for ever, never streaming)
+        target, peer_tli = _peer_position(settings)
+        why = _follow(node, settings, target, peer_tli, 5, _log_size(node))
+        if not why:
+            res.after = res.before
+            return res
+        res.details["not_following"] = why
+        if not overwrite:
+            raise InputError("overwrite", f"{settings.node} is a standby of {settings.peer} that "
+                             f"does not follow it ({why}); run db_rejoin (it restarts the standby "
+                             "and clones it when it cannot catch up), or set overwrite=true to "
+                             "replace its data with a fresh clone now")
     if mine.role == PRIMARY and mine.system_identifier == peer_sysid:
         raise Refused([f"{settings.node} is a primary of the same cluster as {settings.peer}: "
                        "both claim primary; use db_rejoin to make it a standby"])
@@ -401,31 +501,62 @@ def promote(node: LocalNode, settings: HaSettings, check: bool, old_primary: dic
     return res
 
 
-def lock(path: str, owner: str, state: str, check: bool, break_stale_s: float = 0) -> Result:
-    """The failover lock: one file created exclusively; ``state=absent`` releases ours."""
+OPERATIONS = ("failover", "switchover", "rejoin")
+
+
+def describe_holder(held: dict[str, Any], path: str = "") -> str:
+    """Who holds the pair's lock, as the refused operator reads it: operation, operator,
+    controller, process, since when."""
+    owner = str(held.get("owner", "?"))
+    who, _sep, rest = owner.partition(" pid ")
+    pid = (rest.split() or ["?"])[0]
+    since = float(held.get("since", 0) or 0)
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(since)) if since else "?"
+    age = f"{time.time() - since:.0f} s ago" if since else "age unknown"
+    where = f" ({path})" if path else ""
+    return (f"the pair is locked by a {held.get('operation', 'failover')} of {who}, pid {pid}, "
+            f"since {stamp} ({age}){where}")
+
+
+def lock(path: str, owner: str, state: str, check: bool, break_stale_s: float = 0,
+         operation: str = "failover", break_owner: str = "") -> Result:
+    """The pair's lock (failover, switchover, rejoin): one file created exclusively;
+    ``state=absent`` releases ours. A holder is broken only when older than
+    ``break_stale_s`` or when it is exactly ``break_owner`` (a run its controller proved
+    gone); otherwise ``LockHeld`` names it."""
+    if operation not in OPERATIONS:
+        raise InputError("operation", f"{operation!r}: choose one of {OPERATIONS}")
+    if not owner:
+        raise InputError("owner", "is empty")
     res = Result(check)
     current = _read(path)
-    held = json.loads(current) if current else None
+    try:
+        held = json.loads(current) if current else None
+    except ValueError:
+        held = {"owner": f"unreadable lock file {path}", "since": os.path.getmtime(path)}
     res.before = {"holder": held}
     if state == "present":
         if held and held.get("owner") == owner:
             return res
         if held:
-            age = time.time() - float(held.get("since", 0))
-            if not (break_stale_s and age > break_stale_s):
-                raise LockHeld([f"another failover holds the lock {path}: {held.get('owner')}, "
-                                f"for {age:.0f} s"])
+            age = time.time() - float(held.get("since", 0) or 0)
+            stale = (break_stale_s and age > break_stale_s) or \
+                (break_owner and held.get("owner") == break_owner)
+            if not stale:
+                raise LockHeld([describe_holder(held, path) + "; nothing was changed: wait for "
+                                "it to end and run again"], holder=held)
             if res.would(f"break the stale lock of {held.get('owner')} ({age:.0f} s)"):
                 os.unlink(path)
         if res.would(f"take the lock {path}"):
             try:
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             except FileExistsError as exc:
-                other = _read(path) or "{}"
-                raise LockHeld([f"another failover holds the lock {path}: "
-                                f"{json.loads(other).get('owner')}"]) from exc
+                other = json.loads(_read(path) or "{}")
+                raise LockHeld([describe_holder(other, path) + "; nothing was changed: wait "
+                                "for it to end and run again"], holder=other) from exc
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"owner": owner, "since": time.time(), "pid": os.getpid()}, handle)
+                json.dump({"owner": owner, "operation": operation, "since": time.time(),
+                           "pid": os.getpid()}, handle)
         res.after = {"holder": owner}
     else:
         if held and held.get("owner") == owner and res.would(f"release the lock {path}"):
@@ -435,14 +566,136 @@ def lock(path: str, owner: str, state: str, check: bool, break_stale_s: float = 
 
 
 # ---------------------------------------------------------------------- rejoin
+# The control file of a node whose last life was as a standby (crashed or stopped):
+# its WAL is what it received from a primary, so it needs no rewind, only a start as a
+# standby. (Crash recovery outside standby mode - pg_rewind's single-user run - would end
+# recovery with a checkpoint of its own on the primary's timeline, and the node could
+# then never follow again: issue 14.)
+RECOVERY_STATES = ("in archive recovery", "shut down in recovery")
+# What a standby's log says when it cannot catch up, whatever the wait
+CANNOT_FOLLOW = ("has already been removed", "is not a child of this server's history",
+                 "forked off current database system timeline",
+                 "could not receive data from WAL stream: ERROR")
+WALRECEIVER_LOOP = "terminating walreceiver process due to administrator command"
+BAD_RECORD = ("record with incorrect prev-link", "invalid record length", "invalid magic number",
+              "contrecord is requested", "invalid resource manager ID")
+PAGE_HEADER = 40  # an idle primary's insert position may sit just past a page header
+
+
+def _was_standby(state: NodeState) -> bool:
+    return state.role == STANDBY or (state.role == STOPPED
+                                     and (state.cluster_state or "") in RECOVERY_STATES)
+
+
+def _log_size(node: LocalNode) -> int:
+    try:
+        return os.path.getsize(node.log_file)
+    except OSError:
+        return 0
+
+
+def _log_since(node: LocalNode, offset: int) -> list[str]:
+    try:
+        with open(node.log_file, encoding="utf-8", errors="replace") as handle:
+            handle.seek(offset)
+            return handle.read(4 * 1024 * 1024).splitlines()
+    except OSError:
+        return []
+
+
+def cannot_follow(lines: list[str]) -> str:
+    """Why, by the standby's own log, it will never catch up ('' when it may)."""
+    for line in lines:
+        if any(w in line for w in CANNOT_FOLLOW):
+            return line.strip()
+    # the same bad record at the same place, read again and again: once is the ordinary
+    # end of WAL, three times is a standby whose WAL differs from the primary's
+    bad = [line[line.find(w):].strip() for line in lines for w in BAD_RECORD if w in line]
+    for record in dict.fromkeys(bad):
+        if bad.count(record) >= 3:
+            return f"{record} (read again and again: this node's WAL differs from the " \
+                "primary's at that place)"
+    if sum(WALRECEIVER_LOOP in line for line in lines) >= 3:
+        # the startup process rejects what the primary sends at the same place, again and
+        # again: the node's WAL differs from the primary's on the same timeline
+        cause = [line.strip() for line in lines if "record" in line and " at " in line]
+        return (cause[-1] if cause else lines[-1].strip()) + " (the walreceiver is restarted " \
+            "again and again)"
+    return ""
+
+
+def _follow(node: LocalNode, settings: HaSettings, target: int, peer_tli: int, stall_s: float,
+            log_from: int) -> str:
+    """Wait until the standby has replayed the peer's WAL up to ``target`` on the peer's
+    timeline. '' once it has; otherwise why not: its log says it cannot, or its replay
+    has not moved for ``stall_s`` seconds (a slow catch-up that moves is waited for)."""
+    last, moved = None, time.monotonic()
+    while True:
+        try:
+            st = node.state(settings.node)
+        except PgHaError as exc:
+            st, why = None, str(exc)
+        if st is not None and st.role == STANDBY:
+            replay = lsn.parse(st.replay_lsn) or 0
+            if st.receiver_status == "streaming" and st.timeline == peer_tli \
+                    and replay + PAGE_HEADER >= target:
+                return ""
+        said = cannot_follow(_log_since(node, log_from))
+        if said:
+            return said
+        if st is not None and st.role == STANDBY:
+            if last is None or replay > last:
+                last, moved = replay, time.monotonic()
+            why = (f"receiver {st.receiver_status or 'not running'} on timeline {st.timeline}, "
+                   f"replayed up to {lsn.fmt(replay)} of {lsn.fmt(target)}")
+        elif st is not None:
+            why = f"it is {st.role} ({st.cluster_state or st.error or 'no answer'})"
+        if time.monotonic() - moved > stall_s:
+            return f"no progress for {stall_s:.0f} s: {why}"
+        time.sleep(0.2)
+
+
+def _peer_position(settings: HaSettings) -> tuple[int, int]:
+    with connect_peer(settings.peer_host, settings.peer_port, settings.replication_user) as peer:
+        pos = scalar(peer, "SELECT pg_current_wal_lsn()::text")
+        tli = scalar(peer, "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), "
+                           "1, 8))::bit(32)::int")
+    return lsn.parse(pos) or 0, int(tli)
+
+
+def restart_as_standby(node: LocalNode, settings: HaSettings, stall_s: float) -> str:
+    """Start (or leave running) the node in standby mode and wait for it to catch up;
+    '' when it has, otherwise why not (the server's own words where it said them)."""
+    log_from = _log_size(node)
+    target, peer_tli = _peer_position(settings)
+    _touch(node.standby_signal)
+    try:
+        node.start()
+    except CommandError as exc:
+        return f"it did not start in standby mode: {exc}"
+    return _follow(node, settings, target, peer_tli, stall_s, log_from)
+
+
 def rejoin(node: LocalNode, settings: HaSettings, check: bool, allow_clone: bool = True,
            clone_rate_mb_s: float = 40.0, restore_target_wal: bool = False,
-           timeout: float = 120) -> Result:
-    """Run on the old primary: make it a standby of the peer (pg_rewind, clone fallback)."""
+           timeout: float = 120, catchup_stall_s: float = 30) -> Result:
+    """Make this node a standby of the peer again, by the least that works.
+
+    A node whose last life was as a standby (crashed, stopped, or running but not
+    streaming) is started in standby mode and must catch up; one that was a primary is
+    rewound (pg_rewind). A standby that does not catch up - its log says it cannot (its
+    WAL is gone from the primary, its timeline forked off, the walreceiver restarted over
+    and over) or its replay stalls for ``catchup_stall_s`` - is rewound when it is on an
+    older timeline than the peer, else cloned afresh (pg_rewind has nothing to rewind on
+    the peer's own timeline); a failed rewind falls back to a clone as well.
+    """
     settings.validate()
+    if catchup_stall_s <= 0:
+        raise InputError("catchup_stall_s", "must be a positive number of seconds")
     res = Result(check)
     mine = node.state(settings.node)
-    res.before = {"role": mine.role, "timeline": mine.timeline, "upstream": mine.upstream}
+    res.before = {"role": mine.role, "timeline": mine.timeline, "upstream": mine.upstream,
+                  "cluster_state": mine.cluster_state}
     with connect_peer(settings.peer_host, settings.peer_port, settings.replication_user) as peer:
         if scalar(peer, "SELECT pg_is_in_recovery()"):
             raise Refused([f"{settings.peer} is not primary: nothing to rejoin"])
@@ -459,17 +712,40 @@ def rejoin(node: LocalNode, settings: HaSettings, check: bool, allow_clone: bool
             return res
         if mine.role == "unreachable" and mine.error.startswith("no cluster"):
             method = "clone"
+        elif _was_standby(mine):
+            method = "restart as standby"
         else:
             method = "rewind"
         res.details["method"] = method
-        if not res.would(f"make {settings.node} a standby of {settings.peer} ({method})"):
+        what = {"restart as standby": "restart in standby mode; rewind or clone if it does not "
+                                      "catch up",
+                "rewind": "pg_rewind", "clone": "clone"}[method]
+        if not res.would(f"make {settings.node} a standby of {settings.peer} ({what})"):
             return res
         _ensure_slot(peer, slot_name(settings.node), res)
-        # pg_rewind compares against the source's control file: a CHECKPOINT there makes
-        # the new timeline visible (otherwise "no rewind required" can be said wrongly)
-        scalar(peer, "CHECKPOINT")
+    if method == "restart as standby":
+        start = time.monotonic()
+        why = restart_as_standby(node, settings, catchup_stall_s)
+        res.details["catchup_s"] = round(time.monotonic() - start, 2)
+        if not why:
+            return _rejoined(node, settings, res, peer_tli, timeout)
+        res.details["catchup_error"] = why
+        rewindable = mine.timeline is not None and mine.timeline < peer_tli
+        if not rewindable and not allow_clone:
+            raise Refused([f"{settings.node} does not catch up as a standby ({why}); "
+                           "allow_clone=false forbids the fresh clone it needs: set it to true, "
+                           "or clone it with db_standby_build -e db_standby_build_overwrite=true"])
+        method = "rewind" if rewindable else "clone"
+        res.details["method"] = ("rewind" if rewindable
+                                 else f"clone ({settings.node} did not catch up as a standby)")
+        res.commands.append(f"{settings.node} did not catch up as a standby: {why}")
     node.stop_fast()
     if method == "rewind":
+        with connect_peer(settings.peer_host, settings.peer_port,
+                          settings.replication_user) as peer:
+            # pg_rewind compares against the source's control file: a CHECKPOINT there makes
+            # the new timeline visible (otherwise "no rewind required" can be said wrongly)
+            scalar(peer, "CHECKPOINT")
         auto_conf = os.path.join(node.datadir, "postgresql.auto.conf")
         saved = _read(auto_conf)
         argv = [f"{node.bindir}/pg_rewind",
@@ -480,7 +756,8 @@ def rejoin(node: LocalNode, settings: HaSettings, check: bool, allow_clone: bool
         if restore_target_wal:
             argv.append("--restore-target-wal")
         # pg_rewind's crash recovery runs a single-user server, which refuses standby mode:
-        # the fence's standby.signal goes during the rewind and comes back right after
+        # the fence's standby.signal goes during the rewind and comes back right after.
+        # (Only an old primary gets here, or a standby stopped cleanly above.)
         if os.path.exists(node.standby_signal):
             os.unlink(node.standby_signal)
         try:
@@ -494,9 +771,9 @@ def rejoin(node: LocalNode, settings: HaSettings, check: bool, allow_clone: bool
                 raise
             method = "clone"
             res.details["method"] = "clone (pg_rewind failed)"
-            res.commands.append(f"clone: about {estimate} s for {lsn.human_bytes(size)} "
-                                f"at {clone_rate_mb_s} MB/s")
-    if method.startswith("clone"):
+    if method == "clone":
+        res.commands.append(f"clone: about {estimate} s for {lsn.human_bytes(size)} "
+                            f"at {clone_rate_mb_s} MB/s")
         start = time.monotonic()
         os.makedirs(node.datadir, mode=0o700, exist_ok=True)
         _empty_dir(node.datadir)
@@ -506,6 +783,11 @@ def rejoin(node: LocalNode, settings: HaSettings, check: bool, allow_clone: bool
         res.details["clone_seconds"] = round(time.monotonic() - start, 2)
     _touch(node.standby_signal)
     node.start()
+    return _rejoined(node, settings, res, peer_tli, timeout)
+
+
+def _rejoined(node: LocalNode, settings: HaSettings, res: Result, peer_tli: int,
+              timeout: float) -> Result:
     after = _wait_streaming(node, settings, timeout)
     if after["timeline"] != peer_tli:
         raise Refused([f"{settings.node} streams on timeline {after['timeline']}, "

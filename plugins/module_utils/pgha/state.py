@@ -41,6 +41,8 @@ class NodeState:
     cluster_state: str | None = None  # pg_controldata "Database cluster state" when stopped
     checkpoint_lsn: str | None = None  # pg_controldata latest checkpoint (stopped nodes)
     service_enabled: bool | None = None
+    # what the server refused in its configuration files (pg_file_settings), "file:line: why"
+    config_errors: list[str] = field(default_factory=list)
     error: str = ""
 
     def as_dict(self) -> dict[str, Any]:
@@ -83,6 +85,12 @@ _SLOTS_SQL = """
 SELECT slot_name, slot_type, active, restart_lsn::text, wal_status
 FROM pg_replication_slots ORDER BY slot_name
 """
+# A value waiting for a restart is also "setting could not be applied": not an error
+FILE_ERRORS_SQL = """
+SELECT f.sourcefile, f.sourceline, f.name, f.error
+FROM pg_file_settings f LEFT JOIN pg_settings s ON s.name = f.name
+WHERE f.error IS NOT NULL AND NOT coalesce(s.pending_restart, false) ORDER BY f.seqno
+"""
 _SETTINGS_SQL = """
 SELECT name, setting FROM pg_settings
 WHERE name IN ('wal_log_hints', 'data_checksums', 'synchronous_standby_names')
@@ -100,6 +108,8 @@ def read_live(conn: Any, state: NodeState) -> NodeState:
         state.wal_log_hints = settings.get("wal_log_hints") == "on"
         state.data_checksums = settings.get("data_checksums") == "on"
         state.synchronous_standby_names = settings.get("synchronous_standby_names", "")
+        cur.execute(FILE_ERRORS_SQL)
+        state.config_errors = [file_error(*r) for r in cur.fetchall()]
         cur.execute(_SLOTS_SQL)
         state.slots = [
             {"name": r[0], "type": r[1], "active": r[2], "restart_lsn": r[3], "wal_status": r[4]}
@@ -131,6 +141,13 @@ def read_live(conn: Any, state: NodeState) -> NodeState:
                 for r in cur.fetchall()
             ]  # fmt: skip
     return state
+
+
+def file_error(sourcefile: str | None, line: int | None, name: str | None,
+               error: str) -> str:
+    """One row of ``pg_file_settings`` with an error, as the operator reads it."""
+    where = f"{sourcefile or '?'}:{line}" if line else (sourcefile or "?")
+    return f"{where}: {error}" + (f" ({name})" if name else "")
 
 
 def parse_controldata(text: str) -> dict[str, str]:
