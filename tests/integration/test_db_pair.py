@@ -203,6 +203,140 @@ def test_status_reports_roles_lag_slots_and_go_no_go(pair: Pair) -> None:
     assert nodes[DB1]["slots"][0]["active"]
 
 
+# ------------------------------------------------------------------------------ sync mode (issue 14)
+def sync_state(pair: Pair, primary: str, standby: str, timeout: float = 30) -> str | None:
+    """The standby's sync_state on the primary once it streams (None: it does not)."""
+    deadline = time.monotonic() + timeout
+    with pair.superuser(primary) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute("SELECT sync_state FROM pg_stat_replication WHERE "
+                               "application_name = %s AND state = 'streaming'", (standby,)
+                               ).fetchone()
+            if row:
+                return row[0]
+            time.sleep(0.2)
+    return None
+
+
+def test_sync_mode_is_the_mode_in_force_on_the_real_pair(pair: Pair) -> None:
+    run = pair.play("db_standby_build", db_standby_build_sync_mode="sync")
+    assert run.rc == 0, run.stdout[-3000:]
+    with pair.superuser(DB1) as conn:
+        assert conn.execute("SHOW synchronous_standby_names").fetchone()[0] == f'"{DB2}"'
+        assert conn.execute("SELECT count(*) FROM pg_file_settings WHERE error IS NOT NULL"
+                            ).fetchone()[0] == 0
+    assert sync_state(pair, DB1, DB2) == "sync"
+    # the standby's own file carries the same kind of line: it must start again with it
+    restarted = pair.fleet.run(DB2, ["systemctl", "restart", "postgresql@15-main"], check=False)
+    assert restarted.returncode == 0, restarted.stdout + restarted.stderr
+    assert pair.role(DB2) == "standby"
+    assert sync_state(pair, DB1, DB2) == "sync"
+    assert pair.play("db_status").rc == 0
+    assert f"{DB2} streaming (sync)" in " | ".join(
+        f"{r['name']} {r['state']} ({r['sync_state']})" for r in
+        next(n for n in report(pair)["nodes"] if n["name"] == DB1)["replicas"])
+    back = pair.play("db_standby_build")  # async again: a reload, no restart
+    assert back.rc == 0, back.stdout[-3000:]
+    assert sync_state(pair, DB1, DB2) == "async"
+
+
+def test_a_mode_the_server_refuses_fails_the_build_with_the_servers_error(pair: Pair) -> None:
+    # a configuration file the server rejects (the line the collection used to render)
+    broken = pair.fleet.path(DB1, "/etc/postgresql/15/main/conf.d/zz-hand-edit.conf")
+    broken.write_text(f"synchronous_standby_names = '{DB2}'\n")
+    try:
+        with pair.superuser(DB1) as conn:
+            conn.execute("SELECT pg_reload_conf()")
+        run = pair.play("db_standby_build", db_standby_build_sync_mode="sync")
+        assert run.rc != 0, run.stdout[-3000:]
+        assert "sync mode asked for, not in force on his-db-1" in run.stdout, run.stdout[-3000:]
+        # pg_file_settings names the file and line, the server's log says why
+        assert "zz-hand-edit.conf:1: setting could not be applied" in run.stdout, \
+            run.stdout[-3000:]
+        assert 'syntax error at or near' in run.stdout, run.stdout[-3000:]
+    finally:
+        broken.unlink()
+        with pair.superuser(DB1) as conn:
+            conn.execute("SELECT pg_reload_conf()")
+    back = pair.play("db_standby_build")
+    assert back.rc == 0, back.stdout[-3000:]
+    assert sync_state(pair, DB1, DB2) == "async"
+
+
+# ------------------------------------------------------------------------------ a crashed standby (issue 14)
+def write_mb(pair: Pair, node: str, table: str, mb: int) -> int:
+    rows = mb * 4000  # about 250 bytes of WAL a row
+    with pair.superuser(node) as conn:
+        conn.execute(f"CREATE TABLE {table} AS SELECT g, repeat('x', 200) AS pad "
+                     f"FROM generate_series(1, {rows}) g")
+    return rows
+
+
+def assert_follows(pair: Pair, table: str, rows: int) -> None:
+    assert (pair.role(DB1), pair.role(DB2)) == ("primary", "standby")
+    assert pair.play("db_status").rc == 0
+    verdict = report(pair)
+    nodes = {n["name"]: n for n in verdict["nodes"]}
+    assert nodes[DB2]["receiver_status"] == "streaming"
+    assert nodes[DB2]["timeline"] == nodes[DB1]["timeline"] == 1
+    assert verdict["switchover"]["go"], verdict["switchover"]["summary"]
+    deadline = time.monotonic() + 30  # async: replayed a moment after the commit
+    with pair.superuser(DB2) as conn:
+        while not conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0]:
+            assert time.monotonic() < deadline, f"{table} never reached {DB2}"
+            time.sleep(0.1)
+        assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == rows
+
+
+def test_a_crashed_standby_restarts_as_a_standby_and_catches_up(pair: Pair) -> None:
+    """Issue 14 bug 5: crash of the standby's PostgreSQL, writes on the primary, db_rejoin.
+    It used to be rewound (pg_rewind's crash recovery ended its recovery as a primary on
+    timeline 1) and could never follow again. 100 MB of writes show it (1.4 GB in the
+    report)."""
+    pair.fleet.fault(DB2, "crash")
+    rows = write_mb(pair, DB1, "after_standby_crash", 100)
+    run = pair.play("db_rejoin")
+    assert run.rc == 0, run.stdout[-3000:]
+    assert f"{DB2} rejoined {DB1} by restart as standby" in run.stdout, run.stdout[-2000:]
+    assert_follows(pair, "after_standby_crash", rows)
+    again = pair.play("db_rejoin")
+    assert again.rc == 0 and again.changed_hosts() == set(), again.stdout[-2000:]
+
+
+def damage_standby(pair: Pair) -> None:
+    """What the old rejoin did to a crashed standby: crash recovery outside standby mode (a
+    single-user server, as pg_rewind runs it) ends recovery with a checkpoint of its own on
+    the primary's timeline; started as a standby again, it can never follow."""
+    pair.fleet.fault(DB2, "crash")
+    write_mb(pair, DB1, f"damage_{time.monotonic_ns()}", 8)
+    data, conf = "/var/lib/postgresql/15/main", "/etc/postgresql/15/main/postgresql.conf"
+    pair.fleet.run(DB2, ["/bin/sh", "-c", f"rm -f {data}/standby.signal && su postgres -c "
+                         f"'/usr/lib/postgresql/15/bin/postgres --single -F -c config_file={conf} "
+                         f"-D {data} template1 </dev/null' && su postgres -c 'touch "
+                         f"{data}/standby.signal' && systemctl start postgresql@15-main"])
+    assert pair.role(DB2) == "standby"
+
+
+def test_a_standby_that_cannot_follow_is_cloned_again(pair: Pair) -> None:
+    damage_standby(pair)
+    refused = pair.play("db_standby_build")
+    assert refused.rc != 0 and "does not follow" in refused.stdout \
+        and "overwrite" in refused.stdout, refused.stdout[-3000:]
+    run = pair.play("db_standby_build", db_standby_build_overwrite=True)
+    assert run.rc == 0, run.stdout[-3000:]
+    assert run.changed_by("clone the standby") == {DB2}, run.stdout[-2000:]
+    rows = write_mb(pair, DB1, "after_reclone", 1)
+    assert_follows(pair, "after_reclone", rows)
+    # the rejoin: restarted as a standby, it shows it cannot catch up, and is cloned
+    damage_standby(pair)
+    rejoin = pair.play("db_rejoin")
+    assert rejoin.rc == 0, rejoin.stdout[-3000:]
+    assert f"by clone ({DB2} did not catch up as a standby)" in rejoin.stdout, \
+        rejoin.stdout[-2000:]
+    rows = write_mb(pair, DB1, "after_rejoin_clone", 1)
+    assert_follows(pair, "after_rejoin_clone", rows)
+
+
 # ------------------------------------------------------------------------------ refusals
 def test_bad_inputs_are_refused_without_change(pair: Pair) -> None:
     unknown = pair.play("db_switchover", target="his-db-9")
@@ -254,6 +388,30 @@ def test_switchover_loses_no_acknowledged_commit(pair: Pair) -> None:
     assert again.rc == 0 and again.changed_by("stop writes") == set(), again.stdout[-2000:]
 
 
+def test_two_switchovers_at_once_one_acts_the_other_is_refused_naming_the_holder(
+        pair: Pair) -> None:
+    runs: dict[str, PlaybookRun] = {}
+    threads = [threading.Thread(target=lambda t=t: runs.__setitem__(t, run_playbook(
+        "db_switchover", pair.inventory, pair.workdir.parent / f"so-{t}",
+        extravars={"target": DB1}))) for t in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.rc == 0 for r in runs.values()) == [False, True], \
+        [r.stdout[-1500:] for r in runs.values()]
+    refused = next(r for r in runs.values() if r.rc != 0)
+    assert "the pair is locked by a switchover of" in refused.stdout, refused.stdout[-2000:]
+    assert " pid " in refused.stdout and " since " in refused.stdout, refused.stdout[-2000:]
+    assert (pair.role(DB1), pair.role(DB2)) == ("primary", "standby")
+    assert pair.play("db_status").rc == 0 and report(pair)["switchover"]["go"]
+    for node in (DB1, DB2):  # released by the one that acted, never taken by the other
+        assert not pair.fleet.path(node, "/var/lib/postgresql/hisops-failover.lock").exists()
+    back = pair.play("db_switchover", target=DB2)  # the day goes on as before
+    assert back.rc == 0, back.stdout[-3000:]
+    assert (pair.role(DB1), pair.role(DB2)) == ("standby", "primary")
+
+
 # ------------------------------------------------------------------------------ failover
 def diverge_then_crash(pair: Pair, primary: str, standby: str) -> None:
     """Writes the standby never receives, then kill -9 of the primary's PostgreSQL."""
@@ -301,7 +459,7 @@ def test_two_failovers_at_once_one_is_refused(pair: Pair) -> None:
         t.join()
     assert sorted(r.rc == 0 for r in runs) == [False, True], [r.stdout[-1500:] for r in runs]
     refused = next(r for r in runs if r.rc != 0)
-    assert "another failover holds the lock" in refused.stdout \
+    assert "the pair is locked by a failover of" in refused.stdout \
         or "no standby to promote" in refused.stdout, refused.stdout[-2000:]
     assert pair.role(DB1) == "primary"
     with pair.superuser(DB1) as conn:  # what was never received is lost, as accepted
@@ -339,7 +497,8 @@ def test_rejoin_brings_the_old_primary_back_streaming_on_the_new_timeline(pair: 
     verdict = report(pair)
     nodes = {n["name"]: n for n in verdict["nodes"]}
     assert nodes[DB2]["receiver_status"] == "streaming"
-    assert nodes[DB2]["timeline"] == nodes[DB1]["timeline"] == 3
+    # timeline 1, then 2 (switchover), 3 and 4 (two switchovers at once, and back), 5 (failover)
+    assert nodes[DB2]["timeline"] == nodes[DB1]["timeline"] == 5
     assert verdict["switchover"]["go"]
     # the node's own settings survived the rewind (primary_conninfo names its peer)
     conf = pair.fleet.path(DB2, "/etc/postgresql/15/main/conf.d/hisops-ha.conf").read_text()
