@@ -394,4 +394,3 @@ class SafePush:
                 pass
             time.sleep(1.0)
         exc.hint = "the safety net did not restore the device in time: check it by hand"
-
