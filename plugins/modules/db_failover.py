@@ -13,7 +13,9 @@ description:
     on the two database servers of O(group), without returning to Ansible between steps.
   - Reads both nodes at once; the candidate (O(candidate), or the standby) takes the
     failover lock in the same call, so a second failover started at the same time is
-    refused naming the holder.
+    refused naming the holder. It is the pair's lock, also held by a switchover or a
+    rejoin (M(hisops.emergency.db_pair_lock)); a lock left by a run of this controller
+    whose process ended is broken.
   - Refuses before anything is touched when the pair's verdict is no-go (no standby,
     both claim primary, the old primary still running as primary).
   - Fences the old primary with the methods of O(fence) in order until one is proven -
