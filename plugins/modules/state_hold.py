@@ -125,7 +125,7 @@ def main():
             "state": {"type": "str", "default": "open", "choices": ["open", "closed"]},
             "id": {"type": "str", "required": True},
             "kind": {"type": "str", "required": True, "choices": ["rollout", "switchover", "db_fence"]},
-            "key": {"type": "str", "default": ""},
+            "key": {"type": "str", "default": "", "no_log": False},  # what it concerns, not a secret
             "summary": {"type": "str", "default": ""},
             "devices": {"type": "list", "elements": "str", "default": []},
             "endpoints": {"type": "list", "elements": "str", "default": []},
