@@ -9,6 +9,8 @@ as an operator's day would.
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -505,3 +507,28 @@ def test_rejoin_brings_the_old_primary_back_streaming_on_the_new_timeline(pair: 
     assert f"application_name={DB2}" in conf
     again = pair.play("db_rejoin")
     assert again.rc == 0 and again.changed_hosts() == set(), again.stdout[-2000:]
+
+
+def test_a_lock_left_by_a_dead_run_is_broken_one_of_another_controller_refuses(
+        pair: Pair) -> None:
+    """The pair's lock of a run of this controller whose process ended (killed, say) is
+    stale: a rejoin breaks it and goes on. One of another controller is not judged: the
+    rejoin is refused naming it, in check mode too."""
+    lock = pair.fleet.path(DB1, "/var/lib/postgresql/hisops-failover.lock")
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    lock.write_text(json.dumps({"owner": f"alice@{socket.gethostname()} pid {ended.pid} x",
+                                "operation": "switchover", "since": time.time() - 60}))
+    run = pair.play("db_rejoin")
+    assert run.rc == 0, run.stdout[-2000:]
+    assert not lock.exists()
+    lock.write_text(json.dumps({"owner": "bob@ctl-2 pid 4242 x", "operation": "switchover",
+                                "since": time.time() - 60}))
+    try:
+        for check in (True, False):
+            refused = pair.play("db_rejoin", check=check)
+            assert refused.rc != 0, refused.stdout[-2000:]
+            assert "the pair is locked by a switchover of bob@ctl-2, pid 4242" in refused.stdout
+            assert lock.exists()
+    finally:
+        lock.unlink()
