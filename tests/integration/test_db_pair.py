@@ -256,6 +256,8 @@ def test_a_mode_the_server_refuses_fails_the_build_with_the_servers_error(pair: 
         assert "zz-hand-edit.conf:1: setting could not be applied" in run.stdout, \
             run.stdout[-3000:]
         assert 'syntax error at or near' in run.stdout, run.stdout[-3000:]
+        status = pair.play("db_status")  # the daily check is not silent about it either
+        assert "CONFIGURATION REFUSED by the server" in status.stdout, status.stdout[-3000:]
     finally:
         broken.unlink()
         with pair.superuser(DB1) as conn:

@@ -226,6 +226,9 @@ def describe(verdict: dict[str, Any]) -> list[str]:
                 f"{s['name']} {'active' if s['active'] else 'inactive'}" for s in slots)
         if node.get("service_enabled") is False:
             text += "; service disabled (fenced)"
+        if node.get("config_errors"):
+            # what the server refused: it runs on older values and may not start again
+            text += "; CONFIGURATION REFUSED by the server: " + "; ".join(node["config_errors"])
         lines.append(text)
     lines.append(verdict["switchover"]["summary"])
     lines.append(verdict["failover"]["summary"])

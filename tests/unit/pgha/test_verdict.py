@@ -119,6 +119,17 @@ def test_describe_reads_like_a_status_board():
     assert lines[2].startswith("GO for switchover") and lines[3].startswith("NO-GO for failover")
 
 
+def test_a_configuration_the_server_refused_is_on_the_status_board():
+    """Issue 14: a refused synchronous_standby_names left the primary async silently."""
+    bad = primary()
+    bad.config_errors = ["/etc/postgresql/15/main/conf.d/hisops-ha.conf:19: setting could not "
+                         "be applied (synchronous_standby_names)"]
+    lines = describe(assess([bad, standby()]).as_dict())
+    assert "CONFIGURATION REFUSED by the server: /etc/postgresql/15/main/conf.d/" \
+           "hisops-ha.conf:19" in lines[0]
+    assert "REFUSED" not in describe(assess([primary(), standby()]).as_dict())[0]
+
+
 def test_an_unreachable_task_result_becomes_an_unreachable_node():
     state = node_state_from_result({"item": "db1", "unreachable": True, "msg": "ssh timeout"})
     assert state == {"name": "db1", "role": "unreachable", "error": "ssh timeout"}
