@@ -203,6 +203,19 @@ SCENARIOS: list[Scenario] = [
         playbook="db_rejoin",
     ),
     Scenario(
+        name="db-standby-crash",
+        plan_item="P6.6",
+        title="The database standby's PostgreSQL dies (kill -9)",
+        playbook="db_drill_crash",
+        extravars={"drill_crash": "standby"},
+    ),
+    Scenario(
+        name="db-standby-rejoin",
+        plan_item="P6.6",
+        title="Rejoin the crashed standby: restarted as a standby, it catches up (no rewind)",
+        playbook="db_rejoin",
+    ),
+    Scenario(
         name="client-publish",
         plan_item="P7.1",
         title="Publish the sample HIS client 5.0.0 into the artifact store (checksum recorded)",
