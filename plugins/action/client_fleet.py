@@ -5,9 +5,11 @@ runs the module on the controller (the task is ``run_once`` and delegated to loc
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
 from ansible_collections.hisops.emergency.plugins.plugin_utils.client_connections import (
     connection_from_vars,
+)
+from ansible_collections.hisops.emergency.plugins.plugin_utils.controller_action import (
+    ControllerModuleAction,
 )
 from ansible_collections.hisops.emergency.plugins.plugin_utils.switch_action import (
     default_workers,
@@ -17,19 +19,12 @@ from ansible_collections.hisops.emergency.plugins.plugin_utils.switch_action imp
 __all__ = ["ActionModule", "connection_from_vars"]
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        args = dict(self._task.args)
+class ActionModule(ControllerModuleAction):
+    def module_args(self, args, task_vars):
         hosts = fleet_hosts(args.get("hosts"), task_vars)
         explicit = {c.get("name"): c for c in args.get("connections") or [] if isinstance(c, dict)}
         args["hosts"] = [name for name, _variables in hosts]
         args["connections"] = [connection_from_vars(name, variables, explicit.get(name))
                                for name, variables in hosts]
         args.setdefault("workers", default_workers())
-        result.update(self._execute_module(module_name=self._task.action, module_args=args,
-                                           task_vars=task_vars))
-        return result
+        return args

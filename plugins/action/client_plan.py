@@ -7,21 +7,18 @@ rollout, the ``connections`` its canary probe uses; runs the module on the contr
 from __future__ import annotations
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 from ansible_collections.hisops.emergency.plugins.plugin_utils.client_connections import (
     aliases_of,
     connection_from_vars,
 )
+from ansible_collections.hisops.emergency.plugins.plugin_utils.controller_action import (
+    ControllerModuleAction,
+)
 from ansible_collections.hisops.emergency.plugins.plugin_utils.state_dir import state_dir_for
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        args = dict(self._task.args)
+class ActionModule(ControllerModuleAction):
+    def module_args(self, args, task_vars):
         args["state_dir"] = state_dir_for(args, task_vars, self._templar.template)
         hostvars = task_vars.get("hostvars") or {}
         groups = args.get("inventory_groups") or {}
@@ -40,6 +37,4 @@ class ActionModule(ActionBase):
                 except AnsibleActionFail:
                     continue  # client_fleet refuses it later, naming the host; not probed here
             args["connections"] = connections
-        result.update(self._execute_module(module_name=self._task.action, module_args=args,
-                                           task_vars=task_vars))
-        return result
+        return args

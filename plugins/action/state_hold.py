@@ -8,22 +8,17 @@ from __future__ import annotations
 import os
 import socket
 
-from ansible.plugins.action import ActionBase
+from ansible_collections.hisops.emergency.plugins.plugin_utils.controller_action import (
+    ControllerModuleAction,
+)
 from ansible_collections.hisops.emergency.plugins.plugin_utils.state_dir import state_dir_for
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        args = dict(self._task.args)
+class ActionModule(ControllerModuleAction):
+    def module_args(self, args, task_vars):
         args["state_dir"] = state_dir_for(args, task_vars, self._templar.template)
         # the run that holds it (ansible-playbook, this worker's parent): a hold whose run
         # died is found out by the next exclusive one
         args["details"] = {**dict(args.get("details") or {}),
                            "run": {"pid": os.getppid(), "host": socket.gethostname()}}
-        result.update(self._execute_module(module_name=self._task.action, module_args=args,
-                                           task_vars=task_vars))
-        return result
+        return args

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
 from ansible_collections.hisops.emergency.plugins.plugin_utils.switch_action import (
     fleet_hosts,
     platform_name,
@@ -14,14 +13,13 @@ from ansible_collections.hisops.emergency.plugins.plugin_utils.switch_action imp
 def _get(variables, name, default=None):
     return variables.get(name, default)
 
+from ansible_collections.hisops.emergency.plugins.plugin_utils.controller_action import (
+    ControllerModuleAction,
+)
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
 
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        args = dict(self._task.args)
+class ActionModule(ControllerModuleAction):
+    def module_args(self, args, task_vars):
         if args.get("hosts") is not None:
             hosts = fleet_hosts(args["hosts"], task_vars)
             switches = []
@@ -39,6 +37,4 @@ class ActionModule(ActionBase):
                 })
             args["hosts"] = [name for name, _variables in hosts]
             args["switches"] = switches
-        result.update(self._execute_module(module_name=self._task.action, module_args=args,
-                                           task_vars=task_vars))
-        return result
+        return args
