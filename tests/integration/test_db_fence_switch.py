@@ -64,7 +64,8 @@ class Twin:
         done = subprocess.run(
             [str(ansible), name, "-i", str(self.inventory), "-m", "ansible.builtin.command",
              "-a", "psql -Atc 'SELECT pg_is_in_recovery()'", "--become", "--become-user",
-             "postgres", "-o"], capture_output=True, text=True, timeout=120, check=False)
+             "postgres", "-o", "-T", "60"],  # sudo's prompt on a loaded CI machine took > 20 s once
+            capture_output=True, text=True, timeout=180, check=False)
         return done.stdout.strip().rsplit(" ", 1)[-1] if "(stdout)" in done.stdout else done.stdout
 
     def play(self, playbook: str, **extravars) -> PlaybookRun:
