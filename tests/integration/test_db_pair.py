@@ -19,6 +19,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from ansible_collections.hisops.emergency.plugins.module_utils.state.store import StateStore
 from lab_helpers import free_octet, release_octet
 
 from hisops.lab.hosts import HostFleet, HostLabError, HostSpec
@@ -390,6 +391,10 @@ def test_switchover_loses_no_acknowledged_commit(pair: Pair) -> None:
     assert server_of(pair.bouncer()) == (pair.address(DB2), False)
     again = pair.play("db_switchover", target=DB2)
     assert again.rc == 0 and again.changed_by("stop writes") == set(), again.stdout[-2000:]
+    # the switchover was a hold of the deliberate state while it ran, closed at its end
+    switchovers = [h for h in StateStore(str(pair.workdir / "state")).history() if h.kind == "switchover"]
+    assert switchovers and {h.state for h in switchovers} == {"closed"}
+    assert set(switchovers[0].endpoints[0].values()) <= {DB1, DB2}
 
 
 def test_two_switchovers_at_once_one_acts_the_other_is_refused_naming_the_holder(
@@ -451,7 +456,9 @@ def test_failover_refuses_unknown_gap_and_missing_fence(pair: Pair) -> None:
         .endswith("auto")
 
 
-def test_two_failovers_at_once_one_is_refused(pair: Pair) -> None:
+def test_two_failovers_at_once_one_is_refused(pair: Pair, monkeypatch: pytest.MonkeyPatch) -> None:
+    # two engineers, two work directories, one controller: one deliberate state
+    monkeypatch.setenv("HISOPS_STATE_DIR", str(pair.workdir / "state"))
     runs: list[PlaybookRun] = []
     workdirs = [pair.workdir.parent / "fo-a", pair.workdir.parent / "fo-b"]
     threads = [threading.Thread(target=lambda w=w: runs.append(run_playbook(
@@ -486,10 +493,16 @@ def test_old_primary_cannot_accept_writes_even_after_a_reboot(pair: Pair) -> Non
 
 # ------------------------------------------------------------------------------ rejoin
 def test_rejoin_brings_the_old_primary_back_streaming_on_the_new_timeline(pair: Pair) -> None:
+    state = StateStore(str(pair.workdir / "state"))
+    fence = state.get(f"fence-{DB2}")  # the failover's fence is deliberate state until the rejoin
+    assert fence is not None and fence.state == "open" and fence.details["new_primary"] == DB1
+    assert "ssh" in fence.details["methods"]
     check = pair.play("db_rejoin", check=True)
     assert check.rc == 0, check.stdout[-3000:]
+    assert state.get(f"fence-{DB2}").state == "open"  # check mode closed nothing
     run = pair.play("db_rejoin")
     assert run.rc == 0, run.stdout[-3000:]
+    assert state.get(f"fence-{DB2}").state == "closed"
     # pg_rewind is the path; when it fails the role clones instead (issue 7 item 5). It has
     # been seen to fail here once ("could not find previous WAL record" at the divergence
     # point, the crashed primary's WAL ending there): the fallback is then what is tested.
