@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+from ansible_collections.hisops.emergency.plugins.plugin_utils.controller_action import (
+    ControllerModuleAction,
+)
 from ansible_collections.hisops.emergency.plugins.plugin_utils.switch_action import (
     fleet_hosts,
     platform_name,
@@ -12,10 +15,6 @@ from ansible_collections.hisops.emergency.plugins.plugin_utils.switch_action imp
 
 def _get(variables, name, default=None):
     return variables.get(name, default)
-
-from ansible_collections.hisops.emergency.plugins.plugin_utils.controller_action import (
-    ControllerModuleAction,
-)
 
 
 class ActionModule(ControllerModuleAction):
