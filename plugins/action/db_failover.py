@@ -31,7 +31,10 @@ from ansible_collections.hisops.emergency.plugins.module_utils.pgha.verdict impo
     node_state_from_result,
 )
 from ansible_collections.hisops.emergency.plugins.modules.db_failover import ARGUMENT_SPEC
-from ansible_collections.hisops.emergency.plugins.plugin_utils.db_hosts import HostModules
+from ansible_collections.hisops.emergency.plugins.plugin_utils.db_hosts import (
+    HostModules,
+    validated_args,
+)
 
 STEP = "hisops.emergency.db_failover_step"
 
@@ -42,10 +45,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        validated = ArgumentSpecValidator(ARGUMENT_SPEC).validate(self._task.args)
-        if validated.error_messages:
-            raise AnsibleActionFail("; ".join(validated.error_messages))
-        args = validated.validated_parameters
+        args = validated_args(ARGUMENT_SPEC, self._task.args)
         group = list((task_vars.get("groups") or {}).get(args["group"]) or [])
         try:
             failover.validate(args["candidate"], group, args["fence"], args["fence_command"])

@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha import failover
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.ops import describe_holder
 from ansible_collections.hisops.emergency.plugins.modules.db_pair_lock import ARGUMENT_SPEC
-from ansible_collections.hisops.emergency.plugins.plugin_utils.db_hosts import HostModules
+from ansible_collections.hisops.emergency.plugins.plugin_utils.db_hosts import (
+    HostModules,
+    validated_args,
+)
 
 LOCK = "hisops.emergency.db_failover_lock"
 
@@ -27,10 +29,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        validated = ArgumentSpecValidator(ARGUMENT_SPEC).validate(self._task.args)
-        if validated.error_messages:
-            raise AnsibleActionFail("; ".join(validated.error_messages))
-        args = validated.validated_parameters
+        args = validated_args(ARGUMENT_SPEC, self._task.args)
         nodes = sorted((task_vars.get("groups") or {}).get(args["group"]) or [])
         if len(nodes) != 2:
             raise AnsibleActionFail(f"group: {args['group']} must hold exactly the two database "

@@ -22,8 +22,18 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ansible.errors import AnsibleError
+from ansible.errors import AnsibleActionFail, AnsibleError
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.loader import become_loader, connection_loader
+
+
+def validated_args(spec: Mapping[str, Any], task_args: Mapping[str, Any]) -> dict[str, Any]:
+    """A DB action's arguments checked against its module's spec (the action runs no module
+    of its own name, so Ansible does not check them), each error naming the field."""
+    validated = ArgumentSpecValidator(dict(spec)).validate(dict(task_args))
+    if validated.error_messages:
+        raise AnsibleActionFail("; ".join(validated.error_messages))
+    return validated.validated_parameters
 
 
 class HostModules:
