@@ -21,11 +21,20 @@ from __future__ import annotations
 import contextlib
 import datetime
 import fcntl
-import html
 import json
 import os
 
 from .errors import InputError, LedgerError
+from .ledger_templates import AUDIT_HTML, LEDGER_HTML
+
+try:
+    import jinja2
+
+    HAS_JINJA2 = True
+    JINJA2_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - the report says so
+    HAS_JINJA2 = False
+    JINJA2_IMPORT_ERROR = exc
 
 RESULTS = ("ok", "unchanged", "failed", "rolled_back", "reverted", "unreachable", "skipped",
            "isolated")
@@ -261,44 +270,30 @@ def behind_reason(last, actual, expected) -> str:
         actual or "no client", expected, last.get("run"))
 
 
+def _render(source: str, **context) -> str:
+    if not HAS_JINJA2:
+        raise LedgerError("cannot render the HTML report: jinja2 is not installed (%s)" % JINJA2_IMPORT_ERROR)
+    env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=True)
+    return env.from_string(source).render(**context)
+
+
 def render_html(data: dict, title: str = "HIS client version ledger") -> str:
-    esc = html.escape
-    rows = []
+    """The ledger as HTML: each workstation (its last ten entries), then the last 50 runs."""
+    workstations = []
     for host in sorted(data["hosts"]):
         entry = data["hosts"][host]
-        last = (entry.get("history") or [{}])[-1]
-        history = "".join(
-            "<li>%s %s by %s: %s %s&rarr;%s <b>%s</b> %s</li>" % (
-                esc(str(h.get("at"))), esc(str(h.get("run"))), esc(str(h.get("by"))),
-                esc(str(h.get("action"))), esc(str(h.get("from"))), esc(str(h.get("version"))),
-                esc(str(h.get("result"))), esc(str(h.get("message") or "")))
-            for h in reversed(entry.get("history", [])[-10:])
-        )
-        rows.append(
-            "<tr class='%s'><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
-            "<td><details><summary>%d entries</summary><ul>%s</ul></details></td></tr>" % (
-                esc(str(last.get("result", ""))), esc(host), esc(str(entry.get("current"))),
-                esc(str(expected_for(data, host))), esc(str(entry.get("known_good"))),
-                esc(str(last.get("result"))), len(entry.get("history", [])), history)
-        )
-    runs = "".join(
-        "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>" % (
-            esc(str(r.get("at"))), esc(str(r.get("run_id"))), esc(str(r.get("operator"))),
-            esc(str(r.get("playbook"))), esc(str(r.get("version"))), esc(str(r.get("outcome"))))
-        for r in reversed(data.get("runs", [])[-50:])
-    )
-    return """<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>%(title)s</title>
-<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #999;
-padding:2px 6px;vertical-align:top}tr.failed,tr.unreachable{background:#fdd}
-tr.rolled_back,tr.reverted{background:#ffd}</style></head><body>
-<h1>%(title)s</h1><p>Generated %(at)s. Expected for workstations without their own: %(fleet)s</p>
-<h2>Workstations</h2><table><tr><th>workstation</th><th>current</th><th>expected</th>
-<th>last known-good</th><th>last result</th><th>history (newest first)</th></tr>%(rows)s</table>
-<h2>Runs</h2><table><tr><th>at</th><th>run</th><th>by</th><th>playbook</th><th>version</th>
-<th>outcome</th></tr>%(runs)s</table></body></html>
-""" % {"title": esc(title), "at": esc(now()), "fleet": esc(str(data.get("fleet_expected"))),
-       "rows": "".join(rows), "runs": runs}
+        history = entry.get("history", [])
+        workstations.append({
+            "host": host, "current": entry.get("current"), "expected": expected_for(data, host),
+            "known_good": entry.get("known_good"),
+            "last_result": (history or [{}])[-1].get("result"),
+            "entries": len(history), "history": list(reversed(history[-10:])),
+        })
+    runs = [{key: r.get(key) for key in ("at", "run_id", "operator", "playbook", "version", "outcome")}
+            for r in reversed(data.get("runs", [])[-50:])]
+    return _render(LEDGER_HTML, title=title, at=now(), fleet_expected=data.get("fleet_expected"),
+                   workstations=workstations, runs=runs)
 
 
 def write_reports(data: dict, directory: str, name: str = "client-ledger", audit=None) -> dict:
@@ -323,19 +318,6 @@ def write_reports(data: dict, directory: str, name: str = "client-ledger", audit
 
 
 def render_audit_html(summary: dict) -> str:
-    esc = html.escape
-    rows = "".join(
-        "<tr class='%s'><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>" % (
-            esc(a["state"]), esc(a["host"]), esc(a["state"]), esc(str(a.get("expected"))),
-            esc(str(a.get("actual"))), esc(str(a.get("last_result"))), esc(a.get("reason", "")))
-        for a in sorted(summary["workstations"], key=lambda a: (a["state"] == "current", a["host"]))
-    )
-    counts = ", ".join("%s %d" % (k, v) for k, v in sorted(summary["counts"].items()) if v)
-    return """<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>HIS client audit</title>
-<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #999;
-padding:2px 6px}tr.failed,tr.offline{background:#fdd}tr.behind,tr.rolled_back{background:#ffd}
-</style></head><body><h1>HIS client audit</h1><p>%s: %s</p><table><tr><th>workstation</th>
-<th>state</th><th>expected</th><th>actual</th><th>last result</th><th>why</th></tr>%s</table>
-</body></html>
-""" % (esc(summary["at"]), esc(counts), rows)
+    """The audit as HTML: the workstations that are not current first."""
+    workstations = sorted(summary["workstations"], key=lambda a: (a["state"] == "current", a["host"]))
+    return _render(AUDIT_HTML, at=summary["at"], counts=summary["counts"], workstations=workstations)

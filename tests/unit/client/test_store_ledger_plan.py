@@ -122,6 +122,28 @@ def test_ledger_known_good_and_audit_states(tmp_path):
     assert "nurse-it" in Path(paths["html"]).read_text()
 
 
+def test_ledger_and_audit_html_show_each_workstation_escaped(tmp_path):
+    data = {"hosts": {}, "runs": []}
+    ledger.record(data, [
+        {"host": "ws<1>", "action": "update", "from": "1", "version": "2", "result": "failed",
+         "message": "<script>alert(1)</script>"},
+        {"host": "ws2", "action": "update", "from": "1", "version": "2", "result": "ok"},
+    ], {"run_id": "r&1", "operator": "nurse-it"})
+    ledger.add_run(data, {"playbook": "client_update", "version": "2", "outcome": "stopped",
+                          "run_id": "r&1", "operator": "nurse-it", "at": "t", "fleet_expected": "2"})
+    audit = [ledger.classify(data, h, actual, True, True) for h, actual in (("ws<1>", "1"), ("ws2", "2"))]
+    paths = ledger.write_reports(data, str(tmp_path), audit=audit)
+    page = Path(paths["html"]).read_text()
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert page.count("<tr class=") == 2
+    assert "<tr class='failed'><td>ws&lt;1&gt;</td>" in page and "<tr class='ok'><td>ws2</td>" in page
+    assert "<td>r&amp;1</td><td>nurse-it</td><td>client_update</td><td>2</td><td>stopped</td>" in page
+    report = Path(paths["audit_html"]).read_text()
+    assert [a["state"] for a in audit] == ["failed", "current"]
+    assert ": current 1, failed 1</p>" in report  # the counts, by state
+    assert report.index("ws&lt;1&gt;") < report.index("ws2")  # not current first
+
+
 def test_ledger_check_mode_writes_nothing(tmp_path):
     led = ledger.Ledger(str(tmp_path / "ledger.json"))
     with led.update(check_mode=True) as data:
