@@ -9,8 +9,9 @@ module: db_failover
 short_description: Unplanned failover of the database pair in one task (lock, fence, proof, gap, promote)
 version_added: 0.1.0
 description:
-  - Runs on the controller (action plugin) and drives M(hisops.emergency.db_failover_step)
-    on the two database servers of O(group), without returning to Ansible between steps.
+  - Runs on the controller - its action plugin does the work, this module only documents
+    it - and drives M(hisops.emergency.db_failover_step) on the two database servers of
+    O(group), without returning to Ansible between steps.
   - Reads both nodes at once; the candidate (O(candidate), or the standby) takes the
     failover lock in the same call, so a second failover started at the same time is
     refused naming the holder. It is the pair's lock, also held by a switchover or a
@@ -124,7 +125,9 @@ new:
   returned: when fenced
   type: str
 fence:
-  description: Each fence method tried, with its result and proof.
+  description: Each fence method tried - C(method), C(result), C(proof), and when not proven
+    C(reason) (C(unreachable), C(failed), C(incomplete), C(port_answers), C(not_run) in
+    check mode).
   returned: when fenced
   type: list
   elements: dict

@@ -125,6 +125,18 @@ gap_bytes:
   description: WAL bytes lost (null when unknown).
   returned: step is promote
   type: int
+reason:
+  description:
+    - Why the step failed, as a code to decide on (the message says it in words) -
+      C(lock_held) (C(holder) names the run), C(not_fenced), C(not_promoted) (no word or
+      an abort from the controller), C(not_standby), C(data_loss), C(bad_input),
+      C(not_connected), C(command_failed), C(timeout), C(refused) or C(error).
+  returned: when failed
+  type: str
+holder:
+  description: The record of the run that holds the lock (C(owner), C(operation), C(since)).
+  returned: when another run holds the lock (reason lock_held)
+  type: dict
 promote_s:
   description: Seconds from the promotion request to the first writable moment.
   returned: when promoted

@@ -22,13 +22,14 @@ from ansible_collections.hisops.emergency.plugins.module_utils.pgha.ops import R
 
 def run_module(module: Any, operation: Callable[[dict[str, Any], bool], Result | dict[str, Any]],
                needs_psycopg: bool = True) -> None:
-    """``operation(params, check_mode)``; a ``Result`` exits with its diff in diff mode."""
+    """``operation(params, check_mode)``; a ``Result`` exits with its diff in diff mode. A
+    ``PgHaError`` fails with its ``code`` as ``reason`` (what a caller decides on)."""
     if needs_psycopg and not HAS_PSYCOPG:
         module.fail_json(msg=missing_required_lib("psycopg"), exception=str(PSYCOPG_IMPORT_ERROR))
     try:
         result = operation(module.params, module.check_mode)
     except PgHaError as exc:
-        module.fail_json(msg=str(exc), **getattr(exc, "details", {}))
+        module.fail_json(msg=str(exc), reason=exc.code, **getattr(exc, "details", {}))
     if isinstance(result, dict):
         module.exit_json(**result)
     out = result.as_dict()

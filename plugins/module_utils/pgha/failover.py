@@ -1,22 +1,21 @@
 # Copyright: hisops developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The failover as one task: the steps on the DB hosts and the controller's decisions.
+"""The failover's steps on the DB hosts (``db_failover_step``), and who runs it.
 
-The ``db_failover`` action plugin runs on the controller and drives, without returning to
-Ansible between them:
+The ``db_failover`` action runs the failover as one task; its orchestration - both nodes
+read at once, the verdict, the fences, the promotion - is ``orchestrate.py``, the fence
+methods ``fences.py``. On the hosts, this module's steps:
 
-1. ``begin`` on both nodes at once: each node's state; the standby named (or found) as
-   the candidate takes the failover lock in the same call;
-2. the verdict (``verdict.assess``) on the controller: refused before anything is touched;
-3. the fences, in the order given: ``ssh`` (``fence_ssh`` on the old primary: stop,
-   never start at boot, no PostgreSQL process left, ``standby.signal``), ``switch_port``
-   (the netops isolation machinery) and ``site_command`` (the site's command on the
-   controller), proven by what each leaves behind (``fence_proof``);
-4. ``promote`` on the candidate: the gap from the fenced node's last checkpoint, refused
-   unless it is zero or accepted, ``pg_promote``, read-write, and the lock released.
+1. ``begin``: the node's state; the standby named (or found) as the candidate takes the
+   failover lock in the same call;
+2. ``fence`` (``fence_ssh``, on the old primary): stopped, never started at boot, no
+   PostgreSQL process left, ``standby.signal``;
+3. ``promote`` on the candidate: the gap from the fenced node's last checkpoint, refused
+   unless it is zero or accepted, ``pg_promote``, read-write, and the lock released;
+4. ``release``: the lock of the run, when it stops before the promotion.
 
-Steps 1 and 4 run as ``postgres`` (peer authentication on the Unix socket). What is not
-needed before the first write (reports, the pair's status afterwards) runs after it.
+Steps 1 and 3 run as ``postgres`` (peer authentication on the Unix socket). A refusal
+says why in words and in a code (``reason``: ``lock_held``, ``not_fenced``, ...).
 """
 
 from __future__ import annotations
@@ -37,6 +36,12 @@ from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors impor
     PgHaError,
     Refused,
 )
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.fences import FENCES
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.files import (
+    read_text,
+    touch,
+    write_atomic,
+)
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.node import LocalNode
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.spec import (
     node_from,
@@ -48,7 +53,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.pgha.state import
     UNREACHABLE,
 )
 
-FENCE_METHODS = ("ssh", "switch_port", "site_command")
+FENCE_METHODS = tuple(FENCES)
 LOCK_PATH = "/var/lib/postgresql/hisops-failover.lock"
 
 
@@ -85,7 +90,7 @@ def fence_ssh(node: LocalNode, name: str, check: bool, timeout: float = 60) -> o
     """
     res = ops.Result(check)
     running = node.is_running()
-    start_conf = ops._read(node.start_conf)
+    start_conf = read_text(node.start_conf)
     signal = os.path.exists(node.standby_signal)
     res.before = {"running": running, "enabled": node.service_enabled(), "standby_signal": signal}
     if running and res.would(f"pg_ctlcluster {node.version} {node.cluster} stop -m fast"):
@@ -94,12 +99,12 @@ def fence_ssh(node: LocalNode, name: str, check: bool, timeout: float = 60) -> o
         except PgHaError:
             node.ctl("stop", "-m", "immediate", "-w", "-t", "30", timeout=40)
     if node.service_enabled() is not False and res.would(f"{node.start_conf}: manual"):
-        ops._write(node.start_conf, _manual(start_conf), 0o644)
+        write_atomic(node.start_conf, _manual(start_conf), 0o644)
     if _postgres_pids() and res.would("pkill -9 -u postgres -x postgres"):
         subprocess.run(["pkill", "-9", "-u", "postgres", "-x", "postgres"], check=False,
                        timeout=30)
     if not signal and res.would(f"touch {node.standby_signal}"):
-        ops._touch(node.standby_signal)
+        touch(node.standby_signal)
     after = node.state(name)  # in check mode: the node as it is
     res.after = {"running": after.role not in (STOPPED, UNREACHABLE),
                  "enabled": after.service_enabled, "standby_signal": after.standby_signal,
@@ -127,7 +132,8 @@ def promote(node: LocalNode, settings: HaSettings, check: bool, old_primary: dic
         if await_file:
             word = await_word(await_file, await_s)
             if word.get("abort") or not word.get("fence_proof"):
-                raise Refused([f"not promoted: {word.get('abort') or 'no fence proof'}"])
+                raise Refused([f"not promoted: {word.get('abort') or 'no fence proof'}"],
+                              code="not_promoted")
             fence_proof, old_primary = str(word["fence_proof"]), word.get("old_primary")
         return ops.promote(node, settings, check, old_primary, fence_proof, accept_data_loss,
                            timeout)
@@ -175,6 +181,7 @@ def run_step(params: dict[str, Any], check: bool) -> ops.Result | dict[str, Any]
 
 
 # ---------------------------------------------------------------------- on the controller
+# (also the pair's lock of db_pair_lock: who holds it, and whether its holder is gone)
 def default_owner(pid: int | None = None) -> str:
     """``<user>@<controller> pid <pid> <UTC time>``: who holds the lock, for a refused second
     run. Unique per run: two runs started in the same second by the same user must not
@@ -225,65 +232,3 @@ def validate(candidate: str, group: list[str], fence: list[str], fence_command: 
         raise InputError("fence", f"unknown method(s) {unknown}; choose from {list(FENCE_METHODS)}")
     if "site_command" in fence and not fence_command:
         raise InputError("fence_command", "empty, but fence names site_command")
-
-
-def port_answers(host: str, port: int, timeout: float = 1.0) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def wait_port_closed(host: str, port: int, timeout: float = 5.0) -> bool:
-    """True once ``host:port`` refuses or drops connections (within ``timeout``)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if not port_answers(host, port, timeout=min(1.0, timeout)):
-            return True
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-
-
-def run_site_command(argv: list[str], timeout: float = 120) -> dict[str, Any]:
-    try:
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return {"rc": None, "output": str(exc)}
-    return {"rc": proc.returncode, "output": (proc.stdout + proc.stderr).strip()[-2000:]}
-
-
-def ssh_proof(name: str, result: dict[str, Any]) -> str:
-    """The proof an ``ssh`` fence gives, or '' (the node's state after ``fence_ssh``)."""
-    after = result.get("after") or {}
-    state = result.get("state") or {}
-    if result.get("failed") or not after:
-        return ""
-    if state.get("role") == STOPPED and after.get("enabled") is False \
-            and after.get("standby_signal") and not after.get("processes"):
-        return (f"ssh: PostgreSQL on {name} is stopped, no PostgreSQL process is left, it is "
-                "disabled at boot and holds standby.signal")
-    return ""
-
-
-def site_proof(name: str, command: list[str], ran: dict[str, Any], port_closed: bool) -> str:
-    if ran.get("rc") == 0 and port_closed:
-        return (f"site command {' '.join(command)} succeeded and {name}'s PostgreSQL port no "
-                "longer answers")
-    return ""
-
-
-def switch_proof(name: str, isolation: dict[str, Any], port_closed: bool,
-                 ssh_closed: bool) -> str:
-    verified = isolation.get("verified") or {}
-    in_place = (bool(verified) and all(verified.values())) \
-        or str(isolation.get("message", "")).startswith("already isolated")
-    if not isolation.get("failed") and in_place \
-            and port_closed and ssh_closed:
-        where = isolation.get("located") or {}
-        port = f"{where.get('switch')}:{where.get('port')}" if where.get("port") \
-            else "its access port"
-        return (f"switch_port: {port} shut ({isolation.get('isolation_id')}); {name} answers "
-                "neither SSH nor PostgreSQL from the controller")
-    return ""

@@ -33,6 +33,11 @@ from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors impor
     Refused,
     Timeout,
 )
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.files import (
+    read_text,
+    touch,
+    write_atomic,
+)
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.node import (
     LocalNode,
     connect_peer,
@@ -80,23 +85,6 @@ class Result:
                 "after": self.after, **self.details}
 
 
-def _read(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        return None
-
-
-def _write(path: str, content: str, mode: int) -> None:
-    tmp = path + ".hisops-tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(content)
-    os.chmod(tmp, mode)
-    os.replace(tmp, path)
-
-
 # ---------------------------------------------------------------------- configuration
 def ensure_config(node: LocalNode, settings: HaSettings, password: str, check: bool,
                   pgpass: str | None = None) -> Result:
@@ -110,18 +98,18 @@ def ensure_config(node: LocalNode, settings: HaSettings, password: str, check: b
         raise InputError("replication_password", "is empty")
     res = Result(check)
     wanted = settings.render()
-    current = _read(node.ha_conf)
+    current = read_text(node.ha_conf)
     if current != wanted:
         res.diff.append({"before": current or "", "after": wanted, "before_header": node.ha_conf,
                          "after_header": node.ha_conf})
         if res.would(f"write {node.ha_conf}"):
-            _write(node.ha_conf, wanted, 0o644)
+            write_atomic(node.ha_conf, wanted, 0o644)
     pgpass = pgpass or os.path.join(os.path.expanduser("~"), ".pgpass")
-    old = _read(pgpass) or ""
+    old = read_text(pgpass) or ""
     new = merge_pgpass(old, settings.peer_host, settings.peer_port, settings.replication_user,
                        password)
     if new != old and res.would(f"write the {settings.peer_host} entry of {pgpass}"):
-        _write(pgpass, new, 0o600)
+        write_atomic(pgpass, new, 0o600)
     res.details["config_file"] = node.ha_conf
     if node.is_running() and res.changed and not check:
         with node.connect() as conn:
@@ -134,7 +122,7 @@ def ensure_config(node: LocalNode, settings: HaSettings, password: str, check: b
                 if current is None:
                     os.unlink(node.ha_conf)
                 else:
-                    _write(node.ha_conf, current, 0o644)
+                    write_atomic(node.ha_conf, current, 0o644)
                 scalar(conn, "SELECT pg_reload_conf()")
                 logged = _rejected_values(node)
                 raise PgHaError(f"{settings.node} refused {node.ha_conf} ("
@@ -343,7 +331,7 @@ def clone(node: LocalNode, settings: HaSettings, check: bool, overwrite: bool = 
                   "-S", slot_name(settings.node), "--checkpoint=fast", "-w"], timeout=3600)
         res.details["clone_seconds"] = round(time.monotonic() - start, 2)
     if res.would(f"touch {node.standby_signal} and start"):
-        _touch(node.standby_signal)
+        touch(node.standby_signal)
         node.start()
         res.after = _wait_streaming(node, settings, timeout)
     return res
@@ -371,11 +359,6 @@ def _empty_dir(path: str) -> None:
             shutil.rmtree(full)
         else:
             os.unlink(full)
-
-
-def _touch(path: str) -> None:
-    with open(path, "a", encoding="utf-8"):
-        pass
 
 
 def _wait_streaming(node: LocalNode, settings: HaSettings, timeout: float) -> dict[str, Any]:
@@ -443,7 +426,7 @@ def switchover(node: LocalNode, settings: HaSettings, check: bool, max_lag_bytes
         _ensure_slot(peer, slot_name(settings.node), Result(False))
     finally:
         peer.close()
-    _touch(node.standby_signal)
+    touch(node.standby_signal)
     node.start()
     with node.connect() as conn:
         _drop_slot(conn, slot_name(settings.peer), Result(False))
@@ -463,7 +446,8 @@ def promote(node: LocalNode, settings: HaSettings, check: bool, old_primary: dic
     """Run on the standby after the old primary is fenced: promote it (failover)."""
     settings.validate()
     if not fence_proof:
-        raise Refused(["the old primary is not proven fenced (fence_proof is empty)"])
+        raise Refused(["the old primary is not proven fenced (fence_proof is empty)"],
+                      code="not_fenced")
     res = Result(check)
     mine = node.state(settings.node)
     res.before = {settings.node: mine.role}
@@ -473,7 +457,8 @@ def promote(node: LocalNode, settings: HaSettings, check: bool, old_primary: dic
         res.details["gap_bytes"] = None
         return res
     if mine.role != STANDBY:
-        raise Refused([f"{settings.node} is {mine.role}: only a running standby is promoted"])
+        raise Refused([f"{settings.node} is {mine.role}: only a running standby is promoted"],
+                      code="not_standby")
     old = NodeState.from_dict(old_primary) if old_primary else None
     gap = failover_gap(old, mine)
     res.details["gap_bytes"] = gap
@@ -482,7 +467,7 @@ def promote(node: LocalNode, settings: HaSettings, check: bool, old_primary: dic
     if gap != 0 and not accept_data_loss:
         what = "unknown" if gap is None else lsn.human_bytes(gap)
         raise Refused([f"the data that would be lost is {what}: set accept_data_loss=true to "
-                       "promote anyway"])
+                       "promote anyway"], code="data_loss")
     if not res.would(f"promote {settings.node}"):
         res.after = {settings.node: PRIMARY}
         return res
@@ -529,7 +514,7 @@ def lock(path: str, owner: str, state: str, check: bool, break_stale_s: float = 
     if not owner:
         raise InputError("owner", "is empty")
     res = Result(check)
-    current = _read(path)
+    current = read_text(path)
     try:
         held = json.loads(current) if current else None
     except ValueError:
@@ -551,7 +536,7 @@ def lock(path: str, owner: str, state: str, check: bool, break_stale_s: float = 
             try:
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             except FileExistsError as exc:
-                other = json.loads(_read(path) or "{}")
+                other = json.loads(read_text(path) or "{}")
                 raise LockHeld([describe_holder(other, path) + "; nothing was changed: wait "
                                 "for it to end and run again"], holder=other) from exc
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -668,7 +653,7 @@ def restart_as_standby(node: LocalNode, settings: HaSettings, stall_s: float) ->
     '' when it has, otherwise why not (the server's own words where it said them)."""
     log_from = _log_size(node)
     target, peer_tli = _peer_position(settings)
-    _touch(node.standby_signal)
+    touch(node.standby_signal)
     try:
         node.start()
     except CommandError as exc:
@@ -747,7 +732,7 @@ def rejoin(node: LocalNode, settings: HaSettings, check: bool, allow_clone: bool
             # the new timeline visible (otherwise "no rewind required" can be said wrongly)
             scalar(peer, "CHECKPOINT")
         auto_conf = os.path.join(node.datadir, "postgresql.auto.conf")
-        saved = _read(auto_conf)
+        saved = read_text(auto_conf)
         argv = [f"{node.bindir}/pg_rewind",
                 "--target-pgdata", node.datadir,
                 "--source-server", f"host={settings.peer_host} port={settings.peer_port} "
@@ -764,7 +749,7 @@ def rejoin(node: LocalNode, settings: HaSettings, check: bool, allow_clone: bool
             out = node.run(argv, timeout=3600)
             res.details["rewind_output"] = out[-2000:]
             if saved is not None:
-                _write(auto_conf, saved, 0o600)  # the node's own, not the source's copy
+                write_atomic(auto_conf, saved, 0o600)  # the node's own, not the source's copy
         except CommandError as exc:
             res.details["rewind_error"] = str(exc)
             if not allow_clone:
@@ -781,7 +766,7 @@ def rejoin(node: LocalNode, settings: HaSettings, check: bool, allow_clone: bool
                   "-U", settings.replication_user, "-D", node.datadir, "-X", "stream",
                   "-S", slot_name(settings.node), "--checkpoint=fast", "-w"], timeout=3600)
         res.details["clone_seconds"] = round(time.monotonic() - start, 2)
-    _touch(node.standby_signal)
+    touch(node.standby_signal)
     node.start()
     return _rejoined(node, settings, res, peer_tli, timeout)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from ansible_collections.hisops.emergency.plugins.module_utils.pgha import failover
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha import failover, fences
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import InputError
 
 PAIR = ["his-db-1", "his-db-2"]
@@ -46,19 +46,19 @@ FENCED = {"after": {"enabled": False, "standby_signal": True, "processes": 0},
 
 
 def test_ssh_proof_needs_every_mark_of_a_fence() -> None:
-    assert "stopped" in failover.ssh_proof("his-db-1", FENCED)
+    assert "stopped" in fences.ssh_proof("his-db-1", FENCED)
     for key, value in (("enabled", True), ("standby_signal", False), ("processes", 2)):
         broken = {**FENCED, "after": {**FENCED["after"], key: value}}
-        assert failover.ssh_proof("his-db-1", broken) == "", key
-    assert failover.ssh_proof("his-db-1", {**FENCED, "state": {"role": "primary"}}) == ""
-    assert failover.ssh_proof("his-db-1", {**FENCED, "failed": True}) == ""
-    assert failover.ssh_proof("his-db-1", {"unreachable": True, "failed": True}) == ""
+        assert fences.ssh_proof("his-db-1", broken) == "", key
+    assert fences.ssh_proof("his-db-1", {**FENCED, "state": {"role": "primary"}}) == ""
+    assert fences.ssh_proof("his-db-1", {**FENCED, "failed": True}) == ""
+    assert fences.ssh_proof("his-db-1", {"unreachable": True, "failed": True}) == ""
 
 
 def test_site_proof_needs_success_and_a_silent_port() -> None:
-    assert failover.site_proof("his-db-1", ["off"], {"rc": 0}, port_closed=True)
-    assert failover.site_proof("his-db-1", ["off"], {"rc": 0}, port_closed=False) == ""
-    assert failover.site_proof("his-db-1", ["off"], {"rc": 1}, port_closed=True) == ""
+    assert fences.site_proof("his-db-1", ["off"], {"rc": 0}, port_closed=True)
+    assert fences.site_proof("his-db-1", ["off"], {"rc": 0}, port_closed=False) == ""
+    assert fences.site_proof("his-db-1", ["off"], {"rc": 1}, port_closed=True) == ""
 
 
 def test_start_conf_becomes_manual_keeping_comments() -> None:
@@ -70,7 +70,7 @@ def test_start_conf_becomes_manual_keeping_comments() -> None:
 
 
 def test_a_port_nobody_listens_on_is_closed() -> None:
-    assert failover.wait_port_closed("127.0.0.1", 1, timeout=0.5)
+    assert fences.wait_port_closed("127.0.0.1", 1, timeout=0.5)
 
 
 def test_the_default_owner_names_user_host_and_time_and_is_unique() -> None:
@@ -82,12 +82,12 @@ def test_the_default_owner_names_user_host_and_time_and_is_unique() -> None:
 def test_switch_proof_needs_a_verified_isolation_and_silent_ports() -> None:
     cut = {"verified": {"CORE-1": True}, "isolation_id": "iso-1",
            "located": {"switch": "CORE-1", "port": "GigabitEthernet1/0/1"}}
-    proof = failover.switch_proof("his-db-1", cut, port_closed=True, ssh_closed=True)
+    proof = fences.switch_proof("his-db-1", cut, port_closed=True, ssh_closed=True)
     assert "CORE-1:GigabitEthernet1/0/1" in proof and "iso-1" in proof
-    assert failover.switch_proof("his-db-1", cut, port_closed=True, ssh_closed=False) == ""
-    assert failover.switch_proof("his-db-1", {**cut, "verified": {"CORE-1": False}}, True, True) == ""
-    assert failover.switch_proof("his-db-1", {**cut, "failed": True}, True, True) == ""
-    assert failover.switch_proof("his-db-1", {}, True, True) == ""
+    assert fences.switch_proof("his-db-1", cut, port_closed=True, ssh_closed=False) == ""
+    assert fences.switch_proof("his-db-1", {**cut, "verified": {"CORE-1": False}}, True, True) == ""
+    assert fences.switch_proof("his-db-1", {**cut, "failed": True}, True, True) == ""
+    assert fences.switch_proof("his-db-1", {}, True, True) == ""
 
 
 def test_a_promotion_started_early_takes_the_controllers_word_and_removes_it(tmp_path) -> None:
