@@ -1,30 +1,57 @@
 # Copyright: hisops developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Fills client_fleet's ``connections`` from each workstation's inventory variables and
-runs the module on the controller (the task is ``run_once`` and delegated to localhost)."""
+"""client_fleet on the controller: one client job on every workstation of ``hosts``, each
+reached over its own Ansible connection (``plugin_utils/client_connections.py``), the job
+itself ``module_utils/client/ssh_runs.py``. The task is ``run_once`` and delegated to
+localhost."""
 
 from __future__ import annotations
 
+from ansible.plugins.action import ActionBase
+from ansible_collections.hisops.emergency.plugins.module_utils.client.errors import ClientError
+from ansible_collections.hisops.emergency.plugins.module_utils.client.release import RELEASE_SPEC
+from ansible_collections.hisops.emergency.plugins.module_utils.client.ssh_runs import (
+    run_fleet_job,
+)
+from ansible_collections.hisops.emergency.plugins.modules.client_fleet import ARGUMENT_SPEC
 from ansible_collections.hisops.emergency.plugins.plugin_utils.client_connections import (
-    connection_from_vars,
+    sender,
+    workstation_hosts,
 )
-from ansible_collections.hisops.emergency.plugins.plugin_utils.controller_action import (
-    ControllerModuleAction,
-)
+from ansible_collections.hisops.emergency.plugins.plugin_utils.hosts import validated_args
 from ansible_collections.hisops.emergency.plugins.plugin_utils.switch_action import (
     default_workers,
     fleet_hosts,
 )
 
-__all__ = ["ActionModule", "connection_from_vars"]
 
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
 
-class ActionModule(ControllerModuleAction):
-    def module_args(self, args, task_vars):
-        hosts = fleet_hosts(args.get("hosts"), task_vars)
-        explicit = {c.get("name"): c for c in args.get("connections") or [] if isinstance(c, dict)}
-        args["hosts"] = [name for name, _variables in hosts]
-        args["connections"] = [connection_from_vars(name, variables, explicit.get(name))
-                               for name, variables in hosts]
-        args.setdefault("workers", default_workers())
-        return args
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        task_args = dict(self._task.args)
+        task_args.setdefault("workers", default_workers())
+        args = validated_args(ARGUMENT_SPEC, task_args)
+        names = [name for name, _variables in fleet_hosts(args["hosts"], task_vars)]
+        release = {k: args[k] for k in RELEASE_SPEC if args[k] is not None}
+        release["check_mode"] = bool(self._task.check_mode)
+        hosts, _served = workstation_hosts(self, task_vars, names, args["connections"],
+                                           args["connect_timeout"])
+        try:
+            job = run_fleet_job(
+                names, sender(hosts), release, workers=args["workers"], timeout=args["timeout"],
+                record_action=args["record_action"], record_target=args["record_target"],
+                earlier=args["earlier"], package_src=args["package_src"], store=args["store"])
+        except ClientError as exc:
+            result.update(failed=True, msg=str(exc), field=getattr(exc, "field", ""))
+            return result
+        finally:
+            hosts.close()
+        diffs = job.pop("diffs")
+        if self._task.diff:
+            job["diff"] = diffs
+        result.update(job)
+        return result

@@ -1,40 +1,80 @@
 # Copyright: hisops developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Fills client_plan's ``state_dir`` (the hospital's deliberate state: open isolations),
-each workstation's ``aliases`` (address, IP, MAC: the names a hold may use) and, for a
-rollout, the ``connections`` its canary probe uses; runs the module on the controller."""
+"""client_plan on the controller: fills ``state_dir`` (the hospital's deliberate state: open
+isolations) and each workstation's ``aliases`` (address, IP, MAC: the names a hold may
+use), and plans; a rollout's canary candidates are probed over their own Ansible
+connections (``plugin_utils/client_connections.py``)."""
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+from ansible_collections.hisops.emergency.plugins.module_utils.client.errors import ClientError
+from ansible_collections.hisops.emergency.plugins.module_utils.client.hold import (
+    isolated_workstations,
+)
+from ansible_collections.hisops.emergency.plugins.module_utils.client.ledger import Ledger
+from ansible_collections.hisops.emergency.plugins.module_utils.client.plan import plan_rollout
+from ansible_collections.hisops.emergency.plugins.module_utils.client.ssh_runs import (
+    reachability_probe,
+)
+from ansible_collections.hisops.emergency.plugins.modules.client_plan import ARGUMENT_SPEC
 from ansible_collections.hisops.emergency.plugins.plugin_utils.client_connections import (
     aliases_of,
-    connection_from_vars,
+    sender,
+    workstation_hosts,
 )
-from ansible_collections.hisops.emergency.plugins.plugin_utils.controller_action import (
-    ControllerModuleAction,
-)
+from ansible_collections.hisops.emergency.plugins.plugin_utils.hosts import validated_args
 from ansible_collections.hisops.emergency.plugins.plugin_utils.state_dir import state_dir_for
 
 
-class ActionModule(ControllerModuleAction):
-    def module_args(self, args, task_vars):
-        args["state_dir"] = state_dir_for(args, task_vars, self._templar.template)
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        task_args = dict(self._task.args)
+        task_args["state_dir"] = state_dir_for(task_args, task_vars, self._templar.template)
         hostvars = task_vars.get("hostvars") or {}
-        groups = args.get("inventory_groups") or {}
-        group = args.get("group") or "workstations"
-        hosts = [str(h) for h in groups.get(group) or [] if str(h) in hostvars]
-        if args.get("aliases") is None:
+        group = task_args.get("group") or "workstations"
+        members = [str(h) for h in (task_args.get("inventory_groups") or {}).get(group) or []
+                   if str(h) in hostvars]
+        if task_args.get("aliases") is None:
             endpoints = task_vars.get("hisops_endpoints")
             if endpoints is not None:
                 endpoints = self._templar.template(endpoints)
-            args["aliases"] = {h: aliases_of(h, hostvars[h], endpoints) for h in hosts}
-        if (args.get("purpose") or "rollout") == "rollout" and args.get("connections") is None:
-            connections = []
-            for host in hosts:
-                try:
-                    connections.append(connection_from_vars(host, hostvars[host]))
-                except AnsibleActionFail:
-                    continue  # client_fleet refuses it later, naming the host; not probed here
-            args["connections"] = connections
-        return args
+            task_args["aliases"] = {h: aliases_of(h, hostvars[h], endpoints) for h in members}
+        p = validated_args(ARGUMENT_SPEC, task_args)
+        hosts = None
+        try:
+            isolated = {}
+            if p["state_dir"]:
+                names = dict.fromkeys((p["inventory_groups"] or {}).get(p["group"]) or [])
+                names.update(p["aliases"] or {})
+                isolated = isolated_workstations(p["state_dir"], names)
+            probe = None
+            if p["purpose"] == "rollout" and p["connections"] != []:
+                # a host client_fleet would refuse is not probed here: the rollout names it
+                hosts, served = workstation_hosts(self, task_vars, members, p["connections"],
+                                                  p["probe_timeout"], skip_refused=True)
+                probe = reachability_probe(sender(hosts), served, p["probe_timeout"] * 3)
+            plan = plan_rollout(
+                store_root=p["store"], package=p["name"], version=p["version"], kind=p["kind"],
+                group=p["group"], groups=p["inventory_groups"],
+                ledger=Ledger(p["ledger"]).read(), test_group=p["test_group"],
+                skip_test_gate=p["skip_test_gate"],
+                skip_test_gate_reason=p["skip_test_gate_reason"],
+                canary_per_department=p["canary_per_department"], batch_size=p["batch_size"],
+                max_fail_percent=p["max_fail_percent"], limit_hosts=p["limit_hosts"],
+                purpose=p["purpose"], isolated=isolated, probe=probe,
+            )
+        except (ClientError, OSError) as exc:
+            result.update(failed=True, field=getattr(exc, "field", ""),
+                          msg="refused before any workstation was touched: %s" % exc)
+            return result
+        finally:
+            if hosts is not None:
+                hosts.close()
+        result.update(changed=False, plan=plan)
+        return result

@@ -15,8 +15,8 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha import failover
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.ops import describe_holder
 from ansible_collections.hisops.emergency.plugins.modules.db_pair_lock import ARGUMENT_SPEC
-from ansible_collections.hisops.emergency.plugins.plugin_utils.db_hosts import (
-    HostModules,
+from ansible_collections.hisops.emergency.plugins.plugin_utils.hosts import (
+    Hosts,
     validated_args,
 )
 
@@ -37,7 +37,7 @@ class ActionModule(ActionBase):
         if args["state"] == "absent" and not args["owner"]:
             raise AnsibleActionFail("owner: empty; give the owner the lock was taken for")
         owner = args["owner"] or failover.default_owner(pid=os.getppid())
-        hosts = HostModules(self, task_vars, connect_timeout=args["connect_timeout"])
+        hosts = Hosts(self, task_vars, connect_timeout=args["connect_timeout"])
         try:
             if args["state"] == "absent":
                 done = [self._call(hosts, n, owner, args, "absent") for n in reversed(nodes)]
@@ -74,7 +74,7 @@ class ActionModule(ActionBase):
             hosts.close()
 
     @staticmethod
-    def _call(hosts: HostModules, name: str, owner: str, args: dict, state: str,
+    def _call(hosts: Hosts, name: str, owner: str, args: dict, state: str,
               break_owner: str = "") -> dict:
         return hosts.run(name, LOCK, {"owner": owner, "state": state,
                                       "operation": args["operation"],

@@ -11,16 +11,19 @@ version_added: 0.1.0
 description:
   - Fleet mode of M(hisops.emergency.client_release) - the same switch, health check and
     revert on the workstation - for every workstation in O(hosts) from one controller
-    process, O(workers) OpenSSH sessions at a time, instead of one Ansible module run
-    per workstation. Use it on a C(run_once) task delegated to C(localhost) with
-    O(hosts) set to C(ansible_play_batch), then a per-host task reading RV(hosts).
-  - The action plugin builds O(connections) from each host's inventory variables
-    (C(ansible_host), C(ansible_port), C(ansible_user), C(ansible_ssh_private_key_file),
-    C(ansible_ssh_common_args), C(ansible_ssh_extra_args), C(ansible_python_interpreter)).
-  - A workstation that cannot be reached or drops off is a result (C(unreachable)),
-    never a skip; a failing one does not stop the others.
+    process, O(workers) sessions at a time, instead of one Ansible module run per
+    workstation. Use it on a C(run_once) task delegated to C(localhost) with O(hosts) set
+    to C(ansible_play_batch), then a per-host task reading RV(hosts).
+  - Runs on the controller (action plugin). Each workstation is reached over its own
+    Ansible connection, built from its inventory variables as for any task (every
+    C(ansible_ssh_*) variable, C(ansible_become), host key checking, ControlPersist); the
+    release code and the request travel as one program on the stdin of the
+    workstation's Python (C(ansible_python_interpreter), else C(/usr/bin/python3)).
+  - A workstation that cannot be reached, drops off or does not answer within O(timeout)
+    is a result (C(unreachable)), never a skip; a failing one does not stop the others.
   - SSH runs with C(BatchMode), keep-alives (3 s x 3) and key exchange curve25519 first
-    (the post-quantum hybrid still allowed); the inventory's ssh args come first and win.
+    (the post-quantum hybrid still allowed), after the configuration's and the
+    inventory's ssh args, which win.
   - Key authentication only (C(BatchMode)); with C(ansible_become) the client code runs
     under C(sudo -n) as C(ansible_become_user) (default root), so sudo must not ask for
     a password. A host with C(ansible_password) or C(ansible_become_password) is refused
@@ -36,10 +39,10 @@ options:
     required: true
   connections:
     description:
-      - One entry per host (C(name), C(host), C(port), C(user), C(key_file),
-        C(common_args), C(extra_args), C(python), C(host_key_checking), C(become),
-        C(become_user), C(become_method)); filled from the
-        inventory by the action plugin, explicit entries win.
+      - Connection details that replace a host's inventory variables, one entry per host
+        (C(name), C(host), C(port), C(user), C(key_file), C(common_args), C(extra_args),
+        C(python), C(host_key_checking), C(become), C(become_user), C(become_method)).
+        Usually omitted: each host is reached as the inventory says.
     type: list
     elements: dict
   package_src:
@@ -134,47 +137,27 @@ counts:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hisops.emergency.plugins.module_utils.client.errors import ClientError
 from ansible_collections.hisops.emergency.plugins.module_utils.client.release import RELEASE_SPEC
-from ansible_collections.hisops.emergency.plugins.module_utils.client.ssh_runs import run_fleet_job
 
-RELEASE = tuple(RELEASE_SPEC)
+# Also what the action plugin (plugins/action/client_fleet.py) validates the task with.
+ARGUMENT_SPEC = {
+    "hosts": {"type": "list", "elements": "str", "required": True},
+    "connections": {"type": "list", "elements": "dict"},
+    **RELEASE_SPEC,
+    "package_src": {"type": "path"},
+    "store": {"type": "path"},
+    "workers": {"type": "int", "default": 20},
+    "timeout": {"type": "int", "default": 300},
+    "connect_timeout": {"type": "int", "default": 10},
+    "record_action": {"type": "str", "default": "update"},
+    "record_target": {"type": "str"},
+    "earlier": {"type": "dict"},
+}
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec={
-            "hosts": {"type": "list", "elements": "str", "required": True},
-            "connections": {"type": "list", "elements": "dict"},
-            **RELEASE_SPEC,
-            "package_src": {"type": "path"},
-            "store": {"type": "path"},
-            "workers": {"type": "int", "default": 20},
-            "timeout": {"type": "int", "default": 300},
-            "connect_timeout": {"type": "int", "default": 10},
-            "record_action": {"type": "str", "default": "update"},
-            "record_target": {"type": "str"},
-            "earlier": {"type": "dict"},
-        },
-        supports_check_mode=True,
-    )
-    p = module.params
-    release = {k: p[k] for k in RELEASE if p[k] is not None}
-    release["check_mode"] = module.check_mode
-    try:
-        result = run_fleet_job(
-            p["hosts"], p["connections"] or [], release, workers=p["workers"],
-            timeout=p["timeout"], connect_timeout=p["connect_timeout"],
-            record_action=p["record_action"], record_target=p["record_target"], earlier=p["earlier"],
-            package_src=p["package_src"], store=p["store"],
-        )
-    except ClientError as exc:
-        module.fail_json(msg=str(exc), field=getattr(exc, "field", ""))
-    if module._diff:
-        result["diff"] = result.pop("diffs")
-    else:
-        result.pop("diffs")
-    module.exit_json(**result)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module.fail_json(msg="client_fleet runs on the controller through its action plugin")
 
 
 if __name__ == "__main__":

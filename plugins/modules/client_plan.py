@@ -20,9 +20,10 @@ description:
     as C(isolated) in the ledger; the first audit after the reconnection brings them up.
     For an audit they are returned the same way, to be left alone.
   - Canaries are picked among reachable, non-isolated workstations - candidates are
-    probed over SSH (O(connections)), a round at a time; one found unreachable stays in
-    its batch.
-  - The action plugin fills O(state_dir), O(aliases) and O(connections) from the inventory.
+    probed, a round at a time, each over its own Ansible connection (as
+    M(hisops.emergency.client_fleet) reaches it); one found unreachable stays in its batch.
+  - Runs on the controller (action plugin), which fills O(state_dir) and O(aliases) from
+    the inventory.
 author: hisops developers (@hisops)
 options:
   store:
@@ -102,8 +103,9 @@ options:
     type: dict
   connections:
     description:
-      - SSH connection details of the group's workstations (as M(hisops.emergency.client_fleet)
-        takes them) for the canary probe; filled by the action plugin. Empty - no probe.
+      - Connection details that replace the inventory's for the canary probe (as
+        M(hisops.emergency.client_fleet) takes them). Omitted - every workstation of the
+        group as the inventory says; empty - no probe.
     type: list
     elements: dict
   probe_timeout:
@@ -142,67 +144,35 @@ plan:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hisops.emergency.plugins.module_utils.client.errors import ClientError
-from ansible_collections.hisops.emergency.plugins.module_utils.client.hold import (
-    isolated_workstations,
-)
-from ansible_collections.hisops.emergency.plugins.module_utils.client.ledger import Ledger
-from ansible_collections.hisops.emergency.plugins.module_utils.client.plan import plan_rollout
-from ansible_collections.hisops.emergency.plugins.module_utils.client.ssh_runs import (
-    reachability_probe,
-)
+
+# Also what the action plugin (plugins/action/client_plan.py) validates the task with.
+ARGUMENT_SPEC = {
+    "store": {"type": "path", "required": True},
+    "name": {"type": "str", "default": "his-client"},
+    "version": {"type": "str"},
+    "purpose": {"type": "str", "default": "rollout",
+                "choices": ["rollout", "rollback", "audit"]},
+    "kind": {"type": "str", "default": "tar", "choices": ["tar", "deb"]},
+    "group": {"type": "str", "default": "workstations"},
+    "inventory_groups": {"type": "dict", "required": True},
+    "limit_hosts": {"type": "list", "elements": "str"},
+    "ledger": {"type": "path", "required": True},
+    "test_group": {"type": "str", "default": "client_test"},
+    "skip_test_gate": {"type": "bool", "default": False},
+    "skip_test_gate_reason": {"type": "str", "default": ""},
+    "canary_per_department": {"type": "int", "default": 1},
+    "batch_size": {"type": "int", "default": 5},
+    "max_fail_percent": {"type": "float", "default": 20},
+    "state_dir": {"type": "path"},
+    "aliases": {"type": "dict"},
+    "connections": {"type": "list", "elements": "dict"},
+    "probe_timeout": {"type": "int", "default": 5},
+}
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec={
-            "store": {"type": "path", "required": True},
-            "name": {"type": "str", "default": "his-client"},
-            "version": {"type": "str"},
-            "purpose": {"type": "str", "default": "rollout",
-                        "choices": ["rollout", "rollback", "audit"]},
-            "kind": {"type": "str", "default": "tar", "choices": ["tar", "deb"]},
-            "group": {"type": "str", "default": "workstations"},
-            "inventory_groups": {"type": "dict", "required": True},
-            "limit_hosts": {"type": "list", "elements": "str"},
-            "ledger": {"type": "path", "required": True},
-            "test_group": {"type": "str", "default": "client_test"},
-            "skip_test_gate": {"type": "bool", "default": False},
-            "skip_test_gate_reason": {"type": "str", "default": ""},
-            "canary_per_department": {"type": "int", "default": 1},
-            "batch_size": {"type": "int", "default": 5},
-            "max_fail_percent": {"type": "float", "default": 20},
-            "state_dir": {"type": "path"},
-            "aliases": {"type": "dict"},
-            "connections": {"type": "list", "elements": "dict"},
-            "probe_timeout": {"type": "int", "default": 5},
-        },
-        supports_check_mode=True,
-    )
-    p = module.params
-    try:
-        isolated = {}
-        if p["state_dir"]:
-            groups = p["inventory_groups"] or {}
-            names = dict.fromkeys(groups.get(p["group"]) or [])
-            names.update(p["aliases"] or {})
-            isolated = isolated_workstations(p["state_dir"], names)
-        probe = None
-        if p["connections"] and p["purpose"] == "rollout":
-            probe = reachability_probe(p["connections"], p["probe_timeout"])
-        plan = plan_rollout(
-            store_root=p["store"], package=p["name"], version=p["version"], kind=p["kind"],
-            group=p["group"], groups=p["inventory_groups"], ledger=Ledger(p["ledger"]).read(),
-            test_group=p["test_group"], skip_test_gate=p["skip_test_gate"],
-            skip_test_gate_reason=p["skip_test_gate_reason"],
-            canary_per_department=p["canary_per_department"], batch_size=p["batch_size"],
-            max_fail_percent=p["max_fail_percent"], limit_hosts=p["limit_hosts"],
-            purpose=p["purpose"], isolated=isolated, probe=probe,
-        )
-    except (ClientError, OSError) as exc:
-        module.fail_json(msg="refused before any workstation was touched: %s" % exc,
-                         field=getattr(exc, "field", ""))
-    module.exit_json(changed=False, plan=plan)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module.fail_json(msg="client_plan runs on the controller through its action plugin")
 
 
 if __name__ == "__main__":

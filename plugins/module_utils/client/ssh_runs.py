@@ -4,24 +4,26 @@
 
 Ansible runs a module once per host and task: a worker fork, an AnsiballZ payload, an
 SSH exchange and a fresh Python for every workstation and every task. On a 2-core
-controller that fixed cost is most of a fleet-wide rollback. Here one process opens an
-OpenSSH session to every workstation at once (``workers`` at a time), sends the release
-code of :mod:`release` (standard library only) with the request on stdin, and the
-workstation runs switch, health check and revert in one Python start. The connection
-details are the inventory's (address, port, user, key, ``ansible_ssh_common_args`` /
-``ansible_ssh_extra_args``), so host keys are checked exactly as the inventory says.
+controller that fixed cost is most of a fleet-wide rollback. Here one process sends to
+every workstation (``workers`` at a time) the release code of :mod:`release` (standard
+library only) with the request, as one program on the stdin of ``python3 -``, and the
+workstation runs switch, health check and revert in one Python start.
+
+How a workstation is reached is the caller's ``send(host, program, timeout)``: it runs the
+program there and returns ``(rc, stdout, stderr)``, or raises :class:`Unreachable`. The
+client_fleet action plugin sends over the workstation's own Ansible connection
+(``plugins/plugin_utils/hosts.py``: every ``ansible_ssh_*`` variable, become, host key
+checking and ControlPersist as for any task); this module stays free of controller code.
 
 Every workstation gets its own result - ``ok``, ``unchanged``, ``failed`` or
-``unreachable`` (ssh could not reach it or the connection dropped) - never a silent skip.
+``unreachable`` (it could not be reached, the connection dropped or it did not answer in
+time) - never a silent skip.
 """
 
 from __future__ import annotations
 
 import inspect
 import json
-import os
-import shlex
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 from . import errors, release, store
@@ -34,28 +36,18 @@ MARKER = "HISOPS-CLIENT-RESULT "
 RESULTS = ("ok", "unchanged", "failed", "unreachable")
 RELEASE_KEYS = ("state", "version", "package", "sha256", "mode", "name", "root", "keep",
                 "health_command", "revert_unhealthy", "check_mode", "package_version")
-# After the inventory's own ssh args (ssh keeps the first value given, so those win).
-# Key exchange: with OpenSSH 9.2's first choice, the post-quantum sntrup761x25519 hybrid,
-# one ``ssh host true`` cost 0.06 s of client CPU against 0.01 s with curve25519
-# (measured): 5 s of a 2-core controller per 100 workstations. curve25519 first;
-# the hybrid stays allowed (a server that insists gets it), and an inventory that sets
-# KexAlgorithms in ansible_ssh_common_args decides instead.
-SSH_DEFAULTS = ("-o", "BatchMode=yes", "-o", "ServerAliveInterval=3", "-o", "ServerAliveCountMax=3")
-KEX_PREFERRED = ("curve25519-sha256", "curve25519-sha256@libssh.org",
-                 "sntrup761x25519-sha512@openssh.com")
+#: exit codes of ``timeout`` (coreutils) when the program ran out of time (TERM, then KILL)
+TIMED_OUT = (124, 137)
 
 
-def kex_option() -> list:
-    """``-o KexAlgorithms=...`` with those of KEX_PREFERRED this ssh knows (none: ssh's own)."""
-    if not hasattr(kex_option, "known"):
-        try:
-            done = subprocess.run(["ssh", "-Q", "kex"], capture_output=True, text=True,
-                                  timeout=10, check=False)
-            kex_option.known = set(done.stdout.split()) if done.returncode == 0 else set()
-        except (OSError, subprocess.TimeoutExpired):
-            kex_option.known = set()
-    usable = [k for k in KEX_PREFERRED if k in kex_option.known]
-    return ["-o", "KexAlgorithms=" + ",".join(usable)] if usable else []
+class Unreachable(Exception):
+    """``send`` could not reach the workstation, or the connection dropped."""
+
+
+def run_command(python: str, timeout: float) -> str:
+    """The command that runs a program from stdin on a workstation, ended after
+    ``timeout`` seconds (then KILL 5 s later): a workstation that hangs is a result."""
+    return "timeout -k 5 %d %s -" % (int(timeout), python)
 
 
 _BOOT = r'''
@@ -147,43 +139,6 @@ def package_payload(package_src: str, release_args: dict) -> dict:
             "data": base64.b64encode(data).decode("ascii")}
 
 
-def ssh_argv(conn: dict, connect_timeout: int = 10) -> list:
-    """``ssh`` for one workstation from its inventory connection details."""
-    name = conn.get("name")
-    if not name:
-        raise InputError("every connection needs a name", field="connections")
-    port = conn.get("port")
-    if port not in (None, ""):
-        try:
-            port = int(port)
-        except (TypeError, ValueError):
-            raise InputError("%s: port %r is not a number" % (name, port),
-                             field="connections") from None
-    argv = ["ssh"]
-    for key in ("common_args", "extra_args"):  # first value wins in ssh: the inventory's
-        argv += shlex.split(conn.get(key) or "")
-    argv += list(SSH_DEFAULTS) + kex_option() + ["-o", "ConnectTimeout=%d" % connect_timeout]
-    if conn.get("host_key_checking") is False:
-        argv += ["-o", "StrictHostKeyChecking=no"]
-    if conn.get("key_file"):
-        argv += ["-i", os.path.expanduser(str(conn["key_file"]))]
-    if port not in (None, ""):
-        argv += ["-p", str(port)]
-    if conn.get("user"):
-        argv += ["-l", str(conn["user"])]
-    python = conn.get("python") or "/usr/bin/python3"
-    command = "%s -" % shlex.quote(str(python))
-    if conn.get("become"):
-        if conn.get("become_method", "sudo") not in ("sudo", None, ""):
-            raise InputError("%s: become_method %r is not supported here (sudo only)"
-                             % (name, conn.get("become_method")), field="connections")
-        # non-interactive: a sudo that asks for a password fails instead of hanging
-        command = "sudo -n -H -u %s %s" % (shlex.quote(str(conn.get("become_user") or "root")),
-                                           command)
-    argv += ["--", str(conn.get("host") or name), command]
-    return argv
-
-
 def classify(reply: dict) -> str:
     """ok / unchanged / failed for a workstation's reply (unhealthy counts as failed)."""
     if reply.get("failed") or reply.get("health", {}).get("rc", 0) != 0:
@@ -191,19 +146,10 @@ def classify(reply: dict) -> str:
     return "ok" if reply.get("changed") else "unchanged"
 
 
-def run_one(conn: dict, script: str, timeout: float, connect_timeout: int = 10) -> dict:
-    """The request on one workstation; the reply with ``result`` (never raises)."""
-    argv = ssh_argv(conn, connect_timeout)
-    try:
-        done = subprocess.run(argv, input=script, capture_output=True, text=True,
-                              timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        return {"result": "unreachable", "failed": True, "unreachable": True, "changed": False,
-                "msg": "no answer within %d s (the state is read when it returns)" % timeout}
-    except OSError as exc:
-        return {"result": "failed", "failed": True, "changed": False, "msg": "ssh: %s" % exc}
+def reply_of(rc: int, stdout: str, stderr: str, timeout: float) -> dict:
+    """A workstation's reply from what its program printed (``result`` set)."""
     reply = None
-    for line in reversed(done.stdout.splitlines()):
+    for line in reversed(stdout.splitlines()):
         if line.startswith(MARKER):
             try:
                 reply = json.loads(line[len(MARKER):])
@@ -211,12 +157,16 @@ def run_one(conn: dict, script: str, timeout: float, connect_timeout: int = 10) 
                 reply = None
             break
     if reply is None:
-        text = (done.stderr or done.stdout).strip()[-500:]
-        if done.returncode == 255:
+        text = (stderr or stdout).strip()[-500:]
+        if rc in TIMED_OUT:
+            return {"result": "unreachable", "failed": True, "unreachable": True,
+                    "changed": False,
+                    "msg": "no answer within %d s (the state is read when it returns)" % timeout}
+        if rc == 255:
             return {"result": "unreachable", "failed": True, "unreachable": True,
                     "changed": False, "msg": "unreachable: %s" % (text or "ssh exit 255")}
         return {"result": "failed", "failed": True, "changed": False,
-                "msg": "no reply from the client code (rc %d): %s" % (done.returncode, text)}
+                "msg": "no reply from the client code (rc %d): %s" % (rc, text)}
     reply.setdefault("changed", False)
     reply.setdefault("failed", False)
     if not reply["failed"]:
@@ -226,37 +176,43 @@ def run_one(conn: dict, script: str, timeout: float, connect_timeout: int = 10) 
     return reply
 
 
-def run_fleet(connections: list, release_args: dict, workers: int = 20,
-              timeout: float = 300, connect_timeout: int = 10, package_src=None) -> dict:
+def run_one(host: str, send, script: str, timeout: float) -> dict:
+    """The request on one workstation; the reply with ``result`` (never raises)."""
+    try:
+        rc, stdout, stderr = send(host, script, timeout)
+    except Unreachable as exc:
+        return {"result": "unreachable", "failed": True, "unreachable": True, "changed": False,
+                "msg": "unreachable: %s" % (str(exc).strip()[-500:] or "no connection")}
+    except Exception as exc:  # noqa: BLE001 - one workstation's error is its result
+        return {"result": "failed", "failed": True, "changed": False, "msg": str(exc)}
+    return reply_of(rc, stdout, stderr, timeout)
+
+
+def run_fleet(hosts: list, send, release_args: dict, workers: int = 20,
+              timeout: float = 300, package_src=None) -> dict:
     """The request on every workstation, ``workers`` at a time; replies keyed by name."""
-    names = [c.get("name") for c in connections]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
+    duplicates = sorted({n for n in hosts if hosts.count(n) > 1})
     if duplicates:
         raise InputError("listed more than once: %s" % ", ".join(map(str, duplicates)),
                          field="hosts")
     if workers < 1:
         raise InputError("must be at least 1", field="workers")
-    for conn in connections:
-        ssh_argv(conn, connect_timeout)  # refuse a bad connection before touching any host
     script = remote_script(release_args, package_src)
-    if not connections:
+    if not hosts:
         return {}
-    with ThreadPoolExecutor(max_workers=min(workers, len(connections))) as pool:
-        replies = list(pool.map(lambda c: run_one(c, script, timeout, connect_timeout),
-                                connections))
-    return dict(zip(names, replies, strict=True))
+    with ThreadPoolExecutor(max_workers=min(workers, len(hosts))) as pool:
+        replies = list(pool.map(lambda h: run_one(h, send, script, timeout), hosts))
+    return dict(zip(hosts, replies, strict=True))
 
 
-def reachability_probe(connections: list, connect_timeout: int = 5, workers: int = 20):
+def reachability_probe(send, known: list, timeout: float = 15, workers: int = 20):
     """``probe(hosts)`` for :func:`plan.pick_canary`: the hosts among ``hosts`` that answer
-    (a read-only query, one SSH session each). A host without connection details counts
-    as reachable: the rollout itself will tell."""
-    by_name = {c.get("name"): c for c in connections if isinstance(c, dict)}
-
+    (a read-only query through ``send``, one session each). A host not in ``known`` is not
+    asked and counts as reachable: the rollout itself will tell."""
     def probe(hosts: list) -> list:
-        known = [by_name[h] for h in hosts if h in by_name]
-        replies = run_fleet(known, {"state": "query", "check_mode": True}, workers,
-                            timeout=connect_timeout * 3, connect_timeout=connect_timeout)
+        asked = [h for h in hosts if h in known]
+        replies = run_fleet(asked, send, {"state": "query", "check_mode": True}, workers,
+                            timeout=timeout)
         return [h for h in hosts if replies.get(h, {}).get("result") != "unreachable"]
 
     return probe
@@ -297,8 +253,8 @@ def earlier_failure(result) -> dict | None:
     return None
 
 
-def fetch_missing(replies: dict, by_name: dict, release_args: dict, store_root: str,
-                  workers: int = 20, timeout: float = 300, connect_timeout: int = 10) -> None:
+def fetch_missing(replies: dict, send, release_args: dict, store_root: str,
+                  workers: int = 20, timeout: float = 300) -> None:
     """Bring the release a rollback (or a put-back) needs from the artifact store.
 
     A workstation that answered "version X is not installed here" (``missing``) gets X's
@@ -326,42 +282,32 @@ def fetch_missing(replies: dict, by_name: dict, release_args: dict, store_root: 
             continue
         args = dict(release_args, package="%s/packages/%s" % (root, file_name(name, version, kind)),
                     sha256=artifact.sha256, package_version=version)
-        again = run_fleet([by_name[h] for h in hosts], args, workers, timeout, connect_timeout,
-                          package_src=artifact.path)
+        again = run_fleet(hosts, send, args, workers, timeout, package_src=artifact.path)
         for host, reply in again.items():
             reply["fetched"] = version
             replies[host] = reply
 
 
-def run_fleet_job(hosts: list, connections: list, release_args: dict, workers: int = 20,
-                  timeout: float = 300, connect_timeout: int = 10, record_action: str = "update",
+def run_fleet_job(hosts: list, send, release_args: dict, workers: int = 20,
+                  timeout: float = 300, record_action: str = "update",
                   record_target=None, earlier=None, package_src=None, store=None) -> dict:
     """What the client_fleet module returns: per-host replies, ledger records, counts, diffs.
 
-    ``connections`` must name every host of ``hosts``. ``earlier`` maps hosts to the
-    registered result of an earlier step (e.g. the package copy): a host for which it
-    failed or was unreachable is not contacted and keeps that result. With ``store`` (the
-    artifact store's root) a release a workstation lacks for a rollback is brought from
-    there (:func:`fetch_missing`).
+    ``send`` reaches the workstations (see the module's docstring). ``earlier`` maps hosts
+    to the registered result of an earlier step (e.g. the package copy): a host for which
+    it failed or was unreachable is not contacted and keeps that result. With ``store``
+    (the artifact store's root) a release a workstation lacks for a rollback is brought
+    from there (:func:`fetch_missing`).
     """
-    by_name = {}
-    for conn in connections:
-        if not isinstance(conn, dict) or not conn.get("name"):
-            raise InputError("every connection needs a name", field="connections")
-        by_name[conn["name"]] = conn
-    missing = [h for h in hosts if h not in by_name]
-    if missing:
-        raise InputError("no connection details for %s" % ", ".join(missing[:5]),
-                         field="connections")
     skipped = {}
     for host, result in (earlier or {}).items():
         reply = earlier_failure(result)
         if host in hosts and reply is not None:
             skipped[host] = reply
-    contacted = run_fleet([by_name[h] for h in hosts if h not in skipped], release_args,
-                          workers, timeout, connect_timeout, package_src)
+    contacted = run_fleet([h for h in hosts if h not in skipped], send, release_args,
+                          workers, timeout, package_src)
     if store:
-        fetch_missing(contacted, by_name, release_args, store, workers, timeout, connect_timeout)
+        fetch_missing(contacted, send, release_args, store, workers, timeout)
     replies = {h: skipped[h] if h in skipped else contacted[h] for h in hosts}
     target = record_target or release_args.get("version") or "previous"
     counts = dict.fromkeys(RESULTS, 0)

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from ansible.errors import AnsibleActionFail
 from ansible_collections.hisops.emergency.plugins.module_utils.client import (
     release,
     sample,
@@ -75,32 +76,76 @@ def test_an_error_on_the_workstation_is_a_reply_naming_the_field(tmp_path: Path)
     assert ssh_runs.classify(reply) == "failed"
 
 
+def controller_action():
+    """An action plugin as the task executor makes one (its host's connection not needed)."""
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.playbook.play_context import PlayContext
+    from ansible.playbook.task import Task
+    from ansible.plugins.loader import action_loader, init_plugin_loader
+    from ansible.template import Templar
+
+    if not getattr(controller_action, "loaded", False):
+        init_plugin_loader()
+        controller_action.loaded = True
+    loader = DataLoader()
+    return action_loader.get("ansible.builtin.normal", task=Task(), connection=None,
+                             play_context=PlayContext(), loader=loader,
+                             templar=Templar(loader=loader), shared_loader_obj=None)
+
+
+def fleet(hostvars: dict, entries: list | None = None, **kw):
+    from ansible_collections.hisops.emergency.plugins.plugin_utils import client_connections
+
+    hosts, _served = client_connections.workstation_hosts(
+        controller_action(), {"hostvars": hostvars}, list(hostvars), entries, **kw)
+    return hosts, client_connections.sender(hosts)
+
+
+def local_workstations(*names: str) -> dict:
+    """Workstations on this machine: Ansible's local connection, this Python."""
+    return {n: {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
+            for n in names}
+
+
 def test_ssh_uses_the_inventory_connection_details_first() -> None:
-    argv = ssh_runs.ssh_argv({"name": "ws-1", "host": "127.63.0.5", "port": "2222", "user": "root",
-                           "key_file": "/k/id", "common_args": "-o StrictHostKeyChecking=yes",
-                           "extra_args": "-o ServerAliveInterval=9", "python": "/opt/py3"})
-    assert argv[:5] == ["ssh", "-o", "StrictHostKeyChecking=yes", "-o", "ServerAliveInterval=9"]
+    """A workstation is reached over its own Ansible connection: the inventory's details,
+    then the fleet's keep-alives and key exchange preference (ssh keeps the first value)."""
+    hosts, _send = fleet({"ws-1": {
+        "ansible_host": "127.63.0.5", "ansible_port": "2222", "ansible_user": "root",
+        "ansible_ssh_private_key_file": "/k/id", "ansible_host_key_checking": True,
+        "ansible_ssh_common_args": "-o StrictHostKeyChecking=yes",
+        "ansible_ssh_extra_args": "-o ServerAliveInterval=9",
+        "ansible_python_interpreter": "/opt/py3"}})
+    argv = [a.decode() for a in hosts.connection("ws-1")._build_command(
+        "ssh", "ssh", "127.63.0.5", "cmd")]
     joined = " ".join(argv)
-    assert "-i /k/id" in joined and "-p 2222" in joined and "-l root" in joined
-    assert argv[-2:] == ["127.63.0.5", "/opt/py3 -"]
-    assert "StrictHostKeyChecking=no" not in joined
+    assert 'IdentityFile="/k/id"' in joined and "Port=2222" in joined and 'User="root"' in joined
+    # Ansible's order: the configuration's ssh_args, its own options, the inventory's args
+    assert joined.index("ControlPersist=60s") < joined.index("StrictHostKeyChecking=yes") \
+        < joined.index("ServerAliveInterval=9") < joined.index("ServerAliveInterval=3")
+    assert "BatchMode=yes" in joined
+    assert hosts.connection("ws-1").get_option("host_key_checking") is True
     assert "KexAlgorithms=curve25519-sha256," in joined  # this machine's OpenSSH knows it
-    become = ssh_runs.ssh_argv({"name": "ws-1", "become": True, "become_user": "hisclient"})
-    assert become[-1] == "sudo -n -H -u hisclient /usr/bin/python3 -"
-    with pytest.raises(InputError, match="connections: ws-1: become_method 'su'"):
-        ssh_runs.ssh_argv({"name": "ws-1", "become": True, "become_method": "su"})
-    off = ssh_runs.ssh_argv({"name": "ws-1", "host_key_checking": False})
-    assert "StrictHostKeyChecking=no" in off and off[-2] == "ws-1"
+    assert argv[-2:] == ["127.63.0.5", "cmd"]
+    become, _send = fleet({"ws-1": {"ansible_become": True, "ansible_become_user": "hisclient"}})
+    connection = become.connection("ws-1")
+    wrapped = connection.become.build_become_command("timeout -k 5 9 /usr/bin/python3 -",
+                                                     connection._shell)
+    assert wrapped.startswith("sudo -H -S -n  -u hisclient /bin/sh -c ")  # never asks
+    with pytest.raises(AnsibleActionFail, match="connections: ws-1: become_method 'su'"):
+        fleet({"ws-1": {"ansible_become": True, "ansible_become_method": "su"}})
+    off, _send = fleet({"ws-1": {"ansible_host_key_checking": False}})
+    assert off.connection("ws-1").get_option("host_key_checking") is False
+    argv = [a.decode() for a in off.connection("ws-1")._build_command("ssh", "ssh", "ws-1", "c")]
+    assert "StrictHostKeyChecking=no" in argv and argv[-2] == "ws-1"
 
 
 def test_bad_input_is_refused_before_any_workstation_is_contacted() -> None:
-    with pytest.raises(InputError, match="connections: ws-2: port 'x'"):
-        ssh_runs.run_fleet_job(["ws-1", "ws-2"], [{"name": "ws-1"}, {"name": "ws-2", "port": "x"}],
-                            {"state": "query"})
-    with pytest.raises(InputError, match="connections: no connection details for ws-3"):
-        ssh_runs.run_fleet_job(["ws-3"], [{"name": "ws-1"}], {"state": "query"})
+    with pytest.raises(AnsibleActionFail, match="connections: ws-2: port 'x'"):
+        fleet({"ws-1": {}, "ws-2": {"ansible_port": "x"}})
     with pytest.raises(InputError, match="release: unknown release option"):
-        ssh_runs.run_fleet_job(["ws-1"], [{"name": "ws-1"}], {"state": "query", "bogus": 1})
+        ssh_runs.run_fleet_job(["ws-1"], lambda *a: pytest.fail("contacted"),
+                               {"state": "query", "bogus": 1})
 
 
 def closed_port() -> int:
@@ -110,11 +155,13 @@ def closed_port() -> int:
 
 
 def test_an_unreachable_workstation_is_a_result_and_an_earlier_failure_is_kept() -> None:
-    conn = {"name": "ws-away", "host": "127.0.0.1", "port": str(closed_port()),
-            "common_args": "-o UserKnownHostsFile=/dev/null", "host_key_checking": False}
+    _hosts, send = fleet({
+        "ws-away": {"ansible_host": "127.0.0.1", "ansible_port": closed_port(),
+                    "ansible_ssh_common_args": "-o UserKnownHostsFile=/dev/null",
+                    "ansible_host_key_checking": False},
+        "ws-copy": {"ansible_host": "127.0.0.1"}})
     out = ssh_runs.run_fleet_job(
-        ["ws-away", "ws-copy"], [conn, {"name": "ws-copy", "host": "127.0.0.1"}],
-        {"state": "rolled_back"}, record_action="rollback",
+        ["ws-away", "ws-copy"], send, {"state": "rolled_back"}, record_action="rollback",
         earlier={"ws-copy": {"failed": True, "msg": "disk full"}, "ws-away": {"changed": True}},
     )
     assert out["outcomes"] == {"ws-away": "unreachable", "ws-copy": "failed"}
@@ -124,6 +171,18 @@ def test_an_unreachable_workstation_is_a_result_and_an_earlier_failure_is_kept()
     assert records["ws-copy"]["message"] == "an earlier step failed: disk full"
     assert records["ws-away"]["action"] == "rollback" and records["ws-away"]["target"] == "previous"
     assert records["ws-away"]["expected"] is None
+
+
+def test_a_workstation_that_does_not_answer_in_time_is_unreachable(tmp_path: Path) -> None:
+    slow = tmp_path / "python3"  # a workstation that hangs before it answers
+    slow.write_text(f"#!/bin/sh\nsleep 30\nexec {sys.executable} \"$@\"\n")
+    slow.chmod(0o755)
+    _hosts, send = fleet({"ws-slow": {"ansible_connection": "local",
+                                      "ansible_python_interpreter": str(slow)}})
+    out = ssh_runs.run_fleet_job(["ws-slow"], send, {"state": "query", "root": str(tmp_path)},
+                                 timeout=1)
+    assert out["outcomes"] == {"ws-slow": "unreachable"}
+    assert out["hosts"]["ws-slow"]["msg"].startswith("no answer within 1 s")
 
 
 def test_the_package_travels_with_the_request_once_and_is_checked(
@@ -145,27 +204,29 @@ def test_the_package_travels_with_the_request_once_and_is_checked(
         ssh_runs.remote_script(dict(args, sha256="0" * 64), pkgs["1.0.0"])
 
 
-def test_the_action_plugin_takes_the_inventory_vars_and_refuses_passwords() -> None:
-    from ansible.errors import AnsibleActionFail
-    from ansible_collections.hisops.emergency.plugins.action.client_fleet import (
-        connection_from_vars,
-    )
-
-    conn = connection_from_vars("ws-1", {
+def test_the_inventory_vars_reach_the_connection_and_passwords_are_refused() -> None:
+    hosts, _send = fleet({"ws-1": {
         "ansible_host": "127.63.0.9", "ansible_port": 2222, "ansible_user": "admin",
         "ansible_ssh_private_key_file": "/k", "ansible_ssh_common_args": "-o A=b",
         "ansible_python_interpreter": "auto_silent", "ansible_become": "yes",
         "ansible_host_key_checking": "false",
-    }, {"user": "root"})
-    assert conn == {"name": "ws-1", "host": "127.63.0.9", "port": "2222", "user": "root",
-                    "key_file": "/k", "common_args": "-o A=b", "become": True,
-                    "host_key_checking": False}
+    }}, [{"name": "ws-1", "user": "root"}])
+    connection = hosts.connection("ws-1")
+    options = {k: connection.get_option(k) for k in (
+        "host", "port", "remote_user", "private_key_file", "ssh_common_args",
+        "host_key_checking")}
+    assert options == {"host": "127.63.0.9", "port": 2222, "remote_user": "root",
+                       "private_key_file": "/k", "ssh_common_args": "-o A=b",
+                       "host_key_checking": False}
+    assert connection.become.name == "sudo" and connection.become.get_option("become_user") == "root"
     with pytest.raises(AnsibleActionFail, match="connections: ws-2 sets ansible_password"):
-        connection_from_vars("ws-2", {"ansible_password": "secret"})
+        fleet({"ws-2": {"ansible_password": "secret"}})
+    with pytest.raises(AnsibleActionFail, match="connections: ws-2 sets ansible_become_pass"):
+        fleet({"ws-2": {"ansible_become_pass": "secret"}})
 
 
 def test_a_rollback_brings_a_missing_release_from_the_artifact_store(
-    tmp_path: Path, pkgs: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, pkgs: dict[str, str],
 ) -> None:
     """Issue 14: the release to go back to was pruned (or removed): the fleet sends it from
     the store, checksum checked, in a second session; without it the reply names it."""
@@ -173,8 +234,8 @@ def test_a_rollback_brings_a_missing_release_from_the_artifact_store(
         ArtifactStore,
     )
 
-    # each "workstation" is a root on this machine; ssh is replaced by python3 - here
-    monkeypatch.setattr(ssh_runs, "ssh_argv", lambda conn, timeout=10: [sys.executable, "-"])
+    # each "workstation" is a root on this machine, reached over Ansible's local connection
+    _hosts, send = fleet(local_workstations("ws-1", "ws-2"))
     store = tmp_path / "store"
     ArtifactStore(str(store)).publish(pkgs["1.0.0"], "his-client", "1.0.0", "tar")
     roots = {name: tmp_path / name for name in ("ws-1", "ws-2")}
@@ -182,15 +243,14 @@ def test_a_rollback_brings_a_missing_release_from_the_artifact_store(
         for version in ("1.0.0", "1.1.0"):
             release.apply(str(root), "switched", version, pkgs[version], sha256_file(pkgs[version]))
         shutil.rmtree(root / "releases" / "1.0.0")
-    conns = [{"name": name} for name in roots]
 
     def rollback(host: str, **kw) -> dict:
         args = {"state": "rolled_back", "root": str(roots[host])} | kw
-        return ssh_runs.run_fleet_job([host], [{"name": host}], args, record_action="rollback",
-                                   store=str(store))
+        return ssh_runs.run_fleet_job([host], send, args, record_action="rollback",
+                                      store=str(store))
 
-    without = ssh_runs.run_fleet_job(list(roots), conns, {"state": "rolled_back",
-                                                        "root": str(roots["ws-1"])})
+    without = ssh_runs.run_fleet_job(list(roots), send, {"state": "rolled_back",
+                                                         "root": str(roots["ws-1"])})
     assert without["outcomes"]["ws-1"] == "failed"
     assert without["hosts"]["ws-1"]["missing"] == "1.0.0"
 
