@@ -50,6 +50,12 @@ SSH_DEFAULTS = "-o BatchMode=yes -o ServerAliveInterval=3 -o ServerAliveCountMax
 KEX_PREFERRED = ("curve25519-sha256", "curve25519-sha256@libssh.org",
                  "sntrup761x25519-sha512@openssh.com")
 PYTHON = "/usr/bin/python3"
+# The fleet's own ControlPersist masters (when neither the configuration nor the inventory
+# names a ControlPath): a session then always rides on a master that carries the
+# keep-alives above, never on one an earlier task opened without them, where a
+# workstation dropping off would hang the session until TCP gives up. %C: ssh's hash of
+# the local host, host, port and user.
+CONTROL_PATH = "%(directory)s/fleet-%%C"
 
 
 def kex_option() -> str:
@@ -105,7 +111,7 @@ def workstation_hosts(action: Any, task_vars: Mapping[str, Any], names: list[str
     for name in names:
         try:
             check_connection(name, hosts.variables(name))
-            hosts.connection(name)  # options checked now; it connects on first use
+            _own_control_path(hosts.connection(name))  # options checked; connects on first use
         except AnsibleError as exc:
             if not skip_refused:
                 hosts.close()
@@ -114,6 +120,15 @@ def workstation_hosts(action: Any, task_vars: Mapping[str, Any], names: list[str
             continue
         served.append(name)
     return hosts, served
+
+
+def _own_control_path(connection: Any) -> None:
+    try:
+        if connection.get_option("control_path"):
+            return
+    except KeyError:  # a connection plugin without ControlPersist (local, ...)
+        return
+    connection.set_option("control_path", CONTROL_PATH)
 
 
 def sender(hosts: Hosts):

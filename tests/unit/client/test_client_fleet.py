@@ -126,6 +126,7 @@ def test_ssh_uses_the_inventory_connection_details_first() -> None:
     assert "BatchMode=yes" in joined
     assert hosts.connection("ws-1").get_option("host_key_checking") is True
     assert "KexAlgorithms=curve25519-sha256," in joined  # this machine's OpenSSH knows it
+    assert '/fleet-%C"' in joined  # its own masters: always with the keep-alives
     assert argv[-2:] == ["127.63.0.5", "cmd"]
     become, _send = fleet({"ws-1": {"ansible_become": True, "ansible_become_user": "hisclient"}})
     connection = become.connection("ws-1")
