@@ -13,7 +13,7 @@ from hisops.lab.client import LabClient, LabError
 from hisops.lab.faults import FAULT_KINDS
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     lab = sub.add_parser("lab", help="the simulated hospital: switches, DB hosts, workstations")
     lab.add_argument(
         "--state-dir", help="lab state directory (default: $HISOPS_LAB_DIR or var/lab)"

@@ -80,6 +80,10 @@ class CliSession(Protocol):
     def handle(self, line: str) -> Reply:
         """Execute one line typed by the user (without the line terminator)."""
 
+    def refuse(self, line: str) -> str:
+        """The device's error for ``line`` refused as unrecognized at its first word (the
+        server's ``refuse`` fault: the line is not executed)."""
+
 
 class SimDevice(Protocol):
     name: str

@@ -20,7 +20,7 @@ from __future__ import annotations
 import ipaddress
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -456,6 +456,7 @@ class _Snapshot:
         for root, port, mac, ip, name in self._sources():
             from_switch = name not in endpoint_names
             ip_text = str(ipaddress.IPv4Address(ip))
+            learners: Iterable[tuple[Node, str]]
             if from_switch and ip not in gateway_ips and root[1] in gateway_nodes:
                 learners = self._towards_gateway(root, gateway_nodes[root[1]])
             else:
@@ -468,12 +469,12 @@ class _Snapshot:
                     continue
                 device, vlan = node
                 macs[device].append(MacEntry(mac, vlan, here))
-                vlanif = vlanifs.get(node)
-                if vlanif is None or ip & vlanif[1] != vlanif[0]:
+                subnet = vlanifs.get(node)
+                if subnet is None or ip & subnet[1] != subnet[0]:
                     continue
-                if from_switch and not (vlanif[3] or ip in gateway_ips):
+                if from_switch and not (subnet[3] or ip in gateway_ips):
                     continue
-                arps[device].append((ip, ArpEntry(ip_text, mac, vlan, vlanif[2], here)))
+                arps[device].append((ip, ArpEntry(ip_text, mac, vlan, subnet[2], here)))
         for entries in macs.values():
             entries.sort(key=lambda e: (e.vlan, e.mac))
         self._macs = macs

@@ -23,7 +23,6 @@ import asyncssh
 
 from hisops.lab.contract import ArpEntry, CliSession, MacEntry, SimDevice, TimerHandle
 from hisops.lab.dataplane import VLANIF_PREFIX, DataPlane
-from hisops.lab.devices.base import ParseFault
 from hisops.lab.faults import FaultError, Faults, parse_options
 from hisops.lab.topology import DeviceSpec, Topology
 
@@ -43,7 +42,7 @@ def load_factory(path: str | None = None) -> DeviceFactory:
         raise RuntimeError(
             f"cannot load the device engines from {path!r} ({exc}); set {ENGINE_ENV}=module:function"
         ) from exc
-    return factory  # type: ignore[no-any-return]
+    return factory
 
 
 def engine_spec(spec: DeviceSpec) -> dict[str, Any]:
@@ -429,7 +428,7 @@ class SshServer(asyncssh.SSHServer):
         return SshCliSession(self.runtime, self.conn, self.username)
 
 
-class SshCliSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
+class SshCliSession(asyncssh.SSHServerSession):
     """One interactive shell: echo, line editing, output pacing, mid-command drops."""
 
     def __init__(
@@ -438,7 +437,7 @@ class SshCliSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         self.runtime = runtime
         self.conn = conn
         self.username = username
-        self.chan: asyncssh.SSHServerChannel | None = None  # type: ignore[type-arg]
+        self.chan: asyncssh.SSHServerChannel | None = None
         self.cli: CliSession | None = None
         self.buffer: list[str] = []
         self.after_cr = False
@@ -448,7 +447,7 @@ class SshCliSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
         self._close_after_pending = False
 
     # -- asyncssh callbacks ----------------------------------------------------------
-    def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:  # type: ignore[type-arg]
+    def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:
         self.chan = chan
 
     def pty_requested(
@@ -528,9 +527,7 @@ class SshCliSession(asyncssh.SSHServerSession):  # type: ignore[type-arg]
                 self.runtime.unreachable_for(faults.drop_down_seconds)
             return
         if faults.take_refuse(line):
-            self.cli.typed_line = line
-            self.send("\n" + self.cli.format_fault(ParseFault("unrecognized", len(line) - len(line.lstrip())))
-                      .rstrip("\n") + "\n" + self._prompt())
+            self.send("\n" + self.cli.refuse(line).rstrip("\n") + "\n" + self._prompt())
             return
         try:
             reply = self.cli.handle(line)

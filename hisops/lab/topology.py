@@ -155,7 +155,8 @@ class Topology:
             for link in self.links:
                 index[link.a] = link
                 index[link.b] = link
-            self._links_by_port = index
+            # the index, until Dataplane changes the links (then None: built again)
+            self._links_by_port: dict[PortRef, Link] | None = index
         return index
 
     def endpoint(self, name_or_ip: str) -> Endpoint:

@@ -82,7 +82,7 @@ def parse_vrp_rule(words: list[str], advanced: bool, next_id: int) -> AclRule | 
                 return RuleFault(i, "unrecognized")
             rule.protocol = protocol
         i += 1
-    options = ("source", "time-range", "logging")
+    options: tuple[str, ...] = ("source", "time-range", "logging")
     if advanced:
         options += ("destination", "source-port", "destination-port")
     while i < len(words):

@@ -632,6 +632,10 @@ class BaseSession:
     def format_fault(self, fault: ParseFault) -> str:
         raise NotImplementedError
 
+    def refuse(self, line: str) -> str:
+        self.typed_line = line
+        return self.format_fault(ParseFault("unrecognized", len(line) - len(line.lstrip())))
+
     def parent_modes(self, mode: str) -> list[str]:
         """Modes to fall back to when a line does not match in ``mode``."""
         return []

@@ -1151,7 +1151,7 @@ class CiscoSession(BaseSession):
                 continue
             state = "active" if time_range.active(now) else "inactive"
             out.append(f"time-range entry: {time_range.name} ({state})")
-            for part in [*time_range.absolute, *time_range.periodic]:
+            for part in time_range.parts(absolute_first=True):
                 out.append("   " + acl_text.render_ios_time_part(part))
             if time_range.name in used:
                 out.append("   used in: IP ACL entry")
@@ -1311,7 +1311,7 @@ class CiscoDevice(BaseDevice):
             out.append("!")
         for time_range in config.time_ranges.values():
             out.append(f"time-range {time_range.name}")
-            for part in [*time_range.absolute, *time_range.periodic]:
+            for part in time_range.parts(absolute_first=True):
                 out.append(" " + acl_text.render_ios_time_part(part))
             out.append("!")
         out += ["line con 0", "line vty 0 4"]

@@ -232,6 +232,7 @@ COMWARE_SHORT = {
 class ComwareSession(HuaweiSession):
     commands = COMWARE_COMMANDS
     error_prefix = "% "
+    device: ComwareDevice
 
     def login_banner(self) -> str:
         return (
@@ -500,12 +501,12 @@ class ComwareSession(HuaweiSession):
             return self.format_fault(
                 ParseFault("wrong_parameter", self.typed_line.rfind(str(minutes)))
             )
-        device: ComwareDevice = self.device  # type: ignore[assignment]
+        device = self.device
         device.arm_rollback(minutes * 60)
         return ""
 
     def commit(self) -> str:
-        device: ComwareDevice = self.device  # type: ignore[assignment]
+        device = self.device
         if not device.commit_pending():
             return "No configuration to commit."
         device.confirm_commit()
@@ -631,7 +632,7 @@ class ComwareDevice(HuaweiDevice):
                 out.append(" " + acl_text.render_vrp_rule(rule, acl.kind == "advanced"))
             out.append("#")
         for time_range in config.time_ranges.values():
-            for part in [*time_range.periodic, *time_range.absolute]:
+            for part in time_range.parts():
                 out.append(acl_text.render_vrp_time_range(time_range.name, part))
         if config.time_ranges:
             out.append("#")

@@ -273,6 +273,7 @@ class HuaweiSession(BaseSession):
     commands = HUAWEI_COMMANDS
     error_prefix = "Error: "
     system_prompt_word = "system-view"
+    device: HuaweiDevice
 
     def __init__(self, device: BaseDevice, username: str) -> None:
         super().__init__(device, username)
@@ -1004,7 +1005,7 @@ class HuaweiSession(BaseSession):
         for time_range in ranges:
             state = "Active" if time_range.active(now) else "Inactive"
             out.append(f"Time-range : {time_range.name} ( {state} )")
-            for part in [*time_range.periodic, *time_range.absolute]:
+            for part in time_range.parts():
                 line = acl_text.render_vrp_time_range(time_range.name, part)
                 out.append(" " + line.removeprefix(f"time-range {time_range.name} "))
             out.append("")
@@ -1050,7 +1051,7 @@ class HuaweiDevice(BaseDevice):
         if batch:
             out += [f"vlan batch {format_vlan_list_vrp(batch)}", "#"]
         for time_range in config.time_ranges.values():
-            for part in [*time_range.periodic, *time_range.absolute]:
+            for part in time_range.parts():
                 out.append(acl_text.render_vrp_time_range(time_range.name, part))
         if config.time_ranges:
             out.append("#")

@@ -211,6 +211,13 @@ class TimeRange:
         absolute_ok = not self.absolute or any(a.active(at) for a in self.absolute)
         return periodic_ok and absolute_ok
 
+    def parts(self, absolute_first: bool = False) -> list[PeriodicRange | AbsoluteRange]:
+        """Its periodic, then its absolute parts (IOS prints the absolute ones first)."""
+        parts: list[PeriodicRange | AbsoluteRange] = [*self.periodic, *self.absolute]
+        if absolute_first:
+            parts = [*self.absolute, *self.periodic]
+        return parts
+
 
 @dataclass
 class LocalUser:

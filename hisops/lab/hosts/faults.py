@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shlex
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hisops.lab.hosts.errors import HostLabError, HostPrerequisiteError, HostSpecError
 from hisops.lab.hosts.postgres import PG_DATA
@@ -20,7 +20,13 @@ FAULT_KINDS = ("unreachable", "slow", "disk_full", "crash", "clock_skew")
 FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 
 
-class FaultsMixin:
+if TYPE_CHECKING:
+    from hisops.lab.hosts.core import FleetCore
+else:
+    FleetCore = object
+
+
+class FaultsMixin(FleetCore):
     """The fleet's fault methods (part of :class:`HostFleet`).
 
     Uses the fleet's ``faults``, ``unreachable``, ``spec``, ``set_reachable``, ``net``,

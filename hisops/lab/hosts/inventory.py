@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -14,8 +14,13 @@ from hisops.lab.hosts.postgres import PG_CLUSTER, PG_VERSION
 from hisops.lab.hosts.probes import tcp_open
 from hisops.lab.hosts.spec import department_group
 
+if TYPE_CHECKING:
+    from hisops.lab.hosts.core import FleetCore
+else:
+    FleetCore = object
 
-class InventoryMixin:
+
+class InventoryMixin(FleetCore):
     """The fleet's views (part of :class:`HostFleet`).
 
     Uses the fleet's ``specs``, ``faults``, ``unreachable``, ``is_on``, ``is_reachable``,

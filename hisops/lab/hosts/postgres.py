@@ -11,7 +11,7 @@ import json
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 PG_VERSION = "15"
 PG_CLUSTER = "main"
@@ -53,7 +53,13 @@ def postmaster_among(pids: list[str]) -> bool:
     return False
 
 
-class PostgresMixin:
+if TYPE_CHECKING:
+    from hisops.lab.hosts.core import FleetCore
+else:
+    FleetCore = object
+
+
+class PostgresMixin(FleetCore):
     """The fleet's PostgreSQL methods (part of :class:`HostFleet`).
 
     Uses the fleet's ``specs``, ``spec``, ``credentials_file``, ``cgroup``, ``init_pid``

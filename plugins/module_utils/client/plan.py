@@ -173,10 +173,10 @@ def pick_canary(hosts: list, groups: dict, per_department: int, probe=None) -> t
     queues: dict = {}
     for host in hosts:
         queues.setdefault(department_of(host, groups), []).append(host)
-    chosen = {dept: [] for dept in queues}
+    chosen: dict = {dept: [] for dept in queues}
     unreachable: list = []
     while True:
-        candidates = []
+        candidates: list = []
         for dept, queue in queues.items():
             while queue and len(chosen[dept]) + len([c for c in candidates if c[0] == dept]) \
                     < per_department:

@@ -276,7 +276,7 @@ def apply(
     store = ReleaseState(root, mode)
     data = store.load()
     before = snapshot(backend, data)
-    result = {"changed": False, "actions": [], "before": before, "after": before, "mode": mode}
+    result: dict = {"changed": False, "actions": [], "before": before, "after": before, "mode": mode}
     if state == "query":
         result["healthy_pointer"] = before["current"] is None or backend.has(before["current"])
         if health_command and not check_mode and before["current"] is not None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import (
     AuthenticationFailed,
@@ -18,6 +18,9 @@ from .errors import (
     SessionLost,
 )
 from .platforms import Platform, get_platform
+
+if TYPE_CHECKING:
+    from netmiko.base_connection import BaseConnection
 
 try:
     from netmiko import ConnectHandler
@@ -88,7 +91,7 @@ class DeviceSession:
     def __init__(self, params: DeviceParams) -> None:
         self.params = params
         self.platform = params.validate()
-        self.conn = None
+        self.conn: BaseConnection | None = None
 
     def __enter__(self) -> DeviceSession:
         self.open()
@@ -120,6 +123,12 @@ class DeviceSession:
                 pass
             self.conn = None
 
+    def _live(self) -> BaseConnection:
+        """The connection, from open() until close() or send_config_and_drop()."""
+        if self.conn is None:
+            raise SessionLost("the session is not open", device=self.params.name)
+        return self.conn
+
     def _guard(self, func, *args, **kwargs):
         try:
             return func(*args, **kwargs)
@@ -127,7 +136,7 @@ class DeviceSession:
             raise SessionLost(_first_line(exc), device=self.params.name) from None
 
     def show(self, command: str, read_timeout: float = 20.0) -> str:
-        return self._guard(self.conn.send_command, command, read_timeout=read_timeout)
+        return self._guard(self._live().send_command, command, read_timeout=read_timeout)
 
     def parse(self, command: str, output: str | None = None) -> list[dict[str, str]]:
         """Parse a display/show output with the ntc-templates template for it."""
@@ -146,7 +155,7 @@ class DeviceSession:
         if config_mode_command:
             kwargs["config_mode_command"] = config_mode_command
         try:
-            return self._guard(self.conn.send_config_set, commands, **kwargs)
+            return self._guard(self._live().send_config_set, commands, **kwargs)
         except ConfigInvalidException as exc:
             text = str(exc)
             command = text.split("at command: ", 1)[-1].split(", matched error", 1)[0]
@@ -158,19 +167,20 @@ class DeviceSession:
             ) from None
 
     def leave_config_mode(self) -> None:
-        self._guard(self.conn.exit_config_mode)
+        self._guard(self._live().exit_config_mode)
 
     def send_timing_confirm(self, command: str, answer: str = "y") -> str:
         """A user-view command that may ask ``[Y/N]``: answer it and read to the prompt."""
-        prompt = re.escape(self.conn.base_prompt)
+        conn = self._live()
+        prompt = re.escape(conn.base_prompt)
         question = r"\[Y/N\]|\[yes/no\]|\[confirm\]"
         output = self._guard(
-            self.conn.send_command, command, expect_string=f"{question}|{prompt}",
+            conn.send_command, command, expect_string=f"{question}|{prompt}",
             strip_prompt=False, strip_command=False, read_timeout=20.0,
         )
         if re.search(question, output, re.I):
             output += self._guard(
-                self.conn.send_command, answer, expect_string=prompt,
+                conn.send_command, answer, expect_string=prompt,
                 strip_prompt=False, strip_command=False, read_timeout=20.0,
             )
         if self.platform.rejected(output):
@@ -181,7 +191,7 @@ class DeviceSession:
         return output
 
     def save(self) -> str:
-        return self._guard(self.conn.save_config)
+        return self._guard(self._live().save_config)
 
     def send_config_and_drop(self, lines: list[str], wait_s: float = 5.0) -> str:
         """Configuration lines after which this session cannot go on, and the session's end.
@@ -192,8 +202,9 @@ class DeviceSession:
         closed it or answered in user view, or after ``wait_s`` seconds of neither (a device
         whose new address is out of reach just stops answering). Read the result from a new
         session. Returns what the device printed."""
-        self._guard(self.conn.config_mode)
-        conn, self.conn = self.conn, None  # whatever happens, this session is over
+        conn = self._live()
+        self._guard(conn.config_mode)
+        self.conn = None  # whatever happens, this session is over
         typed = "".join(f"{line}\n" for line in lines) + f"{self.platform.end_command}\n"
         output = ""
         try:

@@ -107,7 +107,7 @@ def readiness(
                         strict=True))
     known: dict[str, dict[str, Any]] = {}
     for name in switches:
-        entry = dict(inventory_facts.get(name, {}))
+        entry: dict[str, Any] = dict(inventory_facts.get(name, {}))
         if live[name].get("read"):
             entry.update(model=live[name]["model"], firmware=live[name]["firmware"])
         entry["read"] = bool(live[name].get("read"))
@@ -118,7 +118,7 @@ def readiness(
     for name, switch in sorted(switches.items()):
         if switch.role == "spare":
             continue
-        entry: dict[str, Any] = {"model": known[name].get("model", ""), "firmware": known[name].get("firmware", ""),
+        entry = {"model": known[name].get("model", ""), "firmware": known[name].get("firmware", ""),
                                  "read": known[name]["read"]}
         candidates = [(s, differences(known[name], known[s])) for s in spares if known[s]["read"]]
         match = next((s for s, diff in candidates if not diff), "")
@@ -407,7 +407,7 @@ def _swap(
     address = _address_change(intended, spare_facts["config"], _host(failed.mgmt_ip)) \
         if keep_identity else None
     taken = address and _answers(failed.params.host, int(failed.params.port))
-    if taken and not check_mode:
+    if address and taken and not check_mode:
         raise Refused(
             f"failed: {failed.name} still answers at {failed.params.host}: {spare.name} would take "
             f"its management address ({address[1].strip()}) while it is in use",

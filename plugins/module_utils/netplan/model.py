@@ -604,7 +604,7 @@ def build_intent(
     management = None
     mgmt = switch.get("mgmt")
     if mgmt is not None and mgmt_vlan:
-        management = _management(mgmt, plan[mgmt_vlan], role, out)
+        management = _management(mgmt, plan[mgmt_vlan], str(role), out)
 
     acl_plan = validate_acls(acls_raw, out)
     l3_vlans = {g.vlan for g in gateways} | ({management.vlan} if management else set())

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .errors import StateError
-from .store import KINDS, StateStore
+from .store import KINDS, Hold, StateStore
 
 STATES = ("open", "closed")
 
@@ -68,6 +68,7 @@ def set_hold(state_dir: str, state: str, hold_id: str, *, kind: str, key: str = 
     if check_mode or not result["changed"]:
         result["hold"] = before.as_dict() if before else None
         return result
+    hold: Hold | None
     if state == "open":
         hold = store.open(kind, key or hold_id, id=hold_id, operator=operator, summary=summary,
                           devices=devices, endpoints=[{"name": name} for name in endpoints],
