@@ -7,7 +7,6 @@ localhost."""
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
 from ansible_collections.hisops.emergency.plugins.module_utils.client.errors import ClientError
 from ansible_collections.hisops.emergency.plugins.module_utils.client.release import RELEASE_SPEC
 from ansible_collections.hisops.emergency.plugins.module_utils.client.ssh_runs import (
@@ -18,23 +17,23 @@ from ansible_collections.hisops.emergency.plugins.plugin_utils.client_connection
     sender,
     workstation_hosts,
 )
-from ansible_collections.hisops.emergency.plugins.plugin_utils.hosts import validated_args
+from ansible_collections.hisops.emergency.plugins.plugin_utils.spec_action import (
+    SpecCheckedAction,
+)
 from ansible_collections.hisops.emergency.plugins.plugin_utils.switch_action import (
     default_workers,
     fleet_hosts,
 )
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(SpecCheckedAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        task_args = dict(self._task.args)
-        task_args.setdefault("workers", default_workers())
-        args = validated_args(ARGUMENT_SPEC, task_args)
+    def complete(self, args, task_vars):
+        args.setdefault("workers", default_workers())
+        return args
+
+    def act(self, args, task_vars):
         names = [name for name, _variables in fleet_hosts(args["hosts"], task_vars)]
         release = {k: args[k] for k in RELEASE_SPEC if args[k] is not None}
         release["check_mode"] = bool(self._task.check_mode)
@@ -46,12 +45,10 @@ class ActionModule(ActionBase):
                 record_action=args["record_action"], record_target=args["record_target"],
                 earlier=args["earlier"], package_src=args["package_src"], store=args["store"])
         except ClientError as exc:
-            result.update(failed=True, msg=str(exc), field=getattr(exc, "field", ""))
-            return result
+            return {"failed": True, "msg": str(exc), "field": getattr(exc, "field", "")}
         finally:
             hosts.close()
         diffs = job.pop("diffs")
         if self._task.diff:
             job["diff"] = diffs
-        result.update(job)
-        return result
+        return job

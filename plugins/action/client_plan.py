@@ -7,7 +7,6 @@ connections (``plugin_utils/client_connections.py``)."""
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
 from ansible_collections.hisops.emergency.plugins.module_utils.client.errors import ClientError
 from ansible_collections.hisops.emergency.plugins.module_utils.client.hold import (
     isolated_workstations,
@@ -23,29 +22,34 @@ from ansible_collections.hisops.emergency.plugins.plugin_utils.client_connection
     sender,
     workstation_hosts,
 )
-from ansible_collections.hisops.emergency.plugins.plugin_utils.hosts import validated_args
+from ansible_collections.hisops.emergency.plugins.plugin_utils.spec_action import (
+    SpecCheckedAction,
+)
 from ansible_collections.hisops.emergency.plugins.plugin_utils.state_dir import state_dir_for
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(SpecCheckedAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        task_args = dict(self._task.args)
-        task_args["state_dir"] = state_dir_for(task_args, task_vars, self._templar.template)
-        hostvars = task_vars.get("hostvars") or {}
-        group = task_args.get("group") or "workstations"
-        members = [str(h) for h in (task_args.get("inventory_groups") or {}).get(group) or []
-                   if str(h) in hostvars]
-        if task_args.get("aliases") is None:
+    def complete(self, args, task_vars):
+        args["state_dir"] = state_dir_for(args, task_vars, self._templar.template)
+        if args.get("aliases") is None:
+            hostvars = task_vars.get("hostvars") or {}
             endpoints = task_vars.get("hisops_endpoints")
             if endpoints is not None:
                 endpoints = self._templar.template(endpoints)
-            task_args["aliases"] = {h: aliases_of(h, hostvars[h], endpoints) for h in members}
-        p = validated_args(ARGUMENT_SPEC, task_args)
+            args["aliases"] = {h: aliases_of(h, hostvars[h], endpoints)
+                               for h in self._members(args, task_vars)}
+        return args
+
+    @staticmethod
+    def _members(args, task_vars) -> list:
+        hostvars = task_vars.get("hostvars") or {}
+        group = args.get("group") or "workstations"
+        return [str(h) for h in (args.get("inventory_groups") or {}).get(group) or []
+                if str(h) in hostvars]
+
+    def act(self, p, task_vars):
         hosts = None
         try:
             isolated = {}
@@ -56,8 +60,9 @@ class ActionModule(ActionBase):
             probe = None
             if p["purpose"] == "rollout" and p["connections"] != []:
                 # a host client_fleet would refuse is not probed here: the rollout names it
-                hosts, served = workstation_hosts(self, task_vars, members, p["connections"],
-                                                  p["probe_timeout"], skip_refused=True)
+                hosts, served = workstation_hosts(self, task_vars, self._members(p, task_vars),
+                                                  p["connections"], p["probe_timeout"],
+                                                  skip_refused=True)
                 probe = reachability_probe(sender(hosts), served, p["probe_timeout"] * 3)
             plan = plan_rollout(
                 store_root=p["store"], package=p["name"], version=p["version"], kind=p["kind"],
@@ -70,11 +75,9 @@ class ActionModule(ActionBase):
                 purpose=p["purpose"], isolated=isolated, probe=probe,
             )
         except (ClientError, OSError) as exc:
-            result.update(failed=True, field=getattr(exc, "field", ""),
-                          msg="refused before any workstation was touched: %s" % exc)
-            return result
+            return {"failed": True, "field": getattr(exc, "field", ""),
+                    "msg": "refused before any workstation was touched: %s" % exc}
         finally:
             if hosts is not None:
                 hosts.close()
-        result.update(changed=False, plan=plan)
-        return result
+        return {"changed": False, "plan": plan}

@@ -11,25 +11,22 @@ from __future__ import annotations
 import os
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha import failover
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.ops import describe_holder
 from ansible_collections.hisops.emergency.plugins.modules.db_pair_lock import ARGUMENT_SPEC
-from ansible_collections.hisops.emergency.plugins.plugin_utils.hosts import (
-    Hosts,
-    validated_args,
+from ansible_collections.hisops.emergency.plugins.plugin_utils.hosts import Hosts
+from ansible_collections.hisops.emergency.plugins.plugin_utils.spec_action import (
+    SpecCheckedAction,
 )
 
 LOCK = "hisops.emergency.db_failover_lock"
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(SpecCheckedAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        args = validated_args(ARGUMENT_SPEC, self._task.args)
+    def act(self, args, task_vars):
+        result: dict = {}
         nodes = sorted((task_vars.get("groups") or {}).get(args["group"]) or [])
         if len(nodes) != 2:
             raise AnsibleActionFail(f"group: {args['group']} must hold exactly the two database "
