@@ -42,7 +42,7 @@ options:
       - Connection details that replace a host's inventory variables, one entry per host
         (C(name), C(host), C(port), C(user), C(key_file), C(common_args), C(extra_args),
         C(python), C(host_key_checking), C(become), C(become_user), C(become_method)).
-        Usually omitted: each host is reached as the inventory says.
+        Usually omitted, so that each host is reached as the inventory says.
     type: list
     elements: dict
   package_src:
