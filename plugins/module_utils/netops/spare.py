@@ -119,7 +119,7 @@ def readiness(
         if switch.role == "spare":
             continue
         entry = {"model": known[name].get("model", ""), "firmware": known[name].get("firmware", ""),
-                                 "read": known[name]["read"]}
+                 "read": known[name]["read"]}
         candidates = [(s, differences(known[name], known[s])) for s in spares if known[s]["read"]]
         match = next((s for s, diff in candidates if not diff), "")
         entry["spare"] = match
