@@ -138,10 +138,14 @@ class LocalNode:
                     return read_live(conn, state)
             except ConnectError as exc:
                 state.error = str(exc)
-        if not os.path.exists(os.path.join(self.datadir, "global", "pg_control")):
+        if not self.has_cluster():
             state.error = state.error or f"no cluster in {self.datadir}"
             return read_stopped({}, state)
         return read_stopped(self.controldata(), state)
+
+    def has_cluster(self) -> bool:
+        """Whether the data directory holds a cluster (its control file)."""
+        return os.path.exists(os.path.join(self.datadir, "global", "pg_control"))
 
     def service_enabled(self) -> bool | None:
         try:

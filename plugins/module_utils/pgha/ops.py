@@ -695,7 +695,7 @@ def rejoin(node: LocalNode, settings: HaSettings, check: bool, allow_clone: bool
             res.after = res.before
             res.details["method"] = "none"
             return res
-        if mine.role == "unreachable" and mine.error.startswith("no cluster"):
+        if mine.role == "unreachable" and not node.has_cluster():
             method = "clone"
         elif _was_standby(mine):
             method = "restart as standby"

@@ -202,7 +202,7 @@ class _Live:
             raise FailoverFailed(f"{new}: the failover lock was not taken "
                                  f"({begun.get('msg', 'not a standby')})", "not_locked")
 
-    def fences(self, old: str, new: str) -> FenceContext:
+    def fences(self, old: str) -> FenceContext:
         variables = self.steps.hosts.variables(old)
         return FenceContext(
             name=old, address=str(variables.get("ansible_host", old)),
@@ -211,8 +211,8 @@ class _Live:
             fence_command=list(self.request.fence_command), effects=self.effects,
             fence_step=lambda: self.steps.run(old, step="fence", timeout=self.request.timeout))
 
-    def fence(self, old: str, new: str, timings: dict[str, float], t0: float) -> Fenced:
-        return fence(self.fences(old, new), self.request.fence, self.request.fence_all,
+    def fence(self, old: str, timings: dict[str, float], t0: float) -> Fenced:
+        return fence(self.fences(old), self.request.fence, self.request.fence_all,
                      timings, t0)
 
     def fence_then_promote(self, old: str, new: str, timings: dict[str, float],
@@ -226,7 +226,7 @@ class _Live:
                                    timeout=request.timeout, await_file=word_path,
                                    await_s=budget)
             try:
-                fenced = self.fence(old, new, timings, t0)
+                fenced = self.fence(old, timings, t0)
             except BaseException as exc:
                 hosts.write_json(new, word_path, {"abort": f"the fence of {old} failed: {exc}"},
                                  STEP_USER)
@@ -260,7 +260,7 @@ class _Rehearsal(_Live):
 
     def fence_then_promote(self, old: str, new: str, timings: dict[str, float],
                            t0: float) -> tuple[Fenced, dict[str, Any], float]:
-        fenced = self.fence(old, new, timings, t0)
+        fenced = self.fence(old, timings, t0)
         t1 = time.monotonic()
         promote = self.steps.run(
             new, step="promote", owner=self.steps.owner, old_primary=fenced.state,
