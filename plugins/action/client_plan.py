@@ -49,30 +49,30 @@ class ActionModule(SpecCheckedAction):
         return [str(h) for h in (args.get("inventory_groups") or {}).get(group) or []
                 if str(h) in hostvars]
 
-    def act(self, p, task_vars):
+    def act(self, args, task_vars):
         hosts = None
         try:
             isolated = {}
-            if p["state_dir"]:
-                names = dict.fromkeys((p["inventory_groups"] or {}).get(p["group"]) or [])
-                names.update(p["aliases"] or {})
-                isolated = isolated_workstations(p["state_dir"], names)
+            if args["state_dir"]:
+                names = dict.fromkeys((args["inventory_groups"] or {}).get(args["group"]) or [])
+                names.update(args["aliases"] or {})
+                isolated = isolated_workstations(args["state_dir"], names)
             probe = None
-            if p["purpose"] == "rollout" and p["connections"] != []:
+            if args["purpose"] == "rollout" and args["connections"] != []:
                 # a host client_fleet would refuse is not probed here: the rollout names it
-                hosts, served = workstation_hosts(self, task_vars, self._members(p, task_vars),
-                                                  p["connections"], p["probe_timeout"],
+                hosts, served = workstation_hosts(self, task_vars, self._members(args, task_vars),
+                                                  args["connections"], args["probe_timeout"],
                                                   skip_refused=True)
-                probe = reachability_probe(sender(hosts), served, p["probe_timeout"] * 3)
+                probe = reachability_probe(sender(hosts), served, args["probe_timeout"] * 3)
             plan = plan_rollout(
-                store_root=p["store"], package=p["name"], version=p["version"], kind=p["kind"],
-                group=p["group"], groups=p["inventory_groups"],
-                ledger=Ledger(p["ledger"]).read(), test_group=p["test_group"],
-                skip_test_gate=p["skip_test_gate"],
-                skip_test_gate_reason=p["skip_test_gate_reason"],
-                canary_per_department=p["canary_per_department"], batch_size=p["batch_size"],
-                max_fail_percent=p["max_fail_percent"], limit_hosts=p["limit_hosts"],
-                purpose=p["purpose"], isolated=isolated, probe=probe,
+                store_root=args["store"], package=args["name"], version=args["version"],
+                kind=args["kind"], group=args["group"], groups=args["inventory_groups"],
+                ledger=Ledger(args["ledger"]).read(), test_group=args["test_group"],
+                skip_test_gate=args["skip_test_gate"],
+                skip_test_gate_reason=args["skip_test_gate_reason"],
+                canary_per_department=args["canary_per_department"], batch_size=args["batch_size"],
+                max_fail_percent=args["max_fail_percent"], limit_hosts=args["limit_hosts"],
+                purpose=args["purpose"], isolated=isolated, probe=probe,
             )
         except (ClientError, OSError) as exc:
             return {"failed": True, "field": getattr(exc, "field", ""),

@@ -93,8 +93,8 @@ def check_connection(name: str, variables: Mapping[str, Any]) -> None:
 
 
 def workstation_hosts(action: Any, task_vars: Mapping[str, Any], names: list[str],
-                entries: list | None = None, connect_timeout: int = 10,
-                skip_refused: bool = False) -> tuple[Hosts, list[str]]:
+                      entries: list | None = None, connect_timeout: int = 10,
+                      skip_refused: bool = False) -> tuple[Hosts, list[str]]:
     """The connections of ``names`` (``entries``: explicit details that win over the
     inventory's), each checked and built before any is used; and the names they serve.
     A refused host fails the whole call, or with ``skip_refused`` is left out."""
