@@ -17,12 +17,11 @@ putting 2.0.0 back on every workstation, each followed by the client's health ch
   ansible-core's defaults (forks 5, no pipelining; ControlPersist 60 s as shipped).
 
 Before each timed run every workstation is switched forward to 2.1.0 again (untimed).
-The order of the two ways alternates between runs. Both ways reach the workstations over
-Ansible's ssh connection with ControlPersist, so a timed run reuses the SSH connections
-the untimed setup left open (warm, as an operator's second playbook would); ``--cold``
-gives every timed run a fresh ControlPath directory, so that each way pays every SSH
-handshake. ``--write`` puts the figures into docs/benchmarks-client.md. The workstations
-are stopped at the end, also on failure.
+The order of the ways alternates between runs. ``--against CHECKOUT`` also times
+``client_rollback.yml`` of another checkout (``git worktree add --detach DIR REV``) on the
+same lab, for a before/after of a change in the same conditions; ``--no-plain`` leaves
+plain Ansible out. ``--write`` puts the figures into docs/benchmarks-client.md. The
+workstations are stopped at the end, also on failure.
 """
 
 from __future__ import annotations
@@ -128,15 +127,19 @@ def main() -> int:
     parser.add_argument("--workstations", type=int, default=100)
     parser.add_argument("--forks", type=int, default=25)
     parser.add_argument("--runs", type=int, default=2)
-    parser.add_argument("--cold", action="store_true",
-                        help="no SSH connection left open by the setup is reused")
+    parser.add_argument("--against", type=Path, metavar="CHECKOUT",
+                        help="also time client_rollback.yml of another checkout (e.g. a git "
+                             "worktree of the commit before a change) on the same lab")
+    parser.add_argument("--no-plain", action="store_true", help="leave plain Ansible out")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="hisops-bench-client-"))
     fleet = HostFleet(work / "lab", workstation_specs(free_octet(), args.workstations))
-    results: dict[str, list[float]] = {"hisops": [], "plain": []}
-    cpu: dict[str, list[float]] = {"hisops": [], "plain": []}
+    order = ["hisops"] + ([] if args.no_plain else ["plain"]) + (
+        ["against"] if args.against else [])
+    results: dict[str, list[float]] = {way: [] for way in order}
+    cpu: dict[str, list[float]] = {way: [] for way in order}
     try:
         boot = fleet.up()
         inventory = fleet.inventory_file
@@ -152,20 +155,24 @@ def main() -> int:
         forward.write_text(FORWARD.format(old=OLD, new=NEW, store=work / "artifacts"))
         plain = work / "plain.yml"
         plain.write_text(PLAIN.format(old=OLD))
-        order = ["hisops", "plain"]
+        against_env = {}
+        if args.against:
+            against_env = ansible_env(work, None) | {
+                "ANSIBLE_COLLECTIONS_PATH": str(args.against / "collections"),
+                "ANSIBLE_CONFIG": str(args.against / "ansible.cfg")}
         for run in range(args.runs):
             for way in order if run % 2 == 0 else order[::-1]:
                 playbook(forward, inventory, hisops_env, "-f", "25")
                 assert versions(fleet) == {f"releases/{NEW}"}
-                cold = {}
-                if args.cold:  # no ControlPersist master of the setup to reuse
-                    cold = {"ANSIBLE_SSH_CONTROL_PATH_DIR": str(work / "cp" / f"{run}-{way}")}
                 cpu_before = children_cpu()
                 if way == "hisops":
                     seconds = playbook(ROOT / "playbooks" / "client_rollback.yml", inventory,
-                                       hisops_env | cold, "-f", str(args.forks))
+                                       hisops_env, "-f", str(args.forks))
+                elif way == "against":
+                    seconds = playbook(args.against / "playbooks" / "client_rollback.yml",
+                                       inventory, against_env, "-f", str(args.forks))
                 else:
-                    seconds = playbook(plain, inventory, plain_env | cold)
+                    seconds = playbook(plain, inventory, plain_env)
                 assert versions(fleet) == {f"releases/{OLD}"}, way
                 results[way].append(round(seconds, 1))
                 cpu[way].append(round(children_cpu() - cpu_before, 1))
@@ -173,12 +180,14 @@ def main() -> int:
                       flush=True)
     finally:
         fleet.down()
-    hisops_s = statistics.median(results["hisops"])
-    plain_s = statistics.median(results["plain"])
+    medians = {way: statistics.median(times) for way, times in results.items()}
+    print(json.dumps({"medians_s": medians, "runs_s": results, "cpu_s": cpu}, indent=1))
+    if args.no_plain:
+        return 0
+    hisops_s, plain_s = medians["hisops"], medians["plain"]
     summary = {
         "measured": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "workstations": args.workstations, "forks": args.forks, "runs": args.runs,
-        "cold": args.cold,
         "boot_s": boot["total_s"], "hisops_s": results["hisops"], "plain_s": results["plain"],
         "hisops_median_s": hisops_s, "plain_median_s": plain_s,
         "ratio": round(plain_s / hisops_s, 2), "load": os.getloadavg(),
@@ -194,7 +203,7 @@ def main() -> int:
 def write_doc(s: dict) -> None:
     DOC.write_text(f"""# Benchmarks: HIS client rollback (issue 8)
 
-`bench/client_rollback.py --workstations {s['workstations']} --forks {s['forks']} --runs {s['runs']}{' --cold' if s['cold'] else ''} --write`,
+`bench/client_rollback.py --workstations {s['workstations']} --forks {s['forks']} --runs {s['runs']} --write`,
 measured {s['measured']} on {s['cpus']} cores (load average at the end
 {s['load'][0]:.1f} / {s['load'][1]:.1f} / {s['load'][2]:.1f}: the machine is shared with
 other work). {s['workstations']} real lab workstations (sshd per host, booted in
