@@ -81,16 +81,12 @@ def controller_action():
     from ansible.parsing.dataloader import DataLoader
     from ansible.playbook.play_context import PlayContext
     from ansible.playbook.task import Task
-    from ansible.plugins.loader import action_loader, init_plugin_loader
+    from ansible.plugins.action.normal import ActionModule
     from ansible.template import Templar
 
-    if not getattr(controller_action, "loaded", False):
-        init_plugin_loader()
-        controller_action.loaded = True
     loader = DataLoader()
-    return action_loader.get("ansible.builtin.normal", task=Task(), connection=None,
-                             play_context=PlayContext(), loader=loader,
-                             templar=Templar(loader=loader), shared_loader_obj=None)
+    return ActionModule(task=Task(), connection=None, play_context=PlayContext(),
+                        loader=loader, templar=Templar(loader=loader), shared_loader_obj=None)
 
 
 def fleet(hostvars: dict, entries: list | None = None, **kw):
