@@ -32,6 +32,7 @@ def run_module(module: Any, operation: Callable[[dict[str, Any], bool], Result |
         module.fail_json(msg=str(exc), reason=exc.code, **getattr(exc, "details", {}))
     if isinstance(result, dict):
         module.exit_json(**result)
+        return
     out = result.as_dict()
     if module._diff and result.changed:
         out["diff"] = result.diff or {"before": result.before, "after": result.after}

@@ -160,7 +160,7 @@ class LocalNode:
 def connect_peer(host: str, port: int, user: str, password: str | None = None,
                  dbname: str = "postgres", timeout: int = 3) -> Any:
     """A connection to the other node over TCP (password from ``~/.pgpass`` when None)."""
-    kwargs = {"host": host, "port": port, "user": user, "dbname": dbname,
+    kwargs: dict[str, Any] = {"host": host, "port": port, "user": user, "dbname": dbname,
               "connect_timeout": timeout, "autocommit": True}
     if password is not None:
         kwargs["password"] = password

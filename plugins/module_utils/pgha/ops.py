@@ -416,6 +416,8 @@ def switchover(node: LocalNode, settings: HaSettings, check: bool, max_lag_bytes
         node.ctl("stop", "-m", "fast", "-w", "-t", str(int(timeout)))
         t_stopped = time.monotonic()
         end = lsn.parse(node.controldata()["Latest checkpoint location"])
+        if end is None:  # a cleanly stopped cluster always names its last checkpoint
+            raise CommandError(["pg_controldata"], 0, "no latest checkpoint location after the stop")
         wait_until(lambda: (lsn.parse(scalar(peer, "SELECT pg_last_wal_replay_lsn()::text")) or 0)
                    > end, timeout, f"{settings.peer} replaying the shutdown checkpoint")
         t_replayed = time.monotonic()

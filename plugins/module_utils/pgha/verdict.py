@@ -73,8 +73,10 @@ def standby_lag(primary: NodeState | None, standby: NodeState) -> dict[str, Any]
             lag_bytes = row.get("lag_bytes")
             if row.get("lag_s") is not None:
                 lag_s = row["lag_s"]
-        elif primary.lsn and standby.replay_lsn:
-            lag_bytes = max(0, lsn.parse(primary.lsn) - lsn.parse(standby.replay_lsn))
+        else:
+            written, replayed = lsn.parse(primary.lsn), lsn.parse(standby.replay_lsn)
+            if written is not None and replayed is not None:
+                lag_bytes = max(0, written - replayed)
     return {"bytes": lag_bytes, "seconds": lag_s, "human": lsn.human_bytes(lag_bytes)}
 
 
