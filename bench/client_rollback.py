@@ -110,7 +110,11 @@ def playbook(path: Path, inventory: Path, env: dict[str, str], *args: str) -> fl
     start = time.monotonic()
     done = subprocess.run(
         [str(BIN / "ansible-playbook"), "-i", str(inventory), str(path), *args],
-        env=env, capture_output=True, text=True, check=False, timeout=1800,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=1800,
     )
     seconds = time.monotonic() - start
     if done.returncode != 0:
@@ -127,30 +131,41 @@ def main() -> int:
     parser.add_argument("--workstations", type=int, default=100)
     parser.add_argument("--forks", type=int, default=25)
     parser.add_argument("--runs", type=int, default=2)
-    parser.add_argument("--against", type=Path, metavar="CHECKOUT",
-                        help="also time client_rollback.yml of another checkout (e.g. a git "
-                             "worktree of the commit before a change) on the same lab")
+    parser.add_argument(
+        "--against",
+        type=Path,
+        metavar="CHECKOUT",
+        help="also time client_rollback.yml of another checkout (e.g. a git "
+        "worktree of the commit before a change) on the same lab",
+    )
     parser.add_argument("--no-plain", action="store_true", help="leave plain Ansible out")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="hisops-bench-client-"))
     fleet = HostFleet(work / "lab", workstation_specs(free_octet(), args.workstations))
-    order = ["hisops"] + ([] if args.no_plain else ["plain"]) + (
-        ["against"] if args.against else [])
+    order = (
+        ["hisops"] + ([] if args.no_plain else ["plain"]) + (["against"] if args.against else [])
+    )
     results: dict[str, list[float]] = {way: [] for way in order}
     cpu: dict[str, list[float]] = {way: [] for way in order}
     try:
         boot = fleet.up()
         inventory = fleet.inventory_file
         plain_cfg = work / "plain.cfg"
-        plain_cfg.write_text("[defaults]\nhost_key_checking = False\n"
-                             "interpreter_python = auto_silent\n")  # forks 5, no pipelining
+        plain_cfg.write_text(
+            "[defaults]\nhost_key_checking = False\ninterpreter_python = auto_silent\n"
+        )  # forks 5, no pipelining
         hisops_env = ansible_env(work, None)
         plain_env = ansible_env(work, plain_cfg)
         for version in (OLD, NEW):
-            playbook(ROOT / "playbooks" / "client_publish.yml", inventory, hisops_env,
-                     "-e", json.dumps({"version": version, "sample": True}))
+            playbook(
+                ROOT / "playbooks" / "client_publish.yml",
+                inventory,
+                hisops_env,
+                "-e",
+                json.dumps({"version": version, "sample": True}),
+            )
         forward = work / "forward.yml"
         forward.write_text(FORWARD.format(old=OLD, new=NEW, store=work / "artifacts"))
         plain = work / "plain.yml"
@@ -159,25 +174,38 @@ def main() -> int:
         if args.against:
             against_env = ansible_env(work, None) | {
                 "ANSIBLE_COLLECTIONS_PATH": str(args.against / "collections"),
-                "ANSIBLE_CONFIG": str(args.against / "ansible.cfg")}
+                "ANSIBLE_CONFIG": str(args.against / "ansible.cfg"),
+            }
         for run in range(args.runs):
             for way in order if run % 2 == 0 else order[::-1]:
                 playbook(forward, inventory, hisops_env, "-f", "25")
                 assert versions(fleet) == {f"releases/{NEW}"}
                 cpu_before = children_cpu()
                 if way == "hisops":
-                    seconds = playbook(ROOT / "playbooks" / "client_rollback.yml", inventory,
-                                       hisops_env, "-f", str(args.forks))
+                    seconds = playbook(
+                        ROOT / "playbooks" / "client_rollback.yml",
+                        inventory,
+                        hisops_env,
+                        "-f",
+                        str(args.forks),
+                    )
                 elif way == "against":
-                    seconds = playbook(args.against / "playbooks" / "client_rollback.yml",
-                                       inventory, against_env, "-f", str(args.forks))
+                    seconds = playbook(
+                        args.against / "playbooks" / "client_rollback.yml",
+                        inventory,
+                        against_env,
+                        "-f",
+                        str(args.forks),
+                    )
                 else:
                     seconds = playbook(plain, inventory, plain_env)
                 assert versions(fleet) == {f"releases/{OLD}"}, way
                 results[way].append(round(seconds, 1))
                 cpu[way].append(round(children_cpu() - cpu_before, 1))
-                print(f"run {run + 1}: {way}: {seconds:.1f} s, controller CPU {cpu[way][-1]} s",
-                      flush=True)
+                print(
+                    f"run {run + 1}: {way}: {seconds:.1f} s, controller CPU {cpu[way][-1]} s",
+                    flush=True,
+                )
     finally:
         fleet.down()
     medians = {way: statistics.median(times) for way, times in results.items()}
@@ -187,12 +215,20 @@ def main() -> int:
     hisops_s, plain_s = medians["hisops"], medians["plain"]
     summary = {
         "measured": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "workstations": args.workstations, "forks": args.forks, "runs": args.runs,
-        "boot_s": boot["total_s"], "hisops_s": results["hisops"], "plain_s": results["plain"],
-        "hisops_median_s": hisops_s, "plain_median_s": plain_s,
-        "ratio": round(plain_s / hisops_s, 2), "load": os.getloadavg(),
-        "hisops_cpu_s": cpu["hisops"], "plain_cpu_s": cpu["plain"],
-        "cpus": os.cpu_count(), "python": platform.python_version(),
+        "workstations": args.workstations,
+        "forks": args.forks,
+        "runs": args.runs,
+        "boot_s": boot["total_s"],
+        "hisops_s": results["hisops"],
+        "plain_s": results["plain"],
+        "hisops_median_s": hisops_s,
+        "plain_median_s": plain_s,
+        "ratio": round(plain_s / hisops_s, 2),
+        "load": os.getloadavg(),
+        "hisops_cpu_s": cpu["hisops"],
+        "plain_cpu_s": cpu["plain"],
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
     }
     print(json.dumps(summary, indent=1))
     if args.write:
@@ -201,27 +237,30 @@ def main() -> int:
 
 
 def write_doc(s: dict) -> None:
-    DOC.write_text(f"""# Benchmarks: HIS client rollback (issue 8)
+    DOC.write_text(
+        f"""# Benchmarks: HIS client rollback (issue 8)
 
-`bench/client_rollback.py --workstations {s['workstations']} --forks {s['forks']} --runs {s['runs']} --write`,
-measured {s['measured']} on {s['cpus']} cores (load average at the end
-{s['load'][0]:.1f} / {s['load'][1]:.1f} / {s['load'][2]:.1f}: the machine is shared with
-other work). {s['workstations']} real lab workstations (sshd per host, booted in
-{s['boot_s']} s), each with 2.1.0 current and 2.0.0 installed; every run puts 2.0.0 back
+`bench/client_rollback.py --workstations {s["workstations"]} --forks {s["forks"]} --runs {s["runs"]} --write`,
+measured {s["measured"]} on {s["cpus"]} cores (load average at the end
+{s["load"][0]:.1f} / {s["load"][1]:.1f} / {s["load"][2]:.1f}: the machine is shared with
+other work). {s["workstations"]} real lab workstations (sshd per host, booted in
+{s["boot_s"]} s), each with 2.1.0 current and 2.0.0 installed; every run puts 2.0.0 back
 on all of them, followed by the client's health check. The order alternates between runs.
 
 | way | wall, runs (s) | wall, median (s) | controller CPU, runs (s) |
 |---|---|---|---|
-| hisops `client_rollback.yml` (forks {s['forks']}; plan, one `client_fleet` run: an SSH session per workstation doing rollback + health check, ledger + reports, per-host verdict) | {', '.join(map(str, s['hisops_s']))} | {s['hisops_median_s']} | {', '.join(map(str, s['hisops_cpu_s']))} |
-| plain Ansible defaults (forks 5, no pipelining): `ansible.builtin.file` link + `ansible.builtin.command` health check | {', '.join(map(str, s['plain_s']))} | {s['plain_median_s']} | {', '.join(map(str, s['plain_cpu_s']))} |
+| hisops `client_rollback.yml` (forks {s["forks"]}; plan, one `client_fleet` run: an SSH session per workstation doing rollback + health check, ledger + reports, per-host verdict) | {", ".join(map(str, s["hisops_s"]))} | {s["hisops_median_s"]} | {", ".join(map(str, s["hisops_cpu_s"]))} |
+| plain Ansible defaults (forks 5, no pipelining): `ansible.builtin.file` link + `ansible.builtin.command` health check | {", ".join(map(str, s["plain_s"]))} | {s["plain_median_s"]} | {", ".join(map(str, s["plain_cpu_s"]))} |
 
 Controller CPU: user + system time of ansible-playbook and every process it started
 (workers, modules, ssh); the workstations' side (sshd, their Python) is not included,
 though on the lab it runs on the same 2 cores.
 
-Ratio (plain / hisops): **{s['ratio']}x**. Goals: at most 30 s on 2 cores, at least 3x
+Ratio (plain / hisops): **{s["ratio"]}x**. Goals: at most 30 s on 2 cores, at least 3x
 faster than the defaults.
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
 
 
 if __name__ == "__main__":

@@ -77,8 +77,9 @@ class Writer:
     def start(self) -> Writer:
         with psycopg.connect(self.conninfo, autocommit=True) as conn:
             conn.execute("CREATE TABLE IF NOT EXISTS bench_writer (n bigint PRIMARY KEY)")
-            self._next = conn.execute("SELECT coalesce(max(n), 0) + 1 FROM bench_writer"
-                                      ).fetchone()[0]
+            self._next = conn.execute(
+                "SELECT coalesce(max(n), 0) + 1 FROM bench_writer"
+            ).fetchone()[0]
         self._thread.start()
         return self
 
@@ -123,22 +124,31 @@ class Writer:
 
     def first_after(self, start: float, host: str) -> float:
         """The first commit acknowledged by ``host`` after ``start``."""
-        return next(t for (_, t), h in zip(self.acked, self.server, strict=True)
-                    if t > start and h == host)
+        return next(
+            t for (_, t), h in zip(self.acked, self.server, strict=True) if t > start and h == host
+        )
 
 
 CPU: list[float] = []  # controller CPU (user+sys) of each playbook run, in call order
 
 
 def playbook(inventory: Path, work: Path, name: str, *extra: str) -> tuple[float, str]:
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-               HISOPS_REPORT_DIR=str(work / "reports"),
-               HISOPS_RUN_RECORD_DIR=str(work / "records"))
+    env = dict(
+        os.environ,
+        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+        HISOPS_REPORT_DIR=str(work / "reports"),
+        HISOPS_RUN_RECORD_DIR=str(work / "records"),
+    )
     path = name if name.endswith(".yml") else str(ROOT / "playbooks" / f"{name}.yml")
     start, before = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
-    done = subprocess.run([str(ROOT / ".venv" / "bin" / "ansible-playbook"), "-i", str(inventory),
-                           path, *extra], capture_output=True, text=True, env=env, check=False,
-                          timeout=600)
+    done = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "ansible-playbook"), "-i", str(inventory), path, *extra],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=600,
+    )
     took = time.monotonic() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     CPU.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
@@ -149,17 +159,24 @@ def playbook(inventory: Path, work: Path, name: str, *extra: str) -> tuple[float
 
 def summary(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
-    return {"n": len(values), "median": round(statistics.median(values), 3),
-            "p90": round(ordered[max(0, int(len(ordered) * 0.9 + 0.5) - 1)], 3),
-            "min": round(ordered[0], 3), "max": round(ordered[-1], 3)}
+    return {
+        "n": len(values),
+        "median": round(statistics.median(values), 3),
+        "p90": round(ordered[max(0, int(len(ordered) * 0.9 + 0.5) - 1)], 3),
+        "min": round(ordered[0], 3),
+        "max": round(ordered[-1], 3),
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "db_failover.json")
-    parser.add_argument("--only", choices=["switchover", "failover"],
-                        help="run one part; the other part's figures in --out are kept")
+    parser.add_argument(
+        "--only",
+        choices=["switchover", "failover"],
+        help="run one part; the other part's figures in --out are kept",
+    )
     args = parser.parse_args()
 
     state = Path(tempfile.mkdtemp(prefix="hisops-bench-db-"))
@@ -169,17 +186,22 @@ def main() -> int:
         HostSpec(DB2, "db_server", f"{base}.0.12", "servers"),
     ])  # fmt: skip
     previous = json.loads(args.out.read_text()) if args.only and args.out.exists() else {}
-    result: dict = {**previous, "measured": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                    "machine": f"{platform.node()} {os.cpu_count()} cores",
-                    "load_before": os.getloadavg()}
+    result: dict = {
+        **previous,
+        "measured": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.node()} {os.cpu_count()} cores",
+        "load_before": os.getloadavg(),
+    }
     try:
         fleet.up(his_patients=50)
         inventory = fleet.write_inventory()
         work = state / "work"
         creds = fleet.credentials()["his_app"]["password"]
-        conninfo = (f"host={fleet.specs[DB1].address},{fleet.specs[DB2].address} "
-                    f"port=5432,5432 dbname=his user=his_app password={creds} "
-                    "target_session_attrs=read-write connect_timeout=2")
+        conninfo = (
+            f"host={fleet.specs[DB1].address},{fleet.specs[DB2].address} "
+            f"port=5432,5432 dbname=his user=his_app password={creds} "
+            "target_session_attrs=read-write connect_timeout=2"
+        )
         playbook(inventory, work, "db_standby_build")
 
         # Ansible's own start-up: playbooks/db_failover.yml with its failover replaced by a
@@ -213,12 +235,16 @@ def main() -> int:
             with psycopg.connect(fleet.conninfo(target), autocommit=True) as conn:
                 present = {r[0] for r in conn.execute("SELECT n FROM bench_writer")}
             lost += sum(1 for n, _ in writer.acked if n not in present)
-            print(f"switchover {i + 1}: outage {outage[-1]:.3f} s, playbook {took:.1f} s",
-                  flush=True)
+            print(
+                f"switchover {i + 1}: outage {outage[-1]:.3f} s, playbook {took:.1f} s", flush=True
+            )
         if args.only != "failover":
-            result["switchover"] = {"client_outage_s": summary(outage),
-                                    "writes_stopped_s": summary(stopped) if stopped else None,
-                                    "playbook_s": summary(wall), "acknowledged_lost": lost}
+            result["switchover"] = {
+                "client_outage_s": summary(outage),
+                "writes_stopped_s": summary(stopped) if stopped else None,
+                "playbook_s": summary(wall),
+                "acknowledged_lost": lost,
+            }
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, indent=2) + "\n")  # partial: switchover done
 
@@ -246,12 +272,14 @@ def main() -> int:
             print(f"failover {i + 1}: first write {first:.2f} s after the command", flush=True)
             playbook(inventory, work, "db_rejoin")
         if args.only != "switchover":
-            result["failover"] = {"command_to_first_write_s": summary(to_write),
-                                  "beyond_ansible_startup_s": summary(beyond),
-                                  "playbook_s": summary(fo_wall),
-                                  "promotion_s": summary(promote) if promote else None,
-                                  "failover_task_s": summary(task) if task else None,
-                                  "playbook_controller_cpu_s": summary(fo_cpu)}
+            result["failover"] = {
+                "command_to_first_write_s": summary(to_write),
+                "beyond_ansible_startup_s": summary(beyond),
+                "playbook_s": summary(fo_wall),
+                "promotion_s": summary(promote) if promote else None,
+                "failover_task_s": summary(task) if task else None,
+                "playbook_controller_cpu_s": summary(fo_cpu),
+            }
         result["load_after"] = os.getloadavg()
     finally:
         fleet.down()

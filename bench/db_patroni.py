@@ -54,8 +54,13 @@ from db_failover import DB1, DB2, Writer, playbook, summary  # noqa: E402
 from hisops.lab.hosts import HostFleet, HostSpec  # noqa: E402
 
 SCOPE = "hisops-bench"
-SITE = ROOT / ".venv" / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / (
-    "site-packages")
+SITE = (
+    ROOT
+    / ".venv"
+    / "lib"
+    / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    / ("site-packages")
+)
 PATRONI = ["/usr/bin/python3", "-S", "-m", "patroni"]
 PATRONICTL = [str(ROOT / ".venv" / "bin" / "patronictl")]
 
@@ -70,8 +75,12 @@ def ensure_etcd() -> str:
     """etcd from Debian's etcd-server, installed when missing (bench only: not bootstrap's)."""
     if not shutil.which("etcd"):
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "etcd-server"],
-                       check=True, env=env, capture_output=True)
+        subprocess.run(
+            ["apt-get", "install", "-y", "--no-install-recommends", "etcd-server"],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
     if Path("/etc/init.d/etcd").exists():  # lab hosts run /etc/rc2.d/S*: never start etcd
         subprocess.run(["update-rc.d", "etcd", "disable"], check=False, capture_output=True)
     out = subprocess.run(["etcd", "--version"], capture_output=True, text=True, check=True)
@@ -83,11 +92,28 @@ def start_etcd(state: Path) -> tuple[subprocess.Popen, str]:
     url, purl = f"http://127.0.0.1:{client}", f"http://127.0.0.1:{peer}"
     log = (state / "etcd.log").open("w")
     proc = subprocess.Popen(
-        ["etcd", "--name", "bench", "--data-dir", str(state / "etcd"),
-         "--listen-client-urls", url, "--advertise-client-urls", url,
-         "--listen-peer-urls", purl, "--initial-advertise-peer-urls", purl,
-         "--initial-cluster", f"bench={purl}", "--initial-cluster-state", "new"],
-        stdout=log, stderr=subprocess.STDOUT)
+        [
+            "etcd",
+            "--name",
+            "bench",
+            "--data-dir",
+            str(state / "etcd"),
+            "--listen-client-urls",
+            url,
+            "--advertise-client-urls",
+            url,
+            "--listen-peer-urls",
+            purl,
+            "--initial-advertise-peer-urls",
+            purl,
+            "--initial-cluster",
+            f"bench={purl}",
+            "--initial-cluster-state",
+            "new",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -103,22 +129,25 @@ def start_etcd(state: Path) -> tuple[subprocess.Popen, str]:
 
 def patroni_config(name: str, address: str, etcd: str, creds: dict) -> str:
     conf = {
-        "scope": SCOPE, "name": name,
+        "scope": SCOPE,
+        "name": name,
         "log": {"dir": "/var/lib/postgresql/patroni-log", "level": "INFO"},
         "restapi": {"listen": f"{address}:8008", "connect_address": f"{address}:8008"},
         "etcd3": {"hosts": etcd},
         "bootstrap": {"dcs": {"postgresql": {"use_pg_rewind": True}}},
         "postgresql": {
-            "listen": f"{address}:5432", "connect_address": f"{address}:5432",
+            "listen": f"{address}:5432",
+            "connect_address": f"{address}:5432",
             "data_dir": "/var/lib/postgresql/15/main",
             "bin_dir": "/usr/lib/postgresql/15/bin",
             "config_dir": "/etc/postgresql/15/main",
             "pgpass": "/var/lib/postgresql/.pgpass-patroni",
             "authentication": {
-                "superuser": {"username": "postgres",
-                              "password": creds["postgres"]["password"]},
-                "replication": {"username": creds["replication"]["user"],
-                                "password": creds["replication"]["password"]},
+                "superuser": {"username": "postgres", "password": creds["postgres"]["password"]},
+                "replication": {
+                    "username": creds["replication"]["user"],
+                    "password": creds["replication"]["password"],
+                },
                 "rewind": {"username": "postgres", "password": creds["postgres"]["password"]},
             },
         },
@@ -140,7 +169,8 @@ def wait_healthy(fleet: HostFleet, leader: str, timeout: float = 180) -> None:
             roles = {m["name"]: (m["role"], m["state"]) for m in last["members"]}
             other = DB2 if leader == DB1 else DB1
             if roles.get(leader) == ("leader", "running") and roles.get(other, ("", ""))[1] == (
-                    "streaming"):
+                "streaming"
+            ):
                 return
         except OSError:
             pass
@@ -149,20 +179,30 @@ def wait_healthy(fleet: HostFleet, leader: str, timeout: float = 180) -> None:
 
 
 def start_patroni(fleet: HostFleet, name: str) -> None:
-    fleet.run(name, ["/bin/sh", "-c",
-                     "mkdir -p /var/lib/postgresql/patroni-log && "
-                     "chown postgres: /var/lib/postgresql/patroni-log && "
-                     f"setsid runuser -u postgres -- env PYTHONPATH={SITE} {' '.join(PATRONI)} "
-                     "/etc/patroni.yml > /var/lib/postgresql/patroni-log/stdout 2>&1 "
-                     "< /dev/null &"], label="starting patroni")
+    fleet.run(
+        name,
+        [
+            "/bin/sh",
+            "-c",
+            "mkdir -p /var/lib/postgresql/patroni-log && "
+            "chown postgres: /var/lib/postgresql/patroni-log && "
+            f"setsid runuser -u postgres -- env PYTHONPATH={SITE} {' '.join(PATRONI)} "
+            "/etc/patroni.yml > /var/lib/postgresql/patroni-log/stdout 2>&1 "
+            "< /dev/null &",
+        ],
+        label="starting patroni",
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "db_patroni.json")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the state dir (etcd and Patroni logs) after a successful run")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the state dir (etcd and Patroni logs) after a successful run",
+    )
     args = parser.parse_args()
 
     from patroni.version import __version__ as patroni_version  # noqa: PLC0415 (bench extra)
@@ -174,10 +214,13 @@ def main() -> int:
         HostSpec(DB1, "db_server", f"{base}.0.11", "servers", his_data=True),
         HostSpec(DB2, "db_server", f"{base}.0.12", "servers"),
     ])  # fmt: skip
-    result: dict = {"measured": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                    "machine": f"{platform.node()} {os.cpu_count()} cores",
-                    "load_before": os.getloadavg(), "patroni": patroni_version,
-                    "etcd": etcd_version}
+    result: dict = {
+        "measured": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.node()} {os.cpu_count()} cores",
+        "load_before": os.getloadavg(),
+        "patroni": patroni_version,
+        "etcd": etcd_version,
+    }
     etcd, ok = None, False
     try:
         etcd, etcd_hosts = start_etcd(state)
@@ -185,10 +228,12 @@ def main() -> int:
         inventory = fleet.write_inventory()
         work = state / "work"
         creds = fleet.credentials()
-        conninfo = (f"host={fleet.specs[DB1].address},{fleet.specs[DB2].address} "
-                    f"port=5432,5432 dbname=his user=his_app "
-                    f"password={creds['his_app']['password']} "
-                    "target_session_attrs=read-write connect_timeout=2")
+        conninfo = (
+            f"host={fleet.specs[DB1].address},{fleet.specs[DB2].address} "
+            f"port=5432,5432 dbname=his user=his_app "
+            f"password={creds['his_app']['password']} "
+            "target_session_attrs=read-write connect_timeout=2"
+        )
         playbook(inventory, work, "db_standby_build")
 
         # The lab's service management out of the way: clean stop, no start at boot.
@@ -205,8 +250,10 @@ def main() -> int:
         while True:
             try:
                 members = cluster(fleet.specs[DB1].address)["members"]
-                if any(m["name"] == DB1 and m["role"] == "leader" and m["state"] == "running"
-                       for m in members):
+                if any(
+                    m["name"] == DB1 and m["role"] == "leader" and m["state"] == "running"
+                    for m in members
+                ):
                     break
             except OSError:
                 pass
@@ -224,9 +271,24 @@ def main() -> int:
             writer = Writer(conninfo).start()
             writer.settle()
             start = time.monotonic()
-            done = subprocess.run([*PATRONICTL, "-c", str(ctl), "switchover", SCOPE,
-                                   "--leader", leader, "--candidate", target, "--force"],
-                                  capture_output=True, text=True, check=False, timeout=300)
+            done = subprocess.run(
+                [
+                    *PATRONICTL,
+                    "-c",
+                    str(ctl),
+                    "switchover",
+                    SCOPE,
+                    "--leader",
+                    leader,
+                    "--candidate",
+                    target,
+                    "--force",
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=300,
+            )
             took = time.monotonic() - start
             if done.returncode != 0 or "Successfully switched over" not in done.stdout:
                 raise RuntimeError(f"patronictl switchover failed:\n{done.stdout}{done.stderr}")
@@ -237,12 +299,17 @@ def main() -> int:
             with psycopg.connect(fleet.conninfo(target), autocommit=True) as conn:
                 present = {r[0] for r in conn.execute("SELECT n FROM bench_writer")}
             lost += sum(1 for n, _ in writer.acked if n not in present)
-            print(f"patroni switchover {i + 1}: outage {outage[-1]:.3f} s, "
-                  f"patronictl {took:.1f} s", flush=True)
+            print(
+                f"patroni switchover {i + 1}: outage {outage[-1]:.3f} s, patronictl {took:.1f} s",
+                flush=True,
+            )
             leader = target
             wait_healthy(fleet, leader)
-        result["switchover"] = {"client_outage_s": summary(outage),
-                                "patronictl_s": summary(wall), "acknowledged_lost": lost}
+        result["switchover"] = {
+            "client_outage_s": summary(outage),
+            "patronictl_s": summary(wall),
+            "acknowledged_lost": lost,
+        }
         result["load_after"] = os.getloadavg()
         ok = True
         hisops = ROOT / "var" / "bench" / "db_failover.json"
@@ -252,7 +319,8 @@ def main() -> int:
                 ours = theirs["client_outage_s"]["median"]
                 result["hisops_switchover_outage_median_s"] = ours
                 result["ratio_hisops_over_patroni"] = round(
-                    ours / result["switchover"]["client_outage_s"]["median"], 3)
+                    ours / result["switchover"]["client_outage_s"]["median"], 3
+                )
     finally:
         try:
             fleet.down()  # kills every process of the hosts, Patroni and PostgreSQL included

@@ -93,9 +93,14 @@ def network_cli_play(trunks: list[str], dest: Path) -> Path:
         asserts.append(
             f"          - readback.stdout[{index}] is not search('allowed vlan .*\\\\b{VLAN}\\\\b')"
         )
-    dest.write_text(NETWORK_CLI_PLAY.format(vlan=VLAN, trunk_tasks="\n".join(tasks),
-                                            trunk_reads="\n".join(reads),
-                                            trunk_asserts="\n".join(asserts)))
+    dest.write_text(
+        NETWORK_CLI_PLAY.format(
+            vlan=VLAN,
+            trunk_tasks="\n".join(tasks),
+            trunk_reads="\n".join(reads),
+            trunk_asserts="\n".join(asserts),
+        )
+    )
     return dest
 
 
@@ -109,10 +114,15 @@ def timed(cmd: list[str], env: dict[str, str], log: Path) -> tuple[float, float]
     cpu_before = children_cpu()
     started = time.perf_counter()
     with log.open("w") as out:
-        done = subprocess.run(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
+        done = subprocess.run(
+            cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, check=False
+        )
     wall = time.perf_counter() - started
     if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd[:3])} failed, log {log}:\n" + "\n".join(log.read_text().splitlines()[-25:]))
+        raise RuntimeError(
+            f"{' '.join(cmd[:3])} failed, log {log}:\n"
+            + "\n".join(log.read_text().splitlines()[-25:])
+        )
     return wall, children_cpu() - cpu_before
 
 
@@ -128,17 +138,30 @@ def api_inventory(lab_inventory: Path):
     def walk(group: dict[str, Any]) -> None:
         for name, v in (group.get("hosts") or {}).items():
             if v and v.get("hisops_role") not in (None, "spare"):
-                params = DeviceParams(name, v["hisops_platform"], v["ansible_host"], v["ansible_user"],
-                                      v["ansible_password"], v["ansible_port"], v["ansible_become_password"])
-                switches[name] = network.Switch(name, params, v["hisops_role"],
-                                                (v.get("hisops_mgmt_ip") or "").split("/")[0])
+                params = DeviceParams(
+                    name,
+                    v["hisops_platform"],
+                    v["ansible_host"],
+                    v["ansible_user"],
+                    v["ansible_password"],
+                    v["ansible_port"],
+                    v["ansible_become_password"],
+                )
+                switches[name] = network.Switch(
+                    name, params, v["hisops_role"], (v.get("hisops_mgmt_ip") or "").split("/")[0]
+                )
         for child in (group.get("children") or {}).values():
             walk(child)
 
     walk(data)
     v = data["vars"]
-    return network.Inventory(switches, v["hisops_vlans"], v["hisops_mgmt_vlan"],
-                             v.get("hisops_endpoints", []), v.get("hisops_controller_ip", ""))
+    return network.Inventory(
+        switches,
+        v["hisops_vlans"],
+        v["hisops_mgmt_vlan"],
+        v.get("hisops_endpoints", []),
+        v.get("hisops_controller_ip", ""),
+    )
 
 
 def main() -> int:
@@ -153,7 +176,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="hisops-bench-isolate-") as tmp:
         tmpdir = Path(tmp)
         topology = tmpdir / "topology.yml"
-        topology.write_text(yaml.safe_dump(scale_topology(6, platforms=["cisco_ios"]), sort_keys=False))
+        topology.write_text(
+            yaml.safe_dump(scale_topology(6, platforms=["cisco_ios"]), sort_keys=False)
+        )
         client = LabClient(tmpdir / "lab")
         octet = boot(client, topology)
         try:
@@ -164,16 +189,33 @@ def main() -> int:
             plan = isolate.make_plan(inventory, isolate.parse_target(inventory, segment=SEGMENT))
             trunks = [p.split(":", 1)[1] for p in plan.blast_radius["ports"] if "Vlan" not in p]
             play = network_cli_play(trunks, tmpdir / "ncli_isolate.yml")
-            env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-                       HISOPS_RUN_RECORD_DIR=str(tmpdir / "records"), HISOPS_REPORT_DIR=str(tmpdir / "reports"),
-                       ANSIBLE_DEPRECATION_WARNINGS="false")
+            env = dict(
+                os.environ,
+                ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+                HISOPS_RUN_RECORD_DIR=str(tmpdir / "records"),
+                HISOPS_REPORT_DIR=str(tmpdir / "reports"),
+                ANSIBLE_DEPRECATION_WARNINGS="false",
+            )
+
             def hisops_cmd() -> list[str]:
-                return [ANSIBLE_PLAYBOOK, "-i", str(lab_inventory), "playbooks/isolate.yml",
-                        "-e", f"segment={SEGMENT}", "-e", "reason=bench"]
+                return [
+                    ANSIBLE_PLAYBOOK,
+                    "-i",
+                    str(lab_inventory),
+                    "playbooks/isolate.yml",
+                    "-e",
+                    f"segment={SEGMENT}",
+                    "-e",
+                    "reason=bench",
+                ]
 
             # One untimed run of each path first: .pyc files, page cache, the lab's first logins.
             for path, cmd, path_env in (
-                ("hisops", hisops_cmd(), dict(env, HISOPS_ISOLATION_DIR=str(tmpdir / "isolations-warmup"))),
+                (
+                    "hisops",
+                    hisops_cmd(),
+                    dict(env, HISOPS_ISOLATION_DIR=str(tmpdir / "isolations-warmup")),
+                ),
                 ("network_cli", [ANSIBLE_PLAYBOOK, "-i", str(ncli_inventory), str(play)], env),
             ):
                 timed(cmd, path_env, tmpdir / f"warmup-{path}.log")
@@ -187,15 +229,24 @@ def main() -> int:
                     if path == "hisops":
                         run[path], run[f"{path}_cpu"] = timed(
                             hisops_cmd(),
-                            dict(env, HISOPS_ISOLATION_DIR=str(store)), tmpdir / f"{index}-{path}.log")
+                            dict(env, HISOPS_ISOLATION_DIR=str(store)),
+                            tmpdir / f"{index}-{path}.log",
+                        )
                     else:
                         run[path], run[f"{path}_cpu"] = timed(
-                            [ANSIBLE_PLAYBOOK, "-i", str(ncli_inventory), str(play)], env,
-                            tmpdir / f"{index}-{path}.log")
+                            [ANSIBLE_PLAYBOOK, "-i", str(ncli_inventory), str(play)],
+                            env,
+                            tmpdir / f"{index}-{path}.log",
+                        )
                     client.reset("CORE-1")
                 started = time.perf_counter()
-                isolate.isolate(inventory, Store(str(tmpdir / f"api-{index}")),
-                                isolate.parse_target(inventory, segment=SEGMENT), "bench", "bench")
+                isolate.isolate(
+                    inventory,
+                    Store(str(tmpdir / f"api-{index}")),
+                    isolate.parse_target(inventory, segment=SEGMENT),
+                    "bench",
+                    "bench",
+                )
                 run["api"] = time.perf_counter() - started
                 client.reset("CORE-1")
                 run["order"] = order
@@ -204,10 +255,18 @@ def main() -> int:
                 print(json.dumps(run))
         finally:
             client.down()
-    median = {p: statistics.median(r[p] for r in runs)
-              for p in ("hisops", "network_cli", "api", "hisops_cpu", "network_cli_cpu")}
-    results = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "runs": runs,
-               "median": median, "versions": versions(), "lab_block": octet, "trunks": trunks}
+    median = {
+        p: statistics.median(r[p] for r in runs)
+        for p in ("hisops", "network_cli", "api", "hisops_cpu", "network_cli_cpu")
+    }
+    results = {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "runs": runs,
+        "median": median,
+        "versions": versions(),
+        "lab_block": octet,
+        "trunks": trunks,
+    }
     text = render(results)
     print(text)
     if args.write:
@@ -225,7 +284,8 @@ def render(results: dict[str, Any]) -> str:
         f"engineers' jobs: load averages below), all-Cisco 6-switch lab, VLAN {VLAN} "
         f"({SEGMENT}) cut at the C9300 core (gateway `Vlan{VLAN}` shut, removed from "
         f"{', '.join(results['trunks'])}), {len(results['runs'])} runs, medians. Versions: "
-        + ", ".join(f"{k} {val}" for k, val in v.items()) + ".",
+        + ", ".join(f"{k} {val}" for k, val in v.items())
+        + ".",
         "",
         "| figure | hisops | network_cli + cisco.ios | ratio (network_cli / hisops) |",
         "|---|---|---|---|",

@@ -311,7 +311,9 @@ def render(results: dict[str, Any]) -> str:
     )
     where = (
         f"median of {len(alone)} hisops run(s) with nothing else of the benchmark running, "
-        "see below" if alone else "the side-by-side median"
+        "see below"
+        if alone
+        else "the side-by-side median"
     )
     lines += [
         "",
@@ -398,14 +400,22 @@ def run_alone(results_path: Path, runs: int, write: bool) -> int:
         boot(client, topology)
         try:
             inventories = {"hisops": client.state.root / "inventory.yml"}
-            playbooks = {"hisops": [ROOT / "playbooks/switch_backup.yml",
-                                    ROOT / "playbooks/switch_compliance.yml"]}
+            playbooks = {
+                "hisops": [
+                    ROOT / "playbooks/switch_backup.yml",
+                    ROOT / "playbooks/switch_compliance.yml",
+                ]
+            }
             for index in range(runs):
-                r = one_path("hisops", tmpdir / f"alone{index + 1}", inventories, playbooks,
-                             forks, switches)
+                r = one_path(
+                    "hisops", tmpdir / f"alone{index + 1}", inventories, playbooks, forks, switches
+                )
                 r["date"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-                print(f"hisops alone {index + 1}: total {r['total_s']:.1f} s "
-                      f"(load {r['load_before']:.1f} -> {r['load_after']:.1f})", flush=True)
+                print(
+                    f"hisops alone {index + 1}: total {r['total_s']:.1f} s "
+                    f"(load {r['load_before']:.1f} -> {r['load_after']:.1f})",
+                    flush=True,
+                )
                 results.setdefault("hisops_alone", []).append(r)
                 results_path.write_text(json.dumps(results, indent=1))
         finally:

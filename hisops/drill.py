@@ -191,15 +191,18 @@ SCENARIOS: list[Scenario] = [
         plan_item="P5.6",
         title="Reconnecting the fenced old primary's port by hand is refused (split brain)",
         playbook="reconnect",
-        extravars={"host": "10.10.100.11", "cleanup_by": "dba",
-                   "cleanup_scan": "old primary down, to be rejoined"},
+        extravars={
+            "host": "10.10.100.11",
+            "cleanup_by": "dba",
+            "cleanup_scan": "old primary down, to be rejoined",
+        },
         expect_ok=False,
     ),
     Scenario(
         name="db-rejoin-again",
         plan_item="P6.6",
         title="Rejoin the port-fenced old primary: port up for SSH only, PostgreSQL fenced, "
-              "then reconnected and rewound",
+        "then reconnected and rewound",
         playbook="db_rejoin",
     ),
     Scenario(
@@ -248,8 +251,11 @@ SCENARIOS: list[Scenario] = [
         plan_item="P7.2",
         title="A bad update (5.1.0) fails at the canary: stopped, canaries put back at once",
         playbook="client_update",
-        extravars={"version": "5.1.0", "skip_test_gate": True,
-                   "skip_test_gate_reason": "drill: vendor hotfix pushed without testing"},
+        extravars={
+            "version": "5.1.0",
+            "skip_test_gate": True,
+            "skip_test_gate_reason": "drill: vendor hotfix pushed without testing",
+        },
         expect_ok=False,
     ),
     Scenario(
@@ -280,7 +286,10 @@ SCENARIOS: list[Scenario] = [
         plan_item="P5.1",
         title="Isolate the outpatient VLAN at the core; the rest of the hospital keeps working",
         playbook="isolate",
-        extravars={"segment": "OUTPATIENT", "reason": "drill: ransomware on outpatient workstations"},
+        extravars={
+            "segment": "OUTPATIENT",
+            "reason": "drill: ransomware on outpatient workstations",
+        },
     ),
     Scenario(
         name="isolate-host",
@@ -307,25 +316,35 @@ SCENARIOS: list[Scenario] = [
         name="reconnect-segment",
         plan_item="P5.6",
         title="Reconnect the outpatient VLAN first, while the doctor workstation's later isolation "
-              "on the same core stays in force",
+        "on the same core stays in force",
         playbook="reconnect",
-        extravars={"segment": "OUTPATIENT", "cleanup_by": "drill",
-                   "cleanup_scan": "8/8 workstations reimaged and scanned: clean"},
-        after=(LabStep("reach", ("opd-reg-01", "his-db-1")), LabStep("cut", ("doc-04", "his-db-1"))),
+        extravars={
+            "segment": "OUTPATIENT",
+            "cleanup_by": "drill",
+            "cleanup_scan": "8/8 workstations reimaged and scanned: clean",
+        },
+        after=(
+            LabStep("reach", ("opd-reg-01", "his-db-1")),
+            LabStep("cut", ("doc-04", "his-db-1")),
+        ),
     ),
     Scenario(
         name="reconnect-host",
         plan_item="P5.6",
         title="Reconnect the workstation after the clean-up: configurations equal the recorded ones",
         playbook="reconnect",
-        extravars={"host": "10.10.50.104", "cleanup_by": "drill", "cleanup_scan": "AV full scan: clean"},
+        extravars={
+            "host": "10.10.50.104",
+            "cleanup_by": "drill",
+            "cleanup_scan": "AV full scan: clean",
+        },
         after=(LabStep("reach", ("doc-04", "his-db-1")),),
     ),
     Scenario(
         name="isolate-host-partial",
         plan_item="P5.2",
         title="AGG-2 is flooded and does not answer: the nurse station is blocked at the core, "
-              "recorded as partial (its port left open, and why)",
+        "recorded as partial (its port left open, and why)",
         playbook="isolate",
         extravars={"host": "10.10.40.101", "reason": "drill: worm on a nurse station"},
         before=(LabStep("fault", ("AGG-2", "unreachable")),),
@@ -344,7 +363,11 @@ SCENARIOS: list[Scenario] = [
         plan_item="P5.6",
         title="Reconnect the nurse station: core and AGG-2 back to their recorded configurations",
         playbook="reconnect",
-        extravars={"host": "10.10.40.101", "cleanup_by": "drill", "cleanup_scan": "reimaged: clean"},
+        extravars={
+            "host": "10.10.40.101",
+            "cleanup_by": "drill",
+            "cleanup_scan": "reimaged: clean",
+        },
         after=(LabStep("reach", ("nurse-01", "his-db-1")),),
     ),
     Scenario(
@@ -352,8 +375,12 @@ SCENARIOS: list[Scenario] = [
         plan_item="P4.5",
         title="Vendor access to AGG-1 for 30 minutes: the switch's own time range closes it",
         playbook="vendor_access",
-        extravars={"device": "AGG-1", "vendor_ip": "10.10.100.10", "minutes": 30,
-                   "approved_by": "drill: head of IT"},
+        extravars={
+            "device": "AGG-1",
+            "vendor_ip": "10.10.100.10",
+            "minutes": 30,
+            "approved_by": "drill: head of IT",
+        },
     ),
     Scenario(
         name="vendor-access-close",
@@ -403,7 +430,7 @@ SPARE_SWAP = Scenario(
     name="spare-swap",
     plan_item="P4.1",
     title="AGG-1 dies: SPARE-S5735 takes its configuration and pharm-01's open isolation, is "
-          "re-cabled, its wards are back and pharm-01 stays cut off",
+    "re-cabled, its wards are back and pharm-01 stays cut off",
     playbook="spare_swap",
     extravars={"failed": "AGG-1", "spare": "SPARE-S5735"},
     before=(
@@ -414,7 +441,9 @@ SPARE_SWAP = Scenario(
         LabStep("recable", ("AGG-1", "SPARE-S5735")),
         LabStep("reach", ("opd-reg-01", "his-db-1")),
         LabStep("reach", ("pharm-02", "his-db-1")),
-        LabStep("cut", ("pharm-01", "pharm-02")),  # its port on the spare is shut, not only the core's block
+        LabStep(
+            "cut", ("pharm-01", "pharm-02")
+        ),  # its port on the spare is shut, not only the core's block
     ),
 )
 RECONNECT_AFTER_SWAP = Scenario(
@@ -448,9 +477,7 @@ class Outcome:
         return self.result.ok == self.scenario.expect_ok
 
 
-def run_drill(
-    inventory: Path, scenarios: list[Scenario], *, quiet: bool = True
-) -> list[Outcome]:
+def run_drill(inventory: Path, scenarios: list[Scenario], *, quiet: bool = True) -> list[Outcome]:
     outcomes = []
     for scenario in scenarios:
         outcomes.append(run_scenario(inventory, scenario, quiet=quiet))

@@ -35,19 +35,31 @@ def snapshot(directory: str, include_closed: bool = False, limit: int = 50) -> d
     store = _state_modules()
     state = store.StateStore(directory)
     holds = state.history(limit) if include_closed else state.active()
-    return {"state_dir": directory, "holds": [h.as_dict() for h in holds], "locks": state.locks.held()}
+    return {
+        "state_dir": directory,
+        "holds": [h.as_dict() for h in holds],
+        "locks": state.locks.held(),
+    }
 
 
 def render(data: dict[str, Any]) -> str:
     lines = [f"deliberate state in {data['state_dir']}"]
     if not data["holds"]:
-        lines.append("  nothing held: no open isolation, window, fence, swap, rollout or switchover")
+        lines.append(
+            "  nothing held: no open isolation, window, fence, swap, rollout or switchover"
+        )
     for hold in data["holds"]:
         who = ", ".join(e.get("name") or e.get("ip") or e.get("mac") for e in hold["endpoints"][:6])
         more = len(hold["endpoints"]) - 6
         lines.append(f"  {hold['state']:<6} {hold['kind']:<13} {hold['id']}  {hold['key']}")
-        lines.append(f"         by {hold['opened_by'] or '?'} at {hold['opened_at']}"
-                     + (f", closed by {hold['closed_by']} at {hold['closed_at']}" if hold["state"] == "closed" else ""))
+        lines.append(
+            f"         by {hold['opened_by'] or '?'} at {hold['opened_at']}"
+            + (
+                f", closed by {hold['closed_by']} at {hold['closed_at']}"
+                if hold["state"] == "closed"
+                else ""
+            )
+        )
         if hold["summary"]:
             lines.append(f"         {hold['summary']}")
         if hold["devices"]:
@@ -60,8 +72,10 @@ def render(data: dict[str, Any]) -> str:
     if data["locks"]:
         lines.append("locks held now:")
         for resource, holder in sorted(data["locks"].items()):
-            lines.append(f"  {resource}: {holder.get('operator')} ({holder.get('operation')}) pid "
-                         f"{holder.get('pid')} on {holder.get('host')} since {holder.get('since')}")
+            lines.append(
+                f"  {resource}: {holder.get('operator')} ({holder.get('operation')}) pid "
+                f"{holder.get('pid')} on {holder.get('host')} since {holder.get('since')}"
+            )
     else:
         lines.append("no lock is held")
     return "\n".join(lines)
@@ -77,19 +91,30 @@ def cmd_close(args: argparse.Namespace) -> int:
     state = store.StateStore(state_dir(args.state_dir))
     hold = state.get(args.id)
     if hold is None:
-        print(f"hisops state close: id: no hold {args.id} (hisops state lists them)", file=sys.stderr)
+        print(
+            f"hisops state close: id: no hold {args.id} (hisops state lists them)", file=sys.stderr
+        )
         return 2
     if hold.kind not in CLOSABLE:
-        workflow = {"isolation": "playbooks/reconnect.yml", "vendor_window": "playbooks/vendor_access_close.yml",
-                    "db_fence": "playbooks/db_rejoin.yml"}.get(hold.kind, "its own workflow")
-        print(f"hisops state close: {args.id} is a {hold.kind}: it closes with {workflow}, which also "
-              "undoes it; nothing was changed", file=sys.stderr)
+        workflow = {
+            "isolation": "playbooks/reconnect.yml",
+            "vendor_window": "playbooks/vendor_access_close.yml",
+            "db_fence": "playbooks/db_rejoin.yml",
+        }.get(hold.kind, "its own workflow")
+        print(
+            f"hisops state close: {args.id} is a {hold.kind}: it closes with {workflow}, which also "
+            "undoes it; nothing was changed",
+            file=sys.stderr,
+        )
         return 2
     if hold.state == "closed":
         print(f"{args.id} is already closed (by {hold.closed_by} at {hold.closed_at})")
         return 0
     if not (args.reason or "").strip():
-        print("hisops state close: reason: say why (e.g. 'AGG-1 repaired and back in the rack')", file=sys.stderr)
+        print(
+            "hisops state close: reason: say why (e.g. 'AGG-1 repaired and back in the rack')",
+            file=sys.stderr,
+        )
         return 2
     hold.details["closed_reason"] = args.reason.strip()
     state.put(hold)
@@ -128,9 +153,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=cmd_state, action="show")
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     close = actions.add_parser(
-        "close", help=f"close a hold that ends by hand ({', '.join(CLOSABLE)})",
+        "close",
+        help=f"close a hold that ends by hand ({', '.join(CLOSABLE)})",
         description="Close a spare swap once the failed unit is back, or a rollout or switchover "
-        "whose run died; isolations, vendor windows and fences close with their own workflow.")
+        "whose run died; isolations, vendor windows and fences close with their own workflow.",
+    )
     close.add_argument("id", help="the hold's id, as hisops state shows it")
     close.add_argument("--reason", required=True, help="why it ends (recorded)")
     close.add_argument("--by", help="who closes it (default: $HISOPS_OPERATOR or the login user)")

@@ -24,7 +24,6 @@ if VENV_BIN not in os.environ.get("PATH", "").split(os.pathsep):
 pytest_plugins = ["lab_fixtures"]
 
 
-
 # -- pytest-xdist (scripts/gates/pytest.sh runs the suite with -n N) ----------------------
 # Tests wait on labs (SSH, timers, PostgreSQL) more than they compute, so they run in
 # parallel, a whole file per worker (its module fixtures boot once). Every worker has its

@@ -151,8 +151,11 @@ class DataPlane:
         plugged = [end for link in links for end in (link.a, link.b) if end.device == failed]
         plugged += [e.attachment for e in endpoints if e.switch == failed]
         target = {ref.interface: port_map.get(ref.interface, ref.interface) for ref in plugged}
-        missing = sorted(f"{old} (as {new})" if old != new else old
-                         for old, new in target.items() if new not in devices[spare].interfaces)
+        missing = sorted(
+            f"{old} (as {new})" if old != new else old
+            for old, new in target.items()
+            if new not in devices[spare].interfaces
+        )
         if missing:
             raise ValueError(
                 f"{spare} has no port for {failed}'s {', '.join(missing)}: give a port map"
@@ -160,10 +163,13 @@ class DataPlane:
         landing = {PortRef(spare, new) for new in target.values()}
         if len(landing) != len(target):
             raise ValueError(f"port_map: two of {failed}'s cables land on one port of {spare}")
-        occupied = sorted(f"{e.name} at {e.attachment}" for e in endpoints if e.attachment in landing)
+        occupied = sorted(
+            f"{e.name} at {e.attachment}" for e in endpoints if e.attachment in landing
+        )
         if occupied:
-            raise ValueError(f"{spare} has endpoints where {failed}'s cables go: "
-                             f"{', '.join(occupied)}")
+            raise ValueError(
+                f"{spare} has endpoints where {failed}'s cables go: {', '.join(occupied)}"
+            )
         if self._cabling is None:
             self._cabling = (list(links), {e.name: (e.switch, e.port) for e in endpoints})
 
@@ -180,8 +186,9 @@ class DataPlane:
             new = Link(moved(link.a), moved(link.b))
             if new != link:
                 near = link.a if link.a.device == failed else link.b
-                report.append({"from": str(near), "to": str(moved(near)),
-                               "peer": str(link.other(near))})
+                report.append(
+                    {"from": str(near), "to": str(moved(near)), "peer": str(link.other(near))}
+                )
                 if frozenset((link.a, link.b)) in self.cut:
                     self.cut.discard(frozenset((link.a, link.b)))
                     self.cut.add(frozenset((new.a, new.b)))
@@ -190,8 +197,9 @@ class DataPlane:
             if endpoint.switch == failed:
                 near = endpoint.attachment
                 endpoint.switch, endpoint.port = spare, target[near.interface]
-                report.append({"from": str(near), "to": str(endpoint.attachment),
-                               "peer": endpoint.name})
+                report.append(
+                    {"from": str(near), "to": str(endpoint.attachment), "peer": endpoint.name}
+                )
         self._set_links(kept)
         return {"failed": failed, "spare": spare, "moved": report, "unplugged": unplugged}
 
@@ -599,7 +607,8 @@ class _Snapshot:
                     return
                 break
         raise Blocked(
-            dst.switch, f"ACL {acl} on {dst.switch} VTY inbound denies {packet.source} -> {packet.destination}"
+            dst.switch,
+            f"ACL {acl} on {dst.switch} VTY inbound denies {packet.source} -> {packet.destination}",
         )
 
     def same_subnet(self, src: Endpoint, dst: Endpoint) -> bool:

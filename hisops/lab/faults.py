@@ -30,8 +30,16 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-FAULT_KINDS = ("unreachable", "slow", "refuse-login", "drop", "refuse", "reboot", "power-off",
-               "power-on")
+FAULT_KINDS = (
+    "unreachable",
+    "slow",
+    "refuse-login",
+    "drop",
+    "refuse",
+    "reboot",
+    "power-off",
+    "power-on",
+)
 
 
 class FaultError(ValueError):

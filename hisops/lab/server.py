@@ -729,12 +729,13 @@ class LabServer:
         for name, runtime in self.runtimes.items():
             address, reason, ip = wanted[name]
             if address is not None and owner.get(address) != name:
-                others = [owner[address]] if address in owner else [
-                    n for n in newcomers[address] if n != name
-                ]
-                reason = (
-                    f"duplicate address: {ip} is also on {', '.join(others)}"
-                    + (f", which answers on {address}" if address in owner else "")
+                others = (
+                    [owner[address]]
+                    if address in owner
+                    else [n for n in newcomers[address] if n != name]
+                )
+                reason = f"duplicate address: {ip} is also on {', '.join(others)}" + (
+                    f", which answers on {address}" if address in owner else ""
                 )
                 address = None
             if address == runtime.address and reason == runtime.address_reason:

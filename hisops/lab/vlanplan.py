@@ -32,8 +32,11 @@ DB_PORT = 5432  # PostgreSQL: the HIS database
 
 def _server_vlan(topology: Topology) -> int | None:
     """The VLAN of the HIS servers (the one non-management VLAN holding servers)."""
-    vlans = {e.vlan for e in topology.endpoints.values()
-             if e.kind == "server" and e.vlan != topology.mgmt_vlan}
+    vlans = {
+        e.vlan
+        for e in topology.endpoints.values()
+        if e.kind == "server" and e.vlan != topology.mgmt_vlan
+    }
     return min(vlans) if len(vlans) == 1 and topology.name in ACL_TOPOLOGIES else None
 
 
@@ -45,15 +48,21 @@ def acl_vars(topology: Topology) -> list[dict[str, Any]]:
     server_net = str(topology.vlans[servers].subnet)
     mgmt_net = str(topology.vlans[topology.mgmt_vlan].subnet)
     departments = [
-        v for v in sorted(topology.vlans.values(), key=lambda v: v.id)
+        v
+        for v in sorted(topology.vlans.values(), key=lambda v: v.id)
         if v.subnet is not None and v.id not in (servers, topology.mgmt_vlan)
     ]
     db_rules: list[dict[str, Any]] = [
         {"action": "permit", "protocol": "ip", "source": mgmt_net, "destination": server_net},
     ]
     db_rules += [
-        {"action": "permit", "protocol": "tcp", "source": str(v.subnet),
-         "destination": server_net, "port": DB_PORT}
+        {
+            "action": "permit",
+            "protocol": "tcp",
+            "source": str(v.subnet),
+            "destination": server_net,
+            "port": DB_PORT,
+        }
         for v in departments
     ]
     db_rules += [
@@ -66,12 +75,18 @@ def acl_vars(topology: Topology) -> list[dict[str, Any]]:
         {"action": "permit", "protocol": "ip", "source": "any", "destination": "any"},
     ]
     return [
-        {"name": DB_ACL, "number": 3001,
-         "description": "HIS servers: the database port only from department VLANs",
-         "rules": db_rules},
-        {"name": EDGE_ACL, "number": 3010,
-         "description": "workstation ports: no SMB or RDP (ransomware containment)",
-         "rules": edge_rules},
+        {
+            "name": DB_ACL,
+            "number": 3001,
+            "description": "HIS servers: the database port only from department VLANs",
+            "rules": db_rules,
+        },
+        {
+            "name": EDGE_ACL,
+            "number": 3010,
+            "description": "workstation ports: no SMB or RDP (ransomware containment)",
+            "rules": edge_rules,
+        },
     ]
 
 
@@ -83,7 +98,11 @@ def _acl_applications(topology: Topology, name: str, role: str) -> list[dict[str
     if role == "core":
         applied.append({"acl": DB_ACL, "vlan": servers, "direction": "outbound"})
     ports = sorted(
-        (e.port for e in topology.endpoints.values() if e.switch == name and e.kind == "workstation"),
+        (
+            e.port
+            for e in topology.endpoints.values()
+            if e.switch == name and e.kind == "workstation"
+        ),
         key=lambda port: topology.devices[name].interfaces.index(port),
     )
     if ports:

@@ -37,13 +37,22 @@ class ActionModule(SpecCheckedAction):
         names = [name for name, _variables in fleet_hosts(args["hosts"], task_vars)]
         release = {k: args[k] for k in RELEASE_SPEC if args[k] is not None}
         release["check_mode"] = bool(self._task.check_mode)
-        hosts, _served = workstation_hosts(self, task_vars, names, args["connections"],
-                                           args["connect_timeout"])
+        hosts, _served = workstation_hosts(
+            self, task_vars, names, args["connections"], args["connect_timeout"]
+        )
         try:
             job = run_fleet_job(
-                names, sender(hosts), release, workers=args["workers"], timeout=args["timeout"],
-                record_action=args["record_action"], record_target=args["record_target"],
-                earlier=args["earlier"], package_src=args["package_src"], store=args["store"])
+                names,
+                sender(hosts),
+                release,
+                workers=args["workers"],
+                timeout=args["timeout"],
+                record_action=args["record_action"],
+                record_target=args["record_target"],
+                earlier=args["earlier"],
+                package_src=args["package_src"],
+                store=args["store"],
+            )
         except ClientError as exc:
             return {"failed": True, "msg": str(exc), "field": getattr(exc, "field", "")}
         finally:

@@ -38,16 +38,20 @@ class ActionModule(SpecCheckedAction):
             endpoints = task_vars.get("hisops_endpoints")
             if endpoints is not None:
                 endpoints = self._templar.template(endpoints)
-            args["aliases"] = {h: aliases_of(h, hostvars[h], endpoints)
-                               for h in self._members(args, task_vars)}
+            args["aliases"] = {
+                h: aliases_of(h, hostvars[h], endpoints) for h in self._members(args, task_vars)
+            }
         return args
 
     @staticmethod
     def _members(args, task_vars) -> list:
         hostvars = task_vars.get("hostvars") or {}
         group = args.get("group") or "workstations"
-        return [str(h) for h in (args.get("inventory_groups") or {}).get(group) or []
-                if str(h) in hostvars]
+        return [
+            str(h)
+            for h in (args.get("inventory_groups") or {}).get(group) or []
+            if str(h) in hostvars
+        ]
 
     def act(self, args, task_vars):
         hosts = None
@@ -60,23 +64,40 @@ class ActionModule(SpecCheckedAction):
             probe = None
             if args["purpose"] == "rollout" and args["connections"] != []:
                 # a host client_fleet would refuse is not probed here: the rollout names it
-                hosts, served = workstation_hosts(self, task_vars, self._members(args, task_vars),
-                                                  args["connections"], args["probe_timeout"],
-                                                  skip_refused=True)
+                hosts, served = workstation_hosts(
+                    self,
+                    task_vars,
+                    self._members(args, task_vars),
+                    args["connections"],
+                    args["probe_timeout"],
+                    skip_refused=True,
+                )
                 probe = reachability_probe(sender(hosts), served, args["probe_timeout"] * 3)
             plan = plan_rollout(
-                store_root=args["store"], package=args["name"], version=args["version"],
-                kind=args["kind"], group=args["group"], groups=args["inventory_groups"],
-                ledger=Ledger(args["ledger"]).read(), test_group=args["test_group"],
+                store_root=args["store"],
+                package=args["name"],
+                version=args["version"],
+                kind=args["kind"],
+                group=args["group"],
+                groups=args["inventory_groups"],
+                ledger=Ledger(args["ledger"]).read(),
+                test_group=args["test_group"],
                 skip_test_gate=args["skip_test_gate"],
                 skip_test_gate_reason=args["skip_test_gate_reason"],
-                canary_per_department=args["canary_per_department"], batch_size=args["batch_size"],
-                max_fail_percent=args["max_fail_percent"], limit_hosts=args["limit_hosts"],
-                purpose=args["purpose"], isolated=isolated, probe=probe,
+                canary_per_department=args["canary_per_department"],
+                batch_size=args["batch_size"],
+                max_fail_percent=args["max_fail_percent"],
+                limit_hosts=args["limit_hosts"],
+                purpose=args["purpose"],
+                isolated=isolated,
+                probe=probe,
             )
         except (ClientError, OSError) as exc:
-            return {"failed": True, "field": getattr(exc, "field", ""),
-                    "msg": "refused before any workstation was touched: %s" % exc}
+            return {
+                "failed": True,
+                "field": getattr(exc, "field", ""),
+                "msg": "refused before any workstation was touched: %s" % exc,
+            }
         finally:
             if hosts is not None:
                 hosts.close()

@@ -29,8 +29,10 @@ class ActionModule(SpecCheckedAction):
         result: dict = {}
         nodes = sorted((task_vars.get("groups") or {}).get(args["group"]) or [])
         if len(nodes) != 2:
-            raise AnsibleActionFail(f"group: {args['group']} must hold exactly the two database "
-                                    f"servers, got {nodes}; nothing changed")
+            raise AnsibleActionFail(
+                f"group: {args['group']} must hold exactly the two database "
+                f"servers, got {nodes}; nothing changed"
+            )
         if args["state"] == "absent" and not args["owner"]:
             raise AnsibleActionFail("owner: empty; give the owner the lock was taken for")
         owner = args["owner"] or failover.default_owner(pid=os.getppid())
@@ -38,42 +40,60 @@ class ActionModule(SpecCheckedAction):
         try:
             if args["state"] == "absent":
                 done = [self._call(hosts, n, owner, args, "absent") for n in reversed(nodes)]
-                result.update(changed=any(r.get("changed") for r in done), owner=owner,
-                              nodes=nodes)
+                result.update(changed=any(r.get("changed") for r in done), owner=owner, nodes=nodes)
                 return result
             taken: list[str] = []
             try:
                 for name in nodes:
                     res = self._call(hosts, name, owner, args, "present")
                     if res.get("failed") and failover.gone_holder(res.get("holder")):
-                        res = self._call(hosts, name, owner, args, "present",
-                                         break_owner=res["holder"]["owner"])
+                        res = self._call(
+                            hosts, name, owner, args, "present", break_owner=res["holder"]["owner"]
+                        )
                     if res.get("failed"):
                         holder = res.get("holder")
-                        why = (f"{name}: {describe_holder(holder)}" if holder
-                               else str(res.get("msg", "the lock could not be taken")))
+                        why = (
+                            f"{name}: {describe_holder(holder)}"
+                            if holder
+                            else str(res.get("msg", "the lock could not be taken"))
+                        )
                         raise AnsibleActionFail(
                             f"refused: {why}; nothing was changed: wait for that run to end "
                             "and run again (a run of this controller that died is noticed "
                             "and its lock broken; one of another controller is broken past "
-                            "break_stale_s)", result={"holder": holder or {}})
+                            "break_stale_s)",
+                            result={"holder": holder or {}},
+                        )
                     taken.append(name)
                     result["changed"] = bool(result.get("changed") or res.get("changed"))
             except BaseException:
                 for name in reversed(taken):
                     self._call(hosts, name, owner, args, "absent")
                 raise
-            result.update(owner=owner, nodes=nodes,
-                          msg=f"the pair's lock is held by {owner} for a {args['operation']}"
-                          if not self._task.check_mode else "check mode: the pair's lock is free")
+            result.update(
+                owner=owner,
+                nodes=nodes,
+                msg=f"the pair's lock is held by {owner} for a {args['operation']}"
+                if not self._task.check_mode
+                else "check mode: the pair's lock is free",
+            )
             return result
         finally:
             hosts.close()
 
     @staticmethod
-    def _call(hosts: Hosts, name: str, owner: str, args: dict, state: str,
-              break_owner: str = "") -> dict:
-        return hosts.run(name, LOCK, {"owner": owner, "state": state,
-                                      "operation": args["operation"],
-                                      "break_stale_s": args["break_stale_s"],
-                                      "break_owner": break_owner}, "postgres")
+    def _call(
+        hosts: Hosts, name: str, owner: str, args: dict, state: str, break_owner: str = ""
+    ) -> dict:
+        return hosts.run(
+            name,
+            LOCK,
+            {
+                "owner": owner,
+                "state": state,
+                "operation": args["operation"],
+                "break_stale_s": args["break_stale_s"],
+                "break_owner": break_owner,
+            },
+            "postgres",
+        )

@@ -19,6 +19,8 @@ class ActionModule(ControllerModuleAction):
         args["state_dir"] = state_dir_for(args, task_vars, self._templar.template)
         # the run that holds it (ansible-playbook, this worker's parent): a hold whose run
         # died is found out by the next exclusive one
-        args["details"] = {**dict(args.get("details") or {}),
-                           "run": {"pid": os.getppid(), "host": socket.gethostname()}}
+        args["details"] = {
+            **dict(args.get("details") or {}),
+            "run": {"pid": os.getppid(), "host": socket.gethostname()},
+        }
         return args

@@ -24,16 +24,21 @@ class ActionModule(ControllerModuleAction):
             switches = []
             for host, variables in hosts:
                 switch = _get(variables, "hisops_switch", {}) or {}
-                platform = _get(variables, "hisops_platform") or _get(variables, "ansible_network_os")
-                switches.append({
-                    "name": host,
-                    "hostname": (switch.get("hostname") if isinstance(switch, dict) else None) or host,
-                    "platform": platform_name(platform),
-                    "switch": switch,
-                    "vlans": _get(variables, "hisops_vlans", []) or [],
-                    "mgmt_vlan": _get(variables, "hisops_mgmt_vlan"),
-                    "acls": _get(variables, "hisops_acls"),
-                })
+                platform = _get(variables, "hisops_platform") or _get(
+                    variables, "ansible_network_os"
+                )
+                switches.append(
+                    {
+                        "name": host,
+                        "hostname": (switch.get("hostname") if isinstance(switch, dict) else None)
+                        or host,
+                        "platform": platform_name(platform),
+                        "switch": switch,
+                        "vlans": _get(variables, "hisops_vlans", []) or [],
+                        "mgmt_vlan": _get(variables, "hisops_mgmt_vlan"),
+                        "acls": _get(variables, "hisops_acls"),
+                    }
+                )
             args["hosts"] = [name for name, _variables in hosts]
             args["switches"] = switches
         return args

@@ -63,8 +63,11 @@ def mask_secrets(value):
     """Return a copy of value with every secret-named key's value masked."""
     if isinstance(value, dict):
         return {
-            k: (MASK if isinstance(k, str) and SECRET_KEY.search(k) and v not in (None, "")
-                else mask_secrets(v))
+            k: (
+                MASK
+                if isinstance(k, str) and SECRET_KEY.search(k) and v not in (None, "")
+                else mask_secrets(v)
+            )
             for k, v in value.items()
         }
     if isinstance(value, (list, tuple)):

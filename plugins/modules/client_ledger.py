@@ -125,20 +125,24 @@ def main():
     )
     p = module.params
     stamp = ledger_lib.now()
-    run_id = p["run_id"] or "%s-%s" % ((p["run"] or {}).get("playbook", "hisops"),
-                                       stamp[:19].replace("-", "").replace(":", ""))
+    run_id = p["run_id"] or "%s-%s" % (
+        (p["run"] or {}).get("playbook", "hisops"),
+        stamp[:19].replace("-", "").replace(":", ""),
+    )
     run = {"operator": p["operator"], "run_id": run_id, "at": stamp}
     result = {"changed": False, "recorded": []}
     try:
         with ledger_lib.Ledger(p["path"]).update(check_mode=module.check_mode) as data:
             result["recorded"] = ledger_lib.record(data, p["records"], run)
             result["recorded"] += [
-                h for h in ledger_lib.set_expected(data, p["expected"])
+                h
+                for h in ledger_lib.set_expected(data, p["expected"])
                 if h not in result["recorded"]
             ]
             if p["threshold"] is not None:
                 result["verdict"] = batch_verdict(
-                    p["records"], float(p["threshold"].get("max_fail_percent", 0)),
+                    p["records"],
+                    float(p["threshold"].get("max_fail_percent", 0)),
                     bool(p["threshold"].get("canary", False)),
                 )
             if p["run"] and (result["recorded"] or boolean(p["run"].get("always", False))):
@@ -146,14 +150,20 @@ def main():
             result["changed"] = bool(result["recorded"])
             if p["audit"] is not None:
                 result["audit"] = [
-                    ledger_lib.classify(data, a["host"], a.get("actual"),
-                                        bool(a.get("reachable", True)), a.get("healthy"),
-                                        a.get("isolated") or None)
+                    ledger_lib.classify(
+                        data,
+                        a["host"],
+                        a.get("actual"),
+                        bool(a.get("reachable", True)),
+                        a.get("healthy"),
+                        a.get("isolated") or None,
+                    )
                     for a in p["audit"]
                 ]
             if p["report_dir"] and not module.check_mode:
-                result["reports"] = ledger_lib.write_reports(data, p["report_dir"],
-                                                             audit=result.get("audit"))
+                result["reports"] = ledger_lib.write_reports(
+                    data, p["report_dir"], audit=result.get("audit")
+                )
     except (ClientError, OSError, KeyError) as exc:
         module.fail_json(msg=str(exc), field=getattr(exc, "field", ""))
     module.exit_json(**result)

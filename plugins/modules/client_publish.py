@@ -104,15 +104,23 @@ def main():
         check_version(p["version"])
         if p["build_sample"]:
             with tempfile.TemporaryDirectory() as tmp:
-                builds = [("tar", sample_client.build_tarball(p["version"], tmp, p["broken"])),
-                          ("deb", sample_client.build_deb(p["version"], tmp, p["broken"]))]
+                builds = [
+                    ("tar", sample_client.build_tarball(p["version"], tmp, p["broken"])),
+                    ("deb", sample_client.build_deb(p["version"], tmp, p["broken"])),
+                ]
                 for kind, path in builds:
-                    result = store.publish(path, sample_client.PACKAGE, p["version"], kind,
-                                           check_mode=module.check_mode)
+                    result = store.publish(
+                        path,
+                        sample_client.PACKAGE,
+                        p["version"],
+                        kind,
+                        check_mode=module.check_mode,
+                    )
                     published.append(dict(result, kind=kind))
         else:
-            result = store.publish(p["src"], p["name"], p["version"], p["kind"],
-                                   check_mode=module.check_mode)
+            result = store.publish(
+                p["src"], p["name"], p["version"], p["kind"], check_mode=module.check_mode
+            )
             published.append(dict(result, kind=p["kind"]))
     except (ClientError, OSError) as exc:
         module.fail_json(msg=str(exc), field=getattr(exc, "field", ""), published=published)

@@ -87,9 +87,17 @@ def main():
     p = module.params
     try:
         result = apply(
-            p["root"], p["state"], version=p["version"], package=p["package"], sha256=p["sha256"],
-            mode=p["mode"], name=p["name"], keep=p["keep"], check_mode=module.check_mode,
-            health_command=p["health_command"], revert_unhealthy=p["revert_unhealthy"],
+            p["root"],
+            p["state"],
+            version=p["version"],
+            package=p["package"],
+            sha256=p["sha256"],
+            mode=p["mode"],
+            name=p["name"],
+            keep=p["keep"],
+            check_mode=module.check_mode,
+            health_command=p["health_command"],
+            revert_unhealthy=p["revert_unhealthy"],
         )
     except (ClientError, OSError) as exc:
         module.fail_json(msg=str(exc), field=getattr(exc, "field", ""))

@@ -176,8 +176,12 @@ from ansible.module_utils.basic import AnsibleModule
 ARGUMENT_SPEC = {
     "group": {"type": "str", "default": "db_servers"},
     "candidate": {"type": "str", "default": ""},
-    "fence": {"type": "list", "elements": "str", "default": ["ssh"],
-              "choices": ["ssh", "switch_port", "site_command"]},
+    "fence": {
+        "type": "list",
+        "elements": "str",
+        "default": ["ssh"],
+        "choices": ["ssh", "switch_port", "site_command"],
+    },
     "switches": {"type": "list", "elements": "str", "default": []},
     "isolation_store": {"type": "path", "default": ""},
     "fence_command": {"type": "list", "elements": "str", "default": []},

@@ -85,16 +85,29 @@ def main():
             "path": {"type": "path", "default": "/var/lib/postgresql/hisops-failover.lock"},
             "owner": {"type": "str", "required": True},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-            "operation": {"type": "str", "choices": ["failover", "switchover", "rejoin"],
-                          "default": "failover"},
+            "operation": {
+                "type": "str",
+                "choices": ["failover", "switchover", "rejoin"],
+                "default": "failover",
+            },
             "break_stale_s": {"type": "int", "default": 0},
             "break_owner": {"type": "str", "default": ""},
         },
         supports_check_mode=True,
     )
-    run_module(module, lambda p, check: ops.lock(
-        p["path"], p["owner"], p["state"], check, p["break_stale_s"], p["operation"],
-        p["break_owner"]), needs_psycopg=False)
+    run_module(
+        module,
+        lambda p, check: ops.lock(
+            p["path"],
+            p["owner"],
+            p["state"],
+            check,
+            p["break_stale_s"],
+            p["operation"],
+            p["break_owner"],
+        ),
+        needs_psycopg=False,
+    )
 
 
 if __name__ == "__main__":

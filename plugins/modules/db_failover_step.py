@@ -157,8 +157,11 @@ def main():
     module = AnsibleModule(
         argument_spec={
             **PAIR_ARGS,
-            "step": {"type": "str", "required": True,
-                     "choices": ["begin", "fence", "promote", "release"]},
+            "step": {
+                "type": "str",
+                "required": True,
+                "choices": ["begin", "fence", "promote", "release"],
+            },
             "owner": {"type": "str", "default": ""},
             "lock": {"type": "bool", "default": False},
             "break_stale_s": {"type": "int", "default": 0},

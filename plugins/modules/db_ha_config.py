@@ -106,9 +106,15 @@ def main():
         ),
         supports_check_mode=True,
     )
-    run_module(module, lambda p, check: ops.ensure_config(
-        node_from(p), settings_from(p, p["sync_mode"], p["wal_keep_size"]),
-        p["replication_password"], check))
+    run_module(
+        module,
+        lambda p, check: ops.ensure_config(
+            node_from(p),
+            settings_from(p, p["sync_mode"], p["wal_keep_size"]),
+            p["replication_password"],
+            check,
+        ),
+    )
 
 
 if __name__ == "__main__":

@@ -77,8 +77,11 @@ def main():
             "states": {"type": "list", "elements": "dict", "required": True},
             "candidate": {"type": "str"},
             "max_lag_bytes": {"type": "int", "default": 16 * 1024 * 1024},
-            "require": {"type": "str", "choices": ["none", "switchover", "failover"],
-                        "default": "none"},
+            "require": {
+                "type": "str",
+                "choices": ["none", "switchover", "failover"],
+                "default": "none",
+            },
         },
         supports_check_mode=True,
     )

@@ -72,8 +72,15 @@ def main():
         },
         supports_check_mode=True,
     )
-    run_module(module, lambda p, check: {"changed": False, "state": LocalNode(
-        version=p["pg_version"], cluster=p["pg_cluster"]).state(p["name"]).as_dict()})
+    run_module(
+        module,
+        lambda p, check: {
+            "changed": False,
+            "state": LocalNode(version=p["pg_version"], cluster=p["pg_cluster"])
+            .state(p["name"])
+            .as_dict(),
+        },
+    )
 
 
 if __name__ == "__main__":

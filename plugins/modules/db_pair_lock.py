@@ -100,8 +100,7 @@ from ansible.module_utils.basic import AnsibleModule
 # runs hisops.emergency.db_failover_lock on each database server.
 ARGUMENT_SPEC = {
     "group": {"type": "str", "default": "db_servers"},
-    "operation": {"type": "str", "required": True,
-                  "choices": ["switchover", "rejoin", "failover"]},
+    "operation": {"type": "str", "required": True, "choices": ["switchover", "rejoin", "failover"]},
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     "owner": {"type": "str", "default": ""},
     "break_stale_s": {"type": "int", "default": 0},

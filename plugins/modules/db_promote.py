@@ -113,9 +113,18 @@ def main():
         ),
         supports_check_mode=True,
     )
-    run_module(module, lambda p, check: ops.promote(
-        node_from(p), settings_from(p), check, p["old_primary"], p["fence_proof"],
-        p["accept_data_loss"], p["timeout"]))
+    run_module(
+        module,
+        lambda p, check: ops.promote(
+            node_from(p),
+            settings_from(p),
+            check,
+            p["old_primary"],
+            p["fence_proof"],
+            p["accept_data_loss"],
+            p["timeout"],
+        ),
+    )
 
 
 if __name__ == "__main__":

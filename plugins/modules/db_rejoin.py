@@ -137,9 +137,19 @@ def main():
         ),
         supports_check_mode=True,
     )
-    run_module(module, lambda p, check: ops.rejoin(
-        node_from(p), settings_from(p), check, p["allow_clone"], p["clone_rate_mb_s"],
-        p["restore_target_wal"], p["timeout"], p["catchup_stall_s"]))
+    run_module(
+        module,
+        lambda p, check: ops.rejoin(
+            node_from(p),
+            settings_from(p),
+            check,
+            p["allow_clone"],
+            p["clone_rate_mb_s"],
+            p["restore_target_wal"],
+            p["timeout"],
+            p["catchup_stall_s"],
+        ),
+    )
 
 
 if __name__ == "__main__":

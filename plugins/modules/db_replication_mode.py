@@ -85,8 +85,12 @@ def main():
         ),
         supports_check_mode=True,
     )
-    run_module(module, lambda p, check: ops.replication_mode(
-        node_from(p), settings_from(p, p["sync_mode"]), p["timeout"]))
+    run_module(
+        module,
+        lambda p, check: ops.replication_mode(
+            node_from(p), settings_from(p, p["sync_mode"]), p["timeout"]
+        ),
+    )
 
 
 if __name__ == "__main__":

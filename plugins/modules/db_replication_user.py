@@ -91,9 +91,17 @@ def main():
         ),
         supports_check_mode=True,
     )
-    run_module(module, lambda p, check: ops.ensure_primary_objects(
-        node_from(p), settings_from(p), p["replication_password"], p["listen_address"], check,
-        p["update_password"]))
+    run_module(
+        module,
+        lambda p, check: ops.ensure_primary_objects(
+            node_from(p),
+            settings_from(p),
+            p["replication_password"],
+            p["listen_address"],
+            check,
+            p["update_password"],
+        ),
+    )
 
 
 if __name__ == "__main__":

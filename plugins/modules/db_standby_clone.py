@@ -100,8 +100,12 @@ def main():
         ),
         supports_check_mode=True,
     )
-    run_module(module, lambda p, check: ops.clone(
-        node_from(p), settings_from(p), check, p["overwrite"], p["timeout"]))
+    run_module(
+        module,
+        lambda p, check: ops.clone(
+            node_from(p), settings_from(p), check, p["overwrite"], p["timeout"]
+        ),
+    )
 
 
 if __name__ == "__main__":

@@ -93,8 +93,12 @@ def main():
         ),
         supports_check_mode=True,
     )
-    run_module(module, lambda p, check: ops.switchover(
-        node_from(p), settings_from(p), check, p["max_lag_bytes"], p["timeout"]))
+    run_module(
+        module,
+        lambda p, check: ops.switchover(
+            node_from(p), settings_from(p), check, p["max_lag_bytes"], p["timeout"]
+        ),
+    )
 
 
 if __name__ == "__main__":

@@ -190,11 +190,21 @@ def run(p, check_mode, diff):
     inventory = inventory_from(p)
     target = parse_target(inventory, p["segment"], p["host"], p["port"])
     result = isolate(
-        inventory, Store(p["store"], p["state_dir"]), target, operator=p["operator"], reason=p["reason"],
-        force=p["force"], check_mode=check_mode, save=p["save"],
-        block_at_core=p["block_at_core"], acl=p["acl_number"], workers=p["workers"],
-        quarantine_ssh_to=p["quarantine_ssh_to"], quarantine_acl=p["quarantine_acl"],
-        fence_of=p["fence_of"], lock_wait_s=p["lock_wait"],
+        inventory,
+        Store(p["store"], p["state_dir"]),
+        target,
+        operator=p["operator"],
+        reason=p["reason"],
+        force=p["force"],
+        check_mode=check_mode,
+        save=p["save"],
+        block_at_core=p["block_at_core"],
+        acl=p["acl_number"],
+        workers=p["workers"],
+        quarantine_ssh_to=p["quarantine_ssh_to"],
+        quarantine_acl=p["quarantine_acl"],
+        fence_of=p["fence_of"],
+        lock_wait_s=p["lock_wait"],
     )
     result.pop("record", None)
     if p["report"]:

@@ -71,8 +71,9 @@ def main():
         supports_check_mode=True,
     )
     try:
-        isolations = status(Store(module.params["store"]), module.params["include_closed"],
-                            module.params["devices"])
+        isolations = status(
+            Store(module.params["store"]), module.params["include_closed"], module.params["devices"]
+        )
     except (NetdevError, OSError, ValueError) as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(changed=False, isolations=isolations)

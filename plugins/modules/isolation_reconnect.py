@@ -158,10 +158,18 @@ def run(p, check_mode, diff):
         target = parse_target(inventory, p["segment"], p["host"], p["port"])
         isolation_id = find_open(store, target.kind, target.key, target.ip, target.mac)
     result = reconnect(
-        store, isolation_id, inventory.switches, operator=p["operator"],
-        cleanup_by=p["cleanup_by"], cleanup_scan=p["cleanup_scan"], force=p["force"],
-        check_mode=check_mode, workers=p["workers"], stage=p["stage"],
-        fence_proof=p["fence_proof"], lock_wait_s=p["lock_wait"],
+        store,
+        isolation_id,
+        inventory.switches,
+        operator=p["operator"],
+        cleanup_by=p["cleanup_by"],
+        cleanup_scan=p["cleanup_scan"],
+        force=p["force"],
+        check_mode=check_mode,
+        workers=p["workers"],
+        stage=p["stage"],
+        fence_proof=p["fence_proof"],
+        lock_wait_s=p["lock_wait"],
     )
     if diff:
         result["diff"] = commands_diff(result["commands"])

@@ -93,8 +93,12 @@ def main():
         module.fail_json(msg=missing_required_lib("netmiko"), exception=str(NETMIKO_IMPORT_ERROR))
     p = module.params
     try:
-        inventory = inventory_from(dict(p, mgmt_vlan=p["mgmt_vlan"] if p["mgmt_vlan"] is not None else 0))
-        result = readiness(inventory.switches, inventory.facts, p["backup_dir"], p["max_age_hours"], p["workers"])
+        inventory = inventory_from(
+            dict(p, mgmt_vlan=p["mgmt_vlan"] if p["mgmt_vlan"] is not None else 0)
+        )
+        result = readiness(
+            inventory.switches, inventory.facts, p["backup_dir"], p["max_age_hours"], p["workers"]
+        )
     except NetdevError as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(changed=False, **result)

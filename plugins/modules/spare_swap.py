@@ -188,18 +188,28 @@ def main():
     try:
         if not p["store"]:
             raise InputError("store: a directory for the swap records is required")
-        inventory = inventory_from(dict(p, mgmt_vlan=p["mgmt_vlan"] if p["mgmt_vlan"] is not None else 0))
+        inventory = inventory_from(
+            dict(p, mgmt_vlan=p["mgmt_vlan"] if p["mgmt_vlan"] is not None else 0)
+        )
         for field in ("failed", "spare"):
             inventory.switch(p[field], field)
         if p["lock_wait"] < 0:
             raise InputError(f"lock_wait: {p['lock_wait']} must be 0 or more seconds")
         result = swap(
-            inventory.switches[p["failed"]], inventory.switches[p["spare"]], inventory.facts,
-            p["backup_dir"], p["store"], p["operator"], keep_identity=p["keep_identity"],
+            inventory.switches[p["failed"]],
+            inventory.switches[p["spare"]],
+            inventory.facts,
+            p["backup_dir"],
+            p["store"],
+            p["operator"],
+            keep_identity=p["keep_identity"],
             interface_map={str(k): str(v) for k, v in (p["interface_map"] or {}).items()},
-            check_mode=module.check_mode, host_vars_dir=p["host_vars_dir"],
-            isolation_dir=p["isolation_store"], state_dir=p["state_dir"],
-            open_isolations=p["open_isolations"], lock_wait=float(p["lock_wait"]),
+            check_mode=module.check_mode,
+            host_vars_dir=p["host_vars_dir"],
+            isolation_dir=p["isolation_store"],
+            state_dir=p["state_dir"],
+            open_isolations=p["open_isolations"],
+            lock_wait=float(p["lock_wait"]),
         )
     except (NetdevError, StateError) as exc:
         module.fail_json(msg=str(exc))

@@ -124,8 +124,16 @@ def main():
         argument_spec={
             "state": {"type": "str", "default": "open", "choices": ["open", "closed"]},
             "id": {"type": "str", "required": True},
-            "kind": {"type": "str", "required": True, "choices": ["rollout", "switchover", "db_fence"]},
-            "key": {"type": "str", "default": "", "no_log": False},  # what it concerns, not a secret
+            "kind": {
+                "type": "str",
+                "required": True,
+                "choices": ["rollout", "switchover", "db_fence"],
+            },
+            "key": {
+                "type": "str",
+                "default": "",
+                "no_log": False,
+            },  # what it concerns, not a secret
             "summary": {"type": "str", "default": ""},
             "devices": {"type": "list", "elements": "str", "default": []},
             "endpoints": {"type": "list", "elements": "str", "default": []},
@@ -138,15 +146,27 @@ def main():
     )
     p = module.params
     try:
-        result = set_hold(p["state_dir"], p["state"], p["id"], kind=p["kind"], key=p["key"],
-                          operator=p["operator"], summary=p["summary"], devices=p["devices"],
-                          endpoints=p["endpoints"], details=p["details"], exclusive=p["exclusive"],
-                          check_mode=module.check_mode)
+        result = set_hold(
+            p["state_dir"],
+            p["state"],
+            p["id"],
+            kind=p["kind"],
+            key=p["key"],
+            operator=p["operator"],
+            summary=p["summary"],
+            devices=p["devices"],
+            endpoints=p["endpoints"],
+            details=p["details"],
+            exclusive=p["exclusive"],
+            check_mode=module.check_mode,
+        )
     except StateError as exc:
         module.fail_json(msg=str(exc), field=getattr(exc, "field", ""))
     if module._diff:
-        result["diff"] = {"before": f"hold {p['id']}: {result['before']}\n",
-                          "after": f"hold {p['id']}: {result['after']}\n"}
+        result["diff"] = {
+            "before": f"hold {p['id']}: {result['before']}\n",
+            "after": f"hold {p['id']}: {result['after']}\n",
+        }
     module.exit_json(**result)
 
 

@@ -108,16 +108,23 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netdev.session im
 
 
 def _diff(name: str, result: BackupResult) -> dict:
-    return {"before": result.before, "after": result.after,
-            "before_header": f"{name} (previous backup)", "after_header": f"{name} (now)"}
+    return {
+        "before": result.before,
+        "after": result.after,
+        "before_header": f"{name} (previous backup)",
+        "after_header": f"{name} (now)",
+    }
 
 
 def main():
     spec = dict(PROVIDER_SPEC)
     spec.update(FLEET_SPEC)
     spec.update(dest={"type": "path", "required": True}, device={"type": "str"})
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True,
-                           mutually_exclusive=FLEET_RULES["mutually_exclusive"] + [("devices", "device")])
+    module = AnsibleModule(
+        argument_spec=spec,
+        supports_check_mode=True,
+        mutually_exclusive=FLEET_RULES["mutually_exclusive"] + [("devices", "device")],
+    )
     if not HAS_NETMIKO:
         module.fail_json(msg=missing_required_lib("netmiko"), exception=str(NETMIKO_IMPORT_ERROR))
     p = module.params
@@ -149,10 +156,16 @@ def fleet(module):
     except NetdevError as exc:
         module.fail_json(msg=str(exc))
     changed = [name for name, r in results.items() if r.get("changed")]
-    out = {"changed": bool(changed), "devices": results, "failed_devices": failed_names(results),
-           "msg": summary(results, "backed up", changed, "changed")}
+    out = {
+        "changed": bool(changed),
+        "devices": results,
+        "failed_devices": failed_names(results),
+        "msg": summary(results, "backed up", changed, "changed"),
+    }
     if module._diff:
-        out["diff"] = [_diff(name, kept[name]) for name in results if name in kept and kept[name].changed]
+        out["diff"] = [
+            _diff(name, kept[name]) for name in results if name in kept and kept[name].changed
+        ]
     module.exit_json(**out)
 
 

@@ -126,8 +126,10 @@ def main():
     spec.update(INTENDED_SPEC)
     spec.update(FLEET_SPEC)
     module = AnsibleModule(
-        argument_spec=spec, supports_check_mode=True,
-        mutually_exclusive=INTENDED_RULES["mutually_exclusive"] + [("provider", "devices"), ("config", "devices")],
+        argument_spec=spec,
+        supports_check_mode=True,
+        mutually_exclusive=INTENDED_RULES["mutually_exclusive"]
+        + [("provider", "devices"), ("config", "devices")],
         required_one_of=INTENDED_RULES["required_one_of"],
     )
     if not HAS_NETMIKO:
@@ -154,22 +156,33 @@ def fleet(module):
         except NetdevError:
             missing.append(device.name)
     if missing:
-        module.fail_json(msg=f"src: no readable intended configuration under {p['src']} for "
-                             f"{', '.join(missing)} (render it with the switch_intended role); "
-                             "no device was read")
+        module.fail_json(
+            msg=f"src: no readable intended configuration under {p['src']} for "
+            f"{', '.join(missing)} (render it with the switch_intended role); "
+            "no device was read"
+        )
 
     def job(device):
-        return compliance.check_device(device.params, intended[device.name], p["features"]).to_dict()
+        return compliance.check_device(
+            device.params, intended[device.name], p["features"]
+        ).to_dict()
 
     try:
         results = run_per_device(devices, job, p["workers"])
     except NetdevError as exc:
         module.fail_json(msg=str(exc))
     failed = failed_names(results)
-    drifted = [name for name, r in results.items() if not r.get("failed") and not r.get("compliant")]
-    module.exit_json(changed=False, compliant=not failed and not drifted, devices=results,
-                     drifted=drifted, failed_devices=failed,
-                     msg=summary(results, "checked", drifted, "drifted"))
+    drifted = [
+        name for name, r in results.items() if not r.get("failed") and not r.get("compliant")
+    ]
+    module.exit_json(
+        changed=False,
+        compliant=not failed and not drifted,
+        devices=results,
+        drifted=drifted,
+        failed_devices=failed,
+        msg=summary(results, "checked", drifted, "drifted"),
+    )
 
 
 if __name__ == "__main__":

@@ -198,7 +198,9 @@ def main():
     if not HAS_NETMIKO:
         module.fail_json(msg=missing_required_lib("netmiko"), exception=str(NETMIKO_IMPORT_ERROR))
     if not HAS_HIER_CONFIG:
-        module.fail_json(msg=missing_required_lib("hier_config"), exception=str(HIER_CONFIG_IMPORT_ERROR))
+        module.fail_json(
+            msg=missing_required_lib("hier_config"), exception=str(HIER_CONFIG_IMPORT_ERROR)
+        )
     p = module.params
     try:
         intended = intended_text(p)
@@ -217,9 +219,17 @@ def main():
     params = device_params(p)
     if p["lock_wait"] < 0:
         module.fail_json(msg=f"lock_wait: {p['lock_wait']} must be 0 or more seconds")
-    guard = Guard(p["state_dir"], params.name, p["operator"], refuse_kinds=(
-        ("isolation", "vendor_window") if p["open_isolation"] == "refuse" else ("vendor_window",)),
-        wait_s=float(p["lock_wait"]))
+    guard = Guard(
+        p["state_dir"],
+        params.name,
+        p["operator"],
+        refuse_kinds=(
+            ("isolation", "vendor_window")
+            if p["open_isolation"] == "refuse"
+            else ("vendor_window",)
+        ),
+        wait_s=float(p["lock_wait"]),
+    )
     push = SafePush(lambda: DeviceSession(params), request, guard)
     try:
         result = push.run()

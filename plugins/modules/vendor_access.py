@@ -172,16 +172,27 @@ def main():
         module.fail_json(msg=missing_required_lib("netmiko"), exception=str(NETMIKO_IMPORT_ERROR))
     p = module.params
     request = VendorRequest(
-        vendor_ip=p["vendor_ip"], minutes=p["minutes"], approved_by=p["approved_by"], reason=p["reason"],
-        acl=p["acl_number"], mgmt_subnet=p["mgmt_subnet"], controller_ip=p["controller_ip"],
+        vendor_ip=p["vendor_ip"],
+        minutes=p["minutes"],
+        approved_by=p["approved_by"],
+        reason=p["reason"],
+        acl=p["acl_number"],
+        mgmt_subnet=p["mgmt_subnet"],
+        controller_ip=p["controller_ip"],
     )
     params = device_params(p)
     action = open_window if p["state"] == "present" else close_window
     try:
         request.validate(opening=p["state"] == "present")
-        result = action(lambda: DeviceSession(params), params.name, request,
-                        VendorStore(p["store"], p["state_dir"]), p["operator"], check_mode=module.check_mode,
-                        save=p["save"])
+        result = action(
+            lambda: DeviceSession(params),
+            params.name,
+            request,
+            VendorStore(p["store"], p["state_dir"]),
+            p["operator"],
+            check_mode=module.check_mode,
+            save=p["save"],
+        )
     except (NetdevError, StateError) as exc:
         module.fail_json(msg=str(exc))
     for wait in result.get("waits", []):

@@ -151,7 +151,12 @@ def main():
             "switches": {"type": "list", "elements": "dict"},
             "render_to": {"type": "path"},
             "templates": {"type": "path"},
-            "features": {"type": "list", "elements": "str", "choices": FEATURES, "default": FEATURES},
+            "features": {
+                "type": "list",
+                "elements": "str",
+                "choices": FEATURES,
+                "default": FEATURES,
+            },
         },
         required_one_of=[("switch", "switches")],
         required_together=[("hostname", "platform", "switch", "vlans")],
@@ -162,24 +167,43 @@ def main():
     p = module.params
     fleet = p["switches"] is not None
     if fleet:
-        plans = [SwitchPlan(name=s.get("name", ""), hostname=s.get("hostname", ""),
-                            platform=s.get("platform", ""), switch=s.get("switch"),
-                            vlans=s.get("vlans"), mgmt_vlan=s.get("mgmt_vlan"),
-                            acls=s.get("acls"))
-                 for s in p["switches"]]
+        plans = [
+            SwitchPlan(
+                name=s.get("name", ""),
+                hostname=s.get("hostname", ""),
+                platform=s.get("platform", ""),
+                switch=s.get("switch"),
+                vlans=s.get("vlans"),
+                mgmt_vlan=s.get("mgmt_vlan"),
+                acls=s.get("acls"),
+            )
+            for s in p["switches"]
+        ]
     else:
-        plans = [SwitchPlan(name=p["name"] or p["hostname"], hostname=p["hostname"],
-                            platform=p["platform"], switch=p["switch"], vlans=p["vlans"],
-                            mgmt_vlan=p["mgmt_vlan"], acls=p["acls"])]
+        plans = [
+            SwitchPlan(
+                name=p["name"] or p["hostname"],
+                hostname=p["hostname"],
+                platform=p["platform"],
+                switch=p["switch"],
+                vlans=p["vlans"],
+                mgmt_vlan=p["mgmt_vlan"],
+                acls=p["acls"],
+            )
+        ]
     try:
         intents = validate_all(plans)
     except FleetPlanError as exc:
         if not fleet:  # one switch: the message of the model itself
             problems = [(path, reason) for path, reason, _hosts in exc.problems]
-            module.fail_json(msg=str(PlanError(problems)),
-                             problems=[{"path": a, "reason": b} for a, b in problems])
-        module.fail_json(msg=str(exc), problems=[{"path": a, "reason": b, "hosts": c}
-                                                 for a, b, c in exc.problems])
+            module.fail_json(
+                msg=str(PlanError(problems)),
+                problems=[{"path": a, "reason": b} for a, b in problems],
+            )
+        module.fail_json(
+            msg=str(exc),
+            problems=[{"path": a, "reason": b, "hosts": c} for a, b, c in exc.problems],
+        )
     out = {"changed": False}
     if fleet:
         out["intents"] = intents
@@ -189,14 +213,26 @@ def main():
         if not HAS_JINJA2:
             module.fail_json(msg=missing_required_lib("jinja2"), exception=str(JINJA2_IMPORT_ERROR))
         try:
-            written = render_all(intents, p["templates"], p["render_to"], p["features"], module.check_mode)
+            written = render_all(
+                intents, p["templates"], p["render_to"], p["features"], module.check_mode
+            )
         except (OSError, ValueError) as exc:
             module.fail_json(msg=f"render: {exc}")
-        out["rendered"] = {name: {"path": w.path, "changed": w.changed} for name, w in written.items()}
+        out["rendered"] = {
+            name: {"path": w.path, "changed": w.changed} for name, w in written.items()
+        }
         out["changed"] = any(w.changed for w in written.values())
         if module._diff:
-            out["diff"] = [{"before": w.before, "after": w.after, "before_header": w.path,
-                            "after_header": w.path} for w in written.values() if w.changed]
+            out["diff"] = [
+                {
+                    "before": w.before,
+                    "after": w.after,
+                    "before_header": w.path,
+                    "after_header": w.path,
+                }
+                for w in written.values()
+                if w.changed
+            ]
     module.exit_json(**out)
 
 

@@ -33,11 +33,17 @@ _REFUSED = {
 }
 # An explicit ``connections`` entry's key -> the inventory variable it replaces.
 _ENTRY_VARS = {
-    "host": "ansible_host", "port": "ansible_port", "user": "ansible_user",
-    "key_file": "ansible_ssh_private_key_file", "common_args": "ansible_ssh_common_args",
-    "extra_args": "ansible_ssh_extra_args", "python": "ansible_python_interpreter",
-    "host_key_checking": "ansible_host_key_checking", "become": "ansible_become",
-    "become_user": "ansible_become_user", "become_method": "ansible_become_method",
+    "host": "ansible_host",
+    "port": "ansible_port",
+    "user": "ansible_user",
+    "key_file": "ansible_ssh_private_key_file",
+    "common_args": "ansible_ssh_common_args",
+    "extra_args": "ansible_ssh_extra_args",
+    "python": "ansible_python_interpreter",
+    "host_key_checking": "ansible_host_key_checking",
+    "become": "ansible_become",
+    "become_user": "ansible_become_user",
+    "become_method": "ansible_become_method",
 }
 # After the configuration's and the inventory's ssh args (ssh keeps the first value given,
 # so those win). Keep-alives: a workstation that drops off mid-run ends the session within
@@ -47,8 +53,11 @@ _ENTRY_VARS = {
 # workstations. curve25519 first; the hybrid stays allowed (a server that insists gets
 # it), and an inventory that sets KexAlgorithms decides instead.
 SSH_DEFAULTS = "-o BatchMode=yes -o ServerAliveInterval=3 -o ServerAliveCountMax=3"
-KEX_PREFERRED = ("curve25519-sha256", "curve25519-sha256@libssh.org",
-                 "sntrup761x25519-sha512@openssh.com")
+KEX_PREFERRED = (
+    "curve25519-sha256",
+    "curve25519-sha256@libssh.org",
+    "sntrup761x25519-sha512@openssh.com",
+)
 PYTHON = "/usr/bin/python3"
 # The fleet's own ControlPersist masters (when neither the configuration nor the inventory
 # names a ControlPath): a session then always rides on a master that carries the
@@ -62,8 +71,9 @@ def kex_option() -> str:
     """``-o KexAlgorithms=...`` with those of KEX_PREFERRED this ssh knows (none: ssh's own)."""
     if not hasattr(kex_option, "known"):
         try:
-            done = subprocess.run(["ssh", "-Q", "kex"], capture_output=True, text=True,
-                                  timeout=10, check=False)
+            done = subprocess.run(
+                ["ssh", "-Q", "kex"], capture_output=True, text=True, timeout=10, check=False
+            )
             kex_option.known = set(done.stdout.split()) if done.returncode == 0 else set()
         except (OSError, subprocess.TimeoutExpired):
             kex_option.known = set()
@@ -75,26 +85,36 @@ def check_connection(name: str, variables: Mapping[str, Any]) -> None:
     """Refuse what a non-interactive fleet session cannot do, naming the host and variable."""
     for var, what in _REFUSED.items():
         if variables.get(var) not in (None, ""):
-            raise AnsibleActionFail("connections: %s sets %s: %s is not supported by "
-                                    "client_fleet" % (name, var, what))
+            raise AnsibleActionFail(
+                "connections: %s sets %s: %s is not supported by client_fleet" % (name, var, what)
+            )
     for var in ("ansible_port", "ansible_ssh_port"):
         port = variables.get(var)
         if port not in (None, ""):
             try:
                 int(port)
             except (TypeError, ValueError):
-                raise AnsibleActionFail("connections: %s: port %r is not a number"
-                                        % (name, port)) from None
+                raise AnsibleActionFail(
+                    "connections: %s: port %r is not a number" % (name, port)
+                ) from None
     method = variables.get("ansible_become_method") or "sudo"
     if boolean(variables.get("ansible_become", False), strict=False) and method not in (
-            "sudo", "ansible.builtin.sudo"):
-        raise AnsibleActionFail("connections: %s: become_method %r is not supported here "
-                                "(sudo only)" % (name, method))
+        "sudo",
+        "ansible.builtin.sudo",
+    ):
+        raise AnsibleActionFail(
+            "connections: %s: become_method %r is not supported here (sudo only)" % (name, method)
+        )
 
 
-def workstation_hosts(action: Any, task_vars: Mapping[str, Any], names: list[str],
-                      entries: list | None = None, connect_timeout: int = 10,
-                      skip_refused: bool = False) -> tuple[Hosts, list[str]]:
+def workstation_hosts(
+    action: Any,
+    task_vars: Mapping[str, Any],
+    names: list[str],
+    entries: list | None = None,
+    connect_timeout: int = 10,
+    skip_refused: bool = False,
+) -> tuple[Hosts, list[str]]:
     """The connections of ``names`` (``entries``: explicit details that win over the
     inventory's), each checked and built before any is used; and the names they serve.
     A refused host fails the whole call, or with ``skip_refused`` is left out."""
@@ -102,11 +122,17 @@ def workstation_hosts(action: Any, task_vars: Mapping[str, Any], names: list[str
     for entry in entries or []:
         if not isinstance(entry, Mapping) or not entry.get("name"):
             raise AnsibleActionFail("connections: every connection needs a name")
-        overrides[str(entry["name"])] = {_ENTRY_VARS[k]: v for k, v in entry.items()
-                                         if k in _ENTRY_VARS and v not in (None, "")}
-    hosts = Hosts(action, task_vars, connect_timeout=connect_timeout, inventory_become=True,
-                  overrides=overrides, ssh_extra_args=" ".join(
-                      a for a in (SSH_DEFAULTS, kex_option()) if a))
+        overrides[str(entry["name"])] = {
+            _ENTRY_VARS[k]: v for k, v in entry.items() if k in _ENTRY_VARS and v not in (None, "")
+        }
+    hosts = Hosts(
+        action,
+        task_vars,
+        connect_timeout=connect_timeout,
+        inventory_become=True,
+        overrides=overrides,
+        ssh_extra_args=" ".join(a for a in (SSH_DEFAULTS, kex_option()) if a),
+    )
     served = []
     for name in names:
         try:
@@ -115,8 +141,11 @@ def workstation_hosts(action: Any, task_vars: Mapping[str, Any], names: list[str
         except AnsibleError as exc:
             if not skip_refused:
                 hosts.close()
-                raise AnsibleActionFail(str(exc) if str(exc).startswith("connections: ")
-                                        else "connections: %s: %s" % (name, exc)) from None
+                raise AnsibleActionFail(
+                    str(exc)
+                    if str(exc).startswith("connections: ")
+                    else "connections: %s: %s" % (name, exc)
+                ) from None
             continue
         served.append(name)
     return hosts, served
@@ -134,6 +163,7 @@ def _own_control_path(connection: Any) -> None:
 def sender(hosts: Hosts):
     """``send(host, program, timeout)`` for ssh_runs: the program on stdin of the host's
     Python (``ansible_python_interpreter``, else /usr/bin/python3) over its connection."""
+
     def send(host: str, program: str, timeout: float) -> tuple[int, str, str]:
         python = str(hosts.variables(host).get("ansible_python_interpreter") or PYTHON)
         if python.startswith("auto"):

@@ -21,6 +21,9 @@ class ControllerModuleAction(ActionBase):
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
         args = self.module_args(dict(self._task.args), task_vars)
-        result.update(self._execute_module(module_name=self._task.action, module_args=args,
-                                           task_vars=task_vars))
+        result.update(
+            self._execute_module(
+                module_name=self._task.action, module_args=args, task_vars=task_vars
+            )
+        )
         return result

@@ -53,10 +53,15 @@ class Hosts:
     win).
     """
 
-    def __init__(self, action: Any, task_vars: Mapping[str, Any], connect_timeout: int = 0,
-                 inventory_become: bool = False,
-                 overrides: Mapping[str, Mapping[str, Any]] | None = None,
-                 ssh_extra_args: str = ""):
+    def __init__(
+        self,
+        action: Any,
+        task_vars: Mapping[str, Any],
+        connect_timeout: int = 0,
+        inventory_become: bool = False,
+        overrides: Mapping[str, Mapping[str, Any]] | None = None,
+        ssh_extra_args: str = "",
+    ):
         self._action = action
         self._task_vars = task_vars
         self._connect_timeout = connect_timeout
@@ -77,15 +82,20 @@ class Hosts:
         if host not in hostvars:
             raise AnsibleError(f"{host}: not in the inventory")
         raw = hostvars[host]
-        names = [k for k in raw if k.startswith(("ansible_", "hisops_")) or k in (
-            "inventory_hostname", "inventory_hostname_short", "group_names")]
+        names = [
+            k
+            for k in raw
+            if k.startswith(("ansible_", "hisops_"))
+            or k in ("inventory_hostname", "inventory_hostname_short", "group_names")
+        ]
         out = {k: raw[k] for k in names}
         out.setdefault("inventory_hostname", host)
         out.update(self._overrides.get(host) or {})
         out = self._action._templar.template(out)
         if self._ssh_extra_args:
             out["ansible_ssh_extra_args"] = " ".join(
-                a for a in (out.get("ansible_ssh_extra_args"), self._ssh_extra_args) if a)
+                a for a in (out.get("ansible_ssh_extra_args"), self._ssh_extra_args) if a
+            )
         self._variables[host] = out
         return out
 
@@ -94,8 +104,9 @@ class Hosts:
             become = become_loader.get("ansible.builtin.sudo")
             become.set_options(direct={"become_user": become_user})
             return become
-        if not (self._inventory_become
-                and boolean(variables.get("ansible_become", False), strict=False)):
+        if not (
+            self._inventory_become and boolean(variables.get("ansible_become", False), strict=False)
+        ):
             return None
         method = variables.get("ansible_become_method") or "sudo"
         become = become_loader.get(method)
@@ -134,19 +145,27 @@ class Hosts:
         action._connection = self.connection(host, become_user, lane)
         return action
 
-    def run(self, host: str, module: str, args: Mapping[str, Any],
-            become_user: str | None = None) -> dict[str, Any]:
+    def run(
+        self, host: str, module: str, args: Mapping[str, Any], become_user: str | None = None
+    ) -> dict[str, Any]:
         """The module's result on ``host`` (``unreachable``/``failed`` keys as Ansible sets).
         Check mode is the task's."""
         try:
             action = self._action_on(host, become_user)
-            return action._execute_module(module_name=module, module_args=dict(args),
-                                          task_vars=self.variables(host))
+            return action._execute_module(
+                module_name=module, module_args=dict(args), task_vars=self.variables(host)
+            )
         except AnsibleError as exc:  # connection refused, timeout, ...
             return {"unreachable": True, "failed": True, "msg": f"{host}: {exc}"}
 
-    def pipe(self, host: str, command: str, data: bytes | str,
-             become_user: str | None = None, lane: str = "") -> dict[str, Any]:
+    def pipe(
+        self,
+        host: str,
+        command: str,
+        data: bytes | str,
+        become_user: str | None = None,
+        lane: str = "",
+    ) -> dict[str, Any]:
         """``command`` on ``host`` with ``data`` on its stdin, become applied as Ansible
         does (``rc``, ``stdout``, ``stderr``). Raises ``AnsibleConnectionFailure`` when the
         host cannot be reached or the connection drops, ``AnsibleError`` for other
@@ -168,8 +187,9 @@ class Hosts:
             return False
         return done.get("rc") == 0
 
-    def run_each(self, calls: list[tuple[str, str, Mapping[str, Any], str | None]]
-                 ) -> list[dict[str, Any]]:
+    def run_each(
+        self, calls: list[tuple[str, str, Mapping[str, Any], str | None]]
+    ) -> list[dict[str, Any]]:
         """``run`` for each (host, module, args, become_user) at once; results in order."""
         with ThreadPoolExecutor(max_workers=max(1, len(calls))) as pool:
             return list(pool.map(lambda c: self.run(*c), calls))

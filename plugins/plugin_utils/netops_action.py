@@ -71,17 +71,25 @@ class InProcessNetopsAction(NetopsActionBase):
 
     def _execute_module(self, module_name=None, module_args=None, task_vars=None, **kwargs):
         name = str(module_name or self._task.action).rsplit(".", 1)[-1]
-        module = importlib.import_module(f"ansible_collections.hisops.emergency.plugins.modules.{name}")
+        module = importlib.import_module(
+            f"ansible_collections.hisops.emergency.plugins.modules.{name}"
+        )
         checked = ArgumentSpecValidator(module.argument_spec()).validate(dict(module_args or {}))
         if checked.error_messages:
             return {"failed": True, "msg": "; ".join(checked.error_messages)}
         if not session.HAS_NETMIKO:
-            return {"failed": True, "msg": missing_required_lib("netmiko"),
-                    "exception": str(session.NETMIKO_IMPORT_ERROR)}
+            return {
+                "failed": True,
+                "msg": missing_required_lib("netmiko"),
+                "exception": str(session.NETMIKO_IMPORT_ERROR),
+            }
         try:
             with locks.notify_waits(_tell_operator):
-                result = module.run(checked.validated_parameters, bool(self._play_context.check_mode),
-                                    bool(self._task.diff))
+                result = module.run(
+                    checked.validated_parameters,
+                    bool(self._play_context.check_mode),
+                    bool(self._task.diff),
+                )
         except (NetdevError, StateError) as exc:
             result = {"failed": True, "msg": str(exc)}
         result.setdefault("changed", False)

@@ -87,7 +87,9 @@ class SwitchActionBase(ActionBase):
             args = self.fleet_args(args, task_vars)
         else:
             args["provider"] = provider_from_vars(
-                task_vars.get("inventory_hostname"), task_vars, args.get("provider"),
+                task_vars.get("inventory_hostname"),
+                task_vars,
+                args.get("provider"),
                 self._templar.template,
             )
         result.update(

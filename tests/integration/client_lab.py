@@ -22,8 +22,13 @@ from lab_helpers import busy_octets, free_octet  # noqa: E402
 __all__ = ["busy_octets", "free_octet", "workstation_specs"]
 
 DEPARTMENTS = ("outpatient registration", "pharmacy", "inpatient ward", "laboratory", "radiology")
-PREFIX = {"outpatient registration": "opd", "pharmacy": "pha", "inpatient ward": "ward",
-          "laboratory": "lis", "radiology": "ris"}
+PREFIX = {
+    "outpatient registration": "opd",
+    "pharmacy": "pha",
+    "inpatient ward": "ward",
+    "laboratory": "lis",
+    "radiology": "ris",
+}
 
 
 def workstation_specs(octet: int, count: int) -> list[HostSpec]:
@@ -32,9 +37,15 @@ def workstation_specs(octet: int, count: int) -> list[HostSpec]:
         dept = DEPARTMENTS[index % len(DEPARTMENTS)]
         number = index // len(DEPARTMENTS) + 1
         groups = ("client_test",) if number == 1 and dept in DEPARTMENTS[:2] else ()
-        specs.append(HostSpec(f"{PREFIX[dept]}-{number:02d}", "workstation",
-                              f"127.{octet}.{10 + index // 200}.{1 + index % 200}", dept,
-                              groups=groups))
+        specs.append(
+            HostSpec(
+                f"{PREFIX[dept]}-{number:02d}",
+                "workstation",
+                f"127.{octet}.{10 + index // 200}.{1 + index % 200}",
+                dept,
+                groups=groups,
+            )
+        )
     return specs
 
 

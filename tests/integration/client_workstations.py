@@ -36,14 +36,16 @@ class ClientLab:
         self.ledger_path = workdir / "client" / "ledger.json"
         self.hosts = list(fleet.specs)
 
-    def run(self, playbook: str, check: bool = False, limit: str | None = None,
-            **extravars) -> PlaybookRun:
+    def run(
+        self, playbook: str, check: bool = False, limit: str | None = None, **extravars
+    ) -> PlaybookRun:
         old = {k: os.environ.get(k) for k in ("HISOPS_ARTIFACT_DIR", "HISOPS_CLIENT_LEDGER")}
         os.environ["HISOPS_ARTIFACT_DIR"] = str(self.store)
         os.environ["HISOPS_CLIENT_LEDGER"] = str(self.ledger_path)
         try:
-            return run_playbook(playbook, self.inventory, self.workdir, extravars or None,
-                                check=check, limit=limit)
+            return run_playbook(
+                playbook, self.inventory, self.workdir, extravars or None, check=check, limit=limit
+            )
         finally:
             for key, value in old.items():
                 if value is None:
@@ -70,14 +72,22 @@ class ClientLab:
         return inventory.get_groups_dict()
 
     def plan(self, version: str, **kw) -> dict:
-        return plan_rollout(store_root=str(self.store), package="his-client", version=version,
-                            kind="tar", group="workstations", groups=self.groups(),
-                            ledger=self.ledger(), **kw)
+        return plan_rollout(
+            store_root=str(self.store),
+            package="his-client",
+            version=version,
+            kind="tar",
+            group="workstations",
+            groups=self.groups(),
+            ledger=self.ledger(),
+            **kw,
+        )
 
 
 @contextmanager
-def boot(tmp_path_factory: pytest.TempPathFactory,
-         setup: Callable[[ClientLab], None] | None = None) -> Iterator[ClientLab]:
+def boot(
+    tmp_path_factory: pytest.TempPathFactory, setup: Callable[[ClientLab], None] | None = None
+) -> Iterator[ClientLab]:
     """A fleet of WORKSTATIONS with GOOD published the way an operator does, NEXT, BAD and
     NEXT's .deb straight into the store (faster); ``setup`` then brings it where a file's
     first test starts."""

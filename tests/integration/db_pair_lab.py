@@ -40,13 +40,17 @@ class Pair:
 
     def multi_host(self, user: str = "his_app") -> str:
         """The libpq multi-host string clients use: the writable node, whichever it is."""
-        return (f"host={self.address(DB1)},{self.address(DB2)} port=5432,5432 dbname=his "
-                f"user={user} password={self.creds[user]['password']} "
-                "target_session_attrs=read-write connect_timeout=2")
+        return (
+            f"host={self.address(DB1)},{self.address(DB2)} port=5432,5432 dbname=his "
+            f"user={user} password={self.creds[user]['password']} "
+            "target_session_attrs=read-write connect_timeout=2"
+        )
 
     def bouncer(self) -> str:
-        return (f"host={self.address(APP)} port=6432 dbname=his user=his_app "
-                f"password={self.creds['his_app']['password']} connect_timeout=3")
+        return (
+            f"host={self.address(APP)} port=6432 dbname=his user=his_app "
+            f"password={self.creds['his_app']['password']} connect_timeout=3"
+        )
 
     def superuser(self, name: str) -> psycopg.Connection:
         return psycopg.connect(self.fleet.conninfo(name, user="postgres"), autocommit=True)
@@ -54,14 +58,18 @@ class Pair:
     def role(self, name: str) -> str:
         try:
             with self.superuser(name) as conn:
-                return "standby" if conn.execute("SELECT pg_is_in_recovery()").fetchone()[0] \
+                return (
+                    "standby"
+                    if conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]
                     else "primary"
+                )
         except psycopg.OperationalError:
             return "down"
 
     def play(self, playbook: str, check: bool = False, **extravars) -> PlaybookRun:
-        return run_playbook(playbook, self.inventory, self.workdir, extravars=extravars or None,
-                            check=check)
+        return run_playbook(
+            playbook, self.inventory, self.workdir, extravars=extravars or None, check=check
+        )
 
 
 @contextmanager
@@ -107,8 +115,10 @@ class Writer:
 
     def __enter__(self) -> Writer:
         with psycopg.connect(self.conninfo, autocommit=True) as conn:
-            conn.execute(f"CREATE TABLE IF NOT EXISTS {self.table} (n bigint PRIMARY KEY, "
-                         "at timestamptz DEFAULT now())")
+            conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.table} (n bigint PRIMARY KEY, "
+                "at timestamptz DEFAULT now())"
+            )
             start = conn.execute(f"SELECT coalesce(max(n), 0) FROM {self.table}").fetchone()[0]
         self._next = start + 1
         self._thread.start()
@@ -157,8 +167,9 @@ def missing(pair: Pair, node: str, acked: list[tuple[int, float]], table: str) -
 
 def server_of(conninfo: str) -> tuple[str, bool]:
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        addr, recovery = conn.execute("SELECT host(inet_server_addr()), pg_is_in_recovery()"
-                                      ).fetchone()
+        addr, recovery = conn.execute(
+            "SELECT host(inet_server_addr()), pg_is_in_recovery()"
+        ).fetchone()
         conn.execute("CREATE TABLE IF NOT EXISTS hisops_probe (at timestamptz)")
         conn.execute("INSERT INTO hisops_probe VALUES (now())")
     return addr, recovery
@@ -166,5 +177,3 @@ def server_of(conninfo: str) -> tuple[str, bool]:
 
 def report(pair: Pair) -> dict:
     return json.loads((pair.workdir / "reports" / "db_status.json").read_text())
-
-

@@ -31,15 +31,21 @@ class PlaybookRun:
         """Hosts on which a task whose name contains ``task`` reported a change (run record)."""
         files = sorted((self.workdir / "records").glob("*.jsonl"), key=lambda p: p.stat().st_mtime)
         events = [json.loads(line) for line in files[-1].read_text().splitlines()]
-        return {e["host"] for e in events
-                if e.get("event") == "task" and task in e.get("task", "") and e.get("changed")}
+        return {
+            e["host"]
+            for e in events
+            if e.get("event") == "task" and task in e.get("task", "") and e.get("changed")
+        }
 
     def messages(self, task: str) -> dict[str, str]:
         """Per host, the message of the task whose name contains ``task`` (run record)."""
         files = sorted((self.workdir / "records").glob("*.jsonl"), key=lambda p: p.stat().st_mtime)
         events = [json.loads(line) for line in files[-1].read_text().splitlines()]
-        return {e["host"]: e.get("message", "") for e in events
-                if e.get("event") == "task" and task in e.get("task", "")}
+        return {
+            e["host"]: e.get("message", "")
+            for e in events
+            if e.get("event") == "task" and task in e.get("task", "")
+        }
 
     def report(self, name: str) -> Any:
         return json.loads((self.workdir / "reports" / name).read_text())
@@ -86,7 +92,9 @@ def run_playbook(
     if limit:
         cmd += ["--limit", limit]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, timeout=600)
-    return PlaybookRun(proc.returncode, proc.stdout + proc.stderr, _stats(workdir / "records"), workdir)
+    return PlaybookRun(
+        proc.returncode, proc.stdout + proc.stderr, _stats(workdir / "records"), workdir
+    )
 
 
 def _stats(records: Path) -> dict[str, dict[str, int]]:

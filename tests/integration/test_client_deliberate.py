@@ -28,7 +28,9 @@ def publish(lab: ClientLab, version: str, broken: bool = False) -> None:
     ArtifactStore(str(lab.store)).publish(built, "his-client", version, "tar")
 
 
-def test_rollback_after_a_canary_stopped_on_a_release_pruned_meanwhile(client_lab: ClientLab) -> None:
+def test_rollback_after_a_canary_stopped_on_a_release_pruned_meanwhile(
+    client_lab: ClientLab,
+) -> None:
     """Issue 14, bug 1, as a new user meets it: workstations holding older releases (of
     an earlier numbering, 2023.x, sorting above 3.x), A then B rolled out (test group,
     then everyone), C stopped at the canary and put back on B, then a rollback without a
@@ -50,8 +52,13 @@ def test_rollback_after_a_canary_stopped_on_a_release_pruned_meanwhile(client_la
         assert done.rc == 0, done.stdout[-3000:]
     assert {lab.current(h) for h in hosts} == {B}
 
-    stopped = lab.run("client_update", limit=limit, version=C, skip_test_gate=True,
-                      skip_test_gate_reason="vendor hotfix, ward lead approved")
+    stopped = lab.run(
+        "client_update",
+        limit=limit,
+        version=C,
+        skip_test_gate=True,
+        skip_test_gate_reason="vendor hotfix, ward lead approved",
+    )
     assert stopped.rc != 0 and f"rollout of {C} stopped: canary failed" in stopped.stdout
     canary = set(lab.ledger()["runs"][-1]["canary"])
     assert len(canary) == 2 and {lab.current(h) for h in hosts} == {B}
@@ -59,8 +66,14 @@ def test_rollback_after_a_canary_stopped_on_a_release_pruned_meanwhile(client_la
         assert A in lab.releases(host), (host, lab.releases(host))
 
     lost = next(h for h in hosts if h not in canary)
-    lab.fleet.run(lost, ["/bin/sh", "-c", f"rm -rf /opt/his-client/releases/{A} "
-                         f"/opt/his-client/packages/his-client-{A}.tar.gz"])
+    lab.fleet.run(
+        lost,
+        [
+            "/bin/sh",
+            "-c",
+            f"rm -rf /opt/his-client/releases/{A} /opt/his-client/packages/his-client-{A}.tar.gz",
+        ],
+    )
     back = lab.run("client_rollback", limit=limit)
     assert back.rc == 0, back.stdout[-3000:]
     assert {h: lab.current(h) for h in hosts} == dict.fromkeys(hosts, A)
@@ -87,16 +100,27 @@ def test_a_rollout_defers_isolated_workstations_and_the_audit_brings_them_up_aft
     before = lab.versions()
     state = StateStore(str(lab.workdir / "state"))
     addresses = {h: lab.fleet.specs[h].address for h in pharmacy}
-    state.open("isolation", "segment:PHARMACY", id="iso-pharmacy", operator="netops",
-               summary="isolate segment PHARMACY",
-               # a hold names endpoints by name, IP or MAC: the last one only by its address
-               endpoints=[{"name": h} for h in pharmacy[:-1]] + [{"ip": addresses[pharmacy[-1]]}])
+    state.open(
+        "isolation",
+        "segment:PHARMACY",
+        id="iso-pharmacy",
+        operator="netops",
+        summary="isolate segment PHARMACY",
+        # a hold names endpoints by name, IP or MAC: the last one only by its address
+        endpoints=[{"name": h} for h in pharmacy[:-1]] + [{"ip": addresses[pharmacy[-1]]}],
+    )
     away = ward[0]  # not isolated but not answering: no canary, recorded in its batch
     for host in [*pharmacy, away]:
         lab.fleet.set_reachable(host, False)
     try:
-        done = lab.run("client_update", version=D, batch_size=5, max_fail_percent=40,
-                       skip_test_gate=True, skip_test_gate_reason="security fix, CIO approved")
+        done = lab.run(
+            "client_update",
+            version=D,
+            batch_size=5,
+            max_fail_percent=40,
+            skip_test_gate=True,
+            skip_test_gate_reason="security fix, CIO approved",
+        )
         assert done.rc == 0, done.stdout[-3000:]
         ledger = lab.ledger()
         run = ledger["runs"][-1]

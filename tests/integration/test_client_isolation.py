@@ -46,14 +46,16 @@ def hospital(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, P
 
 
 def test_an_isolated_pharmacy_is_deferred_by_a_hospital_wide_update_then_brought_up(
-    hospital: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
+    hospital: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     inventory, work = hospital
     work.mkdir(parents=True, exist_ok=True)
     monkeypatch.setenv("HISOPS_ARTIFACT_DIR", str(work / "artifacts"))
     monkeypatch.setenv("HISOPS_CLIENT_LEDGER", str(work / "client" / "ledger.json"))
     ArtifactStore(str(work / "artifacts")).publish(
-        sample.build_tarball(VERSION, str(work)), "his-client", VERSION, "tar")
+        sample.build_tarball(VERSION, str(work)), "his-client", VERSION, "tar"
+    )
     groups = InventoryManager(loader=DataLoader(), sources=[str(inventory)]).get_groups_dict()
     pharmacy = set(groups["ws_pharmacy"])
     workstations = set(groups["workstations"])
@@ -68,8 +70,13 @@ def test_an_isolated_pharmacy_is_deferred_by_a_hospital_wide_update_then_brought
     hold = StateStore(str(work / "state")).get(isolation_id)
     assert hold is not None and hold.state == "open"
 
-    update = play("client_update", version=VERSION, batch_size=10, skip_test_gate=True,
-                  skip_test_gate_reason="security fix, CIO approved")
+    update = play(
+        "client_update",
+        version=VERSION,
+        batch_size=10,
+        skip_test_gate=True,
+        skip_test_gate_reason="security fix, CIO approved",
+    )
     assert update.rc == 0, update.stdout[-3000:]
     ledger = json.loads((work / "client" / "ledger.json").read_text())
     run = ledger["runs"][-1]
@@ -80,8 +87,12 @@ def test_an_isolated_pharmacy_is_deferred_by_a_hospital_wide_update_then_brought
         last = ledger["hosts"][host]["history"][-1]
         assert last["result"] == "isolated" and isolation_id in last["message"]
 
-    back = play("reconnect", isolation_id=isolation_id, cleanup_by="it-oncall",
-                cleanup_scan="pharmacy clean")
+    back = play(
+        "reconnect",
+        isolation_id=isolation_id,
+        cleanup_by="it-oncall",
+        cleanup_scan="pharmacy clean",
+    )
     assert back.rc == 0, back.stdout[-3000:]
     fixed = play("client_audit", remediate=True)
     assert fixed.rc == 0, fixed.stdout[-3000:]

@@ -60,7 +60,9 @@ def test_left_behind_workstation_outside_hisops_is_found(client_lab: ClientLab) 
     host = lab.hosts[-1]
     # someone switched it by hand to the release still on disk
     lab.fleet.run(host, ["ln", "-sfn", f"releases/{NEXT}", "/opt/his-client/current"])
-    verdict = {a["host"]: a for a in lab.run("client_audit").report("client-audit.json")["workstations"]}
+    verdict = {
+        a["host"]: a for a in lab.run("client_audit").report("client-audit.json")["workstations"]
+    }
     assert verdict[host]["state"] == "behind" and verdict[host]["actual"] == NEXT
     assert sum(1 for a in verdict.values() if a["state"] != "current") == 1
     shutil.rmtree(lab.workdir / "reports")
@@ -71,8 +73,11 @@ def test_package_mode_a_held_deb_is_switched_and_rolled_back(client_lab: ClientL
     test_hosts = lab.groups()["client_test"]
 
     def package(host: str) -> str:
-        done = lab.fleet.run(host, ["dpkg-query", "-W", "-f=${db:Status-Abbrev}${Version}",
-                                    "his-client"], check=False)
+        done = lab.fleet.run(
+            host,
+            ["dpkg-query", "-W", "-f=${db:Status-Abbrev}${Version}", "his-client"],
+            check=False,
+        )
         return done.stdout.replace(" ", "")
 
     for version in (GOOD, NEXT):
@@ -108,8 +113,9 @@ def test_limit_a_rollout_to_one_department_thresholds_counted_within_the_limit(
     failing = first[1]
     lab.fleet.run(failing, ["/bin/sh", "-c", f"echo {NEXT} > /etc/his-client/fail-health"])
     try:
-        halted = lab.run("client_update", limit="ws_radiology", version=NEXT, batch_size=2,
-                         max_fail_percent=40)
+        halted = lab.run(
+            "client_update", limit="ws_radiology", version=NEXT, batch_size=2, max_fail_percent=40
+        )
     finally:
         lab.fleet.run(failing, ["rm", "-f", "/etc/his-client/fail-health"])
     assert halted.rc != 0 and "batch failed on" in halted.stdout, halted.stdout[-3000:]
@@ -177,8 +183,9 @@ def test_remediate_leaves_a_workstation_whose_expected_version_failed_there_alon
     failing = radiology[2]  # in the first batch after the canary: 1 of 2 is within 100%
     lab.fleet.run(failing, ["/bin/sh", "-c", f"echo {NEXT} > /etc/his-client/fail-health"])
     try:
-        done = lab.run("client_update", limit="ws_radiology", version=NEXT, batch_size=2,
-                       max_fail_percent=100)
+        done = lab.run(
+            "client_update", limit="ws_radiology", version=NEXT, batch_size=2, max_fail_percent=100
+        )
         assert done.rc == 0, done.stdout[-3000:]
         fixed = lab.run("client_audit", limit="ws_radiology", remediate=True)
     finally:

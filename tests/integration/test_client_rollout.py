@@ -28,7 +28,9 @@ def test_bad_input_is_refused_before_any_workstation_is_touched(client_lab: Clie
     lab = client_lab
     done = lab.run("client_update", version="9.9.9", group="client_test")
     assert done.rc != 0
-    assert "refused before any workstation was touched: version:" in done.stdout, done.stdout[-2000:]
+    assert "refused before any workstation was touched: version:" in done.stdout, done.stdout[
+        -2000:
+    ]
     # a corrupted package: one byte changed after it entered the store
     package = lab.store / "his-client" / f"his-client-{GOOD}.tar.gz"
     saved = package.read_bytes()
@@ -44,13 +46,21 @@ def test_bad_input_is_refused_before_any_workstation_is_touched(client_lab: Clie
     from ansible_collections.hisops.emergency.plugins.module_utils.state.store import StateStore
 
     state = StateStore(str(lab.workdir / "state"))
-    state.open("rollout", "client:client_test", id="rollout-colleague", operator="alice",
-               endpoints=[{"name": lab.groups()["client_test"][0]}])
+    state.open(
+        "rollout",
+        "client:client_test",
+        id="rollout-colleague",
+        operator="alice",
+        endpoints=[{"name": lab.groups()["client_test"][0]}],
+    )
     try:
         busy = lab.run("client_update", version=GOOD, group="client_test")
     finally:
         state.close("rollout-colleague", "alice")
-    assert busy.rc != 0 and "rollout rollout-colleague (client:client_test) opened by alice" in busy.stdout
+    assert (
+        busy.rc != 0
+        and "rollout rollout-colleague (client:client_test) opened by alice" in busy.stdout
+    )
     assert lab.versions() == dict.fromkeys(lab.hosts)
     assert all(lab.releases(h) == [] for h in lab.hosts)
 
@@ -89,8 +99,13 @@ def test_a_second_run_changes_nothing(client_lab: ClientLab) -> None:
 def test_check_mode_changes_nothing(client_lab: ClientLab) -> None:
     lab = client_lab
     before = lab.ledger_path.read_bytes()
-    preview = lab.run("client_update", check=True, version=NEXT, skip_test_gate=True,
-                      skip_test_gate_reason="preview only")
+    preview = lab.run(
+        "client_update",
+        check=True,
+        version=NEXT,
+        skip_test_gate=True,
+        skip_test_gate_reason="preview only",
+    )
     assert preview.rc == 0, preview.stdout[-3000:]
     assert len(preview.changed_by("switch, health check")) == WORKSTATIONS
     assert set(lab.versions().values()) == {GOOD}
@@ -98,12 +113,18 @@ def test_check_mode_changes_nothing(client_lab: ClientLab) -> None:
     assert lab.ledger_path.read_bytes() == before
 
 
-def test_a_bad_version_stops_after_the_canary_and_nothing_else_changes(client_lab: ClientLab) -> None:
+def test_a_bad_version_stops_after_the_canary_and_nothing_else_changes(
+    client_lab: ClientLab,
+) -> None:
     lab = client_lab
     canary = set(lab.plan(BAD, skip_test_gate=True, skip_test_gate_reason="x")["canary"])
     assert len(canary) == 5  # one per department
-    done = lab.run("client_update", version=BAD, skip_test_gate=True,
-                   skip_test_gate_reason="vendor hotfix, ward lead approved")
+    done = lab.run(
+        "client_update",
+        version=BAD,
+        skip_test_gate=True,
+        skip_test_gate_reason="vendor hotfix, ward lead approved",
+    )
     assert done.rc != 0 and f"rollout of {BAD} stopped: canary failed" in done.stdout
     assert set(lab.versions().values()) == {GOOD}
     ledger = lab.ledger()

@@ -48,24 +48,51 @@ class Twin:
 
     def is_primary(self, name: str) -> bool:
         creds = json.loads((self.state_dir / "hosts" / "credentials.json").read_text())
-        with psycopg.connect(host=self.host(name)["ansible_host"], port=5432, dbname="postgres",
-                             user="postgres", password=creds["postgres"]["password"],
-                             connect_timeout=3, autocommit=True) as conn:
+        with psycopg.connect(
+            host=self.host(name)["ansible_host"],
+            port=5432,
+            dbname="postgres",
+            user="postgres",
+            password=creds["postgres"]["password"],
+            connect_timeout=3,
+            autocommit=True,
+        ) as conn:
             return not conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]
 
     def lab(self, *args: str) -> str:
-        return subprocess.run([sys.executable, "-m", "hisops.cli", "lab", "--state-dir",
-                               str(self.state_dir), *args], capture_output=True, text=True,
-                              check=True, timeout=60).stdout
+        return subprocess.run(
+            [sys.executable, "-m", "hisops.cli", "lab", "--state-dir", str(self.state_dir), *args],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout
 
     def in_recovery_over_ssh(self, name: str) -> str:
         """``pg_is_in_recovery()`` read on the host itself over SSH ('f': a primary)."""
         ansible = Path(sys.executable).parent / "ansible"
         done = subprocess.run(
-            [str(ansible), name, "-i", str(self.inventory), "-m", "ansible.builtin.command",
-             "-a", "psql -Atc 'SELECT pg_is_in_recovery()'", "--become", "--become-user",
-             "postgres", "-o", "-T", "60"],  # sudo's prompt on a loaded CI machine took > 20 s once
-            capture_output=True, text=True, timeout=180, check=False)
+            [
+                str(ansible),
+                name,
+                "-i",
+                str(self.inventory),
+                "-m",
+                "ansible.builtin.command",
+                "-a",
+                "psql -Atc 'SELECT pg_is_in_recovery()'",
+                "--become",
+                "--become-user",
+                "postgres",
+                "-o",
+                "-T",
+                "60",
+            ],  # sudo's prompt on a loaded CI machine took > 20 s once
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
         return done.stdout.strip().rsplit(" ", 1)[-1] if "(stdout)" in done.stdout else done.stdout
 
     def play(self, playbook: str, **extravars) -> PlaybookRun:
@@ -103,20 +130,41 @@ def test_switch_port_fence_keeps_a_live_old_primary_from_coming_back_writable(tw
     assert "traffic-filter inbound acl 3998" in fence[0]["devices"]["CORE-1"]["commands"]
 
     # Reconnected by hand, a possibly writable primary would be back: refused, nothing changed.
-    refused = twin.play("reconnect", isolation_id=fence[0]["id"], cleanup_by="dba",
-                        cleanup_scan="old primary to be rejoined")
+    refused = twin.play(
+        "reconnect",
+        isolation_id=fence[0]["id"],
+        cleanup_by="dba",
+        cleanup_scan="old primary to be rejoined",
+    )
     assert refused.rc != 0 and "split brain" in refused.stdout, refused.stdout[-2000:]
     assert not twin.answers(DB1, 22) and not twin.answers(DB1, 5432)
 
     # The first stage alone: the port is up, the controller's SSH passes, PostgreSQL does not.
     stage = twin.workdir / "stage.yml"
-    stage.write_text(yaml.safe_dump([{
-        "name": "The first stage of the rejoin alone", "hosts": "localhost", "gather_facts": False,
-        "tasks": [{"name": "port up behind the filter", "hisops.emergency.isolation_reconnect": {
-            "hosts": "{{ groups['switches'] | difference(groups['spare']) }}",
-            "isolation_id": fence[0]["id"], "stage": "port", "cleanup_by": "dba",
-            "cleanup_scan": "old primary to be rejoined",
-            "store": "{{ lookup('ansible.builtin.env', 'HISOPS_ISOLATION_DIR') }}"}}]}]))
+    stage.write_text(
+        yaml.safe_dump(
+            [
+                {
+                    "name": "The first stage of the rejoin alone",
+                    "hosts": "localhost",
+                    "gather_facts": False,
+                    "tasks": [
+                        {
+                            "name": "port up behind the filter",
+                            "hisops.emergency.isolation_reconnect": {
+                                "hosts": "{{ groups['switches'] | difference(groups['spare']) }}",
+                                "isolation_id": fence[0]["id"],
+                                "stage": "port",
+                                "cleanup_by": "dba",
+                                "cleanup_scan": "old primary to be rejoined",
+                                "store": "{{ lookup('ansible.builtin.env', 'HISOPS_ISOLATION_DIR') }}",
+                            },
+                        }
+                    ],
+                }
+            ]
+        )
+    )
     staged = run_playbook(stage, twin.inventory, twin.workdir)
     assert staged.rc == 0, staged.stdout[-3000:]
     assert twin.answers(DB1, 22) and not twin.answers(DB1, 5432)
@@ -125,7 +173,9 @@ def test_switch_port_fence_keeps_a_live_old_primary_from_coming_back_writable(tw
     rejoined = twin.play("db_rejoin")
     assert rejoined.rc == 0, rejoined.stdout[-3000:]
     closed = json.loads((twin.workdir / "isolations" / f"{fence[0]['id']}.json").read_text())
-    assert closed["state"] == "closed" and closed["fence_proof"].startswith("fenced over SSH"), closed
+    assert closed["state"] == "closed" and closed["fence_proof"].startswith("fenced over SSH"), (
+        closed
+    )
     assert twin.answers(DB1, 22) and twin.answers(DB1, 5432)
     assert twin.is_primary(DB2) and not twin.is_primary(DB1)
 
@@ -137,10 +187,25 @@ def test_a_powered_off_old_primary_comes_back_cut_off_until_the_rejoin(twin: Twi
     rejoin has fenced it over SSH and brought it back as a standby."""
     assert twin.is_primary(DB2)  # the previous test left DB2 primary and DB1 its standby
     twin.lab("host", "fault", DB2, "unreachable")
-    power_off = [sys.executable, "-m", "hisops.cli", "lab", "--state-dir", str(twin.state_dir),
-                 "host", "power", DB2, "power-off"]
-    run = twin.play("db_failover", fence=["switch_port", "site_command"], fence_command=power_off,
-                    fence_all=True, accept_data_loss=True)
+    power_off = [
+        sys.executable,
+        "-m",
+        "hisops.cli",
+        "lab",
+        "--state-dir",
+        str(twin.state_dir),
+        "host",
+        "power",
+        DB2,
+        "power-off",
+    ]
+    run = twin.play(
+        "db_failover",
+        fence=["switch_port", "site_command"],
+        fence_command=power_off,
+        fence_all=True,
+        accept_data_loss=True,
+    )
     assert run.rc == 0, run.stdout[-3000:]
     assert "switch_port: CORE-1:" in run.stdout and "site command" in run.stdout, run.stdout[-2000:]
     assert twin.is_primary(DB1)

@@ -33,8 +33,12 @@ def test_build_in_check_mode_changes_nothing(pair: Pair) -> None:
     assert pair.role(DB2) == "primary"  # still its own separate database
     assert not pair.fleet.path(DB2, "/etc/postgresql/15/main/conf.d/hisops-ha.conf").exists()
     with pair.superuser(DB1) as conn:
-        assert conn.execute("SELECT count(*) FROM pg_roles WHERE rolname = 'hisops_replicator'"
-                            ).fetchone()[0] == 0
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM pg_roles WHERE rolname = 'hisops_replicator'"
+            ).fetchone()[0]
+            == 0
+        )
 
 
 def test_build_streams_to_a_hot_standby_and_is_idempotent(pair: Pair) -> None:
@@ -75,9 +79,11 @@ def sync_state(pair: Pair, primary: str, standby: str, timeout: float = 30) -> s
     deadline = time.monotonic() + timeout
     with pair.superuser(primary) as conn:
         while time.monotonic() < deadline:
-            row = conn.execute("SELECT sync_state FROM pg_stat_replication WHERE "
-                               "application_name = %s AND state = 'streaming'", (standby,)
-                               ).fetchone()
+            row = conn.execute(
+                "SELECT sync_state FROM pg_stat_replication WHERE "
+                "application_name = %s AND state = 'streaming'",
+                (standby,),
+            ).fetchone()
             if row:
                 return row[0]
             time.sleep(0.2)
@@ -89,8 +95,12 @@ def test_sync_mode_is_the_mode_in_force_on_the_real_pair(pair: Pair) -> None:
     assert run.rc == 0, run.stdout[-3000:]
     with pair.superuser(DB1) as conn:
         assert conn.execute("SHOW synchronous_standby_names").fetchone()[0] == f'"{DB2}"'
-        assert conn.execute("SELECT count(*) FROM pg_file_settings WHERE error IS NOT NULL"
-                            ).fetchone()[0] == 0
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM pg_file_settings WHERE error IS NOT NULL"
+            ).fetchone()[0]
+            == 0
+        )
     assert sync_state(pair, DB1, DB2) == "sync"
     # the standby's own file carries the same kind of line: it must start again with it
     restarted = pair.fleet.run(DB2, ["systemctl", "restart", "postgresql@15-main"], check=False)
@@ -99,8 +109,9 @@ def test_sync_mode_is_the_mode_in_force_on_the_real_pair(pair: Pair) -> None:
     assert sync_state(pair, DB1, DB2) == "sync"
     assert pair.play("db_status").rc == 0
     assert f"{DB2} streaming (sync)" in " | ".join(
-        f"{r['name']} {r['state']} ({r['sync_state']})" for r in
-        next(n for n in report(pair)["nodes"] if n["name"] == DB1)["replicas"])
+        f"{r['name']} {r['state']} ({r['sync_state']})"
+        for r in next(n for n in report(pair)["nodes"] if n["name"] == DB1)["replicas"]
+    )
     back = pair.play("db_standby_build")  # async again: a reload, no restart
     assert back.rc == 0, back.stdout[-3000:]
     assert sync_state(pair, DB1, DB2) == "async"
@@ -117,9 +128,8 @@ def test_a_mode_the_server_refuses_fails_the_build_with_the_servers_error(pair: 
         assert run.rc != 0, run.stdout[-3000:]
         assert "sync mode asked for, not in force on his-db-1" in run.stdout, run.stdout[-3000:]
         # pg_file_settings names the file and line, the server's log says why
-        assert "zz-hand-edit.conf:1: setting could not be applied" in run.stdout, \
-            run.stdout[-3000:]
-        assert 'syntax error at or near' in run.stdout, run.stdout[-3000:]
+        assert "zz-hand-edit.conf:1: setting could not be applied" in run.stdout, run.stdout[-3000:]
+        assert "syntax error at or near" in run.stdout, run.stdout[-3000:]
         status = pair.play("db_status")  # the daily check is not silent about it either
         assert "CONFIGURATION REFUSED by the server" in status.stdout, status.stdout[-3000:]
     finally:
@@ -135,8 +145,10 @@ def test_a_mode_the_server_refuses_fails_the_build_with_the_servers_error(pair: 
 def write_mb(pair: Pair, node: str, table: str, mb: int) -> int:
     rows = mb * 4000  # about 250 bytes of WAL a row
     with pair.superuser(node) as conn:
-        conn.execute(f"CREATE TABLE {table} AS SELECT g, repeat('x', 200) AS pad "
-                     f"FROM generate_series(1, {rows}) g")
+        conn.execute(
+            f"CREATE TABLE {table} AS SELECT g, repeat('x', 200) AS pad "
+            f"FROM generate_series(1, {rows}) g"
+        )
     return rows
 
 
@@ -178,18 +190,26 @@ def damage_standby(pair: Pair) -> None:
     pair.fleet.fault(DB2, "crash")
     write_mb(pair, DB1, f"damage_{time.monotonic_ns()}", 8)
     data, conf = "/var/lib/postgresql/15/main", "/etc/postgresql/15/main/postgresql.conf"
-    pair.fleet.run(DB2, ["/bin/sh", "-c", f"rm -f {data}/standby.signal && su postgres -c "
-                         f"'/usr/lib/postgresql/15/bin/postgres --single -F -c config_file={conf} "
-                         f"-D {data} template1 </dev/null' && su postgres -c 'touch "
-                         f"{data}/standby.signal' && systemctl start postgresql@15-main"])
+    pair.fleet.run(
+        DB2,
+        [
+            "/bin/sh",
+            "-c",
+            f"rm -f {data}/standby.signal && su postgres -c "
+            f"'/usr/lib/postgresql/15/bin/postgres --single -F -c config_file={conf} "
+            f"-D {data} template1 </dev/null' && su postgres -c 'touch "
+            f"{data}/standby.signal' && systemctl start postgresql@15-main",
+        ],
+    )
     assert pair.role(DB2) == "standby"
 
 
 def test_a_standby_that_cannot_follow_is_cloned_again(pair: Pair) -> None:
     damage_standby(pair)
     refused = pair.play("db_standby_build")
-    assert refused.rc != 0 and "does not follow" in refused.stdout \
-        and "overwrite" in refused.stdout, refused.stdout[-3000:]
+    assert (
+        refused.rc != 0 and "does not follow" in refused.stdout and "overwrite" in refused.stdout
+    ), refused.stdout[-3000:]
     run = pair.play("db_standby_build", db_standby_build_overwrite=True)
     assert run.rc == 0, run.stdout[-3000:]
     assert run.changed_by("clone the standby") == {DB2}, run.stdout[-2000:]
@@ -199,7 +219,6 @@ def test_a_standby_that_cannot_follow_is_cloned_again(pair: Pair) -> None:
     damage_standby(pair)
     rejoin = pair.play("db_rejoin")
     assert rejoin.rc == 0, rejoin.stdout[-3000:]
-    assert f"by clone ({DB2} did not catch up as a standby)" in rejoin.stdout, \
-        rejoin.stdout[-2000:]
+    assert f"by clone ({DB2} did not catch up as a standby)" in rejoin.stdout, rejoin.stdout[-2000:]
     rows = write_mb(pair, DB1, "after_rejoin_clone", 1)
     assert_follows(pair, "after_rejoin_clone", rows)

@@ -35,7 +35,9 @@ def dirs(tmp_path, monkeypatch) -> tuple[Path, Path]:
     return isolations, state
 
 
-def test_two_segment_isolations_started_together_reconnect_in_either_order(fresh_lab, dirs, tmp_path):
+def test_two_segment_isolations_started_together_reconnect_in_either_order(
+    fresh_lab, dirs, tmp_path
+):
     lab = fresh_lab
     isolations, state = dirs
     before = configs(lab)
@@ -44,11 +46,17 @@ def test_two_segment_isolations_started_together_reconnect_in_either_order(fresh
     def isolate_segment(segment: str, operator: str) -> None:
         workdir = tmp_path / segment
         workdir.mkdir()
-        runs[segment] = run_playbook("isolate", lab.inventory, workdir, {
-            "segment": segment, "reason": f"outbreak ({operator})"})
+        runs[segment] = run_playbook(
+            "isolate",
+            lab.inventory,
+            workdir,
+            {"segment": segment, "reason": f"outbreak ({operator})"},
+        )
 
-    threads = [threading.Thread(target=isolate_segment, args=(s, o))
-               for s, o in (("PHARMACY", "alice"), ("DOCTOR", "bob"))]
+    threads = [
+        threading.Thread(target=isolate_segment, args=(s, o))
+        for s, o in (("PHARMACY", "alice"), ("DOCTOR", "bob"))
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -61,7 +69,10 @@ def test_two_segment_isolations_started_together_reconnect_in_either_order(fresh
     records = {s: json.loads((isolations / f"{i}.json").read_text()) for s, i in ids.items()}
     first, second = sorted(records, key=lambda s: records[s]["opened_ns"])
     # The lock made the second read its "before" after the first's record: the chain holds.
-    assert records[second]["devices"]["CORE-1"]["before"] == records[first]["devices"]["CORE-1"]["after"]
+    assert (
+        records[second]["devices"]["CORE-1"]["before"]
+        == records[first]["devices"]["CORE-1"]["after"]
+    )
     holds = StateStore(str(state)).active("isolation")
     assert {h.id for h in holds} == set(ids.values())
     assert "pharm-01" in StateStore(str(state)).isolated_endpoints()
@@ -69,12 +80,16 @@ def test_two_segment_isolations_started_together_reconnect_in_either_order(fresh
     # The one opened first is reconnected first: before, "opened later ... reconnect those first".
     back = run_playbook("reconnect", lab.inventory, tmp_path, {"isolation_id": ids[first], **CLEAN})
     assert back.rc == 0, back.stdout
-    first_host, second_host = {"PHARMACY": "pharm-01", "DOCTOR": "doc-01"}[first], \
-        {"PHARMACY": "pharm-01", "DOCTOR": "doc-01"}[second]
+    first_host, second_host = (
+        {"PHARMACY": "pharm-01", "DOCTOR": "doc-01"}[first],
+        {"PHARMACY": "pharm-01", "DOCTOR": "doc-01"}[second],
+    )
     assert reachable(lab, first_host) and not reachable(lab, second_host)
     assert {h.id for h in StateStore(str(state)).active("isolation")} == {ids[second]}
 
-    back = run_playbook("reconnect", lab.inventory, tmp_path, {"isolation_id": ids[second], **CLEAN})
+    back = run_playbook(
+        "reconnect", lab.inventory, tmp_path, {"isolation_id": ids[second], **CLEAN}
+    )
     assert back.rc == 0, back.stdout
     assert configs(lab) == before  # byte for byte, every switch
     assert reachable(lab, "pharm-01") and reachable(lab, "doc-01")
@@ -87,8 +102,12 @@ def test_two_hosts_blocked_on_one_gateway_reconnect_first_one_first(fresh_lab, d
     store = Store(str(isolations), str(state))
     inv = inventory_of(lab)
     before = configs(lab)
-    one = isolate.isolate(inv, store, isolate.parse_target(inv, host="10.10.30.101"), "alice", "beaconing")
-    two = isolate.isolate(inv, store, isolate.parse_target(inv, host="10.10.30.102"), "bob", "beaconing")
+    one = isolate.isolate(
+        inv, store, isolate.parse_target(inv, host="10.10.30.101"), "alice", "beaconing"
+    )
+    two = isolate.isolate(
+        inv, store, isolate.parse_target(inv, host="10.10.30.102"), "bob", "beaconing"
+    )
     assert not reachable(lab, "pharm-01") and not reachable(lab, "pharm-02")
     assert reachable(lab, "pharm-03")
 
@@ -110,24 +129,38 @@ def test_a_change_nobody_recorded_is_still_refused_beside_an_open_isolation(fres
     isolations, state = dirs
     store = Store(str(isolations), str(state))
     inv = inventory_of(lab)
-    one = isolate.isolate(inv, store, isolate.parse_target(inv, segment="PHARMACY"), "alice", "outbreak")
+    one = isolate.isolate(
+        inv, store, isolate.parse_target(inv, segment="PHARMACY"), "alice", "outbreak"
+    )
     isolate.isolate(inv, store, isolate.parse_target(inv, segment="DOCTOR"), "bob", "outbreak")
     with DeviceSession(inv.switches["CORE-1"].params) as session:  # someone's change, unrecorded
         session.config_set(["vlan 77", "quit"])
-    with pytest.raises(reconnect.TransactionError, match=r"changed since the isolation on CORE-1: \+ vlan"):
+    with pytest.raises(
+        reconnect.TransactionError, match=r"changed since the isolation on CORE-1: \+ vlan"
+    ):
         reconnect.reconnect(store, one["isolation_id"], inv.switches, "carol", **CLEAN)
     assert not reachable(lab, "pharm-01")
-    forced = reconnect.reconnect(store, one["isolation_id"], inv.switches, "carol", force=True, **CLEAN)
-    assert all(forced["verified"].values()) and reachable(lab, "pharm-01") and not reachable(lab, "doc-01")
+    forced = reconnect.reconnect(
+        store, one["isolation_id"], inv.switches, "carol", force=True, **CLEAN
+    )
+    assert (
+        all(forced["verified"].values())
+        and reachable(lab, "pharm-01")
+        and not reachable(lab, "doc-01")
+    )
 
 
-def test_a_host_behind_a_silent_switch_is_blocked_at_the_core_then_completed(fresh_lab, dirs, tmp_path):
+def test_a_host_behind_a_silent_switch_is_blocked_at_the_core_then_completed(
+    fresh_lab, dirs, tmp_path
+):
     lab = fresh_lab
     isolations, state = dirs
     before = configs(lab)
     assert reachable(lab, "nurse-01", "nurse-02")
     lab.fault("AGG-2", "unreachable")
-    run = run_playbook("isolate", lab.inventory, tmp_path, {"host": "10.10.40.101", "reason": "worm"})
+    run = run_playbook(
+        "isolate", lab.inventory, tmp_path, {"host": "10.10.40.101", "reason": "worm"}
+    )
     assert run.rc == 0, run.stdout
     report = run.report("isolation.json")
     assert "AGG-2" in report["partial"] and "PARTIALLY" in run.stdout
@@ -136,19 +169,25 @@ def test_a_host_behind_a_silent_switch_is_blocked_at_the_core_then_completed(fre
     assert "AGG-2" in record["partial"] and set(record["devices"]) == {"CORE-1"}
     assert StateStore(str(state)).get(record["id"]).details["partial"] == record["partial"]
 
-    still = run_playbook("isolate", lab.inventory, tmp_path, {"host": "10.10.40.101", "reason": "worm"})
+    still = run_playbook(
+        "isolate", lab.inventory, tmp_path, {"host": "10.10.40.101", "reason": "worm"}
+    )
     assert still.rc == 0 and "still partially isolated" in still.stdout, still.stdout
 
     lab.clear("AGG-2")
     assert reachable(lab, "nurse-01", "nurse-02")  # the port behind the silent switch is still open
-    done = run_playbook("isolate", lab.inventory, tmp_path, {"host": "10.10.40.101", "reason": "worm"})
+    done = run_playbook(
+        "isolate", lab.inventory, tmp_path, {"host": "10.10.40.101", "reason": "worm"}
+    )
     assert done.rc == 0, done.stdout
     assert done.report("isolation.json")["isolation_id"] == record["id"]
     assert not reachable(lab, "nurse-01", "nurse-02")
     record = json.loads((isolations / f"{record['id']}.json").read_text())
     assert "partial" not in record and set(record["devices"]) == {"CORE-1", "AGG-2"}
 
-    back = run_playbook("reconnect", lab.inventory, tmp_path, {"isolation_id": record["id"], **CLEAN})
+    back = run_playbook(
+        "reconnect", lab.inventory, tmp_path, {"isolation_id": record["id"], **CLEAN}
+    )
     assert back.rc == 0, back.stdout
     assert configs(lab) == before and reachable(lab, "nurse-01", "nurse-02")
 
@@ -166,7 +205,9 @@ def test_an_engineer_waiting_for_a_switch_is_told_who_holds_it(fresh_lab, dirs, 
     holder.start()
     threading.Timer(10, release.set).start()  # past the playbook's start and planning
     try:
-        run = run_playbook("isolate", lab.inventory, tmp_path, {"segment": "PHARMACY", "reason": "outbreak"})
+        run = run_playbook(
+            "isolate", lab.inventory, tmp_path, {"segment": "PHARMACY", "reason": "outbreak"}
+        )
     finally:
         release.set()
         holder.join()
@@ -177,7 +218,8 @@ def test_an_engineer_waiting_for_a_switch_is_told_who_holds_it(fresh_lab, dirs, 
 
     isolated = configs(lab)
     with StateStore(str(state)).locks.hold(["switch:CORE-1"], "switch_deploy", "alice"):
-        refused = run_playbook("reconnect", lab.inventory, tmp_path, {"segment": "PHARMACY", "lock_wait": 1,
-                                                                      **CLEAN})
+        refused = run_playbook(
+            "reconnect", lab.inventory, tmp_path, {"segment": "PHARMACY", "lock_wait": 1, **CLEAN}
+        )
     assert refused.rc != 0 and "switch:CORE-1 is locked by alice (switch_deploy)" in refused.stdout
     assert configs(lab) == isolated and not reachable(lab, "pharm-01")  # nothing was touched

@@ -55,21 +55,39 @@ def test_safety_net_restores_a_device_cut_off_by_its_push(fast_lab, tmp_path: Pa
     for device in CUT:
         client.fault(device, "drop", count=1, match="^description drill-cut", down_seconds=4)
     playbook = tmp_path / "cut.yml"
-    playbook.write_text(yaml.safe_dump([{
-        "name": "Pushes that cut their own session",
-        "hosts": ",".join(CUT),
-        "gather_facts": False,
-        "tasks": [{"name": "push", "hisops.emergency.switch_config": {
-            "config": "{{ cut_config[inventory_hostname] }}", "features": ["vlans", "interfaces"],
-            "replace": False, "save": "when_changed", "safety_net_minutes": 1,
-            "wait_for_revert": True}}],
-    }]))
+    playbook.write_text(
+        yaml.safe_dump(
+            [
+                {
+                    "name": "Pushes that cut their own session",
+                    "hosts": ",".join(CUT),
+                    "gather_facts": False,
+                    "tasks": [
+                        {
+                            "name": "push",
+                            "hisops.emergency.switch_config": {
+                                "config": "{{ cut_config[inventory_hostname] }}",
+                                "features": ["vlans", "interfaces"],
+                                "replace": False,
+                                "save": "when_changed",
+                                "safety_net_minutes": 1,
+                                "wait_for_revert": True,
+                            },
+                        }
+                    ],
+                }
+            ]
+        )
+    )
     run = run_playbook(playbook, inventory, tmp_path, extravars={"cut_config": CUT})
     assert run.rc != 0
     messages = run.messages("push")
     assert sorted(messages) == sorted(CUT)
     for device, message in messages.items():
-        assert "fired: the device is back on its previous configuration" in message, (device, message)
+        assert "fired: the device is back on its previous configuration" in message, (
+            device,
+            message,
+        )
     for device in CUT:
         assert client.config(device) == before[device], device
 
@@ -86,14 +104,33 @@ def test_a_refused_revert_is_reported_with_the_push_refusal_and_the_safety_net_s
     client = fast_lab
     inventory = Path(client.status()["inventory"])
     before = client.config("AGG-1")
-    client.fault("AGG-1", "refuse", count=0, match=r"^\s*(description drill-refused|undo vlan batch 67)")
+    client.fault(
+        "AGG-1", "refuse", count=0, match=r"^\s*(description drill-refused|undo vlan batch 67)"
+    )
     playbook = tmp_path / "refused.yml"
-    playbook.write_text(yaml.safe_dump([{
-        "name": "A push whose revert is refused", "hosts": "AGG-1", "gather_facts": False,
-        "tasks": [{"name": "push", "hisops.emergency.switch_config": {
-            "config": REFUSED, "features": ["vlans", "interfaces"], "replace": False,
-            "save": "when_changed", "safety_net_minutes": 1}}],
-    }]))
+    playbook.write_text(
+        yaml.safe_dump(
+            [
+                {
+                    "name": "A push whose revert is refused",
+                    "hosts": "AGG-1",
+                    "gather_facts": False,
+                    "tasks": [
+                        {
+                            "name": "push",
+                            "hisops.emergency.switch_config": {
+                                "config": REFUSED,
+                                "features": ["vlans", "interfaces"],
+                                "replace": False,
+                                "save": "when_changed",
+                                "safety_net_minutes": 1,
+                            },
+                        }
+                    ],
+                }
+            ]
+        )
+    )
     try:
         run = run_playbook(playbook, inventory, tmp_path)
         assert run.rc != 0

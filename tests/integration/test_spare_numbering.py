@@ -42,7 +42,9 @@ def test_spare_numbered_as_stack_member_1(numbering_lab, tmp_path, monkeypatch):
     assert len(agg["interface_map"]) == 52
 
     short_before = lab.config("SPARE-SHORT")
-    short = run_playbook("spare_swap", inventory, tmp_path, {"failed": "AGG-1", "spare": "SPARE-SHORT"})
+    short = run_playbook(
+        "spare_swap", inventory, tmp_path, {"failed": "AGG-1", "spare": "SPARE-SHORT"}
+    )
     assert short.rc != 0
     assert "GigabitEthernet: 48 on AGG-1, 24 on SPARE-SHORT" in short.stdout, short.stdout
     assert "XGigabitEthernet:" not in short.stdout  # that type maps one to one
@@ -53,12 +55,16 @@ def test_spare_numbered_as_stack_member_1(numbering_lab, tmp_path, monkeypatch):
     run = run_playbook("spare_swap", inventory, tmp_path, {"failed": "AGG-1", "spare": "SPARE-M1"})
     assert run.rc == 0, run.stdout
     running = lab.config("SPARE-M1")
-    assert "interface GigabitEthernet1/0/1\n description pharm-1\n port link-type access" in running, running
+    assert (
+        "interface GigabitEthernet1/0/1\n description pharm-1\n port link-type access" in running
+    ), running
     assert "interface XGigabitEthernet1/0/1\n" in running and "0/0/" not in running
     record = json.loads((swaps / "AGG-1.json").read_text())
     assert record["interface_map"] == agg["interface_map"]
 
-    again = run_playbook("spare_swap", inventory, tmp_path, {"failed": "AGG-1", "spare": "SPARE-M1"})
+    again = run_playbook(
+        "spare_swap", inventory, tmp_path, {"failed": "AGG-1", "spare": "SPARE-M1"}
+    )
     assert again.rc == 0 and again.changed_hosts() == set(), again.stdout
 
     lab.recable("AGG-1", "SPARE-M1", record["interface_map"])

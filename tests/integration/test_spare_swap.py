@@ -33,20 +33,32 @@ def test_spare_replaces_a_powered_off_aggregation_switch(fresh_lab, swap_dirs, t
     assert run_playbook("switch_backup", lab.inventory, tmp_path).rc == 0
     spare_before = lab.client.config("SPARE-S5735")
 
-    other = run_playbook("spare_swap", lab.inventory, tmp_path, {"failed": "AGG-3", "spare": "SPARE-S5735"})
+    other = run_playbook(
+        "spare_swap", lab.inventory, tmp_path, {"failed": "AGG-3", "spare": "SPARE-S5735"}
+    )
     assert other.rc != 0
-    assert "model: S5560X-30C-EI here, S5735-S48T4X on the spare" in other.stdout and "firmware:" in other.stdout
+    assert (
+        "model: S5560X-30C-EI here, S5735-S48T4X on the spare" in other.stdout
+        and "firmware:" in other.stdout
+    )
     assert lab.client.config("SPARE-S5735") == spare_before
 
     lab.fault("AGG-1", "power-off")
     behind = ("opd-reg-01", "pharm-01")  # two hops behind AGG-1 (via ACC-1), and on it
     for src in behind:
         assert lab.reach(src, "his-db-1")["reason"] == "AGG-1 is powered-off"
-    preview = run_playbook("spare_swap", lab.inventory, tmp_path, {"failed": "AGG-1", "spare": "SPARE-S5735"},
-                           check=True)
+    preview = run_playbook(
+        "spare_swap",
+        lab.inventory,
+        tmp_path,
+        {"failed": "AGG-1", "spare": "SPARE-S5735"},
+        check=True,
+    )
     assert preview.rc == 0 and lab.client.config("SPARE-S5735") == spare_before, preview.stdout
 
-    run = run_playbook("spare_swap", lab.inventory, tmp_path, {"failed": "AGG-1", "spare": "SPARE-S5735"})
+    run = run_playbook(
+        "spare_swap", lab.inventory, tmp_path, {"failed": "AGG-1", "spare": "SPARE-S5735"}
+    )
     assert run.rc == 0, run.stdout
     running = lab.client.config("SPARE-S5735")
     assert "sysname AGG-1" in running and "vlan batch 10 30 99" in running
@@ -63,7 +75,9 @@ def test_spare_replaces_a_powered_off_aggregation_switch(fresh_lab, swap_dirs, t
     record = json.loads((swaps / "AGG-1.json").read_text())
     assert (record["failed"], record["spare"]) == ("AGG-1", "SPARE-S5735")
 
-    again = run_playbook("spare_swap", lab.inventory, tmp_path, {"failed": "AGG-1", "spare": "SPARE-S5735"})
+    again = run_playbook(
+        "spare_swap", lab.inventory, tmp_path, {"failed": "AGG-1", "spare": "SPARE-S5735"}
+    )
     assert again.rc == 0 and again.changed_hosts() == set(), again.stdout
 
     # The spare took AGG-1's management address last: it answers there now, and no longer
@@ -91,23 +105,33 @@ def test_spare_takes_a_switch_deployed_from_the_vlan_plan(fresh_lab, swap_dirs, 
     assert "undo port trunk allow-pass vlan 1" in backup and "\nvlan 10\n name OUTPATIENT" in backup
 
     # The spare takes AGG-1's management address: refused while AGG-1 still answers there.
-    alive = run_playbook("spare_swap", lab.inventory, tmp_path, {"failed": "AGG-1", "spare": "SPARE-S5735"})
+    alive = run_playbook(
+        "spare_swap", lab.inventory, tmp_path, {"failed": "AGG-1", "spare": "SPARE-S5735"}
+    )
     assert alive.rc != 0 and "AGG-1 still answers at" in alive.stdout, alive.stdout[-2000:]
     lab.fault("AGG-1", "power-off")
-    run = run_playbook("spare_swap", lab.inventory, tmp_path, {"failed": "AGG-1", "spare": "SPARE-S5735"})
+    run = run_playbook(
+        "spare_swap", lab.inventory, tmp_path, {"failed": "AGG-1", "spare": "SPARE-S5735"}
+    )
     assert run.rc == 0, run.stdout
     running = lab.client.config("SPARE-S5735")
-    trunk = running[running.index("interface XGigabitEthernet0/0/1"):].split("#")[0]
-    assert trunk.splitlines()[1:] == [" description uplink to CORE-1", " port link-type trunk",
-                                      " undo port trunk allow-pass vlan 1",
-                                      " port trunk allow-pass vlan 10 30 99"], trunk
+    trunk = running[running.index("interface XGigabitEthernet0/0/1") :].split("#")[0]
+    assert trunk.splitlines()[1:] == [
+        " description uplink to CORE-1",
+        " port link-type trunk",
+        " undo port trunk allow-pass vlan 1",
+        " port trunk allow-pass vlan 10 30 99",
+    ], trunk
     assert "\nvlan 10\n name OUTPATIENT" in running and "sysname AGG-1" in running
-    again = run_playbook("spare_swap", lab.inventory, tmp_path, {"failed": "AGG-1", "spare": "SPARE-S5735"})
+    again = run_playbook(
+        "spare_swap", lab.inventory, tmp_path, {"failed": "AGG-1", "spare": "SPARE-S5735"}
+    )
     assert again.rc == 0 and again.changed_hosts() == set(), again.stdout
 
 
-def test_a_swap_carries_the_failed_units_open_isolation_onto_the_spare(fresh_lab, swap_dirs, tmp_path,
-                                                                      monkeypatch):
+def test_a_swap_carries_the_failed_units_open_isolation_onto_the_spare(
+    fresh_lab, swap_dirs, tmp_path, monkeypatch
+):
     """Issue 14's fourth bug: backup, isolate pharm-01 (AGG-1's port shut, its address blocked
     at the core), AGG-1 dies and is swapped from the backup taken before the isolation. The
     spare must carry the isolation (pharm-01 still cut off from pharm-02 in its VLAN after
@@ -119,19 +143,27 @@ def test_a_swap_carries_the_failed_units_open_isolation_onto_the_spare(fresh_lab
     swap_vars = {"failed": "AGG-1", "spare": "SPARE-S5735"}
     assert run_playbook("switch_backup", lab.inventory, tmp_path).rc == 0  # the daily backup
     assert lab.reach("pharm-01", "pharm-02")["reachable"]
-    isolated = run_playbook("isolate", lab.inventory, tmp_path, {"host": "10.10.30.101", "reason": "virus"})
+    isolated = run_playbook(
+        "isolate", lab.inventory, tmp_path, {"host": "10.10.30.101", "reason": "virus"}
+    )
     assert isolated.rc == 0, isolated.stdout
     iso_id = isolated.report("isolation.json")["isolation_id"]
     assert not lab.reach("pharm-01", "pharm-02")["reachable"]
     lab.fault("AGG-1", "power-off")
     spare_before = lab.client.config("SPARE-S5735")
 
-    refused = run_playbook("spare_swap", lab.inventory, tmp_path, dict(swap_vars, open_isolations="refuse"))
-    assert refused.rc != 0 and f"open_isolations: {iso_id} (host 10.10.30.101) changed AGG-1" in refused.stdout, \
-        refused.stdout[-3000:]
+    refused = run_playbook(
+        "spare_swap", lab.inventory, tmp_path, dict(swap_vars, open_isolations="refuse")
+    )
+    assert (
+        refused.rc != 0
+        and f"open_isolations: {iso_id} (host 10.10.30.101) changed AGG-1" in refused.stdout
+    ), refused.stdout[-3000:]
     preview = run_playbook("spare_swap", lab.inventory, tmp_path, swap_vars, check=True)
     assert preview.rc == 0, preview.stdout[-3000:]
-    assert f"open isolation(s) of AGG-1 would be carried onto SPARE-S5735: {iso_id}" in preview.stdout
+    assert (
+        f"open isolation(s) of AGG-1 would be carried onto SPARE-S5735: {iso_id}" in preview.stdout
+    )
     assert lab.client.config("SPARE-S5735") == spare_before
 
     swapped = run_playbook("spare_swap", lab.inventory, tmp_path, swap_vars)
@@ -139,10 +171,19 @@ def test_a_swap_carries_the_failed_units_open_isolation_onto_the_spare(fresh_lab
     record = json.loads((isolations / f"{iso_id}.json").read_text())
     entry = record["devices"]["AGG-1"]
     assert entry["carried_to"] == "SPARE-S5735" and record["state"] == "open"
-    port = entry["after"][entry["after"].index("interface GigabitEthernet0/0/1\n"):].split("#")[0]
-    assert " shutdown" in port and "sysname AGG-1" in entry["after"] and "sysname AGG-1" in entry["before"]
-    changed = [line for line in difflib.unified_diff(entry["before"].splitlines(), entry["after"].splitlines(),
-                                                     n=0, lineterm="") if line[:1] in "+-" and line[1:2] not in "+-"]
+    port = entry["after"][entry["after"].index("interface GigabitEthernet0/0/1\n") :].split("#")[0]
+    assert (
+        " shutdown" in port
+        and "sysname AGG-1" in entry["after"]
+        and "sysname AGG-1" in entry["before"]
+    )
+    changed = [
+        line
+        for line in difflib.unified_diff(
+            entry["before"].splitlines(), entry["after"].splitlines(), n=0, lineterm=""
+        )
+        if line[:1] in "+-" and line[1:2] not in "+-"
+    ]
     assert changed == ["+ shutdown"]
 
     assert lab.hisops("recable", "AGG-1", "SPARE-S5735").returncode == 0
@@ -155,9 +196,15 @@ def test_a_swap_carries_the_failed_units_open_isolation_onto_the_spare(fresh_lab
     assert again.rc == 0 and again.changed_hosts() == set(), again.stdout[-3000:]
     assert not lab.reach("pharm-01", "pharm-02")["reachable"]
 
-    back = run_playbook("reconnect", lab.inventory, tmp_path, {
-        "isolation_id": iso_id, "cleanup_by": "it-oncall", "cleanup_scan": "clean"})
+    back = run_playbook(
+        "reconnect",
+        lab.inventory,
+        tmp_path,
+        {"isolation_id": iso_id, "cleanup_by": "it-oncall", "cleanup_scan": "clean"},
+    )
     assert back.rc == 0, back.stdout[-3000:]
     assert json.loads((isolations / f"{iso_id}.json").read_text())["state"] == "closed"
     through = lab.reach("pharm-01", "pharm-02")
-    assert through["reachable"] and "SPARE-S5735" in [hop["device"] for hop in through["path"]], through
+    assert through["reachable"] and "SPARE-S5735" in [hop["device"] for hop in through["path"]], (
+        through
+    )

@@ -36,9 +36,15 @@ def all_running(lab) -> dict[str, str]:
 
 def acl_lines(text: str) -> list[str]:
     """The ACL and filter lines of a running configuration, in the device's order."""
-    return [line.strip() for line in text.splitlines()
-            if re.match(r"^\s*(acl |rule |ip access-list |permit |deny |remark |"
-                        r"traffic-filter |packet-filter |ip access-group )", line)]
+    return [
+        line.strip()
+        for line in text.splitlines()
+        if re.match(
+            r"^\s*(acl |rule |ip access-list |permit |deny |remark |"
+            r"traffic-filter |packet-filter |ip access-group )",
+            line,
+        )
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -66,31 +72,43 @@ def test_deploy_puts_the_acls_in_and_the_data_plane_enforces_them(deployed) -> N
     assert "acl name HIS-DB-PROTECT 3001" in core
     assert re.search(r"interface Vlanif100\n(?: .*\n)* traffic-filter outbound acl 3001", core)
     assert "acl advanced 3010" in lab.client.config("AGG-3")
-    assert re.search(r"interface GigabitEthernet1/0/1\n(?: .*\n)* packet-filter 3010 inbound",
-                     lab.client.config("AGG-3"))
+    assert re.search(
+        r"interface GigabitEthernet1/0/1\n(?: .*\n)* packet-filter 3010 inbound",
+        lab.client.config("AGG-3"),
+    )
     acc3 = lab.client.config("ACC-3")
     assert "ip access-list extended WS-EDGE" in acc3
     assert re.search(r"interface GigabitEthernet1/0/1\n(?: .*\n)* ip access-group WS-EDGE in", acc3)
 
     # HIS-DB-PROTECT (Huawei core): a department reaches the database port, nothing else.
     for workstation in ("opd-reg-01", "doc-01", "lis-ws-01"):
-        assert lab.reach(workstation, "his-db-1", protocol="tcp", port=5432)["reachable"], workstation
+        assert lab.reach(workstation, "his-db-1", protocol="tcp", port=5432)["reachable"], (
+            workstation
+        )
     assert "ACL 3001 on CORE-1 Vlanif100 outbound" in blocked_by(
-        lab.reach("opd-reg-01", "his-db-1", protocol="tcp", port=22))
+        lab.reach("opd-reg-01", "his-db-1", protocol="tcp", port=22)
+    )
     assert lab.reach("ansible-ctl", "his-db-1", protocol="tcp", port=22)["reachable"]  # IT
     denied = lab.hisops("reach", "nurse-01", "his-db-2", "--protocol", "tcp", "--port", "22")
     assert denied.returncode == 1 and "ACL 3001 on CORE-1" in denied.stdout, denied.stdout
-    assert lab.hisops("reach", "nurse-01", "his-db-2", "--protocol", "tcp", "--port",
-                      "5432").returncode == 0
+    assert (
+        lab.hisops(
+            "reach", "nurse-01", "his-db-2", "--protocol", "tcp", "--port", "5432"
+        ).returncode
+        == 0
+    )
     assert lab.reach("ansible-ctl", "his-db-1")["reachable"], "the controller must reach lab hosts"
 
     # WS-EDGE on each platform's workstation ports: no SMB, no RDP, other traffic passes.
     assert "ACL 3010 on ACC-1 GigabitEthernet0/0/1 inbound" in blocked_by(
-        lab.reach("opd-reg-01", "doc-01", protocol="tcp", port=445))
+        lab.reach("opd-reg-01", "doc-01", protocol="tcp", port=445)
+    )
     assert "ACL 3010 on AGG-3 GigabitEthernet1/0/1 inbound" in blocked_by(
-        lab.reach("doc-01", "nurse-01", protocol="tcp", port=3389))
+        lab.reach("doc-01", "nurse-01", protocol="tcp", port=3389)
+    )
     assert "ACL WS-EDGE on ACC-3 GigabitEthernet1/0/1 inbound" in blocked_by(
-        lab.reach("lis-ws-01", "doc-01", protocol="tcp", port=445))
+        lab.reach("lis-ws-01", "doc-01", protocol="tcp", port=445)
+    )
     assert lab.reach("lis-ws-01", "doc-01", protocol="tcp", port=443)["reachable"]
 
 
@@ -98,14 +116,32 @@ def test_acl_drift_is_named_item_by_item_and_remediated_in_order(deployed, tmp_p
     lab = deployed
     before = {name: acl_lines(lab.client.config(name)) for name in ACL_SWITCHES}
     # Huawei core: a rule missing, a rule added (SSH to the DB servers), the ACL unapplied.
-    configure(lab, "CORE-1", [
-        "acl 3001", "undo rule 20",
-        "rule 7 permit tcp destination 10.10.100.0 0.0.0.255 destination-port eq 22", "quit",
-        "interface Vlanif100", "undo traffic-filter outbound", "quit"])
+    configure(
+        lab,
+        "CORE-1",
+        [
+            "acl 3001",
+            "undo rule 20",
+            "rule 7 permit tcp destination 10.10.100.0 0.0.0.255 destination-port eq 22",
+            "quit",
+            "interface Vlanif100",
+            "undo traffic-filter outbound",
+            "quit",
+        ],
+    )
     # H3C: a rule changed (RDP permitted); Cisco: the SMB entry gone, the ACL off a port.
     configure(lab, "AGG-3", ["acl advanced 3010", "rule 10 permit tcp destination-port eq 3389"])
-    configure(lab, "ACC-3", ["ip access-list extended WS-EDGE", "no 10", "exit",
-                             "interface GigabitEthernet1/0/2", "no ip access-group WS-EDGE in"])
+    configure(
+        lab,
+        "ACC-3",
+        [
+            "ip access-list extended WS-EDGE",
+            "no 10",
+            "exit",
+            "interface GigabitEthernet1/0/2",
+            "no ip access-group WS-EDGE in",
+        ],
+    )
     assert lab.reach("opd-reg-01", "his-db-1", protocol="tcp", port=22)["reachable"]
     assert lab.reach("doc-01", "nurse-01", protocol="tcp", port=3389)["reachable"]
 
@@ -119,8 +155,10 @@ def test_acl_drift_is_named_item_by_item_and_remediated_in_order(deployed, tmp_p
         "destination 10.10.100.0 0.0.0.255 destination-port eq 5432",
         "interface Vlanif100: traffic-filter outbound acl 3001",
     ]
-    assert core["extra"] == ["acl name HIS-DB-PROTECT 3001: rule 7 permit tcp destination "
-                             "10.10.100.0 0.0.0.255 destination-port eq 22"]
+    assert core["extra"] == [
+        "acl name HIS-DB-PROTECT 3001: rule 7 permit tcp destination "
+        "10.10.100.0 0.0.0.255 destination-port eq 22"
+    ]
     h3c = devices["AGG-3"]["features"]["acl"]
     assert h3c["missing"] == ["acl advanced 3010: rule 10 deny tcp destination-port eq 3389"]
     assert h3c["extra"] == ["acl advanced 3010: rule 10 permit tcp destination-port eq 3389"]
@@ -154,35 +192,45 @@ def _acls(inventory: dict) -> list[dict]:
 
 def _core(inventory: dict) -> dict:
     return inventory["all"]["children"]["switches"]["children"]["core"]["hosts"]["CORE-1"][
-        "hisops_switch"]
+        "hisops_switch"
+    ]
 
 
 def _cisco_access(inventory: dict) -> dict:
     return inventory["all"]["children"]["switches"]["children"]["access"]["hosts"]["ACC-3"][
-        "hisops_switch"]
+        "hisops_switch"
+    ]
 
 
 BAD_ACL_INPUTS = {
     "unknown ACL applied": (
         lambda inv: _core(inv)["acls"][0].update(acl="HIS-DB"),
-        "hisops_switch.acls[0].acl: 'HIS-DB' is not an ACL of hisops_acls [CORE-1]"),
+        "hisops_switch.acls[0].acl: 'HIS-DB' is not an ACL of hisops_acls [CORE-1]",
+    ),
     "duplicate ACL number": (
-        lambda inv: _acls(inv).append({"name": "PRINTERS", "number": 3010,
-                                       "rules": [{"action": "permit", "protocol": "ip"}]}),
-        "hisops_acls[2].number: 3010 is already the number of ACL WS-EDGE"),
+        lambda inv: _acls(inv).append(
+            {"name": "PRINTERS", "number": 3010, "rules": [{"action": "permit", "protocol": "ip"}]}
+        ),
+        "hisops_acls[2].number: 3010 is already the number of ACL WS-EDGE",
+    ),
     "number outside the advanced range": (
         lambda inv: _acls(inv)[0].update(number=2001),
-        "hisops_acls[0].number: 2001 is outside 3000-3999"),
+        "hisops_acls[0].number: 2001 is outside 3000-3999",
+    ),
     "bad CIDR": (
         lambda inv: _acls(inv)[0]["rules"][1].update(source="10.10.10.1/24"),
-        "hisops_acls[0].rules[1].source: '10.10.10.1/24' is not any, host a.b.c.d"),
+        "hisops_acls[0].rules[1].source: '10.10.10.1/24' is not any, host a.b.c.d",
+    ),
     "port without tcp/udp": (
         lambda inv: _acls(inv)[0]["rules"][1].update(protocol="icmp"),
-        "hisops_acls[0].rules[1].port: a port needs protocol tcp or udp, not icmp"),
+        "hisops_acls[0].rules[1].port: a port needs protocol tcp or udp, not icmp",
+    ),
     "VLAN the switch has no gateway in": (
         lambda inv: _cisco_access(inv)["acls"].append(
-            {"acl": "WS-EDGE", "vlan": 60, "direction": "inbound"}),
-        "hisops_switch.acls[1].vlan: 60: this switch has no gateway interface in that VLAN"),
+            {"acl": "WS-EDGE", "vlan": 60, "direction": "inbound"}
+        ),
+        "hisops_switch.acls[1].vlan: 60: this switch has no gateway interface in that VLAN",
+    ),
 }
 
 
@@ -200,8 +248,9 @@ def test_bad_acl_input_is_refused_before_any_device_is_touched(deployed, tmp_pat
     try:
         run = run_playbook("switch_deploy", bad, tmp_path)
         assert run.rc != 0
-        missing = [case for case, (_m, expected) in BAD_ACL_INPUTS.items()
-                   if expected not in run.stdout]
+        missing = [
+            case for case, (_m, expected) in BAD_ACL_INPUTS.items() if expected not in run.stdout
+        ]
         assert not missing, (missing, run.stdout[-3000:])
         assert all_running(lab) == before, "a device was changed although the plan was refused"
     finally:

@@ -82,24 +82,39 @@ def test_drift_is_named_item_by_item_and_remediated(deployed, tmp_path: Path) ->
     wrong_vlan = 50 if acc2_port["vlan"] != 50 else 40
 
     configure(lab, "AGG-1", ["vlan batch 77"])  # an extra VLAN (Huawei)
-    configure(lab, "ACC-2", [f"interface {acc2_port['interface']}", f"port access vlan {wrong_vlan}"])
+    configure(
+        lab, "ACC-2", [f"interface {acc2_port['interface']}", f"port access vlan {wrong_vlan}"]
+    )
     configure(lab, "ACC-3", [f"interface {acc3_port}", "shutdown"])  # a shut port (Cisco)
-    configure(lab, "CORE-1", [f"interface {core_trunk['interface']}",
-                              "undo port trunk allow-pass vlan 30"])  # a VLAN off a trunk
+    configure(
+        lab,
+        "CORE-1",
+        [f"interface {core_trunk['interface']}", "undo port trunk allow-pass vlan 30"],
+    )  # a VLAN off a trunk
 
     drift = run_playbook("switch_compliance", lab.inventory, tmp_path, {"fail_on_drift": True})
     assert drift.rc != 0
     devices = drift.report("switch_compliance.json")["devices"]
     assert devices["AGG-1"]["features"]["vlans"]["extra"] == ["vlan batch 77"]
     acc2 = devices["ACC-2"]["features"]["interfaces"]
-    assert f"interface {acc2_port['interface']}: port access vlan {acc2_port['vlan']}" in acc2["missing"]
+    assert (
+        f"interface {acc2_port['interface']}: port access vlan {acc2_port['vlan']}"
+        in acc2["missing"]
+    )
     assert f"interface {acc2_port['interface']}: port access vlan {wrong_vlan}" in acc2["extra"]
-    assert devices["ACC-3"]["features"]["interfaces"]["extra"] == [f"interface {acc3_port}: shutdown"]
+    assert devices["ACC-3"]["features"]["interfaces"]["extra"] == [
+        f"interface {acc3_port}: shutdown"
+    ]
     assert devices["CORE-1"]["features"]["interfaces"]["missing"] == [
         f"interface {core_trunk['interface']}: port trunk allow-pass vlan 30"
     ]
     assert devices["AGG-2"]["compliant"] and devices["AGG-3"]["compliant"]
-    assert {n for n, r in devices.items() if not r["compliant"]} == {"AGG-1", "ACC-2", "ACC-3", "CORE-1"}
+    assert {n for n, r in devices.items() if not r["compliant"]} == {
+        "AGG-1",
+        "ACC-2",
+        "ACC-3",
+        "CORE-1",
+    }
     assert "undo vlan batch 77" in devices["AGG-1"]["remediation"]
 
     fix = run_playbook("switch_deploy", lab.inventory, tmp_path)
@@ -126,8 +141,12 @@ def test_check_mode_touches_no_device(deployed, tmp_path: Path) -> None:
 
     second = run_playbook("switch_backup", lab.inventory, tmp_path)
     assert second.rc == 0
-    commits = subprocess.run(["git", "-C", str(tmp_path / "backups"), "log", "--oneline"],
-                             capture_output=True, text=True, check=True).stdout.splitlines()
+    commits = subprocess.run(
+        ["git", "-C", str(tmp_path / "backups"), "log", "--oneline"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
     assert len(commits) == 1, "the check-mode run changed a device: the backup saw a difference"
     run_playbook("switch_deploy", lab.inventory, tmp_path)
 
@@ -165,16 +184,21 @@ BAD_INPUTS = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD_INPUTS))
-def test_bad_input_is_refused_before_any_device_is_touched(deployed, tmp_path: Path, case: str) -> None:
+def test_bad_input_is_refused_before_any_device_is_touched(
+    deployed, tmp_path: Path, case: str
+) -> None:
     lab = deployed
     mutate, expected = BAD_INPUTS[case]
     inventory = yaml.safe_load(lab.inventory.read_text())
     hosts = inventory_hosts(lab.inventory)
-    vlans, switch = mutate(copy.deepcopy(inventory["all"]["vars"]["hisops_vlans"]),
-                           copy.deepcopy(hosts["AGG-1"]["hisops_switch"]))
+    vlans, switch = mutate(
+        copy.deepcopy(inventory["all"]["vars"]["hisops_vlans"]),
+        copy.deepcopy(hosts["AGG-1"]["hisops_switch"]),
+    )
     inventory["all"]["vars"]["hisops_vlans"] = vlans
     inventory["all"]["children"]["switches"]["children"]["aggregation"]["hosts"]["AGG-1"][
-        "hisops_switch"] = switch
+        "hisops_switch"
+    ] = switch
     bad = tmp_path / "inventory.yml"
     bad.write_text(yaml.safe_dump(inventory))
     # Drift elsewhere, so that a half-applied deploy would show.
@@ -190,29 +214,54 @@ def test_bad_input_is_refused_before_any_device_is_touched(deployed, tmp_path: P
 
 
 REJECTED = {
-    "huawei": ("AGG-1", "GigabitEthernet0/0/20", ["description drill-before-reject", "port frobnicate 7"]),
-    "hp_comware": ("AGG-3", "GigabitEthernet1/0/20", ["description drill-before-reject", "port frobnicate 7"]),
-    "cisco_ios": ("AGG-4", "GigabitEthernet1/0/20", ["description drill-before-reject", "switchport frobnicate 7"]),
+    "huawei": (
+        "AGG-1",
+        "GigabitEthernet0/0/20",
+        ["description drill-before-reject", "port frobnicate 7"],
+    ),
+    "hp_comware": (
+        "AGG-3",
+        "GigabitEthernet1/0/20",
+        ["description drill-before-reject", "port frobnicate 7"],
+    ),
+    "cisco_ios": (
+        "AGG-4",
+        "GigabitEthernet1/0/20",
+        ["description drill-before-reject", "switchport frobnicate 7"],
+    ),
 }
 
 
 @pytest.mark.parametrize("platform", sorted(REJECTED))
-def test_rejected_line_leaves_the_previous_configuration(deployed, tmp_path: Path, platform: str) -> None:
+def test_rejected_line_leaves_the_previous_configuration(
+    deployed, tmp_path: Path, platform: str
+) -> None:
     lab = deployed
     device, interface, lines = REJECTED[platform]
     before = running(lab, device)
     playbook = tmp_path / "reject.yml"
     config = "\n".join([f"interface {interface}", *(" " + line for line in lines)]) + "\n"
-    playbook.write_text(yaml.safe_dump([{
-        "name": "Push a line the device refuses",
-        "hosts": device,
-        "gather_facts": False,
-        "tasks": [{
-            "name": "push",
-            "hisops.emergency.switch_config": {"config": config, "features": ["interfaces"],
-                                               "replace": False},
-        }],
-    }]))
+    playbook.write_text(
+        yaml.safe_dump(
+            [
+                {
+                    "name": "Push a line the device refuses",
+                    "hosts": device,
+                    "gather_facts": False,
+                    "tasks": [
+                        {
+                            "name": "push",
+                            "hisops.emergency.switch_config": {
+                                "config": config,
+                                "features": ["interfaces"],
+                                "replace": False,
+                            },
+                        }
+                    ],
+                }
+            ]
+        )
+    )
     run = run_playbook(playbook, lab.inventory, tmp_path)
     assert run.rc != 0
     assert "refused" in run.stdout and "frobnicate" in run.stdout
@@ -221,15 +270,25 @@ def test_rejected_line_leaves_the_previous_configuration(deployed, tmp_path: Pat
 
 
 CUT = {
-    "huawei": ("AGG-1", "vlan batch 66\n#\ninterface GigabitEthernet0/0/21\n description drill-cut\n"),
-    "hp_comware": ("AGG-3", "vlan 66\n name CUT66\n#\ninterface GigabitEthernet1/0/21\n description drill-cut\n"),
-    "cisco_ios": ("AGG-4", "vlan 66\n name CUT66\n!\ninterface GigabitEthernet1/0/21\n description drill-cut\n"),
+    "huawei": (
+        "AGG-1",
+        "vlan batch 66\n#\ninterface GigabitEthernet0/0/21\n description drill-cut\n",
+    ),
+    "hp_comware": (
+        "AGG-3",
+        "vlan 66\n name CUT66\n#\ninterface GigabitEthernet1/0/21\n description drill-cut\n",
+    ),
+    "cisco_ios": (
+        "AGG-4",
+        "vlan 66\n name CUT66\n!\ninterface GigabitEthernet1/0/21\n description drill-cut\n",
+    ),
 }
 
 
 @pytest.mark.parametrize("platform", sorted(CUT))
-def test_push_cut_mid_session_ends_on_the_previous_configuration(deployed, tmp_path: Path,
-                                                                 platform: str) -> None:
+def test_push_cut_mid_session_ends_on_the_previous_configuration(
+    deployed, tmp_path: Path, platform: str
+) -> None:
     """The lab cuts the SSH session at the second pushed line (after the VLAN was applied):
     hisops reconnects by itself, undoes what was applied and disarms the safety net."""
     lab = deployed
@@ -237,29 +296,47 @@ def test_push_cut_mid_session_ends_on_the_previous_configuration(deployed, tmp_p
     before = running(lab, device)
     lab.fault(device, "drop", count=1, match="^description drill-cut")
     playbook = tmp_path / "cut.yml"
-    playbook.write_text(yaml.safe_dump([{
-        "name": "A push whose session is cut",
-        "hosts": device,
-        "gather_facts": False,
-        "tasks": [{"name": "push", "hisops.emergency.switch_config": {
-            "config": config, "features": ["vlans", "interfaces"], "replace": False,
-            "save": "when_changed"}}],
-    }]))
+    playbook.write_text(
+        yaml.safe_dump(
+            [
+                {
+                    "name": "A push whose session is cut",
+                    "hosts": device,
+                    "gather_facts": False,
+                    "tasks": [
+                        {
+                            "name": "push",
+                            "hisops.emergency.switch_config": {
+                                "config": config,
+                                "features": ["vlans", "interfaces"],
+                                "replace": False,
+                                "save": "when_changed",
+                            },
+                        }
+                    ],
+                }
+            ]
+        )
+    )
     run = run_playbook(playbook, lab.inventory, tmp_path)
     lab.clear(device)
     assert run.rc != 0
     assert "put back on its previous configuration" in run.stdout, run.stdout[-2000:]
     after = running(lab, device)
     assert after == before
-    pending = {"huawei": ("display schedule reboot", "No schedule reboot"),
-               "cisco_ios": ("show reload", "No reload is scheduled")}
+    pending = {
+        "huawei": ("display schedule reboot", "No schedule reboot"),
+        "cisco_ios": ("show reload", "No reload is scheduled"),
+    }
     if platform in pending:
         command, idle = pending[platform]
         with netmiko.ConnectHandler(**lab.params(device)) as conn:
             assert idle in conn.send_command(command), "the safety net is still armed"
 
 
-def test_one_unreachable_switch_is_reported_and_does_not_stop_the_others(deployed, tmp_path: Path) -> None:
+def test_one_unreachable_switch_is_reported_and_does_not_stop_the_others(
+    deployed, tmp_path: Path
+) -> None:
     lab = deployed
     lab.fault("AGG-2", "unreachable")
     lab.fault("ACC-1", "refuse-login")

@@ -44,14 +44,23 @@ def waiting_for(lock_file: str, run: threading.Thread, timeout: float = 120) -> 
     deadline, seen = time.monotonic() + timeout, 0
     while seen < 3:
         assert run.is_alive() and time.monotonic() < deadline, "nobody waited for the lock"
-        seen = seen + 1 if any(_opens(pid, lock_file) for pid in os.listdir("/proc")
-                               if pid.isdigit() and int(pid) != os.getpid()) else 0
+        seen = (
+            seen + 1
+            if any(
+                _opens(pid, lock_file)
+                for pid in os.listdir("/proc")
+                if pid.isdigit() and int(pid) != os.getpid()
+            )
+            else 0
+        )
         time.sleep(0.2)
 
 
 def _opens(pid: str, path: str) -> bool:
     try:
-        return any(os.readlink(f"/proc/{pid}/fd/{fd}") == path for fd in os.listdir(f"/proc/{pid}/fd"))
+        return any(
+            os.readlink(f"/proc/{pid}/fd/{fd}") == path for fd in os.listdir(f"/proc/{pid}/fd")
+        )
     except OSError:
         return False
 
@@ -62,21 +71,41 @@ def records(store: Path) -> list[dict]:
 
 def test_window_closes_by_itself(fresh_lab, store, tmp_path):
     lab = fresh_lab
-    preview = run_playbook("vendor_access", lab.inventory, tmp_path, {
-        "device": "AGG-1", "vendor_ip": VENDOR_IP, "minutes": 1, "approved_by": "head of IT"}, check=True)
+    preview = run_playbook(
+        "vendor_access",
+        lab.inventory,
+        tmp_path,
+        {"device": "AGG-1", "vendor_ip": VENDOR_IP, "minutes": 1, "approved_by": "head of IT"},
+        check=True,
+    )
     assert preview.rc == 0 and records(store) == [], preview.stdout
     assert "acl" not in lab.client.config("AGG-1").split("user-interface vty")[1]
 
-    run = run_playbook("vendor_access", lab.inventory, tmp_path, {
-        "device": "AGG-1", "vendor_ip": VENDOR_IP, "minutes": 1, "approved_by": "head of IT",
-        "reason": "core firmware support call"})
+    run = run_playbook(
+        "vendor_access",
+        lab.inventory,
+        tmp_path,
+        {
+            "device": "AGG-1",
+            "vendor_ip": VENDOR_IP,
+            "minutes": 1,
+            "approved_by": "head of IT",
+            "reason": "core firmware support call",
+        },
+    )
     assert run.rc == 0, run.stdout
     assert lab.reach(VENDOR, "AGG-1")["reachable"]
-    denied = lab.reach("pharm-01", "AGG-1")  # only the vendor, the management subnet, the controller
+    denied = lab.reach(
+        "pharm-01", "AGG-1"
+    )  # only the vendor, the management subnet, the controller
     assert not denied["reachable"] and "VTY" in denied["reason"]
     assert lab.reach("ansible-ctl", "AGG-1")["reachable"]
     [record] = records(store)
-    assert (record["approved_by"], record["opened_by"], record["state"]) == ("head of IT", "it-oncall", "open")
+    assert (record["approved_by"], record["opened_by"], record["state"]) == (
+        "head of IT",
+        "it-oncall",
+        "open",
+    )
 
     # The window is the switch's own time range: nothing on the controller closes it. Time
     # passes on the switches' clocks (`hisops lab clock --advance`), no run in between.
@@ -90,13 +119,23 @@ def test_window_closes_by_itself(fresh_lab, store, tmp_path):
 def test_close_early_restores_the_configuration(fresh_lab, store, tmp_path):
     lab = fresh_lab
     before = lab.client.config("AGG-4")
-    opened = run_playbook("vendor_access", lab.inventory, tmp_path, {
-        "device": "AGG-4", "vendor_ip": VENDOR_IP, "minutes": 30, "approved_by": "pacs lead"})
+    opened = run_playbook(
+        "vendor_access",
+        lab.inventory,
+        tmp_path,
+        {"device": "AGG-4", "vendor_ip": VENDOR_IP, "minutes": 30, "approved_by": "pacs lead"},
+    )
     assert opened.rc == 0, opened.stdout
-    again = run_playbook("vendor_access", lab.inventory, tmp_path, {
-        "device": "AGG-4", "vendor_ip": VENDOR_IP, "minutes": 30, "approved_by": "pacs lead"})
+    again = run_playbook(
+        "vendor_access",
+        lab.inventory,
+        tmp_path,
+        {"device": "AGG-4", "vendor_ip": VENDOR_IP, "minutes": 30, "approved_by": "pacs lead"},
+    )
     assert again.rc == 0 and again.changed_hosts() == set()
-    assert lab.reach(VENDOR, "AGG-4")["reachable"] and not lab.reach("pharm-01", "AGG-4")["reachable"]
+    assert (
+        lab.reach(VENDOR, "AGG-4")["reachable"] and not lab.reach("pharm-01", "AGG-4")["reachable"]
+    )
     state = StateStore(str(tmp_path / "state"))  # run_playbook's HISOPS_STATE_DIR
     [hold] = state.active("vendor_window", devices=["AGG-4"])
     assert hold.id == records(store)[0]["id"] and hold.details["vendor_ip"] == VENDOR_IP
@@ -104,19 +143,36 @@ def test_close_early_restores_the_configuration(fresh_lab, store, tmp_path):
     # A deploy meanwhile: one that would drop the window's rule from the VTY ACL is refused
     # under the lock, naming the window; one elsewhere on the switch goes (issue 14).
     entry = lab.devices["AGG-4"]
-    params = DeviceParams("AGG-4", entry["platform"], entry["host"], entry["username"], entry["password"],
-                          entry["port"], entry.get("secret", entry["password"]))
+    params = DeviceParams(
+        "AGG-4",
+        entry["platform"],
+        entry["host"],
+        entry["username"],
+        entry["password"],
+        entry["port"],
+        entry.get("secret", entry["password"]),
+    )
     opened_config = lab.client.config("AGG-4")
-    without_window = "\n".join(line for line in opened_config.splitlines() if "HISOPS-VENDOR-" not in line)
-    dropping = SafePush(lambda: DeviceSession(params),
-                        PushRequest(intended=without_window, features=["acl"], replace=True),
-                        Guard(state.directory, "AGG-4"))
-    with pytest.raises(InputError, match=r"open vendor_window on this switch: vendor_window va-.*close it first"):
+    without_window = "\n".join(
+        line for line in opened_config.splitlines() if "HISOPS-VENDOR-" not in line
+    )
+    dropping = SafePush(
+        lambda: DeviceSession(params),
+        PushRequest(intended=without_window, features=["acl"], replace=True),
+        Guard(state.directory, "AGG-4"),
+    )
+    with pytest.raises(
+        InputError, match=r"open vendor_window on this switch: vendor_window va-.*close it first"
+    ):
         dropping.run()
     assert lab.client.config("AGG-4") == opened_config
-    elsewhere = SafePush(lambda: DeviceSession(params),
-                         PushRequest(intended="vlan 77\n name DRILL", features=["vlans"], replace=False,
-                                     save="when_changed"), Guard(state.directory, "AGG-4")).run()
+    elsewhere = SafePush(
+        lambda: DeviceSession(params),
+        PushRequest(
+            intended="vlan 77\n name DRILL", features=["vlans"], replace=False, save="when_changed"
+        ),
+        Guard(state.directory, "AGG-4"),
+    ).run()
     assert elsewhere.verified and "vlan 77" in lab.client.config("AGG-4")
     assert lab.reach(VENDOR, "AGG-4")["reachable"]  # the window still stands
     with DeviceSession(params) as session:
@@ -126,8 +182,17 @@ def test_close_early_restores_the_configuration(fresh_lab, store, tmp_path):
     # Someone else holds AGG-4's lock: the close waits for it and says who held it.
     runs = {}
     with state.locks.hold(["switch:AGG-4"], "maintenance", "carol"):
-        closing = threading.Thread(target=lambda: runs.setdefault("close", run_playbook(
-            "vendor_access_close", lab.inventory, tmp_path, {"device": "AGG-4", "vendor_ip": VENDOR_IP})))
+        closing = threading.Thread(
+            target=lambda: runs.setdefault(
+                "close",
+                run_playbook(
+                    "vendor_access_close",
+                    lab.inventory,
+                    tmp_path,
+                    {"device": "AGG-4", "vendor_ip": VENDOR_IP},
+                ),
+            )
+        )
         closing.start()
         waiting_for(state.locks.path("switch:AGG-4"), closing)
         assert lab.client.config("AGG-4") != before  # not closed while carol holds the lock
@@ -138,15 +203,26 @@ def test_close_early_restores_the_configuration(fresh_lab, store, tmp_path):
     assert lab.client.config("AGG-4") == before  # the VTY ACL hisops created went with the window
     assert [r["state"] for r in records(store)] == ["closed"]
     assert state.active("vendor_window") == []
-    twice = run_playbook("vendor_access_close", lab.inventory, tmp_path, {"device": "AGG-4", "vendor_ip": VENDOR_IP})
+    twice = run_playbook(
+        "vendor_access_close", lab.inventory, tmp_path, {"device": "AGG-4", "vendor_ip": VENDOR_IP}
+    )
     assert twice.rc == 0 and twice.changed_hosts() == set()
 
 
-@pytest.mark.parametrize(("extra", "message"), [
-    ({"vendor_ip": "10.10.300.1", "approved_by": "x"}, "vendor_ip: '10.10.300.1' is not an IPv4 address"),
-    ({"vendor_ip": VENDOR_IP, "minutes": 0, "approved_by": "x"}, "minutes: 0 must be between 1 and 1440"),
-    ({"vendor_ip": VENDOR_IP, "approved_by": ""}, "approved_by"),
-])
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            {"vendor_ip": "10.10.300.1", "approved_by": "x"},
+            "vendor_ip: '10.10.300.1' is not an IPv4 address",
+        ),
+        (
+            {"vendor_ip": VENDOR_IP, "minutes": 0, "approved_by": "x"},
+            "minutes: 0 must be between 1 and 1440",
+        ),
+        ({"vendor_ip": VENDOR_IP, "approved_by": ""}, "approved_by"),
+    ],
+)
 def test_bad_input_is_refused(fresh_lab, store, tmp_path, extra, message):
     lab = fresh_lab
     before = lab.client.config("AGG-3")

@@ -239,10 +239,13 @@ def test_drop_cuts_the_next_command_and_closes(fresh_lab: Any) -> None:
         assert "sysname CORE-1" in conn.send_command("display current-configuration")
 
 
-@pytest.mark.parametrize("device,line,error", [
-    ("AGG-1", "description refused-here", "Error: Unrecognized command found at '^' position."),
-    ("AGG-4", "description refused-here", "% Invalid input detected at '^' marker."),
-])
+@pytest.mark.parametrize(
+    "device,line,error",
+    [
+        ("AGG-1", "description refused-here", "Error: Unrecognized command found at '^' position."),
+        ("AGG-4", "description refused-here", "% Invalid input detected at '^' marker."),
+    ],
+)
 def test_refuse_answers_a_matching_line_with_the_device_error_and_does_not_run_it(
     fresh_lab: Any, device: str, line: str, error: str
 ) -> None:

@@ -57,7 +57,9 @@ def test_up_status_down_leaves_nothing_behind(tmp_path: Path, octet: int) -> Non
     inventory = Path(up.stdout.strip())
     assert inventory.is_file() and inventory.parent == state
     try:
-        again = hisops(state, "up", "--no-hosts", "--topology", str(SMALL), "--relocate", str(octet))
+        again = hisops(
+            state, "up", "--no-hosts", "--topology", str(SMALL), "--relocate", str(octet)
+        )
         assert again.returncode == 1
         assert "already running" in again.stderr
         status = hisops(state, "status", "--json")
@@ -84,7 +86,9 @@ def test_a_second_lab_on_the_same_addresses_is_refused(tmp_path: Path, octet: in
     up = hisops(first, "up", "--no-hosts", "--topology", str(SMALL), "--relocate", str(octet))
     assert up.returncode == 0, up.stderr
     try:
-        clash = hisops(second, "up", "--no-hosts", "--topology", str(SMALL), "--relocate", str(octet))
+        clash = hisops(
+            second, "up", "--no-hosts", "--topology", str(SMALL), "--relocate", str(octet)
+        )
         assert clash.returncode == 1
         assert f"127.{octet}.0.1:22" in clash.stderr
         assert "is another lab running?" in clash.stderr

@@ -53,8 +53,11 @@ def set_mgmt_ip(lab: Any, device: str, line: str) -> None:
         conn.send_command(interface, expect_string=prompt)
         conn.write_channel(line + "\n")
         channel = conn.remote_conn
-        wait_until(lambda: channel.closed or channel.exit_status_ready(), 3,
-                   f"the session survived {line!r}")
+        wait_until(
+            lambda: channel.closed or channel.exit_status_ready(),
+            3,
+            f"the session survived {line!r}",
+        )
         echoed = b""
         while channel.recv_ready():
             echoed += channel.recv(4096)
@@ -141,7 +144,9 @@ def test_a_duplicate_or_unknown_ip_answers_nowhere_and_says_why(fresh_lab: Any) 
     lab.fault(FAILED, "power-on")
     now = devices(lab)
     assert now[FAILED]["answers_on"] is None
-    assert now[FAILED]["answers_on_reason"].startswith(f"duplicate address: {ip_of(failed)} is also on {SPARE}")
+    assert now[FAILED]["answers_on_reason"].startswith(
+        f"duplicate address: {ip_of(failed)} is also on {SPARE}"
+    )
     assert prompt_at(lab, SPARE, failed["host"]) == f"<{SPARE}>"
     lab.reset(FAILED)  # a reset device takes its topology address back
     now = devices(lab)
@@ -153,7 +158,9 @@ def test_a_duplicate_or_unknown_ip_answers_nowhere_and_says_why(fresh_lab: Any) 
     set_mgmt_ip(lab, SPARE, "ip address 10.10.99.201 255.255.255.0")
     now = devices(lab)[SPARE]
     assert now["answers_on"] is None
-    assert now["answers_on_reason"] == "10.10.99.201 is no device's management address in the topology"
+    assert (
+        now["answers_on_reason"] == "10.10.99.201 is no device's management address in the topology"
+    )
     assert not listens(spare["host"], port)
     lab.reset(SPARE)
     set_mgmt_ip(lab, SPARE, "undo ip address")

@@ -12,8 +12,10 @@ from hisops.lab.devices import make_device
 from hisops.lab.server import engine_spec
 from hisops.lab.topology import Link, PortRef, Topology, parse_topology
 
-VLANS = [{"id": i, "name": n, "subnet": f"10.10.{i}.0/24", "gateway": f"10.10.{i}.1"}
-         for i, n in ((10, "OPD"), (30, "PHARMACY"), (99, "MGMT"), (100, "SERVERS"))]
+VLANS = [
+    {"id": i, "name": n, "subnet": f"10.10.{i}.0/24", "gateway": f"10.10.{i}.1"}
+    for i, n in ((10, "OPD"), (30, "PHARMACY"), (99, "MGMT"), (100, "SERVERS"))
+]
 
 TOPOLOGY: dict[str, Any] = {
     "name": "recable",
@@ -77,9 +79,7 @@ def test_endpoints_come_back_through_the_spare(net: Net) -> None:
         "AGG-1:XGigabitEthernet0/0/2": ("SPARE-1:XGigabitEthernet0/0/2", "ACC-1:XGigabitEthernet0/0/1"),
         "AGG-1:GigabitEthernet0/0/1": ("SPARE-1:GigabitEthernet0/0/1", "pharm-1"),
     }  # fmt: skip
-    assert result["unplugged"] == [
-        "CORE-1:GigabitEthernet1/0/40 <-> SPARE-1:XGigabitEthernet0/0/1"
-    ]
+    assert result["unplugged"] == ["CORE-1:GigabitEthernet1/0/40 <-> SPARE-1:XGigabitEthernet0/0/1"]
     for src in ("opd-1", "pharm-1"):
         back = net.reach(src, "db-1")
         assert back.reachable, back.reason
@@ -94,7 +94,10 @@ def test_endpoints_come_back_through_the_spare(net: Net) -> None:
 
 
 def test_a_cut_cable_stays_cut_on_the_spare(net: Net) -> None:
-    core, agg = PortRef("CORE-1", "XGigabitEthernet2/0/0"), PortRef("AGG-1", "XGigabitEthernet0/0/1")
+    core, agg = (
+        PortRef("CORE-1", "XGigabitEthernet2/0/0"),
+        PortRef("AGG-1", "XGigabitEthernet0/0/1"),
+    )
     net.plane.cut_link(core, agg)
     net.plane.recable("AGG-1", "SPARE-1")
     assert net.plane.link_is_cut(Link(core, PortRef("SPARE-1", "XGigabitEthernet0/0/1")))
@@ -106,7 +109,9 @@ def test_bad_recabling_is_refused_and_moves_nothing(net: Net) -> None:
         net.plane.recable("AGG-1", "SPARE-9")
     with pytest.raises(ValueError, match="port_map: AGG-1 has no port Eth9"):
         net.plane.recable("AGG-1", "SPARE-1", {"Eth9": "XGigabitEthernet0/0/1"})
-    with pytest.raises(ValueError, match=r"SPARE-1 has no port for AGG-1's XGigabitEthernet0/0/2 \(as X9\)"):
+    with pytest.raises(
+        ValueError, match=r"SPARE-1 has no port for AGG-1's XGigabitEthernet0/0/2 \(as X9\)"
+    ):
         net.plane.recable("AGG-1", "SPARE-1", {"XGigabitEthernet0/0/2": "X9"})
     with pytest.raises(ValueError, match="two of AGG-1's cables land on one port"):
         net.plane.recable("AGG-1", "SPARE-1", {"XGigabitEthernet0/0/2": "XGigabitEthernet0/0/1"})
@@ -115,7 +120,9 @@ def test_bad_recabling_is_refused_and_moves_nothing(net: Net) -> None:
 
 
 def test_a_port_map_lands_cables_on_other_ports(net: Net) -> None:
-    result = net.plane.recable("AGG-1", "SPARE-1", {"XGigabitEthernet0/0/1": "XGigabitEthernet0/0/3"})
+    result = net.plane.recable(
+        "AGG-1", "SPARE-1", {"XGigabitEthernet0/0/1": "XGigabitEthernet0/0/3"}
+    )
     assert result["unplugged"] == []
     assert net.topology.link_at(PortRef("SPARE-1", "XGigabitEthernet0/0/3")) is not None
     assert net.topology.link_at(PortRef("AGG-1", "XGigabitEthernet0/0/1")) is None

@@ -64,7 +64,10 @@ def test_generate_command_narrows_the_platforms(tmp_path: Path) -> None:
     from hisops.cli import main
 
     path = tmp_path / "cisco.yml"
-    assert main(["lab", "generate", "--switches", "12", "--platforms", "cisco_ios", "-o", str(path)]) == 0
+    assert (
+        main(["lab", "generate", "--switches", "12", "--platforms", "cisco_ios", "-o", str(path)])
+        == 0
+    )
     topology = load_topology(path)
     assert len(topology.devices) == 12
     assert {d.platform for d in topology.devices.values()} == {"cisco_ios"}

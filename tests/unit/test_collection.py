@@ -12,20 +12,40 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-MODULES = sorted(p.stem for p in (REPO_ROOT / "plugins" / "modules").glob("*.py") if p.stem != "__init__")
+MODULES = sorted(
+    p.stem for p in (REPO_ROOT / "plugins" / "modules").glob("*.py") if p.stem != "__init__"
+)
 
 
 def test_built_artifact_leaves_out_lab_tests_and_bench(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path), str(REPO_ROOT)],
-        capture_output=True, text=True, check=False,
+        [
+            str(BIN / "ansible-galaxy"),
+            "collection",
+            "build",
+            "--output-path",
+            str(tmp_path),
+            str(REPO_ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     (artifact,) = tmp_path.glob("hisops-emergency-*.tar.gz")
     with tarfile.open(artifact) as tar:
         names = tar.getnames()
     tops = {name.split("/", 1)[0] for name in names}
-    for excluded in ("hisops", "tests", "bench", "molecule", "collections", ".venv", "var", "scripts"):
+    for excluded in (
+        "hisops",
+        "tests",
+        "bench",
+        "molecule",
+        "collections",
+        ".venv",
+        "var",
+        "scripts",
+    ):
         assert excluded not in tops, f"{excluded}/ is in the built collection"
     assert "plugins/modules/switch_facts.py" in names
     assert "plugins/callback/run_record.py" in names
@@ -38,7 +58,10 @@ def rendered_docs() -> tuple[dict[str, str], str]:
     """Every module's ansible-doc text from one ansible-doc run (one start-up, not thirty)."""
     proc = subprocess.run(
         [str(BIN / "ansible-doc"), *(f"hisops.emergency.{m}" for m in MODULES)],
-        capture_output=True, text=True, check=False, cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO_ROOT,
     )
     assert proc.returncode == 0, proc.stderr
     text = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout)
@@ -60,7 +83,10 @@ def test_ansible_doc_renders(module: str, rendered_docs: tuple[dict[str, str], s
 def test_callback_doc_renders() -> None:
     proc = subprocess.run(
         [str(BIN / "ansible-doc"), "-t", "callback", "hisops.emergency.run_record"],
-        capture_output=True, text=True, check=False, cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO_ROOT,
     )
     assert proc.returncode == 0, proc.stderr
     assert "record_dir" in proc.stdout

@@ -24,16 +24,22 @@ def test_every_role_has_a_molecule_scenario(role: str) -> None:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_role_variables_are_prefixed_and_specified(role: str) -> None:
-    defaults = yaml.safe_load((REPO_ROOT / "roles" / role / "defaults" / "main.yml").read_text()) or {}
+    defaults = (
+        yaml.safe_load((REPO_ROOT / "roles" / role / "defaults" / "main.yml").read_text()) or {}
+    )
     for name in defaults:
-        assert name.startswith(f"{role}_"), f"roles/{role}: variable {name} lacks the {role}_ prefix"
+        assert name.startswith(f"{role}_"), (
+            f"roles/{role}: variable {name} lacks the {role}_ prefix"
+        )
     specs = yaml.safe_load((REPO_ROOT / "roles" / role / "meta" / "argument_specs.yml").read_text())
     options = specs["argument_specs"]["main"].get("options", {})
     assert set(defaults) <= set(options), f"roles/{role}: defaults without an argument spec"
 
 
 def test_tasks_use_fqcn() -> None:
-    bare = re.compile(r"^\s*-?\s*(copy|file|template|command|shell|debug|assert|service):\s*$", re.M)
+    bare = re.compile(
+        r"^\s*-?\s*(copy|file|template|command|shell|debug|assert|service):\s*$", re.M
+    )
     offenders = [
         str(path.relative_to(REPO_ROOT))
         for pattern in ("roles/*/tasks/*.yml", "playbooks/*.yml")
@@ -51,7 +57,9 @@ def test_test_modules_outside_packages_have_unique_names() -> None:
         if (path.parent / "__init__.py").exists():
             continue
         other = seen.setdefault(path.name, path)
-        assert other == path, f"{path.relative_to(REPO_ROOT)} and {other.relative_to(REPO_ROOT)} share a name"
+        assert other == path, (
+            f"{path.relative_to(REPO_ROOT)} and {other.relative_to(REPO_ROOT)} share a name"
+        )
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -59,6 +67,8 @@ def test_role_readme_lists_every_default(role: str) -> None:
     readme = REPO_ROOT / "roles" / role / "README.md"
     assert readme.is_file(), f"roles/{role}: no README.md"
     text = readme.read_text()
-    defaults = yaml.safe_load((REPO_ROOT / "roles" / role / "defaults" / "main.yml").read_text()) or {}
+    defaults = (
+        yaml.safe_load((REPO_ROOT / "roles" / role / "defaults" / "main.yml").read_text()) or {}
+    )
     missing = [name for name in defaults if f"`{name}`" not in text]
     assert not missing, f"roles/{role}/README.md does not list {missing}"

@@ -60,12 +60,21 @@ def recorded_run(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
     proc = subprocess.run(
         [
             str(Path(sys.executable).parent / "ansible-playbook"),
-            "-i", "localhost,", "-c", "local",
-            "-e", f"ansible_python_interpreter={sys.executable}",
-            "-e", f"target={tmp_path / 'roster.txt'}",
-            "--diff", str(playbook),
+            "-i",
+            "localhost,",
+            "-c",
+            "local",
+            "-e",
+            f"ansible_python_interpreter={sys.executable}",
+            "-e",
+            f"target={tmp_path / 'roster.txt'}",
+            "--diff",
+            str(playbook),
         ],
-        env=env, capture_output=True, text=True, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     files = list(records.glob("*-record_drill-*.jsonl"))
@@ -120,7 +129,9 @@ def test_no_log_task_leaves_no_output(recorded_run: list[dict]) -> None:
     assert secret["no_log"] is True
     assert "diff" not in secret
     assert SECRET not in json.dumps(secret)
-    masked = next(r for r in recorded_run if r.get("task") == "a secret-named variable in a message")
+    masked = next(
+        r for r in recorded_run if r.get("task") == "a secret-named variable in a message"
+    )
     assert SECRET not in json.dumps(masked)
 
 
@@ -144,7 +155,9 @@ def test_hisops_run_leaves_record_beside_runner_artifacts(tmp_path: Path, monkey
         "    - name: ping\n      ansible.builtin.ping:\n"
     )
     inventory = tmp_path / "inv.ini"
-    inventory.write_text(f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n")
+    inventory.write_text(
+        f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n"
+    )
     monkeypatch.setenv("HISOPS_RUN_RECORD_DIR", str(tmp_path / "records"))
     monkeypatch.setenv("HISOPS_OPERATOR", "night-shift")
     result = runner.run_playbook(str(playbook), inventory=inventory, quiet=True)

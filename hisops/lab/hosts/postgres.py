@@ -121,9 +121,22 @@ class PostgresMixin(FleetCore):
         """Whether the host's PostgreSQL runs as a hot standby."""
         done = self.run(
             name,
-            ["runuser", "-u", "postgres", "--", "psql", "-X", "-Atq", "-d", "postgres",
-             "-c", "SELECT pg_is_in_recovery()"],
-            timeout=60, check=False, label="reading whether PostgreSQL is a standby",
+            [
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                "psql",
+                "-X",
+                "-Atq",
+                "-d",
+                "postgres",
+                "-c",
+                "SELECT pg_is_in_recovery()",
+            ],
+            timeout=60,
+            check=False,
+            label="reading whether PostgreSQL is a standby",
         )
         return done.returncode == 0 and done.stdout.strip() == "t"
 

@@ -36,8 +36,16 @@ except ImportError as exc:  # pragma: no cover - the report says so
     HAS_JINJA2 = False
     JINJA2_IMPORT_ERROR = exc
 
-RESULTS = ("ok", "unchanged", "failed", "rolled_back", "reverted", "unreachable", "skipped",
-           "isolated")
+RESULTS = (
+    "ok",
+    "unchanged",
+    "failed",
+    "rolled_back",
+    "reverted",
+    "unreachable",
+    "skipped",
+    "isolated",
+)
 ACTIONS = ("update", "rollback", "reconcile", "revert", "audit")
 AUDIT_STATES = ("current", "behind", "failed", "offline", "rolled_back", "unknown", "isolated")
 HISTORY_LIMIT = 200
@@ -103,16 +111,23 @@ def record(data: dict, entries: list, run: dict) -> list:
         if not isinstance(entry, dict) or not entry.get("host"):
             raise InputError("%s: each record needs a host" % where, field="records")
         if entry.get("result") not in RESULTS:
-            raise InputError("%s: result %r is not one of %s" % (where, entry.get("result"),
-                                                                 ", ".join(RESULTS)), field="records")
+            raise InputError(
+                "%s: result %r is not one of %s" % (where, entry.get("result"), ", ".join(RESULTS)),
+                field="records",
+            )
         if entry.get("action") not in ACTIONS:
-            raise InputError("%s: action %r is not one of %s" % (where, entry.get("action"),
-                                                                 ", ".join(ACTIONS)), field="records")
+            raise InputError(
+                "%s: action %r is not one of %s" % (where, entry.get("action"), ", ".join(ACTIONS)),
+                field="records",
+            )
         host = host_entry(data, entry["host"])
         if entry["result"] == "unchanged":
             # Nothing happened there: no history line, only facts that were out of date.
-            facts = {"current": entry.get("version"), "known_good": entry.get("version"),
-                     "expected": entry.get("expected") or host.get("expected")}
+            facts = {
+                "current": entry.get("version"),
+                "known_good": entry.get("version"),
+                "expected": entry.get("expected") or host.get("expected"),
+            }
             facts = {k: v for k, v in facts.items() if v and host.get(k) != v}
             if facts:
                 host.update(facts)
@@ -167,7 +182,8 @@ def passed_on(data: dict, hosts: list, version: str) -> dict:
     for host in hosts:
         history = data["hosts"].get(host, {}).get("history", [])
         verdict[host] = any(
-            h.get("version") == version and h.get("result") in ("ok", "unchanged")
+            h.get("version") == version
+            and h.get("result") in ("ok", "unchanged")
             and h.get("action") in ("update", "reconcile")
             for h in history
         )
@@ -190,18 +206,26 @@ def classify(data: dict, host: str, actual, reachable: bool, healthy, isolated=N
     last = history[-1] if history else None
     expected = expected_for(data, host)
     out = {
-        "host": host, "expected": expected, "actual": actual, "healthy": healthy,
+        "host": host,
+        "expected": expected,
+        "actual": actual,
+        "healthy": healthy,
         "known_good": entry.get("known_good"),
         "last_result": last.get("result") if last else None,
         "last_at": last.get("at") if last else None,
         "last_run": last.get("run") if last else None,
     }
     if isolated:
-        out.update(state="isolated", reason="cut off on purpose: %s; last known version %s"
-                   % (isolated, entry.get("current") or actual or "unknown"))
+        out.update(
+            state="isolated",
+            reason="cut off on purpose: %s; last known version %s"
+            % (isolated, entry.get("current") or actual or "unknown"),
+        )
     elif not reachable:
-        out.update(state="offline", reason="unreachable now; last known version %s"
-                   % (entry.get("current") or "unknown"))
+        out.update(
+            state="offline",
+            reason="unreachable now; last known version %s" % (entry.get("current") or "unknown"),
+        )
     elif expected is None:
         out.update(state="unknown", reason="no version expected yet (no completed rollout)")
     elif actual == expected and healthy is not False:
@@ -209,10 +233,15 @@ def classify(data: dict, host: str, actual, reachable: bool, healthy, isolated=N
     elif actual == expected:
         out.update(state="failed", reason="runs %s but its health check fails" % actual)
     elif last and last.get("result") == "failed":
-        out.update(state="failed", reason="last %s failed: %s" % (last["action"], last.get("message")))
+        out.update(
+            state="failed", reason="last %s failed: %s" % (last["action"], last.get("message"))
+        )
     elif last and last.get("result") == "rolled_back" and last.get("target") == expected:
-        out.update(state="rolled_back", reason="%s failed its health check here (run %s); put back "
-                   "to %s" % (expected, last.get("run"), actual))
+        out.update(
+            state="rolled_back",
+            reason="%s failed its health check here (run %s); put back "
+            "to %s" % (expected, last.get("run"), actual),
+        )
     else:
         out.update(state="behind", reason=behind_reason(last, actual, expected))
     out["remediation"], out["remediation_reason"] = remediation(out, last)
@@ -234,47 +263,78 @@ def remediation(verdict: dict, last) -> tuple:
     if state == "behind":
         return ("update", "was behind: " + verdict["reason"])
     if state == "isolated":
-        return ("wait", "isolated: left alone until the reconnection; the first audit after it "
-                "brings it up (%s)" % verdict["reason"])
+        return (
+            "wait",
+            "isolated: left alone until the reconnection; the first audit after it "
+            "brings it up (%s)" % verdict["reason"],
+        )
     if state == "offline":
-        return ("wait", "offline: reconciled when it answers an audit again (%s)"
-                % verdict["reason"])
+        return (
+            "wait",
+            "offline: reconciled when it answers an audit again (%s)" % verdict["reason"],
+        )
     if state == "rolled_back":
-        return ("attention", "needs attention: %s itself failed its health check here; "
-                "fix the cause (or publish a new version) before trying again" % expected)
+        return (
+            "attention",
+            "needs attention: %s itself failed its health check here; "
+            "fix the cause (or publish a new version) before trying again" % expected,
+        )
     if state == "failed":
         if verdict["actual"] == expected:
             return ("attention", "needs attention: runs %s and its health check fails" % expected)
         if last and last.get("target") == expected:
-            return ("attention", "needs attention: %s failed here (%s); not tried again"
-                    % (expected, last.get("message") or "no message"))
-        return ("update", "retry: the last %s (to %s) failed, %s has not failed here: %s"
-                % (last.get("action") if last else "change", last.get("target") if last else "?",
-                   expected, verdict["reason"]))
+            return (
+                "attention",
+                "needs attention: %s failed here (%s); not tried again"
+                % (expected, last.get("message") or "no message"),
+            )
+        return (
+            "update",
+            "retry: the last %s (to %s) failed, %s has not failed here: %s"
+            % (
+                last.get("action") if last else "change",
+                last.get("target") if last else "?",
+                expected,
+                verdict["reason"],
+            ),
+        )
     return ("none", "")
 
 
 def behind_reason(last, actual, expected) -> str:
     if last is None:
         return "no rollout reached it (added after the rollout, or never updated): runs %s" % (
-            actual or "no client")
+            actual or "no client"
+        )
     if last.get("result") == "unreachable":
         return "was unreachable during run %s at %s (%s)" % (
-            last.get("run"), last.get("at"), last.get("action"))
+            last.get("run"),
+            last.get("at"),
+            last.get("action"),
+        )
     if last.get("result") == "isolated":
-        return "deferred by run %s at %s (%s)" % (last.get("run"), last.get("at"),
-                                                  last.get("message") or "isolated")
+        return "deferred by run %s at %s (%s)" % (
+            last.get("run"),
+            last.get("at"),
+            last.get("message") or "isolated",
+        )
     if last.get("result") == "skipped":
         return "not attempted: run %s stopped before its batch" % last.get("run")
     return "runs %s, expected %s since run %s (changed outside hisops?)" % (
-        actual or "no client", expected, last.get("run"))
+        actual or "no client",
+        expected,
+        last.get("run"),
+    )
 
 
 def _render(source: str, **context) -> str:
     if not HAS_JINJA2:
-        raise LedgerError("cannot render the HTML report: jinja2 is not installed (%s)" % JINJA2_IMPORT_ERROR)
-    env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                             keep_trailing_newline=True)
+        raise LedgerError(
+            "cannot render the HTML report: jinja2 is not installed (%s)" % JINJA2_IMPORT_ERROR
+        )
+    env = jinja2.Environment(
+        autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True
+    )
     return env.from_string(source).render(**context)
 
 
@@ -284,29 +344,49 @@ def render_html(data: dict, title: str = "HIS client version ledger") -> str:
     for host in sorted(data["hosts"]):
         entry = data["hosts"][host]
         history = entry.get("history", [])
-        workstations.append({
-            "host": host, "current": entry.get("current"), "expected": expected_for(data, host),
-            "known_good": entry.get("known_good"),
-            "last_result": (history or [{}])[-1].get("result"),
-            "entries": len(history), "history": list(reversed(history[-10:])),
-        })
-    runs = [{key: r.get(key) for key in ("at", "run_id", "operator", "playbook", "version", "outcome")}
-            for r in reversed(data.get("runs", [])[-50:])]
-    return _render(LEDGER_HTML, title=title, at=now(), fleet_expected=data.get("fleet_expected"),
-                   workstations=workstations, runs=runs)
+        workstations.append(
+            {
+                "host": host,
+                "current": entry.get("current"),
+                "expected": expected_for(data, host),
+                "known_good": entry.get("known_good"),
+                "last_result": (history or [{}])[-1].get("result"),
+                "entries": len(history),
+                "history": list(reversed(history[-10:])),
+            }
+        )
+    runs = [
+        {key: r.get(key) for key in ("at", "run_id", "operator", "playbook", "version", "outcome")}
+        for r in reversed(data.get("runs", [])[-50:])
+    ]
+    return _render(
+        LEDGER_HTML,
+        title=title,
+        at=now(),
+        fleet_expected=data.get("fleet_expected"),
+        workstations=workstations,
+        runs=runs,
+    )
 
 
 def write_reports(data: dict, directory: str, name: str = "client-ledger", audit=None) -> dict:
     """``client-ledger.json``/``.html``; with ``audit``, also ``client-audit.json``/``.html``."""
     os.makedirs(directory, exist_ok=True)
     paths = {}
-    files = [(name, "json", json.dumps(data, indent=1, sort_keys=True) + "\n"),
-             (name, "html", render_html(data))]
+    files = [
+        (name, "json", json.dumps(data, indent=1, sort_keys=True) + "\n"),
+        (name, "html", render_html(data)),
+    ]
     if audit is not None:
-        summary = {"at": now(), "workstations": audit,
-                   "counts": {s: sum(1 for a in audit if a["state"] == s) for s in AUDIT_STATES}}
-        files += [("client-audit", "json", json.dumps(summary, indent=1, sort_keys=True) + "\n"),
-                  ("client-audit", "html", render_audit_html(summary))]
+        summary = {
+            "at": now(),
+            "workstations": audit,
+            "counts": {s: sum(1 for a in audit if a["state"] == s) for s in AUDIT_STATES},
+        }
+        files += [
+            ("client-audit", "json", json.dumps(summary, indent=1, sort_keys=True) + "\n"),
+            ("client-audit", "html", render_audit_html(summary)),
+        ]
     for base, ext, text in files:
         path = os.path.join(directory, "%s.%s" % (base, ext))
         tmp = path + ".tmp"
@@ -319,5 +399,9 @@ def write_reports(data: dict, directory: str, name: str = "client-ledger", audit
 
 def render_audit_html(summary: dict) -> str:
     """The audit as HTML: the workstations that are not current first."""
-    workstations = sorted(summary["workstations"], key=lambda a: (a["state"] == "current", a["host"]))
-    return _render(AUDIT_HTML, at=summary["at"], counts=summary["counts"], workstations=workstations)
+    workstations = sorted(
+        summary["workstations"], key=lambda a: (a["state"] == "current", a["host"])
+    )
+    return _render(
+        AUDIT_HTML, at=summary["at"], counts=summary["counts"], workstations=workstations
+    )

@@ -26,8 +26,11 @@ def department_of(host: str, groups: dict) -> str:
 
 def target_hosts(groups: dict, group: str, field: str = "group") -> list:
     if not group or group not in groups or group in ("all", "ungrouped"):
-        known = sorted(g for g in groups if g == "workstations" or g.startswith(DEPARTMENT_PREFIX)
-                       or g == "client_test")
+        known = sorted(
+            g
+            for g in groups
+            if g == "workstations" or g.startswith(DEPARTMENT_PREFIX) or g == "client_test"
+        )
         raise InputError(
             "unknown group %r (workstation groups in this inventory: %s)"
             % (group, ", ".join(known) or "none"),
@@ -40,7 +43,8 @@ def target_hosts(groups: dict, group: str, field: str = "group") -> list:
     strangers = [h for h in hosts if h not in workstations]
     if strangers:
         raise InputError(
-            "group %r holds hosts that are not workstations: %s" % (group, ", ".join(strangers[:5])),
+            "group %r holds hosts that are not workstations: %s"
+            % (group, ", ".join(strangers[:5])),
             field=field,
         )
     return hosts
@@ -93,11 +97,18 @@ def plan_rollout(
     if purpose != "rollout":
         hosts = limit_to(target_hosts(groups, group), group, limit_hosts)
         artifact = ArtifactStore(store_root).resolve(package, version, kind) if version else None
-        return {"version": version or None, "group": group, "hosts": hosts, "canary": [],
-                "rest": hosts, "artifact": artifact.to_dict() if artifact else None,
-                "file": artifact.path.rsplit("/", 1)[-1] if artifact else None,
-                "purpose": purpose, "limited": limit_hosts is not None,
-                "deferred": {h: isolated[h] for h in hosts if h in (isolated or {})}}
+        return {
+            "version": version or None,
+            "group": group,
+            "hosts": hosts,
+            "canary": [],
+            "rest": hosts,
+            "artifact": artifact.to_dict() if artifact else None,
+            "file": artifact.path.rsplit("/", 1)[-1] if artifact else None,
+            "purpose": purpose,
+            "limited": limit_hosts is not None,
+            "deferred": {h: isolated[h] for h in hosts if h in (isolated or {})},
+        }
     if not version:
         raise InputError("give the version to roll out: -e version=X", field="version")
     if canary_per_department < 1:
@@ -112,7 +123,8 @@ def plan_rollout(
     gate = {"group": test_group, "skipped": False, "reason": "", "passed_on": []}
     # the test group itself (by -e group or by --limit) needs no earlier test
     testing = group == test_group or (
-        limit_hosts is not None and set(hosts) <= set(groups.get(test_group) or []))
+        limit_hosts is not None and set(hosts) <= set(groups.get(test_group) or [])
+    )
     if skip_test_gate:
         if not str(skip_test_gate_reason or "").strip():
             raise InputError(
@@ -134,8 +146,8 @@ def plan_rollout(
             raise InputError(
                 "%s has not passed on the test group %s yet (not healthy on: %s); run "
                 "client_update.yml -e version=%s -e group=%s first, or skip the gate with "
-                "skip_test_gate=true and skip_test_gate_reason" % (
-                    version, test_group, ", ".join(missing), version, test_group),
+                "skip_test_gate=true and skip_test_gate_reason"
+                % (version, test_group, ", ".join(missing), version, test_group),
                 field="version",
             )
         gate["passed_on"] = test_hosts
@@ -153,7 +165,7 @@ def plan_rollout(
         "unreachable": unreachable,
         "rest": rest,
         "batch_size": batch_size,
-        "batches": [rest[i:i + batch_size] for i in range(0, len(rest), batch_size)],
+        "batches": [rest[i : i + batch_size] for i in range(0, len(rest), batch_size)],
         "max_fail_percent": float(max_fail_percent),
         "artifact": artifact.to_dict(),
         "file": artifact.path.rsplit("/", 1)[-1],
@@ -178,8 +190,11 @@ def pick_canary(hosts: list, groups: dict, per_department: int, probe=None) -> t
     while True:
         candidates: list = []
         for dept, queue in queues.items():
-            while queue and len(chosen[dept]) + len([c for c in candidates if c[0] == dept]) \
-                    < per_department:
+            while (
+                queue
+                and len(chosen[dept]) + len([c for c in candidates if c[0] == dept])
+                < per_department
+            ):
                 candidates.append((dept, queue.pop(0)))
         if not candidates:
             break
@@ -196,10 +211,15 @@ def pick_canary(hosts: list, groups: dict, per_department: int, probe=None) -> t
 def batch_verdict(outcomes: list, max_fail_percent: float, canary: bool) -> dict:
     """Whether a batch's failures pass the threshold (the canary tolerates none)."""
     counted = [o for o in outcomes if o.get("result") != "skipped"]
-    failed = [o["host"] for o in counted
-              if o.get("result") in ("failed", "rolled_back", "unreachable")]
+    failed = [
+        o["host"] for o in counted if o.get("result") in ("failed", "rolled_back", "unreachable")
+    ]
     total = len(counted)
     percent = (100.0 * len(failed) / total) if total else 0.0
     limit = 0.0 if canary else float(max_fail_percent)
-    return {"failed": failed, "total": total, "percent": round(percent, 1),
-            "halt": bool(failed) and percent > limit}
+    return {
+        "failed": failed,
+        "total": total,
+        "percent": round(percent, 1),
+        "halt": bool(failed) and percent > limit,
+    }

@@ -120,8 +120,11 @@ class TreeReleases:
                 members = tar.getmembers()
                 for member in members:
                     name = member.name
-                    if (name.startswith("/") or ".." in name.split("/")
-                            or not (member.isfile() or member.isdir())):
+                    if (
+                        name.startswith("/")
+                        or ".." in name.split("/")
+                        or not (member.isfile() or member.isdir())
+                    ):
                         raise ReleaseError(
                             "%s: member %r is not a plain file inside the release" % (package, name)
                         )
@@ -160,7 +163,9 @@ class DebReleases:
         try:
             done = subprocess.run(
                 ["dpkg-query", "-W", "-f=${db:Status-Abbrev}\t${Version}", self.package],
-                capture_output=True, text=True, check=False,
+                capture_output=True,
+                text=True,
+                check=False,
             )
         except OSError as exc:
             raise ReleaseError("dpkg-query: %s" % exc) from exc
@@ -182,8 +187,11 @@ class DebReleases:
             return []
         prefix, suffix = self.package + "_", "_all.deb"
         return sorted(
-            (n[len(prefix): -len(suffix)] for n in os.listdir(self.cache)
-             if n.startswith(prefix) and n.endswith(suffix)),
+            (
+                n[len(prefix) : -len(suffix)]
+                for n in os.listdir(self.cache)
+                if n.startswith(prefix) and n.endswith(suffix)
+            ),
             key=version_key,
         )
 
@@ -199,14 +207,18 @@ class DebReleases:
             shutil.copyfile(package, self.cached(version))
 
     def activate(self, version: str) -> None:
-        for argv in (["apt-mark", "unhold", self.package],
-                     ["dpkg", "-i", self.cached(version)],
-                     ["apt-mark", "hold", self.package]):
+        for argv in (
+            ["apt-mark", "unhold", self.package],
+            ["dpkg", "-i", self.cached(version)],
+            ["apt-mark", "hold", self.package],
+        ):
             if argv[1] == "unhold" and self.current() is None:
                 continue
             done = subprocess.run(argv, capture_output=True, text=True, check=False)
             if done.returncode != 0:
-                raise ReleaseError("%s failed: %s" % (" ".join(argv), (done.stderr or done.stdout).strip()))
+                raise ReleaseError(
+                    "%s failed: %s" % (" ".join(argv), (done.stderr or done.stdout).strip())
+                )
 
     def remove(self, version: str) -> None:
         os.unlink(self.cached(version))
@@ -265,7 +277,9 @@ def apply(
     ``version`` learns its target only here): a package of another version is not used.
     """
     if state not in STATES:
-        raise InputError("unknown state %r (expected %s)" % (state, ", ".join(STATES)), field="state")
+        raise InputError(
+            "unknown state %r (expected %s)" % (state, ", ".join(STATES)), field="state"
+        )
     if version is not None:
         check_version(version)
     if state in ("present", "switched") and not version:
@@ -276,7 +290,13 @@ def apply(
     store = ReleaseState(root, mode)
     data = store.load()
     before = snapshot(backend, data)
-    result: dict = {"changed": False, "actions": [], "before": before, "after": before, "mode": mode}
+    result: dict = {
+        "changed": False,
+        "actions": [],
+        "before": before,
+        "after": before,
+        "mode": mode,
+    }
     if state == "query":
         result["healthy_pointer"] = before["current"] is None or backend.has(before["current"])
         if health_command and not check_mode and before["current"] is not None:
@@ -315,8 +335,10 @@ def apply(
     else:
         if not backend.has(version):
             if not package:
-                raise InputError("version %s is not installed and no package was given" % version,
-                                 field="package")
+                raise InputError(
+                    "version %s is not installed and no package was given" % version,
+                    field="package",
+                )
             actions.append("install %s" % version)
         if state == "switched" and current != version:
             actions.append("switch %s -> %s" % (current or "none", version))
@@ -326,8 +348,7 @@ def apply(
     if any(a.startswith("install") for a in actions):
         if not os.path.isfile(package):
             if not check_mode:  # in check mode the copy from the store did not happen either
-                raise InputError("package %s is not on this workstation" % package,
-                                 field="package")
+                raise InputError("package %s is not on this workstation" % package, field="package")
         elif sha256:
             actual = sha256_file(package)
             if actual != sha256:
@@ -354,12 +375,16 @@ def apply(
         after_current = version if switching else current
         pruned = prunable(installed_after, keepers(new, after_current, version), keep)
         actions.extend("prune %s" % v for v in pruned)
-        result.update(changed=bool(actions), actions=actions, after={
-            "current": after_current,
-            "previous": new.get("previous"),
-            "rolled_back_from": new.get("rolled_back_from"),
-            "releases": [v for v in installed_after if v not in pruned],
-        })
+        result.update(
+            changed=bool(actions),
+            actions=actions,
+            after={
+                "current": after_current,
+                "previous": new.get("previous"),
+                "rolled_back_from": new.get("rolled_back_from"),
+                "releases": [v for v in installed_after if v not in pruned],
+            },
+        )
         return result
 
     if actions:
@@ -380,8 +405,9 @@ def apply(
             result["reverted"] = True
             actions = actions + ["health check failed: switch %s -> %s" % (version, current)]
     # Keepers are decided now, after the verdict: the state as it stands refers to them.
-    pruned = prunable(backend.installed(), keepers(final, after_current,
-                                                   None if reverted else version), keep)
+    pruned = prunable(
+        backend.installed(), keepers(final, after_current, None if reverted else version), keep
+    )
     for old in pruned:
         backend.remove(old)
         final.get("checksums", {}).pop(old, None)
@@ -394,7 +420,9 @@ def apply(
 
 def keepers(state: dict, current, version=None) -> set:
     """Releases that must stay: those the state refers to (and the version just installed)."""
-    return {v for v in (current, state.get("previous"), state.get("rolled_back_from"), version) if v}
+    return {
+        v for v in (current, state.get("previous"), state.get("rolled_back_from"), version) if v
+    }
 
 
 def prunable(installed: list, keep_these: set, keep: int) -> list:
@@ -428,8 +456,10 @@ def receive_package(path: str, data: bytes, sha256: str, check_mode: bool = Fals
 
     actual = hashlib.sha256(data).hexdigest()
     if sha256 and actual != sha256:
-        raise ChecksumMismatch("package for %s has checksum %s, expected %s: not written"
-                               % (path, actual, sha256), field="sha256")
+        raise ChecksumMismatch(
+            "package for %s has checksum %s, expected %s: not written" % (path, actual, sha256),
+            field="sha256",
+        )
     if os.path.isfile(path) and sha256_file(path) == actual:
         return False
     if check_mode:

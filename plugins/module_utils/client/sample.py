@@ -118,7 +118,9 @@ def build_deb(version: str, dest_dir: str, broken: bool = False) -> str:
             handle.write(version + "\n")
         with open(os.path.join(lib, "release.json"), "wb") as handle:
             handle.write(_release_json(version, broken))
-        os.symlink("../lib/%s/bin/%s" % (PACKAGE, PACKAGE), os.path.join(root, "usr", "bin", PACKAGE))
+        os.symlink(
+            "../lib/%s/bin/%s" % (PACKAGE, PACKAGE), os.path.join(root, "usr", "bin", PACKAGE)
+        )
         with open(os.path.join(root, "DEBIAN", "control"), "w", encoding="utf-8") as handle:
             handle.write(
                 "Package: %s\nVersion: %s\nArchitecture: all\nMaintainer: hisops <hisops@localhost>\n"
@@ -127,6 +129,8 @@ def build_deb(version: str, dest_dir: str, broken: bool = False) -> str:
         env = dict(os.environ, SOURCE_DATE_EPOCH="0")
         subprocess.run(
             [dpkg_deb, "--root-owner-group", "--build", root, path],
-            check=True, capture_output=True, env=env,
+            check=True,
+            capture_output=True,
+            env=env,
         )
     return path

@@ -34,8 +34,20 @@ from .store import ArtifactStore, file_name
 REMOTE_SOURCES = ("errors", "store", "release")
 MARKER = "HISOPS-CLIENT-RESULT "
 RESULTS = ("ok", "unchanged", "failed", "unreachable")
-RELEASE_KEYS = ("state", "version", "package", "sha256", "mode", "name", "root", "keep",
-                "health_command", "revert_unhealthy", "check_mode", "package_version")
+RELEASE_KEYS = (
+    "state",
+    "version",
+    "package",
+    "sha256",
+    "mode",
+    "name",
+    "root",
+    "keep",
+    "health_command",
+    "revert_unhealthy",
+    "check_mode",
+    "package_version",
+)
 #: exit codes of ``timeout`` (coreutils) when the program ran out of time (TERM, then KILL)
 TIMED_OUT = (124, 137)
 
@@ -50,7 +62,7 @@ def run_command(python: str, timeout: float) -> str:
     return "timeout -k 5 %d %s -" % (int(timeout), python)
 
 
-_BOOT = r'''
+_BOOT = r"""
 import json, sys, types
 SOURCES = json.loads(%(sources)r)
 ARGS = json.loads(%(args)r)
@@ -81,7 +93,7 @@ except (errors.ClientError, OSError) as exc:
     if getattr(exc, "version", None):
         out["missing"] = exc.version  # a release to go back to that is not there
 sys.stdout.write("\n%(marker)s" + json.dumps(out) + "\n")
-'''
+"""
 
 
 def _source(name: str) -> str:
@@ -90,8 +102,9 @@ def _source(name: str) -> str:
     try:
         return inspect.getsource(module)
     except (OSError, TypeError) as exc:  # pragma: no cover - Ansible's loaders give sources
-        raise InputError("cannot read the client code %s.py to send: %s" % (name, exc),
-                         field="hosts") from exc
+        raise InputError(
+            "cannot read the client code %s.py to send: %s" % (name, exc), field="hosts"
+        ) from exc
 
 
 def remote_script(release_args: dict, package_src=None) -> str:
@@ -107,13 +120,18 @@ def remote_script(release_args: dict, package_src=None) -> str:
     sources = {name: _source(name) for name in REMOTE_SOURCES}
     for name, text in sources.items():  # the workstation has no ansible_collections package
         sources[name] = text.replace(
-            "from ansible_collections.hisops.emergency.plugins.module_utils.client.", "from .")
+            "from ansible_collections.hisops.emergency.plugins.module_utils.client.", "from ."
+        )
     copy = None
     if package_src:
         copy = package_payload(package_src, release_args)
-    return _BOOT % {"sources": json.dumps(sources), "args": json.dumps(release_args),
-                    "copy": json.dumps(copy),
-                    "order": REMOTE_SOURCES, "marker": MARKER}
+    return _BOOT % {
+        "sources": json.dumps(sources),
+        "args": json.dumps(release_args),
+        "copy": json.dumps(copy),
+        "order": REMOTE_SOURCES,
+        "marker": MARKER,
+    }
 
 
 def package_payload(package_src: str, release_args: dict) -> dict:
@@ -122,8 +140,7 @@ def package_payload(package_src: str, release_args: dict) -> dict:
     import hashlib
 
     if not release_args.get("package"):
-        raise InputError("package_src needs package (its path on the workstation)",
-                         field="package")
+        raise InputError("package_src needs package (its path on the workstation)", field="package")
     try:
         with open(package_src, "rb") as handle:
             data = handle.read()
@@ -132,11 +149,16 @@ def package_payload(package_src: str, release_args: dict) -> dict:
     actual = hashlib.sha256(data).hexdigest()
     wanted = release_args.get("sha256")
     if wanted and actual != wanted:
-        raise InputError("%s has checksum %s, expected %s (corrupted or replaced): no "
-                         "workstation touched" % (package_src, actual, wanted),
-                         field="package_src")
-    return {"path": release_args["package"], "sha256": actual,
-            "data": base64.b64encode(data).decode("ascii")}
+        raise InputError(
+            "%s has checksum %s, expected %s (corrupted or replaced): no "
+            "workstation touched" % (package_src, actual, wanted),
+            field="package_src",
+        )
+    return {
+        "path": release_args["package"],
+        "sha256": actual,
+        "data": base64.b64encode(data).decode("ascii"),
+    }
 
 
 def classify(reply: dict) -> str:
@@ -152,21 +174,34 @@ def reply_of(rc: int, stdout: str, stderr: str, timeout: float) -> dict:
     for line in reversed(stdout.splitlines()):
         if line.startswith(MARKER):
             try:
-                reply = json.loads(line[len(MARKER):])
+                reply = json.loads(line[len(MARKER) :])
             except ValueError:
                 reply = None
             break
     if reply is None:
         text = (stderr or stdout).strip()[-500:]
         if rc in TIMED_OUT:
-            return {"result": "unreachable", "failed": True, "unreachable": True,
-                    "changed": False,
-                    "msg": "no answer within %d s (the state is read when it returns)" % timeout}
+            return {
+                "result": "unreachable",
+                "failed": True,
+                "unreachable": True,
+                "changed": False,
+                "msg": "no answer within %d s (the state is read when it returns)" % timeout,
+            }
         if rc == 255:
-            return {"result": "unreachable", "failed": True, "unreachable": True,
-                    "changed": False, "msg": "unreachable: %s" % (text or "ssh exit 255")}
-        return {"result": "failed", "failed": True, "changed": False,
-                "msg": "no reply from the client code (rc %d): %s" % (rc, text)}
+            return {
+                "result": "unreachable",
+                "failed": True,
+                "unreachable": True,
+                "changed": False,
+                "msg": "unreachable: %s" % (text or "ssh exit 255"),
+            }
+        return {
+            "result": "failed",
+            "failed": True,
+            "changed": False,
+            "msg": "no reply from the client code (rc %d): %s" % (rc, text),
+        }
     reply.setdefault("changed", False)
     reply.setdefault("failed", False)
     if not reply["failed"]:
@@ -181,20 +216,27 @@ def run_one(host: str, send, script: str, timeout: float) -> dict:
     try:
         rc, stdout, stderr = send(host, script, timeout)
     except Unreachable as exc:
-        return {"result": "unreachable", "failed": True, "unreachable": True, "changed": False,
-                "msg": "unreachable: %s" % (str(exc).strip()[-500:] or "no connection")}
+        return {
+            "result": "unreachable",
+            "failed": True,
+            "unreachable": True,
+            "changed": False,
+            "msg": "unreachable: %s" % (str(exc).strip()[-500:] or "no connection"),
+        }
     except Exception as exc:  # noqa: BLE001 - one workstation's error is its result
         return {"result": "failed", "failed": True, "changed": False, "msg": str(exc)}
     return reply_of(rc, stdout, stderr, timeout)
 
 
-def run_fleet(hosts: list, send, release_args: dict, workers: int = 20,
-              timeout: float = 300, package_src=None) -> dict:
+def run_fleet(
+    hosts: list, send, release_args: dict, workers: int = 20, timeout: float = 300, package_src=None
+) -> dict:
     """The request on every workstation, ``workers`` at a time; replies keyed by name."""
     duplicates = sorted({n for n in hosts if hosts.count(n) > 1})
     if duplicates:
-        raise InputError("listed more than once: %s" % ", ".join(map(str, duplicates)),
-                         field="hosts")
+        raise InputError(
+            "listed more than once: %s" % ", ".join(map(str, duplicates)), field="hosts"
+        )
     if workers < 1:
         raise InputError("must be at least 1", field="workers")
     script = remote_script(release_args, package_src)
@@ -209,10 +251,12 @@ def reachability_probe(send, known: list, timeout: float = 15, workers: int = 20
     """``probe(hosts)`` for :func:`plan.pick_canary`: the hosts among ``hosts`` that answer
     (a read-only query through ``send``, one session each). A host not in ``known`` is not
     asked and counts as reachable: the rollout itself will tell."""
+
     def probe(hosts: list) -> list:
         asked = [h for h in hosts if h in known]
-        replies = run_fleet(asked, send, {"state": "query", "check_mode": True}, workers,
-                            timeout=timeout)
+        replies = run_fleet(
+            asked, send, {"state": "query", "check_mode": True}, workers, timeout=timeout
+        )
         return [h for h in hosts if replies.get(h, {}).get("result") != "unreachable"]
 
     return probe
@@ -229,14 +273,21 @@ def records(replies: dict, action: str, target) -> list:
             message = ", ".join(reply.get("actions") or [])
         if health.get("rc", 0) != 0:
             message = ("%s; " % message if message else "") + "health check failed: %s" % (
-                health.get("output") or "rc %s" % health.get("rc"))
+                health.get("output") or "rc %s" % health.get("rc")
+            )
         good = result in ("ok", "unchanged")
-        out.append({
-            "host": host, "action": action, "target": target,
-            "from": reply.get("previous"), "version": reply.get("version"),
-            "expected": reply.get("version") if good else None,
-            "result": result, "message": message,
-        })
+        out.append(
+            {
+                "host": host,
+                "action": action,
+                "target": target,
+                "from": reply.get("previous"),
+                "version": reply.get("version"),
+                "expected": reply.get("version") if good else None,
+                "result": result,
+                "message": message,
+            }
+        )
     return out
 
 
@@ -245,16 +296,31 @@ def earlier_failure(result) -> dict | None:
     if not isinstance(result, dict):
         return None
     if result.get("unreachable"):
-        return {"result": "unreachable", "failed": True, "unreachable": True, "changed": False,
-                "msg": "unreachable in an earlier step: %s" % (result.get("msg") or "")}
+        return {
+            "result": "unreachable",
+            "failed": True,
+            "unreachable": True,
+            "changed": False,
+            "msg": "unreachable in an earlier step: %s" % (result.get("msg") or ""),
+        }
     if result.get("failed"):
-        return {"result": "failed", "failed": True, "changed": False,
-                "msg": "an earlier step failed: %s" % (result.get("msg") or "")}
+        return {
+            "result": "failed",
+            "failed": True,
+            "changed": False,
+            "msg": "an earlier step failed: %s" % (result.get("msg") or ""),
+        }
     return None
 
 
-def fetch_missing(replies: dict, send, release_args: dict, store_root: str,
-                  workers: int = 20, timeout: float = 300) -> None:
+def fetch_missing(
+    replies: dict,
+    send,
+    release_args: dict,
+    store_root: str,
+    workers: int = 20,
+    timeout: float = 300,
+) -> None:
     """Bring the release a rollback (or a put-back) needs from the artifact store.
 
     A workstation that answered "version X is not installed here" (``missing``) gets X's
@@ -280,17 +346,30 @@ def fetch_missing(replies: dict, send, release_args: dict, store_root: str,
             for host in hosts:
                 replies[host]["msg"] += "; not brought from the artifact store: %s" % exc
             continue
-        args = dict(release_args, package="%s/packages/%s" % (root, file_name(name, version, kind)),
-                    sha256=artifact.sha256, package_version=version)
+        args = dict(
+            release_args,
+            package="%s/packages/%s" % (root, file_name(name, version, kind)),
+            sha256=artifact.sha256,
+            package_version=version,
+        )
         again = run_fleet(hosts, send, args, workers, timeout, package_src=artifact.path)
         for host, reply in again.items():
             reply["fetched"] = version
             replies[host] = reply
 
 
-def run_fleet_job(hosts: list, send, release_args: dict, workers: int = 20,
-                  timeout: float = 300, record_action: str = "update",
-                  record_target=None, earlier=None, package_src=None, store=None) -> dict:
+def run_fleet_job(
+    hosts: list,
+    send,
+    release_args: dict,
+    workers: int = 20,
+    timeout: float = 300,
+    record_action: str = "update",
+    record_target=None,
+    earlier=None,
+    package_src=None,
+    store=None,
+) -> dict:
     """What the client_fleet module returns: per-host replies, ledger records, counts, diffs.
 
     ``send`` reaches the workstations (see the module's docstring). ``earlier`` maps hosts
@@ -304,8 +383,9 @@ def run_fleet_job(hosts: list, send, release_args: dict, workers: int = 20,
         reply = earlier_failure(result)
         if host in hosts and reply is not None:
             skipped[host] = reply
-    contacted = run_fleet([h for h in hosts if h not in skipped], send, release_args,
-                          workers, timeout, package_src)
+    contacted = run_fleet(
+        [h for h in hosts if h not in skipped], send, release_args, workers, timeout, package_src
+    )
     if store:
         fetch_missing(contacted, send, release_args, store, workers, timeout)
     replies = {h: skipped[h] if h in skipped else contacted[h] for h in hosts}
@@ -314,10 +394,14 @@ def run_fleet_job(hosts: list, send, release_args: dict, workers: int = 20,
     for reply in replies.values():
         counts[reply["result"]] += 1
     diffs = [
-        {"before_header": "%s (before)" % host, "after_header": "%s (after)" % host,
-         "before": json.dumps(reply["before"], indent=1, sort_keys=True) + "\n",
-         "after": json.dumps(reply["after"], indent=1, sort_keys=True) + "\n"}
-        for host, reply in replies.items() if reply.get("changed") and "before" in reply
+        {
+            "before_header": "%s (before)" % host,
+            "after_header": "%s (after)" % host,
+            "before": json.dumps(reply["before"], indent=1, sort_keys=True) + "\n",
+            "after": json.dumps(reply["after"], indent=1, sort_keys=True) + "\n",
+        }
+        for host, reply in replies.items()
+        if reply.get("changed") and "before" in reply
     ]
     return {
         "changed": any(r.get("changed") for r in replies.values()),

@@ -47,7 +47,9 @@ def file_name(package: str, version: str, kind: str) -> str:
         return "%s-%s.tar.gz" % (package, version)
     if kind == "deb":
         return "%s_%s_all.deb" % (package, version)
-    raise InputError("unknown package kind %r (expected %s)" % (kind, ", ".join(KINDS)), field="kind")
+    raise InputError(
+        "unknown package kind %r (expected %s)" % (kind, ", ".join(KINDS)), field="kind"
+    )
 
 
 class Artifact:
@@ -61,8 +63,13 @@ class Artifact:
         self.sha256 = sha256
 
     def to_dict(self) -> dict:
-        return {"package": self.package, "version": self.version, "kind": self.kind,
-                "path": self.path, "sha256": self.sha256}
+        return {
+            "package": self.package,
+            "version": self.version,
+            "kind": self.kind,
+            "path": self.path,
+            "sha256": self.sha256,
+        }
 
 
 class ArtifactStore:
@@ -85,13 +92,15 @@ class ArtifactStore:
                 continue
             base = name[: -len(".sha256")]
             if kind == "tar" and base.startswith(package + "-") and base.endswith(".tar.gz"):
-                found.append(base[len(package) + 1: -len(".tar.gz")])
+                found.append(base[len(package) + 1 : -len(".tar.gz")])
             elif kind == "deb" and base.startswith(package + "_") and base.endswith("_all.deb"):
-                found.append(base[len(package) + 1: -len("_all.deb")])
+                found.append(base[len(package) + 1 : -len("_all.deb")])
         return sorted(found, key=version_key)
 
     def recorded_checksum(self, package: str, version: str, kind: str) -> str:
-        sidecar = os.path.join(self.directory(package), file_name(package, version, kind) + ".sha256")
+        sidecar = os.path.join(
+            self.directory(package), file_name(package, version, kind) + ".sha256"
+        )
         with open(sidecar, encoding="utf-8") as handle:
             return handle.read().split()[0]
 
@@ -117,7 +126,9 @@ class ArtifactStore:
             )
         return Artifact(package, version, kind, path, actual)
 
-    def publish(self, src: str, package: str, version: str, kind: str, check_mode: bool = False) -> dict:
+    def publish(
+        self, src: str, package: str, version: str, kind: str, check_mode: bool = False
+    ) -> dict:
         """Copy ``src`` into the store under ``version``; changed only when it was new."""
         check_version(version)
         if not os.path.isfile(src):
@@ -153,4 +164,6 @@ class ArtifactStore:
 
 def version_key(version: str) -> tuple:
     """Sort key: numeric parts as numbers (2.10 after 2.9), others as text."""
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[.+~-]", version))
+    return tuple(
+        (0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[.+~-]", version)
+    )

@@ -21,7 +21,9 @@ MASK = "<masked>"
 # backup still shows which user/community exists.
 _SECRET_PATTERNS = [
     # Huawei: local-user admin password irreversible-cipher $1a$..$ / cipher / simple
-    re.compile(r"\b(?:password|cipher|irreversible-cipher|simple)\s+(?:(?:cipher|irreversible-cipher|simple|hash)\s+)?(?P<secret>\S+)\s*$"),
+    re.compile(
+        r"\b(?:password|cipher|irreversible-cipher|simple)\s+(?:(?:cipher|irreversible-cipher|simple|hash)\s+)?(?P<secret>\S+)\s*$"
+    ),
     # H3C: password hash $h$6$... / password simple x / super password ...
     re.compile(r"\bpassword\s+(?:hash|simple|cipher)\s+(?P<secret>\S+)"),
     # Cisco: enable secret 9 $9$..., username x privilege 15 secret 9 ..., password 7 ...
@@ -31,7 +33,9 @@ _SECRET_PATTERNS = [
     re.compile(r"\bsnmp-agent community (?:read|write) (?:cipher |simple )?(?P<secret>\S+)"),
     re.compile(r"\bsnmp-server community (?P<secret>\S+)"),
     # keys of any kind
-    re.compile(r"\b(?:key-string|pre-shared-key|authentication-key|key)\s+(?:\d\s+|cipher\s+|simple\s+)?(?P<secret>\S+)\s*$"),
+    re.compile(
+        r"\b(?:key-string|pre-shared-key|authentication-key|key)\s+(?:\d\s+|cipher\s+|simple\s+)?(?P<secret>\S+)\s*$"
+    ),
 ]
 _VOLATILE = re.compile(
     r"^(?:!Time:|! Last configuration change|! NVRAM config last updated|"
@@ -64,7 +68,9 @@ class BackupResult:
     diff: str
 
 
-def write_backup(directory: str, device: str, config: str, check_mode: bool = False) -> BackupResult:
+def write_backup(
+    directory: str, device: str, config: str, check_mode: bool = False
+) -> BackupResult:
     if not re.match(r"^[A-Za-z0-9_.-]+$", device):
         raise ValueError(f"device name {device!r} cannot be a file name")
     path = os.path.join(directory, f"{device}.cfg")
@@ -92,7 +98,9 @@ def write_backup(directory: str, device: str, config: str, check_mode: bool = Fa
     return BackupResult(path=path, changed=changed, before=before, after=after, diff=diff)
 
 
-def backup_device(params: DeviceParams, directory: str, name: str, check_mode: bool = False) -> BackupResult:
+def backup_device(
+    params: DeviceParams, directory: str, name: str, check_mode: bool = False
+) -> BackupResult:
     """Read one switch's running configuration and store it (masked) as ``<name>.cfg``."""
     if not re.match(r"^[A-Za-z0-9_.-]+$", name):
         raise ValueError(f"device name {name!r} cannot be a file name")
@@ -119,17 +127,34 @@ def commit_backups(directory: str, operator: str, run_label: str, check_mode: bo
         _git(directory, "add", "-A", ".")
     status = _git(directory, "status", "--porcelain", "--untracked-files=all")
     devices = sorted(
-        {os.path.basename(line[3:].strip())[:-4] for line in status.splitlines() if line[3:].strip().endswith(".cfg")}
+        {
+            os.path.basename(line[3:].strip())[:-4]
+            for line in status.splitlines()
+            if line[3:].strip().endswith(".cfg")
+        }
     )
     if not devices:
         return {"changed": False, "devices": [], "commit": ""}
     if check_mode:
         return {"changed": True, "devices": devices, "commit": ""}
-    shown = ", ".join(devices[:20]) + (f" and {len(devices) - 20} more" if len(devices) > 20 else "")
-    message = f"backup {run_label}: {len(devices)} device(s) changed: {shown}\n\noperator: {operator}\n"
+    shown = ", ".join(devices[:20]) + (
+        f" and {len(devices) - 20} more" if len(devices) > 20 else ""
+    )
+    message = (
+        f"backup {run_label}: {len(devices)} device(s) changed: {shown}\n\noperator: {operator}\n"
+    )
     _git(
-        directory, "-c", "user.name=hisops", "-c", "user.email=hisops@localhost",
-        "commit", "-q", "--author", f"{operator} <{operator}@hisops>", "-m", message,
+        directory,
+        "-c",
+        "user.name=hisops",
+        "-c",
+        "user.email=hisops@localhost",
+        "commit",
+        "-q",
+        "--author",
+        f"{operator} <{operator}@hisops>",
+        "-m",
+        message,
     )
     commit = _git(directory, "rev-parse", "HEAD").strip()
     return {"changed": True, "devices": devices, "commit": commit}

@@ -32,7 +32,9 @@ class InputError(NetdevError):
 
 
 class DeviceUnreachable(NetdevError):
-    hint = "check that the device is powered, its management path is up and the address/port are right"
+    hint = (
+        "check that the device is powered, its management path is up and the address/port are right"
+    )
 
 
 class AuthenticationFailed(NetdevError):

@@ -81,7 +81,7 @@ def normalise_mac(text: str) -> str:
     digits = re.sub(r"[^0-9a-fA-F]", "", text or "").lower()
     if len(digits) != 12 or re.search(r"[^0-9a-fA-F:.\-]", text or ""):
         raise ValueError(f"{text!r} is not a MAC address")
-    return ":".join(digits[i:i + 2] for i in range(0, 12, 2))
+    return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
 
 
 def _one(value: Any) -> str:
@@ -115,7 +115,9 @@ def arp_table(session: DeviceSession) -> list[dict[str, Any]]:
         if not ip or not mac or mac.lower() in ("incomplete", "-"):
             continue
         try:
-            table.append({"ip": ip, "mac": normalise_mac(mac), "interface": _one(row.get("interface"))})
+            table.append(
+                {"ip": ip, "mac": normalise_mac(mac), "interface": _one(row.get("interface"))}
+            )
         except ValueError:
             continue
     return table

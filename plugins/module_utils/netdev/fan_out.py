@@ -55,7 +55,10 @@ def run_per_device(
         except (OSError, ValueError) as exc:
             return {"failed": True, "msg": f"{device.name}: {exc}"}
         except Exception as exc:  # noqa: BLE001 - one device's fault must not hide the others
-            return {"failed": True, "msg": f"{device.name}: internal error {type(exc).__name__}: {exc}"}
+            return {
+                "failed": True,
+                "msg": f"{device.name}: internal error {type(exc).__name__}: {exc}",
+            }
         result.setdefault("failed", False)
         return result
 

@@ -128,7 +128,7 @@ def _merge_only(commands: list[str], platform: str, rewrites: bool) -> list[str]
         if not text.startswith(negation):
             kept.append(command)
             continue
-        if rewrites and _entered_again(commands, index, text[len(negation):]):
+        if rewrites and _entered_again(commands, index, text[len(negation) :]):
             kept.append(command)
     return kept
 
@@ -137,7 +137,7 @@ def _entered_again(commands: list[str], index: int, target: str) -> bool:
     """Whether a later command of the same block enters ``target`` (a rule id, a list) again."""
     indent = len(commands[index]) - len(commands[index].lstrip())
     key = target.split()
-    for later in commands[index + 1:]:
+    for later in commands[index + 1 :]:
         depth = len(later) - len(later.lstrip())
         if depth < indent:  # left the block
             return False
@@ -184,20 +184,29 @@ class Guard:
         """Holds of a refusing kind on the device, when the push would send anything."""
         if not commands or not self.refuse_kinds:
             return None
-        holds = [h for h in store.active(devices=[self.device]) if h.kind in self.refuse_kinds
-                 and (h.kind != "vendor_window" or _enters(commands, h.details.get("sections", [])))]
+        holds = [
+            h
+            for h in store.active(devices=[self.device])
+            if h.kind in self.refuse_kinds
+            and (h.kind != "vendor_window" or _enters(commands, h.details.get("sections", [])))
+        ]
         if not holds:
             return None
         if all(h.kind == "vendor_window" for h in holds):
-            hint = ("nothing was sent; the push changes the sections the window added to (its VTY ACL or "
-                    "time range): close it first (playbooks/vendor_access_close.yml) or wait for its end")
+            hint = (
+                "nothing was sent; the push changes the sections the window added to (its VTY ACL or "
+                "time range): close it first (playbooks/vendor_access_close.yml) or wait for its end"
+            )
         else:
-            hint = ("nothing was sent; reconnect first (playbooks/reconnect.yml -e isolation_id=...), "
-                    "or push with open_isolation: ignore to undo it on purpose")
+            hint = (
+                "nothing was sent; reconnect first (playbooks/reconnect.yml -e isolation_id=...), "
+                "or push with open_isolation: ignore to undo it on purpose"
+            )
         return InputError(
             f"open {', '.join(sorted({h.kind for h in holds}))} on this switch: "
             f"{'; '.join(h.describe() for h in holds)}; the push ({len(commands)} commands) would undo it",
-            device=self.device, hint=hint,
+            device=self.device,
+            hint=hint,
         )
 
 
@@ -208,7 +217,7 @@ def _enters(commands: list[str], sections: list[str]) -> bool:
         line = " ".join(command.split())
         for negation in ("undo ", "no "):
             if line.startswith(negation):
-                line = line[len(negation):]
+                line = line[len(negation) :]
         if any(line == section or line.startswith(section + " ") for section in sections):
             return True
     return False
@@ -217,8 +226,12 @@ def _enters(commands: list[str], sections: list[str]) -> bool:
 class SafePush:
     """``SafePush(open_session, request).run()``; ``open_session`` returns a new DeviceSession."""
 
-    def __init__(self, open_session: Callable[[], DeviceSession], request: PushRequest,
-                 guard: Guard | None = None) -> None:
+    def __init__(
+        self,
+        open_session: Callable[[], DeviceSession],
+        request: PushRequest,
+        guard: Guard | None = None,
+    ) -> None:
         self.open_session = open_session
         self.request = request
         self.result = PushResult()
@@ -237,8 +250,9 @@ class SafePush:
         if self.request.check_mode:
             return self._run(store)
         guard = self.guard
-        with store.locks.hold([switch_lock(guard.device)], guard.operation, guard.operator,
-                              wait_s=guard.wait_s) as waits:
+        with store.locks.hold(
+            [switch_lock(guard.device)], guard.operation, guard.operator, wait_s=guard.wait_s
+        ) as waits:
             self.result.waits = list(waits)
             return self._run(store)
 
@@ -336,12 +350,16 @@ class SafePush:
         self.result.failed = True
         if not again:
             self.net.confirm(session)  # disarm: the device is already back
-            exc.hint = "nothing was left half-applied: the device is back on its previous configuration"
+            exc.hint = (
+                "nothing was left half-applied: the device is back on its previous configuration"
+            )
         elif self.net.armed:
             # Not back: the armed safety net is now the way back, so it stays armed.
-            exc.hint = (f"{stopped}the revert left differences: {again}. The safety net "
-                        f"({self.result.safety_net}) is still armed and will return the device to its "
-                        "saved configuration; fix by hand before then, or let it fire")
+            exc.hint = (
+                f"{stopped}the revert left differences: {again}. The safety net "
+                f"({self.result.safety_net}) is still armed and will return the device to its "
+                "saved configuration; fix by hand before then, or let it fire"
+            )
         else:
             exc.hint = f"{stopped}the revert left differences, fix by hand: {again}"
 
@@ -367,7 +385,9 @@ class SafePush:
         except NetdevError:
             pass
         if not self.net.armed:
-            exc.hint = "no safety net was armed (safety_net: none): read the device and check by hand"
+            exc.hint = (
+                "no safety net was armed (safety_net: none): read the device and check by hand"
+            )
             return
         exc.hint = (
             f"the device does not answer; the safety net ({self.result.safety_net}) restores "

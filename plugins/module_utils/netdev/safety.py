@@ -79,17 +79,23 @@ class SafetyNet:
             session.config_set([f"configuration commit delay {minutes}"])
             return self._set(NetKind.COMWARE_COMMIT_DELAY, f"configuration commit delay {minutes}")
         if platform == "cisco_ios" and re.search(r"^archive\n(?: .*\n)*? path \S+", running, re.M):
-            return self._set(NetKind.CISCO_REVERT_TIMER, f"configure terminal revert timer {minutes}")
+            return self._set(
+                NetKind.CISCO_REVERT_TIMER, f"configure terminal revert timer {minutes}"
+            )
         # Huawei S-series has no commit-confirm, and IOS without an archive path cannot
         # roll back: a scheduled reboot to the saved configuration is the net.
         self._ensure_saved(session, running)
         if platform == "huawei":
             delay = f"{minutes // 60:02d}:{minutes % 60:02d}"
             session.send_timing_confirm(f"schedule reboot delay {delay}")
-            return self._set(NetKind.HUAWEI_REBOOT, f"schedule reboot delay {delay} (to the saved configuration)")
+            return self._set(
+                NetKind.HUAWEI_REBOOT, f"schedule reboot delay {delay} (to the saved configuration)"
+            )
         session.send_timing_confirm(f"reload in {minutes}")
-        return self._set(NetKind.CISCO_RELOAD,
-                         f"reload in {minutes} (to the startup configuration; no archive path)")
+        return self._set(
+            NetKind.CISCO_RELOAD,
+            f"reload in {minutes} (to the startup configuration; no archive path)",
+        )
 
     def config_mode_command(self) -> str | None:
         """How the change enters configuration mode: the IOS revert timer is armed by it."""

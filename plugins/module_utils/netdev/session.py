@@ -175,17 +175,27 @@ class DeviceSession:
         prompt = re.escape(conn.base_prompt)
         question = r"\[Y/N\]|\[yes/no\]|\[confirm\]"
         output = self._guard(
-            conn.send_command, command, expect_string=f"{question}|{prompt}",
-            strip_prompt=False, strip_command=False, read_timeout=20.0,
+            conn.send_command,
+            command,
+            expect_string=f"{question}|{prompt}",
+            strip_prompt=False,
+            strip_command=False,
+            read_timeout=20.0,
         )
         if re.search(question, output, re.I):
             output += self._guard(
-                conn.send_command, answer, expect_string=prompt,
-                strip_prompt=False, strip_command=False, read_timeout=20.0,
+                conn.send_command,
+                answer,
+                expect_string=prompt,
+                strip_prompt=False,
+                strip_command=False,
+                read_timeout=20.0,
             )
         if self.platform.rejected(output):
             raise CommandRejected(
-                f"the device refused {command!r}", device=self.params.name, command=command,
+                f"the device refused {command!r}",
+                device=self.params.name,
+                command=command,
                 output=output,
             )
         return output
@@ -219,7 +229,10 @@ class DeviceSession:
         except Exception:  # noqa: BLE001 - the device closed the session: what was expected
             pass
         finally:
-            for closing in (getattr(conn, "remote_conn", None), getattr(conn, "remote_conn_pre", None)):
+            for closing in (
+                getattr(conn, "remote_conn", None),
+                getattr(conn, "remote_conn_pre", None),
+            ):
                 try:
                     if closing is not None:
                         closing.close()
@@ -249,7 +262,9 @@ def _prompt_based_mode_check(conn) -> None:
     Every config push and disconnect checks the mode, so this saves seconds per device."""
     from netmiko.base_connection import BaseConnection
 
-    def check_config_mode(check_string: str = "]", pattern: str = "", force_regex: bool = False) -> bool:
+    def check_config_mode(
+        check_string: str = "]", pattern: str = "", force_regex: bool = False
+    ) -> bool:
         return BaseConnection.check_config_mode(
             conn, check_string="]", pattern=r"[>\]]\s*$", force_regex=False
         )

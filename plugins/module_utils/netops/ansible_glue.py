@@ -55,7 +55,10 @@ def inventory_from(params: dict[str, Any]) -> Inventory:
             role=entry.get("role") or "",
             mgmt_ip=(entry.get("mgmt_ip") or "").split("/")[0],
         )
-        facts_of[entry["name"]] = {"model": entry.get("model") or "", "firmware": entry.get("firmware") or ""}
+        facts_of[entry["name"]] = {
+            "model": entry.get("model") or "",
+            "firmware": entry.get("firmware") or "",
+        }
     return Inventory(
         facts=facts_of,
         switches=switches,
@@ -68,7 +71,11 @@ def inventory_from(params: dict[str, Any]) -> Inventory:
 
 def commands_diff(commands: dict[str, list[str]]) -> dict[str, str]:
     """The ``diff`` of a netops result: the commands per switch."""
-    return {"prepared": "\n".join(f"{name}:\n  " + "\n  ".join(lines) for name, lines in commands.items())}
+    return {
+        "prepared": "\n".join(
+            f"{name}:\n  " + "\n  ".join(lines) for name, lines in commands.items()
+        )
+    }
 
 
 def module_main(module_class, argument_spec: dict[str, Any], run) -> None:

@@ -72,12 +72,19 @@ class Target:
         return f"host:{self.ip or self.mac}"
 
 
-def parse_target(inventory: Inventory, segment: Any = None, host: Any = None, port: Any = None) -> Target:
-    given = [(k, str(v).strip()) for k, v in (("segment", segment), ("host", host), ("port", port))
-             if v not in (None, "")]
+def parse_target(
+    inventory: Inventory, segment: Any = None, host: Any = None, port: Any = None
+) -> Target:
+    given = [
+        (k, str(v).strip())
+        for k, v in (("segment", segment), ("host", host), ("port", port))
+        if v not in (None, "")
+    ]
     if len(given) != 1:
-        raise InputError("give exactly one of segment, host or port "
-                         f"(given: {', '.join(k for k, _value in given) or 'none'})")
+        raise InputError(
+            "give exactly one of segment, host or port "
+            f"(given: {', '.join(k for k, _value in given) or 'none'})"
+        )
     kind, value = given[0]
     target = Target(kind=kind, value=value)
     if kind == "segment":
@@ -91,8 +98,11 @@ def parse_target(inventory: Inventory, segment: Any = None, host: Any = None, po
             if address.version != 4:
                 raise InputError(f"host: {value!r}: only IPv4 addresses are located (ARP)")
             target.ip = str(address)
-        elif re.fullmatch(r"[0-9A-Fa-f:.\-]+", value) and re.search(r"[:.\-]", value) or \
-                re.fullmatch(r"[0-9A-Fa-f]{12}", value):
+        elif (
+            re.fullmatch(r"[0-9A-Fa-f:.\-]+", value)
+            and re.search(r"[:.\-]", value)
+            or re.fullmatch(r"[0-9A-Fa-f]{12}", value)
+        ):
             try:
                 target.mac = facts.normalise_mac(value)
             except ValueError:
@@ -105,7 +115,9 @@ def parse_target(inventory: Inventory, segment: Any = None, host: Any = None, po
     else:
         switch, _colon, interface = value.partition(":")
         if not switch or not interface:
-            raise InputError(f"port: {value!r} is not SWITCH:INTERFACE (e.g. ACC-1:GigabitEthernet0/0/1)")
+            raise InputError(
+                f"port: {value!r} is not SWITCH:INTERFACE (e.g. ACC-1:GigabitEthernet0/0/1)"
+            )
         inventory.switch(switch, "port")
         target.switch, target.interface = switch, interface
     return target
@@ -123,7 +135,9 @@ class Options:
     block_at_core: bool = True  # a host: also block its address at its gateway on the core
     acl: int = 3999  # the core's address-block ACL
     workers: int = 8
-    quarantine_ssh_to: str = ""  # a host: filter its port to pass only its SSH replies to this address
+    quarantine_ssh_to: str = (
+        ""  # a host: filter its port to pass only its SSH replies to this address
+    )
     quarantine_acl: int = 3998
     fence_of: str = ""  # the database server this isolation fences (reconnected by db_rejoin only)
     lock_wait_s: float = 300
@@ -135,9 +149,13 @@ class Options:
             try:
                 ipaddress.ip_address(self.quarantine_ssh_to)
             except ValueError:
-                raise InputError(f"quarantine_ssh_to: {self.quarantine_ssh_to!r} is not an IP address") from None
+                raise InputError(
+                    f"quarantine_ssh_to: {self.quarantine_ssh_to!r} is not an IP address"
+                ) from None
         if self.force and not self.reason.strip():
-            raise InputError("reason: force=true needs a reason (it is recorded with the isolation)")
+            raise InputError(
+                "reason: force=true needs a reason (it is recorded with the isolation)"
+            )
         if not self.check_mode and not self.reason.strip():
             raise InputError("reason: say why this is isolated (recorded with the isolation)")
 
@@ -197,14 +215,21 @@ def _switch_of(description: str) -> str:
     return description.split(" ", 1)[1] if description.startswith("switch ") else ""
 
 
-def read_cores(inventory: Inventory, workers: int, pool: SessionPool | None = None) -> dict[str, SwitchView]:
+def read_cores(
+    inventory: Inventory, workers: int, pool: SessionPool | None = None
+) -> dict[str, SwitchView]:
     if not inventory.cores:
         raise InputError("switches: no switch with role core in the inventory (hisops_role: core)")
     return read_many(inventory.cores, arp=lambda s: True, workers=workers, pool=pool)
 
 
-def locate(inventory: Inventory, target: Target, views: dict[str, SwitchView], workers: int,
-           pool: SessionPool | None = None) -> dict[str, Any]:
+def locate(
+    inventory: Inventory,
+    target: Target,
+    views: dict[str, SwitchView],
+    workers: int,
+    pool: SessionPool | None = None,
+) -> dict[str, Any]:
     """Follow a host from the core's ARP/MAC tables through the trunks to its access port."""
     cores = {n: v for n, v in views.items() if v.switch.role == "core"}
     mac = target.mac
@@ -221,8 +246,12 @@ def locate(inventory: Inventory, target: Target, views: dict[str, SwitchView], w
         target.mac = mac
     start = next((v for v in cores.values() if v.port_of(mac)), None)
     if start is None:
-        raise InputError(f"host: {mac} is in no MAC table of the core ({', '.join(cores)}): unknown host")
-    switch_macs = {m: _switch_of(d) for m, d in _management_macs(inventory, cores).items() if _switch_of(d)}
+        raise InputError(
+            f"host: {mac} is in no MAC table of the core ({', '.join(cores)}): unknown host"
+        )
+    switch_macs = {
+        m: _switch_of(d) for m, d in _management_macs(inventory, cores).items() if _switch_of(d)
+    }
     unanswered: dict[str, str] = {}
     path: list[dict[str, Any]] = []
     view, visited = start, {start.switch.name}
@@ -233,11 +262,23 @@ def locate(inventory: Inventory, target: Target, views: dict[str, SwitchView], w
         path.append({"switch": view.switch.name, "port": port, "trunk": trunk})
         if not trunk:
             row = next(r for r in view.macs if r["mac"] == mac)
-            ip = target.ip or next((r["ip"] for c in cores.values() for r in c.arp if r["mac"] == mac), "")
-            return {"switch": view.switch.name, "port": port, "vlan": row["vlan"], "mac": mac,
-                    "ip": ip, "path": path, "hops": len(path) - 1}
-        behind = [name for m, name in switch_macs.items()
-                  if name not in visited and name in inventory.switches and view.port_of(m) == port]
+            ip = target.ip or next(
+                (r["ip"] for c in cores.values() for r in c.arp if r["mac"] == mac), ""
+            )
+            return {
+                "switch": view.switch.name,
+                "port": port,
+                "vlan": row["vlan"],
+                "mac": mac,
+                "ip": ip,
+                "path": path,
+                "hops": len(path) - 1,
+            }
+        behind = [
+            name
+            for m, name in switch_macs.items()
+            if name not in visited and name in inventory.switches and view.port_of(m) == port
+        ]
         if not behind:
             raise InputError(
                 f"host: {mac} is learned on trunk {view.switch.name}:{port}, but no managed "
@@ -252,20 +293,34 @@ def locate(inventory: Inventory, target: Target, views: dict[str, SwitchView], w
 
         def behind_it(candidate: SwitchView, here: str = here, behind: list[str] = behind) -> int:
             uplink = candidate.port_of(here) if here else ""
-            return sum(1 for n in behind if n != candidate.switch.name
-                       and candidate.port_of(_mgmt_mac_of(switch_macs, n)) not in ("", uplink))
+            return sum(
+                1
+                for n in behind
+                if n != candidate.switch.name
+                and candidate.port_of(_mgmt_mac_of(switch_macs, n)) not in ("", uplink)
+            )
 
         candidates = [views[n] for n in behind if n in views]
         silent_here = sorted(n for n in behind if n in unanswered)
         if silent_here:  # only a switch that learns the host below itself can be the next hop
-            candidates = [c for c in candidates
-                          if c.port_of(mac) not in ("", c.port_of(here) if here else "")]
+            candidates = [
+                c for c in candidates if c.port_of(mac) not in ("", c.port_of(here) if here else "")
+            ]
         if not candidates:
             row = next((r for r in view.macs if r["mac"] == mac), {"vlan": 0})
-            ip = target.ip or next((r["ip"] for c in cores.values() for r in c.arp if r["mac"] == mac), "")
-            return {"switch": view.switch.name, "port": port, "vlan": row["vlan"], "mac": mac, "ip": ip,
-                    "path": path, "hops": len(path) - 1,
-                    "unanswered": {n: unanswered[n] for n in silent_here}}
+            ip = target.ip or next(
+                (r["ip"] for c in cores.values() for r in c.arp if r["mac"] == mac), ""
+            )
+            return {
+                "switch": view.switch.name,
+                "port": port,
+                "vlan": row["vlan"],
+                "mac": mac,
+                "ip": ip,
+                "path": path,
+                "hops": len(path) - 1,
+                "unanswered": {n: unanswered[n] for n in silent_here},
+            }
         view = max(candidates, key=behind_it)
         visited.add(view.switch.name)
     raise InputError(f"host: {mac}: more than {MAX_HOPS} trunk hops, giving up")
@@ -280,31 +335,46 @@ def _mgmt_mac_of(switch_macs: dict[str, str], name: str) -> str:
 
 def _shut(interface: str, platform: str) -> list[Block]:
     leave = LEAVE[platform]
-    return [([f"interface {interface}", "shutdown", leave],
-             [f"interface {interface}", f"{NEGATE[platform]}shutdown", leave])]
+    return [
+        (
+            [f"interface {interface}", "shutdown", leave],
+            [f"interface {interface}", f"{NEGATE[platform]}shutdown", leave],
+        )
+    ]
 
 
 def _remove_vlan(interface: str, vlan: int, platform: str) -> list[Block]:
     remove, add = {
         "huawei": (f"undo port trunk allow-pass vlan {vlan}", f"port trunk allow-pass vlan {vlan}"),
         "hp_comware": (f"undo port trunk permit vlan {vlan}", f"port trunk permit vlan {vlan}"),
-        "cisco_ios": (f"switchport trunk allowed vlan remove {vlan}", f"switchport trunk allowed vlan add {vlan}"),
+        "cisco_ios": (
+            f"switchport trunk allowed vlan remove {vlan}",
+            f"switchport trunk allowed vlan add {vlan}",
+        ),
     }[platform]
     leave = LEAVE[platform]
     return [([f"interface {interface}", remove, leave], [f"interface {interface}", add, leave])]
 
 
-def _endpoints(inventory: Inventory, rows: list[dict[str, Any]], skip: dict[str, str],
-               where: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def _endpoints(
+    inventory: Inventory,
+    rows: list[dict[str, Any]],
+    skip: dict[str, str],
+    where: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
     seen: dict[str, dict[str, Any]] = {}
     for row in rows:
         if row["mac"] in skip or row["mac"] in seen:
             continue
         known = inventory.endpoint(mac=row["mac"]) or {}
         seen[row["mac"]] = {
-            "name": known.get("name", ""), "mac": row["mac"], "ip": known.get("ip", ""),
-            "vlan": row["vlan"], "department": known.get("department") or _department(inventory, row["vlan"]),
-            "protected": bool(known.get("protected")), "known": bool(known),
+            "name": known.get("name", ""),
+            "mac": row["mac"],
+            "ip": known.get("ip", ""),
+            "vlan": row["vlan"],
+            "department": known.get("department") or _department(inventory, row["vlan"]),
+            "protected": bool(known.get("protected")),
+            "known": bool(known),
             **({"seen_on": where[row["mac"]]} if where and row["mac"] in where else {}),
         }
     return sorted(seen.values(), key=lambda e: (e["vlan"], e["name"] or e["mac"]))
@@ -317,13 +387,22 @@ def _department(inventory: Inventory, vlan: int) -> str:
     return ""
 
 
-def _radius(ports: list[str], vlans: list[int], endpoints: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+def _radius(
+    ports: list[str], vlans: list[int], endpoints: list[dict[str, Any]], **extra: Any
+) -> dict[str, Any]:
     by_department: dict[str, list[str]] = {}
     for entry in endpoints:
-        by_department.setdefault(entry["department"] or "unknown", []).append(entry["name"] or entry["mac"])
-    return {"ports": sorted(ports), "vlans": sorted(set(vlans)), "endpoints": endpoints,
-            "by_department": by_department,
-            "protected": [e["name"] or e["mac"] for e in endpoints if e["protected"]], **extra}
+        by_department.setdefault(entry["department"] or "unknown", []).append(
+            entry["name"] or entry["mac"]
+        )
+    return {
+        "ports": sorted(ports),
+        "vlans": sorted(set(vlans)),
+        "endpoints": endpoints,
+        "by_department": by_department,
+        "protected": [e["name"] or e["mac"] for e in endpoints if e["protected"]],
+        **extra,
+    }
 
 
 def plan_segment(inventory: Inventory, target: Target, views: dict[str, SwitchView]) -> Plan:
@@ -335,7 +414,9 @@ def plan_segment(inventory: Inventory, target: Target, views: dict[str, SwitchVi
             "switches (and off the reconnection)"
         )
     if inventory.controller_ip and inventory.vlan_of_ip(inventory.controller_ip) == vid:
-        plan.refusals.append(f"segment: VLAN {vid} holds the controller ({inventory.controller_ip})")
+        plan.refusals.append(
+            f"segment: VLAN {vid} holds the controller ({inventory.controller_ip})"
+        )
     skip = _management_macs(inventory, views)
     rows, ports = [], []
     for name, view in views.items():
@@ -358,18 +439,32 @@ def plan_segment(inventory: Inventory, target: Target, views: dict[str, SwitchVi
     seen = {e["mac"] for e in endpoints}
     for entry in inventory.endpoints:  # known members that are off right now still belong
         if int(entry.get("vlan") or 0) == vid and entry.get("mac") not in seen:
-            endpoints.append({"name": entry.get("name", ""), "mac": entry.get("mac", ""),
-                              "ip": entry.get("ip", ""), "vlan": vid, "known": True, "seen": False,
-                              "department": entry.get("department") or _department(inventory, vid),
-                              "protected": bool(entry.get("protected"))})
+            endpoints.append(
+                {
+                    "name": entry.get("name", ""),
+                    "mac": entry.get("mac", ""),
+                    "ip": entry.get("ip", ""),
+                    "vlan": vid,
+                    "known": True,
+                    "seen": False,
+                    "department": entry.get("department") or _department(inventory, vid),
+                    "protected": bool(entry.get("protected")),
+                }
+            )
     plan.blast_radius = _radius(ports, [vid], endpoints)
     plan.protected = [e for e in endpoints if e["protected"]]
     plan.located = {"vlan": vid, "name": target.vlan.get("name", ""), "devices": sorted(views)}
     return plan
 
 
-def _port_guards(plan: Plan, inventory: Inventory, view: SwitchView, interface: str,
-                 mgmt: dict[str, str], field_name: str) -> None:
+def _port_guards(
+    plan: Plan,
+    inventory: Inventory,
+    view: SwitchView,
+    interface: str,
+    mgmt: dict[str, str],
+    field_name: str,
+) -> None:
     carried = sorted({mgmt[r["mac"]] for r in view.macs_on(interface) if r["mac"] in mgmt})
     if carried:
         plan.refusals.append(
@@ -397,8 +492,11 @@ def plan_port(inventory: Inventory, target: Target, views: dict[str, SwitchView]
     commands = [] if port.shutdown else _shut(interface, view.switch.platform)
     plan.changes[target.switch] = DeviceChange(target.switch, view.switch.platform, commands)
     endpoints = _endpoints(inventory, view.macs_on(interface), mgmt)
-    plan.blast_radius = _radius([f"{target.switch}:{interface}"], sorted(port.vlans) if not port.trunk
-                                else sorted({e["vlan"] for e in endpoints}), endpoints)
+    plan.blast_radius = _radius(
+        [f"{target.switch}:{interface}"],
+        sorted(port.vlans) if not port.trunk else sorted({e["vlan"] for e in endpoints}),
+        endpoints,
+    )
     plan.protected = [e for e in endpoints if e["protected"]]
     plan.located = {"switch": target.switch, "port": interface, "trunk": port.trunk}
     return plan
@@ -414,14 +512,26 @@ def _acl_commands(view: SwitchView, vlan: int, ip: str, acl: int) -> list[Block]
         return []
     if platform == "cisco_ios":
         header, name = f"ip access-list extended {acl_name(acl)}", acl_name(acl)
-        deny, permit, bind = f"deny ip host {ip} any", "permit ip any any", f"ip access-group {name} in"
+        deny, permit, bind = (
+            f"deny ip host {ip} any",
+            "permit ip any any",
+            f"ip access-group {name} in",
+        )
         other_bind, unbind = "ip access-group ", f"no ip access-group {name} in"
     else:
         header = f"acl number {acl}" if platform == "huawei" else f"acl advanced {acl}"
         deny, permit = f"deny ip source {ip} 0", "permit ip"
-        bind = (f"traffic-filter inbound acl {acl}" if platform == "huawei" else f"packet-filter {acl} inbound")
+        bind = (
+            f"traffic-filter inbound acl {acl}"
+            if platform == "huawei"
+            else f"packet-filter {acl} inbound"
+        )
         other_bind = "traffic-filter inbound" if platform == "huawei" else "packet-filter "
-        unbind = "undo traffic-filter inbound" if platform == "huawei" else f"undo packet-filter {acl} inbound"
+        unbind = (
+            "undo traffic-filter inbound"
+            if platform == "huawei"
+            else f"undo packet-filter {acl} inbound"
+        )
     leave = LEAVE[platform]
     existing = sections.get(header)
     rules = existing.children if existing else []
@@ -431,14 +541,24 @@ def _acl_commands(view: SwitchView, vlan: int, ip: str, acl: int) -> list[Block]
         number = max([n for n in used if n < 4000] + [0]) + 5
         rule = f"{number}" if platform == "cisco_ios" else f"rule {number}"
         if existing:
-            commands.append(([header, f"{rule} {deny}", leave],
-                             [header, f"{NEGATE[platform]}{rule}", leave]))
+            commands.append(
+                ([header, f"{rule} {deny}", leave], [header, f"{NEGATE[platform]}{rule}", leave])
+            )
         else:
             last = "4000" if platform == "cisco_ios" else "rule 4000"
-            commands.append(([header, f"{rule} {deny}", f"{last} {permit}", leave],
-                             [f"{NEGATE[platform]}{header}"]))
-    bound = [c for c in gateway_lines.children if c.startswith(other_bind) and "inbound" in c or
-             (platform == "cisco_ios" and c.startswith(other_bind) and c.endswith(" in"))]
+            commands.append(
+                (
+                    [header, f"{rule} {deny}", f"{last} {permit}", leave],
+                    [f"{NEGATE[platform]}{header}"],
+                )
+            )
+    bound = [
+        c
+        for c in gateway_lines.children
+        if c.startswith(other_bind)
+        and "inbound" in c
+        or (platform == "cisco_ios" and c.startswith(other_bind) and c.endswith(" in"))
+    ]
     if bind not in gateway_lines.children:
         if bound:
             raise Refused(
@@ -446,11 +566,15 @@ def _acl_commands(view: SwitchView, vlan: int, ip: str, acl: int) -> list[Block]
                 "address cannot be blocked there with the isolation ACL",
                 hint="set block_at_core: false to only shut the access port",
             )
-        commands.append(([f"interface {gateway}", bind, leave], [f"interface {gateway}", unbind, leave]))
+        commands.append(
+            ([f"interface {gateway}", bind, leave], [f"interface {gateway}", unbind, leave])
+        )
     return commands
 
 
-def _quarantine_commands(view: SwitchView, interface: str, ip: str, ssh_to: str, acl: int) -> list[Block]:
+def _quarantine_commands(
+    view: SwitchView, interface: str, ip: str, ssh_to: str, acl: int
+) -> list[Block]:
     """An inbound filter on the host's own access port that passes only its SSH replies to
     ``ssh_to`` (the controller): once the port is up again, the controller can log in and
     nobody, not even a server in the same VLAN, gets any other answer from it."""
@@ -460,26 +584,46 @@ def _quarantine_commands(view: SwitchView, interface: str, ip: str, ssh_to: str,
         name = f"HISOPS-QUARANTINE-{acl}"
         header = f"ip access-list extended {name}"
         rules = [f"10 permit tcp host {ip} eq 22 host {ssh_to}", "20 deny ip any any"]
-        bind, unbind, other = f"ip access-group {name} in", f"no ip access-group {name} in", "ip access-group "
+        bind, unbind, other = (
+            f"ip access-group {name} in",
+            f"no ip access-group {name} in",
+            "ip access-group ",
+        )
     else:
         header = f"acl number {acl}" if platform == "huawei" else f"acl advanced {acl}"
-        rules = [f"rule 5 permit tcp source {ip} 0 source-port eq 22 destination {ssh_to} 0", "rule 10 deny ip"]
+        rules = [
+            f"rule 5 permit tcp source {ip} 0 source-port eq 22 destination {ssh_to} 0",
+            "rule 10 deny ip",
+        ]
         if platform == "huawei":
-            bind, unbind, other = (f"traffic-filter inbound acl {acl}", "undo traffic-filter inbound",
-                                   "traffic-filter inbound")
+            bind, unbind, other = (
+                f"traffic-filter inbound acl {acl}",
+                "undo traffic-filter inbound",
+                "traffic-filter inbound",
+            )
         else:
-            bind, unbind, other = (f"packet-filter {acl} inbound", f"undo packet-filter {acl} inbound",
-                                   "packet-filter ")
+            bind, unbind, other = (
+                f"packet-filter {acl} inbound",
+                f"undo packet-filter {acl} inbound",
+                "packet-filter ",
+            )
     if header in {s.line for s in _sections(view)}:
-        raise Refused(f"quarantine_acl: ACL {acl} already exists on {view.switch.name}",
-                      hint="nothing was changed; choose a free ACL number for the quarantine")
+        raise Refused(
+            f"quarantine_acl: ACL {acl} already exists on {view.switch.name}",
+            hint="nothing was changed; choose a free ACL number for the quarantine",
+        )
     port = interface_sections(view.config, platform).get(interface)
     bound = [c for c in (port.children if port else []) if c.startswith(other)]
     if bound:
-        raise Refused(f"host: {view.switch.name}:{interface} already filters traffic ({bound[0]}); "
-                      "the quarantine filter cannot be bound there", hint="nothing was changed")
-    return [([header, *rules, leave], [f"{NEGATE[platform]}{header}"]),
-            ([f"interface {interface}", bind, leave], [f"interface {interface}", unbind, leave])]
+        raise Refused(
+            f"host: {view.switch.name}:{interface} already filters traffic ({bound[0]}); "
+            "the quarantine filter cannot be bound there",
+            hint="nothing was changed",
+        )
+    return [
+        ([header, *rules, leave], [f"{NEGATE[platform]}{header}"]),
+        ([f"interface {interface}", bind, leave], [f"interface {interface}", unbind, leave]),
+    ]
 
 
 def acl_name(acl: int) -> str:
@@ -496,8 +640,13 @@ def _sections(view: SwitchView):
     return parse_sections(view.config, view.switch.platform)
 
 
-def plan_host(inventory: Inventory, target: Target, views: dict[str, SwitchView], options: Options,
-              pool: SessionPool | None = None) -> Plan:
+def plan_host(
+    inventory: Inventory,
+    target: Target,
+    views: dict[str, SwitchView],
+    options: Options,
+    pool: SessionPool | None = None,
+) -> Plan:
     block_at_core, acl = options.block_at_core, options.acl
     quarantine_ssh_to, quarantine_acl = options.quarantine_ssh_to, options.quarantine_acl
     located = locate(inventory, target, views, options.workers, pool)
@@ -508,14 +657,18 @@ def plan_host(inventory: Inventory, target: Target, views: dict[str, SwitchView]
         plan.refusals.append(f"host: {target.value} is {mgmt[target.mac]}: it is never isolated")
     silent = located.get("unanswered") or {}
     if silent:  # partial: the access port is out of reach, the core's block is all there is
-        plan.partial = (f"the access port of {target.mac} is behind {edge.switch.name}:{located['port']} on "
-                        f"{', '.join(silent)}, which did not answer ({'; '.join(silent.values())})")
+        plan.partial = (
+            f"the access port of {target.mac} is behind {edge.switch.name}:{located['port']} on "
+            f"{', '.join(silent)}, which did not answer ({'; '.join(silent.values())})"
+        )
         if quarantine_ssh_to:
             plan.refusals.append(f"host: {plan.partial}: a fence needs the port itself")
         elif not block_at_core or not located.get("ip"):
-            plan.refusals.append(f"host: {plan.partial}, and "
-                                 + ("block_at_core is false" if not block_at_core else "its address is unknown")
-                                 + ": nothing can cut it off now")
+            plan.refusals.append(
+                f"host: {plan.partial}, and "
+                + ("block_at_core is false" if not block_at_core else "its address is unknown")
+                + ": nothing can cut it off now"
+            )
         commands = []
     else:
         _port_guards(plan, inventory, edge, located["port"], mgmt, "host")
@@ -523,47 +676,75 @@ def plan_host(inventory: Inventory, target: Target, views: dict[str, SwitchView]
         commands = [] if port and port.shutdown else _shut(located["port"], edge.switch.platform)
     if quarantine_ssh_to and commands:
         if not located.get("ip"):
-            plan.refusals.append(f"host: {target.value} has no known address: a quarantine needs one")
+            plan.refusals.append(
+                f"host: {target.value} has no known address: a quarantine needs one"
+            )
         else:  # filter first, then shut: the port comes back up (stage=port) behind the filter
-            commands = _quarantine_commands(edge, located["port"], located["ip"], quarantine_ssh_to,
-                                            quarantine_acl) + commands
+            commands = (
+                _quarantine_commands(
+                    edge, located["port"], located["ip"], quarantine_ssh_to, quarantine_acl
+                )
+                + commands
+            )
         block_at_core = False  # the filter on the port is the tighter block
     if not silent:
-        plan.changes[edge.switch.name] = DeviceChange(edge.switch.name, edge.switch.platform, commands)
+        plan.changes[edge.switch.name] = DeviceChange(
+            edge.switch.name, edge.switch.platform, commands
+        )
     ports = [] if silent else [f"{edge.switch.name}:{located['port']}"]
     blocked = ""
     if block_at_core and located.get("ip"):
-        core = next((v for v in views.values() if v.switch.role == "core"
-                     and has_gateway(v.config, v.switch.platform, located["vlan"])), None)
+        core = next(
+            (
+                v
+                for v in views.values()
+                if v.switch.role == "core"
+                and has_gateway(v.config, v.switch.platform, located["vlan"])
+            ),
+            None,
+        )
         if core is not None:
             lines = _acl_commands(core, located["vlan"], located["ip"], acl)
             change = plan.changes.get(core.switch.name)
             if change:
                 change.blocks += lines
             else:
-                plan.changes[core.switch.name] = DeviceChange(core.switch.name, core.switch.platform, lines)
+                plan.changes[core.switch.name] = DeviceChange(
+                    core.switch.name, core.switch.platform, lines
+                )
             gateway = gateway_interface(located["vlan"], core.switch.platform)
             blocked = f"{located['ip']} at {core.switch.name}:{gateway} (ACL {acl})"
             plan.block = {"switch": core.switch.name, "acl": acl}
             ports.append(f"{core.switch.name}:{gateway}")
-    rows = [r for r in edge.macs if r["mac"] == target.mac] if silent else edge.macs_on(located["port"])
+    rows = (
+        [r for r in edge.macs if r["mac"] == target.mac]
+        if silent
+        else edge.macs_on(located["port"])
+    )
     endpoints = _endpoints(inventory, rows, mgmt)
     plan.blast_radius = _radius(ports, [located["vlan"]], endpoints, blocked_at_core=blocked)
     known = inventory.endpoint(mac=target.mac, ip=target.ip)
     plan.protected = [e for e in endpoints if e["protected"]] or (
-        [known] if known and known.get("protected") else [])
+        [known] if known and known.get("protected") else []
+    )
     return plan
 
 
-def make_plan(inventory: Inventory, target: Target, options: Options | None = None,
-              pool: SessionPool | None = None) -> Plan:
+def make_plan(
+    inventory: Inventory,
+    target: Target,
+    options: Options | None = None,
+    pool: SessionPool | None = None,
+) -> Plan:
     options = options or Options()
     views = read_cores(inventory, options.workers, pool)
     if target.kind == "segment":
         return plan_segment(inventory, target, views)
     if target.kind == "port":
         if target.switch not in views:
-            views.update(read_many([inventory.switches[target.switch]], arp=lambda s: False, pool=pool))
+            views.update(
+                read_many([inventory.switches[target.switch]], arp=lambda s: False, pool=pool)
+            )
         return plan_port(inventory, target, views)
     return plan_host(inventory, target, views, options, pool)
 
@@ -571,8 +752,9 @@ def make_plan(inventory: Inventory, target: Target, options: Options | None = No
 # -- acting ---------------------------------------------------------------------------------
 
 
-def _apply_one(switch: Switch, before: str, change: DeviceChange, save: bool,
-               pool: SessionPool | None = None) -> dict[str, Any]:
+def _apply_one(
+    switch: Switch, before: str, change: DeviceChange, save: bool, pool: SessionPool | None = None
+) -> dict[str, Any]:
     """Send the blocks and read back; on a refused line undo what was sent, and prove it."""
     with session_for(switch, pool) as session:
         try:
@@ -584,11 +766,20 @@ def _apply_one(switch: Switch, before: str, change: DeviceChange, save: bool,
         after = strip_comments(session.running_config())
         if save:
             session.save()
-    return {"platform": switch.platform, "commands": change.commands, "inverse": change.inverse,
-            "before": mask_secrets(before), "after": mask_secrets(after), "saved": save, "raw_after": after}
+    return {
+        "platform": switch.platform,
+        "commands": change.commands,
+        "inverse": change.inverse,
+        "before": mask_secrets(before),
+        "after": mask_secrets(after),
+        "saved": save,
+        "raw_after": after,
+    }
 
 
-def _undo_and_prove(session: DeviceSession, change: DeviceChange, before: str, failed: str = "") -> str:
+def _undo_and_prove(
+    session: DeviceSession, change: DeviceChange, before: str, failed: str = ""
+) -> str:
     """The inverse of every block up to the one that failed (a block is undone whole)."""
     sent: list[Block] = []
     for block in change.blocks:
@@ -612,14 +803,16 @@ def undo_device(switch: Switch, change: DeviceChange, before: str) -> str:
         return _undo_and_prove(session, change, before)
 
 
-def apply(inventory: Inventory, plan: Plan, save: bool, workers: int = 8,
-          pool: SessionPool | None = None) -> dict[str, dict[str, Any]]:
+def apply(
+    inventory: Inventory, plan: Plan, save: bool, workers: int = 8, pool: SessionPool | None = None
+) -> dict[str, dict[str, Any]]:
     """Push every device's change at once; if one fails, the others are put back."""
     changes = [c for c in plan.changes.values() if c.commands]
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(changes) or 1))) as threads:
         futures = {
-            c.device: threads.submit(_apply_one, inventory.switches[c.device], plan.views[c.device].config, c,
-                                     save, pool)
+            c.device: threads.submit(
+                _apply_one, inventory.switches[c.device], plan.views[c.device].config, c, save, pool
+            )
             for c in changes
         }
         results, errors = {}, []
@@ -629,8 +822,10 @@ def apply(inventory: Inventory, plan: Plan, save: bool, workers: int = 8,
             except NetdevError as exc:
                 errors.append(exc)
     if errors:
-        notes = [f"{name}: {undo_device(inventory.switches[name], plan.changes[name], plan.views[name].config)}"
-                 for name in results]
+        notes = [
+            f"{name}: {undo_device(inventory.switches[name], plan.changes[name], plan.views[name].config)}"
+            for name in results
+        ]
         first = errors[0]
         if notes:
             first.hint = (first.hint + "; " if first.hint else "") + "; ".join(notes)
@@ -643,8 +838,12 @@ def verify(plan: Plan, results: dict[str, dict[str, Any]], inventory: Inventory)
     send nothing more (the port shut, the VLAN off the trunks, the ACL bound)."""
     verified = {}
     for name, result in results.items():
-        view = SwitchView(switch=inventory.switches[name], config=result["raw_after"],
-                          macs=plan.views[name].macs, arp=plan.views[name].arp)
+        view = SwitchView(
+            switch=inventory.switches[name],
+            config=result["raw_after"],
+            macs=plan.views[name].macs,
+            arp=plan.views[name].arp,
+        )
         from .names import ports as port_facts
 
         view.ports = port_facts(view.config, view.switch.platform)
@@ -667,17 +866,31 @@ def _host_left(plan: Plan, view: SwitchView) -> list[str]:
         port = view.ports.get(located["port"])
         left += [] if port and port.shutdown else ["shutdown"]
         section = interface_sections(view.config, view.switch.platform).get(located["port"])
-        filters = [c for c in plan.changes[view.switch.name].commands
-                   if c.startswith(("traffic-filter ", "packet-filter ", "ip access-group "))]
+        filters = [
+            c
+            for c in plan.changes[view.switch.name].commands
+            if c.startswith(("traffic-filter ", "packet-filter ", "ip access-group "))
+        ]
         left += [f for f in filters if f not in (section.children if section else [])]
     if plan.block.get("switch") == view.switch.name:
-        left += [line for block, _inverse in _acl_commands(view, located["vlan"], located["ip"], plan.block["acl"])
-                 for line in block]
+        left += [
+            line
+            for block, _inverse in _acl_commands(
+                view, located["vlan"], located["ip"], plan.block["acl"]
+            )
+            for line in block
+        ]
     return left
 
 
-def isolate(inventory: Inventory, store: transactions.Store, target: Target, operator: str, reason: str = "",
-            **options: Any) -> dict[str, Any]:
+def isolate(
+    inventory: Inventory,
+    store: transactions.Store,
+    target: Target,
+    operator: str,
+    reason: str = "",
+    **options: Any,
+) -> dict[str, Any]:
     """Isolate ``target`` as ``operator`` for ``reason``; ``options`` are the fields of
     :class:`Options`. ``quarantine_ssh_to`` (a host only): the port is also given an inbound
     filter that passes only the host's SSH replies to that address, so that a staged reconnect
@@ -690,13 +903,24 @@ def isolate(inventory: Inventory, store: transactions.Store, target: Target, ope
         # Once its port is shut, a host drops out of the ARP/MAC tables: the record finds it.
         record = _open_host_record(store, target)
         if record is not None and not record.get("partial"):
-            return {"changed": False, "kind": "host", "target": target.value, "key": record["key"],
-                    "located": record.get("located") or {}, "blast_radius": record.get("blast_radius", {}),
-                    "commands": {}, "isolation_id": record["id"], "verified": {},
-                    "message": f"already isolated by {record['id']}"}
+            return {
+                "changed": False,
+                "kind": "host",
+                "target": target.value,
+                "key": record["key"],
+                "located": record.get("located") or {},
+                "blast_radius": record.get("blast_radius", {}),
+                "commands": {},
+                "isolation_id": record["id"],
+                "verified": {},
+                "message": f"already isolated by {record['id']}",
+            }
         if record is not None:  # a partial isolation: complete it where the switch answers now
             located = record.get("located") or {}
-            target.ip, target.mac = target.ip or located.get("ip", ""), target.mac or located.get("mac", "")
+            target.ip, target.mac = (
+                target.ip or located.get("ip", ""),
+                target.mac or located.get("mac", ""),
+            )
     with SessionPool() as pool:  # one login per switch from the read to the save
         return _isolate(inventory, store, target, opts, pool)
 
@@ -705,35 +929,58 @@ def _open_host_record(store: transactions.Store, target: Target) -> dict[str, An
     for record in store.open_records():
         where = record.get("located") or {}
         if record.get("kind") == "host" and (
-            (target.ip and where.get("ip") == target.ip) or (target.mac and where.get("mac") == target.mac)
+            (target.ip and where.get("ip") == target.ip)
+            or (target.mac and where.get("mac") == target.mac)
         ):
             return record
     return None
 
 
-def _isolate(inventory: Inventory, store: transactions.Store, target: Target, opts: Options,
-             pool: SessionPool) -> dict[str, Any]:
+def _isolate(
+    inventory: Inventory,
+    store: transactions.Store,
+    target: Target,
+    opts: Options,
+    pool: SessionPool,
+) -> dict[str, Any]:
     def planned() -> Plan:
         plan = make_plan(inventory, target, opts, pool)
         if plan.refusals:
-            raise Refused("; ".join(plan.refusals), hint="nothing was changed; these guards cannot be overridden")
+            raise Refused(
+                "; ".join(plan.refusals),
+                hint="nothing was changed; these guards cannot be overridden",
+            )
         if plan.protected and not opts.force:
-            names = ", ".join(f"{e.get('name') or e.get('mac')} ({e.get('department', '')})" for e in plan.protected)
+            names = ", ".join(
+                f"{e.get('name') or e.get('mac')} ({e.get('department', '')})"
+                for e in plan.protected
+            )
             raise Refused(f"{target.kind}: protected endpoints would lose connectivity: {names}")
         return plan
 
     plan = planned()
     result: dict[str, Any] = {
-        "changed": False, "kind": target.kind, "target": target.value, "key": target.key,
-        "located": plan.located, "blast_radius": plan.blast_radius, "commands": plan.commands,
-        "isolation_id": "", "verified": {}, "partial": plan.partial,
+        "changed": False,
+        "kind": target.kind,
+        "target": target.value,
+        "key": target.key,
+        "located": plan.located,
+        "blast_radius": plan.blast_radius,
+        "commands": plan.commands,
+        "isolation_id": "",
+        "verified": {},
+        "partial": plan.partial,
     }
-    existing = (_open_host_record(store, target) if target.kind == "host" else None) or store.find_open(target.key)
+    existing = (
+        _open_host_record(store, target) if target.kind == "host" else None
+    ) or store.find_open(target.key)
     if not plan.commands:
         return _nothing_to_do(result, existing, plan)
     result["changed"] = True
     if opts.check_mode:
-        result["message"] = "check mode: nothing sent" + (f"; partial: {plan.partial}" if plan.partial else "")
+        result["message"] = "check mode: nothing sent" + (
+            f"; partial: {plan.partial}" if plan.partial else ""
+        )
         return result
     if store.state is None:
         return _commit(inventory, store, plan, result, existing, opts, pool)
@@ -741,40 +988,56 @@ def _isolate(inventory: Inventory, store: transactions.Store, target: Target, op
     # without the locks, read again under them, planned again if another run changed them.
     for _attempt in range(3):
         names = sorted(plan.commands)
-        with store.state.locks.hold([locks.switch(n) for n in names], f"isolate {target.key}", opts.operator,
-                                    wait_s=opts.lock_wait_s) as waits:
+        with store.state.locks.hold(
+            [locks.switch(n) for n in names],
+            f"isolate {target.key}",
+            opts.operator,
+            wait_s=opts.lock_wait_s,
+        ) as waits:
             if waits:
                 result.setdefault("warnings", []).extend(waits)
             fresh = read_configs([inventory.switches[n] for n in names], opts.workers, pool)
             if any(fresh[n] != plan.views[n].config for n in names):
                 plan = planned()
-                existing = (_open_host_record(store, target) if target.kind == "host" else None) or \
-                    store.find_open(target.key)
-                result.update(located=plan.located, blast_radius=plan.blast_radius, commands=plan.commands,
-                              partial=plan.partial)
+                existing = (
+                    _open_host_record(store, target) if target.kind == "host" else None
+                ) or store.find_open(target.key)
+                result.update(
+                    located=plan.located,
+                    blast_radius=plan.blast_radius,
+                    commands=plan.commands,
+                    partial=plan.partial,
+                )
                 if not plan.commands:
                     result["changed"] = False
                     return _nothing_to_do(result, existing, plan)
                 if not set(plan.commands) <= set(names):
                     continue  # it now needs another switch: take that lock too
             return _commit(inventory, store, plan, result, existing, opts, pool)
-    raise NetdevError(f"isolation of {target.value}: the switches it needs kept changing under other runs",
-                      hint="nothing was changed; run it again")
+    raise NetdevError(
+        f"isolation of {target.value}: the switches it needs kept changing under other runs",
+        hint="nothing was changed; run it again",
+    )
 
 
-def _nothing_to_do(result: dict[str, Any], existing: dict[str, Any] | None, plan: Plan) -> dict[str, Any]:
+def _nothing_to_do(
+    result: dict[str, Any], existing: dict[str, Any] | None, plan: Plan
+) -> dict[str, Any]:
     result["isolation_id"] = existing["id"] if existing else ""
     if existing and plan.partial:
         result["message"] = f"still partially isolated by {existing['id']}: {plan.partial}"
     elif existing:
         result["message"] = "already isolated by " + existing["id"]
     else:
-        result["message"] = "nothing to do: the target is already cut off (no open isolation records it)"
+        result["message"] = (
+            "nothing to do: the target is already cut off (no open isolation records it)"
+        )
     return result
 
 
 def read_configs(switches: list[Switch], workers: int, pool: SessionPool) -> dict[str, str]:
     """The running configurations of ``switches`` now (the "before" under the locks)."""
+
     def one(switch: Switch) -> str:
         with session_for(switch, pool) as session:
             return strip_comments(session.running_config())
@@ -783,38 +1046,68 @@ def read_configs(switches: list[Switch], workers: int, pool: SessionPool) -> dic
         return dict(zip([s.name for s in switches], threads.map(one, switches), strict=True))
 
 
-def _commit(inventory: Inventory, store: transactions.Store, plan: Plan, result: dict[str, Any],
-            existing: dict[str, Any] | None, opts: Options, pool: SessionPool) -> dict[str, Any]:
+def _commit(
+    inventory: Inventory,
+    store: transactions.Store,
+    plan: Plan,
+    result: dict[str, Any],
+    existing: dict[str, Any] | None,
+    opts: Options,
+    pool: SessionPool,
+) -> dict[str, Any]:
     """Push, read back, record (the caller holds the switches' locks)."""
     target, operator = plan.target, opts.operator
     applied = apply(inventory, plan, opts.save, opts.workers, pool)
     verified = verify(plan, applied, inventory)
     record = existing or {
-        "id": transactions.new_id(), "state": "open", "kind": target.kind, "target": target.value,
-        "key": target.key, "opened_by": operator, "opened_at": transactions.utc_now(),
-        "reason": opts.reason, "forced": bool(opts.force and plan.protected), "devices": {},
+        "id": transactions.new_id(),
+        "state": "open",
+        "kind": target.kind,
+        "target": target.value,
+        "key": target.key,
+        "opened_by": operator,
+        "opened_at": transactions.utc_now(),
+        "reason": opts.reason,
+        "forced": bool(opts.force and plan.protected),
+        "devices": {},
         "opened_ns": time.time_ns(),
     }
     completed = bool(existing and existing.get("partial") and not plan.partial)
-    if existing and existing.get("partial"):  # completing: keep what the first run located and blocked
-        plan.located = {**existing.get("located", {}), **{k: v for k, v in plan.located.items() if v}}
+    if existing and existing.get(
+        "partial"
+    ):  # completing: keep what the first run located and blocked
+        plan.located = {
+            **existing.get("located", {}),
+            **{k: v for k, v in plan.located.items() if v},
+        }
         kept = existing.get("blast_radius", {})
-        plan.blast_radius = {**plan.blast_radius, "blocked_at_core": plan.blast_radius.get("blocked_at_core")
-                             or kept.get("blocked_at_core", ""),
-                             "ports": sorted(set(plan.blast_radius.get("ports", [])) | set(kept.get("ports", [])))}
+        plan.blast_radius = {
+            **plan.blast_radius,
+            "blocked_at_core": plan.blast_radius.get("blocked_at_core")
+            or kept.get("blocked_at_core", ""),
+            "ports": sorted(set(plan.blast_radius.get("ports", [])) | set(kept.get("ports", []))),
+        }
     record["located"], record["blast_radius"] = plan.located, plan.blast_radius
     if plan.partial:
         record["partial"] = plan.partial
     else:
         record.pop("partial", None)
     if completed:
-        record.setdefault("completions", []).append({"by": operator, "at": transactions.utc_now(),
-                                                     "was": existing.get("partial") if existing else ""})
+        record.setdefault("completions", []).append(
+            {
+                "by": operator,
+                "at": transactions.utc_now(),
+                "was": existing.get("partial") if existing else "",
+            }
+        )
     if opts.quarantine_ssh_to:
         edge = plan.located["switch"]
         record["quarantine"] = {
-            "switch": edge, "port": plan.located["port"], "ssh_to": opts.quarantine_ssh_to,
-            "acl": opts.quarantine_acl, "port_up": _shut(plan.located["port"], plan.changes[edge].platform)[0][1],
+            "switch": edge,
+            "port": plan.located["port"],
+            "ssh_to": opts.quarantine_ssh_to,
+            "acl": opts.quarantine_acl,
+            "port_up": _shut(plan.located["port"], plan.changes[edge].platform)[0][1],
         }
     if opts.fence_of:
         record["fence_of"] = opts.fence_of
@@ -828,14 +1121,21 @@ def _commit(inventory: Inventory, store: transactions.Store, plan: Plan, result:
         record["devices"][name] = data
     store.save(record)
     if plan.partial:
-        message = (f"PARTIALLY isolated, recorded as {record['id']}: blocked at "
-                   f"{plan.blast_radius.get('blocked_at_core')}; left open: {plan.partial}. Run isolate "
-                   "again for this host once it answers to complete it, or reconnect to undo it")
+        message = (
+            f"PARTIALLY isolated, recorded as {record['id']}: blocked at "
+            f"{plan.blast_radius.get('blocked_at_core')}; left open: {plan.partial}. Run isolate "
+            "again for this host once it answers to complete it, or reconnect to undo it"
+        )
     elif completed:
         message = f"isolation {record['id']} completed: the access port is now shut too"
     else:
         message = f"isolated, recorded as {record['id']}"
-    result.update(isolation_id=record["id"], verified=verified, record=store.path(record["id"]), message=message)
+    result.update(
+        isolation_id=record["id"],
+        verified=verified,
+        record=store.path(record["id"]),
+        message=message,
+    )
     if plan.partial:
         result.setdefault("warnings", []).append(message)
     if not all(verified.values()):

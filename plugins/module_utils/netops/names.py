@@ -77,12 +77,18 @@ def ports(config: str, platform: str) -> dict[str, Port]:
                 trunk_words.extend(line.split()[4:])
             elif line.startswith("switchport trunk allowed vlan "):
                 port.vlans |= vlanset.parse_ios(line.split()[-1])
-            elif line.startswith(("port default vlan ", "port access vlan ", "switchport access vlan ")):
+            elif line.startswith(
+                ("port default vlan ", "port access vlan ", "switchport access vlan ")
+            ):
                 port.vlans = {int(line.split()[-1])}
         if trunk_words:
             port.vlans |= vlanset.parse_vrp(" ".join(trunk_words))
-        elif port.trunk and platform == "cisco_ios" and not any(
-            line.startswith("switchport trunk allowed vlan ") for line in section.children
+        elif (
+            port.trunk
+            and platform == "cisco_ios"
+            and not any(
+                line.startswith("switchport trunk allowed vlan ") for line in section.children
+            )
         ):
             port.vlans = set(range(1, 4095))  # an IOS trunk without a list carries every VLAN
         result[name] = port

@@ -99,15 +99,17 @@ def session_for(switch: Switch, pool: SessionPool | None = None):
     return pool.session(switch) if pool is not None else DeviceSession(switch.params)
 
 
-def read_switch(switch: Switch, arp: bool = False, macs: bool = True,
-                pool: SessionPool | None = None) -> SwitchView:
+def read_switch(
+    switch: Switch, arp: bool = False, macs: bool = True, pool: SessionPool | None = None
+) -> SwitchView:
     with session_for(switch, pool) as session:
         view = SwitchView(switch=switch, config=strip_comments(session.running_config()))
         view.ports = ports(view.config, switch.platform)
         names = list(view.ports)
         if macs:
             view.macs = [
-                dict(row, port=full_interface(row["port"], names)) for row in facts.mac_table(session)
+                dict(row, port=full_interface(row["port"], names))
+                for row in facts.mac_table(session)
             ]
         if arp:
             view.arp = facts.arp_table(session)
@@ -115,7 +117,9 @@ def read_switch(switch: Switch, arp: bool = False, macs: bool = True,
 
 
 def read_many(
-    switches: list[Switch], arp: Callable[[Switch], bool], workers: int = 8,
+    switches: list[Switch],
+    arp: Callable[[Switch], bool],
+    workers: int = 8,
     pool: SessionPool | None = None,
 ) -> dict[str, SwitchView]:
     """Read several switches at once; the first failure is raised, naming the device."""
@@ -135,7 +139,9 @@ def read_many(
 
 
 def read_each(
-    switches: list[Switch], workers: int = 8, pool: SessionPool | None = None,
+    switches: list[Switch],
+    workers: int = 8,
+    pool: SessionPool | None = None,
 ) -> tuple[dict[str, SwitchView], dict[str, str]]:
     """Read several switches at once; those that do not answer come back with the reason
     instead of failing the others (an outbreak may flood one switch)."""
@@ -170,9 +176,7 @@ class Inventory:
                 try:
                     entry["mac"] = facts.normalise_mac(str(mac))
                 except ValueError:
-                    raise InputError(
-                        f"endpoints[{i}].mac: {mac!r} is not a MAC address"
-                    ) from None
+                    raise InputError(f"endpoints[{i}].mac: {mac!r} is not a MAC address") from None
 
     @property
     def cores(self) -> list[Switch]:

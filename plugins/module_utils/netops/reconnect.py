@@ -36,7 +36,11 @@ def _diff(recorded: str, current: str, label: str) -> list[str]:
     return [
         line.rstrip("\n")
         for line in difflib.unified_diff(
-            recorded.splitlines(), current.splitlines(), f"{label} (recorded)", f"{label} (now)", n=0,
+            recorded.splitlines(),
+            current.splitlines(),
+            f"{label} (recorded)",
+            f"{label} (now)",
+            n=0,
             lineterm="",
         )
     ]
@@ -46,13 +50,21 @@ def _cleanup(record: dict[str, Any], cleanup_by: str, cleanup_scan: str) -> dict
     if record.get("cleanup"):
         return record["cleanup"]
     if not (cleanup_by or "").strip() or not (cleanup_scan or "").strip():
-        missing = [n for n, v in (("cleanup_by", cleanup_by), ("cleanup_scan", cleanup_scan)) if not (v or "").strip()]
+        missing = [
+            n
+            for n, v in (("cleanup_by", cleanup_by), ("cleanup_scan", cleanup_scan))
+            if not (v or "").strip()
+        ]
         raise TransactionError(
             f"{', '.join(missing)}: reconnecting {record['id']} needs a recorded clean-up "
             "confirmation: who cleaned it (cleanup_by) and the scan result (cleanup_scan)",
             hint="nothing was changed",
         )
-    return {"by": cleanup_by.strip(), "scan_result": cleanup_scan.strip(), "at": transactions.utc_now()}
+    return {
+        "by": cleanup_by.strip(),
+        "scan_result": cleanup_scan.strip(),
+        "at": transactions.utc_now(),
+    }
 
 
 def _read(switch: Switch) -> str:
@@ -79,7 +91,9 @@ def line_set(config: str, platform: str) -> Lines:
     a gateway's ACL binding from its address, so a header may come twice)."""
     found: Lines = Counter()
     sections = [s for feature in canonical(config, platform).values() for s in feature]
-    sections += [s for s in parse_sections(config, platform) if feature_of(s.line, platform) is None]
+    sections += [
+        s for s in parse_sections(config, platform) if feature_of(s.line, platform) is None
+    ]
     for section in sections:
         for child in section.children or [""]:
             found[(section.line, child)] += 1
@@ -119,7 +133,9 @@ def _closed_ns(record: dict[str, Any]) -> int:
         return 0
 
 
-def expected_now(store: transactions.Store, record: dict[str, Any], name: str) -> tuple[Lines, list[str]]:
+def expected_now(
+    store: transactions.Store, record: dict[str, Any], name: str
+) -> tuple[Lines, list[str]]:
     """What device ``name`` should hold now by the records, and which other isolations
     changed it since ``record`` was opened."""
     device = record["devices"][name]
@@ -140,8 +156,10 @@ def expected_now(store: transactions.Store, record: dict[str, Any], name: str) -
 
 
 def _describe(lines: Lines) -> str:
-    return " | ".join(f"{'+' if n > 0 else '-'} {s}{(' / ' + c) if c else ''}" for (s, c), n in
-                      sorted(lines.items())[:6])
+    return " | ".join(
+        f"{'+' if n > 0 else '-'} {s}{(' / ' + c) if c else ''}"
+        for (s, c), n in sorted(lines.items())[:6]
+    )
 
 
 _ACL_HEADER = re.compile(r"^(acl number \d+|acl advanced \d+|ip access-list extended \S+)$")
@@ -167,14 +185,18 @@ def _blocks(lines: list[str], platform: str) -> list[list[str]]:
     return blocks
 
 
-def share_out(store: transactions.Store, record: dict[str, Any], name: str) -> tuple[list[str], dict[str, Any]]:
+def share_out(
+    store: transactions.Store, record: dict[str, Any], name: str
+) -> tuple[list[str], dict[str, Any]]:
     """The inverse of ``record`` on device ``name`` that leaves the open isolations sharing its
     address-block ACL (or its binding on a gateway) blocked: its own deny rule goes, the ACL
     and the binding they still need are handed over to the newest of them."""
     device = record["devices"][name]
     platform = device["platform"]
     negate = NEGATE[platform]
-    heirs = [r for r in store.open_records() if r["id"] != record["id"] and name in r.get("devices", {})]
+    heirs = [
+        r for r in store.open_records() if r["id"] != record["id"] and name in r.get("devices", {})
+    ]
     if not heirs:
         return device["inverse"], {}
     heirs.sort(key=lambda r: int(r.get("opened_ns", 0)))
@@ -189,31 +211,44 @@ def share_out(store: transactions.Store, record: dict[str, Any], name: str) -> t
             header = ""
 
     def uses_acl(other: dict[str, Any], acl_header: str) -> bool:
-        theirs = other["devices"][name]["commands"] + other["devices"][name].get("inherited_commands", [])
+        theirs = other["devices"][name]["commands"] + other["devices"][name].get(
+            "inherited_commands", []
+        )
         return any(line == acl_header for line in theirs)
 
     def uses_gateway(other: dict[str, Any], gateway: str) -> bool:
         where = other.get("located") or {}
         blocked = (other.get("blast_radius") or {}).get("blocked_at_core", "")
-        return bool(where.get("vlan")) and f"{name}:" in blocked and \
-            gateway_interface(int(where["vlan"]), platform) == gateway
+        return (
+            bool(where.get("vlan"))
+            and f"{name}:" in blocked
+            and gateway_interface(int(where["vlan"]), platform) == gateway
+        )
 
     kept: list[str] = []
     handed: list[str] = []
     heir: dict[str, Any] = {}
     for block in _blocks(device["inverse"], platform):
-        teardown = len(block) == 1 and block[0].startswith(negate) and _ACL_HEADER.match(block[0][len(negate):])
+        teardown = (
+            len(block) == 1
+            and block[0].startswith(negate)
+            and _ACL_HEADER.match(block[0][len(negate) :])
+        )
         if teardown:
-            acl_header = block[0][len(negate):]
+            acl_header = block[0][len(negate) :]
             sharing = [r for r in heirs if uses_acl(r, acl_header)]
             if sharing and acl_header in mine_rules:
                 kept += [acl_header, f"{negate}{mine_rules[acl_header]}", LEAVE[platform]]
                 handed += block
                 heir = sharing[-1]
                 continue
-        if block[0].startswith("interface ") and len(block) == 3 and block[1].startswith(negate) and \
-                re.search(r"(traffic-filter|packet-filter|access-group)", block[1]):
-            sharing = [r for r in heirs if uses_gateway(r, block[0][len("interface "):])]
+        if (
+            block[0].startswith("interface ")
+            and len(block) == 3
+            and block[1].startswith(negate)
+            and re.search(r"(traffic-filter|packet-filter|access-group)", block[1])
+        ):
+            sharing = [r for r in heirs if uses_gateway(r, block[0][len("interface ") :])]
             if sharing:
                 handed = block + handed  # unbind before the ACL goes
                 heir = heir or sharing[-1]
@@ -224,8 +259,14 @@ def share_out(store: transactions.Store, record: dict[str, Any], name: str) -> t
     return kept, {"heir": heir, "lines": handed}
 
 
-def _undo(switch: Switch, inverse: list[str], before: str, save: bool, drift: list[str],
-          expected: Lines | None = None) -> dict[str, Any]:
+def _undo(
+    switch: Switch,
+    inverse: list[str],
+    before: str,
+    save: bool,
+    drift: list[str],
+    expected: Lines | None = None,
+) -> dict[str, Any]:
     """Apply the inverse; the device must then equal ``before`` (with ``drift``, a forced
     reconnect: equal to ``before`` except for exactly the changes made since the isolation;
     with ``expected``, isolations overlapping on it: hold exactly those lines)."""
@@ -238,7 +279,11 @@ def _undo(switch: Switch, inverse: list[str], before: str, save: bool, drift: li
             equal = not left
         else:
             left = Counter()
-            equal = now == before if not drift else _changes(_diff(before, now, switch.name)) == _changes(drift)
+            equal = (
+                now == before
+                if not drift
+                else _changes(_diff(before, now, switch.name)) == _changes(drift)
+            )
         if equal and save:
             session.save()
     diff = [] if equal else (["", "", _describe(left)] if left else _diff(before, now, switch.name))
@@ -267,20 +312,43 @@ def reconnect(
     if stage not in ("all", "port"):
         raise InputError(f"stage: {stage!r} is not one of all, port")
     record = store.load(isolation_id)
-    result: dict[str, Any] = {"changed": False, "isolation_id": record["id"], "commands": {}, "verified": {}}
+    result: dict[str, Any] = {
+        "changed": False,
+        "isolation_id": record["id"],
+        "commands": {},
+        "verified": {},
+    }
     if record.get("state") == "closed":
-        result["message"] = f"already reconnected by {record.get('closed_by')} at {record.get('closed_at')}"
+        result["message"] = (
+            f"already reconnected by {record.get('closed_by')} at {record.get('closed_at')}"
+        )
         return result
     quarantine = record.get("quarantine") or {}
     if stage == "port":
         if not quarantine:
-            raise InputError(f"stage: {record['id']} has no quarantine filter (isolate with "
-                             "quarantine_ssh_to); reconnect it whole (stage: all)", hint="nothing was changed")
+            raise InputError(
+                f"stage: {record['id']} has no quarantine filter (isolate with "
+                "quarantine_ssh_to); reconnect it whole (stage: all)",
+                hint="nothing was changed",
+            )
         cleanup = _cleanup(record, cleanup_by, cleanup_scan)
-        with _locked(store, {"devices": {record["quarantine"]["switch"]: {}}, "id": record["id"]}, operator,
-                     lock_wait_s, result):
-            return _port_up(store, store.load(record["id"]), switches, operator, cleanup, force, check_mode,
-                            result)
+        with _locked(
+            store,
+            {"devices": {record["quarantine"]["switch"]: {}}, "id": record["id"]},
+            operator,
+            lock_wait_s,
+            result,
+        ):
+            return _port_up(
+                store,
+                store.load(record["id"]),
+                switches,
+                operator,
+                cleanup,
+                force,
+                check_mode,
+                result,
+            )
     fenced = record.get("fence_of")
     if fenced and not force and not (quarantine.get("port_up_at") and fence_proof.strip()):
         raise TransactionError(
@@ -295,26 +363,49 @@ def reconnect(
     cleanup = _cleanup(record, cleanup_by, cleanup_scan)
     missing = sorted(set(record["devices"]) - set(switches))
     if missing:
-        raise InputError(f"switches: {', '.join(missing)} (changed by {record['id']}) not in the inventory")
+        raise InputError(
+            f"switches: {', '.join(missing)} (changed by {record['id']}) not in the inventory"
+        )
     with _locked(store, record, operator, lock_wait_s, result):
         record = store.load(record["id"])  # as it is now, under the locks
         if record.get("state") == "closed":
-            result["message"] = f"already reconnected by {record.get('closed_by')} at {record.get('closed_at')}"
+            result["message"] = (
+                f"already reconnected by {record.get('closed_by')} at {record.get('closed_at')}"
+            )
             return result
-        return _reconnect(store, record, switches, operator, cleanup, force, check_mode, workers, fence_proof,
-                          result)
+        return _reconnect(
+            store,
+            record,
+            switches,
+            operator,
+            cleanup,
+            force,
+            check_mode,
+            workers,
+            fence_proof,
+            result,
+        )
 
 
-def _locked(store: transactions.Store, record: dict[str, Any], operator: str, wait_s: float,
-            result: dict[str, Any]):
+def _locked(
+    store: transactions.Store,
+    record: dict[str, Any],
+    operator: str,
+    wait_s: float,
+    result: dict[str, Any],
+):
     """The locks of every switch the isolation changed, from the read to the record."""
     if store.state is None:
         return contextlib.nullcontext()
 
     @contextlib.contextmanager
     def held():
-        with store.state.locks.hold([locks.switch(n) for n in record["devices"]], f"reconnect {record['id']}",
-                                    operator, wait_s=wait_s) as waits:
+        with store.state.locks.hold(
+            [locks.switch(n) for n in record["devices"]],
+            f"reconnect {record['id']}",
+            operator,
+            wait_s=wait_s,
+        ) as waits:
             if waits:
                 result.setdefault("warnings", []).extend(waits)
             yield
@@ -328,22 +419,42 @@ def _handed_effect(device: dict[str, Any], handover: dict[str, Any], mine: Lines
     negate = NEGATE[platform]
     handed: Lines = Counter()
     lines = handover.get("lines", [])
-    acls = {line[len(negate):] for line in lines if line.startswith(negate) and _ACL_HEADER.match(line[len(negate):])}
+    acls = {
+        line[len(negate) :]
+        for line in lines
+        if line.startswith(negate) and _ACL_HEADER.match(line[len(negate) :])
+    }
     gateways = {line for line in lines if line.startswith("interface ")}
-    bound = {(block[0], child) for block in _blocks(device["commands"], platform) if block[0] in gateways
-             for child in block[1:] if child != LEAVE[platform]}
+    bound = {
+        (block[0], child)
+        for block in _blocks(device["commands"], platform)
+        if block[0] in gateways
+        for child in block[1:]
+        if child != LEAVE[platform]
+    }
     for (section, child), count in mine.items():
         if section in acls and not _RULE.match(child or "") or (section, child) in bound:
             handed[(section, child)] = count
     return handed
 
 
-def _reconnect(store: transactions.Store, record: dict[str, Any], switches: dict[str, Switch], operator: str,
-               cleanup: dict[str, Any], force: bool, check_mode: bool, workers: int, fence_proof: str,
-               result: dict[str, Any]) -> dict[str, Any]:
+def _reconnect(
+    store: transactions.Store,
+    record: dict[str, Any],
+    switches: dict[str, Switch],
+    operator: str,
+    cleanup: dict[str, Any],
+    force: bool,
+    check_mode: bool,
+    workers: int,
+    fence_proof: str,
+    result: dict[str, Any],
+) -> dict[str, Any]:
     devices = record["devices"]
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(devices)))) as pool:
-        current = dict(zip(devices, pool.map(lambda n: mask_secrets(_read(switches[n])), devices), strict=True))
+        current = dict(
+            zip(devices, pool.map(lambda n: mask_secrets(_read(switches[n])), devices), strict=True)
+        )
     overlap: dict[str, list[str]] = {}
     expected: dict[str, Lines] = {}
     unexplained: dict[str, Lines] = {}
@@ -354,11 +465,16 @@ def _reconnect(store: transactions.Store, record: dict[str, Any], switches: dict
             left = _signed(line_set(current[name], device["platform"]), expected[name])
             if left:
                 unexplained[name] = left
-    drift = {n: _diff(devices[n]["after"], current[n], n) for n in devices
-             if n not in overlap and current[n] != devices[n]["after"]}
+    drift = {
+        n: _diff(devices[n]["after"], current[n], n)
+        for n in devices
+        if n not in overlap and current[n] != devices[n]["after"]
+    }
     if (drift or unexplained) and not force:
-        shown = "; ".join([f"{n}: {' | '.join(d[2:8])}" for n, d in drift.items()]
-                          + [f"{n}: {_describe(d)}" for n, d in unexplained.items()])
+        shown = "; ".join(
+            [f"{n}: {' | '.join(d[2:8])}" for n, d in drift.items()]
+            + [f"{n}: {_describe(d)}" for n, d in unexplained.items()]
+        )
         raise TransactionError(
             f"isolation_id: {record['id']}: the configuration changed since the isolation on {shown}",
             hint="nothing was changed; the recorded inverse was made for the recorded state "
@@ -375,8 +491,11 @@ def _reconnect(store: transactions.Store, record: dict[str, Any], switches: dict
         handed = _handed_effect(device, handover, mine) if handover else Counter()
         target = line_set(current[name], device["platform"])
         target.subtract(_signed(mine, handed))
-        plans[name] = (inverse, {**handover, "effect": handed} if handover else {},
-                       Counter({k: v for k, v in target.items() if v}))
+        plans[name] = (
+            inverse,
+            {**handover, "effect": handed} if handover else {},
+            Counter({k: v for k, v in target.items() if v}),
+        )
     result["commands"] = {n: plan[0] for n, plan in plans.items()}
     result["changed"] = True
     result["cleanup"] = cleanup
@@ -387,8 +506,15 @@ def _reconnect(store: transactions.Store, record: dict[str, Any], switches: dict
         return result
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(devices)))) as pool:
         futures = {
-            n: pool.submit(_undo, switches[n], plans[n][0], d["before"], bool(d.get("saved")),
-                           drift.get(n, []), plans[n][2])
+            n: pool.submit(
+                _undo,
+                switches[n],
+                plans[n][0],
+                d["before"],
+                bool(d.get("saved")),
+                drift.get(n, []),
+                plans[n][2],
+            )
             for n, d in devices.items()
         }
         outcome, errors = {}, []
@@ -399,14 +525,28 @@ def _reconnect(store: transactions.Store, record: dict[str, Any], switches: dict
                 errors.append(str(exc))
     result["verified"] = {n: o["verified"] for n, o in outcome.items()}
     record["cleanup"] = cleanup
-    record.setdefault("reconnects", []).append({"by": operator, "at": transactions.utc_now(), "devices": outcome,
-                                                "forced": bool(drift or unexplained)})
+    record.setdefault("reconnects", []).append(
+        {
+            "by": operator,
+            "at": transactions.utc_now(),
+            "devices": outcome,
+            "forced": bool(drift or unexplained),
+        }
+    )
     if errors or not all(result["verified"].values()):
         store.save(record)
-        shown = "; ".join(errors + [f"{n}: {' | '.join(o['diff'][2:8])}" for n, o in outcome.items()
-                                    if not o["verified"]])
-        raise NetdevError(f"reconnect {record['id']} did not restore every device: {shown}",
-                          hint="the isolation stays open; read the devices and reconnect again")
+        shown = "; ".join(
+            errors
+            + [
+                f"{n}: {' | '.join(o['diff'][2:8])}"
+                for n, o in outcome.items()
+                if not o["verified"]
+            ]
+        )
+        raise NetdevError(
+            f"reconnect {record['id']} did not restore every device: {shown}",
+            hint="the isolation stays open; read the devices and reconnect again",
+        )
     for name, (_inverse, handover, _target) in plans.items():
         if not handover:
             continue
@@ -415,21 +555,29 @@ def _reconnect(store: transactions.Store, record: dict[str, Any], switches: dict
         theirs["inverse"] = theirs["inverse"] + handover["lines"]
         theirs["inherited"] = _storable(_stored(theirs.get("inherited", [])) + handover["effect"])
         theirs["inherited_commands"] = theirs.get("inherited_commands", []) + [
-            line for line in record["devices"][name]["commands"] if _ACL_HEADER.match(line)]
+            line for line in record["devices"][name]["commands"] if _ACL_HEADER.match(line)
+        ]
         store.save(heir)
         record["devices"][name]["handed_over"] = _storable(handover["effect"])
         record["devices"][name]["handed_to"] = heir["id"]
-    record.update(state="closed", closed_by=operator, closed_at=transactions.utc_now(), closed_ns=time.time_ns())
+    record.update(
+        state="closed",
+        closed_by=operator,
+        closed_at=transactions.utc_now(),
+        closed_ns=time.time_ns(),
+    )
     if fence_proof.strip():
         record["fence_proof"] = fence_proof.strip()
     store.save(record)
     heirs = sorted({p[1]["heir"]["id"] for p in plans.values() if p[1]})
-    result["message"] = (f"reconnected; every device equals its recorded configuration ({record['id']} closed)"
-                         if not overlap else
-                         f"reconnected ({record['id']} closed); on {', '.join(sorted(overlap))} the isolations "
-                         f"still open ({', '.join(sorted(set().union(*overlap.values())))}) stay in force, "
-                         "and each device holds exactly what the records say"
-                         + (f"; the shared block now belongs to {', '.join(heirs)}" if heirs else ""))
+    result["message"] = (
+        f"reconnected; every device equals its recorded configuration ({record['id']} closed)"
+        if not overlap
+        else f"reconnected ({record['id']} closed); on {', '.join(sorted(overlap))} the isolations "
+        f"still open ({', '.join(sorted(set().union(*overlap.values())))}) stay in force, "
+        "and each device holds exactly what the records say"
+        + (f"; the shared block now belongs to {', '.join(heirs)}" if heirs else "")
+    )
     return result
 
 
@@ -445,15 +593,25 @@ def _without_shutdown(config: str, interface: str) -> str:
     return "\n".join(out)
 
 
-def _port_up(store: transactions.Store, record: dict[str, Any], switches: dict[str, Switch], operator: str,
-             cleanup: dict[str, Any], force: bool, check_mode: bool, result: dict[str, Any]) -> dict[str, Any]:
+def _port_up(
+    store: transactions.Store,
+    record: dict[str, Any],
+    switches: dict[str, Switch],
+    operator: str,
+    cleanup: dict[str, Any],
+    force: bool,
+    check_mode: bool,
+    result: dict[str, Any],
+) -> dict[str, Any]:
     """Bring a quarantined port up, filter kept; the device must then equal its recorded
     configuration after the isolation, but for that port's ``shutdown``."""
     quarantine = record["quarantine"]
     name, port = quarantine["switch"], quarantine["port"]
     if quarantine.get("port_up_at"):
-        result["message"] = (f"{name}:{port} is already up behind the quarantine filter "
-                             f"(since {quarantine['port_up_at']})")
+        result["message"] = (
+            f"{name}:{port} is already up behind the quarantine filter "
+            f"(since {quarantine['port_up_at']})"
+        )
         return result
     if name not in switches:
         raise InputError(f"switches: {name} (changed by {record['id']}) not in the inventory")
@@ -463,7 +621,8 @@ def _port_up(store: transactions.Store, record: dict[str, Any], switches: dict[s
         shown = " | ".join(_diff(device["after"], current, name)[2:8])
         raise TransactionError(
             f"isolation_id: {record['id']}: the configuration changed since the isolation on {name}: {shown}",
-            hint="nothing was changed; check the change, then reconnect with force=true")
+            hint="nothing was changed; check the change, then reconnect with force=true",
+        )
     result.update(changed=True, commands={name: quarantine["port_up"]}, cleanup=cleanup)
     if check_mode:
         result["message"] = "check mode: nothing sent"
@@ -477,16 +636,20 @@ def _port_up(store: transactions.Store, record: dict[str, Any], switches: dict[s
             session.save()
     result["verified"] = {name: ok}
     if not ok:
-        raise NetdevError(f"{name}: after bringing {port} up the configuration is not the expected one: "
-                          f"{' | '.join(_diff(expected, now, name)[2:8])}",
-                          hint="the isolation stays open; read the device")
+        raise NetdevError(
+            f"{name}: after bringing {port} up the configuration is not the expected one: "
+            f"{' | '.join(_diff(expected, now, name)[2:8])}",
+            hint="the isolation stays open; read the device",
+        )
     record["cleanup"] = cleanup
     device["after_isolation"] = device.get("after_isolation", device["after"])
     device["after"] = now
     quarantine.update(port_up_at=transactions.utc_now(), port_up_by=operator)
     store.save(record)
-    result["message"] = (f"{name}:{port} is up behind the quarantine filter: only SSH to "
-                         f"{quarantine['ssh_to']} passes ({record['id']} stays open)")
+    result["message"] = (
+        f"{name}:{port} is up behind the quarantine filter: only SSH to "
+        f"{quarantine['ssh_to']} passes ({record['id']} stays open)"
+    )
     return result
 
 
@@ -495,7 +658,8 @@ def find_open(store: transactions.Store, kind: str, key: str, ip: str = "", mac:
     for record in store.open_records():
         where = record.get("located") or {}
         if record.get("key") == key or (
-            kind == "host" and record.get("kind") == "host"
+            kind == "host"
+            and record.get("kind") == "host"
             and ((ip and where.get("ip") == ip) or (mac and where.get("mac") == mac))
         ):
             return record["id"]

@@ -65,8 +65,12 @@ def backup_age_hours(directory: str, device: str, now: float | None = None) -> f
     now = time.time() if now is None else now
     stamp = None
     if os.path.isdir(os.path.join(directory, ".git")):
-        out = subprocess.run(["git", "-C", directory, "log", "-1", "--format=%ct", "--", f"{device}.cfg"],
-                             capture_output=True, text=True, check=False).stdout.strip()
+        out = subprocess.run(
+            ["git", "-C", directory, "log", "-1", "--format=%ct", "--", f"{device}.cfg"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
         stamp = float(out) if out.isdigit() else None
     if stamp is None:
         stamp = os.path.getmtime(path)
@@ -87,8 +91,11 @@ def _same(key: str, one: str, other: str) -> bool:
 
 
 def differences(production: dict[str, Any], spare: dict[str, Any]) -> list[str]:
-    return [f"{key}: {production.get(key) or '?'} here, {spare.get(key) or '?'} on the spare"
-            for key in ("model", "firmware") if not _same(key, production.get(key, ""), spare.get(key, ""))]
+    return [
+        f"{key}: {production.get(key) or '?'} here, {spare.get(key) or '?'} on the spare"
+        for key in ("model", "firmware")
+        if not _same(key, production.get(key, ""), spare.get(key, ""))
+    ]
 
 
 def readiness(
@@ -103,8 +110,13 @@ def readiness(
     if not switches:
         raise InputError("hosts: no switches given")
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(switches)))) as pool:
-        live = dict(zip(switches, pool.map(lambda s: _facts(s, s.role == "spare"), switches.values()),
-                        strict=True))
+        live = dict(
+            zip(
+                switches,
+                pool.map(lambda s: _facts(s, s.role == "spare"), switches.values()),
+                strict=True,
+            )
+        )
     known: dict[str, dict[str, Any]] = {}
     for name in switches:
         entry: dict[str, Any] = dict(inventory_facts.get(name, {}))
@@ -118,16 +130,23 @@ def readiness(
     for name, switch in sorted(switches.items()):
         if switch.role == "spare":
             continue
-        entry = {"model": known[name].get("model", ""), "firmware": known[name].get("firmware", ""),
-                 "read": known[name]["read"]}
+        entry = {
+            "model": known[name].get("model", ""),
+            "firmware": known[name].get("firmware", ""),
+            "read": known[name]["read"],
+        }
         candidates = [(s, differences(known[name], known[s])) for s in spares if known[s]["read"]]
         match = next((s for s, diff in candidates if not diff), "")
         entry["spare"] = match
         if not match:
-            near = [f"{s}: {'; '.join(diff)}" for s, diff in candidates
-                    if known[s].get("model") == known[name].get("model")]
-            entry["spare_problem"] = ("no spare of the same model and firmware" +
-                                      (f" ({'; '.join(near)})" if near else ""))
+            near = [
+                f"{s}: {'; '.join(diff)}"
+                for s, diff in candidates
+                if known[s].get("model") == known[name].get("model")
+            ]
+            entry["spare_problem"] = "no spare of the same model and firmware" + (
+                f" ({'; '.join(near)})" if near else ""
+            )
             missing.append(f"{name}: {entry['spare_problem']}")
         age = backup_age_hours(backup_dir, name)
         entry["backup_age_hours"] = _rounded(age)
@@ -138,7 +157,9 @@ def readiness(
         mapped = True
         if match and age is not None:
             try:
-                entry["interface_map"] = port_map(switch, _read(backup_dir, name), match, live[match]["ports"])
+                entry["interface_map"] = port_map(
+                    switch, _read(backup_dir, name), match, live[match]["ports"]
+                )
             except InputError as exc:
                 entry["interface_map_problem"] = str(exc)
                 missing.append(f"{name}: {exc}")
@@ -148,8 +169,12 @@ def readiness(
     unread = sorted(n for n in spares if not known[n]["read"])
     for name in unread:
         missing.append(f"{name} (spare): does not answer: {live[name].get('error', '')}")
-    return {"ready": not missing, "devices": devices, "missing": missing,
-            "spares": {n: {k: known[n].get(k) for k in ("model", "firmware", "read")} for n in spares}}
+    return {
+        "ready": not missing,
+        "devices": devices,
+        "missing": missing,
+        "spares": {n: {k: known[n].get(k) for k in ("model", "firmware", "read")} for n in spares},
+    }
 
 
 # -- interface mapping -------------------------------------------------------------------
@@ -174,8 +199,13 @@ def _kind(port: str) -> tuple[str, int, tuple[int, ...]]:
     return match.group(1), len(numbers), numbers
 
 
-def map_interfaces(failed: str, failed_ports: list[str], spare: str, spare_ports: list[str],
-                   explicit: dict[str, str] | None = None) -> dict[str, str]:
+def map_interfaces(
+    failed: str,
+    failed_ports: list[str],
+    spare: str,
+    spare_ports: list[str],
+    explicit: dict[str, str] | None = None,
+) -> dict[str, str]:
     """The spare's name for each of the failed unit's ports, where the numbering differs.
 
     Ports the spare has under the same name keep it. Otherwise ports map by type and
@@ -189,8 +219,10 @@ def map_interfaces(failed: str, failed_ports: list[str], spare: str, spare_ports
     on_spare = set(spare_ports)
     bad = sorted(f"{new} (for {old})" for old, new in explicit.items() if new not in on_spare)
     if bad:
-        raise InputError(f"interface_map: {spare} has no port {', '.join(bad)}",
-                         hint=f"nothing was changed; {spare}'s ports: {_summary(spare_ports)}")
+        raise InputError(
+            f"interface_map: {spare} has no port {', '.join(bad)}",
+            hint=f"nothing was changed; {spare}'s ports: {_summary(spare_ports)}",
+        )
     if all(port in on_spare or port in explicit for port in failed_ports):
         mapping = dict(explicit)
     else:
@@ -207,36 +239,52 @@ def map_interfaces(failed: str, failed_ports: list[str], spare: str, spare_ports
                 continue
             if len(theirs) != len(ours):
                 kind = _kind(theirs[0])[0]
-                uneven.append(f"{kind}: {len(theirs)} on {failed}, {len(ours)} on {spare}"
-                              f" (for {_summary(needed)})")
+                uneven.append(
+                    f"{kind}: {len(theirs)} on {failed}, {len(ours)} on {spare}"
+                    f" (for {_summary(needed)})"
+                )
                 continue
             mapping.update((old, new) for old, new in zip(theirs, ours, strict=True) if old != new)
         if uneven:
-            raise Refused(f"interface_map: {failed}'s ports cannot be mapped to {spare} by type "
-                          f"and position: {'; '.join(uneven)}",
-                          hint="nothing was changed; give interface_map for these ports")
+            raise Refused(
+                f"interface_map: {failed}'s ports cannot be mapped to {spare} by type "
+                f"and position: {'; '.join(uneven)}",
+                hint="nothing was changed; give interface_map for these ports",
+            )
         mapping.update(explicit)
     targets = list(mapping.values())
     twice = sorted({new for new in targets if targets.count(new) > 1})
     if twice:
-        raise InputError(f"interface_map: two ports of {failed} map to {', '.join(twice)} on {spare}",
-                         hint="nothing was changed")
-    return {old: new for old, new in sorted(mapping.items(), key=lambda kv: _kind(kv[0])) if old != new}
+        raise InputError(
+            f"interface_map: two ports of {failed} map to {', '.join(twice)} on {spare}",
+            hint="nothing was changed",
+        )
+    return {
+        old: new for old, new in sorted(mapping.items(), key=lambda kv: _kind(kv[0])) if old != new
+    }
 
 
 def _summary(ports: list[str], most: int = 6) -> str:
     shown = ", ".join(ports[:most])
-    return shown + (f" and {len(ports) - most} more" if len(ports) > most else "") if ports else "none"
+    return (
+        shown + (f" and {len(ports) - most} more" if len(ports) > most else "") if ports else "none"
+    )
 
 
 # -- the swap -----------------------------------------------------------------------------
 
 
-def port_map(failed: Switch, backup: str, spare: str, spare_ports: list[str],
-             explicit: dict[str, str] | None = None) -> dict[str, str]:
+def port_map(
+    failed: Switch,
+    backup: str,
+    spare: str,
+    spare_ports: list[str],
+    explicit: dict[str, str] | None = None,
+) -> dict[str, str]:
     """The interface map for putting ``failed``'s backup on ``spare`` (see map_interfaces)."""
-    return map_interfaces(failed.name, physical_ports(backup, failed.params.platform), spare, spare_ports,
-                          explicit)
+    return map_interfaces(
+        failed.name, physical_ports(backup, failed.params.platform), spare, spare_ports, explicit
+    )
 
 
 def _read(backup_dir: str, device: str) -> str:
@@ -244,9 +292,15 @@ def _read(backup_dir: str, device: str) -> str:
         return handle.read()
 
 
-def render_for_spare(backup: str, failed: str, spare: str, keep_identity: bool = True,
-                     spare_mgmt_ip: str = "", failed_mgmt_ip: str = "",
-                     interface_map: dict[str, str] | None = None) -> str:
+def render_for_spare(
+    backup: str,
+    failed: str,
+    spare: str,
+    keep_identity: bool = True,
+    spare_mgmt_ip: str = "",
+    failed_mgmt_ip: str = "",
+    interface_map: dict[str, str] | None = None,
+) -> str:
     """The failed unit's backup as the spare's intended configuration.
 
     Lines with masked secrets are left out (a backup never holds them; the spare keeps its
@@ -265,7 +319,11 @@ def render_for_spare(backup: str, failed: str, spare: str, keep_identity: bool =
             if re.match(r"^\s*(sysname|hostname) ", line):
                 line = re.sub(rf"\b{re.escape(failed)}\b", spare, line)
             if failed_mgmt_ip and spare_mgmt_ip:
-                line = re.sub(rf"\bip address {re.escape(failed_mgmt_ip)}\b", f"ip address {spare_mgmt_ip}", line)
+                line = re.sub(
+                    rf"\bip address {re.escape(failed_mgmt_ip)}\b",
+                    f"ip address {spare_mgmt_ip}",
+                    line,
+                )
         if pattern:
             line = pattern.sub(lambda found: renames[found.group(1)], line)
         out.append(line)
@@ -300,38 +358,67 @@ def swap(
     if failed.role == "spare":
         raise InputError(f"failed: {failed.name} is a spare, not a production switch")
     if open_isolations not in CARRY_CHOICES:
-        raise InputError(f"open_isolations: {open_isolations!r} is not one of {', '.join(CARRY_CHOICES)}")
+        raise InputError(
+            f"open_isolations: {open_isolations!r} is not one of {', '.join(CARRY_CHOICES)}"
+        )
     state = StateStore(state_dir) if state_dir else None
     isolations = transactions.Store(isolation_dir, state_dir) if isolation_dir else None
     if state is None or check_mode:
         held: Any = contextlib.nullcontext([])
     else:
-        held = state.locks.hold([switch_lock(failed.name), switch_lock(spare.name)],
-                                f"spare_swap {failed.name} -> {spare.name}", operator, wait_s=lock_wait)
+        held = state.locks.hold(
+            [switch_lock(failed.name), switch_lock(spare.name)],
+            f"spare_swap {failed.name} -> {spare.name}",
+            operator,
+            wait_s=lock_wait,
+        )
     with held as waits:
-        outcome = _swap(failed, spare, inventory_facts, backup_dir, store_dir, operator, keep_identity,
-                        interface_map, check_mode, host_vars_dir, isolations, state, open_isolations)
+        outcome = _swap(
+            failed,
+            spare,
+            inventory_facts,
+            backup_dir,
+            store_dir,
+            operator,
+            keep_identity,
+            interface_map,
+            check_mode,
+            host_vars_dir,
+            isolations,
+            state,
+            open_isolations,
+        )
     if waits:
         outcome["waits"] = list(waits)
         outcome.setdefault("warnings", []).extend(waits)
     return outcome
 
 
-def open_isolations_of(device: str, isolations: transactions.Store | None,
-                       state: StateStore | None) -> list[dict[str, Any]]:
+def open_isolations_of(
+    device: str, isolations: transactions.Store | None, state: StateStore | None
+) -> list[dict[str, Any]]:
     """The open isolations that changed ``device``, oldest first (records, with their
     configurations). An isolation the state store knows but whose record cannot be read
     (another isolation store) refuses the swap: it could be neither carried nor kept."""
-    records = [r for r in (isolations.open_records() if isolations else []) if device in r.get("devices", {})]
+    records = [
+        r
+        for r in (isolations.open_records() if isolations else [])
+        if device in r.get("devices", {})
+    ]
     known = {r["id"] for r in records}
-    unread = [h for h in (state.active("isolation", devices=[device]) if state else []) if h.id not in known]
+    unread = [
+        h
+        for h in (state.active("isolation", devices=[device]) if state else [])
+        if h.id not in known
+    ]
     if unread:
         raise Refused(
             f"open_isolations: {', '.join(h.describe() for h in unread)} changed {device}, but "
             f"{'no isolation store was given' if isolations is None else 'its record is not in ' + isolations.directory}",
             hint="nothing was changed; give the isolation store the isolate role writes "
             "(isolation_store, $HISOPS_ISOLATION_DIR): the swap carries an isolation onto the spare "
-            "from its record")
+            "from its record",
+        )
     return sorted(records, key=lambda r: (r.get("opened_ns", 0), r["id"]))
 
 
@@ -343,11 +430,15 @@ def _renamer(renames: dict[str, str]):
     return lambda line: pattern.sub(lambda found: renames[found.group(1)], line)
 
 
-def carried_commands(record: dict[str, Any], device: str, interface_map: dict[str, str]) -> tuple[list[str], list[str]]:
+def carried_commands(
+    record: dict[str, Any], device: str, interface_map: dict[str, str]
+) -> tuple[list[str], list[str]]:
     """An isolation's commands and inverse on ``device``, with the spare's interface names."""
     rename = _renamer(interface_map)
     entry = record["devices"][device]
-    return [rename(c) for c in entry.get("commands", [])], [rename(c) for c in entry.get("inverse", [])]
+    return [rename(c) for c in entry.get("commands", [])], [
+        rename(c) for c in entry.get("inverse", [])
+    ]
 
 
 def _swap(
@@ -370,49 +461,79 @@ def _swap(
         with open(path, encoding="utf-8") as handle:
             backup = handle.read()
     except FileNotFoundError:
-        raise InputError(f"failed: no backup of {failed.name} in {backup_dir}",
-                         hint="nothing was changed; switch_backup writes the backups") from None
+        raise InputError(
+            f"failed: no backup of {failed.name} in {backup_dir}",
+            hint="nothing was changed; switch_backup writes the backups",
+        ) from None
     kept = open_isolations_of(failed.name, isolations, state)
     if kept and open_isolations == "refuse":
         raise Refused(
             f"open_isolations: {', '.join(_named(r) for r in kept)} changed {failed.name}; the spare, "
             f"from {failed.name}'s backup, would not carry them",
             hint="nothing was changed; reconnect them first, or swap with open_isolations: carry "
-            "(each is applied to the spare and its record follows the spare)")
+            "(each is applied to the spare and its record follows the spare)",
+        )
     spare = _where_it_answers(spare, store_dir, failed.name)
     spare_facts = _facts(spare, with_config=True)
     if not spare_facts.get("read"):
-        raise InputError(f"spare: {spare.name} does not answer: {spare_facts.get('error', '')}",
-                         hint="nothing was changed")
+        raise InputError(
+            f"spare: {spare.name} does not answer: {spare_facts.get('error', '')}",
+            hint="nothing was changed",
+        )
     wanted = inventory_facts.get(failed.name, {})
     diff = differences(wanted, spare_facts)
     if diff:
-        raise Refused(f"spare: {spare.name} does not match {failed.name}: {'; '.join(diff)}",
-                      hint="nothing was changed; use a spare of the same model and firmware")
+        raise Refused(
+            f"spare: {spare.name} does not match {failed.name}: {'; '.join(diff)}",
+            hint="nothing was changed; use a spare of the same model and firmware",
+        )
     if failed.params.platform != spare.params.platform:
-        raise Refused(f"spare: {spare.name} is {spare.params.platform}, {failed.name} is {failed.params.platform}",
-                      hint="nothing was changed")
+        raise Refused(
+            f"spare: {spare.name} is {spare.params.platform}, {failed.name} is {failed.params.platform}",
+            hint="nothing was changed",
+        )
     interface_map = port_map(failed, backup, spare.name, spare_facts["ports"], interface_map)
     carried = [r for r in kept if r["devices"][failed.name].get("carried_to") == spare.name]
     if carried:  # a second run: the spare carries the backup and the isolations already
-        return _swapped_again(failed, spare, carried, kept, spare_facts["config"], path, backup_dir,
-                              interface_map, spare_facts, store_dir)
-    intended = render_for_spare(backup, failed.name, spare.name, keep_identity,
-                                _host(spare.mgmt_ip), _host(failed.mgmt_ip), interface_map)
+        return _swapped_again(
+            failed,
+            spare,
+            carried,
+            kept,
+            spare_facts["config"],
+            path,
+            backup_dir,
+            interface_map,
+            spare_facts,
+            store_dir,
+        )
+    intended = render_for_spare(
+        backup,
+        failed.name,
+        spare.name,
+        keep_identity,
+        _host(spare.mgmt_ip),
+        _host(failed.mgmt_ip),
+        interface_map,
+    )
     # The hostname goes last and on its own: it changes the prompt the session waits for.
     name_lines = [line for line in intended.split("\n") if re.match(r"^(sysname|hostname) ", line)]
     own = re.findall(r"^(?:sysname|hostname) .*$", spare_facts["config"], re.M)
     # So does the management address: the session to the spare's own address dies when it
     # changes, and the spare answers on the failed unit's address from then on.
-    address = _address_change(intended, spare_facts["config"], _host(failed.mgmt_ip)) \
-        if keep_identity else None
+    address = (
+        _address_change(intended, spare_facts["config"], _host(failed.mgmt_ip))
+        if keep_identity
+        else None
+    )
     taken = address and _answers(failed.params.host, int(failed.params.port))
     if address and taken and not check_mode:
         raise Refused(
             f"failed: {failed.name} still answers at {failed.params.host}: {spare.name} would take "
             f"its management address ({address[1].strip()}) while it is in use",
             hint=f"nothing was changed; power {failed.name} off or unplug it first, or swap with "
-            "keep_identity: false (the spare keeps its own name and address)")
+            "keep_identity: false (the spare keeps its own name and address)",
+        )
     lines: list[str] = []
     section = ""
     for line in intended.split("\n"):
@@ -434,47 +555,76 @@ def _swap(
     if address and not check_mode:
         answering, moved = _take_address(spare, failed, address, request.safety_net_minutes)
     outcome: dict[str, Any] = {
-        "changed": result.changed or renamed or moved, "commands": result.commands, "failed_unit": failed.name, "spare": spare.name,
-        "model": spare_facts.get("model"), "firmware": spare_facts.get("firmware"),
-        "backup": path, "backup_age_hours": _rounded(backup_age_hours(backup_dir, failed.name)),
-        "safety_net": result.safety_net, "compliant": None, "record": "", "renamed": renamed if not check_mode else False,
-        "interface_map": interface_map, "isolations": [_carry_plan(r, failed.name, interface_map) for r in kept],
+        "changed": result.changed or renamed or moved,
+        "commands": result.commands,
+        "failed_unit": failed.name,
+        "spare": spare.name,
+        "model": spare_facts.get("model"),
+        "firmware": spare_facts.get("firmware"),
+        "backup": path,
+        "backup_age_hours": _rounded(backup_age_hours(backup_dir, failed.name)),
+        "safety_net": result.safety_net,
+        "compliant": None,
+        "record": "",
+        "renamed": renamed if not check_mode else False,
+        "interface_map": interface_map,
+        "isolations": [_carry_plan(r, failed.name, interface_map) for r in kept],
     }
     if name_lines and check_mode:
         outcome["commands"] = outcome["commands"] + name_lines
     if address and check_mode:
         outcome["commands"] = outcome["commands"] + [address[0], address[1]]
     if address:
-        outcome["address"] = {"from": _host(spare.mgmt_ip) or spare.params.host,
-                              "to": _host(failed.mgmt_ip), "answers_on": answering.host}
+        outcome["address"] = {
+            "from": _host(spare.mgmt_ip) or spare.params.host,
+            "to": _host(failed.mgmt_ip),
+            "answers_on": answering.host,
+        }
     warnings = []
     if taken:  # check mode: the preview says what the real run would refuse
-        warnings.append(f"{failed.name} still answers at {failed.params.host}: the swap "
-                        "is refused until it is powered off or unplugged")
+        warnings.append(
+            f"{failed.name} still answers at {failed.params.host}: the swap "
+            "is refused until it is powered off or unplugged"
+        )
     if kept:
-        warnings.append(f"{len(kept)} open isolation(s) of {failed.name} "
-                        f"{'would be' if check_mode else 'were'} carried onto {spare.name}: "
-                        + "; ".join(f"{_named(r)} ({', '.join(c for c in p['commands'] if c.strip())})"
-                                    for r, p in zip(kept, outcome["isolations"], strict=True)))
+        warnings.append(
+            f"{len(kept)} open isolation(s) of {failed.name} "
+            f"{'would be' if check_mode else 'were'} carried onto {spare.name}: "
+            + "; ".join(
+                f"{_named(r)} ({', '.join(c for c in p['commands'] if c.strip())})"
+                for r, p in zip(kept, outcome["isolations"], strict=True)
+            )
+        )
     if warnings:
         outcome["warnings"] = warnings
     if check_mode:
         if kept:
-            outcome["commands"] = outcome["commands"] + [c for p in outcome["isolations"] for c in p["commands"]]
+            outcome["commands"] = outcome["commands"] + [
+                c for p in outcome["isolations"] for c in p["commands"]
+            ]
         return outcome
     report = compliance.check_device(answering, intended)
     outcome["compliant"] = report.compliant
     if not outcome["compliant"]:
-        raise NetdevError(f"{spare.name}: not compliant with the backup of {failed.name} after the push",
-                          hint="read the device; nothing was recorded")
+        raise NetdevError(
+            f"{spare.name}: not compliant with the backup of {failed.name} after the push",
+            hint="read the device; nothing was recorded",
+        )
     for record in kept:
         _carry(record, failed.name, spare.name, answering, interface_map, operator, isolations)
     if kept:
         outcome["changed"] = True
-    record = {"failed": failed.name, "spare": spare.name, "at": transactions.utc_now(), "by": operator,
-              "backup": path, "keep_identity": keep_identity, "interface_map": interface_map or {},
-              "address": {"ansible_host": answering.host, "ansible_port": int(answering.port)},
-              "isolations": [r["id"] for r in kept]}
+    record = {
+        "failed": failed.name,
+        "spare": spare.name,
+        "at": transactions.utc_now(),
+        "by": operator,
+        "backup": path,
+        "keep_identity": keep_identity,
+        "interface_map": interface_map or {},
+        "address": {"ansible_host": answering.host, "ansible_port": int(answering.port)},
+        "isolations": [r["id"] for r in kept],
+    }
     os.makedirs(store_dir, exist_ok=True)
     with open(os.path.join(store_dir, f"{failed.name}.json"), "w", encoding="utf-8") as handle:
         json.dump(record, handle, indent=2)
@@ -491,12 +641,20 @@ def hold_of_swap(record: dict[str, Any], path: str) -> Hold:
     until an operator closes it (StateStore.close) when the failed unit is back in service;
     the same swap run again replaces it (one hold per failed unit)."""
     return Hold(
-        id=f"swap-{record['failed']}", kind="spare_swap", key=f"spare:{record['failed']}",
+        id=f"swap-{record['failed']}",
+        kind="spare_swap",
+        key=f"spare:{record['failed']}",
         summary=f"{record['spare']} runs as {record['failed']} (from the backup {record['backup']})",
         devices=sorted({record["failed"], record["spare"]}),
-        details={"failed": record["failed"], "spare": record["spare"], "record": path,
-                 "address": record.get("address", {}), "isolations": record.get("isolations", [])},
-        opened_by=record["by"], opened_at=record["at"],
+        details={
+            "failed": record["failed"],
+            "spare": record["spare"],
+            "record": path,
+            "address": record.get("address", {}),
+            "isolations": record.get("isolations", []),
+        },
+        opened_by=record["by"],
+        opened_at=record["at"],
     )
 
 
@@ -504,19 +662,36 @@ def _named(record: dict[str, Any]) -> str:
     return f"{record['id']} ({record.get('kind', '')} {record.get('target', '')})"
 
 
-def _carry_plan(record: dict[str, Any], device: str, interface_map: dict[str, str]) -> dict[str, Any]:
+def _carry_plan(
+    record: dict[str, Any], device: str, interface_map: dict[str, str]
+) -> dict[str, Any]:
     commands, inverse = carried_commands(record, device, interface_map)
-    return {"id": record["id"], "kind": record.get("kind"), "target": record.get("target"),
-            "commands": commands, "inverse": inverse}
+    return {
+        "id": record["id"],
+        "kind": record.get("kind"),
+        "target": record.get("target"),
+        "commands": commands,
+        "inverse": inverse,
+    }
 
 
 def _changed_lines(before: str, after: str) -> list[str]:
-    return sorted(line for line in difflib.unified_diff(before.splitlines(), after.splitlines(), n=0, lineterm="")
-                  if line[:1] in "+-" and not line.startswith(("+++", "---")))
+    return sorted(
+        line
+        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), n=0, lineterm="")
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    )
 
 
-def _carry(record: dict[str, Any], failed: str, spare: str, answering: Any, interface_map: dict[str, str],
-           operator: str, isolations: transactions.Store | None) -> None:
+def _carry(
+    record: dict[str, Any],
+    failed: str,
+    spare: str,
+    answering: Any,
+    interface_map: dict[str, str],
+    operator: str,
+    isolations: transactions.Store | None,
+) -> None:
     """Apply an open isolation of the failed unit to the spare, read from the spare what it
     changed, and move the record's entry for the failed unit onto the spare: its before,
     after, commands and inverse then describe the spare, so that a reconnect of the
@@ -546,12 +721,20 @@ def _carry(record: dict[str, Any], failed: str, spare: str, answering: Any, inte
                 f"{spare}: isolation {record['id']} does not change the spare as it changed {failed}: "
                 f"{' | '.join(found[:6]) or 'no change'} (on {failed}: {' | '.join(expected[:6])})",
                 hint=f"the spare carries {failed}'s backup; its isolation record still describes "
-                f"{failed}: read the spare and isolate again")
+                f"{failed}: read the spare and isolate again",
+            )
         if entry.get("saved"):
             session.save()
     replaced = {k: entry.get(k) for k in ("before", "after", "commands", "inverse")}
-    entry.update(commands=commands, inverse=inverse, before=mask_secrets(before), after=mask_secrets(after),
-                 carried_to=spare, carried_at=transactions.utc_now(), carried_by=operator)
+    entry.update(
+        commands=commands,
+        inverse=inverse,
+        before=mask_secrets(before),
+        after=mask_secrets(after),
+        carried_to=spare,
+        carried_at=transactions.utc_now(),
+        carried_by=operator,
+    )
     if entry.get("inherited_commands"):  # an address block handed over by another isolation
         entry["inherited_commands"] = [rename(c) for c in entry["inherited_commands"]]
     entry.setdefault("replaced", []).append(dict(replaced, device=failed))
@@ -560,36 +743,63 @@ def _carry(record: dict[str, Any], failed: str, spare: str, answering: Any, inte
         located["port"] = interface_map[located["port"]]
     quarantine = record.get("quarantine") or {}
     if quarantine.get("switch") == failed:
-        quarantine["port"] = interface_map.get(quarantine.get("port", ""), quarantine.get("port", ""))
+        quarantine["port"] = interface_map.get(
+            quarantine.get("port", ""), quarantine.get("port", "")
+        )
         quarantine["port_up"] = [rename(c) for c in quarantine.get("port_up", [])]
-    record.setdefault("swaps", []).append({"failed": failed, "spare": spare, "at": entry["carried_at"],
-                                           "by": operator})
+    record.setdefault("swaps", []).append(
+        {"failed": failed, "spare": spare, "at": entry["carried_at"], "by": operator}
+    )
     isolations.save(record)
 
 
-def _swapped_again(failed: Switch, spare: Switch, carried: list[dict[str, Any]], kept: list[dict[str, Any]],
-                   config: str, path: str, backup_dir: str, interface_map: dict[str, str],
-                   spare_facts: dict[str, Any], store_dir: str) -> dict[str, Any]:
+def _swapped_again(
+    failed: Switch,
+    spare: Switch,
+    carried: list[dict[str, Any]],
+    kept: list[dict[str, Any]],
+    config: str,
+    path: str,
+    backup_dir: str,
+    interface_map: dict[str, str],
+    spare_facts: dict[str, Any],
+    store_dir: str,
+) -> dict[str, Any]:
     """The swap run again after it carried isolations onto the spare: the spare must still be
     what the last carried isolation recorded (a push of the backup would undo them)."""
     last = carried[-1]["devices"][failed.name]["after"]
     names = ", ".join(_named(r) for r in carried)
     if len(carried) != len(kept):
         late = ", ".join(_named(r) for r in kept if r not in carried)
-        raise Refused(f"open_isolations: {late} opened on {failed.name} after the swap carried {names}: "
-                      "the spare already runs as it", hint="nothing was changed")
+        raise Refused(
+            f"open_isolations: {late} opened on {failed.name} after the swap carried {names}: "
+            "the spare already runs as it",
+            hint="nothing was changed",
+        )
     if mask_secrets(strip_comments(config)) != last:
         raise Refused(
             f"open_isolations: {spare.name} carries {names} and changed since: pushing "
             f"{failed.name}'s backup again would undo the isolation(s)",
             hint="nothing was changed; reconnect them first (the reconnect proves the spare back on "
-            "its recorded configuration), then swap again")
-    return {"changed": False, "commands": [], "failed_unit": failed.name, "spare": spare.name,
-            "model": spare_facts.get("model"), "firmware": spare_facts.get("firmware"), "backup": path,
-            "backup_age_hours": _rounded(backup_age_hours(backup_dir, failed.name)), "safety_net": "",
-            "compliant": True, "record": os.path.join(store_dir, f"{failed.name}.json"), "renamed": False,
-            "interface_map": interface_map, "isolations": [_carry_plan(r, failed.name, {}) for r in carried],
-            "message": f"{spare.name} already runs as {failed.name} and carries {names}"}
+            "its recorded configuration), then swap again",
+        )
+    return {
+        "changed": False,
+        "commands": [],
+        "failed_unit": failed.name,
+        "spare": spare.name,
+        "model": spare_facts.get("model"),
+        "firmware": spare_facts.get("firmware"),
+        "backup": path,
+        "backup_age_hours": _rounded(backup_age_hours(backup_dir, failed.name)),
+        "safety_net": "",
+        "compliant": True,
+        "record": os.path.join(store_dir, f"{failed.name}.json"),
+        "renamed": False,
+        "interface_map": interface_map,
+        "isolations": [_carry_plan(r, failed.name, {}) for r in carried],
+        "message": f"{spare.name} already runs as {failed.name} and carries {names}",
+    }
 
 
 def write_host_vars(directory: str, failed: str, spare: Switch, answering: Any = None) -> str:
@@ -608,7 +818,9 @@ def write_host_vars(directory: str, failed: str, spare: Switch, answering: Any =
     return path
 
 
-def _address_change(intended: str, spare_config: str, failed_ip: str) -> tuple[str, str, str] | None:
+def _address_change(
+    intended: str, spare_config: str, failed_ip: str
+) -> tuple[str, str, str] | None:
     """(interface, the failed unit's ``ip address`` line, the spare's own line there), when the
     swap moves the spare onto the failed unit's management address; else None."""
     if not failed_ip:
@@ -617,7 +829,9 @@ def _address_change(intended: str, spare_config: str, failed_ip: str) -> tuple[s
     for line in intended.split("\n"):
         if not line.startswith((" ", "\t")):
             section = line
-        elif section.startswith("interface ") and re.match(rf"^\s*ip address {re.escape(failed_ip)}\b", line):
+        elif section.startswith("interface ") and re.match(
+            rf"^\s*ip address {re.escape(failed_ip)}\b", line
+        ):
             mine = _section_lines(spare_config, section)
             current = next((c for c in mine if re.match(r"^\s*ip address \S+", c)), None)
             if current is None or current.strip() == line.strip():
@@ -635,11 +849,17 @@ def _where_it_answers(spare: Switch, store_dir: str, failed: str) -> Switch:
     except (OSError, ValueError):
         return spare
     address = record.get("address") or {}
-    if record.get("spare") != spare.name or not address.get("ansible_host") \
-            or _answers(spare.params.host, int(spare.params.port)):
+    if (
+        record.get("spare") != spare.name
+        or not address.get("ansible_host")
+        or _answers(spare.params.host, int(spare.params.port))
+    ):
         return spare
-    params = dataclasses.replace(spare.params, host=str(address["ansible_host"]),
-                                 port=int(address.get("ansible_port", spare.params.port)))
+    params = dataclasses.replace(
+        spare.params,
+        host=str(address["ansible_host"]),
+        port=int(address.get("ansible_port", spare.params.port)),
+    )
     return dataclasses.replace(spare, params=params)
 
 
@@ -663,8 +883,9 @@ def _section_lines(config: str, header: str) -> list[str]:
     return out
 
 
-def _take_address(spare: Switch, failed: Switch, change: tuple[str, str, str],
-                  net_minutes: int) -> tuple[Any, bool]:
+def _take_address(
+    spare: Switch, failed: Switch, change: tuple[str, str, str], net_minutes: int
+) -> tuple[Any, bool]:
     """Move the spare onto the failed unit's management address, the last change of the swap.
 
     The session to the spare's own address dies with that line, as on the real device. A
@@ -688,9 +909,14 @@ def _take_address(spare: Switch, failed: Switch, change: tuple[str, str, str],
         for params in (there, spare.params):
             try:
                 with DeviceSession(params) as check:
-                    if not re.search(rf"^{re.escape(header)}\n(?:[ \t].*\n)*?{re.escape(line.rstrip())}$",
-                                     check.running_config().replace("\r", ""), re.M):
-                        raise NetdevError(f"{spare.name}: the management address did not take ({line.strip()})")
+                    if not re.search(
+                        rf"^{re.escape(header)}\n(?:[ \t].*\n)*?{re.escape(line.rstrip())}$",
+                        check.running_config().replace("\r", ""),
+                        re.M,
+                    ):
+                        raise NetdevError(
+                            f"{spare.name}: the management address did not take ({line.strip()})"
+                        )
                     net.confirm(check)
                     check.save()
                     return params, True

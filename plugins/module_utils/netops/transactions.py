@@ -76,18 +76,30 @@ class Store:
         """An isolation as the other workflows see it: its switches and who it cut off."""
         endpoints = record.get("blast_radius", {}).get("endpoints", [])
         located = record.get("located") or {}
-        if record.get("kind") == "host" and located.get("ip") and not any(
-                e.get("ip") == located["ip"] for e in endpoints):
-            endpoints = [*endpoints, {"name": "", "ip": located["ip"], "mac": located.get("mac", "")}]
+        if (
+            record.get("kind") == "host"
+            and located.get("ip")
+            and not any(e.get("ip") == located["ip"] for e in endpoints)
+        ):
+            endpoints = [
+                *endpoints,
+                {"name": "", "ip": located["ip"], "mac": located.get("mac", "")},
+            ]
         return Hold(
-            id=record["id"], kind=self.HOLD_KIND, key=record.get("key", ""),
+            id=record["id"],
+            kind=self.HOLD_KIND,
+            key=record.get("key", ""),
             state="open" if record.get("state") == "open" else "closed",
             summary=f"{record.get('kind', '')} {record.get('target', '')}: {record.get('reason', '')}".strip(),
             devices=sorted(record.get("devices", {})),
-            endpoints=[{k: e.get(k, "") for k in ("name", "ip", "mac", "department")} for e in endpoints],
+            endpoints=[
+                {k: e.get(k, "") for k in ("name", "ip", "mac", "department")} for e in endpoints
+            ],
             details={k: record[k] for k in ("fence_of", "partial", "quarantine") if record.get(k)},
-            opened_by=record.get("opened_by", ""), opened_at=record.get("opened_at", ""),
-            closed_by=record.get("closed_by", "") or "", closed_at=record.get("closed_at", "") or "",
+            opened_by=record.get("opened_by", ""),
+            opened_at=record.get("opened_at", ""),
+            closed_by=record.get("closed_by", "") or "",
+            closed_at=record.get("closed_at", "") or "",
         )
 
     def records(self) -> list[dict[str, Any]]:
@@ -123,7 +135,10 @@ def summary(record: dict[str, Any]) -> dict[str, Any]:
         "reason": record.get("reason"),
         "forced": record.get("forced", False),
         "devices": sorted(record.get("devices", {})),
-        "endpoints": [e.get("name") or e.get("mac") for e in record.get("blast_radius", {}).get("endpoints", [])],
+        "endpoints": [
+            e.get("name") or e.get("mac")
+            for e in record.get("blast_radius", {}).get("endpoints", [])
+        ],
         "cleanup": record.get("cleanup"),
         "closed_by": record.get("closed_by"),
         "closed_at": record.get("closed_at"),

@@ -38,8 +38,11 @@ from .errors import InputError, TransactionError
 from .names import LEAVE, NEGATE
 
 Block = tuple[list[str], list[str]]
-VTY_LINES = {"huawei": ["user-interface vty 0 4"], "hp_comware": ["line vty 0 63"],
-             "cisco_ios": ["line vty 0 4", "line vty 5 15"]}
+VTY_LINES = {
+    "huawei": ["user-interface vty 0 4"],
+    "hp_comware": ["line vty 0 63"],
+    "cisco_ios": ["line vty 0 4", "line vty 5 15"],
+}
 ID_PATTERN = re.compile(r"^va-\d{8}T\d{6}Z-[0-9a-f]{6}$")
 
 
@@ -85,14 +88,20 @@ def device_clock(session: DeviceSession) -> datetime:
     """The switch's own time (its time ranges are evaluated against it)."""
     if session.platform.name == "cisco_ios":
         text = session.show("show clock").strip().lstrip("*.")
-        match = re.search(r"(\d+:\d+:\d+)(?:\.\d+)?\s+\S+\s+\w{3}\s+(\w{3})\s+(\d+)\s+(\d{4})", text)
+        match = re.search(
+            r"(\d+:\d+:\d+)(?:\.\d+)?\s+\S+\s+\w{3}\s+(\w{3})\s+(\d+)\s+(\d{4})", text
+        )
         if not match:
-            raise InputError(f"cannot read the clock of the device: {text!r}", device=session.params.name)
+            raise InputError(
+                f"cannot read the clock of the device: {text!r}", device=session.params.name
+            )
         return datetime.strptime(" ".join(match.groups()), "%H:%M:%S %b %d %Y")
     text = session.show("display clock")
     match = re.search(r"(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})", text)
     if not match:
-        raise InputError(f"cannot read the clock of the device: {text!r}", device=session.params.name)
+        raise InputError(
+            f"cannot read the clock of the device: {text!r}", device=session.params.name
+        )
     return datetime.strptime(" ".join(match.groups()), "%Y-%m-%d %H:%M:%S")
 
 
@@ -105,13 +114,20 @@ def window(now: datetime, minutes: int) -> tuple[datetime, datetime]:
 
 def _time_range_lines(platform: str, name: str, start: datetime, end: datetime) -> list[str]:
     if platform == "huawei":
-        return [f"time-range {name} from {start:%H:%M} {start:%Y/%m/%d} to {end:%H:%M} {end:%Y/%m/%d}"]
+        return [
+            f"time-range {name} from {start:%H:%M} {start:%Y/%m/%d} to {end:%H:%M} {end:%Y/%m/%d}"
+        ]
     if platform == "hp_comware":
-        return [f"time-range {name} from {start:%H:%M} {start:%m/%d/%Y} to {end:%H:%M} {end:%m/%d/%Y}"]
+        return [
+            f"time-range {name} from {start:%H:%M} {start:%m/%d/%Y} to {end:%H:%M} {end:%m/%d/%Y}"
+        ]
     fmt = "%H:%M {day} %B %Y"
-    return [f"time-range {name}",
-            f"absolute start {start.strftime(fmt.format(day=f'{start.day:02d}'))} "
-            f"end {end.strftime(fmt.format(day=f'{end.day:02d}'))}", "exit"]
+    return [
+        f"time-range {name}",
+        f"absolute start {start.strftime(fmt.format(day=f'{start.day:02d}'))} "
+        f"end {end.strftime(fmt.format(day=f'{end.day:02d}'))}",
+        "exit",
+    ]
 
 
 def _window_of(lines: list[str]) -> tuple[datetime | None, datetime | None]:
@@ -175,7 +191,8 @@ def _base_rules(platform: str, request: VendorRequest) -> list[str]:
         net = ipaddress.ip_network(request.mgmt_subnet, strict=False)
         permitted.append((str(net.network_address), str(net.hostmask)))
     if request.controller_ip and not any(
-        ipaddress.ip_address(request.controller_ip) in ipaddress.ip_network(f"{a}/{m}", strict=False)
+        ipaddress.ip_address(request.controller_ip)
+        in ipaddress.ip_network(f"{a}/{m}", strict=False)
         for a, m in permitted
     ):
         permitted.append((request.controller_ip, "0.0.0.0"))
@@ -185,12 +202,15 @@ def _base_rules(platform: str, request: VendorRequest) -> list[str]:
             source = f"host {address}" if wildcard == "0.0.0.0" else f"{address} {wildcard}"
             rules.append(f"{number} permit ip {source} any")
         else:
-            rules.append(f"rule {number} permit ip source {address} {'0' if wildcard == '0.0.0.0' else wildcard}")
+            rules.append(
+                f"rule {number} permit ip source {address} {'0' if wildcard == '0.0.0.0' else wildcard}"
+            )
     return rules
 
 
-def plan_open(config: str, platform: str, request: VendorRequest, start: datetime, end: datetime
-              ) -> tuple[list[Block], bool]:
+def plan_open(
+    config: str, platform: str, request: VendorRequest, start: datetime, end: datetime
+) -> tuple[list[Block], bool]:
     """The blocks to open the window, and whether a VTY ACL is created for it."""
     sections = _sections(config, platform)
     name = request.window_name
@@ -198,7 +218,9 @@ def plan_open(config: str, platform: str, request: VendorRequest, start: datetim
     blocks: list[Block] = []
     wanted = _time_range_lines(platform, name, start, end)
     existing = [line for line in sections if line.startswith(f"time-range {name}")]
-    current = existing[:1] + (sections.get(existing[0], []) if existing and platform == "cisco_ios" else [])
+    current = existing[:1] + (
+        sections.get(existing[0], []) if existing and platform == "cisco_ios" else []
+    )
     old_start, old_end = _window_of(current)
     same = (old_start, old_end) == (start, end)
     # A window still open that ends at most two minutes before the one asked for is the
@@ -207,7 +229,7 @@ def plan_open(config: str, platform: str, request: VendorRequest, start: datetim
         same = True
     if not same:
         undo = [f"{NEGATE[platform]}time-range {name}"]
-        old = ([f"time-range {name}", *current[1:], "exit"] if platform == "cisco_ios" else current)
+        old = [f"time-range {name}", *current[1:], "exit"] if platform == "cisco_ios" else current
         blocks.append(((undo if existing else []) + wanted, undo + (old if existing else [])))
     bound = vty_acl(config, platform)
     acl = bound or _acl_name(platform, request.acl)
@@ -215,7 +237,8 @@ def plan_open(config: str, platform: str, request: VendorRequest, start: datetim
     if bound and header not in sections:
         raise InputError(
             f"the VTY lines use ACL {bound}, which is not an advanced/extended ACL: a time range "
-            "cannot be attached to its rules", hint="bind an advanced ACL (3000-3999) to the VTY lines",
+            "cannot be attached to its rules",
+            hint="bind an advanced ACL (3000-3999) to the VTY lines",
         )
     rules = sections.get(header, [])
     body = _vendor_rule(platform, request.vendor_ip, name)
@@ -226,11 +249,17 @@ def plan_open(config: str, platform: str, request: VendorRequest, start: datetim
             raise InputError(f"ACL {acl} has no free rule number below 10 for the vendor rule")
         rule = f"{free[0]}" if platform == "cisco_ios" else f"rule {free[0]}"
         if bound or header in sections:
-            blocks.append(([header, f"{rule} {body}", leave], [header, f"{NEGATE[platform]}{rule}", leave]))
+            blocks.append(
+                ([header, f"{rule} {body}", leave], [header, f"{NEGATE[platform]}{rule}", leave])
+            )
         else:
             created = True
-            blocks.append(([header, f"{rule} {body}", *_base_rules(platform, request), leave],
-                           [f"{NEGATE[platform]}{header}"]))
+            blocks.append(
+                (
+                    [header, f"{rule} {body}", *_base_rules(platform, request), leave],
+                    [f"{NEGATE[platform]}{header}"],
+                )
+            )
     if not bound:
         bind = f"access-class {acl} in" if platform == "cisco_ios" else f"acl {acl} inbound"
         unbind = f"no access-class {acl} in" if platform == "cisco_ios" else "undo acl inbound"
@@ -257,8 +286,14 @@ def plan_close(config: str, platform: str, request: VendorRequest, created_acl: 
             commands += [line, unbind, leave]
         commands.append(f"{NEGATE[platform]}{header}")
     elif mine:
-        commands += [header] + [f"{NEGATE[platform]}{r.split()[0] if platform == 'cisco_ios' else ' '.join(r.split()[:2])}"
-                                for r in mine] + [leave]
+        commands += (
+            [header]
+            + [
+                f"{NEGATE[platform]}{r.split()[0] if platform == 'cisco_ios' else ' '.join(r.split()[:2])}"
+                for r in mine
+            ]
+            + [leave]
+        )
     if any(line.startswith(f"time-range {name}") for line in sections):
         commands.append(f"{NEGATE[platform]}time-range {name}")
     return commands
@@ -268,8 +303,15 @@ def _new_id() -> str:
     return f"va-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
-_WINDOW_SECTIONS = ("time-range ", "acl number ", "acl advanced ", "acl basic ", "ip access-list ",
-                    "user-interface ", "line vty ")
+_WINDOW_SECTIONS = (
+    "time-range ",
+    "acl number ",
+    "acl advanced ",
+    "acl basic ",
+    "ip access-list ",
+    "user-interface ",
+    "line vty ",
+)
 
 
 def window_sections(commands: list[str]) -> list[str]:
@@ -290,18 +332,29 @@ class VendorStore(transactions.Store):
         """A window as the other workflows see it: open until closed (a superseded record,
         re-opened under a new id, is closed; the device's clock ends it at ``window.end``)."""
         return Hold(
-            id=record["id"], kind=self.HOLD_KIND, key=record.get("key", ""),
+            id=record["id"],
+            kind=self.HOLD_KIND,
+            key=record.get("key", ""),
             state="open" if record.get("state") == "open" else "closed",
             summary=f"vendor {record.get('vendor_ip', '')} on {record.get('device', '')} until "
-                    f"{(record.get('window') or {}).get('end', '?')} (device clock): {record.get('reason', '')}".strip(),
+            f"{(record.get('window') or {}).get('end', '?')} (device clock): {record.get('reason', '')}".strip(),
             devices=[record["device"]] if record.get("device") else [],
-            details={"vendor_ip": record.get("vendor_ip", ""), "window": record.get("window") or {},
-                     "approved_by": record.get("approved_by", ""),
-                     # the sections the window added lines to: a push into them would undo it
-                     "sections": window_sections(record.get("commands", [])),
-                     **({"superseded_by": record["superseded_by"]} if record.get("superseded_by") else {})},
-            opened_by=record.get("opened_by", ""), opened_at=record.get("opened_at", ""),
-            closed_by=record.get("closed_by", "") or "", closed_at=record.get("closed_at", "") or "",
+            details={
+                "vendor_ip": record.get("vendor_ip", ""),
+                "window": record.get("window") or {},
+                "approved_by": record.get("approved_by", ""),
+                # the sections the window added lines to: a push into them would undo it
+                "sections": window_sections(record.get("commands", [])),
+                **(
+                    {"superseded_by": record["superseded_by"]}
+                    if record.get("superseded_by")
+                    else {}
+                ),
+            },
+            opened_by=record.get("opened_by", ""),
+            opened_at=record.get("opened_at", ""),
+            closed_by=record.get("closed_by", "") or "",
+            closed_at=record.get("closed_at", "") or "",
         )
 
     def load(self, record_id: str) -> dict[str, Any]:
@@ -310,7 +363,9 @@ class VendorStore(transactions.Store):
         try:
             return self._read(record_id)
         except FileNotFoundError:
-            raise TransactionError(f"id: no vendor access {record_id} is recorded in {self.directory}") from None
+            raise TransactionError(
+                f"id: no vendor access {record_id} is recorded in {self.directory}"
+            ) from None
 
     def _read(self, record_id: str) -> dict[str, Any]:
         import json
@@ -332,31 +387,54 @@ class VendorStore(transactions.Store):
         return found
 
     def open_for(self, device: str, vendor_ip: str) -> dict[str, Any] | None:
-        found = [r for r in self.records()
-                 if r.get("state") == "open" and r.get("device") == device and r.get("vendor_ip") == vendor_ip]
+        found = [
+            r
+            for r in self.records()
+            if r.get("state") == "open"
+            and r.get("device") == device
+            and r.get("vendor_ip") == vendor_ip
+        ]
         return found[-1] if found else None
 
 
-def _locked(store: VendorStore, device: str, operation: str, operator: str, check_mode: bool, wait_s: float):
+def _locked(
+    store: VendorStore, device: str, operation: str, operator: str, check_mode: bool, wait_s: float
+):
     """The switch's lock from the read to the record (none in check mode, which only reads)."""
     if store.state is None or check_mode:
         return contextlib.nullcontext([])
     return store.state.locks.hold([switch_lock(device)], operation, operator, wait_s=wait_s)
 
 
-def open_window(session_factory, device: str, request: VendorRequest, store: VendorStore, operator: str,
-                check_mode: bool = False, save: bool = True, lock_wait: float = 300.0) -> dict[str, Any]:
+def open_window(
+    session_factory,
+    device: str,
+    request: VendorRequest,
+    store: VendorStore,
+    operator: str,
+    check_mode: bool = False,
+    save: bool = True,
+    lock_wait: float = 300.0,
+) -> dict[str, Any]:
     request.validate(opening=True)
-    with _locked(store, device, f"vendor_access open {request.vendor_ip}", operator, check_mode,
-                 lock_wait) as waits:
+    with _locked(
+        store, device, f"vendor_access open {request.vendor_ip}", operator, check_mode, lock_wait
+    ) as waits:
         result = _open_window(session_factory, device, request, store, operator, check_mode, save)
     if waits:
         result["waits"] = list(waits)
     return result
 
 
-def _open_window(session_factory, device: str, request: VendorRequest, store: VendorStore, operator: str,
-                 check_mode: bool, save: bool) -> dict[str, Any]:
+def _open_window(
+    session_factory,
+    device: str,
+    request: VendorRequest,
+    store: VendorStore,
+    operator: str,
+    check_mode: bool,
+    save: bool,
+) -> dict[str, Any]:
     with session_factory() as session:
         platform = session.platform.name
         now = device_clock(session)
@@ -366,10 +444,16 @@ def _open_window(session_factory, device: str, request: VendorRequest, store: Ve
         commands = [c for b, _inverse in blocks for c in b]
         inverse = [c for _commands, inv in reversed(blocks) for c in inv]
         result: dict[str, Any] = {
-            "changed": bool(commands), "commands": commands, "device_clock": f"{now:%Y-%m-%d %H:%M:%S}",
-            "window": {"name": request.window_name, "start": f"{start:%Y-%m-%d %H:%M}",
-                       "end": f"{end:%Y-%m-%d %H:%M}"},
-            "vty_acl_created": created, "id": "",
+            "changed": bool(commands),
+            "commands": commands,
+            "device_clock": f"{now:%Y-%m-%d %H:%M:%S}",
+            "window": {
+                "name": request.window_name,
+                "start": f"{start:%Y-%m-%d %H:%M}",
+                "end": f"{end:%Y-%m-%d %H:%M}",
+            },
+            "vty_acl_created": created,
+            "id": "",
         }
         if not commands or check_mode:
             existing = store.open_for(device, request.vendor_ip)
@@ -383,12 +467,22 @@ def _open_window(session_factory, device: str, request: VendorRequest, store: Ve
     result["verified"] = not left
     previous = store.open_for(device, request.vendor_ip)
     record = {
-        "id": _new_id(), "state": "open", "device": device, "vendor_ip": request.vendor_ip,
-        "minutes": request.minutes, "approved_by": request.approved_by, "reason": request.reason,
-        "opened_by": operator, "opened_at": transactions.utc_now(), "window": result["window"],
-        "device_clock": result["device_clock"], "commands": commands, "inverse": inverse,
+        "id": _new_id(),
+        "state": "open",
+        "device": device,
+        "vendor_ip": request.vendor_ip,
+        "minutes": request.minutes,
+        "approved_by": request.approved_by,
+        "reason": request.reason,
+        "opened_by": operator,
+        "opened_at": transactions.utc_now(),
+        "window": result["window"],
+        "device_clock": result["device_clock"],
+        "commands": commands,
+        "inverse": inverse,
         "vty_acl_created": created or bool(previous and previous.get("vty_acl_created")),
-        "before": mask_secrets(before), "key": f"vendor:{device}:{request.vendor_ip}",
+        "before": mask_secrets(before),
+        "key": f"vendor:{device}:{request.vendor_ip}",
     }
     if previous:  # re-opened (extended): the earlier record is superseded
         previous.update(state="superseded", superseded_by=record["id"])
@@ -396,33 +490,56 @@ def _open_window(session_factory, device: str, request: VendorRequest, store: Ve
     store.save(record)
     result["id"] = record["id"]
     if not result["verified"]:
-        raise InputError(f"the window was sent but the read-back does not show it: {left}", device=device)
+        raise InputError(
+            f"the window was sent but the read-back does not show it: {left}", device=device
+        )
     return result
 
 
-def close_window(session_factory, device: str, request: VendorRequest, store: VendorStore, operator: str,
-                 check_mode: bool = False, save: bool = True, lock_wait: float = 300.0) -> dict[str, Any]:
+def close_window(
+    session_factory,
+    device: str,
+    request: VendorRequest,
+    store: VendorStore,
+    operator: str,
+    check_mode: bool = False,
+    save: bool = True,
+    lock_wait: float = 300.0,
+) -> dict[str, Any]:
     request.validate(opening=False)
-    with _locked(store, device, f"vendor_access close {request.vendor_ip}", operator, check_mode,
-                 lock_wait) as waits:
+    with _locked(
+        store, device, f"vendor_access close {request.vendor_ip}", operator, check_mode, lock_wait
+    ) as waits:
         result = _close_window(session_factory, device, request, store, operator, check_mode, save)
     if waits:
         result["waits"] = list(waits)
     return result
 
 
-def _close_window(session_factory, device: str, request: VendorRequest, store: VendorStore, operator: str,
-                  check_mode: bool, save: bool) -> dict[str, Any]:
+def _close_window(
+    session_factory,
+    device: str,
+    request: VendorRequest,
+    store: VendorStore,
+    operator: str,
+    check_mode: bool,
+    save: bool,
+) -> dict[str, Any]:
     record = store.open_for(device, request.vendor_ip)
     with session_factory() as session:
         platform = session.platform.name
         config = strip_comments(session.running_config())
         created = bool(record and record.get("vty_acl_created"))
         commands = plan_close(config, platform, request, created)
-        result: dict[str, Any] = {"changed": bool(commands), "commands": commands,
-                                  "id": record["id"] if record else ""}
+        result: dict[str, Any] = {
+            "changed": bool(commands),
+            "commands": commands,
+            "id": record["id"] if record else "",
+        }
         if not commands and not record:
-            result["message"] = f"no vendor access window for {request.vendor_ip} is open on {device}"
+            result["message"] = (
+                f"no vendor access window for {request.vendor_ip} is open on {device}"
+            )
             return result
         if check_mode:
             return result
@@ -433,8 +550,12 @@ def _close_window(session_factory, device: str, request: VendorRequest, store: V
         after = strip_comments(session.running_config())
     result["verified"] = not plan_close(after, platform, request, created)
     if record:
-        record.update(state="closed", closed_by=operator, closed_at=transactions.utc_now(),
-                      close_commands=commands)
+        record.update(
+            state="closed",
+            closed_by=operator,
+            closed_at=transactions.utc_now(),
+            close_commands=commands,
+        )
         store.save(record)
     result["changed"] = bool(commands) or bool(record)
     return result

@@ -103,20 +103,35 @@ class ComplianceReport:
 # the device ("% Too many parameters").
 _SINGLE_VALUE = {
     "huawei": {
-        "interface ": ["port default vlan ", "port link-type ", "port trunk pvid vlan ",
-                       "description ", "ip address "],
+        "interface ": [
+            "port default vlan ",
+            "port link-type ",
+            "port trunk pvid vlan ",
+            "description ",
+            "ip address ",
+        ],
         "vlan ": ["name ", "description "],
         "acl ": ["description "],
     },
     "hp_comware": {
-        "interface ": ["port access vlan ", "port link-type ", "port trunk pvid vlan ",
-                       "description ", "ip address "],
+        "interface ": [
+            "port access vlan ",
+            "port link-type ",
+            "port trunk pvid vlan ",
+            "description ",
+            "ip address ",
+        ],
         "vlan ": ["name ", "description "],
         "acl ": ["description "],
     },
     "cisco_ios": {
-        "interface ": ["switchport access vlan ", "switchport trunk native vlan ",
-                       "switchport mode ", "description ", "ip address "],
+        "interface ": [
+            "switchport access vlan ",
+            "switchport trunk native vlan ",
+            "switchport mode ",
+            "description ",
+            "ip address ",
+        ],
         "vlan ": ["name "],
     },
 }
@@ -157,15 +172,21 @@ def _acl_rules(driver, platform: str) -> None:
             SectionalOverwriteRule(match_rules=(MatchRule(startswith="ip access-list "),))
         )
         return
-    driver.rules.negation_sub.append(NegationSubRule(
-        match_rules=(MatchRule(startswith="acl "), MatchRule(startswith="rule ")),
-        search=r"^undo rule (\d+) .*$", replace=r"undo rule \1",
-    ))
+    driver.rules.negation_sub.append(
+        NegationSubRule(
+            match_rules=(MatchRule(startswith="acl "), MatchRule(startswith="rule ")),
+            search=r"^undo rule (\d+) .*$",
+            replace=r"undo rule \1",
+        )
+    )
     if platform == "huawei":  # "acl name HIS-DB 3001" is removed as "undo acl 3001"
-        driver.rules.negation_sub.append(NegationSubRule(
-            match_rules=(MatchRule(startswith="acl name "),),
-            search=r"^undo acl name \S+ (\d+)$", replace=r"undo acl \1",
-        ))
+        driver.rules.negation_sub.append(
+            NegationSubRule(
+                match_rules=(MatchRule(startswith="acl name "),),
+                search=r"^undo acl name \S+ (\d+)$",
+                replace=r"undo acl \1",
+            )
+        )
 
 
 def _hc(platform: str, sections: list[Section]):
@@ -219,8 +240,13 @@ def _commands(tree, platform: str) -> list[str]:
     return [(" " * depth) + text for depth, text in configtree.fold(flat, platform)]
 
 
-def _acl_bindings(run: list[Section], want: list[Section], named: set[str], platform: str,
-                  features: tuple[str, ...]) -> tuple[list[Section], list[Section]]:
+def _acl_bindings(
+    run: list[Section],
+    want: list[Section],
+    named: set[str],
+    platform: str,
+    features: tuple[str, ...],
+) -> tuple[list[Section], list[Section]]:
     """An interface whose ACL binding the plan drops loses the binding, not the interface.
 
     hier_config negates a section the intended side lacks as a whole (``undo interface
@@ -252,15 +278,17 @@ def _without_deleted_twice(commands: list[str], platform: str) -> list[str]:
     gone: set[int] = set()
     for command in commands:
         if command.startswith("undo vlan batch "):
-            gone |= vlanset.parse_vrp(command[len("undo vlan batch "):].split())
+            gone |= vlanset.parse_vrp(command[len("undo vlan batch ") :].split())
     if not gone:
         return commands
-    return [c for c in commands
-            if not (re.match(r"^undo vlan \d+$", c) and int(c.split()[2]) in gone)]
+    return [
+        c for c in commands if not (re.match(r"^undo vlan \d+$", c) and int(c.split()[2]) in gone)
+    ]
 
 
 _MEMBERSHIP_UNDO = re.compile(
-    r"^undo port (default vlan|access vlan|trunk (allow-pass|permit|pvid) vlan|hybrid )")
+    r"^undo port (default vlan|access vlan|trunk (allow-pass|permit|pvid) vlan|hybrid )"
+)
 
 
 def _link_type_order(commands: list[str], platform: str) -> list[str]:
@@ -302,21 +330,30 @@ def _unbind_before_delete(commands: list[str], platform: str) -> list[str]:
     remediation enters again (a rewrite) keeps its place."""
     negation = "no " if platform == "cisco_ios" else "undo "
     entered = {configtree.acl_id(c) for c in commands if not c.startswith((" ", negation))}
-    moved = [c for c in commands if c.startswith(negation) and not c.startswith(" ")
-             and _deleted_acl(c, negation) not in entered]
+    moved = [
+        c
+        for c in commands
+        if c.startswith(negation)
+        and not c.startswith(" ")
+        and _deleted_acl(c, negation) not in entered
+    ]
     return [c for c in commands if c not in moved] + moved
 
 
 def _deleted_acl(command: str, negation: str) -> str | None:
-    return configtree.acl_id(command[len(negation):]) or command.split()[-1]
+    return configtree.acl_id(command[len(negation) :]) or command.split()[-1]
 
 
-_TRUNK_TYPE = {"huawei": "port link-type trunk", "hp_comware": "port link-type trunk",
-               "cisco_ios": "switchport mode trunk"}
+_TRUNK_TYPE = {
+    "huawei": "port link-type trunk",
+    "hp_comware": "port link-type trunk",
+    "cisco_ios": "switchport mode trunk",
+}
 
 
-def _new_trunks_without_vlan1(commands: list[str], run: list[Section], want: list[Section],
-                              platform: str) -> list[str]:
+def _new_trunks_without_vlan1(
+    commands: list[str], run: list[Section], want: list[Section], platform: str
+) -> list[str]:
     """A port that becomes a trunk carries the platform's default VLANs until told otherwise.
 
     VRP and Comware trunks carry VLAN 1: the plan's ``undo port trunk allow-pass vlan 1``
@@ -330,7 +367,11 @@ def _new_trunks_without_vlan1(commands: list[str], run: list[Section], want: lis
     running = {s.line: s.children for s in run}
     new = {s.line for s in want if trunk in s.children and trunk not in running.get(s.line, [])}
     if platform != "cisco_ios":
-        new = {line for line in new if f"{prefix} 1" not in next(s.children for s in want if s.line == line)}
+        new = {
+            line
+            for line in new
+            if f"{prefix} 1" not in next(s.children for s in want if s.line == line)
+        }
     if not new:
         return commands
     out: list[str] = []
@@ -338,7 +379,11 @@ def _new_trunks_without_vlan1(commands: list[str], run: list[Section], want: lis
     for command in commands:
         if not command.startswith(" "):
             block = command
-        if block in new and platform == "cisco_ios" and command.strip().startswith(f"{prefix} add "):
+        if (
+            block in new
+            and platform == "cisco_ios"
+            and command.strip().startswith(f"{prefix} add ")
+        ):
             command = command.replace(f"{prefix} add ", f"{prefix} ", 1)
         out.append(command)
         if block in new and platform != "cisco_ios" and command.strip() == trunk:
@@ -375,17 +420,22 @@ def compare(
             in_plan = {s.line for s in want_sections}
             run_sections = [s for s in run_sections if s.line in in_plan]
         if feature == "acl":
-            run_sections, want_sections = _acl_bindings(run_sections, want_sections, named, platform, wanted)
+            run_sections, want_sections = _acl_bindings(
+                run_sections, want_sections, named, platform, wanted
+            )
         running_tree = _hc(platform, run_sections)
         intended_tree = _hc(platform, want_sections)
         in_both = {s.line for s in run_sections} & {s.line for s in want_sections}
         if feature == "acl":  # an interface is not itself an ACL finding, its filter lines are
-            in_both |= {s.line for s in [*run_sections, *want_sections]
-                        if s.line.startswith("interface ")}
+            in_both |= {
+                s.line for s in [*run_sections, *want_sections] if s.line.startswith("interface ")
+            }
         missing = _drop_section_only(
             _lines(intended_tree.difference(running_tree), platform), in_both
         )
-        extra = _drop_section_only(_lines(running_tree.difference(intended_tree), platform), in_both)
+        extra = _drop_section_only(
+            _lines(running_tree.difference(intended_tree), platform), in_both
+        )
         if feature == "acl" and platform == "cisco_ios":
             order_missing, order_extra = _order_findings(run_sections, want_sections)
             missing += order_missing
@@ -395,8 +445,9 @@ def compare(
         if feature == "vlans":
             commands = _without_deleted_twice(commands, platform)
         if feature == "interfaces":
-            commands = _new_trunks_without_vlan1(_link_type_order(commands, platform),
-                                                 run_sections, want_sections, platform)
+            commands = _new_trunks_without_vlan1(
+                _link_type_order(commands, platform), run_sections, want_sections, platform
+            )
         if feature == "acl":
             commands = _unbind_before_delete(commands, platform)
         results[feature] = FeatureResult(

@@ -100,7 +100,9 @@ def feature_of(line: str, platform: str) -> str | None:
         if re.match(r"^(NULL|LoopBack|Loopback|MEth|M-GigabitEthernet|Null)", name):
             return None
         return "interfaces"
-    if head in ("acl", "time-range") or (head in ("ip", "access-list") and "access-list" in words[:2]):
+    if head in ("acl", "time-range") or (
+        head in ("ip", "access-list") and "access-list" in words[:2]
+    ):
         return "acl"
     if head == "access-list":
         return "acl"
@@ -145,7 +147,7 @@ def _expand_children(children: list[str], platform: str) -> list[str]:
                 continue
             if child.startswith(prefix + " "):
                 saw_list = True
-                allowed |= vlanset.parse_vrp(child[len(prefix) + 1:])
+                allowed |= vlanset.parse_vrp(child[len(prefix) + 1 :])
                 continue
         out.append(child)
     if trunk:
@@ -158,7 +160,9 @@ def _expand_children(children: list[str], platform: str) -> list[str]:
     return out
 
 
-def canonical(text: str, platform: str, features: tuple[str, ...] = FEATURES) -> dict[str, list[Section]]:
+def canonical(
+    text: str, platform: str, features: tuple[str, ...] = FEATURES
+) -> dict[str, list[Section]]:
     """Sections of the given features, with VLAN lists expanded one VLAN a line.
 
     Sections with the same line within a feature are merged (an intended configuration
@@ -188,7 +192,11 @@ def canonical(text: str, platform: str, features: tuple[str, ...] = FEATURES) ->
             for vid in sorted(vlanset.parse_vrp(words[1:])):
                 result[feature].append(Section(f"vlan {vid}"))
             continue
-        if feature == "vlans" and platform == "cisco_ios" and ("," in section.line or "-" in section.line):
+        if (
+            feature == "vlans"
+            and platform == "cisco_ios"
+            and ("," in section.line or "-" in section.line)
+        ):
             for vid in sorted(vlanset.parse_ios(words[1])):
                 result[feature].append(Section(f"vlan {vid}", list(section.children)))
             continue
@@ -246,17 +254,29 @@ def without_acls(sections: list[Section], ids: set[str]) -> list[Section]:
         return sections
     dropped = [s for s in sections if acl_id(s.line) in ids]
     kept = [s for s in sections if acl_id(s.line) not in ids]
-    theirs = {m for s in dropped for line in [s.line, *s.children]
-              for m in _TIME_RANGE_REF.findall(line)}
-    used = {m for s in kept if not s.line.startswith("time-range ")
-            for line in [s.line, *s.children] for m in _TIME_RANGE_REF.findall(line)}
-    return [s for s in kept
-            if not (s.line.startswith("time-range ") and s.line.split()[1] in theirs - used)]
+    theirs = {
+        m for s in dropped for line in [s.line, *s.children] for m in _TIME_RANGE_REF.findall(line)
+    }
+    used = {
+        m
+        for s in kept
+        if not s.line.startswith("time-range ")
+        for line in [s.line, *s.children]
+        for m in _TIME_RANGE_REF.findall(line)
+    }
+    return [
+        s
+        for s in kept
+        if not (s.line.startswith("time-range ") and s.line.split()[1] in theirs - used)
+    ]
 
 
 def _is_default_svi(section: Section) -> bool:
     """IOS always prints ``interface Vlan1 / no ip address / shutdown``: not configuration."""
-    return section.line == "interface Vlan1" and set(section.children) <= {"no ip address", "shutdown"}
+    return section.line == "interface Vlan1" and set(section.children) <= {
+        "no ip address",
+        "shutdown",
+    }
 
 
 def to_text(sections: list[Section]) -> str:
@@ -282,7 +302,12 @@ def fold(commands: list[tuple[int, str]], platform: str) -> list[tuple[int, str]
         for key in order:
             depth, head = key
             vlans = batches[key]
-            if platform == "cisco_ios" and head.endswith("allowed vlan add") or platform == "cisco_ios" and head.endswith("allowed vlan remove"):
+            if (
+                platform == "cisco_ios"
+                and head.endswith("allowed vlan add")
+                or platform == "cisco_ios"
+                and head.endswith("allowed vlan remove")
+            ):
                 out.append((depth, f"{head} {vlanset.format_ios(vlans)}"))
             else:
                 out.append((depth, f"{head} {vlanset.format_vrp(vlans)}"))

@@ -371,8 +371,11 @@ def validate_acls(raw: Any, out: _Collector) -> dict[str, tuple[AclDef, int]]:
             out.add(f"{path}.{key}", f"unknown key (an ACL has {', '.join(sorted(_ACL_KEYS))})")
         name = str(item.get("name") or "")
         if not _ACL_NAME_OK.match(name):
-            out.add(f"{path}.name", f"{name!r}: an ACL name starts with a letter, has letters, "
-                                    "digits, _ and - only and at most 32 characters")
+            out.add(
+                f"{path}.name",
+                f"{name!r}: an ACL name starts with a letter, has letters, "
+                "digits, _ and - only and at most 32 characters",
+            )
         elif name in acls:
             out.add(f"{path}.name", f"ACL {name} is defined twice")
         number = item.get("number")
@@ -381,10 +384,14 @@ def validate_acls(raw: Any, out: _Collector) -> dict[str, tuple[AclDef, int]]:
                 out.add(f"{path}.number", f"must be an integer, got {number!r}")
                 number = None
             elif not 3000 <= number <= 3999:
-                out.add(f"{path}.number", f"{number} is outside 3000-3999 (advanced ACLs of "
-                                          "huawei and hp_comware)")
+                out.add(
+                    f"{path}.number",
+                    f"{number} is outside 3000-3999 (advanced ACLs of huawei and hp_comware)",
+                )
             elif number in numbers:
-                out.add(f"{path}.number", f"{number} is already the number of ACL {numbers[number]}")
+                out.add(
+                    f"{path}.number", f"{number} is already the number of ACL {numbers[number]}"
+                )
             else:
                 numbers[number] = name
         description = str(item.get("description") or "")
@@ -394,8 +401,14 @@ def validate_acls(raw: Any, out: _Collector) -> dict[str, tuple[AclDef, int]]:
         if not isinstance(rules_raw, list) or not rules_raw:
             out.add(f"{path}.rules", "must be a non-empty list of rules")
             rules_raw = []
-        rules = [r for r in (_acl_rule(rule, f"{path}.rules[{r_index}]", out)
-                             for r_index, rule in enumerate(rules_raw)) if r is not None]
+        rules = [
+            r
+            for r in (
+                _acl_rule(rule, f"{path}.rules[{r_index}]", out)
+                for r_index, rule in enumerate(rules_raw)
+            )
+            if r is not None
+        ]
         if name and name not in acls:
             acls[name] = (AclDef(name, number, description, rules), index)
     return acls
@@ -458,8 +471,10 @@ def _acl_bindings(
             used.add(name)
             if platform in ACL_ADVANCED_RANGE and acl.number is None:
                 low, high = ACL_ADVANCED_RANGE[platform]
-                out.add(f"hisops_acls[{acl_index}].number",
-                        f"ACL {name} is applied on a {platform} switch: it needs a number {low}-{high}")
+                out.add(
+                    f"hisops_acls[{acl_index}].number",
+                    f"ACL {name} is applied on a {platform} switch: it needs a number {low}-{high}",
+                )
         direction = item.get("direction")
         if direction not in ACL_DIRECTIONS:
             out.add(f"{path}.direction", f"{direction!r} is not inbound or outbound")
@@ -472,8 +487,10 @@ def _acl_bindings(
             vid = item["vlan"]
             if isinstance(vid, bool) or not isinstance(vid, int) or vid not in l3_vlans:
                 shown = ", ".join(map(str, sorted(l3_vlans))) or "none"
-                out.add(f"{path}.vlan", f"{vid!r}: this switch has no gateway interface in that "
-                                        f"VLAN (it has: {shown})")
+                out.add(
+                    f"{path}.vlan",
+                    f"{vid!r}: this switch has no gateway interface in that VLAN (it has: {shown})",
+                )
                 continue
             targets.append((vid, "", f"{path}.vlan"))
         else:
@@ -485,12 +502,17 @@ def _acl_bindings(
                 i_path = f"{path}.interfaces[{i_index}]"
                 interface = _check_interface(name_raw, platform, i_path, out)
                 if interface not in ports:
-                    out.add(i_path, f"{interface!r} is not a port of this switch's plan "
-                                    "(trunks, access_ports)")
+                    out.add(
+                        i_path,
+                        f"{interface!r} is not a port of this switch's plan (trunks, access_ports)",
+                    )
                     continue
                 if platform == "cisco_ios" and direction == "outbound":
-                    out.add(f"{path}.direction", "cisco_ios filters switch ports inbound only "
-                                                 "(port ACL); apply outbound on a VLAN's SVI")
+                    out.add(
+                        f"{path}.direction",
+                        "cisco_ios filters switch ports inbound only "
+                        "(port ACL); apply outbound on a VLAN's SVI",
+                    )
                     break
                 targets.append((None, interface, i_path))
         for vid, interface, t_path in targets:
@@ -552,12 +574,17 @@ def build_intent(
         if item.get("vlans") != "all":
             undefined = sorted(carried - set(plan))
             if undefined:
-                out.add(f"{path}.vlans", f"VLAN(s) {vlanset.format_ios(undefined)} are not in hisops_vlans")
+                out.add(
+                    f"{path}.vlans",
+                    f"VLAN(s) {vlanset.format_ios(undefined)} are not in hisops_vlans",
+                )
         pvid = item.get("pvid", 1)
         if isinstance(pvid, bool) or not isinstance(pvid, int) or not 1 <= pvid <= 4094:
             out.add(f"{path}.pvid", f"{pvid!r} is not a VLAN id")
             pvid = 1
-        trunks.append(TrunkPort(interface, sorted(carried), pvid, str(item.get("description") or "")))
+        trunks.append(
+            TrunkPort(interface, sorted(carried), pvid, str(item.get("description") or ""))
+        )
 
     access: list[AccessPort] = []
     for index, item in enumerate(switch.get("access_ports") or []):
@@ -572,7 +599,9 @@ def build_intent(
             out.add(f"{path}.vlan", f"{vid!r} is not a VLAN of hisops_vlans")
             vid = 1
         access.append(
-            AccessPort(interface, vid, str(item.get("description") or ""), bool(item.get("shutdown")))
+            AccessPort(
+                interface, vid, str(item.get("description") or ""), bool(item.get("shutdown"))
+            )
         )
 
     if "vlans" in switch:
@@ -583,7 +612,10 @@ def build_intent(
             held = set()
         undefined = sorted(held - set(plan))
         if undefined:
-            out.add("hisops_switch.vlans", f"VLAN(s) {vlanset.format_ios(undefined)} are not in hisops_vlans")
+            out.add(
+                "hisops_switch.vlans",
+                f"VLAN(s) {vlanset.format_ios(undefined)} are not in hisops_vlans",
+            )
     elif role == "core":
         held = set(plan)
     else:
@@ -637,6 +669,8 @@ def _management(mgmt: Any, vdef: VlanDef, role: str, out: _Collector) -> Managem
         out.add("hisops_switch.mgmt.ip", f"{mgmt['ip']!r} is not a.b.c.d/len")
         return None
     if vdef.subnet and iface.network != ipaddress.IPv4Network(vdef.subnet):
-        out.add("hisops_switch.mgmt.ip", f"{mgmt['ip']} is outside the management subnet {vdef.subnet}")
+        out.add(
+            "hisops_switch.mgmt.ip", f"{mgmt['ip']} is outside the management subnet {vdef.subnet}"
+        )
     gateway = str(mgmt.get("gateway") or ("" if role == "core" else vdef.gateway))
     return Management(vdef.id, str(iface.ip), str(iface.netmask), gateway)

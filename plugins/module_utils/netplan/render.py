@@ -108,13 +108,19 @@ class WrittenFile:
     after: str
 
     def diff(self) -> str:
-        return "".join(difflib.unified_diff(
-            self.before.splitlines(True), self.after.splitlines(True),
-            fromfile=f"{self.path} (before)", tofile=f"{self.path} (after)",
-        ))
+        return "".join(
+            difflib.unified_diff(
+                self.before.splitlines(True),
+                self.after.splitlines(True),
+                fromfile=f"{self.path} (before)",
+                tofile=f"{self.path} (after)",
+            )
+        )
 
 
-def write_if_changed(path: str, text: str, check_mode: bool = False, mode: int = 0o640) -> WrittenFile:
+def write_if_changed(
+    path: str, text: str, check_mode: bool = False, mode: int = 0o640
+) -> WrittenFile:
     try:
         with open(path, encoding="utf-8") as handle:
             before = handle.read()
@@ -139,7 +145,9 @@ def render_all(
     check_mode: bool = False,
 ) -> dict[str, WrittenFile]:
     """``<dest>/<name>/intended.cfg`` for every switch; written only where it differs."""
-    bad = [name for name in intents if not re.match(r"^[A-Za-z0-9_.-]+$", name) or name in (".", "..")]
+    bad = [
+        name for name in intents if not re.match(r"^[A-Za-z0-9_.-]+$", name) or name in (".", "..")
+    ]
     if bad:
         raise ValueError(f"hosts: {', '.join(bad)} cannot be a folder name under {dest}")
     renderer = IntendedRenderer(templates_dir)

@@ -30,7 +30,9 @@ def _vlan(word: str) -> int:
 
 def parse_vrp(text: str | Iterable[str]) -> set[int]:
     """``'10 20 to 30'`` → {10, 20, ..., 30}. ``all`` means 1-4094."""
-    words = text.split() if isinstance(text, str) else [w for part in text for w in str(part).split()]
+    words = (
+        text.split() if isinstance(text, str) else [w for part in text for w in str(part).split()]
+    )
     if words == ["all"]:
         return set(range(VLAN_MIN, VLAN_MAX + 1))
     result: set[int] = set()

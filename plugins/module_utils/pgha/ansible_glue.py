@@ -20,8 +20,11 @@ from ansible_collections.hisops.emergency.plugins.module_utils.pgha.node import 
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.ops import Result
 
 
-def run_module(module: Any, operation: Callable[[dict[str, Any], bool], Result | dict[str, Any]],
-               needs_psycopg: bool = True) -> None:
+def run_module(
+    module: Any,
+    operation: Callable[[dict[str, Any], bool], Result | dict[str, Any]],
+    needs_psycopg: bool = True,
+) -> None:
     """``operation(params, check_mode)``; a ``Result`` exits with its diff in diff mode. A
     ``PgHaError`` fails with its ``code`` as ``reason`` (what a caller decides on)."""
     if needs_psycopg and not HAS_PSYCOPG:

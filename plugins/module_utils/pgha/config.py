@@ -94,7 +94,9 @@ def pgpass_line(host: str, port: int, user: str, password: str) -> str:
 def merge_pgpass(existing: str, host: str, port: int, user: str, password: str) -> str:
     """``existing`` with the entry for host:port:*:user replaced (other entries kept)."""
     prefix = f"{_esc(host)}:{port}:*:{_esc(user)}:"
-    kept = [line if line.endswith("\n") else line + "\n"
-            for line in existing.splitlines(keepends=True)
-            if line.strip() and not line.startswith(prefix)]
+    kept = [
+        line if line.endswith("\n") else line + "\n"
+        for line in existing.splitlines(keepends=True)
+        if line.strip() and not line.startswith(prefix)
+    ]
     return "".join(kept) + pgpass_line(host, port, user, password)

@@ -58,15 +58,29 @@ LOCK_PATH = "/var/lib/postgresql/hisops-failover.lock"
 
 
 # ---------------------------------------------------------------------- on the DB hosts
-def begin(node: LocalNode, name: str, lock: bool, owner: str, check: bool,
-          break_stale_s: float = 0, lock_path: str = LOCK_PATH,
-          break_owner: str = "") -> dict[str, Any]:
+def begin(
+    node: LocalNode,
+    name: str,
+    lock: bool,
+    owner: str,
+    check: bool,
+    break_stale_s: float = 0,
+    lock_path: str = LOCK_PATH,
+    break_owner: str = "",
+) -> dict[str, Any]:
     """This node's state; a standby asked to ``lock`` takes the pair's lock for ``owner``."""
     state = node.state(name)
     out: dict[str, Any] = {"changed": False, "state": state.as_dict(), "locked": False}
     if lock and state.role == STANDBY:
-        taken = ops.lock(lock_path, owner, "present", check, break_stale_s,  # LockHeld: refused
-                         "failover", break_owner)
+        taken = ops.lock(
+            lock_path,
+            owner,
+            "present",
+            check,
+            break_stale_s,  # LockHeld: refused
+            "failover",
+            break_owner,
+        )
         out["changed"] = taken.changed
         out["locked"] = not check
         out["lock"] = taken.as_dict()
@@ -74,8 +88,13 @@ def begin(node: LocalNode, name: str, lock: bool, owner: str, check: bool,
 
 
 def _postgres_pids() -> list[int]:
-    proc = subprocess.run(["pgrep", "-u", "postgres", "-x", "postgres"], capture_output=True,
-                          text=True, check=False, timeout=30)
+    proc = subprocess.run(
+        ["pgrep", "-u", "postgres", "-x", "postgres"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    )
     return [int(p) for p in proc.stdout.split()]
 
 
@@ -101,27 +120,42 @@ def fence_ssh(node: LocalNode, name: str, check: bool, timeout: float = 60) -> o
     if node.service_enabled() is not False and res.would(f"{node.start_conf}: manual"):
         write_atomic(node.start_conf, _manual(start_conf), 0o644)
     if _postgres_pids() and res.would("pkill -9 -u postgres -x postgres"):
-        subprocess.run(["pkill", "-9", "-u", "postgres", "-x", "postgres"], check=False,
-                       timeout=30)
+        subprocess.run(["pkill", "-9", "-u", "postgres", "-x", "postgres"], check=False, timeout=30)
     if not signal and res.would(f"touch {node.standby_signal}"):
         touch(node.standby_signal)
     after = node.state(name)  # in check mode: the node as it is
-    res.after = {"running": after.role not in (STOPPED, UNREACHABLE),
-                 "enabled": after.service_enabled, "standby_signal": after.standby_signal,
-                 "processes": len(_postgres_pids())}
+    res.after = {
+        "running": after.role not in (STOPPED, UNREACHABLE),
+        "enabled": after.service_enabled,
+        "standby_signal": after.standby_signal,
+        "processes": len(_postgres_pids()),
+    }
     res.details["state"] = after.as_dict()
     return res
 
 
 def _manual(start_conf: str | None) -> str:
-    lines = [line for line in (start_conf or "").splitlines()
-             if line.lstrip().startswith("#") or not line.strip()]
+    lines = [
+        line
+        for line in (start_conf or "").splitlines()
+        if line.lstrip().startswith("#") or not line.strip()
+    ]
     return "\n".join([*lines, "manual"]) + "\n"
 
 
-def promote(node: LocalNode, settings: HaSettings, check: bool, old_primary: dict | None,
-            fence_proof: str, accept_data_loss: bool, owner: str, timeout: float = 60,
-            lock_path: str = LOCK_PATH, await_file: str = "", await_s: float = 0) -> ops.Result:
+def promote(
+    node: LocalNode,
+    settings: HaSettings,
+    check: bool,
+    old_primary: dict | None,
+    fence_proof: str,
+    accept_data_loss: bool,
+    owner: str,
+    timeout: float = 60,
+    lock_path: str = LOCK_PATH,
+    await_file: str = "",
+    await_s: float = 0,
+) -> ops.Result:
     """``ops.promote``, then the lock of ``owner`` released (also when the promotion fails).
 
     With ``await_file`` the step is started while the old primary is being fenced (its
@@ -132,11 +166,13 @@ def promote(node: LocalNode, settings: HaSettings, check: bool, old_primary: dic
         if await_file:
             word = await_word(await_file, await_s)
             if word.get("abort") or not word.get("fence_proof"):
-                raise Refused([f"not promoted: {word.get('abort') or 'no fence proof'}"],
-                              code="not_promoted")
+                raise Refused(
+                    [f"not promoted: {word.get('abort') or 'no fence proof'}"], code="not_promoted"
+                )
             fence_proof, old_primary = str(word["fence_proof"]), word.get("old_primary")
-        return ops.promote(node, settings, check, old_primary, fence_proof, accept_data_loss,
-                           timeout)
+        return ops.promote(
+            node, settings, check, old_primary, fence_proof, accept_data_loss, timeout
+        )
     finally:
         ops.lock(lock_path, owner, "absent", check)
 
@@ -168,15 +204,30 @@ def run_step(params: dict[str, Any], check: bool) -> ops.Result | dict[str, Any]
     """``db_failover_step``: the step its ``step`` parameter names."""
     node = node_from(params)
     if params["step"] == "begin":
-        return begin(node, params["name"], params["lock"], params["owner"], check,
-                     params["break_stale_s"], break_owner=params.get("break_owner") or "")
+        return begin(
+            node,
+            params["name"],
+            params["lock"],
+            params["owner"],
+            check,
+            params["break_stale_s"],
+            break_owner=params.get("break_owner") or "",
+        )
     if params["step"] == "fence":
         return fence_ssh(node, params["name"], check, params["timeout"])
     if params["step"] == "promote":
-        return promote(node, settings_from(params), check, params["old_primary"],
-                       params["fence_proof"], params["accept_data_loss"], params["owner"],
-                       params["timeout"], await_file=params.get("await_file") or "",
-                       await_s=float(params.get("await_s") or 0))
+        return promote(
+            node,
+            settings_from(params),
+            check,
+            params["old_primary"],
+            params["fence_proof"],
+            params["accept_data_loss"],
+            params["owner"],
+            params["timeout"],
+            await_file=params.get("await_file") or "",
+            await_s=float(params.get("await_s") or 0),
+        )
     return release(params["owner"], check)
 
 
@@ -217,14 +268,22 @@ def gone_holder(holder: dict[str, Any] | None) -> bool:
     return False
 
 
-def validate(candidate: str, group: list[str], fence: list[str], fence_command: list[str],
-             switch_ports: dict[str, Any] | None = None) -> None:
+def validate(
+    candidate: str,
+    group: list[str],
+    fence: list[str],
+    fence_command: list[str],
+    switch_ports: dict[str, Any] | None = None,
+) -> None:
     """Inputs refused before anything is touched, each naming its field."""
     if len(group) != 2:
         raise InputError("group", f"must hold exactly the two database servers, got {group}")
     if candidate and candidate not in group:
-        raise InputError("candidate", f"{candidate!r} is not a database server of the pair "
-                                      f"({', '.join(group)}); nothing changed")
+        raise InputError(
+            "candidate",
+            f"{candidate!r} is not a database server of the pair "
+            f"({', '.join(group)}); nothing changed",
+        )
     if not fence:
         raise InputError("fence", "name at least one fence method")
     unknown = [m for m in fence if m not in FENCE_METHODS]

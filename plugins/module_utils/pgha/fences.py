@@ -58,9 +58,12 @@ class ControllerEffects:
     primary's switch port (``switch_port(name, address, check)``: the netops isolation's
     result, injected by the action plugin), the probe of one of its ports."""
 
-    def __init__(self, switch_port: Callable[[str, str, bool], dict[str, Any]],
-                 site_command: Callable[[list[str], float], dict[str, Any]] = run_site_command,
-                 port_closed: Callable[[str, int], bool] = wait_port_closed):
+    def __init__(
+        self,
+        switch_port: Callable[[str, str, bool], dict[str, Any]],
+        site_command: Callable[[list[str], float], dict[str, Any]] = run_site_command,
+        port_closed: Callable[[str, int], bool] = wait_port_closed,
+    ):
         self._switch_port = switch_port
         self._site_command = site_command
         self._port_closed = port_closed
@@ -100,17 +103,25 @@ def ssh_proof(name: str, result: dict[str, Any]) -> str:
     state = result.get("state") or {}
     if result.get("failed") or not after:
         return ""
-    if state.get("role") == STOPPED and after.get("enabled") is False \
-            and after.get("standby_signal") and not after.get("processes"):
-        return (f"ssh: PostgreSQL on {name} is stopped, no PostgreSQL process is left, it is "
-                "disabled at boot and holds standby.signal")
+    if (
+        state.get("role") == STOPPED
+        and after.get("enabled") is False
+        and after.get("standby_signal")
+        and not after.get("processes")
+    ):
+        return (
+            f"ssh: PostgreSQL on {name} is stopped, no PostgreSQL process is left, it is "
+            "disabled at boot and holds standby.signal"
+        )
     return ""
 
 
 def site_proof(name: str, command: list[str], ran: dict[str, Any], port_closed: bool) -> str:
     if ran.get("rc") == 0 and port_closed:
-        return (f"site command {' '.join(command)} succeeded and {name}'s PostgreSQL port no "
-                "longer answers")
+        return (
+            f"site command {' '.join(command)} succeeded and {name}'s PostgreSQL port no "
+            "longer answers"
+        )
     return ""
 
 
@@ -118,22 +129,27 @@ def already_isolated(isolation: dict[str, Any]) -> bool:
     """The isolation found the host cut off by an open record of its own, whole: it sent
     nothing and verified nothing, the record it names is the cut (a partial record, or
     none, is not)."""
-    return not isolation.get("failed") and not isolation.get("changed") \
-        and bool(isolation.get("isolation_id")) and not isolation.get("verified") \
+    return (
+        not isolation.get("failed")
+        and not isolation.get("changed")
+        and bool(isolation.get("isolation_id"))
+        and not isolation.get("verified")
         and not isolation.get("partial")
+    )
 
 
-def switch_proof(name: str, isolation: dict[str, Any], port_closed: bool,
-                 ssh_closed: bool) -> str:
+def switch_proof(name: str, isolation: dict[str, Any], port_closed: bool, ssh_closed: bool) -> str:
     verified = isolation.get("verified") or {}
     in_place = (bool(verified) and all(verified.values())) or already_isolated(isolation)
-    if not isolation.get("failed") and in_place \
-            and port_closed and ssh_closed:
+    if not isolation.get("failed") and in_place and port_closed and ssh_closed:
         where = isolation.get("located") or {}
-        port = f"{where.get('switch')}:{where.get('port')}" if where.get("port") \
-            else "its access port"
-        return (f"switch_port: {port} shut ({isolation.get('isolation_id')}); {name} answers "
-                "neither SSH nor PostgreSQL from the controller")
+        port = (
+            f"{where.get('switch')}:{where.get('port')}" if where.get("port") else "its access port"
+        )
+        return (
+            f"switch_port: {port} shut ({isolation.get('isolation_id')}); {name} answers "
+            "neither SSH nor PostgreSQL from the controller"
+        )
     return ""
 
 
@@ -189,10 +205,15 @@ def fence_ssh(ctx: FenceContext) -> Attempt:
     fenced = ctx.fence_step()
     kept = ("msg", "before", "after", "unreachable")
     proof = ssh_proof(ctx.name, fenced)
-    return Attempt("ssh", proof=proof, reason="" if proof else _unproven(fenced, True),
-                   result={k: fenced[k] for k in kept if k in fenced},
-                   commands=[f"{ctx.name}: {c}" for c in fenced.get("commands", [])],
-                   changed=bool(fenced.get("changed")), state=fenced.get("state") or None)
+    return Attempt(
+        "ssh",
+        proof=proof,
+        reason="" if proof else _unproven(fenced, True),
+        result={k: fenced[k] for k in kept if k in fenced},
+        commands=[f"{ctx.name}: {c}" for c in fenced.get("commands", [])],
+        changed=bool(fenced.get("changed")),
+        state=fenced.get("state") or None,
+    )
 
 
 def fence_site_command(ctx: FenceContext) -> Attempt:
@@ -205,21 +226,29 @@ def fence_site_command(ctx: FenceContext) -> Attempt:
     closed = ran.get("rc") == 0 and ctx.effects.port_closed(ctx.address, ctx.pg_port)
     proof = site_proof(ctx.name, ctx.fence_command, ran, closed)
     reason = "" if proof else ("failed" if ran.get("rc") != 0 else "port_answers")
-    return Attempt("site_command", proof=proof, reason=reason, result=ran, commands=[line],
-                   changed=True)
+    return Attempt(
+        "site_command", proof=proof, reason=reason, result=ran, commands=[line], changed=True
+    )
 
 
 def fence_switch_port(ctx: FenceContext) -> Attempt:
     """Its access port shut through the isolation, proven when neither its SSH nor its
     PostgreSQL port answers from the controller."""
     cut = ctx.effects.cut_port(ctx.name, ctx.address)
-    closed = not cut.get("failed") and ctx.effects.port_closed(ctx.address, ctx.pg_port) \
+    closed = (
+        not cut.get("failed")
+        and ctx.effects.port_closed(ctx.address, ctx.pg_port)
         and ctx.effects.port_closed(ctx.address, ctx.ssh_port)
+    )
     proof = switch_proof(ctx.name, cut, closed, closed)
-    return Attempt("switch_port", proof=proof, reason="" if proof else _unproven(cut, closed),
-                   result=cut, changed=bool(cut.get("changed")),
-                   commands=[f"{sw}: {c}" for sw, lines in (cut.get("commands") or {}).items()
-                             for c in lines])
+    return Attempt(
+        "switch_port",
+        proof=proof,
+        reason="" if proof else _unproven(cut, closed),
+        result=cut,
+        changed=bool(cut.get("changed")),
+        commands=[f"{sw}: {c}" for sw, lines in (cut.get("commands") or {}).items() for c in lines],
+    )
 
 
 FENCES: dict[str, Callable[[FenceContext], Attempt]] = {
@@ -240,8 +269,9 @@ class Fenced:
     changed: bool = False
 
 
-def fence(ctx: FenceContext, methods: list[str], fence_all: bool,
-          timings: dict[str, float], t0: float) -> Fenced:
+def fence(
+    ctx: FenceContext, methods: list[str], fence_all: bool, timings: dict[str, float], t0: float
+) -> Fenced:
     """The methods in order until one is proven (with ``fence_all``, every one of them);
     the time each ended at, from ``t0``, in ``timings``."""
     done = Fenced()

@@ -75,8 +75,14 @@ class LocalNode:
 
     # ------------------------------------------------------------------ commands
     def run(self, argv: list[str], timeout: float = 300, check: bool = True) -> str:
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False,
-                              env={**os.environ, "LANG": "C", "LC_ALL": "C"})
+        proc = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            env={**os.environ, "LANG": "C", "LC_ALL": "C"},
+        )
         out = proc.stdout + proc.stderr
         if check and proc.returncode != 0:
             raise CommandError(argv, proc.returncode, out)
@@ -123,8 +129,14 @@ class LocalNode:
     # ------------------------------------------------------------------ connections
     def connect(self, timeout: int = 3) -> Any:
         try:
-            return psycopg.connect(host=self.socket_dir, port=self.port, dbname="postgres",
-                                   user="postgres", connect_timeout=timeout, autocommit=True)
+            return psycopg.connect(
+                host=self.socket_dir,
+                port=self.port,
+                dbname="postgres",
+                user="postgres",
+                connect_timeout=timeout,
+                autocommit=True,
+            )
         except psycopg.OperationalError as exc:
             raise ConnectError(f"local PostgreSQL: {exc}".strip()) from exc
 
@@ -150,18 +162,31 @@ class LocalNode:
     def service_enabled(self) -> bool | None:
         try:
             with open(self.start_conf, encoding="utf-8") as handle:
-                words = [w for line in handle if not line.lstrip().startswith("#")
-                         for w in line.split()]
+                words = [
+                    w for line in handle if not line.lstrip().startswith("#") for w in line.split()
+                ]
         except OSError:
             return None
         return "auto" in words
 
 
-def connect_peer(host: str, port: int, user: str, password: str | None = None,
-                 dbname: str = "postgres", timeout: int = 3) -> Any:
+def connect_peer(
+    host: str,
+    port: int,
+    user: str,
+    password: str | None = None,
+    dbname: str = "postgres",
+    timeout: int = 3,
+) -> Any:
     """A connection to the other node over TCP (password from ``~/.pgpass`` when None)."""
-    kwargs: dict[str, Any] = {"host": host, "port": port, "user": user, "dbname": dbname,
-              "connect_timeout": timeout, "autocommit": True}
+    kwargs: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "user": user,
+        "dbname": dbname,
+        "connect_timeout": timeout,
+        "autocommit": True,
+    }
     if password is not None:
         kwargs["password"] = password
     try:

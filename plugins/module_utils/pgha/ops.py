@@ -81,13 +81,19 @@ class Result:
         return not self.check
 
     def as_dict(self) -> dict[str, Any]:
-        return {"changed": self.changed, "commands": self.commands, "before": self.before,
-                "after": self.after, **self.details}
+        return {
+            "changed": self.changed,
+            "commands": self.commands,
+            "before": self.before,
+            "after": self.after,
+            **self.details,
+        }
 
 
 # ---------------------------------------------------------------------- configuration
-def ensure_config(node: LocalNode, settings: HaSettings, password: str, check: bool,
-                  pgpass: str | None = None) -> Result:
+def ensure_config(
+    node: LocalNode, settings: HaSettings, password: str, check: bool, pgpass: str | None = None
+) -> Result:
     """The node's hot-standby settings file and its ``~/.pgpass`` entry for the peer.
 
     The password is first proven against the peer when the peer already knows the
@@ -100,14 +106,21 @@ def ensure_config(node: LocalNode, settings: HaSettings, password: str, check: b
     wanted = settings.render()
     current = read_text(node.ha_conf)
     if current != wanted:
-        res.diff.append({"before": current or "", "after": wanted, "before_header": node.ha_conf,
-                         "after_header": node.ha_conf})
+        res.diff.append(
+            {
+                "before": current or "",
+                "after": wanted,
+                "before_header": node.ha_conf,
+                "after_header": node.ha_conf,
+            }
+        )
         if res.would(f"write {node.ha_conf}"):
             write_atomic(node.ha_conf, wanted, 0o644)
     pgpass = pgpass or os.path.join(os.path.expanduser("~"), ".pgpass")
     old = read_text(pgpass) or ""
-    new = merge_pgpass(old, settings.peer_host, settings.peer_port, settings.replication_user,
-                       password)
+    new = merge_pgpass(
+        old, settings.peer_host, settings.peer_port, settings.replication_user, password
+    )
     if new != old and res.would(f"write the {settings.peer_host} entry of {pgpass}"):
         write_atomic(pgpass, new, 0o600)
     res.details["config_file"] = node.ha_conf
@@ -125,14 +138,18 @@ def ensure_config(node: LocalNode, settings: HaSettings, password: str, check: b
                     write_atomic(node.ha_conf, current, 0o644)
                 scalar(conn, "SELECT pg_reload_conf()")
                 logged = _rejected_values(node)
-                raise PgHaError(f"{settings.node} refused {node.ha_conf} ("
-                                + "; ".join(refused + logged) + "); the previous file was put "
-                                "back and nothing else changed: report this rendering as a bug")
+                raise PgHaError(
+                    f"{settings.node} refused {node.ha_conf} ("
+                    + "; ".join(refused + logged)
+                    + "); the previous file was put "
+                    "back and nothing else changed: report this rendering as a bug"
+                )
             pending = scalar(conn, "SELECT count(*) FROM pg_settings WHERE pending_restart")
         res.details["restart_required"] = bool(pending)
     else:
-        res.details["restart_required"] = bool(res.changed and node.is_running()
-                                               and current is None)
+        res.details["restart_required"] = bool(
+            res.changed and node.is_running() and current is None
+        )
     return res
 
 
@@ -154,8 +171,7 @@ def _rejected_values(node: LocalNode, last: int = 2) -> list[str]:
     found = []
     for i, line in enumerate(lines):
         if "invalid value for parameter" in line:
-            detail = lines[i + 1].strip() if i + 1 < len(lines) and "DETAIL" in lines[i + 1] \
-                else ""
+            detail = lines[i + 1].strip() if i + 1 < len(lines) and "DETAIL" in lines[i + 1] else ""
             found.append(" ".join(filter(None, [line.strip(), detail])))
     return found[-last:]
 
@@ -175,22 +191,33 @@ def replication_mode(node: LocalNode, settings: HaSettings, timeout: float = 30)
     problems: list[str] = []
     with node.connect() as conn:
         errors = _file_errors(conn)
-        names = scalar(conn, "SELECT setting FROM pg_settings "
-                             "WHERE name = 'synchronous_standby_names'")
+        names = scalar(
+            conn, "SELECT setting FROM pg_settings WHERE name = 'synchronous_standby_names'"
+        )
         primary = not scalar(conn, "SELECT pg_is_in_recovery()")
         sync_state = None
         if primary:
+
             def replicating():
-                return scalar(conn, "SELECT sync_state FROM pg_stat_replication WHERE "
-                                    "application_name = %s AND state = 'streaming'",
-                              (settings.peer,))
+                return scalar(
+                    conn,
+                    "SELECT sync_state FROM pg_stat_replication WHERE "
+                    "application_name = %s AND state = 'streaming'",
+                    (settings.peer,),
+                )
+
             try:
-                sync_state = wait_until(replicating, timeout,
-                                        f"{settings.peer} streaming from {settings.node}", 0.2)
+                sync_state = wait_until(
+                    replicating, timeout, f"{settings.peer} streaming from {settings.node}", 0.2
+                )
             except Timeout:
                 problems.append(f"{settings.peer} does not stream from {settings.node}")
-    res.after = {"role": PRIMARY if primary else STANDBY, "synchronous_standby_names": names,
-                 "sync_state": sync_state, "config_errors": errors}
+    res.after = {
+        "role": PRIMARY if primary else STANDBY,
+        "synchronous_standby_names": names,
+        "sync_state": sync_state,
+        "config_errors": errors,
+    }
     res.details.update(sync_mode=settings.sync_mode, in_force=res.after)
     if errors:
         problems.append("the server refused its configuration: " + "; ".join(errors))
@@ -200,49 +227,66 @@ def replication_mode(node: LocalNode, settings: HaSettings, timeout: float = 30)
         problems.append(f"{settings.peer} replicates {sync_state}, not {wanted_state}")
     if problems:
         logged = _rejected_values(node) if errors or names != wanted_names else []
-        raise Refused([f"{settings.sync_mode} mode asked for, not in force on {settings.node}: "
-                       + "; ".join(problems)
-                       + (f"; the server's log: {' | '.join(logged)}" if logged else "")
-                       + f"; fix {node.ha_conf} (or run db_standby_build again) and reload"])
+        raise Refused(
+            [
+                f"{settings.sync_mode} mode asked for, not in force on {settings.node}: "
+                + "; ".join(problems)
+                + (f"; the server's log: {' | '.join(logged)}" if logged else "")
+                + f"; fix {node.ha_conf} (or run db_standby_build again) and reload"
+            ]
+        )
     return res
 
 
-def ensure_primary_objects(node: LocalNode, settings: HaSettings, password: str, listen: str,
-                           check: bool, update_password: bool = False) -> Result:
+def ensure_primary_objects(
+    node: LocalNode,
+    settings: HaSettings,
+    password: str,
+    listen: str,
+    check: bool,
+    update_password: bool = False,
+) -> Result:
     """On the primary: the replication user (LOGIN REPLICATION, pg_rewind and pg_promote
     grants, pg_checkpoint) and the slots of both nodes."""
     res = Result(check)
     user = settings.replication_user
     with node.connect() as conn:
         if scalar(conn, "SELECT pg_is_in_recovery()"):
-            raise Refused([f"{settings.node} is a standby: the replication user and slots are "
-                           "created on the primary"])
+            raise Refused(
+                [
+                    f"{settings.node} is a standby: the replication user and slots are "
+                    "created on the primary"
+                ]
+            )
         exists = scalar(conn, "SELECT count(*) FROM pg_roles WHERE rolname = %s", (user,))
         if not exists:
             if res.would(f"CREATE ROLE {user} LOGIN REPLICATION"):
                 with conn.cursor() as cur:
                     cur.execute(f'CREATE ROLE "{user}" LOGIN REPLICATION')
-                    cur.execute(f"ALTER ROLE \"{user}\" PASSWORD {_quote(conn, password)}")
+                    cur.execute(f'ALTER ROLE "{user}" PASSWORD {_quote(conn, password)}')
         else:
             try:
                 connect_peer(listen, node.port, user, password).close()
             except AuthError as exc:
                 if not update_password:
-                    raise InputError("replication_password",
-                                     f"it does not authenticate {user} on {settings.node} "
-                                     "(wrong credentials; set update_password to change it)") \
-                        from exc
+                    raise InputError(
+                        "replication_password",
+                        f"it does not authenticate {user} on {settings.node} "
+                        "(wrong credentials; set update_password to change it)",
+                    ) from exc
                 if res.would(f"ALTER ROLE {user} PASSWORD"):
                     with conn.cursor() as cur:
-                        cur.execute(f"ALTER ROLE \"{user}\" PASSWORD {_quote(conn, password)}")
+                        cur.execute(f'ALTER ROLE "{user}" PASSWORD {_quote(conn, password)}')
         if exists or not check:
             for fn in REWIND_FUNCTIONS:
-                if not scalar(conn, "SELECT has_function_privilege(%s, %s, 'EXECUTE')",
-                              (user, fn)) and res.would(f"GRANT EXECUTE ON FUNCTION {fn}"):
+                if not scalar(
+                    conn, "SELECT has_function_privilege(%s, %s, 'EXECUTE')", (user, fn)
+                ) and res.would(f"GRANT EXECUTE ON FUNCTION {fn}"):
                     with conn.cursor() as cur:
                         cur.execute(f'GRANT EXECUTE ON FUNCTION {fn} TO "{user}"')
-            if not scalar(conn, "SELECT pg_has_role(%s, 'pg_checkpoint', 'MEMBER')", (user,)) \
-                    and res.would(f"GRANT pg_checkpoint TO {user}"):
+            if not scalar(
+                conn, "SELECT pg_has_role(%s, 'pg_checkpoint', 'MEMBER')", (user,)
+            ) and res.would(f"GRANT pg_checkpoint TO {user}"):
                 with conn.cursor() as cur:
                     cur.execute(f'GRANT pg_checkpoint TO "{user}"')
         for slot in (slot_name(settings.peer),):
@@ -257,20 +301,29 @@ def _quote(conn: Any, value: str) -> str:
 
 
 def _ensure_slot(conn: Any, slot: str, res: Result) -> None:
-    if not scalar(conn, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = %s",
-                  (slot,)) and res.would(f"create physical replication slot {slot}"):
+    if not scalar(
+        conn, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = %s", (slot,)
+    ) and res.would(f"create physical replication slot {slot}"):
         scalar(conn, "SELECT pg_create_physical_replication_slot(%s, true)", (slot,))
 
 
 def _drop_slot(conn: Any, slot: str, res: Result) -> None:
-    if scalar(conn, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = %s "
-                    "AND NOT active", (slot,)) and res.would(f"drop replication slot {slot}"):
+    if scalar(
+        conn,
+        "SELECT count(*) FROM pg_replication_slots WHERE slot_name = %s AND NOT active",
+        (slot,),
+    ) and res.would(f"drop replication slot {slot}"):
         scalar(conn, "SELECT pg_drop_replication_slot(%s)", (slot,))
 
 
 # ---------------------------------------------------------------------- standby clone
-def clone(node: LocalNode, settings: HaSettings, check: bool, overwrite: bool = False,
-          timeout: float = 120) -> Result:
+def clone(
+    node: LocalNode,
+    settings: HaSettings,
+    check: bool,
+    overwrite: bool = False,
+    timeout: float = 120,
+) -> Result:
     """Make this node a streaming standby of the peer with pg_basebackup (when it is not).
 
     A node that already streams from the peer is left alone. A node holding user tables
@@ -306,19 +359,29 @@ def clone(node: LocalNode, settings: HaSettings, check: bool, overwrite: bool = 
             return res
         res.details["not_following"] = why
         if not overwrite:
-            raise InputError("overwrite", f"{settings.node} is a standby of {settings.peer} that "
-                             f"does not follow it ({why}); run db_rejoin (it restarts the standby "
-                             "and clones it when it cannot catch up), or set overwrite=true to "
-                             "replace its data with a fresh clone now")
+            raise InputError(
+                "overwrite",
+                f"{settings.node} is a standby of {settings.peer} that "
+                f"does not follow it ({why}); run db_rejoin (it restarts the standby "
+                "and clones it when it cannot catch up), or set overwrite=true to "
+                "replace its data with a fresh clone now",
+            )
     if mine.role == PRIMARY and mine.system_identifier == peer_sysid:
-        raise Refused([f"{settings.node} is a primary of the same cluster as {settings.peer}: "
-                       "both claim primary; use db_rejoin to make it a standby"])
+        raise Refused(
+            [
+                f"{settings.node} is a primary of the same cluster as {settings.peer}: "
+                "both claim primary; use db_rejoin to make it a standby"
+            ]
+        )
     if mine.role == PRIMARY and not overwrite:
         with node.connect() as conn:
             tables = _user_tables(conn)
         if tables:
-            raise InputError("overwrite", f"{settings.node} holds {tables} user table(s) of its "
-                             "own; set overwrite=true to replace its data with a clone")
+            raise InputError(
+                "overwrite",
+                f"{settings.node} holds {tables} user table(s) of its "
+                "own; set overwrite=true to replace its data with a clone",
+            )
     res.details["clone_bytes"] = size
     if res.would(f"stop {settings.node}"):
         node.stop_fast()
@@ -326,9 +389,26 @@ def clone(node: LocalNode, settings: HaSettings, check: bool, overwrite: bool = 
         _empty_dir(node.datadir)
     if res.would(f"pg_basebackup from {settings.peer_host} into {node.datadir}"):
         start = time.monotonic()
-        node.run(["pg_basebackup", "-h", settings.peer_host, "-p", str(settings.peer_port),
-                  "-U", settings.replication_user, "-D", node.datadir, "-X", "stream",
-                  "-S", slot_name(settings.node), "--checkpoint=fast", "-w"], timeout=3600)
+        node.run(
+            [
+                "pg_basebackup",
+                "-h",
+                settings.peer_host,
+                "-p",
+                str(settings.peer_port),
+                "-U",
+                settings.replication_user,
+                "-D",
+                node.datadir,
+                "-X",
+                "stream",
+                "-S",
+                slot_name(settings.node),
+                "--checkpoint=fast",
+                "-w",
+            ],
+            timeout=3600,
+        )
         res.details["clone_seconds"] = round(time.monotonic() - start, 2)
     if res.would(f"touch {node.standby_signal} and start"):
         touch(node.standby_signal)
@@ -339,16 +419,29 @@ def clone(node: LocalNode, settings: HaSettings, check: bool, overwrite: bool = 
 
 def _user_tables(conn: Any) -> int:
     total = 0
-    dbs = [r[0] for r in conn.execute(
-        "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate").fetchall()]
+    dbs = [
+        r[0]
+        for r in conn.execute(
+            "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate"
+        ).fetchall()
+    ]
     import psycopg
 
     for db in dbs:
         info = conn.info
-        with psycopg.connect(host=info.host, port=info.port, user=info.user, dbname=db,
-                             autocommit=True, connect_timeout=3) as other:
-            total += scalar(other, "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN "
-                                   "('pg_catalog', 'information_schema')")
+        with psycopg.connect(
+            host=info.host,
+            port=info.port,
+            user=info.user,
+            dbname=db,
+            autocommit=True,
+            connect_timeout=3,
+        ) as other:
+            total += scalar(
+                other,
+                "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN "
+                "('pg_catalog', 'information_schema')",
+            )
     return total
 
 
@@ -372,13 +465,18 @@ def _wait_streaming(node: LocalNode, settings: HaSettings, timeout: float) -> di
         return None
 
     st = wait_until(streaming, timeout, f"{settings.node} streaming from {settings.peer}", 0.1)
-    return {"role": st.role, "upstream": st.upstream, "timeline": st.timeline,
-            "receiver_status": st.receiver_status}
+    return {
+        "role": st.role,
+        "upstream": st.upstream,
+        "timeline": st.timeline,
+        "receiver_status": st.receiver_status,
+    }
 
 
 # ---------------------------------------------------------------------- switchover
-def switchover(node: LocalNode, settings: HaSettings, check: bool, max_lag_bytes: int,
-               timeout: float = 60) -> Result:
+def switchover(
+    node: LocalNode, settings: HaSettings, check: bool, max_lag_bytes: int, timeout: float = 60
+) -> Result:
     """Run on the current primary: hand the primary role to the peer with zero loss.
 
     Disruptive part, kept short: a fast shutdown (sessions cut, the shutdown checkpoint
@@ -405,11 +503,17 @@ def switchover(node: LocalNode, settings: HaSettings, check: bool, max_lag_bytes
         if row is None or row["state"] != "streaming":
             raise Refused([f"{settings.peer} is not streaming from {settings.node}"])
         if row["lag_bytes"] is not None and row["lag_bytes"] > max_lag_bytes:
-            raise Refused([f"{settings.peer} lags {lsn.human_bytes(row['lag_bytes'])}, more than "
-                           f"the limit of {lsn.human_bytes(max_lag_bytes)}"])
+            raise Refused(
+                [
+                    f"{settings.peer} lags {lsn.human_bytes(row['lag_bytes'])}, more than "
+                    f"the limit of {lsn.human_bytes(max_lag_bytes)}"
+                ]
+            )
         res.before[settings.peer] = STANDBY
-        if not res.would(f"stop {settings.node} (fast), wait for {settings.peer} to replay, "
-                         f"promote {settings.peer}, restart {settings.node} as its standby"):
+        if not res.would(
+            f"stop {settings.node} (fast), wait for {settings.peer} to replay, "
+            f"promote {settings.peer}, restart {settings.node} as its standby"
+        ):
             res.after = {settings.node: STANDBY, settings.peer: PRIMARY}
             return res
         t0 = time.monotonic()
@@ -417,13 +521,21 @@ def switchover(node: LocalNode, settings: HaSettings, check: bool, max_lag_bytes
         t_stopped = time.monotonic()
         end = lsn.parse(node.controldata()["Latest checkpoint location"])
         if end is None:  # a cleanly stopped cluster always names its last checkpoint
-            raise CommandError(["pg_controldata"], 0, "no latest checkpoint location after the stop")
-        wait_until(lambda: (lsn.parse(scalar(peer, "SELECT pg_last_wal_replay_lsn()::text")) or 0)
-                   > end, timeout, f"{settings.peer} replaying the shutdown checkpoint")
+            raise CommandError(
+                ["pg_controldata"], 0, "no latest checkpoint location after the stop"
+            )
+        wait_until(
+            lambda: (lsn.parse(scalar(peer, "SELECT pg_last_wal_replay_lsn()::text")) or 0) > end,
+            timeout,
+            f"{settings.peer} replaying the shutdown checkpoint",
+        )
         t_replayed = time.monotonic()
         scalar(peer, "SELECT pg_promote(false)")
-        wait_until(lambda: not scalar(peer, "SELECT pg_is_in_recovery()"), timeout,
-                   f"promotion of {settings.peer}")
+        wait_until(
+            lambda: not scalar(peer, "SELECT pg_is_in_recovery()"),
+            timeout,
+            f"promotion of {settings.peer}",
+        )
         t_promoted = time.monotonic()
         _ensure_slot(peer, slot_name(settings.node), Result(False))
     finally:
@@ -432,24 +544,37 @@ def switchover(node: LocalNode, settings: HaSettings, check: bool, max_lag_bytes
     node.start()
     with node.connect() as conn:
         _drop_slot(conn, slot_name(settings.peer), Result(False))
-    res.after = {settings.node: STANDBY, settings.peer: PRIMARY,
-                 "standby": _wait_streaming(node, settings, timeout)}
-    res.details["timings"] = {"stop_s": round(t_stopped - t0, 3),
-                              "replay_s": round(t_replayed - t_stopped, 3),
-                              "promote_s": round(t_promoted - t_replayed, 3),
-                              "writes_stopped_s": round(t_promoted - t0, 3)}
+    res.after = {
+        settings.node: STANDBY,
+        settings.peer: PRIMARY,
+        "standby": _wait_streaming(node, settings, timeout),
+    }
+    res.details["timings"] = {
+        "stop_s": round(t_stopped - t0, 3),
+        "replay_s": round(t_replayed - t_stopped, 3),
+        "promote_s": round(t_promoted - t_replayed, 3),
+        "writes_stopped_s": round(t_promoted - t0, 3),
+    }
     res.details["shutdown_checkpoint"] = lsn.fmt(end)
     return res
 
 
 # ---------------------------------------------------------------------- failover
-def promote(node: LocalNode, settings: HaSettings, check: bool, old_primary: dict | None,
-            fence_proof: str, accept_data_loss: bool, timeout: float = 60) -> Result:
+def promote(
+    node: LocalNode,
+    settings: HaSettings,
+    check: bool,
+    old_primary: dict | None,
+    fence_proof: str,
+    accept_data_loss: bool,
+    timeout: float = 60,
+) -> Result:
     """Run on the standby after the old primary is fenced: promote it (failover)."""
     settings.validate()
     if not fence_proof:
-        raise Refused(["the old primary is not proven fenced (fence_proof is empty)"],
-                      code="not_fenced")
+        raise Refused(
+            ["the old primary is not proven fenced (fence_proof is empty)"], code="not_fenced"
+        )
     res = Result(check)
     mine = node.state(settings.node)
     res.before = {settings.node: mine.role}
@@ -459,8 +584,10 @@ def promote(node: LocalNode, settings: HaSettings, check: bool, old_primary: dic
         res.details["gap_bytes"] = None
         return res
     if mine.role != STANDBY:
-        raise Refused([f"{settings.node} is {mine.role}: only a running standby is promoted"],
-                      code="not_standby")
+        raise Refused(
+            [f"{settings.node} is {mine.role}: only a running standby is promoted"],
+            code="not_standby",
+        )
     old = NodeState.from_dict(old_primary) if old_primary else None
     gap = failover_gap(old, mine)
     res.details["gap_bytes"] = gap
@@ -468,22 +595,28 @@ def promote(node: LocalNode, settings: HaSettings, check: bool, old_primary: dic
     res.details["received_lsn"] = mine.receive_lsn
     if gap != 0 and not accept_data_loss:
         what = "unknown" if gap is None else lsn.human_bytes(gap)
-        raise Refused([f"the data that would be lost is {what}: set accept_data_loss=true to "
-                       "promote anyway"], code="data_loss")
+        raise Refused(
+            [f"the data that would be lost is {what}: set accept_data_loss=true to promote anyway"],
+            code="data_loss",
+        )
     if not res.would(f"promote {settings.node}"):
         res.after = {settings.node: PRIMARY}
         return res
     t0 = time.monotonic()
     with node.connect() as conn:
         scalar(conn, "SELECT pg_promote(false)")
-        wait_until(lambda: not scalar(conn, "SELECT pg_is_in_recovery()"), timeout,
-                   f"promotion of {settings.node}")
+        wait_until(
+            lambda: not scalar(conn, "SELECT pg_is_in_recovery()"),
+            timeout,
+            f"promotion of {settings.node}",
+        )
         res.details["promote_s"] = round(time.monotonic() - t0, 3)
         _ensure_slot(conn, slot_name(settings.peer), res)
         _drop_slot(conn, slot_name(settings.node), res)
         res.details["timeline"] = scalar(
-            conn, "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))"
-                  "::bit(32)::int")
+            conn,
+            "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int",
+        )
     res.after = {settings.node: PRIMARY}
     return res
 
@@ -501,12 +634,21 @@ def describe_holder(held: dict[str, Any], path: str = "") -> str:
     stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(since)) if since else "?"
     age = f"{time.time() - since:.0f} s ago" if since else "age unknown"
     where = f" ({path})" if path else ""
-    return (f"the pair is locked by a {held.get('operation', 'failover')} of {who}, pid {pid}, "
-            f"since {stamp} ({age}){where}")
+    return (
+        f"the pair is locked by a {held.get('operation', 'failover')} of {who}, pid {pid}, "
+        f"since {stamp} ({age}){where}"
+    )
 
 
-def lock(path: str, owner: str, state: str, check: bool, break_stale_s: float = 0,
-         operation: str = "failover", break_owner: str = "") -> Result:
+def lock(
+    path: str,
+    owner: str,
+    state: str,
+    check: bool,
+    break_stale_s: float = 0,
+    operation: str = "failover",
+    break_owner: str = "",
+) -> Result:
     """The pair's lock (failover, switchover, rejoin): one file created exclusively;
     ``state=absent`` releases ours. A holder is broken only when older than
     ``break_stale_s`` or when it is exactly ``break_owner`` (a run its controller proved
@@ -527,11 +669,17 @@ def lock(path: str, owner: str, state: str, check: bool, break_stale_s: float = 
             return res
         if held:
             age = time.time() - float(held.get("since", 0) or 0)
-            stale = (break_stale_s and age > break_stale_s) or \
-                (break_owner and held.get("owner") == break_owner)
+            stale = (break_stale_s and age > break_stale_s) or (
+                break_owner and held.get("owner") == break_owner
+            )
             if not stale:
-                raise LockHeld([describe_holder(held, path) + "; nothing was changed: wait for "
-                                "it to end and run again"], holder=held)
+                raise LockHeld(
+                    [
+                        describe_holder(held, path) + "; nothing was changed: wait for "
+                        "it to end and run again"
+                    ],
+                    holder=held,
+                )
             if res.would(f"break the stale lock of {held.get('owner')} ({age:.0f} s)"):
                 os.unlink(path)
         if res.would(f"take the lock {path}"):
@@ -539,11 +687,23 @@ def lock(path: str, owner: str, state: str, check: bool, break_stale_s: float = 
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             except FileExistsError as exc:
                 other = json.loads(read_text(path) or "{}")
-                raise LockHeld([describe_holder(other, path) + "; nothing was changed: wait "
-                                "for it to end and run again"], holder=other) from exc
+                raise LockHeld(
+                    [
+                        describe_holder(other, path) + "; nothing was changed: wait "
+                        "for it to end and run again"
+                    ],
+                    holder=other,
+                ) from exc
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"owner": owner, "operation": operation, "since": time.time(),
-                           "pid": os.getpid()}, handle)
+                json.dump(
+                    {
+                        "owner": owner,
+                        "operation": operation,
+                        "since": time.time(),
+                        "pid": os.getpid(),
+                    },
+                    handle,
+                )
         res.after = {"holder": owner}
     else:
         if held and held.get("owner") == owner and res.would(f"release the lock {path}"):
@@ -560,18 +720,27 @@ def lock(path: str, owner: str, state: str, check: bool, break_stale_s: float = 
 # then never follow again: issue 14.)
 RECOVERY_STATES = ("in archive recovery", "shut down in recovery")
 # What a standby's log says when it cannot catch up, whatever the wait
-CANNOT_FOLLOW = ("has already been removed", "is not a child of this server's history",
-                 "forked off current database system timeline",
-                 "could not receive data from WAL stream: ERROR")
+CANNOT_FOLLOW = (
+    "has already been removed",
+    "is not a child of this server's history",
+    "forked off current database system timeline",
+    "could not receive data from WAL stream: ERROR",
+)
 WALRECEIVER_LOOP = "terminating walreceiver process due to administrator command"
-BAD_RECORD = ("record with incorrect prev-link", "invalid record length", "invalid magic number",
-              "contrecord is requested", "invalid resource manager ID")
+BAD_RECORD = (
+    "record with incorrect prev-link",
+    "invalid record length",
+    "invalid magic number",
+    "contrecord is requested",
+    "invalid resource manager ID",
+)
 PAGE_HEADER = 40  # an idle primary's insert position may sit just past a page header
 
 
 def _was_standby(state: NodeState) -> bool:
-    return state.role == STANDBY or (state.role == STOPPED
-                                     and (state.cluster_state or "") in RECOVERY_STATES)
+    return state.role == STANDBY or (
+        state.role == STOPPED and (state.cluster_state or "") in RECOVERY_STATES
+    )
 
 
 def _log_size(node: LocalNode) -> int:
@@ -597,22 +766,26 @@ def cannot_follow(lines: list[str]) -> str:
             return line.strip()
     # the same bad record at the same place, read again and again: once is the ordinary
     # end of WAL, three times is a standby whose WAL differs from the primary's
-    bad = [line[line.find(w):].strip() for line in lines for w in BAD_RECORD if w in line]
+    bad = [line[line.find(w) :].strip() for line in lines for w in BAD_RECORD if w in line]
     for record in dict.fromkeys(bad):
         if bad.count(record) >= 3:
-            return f"{record} (read again and again: this node's WAL differs from the " \
+            return (
+                f"{record} (read again and again: this node's WAL differs from the "
                 "primary's at that place)"
+            )
     if sum(WALRECEIVER_LOOP in line for line in lines) >= 3:
         # the startup process rejects what the primary sends at the same place, again and
         # again: the node's WAL differs from the primary's on the same timeline
         cause = [line.strip() for line in lines if "record" in line and " at " in line]
-        return (cause[-1] if cause else lines[-1].strip()) + " (the walreceiver is restarted " \
-            "again and again)"
+        return (
+            cause[-1] if cause else lines[-1].strip()
+        ) + " (the walreceiver is restarted again and again)"
     return ""
 
 
-def _follow(node: LocalNode, settings: HaSettings, target: int, peer_tli: int, stall_s: float,
-            log_from: int) -> str:
+def _follow(
+    node: LocalNode, settings: HaSettings, target: int, peer_tli: int, stall_s: float, log_from: int
+) -> str:
     """Wait until the standby has replayed the peer's WAL up to ``target`` on the peer's
     timeline. '' once it has; otherwise why not: its log says it cannot, or its replay
     has not moved for ``stall_s`` seconds (a slow catch-up that moves is waited for)."""
@@ -624,8 +797,11 @@ def _follow(node: LocalNode, settings: HaSettings, target: int, peer_tli: int, s
             st, why = None, str(exc)
         if st is not None and st.role == STANDBY:
             replay = lsn.parse(st.replay_lsn) or 0
-            if st.receiver_status == "streaming" and st.timeline == peer_tli \
-                    and replay + PAGE_HEADER >= target:
+            if (
+                st.receiver_status == "streaming"
+                and st.timeline == peer_tli
+                and replay + PAGE_HEADER >= target
+            ):
                 return ""
         said = cannot_follow(_log_since(node, log_from))
         if said:
@@ -633,8 +809,10 @@ def _follow(node: LocalNode, settings: HaSettings, target: int, peer_tli: int, s
         if st is not None and st.role == STANDBY:
             if last is None or replay > last:
                 last, moved = replay, time.monotonic()
-            why = (f"receiver {st.receiver_status or 'not running'} on timeline {st.timeline}, "
-                   f"replayed up to {lsn.fmt(replay)} of {lsn.fmt(target)}")
+            why = (
+                f"receiver {st.receiver_status or 'not running'} on timeline {st.timeline}, "
+                f"replayed up to {lsn.fmt(replay)} of {lsn.fmt(target)}"
+            )
         elif st is not None:
             why = f"it is {st.role} ({st.cluster_state or st.error or 'no answer'})"
         if time.monotonic() - moved > stall_s:
@@ -645,8 +823,10 @@ def _follow(node: LocalNode, settings: HaSettings, target: int, peer_tli: int, s
 def _peer_position(settings: HaSettings) -> tuple[int, int]:
     with connect_peer(settings.peer_host, settings.peer_port, settings.replication_user) as peer:
         pos = scalar(peer, "SELECT pg_current_wal_lsn()::text")
-        tli = scalar(peer, "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), "
-                           "1, 8))::bit(32)::int")
+        tli = scalar(
+            peer,
+            "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int",
+        )
     return lsn.parse(pos) or 0, int(tli)
 
 
@@ -663,9 +843,16 @@ def restart_as_standby(node: LocalNode, settings: HaSettings, stall_s: float) ->
     return _follow(node, settings, target, peer_tli, stall_s, log_from)
 
 
-def rejoin(node: LocalNode, settings: HaSettings, check: bool, allow_clone: bool = True,
-           clone_rate_mb_s: float = 40.0, restore_target_wal: bool = False,
-           timeout: float = 120, catchup_stall_s: float = 30) -> Result:
+def rejoin(
+    node: LocalNode,
+    settings: HaSettings,
+    check: bool,
+    allow_clone: bool = True,
+    clone_rate_mb_s: float = 40.0,
+    restore_target_wal: bool = False,
+    timeout: float = 120,
+    catchup_stall_s: float = 30,
+) -> Result:
     """Make this node a standby of the peer again, by the least that works.
 
     A node whose last life was as a standby (crashed, stopped, or running but not
@@ -681,19 +868,31 @@ def rejoin(node: LocalNode, settings: HaSettings, check: bool, allow_clone: bool
         raise InputError("catchup_stall_s", "must be a positive number of seconds")
     res = Result(check)
     mine = node.state(settings.node)
-    res.before = {"role": mine.role, "timeline": mine.timeline, "upstream": mine.upstream,
-                  "cluster_state": mine.cluster_state}
+    res.before = {
+        "role": mine.role,
+        "timeline": mine.timeline,
+        "upstream": mine.upstream,
+        "cluster_state": mine.cluster_state,
+    }
     with connect_peer(settings.peer_host, settings.peer_port, settings.replication_user) as peer:
         if scalar(peer, "SELECT pg_is_in_recovery()"):
             raise Refused([f"{settings.peer} is not primary: nothing to rejoin"])
-        peer_tli = scalar(peer, "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), "
-                                "1, 8))::bit(32)::int")
+        peer_tli = scalar(
+            peer,
+            "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int",
+        )
         size = scalar(peer, "SELECT sum(pg_database_size(datname))::bigint FROM pg_database")
         estimate = round(size / (clone_rate_mb_s * 1024 * 1024), 1) if size else None
-        res.details["clone_estimate"] = {"bytes": size, "seconds": estimate,
-                                         "rate_mb_s": clone_rate_mb_s}
-        if (mine.role == STANDBY and mine.receiver_status == "streaming"
-                and mine.timeline == peer_tli):
+        res.details["clone_estimate"] = {
+            "bytes": size,
+            "seconds": estimate,
+            "rate_mb_s": clone_rate_mb_s,
+        }
+        if (
+            mine.role == STANDBY
+            and mine.receiver_status == "streaming"
+            and mine.timeline == peer_tli
+        ):
             res.after = res.before
             res.details["method"] = "none"
             return res
@@ -704,9 +903,12 @@ def rejoin(node: LocalNode, settings: HaSettings, check: bool, allow_clone: bool
         else:
             method = "rewind"
         res.details["method"] = method
-        what = {"restart as standby": "restart in standby mode; rewind or clone if it does not "
-                                      "catch up",
-                "rewind": "pg_rewind", "clone": "clone"}[method]
+        what = {
+            "restart as standby": "restart in standby mode; rewind or clone if it does not "
+            "catch up",
+            "rewind": "pg_rewind",
+            "clone": "clone",
+        }[method]
         if not res.would(f"make {settings.node} a standby of {settings.peer} ({what})"):
             return res
         _ensure_slot(peer, slot_name(settings.node), res)
@@ -719,27 +921,39 @@ def rejoin(node: LocalNode, settings: HaSettings, check: bool, allow_clone: bool
         res.details["catchup_error"] = why
         rewindable = mine.timeline is not None and mine.timeline < peer_tli
         if not rewindable and not allow_clone:
-            raise Refused([f"{settings.node} does not catch up as a standby ({why}); "
-                           "allow_clone=false forbids the fresh clone it needs: set it to true, "
-                           "or clone it with db_standby_build -e db_standby_build_overwrite=true"])
+            raise Refused(
+                [
+                    f"{settings.node} does not catch up as a standby ({why}); "
+                    "allow_clone=false forbids the fresh clone it needs: set it to true, "
+                    "or clone it with db_standby_build -e db_standby_build_overwrite=true"
+                ]
+            )
         method = "rewind" if rewindable else "clone"
-        res.details["method"] = ("rewind" if rewindable
-                                 else f"clone ({settings.node} did not catch up as a standby)")
+        res.details["method"] = (
+            "rewind" if rewindable else f"clone ({settings.node} did not catch up as a standby)"
+        )
         res.commands.append(f"{settings.node} did not catch up as a standby: {why}")
     node.stop_fast()
     if method == "rewind":
-        with connect_peer(settings.peer_host, settings.peer_port,
-                          settings.replication_user) as peer:
+        with connect_peer(
+            settings.peer_host, settings.peer_port, settings.replication_user
+        ) as peer:
             # pg_rewind compares against the source's control file: a CHECKPOINT there makes
             # the new timeline visible (otherwise "no rewind required" can be said wrongly)
             scalar(peer, "CHECKPOINT")
         auto_conf = os.path.join(node.datadir, "postgresql.auto.conf")
         saved = read_text(auto_conf)
-        argv = [f"{node.bindir}/pg_rewind",
-                "--target-pgdata", node.datadir,
-                "--source-server", f"host={settings.peer_host} port={settings.peer_port} "
-                f"user={settings.replication_user} dbname=postgres connect_timeout=5",
-                "--config-file", os.path.join(node.confdir, "postgresql.conf"), "--progress"]
+        argv = [
+            f"{node.bindir}/pg_rewind",
+            "--target-pgdata",
+            node.datadir,
+            "--source-server",
+            f"host={settings.peer_host} port={settings.peer_port} "
+            f"user={settings.replication_user} dbname=postgres connect_timeout=5",
+            "--config-file",
+            os.path.join(node.confdir, "postgresql.conf"),
+            "--progress",
+        ]
         if restore_target_wal:
             argv.append("--restore-target-wal")
         # pg_rewind's crash recovery runs a single-user server, which refuses standby mode:
@@ -759,31 +973,64 @@ def rejoin(node: LocalNode, settings: HaSettings, check: bool, allow_clone: bool
             method = "clone"
             res.details["method"] = "clone (pg_rewind failed)"
     if method == "clone":
-        res.commands.append(f"clone: about {estimate} s for {lsn.human_bytes(size)} "
-                            f"at {clone_rate_mb_s} MB/s")
+        res.commands.append(
+            f"clone: about {estimate} s for {lsn.human_bytes(size)} at {clone_rate_mb_s} MB/s"
+        )
         start = time.monotonic()
         os.makedirs(node.datadir, mode=0o700, exist_ok=True)
         _empty_dir(node.datadir)
-        node.run(["pg_basebackup", "-h", settings.peer_host, "-p", str(settings.peer_port),
-                  "-U", settings.replication_user, "-D", node.datadir, "-X", "stream",
-                  "-S", slot_name(settings.node), "--checkpoint=fast", "-w"], timeout=3600)
+        node.run(
+            [
+                "pg_basebackup",
+                "-h",
+                settings.peer_host,
+                "-p",
+                str(settings.peer_port),
+                "-U",
+                settings.replication_user,
+                "-D",
+                node.datadir,
+                "-X",
+                "stream",
+                "-S",
+                slot_name(settings.node),
+                "--checkpoint=fast",
+                "-w",
+            ],
+            timeout=3600,
+        )
         res.details["clone_seconds"] = round(time.monotonic() - start, 2)
     touch(node.standby_signal)
     node.start()
     return _rejoined(node, settings, res, peer_tli, timeout)
 
 
-def _rejoined(node: LocalNode, settings: HaSettings, res: Result, peer_tli: int,
-              timeout: float) -> Result:
+def _rejoined(
+    node: LocalNode, settings: HaSettings, res: Result, peer_tli: int, timeout: float
+) -> Result:
     after = _wait_streaming(node, settings, timeout)
     if after["timeline"] != peer_tli:
-        raise Refused([f"{settings.node} streams on timeline {after['timeline']}, "
-                       f"{settings.peer} is on {peer_tli}"])
+        raise Refused(
+            [
+                f"{settings.node} streams on timeline {after['timeline']}, "
+                f"{settings.peer} is on {peer_tli}"
+            ]
+        )
     with node.connect() as conn:
         _drop_slot(conn, slot_name(settings.peer), Result(False))
     res.after = after
     return res
 
 
-__all__ = ["AuthError", "ConnectError", "ensure_config", "ensure_primary_objects", "clone",
-           "switchover", "promote", "lock", "rejoin", "Result"]
+__all__ = [
+    "AuthError",
+    "ConnectError",
+    "ensure_config",
+    "ensure_primary_objects",
+    "clone",
+    "switchover",
+    "promote",
+    "lock",
+    "rejoin",
+    "Result",
+]

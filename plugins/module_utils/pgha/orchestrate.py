@@ -61,14 +61,17 @@ class Hosts(Protocol):
 
     def variables(self, host: str) -> dict[str, Any]: ...
 
-    def run(self, host: str, module: str, args: Mapping[str, Any],
-            become_user: str | None = None) -> dict[str, Any]: ...
+    def run(
+        self, host: str, module: str, args: Mapping[str, Any], become_user: str | None = None
+    ) -> dict[str, Any]: ...
 
-    def run_each(self, calls: list[tuple[str, str, Mapping[str, Any], str | None]]
-                 ) -> list[dict[str, Any]]: ...
+    def run_each(
+        self, calls: list[tuple[str, str, Mapping[str, Any], str | None]]
+    ) -> list[dict[str, Any]]: ...
 
-    def write_json(self, host: str, path: str, data: Any,
-                   become_user: str | None = None) -> bool: ...
+    def write_json(
+        self, host: str, path: str, data: Any, become_user: str | None = None
+    ) -> bool: ...
 
 
 class FailoverFailed(PgHaError):
@@ -98,10 +101,22 @@ class Request:
     diff: bool = False
 
     @classmethod
-    def from_args(cls, args: Mapping[str, Any], group: list[str], check: bool,
-                  diff: bool) -> Request:
-        known = {k: args[k] for k in ("candidate", "fence", "fence_command", "fence_all",
-                                      "accept_data_loss", "owner", "break_stale_s", "timeout")}
+    def from_args(
+        cls, args: Mapping[str, Any], group: list[str], check: bool, diff: bool
+    ) -> Request:
+        known = {
+            k: args[k]
+            for k in (
+                "candidate",
+                "fence",
+                "fence_command",
+                "fence_all",
+                "accept_data_loss",
+                "owner",
+                "break_stale_s",
+                "timeout",
+            )
+        }
         return cls(group=list(group), check=check, diff=diff, **known)
 
 
@@ -117,11 +132,20 @@ class _Steps:
     def call(self, name: str, **extra: Any) -> tuple[str, str, dict[str, Any], str]:
         peer = self.peer(name)
         mine, theirs = self.hosts.variables(name), self.hosts.variables(peer)
-        return (name, STEP, {
-            "name": name, "peer": peer, "peer_host": theirs.get("ansible_host", peer),
-            "pg_version": str(mine.get("hisops_pg_version", "15")),
-            "pg_cluster": str(mine.get("hisops_pg_cluster", "main")),
-            "peer_port": int(theirs.get("hisops_pg_port", 5432)), **extra}, STEP_USER)
+        return (
+            name,
+            STEP,
+            {
+                "name": name,
+                "peer": peer,
+                "peer_host": theirs.get("ansible_host", peer),
+                "pg_version": str(mine.get("hisops_pg_version", "15")),
+                "pg_cluster": str(mine.get("hisops_pg_cluster", "main")),
+                "peer_port": int(theirs.get("hisops_pg_port", 5432)),
+                **extra,
+            },
+            STEP_USER,
+        )
 
     def run(self, name: str, **extra: Any) -> dict[str, Any]:
         return self.hosts.run(*self.call(name, **extra))
@@ -136,19 +160,24 @@ def failover(hosts: Hosts, request: Request, effects: ControllerEffects) -> dict
     begun = _begin(steps, request)
     timings = {"read_s": round(time.monotonic() - t0, 3)}
     locked = [n for n, r in begun.items() if r.get("locked")]
-    run: _Live = _Rehearsal(steps, request, effects) if request.check \
-        else _Live(steps, request, effects)
+    run: _Live = (
+        _Rehearsal(steps, request, effects) if request.check else _Live(steps, request, effects)
+    )
     promoted = False
     try:
         held = [r["msg"] for r in begun.values() if r.get("reason") == "lock_held"]
         if held:
             raise FailoverFailed(held[0], "lock_held")
-        states = [NodeState.from_dict(node_state_from_result({**r, "item": n}))
-                  for n, r in begun.items()]
+        states = [
+            NodeState.from_dict(node_state_from_result({**r, "item": n})) for n, r in begun.items()
+        ]
         candidate = request.candidate
         if candidate and _already_done(states, candidate):
-            return {"changed": False, "msg": f"{candidate} already is the only primary; "
-                                             "nothing changed", "nodes": _roles(states)}
+            return {
+                "changed": False,
+                "msg": f"{candidate} already is the only primary; nothing changed",
+                "nodes": _roles(states),
+            }
         verdict = assess(states, candidate or None).as_dict()
         if not verdict["failover"]["go"]:
             raise FailoverFailed(verdict["failover"]["summary"] + "; nothing changed", "no_go")
@@ -159,7 +188,9 @@ def failover(hosts: Hosts, request: Request, effects: ControllerEffects) -> dict
             raise FailoverFailed(
                 f"refused: the data a failover to {new} would lose is "
                 f"{'unknown' if gap is None else f'{gap} bytes of WAL'}; set "
-                "accept_data_loss=true to fail over anyway (nothing was touched)", "data_loss")
+                "accept_data_loss=true to fail over anyway (nothing was touched)",
+                "data_loss",
+            )
         run.require_lock(new, begun[new], locked)
         fenced, promote, t1 = run.fence_then_promote(old, new, timings, t0)
         promoted = True  # the promotion step releases the lock itself, whatever it did
@@ -176,16 +207,23 @@ def _begin(steps: _Steps, request: Request) -> dict[str, dict[str, Any]]:
     """Both nodes read at once, the candidate's lock taken in the same call; a lock left by
     a run of this controller that died is broken (one more call on that node)."""
     candidate = request.candidate
-    calls = {name: steps.call(name, step="begin", owner=steps.owner,
-                              lock=not candidate or candidate == name,
-                              break_stale_s=request.break_stale_s)
-             for name in steps.group}
+    calls = {
+        name: steps.call(
+            name,
+            step="begin",
+            owner=steps.owner,
+            lock=not candidate or candidate == name,
+            break_stale_s=request.break_stale_s,
+        )
+        for name in steps.group
+    }
     begun = dict(zip(calls, steps.hosts.run_each(list(calls.values())), strict=True))
     for name, r in begun.items():
         if r.get("reason") == "lock_held" and gone_holder(r.get("holder")):
             host, module, args, user = calls[name]
-            begun[name] = steps.hosts.run(host, module, {**args, "break_owner":
-                                                         r["holder"]["owner"]}, user)
+            begun[name] = steps.hosts.run(
+                host, module, {**args, "break_owner": r["holder"]["owner"]}, user
+            )
     return begun
 
 
@@ -199,42 +237,58 @@ class _Live:
 
     def require_lock(self, new: str, begun: dict[str, Any], locked: list[str]) -> None:
         if new not in locked:
-            raise FailoverFailed(f"{new}: the failover lock was not taken "
-                                 f"({begun.get('msg', 'not a standby')})", "not_locked")
+            raise FailoverFailed(
+                f"{new}: the failover lock was not taken ({begun.get('msg', 'not a standby')})",
+                "not_locked",
+            )
 
     def fences(self, old: str) -> FenceContext:
         variables = self.steps.hosts.variables(old)
         return FenceContext(
-            name=old, address=str(variables.get("ansible_host", old)),
+            name=old,
+            address=str(variables.get("ansible_host", old)),
             pg_port=int(variables.get("hisops_pg_port", 5432)),
-            ssh_port=int(variables.get("ansible_port", 22)), timeout=self.request.timeout,
-            fence_command=list(self.request.fence_command), effects=self.effects,
-            fence_step=lambda: self.steps.run(old, step="fence", timeout=self.request.timeout))
+            ssh_port=int(variables.get("ansible_port", 22)),
+            timeout=self.request.timeout,
+            fence_command=list(self.request.fence_command),
+            effects=self.effects,
+            fence_step=lambda: self.steps.run(old, step="fence", timeout=self.request.timeout),
+        )
 
     def fence(self, old: str, timings: dict[str, float], t0: float) -> Fenced:
-        return fence(self.fences(old), self.request.fence, self.request.fence_all,
-                     timings, t0)
+        return fence(self.fences(old), self.request.fence, self.request.fence_all, timings, t0)
 
-    def fence_then_promote(self, old: str, new: str, timings: dict[str, float],
-                           t0: float) -> tuple[Fenced, dict[str, Any], float]:
+    def fence_then_promote(
+        self, old: str, new: str, timings: dict[str, float], t0: float
+    ) -> tuple[Fenced, dict[str, Any], float]:
         hosts, request = self.steps.hosts, self.request
         word_path = f"/var/lib/postgresql/.hisops-failover-{secrets.token_hex(8)}.json"
         budget = request.timeout * (len(request.fence) + 1) + 60
         with ThreadPoolExecutor(max_workers=1) as early:
-            pending = early.submit(self.steps.run, new, step="promote", owner=self.steps.owner,
-                                   accept_data_loss=request.accept_data_loss,
-                                   timeout=request.timeout, await_file=word_path,
-                                   await_s=budget)
+            pending = early.submit(
+                self.steps.run,
+                new,
+                step="promote",
+                owner=self.steps.owner,
+                accept_data_loss=request.accept_data_loss,
+                timeout=request.timeout,
+                await_file=word_path,
+                await_s=budget,
+            )
             try:
                 fenced = self.fence(old, timings, t0)
             except BaseException as exc:
-                hosts.write_json(new, word_path, {"abort": f"the fence of {old} failed: {exc}"},
-                                 STEP_USER)
+                hosts.write_json(
+                    new, word_path, {"abort": f"the fence of {old} failed: {exc}"}, STEP_USER
+                )
                 pending.result()
                 raise
             t1 = time.monotonic()
-            word = ({"fence_proof": fenced.proof, "old_primary": fenced.state}
-                    if fenced.proof else {"abort": f"{old} is not proven fenced"})
+            word = (
+                {"fence_proof": fenced.proof, "old_primary": fenced.state}
+                if fenced.proof
+                else {"abort": f"{old} is not proven fenced"}
+            )
             # Not passed on (the candidate's SSH failed right now): the step gives up
             # unpromoted after its budget, and says so.
             any(hosts.write_json(new, word_path, word, STEP_USER) for _try in range(3))
@@ -242,10 +296,12 @@ class _Live:
 
     def summary(self, out: dict[str, Any], fenced: Fenced) -> str:
         old, new = out["old"], out["new"]
-        return (f"{new} is primary on timeline {out['timeline']} (promotion "
-                f"{out['promote_s']} s, failover task {out['timings']['total_s']} s); "
-                f"data lost: {out['gap']}; {old} is fenced ({fenced.proof}); bring it back "
-                "with playbooks/db_rejoin.yml")
+        return (
+            f"{new} is primary on timeline {out['timeline']} (promotion "
+            f"{out['promote_s']} s, failover task {out['timings']['total_s']} s); "
+            f"data lost: {out['gap']}; {old} is fenced ({fenced.proof}); bring it back "
+            "with playbooks/db_rejoin.yml"
+        )
 
 
 class _Rehearsal(_Live):
@@ -258,32 +314,55 @@ class _Rehearsal(_Live):
     def require_lock(self, new: str, begun: dict[str, Any], locked: list[str]) -> None:
         return None
 
-    def fence_then_promote(self, old: str, new: str, timings: dict[str, float],
-                           t0: float) -> tuple[Fenced, dict[str, Any], float]:
+    def fence_then_promote(
+        self, old: str, new: str, timings: dict[str, float], t0: float
+    ) -> tuple[Fenced, dict[str, Any], float]:
         fenced = self.fence(old, timings, t0)
         t1 = time.monotonic()
         promote = self.steps.run(
-            new, step="promote", owner=self.steps.owner, old_primary=fenced.state,
+            new,
+            step="promote",
+            owner=self.steps.owner,
+            old_primary=fenced.state,
             fence_proof=f"check mode: {', '.join(self.request.fence)} would fence {old}",
-            accept_data_loss=self.request.accept_data_loss, timeout=self.request.timeout)
+            accept_data_loss=self.request.accept_data_loss,
+            timeout=self.request.timeout,
+        )
         return fenced, promote, t1
 
     def summary(self, out: dict[str, Any], fenced: Fenced) -> str:
-        return (f"check mode: would fence {out['old']} ({', '.join(self.request.fence)}) and "
-                f"promote {out['new']}; data lost: {out['gap']}")
+        return (
+            f"check mode: would fence {out['old']} ({', '.join(self.request.fence)}) and "
+            f"promote {out['new']}; data lost: {out['gap']}"
+        )
 
 
-def _outcome(run: _Live, old: str, new: str, fenced: Fenced, promote: dict[str, Any],
-             verdict: dict[str, Any], timings: dict[str, float]) -> dict[str, Any]:
-    out = {"changed": bool(promote.get("changed")) or fenced.changed, "old": old, "new": new,
-           "fence": fenced.methods, "fence_proof": fenced.proof, "old_primary": fenced.state,
-           "gap": promote.get("gap", "unknown"), "gap_bytes": promote.get("gap_bytes"),
-           "timeline": promote.get("timeline"), "promote_s": promote.get("promote_s"),
-           "timings": timings, "verdict": verdict,
-           "commands": fenced.commands + [f"{new}: {c}" for c in promote.get("commands", [])]}
+def _outcome(
+    run: _Live,
+    old: str,
+    new: str,
+    fenced: Fenced,
+    promote: dict[str, Any],
+    verdict: dict[str, Any],
+    timings: dict[str, float],
+) -> dict[str, Any]:
+    out = {
+        "changed": bool(promote.get("changed")) or fenced.changed,
+        "old": old,
+        "new": new,
+        "fence": fenced.methods,
+        "fence_proof": fenced.proof,
+        "old_primary": fenced.state,
+        "gap": promote.get("gap", "unknown"),
+        "gap_bytes": promote.get("gap_bytes"),
+        "timeline": promote.get("timeline"),
+        "promote_s": promote.get("promote_s"),
+        "timings": timings,
+        "verdict": verdict,
+        "commands": fenced.commands + [f"{new}: {c}" for c in promote.get("commands", [])],
+    }
     if promote.get("failed"):
-        code = promote.get("reason") or ("unreachable" if promote.get("unreachable")
-                                         else "failed")
+        code = promote.get("reason") or ("unreachable" if promote.get("unreachable") else "failed")
         msg = str(promote.get("msg", "the promotion failed"))
         if code == "not_fenced":  # the step does not know the old primary's name
             msg = f"refused: {old} is not proven fenced (fence_proof is empty)"
@@ -297,18 +376,24 @@ def _outcome(run: _Live, old: str, new: str, fenced: Fenced, promote: dict[str, 
             f"{old} is fenced by the site command only: keep it powered off until "
             "playbooks/db_rejoin.yml, or it comes back as a second primary; "
             "fence_all with [switch_port, site_command] also cuts its port so that it "
-            "comes back cut off"]
+            "comes back cut off"
+        ]
     if run.request.diff:
-        out["diff"] = {"before": {old: PRIMARY, new: "standby"},
-                       "after": {old: "fenced", new: PRIMARY}}
+        out["diff"] = {
+            "before": {old: PRIMARY, new: "standby"},
+            "after": {old: "fenced", new: PRIMARY},
+        }
     return out
 
 
 def _already_done(states: list[NodeState], candidate: str) -> bool:
     mine = next(s for s in states if s.name == candidate)
     others = [s for s in states if s.name != candidate]
-    return mine.role == PRIMARY and not mine.standby_signal \
+    return (
+        mine.role == PRIMARY
+        and not mine.standby_signal
         and all(s.role in (STOPPED, UNREACHABLE) for s in others)
+    )
 
 
 def _roles(states: list[NodeState]) -> dict[str, str]:

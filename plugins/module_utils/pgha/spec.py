@@ -24,11 +24,18 @@ def pair_args(**extra: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {**PAIR_ARGS, **extra}
 
 
-def settings_from(params: dict[str, Any], sync_mode: str = "async",
-                  wal_keep_size: str = "512MB") -> HaSettings:
-    return HaSettings(node=params["name"], peer=params["peer"], peer_host=params["peer_host"],
-                      peer_port=params["peer_port"], replication_user=params["replication_user"],
-                      sync_mode=sync_mode, wal_keep_size=wal_keep_size).validate()
+def settings_from(
+    params: dict[str, Any], sync_mode: str = "async", wal_keep_size: str = "512MB"
+) -> HaSettings:
+    return HaSettings(
+        node=params["name"],
+        peer=params["peer"],
+        peer_host=params["peer_host"],
+        peer_port=params["peer_port"],
+        replication_user=params["replication_user"],
+        sync_mode=sync_mode,
+        wal_keep_size=wal_keep_size,
+    ).validate()
 
 
 def node_from(params: dict[str, Any]) -> LocalNode:

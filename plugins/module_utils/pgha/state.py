@@ -143,8 +143,7 @@ def read_live(conn: Any, state: NodeState) -> NodeState:
     return state
 
 
-def file_error(sourcefile: str | None, line: int | None, name: str | None,
-               error: str) -> str:
+def file_error(sourcefile: str | None, line: int | None, name: str | None, error: str) -> str:
     """One row of ``pg_file_settings`` with an error, as the operator reads it."""
     where = f"{sourcefile or '?'}:{line}" if line else (sourcefile or "?")
     return f"{where}: {error}" + (f" ({name})" if name else "")

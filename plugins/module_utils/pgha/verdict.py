@@ -135,8 +135,10 @@ def _common(primaries: list[NodeState]) -> list[str]:
     if len(primaries) > 1:
         names = " and ".join(s.name for s in primaries)
         if len({s.system_identifier for s in primaries}) > 1:
-            return [f"{names} are two separate databases, not a pair: "
-                    "build the standby first (db_standby_build)"]
+            return [
+                f"{names} are two separate databases, not a pair: "
+                "build the standby first (db_standby_build)"
+            ]
         return [f"both {names} claim to be primary (split brain): stop, fence one, rejoin it"]
     return []
 
@@ -159,22 +161,32 @@ def _switchover(states, primaries, cand, lag, max_lag_bytes) -> Decision:
         row = next((r for r in primary.replicas if r.get("name") == cand.name), None)
         if cand.receiver_status != "streaming" or row is None or row.get("state") != "streaming":
             reasons.append(f"{cand.name} is not streaming from {primary.name}")
-        if cand.timeline is not None and primary.timeline is not None \
-                and cand.timeline != primary.timeline:
-            reasons.append(f"{cand.name} is on timeline {cand.timeline}, "
-                           f"{primary.name} on {primary.timeline}")
+        if (
+            cand.timeline is not None
+            and primary.timeline is not None
+            and cand.timeline != primary.timeline
+        ):
+            reasons.append(
+                f"{cand.name} is on timeline {cand.timeline}, {primary.name} on {primary.timeline}"
+            )
         behind = lag.get(cand.name, {}).get("bytes")
         if behind is None:
             reasons.append(f"the lag of {cand.name} is unknown")
         elif behind > max_lag_bytes:
-            reasons.append(f"{cand.name} lags {lsn.human_bytes(behind)} behind {primary.name}, "
-                           f"more than the limit of {lsn.human_bytes(max_lag_bytes)}")
+            reasons.append(
+                f"{cand.name} lags {lsn.human_bytes(behind)} behind {primary.name}, "
+                f"more than the limit of {lsn.human_bytes(max_lag_bytes)}"
+            )
     reasons = list(dict.fromkeys(reasons))
     if reasons:
         return Decision(False, reasons, "NO-GO for switchover: " + "; ".join(reasons))
-    return Decision(True, [], f"GO for switchover: {cand.name} is streaming from "
-                              f"{primaries[0].name}, {lag[cand.name]['human']} behind; "
-                              "no committed transaction will be lost")
+    return Decision(
+        True,
+        [],
+        f"GO for switchover: {cand.name} is streaming from "
+        f"{primaries[0].name}, {lag[cand.name]['human']} behind; "
+        "no committed transaction will be lost",
+    )
 
 
 def _failover(states, primaries, cand, old, gap) -> Decision:
@@ -184,19 +196,27 @@ def _failover(states, primaries, cand, old, gap) -> Decision:
     elif cand.role != STANDBY:
         reasons.append(f"{cand.name} is not a standby (it is {cand.role}): nothing to promote")
     if old is not None and old.role == PRIMARY and len(primaries) == 1:
-        reasons.append(f"{old.name} is running as primary: use a switchover, "
-                       "a failover would throw its latest writes away")
+        reasons.append(
+            f"{old.name} is running as primary: use a switchover, "
+            "a failover would throw its latest writes away"
+        )
     if reasons:
         return Decision(False, reasons, "NO-GO for failover: " + "; ".join(reasons))
     if gap is None:
-        loss = "the data the old primary wrote after the standby's last received WAL is " \
-               "UNKNOWN (it crashed or cannot be reached): accept_data_loss=true required"
+        loss = (
+            "the data the old primary wrote after the standby's last received WAL is "
+            "UNKNOWN (it crashed or cannot be reached): accept_data_loss=true required"
+        )
     elif gap == 0:
         loss = "no data is lost (the old primary stopped cleanly and the standby has all of it)"
     else:
         loss = f"{lsn.human_bytes(gap)} of WAL would be lost: accept_data_loss=true required"
-    return Decision(True, [], f"GO for failover to {cand.name} once {old.name if old else 'the old primary'}"
-                              f" is fenced; {loss}")
+    return Decision(
+        True,
+        [],
+        f"GO for failover to {cand.name} once {old.name if old else 'the old primary'}"
+        f" is fenced; {loss}",
+    )
 
 
 def describe(verdict: dict[str, Any]) -> list[str]:
@@ -210,14 +230,17 @@ def describe(verdict: dict[str, Any]) -> list[str]:
         if role == "primary":
             reps = node.get("replicas") or []
             text += ", WAL at " + str(node.get("lsn"))
-            text += "; standbys: " + (", ".join(
-                f"{r['name']} {r['state']} ({r['sync_state']})" for r in reps) or "none")
+            text += "; standbys: " + (
+                ", ".join(f"{r['name']} {r['state']} ({r['sync_state']})" for r in reps) or "none"
+            )
         elif role == "standby":
             lag = verdict.get("lag", {}).get(node["name"], {})
             sec = lag.get("seconds")
-            text += (f", {node.get('receiver_status') or 'not streaming'} from "
-                     f"{node.get('upstream') or '?'}, {lag.get('human', 'unknown')} behind"
-                     f"{'' if sec is None else f' ({sec:.1f} s)'}")
+            text += (
+                f", {node.get('receiver_status') or 'not streaming'} from "
+                f"{node.get('upstream') or '?'}, {lag.get('human', 'unknown')} behind"
+                f"{'' if sec is None else f' ({sec:.1f} s)'}"
+            )
         elif role == "stopped":
             text += f" ({node.get('cluster_state')}, last checkpoint {node.get('checkpoint_lsn')})"
         else:
@@ -225,7 +248,8 @@ def describe(verdict: dict[str, Any]) -> list[str]:
         slots = node.get("slots") or []
         if slots:
             text += "; slots: " + ", ".join(
-                f"{s['name']} {'active' if s['active'] else 'inactive'}" for s in slots)
+                f"{s['name']} {'active' if s['active'] else 'inactive'}" for s in slots
+            )
         if node.get("service_enabled") is False:
             text += "; service disabled (fenced)"
         if node.get("config_errors"):
@@ -241,7 +265,6 @@ def node_state_from_result(result: dict[str, Any]) -> dict[str, Any]:
     """A ``db_node_info`` task result (possibly unreachable or failed) as a node state."""
     if isinstance(result.get("state"), dict):
         return result["state"]
-    name = result.get("item") or result.get("_ansible_delegated_vars", {}).get(
-        "ansible_host", "?")
+    name = result.get("item") or result.get("_ansible_delegated_vars", {}).get("ansible_host", "?")
     why = result.get("msg") or ("unreachable" if result.get("unreachable") else "no answer")
     return {"name": name, "role": UNREACHABLE, "error": str(why).strip()[:300]}

@@ -33,7 +33,7 @@ class LockBusy(StateError):
             f"{resource} is locked by {describe_holder(self.holder)}"
             + (f"; waited {waited_s:.0f} s" if waited_s else ""),
             hint="wait for that run to finish and try again; a lock of a run that died is "
-                 "released with its process, nothing needs removing by hand",
+            "released with its process, nothing needs removing by hand",
         )
 
 

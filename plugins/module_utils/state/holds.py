@@ -27,10 +27,21 @@ class HoldInputError(StateError):
         super().__init__(f"{field}: {message}")
 
 
-def set_hold(state_dir: str, state: str, hold_id: str, *, kind: str, key: str = "", operator: str = "",
-             summary: str = "", devices: Iterable[str] = (), endpoints: Iterable[str] = (),
-             details: dict[str, Any] | None = None, exclusive: bool = False,
-             check_mode: bool = False) -> dict[str, Any]:
+def set_hold(
+    state_dir: str,
+    state: str,
+    hold_id: str,
+    *,
+    kind: str,
+    key: str = "",
+    operator: str = "",
+    summary: str = "",
+    devices: Iterable[str] = (),
+    endpoints: Iterable[str] = (),
+    details: dict[str, Any] | None = None,
+    exclusive: bool = False,
+    check_mode: bool = False,
+) -> dict[str, Any]:
     """``state=open``: the hold exists and is open; ``closed``: closed if it exists. With
     ``exclusive``, opening is refused while another open hold of the same kind shares an
     endpoint (two rollouts to the same workstations). Returns changed, before and after
@@ -48,31 +59,52 @@ def set_hold(state_dir: str, state: str, hold_id: str, *, kind: str, key: str = 
     warnings: list[str] = []
     if state == "open" and exclusive:
         mine = set(endpoints)
-        others = [h for h in store.active(kind) if h.id != hold_id and mine & {e.get("name") for e in h.endpoints}]
+        others = [
+            h
+            for h in store.active(kind)
+            if h.id != hold_id and mine & {e.get("name") for e in h.endpoints}
+        ]
         for other in [h for h in others if _run_gone(h)]:
             if not check_mode:
-                store.close(other.id, f"hisops (its run, pid {other.details['run']['pid']}, is gone)")
-            warnings.append(f"{other.describe()} was left open by a run that died (pid "
-                            f"{other.details['run']['pid']} on {other.details['run']['host']}): closed")
+                store.close(
+                    other.id, f"hisops (its run, pid {other.details['run']['pid']}, is gone)"
+                )
+            warnings.append(
+                f"{other.describe()} was left open by a run that died (pid "
+                f"{other.details['run']['pid']} on {other.details['run']['host']}): closed"
+            )
             others.remove(other)
         if others:
             other = others[0]
             raise HoldInputError(
-                "id", f"{other.describe()} is in progress on {len(mine & {e.get('name') for e in other.endpoints})} "
+                "id",
+                f"{other.describe()} is in progress on {len(mine & {e.get('name') for e in other.endpoints})} "
                 f"of the same hosts; nothing was done: wait for it to end, or if its run died, close it with "
-                f"hisops state close {other.id} --reason '...'")
+                f"hisops state close {other.id} --reason '...'",
+            )
     before_state = before.state if before else "absent"
     after_state = "open" if state == "open" else ("closed" if before else "absent")
-    result: dict[str, Any] = {"changed": before_state != after_state, "before": before_state,
-                              "after": after_state, "warnings": warnings}
+    result: dict[str, Any] = {
+        "changed": before_state != after_state,
+        "before": before_state,
+        "after": after_state,
+        "warnings": warnings,
+    }
     if check_mode or not result["changed"]:
         result["hold"] = before.as_dict() if before else None
         return result
     hold: Hold | None
     if state == "open":
-        hold = store.open(kind, key or hold_id, id=hold_id, operator=operator, summary=summary,
-                          devices=devices, endpoints=[{"name": name} for name in endpoints],
-                          details=dict(details or {}))
+        hold = store.open(
+            kind,
+            key or hold_id,
+            id=hold_id,
+            operator=operator,
+            summary=summary,
+            devices=devices,
+            endpoints=[{"name": name} for name in endpoints],
+            details=dict(details or {}),
+        )
     else:
         hold = store.close(hold_id, operator)
     result["hold"] = hold.as_dict() if hold else None

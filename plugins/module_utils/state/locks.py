@@ -125,15 +125,23 @@ class Locks:
                 waited = self._take(resource, operation, operator, wait_s, on_wait)
                 taken.append(resource)
                 if waited is not None:
-                    waits.append(f"waited {waited[0]:.1f} s for the lock on {resource}, "
-                                 f"held by {describe_holder(waited[1])}")
+                    waits.append(
+                        f"waited {waited[0]:.1f} s for the lock on {resource}, "
+                        f"held by {describe_holder(waited[1])}"
+                    )
             yield waits
         finally:
             for resource in reversed(taken):
                 self._release(resource)
 
-    def _take(self, resource: str, operation: str, operator: str, wait_s: float,
-              on_wait: Callable[[str, dict[str, Any]], None] | None) -> tuple[float, dict[str, Any]] | None:
+    def _take(
+        self,
+        resource: str,
+        operation: str,
+        operator: str,
+        wait_s: float,
+        on_wait: Callable[[str, dict[str, Any]], None] | None,
+    ) -> tuple[float, dict[str, Any]] | None:
         path = self.path(resource)
         with _held_guard:
             if path in _held:
@@ -160,8 +168,14 @@ class Locks:
         except BaseException:
             os.close(fd)
             raise
-        record = {"resource": resource, "operator": operator, "operation": operation,
-                  "pid": os.getpid(), "host": socket.gethostname(), "since": _utc_now()}
+        record = {
+            "resource": resource,
+            "operator": operator,
+            "operation": operation,
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "since": _utc_now(),
+        }
         os.ftruncate(fd, 0)
         os.pwrite(fd, (json.dumps(record, sort_keys=True) + "\n").encode(), 0)
         with _held_guard:

@@ -95,7 +95,9 @@ class StateStore:
 
     def __init__(self, state_dir: str) -> None:
         if not state_dir:
-            raise StateError("state_dir: a directory for the hospital's deliberate state is required")
+            raise StateError(
+                "state_dir: a directory for the hospital's deliberate state is required"
+            )
         self.directory = state_dir
         self.path = os.path.join(state_dir, "state.db")
         self.locks = Locks(state_dir)
@@ -129,15 +131,37 @@ class StateStore:
         with self._db() as conn:
             conn.execute(
                 f"INSERT OR REPLACE INTO holds ({', '.join(row)}) "
-                f"VALUES ({', '.join(['?'] * len(row))})", list(row.values()))
+                f"VALUES ({', '.join(['?'] * len(row))})",
+                list(row.values()),
+            )
         return hold
 
-    def open(self, kind: str, key: str, *, id: str, operator: str = "", summary: str = "",
-             devices: Iterable[str] = (), endpoints: Iterable[dict[str, Any]] = (),
-             details: dict[str, Any] | None = None, opened_at: str = "") -> Hold:
-        return self.put(Hold(id=id, kind=kind, key=key, summary=summary, devices=sorted(set(devices)),
-                             endpoints=list(endpoints), details=dict(details or {}),
-                             opened_by=operator, opened_at=opened_at))
+    def open(
+        self,
+        kind: str,
+        key: str,
+        *,
+        id: str,
+        operator: str = "",
+        summary: str = "",
+        devices: Iterable[str] = (),
+        endpoints: Iterable[dict[str, Any]] = (),
+        details: dict[str, Any] | None = None,
+        opened_at: str = "",
+    ) -> Hold:
+        return self.put(
+            Hold(
+                id=id,
+                kind=kind,
+                key=key,
+                summary=summary,
+                devices=sorted(set(devices)),
+                endpoints=list(endpoints),
+                details=dict(details or {}),
+                opened_by=operator,
+                opened_at=opened_at,
+            )
+        )
 
     def close(self, hold_id: str, operator: str = "", closed_at: str = "") -> Hold | None:
         hold = self.get(hold_id)
@@ -151,8 +175,12 @@ class StateStore:
             row = conn.execute("SELECT * FROM holds WHERE id = ?", (hold_id,)).fetchone()
         return _hold(row) if row else None
 
-    def active(self, kind: str | None = None, devices: Iterable[str] | None = None,
-               endpoint: str | None = None) -> list[Hold]:
+    def active(
+        self,
+        kind: str | None = None,
+        devices: Iterable[str] | None = None,
+        endpoint: str | None = None,
+    ) -> list[Hold]:
         """Open holds, oldest first; of one kind, touching any of ``devices``, or cutting
         off ``endpoint`` (inventory name, IP or MAC)."""
         query, args = "SELECT * FROM holds WHERE state = ?", [OPEN]
@@ -178,8 +206,12 @@ class StateStore:
 
     def history(self, limit: int = 100) -> list[Hold]:
         with self._db() as conn:
-            return [_hold(row) for row in conn.execute(
-                "SELECT * FROM holds ORDER BY opened_at DESC, id DESC LIMIT ?", (limit,))]
+            return [
+                _hold(row)
+                for row in conn.execute(
+                    "SELECT * FROM holds ORDER BY opened_at DESC, id DESC LIMIT ?", (limit,)
+                )
+            ]
 
 
 def _hold(row: sqlite3.Row) -> Hold:

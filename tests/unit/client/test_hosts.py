@@ -18,7 +18,7 @@ def test_write_json_pipes_the_data_and_replaces_the_file_at_once(tmp_path: Path)
     assert HostModules is Hosts  # the database actions' name for the same mechanism
     hosts = Hosts(controller_action(), {"hostvars": {"db-1": LOCAL}})
     target = tmp_path / "word.json"
-    word = {"promote": True, "quote": "it's \"here\"", "n": list(range(2000))}
+    word = {"promote": True, "quote": 'it\'s "here"', "n": list(range(2000))}
     assert hosts.write_json("db-1", str(target), word)
     assert json.loads(target.read_text()) == word and (target.stat().st_mode & 0o077) == 0
     assert not (tmp_path / "word.json.tmp").exists()

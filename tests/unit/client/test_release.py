@@ -32,8 +32,12 @@ def switch(root: Path, pkgs: dict[str, Path], version: str, **kw) -> dict:
 
 
 def client(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(root / "current" / "bin" / "his-client"), *args],
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [str(root / "current" / "bin" / "his-client"), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_switch_installs_and_points_current_then_is_idempotent(tmp_path, packages):
@@ -73,8 +77,9 @@ def test_check_mode_reports_but_touches_nothing(tmp_path, packages):
     switch(root, packages, "1.0.0")
     before = sorted(p.name for p in (root / "releases").iterdir())
     pkg = packages["1.1.0"]
-    preview = release.apply(str(root), "switched", "1.1.0", str(pkg), sha256_file(str(pkg)),
-                            check_mode=True)
+    preview = release.apply(
+        str(root), "switched", "1.1.0", str(pkg), sha256_file(str(pkg)), check_mode=True
+    )
     assert preview["changed"] and preview["after"]["current"] == "1.1.0"
     assert preview["actions"] == ["install 1.1.0", "switch 1.0.0 -> 1.1.0"]
     assert os.readlink(root / "current") == "releases/1.0.0"
@@ -202,7 +207,12 @@ def test_a_missing_release_is_named_and_a_package_of_another_version_is_not_used
     with pytest.raises(release.MissingRelease):
         release.apply(str(root), "rolled_back", package=str(other), package_version="1.2.0")
     pkg = packages["1.0.0"]
-    back = release.apply(str(root), "rolled_back", package=str(pkg),
-                         sha256=sha256_file(str(pkg)), package_version="1.0.0")
+    back = release.apply(
+        str(root),
+        "rolled_back",
+        package=str(pkg),
+        sha256=sha256_file(str(pkg)),
+        package_version="1.0.0",
+    )
     assert back["actions"] == ["install 1.0.0", "switch 1.1.0 -> 1.0.0"]
     assert client(root, "--version").stdout.strip() == "1.0.0"

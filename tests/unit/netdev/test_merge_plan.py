@@ -42,7 +42,7 @@ def test_ios_merge_rewrites_the_plan_acl_in_order_and_removes_nothing_else() -> 
     merge = plan(RUNNING_IOS, INTENDED_IOS, "cisco_ios", replace=False)
     assert "no vlan 77" not in merge and "no ip access-list extended OLD-ACL" not in merge
     start = merge.index("no ip access-list extended HIS-DB-PROTECT")
-    assert merge[start + 1:start + 5] == [
+    assert merge[start + 1 : start + 5] == [
         "ip access-list extended HIS-DB-PROTECT",
         "10 permit icmp any any",
         "20 permit tcp 10.10.10.0 0.0.0.255 host 10.10.100.10 eq 5432",

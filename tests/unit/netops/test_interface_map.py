@@ -45,9 +45,16 @@ return
 
 def test_physical_ports_are_the_ethernet_sections_only():
     assert spare.physical_ports(BACKUP, "huawei") == [
-        "GigabitEthernet0/0/1", "GigabitEthernet0/0/10", "GigabitEthernet0/0/2", "XGigabitEthernet0/0/1"]
+        "GigabitEthernet0/0/1",
+        "GigabitEthernet0/0/10",
+        "GigabitEthernet0/0/2",
+        "XGigabitEthernet0/0/1",
+    ]
     ios = "interface Vlan99\n!\ninterface GigabitEthernet0/0\n!\ninterface TenGigabitEthernet1/1/1\n!\n"
-    assert spare.physical_ports(ios, "cisco_ios") == ["GigabitEthernet0/0", "TenGigabitEthernet1/1/1"]
+    assert spare.physical_ports(ios, "cisco_ios") == [
+        "GigabitEthernet0/0",
+        "TenGigabitEthernet1/1/1",
+    ]
 
 
 def test_same_numbering_needs_no_map():
@@ -55,10 +62,14 @@ def test_same_numbering_needs_no_map():
 
 
 def test_stack_member_1_maps_by_type_and_position():
-    mapping = spare.map_interfaces("AGG-1", list(reversed(GE)) + XGE, "SPARE", GE_MEMBER1 + XGE_MEMBER1)
+    mapping = spare.map_interfaces(
+        "AGG-1", list(reversed(GE)) + XGE, "SPARE", GE_MEMBER1 + XGE_MEMBER1
+    )
     assert len(mapping) == 52
     assert mapping["GigabitEthernet0/0/2"] == "GigabitEthernet1/0/2"
-    assert mapping["GigabitEthernet0/0/10"] == "GigabitEthernet1/0/10"  # number order, not text order
+    assert (
+        mapping["GigabitEthernet0/0/10"] == "GigabitEthernet1/0/10"
+    )  # number order, not text order
     assert mapping["XGigabitEthernet0/0/4"] == "XGigabitEthernet1/0/4"
     assert list(mapping)[:2] == ["GigabitEthernet0/0/1", "GigabitEthernet0/0/2"]
 
@@ -83,29 +94,55 @@ def test_different_port_counts_are_refused_with_each_type():
 def test_an_explicit_map_covers_what_position_cannot():
     theirs = ["GigabitEthernet0/0/1", "GigabitEthernet0/0/2"]
     ours = [f"GigabitEthernet1/0/{n}" for n in range(1, 5)]
-    explicit = {"GigabitEthernet0/0/1": "GigabitEthernet1/0/3", "GigabitEthernet0/0/2": "GigabitEthernet1/0/4"}
+    explicit = {
+        "GigabitEthernet0/0/1": "GigabitEthernet1/0/3",
+        "GigabitEthernet0/0/2": "GigabitEthernet1/0/4",
+    }
     assert spare.map_interfaces("AGG-1", theirs, "SPARE", ours, explicit) == explicit
 
 
 def test_an_explicit_entry_overrides_one_worked_out_and_must_exist():
-    explicit = {"XGigabitEthernet0/0/1": "XGigabitEthernet1/0/4", "XGigabitEthernet0/0/4": "XGigabitEthernet1/0/1"}
+    explicit = {
+        "XGigabitEthernet0/0/1": "XGigabitEthernet1/0/4",
+        "XGigabitEthernet0/0/4": "XGigabitEthernet1/0/1",
+    }
     mapping = spare.map_interfaces("AGG-1", GE + XGE, "SPARE", GE_MEMBER1 + XGE_MEMBER1, explicit)
     assert mapping["XGigabitEthernet0/0/1"] == "XGigabitEthernet1/0/4"
     assert mapping["XGigabitEthernet0/0/4"] == "XGigabitEthernet1/0/1"
     assert mapping["GigabitEthernet0/0/7"] == "GigabitEthernet1/0/7"
-    with pytest.raises(InputError, match=r"SPARE has no port XGigabitEthernet9/0/1 \(for XGigabitEthernet0/0/1\)"):
-        spare.map_interfaces("AGG-1", GE + XGE, "SPARE", GE_MEMBER1 + XGE_MEMBER1,
-                             {"XGigabitEthernet0/0/1": "XGigabitEthernet9/0/1"})
-    with pytest.raises(InputError, match="two ports of AGG-1 map to XGigabitEthernet1/0/2 on SPARE"):
-        spare.map_interfaces("AGG-1", GE + XGE, "SPARE", GE_MEMBER1 + XGE_MEMBER1,
-                             {"XGigabitEthernet0/0/1": "XGigabitEthernet1/0/2"})
+    with pytest.raises(
+        InputError, match=r"SPARE has no port XGigabitEthernet9/0/1 \(for XGigabitEthernet0/0/1\)"
+    ):
+        spare.map_interfaces(
+            "AGG-1",
+            GE + XGE,
+            "SPARE",
+            GE_MEMBER1 + XGE_MEMBER1,
+            {"XGigabitEthernet0/0/1": "XGigabitEthernet9/0/1"},
+        )
+    with pytest.raises(
+        InputError, match="two ports of AGG-1 map to XGigabitEthernet1/0/2 on SPARE"
+    ):
+        spare.map_interfaces(
+            "AGG-1",
+            GE + XGE,
+            "SPARE",
+            GE_MEMBER1 + XGE_MEMBER1,
+            {"XGigabitEthernet0/0/1": "XGigabitEthernet1/0/2"},
+        )
 
 
 def test_render_renames_in_one_pass():
-    rotated = {"GigabitEthernet0/0/1": "GigabitEthernet0/0/2", "GigabitEthernet0/0/2": "GigabitEthernet0/0/10",
-               "GigabitEthernet0/0/10": "GigabitEthernet0/0/1"}
+    rotated = {
+        "GigabitEthernet0/0/1": "GigabitEthernet0/0/2",
+        "GigabitEthernet0/0/2": "GigabitEthernet0/0/10",
+        "GigabitEthernet0/0/10": "GigabitEthernet0/0/1",
+    }
     text = spare.render_for_spare(BACKUP, "AGG-1", "SPARE", interface_map=rotated)
     sections = [line for line in text.split("\n") if line.startswith("interface GigabitEthernet")]
-    assert sections == ["interface GigabitEthernet0/0/2", "interface GigabitEthernet0/0/1",
-                        "interface GigabitEthernet0/0/10"]
+    assert sections == [
+        "interface GigabitEthernet0/0/2",
+        "interface GigabitEthernet0/0/1",
+        "interface GigabitEthernet0/0/10",
+    ]
     assert "interface XGigabitEthernet0/0/1\n" in text  # a longer name holding a mapped one

@@ -28,7 +28,10 @@ class Counting:
 def switches(monkeypatch):
     Counting.opened, Counting.closed = [], []
     monkeypatch.setattr(network, "DeviceSession", Counting)
-    return [network.Switch(n, DeviceParams(n, "cisco_ios", "127.0.0.1", "u", "p")) for n in ("CORE-1", "AGG-1")]
+    return [
+        network.Switch(n, DeviceParams(n, "cisco_ios", "127.0.0.1", "u", "p"))
+        for n in ("CORE-1", "AGG-1")
+    ]
 
 
 def test_steps_share_one_login_per_switch(switches):
@@ -51,4 +54,3 @@ def test_a_failed_step_drops_its_session_and_the_next_logs_in_again(switches):
         with network.session_for(core, pool):
             pass
     assert Counting.opened == ["CORE-1", "CORE-1"] and Counting.closed == ["CORE-1", "CORE-1"]
-

@@ -23,8 +23,13 @@ return
 
 
 def request(**kw) -> vendor.VendorRequest:
-    base = {"vendor_ip": "203.0.113.7", "minutes": 30, "approved_by": "head of IT",
-            "mgmt_subnet": "10.10.99.0/24", "controller_ip": "10.10.99.250"}
+    base = {
+        "vendor_ip": "203.0.113.7",
+        "minutes": 30,
+        "approved_by": "head of IT",
+        "mgmt_subnet": "10.10.99.0/24",
+        "controller_ip": "10.10.99.250",
+    }
     base.update(kw)
     r = vendor.VendorRequest(**base)
     r.validate()
@@ -38,12 +43,15 @@ def test_window_covers_at_least_the_minutes_asked():
     assert end == datetime(2026, 11, 23, 0, 20)  # across midnight
 
 
-@pytest.mark.parametrize(("kw", "message"), [
-    ({"vendor_ip": "10.10.300.1"}, "vendor_ip: '10.10.300.1' is not an IPv4 address"),
-    ({"minutes": 0}, "minutes: 0 must be between 1 and 1440"),
-    ({"approved_by": " "}, "approved_by"),
-    ({"mgmt_subnet": "nope"}, "mgmt_subnet"),
-])
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"vendor_ip": "10.10.300.1"}, "vendor_ip: '10.10.300.1' is not an IPv4 address"),
+        ({"minutes": 0}, "minutes: 0 must be between 1 and 1440"),
+        ({"approved_by": " "}, "approved_by"),
+        ({"mgmt_subnet": "nope"}, "mgmt_subnet"),
+    ],
+)
 def test_bad_requests_name_the_field(kw, message):
     with pytest.raises(InputError, match=message):
         request(**kw)
@@ -62,23 +70,33 @@ def test_open_creates_the_vty_acl_with_management_and_controller():
         "rule 1 permit ip source 203.0.113.7 0 time-range HISOPS-VENDOR-203-0-113-7",
         "rule 100 permit ip source 10.10.99.0 0.0.0.255",
         "quit",
-        "user-interface vty 0 4", "acl 3998 inbound", "quit",
+        "user-interface vty 0 4",
+        "acl 3998 inbound",
+        "quit",
     ]
     opened = VRP.replace(" protocol inbound ssh", " acl 3998 inbound\n protocol inbound ssh") + (
         "time-range HISOPS-VENDOR-203-0-113-7 from 22:00 2026/11/22 to 22:30 2026/11/22\n#\n"
         "acl number 3998\n rule 1 permit ip source 203.0.113.7 0 time-range HISOPS-VENDOR-203-0-113-7\n"
-        " rule 100 permit ip source 10.10.99.0 0.0.0.255\n#\n")
+        " rule 100 permit ip source 10.10.99.0 0.0.0.255\n#\n"
+    )
     again, _created = vendor.plan_open(opened, "huawei", r, start, end)
     assert again == []  # idempotent
     close = vendor.plan_close(opened, "huawei", r, created_acl=True)
-    assert close == ["user-interface vty 0 4", "undo acl inbound", "quit", "undo acl number 3998",
-                     "undo time-range HISOPS-VENDOR-203-0-113-7"]
+    assert close == [
+        "user-interface vty 0 4",
+        "undo acl inbound",
+        "quit",
+        "undo acl number 3998",
+        "undo time-range HISOPS-VENDOR-203-0-113-7",
+    ]
 
 
 def test_cisco_window_uses_an_extended_acl_on_both_vty_ranges():
     r = request(controller_ip="192.0.2.10")
     config = "hostname AGG-4\n!\nline vty 0 4\n login local\nline vty 5 15\n login local\n!\nend\n"
-    blocks, created = vendor.plan_open(config, "cisco_ios", r, datetime(2026, 1, 5, 9, 0), datetime(2026, 1, 5, 9, 30))
+    blocks, created = vendor.plan_open(
+        config, "cisco_ios", r, datetime(2026, 1, 5, 9, 0), datetime(2026, 1, 5, 9, 30)
+    )
     commands = [c for b, _inverse in blocks for c in b]
     assert "absolute start 09:00 05 January 2026 end 09:30 05 January 2026" in commands
     assert "1 permit ip host 203.0.113.7 any time-range HISOPS-VENDOR-203-0-113-7" in commands
@@ -87,22 +105,37 @@ def test_cisco_window_uses_an_extended_acl_on_both_vty_ranges():
 
 
 def test_spare_render_drops_masked_lines_and_can_keep_its_own_identity():
-    backup = "sysname AGG-1\n local-user admin password irreversible-cipher <masked>\n" \
-             "interface Vlanif99\n ip address 10.10.99.2 255.255.255.0\ninterface GigabitEthernet0/0/1\n"
+    backup = (
+        "sysname AGG-1\n local-user admin password irreversible-cipher <masked>\n"
+        "interface Vlanif99\n ip address 10.10.99.2 255.255.255.0\ninterface GigabitEthernet0/0/1\n"
+    )
     kept = spare.render_for_spare(backup, "AGG-1", "SPARE-S5735")
     assert "<masked>" not in kept and "sysname AGG-1" in kept and "10.10.99.2" in kept
-    own = spare.render_for_spare(backup, "AGG-1", "SPARE-S5735", keep_identity=False,
-                                 spare_mgmt_ip="10.10.99.10", failed_mgmt_ip="10.10.99.2",
-                                 interface_map={"GigabitEthernet0/0/1": "GigabitEthernet1/0/1"})
+    own = spare.render_for_spare(
+        backup,
+        "AGG-1",
+        "SPARE-S5735",
+        keep_identity=False,
+        spare_mgmt_ip="10.10.99.10",
+        failed_mgmt_ip="10.10.99.2",
+        interface_map={"GigabitEthernet0/0/1": "GigabitEthernet1/0/1"},
+    )
     assert "sysname SPARE-S5735" in own and "ip address 10.10.99.10 " in own
     assert "interface GigabitEthernet1/0/1" in own
 
 
 def test_spare_differences():
-    assert spare.differences({"model": "S5735-S48T4X", "firmware": "V200R022C00SPC500"},
-                             {"model": "S5735-S48T4X", "firmware": "S5735 V200R022C00SPC500"}) == []
-    assert spare.differences({"model": "S5560X-30C-EI", "firmware": "7.1.070, Release 6616"},
-                             {"model": "S5735-S48T4X", "firmware": "S5735 V200R022C00SPC500"}) == [
+    assert (
+        spare.differences(
+            {"model": "S5735-S48T4X", "firmware": "V200R022C00SPC500"},
+            {"model": "S5735-S48T4X", "firmware": "S5735 V200R022C00SPC500"},
+        )
+        == []
+    )
+    assert spare.differences(
+        {"model": "S5560X-30C-EI", "firmware": "7.1.070, Release 6616"},
+        {"model": "S5735-S48T4X", "firmware": "S5735 V200R022C00SPC500"},
+    ) == [
         "model: S5560X-30C-EI here, S5735-S48T4X on the spare",
         "firmware: 7.1.070, Release 6616 here, S5735 V200R022C00SPC500 on the spare",
     ]
@@ -110,11 +143,16 @@ def test_spare_differences():
 
 def test_the_management_address_change_is_found_for_the_swap_to_make_last() -> None:
     _address_change = spare._address_change  # noqa: N806 - the private helper under test
-    intended = ("sysname AGG-1\n#\ninterface Vlanif99\n ip address 10.10.99.2 255.255.255.0\n#\n"
-                "interface GigabitEthernet0/0/1\n description ward\n#\n")
+    intended = (
+        "sysname AGG-1\n#\ninterface Vlanif99\n ip address 10.10.99.2 255.255.255.0\n#\n"
+        "interface GigabitEthernet0/0/1\n description ward\n#\n"
+    )
     own = "sysname SPARE\n#\ninterface Vlanif99\n ip address 10.10.99.10 255.255.255.0\n#\n"
     assert _address_change(intended, own, "10.10.99.2") == (
-        "interface Vlanif99", " ip address 10.10.99.2 255.255.255.0", " ip address 10.10.99.10 255.255.255.0")
+        "interface Vlanif99",
+        " ip address 10.10.99.2 255.255.255.0",
+        " ip address 10.10.99.10 255.255.255.0",
+    )
     assert _address_change(intended, intended, "10.10.99.2") is None  # already there
     assert _address_change(intended, own, "") is None  # the failed unit's address is not known
     assert _address_change(intended, "sysname SPARE\n#\n", "10.10.99.2") is None  # no address there

@@ -11,15 +11,23 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netplan.model imp
 )
 
 VLANS = [
-    {"id": 10, "name": "OUTPATIENT", "department": "outpatient", "subnet": "10.10.10.0/24",
-     "gateway": "10.10.10.1", "dhcp_relay": ["10.10.100.5"]},
+    {
+        "id": 10,
+        "name": "OUTPATIENT",
+        "department": "outpatient",
+        "subnet": "10.10.10.0/24",
+        "gateway": "10.10.10.1",
+        "dhcp_relay": ["10.10.100.5"],
+    },
     {"id": 30, "name": "PHARMACY", "subnet": "10.10.30.0/24", "gateway": "10.10.30.1"},
     {"id": 99, "name": "MGMT", "subnet": "10.10.99.0/24", "gateway": "10.10.99.1"},
     {"id": 100, "name": "SERVERS", "subnet": "10.10.100.0/24", "gateway": "10.10.100.1"},
 ]
 AGG = {
     "role": "aggregation",
-    "trunks": [{"interface": "XGigabitEthernet0/0/1", "vlans": "10,30,99", "description": "uplink"}],
+    "trunks": [
+        {"interface": "XGigabitEthernet0/0/1", "vlans": "10,30,99", "description": "uplink"}
+    ],
     "access_ports": [{"interface": "GigabitEthernet0/0/1", "vlan": 30, "description": "pharm-01"}],
     "mgmt": {"ip": "10.10.99.11/24"},
 }
@@ -27,8 +35,11 @@ AGG = {
 
 def intent(switch=None, vlans=None, platform="huawei", mgmt_vlan=99):
     return build_intent(
-        "AGG-1", platform, copy.deepcopy(AGG if switch is None else switch),
-        copy.deepcopy(VLANS if vlans is None else vlans), mgmt_vlan,
+        "AGG-1",
+        platform,
+        copy.deepcopy(AGG if switch is None else switch),
+        copy.deepcopy(VLANS if vlans is None else vlans),
+        mgmt_vlan,
     )
 
 
@@ -70,7 +81,10 @@ def test_vlan_id_outside_range(vid: int) -> None:
 
 def test_overlapping_subnets() -> None:
     vlans = [*VLANS, {"id": 31, "name": "OVERLAP", "subnet": "10.10.30.128/25"}]
-    assert "overlaps 10.10.30.0/24 of hisops_vlans[1]" in problems(vlans=vlans)["hisops_vlans[4].subnet"]
+    assert (
+        "overlaps 10.10.30.0/24 of hisops_vlans[1]"
+        in problems(vlans=vlans)["hisops_vlans[4].subnet"]
+    )
 
 
 def test_gateway_outside_subnet() -> None:
@@ -91,15 +105,22 @@ def test_trunk_carrying_undefined_vlan() -> None:
 
 @pytest.mark.parametrize(
     ("platform", "name"),
-    [("huawei", "Gi0/0/1"), ("huawei", "GigabitEthernet1/0/1/7"),
-     ("hp_comware", "TenGigabitEthernet1/0/25"), ("cisco_ios", "XGigabitEthernet0/0/1")],
+    [
+        ("huawei", "Gi0/0/1"),
+        ("huawei", "GigabitEthernet1/0/1/7"),
+        ("hp_comware", "TenGigabitEthernet1/0/25"),
+        ("cisco_ios", "XGigabitEthernet0/0/1"),
+    ],
 )
 def test_interface_name_the_platform_lacks(platform: str, name: str) -> None:
     switch = copy.deepcopy(AGG)
     switch["access_ports"][0]["interface"] = name
     switch["trunks"] = []
     found = problems(switch=switch, platform=platform)
-    assert f"{name!r} is not an interface name of {platform}" in found["hisops_switch.access_ports[0].interface"]
+    assert (
+        f"{name!r} is not an interface name of {platform}"
+        in found["hisops_switch.access_ports[0].interface"]
+    )
 
 
 def test_vlan_name_the_platform_rejects() -> None:
@@ -127,4 +148,6 @@ def test_management_address_outside_its_subnet() -> None:
 def test_port_configured_twice() -> None:
     switch = copy.deepcopy(AGG)
     switch["access_ports"].append({"interface": "XGigabitEthernet0/0/1", "vlan": 10})
-    assert "already configured" in problems(switch=switch)["hisops_switch.access_ports[1].interface"]
+    assert (
+        "already configured" in problems(switch=switch)["hisops_switch.access_ports[1].interface"]
+    )

@@ -74,17 +74,32 @@ def render_intended(topology, name: str) -> str:
     device = topology.devices[name]
     plan = vlanplan.group_vars(topology)
     switch = vlanplan.switch_vars(topology)[name]["hisops_switch"]
-    intent = build_intent(name, device.platform, switch, plan["hisops_vlans"], plan["hisops_mgmt_vlan"],
-                          plan.get("hisops_acls"))
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), trim_blocks=True,
-                             lstrip_blocks=False, keep_trailing_newline=True)
-    return env.get_template("intended.j2").render(intent=intent.to_dict(), switch_intended_features=FEATURES)
+    intent = build_intent(
+        name,
+        device.platform,
+        switch,
+        plan["hisops_vlans"],
+        plan["hisops_mgmt_vlan"],
+        plan.get("hisops_acls"),
+    )
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        trim_blocks=True,
+        lstrip_blocks=False,
+        keep_trailing_newline=True,
+    )
+    return env.get_template("intended.j2").render(
+        intent=intent.to_dict(), switch_intended_features=FEATURES
+    )
 
 
 def type_into(device, commands: list[str]) -> list[str]:
     session = device.open_session("admin")
-    enter, leave = (["configure terminal"], ["end"]) if device.platform == "cisco_ios" else (
-        ["system-view"], ["return"])
+    enter, leave = (
+        (["configure terminal"], ["end"])
+        if device.platform == "cisco_ios"
+        else (["system-view"], ["return"])
+    )
     outputs = [session.handle(line).output for line in [*enter, *commands, *leave]]
     return [o for o in outputs if o.strip()]
 
@@ -112,12 +127,22 @@ def test_drift_on_a_trunk_is_one_range_command(topology) -> None:
     device = make_device(engine_spec(topology.devices["CORE-1"]))
     device.attach(Host())
     intended = render_intended(topology, "CORE-1")
-    commands = plan_commands(device.render_config(device.running), PushRequest(intended=intended),
-                                "huawei")
+    commands = plan_commands(
+        device.render_config(device.running), PushRequest(intended=intended), "huawei"
+    )
     type_into(device, commands)
     trunk = "XGigabitEthernet2/0/0"
-    type_into(device, [f"interface {trunk}", "undo port trunk allow-pass vlan 10", "port trunk allow-pass vlan 200 to 202"])
-    report = compliance.compare(device.render_config(device.running), intended, "huawei", ["interfaces"])
+    type_into(
+        device,
+        [
+            f"interface {trunk}",
+            "undo port trunk allow-pass vlan 10",
+            "port trunk allow-pass vlan 200 to 202",
+        ],
+    )
+    report = compliance.compare(
+        device.render_config(device.running), intended, "huawei", ["interfaces"]
+    )
     feature = report.features["interfaces"]
     assert feature.missing == [f"interface {trunk}: port trunk allow-pass vlan 10"]
     assert feature.extra == [f"interface {trunk}: port trunk allow-pass vlan 200 to 202"]
@@ -130,12 +155,17 @@ def test_drift_on_a_trunk_is_one_range_command(topology) -> None:
 
 # --- ACLs ---------------------------------------------------------------------------------
 
+
 def deployed_engine(topology, name: str):
     device = make_device(engine_spec(topology.devices[name]))
     device.attach(Host())
     intended = render_intended(topology, name)
-    type_into(device, plan_commands(device.render_config(device.running),
-                                    PushRequest(intended=intended), device.platform))
+    type_into(
+        device,
+        plan_commands(
+            device.render_config(device.running), PushRequest(intended=intended), device.platform
+        ),
+    )
     return device, intended
 
 
@@ -155,40 +185,71 @@ def by_line(sections) -> dict[str, list[str]]:
 
 ACL_DRIFT = {
     "CORE-1": (
-        ["acl 3001", "undo rule 20",
-         "rule 7 permit tcp destination 10.10.100.0 0.0.0.255 destination-port eq 22",
-         "rule 10 permit udp source 10.10.10.0 0.0.0.255 destination 10.10.100.0 0.0.0.255",
-         "quit", "interface Vlanif100", "undo traffic-filter outbound", "quit"],
-        ["acl name HIS-DB-PROTECT 3001: rule 10 permit tcp source 10.10.10.0 0.0.0.255 "
-         "destination 10.10.100.0 0.0.0.255 destination-port eq 5432",
-         "acl name HIS-DB-PROTECT 3001: rule 20 permit tcp source 10.10.30.0 0.0.0.255 "
-         "destination 10.10.100.0 0.0.0.255 destination-port eq 5432",
-         "interface Vlanif100: traffic-filter outbound acl 3001"],
-        ["acl name HIS-DB-PROTECT 3001: rule 7 permit tcp destination 10.10.100.0 0.0.0.255 "
-         "destination-port eq 22",
-         "acl name HIS-DB-PROTECT 3001: rule 10 permit udp source 10.10.10.0 0.0.0.255 "
-         "destination 10.10.100.0 0.0.0.255"],
+        [
+            "acl 3001",
+            "undo rule 20",
+            "rule 7 permit tcp destination 10.10.100.0 0.0.0.255 destination-port eq 22",
+            "rule 10 permit udp source 10.10.10.0 0.0.0.255 destination 10.10.100.0 0.0.0.255",
+            "quit",
+            "interface Vlanif100",
+            "undo traffic-filter outbound",
+            "quit",
+        ],
+        [
+            "acl name HIS-DB-PROTECT 3001: rule 10 permit tcp source 10.10.10.0 0.0.0.255 "
+            "destination 10.10.100.0 0.0.0.255 destination-port eq 5432",
+            "acl name HIS-DB-PROTECT 3001: rule 20 permit tcp source 10.10.30.0 0.0.0.255 "
+            "destination 10.10.100.0 0.0.0.255 destination-port eq 5432",
+            "interface Vlanif100: traffic-filter outbound acl 3001",
+        ],
+        [
+            "acl name HIS-DB-PROTECT 3001: rule 7 permit tcp destination 10.10.100.0 0.0.0.255 "
+            "destination-port eq 22",
+            "acl name HIS-DB-PROTECT 3001: rule 10 permit udp source 10.10.10.0 0.0.0.255 "
+            "destination 10.10.100.0 0.0.0.255",
+        ],
     ),
     "AGG-3": (
-        ["acl advanced 3010", "undo rule 10", "rule 1 permit tcp destination-port eq 3389",
-         "quit", "interface GigabitEthernet1/0/2", "undo packet-filter 3010 inbound", "quit"],
-        ["acl advanced 3010: rule 10 deny tcp destination-port eq 3389",
-         "interface GigabitEthernet1/0/2: packet-filter 3010 inbound"],
+        [
+            "acl advanced 3010",
+            "undo rule 10",
+            "rule 1 permit tcp destination-port eq 3389",
+            "quit",
+            "interface GigabitEthernet1/0/2",
+            "undo packet-filter 3010 inbound",
+            "quit",
+        ],
+        [
+            "acl advanced 3010: rule 10 deny tcp destination-port eq 3389",
+            "interface GigabitEthernet1/0/2: packet-filter 3010 inbound",
+        ],
         ["acl advanced 3010: rule 1 permit tcp destination-port eq 3389"],
     ),
     "ACC-3": (
-        ["ip access-list extended WS-EDGE", "no 20", "5 permit tcp any any eq 3389", "exit",
-         "interface GigabitEthernet1/0/2", "no ip access-group WS-EDGE in", "exit"],
-        ["ip access-list extended WS-EDGE: deny tcp any any eq 3389",
-         "interface GigabitEthernet1/0/2: ip access-group WS-EDGE in"],
+        [
+            "ip access-list extended WS-EDGE",
+            "no 20",
+            "5 permit tcp any any eq 3389",
+            "exit",
+            "interface GigabitEthernet1/0/2",
+            "no ip access-group WS-EDGE in",
+            "exit",
+        ],
+        [
+            "ip access-list extended WS-EDGE: deny tcp any any eq 3389",
+            "interface GigabitEthernet1/0/2: ip access-group WS-EDGE in",
+        ],
         ["ip access-list extended WS-EDGE: permit tcp any any eq 3389"],
     ),
 }
 
 
 def rule_order(device) -> list[tuple]:
-    return [(acl.name, r.action, r.protocol, r.source, r.destination, r.destination_port)
-            for acl in device.running.acls.values() for r in acl.rules]
+    return [
+        (acl.name, r.action, r.protocol, r.source, r.destination, r.destination_port)
+        for acl in device.running.acls.values()
+        for r in acl.rules
+    ]
 
 
 @pytest.mark.parametrize("name", sorted(ACL_DRIFT))
@@ -205,8 +266,9 @@ def test_acl_drift_is_named_item_by_item_and_remediated_in_order(topology, name:
     assert sorted(acl.extra) == sorted(extra)
     assert [f for f, r in report.features.items() if not r.compliant] == ["acl"]
 
-    commands = plan_commands(device.render_config(device.running), PushRequest(intended=intended),
-                             device.platform)
+    commands = plan_commands(
+        device.render_config(device.running), PushRequest(intended=intended), device.platform
+    )
     assert not [e for e in type_into(device, commands) if "rror" in e or "%" in e], commands
     assert rule_order(device) == order, "the remediation changed the order of the rules"
     after = device.render_config(device.running)
@@ -217,40 +279,78 @@ def test_acl_drift_is_named_item_by_item_and_remediated_in_order(topology, name:
 def test_vrp_rule_is_removed_by_id_before_it_is_rewritten(topology) -> None:
     device, intended = deployed_engine(topology, "CORE-1")
     type_into(device, ["acl 3001", "rule 45 permit ip", "quit"])  # the final deny became a permit
-    remediation = compliance.compare(device.render_config(device.running), intended,
-                                     "huawei").features["acl"].remediation
-    assert remediation == ["acl name HIS-DB-PROTECT 3001", " undo rule 45",
-                           " rule 45 deny ip destination 10.10.100.0 0.0.0.255"]
+    remediation = (
+        compliance.compare(device.render_config(device.running), intended, "huawei")
+        .features["acl"]
+        .remediation
+    )
+    assert remediation == [
+        "acl name HIS-DB-PROTECT 3001",
+        " undo rule 45",
+        " rule 45 deny ip destination 10.10.100.0 0.0.0.255",
+    ]
 
 
-def test_ios_entries_in_another_order_are_reported_and_rewritten_in_the_plan_order(topology) -> None:
+def test_ios_entries_in_another_order_are_reported_and_rewritten_in_the_plan_order(
+    topology,
+) -> None:
     device, intended = deployed_engine(topology, "ACC-3")
     order = rule_order(device)
     # The SMB deny moved after the final permit: same entries, it no longer matches first.
-    type_into(device, ["ip access-list extended WS-EDGE", "no 10", "40 deny tcp any any eq 445", "exit"])
-    acl = compliance.compare(device.render_config(device.running), intended, "cisco_ios").features["acl"]
-    assert acl.missing == ["ip access-list extended WS-EDGE: order deny tcp any any eq 445 | "
-                           "deny tcp any any eq 3389 | permit ip any any"]
-    assert acl.extra == ["ip access-list extended WS-EDGE: order deny tcp any any eq 3389 | "
-                         "permit ip any any | deny tcp any any eq 445"]
-    assert acl.remediation[:2] == ["no ip access-list extended WS-EDGE",
-                                   "ip access-list extended WS-EDGE"]
-    commands = plan_commands(device.render_config(device.running), PushRequest(intended=intended),
-                             "cisco_ios")
+    type_into(
+        device, ["ip access-list extended WS-EDGE", "no 10", "40 deny tcp any any eq 445", "exit"]
+    )
+    acl = compliance.compare(device.render_config(device.running), intended, "cisco_ios").features[
+        "acl"
+    ]
+    assert acl.missing == [
+        "ip access-list extended WS-EDGE: order deny tcp any any eq 445 | "
+        "deny tcp any any eq 3389 | permit ip any any"
+    ]
+    assert acl.extra == [
+        "ip access-list extended WS-EDGE: order deny tcp any any eq 3389 | "
+        "permit ip any any | deny tcp any any eq 445"
+    ]
+    assert acl.remediation[:2] == [
+        "no ip access-list extended WS-EDGE",
+        "ip access-list extended WS-EDGE",
+    ]
+    commands = plan_commands(
+        device.render_config(device.running), PushRequest(intended=intended), "cisco_ios"
+    )
     assert not [e for e in type_into(device, commands) if "%" in e]
     assert rule_order(device) == order
     assert compliance.compare(device.render_config(device.running), intended, "cisco_ios").compliant
 
 
 RICH_ACLS = [
-    {"name": "FORMS", "number": 3100, "rules": [
-        {"action": "permit", "protocol": "udp", "source": "host 10.10.60.5",
-         "destination": "10.10.100.0/25", "port": 514},
-        {"action": "permit", "protocol": "tcp", "source": "10.10.60.4", "destination": "any",
-         "port": 443},
-        {"action": "deny", "protocol": "icmp", "source": "any", "destination": "host 10.10.100.11"},
-        {"action": "permit", "protocol": "ip"},
-    ]},
+    {
+        "name": "FORMS",
+        "number": 3100,
+        "rules": [
+            {
+                "action": "permit",
+                "protocol": "udp",
+                "source": "host 10.10.60.5",
+                "destination": "10.10.100.0/25",
+                "port": 514,
+            },
+            {
+                "action": "permit",
+                "protocol": "tcp",
+                "source": "10.10.60.4",
+                "destination": "any",
+                "port": 443,
+            },
+            {
+                "action": "deny",
+                "protocol": "icmp",
+                "source": "any",
+                "destination": "host 10.10.100.11",
+            },
+            {"action": "permit", "protocol": "ip"},
+        ],
+    },
 ]
 
 
@@ -262,22 +362,37 @@ def test_every_address_form_renders_to_what_the_engine_prints(topology, name: st
     plan = vlanplan.group_vars(topology)
     switch = vlanplan.switch_vars(topology)[name]["hisops_switch"]
     port = switch["access_ports"][0]["interface"]
-    switch["acls"] = [{"acl": "FORMS", "interfaces": [port], "direction": "inbound"},
-                      {"acl": "FORMS", "vlan": 99, "direction": "outbound"}]
+    switch["acls"] = [
+        {"acl": "FORMS", "interfaces": [port], "direction": "inbound"},
+        {"acl": "FORMS", "vlan": 99, "direction": "outbound"},
+    ]
     intent = build_intent(name, device.platform, switch, plan["hisops_vlans"], 99, RICH_ACLS)
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), trim_blocks=True,
-                             keep_trailing_newline=True)
-    intended = env.get_template("intended.j2").render(intent=intent.to_dict(),
-                                                      switch_intended_features=FEATURES)
-    commands = plan_commands(device.render_config(device.running), PushRequest(intended=intended),
-                             device.platform)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)), trim_blocks=True, keep_trailing_newline=True
+    )
+    intended = env.get_template("intended.j2").render(
+        intent=intent.to_dict(), switch_intended_features=FEATURES
+    )
+    commands = plan_commands(
+        device.render_config(device.running), PushRequest(intended=intended), device.platform
+    )
     assert not [e for e in type_into(device, commands) if "rror" in e or "%" in e], commands
     after = device.render_config(device.running)
     assert compliance.compare(after, intended, device.platform).compliant
     assert plan_commands(after, PushRequest(intended=intended), device.platform) == []
     acl = next(iter(device.running.acls.values()))
-    assert [(r.action, r.protocol, r.source, r.source_wildcard, r.destination,
-             r.destination_wildcard, r.destination_port) for r in acl.rules] == [
+    assert [
+        (
+            r.action,
+            r.protocol,
+            r.source,
+            r.source_wildcard,
+            r.destination,
+            r.destination_wildcard,
+            r.destination_port,
+        )
+        for r in acl.rules
+    ] == [
         ("permit", "udp", "10.10.60.5", "0.0.0.0", "10.10.100.0", "0.0.0.127", 514),
         ("permit", "tcp", "10.10.60.4", "0.0.0.0", None, "0.0.0.0", 443),
         ("deny", "icmp", None, "0.0.0.0", "10.10.100.11", "0.0.0.0", None),
@@ -285,7 +400,9 @@ def test_every_address_form_renders_to_what_the_engine_prints(topology, name: st
     ]
 
 
-def test_the_deployed_plan_protects_the_database_and_keeps_every_lab_host_reachable(topology) -> None:
+def test_the_deployed_plan_protects_the_database_and_keeps_every_lab_host_reachable(
+    topology,
+) -> None:
     """The whole hospital deployed in process, then the lab's data plane: the HIS database
     takes only its port from departments, and the controller still reaches every endpoint
     (the lab cuts a real host the controller cannot reach)."""
@@ -295,40 +412,78 @@ def test_the_deployed_plan_protects_the_database_and_keeps_every_lab_host_reacha
         devices[name].attach(Host())
     for name in vlanplan.switch_vars(topology):
         device, intended = devices[name], render_intended(topology, name)
-        type_into(device, plan_commands(device.render_config(device.running),
-                                        PushRequest(intended=intended), device.platform))
+        type_into(
+            device,
+            plan_commands(
+                device.render_config(device.running),
+                PushRequest(intended=intended),
+                device.platform,
+            ),
+        )
     plane = DataPlane(topology, devices, lambda _name: "up")
-    cut = {host: plane.reach(topology.controller, host).reason for host in topology.endpoints
-           if host != topology.controller and not plane.reach(topology.controller, host).reachable}
+    cut = {
+        host: plane.reach(topology.controller, host).reason
+        for host in topology.endpoints
+        if host != topology.controller and not plane.reach(topology.controller, host).reachable
+    }
     assert cut == {}
     workstations = [e.name for e in topology.endpoints.values() if e.kind == "workstation"]
     for workstation in workstations:
         assert plane.reach(workstation, "his-db-1", "tcp", 5432).reachable, workstation
         denied = plane.reach(workstation, "his-db-1", "tcp", 22)
-        assert denied.reason.startswith("ACL 3001 on CORE-1 Vlanif100 outbound denies"), denied.reason
+        assert denied.reason.startswith("ACL 3001 on CORE-1 Vlanif100 outbound denies"), (
+            denied.reason
+        )
     assert "ACL WS-EDGE on ACC-3" in plane.reach("lis-ws-01", "doc-01", "tcp", 445).reason
     assert "ACL 3010 on AGG-3" in plane.reach("doc-01", "lis-ws-01", "tcp", 3389).reason
     assert plane.reach("doc-01", "lis-ws-01", "tcp", 443).reachable
 
 
 VENDOR_WINDOW = {  # what a vendor access window adds (hisops.emergency.vendor_access)
-    "CORE-1": ["time-range HISOPS-VENDOR-1 from 08:00 2026/11/22 to 18:00 2026/11/22",
-               "acl number 3998", "rule 5 permit ip source 10.10.99.77 0 time-range HISOPS-VENDOR-1",
-               "quit", "user-interface vty 0 4", "acl 3998 inbound", "quit",
-               "acl number 3500", "rule 5 permit ip", "quit"],
-    "AGG-3": ["time-range HISOPS-VENDOR-1 from 08:00 11/22/2026 to 18:00 11/22/2026",
-              "acl advanced 3998", "rule 5 permit ip source 10.10.99.77 0 time-range HISOPS-VENDOR-1",
-              "quit", "line vty 0 63", "acl 3998 inbound", "quit",
-              "acl advanced 3500", "rule 5 permit ip", "quit"],
-    "ACC-3": ["time-range HISOPS-VENDOR-1",
-              "absolute start 08:00 22 November 2026 end 18:00 22 November 2026", "exit",
-              "ip access-list extended HISOPS-VTY-3998",
-              "permit ip host 10.10.99.77 any time-range HISOPS-VENDOR-1", "exit",
-              "line vty 0 4", "access-class HISOPS-VTY-3998 in", "exit",
-              "ip access-list extended ROGUE", "permit ip any any", "exit"],
+    "CORE-1": [
+        "time-range HISOPS-VENDOR-1 from 08:00 2026/11/22 to 18:00 2026/11/22",
+        "acl number 3998",
+        "rule 5 permit ip source 10.10.99.77 0 time-range HISOPS-VENDOR-1",
+        "quit",
+        "user-interface vty 0 4",
+        "acl 3998 inbound",
+        "quit",
+        "acl number 3500",
+        "rule 5 permit ip",
+        "quit",
+    ],
+    "AGG-3": [
+        "time-range HISOPS-VENDOR-1 from 08:00 11/22/2026 to 18:00 11/22/2026",
+        "acl advanced 3998",
+        "rule 5 permit ip source 10.10.99.77 0 time-range HISOPS-VENDOR-1",
+        "quit",
+        "line vty 0 63",
+        "acl 3998 inbound",
+        "quit",
+        "acl advanced 3500",
+        "rule 5 permit ip",
+        "quit",
+    ],
+    "ACC-3": [
+        "time-range HISOPS-VENDOR-1",
+        "absolute start 08:00 22 November 2026 end 18:00 22 November 2026",
+        "exit",
+        "ip access-list extended HISOPS-VTY-3998",
+        "permit ip host 10.10.99.77 any time-range HISOPS-VENDOR-1",
+        "exit",
+        "line vty 0 4",
+        "access-class HISOPS-VTY-3998 in",
+        "exit",
+        "ip access-list extended ROGUE",
+        "permit ip any any",
+        "exit",
+    ],
 }
-ROGUE = {"CORE-1": "acl number 3500", "AGG-3": "acl advanced 3500",
-         "ACC-3": "ip access-list extended ROGUE"}
+ROGUE = {
+    "CORE-1": "acl number 3500",
+    "AGG-3": "acl advanced 3500",
+    "ACC-3": "ip access-list extended ROGUE",
+}
 
 
 @pytest.mark.parametrize("name", sorted(VENDOR_WINDOW))
@@ -337,12 +492,14 @@ def test_an_acl_on_the_vty_lines_is_management_access_not_plan_drift(topology, n
     elsewhere is still reported and removed."""
     device, intended = deployed_engine(topology, name)
     assert not [e for e in type_into(device, VENDOR_WINDOW[name]) if "rror" in e or "%" in e]
-    acl = compliance.compare(device.render_config(device.running), intended,
-                             device.platform).features["acl"]
+    acl = compliance.compare(
+        device.render_config(device.running), intended, device.platform
+    ).features["acl"]
     assert acl.missing == []
     assert [line.split(":")[0] for line in acl.extra] == [ROGUE[name]] * len(acl.extra)
-    commands = plan_commands(device.render_config(device.running), PushRequest(intended=intended),
-                             device.platform)
+    commands = plan_commands(
+        device.render_config(device.running), PushRequest(intended=intended), device.platform
+    )
     type_into(device, commands)
     after = device.render_config(device.running)
     assert "HISOPS-VENDOR-1" in after and ROGUE[name] not in after
@@ -351,8 +508,16 @@ def test_an_acl_on_the_vty_lines_is_management_access_not_plan_drift(topology, n
 
 # --- replace pushes: a spare taking a deployed switch's configuration, and the way back -----
 
-@pytest.mark.parametrize("failed,spare", [("AGG-1", "SPARE-S5735"), ("CORE-1", "SPARE-CORE-1"),
-                                          ("AGG-3", "SPARE-S5560X"), ("AGG-4", "SPARE-C9300")])
+
+@pytest.mark.parametrize(
+    "failed,spare",
+    [
+        ("AGG-1", "SPARE-S5735"),
+        ("CORE-1", "SPARE-CORE-1"),
+        ("AGG-3", "SPARE-S5560X"),
+        ("AGG-4", "SPARE-C9300"),
+    ],
+)
 def test_a_spare_takes_a_deployed_configuration_and_gives_it_back_without_a_refusal(
     topology, failed: str, spare: str
 ) -> None:
@@ -368,26 +533,41 @@ def test_a_spare_takes_a_deployed_configuration_and_gives_it_back_without_a_refu
     startup = target.render_config(target.running)
     for label, wanted in (("swap", backup), ("revert", startup)):
         running = target.render_config(target.running)
-        commands = plan_commands(running, PushRequest(intended=wanted, replace=True), target.platform)
+        commands = plan_commands(
+            running, PushRequest(intended=wanted, replace=True), target.platform
+        )
         errors = type_into(target, commands)
         assert not [e for e in errors if "rror" in e or "%" in e], (label, commands, errors)
-        again = plan_commands(target.render_config(target.running),
-                              PushRequest(intended=wanted, replace=True), target.platform)
+        again = plan_commands(
+            target.render_config(target.running),
+            PushRequest(intended=wanted, replace=True),
+            target.platform,
+        )
         assert again == [], (label, "a second push would still send", again)
 
 
 def test_a_new_vrp_trunk_drops_vlan_1_right_after_its_link_type() -> None:
     running = "interface XGigabitEthernet0/0/1\n#\nreturn\n"
-    intended = ("interface XGigabitEthernet0/0/1\n port link-type trunk\n"
-                " undo port trunk allow-pass vlan 1\n port trunk allow-pass vlan 10 30\n#\n")
+    intended = (
+        "interface XGigabitEthernet0/0/1\n port link-type trunk\n"
+        " undo port trunk allow-pass vlan 1\n port trunk allow-pass vlan 10 30\n#\n"
+    )
     assert plan_commands(running, PushRequest(intended=intended, replace=True), "huawei") == [
-        "interface XGigabitEthernet0/0/1", "port link-type trunk",
-        "undo port trunk allow-pass vlan 1", "port trunk allow-pass vlan 10 30", "quit"]
+        "interface XGigabitEthernet0/0/1",
+        "port link-type trunk",
+        "undo port trunk allow-pass vlan 1",
+        "port trunk allow-pass vlan 10 30",
+        "quit",
+    ]
 
 
 def test_a_trunk_turning_access_loses_its_vlans_before_its_link_type() -> None:
-    running = ("interface GigabitEthernet0/0/1\n description uplink\n port link-type trunk\n"
-               " port trunk allow-pass vlan 10 30\n#\n")
+    running = (
+        "interface GigabitEthernet0/0/1\n description uplink\n port link-type trunk\n"
+        " port trunk allow-pass vlan 10 30\n#\n"
+    )
     intended = "interface GigabitEthernet0/0/1\n#\n"
     commands = plan_commands(running, PushRequest(intended=intended, replace=True), "huawei")
-    assert commands.index("undo port trunk allow-pass vlan 1 10 30") < commands.index("undo port link-type")
+    assert commands.index("undo port trunk allow-pass vlan 1 10 30") < commands.index(
+        "undo port link-type"
+    )

@@ -27,9 +27,17 @@ def plans() -> list[SwitchPlan]:
     group = vlanplan.group_vars(topology)
     switches = vlanplan.switch_vars(topology)
     return [
-        SwitchPlan(name, name, device.platform, switches[name]["hisops_switch"],
-                   group["hisops_vlans"], group["hisops_mgmt_vlan"], group.get("hisops_acls"))
-        for name, device in topology.devices.items() if device.role != "spare"
+        SwitchPlan(
+            name,
+            name,
+            device.platform,
+            switches[name]["hisops_switch"],
+            group["hisops_vlans"],
+            group["hisops_mgmt_vlan"],
+            group.get("hisops_acls"),
+        )
+        for name, device in topology.devices.items()
+        if device.role != "spare"
     ]
 
 
@@ -47,8 +55,9 @@ def test_every_switch_of_the_hospital_validates_and_renders(plans, tmp_path: Pat
 
 
 def test_check_mode_writes_nothing(plans, tmp_path: Path) -> None:
-    written = render_all(validate_all(plans[:2]), str(TEMPLATES), str(tmp_path), FEATURES,
-                         check_mode=True)
+    written = render_all(
+        validate_all(plans[:2]), str(TEMPLATES), str(tmp_path), FEATURES, check_mode=True
+    )
     assert all(w.changed for w in written.values())
     assert list(tmp_path.iterdir()) == []
 
@@ -57,8 +66,9 @@ def test_a_shared_problem_is_reported_once_naming_the_switches(plans, tmp_path: 
     broken = copy.deepcopy(plans)
     for plan in broken:
         plan.vlans = plan.vlans + [{"id": 4095, "name": "BIG"}]
-    broken[1].switch = dict(broken[1].switch, trunks=[dict(broken[1].switch["trunks"][0],
-                                                           vlans=[555])])
+    broken[1].switch = dict(
+        broken[1].switch, trunks=[dict(broken[1].switch["trunks"][0], vlans=[555])]
+    )
     with pytest.raises(FleetPlanError) as caught:
         validate_all(broken)
     text = str(caught.value)
@@ -67,8 +77,9 @@ def test_a_shared_problem_is_reported_once_naming_the_switches(plans, tmp_path: 
     assert len(big) == 1 and big[0][2] == [p.name for p in broken]
     assert f"and {len(broken) - 5} more]" in text
     trunk = [p for p in caught.value.problems if p[0] == "hisops_switch.trunks[0].vlans"]
-    assert trunk == [("hisops_switch.trunks[0].vlans", "VLAN(s) 555 are not in hisops_vlans",
-                      [broken[1].name])]
+    assert trunk == [
+        ("hisops_switch.trunks[0].vlans", "VLAN(s) 555 are not in hisops_vlans", [broken[1].name])
+    ]
 
 
 def test_a_host_name_that_is_no_folder_name_is_refused(plans, tmp_path: Path) -> None:

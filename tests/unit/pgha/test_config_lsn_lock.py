@@ -89,12 +89,14 @@ def test_lsn_round_trip_and_errors():
 
 
 def test_controldata_of_a_crashed_node():
-    text = ("Database system identifier:           7300000000000000001\n"
-            "Database cluster state:               in production\n"
-            "Latest checkpoint location:           0/3070220\n"
-            "Latest checkpoint's TimeLineID:       2\n"
-            "wal_log_hints setting:                on\n"
-            "Data page checksum version:           0\n")
+    text = (
+        "Database system identifier:           7300000000000000001\n"
+        "Database cluster state:               in production\n"
+        "Latest checkpoint location:           0/3070220\n"
+        "Latest checkpoint's TimeLineID:       2\n"
+        "wal_log_hints setting:                on\n"
+        "Data page checksum version:           0\n"
+    )
     state = read_stopped(parse_controldata(text), NodeState(name="db1"))
     assert (state.role, state.timeline, state.checkpoint_lsn) == ("stopped", 2, "0/3070220")
     assert state.wal_log_hints and not state.data_checksums
@@ -146,11 +148,11 @@ def test_only_the_named_holder_is_broken(tmp_path):
     assert json.loads((tmp_path / "pair.lock").read_text())["owner"] == "bob"
 
 
-@pytest.mark.parametrize(("field", "kwargs"), [("operation", {"operation": "deploy"}),
-                                                ("owner", {"owner": ""})])
+@pytest.mark.parametrize(
+    ("field", "kwargs"), [("operation", {"operation": "deploy"}), ("owner", {"owner": ""})]
+)
 def test_lock_inputs_are_refused_naming_the_field(tmp_path, field, kwargs):
-    args = {"path": str(tmp_path / "l"), "owner": "a", "state": "present", "check": False,
-            **kwargs}
+    args = {"path": str(tmp_path / "l"), "owner": "a", "state": "present", "check": False, **kwargs}
     with pytest.raises(InputError) as err:
         ops.lock(**args)
     assert err.value.field == field
@@ -172,27 +174,59 @@ def test_a_holder_of_this_controller_whose_run_ended_is_gone(tmp_path):
     assert not failover.gone_holder({})
 
 
-@pytest.mark.parametrize(("lines", "said"), [
-    (["FATAL:  could not receive data from WAL stream: ERROR:  requested WAL segment "
-      "000000010000000000000003 has already been removed"], "has already been removed"),
-    (["LOG:  new timeline 3 forked off current database system timeline 2 before current "
-      "recovery point 0/9000028"], "forked off"),
-    (["LOG:  record with incorrect prev-link 0/0 at 0/3000118",
-      "FATAL:  terminating walreceiver process due to administrator command"] * 3,
-     "incorrect prev-link 0/0 at 0/3000118 (read again and again"),
-    (["FATAL:  terminating walreceiver process due to administrator command"] * 3,
-     "(the walreceiver is restarted again and again)"),
-    ([f"2026-12-06 01:01:0{n}.277 UTC [1066] LOG:  record with incorrect prev-link 4011/0 at "
-      "0/FB03AB8" for n in (7, 8, 9)],
-     "record with incorrect prev-link 4011/0 at 0/FB03AB8 (read again and again"),
-])
+@pytest.mark.parametrize(
+    ("lines", "said"),
+    [
+        (
+            [
+                "FATAL:  could not receive data from WAL stream: ERROR:  requested WAL segment "
+                "000000010000000000000003 has already been removed"
+            ],
+            "has already been removed",
+        ),
+        (
+            [
+                "LOG:  new timeline 3 forked off current database system timeline 2 before current "
+                "recovery point 0/9000028"
+            ],
+            "forked off",
+        ),
+        (
+            [
+                "LOG:  record with incorrect prev-link 0/0 at 0/3000118",
+                "FATAL:  terminating walreceiver process due to administrator command",
+            ]
+            * 3,
+            "incorrect prev-link 0/0 at 0/3000118 (read again and again",
+        ),
+        (
+            ["FATAL:  terminating walreceiver process due to administrator command"] * 3,
+            "(the walreceiver is restarted again and again)",
+        ),
+        (
+            [
+                f"2026-12-06 01:01:0{n}.277 UTC [1066] LOG:  record with incorrect prev-link 4011/0 at "
+                "0/FB03AB8"
+                for n in (7, 8, 9)
+            ],
+            "record with incorrect prev-link 4011/0 at 0/FB03AB8 (read again and again",
+        ),
+    ],
+)
 def test_a_standby_log_that_says_it_cannot_follow(lines, said):
     assert said in ops.cannot_follow(lines)
 
 
 def test_a_standby_log_of_an_ordinary_catch_up_says_nothing():
-    assert ops.cannot_follow([
-        "LOG:  entering standby mode", "LOG:  redo starts at 0/2000028",
-        "LOG:  invalid record length at 0/3000148: wanted 24, got 0",
-        "LOG:  record with incorrect prev-link 0/0 at 0/3000118",
-        "LOG:  started streaming WAL from primary at 0/3000000 on timeline 1"]) == ""
+    assert (
+        ops.cannot_follow(
+            [
+                "LOG:  entering standby mode",
+                "LOG:  redo starts at 0/2000028",
+                "LOG:  invalid record length at 0/3000148: wanted 24, got 0",
+                "LOG:  record with incorrect prev-link 0/0 at 0/3000118",
+                "LOG:  started streaming WAL from primary at 0/3000000 on timeline 1",
+            ]
+        )
+        == ""
+    )

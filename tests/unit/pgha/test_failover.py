@@ -31,7 +31,9 @@ def test_bad_inputs_are_refused_naming_the_field(kwargs: dict, field: str) -> No
     ({"fence": ["ssh", "site_command"], "fence_command": ["ipmitool", "power", "off"]},
      {"fence": ["ssh", "site_command"], "fence_command": []}, "fence_command"),
 ])  # fmt: skip
-def test_a_good_input_passes_where_its_neighbour_is_refused(good: dict, bad: dict, field: str) -> None:
+def test_a_good_input_passes_where_its_neighbour_is_refused(
+    good: dict, bad: dict, field: str
+) -> None:
     """The good inputs pass, and the nearest bad one is refused on exactly that field: a
     validation that refused everything, or nothing, fails here."""
     args = {"candidate": "", "group": PAIR, "fence": ["ssh"], "fence_command": []}
@@ -41,8 +43,10 @@ def test_a_good_input_passes_where_its_neighbour_is_refused(good: dict, bad: dic
     assert err.value.field == field
 
 
-FENCED = {"after": {"enabled": False, "standby_signal": True, "processes": 0},
-          "state": {"role": "stopped"}}
+FENCED = {
+    "after": {"enabled": False, "standby_signal": True, "processes": 0},
+    "state": {"role": "stopped"},
+}
 
 
 def test_ssh_proof_needs_every_mark_of_a_fence() -> None:
@@ -80,8 +84,11 @@ def test_the_default_owner_names_user_host_and_time_and_is_unique() -> None:
 
 
 def test_switch_proof_needs_a_verified_isolation_and_silent_ports() -> None:
-    cut = {"verified": {"CORE-1": True}, "isolation_id": "iso-1",
-           "located": {"switch": "CORE-1", "port": "GigabitEthernet1/0/1"}}
+    cut = {
+        "verified": {"CORE-1": True},
+        "isolation_id": "iso-1",
+        "located": {"switch": "CORE-1", "port": "GigabitEthernet1/0/1"},
+    }
     proof = fences.switch_proof("his-db-1", cut, port_closed=True, ssh_closed=True)
     assert "CORE-1:GigabitEthernet1/0/1" in proof and "iso-1" in proof
     assert fences.switch_proof("his-db-1", cut, port_closed=True, ssh_closed=False) == ""
@@ -97,7 +104,9 @@ def test_a_promotion_started_early_takes_the_controllers_word_and_removes_it(tmp
     from ansible_collections.hisops.emergency.plugins.module_utils.pgha.failover import await_word
 
     path = tmp_path / "word.json"
-    timer = threading.Timer(0.2, lambda: path.write_text(json.dumps({"fence_proof": "ssh: stopped"})))
+    timer = threading.Timer(
+        0.2, lambda: path.write_text(json.dumps({"fence_proof": "ssh: stopped"}))
+    )
     timer.start()
     assert await_word(str(path), 5) == {"fence_proof": "ssh: stopped"}
     assert not path.exists()

@@ -31,15 +31,29 @@ from ansible_collections.hisops.emergency.plugins.modules.db_failover import ARG
 OLD, NEW = "his-db-1", "his-db-2"
 PAIR = [OLD, NEW]
 ADDRESS = {OLD: "10.0.0.11", NEW: "10.0.0.12"}
-CRASHED = {"name": OLD, "role": "stopped", "cluster_state": "in production",
-           "checkpoint_lsn": "0/3000028", "timeline": 1}
+CRASHED = {
+    "name": OLD,
+    "role": "stopped",
+    "cluster_state": "in production",
+    "checkpoint_lsn": "0/3000028",
+    "timeline": 1,
+}
 CLEAN = {**CRASHED, "cluster_state": "shut down"}
-STANDBY = {"name": NEW, "role": "standby", "timeline": 1, "receive_lsn": "0/3000100",
-           "replay_lsn": "0/3000100", "receiver_status": "streaming", "standby_signal": True}
+STANDBY = {
+    "name": NEW,
+    "role": "standby",
+    "timeline": 1,
+    "receive_lsn": "0/3000100",
+    "replay_lsn": "0/3000100",
+    "receiver_status": "streaming",
+    "standby_signal": True,
+}
 PRIMARY = {"name": OLD, "role": "primary", "timeline": 1, "lsn": "0/3000100"}
 FENCED_AFTER = {"running": False, "enabled": False, "standby_signal": True, "processes": 0}
-SSH_PROOF = (f"ssh: PostgreSQL on {OLD} is stopped, no PostgreSQL process is left, it is "
-             "disabled at boot and holds standby.signal")
+SSH_PROOF = (
+    f"ssh: PostgreSQL on {OLD} is stopped, no PostgreSQL process is left, it is "
+    "disabled at boot and holds standby.signal"
+)
 
 
 class FakePair:
@@ -62,11 +76,16 @@ class FakePair:
 
     # ---------------------------------------------------------------- the Hosts interface
     def variables(self, host: str) -> dict[str, Any]:
-        return {"ansible_host": ADDRESS[host], "hisops_pg_port": 5432, "ansible_port": 22,
-                "hisops_pg_version": "15"}
+        return {
+            "ansible_host": ADDRESS[host],
+            "hisops_pg_port": 5432,
+            "ansible_port": 22,
+            "hisops_pg_version": "15",
+        }
 
-    def run(self, host: str, module: str, args: Mapping[str, Any],
-            become_user: str | None = None) -> dict[str, Any]:
+    def run(
+        self, host: str, module: str, args: Mapping[str, Any], become_user: str | None = None
+    ) -> dict[str, Any]:
         assert module == orchestrate.STEP and become_user == "postgres"
         assert args["peer"] == next(n for n in PAIR if n != host)
         assert args["peer_host"] == ADDRESS[args["peer"]]
@@ -76,8 +95,9 @@ class FakePair:
             return {"unreachable": True, "failed": True, "msg": f"{host}: ssh: connect timed out"}
         return getattr(self, "_" + args["step"])(host, dict(args))
 
-    def run_each(self, calls: list[tuple[str, str, Mapping[str, Any], str | None]]
-                 ) -> list[dict[str, Any]]:
+    def run_each(
+        self, calls: list[tuple[str, str, Mapping[str, Any], str | None]]
+    ) -> list[dict[str, Any]]:
         return [self.run(*c) for c in calls]
 
     def write_json(self, host: str, path: str, data: Any, become_user: str | None = None) -> bool:
@@ -99,8 +119,12 @@ class FakePair:
         if args["lock"] and self.states[host]["role"] == "standby":
             held = self.locks[host]
             if held and held["owner"] not in (args["owner"], args.get("break_owner")):
-                return {"failed": True, "reason": "lock_held", "holder": held,
-                        "msg": f"refused: the pair is locked by a failover of {held['owner']}"}
+                return {
+                    "failed": True,
+                    "reason": "lock_held",
+                    "holder": held,
+                    "msg": f"refused: the pair is locked by a failover of {held['owner']}",
+                }
             if not self.check:
                 self.locks[host] = {"owner": args["owner"], "operation": "failover"}
             out.update(changed=True, locked=not self.check)
@@ -115,38 +139,68 @@ class FakePair:
         if self.fence_result is not None:
             return self.fence_result
         if self.check:  # the node as it is
-            return {"changed": True, "commands": ["pg_ctlcluster 15 main stop -m fast"],
-                    "after": {"running": False, "enabled": True, "standby_signal": False,
-                              "processes": 0}, "state": self.states[host]}
+            return {
+                "changed": True,
+                "commands": ["pg_ctlcluster 15 main stop -m fast"],
+                "after": {
+                    "running": False,
+                    "enabled": True,
+                    "standby_signal": False,
+                    "processes": 0,
+                },
+                "state": self.states[host],
+            }
         self.states[host] = {**self.states[host], "service_enabled": False}
-        return {"changed": True, "commands": ["pg_ctlcluster 15 main stop -m fast"],
-                "after": FENCED_AFTER, "state": self.states[host]}
+        return {
+            "changed": True,
+            "commands": ["pg_ctlcluster 15 main stop -m fast"],
+            "after": FENCED_AFTER,
+            "state": self.states[host],
+        }
 
     def _promote(self, host: str, args: dict) -> dict:
         try:
             if args.get("await_file"):
                 if not self._event(args["await_file"]).wait(self.word_wait_s):
-                    return {"failed": True, "reason": "not_promoted",
-                            "msg": "refused: not promoted: no word from the controller "
-                                   f"within {args['await_s']} s"}
+                    return {
+                        "failed": True,
+                        "reason": "not_promoted",
+                        "msg": "refused: not promoted: no word from the controller "
+                        f"within {args['await_s']} s",
+                    }
                 word = self.words.pop(args["await_file"])
                 if word.get("abort") or not word.get("fence_proof"):
-                    return {"failed": True, "reason": "not_promoted",
-                            "msg": f"refused: not promoted: {word.get('abort')}"}
+                    return {
+                        "failed": True,
+                        "reason": "not_promoted",
+                        "msg": f"refused: not promoted: {word.get('abort')}",
+                    }
                 args = {**args, **word}
             if self.promote_result is not None:
                 return self.promote_result
             if not args.get("fence_proof"):
-                return {"failed": True, "reason": "not_fenced",
-                        "msg": "refused: the old primary is not proven fenced (fence_proof "
-                               "is empty)"}
+                return {
+                    "failed": True,
+                    "reason": "not_fenced",
+                    "msg": "refused: the old primary is not proven fenced (fence_proof is empty)",
+                }
             if not self.check:
-                self.states[host] = {**self.states[host], "role": "primary",
-                                     "standby_signal": False, "timeline": 2}
-            return {"changed": True, "commands": [f"promote {host}"], "gap": "unknown",
-                    "gap_bytes": None, "timeline": None if self.check else 2,
-                    "promote_s": None if self.check else 0.2, "fence_proof_seen":
-                    args["fence_proof"], "old_primary_seen": args.get("old_primary")}
+                self.states[host] = {
+                    **self.states[host],
+                    "role": "primary",
+                    "standby_signal": False,
+                    "timeline": 2,
+                }
+            return {
+                "changed": True,
+                "commands": [f"promote {host}"],
+                "gap": "unknown",
+                "gap_bytes": None,
+                "timeline": None if self.check else 2,
+                "promote_s": None if self.check else 0.2,
+                "fence_proof_seen": args["fence_proof"],
+                "old_primary_seen": args.get("old_primary"),
+            }
         finally:  # the step releases the lock whatever it did
             self._release(host, args)
 
@@ -159,20 +213,33 @@ class Controller:
     """The controller's side: a site command and a switch-port cut that can fail, ports
     that close (or not), every call recorded."""
 
-    def __init__(self, site_rc: int | None = 0, cut: dict | None = None,
-                 closed: bool = True, raises: Exception | None = None):
+    def __init__(
+        self,
+        site_rc: int | None = 0,
+        cut: dict | None = None,
+        closed: bool = True,
+        raises: Exception | None = None,
+    ):
         self.site_rc, self.closed, self.raises = site_rc, closed, raises
-        self.cut = cut if cut is not None else {
-            "changed": True, "isolation_id": "iso-1", "verified": {"CORE-1": True},
-            "located": {"switch": "CORE-1", "port": "Gi1/0/5"},
-            "commands": {"CORE-1": ["interface Gi1/0/5", "shutdown"]}}
+        self.cut = (
+            cut
+            if cut is not None
+            else {
+                "changed": True,
+                "isolation_id": "iso-1",
+                "verified": {"CORE-1": True},
+                "located": {"switch": "CORE-1", "port": "Gi1/0/5"},
+                "commands": {"CORE-1": ["interface Gi1/0/5", "shutdown"]},
+            }
+        )
         self.site_runs: list[list[str]] = []
         self.cuts: list[tuple[str, str, bool]] = []
         self.probes: list[tuple[str, int]] = []
 
     def effects(self) -> ControllerEffects:
-        return ControllerEffects(switch_port=self._switch_port, site_command=self._site,
-                                 port_closed=self._probe)
+        return ControllerEffects(
+            switch_port=self._switch_port, site_command=self._site, port_closed=self._probe
+        )
 
     def _site(self, argv: list[str], timeout: float) -> dict:
         self.site_runs.append(argv)
@@ -190,13 +257,21 @@ class Controller:
 
 
 def request(**kwargs: Any) -> Request:
-    return Request(**{"group": list(PAIR), "accept_data_loss": True, "owner": "op@ctl pid 1 t",
-                      "fence_command": ["ipmitool", "power", "off"], **kwargs})
+    return Request(
+        **{
+            "group": list(PAIR),
+            "accept_data_loss": True,
+            "owner": "op@ctl pid 1 t",
+            "fence_command": ["ipmitool", "power", "off"],
+            **kwargs,
+        }
+    )
 
 
 def run(pair: FakePair, controller: Controller | None = None, **kwargs: Any) -> dict:
-    return orchestrate.failover(pair, request(check=pair.check, **kwargs),
-                                (controller or Controller()).effects())
+    return orchestrate.failover(
+        pair, request(check=pair.check, **kwargs), (controller or Controller()).effects()
+    )
 
 
 # ---------------------------------------------------------------------- the way through
@@ -205,12 +280,18 @@ def test_a_failover_fences_over_ssh_then_promotes_on_the_controllers_word() -> N
     out = run(pair)
     assert (out["old"], out["new"], out["changed"]) == (OLD, NEW, True)
     assert out["fence_proof"] == SSH_PROOF
-    assert out["fence"] == [{"method": "ssh", "result": {"after": FENCED_AFTER},
-                             "proof": SSH_PROOF}]
+    assert out["fence"] == [
+        {"method": "ssh", "result": {"after": FENCED_AFTER}, "proof": SSH_PROOF}
+    ]
     assert out["msg"].startswith(f"{NEW} is primary on timeline 2 (promotion 0.2 s, ")
-    assert out["msg"].endswith(f"data lost: unknown; {OLD} is fenced ({SSH_PROOF}); bring it "
-                               "back with playbooks/db_rejoin.yml")
-    assert out["commands"] == [f"{OLD}: pg_ctlcluster 15 main stop -m fast", f"{NEW}: promote {NEW}"]
+    assert out["msg"].endswith(
+        f"data lost: unknown; {OLD} is fenced ({SSH_PROOF}); bring it "
+        "back with playbooks/db_rejoin.yml"
+    )
+    assert out["commands"] == [
+        f"{OLD}: pg_ctlcluster 15 main stop -m fast",
+        f"{NEW}: promote {NEW}",
+    ]
     assert set(out["timings"]) == {"read_s", "fence_ssh_s", "promote_s", "total_s"}
     # the promotion started before the word and was handed the proof and the fenced state
     [promote] = pair.steps("promote")
@@ -227,8 +308,10 @@ def test_a_failover_fences_over_ssh_then_promotes_on_the_controllers_word() -> N
 
 def test_diff_mode_shows_the_roles_before_and_after() -> None:
     out = run(FakePair(), diff=True)
-    assert out["diff"] == {"before": {OLD: "primary", NEW: "standby"},
-                           "after": {OLD: "fenced", NEW: "primary"}}
+    assert out["diff"] == {
+        "before": {OLD: "primary", NEW: "standby"},
+        "after": {OLD: "fenced", NEW: "primary"},
+    }
 
 
 def test_the_registry_holds_every_documented_fence_method() -> None:
@@ -249,7 +332,8 @@ def test_the_registry_holds_every_documented_fence_method() -> None:
                                     "verified": {"CORE-1": False}}), None, "incomplete"),
 ])  # fmt: skip
 def test_a_fence_not_proven_promotes_nothing_and_says_why(
-        method: str, controller: Controller, fence_result: dict | None, reason: str) -> None:
+    method: str, controller: Controller, fence_result: dict | None, reason: str
+) -> None:
     pair = FakePair()
     pair.fence_result = fence_result
     with pytest.raises(FailoverFailed) as err:
@@ -257,8 +341,9 @@ def test_a_fence_not_proven_promotes_nothing_and_says_why(
     assert err.value.code == "not_promoted"
     assert str(err.value) == f"refused: not promoted: {OLD} is not proven fenced"
     assert err.value.result["fence_proof"] == ""
-    assert [(a["method"], a["proof"], a["reason"]) for a in err.value.result["fence"]] == \
-        [(method, "", reason)]
+    assert [(a["method"], a["proof"], a["reason"]) for a in err.value.result["fence"]] == [
+        (method, "", reason)
+    ]
     assert pair.states[NEW]["role"] == "standby"
     assert pair.writes[-1][2] == {"abort": f"{OLD} is not proven fenced"}
     assert pair.locks[NEW] is None  # released by the promotion step that refused
@@ -268,15 +353,22 @@ def test_the_next_method_is_tried_until_one_is_proven_and_no_further() -> None:
     pair, controller = FakePair(), Controller()
     pair.fence_result = {"unreachable": True, "failed": True, "msg": "no route"}
     out = run(pair, controller, fence=["ssh", "switch_port", "site_command"])
-    assert [(a["method"], bool(a["proof"])) for a in out["fence"]] == \
-        [("ssh", False), ("switch_port", True)]
+    assert [(a["method"], bool(a["proof"])) for a in out["fence"]] == [
+        ("ssh", False),
+        ("switch_port", True),
+    ]
     assert controller.site_runs == []  # proven by the port: no power-off
     assert controller.cuts == [(OLD, ADDRESS[OLD], False)]
     assert controller.probes == [(ADDRESS[OLD], 5432), (ADDRESS[OLD], 22)]
-    assert out["fence_proof"] == (f"switch_port: CORE-1:Gi1/0/5 shut (iso-1); {OLD} answers "
-                                  "neither SSH nor PostgreSQL from the controller")
-    assert out["old_primary"] == {"name": OLD, "role": "unreachable",
-                                  "error": "not read after fencing"}
+    assert out["fence_proof"] == (
+        f"switch_port: CORE-1:Gi1/0/5 shut (iso-1); {OLD} answers "
+        "neither SSH nor PostgreSQL from the controller"
+    )
+    assert out["old_primary"] == {
+        "name": OLD,
+        "role": "unreachable",
+        "error": "not read after fencing",
+    }
     assert out["commands"][:2] == ["CORE-1: interface Gi1/0/5", "CORE-1: shutdown"]
     assert "warnings" not in out
 
@@ -286,8 +378,9 @@ def test_fenced_by_the_site_command_only_warns_to_keep_it_powered_off() -> None:
     pair.fence_result = {"unreachable": True, "failed": True, "msg": "no route"}
     out = run(pair, controller, fence=["ssh", "site_command"])
     assert controller.site_runs == [["ipmitool", "power", "off"]]
-    assert out["fence_proof"] == ("site command ipmitool power off succeeded and "
-                                  f"{OLD}'s PostgreSQL port no longer answers")
+    assert out["fence_proof"] == (
+        f"site command ipmitool power off succeeded and {OLD}'s PostgreSQL port no longer answers"
+    )
     assert out["warnings"][0].startswith(f"{OLD} is fenced by the site command only")
     assert out["commands"][0] == "controller: ipmitool power off"
 
@@ -297,8 +390,9 @@ def test_fence_all_applies_every_method_and_joins_the_proofs() -> None:
     out = run(pair, controller, fence=["switch_port", "site_command"], fence_all=True)
     assert [a["method"] for a in out["fence"]] == ["switch_port", "site_command"]
     assert out["fence_proof"].startswith("switch_port: CORE-1:Gi1/0/5 shut (iso-1)")
-    assert out["fence_proof"].endswith("; site command ipmitool power off succeeded and "
-                                       f"{OLD}'s PostgreSQL port no longer answers")
+    assert out["fence_proof"].endswith(
+        f"; site command ipmitool power off succeeded and {OLD}'s PostgreSQL port no longer answers"
+    )
     assert "warnings" not in out  # cut off too, not only powered off
     assert set(out["timings"]) >= {"fence_switch_port_s", "fence_site_command_s"}
 
@@ -307,26 +401,46 @@ def test_fence_all_with_every_method_failing_promotes_nothing() -> None:
     pair = FakePair()
     pair.fence_result = {"unreachable": True, "failed": True, "msg": "no route"}
     with pytest.raises(FailoverFailed) as err:
-        run(pair, Controller(site_rc=1, closed=False),
-            fence=["ssh", "switch_port", "site_command"], fence_all=True)
-    assert [a["reason"] for a in err.value.result["fence"]] == \
-        ["unreachable", "port_answers", "failed"]
+        run(
+            pair,
+            Controller(site_rc=1, closed=False),
+            fence=["ssh", "switch_port", "site_command"],
+            fence_all=True,
+        )
+    assert [a["reason"] for a in err.value.result["fence"]] == [
+        "unreachable",
+        "port_answers",
+        "failed",
+    ]
     assert pair.states[NEW]["role"] == "standby" and pair.locks[NEW] is None
 
 
 def test_a_port_already_cut_by_the_old_primarys_own_record_is_a_proof() -> None:
     """The isolation told by its record, not by its message's words."""
-    record = {"changed": False, "isolation_id": "iso-7", "verified": {},
-              "located": {"switch": "CORE-1", "port": "Gi1/0/5"}, "message": "whatever"}
+    record = {
+        "changed": False,
+        "isolation_id": "iso-7",
+        "verified": {},
+        "located": {"switch": "CORE-1", "port": "Gi1/0/5"},
+        "message": "whatever",
+    }
     assert already_isolated(record)
-    for other in ({"partial": {"ACC-2": "no answer"}}, {"changed": True}, {"isolation_id": ""},
-                  {"failed": True}, {"verified": {"CORE-1": False}}):
+    for other in (
+        {"partial": {"ACC-2": "no answer"}},
+        {"changed": True},
+        {"isolation_id": ""},
+        {"failed": True},
+        {"verified": {"CORE-1": False}},
+    ):
         assert not already_isolated({**record, **other}), other
     out = run(FakePair(), Controller(cut=record), fence=["switch_port"])
     assert out["fence_proof"].startswith("switch_port: CORE-1:Gi1/0/5 shut (iso-7)")
     with pytest.raises(FailoverFailed):  # a partial cut proves nothing
-        run(FakePair(), Controller(cut={**record, "partial": {"ACC-2": "no answer"}}),
-            fence=["switch_port"])
+        run(
+            FakePair(),
+            Controller(cut={**record, "partial": {"ACC-2": "no answer"}}),
+            fence=["switch_port"],
+        )
 
 
 def test_a_fence_that_raises_tells_the_waiting_promotion_and_releases_the_lock() -> None:
@@ -378,9 +492,11 @@ def test_an_unknown_gap_is_refused_without_accept_data_loss_and_the_lock_release
     with pytest.raises(FailoverFailed) as err:
         run(pair, accept_data_loss=False)
     assert err.value.code == "data_loss"
-    assert str(err.value) == (f"refused: the data a failover to {NEW} would lose is unknown; "
-                              "set accept_data_loss=true to fail over anyway (nothing was "
-                              "touched)")
+    assert str(err.value) == (
+        f"refused: the data a failover to {NEW} would lose is unknown; "
+        "set accept_data_loss=true to fail over anyway (nothing was "
+        "touched)"
+    )
     assert pair.steps("fence") == [] and pair.steps("promote") == []
     assert [a["owner"] for a in pair.steps("release", NEW)] == ["op@ctl pid 1 t"]
     assert pair.locks[NEW] is None
@@ -401,8 +517,9 @@ def test_a_running_primary_is_no_go_and_the_candidates_lock_is_released() -> Non
         run(pair, candidate=NEW)
     assert err.value.code == "no_go"
     assert str(err.value).startswith("NO-GO for failover: ")
-    assert str(err.value).endswith("use a switchover, a failover would throw its latest "
-                                   "writes away; nothing changed")
+    assert str(err.value).endswith(
+        "use a switchover, a failover would throw its latest writes away; nothing changed"
+    )
     assert len(pair.steps("release", NEW)) == 1 and pair.locks[NEW] is None
     assert pair.steps("fence") == []
 
@@ -410,8 +527,11 @@ def test_a_running_primary_is_no_go_and_the_candidates_lock_is_released() -> Non
 def test_a_candidate_already_the_only_primary_changes_nothing() -> None:
     pair = FakePair(new={**STANDBY, "role": "primary", "standby_signal": False})
     out = run(pair, candidate=NEW)
-    assert out == {"changed": False, "msg": f"{NEW} already is the only primary; nothing "
-                                            "changed", "nodes": {OLD: "stopped", NEW: "primary"}}
+    assert out == {
+        "changed": False,
+        "msg": f"{NEW} already is the only primary; nothing changed",
+        "nodes": {OLD: "stopped", NEW: "primary"},
+    }
     assert [s for _h, s, _a in pair.calls] == ["begin", "begin"]
 
 
@@ -423,11 +543,15 @@ def test_bad_inputs_are_refused_before_any_host_is_asked() -> None:
 
 
 # ---------------------------------------------------------------------- a candidate that stops answering
-def test_a_candidate_that_stops_answering_during_the_promotion_fails_the_task_with_the_fence_kept(
-) -> None:
+def test_a_candidate_that_stops_answering_during_the_promotion_fails_the_task_with_the_fence_kept() -> (
+    None
+):
     pair = FakePair()
-    pair.promote_result = {"unreachable": True, "failed": True,
-                           "msg": f"{NEW}: ssh: connection reset"}
+    pair.promote_result = {
+        "unreachable": True,
+        "failed": True,
+        "msg": f"{NEW}: ssh: connection reset",
+    }
     with pytest.raises(FailoverFailed) as err:
         run(pair)
     assert err.value.code == "unreachable"
@@ -449,8 +573,11 @@ def test_a_candidate_that_cannot_be_told_the_proof_is_not_promoted() -> None:
 
 def test_a_promotion_refused_for_want_of_a_proof_names_the_old_primary() -> None:
     pair = FakePair()
-    pair.promote_result = {"failed": True, "reason": "not_fenced",
-                           "msg": "refused: the old primary is not proven fenced"}
+    pair.promote_result = {
+        "failed": True,
+        "reason": "not_fenced",
+        "msg": "refused: the old primary is not proven fenced",
+    }
     with pytest.raises(FailoverFailed) as err:
         run(pair)
     assert err.value.code == "not_fenced"
@@ -459,22 +586,32 @@ def test_a_promotion_refused_for_want_of_a_proof_names_the_old_primary() -> None
 
 def test_a_promotion_refused_for_its_own_reason_keeps_its_words() -> None:
     pair = FakePair()
-    pair.promote_result = {"failed": True, "reason": "data_loss",
-                           "msg": "refused: the data that would be lost is 1 kB"}
+    pair.promote_result = {
+        "failed": True,
+        "reason": "data_loss",
+        "msg": "refused: the data that would be lost is 1 kB",
+    }
     with pytest.raises(FailoverFailed) as err:
         run(pair)
-    assert (err.value.code, str(err.value)) == ("data_loss",
-                                                "refused: the data that would be lost is 1 kB")
+    assert (err.value.code, str(err.value)) == (
+        "data_loss",
+        "refused: the data that would be lost is 1 kB",
+    )
 
 
 # ---------------------------------------------------------------------- check mode
 def test_check_mode_says_what_it_would_do_and_touches_nothing() -> None:
     pair, controller = FakePair(check=True), Controller()
     out = run(pair, controller, fence=["ssh", "switch_port", "site_command"])
-    assert out["msg"] == (f"check mode: would fence {OLD} (ssh, switch_port, site_command) and "
-                          f"promote {NEW}; data lost: unknown")
-    assert [(a["method"], a["proof"]) for a in out["fence"]] == \
-        [("ssh", ""), ("switch_port", ""), ("site_command", "")]
+    assert out["msg"] == (
+        f"check mode: would fence {OLD} (ssh, switch_port, site_command) and "
+        f"promote {NEW}; data lost: unknown"
+    )
+    assert [(a["method"], a["proof"]) for a in out["fence"]] == [
+        ("ssh", ""),
+        ("switch_port", ""),
+        ("site_command", ""),
+    ]
     assert out["fence"][2] == {"method": "site_command", "proof": "", "reason": "not_run"}
     assert controller.site_runs == [] and controller.probes == []
     assert controller.cuts == [(OLD, ADDRESS[OLD], True)]  # the isolation only plans

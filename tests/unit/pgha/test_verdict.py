@@ -16,17 +16,44 @@ SYSID = "7300000000000000001"
 
 
 def primary(name="db1", lag_bytes=0, state="streaming", tli=2, peer="db2"):
-    replicas = [] if state is None else [
-        {"name": peer, "state": state, "sync_state": "async", "lag_bytes": lag_bytes,
-         "lag_s": 0.1, "sent_lsn": "0/5000000", "replay_lsn": "0/5000000"}]
-    return NodeState(name=name, role="primary", timeline=tli, lsn="0/5000000",
-                     replicas=replicas, system_identifier=SYSID)
+    replicas = (
+        []
+        if state is None
+        else [
+            {
+                "name": peer,
+                "state": state,
+                "sync_state": "async",
+                "lag_bytes": lag_bytes,
+                "lag_s": 0.1,
+                "sent_lsn": "0/5000000",
+                "replay_lsn": "0/5000000",
+            }
+        ]
+    )
+    return NodeState(
+        name=name,
+        role="primary",
+        timeline=tli,
+        lsn="0/5000000",
+        replicas=replicas,
+        system_identifier=SYSID,
+    )
 
 
 def standby(name="db2", tli=2, receiver="streaming", receive="0/5000000"):
-    return NodeState(name=name, role="standby", timeline=tli, receive_lsn=receive,
-                     replay_lsn=receive, lsn=receive, receiver_status=receiver,
-                     upstream="10.0.0.1", replay_age_s=0.0, system_identifier=SYSID)
+    return NodeState(
+        name=name,
+        role="standby",
+        timeline=tli,
+        receive_lsn=receive,
+        replay_lsn=receive,
+        lsn=receive,
+        receiver_status=receiver,
+        upstream="10.0.0.1",
+        replay_age_s=0.0,
+        system_identifier=SYSID,
+    )
 
 
 def test_healthy_pair_is_go_for_switchover_and_no_go_for_failover():
@@ -67,8 +94,9 @@ def test_standby_not_streaming_or_on_another_timeline_is_no_go():
 
 
 def test_crashed_primary_means_unknown_gap_and_accept_data_loss():
-    crashed = NodeState(name="db1", role="stopped", cluster_state="in production",
-                        checkpoint_lsn="0/4000000")
+    crashed = NodeState(
+        name="db1", role="stopped", cluster_state="in production", checkpoint_lsn="0/4000000"
+    )
     v = assess([crashed, standby(receiver=None)])
     assert v.failover.go and v.gap_bytes is None and v.needs_accept_data_loss
     assert "UNKNOWN" in v.failover.summary
@@ -83,8 +111,9 @@ def test_unreachable_primary_means_unknown_gap():
 
 @pytest.mark.parametrize(("receive", "gap"), [("0/4000100", 0), ("0/3FFFF00", 0x100)])
 def test_clean_shutdown_gives_an_exact_gap(receive, gap):
-    stopped = NodeState(name="db1", role="stopped", cluster_state="shut down",
-                        checkpoint_lsn="0/4000000")
+    stopped = NodeState(
+        name="db1", role="stopped", cluster_state="shut down", checkpoint_lsn="0/4000000"
+    )
     assert failover_gap(stopped, standby(receive=receive)) == gap
     v = assess([stopped, standby(receive=receive)])
     assert v.needs_accept_data_loss == (gap != 0)
@@ -122,15 +151,21 @@ def test_describe_reads_like_a_status_board():
 def test_a_configuration_the_server_refused_is_on_the_status_board():
     """Issue 14: a refused synchronous_standby_names left the primary async silently."""
     bad = primary()
-    bad.config_errors = ["/etc/postgresql/15/main/conf.d/hisops-ha.conf:19: setting could not "
-                         "be applied (synchronous_standby_names)"]
+    bad.config_errors = [
+        "/etc/postgresql/15/main/conf.d/hisops-ha.conf:19: setting could not "
+        "be applied (synchronous_standby_names)"
+    ]
     lines = describe(assess([bad, standby()]).as_dict())
-    assert "CONFIGURATION REFUSED by the server: /etc/postgresql/15/main/conf.d/" \
-           "hisops-ha.conf:19" in lines[0]
+    assert (
+        "CONFIGURATION REFUSED by the server: /etc/postgresql/15/main/conf.d/"
+        "hisops-ha.conf:19" in lines[0]
+    )
     assert "REFUSED" not in describe(assess([primary(), standby()]).as_dict())[0]
 
 
 def test_an_unreachable_task_result_becomes_an_unreachable_node():
     state = node_state_from_result({"item": "db1", "unreachable": True, "msg": "ssh timeout"})
     assert state == {"name": "db1", "role": "unreachable", "error": "ssh timeout"}
-    assert node_state_from_result({"state": {"name": "db2", "role": "standby"}})["role"] == "standby"
+    assert (
+        node_state_from_result({"state": {"name": "db2", "role": "standby"}})["role"] == "standby"
+    )

@@ -19,8 +19,14 @@ from ansible_collections.hisops.emergency.plugins.module_utils.state.store impor
 
 def test_holds_open_filter_and_close(tmp_path):
     store = StateStore(str(tmp_path))
-    store.open("isolation", "segment:30", id="iso-1", operator="alice", devices=["CORE-1"],
-               endpoints=[{"name": "pharm-01", "ip": "10.10.30.101", "mac": "5254.0000.0001"}])
+    store.open(
+        "isolation",
+        "segment:30",
+        id="iso-1",
+        operator="alice",
+        devices=["CORE-1"],
+        endpoints=[{"name": "pharm-01", "ip": "10.10.30.101", "mac": "5254.0000.0001"}],
+    )
     store.open("vendor_window", "AGG-2", id="vw-1", operator="bob", devices=["AGG-2"])
     assert [h.id for h in store.active()] == ["iso-1", "vw-1"]
     assert [h.id for h in store.active(devices=["AGG-2", "ACC-9"])] == ["vw-1"]
@@ -56,9 +62,19 @@ def test_a_waiter_is_told_who_holds_the_lock_and_a_dead_holder_releases_it(tmp_p
         assert holder["operator"] == "alice" and holder["pid"] == proc.pid
         assert "switch:CORE-1" in locks.held()
         told = []
-        busy = pytest.raises(LockBusy, match=r"switch:CORE-1 is locked by alice \(isolate segment:30\)")
-        with busy, locks.hold(["switch:CORE-1"], "reconnect", "bob", wait_s=0.3,
-                              on_wait=lambda r, h: told.append((r, h["operator"]))):
+        busy = pytest.raises(
+            LockBusy, match=r"switch:CORE-1 is locked by alice \(isolate segment:30\)"
+        )
+        with (
+            busy,
+            locks.hold(
+                ["switch:CORE-1"],
+                "reconnect",
+                "bob",
+                wait_s=0.3,
+                on_wait=lambda r, h: told.append((r, h["operator"])),
+            ),
+        ):
             pass
         assert told == [("switch:CORE-1", "alice")]
         threading.Timer(0.5, os.kill, (proc.pid, signal.SIGKILL)).start()
