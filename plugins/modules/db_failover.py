@@ -23,7 +23,8 @@ description:
     C(ssh) (PostgreSQL stopped, never started at boot, no PostgreSQL process left,
     C(standby.signal)); C(switch_port) (the old primary located by its address and its
     access port shut through M(hisops.emergency.isolation), recorded as an isolation
-    transaction that C(playbooks/reconnect.yml) undoes; proven when neither its SSH nor
+    transaction that C(playbooks/db_rejoin.yml) undoes (C(playbooks/reconnect.yml) refuses
+    it: the port comes up for SSH only once PostgreSQL is fenced); proven when neither its SSH nor
     its PostgreSQL port answers from the controller); C(site_command) (O(fence_command) on
     the controller, proven when the old primary's PostgreSQL port stops answering).
   - Shows the data that would be lost (the LSN gap, or C(unknown)) and promotes only when
