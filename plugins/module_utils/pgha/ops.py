@@ -388,28 +388,7 @@ def clone(
     if res.would(f"empty {node.datadir}"):
         _empty_dir(node.datadir)
     if res.would(f"pg_basebackup from {settings.peer_host} into {node.datadir}"):
-        start = time.monotonic()
-        node.run(
-            [
-                "pg_basebackup",
-                "-h",
-                settings.peer_host,
-                "-p",
-                str(settings.peer_port),
-                "-U",
-                settings.replication_user,
-                "-D",
-                node.datadir,
-                "-X",
-                "stream",
-                "-S",
-                slot_name(settings.node),
-                "--checkpoint=fast",
-                "-w",
-            ],
-            timeout=3600,
-        )
-        res.details["clone_seconds"] = round(time.monotonic() - start, 2)
+        _basebackup(node, settings, res)
     if res.would(f"touch {node.standby_signal} and start"):
         touch(node.standby_signal)
         node.start()
@@ -443,6 +422,16 @@ def _user_tables(conn: Any) -> int:
                 "('pg_catalog', 'information_schema')",
             )
     return total
+
+
+def _basebackup(node: LocalNode, settings: HaSettings, res: Result) -> None:
+    """The peer's data directory streamed into this node's (empty) one, through its slot."""
+    start = time.monotonic()
+    argv = ["pg_basebackup", "-h", settings.peer_host, "-p", str(settings.peer_port)]
+    argv += ["-U", settings.replication_user, "-D", node.datadir, "-X", "stream"]
+    argv += ["-S", slot_name(settings.node), "--checkpoint=fast", "-w"]
+    node.run(argv, timeout=3600)
+    res.details["clone_seconds"] = round(time.monotonic() - start, 2)
 
 
 def _empty_dir(path: str) -> None:
@@ -976,30 +965,9 @@ def rejoin(
         res.commands.append(
             f"clone: about {estimate} s for {lsn.human_bytes(size)} at {clone_rate_mb_s} MB/s"
         )
-        start = time.monotonic()
         os.makedirs(node.datadir, mode=0o700, exist_ok=True)
         _empty_dir(node.datadir)
-        node.run(
-            [
-                "pg_basebackup",
-                "-h",
-                settings.peer_host,
-                "-p",
-                str(settings.peer_port),
-                "-U",
-                settings.replication_user,
-                "-D",
-                node.datadir,
-                "-X",
-                "stream",
-                "-S",
-                slot_name(settings.node),
-                "--checkpoint=fast",
-                "-w",
-            ],
-            timeout=3600,
-        )
-        res.details["clone_seconds"] = round(time.monotonic() - start, 2)
+        _basebackup(node, settings, res)
     touch(node.standby_signal)
     node.start()
     return _rejoined(node, settings, res, peer_tli, timeout)
