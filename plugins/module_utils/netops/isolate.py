@@ -254,6 +254,23 @@ def locate(
     }
     unanswered: dict[str, str] = {}
     path: list[dict[str, Any]] = []
+
+    def found_at(view: SwitchView, port: str) -> dict[str, Any]:
+        """Where the host is: the last switch of the path, its port and the host's VLAN."""
+        row = next((r for r in view.macs if r["mac"] == mac), {"vlan": 0})
+        ip = target.ip or next(
+            (r["ip"] for c in cores.values() for r in c.arp if r["mac"] == mac), ""
+        )
+        return {
+            "switch": view.switch.name,
+            "port": port,
+            "vlan": row["vlan"],
+            "mac": mac,
+            "ip": ip,
+            "path": path,
+            "hops": len(path) - 1,
+        }
+
     view, visited = start, {start.switch.name}
     for _hop in range(MAX_HOPS):
         port = view.port_of(mac)
@@ -261,19 +278,7 @@ def locate(
         trunk = bool(facts_of_port and facts_of_port.trunk)
         path.append({"switch": view.switch.name, "port": port, "trunk": trunk})
         if not trunk:
-            row = next(r for r in view.macs if r["mac"] == mac)
-            ip = target.ip or next(
-                (r["ip"] for c in cores.values() for r in c.arp if r["mac"] == mac), ""
-            )
-            return {
-                "switch": view.switch.name,
-                "port": port,
-                "vlan": row["vlan"],
-                "mac": mac,
-                "ip": ip,
-                "path": path,
-                "hops": len(path) - 1,
-            }
+            return found_at(view, port)
         behind = [
             name
             for m, name in switch_macs.items()
@@ -307,20 +312,7 @@ def locate(
                 c for c in candidates if c.port_of(mac) not in ("", c.port_of(here) if here else "")
             ]
         if not candidates:
-            row = next((r for r in view.macs if r["mac"] == mac), {"vlan": 0})
-            ip = target.ip or next(
-                (r["ip"] for c in cores.values() for r in c.arp if r["mac"] == mac), ""
-            )
-            return {
-                "switch": view.switch.name,
-                "port": port,
-                "vlan": row["vlan"],
-                "mac": mac,
-                "ip": ip,
-                "path": path,
-                "hops": len(path) - 1,
-                "unanswered": {n: unanswered[n] for n in silent_here},
-            }
+            return {**found_at(view, port), "unanswered": {n: unanswered[n] for n in silent_here}}
         view = max(candidates, key=behind_it)
         visited.add(view.switch.name)
     raise InputError(f"host: {mac}: more than {MAX_HOPS} trunk hops, giving up")
