@@ -24,7 +24,7 @@ description:
     C(standby.signal)); C(switch_port) (the old primary located by its address and its
     access port shut through M(hisops.emergency.isolation), recorded as an isolation
     transaction that C(playbooks/db_rejoin.yml) undoes (C(playbooks/reconnect.yml) refuses
-    it: the port comes up for SSH only once PostgreSQL is fenced); proven when neither its SSH nor
+    it, since the port may come up for SSH only once PostgreSQL is fenced); proven when neither its SSH nor
     its PostgreSQL port answers from the controller); C(site_command) (O(fence_command) on
     the controller, proven when the old primary's PostgreSQL port stops answering).
   - Shows the data that would be lost (the LSN gap, or C(unknown)) and promotes only when
