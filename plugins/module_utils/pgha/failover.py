@@ -95,7 +95,27 @@ def _postgres_pids() -> list[int]:
         check=False,
         timeout=30,
     )
-    return [int(p) for p in proc.stdout.split()]
+    return [int(p) for p in proc.stdout.split() if not _zombie(int(p))]
+
+
+def _zombie(pid: int) -> bool:
+    """Exited, waiting to be reaped: it serves nobody (pgrep still lists it)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            return handle.read().rsplit(")", 1)[-1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True  # gone already
+
+
+def _gone_within(timeout: float) -> list[int]:
+    """The PostgreSQL processes still there after up to ``timeout`` s: a process killed with
+    SIGKILL leaves when the kernel is done with it (not at once, e.g. in the middle of I/O)."""
+    end = time.monotonic() + timeout
+    pids = _postgres_pids()
+    while pids and time.monotonic() < end:
+        time.sleep(0.1)
+        pids = _postgres_pids()
+    return pids
 
 
 def fence_ssh(node: LocalNode, name: str, check: bool, timeout: float = 60) -> ops.Result:
@@ -121,6 +141,7 @@ def fence_ssh(node: LocalNode, name: str, check: bool, timeout: float = 60) -> o
         write_atomic(node.start_conf, _manual(start_conf), 0o644)
     if _postgres_pids() and res.would("pkill -9 -u postgres -x postgres"):
         subprocess.run(["pkill", "-9", "-u", "postgres", "-x", "postgres"], check=False, timeout=30)
+        _gone_within(10)
     if not signal and res.would(f"touch {node.standby_signal}"):
         touch(node.standby_signal)
     after = node.state(name)  # in check mode: the node as it is

@@ -111,3 +111,23 @@ def test_a_promotion_started_early_takes_the_controllers_word_and_removes_it(tmp
     assert await_word(str(path), 5) == {"fence_proof": "ssh: stopped"}
     assert not path.exists()
     assert "no word from the controller" in await_word(str(path), 0.1)["abort"]
+
+
+def test_a_killed_process_waiting_to_be_reaped_is_not_counted_as_running() -> None:
+    """The SSH fence counts PostgreSQL processes left after pkill -9: a zombie serves nobody."""
+    import os
+    import subprocess
+    import time
+
+    from ansible_collections.hisops.emergency.plugins.module_utils.pgha import failover
+
+    child = subprocess.Popen(["sleep", "30"])
+    try:
+        assert not failover._zombie(child.pid)
+        child.kill()
+        time.sleep(0.3)  # exited, not yet reaped (no wait() so far)
+        assert failover._zombie(child.pid)
+    finally:
+        child.wait()
+    assert failover._zombie(child.pid)  # reaped: gone
+    assert not failover._zombie(os.getpid())
