@@ -131,3 +131,16 @@ def test_a_killed_process_waiting_to_be_reaped_is_not_counted_as_running() -> No
         child.wait()
     assert failover._zombie(child.pid)  # reaped: gone
     assert not failover._zombie(os.getpid())
+
+
+def test_the_fence_counts_what_is_left_after_the_killed_processes_had_time_to_leave(
+    monkeypatch,
+) -> None:
+    """pkill -9 returns before the kernel is done: the count waits for them (up to a bound)."""
+    from ansible_collections.hisops.emergency.plugins.module_utils.pgha import failover
+
+    listed = iter([[11, 12], [12], []])
+    monkeypatch.setattr(failover, "_postgres_pids", lambda: next(listed, []))
+    assert failover._gone_within(5) == []
+    monkeypatch.setattr(failover, "_postgres_pids", lambda: [7])  # one that never leaves
+    assert failover._gone_within(0.3) == [7]
