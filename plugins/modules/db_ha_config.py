@@ -38,6 +38,17 @@ options:
     description: WAL kept on the primary beyond slots (what pg_rewind needs).
     type: str
     default: 512MB
+  max_slot_wal_keep_size:
+    description:
+      - The most WAL a standby's replication slot may hold back on the primary while the
+        standby is down or behind. Past it the slot is lost (C(wal_status) C(lost)) and
+        the standby must be cloned again (M(hisops.emergency.db_rejoin) does it), but the
+        primary's disk does not fill.
+      - A size (C(8GB)), a share of the filesystem holding the data directory (C(20%)), or
+        C(auto) (20 %, never under 1 GB). PostgreSQL's own default keeps WAL without bound.
+      - C(pg_wal) can hold this, plus up to C(max_wal_size) between two checkpoints.
+    type: str
+    default: auto
 attributes:
   check_mode:
     description: Computes the file and the .pgpass entry, writes nothing.
@@ -81,6 +92,10 @@ restart_required:
   description: A changed setting needs a restart of PostgreSQL (C(wal_level), C(wal_log_hints), ...).
   returned: always
   type: bool
+max_slot_wal_keep_size:
+  description: The slot's WAL bound rendered (O(max_slot_wal_keep_size) resolved to a size).
+  returned: always
+  type: str
 config_file:
   description: The settings file.
   returned: always
@@ -103,6 +118,7 @@ def main():
             replication_password={"type": "str", "required": True, "no_log": True},
             sync_mode={"type": "str", "choices": ["async", "sync"], "default": "async"},
             wal_keep_size={"type": "str", "default": "512MB"},
+            max_slot_wal_keep_size={"type": "str", "default": "auto"},
         ),
         supports_check_mode=True,
     )
@@ -110,7 +126,7 @@ def main():
         module,
         lambda p, check: ops.ensure_config(
             node_from(p),
-            settings_from(p, p["sync_mode"], p["wal_keep_size"]),
+            settings_from(p, p["sync_mode"], p["wal_keep_size"], p["max_slot_wal_keep_size"]),
             p["replication_password"],
             check,
         ),

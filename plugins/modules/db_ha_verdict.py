@@ -29,6 +29,12 @@ options:
     description: A switchover is refused when the standby's replay is further behind.
     type: int
     default: 16777216
+  wal_warn_percent:
+    description: >-
+      Warn when a replication slot holds back this share (per cent) of its bound
+      (C(max_slot_wal_keep_size)), long before the slot is lost.
+    type: int
+    default: 50
   require:
     description: Fail unless this operation is a go.
     type: str
@@ -57,7 +63,8 @@ RETURN = r"""
 verdict:
   description: C(primary), C(standbys), C(candidate), C(lag) per standby (C(bytes),
     C(seconds), C(human)), C(switchover) and C(failover) (C(go), C(reasons), C(summary)),
-    C(gap_bytes), C(needs_accept_data_loss), C(nodes).
+    C(gap_bytes), C(needs_accept_data_loss), C(nodes), C(warnings) (WAL held back by a
+    slot, a degrade to async) and C(degraded) (the primary's automatic degrade record).
   returned: always
   type: dict
 """
@@ -77,6 +84,7 @@ def main():
             "states": {"type": "list", "elements": "dict", "required": True},
             "candidate": {"type": "str"},
             "max_lag_bytes": {"type": "int", "default": 16 * 1024 * 1024},
+            "wal_warn_percent": {"type": "int", "default": 50},
             "require": {
                 "type": "str",
                 "choices": ["none", "switchover", "failover"],
@@ -93,7 +101,7 @@ def main():
                 states.append(NodeState.from_dict(item))
             except (TypeError, ValueError) as exc:
                 raise InputError(f"states[{i}]", str(exc)) from exc
-        verdict = assess(states, p["candidate"], p["max_lag_bytes"])
+        verdict = assess(states, p["candidate"], p["max_lag_bytes"], p["wal_warn_percent"])
     except PgHaError as exc:
         module.fail_json(msg=str(exc))
     out = verdict.as_dict()

@@ -222,3 +222,61 @@ def test_a_standby_that_cannot_follow_is_cloned_again(pair: Pair) -> None:
     assert f"by clone ({DB2} did not catch up as a standby)" in rejoin.stdout, rejoin.stdout[-2000:]
     rows = write_mb(pair, DB1, "after_rejoin_clone", 1)
     assert_follows(pair, "after_rejoin_clone", rows)
+
+
+# ------------------------------------------------------------------------------ WAL held by a dead standby (issue 16)
+def pg_wal_mb(pair: Pair, node: str) -> float:
+    with pair.superuser(node) as conn:
+        return conn.execute("SELECT sum(size) / 1048576.0 FROM pg_ls_waldir()").fetchone()[0]
+
+
+def write_segments(pair: Pair, node: str, count: int) -> None:
+    """``count`` WAL segments (16 MB each) written on ``node``: a row, then a switch."""
+    with pair.superuser(node) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS wal_filler (at timestamptz)")
+        for _ in range(count):
+            conn.execute("INSERT INTO wal_filler VALUES (now())")
+            conn.execute("SELECT pg_switch_wal()")
+        conn.execute("CHECKPOINT")  # where PostgreSQL removes WAL (and enforces the bound)
+
+
+def test_a_dead_standbys_slot_is_bounded_warned_about_and_the_standby_recloned(pair: Pair) -> None:
+    """Issue 16: with the standby crashed, its slot kept every WAL segment on the primary
+    (1 GB written left 1.6 GB in pg_wal, growing until the disk was full). Now: db_status
+    shows what the slot holds and warns at half the bound; past the bound the slot is lost,
+    pg_wal stops growing, and db_status says the standby must be cloned (db_rejoin)."""
+    bound_mb = 96
+    run = pair.play(
+        "db_standby_build",
+        db_standby_build_max_slot_wal_keep_size=f"{bound_mb}MB",
+        db_standby_build_wal_keep_size="16MB",
+    )
+    assert run.rc == 0, run.stdout[-3000:]
+    pair.fleet.fault(DB2, "crash")
+    write_segments(pair, DB1, 4)  # about 64 MB: two thirds of the bound
+    status = pair.play("db_status")
+    assert status.rc == 0, status.stdout[-3000:]
+    slot = next(n for n in report(pair)["nodes"] if n["name"] == DB1)["slots"][0]
+    assert slot["wal_status"] in ("reserved", "extended") and slot["retained_bytes"] > 48 << 20
+    assert f"holding {slot['retained_bytes'] >> 20}." in status.stdout  # shown in MB
+    assert "WARNING: slot hisops_his_db_2 on his-db-1 holds" in status.stdout, status.stdout[-3000:]
+    assert f"bring {DB2} back (db_rejoin)" in status.stdout
+    peak = 0.0
+    for _ in range(8):  # 128 MB more: without a bound pg_wal would hold all 192 MB
+        write_segments(pair, DB1, 1)
+        peak = max(peak, pg_wal_mb(pair, DB1))
+    # bound + min_wal_size (80 MB of recycled segments) + the segment in use
+    print(f"WAL bound {bound_mb} MB: pg_wal peak {peak:.0f} MB after 192 MB written")
+    assert peak <= bound_mb + 80 + 16, f"pg_wal reached {peak:.0f} MB"
+    status = pair.play("db_status")
+    slot = next(n for n in report(pair)["nodes"] if n["name"] == DB1)["slots"][0]
+    assert slot["wal_status"] in ("lost", "unreserved"), slot
+    assert "must be cloned again" in status.stdout or "cloned again" in status.stdout
+    rejoin = pair.play("db_rejoin")
+    assert rejoin.rc == 0, rejoin.stdout[-3000:]
+    assert "by clone" in rejoin.stdout, rejoin.stdout[-2000:]
+    back = pair.play("db_standby_build")  # the default bound again (sized from the disk)
+    assert back.rc == 0, back.stdout[-3000:]
+    rows = write_mb(pair, DB1, "after_lost_slot", 1)
+    assert_follows(pair, "after_lost_slot", rows)
+    assert not report(pair)["warnings"], report(pair)["warnings"]

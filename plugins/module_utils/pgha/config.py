@@ -12,14 +12,22 @@ pg_basebackup never overwrite it; no password appears in it (libpq reads ``~/.pg
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import InputError
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.lsn import human_bytes
 
 SYNC_MODES = ("async", "sync")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 _HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,252}$")
 _SIZE = re.compile(r"^[0-9]+(kB|MB|GB)$")
+_PERCENT = re.compile(r"^([0-9]{1,2})%$")
+_UNIT = {"kB": 1024, "MB": 1024**2, "GB": 1024**3}
+# The WAL a standby's slot may hold back on the primary: by default a fifth of the
+# filesystem holding the data directory, never under 1 GB (PostgreSQL's own default,
+# -1, keeps it without bound until that filesystem is full and the primary stops).
+WAL_BOUND_AUTO = "20%"
+WAL_BOUND_FLOOR = 1024**3
 
 
 def standby_name(node: str) -> str:
@@ -42,6 +50,10 @@ class HaSettings:
     replication_user: str = "hisops_replicator"
     sync_mode: str = "async"
     wal_keep_size: str = "512MB"
+    # a size ('8GB'), a share of the data directory's filesystem ('20%') or 'auto' (20%);
+    # resolved to a size on the node by ``with_wal_bound`` before rendering
+    max_slot_wal_keep_size: str = "auto"
+    wal_bound_note: str = ""
 
     def validate(self) -> HaSettings:
         for fld in ("node", "peer", "replication_user"):
@@ -57,7 +69,32 @@ class HaSettings:
             raise InputError("sync_mode", f"{self.sync_mode!r}: choose one of {SYNC_MODES}")
         if not _SIZE.match(self.wal_keep_size):
             raise InputError("wal_keep_size", f"{self.wal_keep_size!r}: a size like 512MB")
+        bound = self.max_slot_wal_keep_size
+        if bound != "auto" and not _SIZE.match(bound) and not _PERCENT.match(bound):
+            raise InputError(
+                "max_slot_wal_keep_size",
+                f"{bound!r}: a size like 8GB, a share of the data directory's disk like "
+                "20%, or auto",
+            )
+        if _PERCENT.match(bound) and not 1 <= int(bound[:-1]) <= 90:
+            raise InputError("max_slot_wal_keep_size", f"{bound!r}: a share from 1% to 90%")
         return self
+
+    def with_wal_bound(self, disk_bytes: int) -> HaSettings:
+        """These settings with the slot's WAL bound as a size, ``disk_bytes`` being the size
+        of the filesystem holding the data directory."""
+        self.validate()
+        bound = self.max_slot_wal_keep_size
+        if _SIZE.match(bound):
+            return replace(self, wal_bound_note="as configured")
+        share = int((WAL_BOUND_AUTO if bound == "auto" else bound)[:-1])
+        size = max(WAL_BOUND_FLOOR, disk_bytes * share // 100)
+        size_mb = size // 1024**2
+        note = (
+            f"{share}% of the {human_bytes(disk_bytes)} disk of the data directory, "
+            f"floor {human_bytes(WAL_BOUND_FLOOR)}"
+        )
+        return replace(self, max_slot_wal_keep_size=f"{size_mb}MB", wal_bound_note=note)
 
     def render(self) -> str:
         sync = standby_name(self.peer) if self.sync_mode == "sync" else ""
@@ -71,6 +108,9 @@ class HaSettings:
             "max_wal_senders = 10\n"
             "max_replication_slots = 10\n"
             f"wal_keep_size = '{self.wal_keep_size}'       # WAL kept for pg_rewind\n"
+            "# WAL a lost standby's slot may hold back; past it the slot is lost (re-clone)\n"
+            f"max_slot_wal_keep_size = '{self.max_slot_wal_keep_size}'"
+            f"{f'  # {self.wal_bound_note}' if self.wal_bound_note else ''}\n"
             "wal_receiver_status_interval = 1s\n"
             "wal_retrieve_retry_interval = 1s\n"
             f"primary_conninfo = 'host={self.peer_host} port={self.peer_port} "
@@ -81,6 +121,14 @@ class HaSettings:
             f"# sync: a commit waits for {self.peer}; writes stall while it is down\n"
             f"synchronous_standby_names = '{sync}'\n"
         )
+
+
+def size_bytes(text: str) -> int:
+    """'512MB' as bytes (a PostgreSQL size of the forms this module renders)."""
+    match = _SIZE.match(text)
+    if not match:
+        raise InputError("size", f"{text!r}: a size like 512MB")
+    return int(text[: -len(match.group(1))]) * _UNIT[match.group(1)]
 
 
 def _esc(value: str) -> str:

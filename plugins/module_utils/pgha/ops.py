@@ -103,6 +103,8 @@ def ensure_config(
     if not password:
         raise InputError("replication_password", "is empty")
     res = Result(check)
+    settings = settings.with_wal_bound(disk_bytes(node.datadir))
+    res.details["max_slot_wal_keep_size"] = settings.max_slot_wal_keep_size
     wanted = settings.render()
     current = read_text(node.ha_conf)
     if current != wanted:
@@ -151,6 +153,14 @@ def ensure_config(
             res.changed and node.is_running() and current is None
         )
     return res
+
+
+def disk_bytes(path: str) -> int:
+    """The size of the filesystem holding ``path`` (or its nearest existing parent)."""
+    while not os.path.exists(path) and os.path.dirname(path) != path:
+        path = os.path.dirname(path)
+    st = os.statvfs(path)
+    return st.f_blocks * st.f_frsize
 
 
 def _file_errors(conn: Any, path: str | None = None) -> list[str]:

@@ -25,7 +25,10 @@ def pair_args(**extra: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def settings_from(
-    params: dict[str, Any], sync_mode: str = "async", wal_keep_size: str = "512MB"
+    params: dict[str, Any],
+    sync_mode: str = "async",
+    wal_keep_size: str = "512MB",
+    max_slot_wal_keep_size: str = "auto",
 ) -> HaSettings:
     return HaSettings(
         node=params["name"],
@@ -35,6 +38,7 @@ def settings_from(
         replication_user=params["replication_user"],
         sync_mode=sync_mode,
         wal_keep_size=wal_keep_size,
+        max_slot_wal_keep_size=max_slot_wal_keep_size,
     ).validate()
 
 

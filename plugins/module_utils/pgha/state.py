@@ -43,6 +43,11 @@ class NodeState:
     service_enabled: bool | None = None
     # what the server refused in its configuration files (pg_file_settings), "file:line: why"
     config_errors: list[str] = field(default_factory=list)
+    # primary: bytes in pg_wal and the slots' bound (max_slot_wal_keep_size, -1: none)
+    wal_bytes: int | None = None
+    wal_bound_bytes: int | None = None
+    # primary: the automatic degrade's record (degrade.py), None when it never ran here
+    degrade: dict[str, Any] | None = None
     error: str = ""
 
     def as_dict(self) -> dict[str, Any]:
@@ -82,8 +87,16 @@ SELECT pg_last_wal_receive_lsn()::text, pg_last_wal_replay_lsn()::text,
 """
 _RECEIVER_SQL = "SELECT status, sender_host, received_tli FROM pg_stat_wal_receiver"
 _SLOTS_SQL = """
-SELECT slot_name, slot_type, active, restart_lsn::text, wal_status
+SELECT slot_name, slot_type, active, restart_lsn::text, wal_status,
+       CASE WHEN pg_is_in_recovery() THEN NULL
+            ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint END,
+       safe_wal_size
 FROM pg_replication_slots ORDER BY slot_name
+"""
+_WAL_SQL = """
+SELECT (SELECT coalesce(sum(size), 0)::bigint FROM pg_ls_waldir()),
+       (SELECT CASE WHEN setting::bigint < 0 THEN -1 ELSE setting::bigint * 1024 * 1024 END
+        FROM pg_settings WHERE name = 'max_slot_wal_keep_size')
 """
 # A value waiting for a restart is also "setting could not be applied": not an error
 FILE_ERRORS_SQL = """
@@ -112,9 +125,10 @@ def read_live(conn: Any, state: NodeState) -> NodeState:
         state.config_errors = [file_error(*r) for r in cur.fetchall()]
         cur.execute(_SLOTS_SQL)
         state.slots = [
-            {"name": r[0], "type": r[1], "active": r[2], "restart_lsn": r[3], "wal_status": r[4]}
+            {"name": r[0], "type": r[1], "active": r[2], "restart_lsn": r[3], "wal_status": r[4],
+             "retained_bytes": r[5], "safe_wal_size": r[6]}
             for r in cur.fetchall()
-        ]
+        ]  # fmt: skip
         if in_recovery:
             state.role = STANDBY
             cur.execute(_STANDBY_SQL)
@@ -133,6 +147,8 @@ def read_live(conn: Any, state: NodeState) -> NodeState:
             cur.execute(_PRIMARY_SQL)
             state.lsn, walfile = cur.fetchone()
             state.timeline = timeline_of_walfile(walfile)
+            cur.execute(_WAL_SQL)
+            state.wal_bytes, state.wal_bound_bytes = cur.fetchone()
             cur.execute(_REPLICAS_SQL)
             state.replicas = [
                 {"name": r[0], "address": r[1], "state": r[2], "sent_lsn": r[3],

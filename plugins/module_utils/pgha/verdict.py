@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha import lsn
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.config import slot_name
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import InputError
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.state import (
     PRIMARY,
@@ -43,9 +44,69 @@ class Verdict:
     gap_bytes: int | None  # failover: WAL the candidate would lose (None: unknown)
     needs_accept_data_loss: bool
     nodes: list[dict[str, Any]]
+    # what needs the operator before it becomes an outage (WAL held back, a degrade)
+    warnings: list[str] = field(default_factory=list)
+    # the primary's automatic degrade to async (degrade.py): its record, None when never
+    degraded: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+WAL_WARN_PERCENT = 50
+
+
+def wal_warnings(
+    primary: NodeState, warn_percent: int = WAL_WARN_PERCENT, nodes: list[str] | None = None
+) -> list[str]:
+    """What the primary's replication slots hold back, said long before it hurts: a slot
+    past ``warn_percent`` of its bound, one past the bound (``unreserved``), one whose
+    WAL is gone (``lost``: its standby must be cloned again), and a slot without bound."""
+    out = []
+    bound = primary.wal_bound_bytes
+    for slot in primary.slots:
+        name, kept = slot.get("name"), slot.get("retained_bytes")
+        status = slot.get("wal_status")
+        standby = next(
+            (n for n in nodes or [] if slot_name(n) == name), f"the standby of slot {name}"
+        )
+        if status == "lost":
+            out.append(
+                f"slot {name} on {primary.name} is LOST: the WAL {standby} needs is gone; "
+                f"{standby} must be cloned again (db_rejoin does it)"
+            )
+        elif status == "unreserved":
+            out.append(
+                f"slot {name} on {primary.name} holds {lsn.human_bytes(kept)}, past its bound "
+                f"of {lsn.human_bytes(bound)}: the next checkpoint removes WAL {standby} needs "
+                f"and it will have to be cloned again; run db_rejoin now"
+            )
+        elif kept is not None and bound is not None and bound > 0:
+            if kept * 100 >= bound * warn_percent:
+                out.append(
+                    f"slot {name} on {primary.name} holds {lsn.human_bytes(kept)} of WAL, "
+                    f"{kept * 100 // bound}% of its bound of {lsn.human_bytes(bound)} "
+                    f"(max_slot_wal_keep_size): bring {standby} back (db_rejoin) before "
+                    "it is reached, or it will have to be cloned again"
+                )
+        elif bound == -1 and not slot.get("active"):
+            out.append(
+                f"slot {name} on {primary.name} is inactive and holds "
+                f"{lsn.human_bytes(kept)} WITHOUT BOUND (max_slot_wal_keep_size = -1): the "
+                "primary stops when its disk is full; run db_standby_build to set a bound"
+            )
+    return out
+
+
+def degrade_warning(primary: NodeState) -> str:
+    record = primary.degrade or {}
+    if record.get("state") != "degraded":
+        return ""
+    return (
+        f"DEGRADED: {primary.name} runs async since {record.get('since', '?')} "
+        f"({record.get('reason') or 'its sync standby was gone'}); commits are not on a "
+        "standby until it streams again, and a failover now may lose them"
+    )
 
 
 def _validate(states: list[NodeState], candidate: str | None, max_lag_bytes: int) -> None:
@@ -97,9 +158,14 @@ def failover_gap(old_primary: NodeState | None, candidate: NodeState) -> int | N
 
 
 def assess(
-    states: list[NodeState], candidate: str | None = None, max_lag_bytes: int = 16 * 1024 * 1024
+    states: list[NodeState],
+    candidate: str | None = None,
+    max_lag_bytes: int = 16 * 1024 * 1024,
+    wal_warn_percent: int = WAL_WARN_PERCENT,
 ) -> Verdict:
     _validate(states, candidate, max_lag_bytes)
+    if not 1 <= wal_warn_percent <= 100:
+        raise InputError("wal_warn_percent", "must be from 1 to 100")
     by_name = {s.name: s for s in states}
     primaries = [s for s in states if s.role == PRIMARY]
     standbys = [s for s in states if s.role == STANDBY]
@@ -117,7 +183,12 @@ def assess(
         others = [s for s in states if s.name != cand.name]
         old = others[0] if len(others) == 1 else None
     gap = failover_gap(old, cand) if cand is not None and cand.role == STANDBY else None
-    fo = _failover(states, primaries, cand, old, gap)
+    degraded = _degrade_record(old, primaries)
+    fo = _failover(states, primaries, cand, old, gap, degraded)
+    names = [s.name for s in states]
+    warnings = [w for p in primaries for w in wal_warnings(p, wal_warn_percent, names)]
+    if primary is not None and degrade_warning(primary):
+        warnings.insert(0, degrade_warning(primary))
     return Verdict(
         primary=primary.name if primary else None,
         standbys=[s.name for s in standbys],
@@ -128,7 +199,18 @@ def assess(
         gap_bytes=gap,
         needs_accept_data_loss=gap != 0,
         nodes=[s.as_dict() for s in states],
+        warnings=warnings,
+        degraded=degraded,
     )
+
+
+def _degrade_record(old: NodeState | None, primaries: list[NodeState]) -> dict[str, Any] | None:
+    """The degrade record that matters: the running primary's, else the old primary's (a
+    failover reads it from the crashed node's disk when its host still answers)."""
+    for node in [*primaries, old]:
+        if node is not None and node.degrade:
+            return {"node": node.name, **node.degrade}
+    return None
 
 
 def _common(primaries: list[NodeState]) -> list[str]:
@@ -189,7 +271,7 @@ def _switchover(states, primaries, cand, lag, max_lag_bytes) -> Decision:
     )
 
 
-def _failover(states, primaries, cand, old, gap) -> Decision:
+def _failover(states, primaries, cand, old, gap, degraded=None) -> Decision:
     reasons = _common(primaries)
     if cand is None:
         reasons.append("no standby to promote")
@@ -211,6 +293,17 @@ def _failover(states, primaries, cand, old, gap) -> Decision:
         loss = "no data is lost (the old primary stopped cleanly and the standby has all of it)"
     else:
         loss = f"{lsn.human_bytes(gap)} of WAL would be lost: accept_data_loss=true required"
+    if gap != 0 and degraded and degraded.get("state") == "degraded":
+        loss += (
+            f"; the pair was DEGRADED to async by {degraded['node']} since "
+            f"{degraded.get('since', '?')}: sync mode guarantees nothing for the commits "
+            "since then"
+        )
+    elif gap != 0 and degraded and degraded.get("degrades"):
+        loss += (
+            f"; {degraded['node']} degraded to async {degraded['degrades']} time(s), "
+            f"last at {degraded.get('last_degraded', '?')}"
+        )
     return Decision(
         True,
         [],
@@ -247,18 +340,38 @@ def describe(verdict: dict[str, Any]) -> list[str]:
             text += f" ({node.get('error') or 'no answer'})"
         slots = node.get("slots") or []
         if slots:
-            text += "; slots: " + ", ".join(
-                f"{s['name']} {'active' if s['active'] else 'inactive'}" for s in slots
+            text += "; slots: " + ", ".join(_slot_text(s) for s in slots)
+        if node.get("wal_bytes") is not None:
+            bound = node.get("wal_bound_bytes")
+            text += f"; pg_wal {lsn.human_bytes(node['wal_bytes'])}, slot bound " + (
+                "NONE" if bound in (None, -1) else lsn.human_bytes(bound)
             )
+        record = node.get("degrade") or {}
+        if record.get("state") == "degraded":
+            text += f"; DEGRADED to async since {record.get('since', '?')}"
+        elif record.get("state") == "sync":
+            text += "; sync (automatic degrade armed)"
+        elif record.get("state") == "strict":
+            text += "; sync, strict (writes stall while the standby is gone)"
         if node.get("service_enabled") is False:
             text += "; service disabled (fenced)"
         if node.get("config_errors"):
             # what the server refused: it runs on older values and may not start again
             text += "; CONFIGURATION REFUSED by the server: " + "; ".join(node["config_errors"])
         lines.append(text)
+    lines.extend(f"WARNING: {w}" for w in verdict.get("warnings") or [])
     lines.append(verdict["switchover"]["summary"])
     lines.append(verdict["failover"]["summary"])
     return lines
+
+
+def _slot_text(slot: dict[str, Any]) -> str:
+    text = f"{slot['name']} {'active' if slot['active'] else 'inactive'}"
+    if slot.get("retained_bytes") is not None:
+        text += f" holding {lsn.human_bytes(slot['retained_bytes'])}"
+    if slot.get("wal_status"):
+        text += f" ({slot['wal_status']})"
+    return text
 
 
 def node_state_from_result(result: dict[str, Any]) -> dict[str, Any]:
