@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -118,13 +120,51 @@ def pytest_collection_modifyitems(config, items) -> None:
 
 
 _scope_seconds: dict[str, float] = {}
+# The run's timeline, for the terminal summary: when each scope's first and last report
+# came (seconds from the start) and how busy the machine's CPUs were meanwhile, so that a
+# slow run tells whether it was short of CPU or waiting on one long file at the end.
+_started = time.monotonic()
+_scope_span: dict[str, list[float]] = {}
+_cpu_samples: list[tuple[float, int, int]] = []
+
+
+def _cpu_jiffies() -> tuple[int, int]:
+    """(busy, total) jiffies of all CPUs since boot (0, 0 where /proc/stat is missing)."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return sum(fields) - idle, sum(fields)
 
 
 def pytest_runtest_logreport(report) -> None:
     # on the xdist controller (or a plain run): every worker's reports arrive here
-    _scope_seconds[scope_of(report.nodeid)] = (
-        _scope_seconds.get(scope_of(report.nodeid), 0.0) + report.duration
-    )
+    scope = scope_of(report.nodeid)
+    _scope_seconds[scope] = _scope_seconds.get(scope, 0.0) + report.duration
+    now = time.monotonic() - _started
+    span = _scope_span.setdefault(scope, [now - report.duration, now])
+    span[1] = now
+    if not _cpu_samples or now - _cpu_samples[-1][0] >= 30:
+        _cpu_samples.append((now, *_cpu_jiffies()))
+
+
+def pytest_terminal_summary(terminalreporter, config) -> None:
+    if hasattr(config, "workerinput") or not _scope_span:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("timeline (s from start: scopes of 20 s or more, by end)")
+    for scope, (first, last) in sorted(_scope_span.items(), key=lambda item: item[1][1]):
+        if _scope_seconds.get(scope, 0.0) >= 20:
+            write(f"{first:6.0f} -> {last:6.0f}  {scope}")
+    _cpu_samples.append((time.monotonic() - _started, *_cpu_jiffies()))
+    busy = [
+        f"{int(t0)}-{int(t1)} s {100 * (b1 - b0) / (n1 - n0):.0f}%"
+        for (t0, b0, n0), (t1, b1, n1) in itertools.pairwise(_cpu_samples)
+        if n1 > n0
+    ]
+    if busy:
+        write("CPU busy (all cores, whole machine): " + "; ".join(busy))
 
 
 def pytest_sessionfinish(session) -> None:
