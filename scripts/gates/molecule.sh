@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every molecule scenario (one per role), against the lab: create, converge, idempotence,
-# verify, destroy. Usage: scripts/gates/molecule.sh [scenario ...]
+# Every molecule scenario (one per role), against the lab: create, [prepare,] converge,
+# idempotence, verify, destroy (the syntax check is ansible-lint's: scripts/gates/ansible_lint.sh).
+# Usage: scripts/gates/molecule.sh [scenario ...]
 #
 # Scenarios that boot the same kind of lab (the `create` playbook they share: switches on
 # 127.61, database pair on 127.62, workstations on 127.63) run in lanes, one after the
@@ -40,6 +41,16 @@ run_lane() {  # run_lane LOG BLOCK scenario...: sequentially; the failed ones go
 # ansible-lint (ansible-compat) installs a copy of this collection under ~/.ansible; the
 # scenarios must run the checkout, and a stale copy found first hides new roles/plugins.
 rm -rf "$HOME/.ansible/collections/ansible_collections/hisops/emergency"
+
+# The scenarios' test sequence starts at create (no leading destroy: a run ends with one,
+# even a failed run). A run killed midway leaves its scenario "created" in molecule's
+# state, and create would then be skipped: destroy those first, and only those.
+for s in "${scenarios[@]}"; do
+  if grep -qs '^created: true' "$HOME"/.ansible/tmp/molecule.*."$s"/state.yml; then
+    echo "-- molecule scenario: $s was left created by an earlier run: destroying it first"
+    molecule destroy -s "$s" >/dev/null 2>&1 || echo "-- molecule destroy -s $s failed" >&2
+  fi
+done
 
 declare -A base_block=(
   [../shared/lab_create.yml]=61 [../db_shared/create.yml]=62 [../client_shared/create.yml]=63
