@@ -12,6 +12,9 @@ description:
   - Role (primary, standby, stopped), timeline, WAL positions, the standbys streaming from
     it with their lag in bytes and seconds, replication slots, C(wal_log_hints), whether
     C(standby.signal) is present and whether the service starts at boot.
+  - On a primary, the WAL each replication slot holds back, the size of C(pg_wal) and the
+    slots' bound; the record of the sync-degrade service (read even when PostgreSQL is down,
+    so a failover knows whether the pair was degraded).
   - When PostgreSQL is down, the last checkpoint and cluster state come from
     C(pg_controldata), so the last known position of a stopped node is reported.
   - Reads only.
@@ -53,7 +56,12 @@ RETURN = r"""
 state:
   description: The node's state (C(role), C(timeline), C(lsn), C(receive_lsn), C(replay_lsn),
     C(replay_age_s), C(upstream), C(receiver_status), C(replicas), C(slots),
-    C(standby_signal), C(cluster_state), C(checkpoint_lsn), C(service_enabled), C(error)).
+    C(standby_signal), C(cluster_state), C(checkpoint_lsn), C(service_enabled), C(error));
+    each slot with C(retained_bytes) (WAL it holds back) and C(wal_status); on a primary
+    C(wal_bytes) (the size of C(pg_wal)) and C(wal_bound_bytes) (C(max_slot_wal_keep_size),
+    -1 without bound); C(degrade), the record of the sync-degrade service (C(state) sync,
+    degraded, strict, async, standby or down, C(since), C(reason), C(degrades),
+    C(last_stall_s), C(age_s)), null when it never ran on this node.
   returned: always
   type: dict
 """

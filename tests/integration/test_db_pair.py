@@ -9,13 +9,14 @@ failover, rejoin) are test_db_pair_ops.py, on a fleet of their own.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 
 import psycopg
 import pytest
 
-from .db_pair_lab import DB1, DB2, Pair, boot, report
+from .db_pair_lab import DB1, DB2, Pair, Writer, boot, report
 
 pytestmark = [pytest.mark.lab]
 
@@ -115,6 +116,53 @@ def test_sync_mode_is_the_mode_in_force_on_the_real_pair(pair: Pair) -> None:
     back = pair.play("db_standby_build")  # async again: a reload, no restart
     assert back.rc == 0, back.stdout[-3000:]
     assert sync_state(pair, DB1, DB2) == "async"
+
+
+def degrade_record(pair: Pair, node: str) -> dict:
+    path = pair.fleet.path(node, "/var/lib/postgresql/hisops-sync-degrade-15-main.json")
+    return json.loads(path.read_text())
+
+
+def test_a_lost_sync_standby_degrades_to_async_and_sync_returns_with_it(pair: Pair) -> None:
+    """Issue 16: in sync mode a dead standby stalled every write until an operator rebuilt
+    the pair as async. The sync-degrade service (default 5 s) releases them, db_status
+    says DEGRADED, and the pair is synchronous again once the standby streams."""
+    run = pair.play("db_standby_build", db_standby_build_sync_mode="sync")
+    assert run.rc == 0, run.stdout[-3000:]
+    assert sync_state(pair, DB1, DB2) == "sync"
+    assert degrade_record(pair, DB1)["state"] == "sync"
+    # the service is supervised like a systemd unit (Restart=always): killed, it is back
+    old_pid = degrade_record(pair, DB1)["pid"]
+    pair.fleet.run(DB1, ["kill", "-9", str(old_pid)])
+    deadline = time.monotonic() + 10
+    while degrade_record(pair, DB1)["pid"] == old_pid:
+        assert time.monotonic() < deadline, "the sync-degrade service did not come back"
+        time.sleep(0.2)
+    with Writer(pair.multi_host()) as writer:
+        writer.wait_for(20)
+        pair.fleet.fault(DB2, "crash")
+        writer.wait_for(100, timeout=30)  # writes go on (they stalled for ever before)
+        stall = writer.longest_gap()
+    print(f"sync standby killed: longest writer stall {stall:.2f} s (degrade after 5 s)")
+    assert 4.5 <= stall <= 5 + 1.5, stall  # the configured wait, not a second more
+    record = degrade_record(pair, DB1)
+    assert record["state"] == "degraded" and record["degrades"] >= 1, record
+    status = pair.play("db_status")
+    assert status.rc == 0 and "WARNING: DEGRADED: his-db-1 runs async" in status.stdout
+    assert report(pair)["degraded"]["state"] == "degraded"
+    started = pair.fleet.run(DB2, ["systemctl", "start", "postgresql@15-main"], check=False)
+    assert started.returncode == 0, started.stdout + started.stderr
+    deadline = time.monotonic() + 30
+    while sync_state(pair, DB1, DB2) != "sync":
+        assert time.monotonic() < deadline, "the pair did not return to sync"
+        time.sleep(0.2)
+    assert degrade_record(pair, DB1)["state"] == "sync"
+    status = pair.play("db_status", db_status_require="switchover")
+    assert status.rc == 0 and "DEGRADED" not in status.stdout, status.stdout[-3000:]
+    assert not report(pair)["warnings"], report(pair)["warnings"]
+    back = pair.play("db_standby_build")  # async again, as the next tests expect
+    assert back.rc == 0, back.stdout[-3000:]
+    assert degrade_record(pair, DB1)["state"] == "async"
 
 
 def test_a_mode_the_server_refuses_fails_the_build_with_the_servers_error(pair: Pair) -> None:

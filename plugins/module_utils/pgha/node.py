@@ -15,6 +15,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.degrade import (
+    override_path,
+    read_record,
+    record_path,
+)
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import (
     AuthError,
     CommandError,
@@ -68,6 +73,14 @@ class LocalNode:
     @property
     def standby_signal(self) -> str:
         return os.path.join(self.datadir, "standby.signal")
+
+    @property
+    def degrade_record(self) -> str:
+        return record_path(self.version, self.cluster)
+
+    @property
+    def degrade_override(self) -> str:
+        return override_path(self.version, self.cluster)
 
     @property
     def start_conf(self) -> str:
@@ -144,6 +157,7 @@ class LocalNode:
         state = NodeState(name=name)
         state.standby_signal = os.path.exists(self.standby_signal)
         state.service_enabled = self.service_enabled()
+        state.degrade = read_record(self.degrade_record)
         if self.is_running():
             try:
                 with self.connect() as conn:

@@ -199,6 +199,21 @@ def replication_mode(node: LocalNode, settings: HaSettings, timeout: float = 30)
     wanted_names = standby_name(settings.peer) if settings.sync_mode == "sync" else ""
     wanted_state = "sync" if settings.sync_mode == "sync" else "async"
     problems: list[str] = []
+    if settings.sync_mode == "sync" and os.path.exists(node.degrade_override):
+        # the degrade service dropped to async while the standby was away: it restores sync
+        # once the standby streams again (a second); wait for that, say so when it does not
+        try:
+            wait_until(
+                lambda: not os.path.exists(node.degrade_override),
+                timeout,
+                f"the sync-degrade service restoring sync on {settings.node}",
+                0.2,
+            )
+        except Timeout:
+            problems.append(
+                f"the pair is DEGRADED to async ({node.degrade_override} is present): "
+                f"{settings.peer} has not streamed again"
+            )
     with node.connect() as conn:
         errors = _file_errors(conn)
         names = scalar(

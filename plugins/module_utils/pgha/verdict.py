@@ -98,15 +98,26 @@ def wal_warnings(
     return out
 
 
-def degrade_warning(primary: NodeState) -> str:
+DEGRADE_STALE_S = 30  # the service writes its record at least every 5 s
+
+
+def degrade_warnings(primary: NodeState) -> list[str]:
+    """The primary's automatic degrade, said: degraded now, or its service not running."""
     record = primary.degrade or {}
-    if record.get("state") != "degraded":
-        return ""
-    return (
-        f"DEGRADED: {primary.name} runs async since {record.get('since', '?')} "
-        f"({record.get('reason') or 'its sync standby was gone'}); commits are not on a "
-        "standby until it streams again, and a failover now may lose them"
-    )
+    out = []
+    if record.get("state") == "degraded":
+        out.append(
+            f"DEGRADED: {primary.name} runs async since {record.get('since', '?')} "
+            f"({record.get('reason') or 'its sync standby was gone'}); commits are not on a "
+            "standby until it streams again, and a failover now may lose them"
+        )
+    if record and record.get("mode") != "async" and (record.get("age_s") or 0) > DEGRADE_STALE_S:
+        out.append(
+            f"the sync-degrade service of {primary.name} has not written its record for "
+            f"{record['age_s']:.0f} s: it is not running (writes stall for as long as the "
+            "sync standby is gone); start hisops-sync-degrade or run db_standby_build"
+        )
+    return out
 
 
 def _validate(states: list[NodeState], candidate: str | None, max_lag_bytes: int) -> None:
@@ -187,8 +198,8 @@ def assess(
     fo = _failover(states, primaries, cand, old, gap, degraded)
     names = [s.name for s in states]
     warnings = [w for p in primaries for w in wal_warnings(p, wal_warn_percent, names)]
-    if primary is not None and degrade_warning(primary):
-        warnings.insert(0, degrade_warning(primary))
+    if primary is not None:
+        warnings[:0] = degrade_warnings(primary)
     return Verdict(
         primary=primary.name if primary else None,
         standbys=[s.name for s in standbys],
