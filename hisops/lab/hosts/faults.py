@@ -1,8 +1,8 @@
 """Faults injected into lab hosts: unreachable, slow, disk_full, crash, clock_skew.
 
 A fault is recorded in the fleet's state (``hosts.json``: ``faults``) until cleared;
-``down`` forgets ``slow`` and ``disk_full`` (their tc class and tmpfs are gone), a power
-cycle ``disk_full``.
+``down`` forgets ``slow`` (its tc class is gone). A full disk stays full across power
+cycles and ``down``/``up``, as a real one does: its filler is on the disk.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from hisops.lab.hosts.errors import HostLabError, HostPrerequisiteError, HostSpecError
+from hisops.lab.hosts.initscript import DISK, DISK_FILLER
 from hisops.lab.hosts.postgres import PG_DATA
 from hisops.lab.hosts.probes import tcp_open, wait_for
 
@@ -38,8 +39,13 @@ class FaultsMixin(FleetCore):
 
         * ``unreachable`` - like ``set_reachable(name, False)``;
         * ``slow`` (``rate_kbit=32``) - the host's traffic capped to that rate (tc HTB);
-        * ``disk_full`` (``path``, ``free_bytes=0``) - ``path`` becomes a full filesystem
-          (a small tmpfs seeded with its current content; a reboot of the host clears it);
+        * ``disk_full`` (``path=None``, ``free_bytes=0``) - the host's own disk (where
+          everything it writes outside ``/run`` and ``/tmp`` lives) is filled up to
+          ``free_bytes`` by a filler file at the disk's root, out of the host's sight:
+          files stay readable and writable in place, writes needing new space fail with
+          ``ENOSPC``; ``path``, when given, must lie on that disk (it is made if
+          missing, as a directory). The disk stays full across power cycles until
+          :meth:`clear_fault`, which deletes the filler;
         * ``crash`` (``service="postgresql"`` or a process name) - ``kill -9`` of the
           PostgreSQL postmaster or of every process with that name;
         * ``clock_skew`` (``seconds=300``) - processes started on the host from now on see
@@ -63,14 +69,7 @@ class FaultsMixin(FleetCore):
             self.net.set_slow(name, spec.address, rate)
             record = {"rate_kbit": rate}
         elif kind == "disk_full":
-            path = str(args.get("path", ""))
-            if not path.startswith("/") or path == "/":
-                raise HostSpecError("disk_full: give path=/an/absolute/directory (not /)")
-            if "disk_full" in self.faults.get(name, {}):
-                raise HostLabError(f"{name} already has a disk_full fault: clear it first")
-            free = int(args.get("free_bytes", 0))
-            self.run(name, ["/bin/sh", "-c", _DISK_FULL, "disk-full", path, str(free)])
-            record = {"path": path, "free_bytes": free}
+            record = self._fill_disk(name, str(args.get("path") or ""), args.get("free_bytes"))
         else:  # clock_skew
             seconds = int(args.get("seconds", 300))
             if not os.path.exists(FAKETIME_LIB):
@@ -104,14 +103,51 @@ class FaultsMixin(FleetCore):
             record = self.faults.get(name, {}).pop(k, None)
             if k == "slow" and record is not None:
                 self.net.set_slow(name, spec.address, None)
-            elif k == "disk_full" and record is not None and self.is_on(name):
-                self.run(name, ["/bin/sh", "-c", _DISK_CLEAR, "disk-clear", record["path"]])
+            elif k == "disk_full" and record is not None:
+                self._empty_disk(name)
             elif k == "clock_skew" and record is not None and self.is_on(name):
                 argv = ["/bin/sh", "-c", _SSHD_DROPIN, "clock-skew", "hisops-clock-skew.conf"]
                 self.run(name, argv, input="", label="removing the clock skew")
                 self._wait_sshd(name)
         self.net.release_lo_if_unused()
         self._save()
+
+    def _fill_disk(self, name: str, path: str, free_bytes: Any) -> dict[str, Any]:
+        if path and not path.startswith("/"):
+            raise HostSpecError("disk_full: give path=/an/absolute/directory on the host's disk")
+        try:
+            free = int(free_bytes or 0)
+        except (TypeError, ValueError):
+            raise HostSpecError(f"disk_full: free_bytes={free_bytes!r} is not a number") from None
+        if free < 0:
+            raise HostSpecError("disk_full: free_bytes must be 0 or more")
+        if "disk_full" in self.faults.get(name, {}):
+            raise HostLabError(f"{name} already has a disk_full fault: clear it first")
+        argv = ["/bin/sh", "-c", _DISK_FULL, "disk-full", path, str(free), f"hisops-{name}"]
+        done = self.run(name, argv, check=False, label="filling the disk")
+        if done.returncode == 3:
+            raise HostSpecError(f"disk_full on {name}: {done.stderr.strip()}")
+        if done.returncode != 0:
+            raise HostLabError(
+                f"{name}: filling the disk failed (exit {done.returncode}): "
+                f"{(done.stderr or done.stdout).strip()[-1500:]}"
+            )
+        size, left = (int(v) for v in done.stdout.split())
+        record = {"path": path or None, "free_bytes": free, "disk_bytes": size, "left_bytes": left}
+        if left > free + 65536:
+            self._empty_disk(name)
+            raise HostLabError(
+                f"{name}: could not fill the disk ({left} bytes left, wanted {free})"
+            )
+        return record
+
+    def _empty_disk(self, name: str) -> None:
+        """Delete the filler; on a host that is off, at its next boot (the init does)."""
+        if self.is_on(name):
+            self.run(name, ["rm", "-f", DISK_FILLER], label="emptying the disk")
+        else:
+            marker = self.host_dir(name) / "disk-full.clear"
+            marker.write_text("the disk_full fault was cleared while the host was off\n")
 
     def _wait_sshd(self, name: str, timeout: float = 15.0) -> None:
         spec = self.spec(name)
@@ -147,27 +183,36 @@ cat > "$f"
 kill -HUP "$(cat /run/sshd.pid)"
 """
 
+# Fill the host's disk (mounted at DISK) up to FREE bytes with a filler file at its root.
+# fallocate reserves the blocks without writing them (instant, and the machine's disk
+# does not grow: the image stays sparse); the loop tops up what the first call left.
 _DISK_FULL = r"""set -eu
-P="$1"; FREE="$2"; U=/run/hisops/disk-full
-mkdir -p "$P" "$U"
-mount --bind "$P" "$U"
-used_kb=$(du -sk "$P" | cut -f1)
-mode=$(stat -c %a "$P"); uid=$(stat -c %u "$P"); gid=$(stat -c %g "$P")
-mount -t tmpfs -o "size=$((used_kb + 512 + FREE / 1024))k,mode=$mode,uid=$uid,gid=$gid" \
-    hisops-disk-full "$P"
-cp -a "$U/." "$P/"
-dd if=/dev/zero of="$P/.hisops-disk-full" bs=4096 2>/dev/null || true
-if [ "$FREE" -gt 0 ]; then
-    size=$(stat -c %s "$P/.hisops-disk-full")
-    truncate -s $((size > FREE ? size - FREE : 0)) "$P/.hisops-disk-full"
+P="$1"; FREE="$2"; OVERLAY="$3"; DISK=__DISK__; F=__FILLER__
+if ! mountpoint -q "$DISK"; then
+    echo "this host has no disk of its own (booted by an older lab): power-cycle it" >&2
+    exit 3
 fi
-"""
-
-_DISK_CLEAR = r"""set -eu
-P="$1"; U=/run/hisops/disk-full
-rm -f "$P/.hisops-disk-full"
-cp -a "$P/." "$U/"
-umount -l "$P"
-umount -l "$U"
-rmdir "$U"
-"""
+if [ -n "$P" ]; then
+    mkdir -p "$P" 2>/dev/null || true
+    [ -d "$P" ] || { echo "$P is not a directory on the host" >&2; exit 3; }
+    dev=$(findmnt -n -o SOURCE "$DISK")
+    src=$(findmnt -n -o SOURCE -T "$P")
+    case "$src" in
+        "$dev" | "$dev["* | "$OVERLAY") ;;
+        *) echo "$P is not on the host's disk but on $src ($(findmnt -n -o FSTYPE -T "$P")):" \
+                "give a path under /etc, /usr, /var, /opt, /srv, /home or /root" >&2
+           exit 3 ;;
+    esac
+fi
+avail() { echo $(( $(stat -f -c '%a * %S' "$DISK") )); }
+a=$(avail)
+[ "$a" -le "$FREE" ] || fallocate -l $((a - FREE)) "$F" 2>/dev/null || true
+for _ in 1 2 3 4 5 6 7 8; do
+    a=$(avail)
+    [ "$a" -gt "$FREE" ] || break
+    size=$(stat -c %s "$F" 2>/dev/null || echo 0)
+    fallocate -o "$size" -l $((a - FREE)) "$F" 2>/dev/null \
+        || fallocate -o "$size" -l "$(stat -f -c %S "$DISK")" "$F" 2>/dev/null || break
+done
+echo "$(( $(stat -f -c '%b * %S' "$DISK") )) $(avail)"
+""".replace("__DISK__", DISK).replace("__FILLER__", DISK_FILLER)

@@ -8,6 +8,8 @@ pid, mount and UTS namespaces and its own cgroup (v2):
   ``/var/log``, ``/var/lib/postgresql``, ``/etc/postgresql``, ``/etc/his-client``,
   ``/opt/his-client``, ``/srv/backup`` and fresh ``/run`` and ``/tmp``: playbooks use
   the real paths and one host never sees what another writes;
+* what it writes (overlay upper layers, private dirs) lands on its own disk, an ext4
+  image in its state dir (``rootfs.disk_image``) that the ``disk_full`` fault can fill;
 * it boots like a Debian server: sshd, then the services enabled in ``/etc/rc2.d``;
   services are controlled with ``systemctl`` (a lab shim, ``systemctl_shim.py``, over
   Debian's own init scripts, ``pg_ctlcluster`` and ``update-rc.d``), so
@@ -253,6 +255,7 @@ class HostFleet(PostgresMixin, FaultsMixin, InventoryMixin):
         if root.exists():
             names |= {p.name for p in root.iterdir() if p.is_dir()}
         self._parallel(sorted(names), self._kill_cgroup, 16, "stop")
+        self._release_disks()
         with self._lock:
             self._cgroups.remove()
             self.net.delete()
@@ -261,10 +264,27 @@ class HostFleet(PostgresMixin, FaultsMixin, InventoryMixin):
                     self.net.set_slow(host, self.specs[host].address, None)
             self.net.release_lo_if_unused()
             for faults in self.faults.values():
-                faults.pop("slow", None)
-                faults.pop("disk_full", None)
+                faults.pop("slow", None)  # a full disk stays full: its filler is on it
             if self._file.exists():
                 self._save()
+
+    def _release_disks(self, timeout: float = 10.0) -> None:
+        """Wait until no loop device holds a host's disk any more, then detach what is left.
+
+        A disk's loop device goes by itself when the last mount of it does (``mount -o
+        loop`` sets autoclear), normally with its host's mount namespace; something
+        holding a file open on it (a shell in ``/proc/<pid>/root/...``) delays that.
+        """
+        hosts = self.state_dir / "hosts"
+        images = list(hosts.glob("*/disk.img")) if hosts.is_dir() else []
+        if not images:
+            return
+        deadline = time.monotonic() + timeout
+        while (left := rootfs.attached_loops(images)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for device in left:
+            # still used (a mount elsewhere): detached when its last user goes
+            subprocess.run(["losetup", "-d", device], capture_output=True, check=False)
 
     def _parallel(
         self, names: Sequence[str], action: Callable[[str], Any], workers: int, verb: str
@@ -303,7 +323,6 @@ class HostFleet(PostgresMixin, FaultsMixin, InventoryMixin):
         """Pull the plug: every process of the host is killed at once (SIGKILL)."""
         self.spec(name)
         self._kill_cgroup(name)
-        self.faults.get(name, {}).pop("disk_full", None)
         self._save()
 
     def power_on(self, name: str) -> None:

@@ -13,6 +13,17 @@ from hisops.lab.hosts.errors import HostSpecError
 KINDS = ("db_server", "workstation", "backup_target", "server")
 LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+# Each host's own disk (ext4 in a sparse image: only what is written takes space on the
+# machine), by kind: room for PostgreSQL's data and WAL, for backups, for client releases.
+DISK_MB = {"db_server": 8192, "backup_target": 8192, "workstation": 2048, "server": 2048}
+DISK_MB_RANGE = (64, 1024 * 1024)
+
+
+def _int(value: Any, where: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise HostSpecError(f"{where}: {value!r} is not a whole number") from None
 
 
 @dataclass(frozen=True)
@@ -22,7 +33,8 @@ class HostSpec:
     ``address`` is the loopback address its sshd (and PostgreSQL, on a DB host) listens
     on. ``groups`` are extra inventory groups (for example ``client_test``).
     ``his_data`` marks the DB host loaded with the HIS sample data; when no DB host is
-    marked, the first one is.
+    marked, the first one is. ``disk_mb`` is the size of the host's own disk (0: the
+    kind's default, ``DISK_MB``); it is set when the disk is made, at the first boot.
     """
 
     name: str
@@ -31,6 +43,12 @@ class HostSpec:
     department: str = ""
     groups: tuple[str, ...] = field(default_factory=tuple)
     his_data: bool = False
+    disk_mb: int = 0
+
+    @property
+    def disk_size_mb(self) -> int:
+        """The size of the host's disk in MiB (``disk_mb``, or the kind's default)."""
+        return self.disk_mb or DISK_MB.get(self.kind, DISK_MB["server"])
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -40,6 +58,7 @@ class HostSpec:
             "department": self.department,
             "groups": list(self.groups),
             "his_data": self.his_data,
+            "disk_mb": self.disk_mb,
         }
 
     @classmethod
@@ -59,6 +78,7 @@ class HostSpec:
             department=str(data.get("department") or ""),
             groups=tuple(str(g) for g in groups),
             his_data=bool(data.get("his_data", False)),
+            disk_mb=_int(data.get("disk_mb") or 0, f"{where}: field 'disk_mb'"),
         )
 
 
@@ -108,6 +128,12 @@ def validate_specs(specs: Iterable[HostSpec]) -> list[HostSpec]:
             )
         if spec.kind == "workstation" and not spec.department:
             raise HostSpecError(f"{where}: field 'department': a workstation needs a department")
+        low, high = DISK_MB_RANGE
+        if spec.disk_mb and not low <= spec.disk_mb <= high:
+            raise HostSpecError(
+                f"{where}: field 'disk_mb': {spec.disk_mb} MiB is outside {low}..{high} "
+                "(0: the kind's default)"
+            )
         for group in spec.groups:
             if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", group):
                 raise HostSpecError(

@@ -24,7 +24,7 @@ def known_hosts_file(state_dir: Path) -> Path:
 
 
 def host_public_key(state_dir: Path, name: str) -> Path:
-    return state_dir / "hosts" / name / "fs/upper/etc/ssh/ssh_host_ed25519_key.pub"
+    return state_dir / "hosts" / name / "fs/base/etc/ssh/ssh_host_ed25519_key.pub"
 
 
 def ed25519_pair(comment: str) -> tuple[bytes, str]:
@@ -68,14 +68,11 @@ def prepare_host_key(ssh_etc: Path, name: str) -> None:
         host_key.with_suffix(".pub").write_text(public + "\n", encoding="utf-8")
 
 
-def authorize_controller(root_home: Path, state_dir: Path) -> None:
-    """The host's ``/root/.ssh/authorized_keys``: the controller's public key."""
-    (root_home / ".ssh").mkdir(parents=True, exist_ok=True)
-    root_home.chmod(0o700)
-    (root_home / ".ssh").chmod(0o700)
-    auth = root_home / ".ssh" / "authorized_keys"
-    auth.write_text(controller_key(state_dir).with_suffix(".pub").read_text(encoding="utf-8"))
-    auth.chmod(0o600)
+def authorize_controller(path: Path, state_dir: Path) -> None:
+    """The controller's public key as the host's authorized key for root (``path``: the
+    second ``AuthorizedKeysFile`` of the host's sshd, in its ``/etc/ssh``)."""
+    path.write_text(controller_key(state_dir).with_suffix(".pub").read_text(encoding="utf-8"))
+    path.chmod(0o600)
 
 
 def write_known_hosts(state_dir: Path, specs: Iterable[HostSpec]) -> None:

@@ -1,4 +1,5 @@
-"""``down`` leaves no process, mount, namespace, cgroup, nftables table or qdisc behind."""
+"""``down`` leaves no process, mount, namespace, loop device, cgroup, nftables table or
+qdisc behind."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from host_helpers import prerequisites_missing
 from lab_helpers import free_octet, release_octet
 
-from hisops.lab.hosts import HostFleet, HostSpec
+from hisops.lab.hosts import HostFleet, HostSpec, rootfs
 
 pytestmark = pytest.mark.lab
 
@@ -41,11 +42,14 @@ def test_down_leaves_nothing_behind(tmp_path: Path) -> None:
         HostSpec("ws-y", "workstation", f"127.{octet}.1.2", "nursing"),
     ]
     fleet = HostFleet(tmp_path / "state", specs)
+    images: list[Path] = []
     try:
         fleet.up(his_patients=10)
         fleet.set_reachable("ws-y", False)
         fleet.fault("ws-x", "slow", rate_kbit=64)
         fleet.fault("ws-x", "disk_full", path="/opt/his-client")
+        images = sorted((tmp_path / "state" / "hosts").glob("*/disk.img"))
+        assert len(images) == 3 and len(rootfs.attached_loops(images)) == 3
         pids = [p for group in fleet.processes().values() for p in group]
         assert len(pids) >= 3 * 3
         namespaces = mount_namespaces_of([fleet.init_pid(n) or 0 for n in fleet.specs])
@@ -78,4 +82,7 @@ def test_down_leaves_nothing_behind(tmp_path: Path) -> None:
             except OSError:
                 continue
             assert state not in cmdline, f"process {entry} still runs: {cmdline}"
+    assert rootfs.attached_loops(images) == {}, "a host's disk is still attached"
     HostFleet(tmp_path / "state").down()  # idempotent
+    # the full disk is still full (its filler is on it), recorded until cleared
+    assert "disk_full" in HostFleet(tmp_path / "state").faults["ws-x"]

@@ -11,6 +11,7 @@ import pytest
 from host_helpers import ssh
 
 from hisops.lab.hosts import HostFleet, HostLabError, HostSpecError
+from hisops.lab.hosts.postgres import PG_DATA
 
 pytestmark = pytest.mark.lab
 
@@ -108,25 +109,98 @@ def test_slow_stretches_every_exchange_of_that_host_only(fleet: HostFleet) -> No
                                        text=True, check=True).stdout  # fmt: skip
 
 
-def test_disk_full_on_a_path(fleet: HostFleet) -> None:
-    fleet.run("bk-1", ["sh", "-c", "echo old > /srv/backup/old.dump"])
-    fleet.fault("bk-1", "disk_full", path="/srv/backup")
+def bytes_free(fleet: HostFleet, name: str, path: str) -> int:
+    out = fleet.run(name, ["df", "--output=avail", "-B1", path]).stdout.split()
+    return int(out[-1])
+
+
+def test_disk_full_fills_the_hosts_own_disk_keeps_its_files_and_fails_new_writes(
+    fleet: HostFleet,
+) -> None:
+    """Issue 16: the fault once mounted a tmpfs seeded with the path's content over the
+    path, so what was written during it vanished with the clear. Now the backup target's
+    own disk is filled: files written before stay, writes needing space fail with ENOSPC
+    everywhere on that disk (not in /tmp, its own tmpfs, nor on other hosts), it stays
+    full across a power cycle, and the clear - even while the host is off - only frees
+    the space."""
+    fleet.run("bk-1", ["sh", "-c", "echo old > /srv/backup/old.dump; echo conf > /etc/bk.conf"])
+    record = fleet.fault("bk-1", "disk_full", path="/srv/backup")
     try:
+        assert record["path"] == "/srv/backup" and record["left_bytes"] == 0
+        assert record["disk_bytes"] > 4 << 30, "the backup target's disk (8 GiB, sparse)"
+        assert bytes_free(fleet, "bk-1", "/srv/backup") == 0
+        # nothing is mounted over the path: the host still sees its own disk there
+        fstype = fleet.run("bk-1", ["findmnt", "-n", "-o", "FSTYPE", "-T", "/srv/backup"])
+        assert fstype.stdout.strip() == "ext4"
         out = ssh(
             fleet, "bk-1", "cat /srv/backup/old.dump; head -c 65536 /dev/zero > /srv/backup/new"
         )
         assert out.stdout.strip() == "old", "existing files stay readable"
         assert "No space left on device" in out.stderr
-        other = ssh(fleet, "bk-1", "head -c 65536 /dev/zero > /var/tmp/x && echo ok")
-        assert other.stdout.strip() == "ok", "only that path is full"
+        for path in ("/etc/new.conf", "/var/tmp/x", "/root/x"):  # one disk, as on a server
+            out = ssh(fleet, "bk-1", f"head -c 65536 /dev/zero > {path}")
+            assert "No space left on device" in out.stderr, path
+        out = ssh(fleet, "bk-1", "head -c 65536 /dev/zero > /tmp/x && echo ok; rm -f /tmp/x")
+        assert out.stdout.strip() == "ok", "/tmp is a tmpfs of its own"
+        out = ssh(fleet, "pha-1", "head -c 65536 /dev/zero > /opt/his-client/x && echo ok")
+        assert out.stdout.strip() == "ok", "another host's disk is its own"
         with pytest.raises(HostLabError, match="already has a disk_full"):
             fleet.fault("bk-1", "disk_full", path="/srv/backup")
+        fleet.power_off("bk-1")
+        fleet.power_on("bk-1")
+        # (the boot itself may free a block or two: a log rewritten)
+        assert bytes_free(fleet, "bk-1", "/srv/backup") < 65536, "a full disk stays full"
+        assert fleet.status()[-1]["faults"]["disk_full"]["path"] == "/srv/backup"
+        fleet.power_off("bk-1")
     finally:
-        fleet.clear_fault("bk-1", "disk_full")
+        fleet.clear_fault("bk-1", "disk_full")  # off: the filler goes at the next boot
+        fleet.power_on("bk-1")
+    assert bytes_free(fleet, "bk-1", "/srv/backup") > 4 << 30
     out = ssh(
-        fleet, "bk-1", "head -c 65536 /dev/zero > /srv/backup/new && cat /srv/backup/old.dump"
+        fleet,
+        "bk-1",
+        "head -c 65536 /dev/zero > /srv/backup/new && cat /srv/backup/old.dump /etc/bk.conf"
+        " && rm /srv/backup/new /srv/backup/old.dump /etc/bk.conf /var/tmp/x /root/x",
     )
-    assert out.stdout.strip() == "old"
+    assert out.stdout.split() == ["old", "conf"], out.stderr
+    fleet.run("pha-1", ["rm", "/opt/his-client/x"])
+
+
+def test_disk_full_under_postgresql_fails_its_writes_and_keeps_its_data(
+    fleet: HostFleet,
+) -> None:
+    """A DB server's disk full under PostgreSQL's data directory: a write that needs new
+    space fails with PostgreSQL's own "could not extend file" (SQLSTATE 53100), the rows
+    written before stay, the server keeps running; after the clear it writes again."""
+    conninfo = fleet.conninfo("db-b", user="postgres")
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS disk_probe")
+        conn.execute("CREATE TABLE disk_probe (id int, note text)")
+        conn.execute("INSERT INTO disk_probe SELECT g, 'before' FROM generate_series(1, 1000) g")
+        conn.execute("CHECKPOINT")
+    before = fleet.run("db-b", ["ls", PG_DATA]).stdout.split()
+    # a few MB of new rows (the series itself stays within work_mem: no temporary file)
+    many = "INSERT INTO disk_probe SELECT g, repeat('x', 500) FROM generate_series(1, 5000) g"
+    fleet.fault("db-b", "disk_full", path=PG_DATA)
+    try:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            with pytest.raises(psycopg.errors.DiskFull, match="No space left on device"):
+                conn.execute(many)
+            assert conn.execute("SELECT count(*) FROM disk_probe").fetchone() == (1000,)
+        as_postgres = ["runuser", "-u", "postgres", "--", "sh", "-c"]
+        out = fleet.run(
+            "db-b", [*as_postgres, f"head -c 65536 /dev/zero > {PG_DATA}/probe"], check=False
+        )
+        assert out.returncode != 0 and "No space left on device" in out.stderr
+        fleet.run("db-b", ["rm", f"{PG_DATA}/probe"])  # made (an inode), never written
+        assert fleet.pg_running("db-b")
+    finally:
+        fleet.clear_fault("db-b", "disk_full")
+    assert fleet.run("db-b", ["ls", PG_DATA]).stdout.split() == before
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(many)
+        assert conn.execute("SELECT count(*) FROM disk_probe").fetchone() == (6000,)
+        conn.execute("DROP TABLE disk_probe")
 
 
 def test_crash_kills_the_postmaster(fleet: HostFleet) -> None:
@@ -159,5 +233,10 @@ def test_bad_fault_requests_are_refused(fleet: HostFleet) -> None:
         fleet.fault("opd-1", "meteor")
     with pytest.raises(HostSpecError, match="absolute"):
         fleet.fault("opd-1", "disk_full", path="relative/dir")
+    with pytest.raises(HostSpecError, match="/tmp is not on the host's disk but on hisops-tmp"):
+        fleet.fault("opd-1", "disk_full", path="/tmp")
+    with pytest.raises(HostSpecError, match="free_bytes must be 0 or more"):
+        fleet.fault("opd-1", "disk_full", free_bytes=-1)
+    assert "disk_full" not in fleet.faults.get("opd-1", {})
     with pytest.raises(HostLabError, match="no lab host named 'nope'"):
         fleet.fault("nope", "slow")

@@ -28,6 +28,8 @@ def test_valid_specs_pass() -> None:
         ([HostSpec("a", "server", "127.1.0.1"), HostSpec("a", "server", "127.1.0.2")],
          "defined twice"),
         ([HostSpec("a", "server", "127.1.0.1", groups=("bad-group",))], "valid Ansible group"),
+        ([HostSpec("a", "server", "127.1.0.1", disk_mb=8)], r"field 'disk_mb': 8 MiB is outside"),
+        ([HostSpec("a", "server", "127.1.0.1", disk_mb=-1)], "field 'disk_mb'"),
         ([], "at least one host"),
     ],
 )  # fmt: skip
@@ -43,6 +45,18 @@ def test_spec_round_trip_and_bad_dict() -> None:
     assert HostSpec.from_dict(spec.to_dict()) == spec
     with pytest.raises(HostSpecError, match="field 'address' is missing"):
         HostSpec.from_dict({"name": "x", "kind": "server"})
+    sized = HostSpec("db-1", "db_server", "127.20.0.1", disk_mb=512)
+    assert HostSpec.from_dict(sized.to_dict()) == sized and sized.disk_size_mb == 512
+    with pytest.raises(HostSpecError, match="field 'disk_mb': 'big' is not a whole number"):
+        HostSpec.from_dict({**sized.to_dict(), "disk_mb": "big"})
+
+
+def test_each_kind_has_its_own_disk_size() -> None:
+    """A DB server and the backup target get room for data and WAL, a workstation less;
+    the image is sparse, so the size costs the machine nothing until written."""
+    db, ws = HostSpec("d", "db_server", "127.1.0.1"), HostSpec("w", "workstation", "127.1.0.2")
+    assert (db.disk_size_mb, ws.disk_size_mb) == (8192, 2048)
+    assert HostSpec("b", "backup_target", "127.1.0.3").disk_size_mb == 8192
 
 
 def test_specs_from_topology() -> None:
