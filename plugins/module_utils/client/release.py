@@ -146,7 +146,14 @@ class TreeReleases:
         os.replace(tmp, self.current_link)  # rename(2): readers see the old or the new release
 
     def remove(self, version: str) -> None:
-        shutil.rmtree(os.path.join(self.releases, version))
+        """Rename the release out of the listing (rename(2): atomic), then delete it: a
+        power cut mid-delete leaves a hidden directory, never half a release that
+        ``installed``/``has`` take for a whole one (and a later switch would point at)."""
+        doomed = os.path.join(self.releases, ".remove-%s" % version)
+        if os.path.lexists(doomed):  # left by a delete the power cut short
+            shutil.rmtree(doomed)
+        os.rename(os.path.join(self.releases, version), doomed)
+        shutil.rmtree(doomed)
 
 
 class DebReleases:

@@ -216,3 +216,31 @@ def test_a_missing_release_is_named_and_a_package_of_another_version_is_not_used
     )
     assert back["actions"] == ["install 1.0.0", "switch 1.1.0 -> 1.0.0"]
     assert client(root, "--version").stdout.strip() == "1.0.0"
+
+
+def test_a_prune_cut_short_leaves_no_half_release_taken_for_installed(
+    tmp_path, packages, monkeypatch
+):
+    """Found by the clients campaign (reliability/clients.py --seed 2): the power went while
+    a prune deleted 1.0.0 (its files gone, its directory left); the release was then still
+    listed as installed, so a later switch to it would point ``current`` at an empty dir."""
+    root = tmp_path / "opt"
+    for version in ("1.0.0", "1.1.0", "1.2.0"):
+        switch(root, packages, version)
+    real_rmdir = os.rmdir
+
+    def power_cut(path, *args, **kwargs):
+        raise KeyboardInterrupt("power cut")  # as abrupt as it gets: no except clause runs
+
+    monkeypatch.setattr(os, "rmdir", power_cut)
+    with pytest.raises(KeyboardInterrupt):
+        switch(root, packages, "9.9.9", keep=2, health_command=None)  # prunes 1.0.0
+    monkeypatch.setattr(os, "rmdir", real_rmdir)
+    backend = release.TreeReleases(str(root), "his-client")
+    assert "1.0.0" not in backend.installed() and not backend.has("1.0.0")
+    # the switch back to 1.0.0 installs it again from its package: whole
+    back = switch(root, packages, "1.0.0", keep=2)
+    assert back["actions"][:2] == ["install 1.0.0", "switch 9.9.9 -> 1.0.0"], back["actions"]
+    assert client(root, "health").returncode == 0
+    leftovers = [p.name for p in (root / "releases").iterdir() if p.name.startswith(".")]
+    assert leftovers == [] or all(n.startswith(".remove-") for n in leftovers)
