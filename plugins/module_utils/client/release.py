@@ -394,23 +394,50 @@ def apply(
         )
         return result
 
+    # A switch that is put back when unhealthy is marked "unverified" in the state before
+    # ``current`` moves, until its health verdict: when the power goes in between, the
+    # next update to the same version finds it current but never verified, and finishes
+    # the interrupted run's work (health check, back to previous when unhealthy).
+    verifying = bool(health_command) and revert_unhealthy
+    marking = verifying and switching and current is not None
+    resumed = (
+        verifying
+        and state == "switched"
+        and not switching
+        and current == version
+        and data.get("unverified") == version
+        and bool(data.get("previous"))
+        and backend.has(data["previous"])
+    )
+    if switching:
+        new.pop("unverified", None)
+        if marking:
+            new["unverified"] = version
     if actions:
         os.makedirs(root, exist_ok=True)
         if any(a.startswith("install") for a in actions):
             backend.install(version, package)
+        if marking:
+            store.save(new)
         if switching:
             backend.activate(version)
         store.save(new)
     final, after_current, reverted = new, (version if switching else current), False
     if health_command:
         result["health"] = run_health(health_command)
-        if result["health"]["rc"] != 0 and revert_unhealthy and switching and current:
-            backend.activate(current)
+        back_to = current if marking else data.get("previous") if resumed else None
+        if result["health"]["rc"] != 0 and back_to:
+            backend.activate(back_to)
             final = dict(data, checksums=new.get("checksums", {}))
+            final.pop("unverified", None)
             store.save(final)
-            after_current, reverted = current, True
+            after_current, reverted = back_to, True
             result["reverted"] = True
-            actions = actions + ["health check failed: switch %s -> %s" % (version, current)]
+            actions = actions + ["health check failed: switch %s -> %s" % (version, back_to)]
+        elif marking or resumed:  # healthy: the switch is verified
+            final = dict(new)
+            final.pop("unverified", None)
+            store.save(final)
     # Keepers are decided now, after the verdict: the state as it stands refers to them.
     pruned = prunable(
         backend.installed(), keepers(final, after_current, None if reverted else version), keep

@@ -244,3 +244,43 @@ def test_a_prune_cut_short_leaves_no_half_release_taken_for_installed(
     assert client(root, "health").returncode == 0
     leftovers = [p.name for p in (root / "releases").iterdir() if p.name.startswith(".")]
     assert leftovers == [] or all(n.startswith(".remove-") for n in leftovers)
+
+
+def test_an_unhealthy_switch_whose_revert_the_power_cut_is_put_back_by_the_next_update(
+    tmp_path, packages, monkeypatch
+):
+    """Found by the clients campaign (reliability/clients.py --seed 3 --steps 30): the power
+    went after the switch to a broken build, before its revert; the rollout retried that
+    version there, found it current (nothing to switch, so nothing to put back) and left
+    the broken build running after the rollout had stopped."""
+    root = tmp_path / "opt"
+    switch(root, packages, "1.0.0")
+    health = str(root / "current" / "bin" / "his-client") + " health"
+    real_symlink = os.symlink
+    calls = []
+
+    def power_cut_at_the_revert(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:  # the switch's symlink, then the revert's
+            raise KeyboardInterrupt("power cut")
+        return real_symlink(*args, **kwargs)
+
+    monkeypatch.setattr(os, "symlink", power_cut_at_the_revert)
+    with pytest.raises(KeyboardInterrupt):
+        switch(root, packages, "9.9.9", health_command=health, revert_unhealthy=True)
+    monkeypatch.setattr(os, "symlink", real_symlink)
+    assert os.readlink(root / "current") == "releases/9.9.9"
+
+    again = switch(root, packages, "9.9.9", health_command=health, revert_unhealthy=True)
+    assert again["reverted"] and again["health"]["rc"] != 0
+    assert again["actions"] == ["health check failed: switch 9.9.9 -> 1.0.0"]
+    assert os.readlink(root / "current") == "releases/1.0.0"
+    assert again["after"]["current"] == "1.0.0"
+    # a verified switch is not undone by a later run of the same version (unhealthy or not)
+    switch(root, packages, "1.1.0", health_command=health, revert_unhealthy=True)
+    (root / "releases" / "1.1.0" / "release.json").write_text(
+        '{"name": "his-client", "version": "1.1.0", "broken": true}\n'
+    )
+    later = switch(root, packages, "1.1.0", health_command=health, revert_unhealthy=True)
+    assert not later.get("reverted") and later["health"]["rc"] != 0 and later["actions"] == []
+    assert os.readlink(root / "current") == "releases/1.1.0"
