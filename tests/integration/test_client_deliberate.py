@@ -158,3 +158,49 @@ def test_a_rollout_defers_isolated_workstations_and_the_audit_brings_them_up_aft
         last = lab.ledger()["hosts"][host]["history"][-1]
         assert (last["action"], last["result"], last["version"]) == ("reconcile", "ok", D)
         assert last["message"].startswith("was behind: deferred by run")
+
+
+# ---------------------------------------------------------------- issue 16
+def test_a_full_disk_fails_the_update_there_and_the_rerun_after_the_clear_brings_it_up(
+    client_lab: ClientLab,
+) -> None:
+    """Issue 16: a workstation whose disk is full (the lab's disk_full fault, the real
+    thing: its own filesystem filled, no tmpfs over /opt any more) cannot take a new
+    version. The rollout reports it failed there, it keeps running its old version and
+    the ledger says so; once the disk has room again, the same command brings it up."""
+    lab = client_lab
+    old, new = "4.0.0", "5.0.0"
+    radiology = lab.groups()["ws_radiology"]
+    full = radiology[-1]  # not the department's canary: a canary failure stops everything
+    command = {
+        "skip_test_gate": True,
+        "skip_test_gate_reason": "ward lead approved",
+        "max_fail_percent": 50,
+    }
+    if {lab.current(h) for h in radiology} != {old}:  # this test run alone
+        publish(lab, old)
+        assert lab.run("client_update", limit="ws_radiology", version=old, **command).rc == 0
+    publish(lab, new)
+    fault = lab.fleet.fault(full, "disk_full", path="/opt/his-client")
+    try:
+        assert fault["left_bytes"] == 0
+        done = lab.run("client_update", limit="ws_radiology", version=new, **command)
+        assert done.rc == 0, done.stdout[-3000:]  # not beyond the threshold: reported
+        run = lab.ledger()["runs"][-1]
+        assert run["outcome"] == "completed" and full not in run["canary"]
+        assert run["results"] == {h: "ok" for h in radiology} | {full: "failed"}
+        assert "failed: " in done.stdout and "No space left on device" in done.stdout
+        assert lab.current(full) == old and new not in lab.releases(full)
+        assert {lab.current(h) for h in radiology if h != full} == {new}
+        host = lab.ledger()["hosts"][full]
+        last = host["history"][-1]
+        assert (host["current"], last["result"], last["target"]) == (old, "failed", new)
+        assert "No space left on device" in last["message"]
+    finally:
+        lab.fleet.clear_fault(full, "disk_full")
+    again = lab.run("client_update", limit="ws_radiology", version=new, **command)
+    assert again.rc == 0, again.stdout[-3000:]
+    assert {lab.current(h) for h in radiology} == {new}
+    ledger = lab.ledger()
+    assert ledger["runs"][-1]["results"][full] == "ok"
+    assert {ledger["hosts"][h]["current"] for h in radiology} == {new}
