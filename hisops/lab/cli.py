@@ -132,8 +132,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     host_fault = host_sub.add_parser(
         "fault",
         help="inject a host fault",
-        description="Kinds: unreachable, slow (rate_kbit=N), disk_full (path=/p free_bytes=N), "
-        "crash (service=postgresql|NAME), clock_skew (seconds=N).",
+        description="Kinds: unreachable, slow (rate_kbit=N), disk_full ([path=/p] "
+        "[free_bytes=N]), crash (service=postgresql|NAME), clock_skew (seconds=N). "
+        "disk_full fills the host's own disk (everything it writes outside /run and /tmp: "
+        "/opt, /var/lib/postgresql, /srv/backup, /root, /etc ...) until free_bytes are left "
+        "(default 0): files already there stay, writes needing new space fail with "
+        "ENOSPC; path, if given, must be on that disk. The disk stays full across power "
+        "cycles until 'hisops lab host clear NAME disk_full', which frees the space.",
+        epilog="example: hisops lab host fault doc-03 disk_full path=/opt/his-client",
     )
     host_fault.add_argument("name")
     host_fault.add_argument("kind")
