@@ -181,6 +181,9 @@ class HostFleet(PostgresMixin, FaultsMixin, InventoryMixin):
                 (NSENTER, "util-linux"),
                 ("/usr/sbin/nft", "nftables"),
                 ("/usr/sbin/tc", "iproute2"),
+                ("/usr/sbin/mkfs.ext4", "e2fsprogs"),  # each host's disk
+                ("/usr/bin/fallocate", "util-linux"),  # the disk_full fault
+                ("/usr/bin/findmnt", "util-linux"),
                 ("/usr/bin/pg_createcluster", "postgresql-common postgresql-15"),
                 (f"/usr/lib/postgresql/{PG_VERSION}/bin/postgres", f"postgresql-{PG_VERSION}"),
             )
@@ -189,6 +192,11 @@ class HostFleet(PostgresMixin, FaultsMixin, InventoryMixin):
         if missing:
             raise HostPrerequisiteError(
                 f"missing packages for the lab hosts: apt-get install -y {' '.join(missing)}"
+            )
+        if not os.path.exists("/dev/loop-control"):
+            raise HostPrerequisiteError(
+                "the lab hosts' disks need loop devices: modprobe loop "
+                "(in a container: run it privileged, with /dev/loop-control)"
             )
         cgroup2_mount()
 
