@@ -150,7 +150,8 @@ def test_disk_full_fills_the_hosts_own_disk_keeps_its_files_and_fails_new_writes
         fleet.power_on("bk-1")
         # (the boot itself may free a block or two: a log rewritten)
         assert bytes_free(fleet, "bk-1", "/srv/backup") < 65536, "a full disk stays full"
-        assert fleet.status()[-1]["faults"]["disk_full"]["path"] == "/srv/backup"
+        row = next(r for r in fleet.status() if r["name"] == "bk-1")
+        assert row["faults"]["disk_full"]["path"] == "/srv/backup", "recorded across it"
         fleet.power_off("bk-1")
     finally:
         fleet.clear_fault("bk-1", "disk_full")  # off: the filler goes at the next boot
