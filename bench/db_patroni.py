@@ -12,6 +12,18 @@ consecutive acknowledged commits during the switch, the switch done by Patroni
 (``patronictl switchover --force``, alternating direction) instead of
 ``playbooks/db_switchover.yml``.
 
+``--standby-loss`` (issue 16) measures instead the writer's stall when the SYNCHRONOUS
+standby dies, on the same two servers: first hisops (the pair built in sync mode by
+``db_standby_build``, its ``hisops-sync-degrade`` service dropping the primary to async
+after ``--degrade-after`` seconds: one series per value given), then Patroni in
+non-strict synchronous mode (``synchronous_mode: true``, ``synchronous_mode_strict:
+false``, loop_wait 10). A run: the writer commits through the multi-host string, the
+standby is killed (``kill -9`` of its postmaster, the lab's ``crash`` fault; under
+Patroni its Patroni first, so nothing restarts it: the standby host is gone), the stall
+is the longest gap between two acknowledged commits from the kill on; then the standby
+is started again and the bench waits (untimed) until it is the synchronous standby once
+more. JSON in ``var/bench/db_standby_loss.json``.
+
 Set-up (not timed): etcd (Debian ``etcd-server``, installed with apt-get when missing, its
 boot links disabled so lab hosts never start it) on the controller's loopback at a free
 port with its own data dir; PostgreSQL stopped cleanly on both hosts and its boot start
@@ -127,14 +139,17 @@ def start_etcd(state: Path) -> tuple[subprocess.Popen, str]:
         time.sleep(0.2)
 
 
-def patroni_config(name: str, address: str, etcd: str, creds: dict) -> str:
+def patroni_config(name: str, address: str, etcd: str, creds: dict, sync: bool = False) -> str:
+    dcs: dict = {"postgresql": {"use_pg_rewind": True}}
+    if sync:  # non-strict: Patroni drops to async when no sync standby is left
+        dcs.update(synchronous_mode=True, synchronous_mode_strict=False)
     conf = {
         "scope": SCOPE,
         "name": name,
         "log": {"dir": "/var/lib/postgresql/patroni-log", "level": "INFO"},
         "restapi": {"listen": f"{address}:8008", "connect_address": f"{address}:8008"},
         "etcd3": {"hosts": etcd},
-        "bootstrap": {"dcs": {"postgresql": {"use_pg_rewind": True}}},
+        "bootstrap": {"dcs": dcs},
         "postgresql": {
             "listen": f"{address}:5432",
             "connect_address": f"{address}:5432",
@@ -194,16 +209,185 @@ def start_patroni(fleet: HostFleet, name: str) -> None:
     )
 
 
+def sync_state(fleet: HostFleet, primary: str, standby: str) -> str | None:
+    try:
+        with psycopg.connect(fleet.conninfo(primary, user="postgres"), autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT sync_state FROM pg_stat_replication WHERE application_name = %s "
+                "AND state = 'streaming'",
+                (standby,),
+            ).fetchone()
+    except psycopg.Error:
+        return None
+    return row[0] if row else None
+
+
+def wait_sync(fleet: HostFleet, primary: str, standby: str, timeout: float = 120) -> float:
+    start = time.monotonic()
+    while sync_state(fleet, primary, standby) != "sync":
+        if time.monotonic() - start > timeout:
+            raise RuntimeError(f"{standby} is not the sync standby of {primary} again")
+        time.sleep(0.2)
+    return time.monotonic() - start
+
+
+PHASE = random.Random(16)  # the kill's moment in Patroni's 10 s loop: spread, repeatable
+
+
+def standby_stall(conninfo: str, kill, spread: float = 0.0) -> float:
+    """The writer's longest gap between two acknowledged commits from ``kill()`` on,
+    ``kill()`` coming a random 0 to ``spread`` seconds after the writer has settled (the
+    pair was just made sync again: without it, every kill would fall at the same moment
+    of Patroni's loop)."""
+    writer = Writer(conninfo).start()
+    try:
+        writer.settle()
+        time.sleep(PHASE.uniform(0, spread))
+        start = time.monotonic()
+        kill()
+        writer.settle(count=100, timeout=120)
+    finally:
+        writer.stop()
+    return writer.gap_after(start)
+
+
+def hisops_standby_loss(
+    fleet, inventory, work, conninfo, after: float, runs: int, spread: float
+) -> dict:
+    playbook(
+        inventory,
+        work,
+        "db_standby_build",
+        "-e",
+        "db_standby_build_sync_mode=sync",
+        "-e",
+        f"db_standby_build_degrade_after={after}",
+    )
+    wait_sync(fleet, DB1, DB2)
+    stalls, back = [], []
+    for i in range(runs):
+        stalls.append(standby_stall(conninfo, lambda: fleet.fault(DB2, "crash"), spread))
+        fleet.run(DB2, ["systemctl", "start", "postgresql@15-main"], label="standby back")
+        back.append(wait_sync(fleet, DB1, DB2))
+        print(f"hisops (degrade after {after} s) run {i + 1}: stall {stalls[-1]:.3f} s", flush=True)
+    record = json.loads(
+        fleet.path(DB1, "/var/lib/postgresql/hisops-sync-degrade-15-main.json").read_text()
+    )
+    return {
+        "degrade_after_s": after,
+        "writer_stall_s": summary(stalls),
+        "runs_s": [round(x, 3) for x in stalls],
+        # from the return of `systemctl start` (which waits for the server to accept
+        # connections; the standby may stream before that)
+        "sync_again_after_start_s": summary(back),
+        "degrades_recorded": record.get("degrades"),
+    }
+
+
+def patroni_pids(fleet: HostFleet, name: str) -> list[str]:
+    done = fleet.run(name, ["pgrep", "-f", "-m patroni /etc/patroni.yml"], check=False)
+    return done.stdout.split()
+
+
+def standby_loss(args, fleet, inventory, work, conninfo, etcd_hosts, creds, result) -> None:
+    result["hisops"] = [
+        hisops_standby_loss(fleet, inventory, work, conninfo, after, args.runs, args.phase_spread)
+        for after in args.degrade_after
+    ]
+    # Patroni on the same two servers: hisops' service and settings out of the way
+    playbook(inventory, work, "db_standby_build")  # async: the service removes its override
+    for name in (DB1, DB2):
+        fleet.run(name, ["systemctl", "stop", "hisops-sync-degrade"], label="stopping it")
+        fleet.run(name, ["systemctl", "disable", "hisops-sync-degrade"], label="disabling it")
+        fleet.run(name, ["systemctl", "stop", "postgresql"], label="stopping postgresql")
+        fleet.run(name, ["systemctl", "disable", "postgresql"], label="disabling it")
+        conf = fleet.path(name, "/etc/patroni.yml")
+        conf.write_text(
+            patroni_config(name, fleet.specs[name].address, etcd_hosts, creds, sync=True)
+        )
+        os.chmod(conf, 0o600)
+        shutil.chown(conf, "postgres", "postgres")
+    start_patroni(fleet, DB1)
+    wait_leader(fleet, DB1)
+    start_patroni(fleet, DB2)
+    wait_healthy(fleet, DB1)
+    wait_sync(fleet, DB1, DB2)
+
+    def kill_standby_host() -> None:
+        for pid in patroni_pids(fleet, DB2):
+            fleet.run(DB2, ["kill", "-9", pid], check=False)
+        fleet.fault(DB2, "crash")
+
+    stalls = []
+    for i in range(args.runs):
+        stalls.append(standby_stall(conninfo, kill_standby_host, args.phase_spread))
+        print(f"patroni non-strict run {i + 1}: stall {stalls[-1]:.3f} s", flush=True)
+        start_patroni(fleet, DB2)
+        wait_healthy(fleet, DB1)
+        wait_sync(fleet, DB1, DB2)
+    result["patroni_non_strict"] = {
+        "loop_wait_s": 10,
+        "phase_spread_s": args.phase_spread,
+        "writer_stall_s": summary(stalls),
+        "runs_s": [round(x, 3) for x in stalls],
+    }
+    theirs = result["patroni_non_strict"]["writer_stall_s"]
+    for series in result["hisops"]:
+        ours = series["writer_stall_s"]
+        series["ratio_over_patroni"] = {
+            "median": round(ours["median"] / theirs["median"], 3),
+            "worst": round(ours["max"] / theirs["max"], 3),
+        }
+
+
+def wait_leader(fleet: HostFleet, name: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            members = cluster(fleet.specs[name].address)["members"]
+            if any(
+                m["name"] == name and m["role"] == "leader" and m["state"] == "running"
+                for m in members
+            ):
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Patroni on {name} did not become leader")
+        time.sleep(0.5)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "db_patroni.json")
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--standby-loss",
+        action="store_true",
+        help="writer stall when the sync standby dies: hisops' degrade, then Patroni non-strict",
+    )
+    parser.add_argument(
+        "--degrade-after",
+        type=float,
+        nargs="+",
+        default=[5.0],
+        help="hisops series, one per db_standby_build_degrade_after value (seconds)",
+    )
+    parser.add_argument(
+        "--phase-spread",
+        type=float,
+        default=10.0,
+        help="kill the standby a random 0..N s after the writer settles (Patroni's loop_wait)",
+    )
     parser.add_argument(
         "--keep",
         action="store_true",
         help="keep the state dir (etcd and Patroni logs) after a successful run",
     )
     args = parser.parse_args()
+    if args.out is None:
+        name = "db_standby_loss.json" if args.standby_loss else "db_patroni.json"
+        args.out = ROOT / "var" / "bench" / name
 
     from patroni.version import __version__ as patroni_version  # noqa: PLC0415 (bench extra)
 
@@ -235,6 +419,14 @@ def main() -> int:
             "target_session_attrs=read-write connect_timeout=2"
         )
         playbook(inventory, work, "db_standby_build")
+        if args.standby_loss:
+            standby_loss(args, fleet, inventory, work, conninfo, etcd_hosts, creds, result)
+            result["load_after"] = os.getloadavg()
+            ok = True
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps(result, indent=2) + "\n")
+            print(json.dumps(result, indent=2))
+            return 0
 
         # The lab's service management out of the way: clean stop, no start at boot.
         for name in (DB1, DB2):
