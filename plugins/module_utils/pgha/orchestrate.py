@@ -151,6 +151,17 @@ class _Steps:
         return self.hosts.run(*self.call(name, **extra))
 
 
+def _degraded_note(verdict: dict[str, Any]) -> str:
+    """A sync pair that dropped to async (the sync-degrade service) is not zero-loss."""
+    record = verdict.get("degraded") or {}
+    if record.get("state") == "degraded":
+        return (
+            f" (the pair was DEGRADED to async by {record.get('node')} since "
+            f"{record.get('since', '?')}: sync mode guarantees nothing for the commits since)"
+        )
+    return ""
+
+
 def failover(hosts: Hosts, request: Request, effects: ControllerEffects) -> dict[str, Any]:
     """Fail the pair over to its standby; the task's result, or ``FailoverFailed``."""
     validate(request.candidate, request.group, request.fence, request.fence_command)
@@ -187,7 +198,8 @@ def failover(hosts: Hosts, request: Request, effects: ControllerEffects) -> dict
             gap = verdict["gap_bytes"]
             raise FailoverFailed(
                 f"refused: the data a failover to {new} would lose is "
-                f"{'unknown' if gap is None else f'{gap} bytes of WAL'}; set "
+                f"{'unknown' if gap is None else f'{gap} bytes of WAL'}"
+                f"{_degraded_note(verdict)}; set "
                 "accept_data_loss=true to fail over anyway (nothing was touched)",
                 "data_loss",
             )

@@ -502,6 +502,21 @@ def test_an_unknown_gap_is_refused_without_accept_data_loss_and_the_lock_release
     assert pair.locks[NEW] is None
 
 
+def test_a_sync_pair_that_was_degraded_is_not_zero_loss_and_the_refusal_says_so() -> None:
+    """Issue 16: the old primary's sync-degrade record (read from its disk, PostgreSQL
+    down) says it ran async: the failover needs accept_data_loss and says why."""
+    record = {"state": "degraded", "mode": "sync", "since": "2026-12-06T07:00:00Z"}
+    pair = FakePair(old={**CRASHED, "degrade": record})
+    with pytest.raises(FailoverFailed) as err:
+        run(pair, accept_data_loss=False)
+    assert err.value.code == "data_loss"
+    assert (
+        f"(the pair was DEGRADED to async by {OLD} since 2026-12-06T07:00:00Z: sync mode "
+        "guarantees nothing for the commits since)"
+    ) in str(err.value)
+    assert pair.steps("fence") == [] and pair.steps("promote") == []
+
+
 def test_a_known_gap_names_its_bytes_and_a_zero_gap_needs_no_acceptance() -> None:
     behind = FakePair(old=CLEAN, new={**STANDBY, "receive_lsn": "0/3000000"})
     with pytest.raises(FailoverFailed) as err:
