@@ -349,7 +349,9 @@ def apply(
             actions.append("install %s" % version)
         if state == "switched" and current != version:
             actions.append("switch %s -> %s" % (current or "none", version))
-            new["previous"] = current
+            # a version never verified here (its run lost power before the health verdict)
+            # is not one to go back to: the one in use before it stays previous
+            new["previous"] = current if data.get("unverified") != current else data["previous"]
             new["rolled_back_from"] = None
 
     if any(a.startswith("install") for a in actions):

@@ -284,3 +284,32 @@ def test_an_unhealthy_switch_whose_revert_the_power_cut_is_put_back_by_the_next_
     later = switch(root, packages, "1.1.0", health_command=health, revert_unhealthy=True)
     assert not later.get("reverted") and later["health"]["rc"] != 0 and later["actions"] == []
     assert os.readlink(root / "current") == "releases/1.1.0"
+
+
+def test_a_switch_away_from_a_version_never_verified_keeps_the_one_before_as_previous(
+    tmp_path, packages, monkeypatch
+):
+    """Found by the clients campaign (reliability/clients.py --seed 11 --steps 42): the power
+    went before a broken build's revert; the next rollout switched that workstation to a
+    good version, stopped elsewhere, and its put-back (to previous) brought the broken,
+    never verified build back."""
+    root = tmp_path / "opt"
+    switch(root, packages, "1.0.0")
+    health = str(root / "current" / "bin" / "his-client") + " health"
+    real_symlink = os.symlink
+
+    def power_cut_at_the_revert(*args, **kwargs):
+        if args[0] == "releases/1.0.0":
+            raise KeyboardInterrupt("power cut")
+        return real_symlink(*args, **kwargs)
+
+    monkeypatch.setattr(os, "symlink", power_cut_at_the_revert)
+    with pytest.raises(KeyboardInterrupt):
+        switch(root, packages, "9.9.9", health_command=health, revert_unhealthy=True)
+    monkeypatch.setattr(os, "symlink", real_symlink)
+
+    moved = switch(root, packages, "1.1.0", health_command=health, revert_unhealthy=True)
+    assert moved["after"]["current"] == "1.1.0" and moved["after"]["previous"] == "1.0.0"
+    back = release.apply(str(root), "rolled_back")  # what a stopped rollout's put-back does
+    assert back["after"]["current"] == "1.0.0"
+    assert client(root, "health").returncode == 0
