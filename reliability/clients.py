@@ -907,7 +907,10 @@ def disk_view(root: Path) -> dict[str, Any]:
 
 
 def check_site(
-    site: Site, book: Book, last: dict[str, Any] | None, before: dict[str, str | None]
+    site: Site,
+    book: Book,
+    last: dict[str, Any] | None,
+    before: dict[str, tuple[str | None, bool]],
 ) -> list[str]:
     """The invariants on every workstation of ``site`` that is powered on (its disk seen)."""
     problems: list[str] = []
@@ -980,7 +983,9 @@ def check_site(
             and last.get("action", "").startswith("update")
             and last.get("outcome") == "halted"
             and current == last.get("version")
-            and before.get(host) != current
+            and before.get(host, (None, False))[0] != current
+            # from a version never verified the put-back goes to the one verified before
+            and not before.get(host, (None, False))[1]
             and (last.get("results") or {}).get(host) != "unreachable"
         ):
             problems.append(
@@ -1027,7 +1032,7 @@ class Campaign:
         self.counts: Counter[str] = Counter()
         self.lab_midrun: set[str] = set()
         self.last: dict[str, Any] | None = None
-        self.before: dict[str, dict[str, str | None]] = {}
+        self.before: dict[str, dict[str, tuple[str | None, bool]]] = {}
 
     def close(self) -> None:
         for site in self.sites.values():
@@ -1036,11 +1041,18 @@ class Campaign:
             except Exception as exc:  # noqa: BLE001 - tear down the other sites too
                 print(f"closing {site.name}: {exc}", file=sys.stderr)
 
-    def currents(self, site: Site) -> dict[str, str | None]:
-        out: dict[str, str | None] = {}
+    def currents(self, site: Site) -> dict[str, tuple[str | None, bool]]:
+        """Per workstation: current, and whether it was never verified (its switch lost
+        power before the health verdict)."""
+        out: dict[str, tuple[str | None, bool]] = {}
         for host in site.hosts:
             root = site.root(host)
-            out[host] = disk_view(root)["current"] if root is not None else None
+            disk = disk_view(root) if root is not None else {"current": None, "state": {}}
+            current = disk["current"]
+            out[host] = (
+                current,
+                current is not None and disk["state"].get("unverified") == current,
+            )
         return out
 
     def check(self, index: int) -> list[str]:

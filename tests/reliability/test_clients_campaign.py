@@ -117,7 +117,7 @@ def test_the_checker_passes_a_sound_state_and_catches_each_broken_one(history) -
         "version": version,
         "results": {host: "ok"},
     }
-    history.before = {"temp": {host: good}}
+    history.before = {"temp": {host: (good, False)}}
     assert any("the rollout of" in p and "still runs it" in p for p in history.check(0))
 
 
