@@ -32,6 +32,7 @@ stops the run and prints the seed (``reliability/_common.py``).
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import json
 import os
@@ -747,7 +748,9 @@ class LabSite(Site):
     def run(
         self, playbook: str, run_id: str, limit: list[str] | None = None, **extravars: Any
     ) -> Any:
-        from tests.integration.playbooks import run_playbook
+        # the integration tests' runner: ansible-playbook as an operator runs it, its run
+        # record read back (imported by name: the tests are not type-checked)
+        run_playbook = importlib.import_module("tests.integration.playbooks").run_playbook
 
         env = {
             "HISOPS_ARTIFACT_DIR": str(self.store_root),
@@ -793,8 +796,11 @@ class LabSite(Site):
         stop = threading.Event()
         watcher = None
         if midrun:
+            watch = (
+                self._power_cut_at_switch if midrun[0] == "power_cut" else self._fault_after_canary
+            )
             watcher = threading.Thread(
-                target=self._fault_after_canary, args=(run_id, midrun, stop, fired), daemon=True
+                target=watch, args=(run_id, version, midrun, stop, fired), daemon=True
             )
             watcher.start()
         try:
@@ -821,8 +827,39 @@ class LabSite(Site):
             "midrun_fired": fired[0],
         }
 
+    def fault(self, kind: str, host: str, *args: Any) -> None:
+        """As for any site; ``power_cut`` outside a rollout is a power off."""
+        super().fault("power_off" if kind == "power_cut" else kind, host)
+
+    def _power_cut_at_switch(
+        self,
+        run_id: str,
+        version: str,
+        midrun: tuple[str, str],
+        stop: threading.Event,
+        fired: list[str],
+    ) -> None:
+        """Pull the plug on the workstation the moment its ``current`` moves to ``version``:
+        between the switch and its health verdict (and the revert of an unhealthy build)."""
+        host = midrun[1]
+        link = self.fleet.path(host, LAB_ROOT + "/current")
+        while not stop.wait(0.002):
+            try:
+                now = os.readlink(link).rsplit("/", 1)[-1]
+            except OSError:
+                continue
+            if now == version:
+                self.fault("power_off", host)
+                fired[0] = "during"
+                return
+
     def _fault_after_canary(
-        self, run_id: str, midrun: tuple[str, str], stop: threading.Event, fired: list[str]
+        self,
+        run_id: str,
+        version: str,
+        midrun: tuple[str, str],
+        stop: threading.Event,
+        fired: list[str],
     ) -> None:
         """Fire ``midrun`` once the canary batch of ``run_id`` is in the ledger."""
         while not stop.wait(0.1):
@@ -1104,18 +1141,28 @@ class Campaign:
             host = rng.choice(sorted(away))
             return ("restore" if host in site.cut else "power_on"), {"host": host}
         # lab steps are few: each lab fault in the middle of a rollout comes first, once
-        untried = [k for k in ("power_off", "cut") if k not in self.lab_midrun]
-        if site.name == "lab" and untried and not away:
+        untried = [k for k in ("power_off", "cut", "power_cut") if k not in self.lab_midrun]
+        if (
+            site.name == "lab"
+            and untried
+            and not away
+            and (untried[0] != "power_cut" or book.broken)
+        ):
             self.lab_midrun.add(untried[0])
-            firsts = {site.groups[d][0] for d in site.departments()}
+            canaries = [site.groups[d][0] for d in site.departments()]
             others = [v for v in book.good() if v != ledger.get("fleet_expected")]
+            if untried[0] == "power_cut":  # a canary, as a broken build switches there
+                version, victim = sorted(book.broken)[-1], rng.choice(canaries)
+            else:
+                version = others[-1] if others else book.good()[-1]
+                victim = rng.choice([h for h in site.hosts if h not in canaries])
             return "update_midrun", {
-                "version": others[-1] if others else book.good()[-1],
+                "version": version,
                 "group": "workstations",
                 "skip_gate": True,
                 "batch_size": 3,
                 "max_fail_percent": 50,
-                "midrun": [untried[0], rng.choice([h for h in site.hosts if h not in firsts])],
+                "midrun": [untried[0], victim],
             }
         steps_left = self.steps - index
         versions_left = self.target_versions - len(book.versions)
@@ -1170,7 +1217,9 @@ class Campaign:
             if action == "update_midrun":
                 firsts = {site.groups[d][0] for d in site.departments()}
                 later = [h for h in site.hosts if site.answering(h) and h not in firsts]
-                kinds = ["cut", "power_off"] + (["power_cut"] * 2 if site.name == "temp" else [])
+                kinds = ["cut", "power_off", "power_cut"] + (
+                    ["power_cut"] if site.name == "temp" else []
+                )
                 kind = rng.choice(kinds)
                 host = rng.choice(later or [h for h in site.hosts if site.answering(h)])
                 params["midrun"] = [kind, host] + (
