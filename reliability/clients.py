@@ -1335,7 +1335,12 @@ def campaign(
             "temp_workstations": len(history.sites["temp"].hosts),
             "playbook_runs": lab.playbooks if isinstance(lab, LabSite) else 0,
             "playbook_seconds": round(lab.playbook_seconds, 1) if isinstance(lab, LabSite) else 0,
-            "faults_injected": sum(v for k, v in history.counts.items() if k.startswith("fault:")),
+            "faults_injected": sum(
+                v
+                for k, v in history.counts.items()
+                if k.startswith("fault:") and k not in ("fault:power_on", "fault:restore")
+            ),
+            "faults_cleared": history.counts["fault:power_on"] + history.counts["fault:restore"],
             "power_cuts_at": Counter(getattr(history.sites["temp"], "power_cuts", [])),
             "midrun_fired": Counter(
                 str(e.get("midrun_fired")) for e in figures.log if "midrun" in e

@@ -40,7 +40,7 @@ def test_a_short_history_on_temp_roots_and_a_tiny_lab_fleet_keeps_every_invarian
     extra = figures.extra
     assert extra["lab_steps"] == 2 and extra["playbook_runs"] == 3  # 2 steps and the settling
     assert extra["versions"] >= 4 and extra["broken_versions"] >= 1
-    assert figures.counts["fault:midrun_power_off"] == 1  # on the lab, while it rolled out
+    assert figures.counts["fault:midrun_power_off"] >= 1  # on the lab (below), while it rolled out
     lab = [e for e in figures.log if e["site"] == "lab"]
     assert lab[0]["action"] == "update_all" and lab[0]["outcome"] == "completed", lab[0]
     assert lab[1]["action"] == "update_midrun" and lab[1]["midrun"][0] == "power_off", lab[1]
