@@ -324,9 +324,12 @@ def test_a_dead_standbys_slot_is_bounded_warned_about_and_the_standby_recloned(p
     slot = next(n for n in report(pair)["nodes"] if n["name"] == DB1)["slots"][0]
     assert slot["wal_status"] in ("lost", "unreserved"), slot
     assert "must be cloned again" in status.stdout or "cloned again" in status.stdout
+    t0 = time.monotonic()
     rejoin = pair.play("db_rejoin")
     assert rejoin.rc == 0, rejoin.stdout[-3000:]
     assert "by clone" in rejoin.stdout, rejoin.stdout[-2000:]
+    print(f"rejoin {time.monotonic() - t0:.1f} s:", [ln for ln in rejoin.stdout.splitlines()
+          if "did not catch up" in ln or "rejoined" in ln][:3])  # fmt: skip
     rows = write_mb(pair, DB1, "after_lost_slot", 1)
     assert_follows(pair, "after_lost_slot", rows)
     assert not report(pair)["warnings"], report(pair)["warnings"]
