@@ -388,16 +388,16 @@ class Service:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
-        print(f"usage: {argv[0]} CONFIG_JSON", file=sys.stderr)
+        sys.stderr.write(f"usage: {argv[0]} CONFIG_JSON\n")
         return 2
     try:
         with open(argv[1], encoding="utf-8") as handle:
             cfg = DegradeConfig.from_dict(json.load(handle))
     except (OSError, ValueError, InputError) as exc:
-        print(f"hisops sync-degrade: {argv[1]}: {exc}", file=sys.stderr)
+        sys.stderr.write(f"hisops sync-degrade: {argv[1]}: {exc}\n")
         return 2
     return Service(cfg).run()
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    raise SystemExit(main(sys.argv))

@@ -179,3 +179,11 @@ def test_a_stale_record_says_the_service_is_not_running():
     standby = NodeState(name="his-db-2", role="stopped", cluster_state="in archive recovery")
     warnings = assess([primary_node(record), standby]).as_dict()["warnings"]
     assert any("has not written its record for 120 s" in w for w in warnings)
+
+
+def test_the_service_refuses_a_bad_settings_file_naming_the_field(tmp_path, capsys):
+    bad = tmp_path / "sync-degrade.json"
+    bad.write_text(json.dumps({"node": "his-db-1", "peer": "his-db-2", "mode": "lax"}))
+    assert degrade.main(["degrade", str(bad)]) == 2
+    assert "mode: 'lax': choose one of" in capsys.readouterr().err
+    assert degrade.main(["degrade"]) == 2
