@@ -137,7 +137,8 @@ class Record:
 
     node: str
     mode: str
-    state: str = "starting"  # sync, degraded, strict, async, standby, down
+    # sync, degraded, strict (stalled: strict with the standby gone), async, standby, down
+    state: str = "starting"
     since: str = ""
     reason: str = ""
     degrades: int = 0
@@ -335,9 +336,17 @@ class Service:
         self.log(f"back to {self.cfg.mode}: {self.record.reason}")
         self.write_record(self.steady_state(obs), force=True)
 
-    def steady_state(self, obs: Observation) -> str:
+    def steady_state(self, obs: Observation, now: float | None = None) -> str:
         if not obs.primary:
             return "standby"
+        if self.cfg.mode == "strict" and now is not None:
+            gone = self.decider.gone_for(now)
+            if gone >= self.cfg.degrade_after_s:  # said, never acted on: the site's choice
+                self.record.reason = (
+                    f"sync standby {self.cfg.peer} gone for {gone:.0f} s: "
+                    f"{obs.waiting} commit(s) waiting (strict: no degrade)"
+                )
+                return "stalled"
         return {"sync": "sync", "strict": "strict", "async": "async"}[self.cfg.mode]
 
     def step(self) -> None:
@@ -359,7 +368,7 @@ class Service:
         elif action == "restore":
             self.restore(obs)
         elif not self.decider.degraded:
-            self.write_record(self.steady_state(obs))
+            self.write_record(self.steady_state(obs, now))
         else:
             self.write_record()
 

@@ -111,6 +111,12 @@ def degrade_warnings(primary: NodeState) -> list[str]:
             f"({record.get('reason') or 'its sync standby was gone'}); commits are not on a "
             "standby until it streams again, and a failover now may lose them"
         )
+    if record.get("state") == "stalled":
+        out.append(
+            f"STALLED: {primary.name} is in strict sync mode and {record.get('reason')}; "
+            "bring the standby back (db_rejoin), or release the writes with "
+            "db_standby_build -e db_standby_build_sync_mode=async"
+        )
     if record and record.get("mode") != "async" and (record.get("age_s") or 0) > DEGRADE_STALE_S:
         out.append(
             f"the sync-degrade service of {primary.name} has not written its record for "
@@ -364,6 +370,8 @@ def describe(verdict: dict[str, Any]) -> list[str]:
             text += "; sync (automatic degrade armed)"
         elif record.get("state") == "strict":
             text += "; sync, strict (writes stall while the standby is gone)"
+        elif record.get("state") == "stalled":
+            text += f"; STALLED since {record.get('since', '?')} (strict sync, standby gone)"
         if node.get("service_enabled") is False:
             text += "; service disabled (fenced)"
         if node.get("config_errors"):

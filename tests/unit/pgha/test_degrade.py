@@ -187,3 +187,17 @@ def test_the_service_refuses_a_bad_settings_file_naming_the_field(tmp_path, caps
     assert degrade.main(["degrade", str(bad)]) == 2
     assert "mode: 'lax': choose one of" in capsys.readouterr().err
     assert degrade.main(["degrade"]) == 2
+
+
+def test_strict_mode_records_the_stall_and_db_status_says_it(tmp_path, monkeypatch):
+    svc = service(tmp_path, monkeypatch, mode="strict", degrade_after_s=1)
+    svc.decider.last_alive = 0.0
+    gone = Observation(primary=True, waiting=3)
+    assert svc.steady_state(gone, 0.5) == "strict"
+    assert svc.steady_state(gone, 2.0) == "stalled"
+    assert "3 commit(s) waiting (strict: no degrade)" in svc.record.reason
+    record = {"state": "stalled", "mode": "strict", "since": "t", "reason": svc.record.reason}
+    standby = NodeState(name="his-db-2", role="stopped", cluster_state="in archive recovery")
+    verdict = assess([primary_node(record), standby]).as_dict()
+    assert verdict["warnings"][0].startswith("STALLED: his-db-1 is in strict sync mode")
+    assert "STALLED since t" in describe(verdict)[0]
