@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import ansible_forkserver
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
@@ -91,10 +93,14 @@ def run_playbook(
         cmd.append("--diff")
     if limit:
         cmd += ["--limit", limit]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, timeout=600)
-    return PlaybookRun(
-        proc.returncode, proc.stdout + proc.stderr, _stats(workdir / "records"), workdir
-    )
+    forked = ansible_forkserver.run(cmd, env, timeout=600)
+    if forked is None:
+        proc = subprocess.run(
+            cmd, env=env, capture_output=True, text=True, check=False, timeout=600
+        )
+        forked = proc.returncode, proc.stdout + proc.stderr
+    rc, output = forked
+    return PlaybookRun(rc, output, _stats(workdir / "records"), workdir)
 
 
 def _stats(records: Path) -> dict[str, dict[str, int]]:
