@@ -155,6 +155,31 @@ def expected_now(
     return Counter({k: v for k, v in expected.items() if v}), sorted(set(others))
 
 
+def window_sections_on(store: transactions.Store, name: str) -> tuple[str, ...]:
+    """The sections vendor windows on switch ``name`` entered (open or closed since, from the
+    hospital's deliberate state): their ACL, time range and VTY lines are the windows'."""
+    if store.state is None:
+        return ()
+    found: set[str] = set()
+    for hold in store.state.history(limit=10000):
+        if hold.kind == "vendor_window" and name in hold.devices:
+            found.update(str(s) for s in hold.details.get("sections", []))
+    return tuple(sorted(found))
+
+
+def _outside(lines: Lines, sections: tuple[str, ...]) -> Lines:
+    """``lines`` less those in one of ``sections`` (a section named by its first words)."""
+    if not sections:
+        return lines
+    return Counter(
+        {
+            k: v
+            for k, v in lines.items()
+            if not any(k[0] == s or k[0].startswith(s + " ") for s in sections)
+        }
+    )
+
+
 def _describe(lines: Lines) -> str:
     return " | ".join(
         f"{'+' if n > 0 else '-'} {s}{(' / ' + c) if c else ''}"
@@ -458,11 +483,15 @@ def _reconnect(
     overlap: dict[str, list[str]] = {}
     expected: dict[str, Lines] = {}
     unexplained: dict[str, Lines] = {}
+    windows = {name: window_sections_on(store, name) for name in devices}
     for name, device in devices.items():
         expected[name], others = expected_now(store, record, name)
         if others:
             overlap[name] = others
-            left = _signed(line_set(current[name], device["platform"]), expected[name])
+            left = _outside(
+                _signed(line_set(current[name], device["platform"]), expected[name]),
+                windows[name],
+            )
             if left:
                 unexplained[name] = left
     drift = {
@@ -470,9 +499,23 @@ def _reconnect(
         for n in devices
         if n not in overlap and current[n] != devices[n]["after"]
     }
-    if (drift or unexplained) and not force:
+    # A vendor window opened, extended or closed on the switch since the isolation changed
+    # only the window's own sections: recorded, deliberate, and left as it is by the inverse
+    # (the undo is then proved as a forced one: before, except exactly those changes).
+    blocking = {
+        n: d
+        for n, d in drift.items()
+        if _outside(
+            _signed(
+                line_set(current[n], devices[n]["platform"]),
+                line_set(devices[n]["after"], devices[n]["platform"]),
+            ),
+            windows[n],
+        )
+    }
+    if (blocking or unexplained) and not force:
         shown = "; ".join(
-            [f"{n}: {' | '.join(d[2:8])}" for n, d in drift.items()]
+            [f"{n}: {' | '.join(d[2:8])}" for n, d in blocking.items()]
             + [f"{n}: {_describe(d)}" for n, d in unexplained.items()]
         )
         raise TransactionError(
@@ -530,7 +573,7 @@ def _reconnect(
             "by": operator,
             "at": transactions.utc_now(),
             "devices": outcome,
-            "forced": bool(drift or unexplained),
+            "forced": bool(blocking or unexplained),
         }
     )
     if errors or not all(result["verified"].values()):
