@@ -1142,19 +1142,16 @@ class Campaign:
             return ("restore" if host in site.cut else "power_on"), {"host": host}
         # lab steps are few: each lab fault in the middle of a rollout comes first, once
         untried = [k for k in ("power_off", "cut", "power_cut") if k not in self.lab_midrun]
-        if (
-            site.name == "lab"
-            and untried
-            and not away
-            and (untried[0] != "power_cut" or book.broken)
-        ):
+        others = [v for v in book.good() if v != ledger.get("fleet_expected")]
+        # a version to switch to (else the rollout changes nothing and the fault comes after)
+        ready = book.broken if untried[:1] == ["power_cut"] else others
+        if site.name == "lab" and untried and not away and ready:
             self.lab_midrun.add(untried[0])
             canaries = [site.groups[d][0] for d in site.departments()]
-            others = [v for v in book.good() if v != ledger.get("fleet_expected")]
             if untried[0] == "power_cut":  # a canary, as a broken build switches there
                 version, victim = sorted(book.broken)[-1], rng.choice(canaries)
             else:
-                version = others[-1] if others else book.good()[-1]
+                version = others[-1]
                 victim = rng.choice([h for h in site.hosts if h not in canaries])
             return "update_midrun", {
                 "version": version,
