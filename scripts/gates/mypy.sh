@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# mypy over plugins/module_utils and hisops/ with pyproject's [tool.mypy] (files, the
+# mypy over plugins/module_utils, hisops/ and reliability/ with pyproject's [tool.mypy] (files, the
 # ansible_collections import path through collections/, the untyped libraries). Its
 # reports name module_utils through collections/ansible_collections/hisops/emergency/.
 set -euo pipefail
