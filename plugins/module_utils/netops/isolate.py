@@ -44,6 +44,7 @@ from ..netdev.backup import mask_secrets
 from ..netdev.session import DeviceSession
 from ..netdev.text import strip_comments
 from ..state import locks
+from ..state.store import Hold
 from . import transactions
 from .errors import CommandRejected, InputError, NetdevError, Refused
 from .names import LEAVE, NEGATE, full_interface, gateway_interface, has_gateway, interface_sections
@@ -917,6 +918,17 @@ def isolate(
         return _isolate(inventory, store, target, opts, pool)
 
 
+def _cut_off_by(store: transactions.Store, target: Target) -> Hold | None:
+    """The open isolation that cut host ``target`` off already (by its IP or MAC)."""
+    if target.kind != "host" or store.state is None:
+        return None
+    cut_off = store.state.isolated_endpoints()
+    for key in (target.ip, target.mac, target.value):
+        if key and key in cut_off:
+            return cut_off[key]
+    return None
+
+
 def _open_host_record(store: transactions.Store, target: Target) -> dict[str, Any] | None:
     for record in store.open_records():
         where = record.get("located") or {}
@@ -936,7 +948,21 @@ def _isolate(
     pool: SessionPool,
 ) -> dict[str, Any]:
     def planned() -> Plan:
-        plan = make_plan(inventory, target, opts, pool)
+        try:
+            plan = make_plan(inventory, target, opts, pool)
+        except InputError as exc:
+            holder = _cut_off_by(store, target)
+            if holder is None:
+                raise
+            # The network campaign (reliability/network.py --seed 1) saw a host of an
+            # isolated segment refused as "unknown host, or it is switched off": its ARP entry
+            # went with the segment's isolation, which the refusal should name.
+            raise Refused(
+                f"{exc}: {target.value} is cut off already by isolation {holder.id} "
+                f"({holder.summary}) opened by {holder.opened_by or '?'}",
+                hint="nothing was changed; the host cannot be located while that isolation "
+                "holds: isolate it once that isolation is reconnected, if it still must be",
+            ) from exc
         if plan.refusals:
             raise Refused(
                 "; ".join(plan.refusals),
