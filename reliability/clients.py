@@ -384,24 +384,33 @@ class TempSite(Site):
     def probe(self) -> Any:
         return ssh_runs.reachability_probe(self.send, self.hosts)
 
+    def _plan(self, version: str, group: str, limit: list[str] | None, **kw: Any) -> dict:
+        """The playbooks' plan step (client_plan) for this site's store, ledger and groups."""
+        return plan_rollout(
+            store_root=str(self.store_root),
+            package=PACKAGE,
+            version=version,
+            kind=KIND,
+            group=group,
+            groups=self.groups,
+            ledger=self.ledger(),
+            limit_hosts=limit,
+            **kw,
+        )
+
     # client_update.yml ---------------------------------------------------------------
     def update(self, run_id: str, version: str, group: str, **kw: Any) -> dict[str, Any]:
         limit: list[str] | None = kw.get("limit")
         midrun: tuple[str, str] | None = kw.get("midrun")
         try:
-            plan = plan_rollout(
-                store_root=str(self.store_root),
-                package=PACKAGE,
-                version=version,
-                kind=KIND,
-                group=group,
-                groups=self.groups,
-                ledger=self.ledger(),
+            plan = self._plan(
+                version,
+                group,
+                limit,
                 skip_test_gate=bool(kw.get("skip_gate")),
                 skip_test_gate_reason="campaign: vendor hotfix" if kw.get("skip_gate") else "",
                 batch_size=int(kw.get("batch_size", 5)),
                 max_fail_percent=float(kw.get("max_fail_percent", 20)),
-                limit_hosts=limit,
                 probe=self.probe(),
             )
         except ClientError as exc:
@@ -512,17 +521,7 @@ class TempSite(Site):
         self, run_id: str, version: str | None, group: str, limit: list[str] | None
     ) -> dict[str, Any]:
         try:
-            plan = plan_rollout(
-                store_root=str(self.store_root),
-                package=PACKAGE,
-                version=version or "",
-                kind=KIND,
-                group=group,
-                groups=self.groups,
-                ledger=self.ledger(),
-                limit_hosts=limit,
-                purpose="rollback",
-            )
+            plan = self._plan(version or "", group, limit, purpose="rollback")
         except ClientError as exc:
             return {"outcome": "refused", "why": str(exc)[:200]}
         hosts = plan["hosts"]
@@ -574,17 +573,7 @@ class TempSite(Site):
         self, run_id: str, remediate: bool, group: str, limit: list[str] | None
     ) -> dict[str, Any]:
         try:
-            plan = plan_rollout(
-                store_root=str(self.store_root),
-                package=PACKAGE,
-                version="",
-                kind=KIND,
-                group=group,
-                groups=self.groups,
-                ledger=self.ledger(),
-                limit_hosts=limit,
-                purpose="audit",
-            )
+            plan = self._plan("", group, limit, purpose="audit")
         except ClientError as exc:
             return {"outcome": "refused", "why": str(exc)[:200]}
         hosts = plan["hosts"]
