@@ -40,30 +40,30 @@ SHARED_SCOPES = ("tests/lab/hosts/",)
 # KNOWN_SECONDS stands in for it.
 SCOPE_SECONDS_KEY = "hisops/scope_seconds"
 # Where the cache has no figure for a scope (a clean clone, as CI runs), the seconds of a
-# CI-like run (clean clone of 60c21f8, 4 workers, molecule beside them) stand in: collection
-# order started test_db_pair.py (the longest file) only after 5 other long files, and the
-# run ended on it. Only the order matters (longest first); scopes under 20 s are left out.
-# test_db_pair.py (669 s) was split since: its two files at their share of a run of both.
+# CI-like run stand in (clean clone of a66f940, 4 workers, molecule and sanity beside them,
+# other work loading the machine: only the order matters, longest first; scopes under 20 s
+# are left out). The two DB pair files are the longest: started after four others, they
+# ended the run.
 KNOWN_SECONDS = {
-    "tests/integration/test_client_rollback.py": 541,
-    "tests/integration/test_client_rollout.py": 519,
-    "tests/integration/test_db_fence_switch.py": 457,
-    "tests/integration/test_client_deliberate.py": 432,
-    "tests/integration/test_db_pair_ops.py": 400,
-    "tests/integration/test_db_pair.py": 330,
-    "tests/integration/test_switch_plan.py": 183,
-    "tests/integration/test_client_isolation.py": 165,
-    "tests/integration/test_spare_swap.py": 151,
-    "tests/lab/hosts/": 103,
-    "tests/integration/test_isolation.py": 64,
-    "tests/integration/test_switch_acl.py": 63,
-    "tests/integration/test_isolation_overlap.py": 59,
-    "tests/integration/test_spare_numbering.py": 54,
-    "tests/integration/test_spare_readiness.py": 52,
+    "tests/integration/test_db_pair.py": 1090,
+    "tests/integration/test_db_pair_ops.py": 997,
+    "tests/integration/test_switch_plan.py": 589,
+    "tests/integration/test_db_fence_switch.py": 428,
+    "tests/integration/test_client_rollback.py": 397,
+    "tests/integration/test_client_rollout.py": 384,
+    "tests/integration/test_spare_swap.py": 356,
+    "tests/integration/test_client_deliberate.py": 299,
+    "tests/lab/hosts/": 280,
+    "tests/integration/test_client_isolation.py": 246,
+    "tests/integration/test_isolation.py": 131,
+    "tests/integration/test_switch_acl.py": 121,
+    "tests/integration/test_isolation_overlap.py": 66,
+    "tests/integration/test_spare_readiness.py": 53,
     "tests/lab/test_lab_ssh.py": 48,
-    "tests/integration/test_vendor_access.py": 47,
-    "tests/integration/test_switch_locks.py": 27,
-    "tests/lab/test_twin.py": 22,
+    "tests/integration/test_vendor_access.py": 32,
+    "tests/integration/test_spare_numbering.py": 24,
+    "tests/reliability/test_clients_campaign.py": 23,
+    "tests/integration/test_switch_locks.py": 20,
     "tests/lab/devices/test_netmiko_huawei.py": 20,
 }
 
