@@ -263,7 +263,13 @@ def share_out(
             acl_header = block[0][len(negate) :]
             sharing = [r for r in heirs if uses_acl(r, acl_header)]
             if sharing and acl_header in mine_rules:
-                kept += [acl_header, f"{negate}{mine_rules[acl_header]}", LEAVE[platform]]
+                removal = [acl_header, f"{negate}{mine_rules[acl_header]}", LEAVE[platform]]
+                # An inherited teardown (the ACL's creator reconnected first) comes after this
+                # isolation's own rule removal: the rule goes once (the network campaign,
+                # reliability/network.py --seed 2 --topology hospital, step 17: 'undo rule 15'
+                # sent twice, refused the second time, the reconnect left half done).
+                if removal not in _blocks(kept, platform):
+                    kept += removal
                 handed += block
                 heir = sharing[-1]
                 continue
