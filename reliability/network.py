@@ -219,7 +219,9 @@ class Network:
         return Outcome(playbook, run.rc, text, refused)
 
     def open_isolations(self) -> list[dict[str, Any]]:
-        return Store(str(self.base / "isolations")).open_records()
+        """By target (ids carry the time: a seed must choose among the same order)."""
+        records = Store(str(self.base / "isolations")).open_records()
+        return sorted(records, key=lambda r: str(r.get("key", "")))
 
     def open_windows(self) -> list[dict[str, Any]]:
         found = []
@@ -227,7 +229,7 @@ class Network:
             record = json.loads(path.read_text())
             if record.get("state") == "open":
                 found.append(record)
-        return found
+        return sorted(found, key=lambda r: str(r.get("key", "")))
 
     # -- the actions -----------------------------------------------------------------------
     def deploy(self, operator: str = "campaign") -> Outcome:
@@ -676,6 +678,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = arguments(__doc__.splitlines()[0] if __doc__ else CAMPAIGN, steps=0)
     parser.add_argument("--cycles", type=int, default=30, help="cycles (default %(default)s)")
     parser.add_argument(
+        "--workdir", type=Path, help="keep the stores, records and run records here"
+    )
+    parser.add_argument(
         "--topology", default="small", help="tests/lab/topologies/NAME.yml, a path, or hospital"
     )
     args = parser.parse_args(argv)
@@ -683,7 +688,7 @@ def main(argv: list[str] | None = None) -> int:
     topology = None if args.topology == "hospital" else args.topology
     print(f"network campaign: seed {seed}, {args.cycles} cycles on {args.topology}", flush=True)
     try:
-        figures = campaign(seed, args.cycles, topology, verbose=args.verbose)
+        figures = campaign(seed, args.cycles, topology, args.workdir, verbose=args.verbose)
     except CampaignFailed as exc:
         print(exc, file=sys.stderr)
         return 1
