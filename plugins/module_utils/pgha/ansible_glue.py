@@ -14,8 +14,7 @@ from typing import Any
 from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import PgHaError
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.node import (
-    HAS_PSYCOPG,
-    PSYCOPG_IMPORT_ERROR,
+    psycopg_import_error,
 )
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.ops import Result
 
@@ -27,8 +26,9 @@ def run_module(
 ) -> None:
     """``operation(params, check_mode)``; a ``Result`` exits with its diff in diff mode. A
     ``PgHaError`` fails with its ``code`` as ``reason`` (what a caller decides on)."""
-    if needs_psycopg and not HAS_PSYCOPG:
-        module.fail_json(msg=missing_required_lib("psycopg"), exception=str(PSYCOPG_IMPORT_ERROR))
+    missing = psycopg_import_error() if needs_psycopg else None
+    if missing is not None:
+        module.fail_json(msg=missing_required_lib("psycopg"), exception=str(missing))
     try:
         result = operation(module.params, module.check_mode)
     except PgHaError as exc:

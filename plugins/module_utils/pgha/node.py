@@ -33,14 +33,23 @@ from ansible_collections.hisops.emergency.plugins.module_utils.pgha.state import
     read_stopped,
 )
 
-try:
+
+def psycopg_module() -> Any:
+    """psycopg, imported when a connection is first made: importing it costs a module run
+    on the node about 0.1 CPU-s, and some modules (the pair's lock) never connect."""
     import psycopg
 
-    HAS_PSYCOPG = True
-    PSYCOPG_IMPORT_ERROR = None
-except ImportError as exc:  # the module reports missing_required_lib
-    HAS_PSYCOPG = False
-    PSYCOPG_IMPORT_ERROR = exc
+    return psycopg
+
+
+def psycopg_import_error() -> ImportError | None:
+    """Why psycopg cannot be imported here (None: it can); the module reports it with
+    missing_required_lib."""
+    try:
+        psycopg_module()
+    except ImportError as exc:
+        return exc
+    return None
 
 
 @dataclass(frozen=True)
@@ -141,6 +150,7 @@ class LocalNode:
 
     # ------------------------------------------------------------------ connections
     def connect(self, timeout: int = 3) -> Any:
+        psycopg = psycopg_module()
         try:
             return psycopg.connect(
                 host=self.socket_dir,
@@ -203,6 +213,7 @@ def connect_peer(
     }
     if password is not None:
         kwargs["password"] = password
+    psycopg = psycopg_module()
     try:
         return psycopg.connect(**kwargs)
     except psycopg.OperationalError as exc:
