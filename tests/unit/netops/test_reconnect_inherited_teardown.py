@@ -90,3 +90,63 @@ def test_the_creators_teardown_still_becomes_its_rule_removal(tmp_path) -> None:
         "quit",
     ]
     assert handover["lines"] == ["undo acl number 3999"]
+
+
+def test_lines_handed_to_a_later_isolation_are_counted_once_for_one_between(tmp_path) -> None:
+    """The second of three is reconnected after the first handed its ACL to the third: what
+    the second's switch should hold counts the ACL's permit rule once (seed 2, hospital lab,
+    step 17 of the history with the fix above: refused, '- acl number 3999 / rule 4000
+    permit ip')."""
+    from ansible_collections.hisops.emergency.plugins.module_utils.netops.reconnect import (
+        expected_now,
+        line_set,
+    )
+
+    base = (
+        "sysname CORE-1\n#\ninterface Vlanif10\n#\ninterface Vlanif50\n#\ninterface Vlanif60\n#\n"
+    )
+
+    def config(rules: list[str], bound: list[int]) -> str:
+        acl = "acl number 3999\n" + "".join(f" {r}\n" for r in rules) + "#\n" if rules else ""
+        text = base
+        for vlan in bound:
+            text = text.replace(
+                f"interface Vlanif{vlan}\n",
+                f"interface Vlanif{vlan}\n traffic-filter inbound acl 3999\n",
+            )
+        return acl + text
+
+    permit = "rule 4000 permit ip"
+    r5, r10, r15 = (
+        f"rule {n} deny ip source 10.10.{v}.101 0" for n, v in ((5, 10), (10, 50), (15, 60))
+    )
+    store = Store(str(tmp_path))
+
+    def record(n: int, before: str, after: str, **extra) -> dict:
+        data = {
+            "id": new_id(),
+            "state": "open",
+            "opened_ns": n,
+            "devices": {"CORE-1": {"platform": "huawei", "before": before, "after": after}},
+        }
+        data["devices"]["CORE-1"].update(extra)
+        store.save(data)
+        return data
+
+    first = record(1, config([], []), config([r5, permit], [10]))
+    second = record(2, config([r5, permit], [10]), config([r5, r10, permit], [10, 50]))
+    third = record(
+        3, config([r5, r10, permit], [10, 50]), config([r5, r10, r15, permit], [10, 50, 60])
+    )
+    # the first reconnected: its teardown and permit rule handed to the third
+    first["state"], first["closed_ns"] = "closed", 4
+    first["devices"]["CORE-1"].update(
+        handed_over=[["acl number 3999", permit, 1]], handed_to=third["id"]
+    )
+    store.save(first)
+    third["devices"]["CORE-1"]["inherited"] = [["acl number 3999", permit, 1]]
+    store.save(third)
+    now = config([r10, r15, permit], [50, 60])
+    expected, others = expected_now(store, second, "CORE-1")
+    assert expected == line_set(now, "huawei")
+    assert others == sorted([first["id"], third["id"]])
