@@ -278,3 +278,36 @@ def test_a_lock_left_by_a_dead_run_is_broken_one_of_another_controller_refuses(p
             assert lock.exists()
     finally:
         lock.unlink()
+
+
+# ------------------------------------------------------------------------------ the campaign, short
+def test_a_short_campaign_on_this_pair_keeps_every_invariant(pair: Pair) -> None:
+    """Issue 16: two cycles of the database pair campaign (reliability/db_pair.py, the same
+    code) on this file's pair as the previous test left it (his-db-1 primary, his-db-2
+    streaming, async): a switchover to his-db-2, then a crash of its PostgreSQL, failover
+    back to his-db-1 and rejoin - the writer and the split-brain detector running, the
+    invariants checked after every step. The full run: docs/reliability/db_pair.md."""
+    import sys
+    from pathlib import Path
+
+    from . import db_pair_lab
+
+    root = str(Path(__file__).resolve().parents[2])
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from reliability import db_pair
+
+    assert (pair.role(DB1), pair.role(DB2)) == ("primary", "standby")
+    plan = [("switchover", "async"), ("crash_failover", "async")]
+    figures = db_pair.campaign(pair, db_pair_lab, seed=16, cycles=2, cycle_plan=plan)
+    extra = figures.extra
+    print({k: v for k, v in extra.items() if k != "cycle_plan"})
+    assert figures.steps == 2 and figures.checks == 3
+    assert [e["action"] for e in figures.log] == ["switchover", "crash_failover"]
+    assert extra["split_brain_observations"] == 0 and extra["detector_rounds"] > 100
+    assert extra["lost_commits_acknowledged_while_sync"] == 0
+    assert extra["switchovers"] == 1 and extra["failovers"] == {"sync": 0, "async": 1}
+    # one timeline more for the switchover, one more for the failover
+    assert [e["timeline"] for e in figures.log][1] == figures.log[0]["timeline"] + 1
+    assert extra["timeline_reached"] == figures.log[1]["timeline"]
+    assert (pair.role(DB1), pair.role(DB2)) == ("primary", "standby")
