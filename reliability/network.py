@@ -77,6 +77,15 @@ from ansible_collections.hisops.emergency.plugins.module_utils.state.store impor
 )
 
 CAMPAIGN = "network"
+# What boot() sets for the playbooks (the campaign's own stores) and close() restores: a
+# test running the campaign in a pytest worker must not leave them to the next test.
+ENV_KEYS = (
+    "HISOPS_ISOLATION_DIR",
+    "HISOPS_STATE_DIR",
+    "HISOPS_VENDOR_ACCESS_DIR",
+    "HISOPS_SWAP_DIR",
+    "HISOPS_OPERATOR",
+)
 VENDOR_IP = "203.0.113.7"
 FAILED, SPARE = "AGG-1", "SPARE-S5735"
 CLEAN = {"cleanup_by": "it-oncall", "cleanup_scan": "clean"}
@@ -148,6 +157,7 @@ class Network:
     pairs: list[dict[str, Any]] = field(default_factory=list)
     reset: set[str] = field(default_factory=set)
     failures: list[str] = field(default_factory=list)
+    _saved_env: dict[str, str | None] = field(default_factory=dict)
 
     # -- the lab ---------------------------------------------------------------------------
     def boot(self) -> None:
@@ -172,6 +182,8 @@ class Network:
             self.ports.append(f"{e['switch']}:{e['port']}")
         for name in ("isolations", "state", "vendor", "swaps", "backups", "runs"):
             (self.base / name).mkdir(parents=True, exist_ok=True)
+        # the playbooks find the campaign's stores through these; close() puts them back
+        self._saved_env = {k: os.environ.get(k) for k in ENV_KEYS}
         os.environ.update(
             HISOPS_ISOLATION_DIR=str(self.base / "isolations"),
             HISOPS_STATE_DIR=str(self.base / "state"),
@@ -181,6 +193,12 @@ class Network:
         )
 
     def close(self) -> None:
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved_env = {}
         if self.lab is not None:
             shutil.rmtree(self.inventory.parent / "host_vars", ignore_errors=True)
             _fixtures().stop_lab(self.lab)
@@ -629,16 +647,6 @@ def campaign(
     net = Network(base, topology)
     figures = Figures(CAMPAIGN, seed)
     started = time.monotonic()
-    saved_env = {
-        k: os.environ.get(k)
-        for k in (
-            "HISOPS_ISOLATION_DIR",
-            "HISOPS_STATE_DIR",
-            "HISOPS_VENDOR_ACCESS_DIR",
-            "HISOPS_SWAP_DIR",
-            "HISOPS_OPERATOR",
-        )
-    }
     try:
         net.boot()
         run_campaign(CAMPAIGN, seed, 1 + 3 * cycles, net.step, net.check, figures, verbose)
@@ -665,11 +673,6 @@ def campaign(
         return figures
     finally:
         net.close()
-        for key, value in saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
         if own:
             shutil.rmtree(base, ignore_errors=True)
 
