@@ -93,18 +93,24 @@ def ssh_seconds(fleet: HostFleet, name: str) -> float:
     return time.monotonic() - started
 
 
+def fastest_ssh_seconds(fleet: HostFleet, name: str, tries: int = 3) -> float:
+    """The quickest of a few exchanges: a loaded machine stretches single ones at random
+    (the suite itself keeps both cores busy), a shaped link stretches every one."""
+    return min(ssh_seconds(fleet, name) for _ in range(tries))
+
+
 def test_slow_stretches_every_exchange_of_that_host_only(fleet: HostFleet) -> None:
-    normal = ssh_seconds(fleet, "pha-1")
+    normal = fastest_ssh_seconds(fleet, "pha-1")
     fleet.fault("pha-1", "slow", rate_kbit=32)
     try:
         slow = ssh_seconds(fleet, "pha-1")
-        other = ssh_seconds(fleet, "opd-1")
+        other = fastest_ssh_seconds(fleet, "opd-1")
     finally:
         fleet.clear_fault("pha-1", "slow")
     # Ordering, not absolute timings: the machine may be loaded.
     assert slow > normal + 1.0, (normal, slow)
     assert other < slow / 2, (other, slow)
-    assert ssh_seconds(fleet, "pha-1") < slow / 2
+    assert fastest_ssh_seconds(fleet, "pha-1") < slow / 2
     assert "htb" not in subprocess.run(["tc", "qdisc", "show", "dev", "lo"], capture_output=True,
                                        text=True, check=True).stdout  # fmt: skip
 
