@@ -40,31 +40,28 @@ SHARED_SCOPES = ("tests/lab/hosts/",)
 # KNOWN_SECONDS stands in for it.
 SCOPE_SECONDS_KEY = "hisops/scope_seconds"
 # Where the cache has no figure for a scope (a clean clone, as CI runs), the seconds of a
-# CI-like run stand in (clean clone of a66f940, 4 workers, molecule and sanity beside them,
-# other work loading the machine: only the order matters, longest first; scopes under 20 s
-# are left out). The two DB pair files are the longest: started after four others, they
-# ended the run.
+# CI-like run stand in (clean clone of 7206729, 4 workers, molecule and sanity beside
+# them, nothing else running: only the order matters, longest first; scopes under 20 s
+# are left out).
 KNOWN_SECONDS = {
-    "tests/integration/test_db_pair.py": 1090,
-    "tests/integration/test_db_pair_ops.py": 997,
-    "tests/integration/test_switch_plan.py": 589,
-    "tests/integration/test_db_fence_switch.py": 428,
-    "tests/integration/test_client_rollback.py": 397,
-    "tests/integration/test_client_rollout.py": 384,
-    "tests/integration/test_spare_swap.py": 356,
-    "tests/integration/test_client_deliberate.py": 299,
-    "tests/lab/hosts/": 280,
-    "tests/integration/test_client_isolation.py": 246,
-    "tests/integration/test_isolation.py": 131,
-    "tests/integration/test_switch_acl.py": 121,
-    "tests/integration/test_isolation_overlap.py": 66,
-    "tests/integration/test_spare_readiness.py": 53,
+    "tests/integration/test_db_pair_ops.py": 948,
+    "tests/integration/test_db_pair.py": 886,
+    "tests/integration/test_db_fence_switch.py": 400,
+    "tests/integration/test_switch_plan.py": 357,
+    "tests/integration/test_client_rollout.py": 311,
+    "tests/integration/test_client_rollback.py": 299,
+    "tests/integration/test_client_deliberate.py": 156,
+    "tests/integration/test_spare_swap.py": 128,
+    "tests/lab/hosts/": 110,
+    "tests/integration/test_client_isolation.py": 52,
     "tests/lab/test_lab_ssh.py": 48,
-    "tests/integration/test_vendor_access.py": 32,
-    "tests/integration/test_spare_numbering.py": 24,
-    "tests/reliability/test_network_campaign.py": 60,  # added since: 43 s alone at load 19
-    "tests/reliability/test_clients_campaign.py": 23,
-    "tests/integration/test_switch_locks.py": 20,
+    "tests/integration/test_switch_acl.py": 45,
+    "tests/integration/test_isolation_overlap.py": 41,
+    "tests/integration/test_isolation.py": 38,
+    "tests/integration/test_spare_readiness.py": 29,
+    "tests/reliability/test_clients_campaign.py": 26,
+    "tests/reliability/test_network_campaign.py": 25,
+    "tests/integration/test_vendor_access.py": 22,
     "tests/lab/devices/test_netmiko_huawei.py": 20,
 }
 
