@@ -181,43 +181,6 @@ class SplitBrainDetector:
             self._stop.wait(max(0.0, POLL_S - took))
 
 
-def writer_class(lab: ModuleType) -> type:
-    """The tests' Writer, one thing changed: a number committed whose acknowledgement was
-    lost (the connection cut after the commit, a sync commit cancelled on the old primary
-    and replicated anyway) is skipped instead of retried for ever on its duplicate key."""
-
-    base: Any = lab.Writer
-
-    class Writer(base):
-        def _run(self) -> None:
-            conn = None
-            while not self._stop.is_set():
-                try:
-                    if conn is None:
-                        conn = psycopg.connect(self.conninfo, autocommit=True)
-                    row = conn.execute(
-                        f"INSERT INTO {self.table} (n) VALUES (%s) ON CONFLICT DO NOTHING "
-                        "RETURNING n",
-                        (self._next,),
-                    ).fetchone()
-                    if row is not None:
-                        self.acked.append((self._next, time.monotonic()))
-                    else:
-                        self.errors.append(f"{self._next} committed unacknowledged")
-                    self._next += 1
-                    time.sleep(0.005)
-                except psycopg.Error as exc:
-                    self.errors.append(str(exc).strip()[:200])
-                    if conn is not None:
-                        conn.close()
-                    conn = None
-                    time.sleep(0.02)
-            if conn is not None:
-                conn.close()
-
-    return Writer
-
-
 # ------------------------------------------------------------------------------ the campaign
 class DbPair:
     """The campaign on a built, streaming pair (``pair``: the tests' ``Pair``)."""
@@ -256,7 +219,7 @@ class DbPair:
         self.detector = SplitBrainDetector(
             {n: self.pair.fleet.conninfo(n, user="postgres") for n in self.nodes}
         ).__enter__()
-        self.writer = writer_class(self.lab)(self.pair.multi_host()).__enter__()
+        self.writer = self.lab.Writer(self.pair.multi_host()).__enter__()
         self.writer.wait_for(20)
         return self
 
