@@ -31,6 +31,46 @@ if ((${#_missing_apt[@]})); then
   $_sudo apt-get install -y -qq --no-install-recommends "${_missing_apt[@]}" >/dev/null
 fi
 
+# PostgreSQL's current point release (issue 16: a PANIC seen once on 15.18 after many
+# rewinds). A fresh machine installs the candidate above; one that has an older 15.x is
+# upgraded to apt's candidate. Running servers (the lab hosts') are not restarted: no init
+# and policy-rc.d keep the package scripts from it; each runs the new binary from its next
+# start. Checked again only when apt's lists or dpkg's status have changed since the last
+# check found it current (apt-cache alone costs ~0.5 s of CPU here: no package cache).
+PG_POINT_PACKAGES=(postgresql-15 postgresql-client-15 libpq5)
+_pg_stamp=".venv/.hisops-pg-point-release"
+_pg_seen="$(stat -c %Y /var/lib/apt/lists /var/lib/dpkg/status 2>/dev/null | tr '\n' ' ')"
+if [ ! -f "$_pg_stamp" ] || [ "$(cat "$_pg_stamp")" != "$_pg_seen" ]; then
+  _stale_pg=()
+  while read -r _pg_pkg _pg_candidate; do
+    _pg_installed="$(dpkg-query -W -f='${Version}' "$_pg_pkg" 2>/dev/null || true)"
+    if [ -n "$_pg_installed" ] && [ "$_pg_candidate" != "(none)" ] \
+      && dpkg --compare-versions "$_pg_installed" lt "$_pg_candidate"; then
+      _stale_pg+=("$_pg_pkg")
+    fi
+  done < <(LC_ALL=C apt-cache policy "${PG_POINT_PACKAGES[@]}" 2>/dev/null \
+    | awk '/^[^ ]/ {pkg = $1; sub(":$", "", pkg)} /^  Candidate:/ {print pkg, $2}')
+  if ((${#_stale_pg[@]})); then
+    _log "upgrading to PostgreSQL's current point release: ${_stale_pg[*]}"
+    _sudo=""
+    [ "$(id -u)" -eq 0 ] || _sudo="sudo"
+    _pg_upgrade() {
+      # another engineer's bootstrap may hold dpkg's lock: waited for, not failed on
+      $_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --only-upgrade \
+        -o DPkg::Lock::Timeout=300 --no-install-recommends "${_stale_pg[@]}" >/dev/null
+    }
+    # lists older than the mirror name a release it no longer has: refreshed once, retried
+    if _pg_upgrade || { $_sudo apt-get update -qq && _pg_upgrade; }; then
+      _pg_seen="$(stat -c %Y /var/lib/apt/lists /var/lib/dpkg/status 2>/dev/null | tr '\n' ' ')"
+    else
+      _log "WARNING: the PostgreSQL point-release upgrade failed; going on with $(
+        dpkg-query -W -f='${Version}' postgresql-15)"
+      _pg_seen=""
+    fi
+  fi
+  [ ! -d .venv ] || [ -z "$_pg_seen" ] || echo "$_pg_seen" >"$_pg_stamp"
+fi
+
 PYTHON="${HISOPS_PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   _log "creating virtualenv .venv"
