@@ -5,16 +5,45 @@
 # HISOPS_PYTEST_WORKERS pytest-xdist workers (default 4; 0 runs them in this process), a
 # whole file per worker, the slowest files of the last run first (tests/conftest.py).
 # Every worker boots its own labs on its own 127.N blocks (tests/lab/lab_fixtures.py).
+#
+# A failed test's whole file is run once more, alone (its tests share module fixtures and
+# may build on each other's state). A file that then passes does not fail the gate, but
+# every test of it that failed is printed as FLAKY, with its first failure above, at the
+# end of the run (scripts/test repeats the lines): a flaky test is a finding to fix, not a
+# pass to forget. HISOPS_PYTEST_RERUN=0 fails the gate at the first failure, as pytest does.
 set -uo pipefail
 workers="${HISOPS_PYTEST_WORKERS:-4}"
 parallel=()
 if [ "$workers" != 0 ]; then
   parallel=(-n "$workers" --dist loadfile --no-loadscope-reorder)
 fi
-pytest --durations=25 "${parallel[@]}" "$@"
-rc=$?
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+pytest --durations=25 "${parallel[@]}" "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
 if [ "$rc" -eq 5 ]; then
   echo "pytest collected no tests: that is a failure" >&2
   exit 1
 fi
-exit "$rc"
+if [ "$rc" -ne 1 ] || [ "${HISOPS_PYTEST_RERUN:-1}" = 0 ]; then
+  exit "$rc"
+fi
+# rc 1: some tests failed. Their files, once more, alone (one worker each, at most 4).
+mapfile -t failed < <(grep -aoP '^(FAILED|ERROR) \K[^ ]+' "$log" | sort -u)
+mapfile -t files < <(printf '%s\n' "${failed[@]}" | sed 's/::.*//' | sort -u)
+if ((${#files[@]} == 0)); then
+  exit "$rc"
+fi
+printf '\n== pytest: %s test(s) failed; their file(s) run once more: %s ==\n' \
+  "${#failed[@]}" "${files[*]}"
+again=()
+if [ "$workers" != 0 ] && ((${#files[@]} > 1)); then
+  n=$((${#files[@]} < 4 ? ${#files[@]} : 4))
+  again=(-n "$n" --dist loadfile --no-loadscope-reorder)
+fi
+if pytest "${again[@]}" "${files[@]}"; then
+  printf '\n'
+  printf 'FLAKY (failed, then passed when its file ran again): %s\n' "${failed[@]}"
+  exit 0
+fi
+exit 1
