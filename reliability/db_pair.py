@@ -10,7 +10,14 @@ asks for the other one):
   ``db_failover`` (with ``accept_data_loss``: a crashed primary's gap is unknown, even in
   sync mode), ``db_rejoin`` of the old primary;
 * ``standby_crash``: ``kill -9`` of the standby's PostgreSQL, the writer goes on (in sync
-  mode after the sync-degrade service's 5 s), ``db_rejoin`` brings it back.
+  mode after the sync-degrade service's 5 s), ``db_rejoin`` brings it back;
+* ``port_fenced_failover`` (``--fence switch_port`` only): the primary cut off the network,
+  alive (the lab's ``unreachable`` host fault: a partition; every other one of them also
+  powered off by the failover's site command), ``db_failover`` fenced by its switch port
+  (``fence=[switch_port]``, or ``[switch_port, site_command]`` with ``fence_all``), the
+  host back, still a writable primary behind its shut port: it must answer neither SSH
+  nor PostgreSQL until ``db_rejoin`` has brought the port up behind the SSH-only filter,
+  fenced PostgreSQL over SSH, rejoined it and closed the fence's isolation.
 
 Every rejoin is followed by ``db_status``, which must be GO for a switchover. Invariants,
 after every step (the mode switch included):
@@ -24,11 +31,13 @@ after every step (the mode switch included):
   commit missing after a switchover, breaks the invariant;
 * one primary and one standby after every step.
 
-PANIC lines in the servers' logs and the timeline reached are reported. The port-fenced
-failover (``switch_port`` fence) needs the twin lab with switches
-(tests/integration/test_db_fence_switch.py) and is not part of this campaign.
+PANIC lines in the servers' logs and the timeline reached are reported.
 
-    python reliability/db_pair.py --seed N --cycles 20
+``--fence switch_port`` runs the campaign on the twin lab (switches in front of the real
+hosts, as tests/integration/test_db_fence_switch.py boots it: ``hisops lab up --hosts``)
+instead of the DB pair tests' host fleet, and adds ``port_fenced_failover`` to the cycles.
+
+    python reliability/db_pair.py --seed N --cycles 20 [--fence switch_port]
 """
 
 from __future__ import annotations
@@ -38,10 +47,13 @@ import json
 import math
 import random
 import shutil
+import socket
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -66,16 +78,27 @@ import psycopg  # noqa: E402
 CAMPAIGN = "db_pair"
 LAB_MODULE = "tests.integration.db_pair_lab"
 OPERATIONS = ("switchover", "crash_failover", "standby_crash")
+PORT_FENCED = "port_fenced_failover"
+TWIN_OPERATIONS = (*OPERATIONS, PORT_FENCED)
+FENCES = ("ssh", "switch_port")
 MODES = ("async", "sync")
+# the port-fenced failover's two ways of losing the primary, alternating in each mode
+VARIANTS = ("partition", "power_off")
 PG_LOG = "/var/log/postgresql/postgresql-15-main.log"
 DEGRADE_RECORD = "/var/lib/postgresql/hisops-sync-degrade-15-main.json"
 POLL_S = 0.05
+# A peer cut off the network drops packets silently: without a TCP user timeout a query in
+# flight waits for the kernel's retransmissions (~15 min). The writer and the detector
+# give up on a silent connection as a hospital client should, and reconnect.
+SILENT_PEER = " tcp_user_timeout={ms} keepalives_idle=1 keepalives_interval=1 keepalives_count=2"
 
 
-def plan(rng: random.Random, cycles: int) -> list[tuple[str, str]]:
+def plan(
+    rng: random.Random, cycles: int, operations: tuple[str, ...] = OPERATIONS
+) -> list[tuple[str, str]]:
     """``cycles`` (operation, mode) pairs: every operation in every mode as evenly as the
     count allows, in a seeded order."""
-    combos = [(op, mode) for op in OPERATIONS for mode in MODES]
+    combos = [(op, mode) for op in operations for mode in MODES]
     cycle_plan = combos * math.ceil(cycles / len(combos))
     rng.shuffle(cycle_plan)
     return cycle_plan[:cycles]
@@ -128,6 +151,49 @@ def check_state(
     return problems
 
 
+def variants(cycle_plan: list[tuple[str, str]]) -> dict[int, str]:
+    """cycle -> how its port-fenced failover loses the primary: in each mode alternately a
+    partition (alive, cut off) and a partition the failover's site command powers off."""
+    seen = dict.fromkeys(MODES, 0)
+    out: dict[int, str] = {}
+    for cycle, (op, mode) in enumerate(cycle_plan):
+        if op == PORT_FENCED:
+            out[cycle] = VARIANTS[seen[mode] % len(VARIANTS)]
+            seen[mode] += 1
+    return out
+
+
+def fence_problems(
+    old: str,
+    answered: dict[int, bool],
+    fenced: list[dict[str, Any]],
+    after: dict[str, Any] | None,
+) -> list[str]:
+    """The switch-port fence held (pure: unit-tested). ``answered``: which of the old
+    primary's ports (22, 5432) answered once the host itself was fine again, before the
+    rejoin; ``fenced``: its open fence isolations after the failover; ``after``: that
+    isolation's record after the rejoin."""
+    problems = [
+        f"{old} answered on port {port} behind its fenced switch port before the rejoin"
+        for port, yes in sorted(answered.items())
+        if yes
+    ]
+    if len(fenced) != 1:
+        problems.append(f"{len(fenced)} open switch-port fence isolation(s) of {old}: {fenced}")
+        return problems
+    if after is None or after.get("state") != "closed":
+        state = after.get("state") if after else "missing"
+        problems.append(
+            f"the fence isolation {fenced[0].get('id')} not closed by the rejoin: {state}"
+        )
+    elif not str(after.get("fence_proof", "")).startswith("fenced over SSH"):
+        problems.append(
+            f"the rejoin closed fence {fenced[0].get('id')} without fencing PostgreSQL over "
+            f"SSH first: {after.get('fence_proof')!r}"
+        )
+    return problems
+
+
 # ------------------------------------------------------------------------------ the watchers
 class SplitBrainDetector:
     """Polls ``pg_is_in_recovery()`` on both nodes every 50 ms; a round where both answer
@@ -159,7 +225,8 @@ class SplitBrainDetector:
         try:
             if conn is None or conn.closed:
                 conn = self._conns[node] = psycopg.connect(
-                    self.conninfo[node] + " connect_timeout=1", autocommit=True
+                    self.conninfo[node] + " connect_timeout=1" + SILENT_PEER.format(ms=1000),
+                    autocommit=True,
                 )
             row = conn.execute("SELECT NOT pg_is_in_recovery()").fetchone()
             return bool(row and row[0])
@@ -197,6 +264,7 @@ class DbPair:
                 self.steps.append((cycle, "set_mode", mode))
                 current = mode
             self.steps.append((cycle, op, mode))
+        self.variants = variants(cycle_plan)
         self.windows: list[tuple[float, str]] = [(0.0, self.mode)]
         self.accepted: set[int] = set()
         self.lost: dict[str, list[int]] = {"sync": [], "degraded": [], "async": []}
@@ -204,6 +272,7 @@ class DbPair:
         self.timelines: list[int] = []
         self.panics: list[str] = []
         self.failovers = {"sync": 0, "async": 0}
+        self.port_fenced = {"sync": 0, "async": 0}
         self.switchovers = 0
         self.rejoins: list[str] = []
         self.playbooks = 0
@@ -219,7 +288,9 @@ class DbPair:
         self.detector = SplitBrainDetector(
             {n: self.pair.fleet.conninfo(n, user="postgres") for n in self.nodes}
         ).__enter__()
-        self.writer = self.lab.Writer(self.pair.multi_host()).__enter__()
+        self.writer = self.lab.Writer(
+            self.pair.multi_host() + SILENT_PEER.format(ms=2000)
+        ).__enter__()
         self.writer.wait_for(20)
         return self
 
@@ -355,6 +426,12 @@ class DbPair:
         self.must(run, f"db_failover to {new}")
         done.update(old=old, new=new, failover_s=round(time.monotonic() - crashed, 1))
         self.failovers[mode] += 1
+        self.count_lost(new, done)
+        self.rejoin_old(old, new, mode, done)
+
+    def count_lost(self, new: str, done: dict[str, Any]) -> None:
+        """After a failover: the commits missing on ``new``, by the window each was
+        acknowledged in; those lost while sync break the invariant, the others are accepted."""
         self.settle_writer(20)
         missing = self.present(new)
         acked_at = dict(self.writer.acked)
@@ -368,6 +445,9 @@ class DbPair:
                 f"sync-mode failover to {new} lost {len(by_mode['sync'])} commit(s) "
                 f"acknowledged while the pair was sync: {by_mode['sync'][:10]}"
             )
+
+    def rejoin_old(self, old: str, new: str, mode: str, done: dict[str, Any]) -> Any:
+        """``db_rejoin`` of the old primary, the roles, sync again, ``db_status``."""
         rejoin = self.play("db_rejoin")
         self.must(rejoin, f"db_rejoin of {old}")
         how = (
@@ -385,6 +465,49 @@ class DbPair:
             self.wait_sync(new, old)
             self.window("sync")
         self.status(done)
+        return rejoin
+
+    def _port_fenced_failover(self, mode: str, done: dict[str, Any]) -> None:
+        """The primary cut off the network (alive; powered off too in the ``power_off``
+        variant), the failover fencing it by its switch port, the host fine again behind
+        the shut port, the rejoin lifting the fence in its stages."""
+        fleet = self.pair.fleet
+        old = self.primary()
+        new = self.other(old)
+        variant = self.variants[done["cycle"]]
+        fleet.fault(old, "unreachable")  # alive, cut off: a network partition
+        cut = time.monotonic()
+        if mode == "sync":
+            self.windows.append((cut, "degraded"))
+        fence: dict[str, Any] = {"fence": ["switch_port"]}
+        if variant == "power_off":
+            fence = {
+                "fence": ["switch_port", "site_command"],
+                "fence_command": fleet.power_command(old, "power-off"),
+                "fence_all": True,
+            }
+        run = self.play("db_failover", accept_data_loss=True, **fence)
+        self.must(run, f"db_failover to {new} fenced by {fence['fence']}")
+        done.update(old=old, new=new, variant=variant, failover_s=round(time.monotonic() - cut, 1))
+        if "switch_port: " not in run.stdout:
+            self.step_problems.append(f"db_failover did not report the switch_port fence of {old}")
+        self.failovers[mode] += 1
+        self.port_fenced[mode] += 1
+        fenced = [
+            r for r in fleet.isolations() if r.get("fence_of") == old and r.get("state") != "closed"
+        ]
+        fleet.clear(old, "unreachable")  # the host is fine again: only its port cuts it now
+        if variant == "power_off":
+            fleet.power(old, "power-on")  # its PostgreSQL starts as a primary, unreachable
+        answered = {port: fleet.answers(old, port) for port in (22, 5432)}
+        self.count_lost(new, done)
+        self.rejoin_old(old, new, mode, done)
+        after = next(
+            (r for r in fleet.isolations() if fenced and r.get("id") == fenced[0].get("id")),
+            None,
+        )
+        done["fence"] = fenced[0].get("id") if fenced else None
+        self.step_problems += fence_problems(old, answered, fenced, after)
 
     def _standby_crash(self, mode: str, done: dict[str, Any]) -> None:
         primary = self.primary()
@@ -453,6 +576,7 @@ class DbPair:
             timeline_reached=max(self.timelines, default=None),
             switchovers=self.switchovers,
             failovers=self.failovers,
+            port_fenced_failovers=self.port_fenced,
             rejoins=dict(sorted({r: self.rejoins.count(r) for r in self.rejoins}.items())),
             commits_acknowledged=len(self.writer.acked),
             lost_commits_acknowledged_while_sync=len(self.lost["sync"]),
@@ -470,13 +594,97 @@ class DbPair:
 
 
 def campaign(pair: Any, lab: ModuleType, seed: int, cycles: int, verbose: bool = False,
-             cycle_plan: list[tuple[str, str]] | None = None) -> Figures:  # fmt: skip
-    """``cycles`` cycles on ``pair`` (built and streaming), the invariants after every step."""
-    cycle_plan = cycle_plan or plan(random.Random(seed), cycles)
+             cycle_plan: list[tuple[str, str]] | None = None,
+             fence: str = "ssh") -> Figures:  # fmt: skip
+    """``cycles`` cycles on ``pair`` (built and streaming), the invariants after every step
+    (``fence`` switch_port: the twin lab's pair, port-fenced failovers among the cycles)."""
+    operations = TWIN_OPERATIONS if fence == "switch_port" else OPERATIONS
+    cycle_plan = cycle_plan or plan(random.Random(seed), cycles, operations)
     figures = Figures(CAMPAIGN, seed)
     with DbPair(pair, lab, cycle_plan) as run:
         run_campaign(CAMPAIGN, seed, len(run.steps), run.step, run.check, figures, verbose=verbose)
         return run.figures(figures)
+
+
+# ------------------------------------------------------------------------------ the twin lab
+class TwinFleet:
+    """What the campaign asks of a host fleet, on the twin lab's hosts: paths, connection
+    strings and credentials read from the fleet's state dir (``HostFleet`` reopened in this
+    process); faults and power through the lab daemon, which keeps a host's own
+    ``unreachable`` fault apart from the network's verdict (a shut switch port)."""
+
+    def __init__(self, client: Any, state_dir: Path, workdir: Path) -> None:
+        from hisops.lab.hosts import HostFleet
+
+        self.client, self.state_dir, self.workdir = client, state_dir, workdir
+        self.hosts = HostFleet(state_dir / "hosts")
+
+    @property
+    def specs(self) -> dict[str, Any]:
+        return self.hosts.specs
+
+    def path(self, name: str, path: str) -> Path:
+        return self.hosts.path(name, path)
+
+    def conninfo(self, name: str, user: str = "his_app", dbname: str | None = None) -> str:
+        return self.hosts.conninfo(name, user=user, dbname=dbname)
+
+    def credentials(self) -> dict[str, Any]:
+        return self.hosts.credentials()
+
+    def fault(self, name: str, kind: str, **options: Any) -> Any:
+        return self.client.host_fault(name, kind, **options)
+
+    def clear(self, name: str, kind: str | None = None) -> Any:
+        return self.client.host_clear(name, kind)
+
+    def power(self, name: str, action: str) -> Any:
+        return self.client.host_power(name, action)
+
+    def power_command(self, name: str, action: str) -> list[str]:
+        """The site's power command for ``name`` (the failover's ``site_command`` fence)."""
+        return [sys.executable, "-m", "hisops.cli", "lab", "--state-dir", str(self.state_dir),
+                "host", "power", name, action]  # fmt: skip
+
+    def answers(self, name: str, port: int) -> bool:
+        """A TCP connection to ``name``'s ``port`` from the controller (a cut-off host's
+        packets are dropped: 0.5 s is only waited on one)."""
+        try:
+            with socket.create_connection((self.specs[name].address, port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    def isolations(self) -> list[dict[str, Any]]:
+        """The isolation store's records (the switch-port fences among them)."""
+        records = []
+        for path in sorted((self.workdir / "isolations").glob("*.json")):
+            try:
+                records.append(json.loads(path.read_text()))
+            except (OSError, ValueError):
+                continue
+        return records
+
+
+@contextmanager
+def boot_twin(tmp: _Temp, lab: ModuleType) -> Iterator[Any]:
+    """The twin lab (switches and real hosts, ``hisops lab up --hosts`` as
+    test_db_fence_switch.py starts it) with its pair built: his-db-1 primary, his-db-2 its
+    async standby. The playbooks' stores under the lab's ``work`` dir, as that test has
+    them (tests/integration/playbooks.py: HISOPS_ISOLATION_DIR and HISOPS_STATE_DIR)."""
+    fixtures = importlib.import_module("lab_fixtures")
+    state = tmp.mktemp("twin")
+    client = fixtures.start_lab(state, hosts=True)
+    try:
+        workdir = state / "work"
+        fleet = TwinFleet(client, state, workdir)
+        pair = lab.Pair(fleet, Path(client.status()["inventory"]), workdir, fleet.credentials())
+        built = pair.play("db_standby_build")
+        assert built.rc == 0, built.stdout[-3000:]
+        assert (pair.role(lab.DB1), pair.role(lab.DB2)) == ("primary", "standby")
+        yield pair
+    finally:
+        fixtures.stop_lab(client)
 
 
 class _Temp:
@@ -492,20 +700,29 @@ class _Temp:
 def main(argv: list[str] | None = None) -> int:
     parser = arguments(__doc__.splitlines()[0] if __doc__ else CAMPAIGN, steps=0)
     parser.add_argument("--cycles", type=int, default=20, help="cycles (default %(default)s)")
+    parser.add_argument(
+        "--fence",
+        choices=FENCES,
+        default="ssh",
+        help="switch_port: on the twin lab (switches in front of the hosts), with port-fenced "
+        "failovers among the cycles (default %(default)s: the DB pair tests' host fleet)",
+    )
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else new_seed()
-    print(f"db_pair campaign: seed {seed}, {args.cycles} cycles", flush=True)
+    print(f"db_pair campaign: seed {seed}, {args.cycles} cycles, fence {args.fence}", flush=True)
     lab = importlib.import_module(LAB_MODULE)
     base = Path(tempfile.mkdtemp(prefix="db_pair-"))
     started = time.monotonic()
+    booted = boot_twin(_Temp(base), lab) if args.fence == "switch_port" else None
     try:
-        with lab.boot(_Temp(base), build=True) as pair:
+        with booted or lab.boot(_Temp(base), build=True) as pair:
             print(f"pair built in {time.monotonic() - started:.0f} s", flush=True)
-            figures = campaign(pair, lab, seed, args.cycles, verbose=args.verbose)
+            figures = campaign(pair, lab, seed, args.cycles, verbose=args.verbose, fence=args.fence)
     except CampaignFailed as exc:
         print(exc, file=sys.stderr)
+        fence = " --fence switch_port" if args.fence == "switch_port" else ""
         print(
-            f"replay: python reliability/db_pair.py --seed {seed} --cycles {args.cycles}",
+            f"replay: python reliability/db_pair.py --seed {seed} --cycles {args.cycles}{fence}",
             file=sys.stderr,
         )
         return 1

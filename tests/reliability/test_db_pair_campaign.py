@@ -94,3 +94,43 @@ def test_the_detector_counts_a_round_where_both_nodes_are_writable(
             time.sleep(0.05)
     assert detector.rounds >= 6
     assert [o["seen"] for o in detector.both_primary] == [{"a": True, "b": True}]
+
+
+def test_the_twin_plan_has_port_fenced_failovers_in_both_modes_each_variant_in_each() -> None:
+    cycles = db_pair.plan(random.Random(5), 24, db_pair.TWIN_OPERATIONS)
+    assert len(cycles) == 24
+    assert all(cycles.count((op, m)) == 3 for op in db_pair.TWIN_OPERATIONS for m in db_pair.MODES)
+    # the default campaign (the DB pair tests' fleet, no switches) has no port fence
+    assert all(op != db_pair.PORT_FENCED for op, _ in db_pair.plan(random.Random(5), 24))
+    chosen = db_pair.variants(cycles)
+    assert sorted(chosen) == [i for i, (op, _) in enumerate(cycles) if op == db_pair.PORT_FENCED]
+    for mode in db_pair.MODES:
+        mine = [chosen[i] for i in sorted(chosen) if cycles[i][1] == mode]
+        assert mine == ["partition", "power_off", "partition"], (mode, mine)
+
+
+FENCE = {"id": "iso-1", "fence_of": "his-db-1", "state": "open"}
+CLOSED = {**FENCE, "state": "closed", "fence_proof": "fenced over SSH: postgresql stopped"}
+
+
+def test_a_switch_port_fence_that_held_and_was_lifted_by_the_rejoin_passes() -> None:
+    assert db_pair.fence_problems("his-db-1", {22: False, 5432: False}, [FENCE], CLOSED) == []
+
+
+def test_an_old_primary_reachable_behind_its_fenced_port_is_caught() -> None:
+    found = db_pair.fence_problems("his-db-1", {22: False, 5432: True}, [FENCE], CLOSED)
+    assert found == [
+        "his-db-1 answered on port 5432 behind its fenced switch port before the rejoin"
+    ]
+
+
+def test_a_fence_missing_left_open_or_lifted_without_the_ssh_fence_is_caught() -> None:
+    shut = {22: False, 5432: False}
+    none = db_pair.fence_problems("his-db-1", shut, [], None)
+    assert none == ["0 open switch-port fence isolation(s) of his-db-1: []"]
+    still_open = db_pair.fence_problems("his-db-1", shut, [FENCE], FENCE)
+    assert still_open == ["the fence isolation iso-1 not closed by the rejoin: open"]
+    unproven = db_pair.fence_problems(
+        "his-db-1", shut, [FENCE], {**CLOSED, "fence_proof": "reconnected by hand"}
+    )
+    assert len(unproven) == 1 and "without fencing PostgreSQL over SSH" in unproven[0]
