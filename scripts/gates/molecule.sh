@@ -15,6 +15,9 @@ cd "$HISOPS_ROOT"
 # every ansible-playbook of every scenario would print cryptography's DSA deprecation
 # warning (ansible-core imports it; hisops/runner.py silences the same for hisops run)
 export PYTHONWARNINGS="ignore:DSA is deprecated"
+# molecule's ansible-playbook: the same entry point, module payloads carrying their
+# bytecode, so a module run does not compile its imports (tests/integration/ansible_bytecode.py)
+export PATH="$HISOPS_ROOT/scripts/gates/ansible-bin:$PATH"
 if (($#)); then
   scenarios=("$@")
 else

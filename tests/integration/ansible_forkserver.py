@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib.util
 import json
 import os
 import shutil
@@ -97,6 +98,16 @@ def serve(path: str) -> None:
     # and the plugins the playbooks use, saved nothing measurable: the plugin loader loads
     # them its own way)
     import ansible.cli.playbook  # noqa: F401
+
+    # the payloads carry their bytecode (ansible_bytecode.py), loaded from its file: this
+    # directory is not put on the runs' sys.path
+    spec = importlib.util.spec_from_file_location(
+        "hisops_ansible_bytecode", os.path.join(os.path.dirname(__file__), "ansible_bytecode.py")
+    )
+    assert spec is not None and spec.loader is not None
+    bytecode = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bytecode)
+    bytecode.install()
 
     own = _ansible_env(dict(os.environ))
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # runs are reaped by the kernel
