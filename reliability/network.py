@@ -100,6 +100,9 @@ REFUSALS = (
     "vendor window",
     "spare swap",
     "is in no ARP table",  # a host whose segment another engineer cut off a moment before
+    # ... or whose port (its MAC gone from the tables: "is in no MAC table"), the refusal
+    # naming that isolation (seed 1, step 37: isolate port + isolate host, one host)
+    "is cut off already by isolation",
     "protected endpoints would lose connectivity",
     "refused, no switch was touched",
 )
