@@ -28,6 +28,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ..netdev.backup import mask_secrets
+from ..netdev.clock import ClockFormatError, clock_command, parse_clock
 from ..netdev.session import DeviceSession
 from ..netdev.text import strip_comments
 from ..netplan.configtree import parse_sections
@@ -86,23 +87,12 @@ class VendorRequest:
 
 def device_clock(session: DeviceSession) -> datetime:
     """The switch's own time (its time ranges are evaluated against it)."""
-    if session.platform.name == "cisco_ios":
-        text = session.show("show clock").strip().lstrip("*.")
-        match = re.search(
-            r"(\d+:\d+:\d+)(?:\.\d+)?\s+\S+\s+\w{3}\s+(\w{3})\s+(\d+)\s+(\d{4})", text
-        )
-        if not match:
-            raise InputError(
-                f"cannot read the clock of the device: {text!r}", device=session.params.name
-            )
-        return datetime.strptime(" ".join(match.groups()), "%H:%M:%S %b %d %Y")
-    text = session.show("display clock")
-    match = re.search(r"(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})", text)
-    if not match:
-        raise InputError(
-            f"cannot read the clock of the device: {text!r}", device=session.params.name
-        )
-    return datetime.strptime(" ".join(match.groups()), "%Y-%m-%d %H:%M:%S")
+    platform = session.platform.name
+    text = session.show(clock_command(platform))
+    try:
+        return parse_clock(platform, text)
+    except ClockFormatError as exc:
+        raise InputError(str(exc), device=session.params.name) from None
 
 
 def window(now: datetime, minutes: int) -> tuple[datetime, datetime]:
