@@ -70,6 +70,21 @@ class DeviceHost(Protocol):
         """The device is rebooting: unreachable for that long, then back on saved config."""
 
 
+class MorePager(Protocol):
+    """A long output behind the device's More prompt (``CliSession.paginate``)."""
+
+    @property
+    def done(self) -> bool:
+        """Everything shown (or the display stopped): the server prints the prompt."""
+
+    def start(self) -> str:
+        """The first screen and the More prompt."""
+
+    def key(self, char: str) -> str | None:
+        """The text one key prints (the next screen, line, or nothing more); ``None``
+        when the device ignores that key."""
+
+
 class CliSession(Protocol):
     def login_banner(self) -> str:
         """Text printed right after login, before the first prompt."""
@@ -79,6 +94,10 @@ class CliSession(Protocol):
 
     def handle(self, line: str) -> Reply:
         """Execute one line typed by the user (without the line terminator)."""
+
+    def paginate(self, output: str) -> MorePager | None:
+        """A pager when the device would page ``output`` (paging on, longer than a
+        screen); the server then feeds it the keys typed until it is done."""
 
     def refuse(self, line: str) -> str:
         """The device's error for ``line`` refused as unrecognized at its first word (the

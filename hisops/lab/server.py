@@ -21,7 +21,14 @@ from typing import Any
 
 import asyncssh
 
-from hisops.lab.contract import ArpEntry, CliSession, MacEntry, SimDevice, TimerHandle
+from hisops.lab.contract import (
+    ArpEntry,
+    CliSession,
+    MacEntry,
+    MorePager,
+    SimDevice,
+    TimerHandle,
+)
 from hisops.lab.dataplane import VLANIF_PREFIX, DataPlane
 from hisops.lab.faults import FaultError, Faults, parse_options
 from hisops.lab.topology import DeviceSpec, Topology
@@ -445,6 +452,7 @@ class SshCliSession(asyncssh.SSHServerSession):
         self._pending: deque[tuple[float, str]] = deque()
         self._drain_timer: asyncio.TimerHandle | None = None
         self._close_after_pending = False
+        self.pager: MorePager | None = None  # the engine's Pager while its More prompt shows
 
     # -- asyncssh callbacks ----------------------------------------------------------
     def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:
@@ -474,6 +482,9 @@ class SshCliSession(asyncssh.SSHServerSession):
         for char in data:
             if self.closed:
                 return
+            if self.pager is not None:
+                self._more_key(char)
+                continue
             if char == "\r":
                 self.after_cr = True
                 self.end_line()
@@ -545,11 +556,32 @@ class SshCliSession(asyncssh.SSHServerSession):
             self.close_after_output()
             return
         prompt = "" if reply.close else self._prompt()
+        pager = self.cli.paginate(output) if output and prompt else None
+        if pager is not None:  # a long output, paging on: the first screen, More
+            self.pager = pager
+            self.send("\n" + pager.start())
+            return
         if output and prompt and not output.endswith("\n"):
             output += "\n"
         self.send("\n" + output + prompt)
         if reply.close:
             self.close_after_output()
+
+    def _more_key(self, char: str) -> None:
+        """A key typed while the More prompt shows (no echo, no line editing)."""
+        if char == "\n" and self.after_cr:  # the LF of a CR LF Enter
+            self.after_cr = False
+            return
+        self.after_cr = char == "\r"
+        pager = self.pager
+        assert pager is not None
+        text = pager.key(char)
+        if text is None:
+            return
+        if pager.done:
+            self.pager = None
+            text += self._prompt()
+        self.send(text)
 
     # -- output ------------------------------------------------------------------------
     def send(self, text: str) -> None:

@@ -229,3 +229,27 @@ def test_bad_input_is_refused(fresh_lab, store, tmp_path, extra, message):
     run = run_playbook("vendor_access", lab.inventory, tmp_path, {"device": "AGG-3", **extra})
     assert run.rc != 0 and message in run.stdout
     assert lab.client.config("AGG-3") == before and records(store) == []
+
+
+def test_window_on_h3c_switch_reads_its_clock_and_closes_by_itself(fresh_lab, store, tmp_path):
+    """Issue 17: a Comware switch prints ``display clock`` as ``10:09:00.258 UTC Fri
+    03/16/2018`` (Comware 5: no milliseconds); the window opens from it and the switch's
+    own Comware time range closes it."""
+    lab = fresh_lab
+    device = "AGG-3"
+    assert lab.devices[device]["platform"] == "hp_comware"
+    run = run_playbook(
+        "vendor_access",
+        lab.inventory,
+        tmp_path,
+        {"device": device, "vendor_ip": VENDOR_IP, "minutes": 1, "approved_by": "head of IT"},
+    )
+    assert run.rc == 0, run.stdout
+    [record] = records(store)
+    assert record["state"] == "open"
+    assert "time-range HISOPS-VENDOR-10-10-100-10 from " in lab.client.config(device)
+    assert lab.reach(VENDOR, device)["reachable"]
+    assert lab.reach("ansible-ctl", device)["reachable"]
+    lab.client.clock(advance=150)
+    closed = lab.reach(VENDOR, device)
+    assert not closed["reachable"] and "VTY inbound denies 10.10.100.10" in closed["reason"]

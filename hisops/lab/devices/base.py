@@ -574,10 +574,60 @@ class BaseDevice:
         return sep.join(digits[i : i + group] for i in range(0, 12, group))
 
 
+@dataclass
+class Pager:
+    """A long output shown a screen at a time behind the platform's More prompt.
+
+    The server feeds it the keys typed while the prompt shows (``key``): space shows the
+    next screen, Enter the next line, ``q`` or Ctrl-C stops; any other key is ignored.
+    Each key first wipes the More prompt with the platform's erase sequence (VRP and
+    Comware move the cursor back with ``ESC[nD``, IOS with backspaces), as the devices do.
+    """
+
+    lines: list[str]
+    screen: int  # lines shown per screen (the More prompt takes the last terminal line)
+    more: str
+    erase: str
+    shown: int = 0
+
+    def start(self) -> str:
+        return self._show(self.screen)
+
+    def _show(self, count: int) -> str:
+        chunk = self.lines[self.shown : self.shown + count]
+        self.shown += len(chunk)
+        text = "".join(line + "\n" for line in chunk)
+        if self.done:
+            return text
+        return text + self.more
+
+    @property
+    def done(self) -> bool:
+        return self.shown >= len(self.lines)
+
+    def key(self, char: str) -> str | None:
+        """The text to print for a key, ``None`` when the key is ignored. After a key
+        that ends the display (``done``), the server prints the CLI prompt."""
+        if char == " ":
+            return self.erase + self._show(self.screen)
+        if char in ("\r", "\n"):
+            return self.erase + self._show(1)
+        if char in ("q", "Q", "\x03"):
+            self.shown = len(self.lines)
+            return self.erase
+        return None
+
+
 class BaseSession:
     """One CLI session: a mode stack and the dispatcher."""
 
     commands: dict[str, list[Command]] = {}
+    # Paging: the platform's More prompt and the erase sequence printed after each key,
+    # and its default screen length (lines per screen); ``screen_length`` is the
+    # session's (0: paging off, as netmiko's session preparation sets it).
+    more_prompt = "  ---- More ----"
+    more_erase = "\x1b[16D                \x1b[16D"
+    default_screen_length = 24
 
     def __init__(self, device: BaseDevice, username: str) -> None:
         self.device = device
@@ -586,6 +636,27 @@ class BaseSession:
         self.context: dict[str, Any] = {}
         self.question: Question | None = None
         self.loading = False  # True while replaying a configuration file
+        self.screen_length = self.default_screen_length
+
+    def set_screen_length(self, lines: int) -> str:
+        self.screen_length = lines
+        return ""
+
+    def disable_paging(self) -> str:
+        return self.set_screen_length(0)
+
+    def default_paging(self) -> str:
+        return self.set_screen_length(self.default_screen_length)
+
+    def paginate(self, output: str) -> Pager | None:
+        """A pager when ``output`` is longer than one screen and paging is on."""
+        if self.screen_length <= 0 or self.loading:
+            return None
+        lines = output.rstrip("\n").split("\n")
+        screen = max(1, self.screen_length - 1)
+        if len(lines) <= screen:
+            return None
+        return Pager(lines, screen, self.more_prompt, self.more_erase)
 
     @property
     def cfg(self) -> DeviceConfig:

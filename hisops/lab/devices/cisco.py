@@ -89,7 +89,7 @@ SHOW = (
     ("show privilege", "show_privilege"),
 )
 TERMINAL = (
-    ("terminal length <int>", "noop"),
+    ("terminal length <int>", "set_screen_length"),
     ("terminal width <int>", "noop"),
     ("terminal no monitor", "noop"),
     ("terminal monitor", "noop"),
@@ -360,6 +360,8 @@ def numbered_kind(number: int) -> str | None:
 class CiscoSession(BaseSession):
     commands = CISCO_COMMANDS
     comment_prefix = "!"
+    more_prompt = " --More-- "
+    more_erase = "\b" * 10 + " " * 10 + "\b" * 10
 
     def __init__(self, device: BaseDevice, username: str) -> None:
         super().__init__(device, username)
@@ -1122,7 +1124,7 @@ class CiscoSession(BaseSession):
 
     def show_clock(self) -> str:
         now = self.device.now()
-        return f"*{now:%H:%M:%S}.000 UTC {now:%a %b} {now.day} {now.year}"
+        return f"*{now:%H:%M:%S}.{now.microsecond // 1000:03d} UTC {now:%a %b} {now.day} {now.year}"
 
     def show_privilege(self) -> str:
         level = 15 if self.mode != "user" else 1

@@ -79,8 +79,8 @@ COMWARE_COMMANDS = {
         *DISPLAY,
         ("system-view", "system_view"),
         ("quit", "quit"),
-        ("screen-length disable", "noop"),
-        ("undo screen-length disable", "noop"),
+        ("screen-length disable", "disable_paging"),
+        ("undo screen-length disable", "default_paging"),
         ("save", "save"),
         ("save force", "save_force"),
         ("reboot", "reboot"),
@@ -233,6 +233,7 @@ class ComwareSession(HuaweiSession):
     commands = COMWARE_COMMANDS
     error_prefix = "% "
     device: ComwareDevice
+    more_erase = "\x1b[16D" + " " * 16 + "\x1b[16D"
 
     def login_banner(self) -> str:
         return (
@@ -484,6 +485,12 @@ class ComwareSession(HuaweiSession):
     def scheduler_reboot_clock(self, clock: str) -> Reply:
         hours, minutes = (int(p) for p in clock.split(":"))
         return self.scheduler_reboot_minutes(hours * 60 + minutes)
+
+    def show_clock(self) -> str:
+        # Comware 7 (display clock): local time with milliseconds, zone name, weekday,
+        # MM/DD/YYYY; no zone line while no time zone is configured (docs/fidelity.md).
+        now = self.device.now()
+        return f"{now:%H:%M:%S}.{now.microsecond // 1000:03d} UTC {now:%a %m/%d/%Y}"
 
     def show_schedule_reboot(self) -> str:
         pending = self.device.scheduled_reboot

@@ -89,7 +89,7 @@ HUAWEI_COMMANDS: dict[str, list[Command]] = {
         *DISPLAY,
         ("system-view", "system_view"),
         ("quit", "quit"),
-        ("screen-length <int> temporary", "noop"),
+        ("screen-length <int> temporary", "set_screen_length"),
         ("screen-width <int>", "noop"),
         ("save", "save"),
         ("reboot", "reboot"),
@@ -274,6 +274,8 @@ class HuaweiSession(BaseSession):
     error_prefix = "Error: "
     system_prompt_word = "system-view"
     device: HuaweiDevice
+    # VRP wipes its More prompt with ESC[42D, 42 spaces, ESC[42D (netmiko strips ESC[nD).
+    more_erase = "\x1b[42D" + " " * 42 + "\x1b[42D"
 
     def __init__(self, device: BaseDevice, username: str) -> None:
         super().__init__(device, username)
