@@ -25,8 +25,9 @@ class LabStep:
 
     ``power-off DEVICE``, ``recable FAILED SPARE``, ``reach SRC DST`` (must reach the HIS
     database port), ``cut SRC DST`` (must not reach), ``reset`` (the whole lab back to its
-    startup state and cabling) and ``forget-host-vars DEVICE`` (drop the inventory
-    override a spare swap wrote beside the lab's inventory).
+    startup state and cabling), ``forget-host-vars DEVICE`` (drop the inventory
+    override a spare swap wrote beside the lab's inventory) and ``wait SECONDS`` (time
+    passes, as it does for the people on duty).
     """
 
     action: str
@@ -68,6 +69,9 @@ def run_lab_step(step: LabStep, client: Any, inventory: Path) -> str:
     if step.action == "reset":
         client.reset()
         return "lab reset to its startup state and cabling"
+    if step.action == "wait":
+        time.sleep(float(step.args[0]))
+        return f"waited {step.args[0]} s"
     if step.action == "forget-host-vars":
         override = inventory.parent / "host_vars" / f"{step.args[0]}.yml"
         override.unlink(missing_ok=True)
@@ -217,6 +221,40 @@ SCENARIOS: list[Scenario] = [
         plan_item="P6.6",
         title="Rejoin the crashed standby: restarted as a standby, it catches up (no rewind)",
         playbook="db_rejoin",
+    ),
+    Scenario(
+        name="db-standby-build-sync",
+        plan_item="P6.6",
+        title="The pair in synchronous mode: a commit returns once the standby has it",
+        playbook="db_standby_build",
+        extravars={"db_standby_build_sync_mode": "sync"},
+    ),
+    Scenario(
+        name="db-sync-standby-crash",
+        plan_item="P6.6",
+        title="The synchronous standby's PostgreSQL dies (kill -9); the sync-degrade service "
+        "releases the waiting commits after 5 s",
+        playbook="db_drill_crash",
+        extravars={"drill_crash": "standby"},
+        after=(LabStep("wait", ("7",)),),
+    ),
+    Scenario(
+        name="db-status-degraded",
+        plan_item="P6.4",
+        title="Daily database check: the pair DEGRADED to async, said with a warning",
+        playbook="db_status",
+    ),
+    Scenario(
+        name="db-sync-standby-rejoin",
+        plan_item="P6.6",
+        title="Rejoin the standby: it streams again and the pair is synchronous once more",
+        playbook="db_rejoin",
+    ),
+    Scenario(
+        name="db-standby-build-async",
+        plan_item="P6.6",
+        title="Back to asynchronous mode (a reload, no restart)",
+        playbook="db_standby_build",
     ),
     Scenario(
         name="client-publish",

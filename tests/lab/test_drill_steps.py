@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from hisops import drill
@@ -57,3 +59,30 @@ def test_a_failed_step_skips_the_playbook_and_cleanup_still_runs(fresh_lab, monk
     assert "AGG-1 is powered-off" in outcome.error
     assert outcome.steps[-1] == "lab reset to its startup state and cabling"
     assert lab.reach("opd-reg-01", "his-db-1")["reachable"]
+
+
+def test_wait_lets_time_pass(tmp_path) -> None:
+    started = time.monotonic()
+    seen = run_lab_step(LabStep("wait", ("0.3",)), None, tmp_path / "inventory.yml")
+    assert seen == "waited 0.3 s" and time.monotonic() - started >= 0.3
+
+
+def test_the_sync_standby_loss_is_rehearsed_in_order_and_ends_async() -> None:
+    """Issue 16 in the main job: sync build, the sync standby killed, time for the degrade
+    service (5 s) to pass, db_status, the rejoin, back to async before the clients."""
+    names = [s.name for s in drill.SCENARIOS]
+    chain = [
+        "db-standby-build-sync",
+        "db-sync-standby-crash",
+        "db-status-degraded",
+        "db-sync-standby-rejoin",
+        "db-standby-build-async",
+    ]
+    start = names.index(chain[0])
+    assert names[start : start + len(chain)] == chain
+    by_name = {s.name: s for s in drill.SCENARIOS}
+    waited = [float(step.args[0]) for step in by_name["db-sync-standby-crash"].after
+              if step.action == "wait"]  # fmt: skip
+    assert waited and waited[0] > 5
+    assert by_name["db-standby-build-sync"].extravars == {"db_standby_build_sync_mode": "sync"}
+    assert "db_standby_build_sync_mode" not in by_name["db-standby-build-async"].extravars
