@@ -18,6 +18,9 @@ export PYTHONWARNINGS="ignore:DSA is deprecated"
 # molecule's ansible-playbook: the same entry point, module payloads carrying their
 # bytecode, so a module run does not compile its imports (tests/integration/ansible_bytecode.py)
 export PATH="$HISOPS_ROOT/scripts/gates/ansible-bin:$PATH"
+# and built once for the whole gate, not once per ansible-playbook run
+HISOPS_ANSIBALLZ_MEMO="$(mktemp -d)"
+export HISOPS_ANSIBALLZ_MEMO
 if (($#)); then
   scenarios=("$@")
 else
@@ -78,7 +81,7 @@ for kind in "${!kinds[@]}"; do
 done
 
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" "$HISOPS_ANSIBALLZ_MEMO"' EXIT
 pids=()
 index=0
 for lane in "${!lanes[@]}"; do

@@ -107,7 +107,7 @@ def serve(path: str) -> None:
     assert spec is not None and spec.loader is not None
     bytecode = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bytecode)
-    bytecode.install()
+    bytecode.install(memo_dir=os.path.join(os.path.dirname(path), "ansiballz"))
 
     own = _ansible_env(dict(os.environ))
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # runs are reaped by the kernel
