@@ -19,8 +19,10 @@ export PYTHONWARNINGS="ignore:DSA is deprecated"
 # bytecode, so a module run does not compile its imports (tests/integration/ansible_bytecode.py)
 export PATH="$HISOPS_ROOT/scripts/gates/ansible-bin:$PATH"
 # and built once for the whole gate, not once per ansible-playbook run
-HISOPS_ANSIBALLZ_MEMO="$(mktemp -d)"
-export HISOPS_ANSIBALLZ_MEMO
+if [ "${HISOPS_ANSIBALLZ_MEMO:-}" != 0 ]; then
+  HISOPS_ANSIBALLZ_MEMO="$(mktemp -d)"
+  export HISOPS_ANSIBALLZ_MEMO
+fi
 if (($#)); then
   scenarios=("$@")
 else
@@ -81,7 +83,7 @@ for kind in "${!kinds[@]}"; do
 done
 
 work="$(mktemp -d)"
-trap 'rm -rf "$work" "$HISOPS_ANSIBALLZ_MEMO"' EXIT
+trap 'rm -rf "$work"; [ "$HISOPS_ANSIBALLZ_MEMO" = 0 ] || rm -rf "$HISOPS_ANSIBALLZ_MEMO"' EXIT
 pids=()
 index=0
 for lane in "${!lanes[@]}"; do
