@@ -14,6 +14,7 @@ APT_PACKAGES=(
   postgresql-15 postgresql-client-15 postgresql-contrib
   iproute2 nftables procps psmisc util-linux libfaketime sudo
   python3-psycopg pgbouncer
+  pgbackrest
 )
 
 _log() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*" >&2; }
