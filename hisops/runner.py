@@ -119,6 +119,8 @@ def run_playbook(
         "HISOPS_RUN_RECORD_DIR": str(record_root),
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         "ANSIBLE_FORCE_COLOR": "0",
+        # ansible-runner turns host key checking off unless told otherwise (docs/host-keys.md)
+        "ANSIBLE_HOST_KEY_CHECKING": "True",
         "PYTHONWARNINGS": quiet_python_warnings(os.environ.get("PYTHONWARNINGS")),
     }
     env.update(envvars or {})

@@ -17,9 +17,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import asyncssh
-
 from hisops.lab.control import ControlApi
+from hisops.lab.hostkeys import LabHostKeys
 from hisops.lab.inventory import build_inventory, write_inventory
 from hisops.lab.paths import StateDir
 from hisops.lab.server import DeviceStartError, LabServer, load_factory
@@ -31,14 +30,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("hisops.lab")
 
 
-def host_key(path: Path) -> asyncssh.SSHKey:
-    """The lab's SSH host key, shared by every device; generated once per state dir."""
-    if path.exists():
-        return asyncssh.read_private_key(str(path))
-    key = asyncssh.generate_private_key("ssh-ed25519")
-    key.write_private_key(str(path))
-    os.chmod(path, 0o600)
-    return key
+def host_lines(path: Path) -> list[str]:
+    """The lab hosts' known_hosts lines (their sshd keys), for the lab's own known_hosts."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    return [line + "\n" for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
 class HostsError(RuntimeError):
@@ -75,7 +73,13 @@ async def run(
     topology = load_topology(topology_file)
     if second_octet is not None:
         relocate(topology, second_octet)
-    lab = LabServer(topology, host_key(state.host_key), load_factory(), boot_seconds)
+    lab = LabServer(
+        topology,
+        LabHostKeys(state.host_keys),
+        load_factory(),
+        boot_seconds,
+        known_hosts=state.known_hosts,
+    )
     await lab.start()
     twin: HostTwin | None = None
     if hosts:
@@ -84,8 +88,13 @@ async def run(
         except HostsError:
             await lab.stop()
             raise
-    extra = twin.inventory() if twin else None
-    inventory = write_inventory(state.inventory, build_inventory(topology, extra))
+    if twin is not None:
+        lab.known_hosts_extra = host_lines(twin.fleet.known_hosts)
+    lab.write_known_hosts()
+    extra = twin.fleet.inventory(state.known_hosts)["all"]["children"] if twin else None
+    inventory = write_inventory(
+        state.inventory, build_inventory(topology, extra, known_hosts=state.known_hosts)
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -104,6 +113,7 @@ async def run(
         if twin is not None:
             await asyncio.to_thread(twin.down)
         state.inventory.unlink(missing_ok=True)
+        state.known_hosts.unlink(missing_ok=True)
     return 0
 
 

@@ -20,8 +20,12 @@ Kinds (``hisops lab fault DEVICE KIND``):
                  its saved configuration.
 ``power-off``    down until ``power-on``; the running configuration is lost.
 ``power-on``     boot a powered-off device (saved configuration).
+``hostkey``      the device answers with another SSH host key (a new one each time) until
+                 cleared, as a unit replaced without the controller being told, or a
+                 machine answering in its place, would: the controller must refuse it.
 
-``clear`` removes unreachable/slow/refuse-login/drop/refuse (a powered-off device stays off).
+``clear`` removes unreachable/slow/refuse-login/drop/refuse/hostkey (a powered-off device
+stays off).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ FAULT_KINDS = (
     "reboot",
     "power-off",
     "power-on",
+    "hostkey",
 )
 
 
@@ -56,6 +61,7 @@ class Faults:
     drop_down_seconds: float = 0.0  # then unreachable for this long
     refuse_match: str = ""  # refuse typed lines that match this regex
     refuse_remaining: int = 0  # lines still to refuse; -1 = every
+    host_key: Any = None  # the asyncssh key answered with instead of the device's own
     # power state is kept by the runtime; these are the injectable, clearable faults
 
     def active(self) -> list[str]:
@@ -70,6 +76,8 @@ class Faults:
             kinds.append("drop" if self.drop_remaining > 0 else "drop(every)")
         if self.refuse_remaining:
             kinds.append(f"refuse({self.refuse_match})")
+        if self.host_key is not None:
+            kinds.append("hostkey")
         return kinds
 
     def take_refuse(self, line: str) -> bool:
@@ -102,6 +110,7 @@ def parse_options(kind: str, options: dict[str, Any]) -> dict[str, Any]:
         "reboot": {"seconds"},
         "power-off": set(),
         "power-on": set(),
+        "hostkey": set(),
     }[kind]
     unknown = set(options) - allowed
     if unknown:

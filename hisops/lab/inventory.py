@@ -57,8 +57,12 @@ def endpoint_vars(topology: Topology) -> dict[str, Any]:
 
 
 def build_inventory(
-    topology: Topology, extra_groups: dict[str, Any] | None = None
+    topology: Topology,
+    extra_groups: dict[str, Any] | None = None,
+    known_hosts: Path | None = None,
 ) -> dict[str, Any]:
+    """The lab's inventory; ``known_hosts``: the lab's own file of its devices' host keys,
+    which every switch session (netmiko) and SSH connection checks the devices against."""
     roles: dict[str, Any] = {role: {"hosts": {}} for role in ROLES}
     platforms: dict[str, Any] = {platform: {"hosts": {}} for platform in PLATFORMS}
     plan = vlanplan.switch_vars(topology)
@@ -77,11 +81,13 @@ def build_inventory(
     }
     if extra_groups:
         children.update(extra_groups)
-    all_vars = {
+    all_vars: dict[str, Any] = {
         "hisops_lab_topology": topology.source,
         **vlanplan.group_vars(topology),
         **endpoint_vars(topology),
     }
+    if known_hosts is not None:
+        all_vars["hisops_known_hosts"] = str(known_hosts)
     return {"all": {"vars": all_vars, "children": children}}
 
 

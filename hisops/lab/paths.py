@@ -1,4 +1,4 @@
-"""Where a lab keeps its state: pid, control socket, log, host key, inventory."""
+"""Where a lab keeps its state: pid, control socket, log, host keys, known_hosts, inventory."""
 
 from __future__ import annotations
 
@@ -39,8 +39,14 @@ class StateDir:
         return self.root / "lab.log"
 
     @property
-    def host_key(self) -> Path:
-        return self.root / "ssh_host_ed25519_key"
+    def host_keys(self) -> Path:
+        """Each device's own SSH host key, one file per device name."""
+        return self.root / "hostkeys"
+
+    @property
+    def known_hosts(self) -> Path:
+        """The key of every lab device and host (the lab inventory's ``hisops_known_hosts``)."""
+        return self.root / "known_hosts"
 
     @property
     def inventory(self) -> Path:
@@ -54,8 +60,14 @@ class StateDir:
 
     def remove(self) -> None:
         """Delete what a lab wrote here, and the directory itself when that empties it."""
-        for path in (self.pid, self.socket, self.log, self.host_key, self.inventory):
+        for path in (self.pid, self.socket, self.log, self.known_hosts, self.inventory):
             path.unlink(missing_ok=True)
+        if self.host_keys.is_dir():
+            for key in self.host_keys.iterdir():
+                key.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                self.host_keys.rmdir()
+        (self.root / "ssh_host_ed25519_key").unlink(missing_ok=True)  # the shared key of old labs
         (self.root / "daemon.err").unlink(missing_ok=True)
         with contextlib.suppress(OSError):
             self.root.rmdir()

@@ -17,6 +17,7 @@ import time
 import zlib
 from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import asyncssh
@@ -31,6 +32,7 @@ from hisops.lab.contract import (
 )
 from hisops.lab.dataplane import VLANIF_PREFIX, DataPlane
 from hisops.lab.faults import FaultError, Faults, parse_options
+from hisops.lab.hostkeys import LabHostKeys, known_hosts_lines, write_known_hosts
 from hisops.lab.topology import DeviceSpec, Topology
 
 log = logging.getLogger("hisops.lab")
@@ -208,6 +210,12 @@ class DeviceRuntime:
     def forwarding(self) -> bool:
         return self.powered and self.down_until is None
 
+    @property
+    def host_key(self) -> asyncssh.SSHKey:
+        """The key this device answers with: its own, or another while a ``hostkey`` fault
+        stands for a unit replaced without the controller being told."""
+        return self.faults.host_key or self.lab.host_keys.of(self.spec.name)
+
     async def start(self) -> None:
         await self._listen()
 
@@ -235,7 +243,7 @@ class DeviceRuntime:
             address,
             self.spec.port,
             server_factory=lambda: SshServer(self),
-            server_host_keys=[self.lab.host_key],
+            server_host_keys=[self.host_key],
             reuse_address=True,
             line_editor=False,
             encoding="utf-8",
@@ -325,6 +333,11 @@ class DeviceRuntime:
             self.power_off()
         elif kind == "power-on":
             self.power_on()
+        elif kind == "hostkey":
+            self.faults.host_key = asyncssh.generate_private_key(
+                "ssh-ed25519", comment=f"lab switch {self.spec.name} (another unit)"
+            )
+            self.relisten()
 
     def unreachable_for(self, seconds: float) -> None:
         """Refuse connections for a while (a push that cut the device's management path)."""
@@ -340,9 +353,9 @@ class DeviceRuntime:
         self.lab.loop.call_later(seconds, back)
 
     def clear_faults(self) -> None:
-        was_unreachable = bool(self.faults.unreachable)
+        relisten = bool(self.faults.unreachable or self.faults.host_key)
         self.faults = Faults()
-        if was_unreachable:
+        if relisten:
             self.relisten()
 
     def reset(self) -> None:
@@ -360,6 +373,7 @@ class DeviceRuntime:
         self.follows_mgmt = self._follows_mgmt()
         self.lab.changed(claim=self.spec.name)
         self.relisten()
+        self.lab.write_known_hosts()  # a spare swap in the lab recorded the spare's key
 
     def describe(self) -> dict[str, Any]:
         spec = self.spec
@@ -640,13 +654,18 @@ class LabServer:
     def __init__(
         self,
         topology: Topology,
-        host_key: asyncssh.SSHKey,
+        host_keys: LabHostKeys,
         factory: DeviceFactory | None = None,
         boot_seconds: float | None = None,
+        known_hosts: Path | None = None,
     ) -> None:
         self.topology = topology
         self.boot_seconds = boot_seconds  # overrides the engines' boot time (reload, reboot)
-        self.host_key = host_key
+        self.host_keys = host_keys  # each device's own key (hisops.lab.hostkeys)
+        # The lab's known_hosts (written at start and when a device is reset) and the
+        # lines of the lab hosts it lists beside the switches.
+        self.known_hosts = known_hosts
+        self.known_hosts_extra: list[str] = []
         self.loop = asyncio.get_running_loop()
         # Device timers (revert timers, commit delays, scheduled reboots) run this many
         # times faster: a drill or a test sees a 1-minute safety net fire in seconds.
@@ -684,6 +703,16 @@ class LabServer:
         for runtime in self.runtimes.values():
             runtime.device.attach(runtime)
         self.follow_addresses(spawn=False)
+
+    def write_known_hosts(self) -> None:
+        """``known_hosts``: every device's own key at its topology address, then the hosts'."""
+        if self.known_hosts is None:
+            return
+        entries = [
+            (spec.address, spec.port, self.host_keys.of(name), name)
+            for name, spec in self.topology.devices.items()
+        ]
+        write_known_hosts(self.known_hosts, known_hosts_lines(entries) + self.known_hosts_extra)
 
     def clock(self) -> float:
         """The lab's time, epoch seconds: the host's clock plus what ``advance_clock`` added."""

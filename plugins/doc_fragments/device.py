@@ -43,6 +43,12 @@ options:
         description: Seconds to wait for connect, login and banner.
         type: float
         default: 10
+      known_hosts:
+        description:
+          - The known_hosts file the device's SSH host key is checked against before login
+            (C(hisops_known_hosts), else C($HISOPS_KNOWN_HOSTS), else C(var/known_hosts)
+            beside the playbooks); an unknown or changed key is refused, naming the device.
+        type: path
 notes:
   - Runs on the controller (C(ansible_connection=local)); the device is reached with netmiko over SSH.
 requirements:
@@ -103,6 +109,12 @@ options:
             description: Seconds to wait for connect, login and banner.
             type: float
             default: 10
+          known_hosts:
+            description:
+              - The known_hosts file the device's SSH host key is checked against before login
+                (C(hisops_known_hosts), else C($HISOPS_KNOWN_HOSTS), else C(var/known_hosts)
+                beside the playbooks); an unknown or changed key is refused, naming the device.
+            type: path
   workers:
     description:
       - Fleet mode. Sessions open at the same time. The action plugin defaults it to the

@@ -71,6 +71,12 @@ options:
             description: Seconds to wait for connect, login and banner.
             type: float
             default: 10
+          known_hosts:
+            description:
+              - The known_hosts file the device's SSH host key is checked against before login
+                (C(hisops_known_hosts), else C($HISOPS_KNOWN_HOSTS), else C(var/known_hosts)
+                beside the playbooks); an unknown or changed key is refused, naming the device.
+            type: path
   workers:
     description: Switches read or changed at the same time.
     type: int

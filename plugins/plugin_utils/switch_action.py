@@ -20,6 +20,9 @@ from typing import Any
 from ansible import context
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
+from ansible_collections.hisops.emergency.plugins.module_utils.netdev.hostkeys import (
+    default_known_hosts,
+)
 
 _FROM_VARS = {
     "host": ("ansible_host",),
@@ -28,6 +31,7 @@ _FROM_VARS = {
     "password": ("ansible_password", "ansible_ssh_pass"),
     "platform": ("hisops_platform", "ansible_network_os"),
     "secret": ("ansible_become_password",),
+    "known_hosts": ("hisops_known_hosts",),
 }
 _NETWORK_OS = {"cisco.ios.ios": "cisco_ios", "ios": "cisco_ios"}
 
@@ -52,9 +56,14 @@ def fleet_hosts(hosts: Any, task_vars: Mapping[str, Any]) -> list[tuple[str, Map
 
 
 def provider_from_vars(
-    hostname: str, variables: Mapping[str, Any], explicit: Mapping[str, Any] | None, template
+    hostname: str,
+    variables: Mapping[str, Any],
+    explicit: Mapping[str, Any] | None,
+    template,
+    known_hosts: str = "",
 ) -> dict[str, Any]:
-    """The connection details of one switch: ``explicit`` keys, else its inventory variables."""
+    """The connection details of one switch: ``explicit`` keys, else its inventory variables;
+    ``known_hosts`` (the project's file of recorded host keys) when neither names one."""
     provider = dict(explicit or {})
     provider.setdefault("name", hostname)
     for key, names in _FROM_VARS.items():
@@ -67,9 +76,16 @@ def provider_from_vars(
                 break
     if provider.get("host") is None:
         provider["host"] = hostname
+    if not provider.get("known_hosts") and known_hosts:
+        provider["known_hosts"] = known_hosts
     if provider.get("platform"):
         provider["platform"] = platform_name(provider["platform"])
     return provider
+
+
+def known_hosts_default(task_vars: Mapping[str, Any]) -> str:
+    """Where the project keeps host keys when the inventory does not say (docs/host-keys.md)."""
+    return default_known_hosts(str(task_vars.get("playbook_dir") or ""))
 
 
 def default_workers() -> int:
@@ -91,6 +107,7 @@ class SwitchActionBase(ActionBase):
                 task_vars,
                 args.get("provider"),
                 self._templar.template,
+                known_hosts_default(task_vars),
             )
         result.update(
             self._execute_module(
@@ -103,8 +120,12 @@ class SwitchActionBase(ActionBase):
         hosts = fleet_hosts(args["hosts"], task_vars)
         explicit = args.pop("provider", None)
         args["hosts"] = [name for name, _variables in hosts]
+        default = known_hosts_default(task_vars)
         args["devices"] = [
-            {"name": name, "provider": provider_from_vars(name, variables, explicit, lambda v: v)}
+            {
+                "name": name,
+                "provider": provider_from_vars(name, variables, explicit, lambda v: v, default),
+            }
             for name, variables in hosts
         ]
         args.setdefault("workers", default_workers())

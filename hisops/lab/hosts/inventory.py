@@ -57,10 +57,15 @@ class InventoryMixin(FleetCore):
                 out[name] = []
         return out
 
-    def inventory(self) -> dict[str, Any]:
-        """The Ansible inventory fragment (YAML-ready dict) for the lab hosts."""
+    def inventory(self, known_hosts: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+        """The Ansible inventory fragment (YAML-ready dict) for the lab hosts.
+
+        Host keys are checked (the lab knows its hosts' keys): against ``known_hosts``, the
+        lab's own file listing the switches too, else the fleet's ``<state>/ssh/known_hosts``.
+        ``hisops_known_hosts`` names the same file, for the enrolment run and netmiko."""
+        known = str(known_hosts or self.known_hosts)
         common_args = (
-            f"-o UserKnownHostsFile={self.known_hosts} -o StrictHostKeyChecking=yes "
+            f"-o UserKnownHostsFile={known} -o StrictHostKeyChecking=yes "
             "-o IdentitiesOnly=yes -o ConnectTimeout=10"
         )
         groups: dict[str, dict[str, Any]] = {
@@ -98,6 +103,8 @@ class InventoryMixin(FleetCore):
                             "ansible_user": "root",
                             "ansible_ssh_private_key_file": str(self.ssh_key),
                             "ansible_ssh_common_args": common_args,
+                            "ansible_host_key_checking": True,
+                            "hisops_known_hosts": known,
                             "ansible_python_interpreter": "/usr/bin/python3",
                             "hisops_lab_credentials_file": str(self.credentials_file),
                         },

@@ -22,6 +22,7 @@ PROVIDER_SPEC: dict[str, Any] = {
             "password": {"type": "str", "no_log": True},
             "secret": {"type": "str", "no_log": True},
             "timeout": {"type": "float", "default": 10},
+            "known_hosts": {"type": "path"},
         },
     },
 }
@@ -53,6 +54,7 @@ def device_params(params: dict[str, Any]) -> DeviceParams:
         port=provider.get("port") or 22,
         secret=provider.get("secret") or "",
         timeout=provider.get("timeout") or 10,
+        known_hosts=provider.get("known_hosts") or "",
     )
 
 

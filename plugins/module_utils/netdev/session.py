@@ -4,11 +4,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from . import hostkeys
 from .errors import (
     AuthenticationFailed,
     CommandRejected,
@@ -41,7 +43,11 @@ except ImportError as exc:  # pragma: no cover - reported by the module via miss
 
 @dataclass
 class DeviceParams:
-    """How to reach one switch. ``password`` and ``secret`` are secrets: never log them."""
+    """How to reach one switch. ``password`` and ``secret`` are secrets: never log them.
+
+    ``known_hosts``: the file of recorded host keys the device's key is checked against
+    before any credential is sent (``$HISOPS_KNOWN_HOSTS`` when empty); a device whose key
+    is not there, or another, is refused (docs/host-keys.md)."""
 
     name: str
     platform: str
@@ -51,6 +57,17 @@ class DeviceParams:
     port: int = 22
     secret: str = ""
     timeout: float = 10.0
+    known_hosts: str = ""
+
+    def known_hosts_file(self) -> str:
+        path = self.known_hosts or os.environ.get(hostkeys.KNOWN_HOSTS_ENV, "")
+        if not path:
+            raise InputError(
+                "known_hosts is required: the file of recorded host keys (inventory variable "
+                f"hisops_known_hosts, or ${hostkeys.KNOWN_HOSTS_ENV})",
+                device=self.name,
+            )
+        return path
 
     def validate(self) -> Platform:
         for field_name in ("host", "username", "password"):
@@ -74,6 +91,11 @@ class DeviceParams:
             "fast_cli": True,
             "allow_agent": False,
             "use_keys": False,
+            # Host keys: only the recorded ones, unknown or other keys refused before login
+            "ssh_strict": True,
+            "system_host_keys": False,
+            "alt_host_keys": True,
+            "alt_key_file": self.known_hosts_file(),
         }
         if self.secret:
             kwargs["secret"] = self.secret
@@ -103,8 +125,9 @@ class DeviceSession:
     def open(self) -> None:
         if not HAS_NETMIKO:
             raise NetdevError(f"netmiko is not installed: {NETMIKO_IMPORT_ERROR}")
+        kwargs = self.params.netmiko_kwargs()
         try:
-            self.conn = ConnectHandler(**self.params.netmiko_kwargs())
+            self.conn = ConnectHandler(**kwargs)
             if self.platform.name in ("huawei", "hp_comware"):
                 _prompt_based_mode_check(self.conn)
             _fail_fast_on_close(self.conn)
@@ -113,7 +136,18 @@ class DeviceSession:
         except NetmikoAuthenticationException as exc:
             raise AuthenticationFailed(_first_line(exc), device=self.params.name) from None
         except (NetmikoTimeoutException, OSError, EOFError) as exc:
+            refused = _host_key_refusal(exc, self.params, kwargs["alt_key_file"])
+            if refused is not None:
+                raise refused from None
             raise DeviceUnreachable(_first_line(exc), device=self.params.name) from None
+
+    def offered_key(self) -> hostkeys.HostKey:
+        """The host key this session's device answered with (checked when it opened)."""
+        conn = self._live()
+        transport = conn.remote_conn_pre.get_transport() if conn.remote_conn_pre else None
+        if transport is None:
+            raise SessionLost("the session has no SSH transport", device=self.params.name)
+        return hostkeys.HostKey.of(transport.get_remote_server_key())
 
     def close(self) -> None:
         if self.conn is not None:
@@ -239,6 +273,38 @@ class DeviceSession:
                 except Exception:  # noqa: BLE001 - already gone
                     pass
         return output
+
+
+def _host_key_refusal(
+    exc: BaseException, params: DeviceParams, known_hosts: str
+) -> hostkeys.HostKeyError | None:
+    """netmiko reports a refused host key as a timeout; paramiko's error (the exception
+    netmiko's was raised from) says which: a key other than the recorded one, or none."""
+    import paramiko
+
+    chain: list[BaseException] = []
+    link: BaseException | None = exc
+    while link is not None and link not in chain:
+        chain.append(link)
+        link = link.__cause__ or link.__context__
+    cause = next((e for e in chain if isinstance(e, paramiko.BadHostKeyException)), None)
+    if cause is None:
+        cause = next((e for e in chain if "not found in known_hosts" in str(e)), None)
+    where = f"{params.name} ({hostkeys.host_pattern(params.host, params.port)})"
+    if isinstance(cause, paramiko.BadHostKeyException):
+        recorded = hostkeys.HostKey.of(cause.expected_key).fingerprint
+        offered = hostkeys.HostKey.of(cause.key).fingerprint
+        return hostkeys.HostKeyChanged(
+            f"host key of {where} has changed: {recorded} recorded, {offered} offered "
+            f"({known_hosts})",
+            device=params.name,
+        )
+    if cause is not None:
+        return hostkeys.HostKeyUnknown(
+            f"host key of {where} is not in {known_hosts}: refused before login",
+            device=params.name,
+        )
+    return None
 
 
 def _fail_fast_on_close(conn) -> None:
