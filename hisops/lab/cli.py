@@ -153,6 +153,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     host_power.add_argument("name")
     host_power.add_argument("action", choices=["power-off", "power-on", "reboot"])
     host_power.set_defaults(func=cmd_host_power)
+    for verb, text in (
+        ("plug", "plug the backup host's removable drive in (mounted at /srv/removable)"),
+        ("unplug", "pull the backup host's removable drive out (its copies stay on it)"),
+    ):
+        drive = host_sub.add_parser(verb, help=text)
+        drive.add_argument("name", help="a backup host, e.g. backup-1")
+        drive.set_defaults(func=cmd_host_drive, drive_action=verb)
     for parser in host_sub.choices.values():
         parser.add_argument("--state-dir", dest="state_dir_sub", help=argparse.SUPPRESS)
 
@@ -433,6 +440,19 @@ def cmd_host_power(args: argparse.Namespace) -> int:
     except LabError as exc:
         return _fail(str(exc))
     print(f"{args.name}: {args.action}")
+    return 0
+
+
+def cmd_host_drive(args: argparse.Namespace) -> int:
+    """The removable drive is the fault ``drive_unplugged``: unplug sets it, plug clears it."""
+    try:
+        if args.drive_action == "unplug":
+            _client(args).host_fault(args.name, "drive_unplugged")
+        else:
+            _client(args).host_clear(args.name, "drive_unplugged")
+    except LabError as exc:
+        return _fail(str(exc))
+    print(f"{args.name}: removable drive {args.drive_action}ged")
     return 0
 
 

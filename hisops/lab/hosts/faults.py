@@ -17,7 +17,7 @@ from hisops.lab.hosts.initscript import DISK, DISK_FILLER
 from hisops.lab.hosts.postgres import PG_DATA
 from hisops.lab.hosts.probes import tcp_open, wait_for
 
-FAULT_KINDS = ("unreachable", "slow", "disk_full", "crash", "clock_skew")
+FAULT_KINDS = ("unreachable", "slow", "disk_full", "crash", "clock_skew", "drive_unplugged")
 FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 
 
@@ -48,6 +48,8 @@ class FaultsMixin(FleetCore):
           :meth:`clear_fault`, which deletes the filler;
         * ``crash`` (``service="postgresql"`` or a process name) - ``kill -9`` of the
           PostgreSQL postmaster or of every process with that name;
+        * ``drive_unplugged`` - a backup host's removable drive pulled out (``drives.py``);
+          clearing it plugs the drive in (``hisops lab host plug NAME``);
         * ``clock_skew`` (``seconds=300``) - processes started on the host from now on see
           the clock shifted (libfaketime preloaded into every new SSH session through
           ``SetEnv`` in the host's sshd configuration; services restarted from such a
@@ -61,6 +63,11 @@ class FaultsMixin(FleetCore):
             return {"unreachable": True}
         if kind == "crash":
             return self._crash(name, str(args.get("service", "postgresql")))
+        if kind == "drive_unplugged":
+            record = self.unplug_drive(name)
+            self.faults.setdefault(name, {})[kind] = record
+            self._save()
+            return record
         record: dict[str, Any]
         if kind == "slow":
             rate = int(args.get("rate_kbit", 32))
@@ -105,6 +112,8 @@ class FaultsMixin(FleetCore):
                 self.net.set_slow(name, spec.address, None)
             elif k == "disk_full" and record is not None:
                 self._empty_disk(name)
+            elif k == "drive_unplugged" and (record is not None or kind == k):
+                self.plug_drive(name)
             elif k == "clock_skew" and record is not None and self.is_on(name):
                 argv = ["/bin/sh", "-c", _SSHD_DROPIN, "clock-skew", "hisops-clock-skew.conf"]
                 self.run(name, argv, input="", label="removing the clock skew")

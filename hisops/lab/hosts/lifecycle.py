@@ -46,6 +46,7 @@ from typing import Any
 
 from hisops.lab.hosts import cgroups, initscript, postgres, rootfs, sshkeys
 from hisops.lab.hosts.cgroups import HostCgroups, cgroup2_mount
+from hisops.lab.hosts.drives import DrivesMixin
 from hisops.lab.hosts.errors import (
     HostLabError,
     HostPrerequisiteError,
@@ -63,7 +64,7 @@ from hisops.lab.hosts.spec import HostSpec, validate_specs
 SSHD = "/usr/sbin/sshd"
 
 
-class HostFleet(PostgresMixin, FaultsMixin, InventoryMixin):
+class HostFleet(PostgresMixin, FaultsMixin, InventoryMixin, DrivesMixin):
     """A fleet of lab hosts kept in ``state_dir``.
 
     ``HostFleet(state_dir, specs)`` describes a new fleet; ``HostFleet(state_dir)``
@@ -284,7 +285,9 @@ class HostFleet(PostgresMixin, FaultsMixin, InventoryMixin):
         holding a file open on it (a shell in ``/proc/<pid>/root/...``) delays that.
         """
         hosts = self.state_dir / "hosts"
-        images = list(hosts.glob("*/disk.img")) if hosts.is_dir() else []
+        images = (
+            [*hosts.glob("*/disk.img"), *hosts.glob("*/removable.img")] if hosts.is_dir() else []
+        )
         if not images:
             return
         deadline = time.monotonic() + timeout
@@ -321,6 +324,7 @@ class HostFleet(PostgresMixin, FaultsMixin, InventoryMixin):
 
     def _boot(self, name: str) -> None:
         self._hosts.boot(self.spec(name))
+        self._boot_drive(name)  # a backup host's removable drive left plugged in
 
     def _kill_cgroup(self, name: str) -> None:
         """SIGKILL every process of the host (or of a cgroup left by a host no longer
