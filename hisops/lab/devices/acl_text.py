@@ -15,11 +15,48 @@ from datetime import datetime, time
 
 from hisops.lab.devices.model import AbsoluteRange, AclRule, PeriodicRange
 
-PORT_NAMES = {
-    "ftp": 21, "ssh": 22, "telnet": 23, "smtp": 25, "domain": 53, "bootps": 67,
-    "bootpc": 68, "tftp": 69, "www": 80, "http": 80, "pop3": 110, "ntp": 123,
-    "snmp": 161, "https": 443, "syslog": 514,
+# Well-known port names per platform and protocol: the device prints the name for these
+# numbers (``eq 80`` reads back ``eq www``) and accepts the name on input; a number with no
+# name is printed as a number. Sources in docs/research/issue17.md (b): IOS from
+# vladimirs-git/cisco-acl (recorded on ISR4331 IOS XE 16.9 and C6816 IOS 15.2), VRP from
+# the CE6800 V300R023C00 command reference, Comware from the HSR6800 Comware 7 reference.
+_TCP_COMMON = {
+    7: "echo", 9: "discard", 13: "daytime", 19: "chargen", 20: "ftp-data", 21: "ftp",
+    23: "telnet", 25: "smtp", 37: "time", 43: "whois", 49: "tacacs", 53: "domain",
+    70: "gopher", 79: "finger", 80: "www", 101: "hostname", 109: "pop2", 110: "pop3",
+    111: "sunrpc", 119: "nntp", 179: "bgp", 194: "irc", 512: "exec", 513: "login",
+    514: "cmd", 515: "lpd", 517: "talk", 540: "uucp", 543: "klogin", 544: "kshell",
 }  # fmt: skip
+_UDP_COMMON = {
+    7: "echo", 9: "discard", 37: "time", 42: "nameserver", 67: "bootps", 68: "bootpc",
+    69: "tftp", 111: "sunrpc", 123: "ntp", 137: "netbios-ns", 138: "netbios-dgm",
+    161: "snmp", 162: "snmptrap", 177: "xdmcp", 512: "biff", 513: "who", 514: "syslog",
+    517: "talk", 520: "rip",
+}  # fmt: skip
+_UDP_VRP = {
+    **_UDP_COMMON, 53: "dns", 65: "tacacs-ds", 90: "dnsix", 139: "netbios-ssn",
+    434: "mobilip-ag", 435: "mobilip-mn",
+}  # fmt: skip
+# number -> the name printed
+PRINTED_PORT_NAMES: dict[str, dict[str, dict[int, str]]] = {
+    "cisco_ios": {
+        "tcp": {**_TCP_COMMON, 113: "ident", 496: "pim-auto-rp"},
+        "udp": {
+            **_UDP_COMMON, 49: "tacacs", 53: "domain", 139: "netbios-ss", 195: "dnsix",
+            434: "mobile-ip", 496: "pim-auto-rp", 500: "isakmp", 4500: "non500-isakmp",
+        },
+    },
+    "huawei": {"tcp": dict(_TCP_COMMON), "udp": dict(_UDP_VRP)},
+    "hp_comware": {"tcp": dict(_TCP_COMMON), "udp": dict(_UDP_VRP)},
+}  # fmt: skip
+# Names accepted on input beyond the printed ones: IOS XE 16 knows msrpc (TCP 135) and
+# ripv6 (UDP 521); IOS takes syslog for TCP 514 (printed cmd); Comware 7 lists dns for
+# TCP 53 (printed domain).
+_EXTRA_INPUT = {
+    "cisco_ios": {"tcp": {"msrpc": 135, "syslog": 514}, "udp": {"ripv6": 521}},
+    "huawei": {"tcp": {}, "udp": {}},
+    "hp_comware": {"tcp": {"dns": 53}, "udp": {}},
+}
 PROTOCOLS = ("ip", "tcp", "udp", "icmp", "gre", "igmp", "ospf")
 
 
@@ -43,10 +80,26 @@ def _wildcard(text: str) -> str | None:
     return text if _is_ip(text) else None
 
 
-def _port(text: str) -> int | None:
-    if text.isdigit() and int(text) <= 65535:
-        return int(text)
-    return PORT_NAMES.get(text.lower())
+def _port(text: str, platform: str, protocol: str) -> int | None:
+    """A port number typed as a number or as the platform's name for it (for ``protocol``:
+    a TCP name is refused on a UDP rule)."""
+    if text.isdigit():
+        return int(text) if int(text) <= 65535 else None
+    key = text.lower()
+    names = {n: p for p, n in PRINTED_PORT_NAMES[platform].get(protocol, {}).items()}
+    names.update(_EXTRA_INPUT[platform].get(protocol, {}))
+    return names.get(key)
+
+
+_IOS_XE_ONLY = {"tcp": {135: "msrpc"}, "udp": {521: "ripv6"}}
+
+
+def port_text(port: int, platform: str, protocol: str, xe: bool = False) -> str:
+    """How the platform prints a port: its name where it has one, else the number (IOS XE
+    16+ also names TCP 135 and UDP 521)."""
+    if xe and port in _IOS_XE_ONLY.get(protocol, {}):
+        return _IOS_XE_ONLY[protocol][port]
+    return PRINTED_PORT_NAMES[platform].get(protocol, {}).get(port, str(port))
 
 
 def _keyword(word: str, choices: tuple[str, ...]) -> str | None:
@@ -57,7 +110,9 @@ def _keyword(word: str, choices: tuple[str, ...]) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-def parse_vrp_rule(words: list[str], advanced: bool, next_id: int) -> AclRule | RuleFault:
+def parse_vrp_rule(
+    words: list[str], advanced: bool, next_id: int, platform: str = "huawei"
+) -> AclRule | RuleFault:
     """``words`` follow the ``rule`` keyword."""
     i = 0
     rule_id = next_id
@@ -117,8 +172,10 @@ def parse_vrp_rule(words: list[str], advanced: bool, next_id: int) -> AclRule | 
                 return RuleFault(i, "unrecognized")
             if i + 1 >= len(words):
                 return RuleFault(i + 1, "incomplete")
-            port = _port(words[i + 1])
-            if port is None or rule.protocol not in ("tcp", "udp"):
+            if rule.protocol not in ("tcp", "udp"):
+                return RuleFault(i + 1, "wrong_parameter")
+            port = _port(words[i + 1], platform, rule.protocol)
+            if port is None:
                 return RuleFault(i + 1, "wrong_parameter")
             if option == "source-port":
                 rule.source_port = port
@@ -131,18 +188,19 @@ def parse_vrp_rule(words: list[str], advanced: bool, next_id: int) -> AclRule | 
     return rule
 
 
-def render_vrp_rule(rule: AclRule, advanced: bool) -> str:
+def render_vrp_rule(rule: AclRule, advanced: bool, platform: str = "huawei") -> str:
     parts = [f"rule {rule.id} {rule.action}"]
     if advanced:
         parts.append(rule.protocol)
     if rule.source is not None:
         parts.append(f"source {rule.source} {_vrp_wildcard(rule.source_wildcard)}")
     if rule.source_port is not None:
-        parts.append(f"source-port eq {rule.source_port}")
+        parts.append(f"source-port eq {port_text(rule.source_port, platform, rule.protocol)}")
     if rule.destination is not None:
         parts.append(f"destination {rule.destination} {_vrp_wildcard(rule.destination_wildcard)}")
     if rule.destination_port is not None:
-        parts.append(f"destination-port eq {rule.destination_port}")
+        port = port_text(rule.destination_port, platform, rule.protocol)
+        parts.append(f"destination-port eq {port}")
     if rule.time_range:
         parts.append(f"time-range {rule.time_range}")
     return " ".join(parts)
@@ -203,7 +261,7 @@ def parse_ios_entry(words: list[str], extended: bool, sequence: int) -> AclRule 
         if i < len(words) and words[i].lower() == "eq":
             if rule.protocol not in ("tcp", "udp") or i + 1 >= len(words):
                 return RuleFault(i + 1, "incomplete" if i + 1 >= len(words) else "unrecognized")
-            rule.source_port = _port(words[i + 1])
+            rule.source_port = _port(words[i + 1], "cisco_ios", rule.protocol)
             if rule.source_port is None:
                 return RuleFault(i + 1, "unrecognized")
             i += 2
@@ -214,7 +272,7 @@ def parse_ios_entry(words: list[str], extended: bool, sequence: int) -> AclRule 
         if i < len(words) and words[i].lower() == "eq":
             if rule.protocol not in ("tcp", "udp") or i + 1 >= len(words):
                 return RuleFault(i + 1, "incomplete" if i + 1 >= len(words) else "unrecognized")
-            rule.destination_port = _port(words[i + 1])
+            rule.destination_port = _port(words[i + 1], "cisco_ios", rule.protocol)
             if rule.destination_port is None:
                 return RuleFault(i + 1, "unrecognized")
             i += 2
@@ -240,17 +298,22 @@ def _ios_address_text(address: str | None, wildcard: str, standard: bool = False
     return f"{address} {wildcard}"
 
 
-def render_ios_entry(rule: AclRule, extended: bool, config_style: bool = True) -> str:
-    """The text after the sequence number (named lists) or ``access-list N``."""
-    parts = [rule.action]
+def render_ios_entry(
+    rule: AclRule, extended: bool, config_style: bool = True, pad: bool = False, xe: bool = False
+) -> str:
+    """The text after the sequence number (named lists) or ``access-list N``; ``pad``
+    prints ``deny`` as wide as ``permit`` (``deny   any``), as IOS does in standard lists
+    and in the older releases' configurations."""
+    parts = [f"{rule.action:<6}" if pad else rule.action]
     if extended:
         parts.append(rule.protocol)
         parts.append(_ios_address_text(rule.source, rule.source_wildcard))
         if rule.source_port is not None:
-            parts.append(f"eq {rule.source_port}")
+            parts.append(f"eq {port_text(rule.source_port, 'cisco_ios', rule.protocol, xe)}")
         parts.append(_ios_address_text(rule.destination, rule.destination_wildcard))
         if rule.destination_port is not None:
-            parts.append(f"eq {rule.destination_port}")
+            port = port_text(rule.destination_port, "cisco_ios", rule.protocol, xe)
+            parts.append(f"eq {port}")
         if rule.time_range:
             parts.append(f"time-range {rule.time_range}")
     else:

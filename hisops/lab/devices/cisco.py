@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -245,7 +246,10 @@ CISCO_COMMANDS: dict[str, list[Command]] = {
         ("<int> permit <text>", "acl_entry_seq"),
         ("<int> deny <text>", "acl_entry_seq"),
         ("no <int>", "acl_no_entry"),
+        ("no permit <text>", "acl_no_entry_text"),
+        ("no deny <text>", "acl_no_entry_text"),
         ("remark <text>", "acl_remark"),
+        ("no remark <text>", "acl_no_remark"),
     ),
     "time-range": cmds(
         *SUB_COMMON,
@@ -762,8 +766,28 @@ class CiscoSession(BaseSession):
         acl.rules = [r for r in acl.rules if r.id != sequence]
         return ""
 
+    def acl_no_entry_text(self, text: str) -> str | ParseFault:
+        """``no deny tcp any any eq 445``: the entry with that meaning goes, whatever its
+        sequence number (names and numbers of ports alike)."""
+        acl: Acl = self.context["acl"]
+        typed = self.typed_line.strip().split()[1:]
+        parsed = acl_text.parse_ios_entry(typed, acl.kind == "advanced", 0)
+        if isinstance(parsed, acl_text.RuleFault):
+            return self.rule_fault(" ".join(typed), parsed)
+        for rule in acl.rules:
+            if replace(rule, id=0) == parsed:
+                acl.rules.remove(rule)
+                break
+        return ""
+
     def acl_remark(self, text: str) -> str:
         self.context["acl"].description = text
+        return ""
+
+    def acl_no_remark(self, text: str) -> str:
+        acl: Acl = self.context["acl"]
+        if acl.description == text:
+            acl.description = ""
         return ""
 
     def enter_time_range(self, name: str) -> str:
@@ -1287,6 +1311,10 @@ class CiscoDevice(BaseDevice):
             out.append(line)
         if config.static_routes:
             out.append("!")
+        # IOS XE prints each named-ACL entry with its sequence number and pads only
+        # standard entries (`` 10 deny tcp any ...``); the older releases print no numbers
+        # and pad every deny (`` deny   ip any any``). Well-known ports by name.
+        xe = self.is_xe()
         for acl in config.acls.values():
             if is_numbered(acl.name):
                 continue
@@ -1295,7 +1323,9 @@ class CiscoDevice(BaseDevice):
             if acl.description:
                 out.append(f" remark {acl.description}")
             for rule in acl.rules:
-                out.append(" " + acl_text.render_ios_entry(rule, acl.kind == "advanced"))
+                pad = acl.kind == "basic" or not xe
+                entry = acl_text.render_ios_entry(rule, acl.kind == "advanced", pad=pad, xe=xe)
+                out.append(f" {rule.id} {entry}" if xe else f" {entry}")
         for ip in mgmt.log_hosts:
             out.append(f"logging host {ip}")
         numbered = [a for a in config.acls.values() if is_numbered(a.name)]
@@ -1303,7 +1333,9 @@ class CiscoDevice(BaseDevice):
             if acl.description:
                 out.append(f"access-list {acl.name} remark {acl.description}")
             for rule in acl.rules:
-                entry = acl_text.render_ios_entry(rule, acl.kind == "advanced")
+                entry = acl_text.render_ios_entry(
+                    rule, acl.kind == "advanced", pad=True, xe=self.is_xe()
+                )
                 out.append(f"access-list {acl.name} {entry}")
         if numbered or mgmt.log_hosts or any(not is_numbered(a) for a in config.acls):
             out.append("!")
@@ -1773,15 +1805,16 @@ class CiscoDevice(BaseDevice):
             else:
                 out.append(f"Extended IP access list {acl.name}")
             for rule in acl.rules:
-                if acl.kind == "basic":
+                if acl.kind == "basic":  # "deny" padded to the width of "permit"
+                    action = f"{rule.action:<6}"
                     if rule.source is None:
-                        text = f"{rule.action} any"
+                        text = f"{action} any"
                     elif rule.source_wildcard == "0.0.0.0":
-                        text = f"{rule.action} {rule.source}"
+                        text = f"{action} {rule.source}"
                     else:
-                        text = f"{rule.action} {rule.source}, wildcard bits {rule.source_wildcard}"
+                        text = f"{action} {rule.source}, wildcard bits {rule.source_wildcard}"
                 else:
-                    text = acl_text.render_ios_entry(rule, True)
+                    text = acl_text.render_ios_entry(rule, True, xe=self.is_xe())
                     if rule.time_range:
                         active = self.running.time_range_active(rule.time_range, now)
                         text += " (active)" if active else " (inactive)"

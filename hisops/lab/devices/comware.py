@@ -287,7 +287,9 @@ class ComwareSession(HuaweiSession):
         acl: Acl = self.context["acl"]
         # Comware numbers the first rule 0, then steps by 5.
         next_id = acl.next_id(5) if acl.rules else 0
-        parsed = acl_text.parse_vrp_rule(text.split(), acl.kind == "advanced", next_id)
+        parsed = acl_text.parse_vrp_rule(
+            text.split(), acl.kind == "advanced", next_id, self.device.platform
+        )
         if isinstance(parsed, acl_text.RuleFault):
             return self.rule_fault(text, parsed)
         acl.put(parsed)
@@ -636,7 +638,9 @@ class ComwareDevice(HuaweiDevice):
             if acl.description:
                 out.append(f" description {acl.description}")
             for rule in acl.rules:
-                out.append(" " + acl_text.render_vrp_rule(rule, acl.kind == "advanced"))
+                out.append(
+                    " " + acl_text.render_vrp_rule(rule, acl.kind == "advanced", self.platform)
+                )
             out.append("#")
         for time_range in config.time_ranges.values():
             for part in time_range.parts():
@@ -928,7 +932,7 @@ class ComwareDevice(HuaweiDevice):
             out.append(f"{kind} IPv4 ACL {acl.name}, {count} rule{'s' if count != 1 else ''},")
             out.append("ACL's step is 5")
             for rule in acl.rules:
-                text = " " + acl_text.render_vrp_rule(rule, acl.kind == "advanced")
+                text = " " + acl_text.render_vrp_rule(rule, acl.kind == "advanced", self.platform)
                 if rule.time_range:
                     active = self.running.time_range_active(rule.time_range, now)
                     text += " (Active)" if active else " (Inactive)"

@@ -499,7 +499,7 @@ class HuaweiSession(BaseSession):
     def acl_rule(self, text: str) -> str | ParseFault:
         acl: Acl = self.context["acl"]
         parsed = acl_text.parse_vrp_rule(
-            text.split(), acl.kind == "advanced", acl.next_id(self.acl_step())
+            text.split(), acl.kind == "advanced", acl.next_id(self.acl_step()), self.device.platform
         )
         if isinstance(parsed, acl_text.RuleFault):
             return self.rule_fault(text, parsed)
@@ -1063,7 +1063,9 @@ class HuaweiDevice(BaseDevice):
             if acl.description:
                 out.append(f" description {acl.description}")
             for rule in acl.rules:
-                out.append(" " + acl_text.render_vrp_rule(rule, acl.kind == "advanced"))
+                out.append(
+                    " " + acl_text.render_vrp_rule(rule, acl.kind == "advanced", self.platform)
+                )
             out.append("#")
         for vlan in config.vlans.values():
             if vlan.name or vlan.description:
@@ -1545,7 +1547,7 @@ class HuaweiDevice(BaseDevice):
             out.append(f"{kind} ACL {label}{acl.name}, {count} rule{'s' if count != 1 else ''}")
             out.append("Acl's step is 5")
             for rule in acl.rules:
-                text = " " + acl_text.render_vrp_rule(rule, acl.kind == "advanced")
+                text = " " + acl_text.render_vrp_rule(rule, acl.kind == "advanced", self.platform)
                 if rule.time_range:
                     active = config.time_range_active(rule.time_range, now)
                     text += " (Active)" if active else " (Inactive)"

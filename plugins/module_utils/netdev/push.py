@@ -117,18 +117,23 @@ def _merge_only(commands: list[str], platform: str, rewrites: bool) -> list[str]
 
     An ACL the plan defines is still rewritten where it differs: its entries are ordered
     (first match wins), so changing one means removing it before entering the plan's
-    (``no ip access-list extended X`` then the whole list on IOS, ``undo rule 5`` then
-    ``rule 5 ...`` on VRP/Comware). Those negations are kept when the same remediation
-    enters the positive form again at the same place; every other negation is dropped.
+    (``undo rule 5`` then ``rule 5 ...`` on VRP/Comware). Those negations are kept when the
+    same remediation enters the positive form again at the same place; on IOS, the in-place
+    edit of a plan ACL is kept whole (its entries are the plan's, in the plan's order); every
+    other negation is dropped.
     """
     negation = "no " if platform == "cisco_ios" else "undo "
     kept = []
+    block = ""
     for index, command in enumerate(commands):
         text = command.strip()
+        if not command.startswith(" "):
+            block = text
         if not text.startswith(negation):
             kept.append(command)
             continue
-        if rewrites and _entered_again(commands, index, text[len(negation) :]):
+        in_ios_acl = command.startswith(" ") and block.startswith("ip access-list ")
+        if rewrites and (in_ios_acl or _entered_again(commands, index, text[len(negation) :])):
             kept.append(command)
     return kept
 
@@ -261,7 +266,9 @@ class SafePush:
             platform = session.platform.name
             before = session.running_config()
             self.result.before = strip_comments(before)
-            commands, report = plan_with_report(before, self.request, platform)
+            commands, report = plan_with_report(
+                compliance.numbered_running(session, before), self.request, platform
+            )
             self.result.compliance_before = report
             if store is not None and self.guard is not None:
                 refused = self.guard.refusal(store, commands)
@@ -330,7 +337,7 @@ class SafePush:
     def _undo_after_reject(self, session: DeviceSession, exc: CommandRejected) -> None:
         """Put the device back on the configuration read before the push, and prove it."""
         session.leave_config_mode()
-        current = session.running_config()
+        current = compliance.numbered_running(session, session.running_config())
         back = PushRequest(
             intended=self.result.before,
             features=self.request.features,
@@ -370,7 +377,8 @@ class SafePush:
         try:
             with self.open_session() as session:
                 back = PushRequest(intended=self.result.before, features=self.request.features)
-                undo = plan_commands(session.running_config(), back, session.platform.name)
+                current = compliance.numbered_running(session, session.running_config())
+                undo = plan_commands(current, back, session.platform.name)
                 if undo:
                     session.config_set(undo)
                 left = plan_commands(session.running_config(), back, session.platform.name)

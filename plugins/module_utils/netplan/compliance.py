@@ -40,7 +40,6 @@ try:
         MatchRule,
         NegationDefaultWithRule,
         NegationSubRule,
-        SectionalOverwriteRule,
     )
 
     HAS_HIER_CONFIG = True
@@ -164,13 +163,16 @@ def _driver(platform: str):
 def _acl_rules(driver, platform: str) -> None:
     """How each platform removes an ACL and a rule (the devices refuse the full line)."""
     if platform == "cisco_ios":
-        # Remarks are part of the intent here (hier_config drops them by default), and a
-        # changed or reordered ACL is rewritten whole: entries are positional on IOS.
+        # Remarks are part of the intent here (hier_config drops them by default), and
+        # entries are compared by meaning without sequence numbers (hier_config would number
+        # them 10, 20, ... by position): an ACL both sides have is edited in place by
+        # sequence number (``_ios_acl_edits``), never removed and entered again.
         callbacks = driver.rules.post_load_callbacks
-        callbacks[:] = [c for c in callbacks if c.__name__ != "_remove_ipv4_acl_remarks"]
-        driver.rules.sectional_overwrite.append(
-            SectionalOverwriteRule(match_rules=(MatchRule(startswith="ip access-list "),))
-        )
+        callbacks[:] = [
+            c
+            for c in callbacks
+            if c.__name__ not in ("_remove_ipv4_acl_remarks", "_add_acl_sequence_numbers")
+        ]
         return
     driver.rules.negation_sub.append(
         NegationSubRule(
@@ -232,6 +234,114 @@ def _order_findings(run: list[Section], want: list[Section]) -> tuple[list[str],
             missing.append(f"{section.line}: order {' | '.join(wanted_order)}")
             extra.append(f"{section.line}: order {' | '.join(running_order)}")
     return missing, extra
+
+
+def _lcs_pairs(have: list[str], want: list[str]) -> list[tuple[int, int]]:
+    """Index pairs of a longest common subsequence of ``have`` and ``want``."""
+    rows, cols = len(have), len(want)
+    table = [[0] * (cols + 1) for _ in range(rows + 1)]
+    for i in range(rows - 1, -1, -1):
+        for j in range(cols - 1, -1, -1):
+            table[i][j] = (
+                table[i + 1][j + 1] + 1
+                if have[i] == want[j]
+                else max(table[i + 1][j], table[i][j + 1])
+            )
+    pairs: list[tuple[int, int]] = []
+    i = j = 0
+    while i < rows and j < cols:
+        if have[i] == want[j]:
+            pairs.append((i, j))
+            i, j = i + 1, j + 1
+        elif table[i + 1][j] >= table[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return pairs
+
+
+def ios_entry_edits(have: list[tuple[int | None, str]], want: list[str]) -> list[str]:
+    """The in-place edit of one IOS ACL: the entries the plan lacks are removed, then the
+    plan's entries missing are entered where they belong; the ACL is never undefined.
+
+    The entries both sides have in the same relative order stay where they are (a longest
+    common subsequence). With the device's sequence numbers (IOS XE prints them): ``no SEQ``,
+    then ``SEQ entry`` numbered between its neighbours; when no number is free there, the
+    entries from that point on move too (entered after the highest number in use).
+    Without them (older IOS prints none): ``no <entry>`` removes an entry by its text and
+    an entry typed without a number goes last, so from the first entry that must go before
+    a kept one, the kept ones after it are removed and entered again in the plan's order."""
+    pairs = _lcs_pairs([entry for _, entry in have], want)
+    kept_have = {i for i, _ in pairs}
+    kept_at = {j: i for i, j in pairs}  # intended index -> running index
+    if any(seq is None for seq, _ in have):
+        inserted = [j for j in range(len(want)) if j not in kept_at]
+        first = next((j for j in inserted if any(k > j for k in kept_at)), None)
+        gone = [e for index, (_, e) in enumerate(have) if index not in kept_have]
+        if first is None:
+            return [f"no {e}" for e in gone] + [want[j] for j in inserted]
+        gone += [have[kept_at[k]][1] for k in sorted(kept_at) if k > first]
+        return [f"no {e}" for e in gone] + want[first:]
+    sequence = [int(seq or 0) for seq, _ in have]
+    removed = [sequence[index] for index in range(len(have)) if index not in kept_have]
+    highest = max(sequence, default=0)
+    placed: list[tuple[int, str]] = []
+    last = 0
+    j = 0
+    renumber = False
+    while j < len(want):
+        if not renumber:
+            if j in kept_at:
+                last = sequence[kept_at[j]]
+                j += 1
+                continue
+            k = next((k for k in range(j, len(want)) if k in kept_at), len(want))
+            upper = sequence[kept_at[k]] if k in kept_at else None
+            step = 10 if upper is None else (upper - last) // (k - j + 1)
+            if step >= 1:
+                for entry in want[j:k]:
+                    last += step
+                    placed.append((last, entry))
+                j = k
+                continue
+            renumber = True
+            last = max(highest, last)
+        if j in kept_at:
+            removed.append(sequence[kept_at[j]])
+        last += 10
+        placed.append((last, want[j]))
+        j += 1
+    return [f"no {seq}" for seq in sorted(set(removed))] + [f"{seq} {e}" for seq, e in placed]
+
+
+def _ios_acl_edits(
+    running: str, run: list[Section], want: list[Section]
+) -> tuple[set[str], list[str]]:
+    """IOS named ACLs both sides have and that differ: their in-place edits (indented
+    under the ACL's line) and the lines of those ACLs, which hier_config then leaves alone."""
+    sequences = configtree.ios_acl_entries(running)
+    running_children = {s.line: s.children for s in run}
+    handled: set[str] = set()
+    commands: list[str] = []
+    for section in want:
+        have_children = running_children.get(section.line)
+        if have_children is None or not section.line.startswith("ip access-list "):
+            continue
+        handled.add(section.line)
+        if have_children == section.children:
+            continue
+        body: list[str] = []
+        have_remarks = [c for c in have_children if c.startswith("remark ")]
+        want_remarks = [c for c in section.children if c.startswith("remark ")]
+        if have_remarks != want_remarks:
+            body += [f"no {r}" for r in have_remarks if r not in want_remarks]
+            body += [r for r in want_remarks if r not in have_remarks]
+        body += ios_entry_edits(
+            sequences.get(section.line, []), [c for c in section.children if _is_entry(c)]
+        )
+        if body:
+            commands += [section.line, *(" " + line for line in body)]
+    return handled, commands
 
 
 def _commands(tree, platform: str) -> list[str]:
@@ -425,6 +535,12 @@ def compare(
             )
         running_tree = _hc(platform, run_sections)
         intended_tree = _hc(platform, want_sections)
+        in_place: list[str] = []
+        remediate_from, remediate_to = running_tree, intended_tree
+        if feature == "acl" and platform == "cisco_ios":
+            edited, in_place = _ios_acl_edits(running, run_sections, want_sections)
+            remediate_from = _hc(platform, [s for s in run_sections if s.line not in edited])
+            remediate_to = _hc(platform, [s for s in want_sections if s.line not in edited])
         in_both = {s.line for s in run_sections} & {s.line for s in want_sections}
         if feature == "acl":  # an interface is not itself an ACL finding, its filter lines are
             in_both |= {
@@ -440,8 +556,8 @@ def compare(
             order_missing, order_extra = _order_findings(run_sections, want_sections)
             missing += order_missing
             extra += order_extra
-        remediation = WorkflowRemediation(running_tree, intended_tree).remediation_config
-        commands = _commands(remediation, platform) if (missing or extra) else []
+        remediation = WorkflowRemediation(remediate_from, remediate_to).remediation_config
+        commands = (in_place + _commands(remediation, platform)) if (missing or extra) else []
         if feature == "vlans":
             commands = _without_deleted_twice(commands, platform)
         if feature == "interfaces":
@@ -459,11 +575,24 @@ def compare(
     return ComplianceReport(platform=platform, features=results)
 
 
+def numbered_running(session: DeviceSession, running: str) -> str:
+    """``running`` ready for an in-place ACL edit: on an IOS release whose configuration
+    prints no sequence numbers, the numbers are read from ``show ip access-lists`` and
+    written in (one more command, only then), so that an entry is inserted or removed by its
+    real number, never by a guessed one."""
+    if session.platform.name != "cisco_ios":
+        return running
+    entries = configtree.ios_acl_entries(running)
+    if not any(seq is None for found in entries.values() for seq, _ in found):
+        return running
+    return configtree.with_ios_sequences(running, session.show("show ip access-lists"))
+
+
 def check_device(
     params: DeviceParams, intended: str, features: tuple[str, ...] | list[str] | None = None
 ) -> ComplianceReport:
     """Read one switch's running configuration and compare it with ``intended``."""
     with DeviceSession(params) as session:
-        running = session.running_config()
+        running = numbered_running(session, session.running_config())
         platform = session.platform.name
     return compare(running, intended, platform, features)

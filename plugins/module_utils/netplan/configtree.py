@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import vlanset
+from . import aclports, vlanset
 
 FEATURES = ("vlans", "vlanif", "interfaces", "acl", "management")
 
@@ -202,12 +202,113 @@ def canonical(
             continue
         if feature == "interfaces":
             section = Section(section.line, _expand_children(section.children, platform))
+        if feature == "acl":
+            section = acl_meaning(section, platform)
         if feature == "vlanif" and _is_default_svi(section):
             continue
         if feature == "vlans" and section.line == "vlan 1" and not section.children:
             continue  # VLAN 1 exists on every switch and cannot be deleted
         result[feature].append(section)
     return {feature: _merged(sections) for feature, sections in result.items()}
+
+
+def acl_meaning(section: Section, platform: str) -> Section:
+    """An ACL as what it means, not how the device spells it: port names as numbers for the
+    platform and protocol (``eq www`` is ``eq 80``), blanks collapsed (IOS pads ``deny   ``),
+    IOS sequence numbers dropped (an entry's place is its order; see ``ios_acl_entries``)."""
+    line = section.line
+    if platform == "cisco_ios":
+        if line.startswith("access-list "):
+            return Section(aclports.ios_numbered(line), list(section.children))
+        if line.startswith("ip access-list "):
+            return Section(line, [aclports.ios_entry(c)[1] for c in section.children])
+        return section
+    if line.startswith("acl "):
+        return Section(line, [aclports.vrp_rule(c, platform) for c in section.children])
+    return section
+
+
+def ios_acl_entries(text: str) -> dict[str, list[tuple[int | None, str]]]:
+    """Each IOS named ACL's entries as (sequence number, meaning), in the device's order.
+
+    IOS XE prints the numbers in the running configuration (`` 10 permit tcp ...``); an
+    older release prints none (None here): the device's numbers are then unknown (an entry
+    inserted as 15 reads like any other), and are never guessed."""
+    found: dict[str, list[tuple[int | None, str]]] = {}
+    for section in parse_sections(text, "cisco_ios"):
+        if not section.line.startswith("ip access-list "):
+            continue
+        entries: list[tuple[int | None, str]] = []
+        for child in section.children:
+            sequence, entry = aclports.ios_entry(child)
+            if entry.startswith(("permit ", "deny ")):
+                entries.append((sequence, entry))
+        found[section.line] = entries
+    return found
+
+
+_SHOW_ACL_HEAD = re.compile(r"^(Standard|Extended) IP access list (\S+)$")
+_SHOW_ACL_TAIL = re.compile(r"\s*\((?:\d+ matches|active|inactive)\)")
+
+
+def show_access_list_entries(text: str) -> dict[str, list[tuple[int, str]]]:
+    """``show access-lists`` (IOS): each list's entries as (sequence number, meaning).
+    The standard lists' ``a.b.c.d, wildcard bits w.x.y.z`` reads as ``a.b.c.d w.x.y.z``;
+    hit counters and time-range states are dropped."""
+    found: dict[str, list[tuple[int, str]]] = {}
+    current: list[tuple[int, str]] | None = None
+    for raw in text.replace("\r", "").split("\n"):
+        line = raw.strip()
+        head = _SHOW_ACL_HEAD.match(line)
+        if head:
+            current = found.setdefault(head.group(2), [])
+            continue
+        if current is None or not line:
+            continue
+        line = _SHOW_ACL_TAIL.sub("", line).replace(", wildcard bits ", " ")
+        sequence, entry = aclports.ios_entry(line)
+        if sequence is not None and entry.startswith(("permit ", "deny ")):
+            current.append((sequence, entry))
+    return found
+
+
+def with_ios_sequences(running: str, show_access_lists: str) -> str:
+    """The running configuration with each named ACL entry's sequence number written in,
+    read from ``show access-lists``, for the IOS releases whose configuration prints none.
+    An ACL whose entries do not read the same in both (changed between the two reads) is
+    left without numbers."""
+    shown = show_access_list_entries(show_access_lists)
+    out: list[str] = []
+    entries: list[tuple[int, str]] = []
+    position = 0
+    for raw in running.replace("\r", "").split("\n"):
+        if raw and raw[0] not in " \t":
+            words = raw.split()
+            entries, position = [], 0
+            if words[:2] == ["ip", "access-list"] and len(words) >= 4:
+                listed = shown.get(words[-1], [])
+                mine = [
+                    e
+                    for c in _section_children(running, raw.strip())
+                    if (e := aclports.ios_entry(c))[1].startswith(("permit ", "deny "))
+                ]
+                if all(seq is None for seq, _ in mine) and [m for _, m in mine] == [
+                    e for _, e in listed
+                ]:
+                    entries = listed
+            out.append(raw)
+            continue
+        sequence, entry = aclports.ios_entry(raw)
+        if entries and sequence is None and entry.startswith(("permit ", "deny ")):
+            out.append(f" {entries[position][0]} {raw.strip()}")
+            position += 1
+            continue
+        out.append(raw)
+    return "\n".join(out)
+
+
+def _section_children(text: str, line: str) -> list[str]:
+    return next((s.children for s in parse_sections(text, "cisco_ios") if s.line == line), [])
 
 
 def _merged(sections: list[Section]) -> list[Section]:

@@ -15,10 +15,10 @@ vlan 77
  name HANDMADE
 !
 ip access-list extended HIS-DB-PROTECT
- permit tcp 10.10.10.0 0.0.0.255 host 10.10.100.10 eq 5432
- deny ip any any
+ 10 permit tcp 10.10.10.0 0.0.0.255 host 10.10.100.10 eq 5432
+ 20 deny ip any any
 ip access-list extended OLD-ACL
- deny ip any any
+ 10 deny ip any any
 !
 """
 INTENDED_IOS = """\
@@ -38,18 +38,27 @@ def plan(running: str, intended: str, platform: str, replace: bool) -> list[str]
     return plan_commands(running, request, platform)
 
 
-def test_ios_merge_rewrites_the_plan_acl_in_order_and_removes_nothing_else() -> None:
+def test_ios_merge_edits_the_plan_acl_in_place_and_removes_nothing_else() -> None:
+    """IOS XE prints sequence numbers: the missing entry is inserted before entry 10 by
+    number; the ACL is never removed (it would be undefined while it is entered again)."""
     merge = plan(RUNNING_IOS, INTENDED_IOS, "cisco_ios", replace=False)
     assert "no vlan 77" not in merge and "no ip access-list extended OLD-ACL" not in merge
-    start = merge.index("no ip access-list extended HIS-DB-PROTECT")
-    assert merge[start + 1 : start + 5] == [
-        "ip access-list extended HIS-DB-PROTECT",
-        "10 permit icmp any any",
-        "20 permit tcp 10.10.10.0 0.0.0.255 host 10.10.100.10 eq 5432",
-        "30 deny ip any any",
-    ]
+    assert not any(c.startswith("no ip access-list extended HIS-DB-PROTECT") for c in merge)
+    start = merge.index("ip access-list extended HIS-DB-PROTECT")
+    assert merge[start + 1 : start + 3] == ["5 permit icmp any any", "exit"]
     full = plan(RUNNING_IOS, INTENDED_IOS, "cisco_ios", replace=True)
     assert "no vlan 77" in full and "no ip access-list extended OLD-ACL" in full
+    assert not any(c.startswith("no ip access-list extended HIS-DB-PROTECT") for c in full)
+
+
+def test_ios_merge_keeps_the_removal_of_an_entry_the_plan_acl_lacks() -> None:
+    """An extra entry inside a plan ACL goes in merge mode too: the plan's ACL is ordered."""
+    running = RUNNING_IOS.replace(
+        " 20 deny ip any any", " 15 permit udp any any\n 20 deny ip any any"
+    )
+    merge = plan(running, INTENDED_IOS, "cisco_ios", replace=False)
+    start = merge.index("ip access-list extended HIS-DB-PROTECT")
+    assert merge[start + 1 : start + 4] == ["no 15", "5 permit icmp any any", "exit"]
 
 
 RUNNING_VRP = """\

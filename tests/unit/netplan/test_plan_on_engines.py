@@ -10,6 +10,7 @@ syntax quickly; tests/integration does the same over SSH with the playbooks.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -291,9 +292,17 @@ def test_vrp_rule_is_removed_by_id_before_it_is_rewritten(topology) -> None:
     ]
 
 
-def test_ios_entries_in_another_order_are_reported_and_rewritten_in_the_plan_order(
-    topology,
-) -> None:
+def numbered(device) -> str:
+    """The engine's running configuration as the collection reads it before an edit: on a
+    release that prints no sequence numbers (ACC-3, IOS 15.2), with the numbers of
+    ``show ip access-lists`` written in (compliance.numbered_running)."""
+    running = device.render_config(device.running)
+    if device.platform != "cisco_ios" or device.is_xe():
+        return running
+    return configtree.with_ios_sequences(running, device.show_access_lists())
+
+
+def test_ios_entries_in_another_order_are_reported_and_edited_in_place(topology) -> None:
     device, intended = deployed_engine(topology, "ACC-3")
     order = rule_order(device)
     # The SMB deny moved after the final permit: same entries, it no longer matches first.
@@ -311,16 +320,34 @@ def test_ios_entries_in_another_order_are_reported_and_rewritten_in_the_plan_ord
         "ip access-list extended WS-EDGE: order deny tcp any any eq 3389 | "
         "permit ip any any | deny tcp any any eq 445"
     ]
-    assert acl.remediation[:2] == [
-        "no ip access-list extended WS-EDGE",
+    # In place, by the device's sequence numbers: the moved entry goes and comes back
+    # before entry 20; the ACL is never removed (it would be undefined meanwhile).
+    commands = plan_commands(numbered(device), PushRequest(intended=intended), "cisco_ios")
+    assert commands == [
         "ip access-list extended WS-EDGE",
+        "no 40",
+        "10 deny tcp any any eq 445",
+        "exit",
     ]
-    commands = plan_commands(
-        device.render_config(device.running), PushRequest(intended=intended), "cisco_ios"
-    )
     assert not [e for e in type_into(device, commands) if "%" in e]
     assert rule_order(device) == order
     assert compliance.compare(device.render_config(device.running), intended, "cisco_ios").compliant
+
+
+def test_ios_without_sequence_numbers_is_edited_by_entry_text(topology) -> None:
+    """Read without ``show ip access-lists`` (no numbers known): entries are removed by their
+    text and the ones after an insertion point entered again, never guessed numbers."""
+    device, intended = deployed_engine(topology, "ACC-3")
+    order = rule_order(device)
+    type_into(device, ["ip access-list extended WS-EDGE", "no 10", "exit"])
+    running = device.render_config(device.running)
+    assert " deny   tcp any any eq 3389" in running.splitlines()  # 15.2 pads, no numbers
+    commands = plan_commands(running, PushRequest(intended=intended), "cisco_ios")
+    assert not any(c.startswith("no ip access-list") for c in commands), commands
+    assert commands[:1] == ["ip access-list extended WS-EDGE"]
+    assert "no 20" not in commands and "deny tcp any any eq 445" in commands
+    assert not [e for e in type_into(device, commands) if "%" in e]
+    assert rule_order(device) == order
 
 
 RICH_ACLS = [
@@ -398,6 +425,60 @@ def test_every_address_form_renders_to_what_the_engine_prints(topology, name: st
         ("deny", "icmp", None, "0.0.0.0", "10.10.100.11", "0.0.0.0", None),
         ("permit", "ip", None, "0.0.0.0", None, "0.0.0.0", None),
     ]
+
+
+NAMED_PORTS = [
+    {
+        "name": "NAMED-PORTS",
+        "number": 3101,
+        "rules": [
+            {"action": "permit", "protocol": "tcp", "destination": "10.10.100.0/24", "port": 80},
+            {"action": "permit", "protocol": "udp", "port": 53},
+            {"action": "permit", "protocol": "tcp", "port": 53},
+            {"action": "deny", "protocol": "tcp", "port": 23},
+            {"action": "permit", "protocol": "udp", "port": 139},
+            {"action": "permit", "protocol": "tcp", "port": 443},
+            {"action": "deny", "protocol": "ip"},
+        ],
+    },
+]
+# How each platform prints those ports (docs/research/issue17.md (b), port-name tables).
+PRINTED_PORTS = {
+    "huawei": ["www", "dns", "domain", "telnet", "netbios-ssn", "443"],
+    "hp_comware": ["www", "dns", "domain", "telnet", "netbios-ssn", "443"],
+    "cisco_ios": ["www", "domain", "domain", "telnet", "netbios-ss", "443"],
+}
+
+
+@pytest.mark.parametrize("name", ["CORE-1", "AGG-3", "AGG-4", "ACC-3"])
+def test_a_plan_on_well_known_ports_reads_back_by_name_and_is_no_drift(topology, name: str) -> None:
+    """The plan says ``port: 80``, the device prints ``eq www`` (VRP, Comware, IOS), UDP 53
+    ``dns`` on VRP/Comware but ``domain`` on IOS: after a deploy the switch is compliant and
+    a second deploy sends nothing."""
+    device = make_device(engine_spec(topology.devices[name]))
+    device.attach(Host())
+    plan = vlanplan.group_vars(topology)
+    switch = vlanplan.switch_vars(topology)[name]["hisops_switch"]
+    switch["acls"] = [{"acl": "NAMED-PORTS", "vlan": 99, "direction": "inbound"}]
+    intent = build_intent(name, device.platform, switch, plan["hisops_vlans"], 99, NAMED_PORTS)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)), trim_blocks=True, keep_trailing_newline=True
+    )
+    intended = env.get_template("intended.j2").render(
+        intent=intent.to_dict(), switch_intended_features=FEATURES
+    )
+    commands = plan_commands(
+        device.render_config(device.running), PushRequest(intended=intended), device.platform
+    )
+    assert not [e for e in type_into(device, commands) if "rror" in e or "%" in e], commands
+    after = device.render_config(device.running)
+    header = "NAMED-PORTS" if device.platform == "cisco_ios" else "3101"
+    printed = re.findall(r"eq (\S+)", after[after.index(header) :])
+    assert printed[:6] == PRINTED_PORTS[device.platform], after
+    report = compliance.compare(after, intended, device.platform)
+    assert report.compliant, report.to_dict()
+    assert plan_commands(after, PushRequest(intended=intended), device.platform) == []
+    assert plan_commands(numbered(device), PushRequest(intended=intended), device.platform) == []
 
 
 def test_the_deployed_plan_protects_the_database_and_keeps_every_lab_host_reachable(
