@@ -146,6 +146,7 @@ def api_inventory(lab_inventory: Path):
                     v["ansible_password"],
                     v["ansible_port"],
                     v["ansible_become_password"],
+                    known_hosts=data["vars"]["hisops_known_hosts"],
                 )
                 switches[name] = network.Switch(
                     name, params, v["hisops_role"], (v.get("hisops_mgmt_ip") or "").split("/")[0]

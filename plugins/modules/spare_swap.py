@@ -144,6 +144,13 @@ hold:
   description: Id of the swap's hold in the state store.
   returned: when recorded
   type: str
+host_key:
+  description:
+    - When the spare takes the failed unit's management address, the failed unit's recorded
+      host key replaced with the spare's in the known_hosts file (C(device), C(address),
+      C(known_hosts), C(before) and C(after) fingerprints, C(changed)); also in the swap record.
+  returned: when the spare takes the failed unit's address
+  type: dict
 waits:
   description: The waits for another run's lock on either switch, each naming the holder.
   returned: when the run waited
@@ -214,7 +221,14 @@ def main():
     except (NetdevError, StateError) as exc:
         module.fail_json(msg=str(exc))
     if module._diff:
-        result["diff"] = {"prepared": "\n".join(result["commands"])}
+        prepared = list(result["commands"])
+        key = result.get("host_key")
+        if key and key.get("changed"):
+            prepared.append(
+                f"# host key of {key['device']} ({key['address']}) in {key['known_hosts']}: "
+                f"{', '.join(key['before']) or 'none'} -> {key['after']} ({key['spare']})"
+            )
+        result["diff"] = {"prepared": "\n".join(prepared)}
     module.exit_json(**result)
 
 

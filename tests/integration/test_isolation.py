@@ -55,6 +55,7 @@ def inventory_of(lab) -> network.Inventory:
                     v["ansible_password"],
                     v["ansible_port"],
                     v["ansible_become_password"],
+                    known_hosts=data["vars"]["hisops_known_hosts"],
                 )
                 switches[name] = network.Switch(
                     name, params, v["hisops_role"], v["hisops_mgmt_ip"].split("/")[0]

@@ -165,6 +165,7 @@ def _params(lab, name: str) -> DeviceParams:
         entry["password"],
         entry["port"],
         entry.get("secret", entry["password"]),
+        known_hosts=str(lab.state_dir / "known_hosts"),
     )
 
 

@@ -151,6 +151,7 @@ def test_close_early_restores_the_configuration(fresh_lab, store, tmp_path):
         entry["password"],
         entry["port"],
         entry.get("secret", entry["password"]),
+        known_hosts=str(lab.state_dir / "known_hosts"),
     )
     opened_config = lab.client.config("AGG-4")
     without_window = "\n".join(

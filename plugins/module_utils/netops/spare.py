@@ -27,7 +27,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ..netdev import facts
+from ..netdev import facts, hostkeys
 from ..netdev.backup import MASK, mask_secrets
 from ..netdev.push import PushRequest, SafePush
 from ..netdev.safety import SafetyNet
@@ -552,6 +552,7 @@ def _swap(
         renamed = _rename(spare, name_lines[0])
     answering = spare.params
     moved = False
+    host_key = _host_key_step(spare, failed, check_mode) if address else None
     if address and not check_mode:
         answering, moved = _take_address(spare, failed, address, request.safety_net_minutes)
     outcome: dict[str, Any] = {
@@ -580,6 +581,9 @@ def _swap(
             "to": _host(failed.mgmt_ip),
             "answers_on": answering.host,
         }
+    if host_key:
+        outcome["host_key"] = host_key
+        outcome["changed"] = outcome["changed"] or host_key["changed"]
     warnings = []
     if taken:  # check mode: the preview says what the real run would refuse
         warnings.append(
@@ -625,6 +629,8 @@ def _swap(
         "address": {"ansible_host": answering.host, "ansible_port": int(answering.port)},
         "isolations": [r["id"] for r in kept],
     }
+    if host_key:
+        record["host_key"] = host_key
     os.makedirs(store_dir, exist_ok=True)
     with open(os.path.join(store_dir, f"{failed.name}.json"), "w", encoding="utf-8") as handle:
         json.dump(record, handle, indent=2)
@@ -838,6 +844,32 @@ def _address_change(
                 return None
             return section, line, current
     return None
+
+
+def _host_key_step(spare: Switch, failed: Switch, check_mode: bool) -> dict[str, Any]:
+    """The failed unit's recorded host key replaced with the spare's, before the spare takes
+    its address: from then on the spare answers there with its own key, and every session
+    (this swap's next one included) checks it against the file. The spare's key is the one
+    recorded for the spare's own address, which the swap's sessions to it have just checked.
+    Returns the step for the record (fingerprints before and after)."""
+    known_hosts = failed.params.known_hosts_file()
+    mine = hostkeys.KnownHosts.load(spare.params.known_hosts_file())
+    keys = mine.keys_of(spare.params.host, spare.params.port)
+    if not keys:
+        raise NetdevError(
+            f"{spare.name}: no host key recorded for {spare.params.host}",
+            hint="nothing more was changed; enrol the spare (playbooks/hostkeys_enrol.yml)",
+        )
+    step = hostkeys.adopt(
+        known_hosts,
+        failed.name,
+        failed.params.host,
+        int(failed.params.port),
+        keys[0],
+        check_mode=check_mode,
+    )
+    step["spare"] = spare.name
+    return step
 
 
 def _where_it_answers(spare: Switch, store_dir: str, failed: str) -> Switch:
