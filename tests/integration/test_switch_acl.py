@@ -125,7 +125,7 @@ def test_acl_drift_is_named_item_by_item_and_remediated_in_order(deployed, tmp_p
             "rule 7 permit tcp destination 10.10.100.0 0.0.0.255 destination-port eq 22",
             "quit",
             "interface Vlanif100",
-            "undo traffic-filter outbound",
+            "undo traffic-filter outbound acl 3001",
             "quit",
         ],
     )

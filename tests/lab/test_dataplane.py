@@ -237,7 +237,10 @@ def test_access_verdict_open_ssh_cut_for_the_rejoin_acl() -> None:
         "CORE-1 GigabitEthernet1/0/1 is shut down",
     )
     net.cli(
-        "CORE-1", "interface GigabitEthernet1/0/1", "undo shutdown", "undo traffic-filter inbound"
+        "CORE-1",
+        "interface GigabitEthernet1/0/1",
+        "undo shutdown",
+        "undo traffic-filter inbound acl 3998",
     )
     assert access_verdict(net.plane, "ctl", "db-1") == ("open", "")
 

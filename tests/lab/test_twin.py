@@ -185,7 +185,7 @@ def test_an_acl_passing_only_ssh_replies_leaves_the_db_host_answering_ssh_only(
         client.host_clear("his-db-1", "unreachable")
         assert ssh_answers(db1) and not tcp_answers(db1, 5432)
 
-        configure(conn, [port, "undo traffic-filter inbound"])
+        configure(conn, [port, "undo traffic-filter inbound acl 3998"])
         assert tcp_answers(db1, 5432), "without the filter PostgreSQL is back"
         assert row("his-db-1")["network"] == "ok"
 

@@ -166,8 +166,8 @@ HUAWEI_COMMANDS: dict[str, list[Command]] = {
         ("undo port hybrid untagged vlan <vlans>", "if_undo_hybrid_untagged"),
         ("traffic-filter inbound acl <int>", "if_filter_in"),
         ("traffic-filter outbound acl <int>", "if_filter_out"),
-        ("undo traffic-filter inbound", "if_undo_filter_in"),
-        ("undo traffic-filter outbound", "if_undo_filter_out"),
+        # S-series interface view: the undo form names the ACL again (the argument-less
+        # form is traffic-profile/AR syntax and is refused here as incomplete).
         ("undo traffic-filter inbound acl <int>", "if_undo_filter_in"),
         ("undo traffic-filter outbound acl <int>", "if_undo_filter_out"),
     ),
@@ -183,8 +183,8 @@ HUAWEI_COMMANDS: dict[str, list[Command]] = {
         ("undo ip address <ip> <mask>", "vif_undo_ip"),
         ("traffic-filter inbound acl <int>", "if_filter_in"),
         ("traffic-filter outbound acl <int>", "if_filter_out"),
-        ("undo traffic-filter inbound", "if_undo_filter_in"),
-        ("undo traffic-filter outbound", "if_undo_filter_out"),
+        # S-series interface view: the undo form names the ACL again (the argument-less
+        # form is traffic-profile/AR syntax and is refused here as incomplete).
         ("undo traffic-filter inbound acl <int>", "if_undo_filter_in"),
         ("undo traffic-filter outbound acl <int>", "if_undo_filter_out"),
         ("dhcp select relay", "noop"),
@@ -768,11 +768,15 @@ class HuaweiSession(BaseSession):
         return ""
 
     def if_undo_filter_in(self, number: int | None = None) -> str:
-        self._target().acl_in = None
+        target = self._target()
+        if number is None or target.acl_in == str(number):
+            target.acl_in = None
         return ""
 
     def if_undo_filter_out(self, number: int | None = None) -> str:
-        self._target().acl_out = None
+        target = self._target()
+        if number is None or target.acl_out == str(number):
+            target.acl_out = None
         return ""
 
     def vif_ip(self, ip: str, mask: str) -> str:

@@ -520,8 +520,9 @@ def _acl_commands(view: SwitchView, vlan: int, ip: str, acl: int) -> list[Block]
             else f"packet-filter {acl} inbound"
         )
         other_bind = "traffic-filter inbound" if platform == "huawei" else "packet-filter "
+        # S-series interface view: the undo form names the ACL (docs/fidelity.md).
         unbind = (
-            "undo traffic-filter inbound"
+            f"undo traffic-filter inbound acl {acl}"
             if platform == "huawei"
             else f"undo packet-filter {acl} inbound"
         )
@@ -591,7 +592,7 @@ def _quarantine_commands(
         if platform == "huawei":
             bind, unbind, other = (
                 f"traffic-filter inbound acl {acl}",
-                "undo traffic-filter inbound",
+                f"undo traffic-filter inbound acl {acl}",
                 "traffic-filter inbound",
             )
         else:

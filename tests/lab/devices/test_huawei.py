@@ -106,7 +106,7 @@ def test_undo_forms(configured: Lab) -> None:
         "undo shutdown",
         "undo vlan 20",
         "interface Vlanif10",
-        "undo traffic-filter inbound",
+        "undo traffic-filter inbound acl 3000",
     )
     running = configured.device.running
     assert running.interfaces["GigabitEthernet0/0/1"].allowed_vlans == {1, 10}
@@ -276,3 +276,18 @@ def test_display_interface(configured: Lab) -> None:
     one = parse(configured, "display interface Vlanif10")
     assert [r["protocol_status"] for r in one] == ["UP"]
     assert configured.run("display interface Vlanif99") == "Error: The interface does not exist."
+
+
+def test_undo_traffic_filter_names_the_acl_in_interface_view(configured: Lab) -> None:
+    """S-series interface view: ``undo traffic-filter inbound acl { ... }`` (the command
+    reference's undo form repeats the ACL); the argument-less form of the traffic-profile
+    view and of AR routers is incomplete here, with VRP's own error text."""
+    configured.run("sys", "interface Vlanif10")
+    refused = configured.run("undo traffic-filter inbound")
+    assert refused.splitlines()[-1] == "Error: Incomplete command found at '^' position."
+    assert configured.run("undo traffic-filter outbound").endswith(
+        "Error: Incomplete command found at '^' position."
+    )
+    assert configured.device.running.vlanifs[10].acl_in == "3000"
+    configured.run("undo traffic-filter inbound acl 3000")
+    assert configured.device.running.vlanifs[10].acl_in is None

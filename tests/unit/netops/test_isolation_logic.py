@@ -224,13 +224,13 @@ def test_host_block_creates_acl_and_binds_it():
         ),
         (
             ["interface Vlanif30", "traffic-filter inbound acl 3999", "quit"],
-            ["interface Vlanif30", "undo traffic-filter inbound", "quit"],
+            ["interface Vlanif30", "undo traffic-filter inbound acl 3999", "quit"],
         ),
     ]
     change = isolate.DeviceChange("CORE-1", "huawei", blocks)
     assert change.inverse == [
         "interface Vlanif30",
-        "undo traffic-filter inbound",
+        "undo traffic-filter inbound acl 3999",
         "quit",
         "undo acl number 3999",
     ]  # unbind before the ACL goes

@@ -37,7 +37,7 @@ def _host(store: Store, ip: str, vlan: int, rule: int, inverse_tail: list[str]) 
                 ],
                 "inverse": [
                     f"interface Vlanif{vlan}",
-                    "undo traffic-filter inbound",
+                    "undo traffic-filter inbound acl 3999",
                     "quit",
                     "acl number 3999",
                     f"undo rule {rule}",
@@ -59,7 +59,7 @@ def test_an_inherited_teardown_does_not_remove_the_rule_twice(tmp_path) -> None:
     inverse, handover = share_out(store, third, "CORE-1")
     assert inverse == [
         "interface Vlanif60",
-        "undo traffic-filter inbound",
+        "undo traffic-filter inbound acl 3999",
         "quit",
         "acl number 3999",
         "undo rule 15",
@@ -74,7 +74,7 @@ def test_the_creators_teardown_still_becomes_its_rule_removal(tmp_path) -> None:
     creator = _host(store, "10.10.10.101", 10, 5, [])
     creator["devices"]["CORE-1"]["inverse"] = [
         "interface Vlanif10",
-        "undo traffic-filter inbound",
+        "undo traffic-filter inbound acl 3999",
         "quit",
         "undo acl number 3999",
     ]
@@ -83,7 +83,7 @@ def test_the_creators_teardown_still_becomes_its_rule_removal(tmp_path) -> None:
     inverse, handover = share_out(store, creator, "CORE-1")
     assert inverse == [
         "interface Vlanif10",
-        "undo traffic-filter inbound",
+        "undo traffic-filter inbound acl 3999",
         "quit",
         "acl number 3999",
         "undo rule 5",

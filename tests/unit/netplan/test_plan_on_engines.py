@@ -193,7 +193,7 @@ ACL_DRIFT = {
             "rule 10 permit udp source 10.10.10.0 0.0.0.255 destination 10.10.100.0 0.0.0.255",
             "quit",
             "interface Vlanif100",
-            "undo traffic-filter outbound",
+            "undo traffic-filter outbound acl 3001",
             "quit",
         ],
         [
