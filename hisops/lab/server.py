@@ -122,6 +122,7 @@ class DeviceRuntime:
         self.blackhole: asyncio.base_events.Server | None = None
         self._boot_timer: asyncio.TimerHandle | None = None
         self.logins = 0
+        self.passwords_received = 0  # a client that refused the host key sends none
         # The loopback address the device answers SSH on now: the topology address of the
         # device whose topology ``mgmt_ip`` is the IP on its management VLANIF (see
         # ``LabServer.follow_addresses``); None: nowhere, ``address_reason`` says why.
@@ -396,6 +397,7 @@ class DeviceRuntime:
             "state": self.state,
             "faults": self.faults.active(),
             "sessions": len(self.sessions),
+            "passwords_received": self.passwords_received,
         }
 
     def _mgmt_ip_now(self) -> str | None:
@@ -440,6 +442,7 @@ class SshServer(asyncssh.SSHServer):
         return True
 
     def validate_password(self, username: str, password: str) -> bool:
+        self.runtime.passwords_received += 1
         if self.runtime.faults.refuse_login or not self.runtime.forwarding:
             return False
         return bool(self.runtime.device.check_login(username, password))

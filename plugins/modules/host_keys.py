@@ -181,7 +181,9 @@ def run(p, check_mode, diff):
     for index, entry in enumerate(p["targets"]):
         path = entry.get("known_hosts") or p["known_hosts"]
         if not path:
-            raise InputError(f"targets[{index}].known_hosts: no known_hosts file for {entry['name']}")
+            raise InputError(
+                f"targets[{index}].known_hosts: no known_hosts file for {entry['name']}"
+            )
         files.setdefault(path, []).append(Target(entry["name"], entry["host"], entry["port"]))
     result = {"changed": False, "hosts": [], "known_hosts": ", ".join(files)}
     messages = []
@@ -212,7 +214,11 @@ def run(p, check_mode, diff):
 
 def _line(row):
     """``AGG-3  127.10.0.13  ssh-ed25519 SHA256:...  recorded`` (as ssh-keygen -l shows keys)."""
-    key = f"{row['key_type']} {row['fingerprint']}" if row.get("fingerprint") else row.get("error", "")
+    key = (
+        f"{row['key_type']} {row['fingerprint']}"
+        if row.get("fingerprint")
+        else row.get("error", "")
+    )
     text = f"{row['name']}  {row['address']}  {key}  {row['status']}"
     if row["status"] in ("changed", "mismatch", "would replace", "replaced"):
         text += f" (recorded: {', '.join(row.get('recorded') or ['none'])})"
