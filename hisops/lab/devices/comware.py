@@ -120,6 +120,10 @@ COMWARE_COMMANDS = {
         ("undo local-user <word> class manage", "undo_user"),
         ("ssh server enable", "ssh_enable"),
         ("undo ssh server enable", "ssh_disable"),
+        # Comware 7 filters SSH logins in system view (HPE 12900E Security CR "ssh server
+        # acl"); the line-view "acl N inbound" is Comware 5's user-interface form.
+        ("ssh server acl <int>", "vty_acl"),
+        ("undo ssh server acl", "vty_undo_acl"),
         ("telnet server enable", "telnet_enable"),
         ("undo telnet server enable", "telnet_disable"),
         ("ntp-service unicast-server <ip>", "ntp_server"),
@@ -203,8 +207,6 @@ COMWARE_COMMANDS = {
         ("protocol inbound all", "noop"),
         ("idle-timeout <int>", "vty_idle"),
         ("idle-timeout <int> <int>", "vty_idle"),
-        ("acl <int> inbound", "vty_acl"),
-        ("undo acl inbound", "vty_undo_acl"),
     ),
 }
 
@@ -631,8 +633,11 @@ class ComwareDevice(HuaweiDevice):
             out.append(f" snmp-agent community {access} {community}")
         if mgmt.snmp_communities:
             out.append("#")
-        if mgmt.ssh_server:
-            out += [" ssh server enable", "#"]
+        ssh = [" ssh server enable"] if mgmt.ssh_server else []
+        if mgmt.vty_acl:
+            ssh.append(f" ssh server acl {mgmt.vty_acl}")
+        if ssh:
+            out += [*ssh, "#"]
         for acl in config.acls.values():
             out.append(f"acl {acl.kind} {acl.name}")
             if acl.description:
@@ -661,8 +666,6 @@ class ComwareDevice(HuaweiDevice):
             out.append(f" authorization-attribute user-role {role}")
             out.append("#")
         out += ["line vty 0 63", " authentication-mode scheme", " user-role network-operator"]
-        if mgmt.vty_acl:
-            out.append(f" acl {mgmt.vty_acl} inbound")
         if mgmt.idle_timeout_minutes != 10:
             out.append(f" idle-timeout {mgmt.idle_timeout_minutes} 0")
         out += ["#", "return"]

@@ -142,8 +142,26 @@ def _sections(config: str, platform: str) -> dict[str, list[str]]:
     return {s.line: s.children for s in parse_sections(config, platform)}
 
 
+# Comware 7 filters SSH logins with ``ssh server acl N`` in system view (HPE 12900E
+# Security CR; docs/fidelity.md): not under ``line vty`` (Comware 5's ``acl N inbound``).
+_SYSTEM_LOGIN_ACL = {"hp_comware": re.compile(r"^ssh server acl (\d+)$")}
+
+
+def _login_bindings(platform: str, acl: str) -> list[Block]:
+    """How the login ACL is bound and unbound: in each VTY line block, or in system view."""
+    leave = LEAVE[platform]
+    if platform in _SYSTEM_LOGIN_ACL:
+        return [([f"ssh server acl {acl}"], ["undo ssh server acl"])]
+    bind = f"access-class {acl} in" if platform == "cisco_ios" else f"acl {acl} inbound"
+    unbind = f"no access-class {acl} in" if platform == "cisco_ios" else "undo acl inbound"
+    return [([line, bind, leave], [line, unbind, leave]) for line in VTY_LINES[platform]]
+
+
 def vty_acl(config: str, platform: str) -> str:
     sections = _sections(config, platform)
+    system = _SYSTEM_LOGIN_ACL.get(platform)
+    if system is not None:
+        return next((m.group(1) for line in sections if (m := system.match(line))), "")
     for line in VTY_LINES[platform]:
         for child in sections.get(line, []):
             match = re.match(r"^(?:acl (\d+) inbound|access-class (\S+) in)$", child)
@@ -251,10 +269,7 @@ def plan_open(
                 )
             )
     if not bound:
-        bind = f"access-class {acl} in" if platform == "cisco_ios" else f"acl {acl} inbound"
-        unbind = f"no access-class {acl} in" if platform == "cisco_ios" else "undo acl inbound"
-        for line in VTY_LINES[platform]:
-            blocks.append(([line, bind, leave], [line, unbind, leave]))
+        blocks += _login_bindings(platform, acl)
     return blocks, created
 
 
@@ -271,9 +286,8 @@ def plan_close(config: str, platform: str, request: VendorRequest, created_acl: 
     mine = [r for r in rules if r.endswith(f"time-range {name}")]
     others = [r for r in rules if "time-range HISOPS-VENDOR-" in r and r not in mine]
     if created_acl and acl and not others and acl == _acl_name(platform, request.acl):
-        unbind = f"no access-class {acl} in" if platform == "cisco_ios" else "undo acl inbound"
-        for line in VTY_LINES[platform]:
-            commands += [line, unbind, leave]
+        for _bind, unbind in _login_bindings(platform, acl):
+            commands += unbind
         commands.append(f"{NEGATE[platform]}{header}")
     elif mine:
         commands += (
@@ -301,6 +315,7 @@ _WINDOW_SECTIONS = (
     "ip access-list ",
     "user-interface ",
     "line vty ",
+    "ssh server acl ",
 )
 
 
@@ -311,7 +326,11 @@ def window_sections(commands: list[str]) -> list[str]:
     for command in commands:
         line = " ".join(command.split())
         if line.startswith(_WINDOW_SECTIONS):
-            found.add(" ".join(line.split()[:2]) if line.startswith("time-range ") else line)
+            if line.startswith("time-range "):
+                line = " ".join(line.split()[:2])
+            elif line.startswith("ssh server acl "):
+                line = "ssh server acl"  # its binding line, whatever the number
+            found.add(line)
     return sorted(found)
 
 

@@ -335,11 +335,18 @@ def acl_id(line: str) -> str | None:
     return None
 
 
+_LOGIN_ACL = re.compile(r"^(?:ssh|telnet) server (?:ipv6 )?acl (\d+)$")
+
+
 def management_acls(text: str, platform: str) -> set[str]:
-    """ACLs bound to the VTY lines: who may manage the switch (vendor access windows),
-    not part of the VLAN plan's data-plane ACLs."""
+    """ACLs that filter logins: who may manage the switch (vendor access windows), not part
+    of the VLAN plan's data-plane ACLs. Bound to the VTY lines (VRP ``acl N inbound``, IOS
+    ``access-class``), or in system view on Comware 7 (``ssh server acl N``)."""
     found: set[str] = set()
     for section in parse_sections(text, platform):
+        login = _LOGIN_ACL.match(section.line)
+        if login:
+            found.add(login.group(1))
         if _VTY_LINES.match(section.line):
             for child in section.children:
                 match = _VTY_ACL.match(child)

@@ -197,3 +197,20 @@ def test_startup_config_round_trip(configured: Lab) -> None:
     assert twin.render_config(twin.running) == text
     assert twin.running == configured.device.running
     assert twin.check_login("ops", "Ops@2026")
+
+
+def test_comware7_filters_ssh_logins_with_ssh_server_acl_in_system_view() -> None:
+    """Comware 7 (HPE 12900E Security CR): ``ssh server acl N`` in system view, printed as a
+    top-level line; Comware 5's ``acl N inbound`` in the VTY view is not a Comware 7 command."""
+    lab = Lab("hp_comware")
+    lab.run("system-view", "acl advanced 3998", "rule 5 permit ip source 10.10.99.0 0.0.0.255")
+    lab.run("quit", "line vty 0 63")
+    assert lab.run("acl 3998 inbound").endswith("% Unrecognized command found at '^' position.")
+    lab.run("quit", "ssh server acl 3998", "return")
+    text = lab.run("display current-configuration")
+    assert "\n ssh server acl 3998\n" in text
+    assert lab.device.running.management.vty_acl == "3998"
+    block = text[text.index("line vty 0 63") :]
+    assert "acl 3998" not in block.split("#")[0]
+    lab.run("system-view", "undo ssh server acl", "return")
+    assert "ssh server acl" not in lab.run("display current-configuration")

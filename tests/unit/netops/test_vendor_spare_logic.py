@@ -104,6 +104,47 @@ def test_cisco_window_uses_an_extended_acl_on_both_vty_ranges():
     assert commands.count("access-class HISOPS-VTY-3998 in") == 2 and created
 
 
+COMWARE7 = """\
+ sysname AGG-3
+#
+ ssh server enable
+#
+line vty 0 63
+ authentication-mode scheme
+ user-role network-operator
+#
+return
+"""
+
+
+def test_comware7_window_binds_the_login_acl_in_system_view():
+    """Comware 7: ``ssh server acl N`` in system view (HPE 12900E Security CR), not Comware
+    5's ``acl N inbound`` under the VTY lines; closing unbinds it with ``undo ssh server acl``."""
+    r = request()
+    start, end = datetime(2026, 11, 22, 22, 0), datetime(2026, 11, 22, 22, 30)
+    blocks, created = vendor.plan_open(COMWARE7, "hp_comware", r, start, end)
+    assert created and blocks[-1] == (["ssh server acl 3998"], ["undo ssh server acl"])
+    commands = [c for b, _inverse in blocks for c in b]
+    assert not any(c.startswith(("line vty", "acl 3998 inbound")) for c in commands)
+    assert vendor.window_sections(commands) == [
+        "acl advanced 3998",
+        "ssh server acl",
+        "time-range HISOPS-VENDOR-203-0-113-7",
+    ]
+    opened = COMWARE7.replace(" ssh server enable", " ssh server enable\n ssh server acl 3998") + (
+        "time-range HISOPS-VENDOR-203-0-113-7 from 22:00 11/22/2026 to 22:30 11/22/2026\n#\n"
+        "acl advanced 3998\n rule 1 permit ip source 203.0.113.7 0 time-range "
+        "HISOPS-VENDOR-203-0-113-7\n rule 100 permit ip source 10.10.99.0 0.0.0.255\n#\n"
+    )
+    assert vendor.vty_acl(opened, "hp_comware") == "3998"
+    assert vendor.plan_open(opened, "hp_comware", r, start, end)[0] == []  # idempotent
+    assert vendor.plan_close(opened, "hp_comware", r, created_acl=True) == [
+        "undo ssh server acl",
+        "undo acl advanced 3998",
+        "undo time-range HISOPS-VENDOR-203-0-113-7",
+    ]
+
+
 def test_spare_render_drops_masked_lines_and_can_keep_its_own_identity():
     backup = (
         "sysname AGG-1\n local-user admin password irreversible-cipher <masked>\n"

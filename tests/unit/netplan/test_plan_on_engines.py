@@ -538,9 +538,7 @@ VENDOR_WINDOW = {  # what a vendor access window adds (hisops.emergency.vendor_a
         "acl advanced 3998",
         "rule 5 permit ip source 10.10.99.77 0 time-range HISOPS-VENDOR-1",
         "quit",
-        "line vty 0 63",
-        "acl 3998 inbound",
-        "quit",
+        "ssh server acl 3998",  # Comware 7: system view, not line vty
         "acl advanced 3500",
         "rule 5 permit ip",
         "quit",
