@@ -9,7 +9,7 @@ module: host_keys
 short_description: Enrol SSH host keys into the known_hosts the project keeps
 description:
   - Fetches the SSH host key each switch, server or workstation offers (the key exchange
-    only, as C(ssh-keyscan) does: no login, no credential sent), returns its SHA256
+    only, as C(ssh-keyscan) does - no login, no credential sent), returns its SHA256
     fingerprint as C(ssh-keygen -l) prints it for the operator to compare with the device's
     own console, and records the new ones in O(known_hosts).
   - A key already recorded is left as it is. A key other than the recorded one is refused,

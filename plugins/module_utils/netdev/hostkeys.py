@@ -184,7 +184,7 @@ class KnownHosts:
 def offered_key(host: str, port: int = 22, timeout: float = 10.0) -> HostKey:
     """The host key a server offers at ``host:port`` (the key exchange only: no login, no
     credentials sent), as ``ssh-keyscan`` does."""
-    import paramiko
+    import paramiko  # type: ignore[import-untyped]
 
     try:
         sock = socket.create_connection((host, int(port)), timeout=timeout)

@@ -280,7 +280,7 @@ def _host_key_refusal(
 ) -> hostkeys.HostKeyError | None:
     """netmiko reports a refused host key as a timeout; paramiko's error (the exception
     netmiko's was raised from) says which: a key other than the recorded one, or none."""
-    import paramiko
+    import paramiko  # type: ignore[import-untyped]
 
     chain: list[BaseException] = []
     link: BaseException | None = exc
