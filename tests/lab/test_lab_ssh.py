@@ -370,3 +370,45 @@ def test_fault_requests_that_cannot_work_say_why(lab: Any) -> None:
     assert proc.returncode == 1 and "refuse needs match=REGEX" in proc.stderr
     proc = lab.hisops("reach", "nobody", "his-db-1")
     assert proc.returncode == 1 and "named or addressed 'nobody'" in proc.stderr
+
+
+# -- host keys (issue 17) -----------------------------------------------------------------
+
+
+def test_each_device_keeps_its_own_host_key_across_a_restart(tmp_path: Any) -> None:
+    """Every switch its own key (a spare's is not its unit's), served again after the daemon
+    restarts from the same state directory; the lab's known_hosts lists them, and a reset
+    writes it again; the ``hostkey`` fault answers with another key until cleared."""
+    from pathlib import Path
+
+    from ansible_collections.hisops.emergency.plugins.module_utils.netdev import hostkeys
+    from lab_fixtures import _blocks, start_lab, stop_lab
+
+    small = Path(__file__).parent / "topologies" / "small.yml"
+    client = start_lab(tmp_path / "lab", str(small))
+    try:
+        devices = {d["name"]: d for d in client.devices()}
+
+        def offered() -> dict[str, hostkeys.HostKey]:
+            return {n: hostkeys.offered_key(d["host"], d["port"]) for n, d in devices.items()}
+
+        before = offered()
+        assert len(set(before.values())) == len(before)
+        known = hostkeys.KnownHosts.load(str(client.state.known_hosts))
+        for name, device in devices.items():
+            assert known.keys_of(device["host"], device["port"]) == [before[name]]
+            assert known.name_of(device["host"], device["port"]) == name
+        client.down(keep_state=True)
+        client.up(str(small), relocate=_blocks[client.state.root], boot_seconds=1.0)
+        assert offered() == before
+
+        client.state.known_hosts.write_text("# emptied by hand\n")
+        client.fault("AGG-3", "hostkey")
+        changed = hostkeys.offered_key(devices["AGG-3"]["host"], devices["AGG-3"]["port"])
+        assert changed != before["AGG-3"]
+        client.reset("AGG-3")  # back to the topology's device: its own key, the file rewritten
+        assert offered() == before
+        known = hostkeys.KnownHosts.load(str(client.state.known_hosts))
+        assert all(known.keys_of(d["host"], d["port"]) for d in devices.values())
+    finally:
+        stop_lab(client)
