@@ -194,6 +194,13 @@ def _cisco(topology: Topology, device: DeviceSpec, plan: _Plan) -> str:
         lines += [f"interface Vlan{vid}", f" ip address {address} {mask}", "!"]
     if device.mgmt_gateway and device.role != "core":
         lines += [f"ip route 0.0.0.0 0.0.0.0 {device.mgmt_gateway}", "!"]
+    if "(" not in device.firmware:
+        # IOS XE (dotted firmware): a configuration archive, as an IOS XE switch keeps one
+        # (integrate.uk.com "IOS XE configuration archive"), so the Configuration Rollback
+        # Confirmed Change net (configure terminal revert timer) is really used; the
+        # classic IOS 15.2 access switch keeps none and falls back to "reload in"
+        # (docs/fidelity.md).
+        lines += ["archive", " path flash:/archive", " write-memory", "!"]
     lines.append("end")
     return "\n".join(lines) + "\n"
 

@@ -32,6 +32,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netdev.session im
     DeviceParams,
     DeviceSession,
 )
+from ansible_collections.hisops.emergency.plugins.module_utils.netplan import compliance, configtree
 
 from hisops.lab.contract import ArpEntry, MacEntry
 from hisops.lab.devices import make_device
@@ -64,6 +65,7 @@ class Command:
     # capture here yet); the other checks still apply.
     variant: str = ""
     lab_headers: tuple[str, ...] = field(default=())
+    setup: tuple[str, ...] = ()  # lines typed into the lab device first (configuration mode)
 
 
 COMMANDS = [
@@ -248,7 +250,45 @@ COMMANDS = [
         "show_clock",
         (rf"^[*.]?\d{{2}}:\d{{2}}:\d{{2}}\.\d{{3}} \S+ {_DAY} [A-Z][a-z]{{2}} \d{{1,2}} \d{{4}}$",),
     ),
+    # -- ACL text (issue 17, finding 2): read by compliance.numbered_running (IOS) --
+    Command(
+        "cisco_ios",
+        "show ip access-lists",
+        "show_access-list",
+        (
+            r"^Extended IP access list \S+$",
+            r"^Standard IP access list \S+$",
+            r"^\d+ permit tcp any host \S+ eq (?:www|ftp)$",
+            r"^\d+ deny \d+\.\d+\.\d+\.\d+$",
+        ),
+        setup=(
+            "ip access-list extended WEB",
+            "permit tcp any host 10.0.0.10 eq 80",
+            "deny ip any any",
+            "ip access-list standard MGMT",
+            "deny 10.1.1.1",
+            "permit any",
+        ),
+    ),
+    Command(
+        "huawei",
+        "display acl all",
+        "display_acl_all",
+        (
+            r"^Total quantity of nonempty ACL number is \d+$",
+            r"^Advanced ACL (?:\S+ )?\d+, \d+ rules?$",
+            r"^Acl's step is 5$",
+            r"^rule \d+ deny tcp destination \S+ 0 destination-port eq www(?: \(\d+ matches\))?$",
+        ),
+        setup=(
+            "acl name WEB 3001",
+            "rule 5 deny tcp destination 10.0.0.10 0 destination-port eq 80",
+            "rule 10 permit ip",
+        ),
+    ),
 ]
+# Configuration text stored beside the captures (read by the ACL tests below).
+CONFIG_CAPTURES = {Path("cisco_ios") / "show_running-config"}
 IDS = [f"{c.platform}:{c.command}" for c in COMMANDS]
 # Outputs the collection reads for which no real capture is at hand (ntc-templates has none):
 # facts.gather reads them with a fixed-line regex; the lab's output stands in below.
@@ -352,8 +392,9 @@ VLANIF = {"huawei": "Vlanif10", "hp_comware": "Vlan-interface10", "cisco_ios": "
 _LAB_OUTPUT: dict[tuple[str, str], str] = {}
 
 
-def lab_output(platform: str, command: str) -> str:
-    """What the lab's engine prints for ``command`` (rendered in process, cached)."""
+def lab_output(platform: str, command: str, setup: tuple[str, ...] = ()) -> str:
+    """What the lab's engine prints for ``command`` (rendered in process, cached), after
+    ``setup`` typed in configuration mode."""
     key = (platform, command)
     if key not in _LAB_OUTPUT:
         device = make_device(LAB_SPECS[platform])
@@ -362,6 +403,18 @@ def lab_output(platform: str, command: str) -> str:
         if platform == "cisco_ios":
             session.handle("enable")
             session.handle("En@ble123")
+        if setup:
+            enter, leave = (
+                ("configure terminal", "end")
+                if platform == "cisco_ios"
+                else (
+                    "system-view",
+                    "return",
+                )
+            )
+            for line in (enter, *setup, leave):
+                typed = session.handle(line).output
+                assert "rror" not in typed and "%" not in typed, (line, typed)
         _LAB_OUTPUT[key] = session.handle(command).output
     return _LAB_OUTPUT[key]
 
@@ -380,7 +433,7 @@ def test_every_command_the_collection_reads_has_captures() -> None:
             assert command in listed or (name, command) in NO_CAPTURE, (name, attr)
         assert CLOCK[name][0] in listed
     stored = {p.relative_to(CAPTURES).parent for p in CAPTURES.glob("*/*/*.raw")}
-    used = {Path(NTC[c.platform]) / c.folder for c in COMMANDS}
+    used = {Path(NTC[c.platform]) / c.folder for c in COMMANDS} | CONFIG_CAPTURES
     assert stored == used, "a stored capture no test reads"
 
 
@@ -451,7 +504,7 @@ def test_lab_output_has_the_real_header(cmd: Command) -> None:
         assert any(any(re.search(pattern, line) for line in lines) for lines in real), (
             f"{pattern!r} is in no capture: fix the test, not the lab"
         )
-    lab = norm_lines(lab_output(cmd.platform, cmd.command))
+    lab = norm_lines(lab_output(cmd.platform, cmd.command, cmd.setup))
     expected = cmd.lab_headers if cmd.variant else cmd.headers
     for pattern in expected:
         assert any(re.search(pattern, line) for line in lab), (
@@ -482,3 +535,98 @@ def test_lab_clock_is_read_as_the_real_ones(cmd: Command) -> None:
     assert parse_clock(cmd.platform, lab_output(cmd.platform, cmd.command)) == datetime(
         2026, 11, 23, 10, 30, 5
     )
+
+
+# -- 3. ACL text: names, sequence numbers and padding (issue 17, finding 2) ------------
+
+
+def test_ios_show_access_lists_captures_read_with_numbers_and_port_numbers() -> None:
+    """What compliance.numbered_running reads: every entry with its sequence number, ports
+    by number (``eq www whois uucp domain ident`` is 80 43 540 53 113), standard lists'
+    ``wildcard bits`` as a wildcard, hit counters dropped."""
+    cmd = next(c for c in COMMANDS if c.command == "show ip access-lists")
+    texts = captures(cmd)
+    first = configtree.show_access_list_entries(texts["cisco_ios_show_access-list.raw"])
+    assert first["102"] == [
+        (10, "permit tcp any host 192.168.1.100 eq 21"),
+        (20, "permit tcp any host 192.168.1.100 gt 1024"),
+    ]
+    assert first["1"] == [
+        (10, "permit 10.1.2.3 log"),
+        (20, "deny 10.1.1.1"),
+        (30, "deny 192.168.1.0 0.0.0.255"),
+        (40, "deny any log"),
+    ]
+    assert first["ciao"] == [
+        (10, "permit tcp any eq 80 43 540 53 113 host 10.10.10.10 tos normal"),
+        (20, "deny tcp any eq 80 any log"),
+        (30, "deny tcp any range 80 53 10.10.10.10 0.0.0.255"),
+    ]
+    second = configtree.show_access_list_entries(texts["cisco_ios_show_access-list2.raw"])
+    assert second["2"] == [(10, "permit 0.0.0.0 255.255.255.252 log"), (20, "permit any")]
+    third = configtree.show_access_list_entries(texts["cisco_ios_show_access-list3.raw"])
+    assert third["115"] == [(9999, "permit ip any any")]
+    assert third["150"][:2] == [
+        (10, "permit tcp any any eq 5060"),
+        (20, "permit udp any any eq 5060"),
+    ]
+    assert len(third["150"]) == 26
+
+
+def test_lab_show_access_lists_indents_numbers_and_pads_as_the_captures() -> None:
+    """Raw lines, not normalised: four blanks, the number, ``deny`` padded only in standard
+    lists (cisco_ios_show_access-list.raw)."""
+    cmd = next(c for c in COMMANDS if c.command == "show ip access-lists")
+    real = captures(cmd)["cisco_ios_show_access-list.raw"].splitlines()
+    lab = lab_output(cmd.platform, cmd.command, cmd.setup).splitlines()
+    for lines in (real, lab):
+        assert any(re.fullmatch(r"    \d+ deny   \d+\.\d+\.\d+\.\d+", line) for line in lines)
+        assert any(re.fullmatch(r"    \d+ deny ip any any", line) for line in lines)
+        assert not any(re.match(r"    \d+ deny   (?:ip|tcp|udp|icmp) ", line) for line in lines)
+
+
+def test_vrp_capture_with_port_names_is_the_plans_acl_with_numbers() -> None:
+    """The captured ACL 3998 (``destination-port eq www``), as a running configuration,
+    against the same ACL as the plan renders it (``eq 80``): compliant, nothing to send."""
+    cmd = next(c for c in COMMANDS if c.command == "display acl all")
+    text = captures(cmd)["huawei_vrp_display_acl_all_1.raw"]
+    block = text[text.index("Advanced ACL REGLE_NAT 3998") :].split("\n\n")[0].splitlines()
+    rules = [re.sub(r" \(\d+ matches\)", "", line).rstrip() for line in block[2:]]
+    running = "acl name REGLE_NAT 3998\n" + "\n".join(rules) + "\n#\nreturn\n"
+    assert " rule 10 deny tcp destination 192.214.198.156 0 destination-port eq www" in rules
+    intended = (
+        "acl name REGLE_NAT 3998\n"
+        " rule 5 permit tcp source 85.14.167.234 0 destination 192.214.198.156 0 "
+        "destination-port eq 8022\n"
+        " rule 10 deny tcp destination 192.214.198.156 0 destination-port eq 80\n"
+        " rule 15 deny tcp destination 192.23.26.1 0.0.255.255 destination-port range 50 80\n"
+        " rule 20 permit ip\n#\n"
+    )
+    report = compliance.compare(running, intended, "huawei", ("acl",))
+    assert report.compliant, report.to_dict()
+    drifted = intended.replace("destination-port eq 80\n", "destination-port eq 8080\n")
+    acl = compliance.compare(running, drifted, "huawei", ("acl",)).features["acl"]
+    assert acl.extra == [
+        "acl name REGLE_NAT 3998: rule 10 deny tcp destination 192.214.198.156 0 "
+        "destination-port eq 80"
+    ]
+
+
+def test_ios_running_config_capture_is_edited_in_place_by_its_sequence_number() -> None:
+    """hier_config's running configuration prints ``12 permit ...``: an entry the plan puts
+    before it is inserted by number, the ACL is never removed."""
+    running = (
+        CAPTURES / "cisco_ios/show_running-config/hier_config_running_config_acl.raw"
+    ).read_text()
+    assert configtree.ios_acl_entries(running) == {
+        "ip access-list extended TEST": [(12, "permit ip 10.0.0.0 0.0.0.7 any")]
+    }
+    intended = (
+        "ip access-list extended TEST\n permit icmp any any\n permit ip 10.0.0.0 0.0.0.7 any\n"
+        "!\ninterface Vlan3\n ip access-group TEST in\n!\n"
+    )
+    report = compliance.compare(running, intended, "cisco_ios", ("acl",))
+    assert report.features["acl"].missing == ["ip access-list extended TEST: permit icmp any any"]
+    assert report.remediation == ["ip access-list extended TEST", " 6 permit icmp any any"]
+    same = intended.replace(" permit icmp any any\n", "")
+    assert compliance.compare(running, same, "cisco_ios", ("acl",)).remediation == []

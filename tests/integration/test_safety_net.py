@@ -5,7 +5,8 @@ one-minute safety nets fire in about a second. The lab cuts the session at the s
 pushed line and keeps the device unreachable for a few seconds, as when a push cuts its
 own management path; nobody touches the device, and each one ends on its previous
 configuration: Huawei by its scheduled reboot to the saved configuration, H3C by
-``configuration commit delay``, Cisco by ``reload in`` (no archive path in the lab).
+``configuration commit delay``, the IOS XE switch (AGG-4, which keeps a configuration
+archive) by ``configure terminal revert timer``: its rollback to the archive, not a reload.
 """
 
 from __future__ import annotations
@@ -90,6 +91,8 @@ def test_safety_net_restores_a_device_cut_off_by_its_push(fast_lab, tmp_path: Pa
         )
     for device in CUT:
         assert client.config(device) == before[device], device
+    # The IOS net really used is the archive's revert timer (no reload in, no presave).
+    assert "safety net (configure terminal revert timer 1) fired" in messages["AGG-4"]
 
 
 REFUSED = "vlan batch 67\n#\ninterface GigabitEthernet0/0/22\n description drill-refused\n#\n"

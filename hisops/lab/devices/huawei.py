@@ -1548,7 +1548,7 @@ class HuaweiDevice(BaseDevice):
             kind = "Basic" if acl.kind == "basic" else "Advanced"
             count = len(acl.rules)
             label = f"{acl.label} " if acl.label else ""
-            out.append(f"{kind} ACL {label}{acl.name}, {count} rule{'s' if count != 1 else ''}")
+            out.append(f"{kind} ACL {label}{acl.name}, {count} rule{'s' if count > 1 else ''}")
             out.append("Acl's step is 5")
             for rule in acl.rules:
                 text = " " + acl_text.render_vrp_rule(rule, acl.kind == "advanced", self.platform)

@@ -123,3 +123,17 @@ def test_the_lab_tables_name_the_ports_the_sources_name() -> None:
     assert text(90, "huawei", "udp") == "dnsix" and text(195, "cisco_ios", "udp") == "dnsix"
     assert text(22, "cisco_ios", "tcp") == "22" and text(443, "huawei", "tcp") == "443"
     assert text(514, "cisco_ios", "tcp") == "cmd" and text(514, "cisco_ios", "udp") == "syslog"
+
+
+def test_vrp_display_acl_counts_rules_as_the_capture() -> None:
+    """huawei_vrp_display_acl_all_1.raw: ``Advanced ACL qsdqsd 3999, 0 rule``, ``1 rule``,
+    ``3 rules``; and ``destination-port eq www`` for a rule entered on port 80."""
+    lab = Lab("huawei")
+    lab.run("system-view", "acl number 3999", "quit", "acl number 3001")
+    lab.run("rule 5 deny tcp destination-port eq 80", "return")
+    shown = lab.run("display acl all")
+    assert "Advanced ACL 3999, 0 rule\n" in shown
+    assert (
+        "Advanced ACL 3001, 1 rule\nAcl's step is 5\n rule 5 deny tcp destination-port eq www"
+        in shown
+    )
