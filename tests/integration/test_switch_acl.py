@@ -255,3 +255,53 @@ def test_bad_acl_input_is_refused_before_any_device_is_touched(deployed, tmp_pat
         assert all_running(lab) == before, "a device was changed although the plan was refused"
     finally:
         configure(lab, "ACC-3", ["interface GigabitEthernet1/0/2", "ip access-group WS-EDGE in"])
+
+
+def test_well_known_ports_read_back_by_name_are_no_drift_and_ios_is_edited_in_place(
+    deployed, tmp_path: Path
+) -> None:
+    """Issue 17, finding 2, over SSH: the plan adds ``port: 80`` and UDP 53 to WS-EDGE; the
+    switches print ``eq www`` (all three), ``dns`` (VRP, Comware) or ``domain`` (IOS). The
+    deploy inserts the entries into ACC-3's ACL in place (a line removing the ACL would drop
+    the session: the lab's fault is armed on it), compliance then finds no drift, and a
+    second deploy changes nothing."""
+    lab = deployed
+    inventory = copy.deepcopy(yaml.safe_load(lab.inventory.read_text()))
+    edge = next(a for a in _acls(inventory) if a["name"] == "WS-EDGE")
+    edge["rules"][-1:-1] = [
+        {"action": "permit", "protocol": "tcp", "destination": "10.10.100.0/24", "port": 80},
+        {"action": "permit", "protocol": "udp", "port": 53},
+    ]
+    plan = tmp_path / "inventory.yml"
+    plan.write_text(yaml.safe_dump(inventory))
+    limit = "ACC-1,AGG-3,ACC-3"
+    lab.client.fault("ACC-3", "drop", count=1, match=r"^no ip access-list")
+    try:
+        deploy = run_playbook("switch_deploy", plan, tmp_path, limit=limit)
+    finally:
+        lab.client.clear("ACC-3")
+    assert deploy.rc == 0, deploy.stdout[-3000:]
+    assert deploy.changed_by("Act | push") == {"ACC-1", "AGG-3", "ACC-3"}
+    printed = {
+        "ACC-1": ["destination-port eq www", "destination-port eq dns"],
+        "AGG-3": ["destination-port eq www", "destination-port eq dns"],
+        "ACC-3": ["permit tcp any 10.10.100.0 0.0.0.255 eq www", "permit udp any any eq domain"],
+    }
+    for name, wanted in printed.items():
+        lines = acl_lines(lab.client.config(name))
+        found = [line for line in lines if any(w in line for w in wanted)]
+        assert len(found) == 2, (name, lines)
+        assert not any(re.search(r"eq (80|53)\b", line) for line in lines), (name, lines)
+    ws_edge = acl_lines(lab.client.config("ACC-3"))
+    assert ws_edge[ws_edge.index("ip access-list extended WS-EDGE") + 1 :][:6] == [
+        "remark workstation ports: no SMB or RDP (ransomware containment)",
+        "deny   tcp any any eq 445",
+        "deny   tcp any any eq 3389",
+        "permit tcp any 10.10.100.0 0.0.0.255 eq www",
+        "permit udp any any eq domain",
+        "permit ip any any",
+    ]
+    check = run_playbook("switch_compliance", plan, tmp_path, {"fail_on_drift": True}, limit=limit)
+    assert check.rc == 0, check.stdout[-3000:]
+    again = run_playbook("switch_deploy", plan, tmp_path, limit=limit)
+    assert again.rc == 0 and again.changed_hosts() == set(), again.stats
