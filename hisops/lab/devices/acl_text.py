@@ -52,7 +52,7 @@ PRINTED_PORT_NAMES: dict[str, dict[str, dict[int, str]]] = {
 # Names accepted on input beyond the printed ones: IOS XE 16 knows msrpc (TCP 135) and
 # ripv6 (UDP 521); IOS takes syslog for TCP 514 (printed cmd); Comware 7 lists dns for
 # TCP 53 (printed domain).
-_EXTRA_INPUT = {
+_EXTRA_INPUT: dict[str, dict[str, dict[str, int]]] = {
     "cisco_ios": {"tcp": {"msrpc": 135, "syslog": 514}, "udp": {"ripv6": 521}},
     "huawei": {"tcp": {}, "udp": {}},
     "hp_comware": {"tcp": {"dns": 53}, "udp": {}},

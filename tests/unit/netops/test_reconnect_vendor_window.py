@@ -34,7 +34,12 @@ ISOLATED = BEFORE.replace(
     "acl number 3999\n rule 5 deny ip source 10.10.10.101 0\n rule 4000 permit ip\n#\n"
     "interface Vlanif10\n ip address 10.10.10.1 255.255.255.0\n traffic-filter inbound acl 3999\n",
 )
-INVERSE = ["interface Vlanif10", "undo traffic-filter inbound acl 3999", "quit", "undo acl number 3999"]
+INVERSE = [
+    "interface Vlanif10",
+    "undo traffic-filter inbound acl 3999",
+    "quit",
+    "undo acl number 3999",
+]
 
 WINDOW = [
     "time-range HISOPS-VENDOR-203-0-113-7 from 07:59 2026/12/6 to 09:00 2026/12/6",
