@@ -1,0 +1,145 @@
+#!/usr/bin/python
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: backup_plan
+short_description: What the backup calendar makes due on a day (plan P6.1-P6.3)
+version_added: 0.1.0
+description:
+  - Validates the backup calendar, the date, the pair's roles and the repositories'
+    layout (a bad value fails naming the field, before any host is touched), reads the
+    backup history in the state store and says which copies are due on O(date)
+    (C(local) every day, C(offsite) on the 10th, 20th and last day, C(removable) on the
+    15th and last day by default), catching up a copy missed on an earlier calendar day.
+  - Reads only; runs on the controller.
+author: hisops developers (@hisops)
+options:
+  calendar:
+    description:
+      - The calendar, C(hisops_backup_calendar) (target -> C(days), C(catch_up)); targets
+        left out keep the plan's days. A day is 1-28 or C(last); C(daily) is every day.
+    type: dict
+    default: {}
+  date:
+    description: The day to plan (C(YYYY-MM-DD)); empty or C(today) is today.
+    type: str
+    default: ''
+  nodes:
+    description: The pair's node states (M(hisops.emergency.db_node_info), C(name), C(role)).
+    type: list
+    elements: dict
+    required: true
+  addresses:
+    description: Address of each host by inventory name.
+    type: dict
+    required: true
+  backup_host:
+    description: Inventory name of the off-site backup host.
+    type: str
+    required: true
+  layout:
+    description:
+      - Repository settings (C(stanza), C(local_repo_path), C(offsite_repo_path),
+        C(drive_mount), C(local_retention_full), C(offsite_retention_full),
+        C(compress_type), C(process_max), C(archive_timeout), C(pg_version), C(pg_cluster)).
+    type: dict
+    default: {}
+  state_dir:
+    description: The state store's directory (the backup history is in its C(state.db)).
+    type: path
+    required: true
+attributes:
+  check_mode:
+    description: Reads only; the same in check mode.
+    support: full
+  diff_mode:
+    description: Nothing changes.
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: What is due on the last day of February 2027
+  hisops.emergency.backup_plan:
+    date: "2027-02-28"
+    nodes: "{{ states }}"
+    addresses: {his-db-1: 10.0.0.11, his-db-2: 10.0.0.12, backup-1: 10.0.0.21}
+    backup_host: backup-1
+    state_dir: /var/lib/hisops/state
+  delegate_to: localhost
+  register: plan
+"""
+
+RETURN = r"""
+date:
+  description: The day planned (ISO).
+  returned: success
+  type: str
+due:
+  description: The copies due, in order, each C(target), C(occasion), C(catch_up), C(missed_on).
+  returned: success
+  type: list
+  elements: dict
+due_targets:
+  description: The targets due, in order.
+  returned: success
+  type: list
+  elements: str
+lines:
+  description: What is due, in plain language.
+  returned: success
+  type: list
+  elements: str
+next:
+  description: Each target's next calendar day.
+  returned: success
+  type: dict
+calendar:
+  description: The calendar in force (validated).
+  returned: success
+  type: dict
+layout:
+  description: Where each repository lives (validated), with the primary and standby.
+  returned: success
+  type: dict
+local_host:
+  description: The DB server holding repo1, where the daily backup runs (the standby if any).
+  returned: success
+  type: str
+from_standby:
+  description: Whether the backups are taken from the standby.
+  returned: success
+  type: bool
+last_done:
+  description: Per target, its newest successful copy in the history.
+  returned: success
+  type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hisops.emergency.plugins.module_utils.backup.ansible_glue import (
+    run_module,
+)
+from ansible_collections.hisops.emergency.plugins.module_utils.backup.run import plan_run
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "calendar": {"type": "dict", "default": {}},
+            "date": {"type": "str", "default": ""},
+            "nodes": {"type": "list", "elements": "dict", "required": True},
+            "addresses": {"type": "dict", "required": True},
+            "backup_host": {"type": "str", "required": True},
+            "layout": {"type": "dict", "default": {}},
+            "state_dir": {"type": "path", "required": True},
+        },
+        supports_check_mode=True,
+    )
+    run_module(module, lambda p, check: plan_run(p))
+
+
+if __name__ == "__main__":
+    main()
