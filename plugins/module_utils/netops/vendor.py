@@ -186,6 +186,15 @@ def _rule_numbers(rules: list[str]) -> set[int]:
     return {int(m.group(1)) for r in rules if (m := re.match(r"^(?:rule )?(\d+) ", r))}
 
 
+def _rule_key(platform: str, rule: str) -> str:
+    """What removes one rule: ``rule 5`` (VRP/Comware), the sequence number where IOS prints
+    it (IOS XE), else the entry's own text (``no permit ip host ...``, classic IOS)."""
+    words = rule.split()
+    if platform != "cisco_ios":
+        return " ".join(words[:2])
+    return words[0] if words[0].isdigit() else " ".join(words)
+
+
 def _vendor_rule(platform: str, ip: str, name: str) -> str:
     if platform == "cisco_ios":
         return f"permit ip host {ip} any time-range {name}"
@@ -291,12 +300,7 @@ def plan_close(config: str, platform: str, request: VendorRequest, created_acl: 
         commands.append(f"{NEGATE[platform]}{header}")
     elif mine:
         commands += (
-            [header]
-            + [
-                f"{NEGATE[platform]}{r.split()[0] if platform == 'cisco_ios' else ' '.join(r.split()[:2])}"
-                for r in mine
-            ]
-            + [leave]
+            [header] + [f"{NEGATE[platform]}{_rule_key(platform, r)}" for r in mine] + [leave]
         )
     if any(line.startswith(f"time-range {name}") for line in sections):
         commands.append(f"{NEGATE[platform]}time-range {name}")

@@ -197,3 +197,15 @@ def test_the_management_address_change_is_found_for_the_swap_to_make_last() -> N
     assert _address_change(intended, intended, "10.10.99.2") is None  # already there
     assert _address_change(intended, own, "") is None  # the failed unit's address is not known
     assert _address_change(intended, "sysname SPARE\n#\n", "10.10.99.2") is None  # no address there
+
+
+def test_closing_a_window_in_an_existing_ios_acl_removes_its_entry_by_number_or_text():
+    """IOS XE prints the entry's number (``no 1``); classic IOS prints none, and the entry
+    goes by its text (``no permit ip host ...``), never a bare ``no permit``."""
+    r = request()
+    rule = f"permit ip host 203.0.113.7 any time-range {r.window_name}"
+    base = "line vty 0 4\n access-class OPS in\n!\nip access-list extended OPS\n"
+    for body, removal in ((f" 1 {rule}\n", "no 1"), (f" {rule}\n", f"no {rule}")):
+        config = base + body + " 10 permit ip 10.10.99.0 0.0.0.255 any\n!\n"
+        close = vendor.plan_close(config, "cisco_ios", r, created_acl=False)
+        assert close[:3] == ["ip access-list extended OPS", removal, "exit"], close
