@@ -625,7 +625,8 @@ def acl_name(acl: int) -> str:
 
 
 def _rule_body(rule: str) -> str:
-    return re.sub(r"^(?:rule )?\d+ ", "", rule).strip()
+    """A rule without its number, blanks collapsed (classic IOS pads ``deny   ip ...``)."""
+    return " ".join(re.sub(r"^(?:rule )?\d+ ", "", rule.strip()).split())
 
 
 def _sections(view: SwitchView):

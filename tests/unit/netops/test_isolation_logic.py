@@ -312,3 +312,13 @@ def test_bringing_a_port_up_removes_only_its_shutdown_line() -> None:
         "interface GigabitEthernet1/0/1\n traffic-filter inbound acl 3998\n#\n"
         "interface GigabitEthernet1/0/2\n shutdown\n#\n"
     )
+
+
+def test_rule_bodies_read_alike_with_numbers_or_padding():
+    """IOS XE prints `` 10 deny ip host ...``, classic IOS `` deny   ip host ...``: the
+    isolation finds its rule in either and does not add it twice."""
+    for printed in ("10 deny ip host 10.10.30.101 any", "deny   ip host 10.10.30.101 any"):
+        assert isolate._rule_body(printed) == "deny ip host 10.10.30.101 any"
+    assert isolate._rule_body("rule 5 deny ip source 10.10.30.101 0") == (
+        "deny ip source 10.10.30.101 0"
+    )
