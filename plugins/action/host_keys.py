@@ -20,6 +20,7 @@ from ansible_collections.hisops.emergency.plugins.modules import host_keys
 from ansible_collections.hisops.emergency.plugins.plugin_utils.switch_action import (
     default_workers,
     fleet_hosts,
+    known_hosts_above_inventory,
     known_hosts_default,
 )
 
@@ -35,9 +36,12 @@ class ActionModule(ActionBase):
         hosts = args.get("hosts")
         if hosts is None:
             hosts = [task_vars.get("inventory_hostname")]
+        # The file: the task's, else one set over the inventory (play, -e) for every host,
+        # else each host's inventory hisops_known_hosts, else the project's default.
+        above = args.get("known_hosts") or known_hosts_above_inventory(task_vars, template)
         if not args.get("targets"):
             args["targets"] = [
-                self._target(name, variables, template)
+                self._target(name, variables, template, above)
                 for name, variables in fleet_hosts(hosts, task_vars)
             ]
         if not args.get("known_hosts"):
@@ -61,7 +65,7 @@ class ActionModule(ActionBase):
         return result
 
     @staticmethod
-    def _target(name: str, variables: Any, template) -> dict[str, Any]:
+    def _target(name: str, variables: Any, template, known_hosts: str) -> dict[str, Any]:
         def value(key: str, default: Any) -> Any:
             raw = variables.get(key) if key in variables else None
             return template(raw) if raw not in (None, "") else default
@@ -71,7 +75,7 @@ class ActionModule(ActionBase):
             "host": str(value("ansible_host", name)),
             "port": int(value("ansible_port", 22)),
         }
-        known_hosts = value("hisops_known_hosts", "")
+        known_hosts = known_hosts or value("hisops_known_hosts", "")
         if known_hosts:
             target["known_hosts"] = str(known_hosts)
         return target

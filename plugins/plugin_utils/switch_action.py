@@ -88,6 +88,19 @@ def known_hosts_default(task_vars: Mapping[str, Any]) -> str:
     return default_known_hosts(str(task_vars.get("playbook_dir") or ""))
 
 
+def known_hosts_above_inventory(task_vars: Mapping[str, Any], template) -> str:
+    """``hisops_known_hosts`` when a play, role or ``-e`` sets it over the inventory's: it
+    then applies to every host of a fleet run (``hostvars`` show only inventory values)."""
+    seen = task_vars.get("hisops_known_hosts")
+    if seen in (None, ""):
+        return ""
+    value = str(template(seen))
+    hostvars = task_vars.get("hostvars") or {}
+    name = task_vars.get("inventory_hostname")
+    inventory = hostvars[name].get("hisops_known_hosts") if name in hostvars else None
+    return value if value != str(inventory or "") else ""
+
+
 def default_workers() -> int:
     return int((context.CLIARGS or {}).get("forks") or 5)
 
@@ -119,6 +132,9 @@ class SwitchActionBase(ActionBase):
     def fleet_args(self, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:
         hosts = fleet_hosts(args["hosts"], task_vars)
         explicit = args.pop("provider", None)
+        above = known_hosts_above_inventory(task_vars, self._templar.template)
+        if above and not (explicit or {}).get("known_hosts"):
+            explicit = {**(explicit or {}), "known_hosts": above}
         args["hosts"] = [name for name, _variables in hosts]
         default = known_hosts_default(task_vars)
         args["devices"] = [
