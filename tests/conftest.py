@@ -23,7 +23,7 @@ if VENV_BIN not in os.environ.get("PATH", "").split(os.pathsep):
 # The lab fixtures (``lab``, ``fresh_lab``; ``start_lab`` for a module's own lab) are a
 # plugin in tests/lab/lab_fixtures.py (pyproject puts tests/lab on pytest's path), so
 # tests/lab and tests/integration both use them as ordinary fixtures.
-pytest_plugins = ["lab_fixtures"]
+pytest_plugins = ["lab_fixtures", "cpu_accounting"]
 
 
 # -- pytest-xdist (scripts/gates/pytest.sh runs the suite with -n N) ----------------------
