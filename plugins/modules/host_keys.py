@@ -23,8 +23,8 @@ description:
     (C(ansible_host), C(ansible_port)) of the hosts named in O(hosts), and O(known_hosts)
     from C(hisops_known_hosts) (else C($HISOPS_KNOWN_HOSTS), else C(var/known_hosts) beside
     the playbooks), and runs the module in its worker (it never logs in to the hosts).
-version_added: "1.0.0"
-author: hisops developers
+version_added: 0.1.0
+author: hisops developers (@hisops)
 options:
   hosts:
     description:
@@ -82,7 +82,7 @@ notes:
     before and after).
   - A failed task still records the keys of the hosts that were not refused.
 requirements:
-  - paramiko (a netmiko dependency)
+  - netmiko >= 4.4 (its paramiko fetches the keys)
 """
 
 EXAMPLES = r"""
@@ -131,15 +131,14 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netdev.hostkeys i
     Target,
     enrol,
 )
+from ansible_collections.hisops.emergency.plugins.module_utils.netdev.session import (
+    HAS_NETMIKO,
+    NETMIKO_IMPORT_ERROR,
+)
 
-try:
-    import paramiko  # noqa: F401
-
-    HAS_PARAMIKO = True
-    PARAMIKO_IMPORT_ERROR = None
-except ImportError as exc:  # pragma: no cover - reported via missing_required_lib
-    HAS_PARAMIKO = False
-    PARAMIKO_IMPORT_ERROR = exc
+# paramiko comes with netmiko: the same guard as the switch modules'
+HAS_PARAMIKO = HAS_NETMIKO
+PARAMIKO_IMPORT_ERROR = NETMIKO_IMPORT_ERROR
 
 
 def argument_spec():
@@ -230,7 +229,7 @@ def main():
     if not HAS_PARAMIKO:
         from ansible.module_utils.basic import missing_required_lib
 
-        module.fail_json(msg=missing_required_lib("paramiko"), exception=str(PARAMIKO_IMPORT_ERROR))
+        module.fail_json(msg=missing_required_lib("netmiko"), exception=str(PARAMIKO_IMPORT_ERROR))
     try:
         result = run(module.params, module.check_mode, module._diff)
     except NetdevError as exc:
