@@ -2,7 +2,9 @@
 
 The controller has one ed25519 key (``<state>/ssh/id_ed25519``) that every host's
 ``root`` accepts; every host has its own ed25519 host key, and ``<state>/ssh/known_hosts``
-lists them by address, so Ansible connects with ``StrictHostKeyChecking=yes``.
+lists them by address, so Ansible connects with ``StrictHostKeyChecking=yes``. In a lab
+with switches, the daemon copies these lines into the lab's own ``<state>/known_hosts``
+beside the switches' keys, and the inventory points the hosts at that file (docs/host-keys.md).
 """
 
 from __future__ import annotations
