@@ -140,3 +140,55 @@ def test_enrolment_records_the_keys_once_and_refuses_a_changed_one(lab, tmp_path
         assert now.fingerprint == new
     finally:
         lab.clear(CHANGED)
+
+
+@pytest.fixture
+def sshd_with_two_keys(tmp_path: Path):
+    """A real OpenSSH server offering an RSA and an ed25519 host key, on a free port."""
+    import socket
+    import subprocess
+    import time
+
+    keys = {}
+    for kind in ("rsa", "ed25519"):
+        path = tmp_path / f"ssh_host_{kind}_key"
+        subprocess.run(["ssh-keygen", "-q", "-t", kind, "-N", "", "-f", str(path)], check=True)
+        key_type, blob, *_ = path.with_suffix(".pub").read_text().split()
+        keys[kind] = hostkeys.HostKey(key_type, blob)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = tmp_path / "sshd_config"
+    config.write_text(
+        f"Port {port}\nListenAddress 127.0.0.1\nPidFile none\nUsePAM no\n"
+        f"HostKey {tmp_path / 'ssh_host_rsa_key'}\nHostKey {tmp_path / 'ssh_host_ed25519_key'}\n"
+    )
+    Path("/run/sshd").mkdir(exist_ok=True)  # sshd's privilege separation directory
+    server = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(config)])
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        yield port, keys
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_a_host_known_by_its_rsa_key_is_asked_for_that_key(
+    sshd_with_two_keys, tmp_path: Path
+) -> None:
+    """A server with several keys: the enrolment asks for the type on file (as ssh and
+    paramiko do), so a host recorded by its RSA key is not reported as changed."""
+    port, keys = sshd_with_two_keys
+    path = tmp_path / "known_hosts"
+    path.write_text(f"[127.0.0.1]:{port} {keys['rsa'].key_type} {keys['rsa'].blob} db-a\n")
+    target = [hostkeys.Target("db-a", "127.0.0.1", port)]
+    result = hostkeys.enrol(str(path), target)
+    assert result["hosts"][0]["status"] == "unchanged", result
+    assert result["hosts"][0]["fingerprint"] == keys["rsa"].fingerprint
+    fresh = hostkeys.enrol(str(tmp_path / "new"), target)  # unknown: the best type offered
+    assert fresh["hosts"][0]["fingerprint"] == keys["ed25519"].fingerprint

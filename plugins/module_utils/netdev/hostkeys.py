@@ -181,9 +181,12 @@ class KnownHosts:
             raise
 
 
-def offered_key(host: str, port: int = 22, timeout: float = 10.0) -> HostKey:
+def offered_key(
+    host: str, port: int = 22, timeout: float = 10.0, prefer: list[str] | None = None
+) -> HostKey:
     """The host key a server offers at ``host:port`` (the key exchange only: no login, no
-    credentials sent), as ``ssh-keyscan`` does."""
+    credentials sent), as ``ssh-keyscan`` does. ``prefer``: key types asked for first (those
+    on file, as ssh and paramiko ask a known host for the type they know)."""
     import paramiko  # type: ignore[import-untyped]
 
     try:
@@ -192,6 +195,17 @@ def offered_key(host: str, port: int = 22, timeout: float = 10.0) -> HostKey:
         raise NetdevError(f"{host}:{port}: cannot connect: {exc}") from None
     transport = paramiko.Transport(sock)
     try:
+        if prefer:
+            options = transport.get_security_options()
+            wanted = [
+                t
+                for kind in prefer
+                for t in (
+                    ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa") if kind == "ssh-rsa" else (kind,)
+                )
+                if t in options.key_types
+            ]
+            options.key_types = wanted + [t for t in options.key_types if t not in wanted]
         transport.banner_timeout = timeout
         transport.start_client(timeout=timeout)
         return HostKey.of(transport.get_remote_server_key())
@@ -251,8 +265,9 @@ def enrol(
     before = known.text()
 
     def fetch(target: Target) -> HostKey | NetdevError:
+        prefer = [k.key_type for k in known.keys_of(target.host, target.port)]
         try:
-            return offered_key(target.host, target.port, timeout)
+            return offered_key(target.host, target.port, timeout, prefer)
         except NetdevError as exc:
             return exc
 
