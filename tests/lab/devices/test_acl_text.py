@@ -5,6 +5,7 @@ captures in tests/fixtures/captures (show access-lists, display acl all)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -137,3 +138,21 @@ def test_vrp_display_acl_counts_rules_as_the_capture() -> None:
         "Advanced ACL 3001, 1 rule\nAcl's step is 5\n rule 5 deny tcp destination-port eq www"
         in shown
     )
+
+
+@pytest.mark.parametrize("overrides", [XE, {}], ids=["ios-xe", "ios-15.2"])
+def test_ios_acl_text_loads_back_as_the_same_acl(overrides) -> None:
+    """A saved configuration with sequence numbers (XE) or padding (15.2) and port names
+    is read back at boot as the same entries; 15.2's configuration carries no numbers, so
+    the entries are numbered 10, 20 again at boot."""
+    lab = Lab("cisco_ios", **overrides)
+    lab.run("enable", "En@ble123", "conf t", "ip access-list extended WEB", "remark web only")
+    lab.run("15 permit tcp any any eq 80", "30 deny udp any any eq 53", "end")
+    device = lab.device
+    loaded = device.parse_config(device.render_config(device.running))
+
+    def meaning(acl):
+        return [replace(r, id=0) for r in acl.rules], acl.description
+
+    assert meaning(loaded.acls["WEB"]) == meaning(device.running.acls["WEB"])
+    assert [r.id for r in loaded.acls["WEB"].rules] == ([15, 30] if overrides else [10, 20])
