@@ -33,6 +33,12 @@ Node = tuple[str, int]  # (device, VLAN)
 
 VLANIF_PREFIX = {"huawei": "Vlanif", "hp_comware": "Vlan-interface", "cisco_ios": "Vlan"}
 
+# Platforms on which a login ACL without a rule admits every SSH client. Comware 7
+# ``ssh server acl``: "If the specified ACL does not exist or contains no rules, all IPv4
+# SSH clients can access the device" (HPE 12900E Security CR; docs/research/issue17.md,
+# finding 3). An ACL that does not exist admits everyone on every platform here.
+EMPTY_LOGIN_ACL_ADMITS = frozenset({"hp_comware"})
+
 
 @dataclass
 class Hop:
@@ -592,7 +598,9 @@ class _Snapshot:
 
     def check_vty(self, dst: Endpoint, packet: Packet) -> None:
         """A switch's own management address: the ACL bound to its VTY lines decides who
-        may log in (SSH); on all three platforms a packet no rule permits is denied."""
+        may log in (SSH); on all three platforms a packet no rule permits is denied, but
+        where the platform says so (``EMPTY_LOGIN_ACL_ADMITS``) an ACL without rules admits
+        every client."""
         if dst.kind != "switch" or packet.protocol not in ("ip", "tcp"):
             return
         if packet.destination_port not in (None, 22):
@@ -600,6 +608,9 @@ class _Snapshot:
         config = self.configs[dst.switch]
         acl = config.management.vty_acl
         if acl is None or acl not in config.acls:
+            return
+        platform = self.plane.devices[dst.switch].platform
+        if not config.acls[acl].rules and platform in EMPTY_LOGIN_ACL_ADMITS:
             return
         for rule in config.acls[acl].rules:
             if config.time_range_active(rule.time_range, self.at) and rule.matches(packet):

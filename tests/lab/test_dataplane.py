@@ -283,3 +283,31 @@ def test_access_verdict_ssh_behind_the_quarantine_filter_of_each_platform(
     verdict, reason = access_verdict(net.plane, "ctl", host)
     assert verdict == "ssh" and "3998" in reason, reason
     assert not net.plane.reach("ctl", host, "tcp", 5432).reachable
+
+
+def test_comware_login_acl_without_rules_admits_every_ssh_client() -> None:
+    """Comware 7 ``ssh server acl N``: "If the specified ACL does not exist or contains no
+    rules, all IPv4 SSH clients can access the device" (HPE 12900E Security CR, issue 17
+    finding 3). Its first rule makes it a filter: then a client no rule permits is denied."""
+    import yaml
+
+    data = yaml.safe_load((Path(__file__).parent / "topologies" / "small.yml").read_text())
+    net = Net(data)
+    session = net.devices["AGG-3"].open_session("admin")
+    for line in ("system-view", "acl basic 2001", "quit", "ssh server acl 2001"):
+        output = session.handle(line).output
+        assert "rror" not in output, (line, output)
+    net.plane.invalidate()
+    admitted = net.plane.reach("db-1", "AGG-3", "tcp", 22)
+    assert admitted.reachable, admitted.reason
+    assert net.devices["AGG-3"].running.acls["2001"].rules == []  # bound, existing, empty
+
+    for line in ("acl basic 2001", "rule 5 permit source 10.10.10.101 0", "quit"):
+        output = session.handle(line).output
+        assert "rror" not in output, (line, output)
+    net.plane.invalidate()
+    denied = net.plane.reach("db-1", "AGG-3", "tcp", 22)
+    assert not denied.reachable
+    address = net.topology.devices["AGG-3"].mgmt_ip.split("/")[0]
+    assert denied.reason == f"ACL 2001 on AGG-3 VTY inbound denies 10.10.100.11 -> {address}"
+    assert net.plane.reach("opd-1", "AGG-3", "tcp", 22).reachable
