@@ -197,6 +197,41 @@ def test_host_isolation_follows_two_trunk_hops(fresh_lab, store, tmp_path):
     assert configs(lab) == before and reachable(lab, "opd-reg-03")
 
 
+def test_a_record_of_an_earlier_release_reconnects_exactly(fresh_lab, store):
+    """Releases before issue 17 recorded the Huawei unbinding bare (``undo traffic-filter
+    inbound``, isolate.py before f1a56b7: the only line of a record that changed since), which
+    the S-series interface view refuses as incomplete. Such a record still reconnects: the
+    step is sent with the ACL the gateway binds (read from CORE-1 over SSH)."""
+    lab = fresh_lab
+    before = configs(lab)
+    inv = inventory_of(lab)
+    records = Store(str(store))
+    opened = isolate.isolate(
+        inv, records, isolate.parse_target(inv, host="10.10.10.104"), "t", "beaconing"
+    )
+    assert not reachable(lab, "opd-reg-04")
+    record = records.load(opened["isolation_id"])
+    core = record["devices"]["CORE-1"]
+    assert "undo traffic-filter inbound acl 3999" in core["inverse"]
+    core["inverse"] = [  # as the earlier release wrote it
+        "undo traffic-filter inbound" if line.startswith("undo traffic-filter inbound") else line
+        for line in core["inverse"]
+    ]
+    records.save(record)
+
+    preview = reconnect.reconnect(
+        records, record["id"], inv.switches, "t", "it", "clean", check_mode=True
+    )
+    sent = preview["commands"]["CORE-1"]
+    assert (
+        "undo traffic-filter inbound acl 3999" in sent and "undo traffic-filter inbound" not in sent
+    )
+    done = reconnect.reconnect(records, record["id"], inv.switches, "t", "it", "clean")
+    assert done["verified"] == {"ACC-1": True, "CORE-1": True}, done
+    assert configs(lab) == before and reachable(lab, "opd-reg-04")
+    assert records.load(record["id"])["state"] == "closed"
+
+
 def test_guards_refuse_and_change_nothing(fresh_lab, store, tmp_path):
     lab = fresh_lab
     before = configs(lab)

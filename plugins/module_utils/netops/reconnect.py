@@ -28,7 +28,7 @@ from ..netplan.configtree import canonical, feature_of, parse_sections
 from ..state import locks
 from . import transactions
 from .errors import InputError, NetdevError, TransactionError
-from .names import LEAVE, NEGATE, gateway_interface
+from .names import LEAVE, NEGATE, gateway_interface, interface_sections
 from .network import Switch
 
 
@@ -206,6 +206,84 @@ def _describe(lines: Lines) -> str:
 _ACL_HEADER = re.compile(r"^(acl number \d+|acl advanced \d+|ip access-list extended \S+)$")
 _RULE = re.compile(r"^(rule \d+|\d+) deny ")
 _BINDING = re.compile(r"(traffic-filter|packet-filter|access-group)")
+
+
+# -- records written by earlier releases ----------------------------------------------------
+# Releases before issue 17 recorded the unbinding of a Huawei traffic filter in its bare form,
+# ``undo traffic-filter inbound``. In the interface view of an S-series switch the undo form
+# names the ACL again (``undo traffic-filter inbound acl N``); the bare one is refused as
+# incomplete (docs/fidelity.md, finding 3). A record lives as long as its isolation (years,
+# for a hospital), so it is replayed in today's form, with the ACL the interface binds.
+_BARE_UNBIND = re.compile(r"^undo traffic-filter (inbound|outbound)$")
+
+
+def _bound_acl(lines: list[str], direction: str) -> str:
+    """The ACL a Huawei interface's lines bind in ``direction`` (``3999``, ``name X``)."""
+    prefix = f"traffic-filter {direction} acl "
+    found = [line[len(prefix) :].strip() for line in lines if line.startswith(prefix)]
+    return found[-1] if found else ""
+
+
+def _bind_steps(commands: list[str], platform: str) -> dict[str, list[str]]:
+    """Interface -> the lines a recorded command list sent in that interface's view."""
+    steps: dict[str, list[str]] = {}
+    interface = ""
+    for line in commands:
+        if line.startswith("interface "):
+            interface = line[len("interface ") :].strip()
+            steps.setdefault(interface, [])
+        elif line == LEAVE[platform]:
+            interface = ""
+        elif interface:
+            steps[interface].append(line)
+    return steps
+
+
+def replayable(
+    inverse: list[str],
+    platform: str,
+    running: str,
+    commands: list[str],
+    where: str,
+) -> list[str]:
+    """``inverse`` as the device accepts it now: a bare ``undo traffic-filter inbound`` (an
+    earlier release's record) completed with ``acl N``, N the ACL the interface binds in the
+    running configuration, else the one the record's own bind step bound (``commands``).
+    Never guessed: when neither names one, TransactionError naming the interface (``where``
+    is the isolation id and the device, for the message). Other lines are left as they are."""
+    if not any(_BARE_UNBIND.match(line) for line in inverse):
+        return inverse
+    sections = interface_sections(running, platform)
+    recorded = _bind_steps(commands, platform)
+    out: list[str] = []
+    interface = ""
+    for line in inverse:
+        if line.startswith("interface "):
+            interface = line[len("interface ") :].strip()
+        elif line == LEAVE[platform]:
+            interface = ""
+        bare = _BARE_UNBIND.match(line)
+        if bare:
+            direction = bare.group(1)
+            section = sections.get(interface) if interface else None
+            acl = _bound_acl(section.children if section else [], direction) or _bound_acl(
+                recorded.get(interface, []), direction
+            )
+            if not acl:
+                raise TransactionError(
+                    f"isolation_id: {where}:{interface or '(no interface view)'}: the recorded "
+                    f"step {line!r} (written by an earlier release) names no ACL, and neither "
+                    f"the running configuration nor the record binds a traffic filter "
+                    f"{direction} there; the switch refuses that form without 'acl N'",
+                    hint=f"nothing was changed; check {interface or 'the interface'} "
+                    f"(display current-configuration interface {interface}): if a filter is "
+                    f"bound {direction}, unbind it by hand with 'undo traffic-filter {direction} "
+                    "acl N' and reconnect with force=true; if none is bound, the rest of the "
+                    "isolation is undone by hand from the record's inverse",
+                )
+            line = f"{line} acl {acl}"
+        out.append(line)
+    return out
 
 
 def _blocks(lines: list[str], platform: str) -> list[list[str]]:
@@ -563,6 +641,15 @@ def _reconnect(
             {**handover, "effect": handed} if handover else {},
             Counter({k: v for k, v in target.items() if v}),
         )
+    for name, plan in plans.items():  # an earlier release's record, in today's form
+        sent = replayable(
+            plan[0],
+            devices[name]["platform"],
+            current[name],
+            devices[name]["commands"],
+            f"{record['id']} on {name}",
+        )
+        plans[name] = (sent, *plan[1:])
     result["commands"] = {n: plan[0] for n, plan in plans.items()}
     result["changed"] = True
     result["cleanup"] = cleanup
