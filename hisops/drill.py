@@ -88,12 +88,30 @@ class Scenario:
     extravars: dict[str, Any] = field(default_factory=dict)
     check: bool = False
     expect_ok: bool = True  # a scenario may rehearse a refusal
+    expect_text: str = ""  # what the playbook's output must say (a refusal's reason)
     before: tuple[LabStep, ...] = ()  # done to the lab first; a failure skips the playbook
     after: tuple[LabStep, ...] = ()  # hands and checks after the playbook, when it behaved
     cleanup: tuple[LabStep, ...] = ()  # always, last: the lab as later scenarios need it
 
 
 SCENARIOS: list[Scenario] = [
+    Scenario(
+        name="hostkeys-compare",
+        plan_item="P4.3",
+        title="Every switch and host answers with the SSH host key on record (check mode)",
+        playbook="hostkeys_enrol",
+        check=True,
+    ),
+    Scenario(
+        name="hostkey-changed-refused",
+        plan_item="P5.2",
+        title="A switch answering with another host key is refused, named, before any password",
+        playbook="network_check",
+        expect_ok=False,
+        expect_text="host key of AGG-3",
+        before=(LabStep("fault", ("AGG-3", "hostkey")),),
+        cleanup=(LabStep("clear", ("AGG-3",)),),
+    ),
     Scenario(
         name="network-check",
         plan_item="P4.3",
@@ -514,6 +532,15 @@ class Outcome:
             return False
         return self.result.ok == self.scenario.expect_ok
 
+    def output(self) -> str:
+        """What the playbook printed (ansible-runner keeps it beside the run's record)."""
+        if self.result is None:
+            return ""
+        try:
+            return (self.result.artifacts / "stdout").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+
 
 def run_drill(inventory: Path, scenarios: list[Scenario], *, quiet: bool = True) -> list[Outcome]:
     outcomes = []
@@ -546,7 +573,10 @@ def run_scenario(inventory: Path, scenario: Scenario, *, quiet: bool = True) -> 
             quiet=quiet,
         )
         if outcome.result.ok == scenario.expect_ok:
-            steps(scenario.after)
+            if scenario.expect_text and scenario.expect_text not in outcome.output():
+                outcome.error = f"the run did not say {scenario.expect_text!r}"
+            else:
+                steps(scenario.after)
     except Exception as exc:  # noqa: BLE001 - a drill reports every scenario
         outcome.error = str(exc)
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import pytest
@@ -86,3 +87,25 @@ def test_the_sync_standby_loss_is_rehearsed_in_order_and_ends_async() -> None:
     assert waited and waited[0] > 5
     assert by_name["db-standby-build-sync"].extravars == {"db_standby_build_sync_mode": "sync"}
     assert "db_standby_build_sync_mode" not in by_name["db-standby-build-async"].extravars
+
+
+def test_a_switch_answering_with_another_host_key_is_refused_in_the_drill_naming_it(lab) -> None:
+    """Issue 17 in the main job: the refusal is the pass, and it must name the switch."""
+    by_name = {s.name: s for s in drill.SCENARIOS}
+    refused = run_scenario(lab.inventory, by_name["hostkey-changed-refused"])
+    assert refused.passed, (refused.error, refused.output()[-2000:])
+    assert refused.result is not None and not refused.result.ok
+    assert "host key of AGG-3" in refused.output() and "has changed" in refused.output()
+    assert refused.steps[-1] == "AGG-3: faults cleared"
+
+
+def test_a_run_that_does_not_say_the_expected_text_fails_its_scenario(lab) -> None:
+    """The drill's key comparison (hostkeys-compare's run) with a text it never prints."""
+    compare = {s.name: s for s in drill.SCENARIOS}["hostkeys-compare"]
+    scenario = dataclasses.replace(compare, expect_text="a sentence no run prints")
+    outcome = run_scenario(lab.inventory, scenario)
+    assert outcome.result is not None and outcome.result.ok  # the run itself went well
+    assert not outcome.passed
+    assert outcome.error == "the run did not say 'a sentence no run prints'"
+    # after the refusal above, its clean-up gave AGG-3 its own key back: all match the record
+    assert sum(s.get("changed", 0) for s in outcome.result.stats.values()) == 0
