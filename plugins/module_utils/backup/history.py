@@ -166,6 +166,6 @@ class History:
     def runs(self, limit: int = 100) -> list[dict[str, Any]]:
         with self._db() as conn:
             rows = conn.execute(
-                "SELECT * FROM backup_runs ORDER BY recorded_at DESC LIMIT ?", (limit,)
+                "SELECT * FROM backup_runs ORDER BY recorded_at DESC, rowid DESC LIMIT ?", (limit,)
             ).fetchall()
         return [{**dict(r), "summary": json.loads(r["summary"])} for r in rows]

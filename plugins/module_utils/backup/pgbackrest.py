@@ -388,11 +388,18 @@ def take_backup(
     """One backup into ``repo``; in check mode only the type it would take."""
     if requested not in BACKUP_TYPES:
         raise InputError("type", f"{requested!r} is not one of {', '.join(BACKUP_TYPES)}")
-    before = backups(info(config, stanza, repo))
+    try:
+        before = backups(info(config, stanza, repo))
+    except PgBackRestError as exc:
+        if not check:
+            raise
+        # check mode before the first run: nothing configured yet, nothing to read
+        return BackupResult(True, repo, requested, message=f"would take a backup into "
+                            f"repo{repo} (its type decided then: {exc})")  # fmt: skip
     kind = choose_type(requested, before, datetime.now(timezone.utc), full_every_days)
     if check:
         return BackupResult(True, repo, kind, backups=len(before),
-                            message=f"would take a {kind} backup into repo{repo}")  # fmt: skip
+                            message=f"would take a backup of type {kind} into repo{repo}")  # fmt: skip
     done = run([*base_argv(config, stanza, repo), f"--type={kind}", "backup"])
     if done.returncode != 0:
         raise error_of(done)

@@ -10,6 +10,8 @@ missed: the target was away, failed: it was there and the copy failed) and alert
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date
 from typing import Any
 
@@ -25,6 +27,8 @@ TARGET_WORDS = {
     "offsite": "off-site copy on the backup host",
     "removable": "copy on the removable drive",
 }
+# Bumped when the role's setup changes, so every host is set up again (see layout_hash).
+SETUP_REVISION = 1
 # what a module's failure ``reason`` means: the target was away (a miss, caught up later)
 AWAY_REASONS = ("drive_absent", "unreachable")
 
@@ -78,6 +82,11 @@ def plan_run(params: dict[str, Any], today: date | None = None) -> dict[str, Any
         "next": calendar.next_occasions(cal, on),
         "calendar": cal.as_dict(),
         "layout": layout.as_dict(),
+        # each host keeps the hash of the layout it was set up for: setup is skipped while
+        # every host has it (a run costs a few tasks less), redone when anything changes
+        "layout_hash": hashlib.sha256(
+            json.dumps([layout.as_dict(), SETUP_REVISION], sort_keys=True).encode()
+        ).hexdigest()[:16],
         "local_host": layout.local_host.name,
         "from_standby": layout.standby is not None,
         "last_done": history.last_done(),
@@ -97,9 +106,13 @@ def _outcome(result: dict[str, Any] | None) -> tuple[str, str, str]:
     return calendar.DONE, str(result.get("message", "")), str(result.get("label") or "")
 
 
-def outcomes(due: list[dict[str, Any]], results: dict[str, Any]) -> dict[str, Any]:
-    """History events and alerts for the day's due copies from the tasks' results."""
+def outcomes(
+    due: list[dict[str, Any]], results: dict[str, Any], check: bool = False
+) -> dict[str, Any]:
+    """History events and alerts for the day's due copies from the tasks' results (in
+    check mode, what the run would do)."""
     events, alerts, lines = [], [], []
+    would = "WOULD BE " if check else ""
     for item in due:
         target = calendar.check_target(item.get("target"), "due.target")
         status, detail, label = _outcome(results.get(target))
@@ -109,21 +122,22 @@ def outcomes(due: list[dict[str, Any]], results: dict[str, Any]) -> dict[str, An
         )  # fmt: skip
         what = f"{TARGET_WORDS[target]} for {item['occasion']}"
         if status == calendar.DONE:
-            lines.append(f"done: {what}" + (f" ({detail})" if detail else ""))
+            verb = "would be done" if check else "done"
+            lines.append(f"{verb}: {what}" + (f" ({detail})" if detail else ""))
         elif status == calendar.MISSED:
             alerts.append(
-                f"ALERT: {what} MISSED: {detail}. It is due again at the next run that "
-                "can reach the target (the miss is recorded)."
+                f"ALERT: {what} {would}MISSED: {detail}. It is due again at the next run "
+                "that can reach the target" + ("." if check else " (the miss is recorded).")
             )
         else:
-            alerts.append(f"ALERT: {what} FAILED: {detail}. Earlier copies are untouched.")
+            alerts.append(f"ALERT: {what} {would}FAILED: {detail}. Earlier copies are untouched.")
     return {"events": events, "alerts": alerts, "lines": lines + alerts}
 
 
 def record_run(params: dict[str, Any], check: bool) -> dict[str, Any]:
     """Record the run's events (not in check mode); changed when an event is new."""
     on = calendar.parse_date(params.get("date"), "date")
-    found = outcomes(params.get("due") or [], params.get("results") or {})
+    found = outcomes(params.get("due") or [], params.get("results") or {}, check)
     history = History(params["state_dir"])
     if check:
         return {"changed": bool(found["events"]), "recorded": [], **found}
