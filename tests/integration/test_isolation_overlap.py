@@ -124,6 +124,53 @@ def test_two_hosts_blocked_on_one_gateway_reconnect_first_one_first(fresh_lab, d
     assert reachable(lab, "pharm-02")
 
 
+def test_two_hosts_blocked_on_a_classic_ios_gateway_reconnect_first_one_first(fresh_lab, dirs):
+    """Classic IOS (ACC-3, WS-C2960X, 15.2) prints no sequence numbers in its running
+    configuration: the second host's entry was numbered from none (5 again) and refused as
+    a duplicate. Its number now comes from ``show ip access-lists``. ACC-3 routes VLAN 60
+    here (an SVI of its own) and is the only core of this inventory."""
+    lab = fresh_lab
+    isolations, state = dirs
+    store = Store(str(isolations), str(state))
+    inv = inventory_of(lab)
+    with DeviceSession(inv.switches["ACC-3"].params) as session:
+        session.config_set(["interface Vlan60", "ip address 10.10.60.2 255.255.255.0", "exit"])
+    for switch in inv.switches.values():
+        switch.role = "core" if switch.name == "ACC-3" else "access"
+    before = configs(lab)
+    one = isolate.isolate(
+        inv, store, isolate.parse_target(inv, host="10.10.60.104"), "alice", "beaconing"
+    )
+    two = isolate.isolate(
+        inv, store, isolate.parse_target(inv, host="10.10.60.105"), "bob", "beaconing"
+    )
+    assert set(one["commands"]) == set(two["commands"]) == {"ACC-3"}
+    assert "10 deny ip host 10.10.60.105 any" in two["commands"]["ACC-3"]  # after 5, not 5
+    acl = "ip access-list extended HISOPS-ISOLATE-3999\n"
+    both = lab.client.config("ACC-3")
+    assert (
+        acl + " deny   ip host 10.10.60.104 any\n deny   ip host 10.10.60.105 any\n"
+        " permit ip any any\n" in both
+    ), both
+    assert (
+        "interface Vlan60\n ip address 10.10.60.2 255.255.255.0\n ip access-group "
+        "HISOPS-ISOLATE-3999 in\n" in both
+    )
+    assert not reachable(lab, "lis-ws-01") and not reachable(lab, "lis-ws-02")
+
+    done = reconnect.reconnect(store, one["isolation_id"], inv.switches, "carol", **CLEAN)
+    assert done["verified"] == {"ACC-3": True}, done
+    left = lab.client.config("ACC-3")
+    assert acl + " deny   ip host 10.10.60.105 any\n permit ip any any\n" in left, left
+    assert " ip access-group HISOPS-ISOLATE-3999 in" in left
+    assert reachable(lab, "lis-ws-01") and not reachable(lab, "lis-ws-02")
+
+    done = reconnect.reconnect(store, two["isolation_id"], inv.switches, "carol", **CLEAN)
+    assert done["verified"] == {"ACC-3": True}, done
+    assert configs(lab) == before  # the ACL and its binding gone with the last user
+    assert reachable(lab, "lis-ws-02")
+
+
 def test_a_change_nobody_recorded_is_still_refused_beside_an_open_isolation(fresh_lab, dirs):
     lab = fresh_lab
     isolations, state = dirs

@@ -632,7 +632,7 @@ def _rule_body(rule: str) -> str:
 def _sections(view: SwitchView):
     from ..netplan.configtree import parse_sections
 
-    return parse_sections(view.config, view.switch.platform)
+    return parse_sections(view.acl_config, view.switch.platform)  # IOS 15.x: numbers read
 
 
 def plan_host(
@@ -861,11 +861,16 @@ def _host_left(plan: Plan, view: SwitchView) -> list[str]:
         port = view.ports.get(located["port"])
         left += [] if port and port.shutdown else ["shutdown"]
         section = interface_sections(view.config, view.switch.platform).get(located["port"])
-        filters = [
-            c
-            for c in plan.changes[view.switch.name].commands
-            if c.startswith(("traffic-filter ", "packet-filter ", "ip access-group "))
-        ]
+        # Only the port's own filter (a quarantine): where the host sits on the core itself,
+        # the gateway's binding is among the same commands and is checked below.
+        in_port, filters = False, []
+        for c in plan.changes[view.switch.name].commands:
+            if c.startswith("interface "):
+                in_port = c == f"interface {located['port']}"
+            elif in_port and c.startswith(
+                ("traffic-filter ", "packet-filter ", "ip access-group ")
+            ):
+                filters.append(c)
         left += [f for f in filters if f not in (section.children if section else [])]
     if plan.block.get("switch") == view.switch.name:
         left += [

@@ -19,6 +19,7 @@ from typing import Any
 from ..netdev import facts
 from ..netdev.session import DeviceParams, DeviceSession
 from ..netdev.text import strip_comments
+from ..netplan.compliance import numbered_running
 from .errors import InputError, NetdevError
 from .names import Port, full_interface, ports
 
@@ -46,6 +47,16 @@ class SwitchView:
     macs: list[dict[str, Any]] = field(default_factory=list)  # ports expanded to full names
     arp: list[dict[str, Any]] = field(default_factory=list)
     ports: dict[str, Port] = field(default_factory=dict)
+    # ``config`` with each ACL entry's sequence number written in, where the platform's
+    # configuration prints none (classic IOS 15.x: read from ``show ip access-lists``); ""
+    # where the configuration itself prints them. ``config`` stays as the device prints it:
+    # it is what an isolation records as "before" and proves the reconnect against.
+    numbered: str = ""
+
+    @property
+    def acl_config(self) -> str:
+        """The configuration to number a new ACL entry from: every entry with its number."""
+        return self.numbered or self.config
 
     def port_of(self, mac: str, vlan: int | None = None) -> str:
         for row in self.macs:
@@ -104,6 +115,8 @@ def read_switch(
 ) -> SwitchView:
     with session_for(switch, pool) as session:
         view = SwitchView(switch=switch, config=strip_comments(session.running_config()))
+        numbered = numbered_running(session, view.config)
+        view.numbered = numbered if numbered != view.config else ""
         view.ports = ports(view.config, switch.platform)
         names = list(view.ports)
         if macs:

@@ -206,6 +206,8 @@ def _describe(lines: Lines) -> str:
 _ACL_HEADER = re.compile(r"^(acl number \d+|acl advanced \d+|ip access-list extended \S+)$")
 _RULE = re.compile(r"^(rule \d+|\d+) deny ")
 _BINDING = re.compile(r"(traffic-filter|packet-filter|access-group)")
+# A deny entry as a configuration prints it: numbered (VRP, Comware, IOS-XE) or not (IOS 15.x).
+_DENY_ENTRY = re.compile(r"^(?:(?:rule )?\d+ )?deny ")
 
 
 # -- records written by earlier releases ----------------------------------------------------
@@ -557,7 +559,7 @@ def _handed_effect(device: dict[str, Any], handover: dict[str, Any], mine: Lines
         # binding counted as gone, the undo unproved and the reconnect half done).
         if (
             section in acls
-            and not _RULE.match(child or "")
+            and not _DENY_ENTRY.match(child or "")
             or section in gateways
             and _BINDING.search(child or "")
         ):
