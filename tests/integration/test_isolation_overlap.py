@@ -18,6 +18,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netdev.session im
 from ansible_collections.hisops.emergency.plugins.module_utils.netops import isolate, reconnect
 from ansible_collections.hisops.emergency.plugins.module_utils.netops.transactions import Store
 from ansible_collections.hisops.emergency.plugins.module_utils.state.store import StateStore
+from lab_helpers import wait_until
 
 from .playbooks import run_playbook
 from .test_isolation import configs, inventory_of, reachable
@@ -128,13 +129,18 @@ def test_two_hosts_blocked_on_a_classic_ios_gateway_reconnect_first_one_first(fr
     """Classic IOS (ACC-3, WS-C2960X, 15.2) prints no sequence numbers in its running
     configuration: the second host's entry was numbered from none (5 again) and refused as
     a duplicate. Its number now comes from ``show ip access-lists``. ACC-3 routes VLAN 60
-    here (an SVI of its own) and is the only core of this inventory."""
+    here (an SVI of its own) and is the only core of this inventory.
+
+    That release does not save the numbers either: ACC-3 reloads between the isolations and
+    the reconnects (its entries are 10, 20, 30 then), and the reconnects remove each entry
+    by its text; by number, ``no 10`` would have freed the first host's neighbour."""
     lab = fresh_lab
     isolations, state = dirs
     store = Store(str(isolations), str(state))
     inv = inventory_of(lab)
     with DeviceSession(inv.switches["ACC-3"].params) as session:
         session.config_set(["interface Vlan60", "ip address 10.10.60.2 255.255.255.0", "exit"])
+        session.save()
     for switch in inv.switches.values():
         switch.role = "core" if switch.name == "ACC-3" else "access"
     before = configs(lab)
@@ -157,9 +163,17 @@ def test_two_hosts_blocked_on_a_classic_ios_gateway_reconnect_first_one_first(fr
         "HISOPS-ISOLATE-3999 in\n" in both
     )
     assert not reachable(lab, "lis-ws-01") and not reachable(lab, "lis-ws-02")
+    lab.fault("ACC-3", "reboot", seconds=0.3)  # boots on the saved config, numbers 10, 20, 30
+    wait_until(
+        lambda: {d["name"]: d["state"] for d in lab.client.status()["devices"]}["ACC-3"] == "up",
+        10,
+        "ACC-3 did not come back",
+    )
+    assert lab.client.config("ACC-3") == both
 
     done = reconnect.reconnect(store, one["isolation_id"], inv.switches, "carol", **CLEAN)
     assert done["verified"] == {"ACC-3": True}, done
+    assert "no deny ip host 10.10.60.104 any" in done["commands"]["ACC-3"]
     left = lab.client.config("ACC-3")
     assert acl + " deny   ip host 10.10.60.105 any\n permit ip any any\n" in left, left
     assert " ip access-group HISOPS-ISOLATE-3999 in" in left

@@ -1239,6 +1239,23 @@ class CiscoDevice(BaseDevice):
     def on_boot(self) -> None:
         self.confirm_revert()
 
+    def reboot(self) -> None:
+        self.boot_numbers()
+        super().reboot()
+
+    def power_on(self) -> None:
+        self.boot_numbers()
+        super().power_on()
+
+    def boot_numbers(self) -> None:
+        """Classic IOS saves no ACL sequence numbers ("Sequence numbers are not nvgened ...
+        In the event that the system is reloaded, the configured sequence numbers revert to
+        the default sequence starting number and increment", Catalyst 2960 configuration
+        guide): the saved entries boot numbered 10, 20, ... IOS-XE prints and keeps them."""
+        if not self.is_xe():
+            for acl in self.saved.acls.values():
+                acl.rules = [replace(r, id=10 * (i + 1)) for i, r in enumerate(acl.rules)]
+
     # -- configuration text --
     def render_config(self, config: DeviceConfig) -> str:
         out = [

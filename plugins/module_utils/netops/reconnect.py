@@ -24,7 +24,7 @@ from typing import Any
 from ..netdev.backup import mask_secrets
 from ..netdev.session import DeviceSession
 from ..netdev.text import strip_comments
-from ..netplan.configtree import canonical, feature_of, parse_sections
+from ..netplan.configtree import canonical, feature_of, ios_acl_entries, parse_sections
 from ..state import locks
 from . import transactions
 from .errors import InputError, NetdevError, TransactionError
@@ -250,9 +250,12 @@ def replayable(
 ) -> list[str]:
     """``inverse`` as the device accepts it now: a bare ``undo traffic-filter inbound`` (an
     earlier release's record) completed with ``acl N``, N the ACL the interface binds in the
-    running configuration, else the one the record's own bind step bound (``commands``).
-    Never guessed: when neither names one, TransactionError naming the interface (``where``
-    is the isolation id and the device, for the message). Other lines are left as they are."""
+    running configuration, else the one the record's own bind step bound (``commands``);
+    and an IOS entry removed by its text where the configuration prints no numbers (see
+    ``_by_text_where_unnumbered``). Never guessed: when neither names the ACL,
+    TransactionError naming the interface (``where`` is the isolation id and the device, for
+    the message). Other lines are left as they are."""
+    inverse = _by_text_where_unnumbered(inverse, platform, running, commands, where)
     if not any(_BARE_UNBIND.match(line) for line in inverse):
         return inverse
     sections = interface_sections(running, platform)
@@ -284,6 +287,54 @@ def replayable(
                     "isolation is undone by hand from the record's inverse",
                 )
             line = f"{line} acl {acl}"
+        out.append(line)
+    return out
+
+
+_IOS_ACL_HEADER = re.compile(r"^ip access-list (?:extended|standard) \S+$")
+_BY_NUMBER = re.compile(r"^no (\d+)$")
+_NUMBERED = re.compile(r"^(\d+) ((?:permit|deny) .+)$")
+
+
+def _by_text_where_unnumbered(
+    inverse: list[str], platform: str, running: str, commands: list[str], where: str
+) -> list[str]:
+    """An IOS entry the record removes by its number (``no 10``), removed by its text
+    (``no deny ip host ... any``) where the configuration prints that ACL without numbers.
+    Such a release (IOS 15.x) does not save the numbers: after a reload its entries are
+    numbered 10, 20, ... again, and ``no 10`` would take out another isolation's entry."""
+    if not any(_BY_NUMBER.match(line) for line in inverse):
+        return inverse
+    printed = ios_acl_entries(running)
+    recorded: dict[tuple[str, str], str] = {}
+    header = ""
+    for line in commands:
+        if _IOS_ACL_HEADER.match(line):
+            header = line
+        elif line == LEAVE[platform]:
+            header = ""
+        elif header and (entry := _NUMBERED.match(line)):
+            recorded[(header, entry.group(1))] = entry.group(2)
+    out: list[str] = []
+    header = ""
+    for line in inverse:
+        if _IOS_ACL_HEADER.match(line):
+            header = line
+        elif line == LEAVE[platform]:
+            header = ""
+        number = _BY_NUMBER.match(line)
+        entries = printed.get(header) if header and number else None
+        if number and entries and all(seq is None for seq, _entry in entries):
+            text = recorded.get((header, number.group(1)))
+            if text is None:
+                raise TransactionError(
+                    f"isolation_id: {where}: {header!r} prints no sequence numbers and the "
+                    f"record does not say which entry {line!r} removes",
+                    hint=f"nothing was changed; find the isolation's entry in 'show ip "
+                    f"access-lists' and remove it by hand ({header} / no <entry>), then "
+                    "reconnect with force=true",
+                )
+            line = f"no {text}"
         out.append(line)
     return out
 

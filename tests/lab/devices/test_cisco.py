@@ -236,6 +236,29 @@ def test_reload_comes_back_on_startup_config(configured: Lab) -> None:
     assert configured.host.reboots
 
 
+def test_classic_ios_acl_numbers_are_not_saved_xe_ones_are() -> None:
+    """IOS 15.x: "Sequence numbers are not nvgened ... In the event that the system is
+    reloaded, the configured sequence numbers revert to the default sequence starting
+    number and increment" (Catalyst 2960 configuration guide). IOS-XE prints and keeps them."""
+    ports = [f"GigabitEthernet1/0/{i}" for i in range(1, 49)]
+    for lab, after_reload in (
+        (Lab("cisco_ios"), [10, 20, 30]),
+        (Lab("cisco_ios", model="C9300-48T", firmware="17.09.04a", interfaces=ports), [5, 7, 4000]),
+    ):
+        lab.config(
+            "ip access-list extended ISO",
+            "5 deny ip host 10.0.0.1 any",
+            "4000 permit ip any any",
+            "7 deny ip host 10.0.0.2 any",
+        )
+        assert [r.id for r in lab.device.running.acls["ISO"].rules] == [5, 7, 4000]
+        lab.run("write memory")
+        assert [r.id for r in lab.device.running.acls["ISO"].rules] == [5, 7, 4000]
+        assert lab.run("reload") == "Proceed with reload? [confirm]"  # saved: nothing to ask
+        assert lab.session.handle("").close
+        assert [r.id for r in lab.device.running.acls["ISO"].rules] == after_reload
+
+
 def test_startup_config_round_trip(configured: Lab) -> None:
     configured.config(
         "time-range WORK",

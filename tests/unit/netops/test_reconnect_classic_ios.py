@@ -8,9 +8,13 @@ The canonical form reads IOS-XE's entries without their numbers too: the same ca
 from __future__ import annotations
 
 import pytest
+from ansible_collections.hisops.emergency.plugins.module_utils.netops.errors import (
+    TransactionError,
+)
 from ansible_collections.hisops.emergency.plugins.module_utils.netops.reconnect import (
     _handed_effect,
     effect,
+    replayable,
 )
 
 BEFORE = """\
@@ -60,3 +64,33 @@ def test_the_deny_entry_stays_with_its_isolation(after: str) -> None:
         (HEADER, "permit ip any any"): 1,
         ("interface Vlan60", "ip access-group HISOPS-ISOLATE-3999 in"): 1,
     }
+
+
+# -- removing an entry: by its text where the configuration prints no numbers --------------
+SECOND = AFTER.replace(
+    " deny   ip host 10.10.60.104 any\n",
+    " deny   ip host 10.10.60.104 any\n deny   ip host 10.10.60.105 any\n",
+)
+COMMANDS = [HEADER, "10 deny ip host 10.10.60.105 any", "exit"]
+REMOVAL = [HEADER, "no 10", "exit"]
+
+
+def test_an_entry_is_removed_by_its_text_where_no_numbers_are_printed() -> None:
+    """IOS 15.x saves no numbers: after a reload the entries are 10, 20, 30 and ``no 10``
+    would remove the first host's entry, not this one."""
+    sent = replayable(REMOVAL, "cisco_ios", SECOND, COMMANDS, "iso-2 on ACC-3")
+    assert sent == [HEADER, "no deny ip host 10.10.60.105 any", "exit"]
+
+
+def test_by_number_where_the_configuration_prints_numbers() -> None:
+    numbered = SECOND.replace(" deny   ip host 10.10.60.104", " 5 deny ip host 10.10.60.104")
+    numbered = numbered.replace(" deny   ip host 10.10.60.105", " 10 deny ip host 10.10.60.105")
+    numbered = numbered.replace(" permit ip any any", " 4000 permit ip any any")
+    assert replayable(REMOVAL, "cisco_ios", numbered, COMMANDS, "iso-2 on ACC-3") == REMOVAL
+
+
+def test_an_entry_the_record_does_not_describe_is_refused() -> None:
+    with pytest.raises(TransactionError) as refused:
+        replayable(REMOVAL, "cisco_ios", SECOND, [], "iso-2 on ACC-3")
+    assert str(refused.value).startswith(f"isolation_id: iso-2 on ACC-3: '{HEADER}' prints no")
+    assert "'no 10'" in str(refused.value) and "nothing was changed" in refused.value.hint
