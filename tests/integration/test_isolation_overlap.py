@@ -125,15 +125,17 @@ def test_two_hosts_blocked_on_one_gateway_reconnect_first_one_first(fresh_lab, d
     assert reachable(lab, "pharm-02")
 
 
-def test_two_hosts_blocked_on_a_classic_ios_gateway_reconnect_first_one_first(fresh_lab, dirs):
+def test_hosts_blocked_on_a_classic_ios_gateway_reconnect_first_one_first(fresh_lab, dirs):
     """Classic IOS (ACC-3, WS-C2960X, 15.2) prints no sequence numbers in its running
     configuration: the second host's entry was numbered from none (5 again) and refused as
     a duplicate. Its number now comes from ``show ip access-lists``. ACC-3 routes VLAN 60
     here (an SVI of its own) and is the only core of this inventory.
 
-    That release does not save the numbers either: ACC-3 reloads between the isolations and
-    the reconnects (its entries are 10, 20, 30 then), and the reconnects remove each entry
-    by its text; by number, ``no 10`` would have freed the first host's neighbour."""
+    That release does not save the numbers either: ACC-3 reloads after two isolations (its
+    entries are then 10, 20 and the permit 30). The third host's entry goes before the
+    permit (25, not 35: a deny after it would never match), and the reconnects remove each
+    entry by its text: by number, the first's ``no 5`` would remove nothing and the
+    second's ``no 10`` the first host's entry."""
     lab = fresh_lab
     isolations, state = dirs
     store = Store(str(isolations), str(state))
@@ -144,45 +146,47 @@ def test_two_hosts_blocked_on_a_classic_ios_gateway_reconnect_first_one_first(fr
     for switch in inv.switches.values():
         switch.role = "core" if switch.name == "ACC-3" else "access"
     before = configs(lab)
-    one = isolate.isolate(
-        inv, store, isolate.parse_target(inv, host="10.10.60.104"), "alice", "beaconing"
-    )
-    two = isolate.isolate(
-        inv, store, isolate.parse_target(inv, host="10.10.60.105"), "bob", "beaconing"
-    )
+
+    def block(ip: str) -> dict:
+        return isolate.isolate(inv, store, isolate.parse_target(inv, host=ip), "alice", "worm")
+
+    def entries(*hosts: str) -> str:
+        lines = "".join(f" deny   ip host 10.10.60.{h} any\n" for h in hosts)
+        return f"ip access-list extended HISOPS-ISOLATE-3999\n{lines} permit ip any any\n"
+
+    one, two = block("10.10.60.104"), block("10.10.60.105")
     assert set(one["commands"]) == set(two["commands"]) == {"ACC-3"}
     assert "10 deny ip host 10.10.60.105 any" in two["commands"]["ACC-3"]  # after 5, not 5
-    acl = "ip access-list extended HISOPS-ISOLATE-3999\n"
-    both = lab.client.config("ACC-3")
-    assert (
-        acl + " deny   ip host 10.10.60.104 any\n deny   ip host 10.10.60.105 any\n"
-        " permit ip any any\n" in both
-    ), both
-    assert (
-        "interface Vlan60\n ip address 10.10.60.2 255.255.255.0\n ip access-group "
-        "HISOPS-ISOLATE-3999 in\n" in both
-    )
-    assert not reachable(lab, "lis-ws-01") and not reachable(lab, "lis-ws-02")
-    lab.fault("ACC-3", "reboot", seconds=0.3)  # boots on the saved config, numbers 10, 20, 30
+    assert entries("104", "105") in lab.client.config("ACC-3")
+    lab.fault("ACC-3", "reboot", seconds=0.3)  # boots on the saved config: 10, 20, permit 30
     wait_until(
         lambda: {d["name"]: d["state"] for d in lab.client.status()["devices"]}["ACC-3"] == "up",
         10,
         "ACC-3 did not come back",
     )
-    assert lab.client.config("ACC-3") == both
+    three = block("10.10.60.106")
+    assert "25 deny ip host 10.10.60.106 any" in three["commands"]["ACC-3"]
+    isolated = lab.client.config("ACC-3")
+    assert entries("104", "105", "106") in isolated, isolated
+    assert (
+        "interface Vlan60\n ip address 10.10.60.2 255.255.255.0\n ip access-group "
+        "HISOPS-ISOLATE-3999 in\n" in isolated
+    )
+    assert not any(reachable(lab, f"lis-ws-0{n}") for n in (1, 2, 3))
 
     done = reconnect.reconnect(store, one["isolation_id"], inv.switches, "carol", **CLEAN)
     assert done["verified"] == {"ACC-3": True}, done
     assert "no deny ip host 10.10.60.104 any" in done["commands"]["ACC-3"]
-    left = lab.client.config("ACC-3")
-    assert acl + " deny   ip host 10.10.60.105 any\n permit ip any any\n" in left, left
-    assert " ip access-group HISOPS-ISOLATE-3999 in" in left
+    assert entries("105", "106") in lab.client.config("ACC-3")
     assert reachable(lab, "lis-ws-01") and not reachable(lab, "lis-ws-02")
-
     done = reconnect.reconnect(store, two["isolation_id"], inv.switches, "carol", **CLEAN)
     assert done["verified"] == {"ACC-3": True}, done
+    left = lab.client.config("ACC-3")
+    assert entries("106") in left and " ip access-group HISOPS-ISOLATE-3999 in" in left, left
+    done = reconnect.reconnect(store, three["isolation_id"], inv.switches, "carol", **CLEAN)
+    assert done["verified"] == {"ACC-3": True}, done
     assert configs(lab) == before  # the ACL and its binding gone with the last user
-    assert reachable(lab, "lis-ws-02")
+    assert reachable(lab, "lis-ws-02") and reachable(lab, "lis-ws-03")
 
 
 def test_a_change_nobody_recorded_is_still_refused_beside_an_open_isolation(fresh_lab, dirs):

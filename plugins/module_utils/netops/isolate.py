@@ -531,8 +531,21 @@ def _acl_commands(view: SwitchView, vlan: int, ip: str, acl: int) -> list[Block]
     rules = existing.children if existing else []
     commands: list[Block] = []
     if not any(_rule_body(r) == deny for r in rules):
-        used = [int(m.group(1)) for r in rules if (m := re.match(r"^(?:rule )?(\d+) ", r))]
-        number = max([n for n in used if n < 4000] + [0]) + 5
+        used = {
+            int(m.group(1)): _rule_body(r)
+            for r in rules
+            if (m := re.match(r"^(?:rule )?(\d+) ", r))
+        }
+        # Before the closing permit, wherever it is now: classic IOS saves no numbers, and
+        # after a reload its 4000 is 10 x (entries): numbered past it, a deny would never match.
+        closing = min([n for n, body in used.items() if body == permit] + [4000])
+        number = max([n for n in used if n < closing] + [0]) + 5
+        if number >= closing:
+            raise Refused(
+                f"host: {view.switch.name}: {header} has no free number before its closing "
+                f"'{permit}' ({closing})",
+                hint="nothing was changed; renumber the ACL on the switch, then isolate again",
+            )
         rule = f"{number}" if platform == "cisco_ios" else f"rule {number}"
         if existing:
             commands.append(

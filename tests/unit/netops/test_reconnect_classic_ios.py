@@ -3,12 +3,21 @@ host blocks on one gateway reconnects, the ACL and its binding are handed to the
 isolation, but its own deny entry is not: it goes with it. Read by number only, the deny
 entry of a classic IOS configuration was handed over too, the reconnect then proved
 against the wrong lines and stayed half done ("- ... / deny ip host 10.10.60.104 any").
-The canonical form reads IOS-XE's entries without their numbers too: the same case."""
+The canonical form reads IOS-XE's entries without their numbers too: the same case.
+Also: the next entry of a classic IOS isolation ACL numbered from ``show ip access-lists``
+and before the closing permit, and an entry removed by its text where no numbers print."""
 
 from __future__ import annotations
 
 import pytest
+from ansible_collections.hisops.emergency.plugins.module_utils.netdev.session import DeviceParams
+from ansible_collections.hisops.emergency.plugins.module_utils.netops import (
+    isolate,
+    names,
+    network,
+)
 from ansible_collections.hisops.emergency.plugins.module_utils.netops.errors import (
+    Refused,
     TransactionError,
 )
 from ansible_collections.hisops.emergency.plugins.module_utils.netops.reconnect import (
@@ -94,3 +103,39 @@ def test_an_entry_the_record_does_not_describe_is_refused() -> None:
         replayable(REMOVAL, "cisco_ios", SECOND, [], "iso-2 on ACC-3")
     assert str(refused.value).startswith(f"isolation_id: iso-2 on ACC-3: '{HEADER}' prints no")
     assert "'no 10'" in str(refused.value) and "nothing was changed" in refused.value.hint
+
+
+# -- numbering the next entry on a classic IOS gateway (netops/network.py, isolate.py) -----
+def _gateway(numbered: str) -> network.SwitchView:
+    switch = network.Switch("ACC-3", DeviceParams("ACC-3", "cisco_ios", "h", "u", "p"), "core")
+    view = network.SwitchView(switch=switch, config=SECOND, numbered=numbered)
+    view.ports = names.ports(SECOND, "cisco_ios")
+    return view
+
+
+def _numbered(first: int, second: int, closing: int) -> str:
+    return (
+        SECOND.replace(" deny   ip host 10.10.60.104", f" {first} deny ip host 10.10.60.104")
+        .replace(" deny   ip host 10.10.60.105", f" {second} deny ip host 10.10.60.105")
+        .replace(" permit ip any any", f" {closing} permit ip any any")
+    )
+
+
+def test_the_next_entry_is_numbered_from_what_show_ip_access_lists_says() -> None:
+    """The view's ``numbered`` (``show ip access-lists`` written in), not the printed
+    configuration (no numbers: 5 again, a duplicate); before the closing permit, wherever a
+    reload put it (30 here: a 35 would never match)."""
+    assert _gateway("").acl_config == SECOND
+    blocks = isolate._acl_commands(_gateway(_numbered(10, 20, 30)), 60, "10.10.60.106", 3999)
+    assert blocks == [
+        ([HEADER, "25 deny ip host 10.10.60.106 any", "exit"], [HEADER, "no 25", "exit"])
+    ]
+    blocks = isolate._acl_commands(_gateway(_numbered(5, 10, 4000)), 60, "10.10.60.106", 3999)
+    assert blocks[0][0][1] == "15 deny ip host 10.10.60.106 any"
+
+
+def test_no_free_number_before_the_permit_is_refused() -> None:
+    with pytest.raises(
+        Refused, match=r"no free number before its closing 'permit ip any any' \(3\)"
+    ):
+        isolate._acl_commands(_gateway(_numbered(1, 2, 3)), 60, "10.10.60.106", 3999)
