@@ -24,6 +24,7 @@ import pytest
 CPUACCT = Path("/sys/fs/cgroup/cpuacct")
 _group: Path | None = None
 _by_scope: dict[str, float] = {}
+_by_test: dict[str, float] = {}
 _total = 0.0
 
 
@@ -87,6 +88,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         return
     path = report.nodeid.split("::", 1)[0]
     _by_scope[path] = _by_scope.get(path, 0.0) + cpu
+    _by_test[report.nodeid] = cpu
     _total += cpu
 
 
@@ -96,6 +98,9 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     terminalreporter.section(f"CPU seconds per file, labs included ({_total:.0f} in all)")
     for scope, cpu in sorted(_by_scope.items(), key=lambda item: -item[1])[:30]:
         terminalreporter.write_line(f"{cpu:8.1f}  {100 * cpu / _total:5.1f}%  {scope}")
+    terminalreporter.section("CPU seconds of the 25 costliest tests (a file's first: its fixtures)")
+    for nodeid, cpu in sorted(_by_test.items(), key=lambda item: -item[1])[:25]:
+        terminalreporter.write_line(f"{cpu:8.1f}  {nodeid}")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
