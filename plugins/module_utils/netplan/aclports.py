@@ -88,7 +88,7 @@ def _numbers_after_operators(words: list[str], platform: str, protocol: str) -> 
                 out.append(port_number(platform, protocol, words[i]))
                 i += 1
             continue
-        for _ in range(count):
+        for _index in range(count):
             if i < len(words):
                 out.append(port_number(platform, protocol, words[i]))
                 i += 1

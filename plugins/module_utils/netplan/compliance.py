@@ -239,7 +239,7 @@ def _order_findings(run: list[Section], want: list[Section]) -> tuple[list[str],
 def _lcs_pairs(have: list[str], want: list[str]) -> list[tuple[int, int]]:
     """Index pairs of a longest common subsequence of ``have`` and ``want``."""
     rows, cols = len(have), len(want)
-    table = [[0] * (cols + 1) for _ in range(rows + 1)]
+    table = [[0] * (cols + 1) for _row in range(rows + 1)]
     for i in range(rows - 1, -1, -1):
         for j in range(cols - 1, -1, -1):
             table[i][j] = (
@@ -271,18 +271,18 @@ def ios_entry_edits(have: list[tuple[int | None, str]], want: list[str]) -> list
     Without them (older IOS prints none): ``no <entry>`` removes an entry by its text and
     an entry typed without a number goes last, so from the first entry that must go before
     a kept one, the kept ones after it are removed and entered again in the plan's order."""
-    pairs = _lcs_pairs([entry for _, entry in have], want)
-    kept_have = {i for i, _ in pairs}
+    pairs = _lcs_pairs([entry for _seq, entry in have], want)
+    kept_have = {i for i, _j in pairs}
     kept_at = {j: i for i, j in pairs}  # intended index -> running index
-    if any(seq is None for seq, _ in have):
+    if any(seq is None for seq, _entry in have):
         inserted = [j for j in range(len(want)) if j not in kept_at]
         first = next((j for j in inserted if any(k > j for k in kept_at)), None)
-        gone = [e for index, (_, e) in enumerate(have) if index not in kept_have]
+        gone = [e for index, (_seq, e) in enumerate(have) if index not in kept_have]
         if first is None:
             return [f"no {e}" for e in gone] + [want[j] for j in inserted]
         gone += [have[kept_at[k]][1] for k in sorted(kept_at) if k > first]
         return [f"no {e}" for e in gone] + want[first:]
-    sequence = [int(seq or 0) for seq, _ in have]
+    sequence = [int(seq or 0) for seq, _entry in have]
     removed = [sequence[index] for index in range(len(have)) if index not in kept_have]
     highest = max(sequence, default=0)
     placed: list[tuple[int, str]] = []
@@ -583,7 +583,7 @@ def numbered_running(session: DeviceSession, running: str) -> str:
     if session.platform.name != "cisco_ios":
         return running
     entries = configtree.ios_acl_entries(running)
-    if not any(seq is None for found in entries.values() for seq, _ in found):
+    if not any(seq is None for found in entries.values() for seq, _entry in found):
         return running
     return configtree.with_ios_sequences(running, session.show("show ip access-lists"))
 

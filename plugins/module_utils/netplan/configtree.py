@@ -292,8 +292,8 @@ def with_ios_sequences(running: str, show_access_lists: str) -> str:
                     for c in _section_children(running, raw.strip())
                     if (e := aclports.ios_entry(c))[1].startswith(("permit ", "deny "))
                 ]
-                if all(seq is None for seq, _ in mine) and [m for _, m in mine] == [
-                    e for _, e in listed
+                if all(seq is None for seq, _entry in mine) and [m for _seq, m in mine] == [
+                    e for _seq, e in listed
                 ]:
                     entries = listed
             out.append(raw)
