@@ -79,6 +79,8 @@ PLATFORMS: dict[str, Platform] = {
             r"^% Invalid input detected.*$",
             r"^% Incomplete command.*$",
             r"^% Ambiguous command.*$",
+            # an ACL entry whose sequence number is taken (named ACL configuration mode)
+            r"^% Duplicate sequence number.*$",
         ),
         end_command="end",
         user_prompt=r"^[^\s()#>]+#\s*$",

@@ -650,3 +650,21 @@ def test_a_trunk_turning_access_loses_its_vlans_before_its_link_type() -> None:
     assert commands.index("undo port trunk allow-pass vlan 1 10 30") < commands.index(
         "undo port link-type"
     )
+
+
+def test_an_ios_entry_on_a_taken_sequence_number_is_a_refused_line(topology) -> None:
+    """IOS answers '% Duplicate sequence number' and keeps the entry it had: a push that
+    sent such a line must fail there, not be found out later by reading the switch back."""
+    from ansible_collections.hisops.emergency.plugins.module_utils.netdev.platforms import (
+        get_platform,
+    )
+
+    device = make_device(engine_spec(topology.devices["AGG-4"]))
+    device.attach(Host())
+    outputs = type_into(
+        device,
+        ["ip access-list extended HISOPS-DUP", "10 permit ip any any", "10 deny ip any any"],
+    )
+    refused = [o for o in outputs if get_platform("cisco_ios").rejected(o)]
+    assert refused == ["% Duplicate sequence number"], outputs
+    assert " 10 permit ip any any" in device.render_config(device.running)
