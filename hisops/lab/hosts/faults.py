@@ -64,10 +64,10 @@ class FaultsMixin(FleetCore):
         if kind == "crash":
             return self._crash(name, str(args.get("service", "postgresql")))
         if kind == "drive_unplugged":
-            record = self.unplug_drive(name)
-            self.faults.setdefault(name, {})[kind] = record
+            unplugged = self.unplug_drive(name)
+            self.faults.setdefault(name, {})[kind] = unplugged
             self._save()
-            return record
+            return unplugged
         record: dict[str, Any]
         if kind == "slow":
             rate = int(args.get("rate_kbit", 32))

@@ -98,7 +98,9 @@ def _outcome(result: dict[str, Any] | None) -> tuple[str, str, str]:
     if not result or result.get("skipped"):
         return calendar.MISSED, "not attempted (an earlier step failed)", ""
     if result.get("unreachable"):
-        return calendar.MISSED, "unreachable: " + str(result.get("msg", ""))[:300], ""
+        msg = str(result.get("msg", ""))
+        why = msg.split("reached over ssh: ")[-1] if "reached over ssh: " in msg else msg
+        return calendar.MISSED, f"its host is unreachable ({why[:300]})", ""
     if result.get("failed"):
         reason = str(result.get("reason") or "")
         status = calendar.MISSED if reason in AWAY_REASONS else calendar.FAILED
