@@ -275,6 +275,15 @@ SCENARIOS: list[Scenario] = [
         playbook="db_standby_build",
     ),
     Scenario(
+        name="backup-month-end",
+        plan_item="P6.1-P6.3",
+        title="Month end: the daily backup from the standby and the off-site copy on backup-1; "
+        "the removable drive is not plugged in: alert, recorded, the rest done",
+        playbook="backup_run",
+        extravars={"date": "2027-02-28"},
+        expect_text="removable drive is not plugged in",
+    ),
+    Scenario(
         name="client-publish",
         plan_item="P7.1",
         title="Publish the sample HIS client 5.0.0 into the artifact store (checksum recorded)",
