@@ -28,7 +28,7 @@ TARGET_WORDS = {
     "removable": "copy on the removable drive",
 }
 # Bumped when the role's setup changes, so every host is set up again (see layout_hash).
-SETUP_REVISION = 1
+SETUP_REVISION = 2
 # what a module's failure ``reason`` means: the target was away (a miss, caught up later)
 AWAY_REASONS = ("drive_absent", "unreachable")
 
