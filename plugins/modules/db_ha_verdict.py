@@ -14,7 +14,8 @@ description:
     language, who is primary, how far each standby lags, and whether a planned switchover
     and an unplanned failover may go ahead, with the reasons when not.
   - With O(require), fails (nothing touched anywhere) when that operation is a no-go.
-  - Pure logic; runs on the controller.
+  - Pure logic; runs on the controller. With O(report), it also writes the verdict there
+    as JSON (the status report), except in check mode.
 author: hisops developers (@hisops)
 options:
   states:
@@ -40,9 +41,14 @@ options:
     type: str
     choices: [none, switchover, failover]
     default: none
+  report:
+    description: >-
+      Where to write the verdict as JSON on the controller (mode 0640, replaced whole; its
+      directory is made with mode 0750). Not written in check mode.
+    type: path
 attributes:
   check_mode:
-    description: Pure logic; the same in check mode.
+    description: The same verdict in check mode; the report is not written.
     support: full
   diff_mode:
     description: Nothing changes.
@@ -67,13 +73,21 @@ verdict:
     slot, a degrade to async) and C(degraded) (the primary's automatic degrade record).
   returned: always
   type: dict
+report:
+  description: The report written (absent in check mode or without O(report)).
+  returned: when written
+  type: str
 """
+
+import json
+import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import (
     InputError,
     PgHaError,
 )
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.files import write_atomic
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.state import NodeState
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.verdict import assess
 
@@ -90,6 +104,7 @@ def main():
                 "choices": ["none", "switchover", "failover"],
                 "default": "none",
             },
+            "report": {"type": "path"},
         },
         supports_check_mode=True,
     )
@@ -105,11 +120,21 @@ def main():
     except PgHaError as exc:
         module.fail_json(msg=str(exc))
     out = verdict.as_dict()
+    written = {}
+    if p["report"] and not module.check_mode:
+        # as to_nice_json writes it; a report, not a change to the pair: changed stays false
+        text = json.dumps(out, indent=4, sort_keys=True, separators=(",", ": ")) + "\n"
+        try:
+            os.makedirs(os.path.dirname(p["report"]) or ".", mode=0o750, exist_ok=True)
+            write_atomic(p["report"], text, 0o640)
+        except OSError as exc:
+            module.fail_json(msg=f"report: cannot write {p['report']}: {exc}", verdict=out)
+        written = {"report": p["report"]}
     if p["require"] != "none":
         decision = out[p["require"]]
         if not decision["go"]:
-            module.fail_json(msg=decision["summary"], verdict=out)
-    module.exit_json(changed=False, verdict=out)
+            module.fail_json(msg=decision["summary"], verdict=out, **written)
+    module.exit_json(changed=False, verdict=out, **written)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import InputError
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.state import NodeState
@@ -169,3 +175,52 @@ def test_an_unreachable_task_result_becomes_an_unreachable_node():
     assert (
         node_state_from_result({"state": {"name": "db2", "role": "standby"}})["role"] == "standby"
     )
+
+
+# -- the db_ha_verdict module writes the status report (db_status's one step for it) -------
+def run_verdict_module(tmp_path, report, check_mode=False):
+    """The module as Ansible runs it: its file, its arguments in a JSON file."""
+    module = Path(__file__).resolve().parents[3] / "plugins" / "modules" / "db_ha_verdict.py"
+    args = tmp_path / "args.json"
+    args.write_text(
+        json.dumps(
+            {
+                "ANSIBLE_MODULE_ARGS": {
+                    "states": [primary().as_dict(), standby().as_dict()],
+                    "report": str(report),
+                    "_ansible_check_mode": check_mode,
+                }
+            }
+        )
+    )
+    collections = Path(__file__).resolve().parents[3] / "collections"
+    done = subprocess.run(
+        [sys.executable, str(module), str(args)],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(collections), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    return json.loads(done.stdout)
+
+
+def test_the_verdict_is_written_as_the_status_report_but_not_in_check_mode(tmp_path):
+    report = tmp_path / "reports" / "db_status.json"
+    previewed = run_verdict_module(tmp_path, report, check_mode=True)
+    assert not previewed.get("failed") and "report" not in previewed
+    assert not report.exists() and not report.parent.exists()
+
+    done = run_verdict_module(tmp_path, report)
+    assert not done.get("failed") and not done["changed"] and done["report"] == str(report)
+    text = report.read_text()
+    assert json.loads(text) == done["verdict"] and done["verdict"]["primary"] == "db1"
+    assert text.startswith('{\n    "') and text.endswith("}\n")  # as to_nice_json wrote it
+    assert stat.S_IMODE(report.stat().st_mode) == 0o640
+    assert stat.S_IMODE(report.parent.stat().st_mode) == 0o750
+
+
+def test_a_report_that_cannot_be_written_fails_naming_it(tmp_path):
+    blocker = tmp_path / "reports"
+    blocker.write_text("a file where the directory should be")
+    done = run_verdict_module(tmp_path, blocker / "db_status.json")
+    assert done["failed"] and done["msg"].startswith(f"report: cannot write {blocker}/")
