@@ -105,6 +105,13 @@ def _node(value: Any, field: str, required: bool = True) -> Node | None:
     return Node(name, address)
 
 
+def _required_node(value: Any, field: str) -> Node:
+    node = _node(value, field)
+    if node is None:  # _node raises for a required one; this is for the type checker
+        raise InputError(field, "is required")
+    return node
+
+
 def _path(params: dict[str, Any], key: str, default: str) -> str:
     value = str(params.get(key) or default)
     if not value.startswith("/") or ".." in value.split("/") or "\n" in value:
@@ -130,10 +137,9 @@ def layout_from(params: dict[str, Any]) -> Layout:
     stanza = str(params.get("stanza") or "his")
     if not _NAME.match(stanza):
         raise InputError("stanza", f"{stanza!r} must be letters, digits, '_', '.', '-'")
-    primary = _node(params.get("primary"), "primary")
+    primary = _required_node(params.get("primary"), "primary")
     standby = _node(params.get("standby"), "standby", required=False)
-    backup_host = _node(params.get("backup_host"), "backup_host")
-    assert primary is not None and backup_host is not None
+    backup_host = _required_node(params.get("backup_host"), "backup_host")
     if standby is not None and standby.name == primary.name:
         raise InputError("standby", f"{standby.name} is also the primary")
     compress = str(params.get("compress_type") or "zst")

@@ -99,7 +99,7 @@ def _outcome(result: dict[str, Any] | None) -> tuple[str, str, str]:
         return calendar.MISSED, "not attempted (an earlier step failed)", ""
     if result.get("unreachable"):
         msg = str(result.get("msg", ""))
-        why = msg.split("reached over ssh: ")[-1] if "reached over ssh: " in msg else msg
+        why = msg.rsplit("reached over ssh: ", maxsplit=1)[-1]
         return calendar.MISSED, f"its host is unreachable ({why[:300]})", ""
     if result.get("failed"):
         reason = str(result.get("reason") or "")
