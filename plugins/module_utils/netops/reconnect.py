@@ -18,6 +18,7 @@ import difflib
 import re
 import time
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -307,21 +308,11 @@ def _by_text_where_unnumbered(
         return inverse
     printed = ios_acl_entries(running)
     recorded: dict[tuple[str, str], str] = {}
-    header = ""
-    for line in commands:
-        if _IOS_ACL_HEADER.match(line):
-            header = line
-        elif line == LEAVE[platform]:
-            header = ""
-        elif header and (entry := _NUMBERED.match(line)):
+    for header, line in _under_acl_header(commands, platform):
+        if header and (entry := _NUMBERED.match(line)):
             recorded[(header, entry.group(1))] = entry.group(2)
     out: list[str] = []
-    header = ""
-    for line in inverse:
-        if _IOS_ACL_HEADER.match(line):
-            header = line
-        elif line == LEAVE[platform]:
-            header = ""
+    for header, line in _under_acl_header(inverse, platform):
         number = _BY_NUMBER.match(line)
         entries = printed.get(header) if header and number else None
         if number and entries and all(seq is None for seq, _entry in entries):
@@ -337,6 +328,18 @@ def _by_text_where_unnumbered(
             line = f"no {text}"
         out.append(line)
     return out
+
+
+def _under_acl_header(lines: list[str], platform: str) -> Iterator[tuple[str, str]]:
+    """Each line with the IOS ACL header it is typed under ("" outside one; a header line
+    is under itself)."""
+    header = ""
+    for line in lines:
+        if _IOS_ACL_HEADER.match(line):
+            header = line
+        elif line == LEAVE[platform]:
+            header = ""
+        yield header, line
 
 
 def _blocks(lines: list[str], platform: str) -> list[list[str]]:
