@@ -27,19 +27,24 @@ options:
     description: The day to plan (C(YYYY-MM-DD)); empty or C(today) is today.
     type: str
     default: ''
+  validate_only:
+    description:
+      - Only check O(calendar) and O(date) (the run's first step, before any host is read);
+        O(nodes), O(addresses) and O(backup_host) are then not needed.
+    type: bool
+    default: false
   nodes:
-    description: The pair's node states (M(hisops.emergency.db_node_info), C(name), C(role)).
+    description:
+      - The pair's node states (M(hisops.emergency.db_node_info), C(name), C(role)).
+      - Required unless O(validate_only).
     type: list
     elements: dict
-    required: true
   addresses:
-    description: Address of each host by inventory name.
+    description: Address of each host by inventory name (required unless O(validate_only)).
     type: dict
-    required: true
   backup_host:
-    description: Inventory name of the off-site backup host.
+    description: Inventory name of the off-site backup host (required unless O(validate_only)).
     type: str
-    required: true
   layout:
     description:
       - Repository settings (C(stanza), C(local_repo_path), C(offsite_repo_path),
@@ -79,22 +84,22 @@ date:
   type: str
 due:
   description: The copies due, in order, each C(target), C(occasion), C(catch_up), C(missed_on).
-  returned: success
+  returned: unless validate_only
   type: list
   elements: dict
 due_targets:
   description: The targets due, in order.
-  returned: success
+  returned: unless validate_only
   type: list
   elements: str
 lines:
   description: What is due, in plain language.
-  returned: success
+  returned: unless validate_only
   type: list
   elements: str
 next:
   description: Each target's next calendar day.
-  returned: success
+  returned: unless validate_only
   type: dict
 calendar:
   description: The calendar in force (validated).
@@ -102,19 +107,19 @@ calendar:
   type: dict
 layout:
   description: Where each repository lives (validated), with the primary and standby.
-  returned: success
+  returned: unless validate_only
   type: dict
 local_host:
   description: The DB server holding repo1, where the daily backup runs (the standby if any).
-  returned: success
+  returned: unless validate_only
   type: str
 from_standby:
   description: Whether the backups are taken from the standby.
-  returned: success
+  returned: unless validate_only
   type: bool
 last_done:
   description: Per target, its newest successful copy in the history.
-  returned: success
+  returned: unless validate_only
   type: dict
 """
 
@@ -130,12 +135,14 @@ def main():
         argument_spec={
             "calendar": {"type": "dict", "default": {}},
             "date": {"type": "str", "default": ""},
-            "nodes": {"type": "list", "elements": "dict", "required": True},
-            "addresses": {"type": "dict", "required": True},
-            "backup_host": {"type": "str", "required": True},
+            "validate_only": {"type": "bool", "default": False},
+            "nodes": {"type": "list", "elements": "dict"},
+            "addresses": {"type": "dict"},
+            "backup_host": {"type": "str"},
             "layout": {"type": "dict", "default": {}},
             "state_dir": {"type": "path", "required": True},
         },
+        required_if=[("validate_only", False, ("nodes", "addresses", "backup_host"))],
         supports_check_mode=True,
     )
     run_module(module, lambda p, check: plan_run(p))

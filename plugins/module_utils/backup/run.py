@@ -51,6 +51,9 @@ def pair_roles(nodes: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, A
 def plan_run(params: dict[str, Any], today: date | None = None) -> dict[str, Any]:
     cal = calendar.parse_calendar(params.get("calendar"), "hisops_backup_calendar")
     on = calendar.parse_date(params.get("date"), "date", today)
+    if params.get("validate_only"):
+        # the run's first step: the operator's input checked before any host is read
+        return {"changed": False, "date": on.isoformat(), "calendar": cal.as_dict()}
     primary, standby = pair_roles(params.get("nodes") or [])
     addresses = params.get("addresses") or {}
 

@@ -267,3 +267,16 @@ def test_history_refuses_a_bad_event(tmp_path):
     with pytest.raises(InputError) as caught:
         History(str(tmp_path)).record("r", date(2027, 3, 1), [{"target": "tape"}])
     assert caught.value.field == "events[0].target"
+
+
+def test_validate_only_checks_the_operators_input_alone(tmp_path):
+    params = {"calendar": {"removable": {"days": [15, "last"]}}, "date": "2028-02-29",
+              "validate_only": True, "state_dir": str(tmp_path)}  # fmt: skip
+    assert plan_run(params) == {
+        "changed": False,
+        "date": "2028-02-29",
+        "calendar": plan_run(params)["calendar"],
+    }
+    with pytest.raises(InputError) as caught:
+        plan_run({**params, "calendar": {"offsite": {"days": [30]}}})
+    assert caught.value.field == "hisops_backup_calendar.offsite.days[0]"
