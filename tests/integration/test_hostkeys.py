@@ -13,6 +13,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netdev.session im
     DeviceSession,
 )
 from ansible_collections.hisops.emergency.plugins.modules import host_keys
+from lab_helpers import device_params
 
 from .playbooks import run_playbook
 
@@ -22,17 +23,7 @@ CHANGED = "AGG-3"  # the H3C aggregation switch
 
 
 def params(lab, name: str, known_hosts: Path) -> DeviceParams:
-    entry = lab.devices[name]
-    return DeviceParams(
-        name,
-        entry["platform"],
-        entry["host"],
-        entry["username"],
-        entry["password"],
-        entry["port"],
-        entry.get("secret", entry["password"]),
-        known_hosts=str(known_hosts),
-    )
+    return device_params(lab, name, known_hosts)
 
 
 def passwords_received(lab, name: str) -> int:

@@ -25,6 +25,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netdev.session im
 )
 from ansible_collections.hisops.emergency.plugins.module_utils.state.locks import Locks
 from ansible_collections.hisops.emergency.plugins.module_utils.state.store import StateStore
+from lab_helpers import device_params
 
 from .playbooks import run_playbook
 
@@ -156,17 +157,7 @@ def test_a_deploy_and_an_isolation_of_one_switch_are_serialized(fresh_lab, tmp_p
 
 
 def _params(lab, name: str) -> DeviceParams:
-    entry = lab.devices[name]
-    return DeviceParams(
-        name,
-        entry["platform"],
-        entry["host"],
-        entry["username"],
-        entry["password"],
-        entry["port"],
-        entry.get("secret", entry["password"]),
-        known_hosts=str(lab.state_dir / "known_hosts"),
-    )
+    return device_params(lab, name)
 
 
 def test_a_push_refuses_under_the_lock_when_an_isolation_is_open_on_the_switch(fresh_lab, tmp_path):

@@ -18,10 +18,10 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netdev.push impor
     SafePush,
 )
 from ansible_collections.hisops.emergency.plugins.module_utils.netdev.session import (
-    DeviceParams,
     DeviceSession,
 )
 from ansible_collections.hisops.emergency.plugins.module_utils.state.store import StateStore
+from lab_helpers import device_params
 
 from .playbooks import run_playbook
 
@@ -142,17 +142,7 @@ def test_close_early_restores_the_configuration(fresh_lab, store, tmp_path):
 
     # A deploy meanwhile: one that would drop the window's rule from the VTY ACL is refused
     # under the lock, naming the window; one elsewhere on the switch goes (issue 14).
-    entry = lab.devices["AGG-4"]
-    params = DeviceParams(
-        "AGG-4",
-        entry["platform"],
-        entry["host"],
-        entry["username"],
-        entry["password"],
-        entry["port"],
-        entry.get("secret", entry["password"]),
-        known_hosts=str(lab.state_dir / "known_hosts"),
-    )
+    params = device_params(lab, "AGG-4")
     opened_config = lab.client.config("AGG-4")
     without_window = "\n".join(
         line for line in opened_config.splitlines() if "HISOPS-VENDOR-" not in line

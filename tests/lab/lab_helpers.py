@@ -97,3 +97,23 @@ def release_octet(octet: int) -> None:
     handle = _held.pop(octet, None)
     if handle is not None:
         handle.close()
+
+
+def device_params(lab: Any, name: str, known_hosts: Path | None = None) -> Any:
+    """How the collection reaches one of the lab's switches (netmiko over SSH, its key
+    checked against the lab's known_hosts unless another file is given)."""
+    from ansible_collections.hisops.emergency.plugins.module_utils.netdev.session import (
+        DeviceParams,
+    )
+
+    entry = lab.devices[name]
+    return DeviceParams(
+        name,
+        entry["platform"],
+        entry["host"],
+        entry["username"],
+        entry["password"],
+        entry["port"],
+        entry.get("secret", entry["password"]),
+        known_hosts=str(known_hosts or lab.state_dir / "known_hosts"),
+    )
