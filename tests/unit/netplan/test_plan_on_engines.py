@@ -381,19 +381,15 @@ RICH_ACLS = [
 ]
 
 
-@pytest.mark.parametrize("name", ["CORE-1", "AGG-3", "AGG-4"])
-def test_every_address_form_renders_to_what_the_engine_prints(topology, name: str) -> None:
-    """Hosts, networks, any, udp, no description, both directions: deploy, then compliant."""
+def deploy_acls(topology, name: str, bindings: list[dict], acls: list[dict]):
+    """The switch's plan with these ACLs and bindings, rendered and typed into a fresh
+    engine with no line refused: (device, intended, running configuration after)."""
     device = make_device(engine_spec(topology.devices[name]))
     device.attach(Host())
     plan = vlanplan.group_vars(topology)
     switch = vlanplan.switch_vars(topology)[name]["hisops_switch"]
-    port = switch["access_ports"][0]["interface"]
-    switch["acls"] = [
-        {"acl": "FORMS", "interfaces": [port], "direction": "inbound"},
-        {"acl": "FORMS", "vlan": 99, "direction": "outbound"},
-    ]
-    intent = build_intent(name, device.platform, switch, plan["hisops_vlans"], 99, RICH_ACLS)
+    switch["acls"] = bindings
+    intent = build_intent(name, device.platform, switch, plan["hisops_vlans"], 99, acls)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)), trim_blocks=True, keep_trailing_newline=True
     )
@@ -404,7 +400,18 @@ def test_every_address_form_renders_to_what_the_engine_prints(topology, name: st
         device.render_config(device.running), PushRequest(intended=intended), device.platform
     )
     assert not [e for e in type_into(device, commands) if "rror" in e or "%" in e], commands
-    after = device.render_config(device.running)
+    return device, intended, device.render_config(device.running)
+
+
+@pytest.mark.parametrize("name", ["CORE-1", "AGG-3", "AGG-4"])
+def test_every_address_form_renders_to_what_the_engine_prints(topology, name: str) -> None:
+    """Hosts, networks, any, udp, no description, both directions: deploy, then compliant."""
+    port = vlanplan.switch_vars(topology)[name]["hisops_switch"]["access_ports"][0]["interface"]
+    bindings = [
+        {"acl": "FORMS", "interfaces": [port], "direction": "inbound"},
+        {"acl": "FORMS", "vlan": 99, "direction": "outbound"},
+    ]
+    device, intended, after = deploy_acls(topology, name, bindings, RICH_ACLS)
     assert compliance.compare(after, intended, device.platform).compliant
     assert plan_commands(after, PushRequest(intended=intended), device.platform) == []
     acl = next(iter(device.running.acls.values()))
@@ -455,23 +462,8 @@ def test_a_plan_on_well_known_ports_reads_back_by_name_and_is_no_drift(topology,
     """The plan says ``port: 80``, the device prints ``eq www`` (VRP, Comware, IOS), UDP 53
     ``dns`` on VRP/Comware but ``domain`` on IOS: after a deploy the switch is compliant and
     a second deploy sends nothing."""
-    device = make_device(engine_spec(topology.devices[name]))
-    device.attach(Host())
-    plan = vlanplan.group_vars(topology)
-    switch = vlanplan.switch_vars(topology)[name]["hisops_switch"]
-    switch["acls"] = [{"acl": "NAMED-PORTS", "vlan": 99, "direction": "inbound"}]
-    intent = build_intent(name, device.platform, switch, plan["hisops_vlans"], 99, NAMED_PORTS)
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)), trim_blocks=True, keep_trailing_newline=True
-    )
-    intended = env.get_template("intended.j2").render(
-        intent=intent.to_dict(), switch_intended_features=FEATURES
-    )
-    commands = plan_commands(
-        device.render_config(device.running), PushRequest(intended=intended), device.platform
-    )
-    assert not [e for e in type_into(device, commands) if "rror" in e or "%" in e], commands
-    after = device.render_config(device.running)
+    bindings = [{"acl": "NAMED-PORTS", "vlan": 99, "direction": "inbound"}]
+    device, intended, after = deploy_acls(topology, name, bindings, NAMED_PORTS)
     header = "NAMED-PORTS" if device.platform == "cisco_ios" else "3101"
     printed = re.findall(r"eq (\S+)", after[after.index(header) :])
     assert printed[:6] == PRINTED_PORTS[device.platform], after
