@@ -27,6 +27,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.backup.errors imp
     HistoryError,
     InputError,
 )
+from ansible_collections.hisops.emergency.plugins.module_utils.state.store import state_db
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS backup_events (
@@ -63,24 +64,10 @@ class History:
 
     @contextlib.contextmanager
     def _db(self, write: bool = False) -> Iterator[sqlite3.Connection]:
-        if not write and not os.path.exists(self.path):
-            conn = sqlite3.connect(":memory:")
-        else:
-            try:
-                os.makedirs(self.directory, mode=0o750, exist_ok=True)
-                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=FULL")
-            except (OSError, sqlite3.Error) as exc:
-                raise HistoryError(f"state_dir: cannot open {self.path}: {exc}") from None
-        try:
-            conn.row_factory = sqlite3.Row
-            conn.executescript(_SCHEMA)
+        with state_db(
+            self.directory, _SCHEMA, HistoryError, "backup history", create=write
+        ) as conn:
             yield conn
-        except sqlite3.Error as exc:
-            raise HistoryError(f"backup history {self.path}: {exc}") from None
-        finally:
-            conn.close()
 
     def events(self) -> list[Event]:
         with self._db() as conn:

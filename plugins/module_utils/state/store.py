@@ -90,6 +90,41 @@ class Hold:
         return text
 
 
+@contextlib.contextmanager
+def state_db(
+    directory: str,
+    schema: str,
+    error: type[Exception],
+    what: str,
+    *,
+    create: bool = True,
+) -> Iterator[sqlite3.Connection]:
+    """The state directory's SQLite database (``state.db``: WAL, synchronous writes), with
+    ``schema`` made. Every domain that keeps state there (holds, backups) opens it here.
+    ``create=False`` and no database yet: an empty one in memory, so that a read never
+    creates the directory. A failure raises ``error``, naming the file."""
+    path = os.path.join(directory, "state.db")
+    if not create and not os.path.exists(path):
+        conn = sqlite3.connect(":memory:")
+    else:
+        try:
+            os.makedirs(directory, mode=0o750, exist_ok=True)
+            conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise error(f"state_dir: cannot open {path}: {exc}") from None
+    try:
+        conn.row_factory = sqlite3.Row
+        if create or os.path.exists(path):
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+        conn.executescript(schema)
+        yield conn
+    except sqlite3.Error as exc:
+        raise error(f"{what} {path}: {exc}") from None
+    finally:
+        conn.close()
+
+
 class StateStore:
     """Holds and locks under one state directory (``var/state`` by default)."""
 
@@ -104,21 +139,8 @@ class StateStore:
 
     @contextlib.contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        try:
-            os.makedirs(self.directory, mode=0o750, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise StateError(f"state_dir: cannot open {self.path}: {exc}") from None
-        try:
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.executescript(_SCHEMA)
+        with state_db(self.directory, _SCHEMA, StateError, "state store") as conn:
             yield conn
-        except sqlite3.Error as exc:
-            raise StateError(f"state store {self.path}: {exc}") from None
-        finally:
-            conn.close()
 
     def put(self, hold: Hold) -> Hold:
         """Create or replace a hold (by id), in one transaction."""
