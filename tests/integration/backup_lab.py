@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from lab_helpers import free_octet, release_octet
 
-from hisops.lab.hosts import HostFleet, HostLabError, HostSpec
+from hisops.lab.hosts import HostFleet
 
+from .db_pair_lab import pair_fleet
 from .playbooks import PlaybookRun, run_playbook
 
 DB1, DB2, BACKUP = "his-db-1", "his-db-2", "backup-1"
@@ -69,25 +69,9 @@ class BackupLab:
 
 @contextmanager
 def boot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BackupLab]:
-    try:
-        HostFleet.check_prerequisites()
-    except HostLabError as exc:
-        pytest.skip(str(exc))
-    state = tmp_path_factory.mktemp("backup")
-    octet = free_octet(100, 200)
-    base = f"127.{octet}"
-    fleet = HostFleet(state / "fleet", [
-        HostSpec(DB1, "db_server", f"{base}.0.11", "servers", his_data=True),
-        HostSpec(DB2, "db_server", f"{base}.0.12", "servers"),
-        HostSpec(BACKUP, "backup_target", f"{base}.0.21", "servers"),
-    ])  # fmt: skip
-    try:
-        fleet.up(his_patients=50)
-        lab = BackupLab(fleet, fleet.write_inventory(), state / "work")
+    with pair_fleet(tmp_path_factory, "backup", backup_host=True) as fleet:
+        lab = BackupLab(fleet, fleet.write_inventory(), fleet.state_dir.parent / "work")
         built = run_playbook("db_standby_build", lab.inventory, lab.workdir)
         assert built.rc == 0, built.stdout[-3000:]
         fleet.plug_drive(BACKUP)
         yield lab
-    finally:
-        fleet.down()
-        release_octet(octet)

@@ -77,27 +77,43 @@ def boot(tmp_path_factory: pytest.TempPathFactory, build: bool = False) -> Itera
     """The module's fleet on a 127.N block of its own (so the two DB pair files run side by
     side, one per pytest-xdist worker); ``build``: the hot standby built (his-db-1 primary,
     his-db-2 its async standby), where the operations file starts."""
-    try:
-        HostFleet.check_prerequisites()
-    except HostLabError as exc:
-        pytest.skip(str(exc))
-    state = tmp_path_factory.mktemp("dbpair")
-    octet = free_octet(100, 200)
-    base = f"127.{octet}"
-    fleet = HostFleet(state / "fleet", [
-        HostSpec(DB1, "db_server", f"{base}.0.11", "servers", his_data=True),
-        HostSpec(DB2, "db_server", f"{base}.0.12", "servers"),
-        HostSpec(APP, "workstation", f"{base}.10.1", "outpatient registration",
-                 groups=("db_proxies",)),
-    ])  # fmt: skip
-    try:
-        fleet.up(his_patients=50)
-        pair = Pair(fleet, fleet.write_inventory(), state / "work", fleet.credentials())
+    with pair_fleet(tmp_path_factory, "dbpair") as fleet:
+        work = fleet.state_dir.parent / "work"
+        pair = Pair(fleet, fleet.write_inventory(), work, fleet.credentials())
         if build:
             built = pair.play("db_standby_build")
             assert built.rc == 0, built.stdout[-3000:]
             assert (pair.role(DB1), pair.role(DB2)) == ("primary", "standby")
         yield pair
+
+
+@contextmanager
+def pair_fleet(
+    tmp_path_factory: pytest.TempPathFactory, name: str, backup_host: bool = False
+) -> Iterator[HostFleet]:
+    """The two database servers and a third host (the PgBouncer host app-1, or the backup
+    host backup-1) booted on a 127.N block of the module's own; stopped afterwards."""
+    try:
+        HostFleet.check_prerequisites()
+    except HostLabError as exc:
+        pytest.skip(str(exc))
+    state = tmp_path_factory.mktemp(name)
+    octet = free_octet(100, 200)
+    base = f"127.{octet}"
+    third = (
+        HostSpec("backup-1", "backup_target", f"{base}.0.21", "servers")
+        if backup_host
+        else HostSpec(APP, "workstation", f"{base}.10.1", "outpatient registration",
+                      groups=("db_proxies",))
+    )  # fmt: skip
+    fleet = HostFleet(state / "fleet", [
+        HostSpec(DB1, "db_server", f"{base}.0.11", "servers", his_data=True),
+        HostSpec(DB2, "db_server", f"{base}.0.12", "servers"),
+        third,
+    ])  # fmt: skip
+    try:
+        fleet.up(his_patients=50)
+        yield fleet
     finally:
         fleet.down()
         release_octet(octet)
