@@ -40,30 +40,39 @@ SHARED_SCOPES = ("tests/lab/hosts/",)
 # KNOWN_SECONDS stands in for it.
 SCOPE_SECONDS_KEY = "hisops/scope_seconds"
 # Where the cache has no figure for a scope (a clean clone, as CI runs), the seconds of a
-# CI-like run stand in (clean clone of 7206729, 4 workers, molecule and sanity beside
-# them, nothing else running: only the order matters, longest first; scopes under 20 s
-# are left out).
+# CI-like run stand in (clean clone of c77986a, 4 workers, molecule and sanity beside
+# them, nothing else running: only the order matters, longest first; files outside
+# tests/integration and tests/reliability under 20 s are left out). A lab file not listed here yet (a new one) is taken as UNMEASURED_LAB_SECONDS
+# long, so it starts among the long ones: that run ended on test_backup_run.py, new and
+# unlisted, started last at 795 s and alone for its last 130 s.
 KNOWN_SECONDS = {
-    "tests/integration/test_db_pair_ops.py": 948,
-    "tests/integration/test_db_pair.py": 886,
-    "tests/integration/test_db_fence_switch.py": 400,
-    "tests/integration/test_switch_plan.py": 357,
-    "tests/integration/test_client_rollout.py": 311,
-    "tests/integration/test_client_rollback.py": 299,
-    "tests/integration/test_client_deliberate.py": 156,
-    "tests/integration/test_spare_swap.py": 128,
-    "tests/lab/hosts/": 110,
-    "tests/integration/test_client_isolation.py": 52,
+    "tests/integration/test_db_pair_ops.py": 674,
+    "tests/integration/test_db_pair.py": 600,
+    "tests/integration/test_client_rollback.py": 349,
+    "tests/integration/test_db_fence_switch.py": 304,
+    "tests/integration/test_client_rollout.py": 300,
+    "tests/integration/test_switch_plan.py": 282,
+    "tests/integration/test_backup_run.py": 178,
+    "tests/integration/test_client_deliberate.py": 148,
+    "tests/integration/test_spare_swap.py": 106,
+    "tests/lab/hosts/": 99,
+    "tests/integration/test_client_isolation.py": 56,
+    "tests/integration/test_switch_acl.py": 55,
+    "tests/integration/test_isolation_overlap.py": 53,
     "tests/lab/test_lab_ssh.py": 48,
-    "tests/integration/test_switch_acl.py": 45,
-    "tests/integration/test_isolation_overlap.py": 41,
-    "tests/integration/test_isolation.py": 38,
-    "tests/integration/test_spare_readiness.py": 29,
-    "tests/reliability/test_clients_campaign.py": 26,
-    "tests/reliability/test_network_campaign.py": 25,
-    "tests/integration/test_vendor_access.py": 22,
-    "tests/lab/devices/test_netmiko_huawei.py": 20,
+    "tests/integration/test_isolation.py": 32,
+    "tests/integration/test_spare_numbering.py": 26,
+    "tests/integration/test_vendor_access.py": 21,
+    # every other lab file, so that only a new one is taken as unmeasured
+    "tests/reliability/test_network_campaign.py": 19,
+    "tests/reliability/test_clients_campaign.py": 19,
+    "tests/integration/test_switch_locks.py": 16,
+    "tests/integration/test_spare_readiness.py": 11,
+    "tests/integration/test_safety_net.py": 9,
+    "tests/integration/test_hostkeys.py": 2,
+    "tests/reliability/test_db_pair_campaign.py": 1,
 }
+UNMEASURED_LAB_SECONDS = 150.0
 
 
 def scope_of(nodeid: str) -> str:
@@ -111,10 +120,19 @@ def pytest_configure_node(node) -> None:  # xdist: controller side, once per wor
     node.workerinput[SCOPE_SECONDS_KEY] = _last_seconds(node.config)
 
 
+def expected_seconds(seconds: dict[str, float], scope: str) -> float:
+    """A scope's seconds in the last run; a lab file never measured: UNMEASURED_LAB_SECONDS."""
+    if scope in seconds:
+        return seconds[scope]
+    if scope.startswith(("tests/integration/", "tests/reliability/")):
+        return UNMEASURED_LAB_SECONDS
+    return 0.0
+
+
 def pytest_collection_modifyitems(config, items) -> None:
     seconds = _last_seconds(config)
     if seconds:
-        items.sort(key=lambda item: -seconds.get(scope_of(item.nodeid), 0.0))
+        items.sort(key=lambda item: -expected_seconds(seconds, scope_of(item.nodeid)))
 
 
 _scope_seconds: dict[str, float] = {}
