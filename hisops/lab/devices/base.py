@@ -423,6 +423,7 @@ class BaseDevice:
     platform = ""
     session_class: type[BaseSession]
     default_service_types: tuple[str, ...] = ("ssh", "terminal")
+    has_enable_secret = False  # an ``enable`` password guards privileged EXEC (IOS-like)
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = Spec.from_dict(spec)
@@ -479,11 +480,7 @@ class BaseDevice:
         """A startup configuration without accounts gets the spec's (lab convenience)."""
         if not config.users:
             config.users = self.factory_config().users
-        if (
-            config.enable_secret is None
-            and self.spec.enable_secret
-            and self.platform == "cisco_ios"
-        ):
+        if config.enable_secret is None and self.spec.enable_secret and self.has_enable_secret:
             config.enable_secret = self.hash_password(self.spec.enable_secret)
 
     def new_interface(self, name: str) -> Interface:
