@@ -57,4 +57,4 @@ class CommandRejected(NetdevError):
 
 
 class UnsupportedPlatform(InputError):
-    hint = "use one of: huawei, hp_comware, cisco_ios"
+    hint = "use the netmiko device_type of a platform that has a dialect (docs/dialects.md)"

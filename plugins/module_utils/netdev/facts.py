@@ -9,70 +9,16 @@ from typing import Any
 
 from .session import DeviceSession
 
-# No ntc-templates template exists for these two VRP outputs; the line format is fixed.
-_HUAWEI_ESN = re.compile(r"ESN of (?:master|slot \S+)\s*:\s*(\S+)", re.I)
-
-
-def _first(rows: list[dict[str, Any]], key: str, default: str = "") -> str:
-    for row in rows:
-        value = row.get(key)
-        if isinstance(value, list):
-            value = value[0] if value else ""
-        if value:
-            return str(value).strip()
-    return default
-
 
 def gather(session: DeviceSession) -> dict[str, Any]:
-    platform = session.platform.name
-    facts: dict[str, Any] = {"platform": platform, "vendor": session.platform.vendor}
-    if platform == "huawei":
-        version = session.parse("display version")
-        # "HUAWEI S5735-S48T4X Routing Switch uptime is": the template keeps the suffix.
-        facts["model"] = (_first(version, "model").split() or [""])[0]
-        facts["firmware"] = _first(version, "product_version") or _first(version, "vrp_version")
-        match = _HUAWEI_ESN.search(session.show("display esn"))
-        facts["serial"] = match.group(1) if match else ""
-        interfaces = [
-            {"name": r["interface"], "status": r["phy"], "protocol": r["protocol"]}
-            for r in session.parse("display interface brief")
-        ]
-        vlans = [
-            {"id": int(r["vlan_id"]), "name": r.get("vlan_description", "")}
-            for r in session.parse("display vlan")
-        ]
-    elif platform == "hp_comware":
-        manuinfo = session.parse("display device manuinfo")
-        chassis = [r for r in manuinfo if r.get("device_serial_number")] or manuinfo
-        facts["model"] = _first(chassis, "device_name")
-        facts["serial"] = _first(chassis, "device_serial_number")
-        version_text = session.show("display version")
-        match = re.search(r"Comware Software, Version ([^\n]+)", version_text)
-        facts["firmware"] = match.group(1).strip() if match else ""
-        interfaces = [
-            {"name": r["interface"], "status": r["link"], "protocol": r["protocol"]}
-            for r in session.parse("display interface brief")
-        ]
-        vlans = [
-            {"id": int(r["vlan_id"]), "name": r.get("vlan_name", "")}
-            for r in session.parse("display vlan all")
-        ]
-    else:
-        version = session.parse("show version")
-        inventory = session.parse("show inventory")
-        facts["model"] = _first(version, "hardware") or _first(inventory, "pid")
-        facts["firmware"] = _first(version, "version")
-        facts["serial"] = _first(version, "serial") or _first(inventory, "sn")
-        interfaces = [
-            {"name": r["port"], "status": r["status"], "vlan": r["vlan_id"]}
-            for r in session.parse("show interfaces status")
-        ]
-        vlans = [
-            {"id": int(r["vlan_id"]), "name": r.get("vlan_name", "")}
-            for r in session.parse("show vlan brief")
-        ]
-    facts["interfaces"] = interfaces
-    facts["vlans"] = sorted(vlans, key=lambda v: v["id"])
+    """platform, vendor, model, firmware, serial, interfaces and VLANs (sorted by id), read
+    the platform's way (``Dialect.gather_facts``)."""
+    dialect = session.platform
+    facts: dict[str, Any] = {"platform": dialect.name, "vendor": dialect.vendor}
+    found = dialect.gather_facts(session)
+    facts.update(model=found["model"], firmware=found["firmware"], serial=found["serial"])
+    facts["interfaces"] = found["interfaces"]
+    facts["vlans"] = sorted(found["vlans"], key=lambda v: v["id"])
     return facts
 
 

@@ -32,6 +32,7 @@ from ..netplan import compliance
 from ..state.locks import switch as switch_lock
 from ..state.store import StateStore
 from .backup import mask_secrets
+from .dialects import dialect_for
 from .errors import CommandRejected, DeviceUnreachable, InputError, NetdevError, SessionLost
 from .safety import SafetyNet
 from .session import DeviceSession
@@ -122,7 +123,7 @@ def _merge_only(commands: list[str], platform: str, rewrites: bool) -> list[str]
     edit of a plan ACL is kept whole (its entries are the plan's, in the plan's order); every
     other negation is dropped.
     """
-    negation = "no " if platform == "cisco_ios" else "undo "
+    negation = dialect_for(platform).negation
     kept = []
     block = ""
     for index, command in enumerate(commands):
@@ -157,7 +158,7 @@ def plan_commands(running: str, request: PushRequest, platform: str) -> list[str
 
 def _with_exits(commands: list[str], platform: str) -> list[str]:
     """Leave each sub-view before the next top-level command, as an operator would."""
-    leave = "exit" if platform == "cisco_ios" else "quit"
+    leave = dialect_for(platform).leave
     out: list[str] = []
     inside = False
     for command in commands:

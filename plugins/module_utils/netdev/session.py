@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import hostkeys
+from .dialects import Dialect, dialect_for
 from .errors import (
     AuthenticationFailed,
     CommandRejected,
@@ -19,7 +20,6 @@ from .errors import (
     NetdevError,
     SessionLost,
 )
-from .platforms import Platform, get_platform
 
 if TYPE_CHECKING:
     from netmiko.base_connection import BaseConnection
@@ -69,13 +69,13 @@ class DeviceParams:
             )
         return path
 
-    def validate(self) -> Platform:
+    def validate(self) -> Dialect:
         for field_name in ("host", "username", "password"):
             if not getattr(self, field_name):
                 raise InputError(f"{field_name} is required", device=self.name)
         if not 1 <= int(self.port) <= 65535:
             raise InputError(f"port {self.port} is outside 1-65535", device=self.name)
-        return get_platform(self.platform)
+        return dialect_for(self.platform)
 
     def netmiko_kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
@@ -99,11 +99,7 @@ class DeviceParams:
         }
         if self.secret:
             kwargs["secret"] = self.secret
-        if self.platform == "hp_comware":
-            # netmiko turns echo verification off for Comware (long lines may wrap), and then
-            # waits for 2 s of silence after every configuration line. hisops' lines are
-            # short (VLAN lists are folded into ranges), so it verifies the echo instead.
-            kwargs["global_cmd_verify"] = True
+        kwargs.update(dialect_for(self.platform).netmiko_options)
         return kwargs
 
 
@@ -128,11 +124,8 @@ class DeviceSession:
         kwargs = self.params.netmiko_kwargs()
         try:
             self.conn = ConnectHandler(**kwargs)
-            if self.platform.name in ("huawei", "hp_comware"):
-                _prompt_based_mode_check(self.conn)
             _fail_fast_on_close(self.conn)
-            if self.platform.name == "cisco_ios" and not self.conn.check_enable_mode():
-                self.conn.enable()
+            self.platform.after_login(self.conn)
         except NetmikoAuthenticationException as exc:
             raise AuthenticationFailed(_first_line(exc), device=self.params.name) from None
         except (NetmikoTimeoutException, OSError, EOFError) as exc:
@@ -174,10 +167,8 @@ class DeviceSession:
 
     def parse(self, command: str, output: str | None = None) -> list[dict[str, str]]:
         """Parse a display/show output with the ntc-templates template for it."""
-        from ntc_templates.parse import parse_output
-
         text = self.show(command) if output is None else output
-        return parse_output(platform=self.platform.ntc_platform, command=command, data=text)
+        return self.platform.parse_output(command, text)
 
     def running_config(self) -> str:
         return self.show(self.platform.show_running, read_timeout=60.0)
@@ -235,7 +226,7 @@ class DeviceSession:
         return output
 
     def save(self) -> str:
-        return self._guard(self._live().save_config)
+        return self._guard(self.platform.save_config, self._live())
 
     def send_config_and_drop(self, lines: list[str], wait_s: float = 5.0) -> str:
         """Configuration lines after which this session cannot go on, and the session's end.
@@ -320,22 +311,6 @@ def _fail_fast_on_close(conn) -> None:
         return data
 
     conn.read_channel = read_channel
-
-
-def _prompt_based_mode_check(conn) -> None:
-    """netmiko's VRP/Comware drivers tell system view from user view by waiting for 2 s of
-    silence after a RETURN; the prompt itself says it at once (``[HOST]`` vs ``<HOST>``).
-    Every config push and disconnect checks the mode, so this saves seconds per device."""
-    from netmiko.base_connection import BaseConnection
-
-    def check_config_mode(
-        check_string: str = "]", pattern: str = "", force_regex: bool = False
-    ) -> bool:
-        return BaseConnection.check_config_mode(
-            conn, check_string="]", pattern=r"[>\]]\s*$", force_regex=False
-        )
-
-    conn.check_config_mode = check_config_mode
 
 
 def _first_line(exc: BaseException) -> str:

@@ -1,0 +1,96 @@
+"""The dialect registry: one dialect per platform, each complete, each reading its own
+platform's real clock captures (tests/fixtures/captures/)."""
+
+from __future__ import annotations
+
+import inspect
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from ansible_collections.hisops.emergency.plugins.module_utils.netdev.dialects import (
+    DIALECTS,
+    Dialect,
+    dialect_for,
+)
+from ansible_collections.hisops.emergency.plugins.module_utils.netdev.errors import (
+    UnsupportedPlatform,
+)
+
+CAPTURES = Path(__file__).resolve().parents[2] / "fixtures" / "captures"
+
+# (platform, capture folder, capture) -> the local time it shows (SOURCES.md there)
+CLOCK_CAPTURES = {
+    ("hp_comware", "hp_comware/display_clock", "hp_comware_display_clock.raw"): datetime(
+        2011, 1, 8, 19, 35, 31
+    ),
+    ("hp_comware", "hp_comware/display_clock", "hp_comware7_display_clock_doc.raw"): datetime(
+        2018, 3, 16, 10, 9, 0
+    ),
+    ("huawei", "huawei_vrp/display_clock", "huawei_vrp_display_clock_doc_dst.raw"): datetime(
+        2012, 7, 12, 11, 8, 52
+    ),
+    ("huawei", "huawei_vrp/display_clock", "huawei_vrp_display_clock_doc_offset.raw"): datetime(
+        2017, 12, 12, 8, 56, 0
+    ),
+    ("cisco_ios", "cisco_ios/show_clock", "cisco_ios_show_clock.raw"): datetime(
+        2015, 10, 19, 18, 57, 38
+    ),
+}
+
+
+@pytest.mark.parametrize("name", ["ruijie_os", "", "HUAWEI", "huawei_vrp"])
+def test_an_unknown_platform_is_refused_naming_it(name: str) -> None:
+    with pytest.raises(UnsupportedPlatform) as caught:
+        dialect_for(name)
+    assert repr(name) in str(caught.value)
+    assert all(known in caught.value.hint for known in DIALECTS)
+
+
+def test_registered_under_their_own_netmiko_device_type() -> None:
+    assert set(DIALECTS) >= {"huawei", "hp_comware", "cisco_ios"}
+    for name, dialect in DIALECTS.items():
+        assert dialect.name == name
+        assert dialect_for(name) is dialect
+
+
+@pytest.mark.parametrize("name", sorted(DIALECTS))
+def test_every_dialect_implements_every_method(name: str) -> None:
+    dialect = DIALECTS[name]
+    assert not getattr(type(dialect), "__abstractmethods__", None)
+    for method, _function in inspect.getmembers(Dialect, inspect.isfunction):
+        if method.startswith("_"):
+            continue
+        assert callable(getattr(dialect, method)), method
+    for attribute in Dialect.REQUIRED:
+        assert hasattr(dialect, attribute), f"{name} lacks {attribute}"
+    for text in (dialect.negation, dialect.leave, dialect.show_running, dialect.templates):
+        assert text
+
+
+@pytest.mark.parametrize(("platform", "folder", "capture"), sorted(CLOCK_CAPTURES))
+def test_each_dialect_reads_its_real_clock_captures(
+    platform: str, folder: str, capture: str
+) -> None:
+    text = (CAPTURES / folder / capture).read_text()
+    assert dialect_for(platform).read_clock(text) == CLOCK_CAPTURES[(platform, folder, capture)]
+    others = [d for n, d in DIALECTS.items() if n != platform and d.show_clock]
+    # another family's format is not read as a time (Huawei and Comware differ too)
+    assert all(d.read_clock(text) is None for d in others)
+
+
+@pytest.mark.parametrize("name", sorted(DIALECTS))
+def test_every_dialect_has_a_clock_capture(name: str) -> None:
+    assert any(platform == name for platform, _folder, _capture in CLOCK_CAPTURES)
+
+
+def test_trunk_edits_and_negation_by_dialect() -> None:
+    assert dialect_for("huawei").trunk_vlan_edit(30) == (
+        "undo port trunk allow-pass vlan 30",
+        "port trunk allow-pass vlan 30",
+    )
+    assert dialect_for("hp_comware").trunk_vlan_edit(30)[1] == "port trunk permit vlan 30"
+    assert dialect_for("cisco_ios").trunk_vlan_edit(30) == (
+        "switchport trunk allowed vlan remove 30",
+        "switchport trunk allowed vlan add 30",
+    )
