@@ -27,6 +27,14 @@ options:
     description: The day to plan (C(YYYY-MM-DD)); empty or C(today) is today.
     type: str
     default: ''
+  retention:
+    description:
+      - The retention, C(hisops_backup_retention) - C(local.full) (full backups repo1 keeps),
+        C(offsite.keep_last), C(offsite.month_ends) (months a month-end copy is kept),
+        C(offsite.archive_months) (months whose month-end copy is an archive copy, kept for
+        ever), C(offsite.archive_labels). Validated naming the field.
+    type: dict
+    default: {}
   validate_only:
     description:
       - Only check O(calendar) and O(date) (the run's first step, before any host is read);
@@ -48,8 +56,7 @@ options:
   layout:
     description:
       - Repository settings (C(stanza), C(local_repo_path), C(offsite_repo_path),
-        C(drive_mount), C(local_retention_full), C(offsite_retention_full),
-        C(compress_type), C(process_max), C(archive_timeout), C(pg_version), C(pg_cluster)).
+        C(drive_mount), C(compress_type), C(process_max), C(archive_timeout), C(pg_version), C(pg_cluster)).
     type: dict
     default: {}
   state_dir:
@@ -105,6 +112,14 @@ calendar:
   description: The calendar in force (validated).
   returned: success
   type: dict
+retention:
+  description: The retention in force (validated).
+  returned: success
+  type: dict
+offsite_occasions:
+  description: The calendar day each off-site copy in the history was made for, by label.
+  returned: unless validate_only
+  type: dict
 layout:
   description: Where each repository lives (validated), with the primary and standby.
   returned: unless validate_only
@@ -134,6 +149,7 @@ def main():
     module = AnsibleModule(
         argument_spec={
             "calendar": {"type": "dict", "default": {}},
+            "retention": {"type": "dict", "default": {}},
             "date": {"type": "str", "default": ""},
             "validate_only": {"type": "bool", "default": False},
             "nodes": {"type": "list", "elements": "dict"},

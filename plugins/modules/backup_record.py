@@ -32,6 +32,10 @@ options:
     description: The registered result of each target's task, by target.
     type: dict
     default: {}
+  retention:
+    description: The result of M(hisops.emergency.backup_retention) (a failure is an alert).
+    type: dict
+    default: {}
   run_id:
     description: An id for this run (recorded with its events).
     type: str
@@ -100,6 +104,7 @@ def main():
             "date": {"type": "str", "required": True},
             "due": {"type": "list", "elements": "dict", "required": True},
             "results": {"type": "dict", "default": {}},
+            "retention": {"type": "dict", "default": {}},
             "run_id": {"type": "str", "required": True},
             "operator": {"type": "str", "default": ""},
             "state_dir": {"type": "path", "required": True},

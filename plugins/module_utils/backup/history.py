@@ -107,6 +107,16 @@ class History:
                 }
         return found
 
+    def occasions(self, target: str) -> dict[str, str]:
+        """The calendar day each of the target's copies (by pgBackRest label) was made for."""
+        with self._db() as conn:
+            rows = conn.execute(
+                "SELECT label, occasion FROM backup_events WHERE target = ? AND "
+                "status = 'done' AND label != '' ORDER BY on_date",
+                (target,),
+            ).fetchall()
+        return {r["label"]: r["occasion"] for r in rows}
+
     def record(self, run_id: str, on: date, events: Iterable[dict[str, Any]]) -> list[dict]:
         """Record events (target, occasion, status, detail, label); returns the new ones."""
         checked = []

@@ -44,6 +44,8 @@ DAILY_CONFIG = "/etc/pgbackrest/hisops-daily.conf"
 REPO_OF_TARGET = {"local": 1, "offsite": 2}
 BACKUP_TYPES = ("auto", "full", "diff", "incr")
 COMPRESS_TYPES = ("zst", "lz4", "gz", "none")
+# pgBackRest's largest repo-retention-full: its automatic expire then removes no backup
+PGBACKREST_MAX_RETENTION = 9999999
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 _ERROR = re.compile(r"ERROR: \[(\d+)\]: (.*)")
 
@@ -68,7 +70,9 @@ class Layout:
     offsite_repo_path: str = "/srv/backup/pgbackrest"
     drive_mount: str = "/srv/removable"
     local_retention_full: int = 2
-    offsite_retention_full: int = 9
+    # full backups over which repo2 keeps point-in-time recovery (retention.py: which
+    # backups repo2 keeps is hisops' choice, its pgBackRest count is the maximum)
+    offsite_retention_archive: int = 3
     compress_type: str = "zst"
     process_max: int = 2
     archive_timeout: int = 60
@@ -156,7 +160,7 @@ def layout_from(params: dict[str, Any]) -> Layout:
         offsite_repo_path=_path(params, "offsite_repo_path", "/srv/backup/pgbackrest"),
         drive_mount=_path(params, "drive_mount", "/srv/removable"),
         local_retention_full=_int(params, "local_retention_full", 2, 1, 100),
-        offsite_retention_full=_int(params, "offsite_retention_full", 9, 1, 1000),
+        offsite_retention_archive=_int(params, "offsite_retention_archive", 3, 1, 100),
         compress_type=compress,
         process_max=_int(params, "process_max", 2, 1, 16),
         archive_timeout=_int(params, "archive_timeout", 60, 0, 86400),
@@ -193,8 +197,12 @@ def _repo1(layout: Layout, local: bool) -> list[tuple[str, Any]]:
 def _repo2(layout: Layout, local: bool, path: str | None = None) -> list[tuple[str, Any]]:
     remote = [] if local else [("repo2-host", layout.backup_host.address),
                                ("repo2-host-user", "postgres")]  # fmt: skip
+    # pgBackRest's own expire (after every backup) never removes an off-site backup: hisops
+    # removes the ones its retention lets go (retention.py), never an archive copy
     return [*remote, ("repo2-path", path or layout.offsite_repo_path),
-            ("repo2-retention-full", layout.offsite_retention_full)]  # fmt: skip
+            ("repo2-retention-full", PGBACKREST_MAX_RETENTION),
+            ("repo2-retention-archive-type", "full"),
+            ("repo2-retention-archive", layout.offsite_retention_archive)]  # fmt: skip
 
 
 def role_of(layout: Layout, host: str) -> str:
@@ -318,6 +326,9 @@ def backups(stanza_info: dict[str, Any]) -> list[dict[str, Any]]:
                 "repo_size": repo.get("size"),
                 "wal_start": (item.get("archive") or {}).get("start"),
                 "wal_stop": (item.get("archive") or {}).get("stop"),
+                "lsn_start": (item.get("lsn") or {}).get("start"),
+                "lsn_stop": (item.get("lsn") or {}).get("stop"),
+                "prior": item.get("prior"),
             }
         )
     return found
@@ -426,3 +437,16 @@ def take_backup(
         backups=len(after),
         message=f"{kind} backup {made['label']} into repo{repo}",
     )
+
+
+def expire_sets(config: str, stanza: str, repo: int, labels: list[str]) -> list[str]:
+    """``expire --set`` of each label, oldest first (one whose full went with it is
+    skipped); returns the commands run."""
+    commands = []
+    for label in labels:
+        argv = [*base_argv(config, stanza, repo), f"--set={label}", "expire"]
+        done = run(argv, 1800)
+        if done.returncode != 0:
+            raise error_of(done)
+        commands.append(" ".join(argv[3:]))
+    return commands

@@ -15,7 +15,7 @@ import json
 from datetime import date
 from typing import Any
 
-from ansible_collections.hisops.emergency.plugins.module_utils.backup import calendar
+from ansible_collections.hisops.emergency.plugins.module_utils.backup import calendar, retention
 from ansible_collections.hisops.emergency.plugins.module_utils.backup.errors import InputError
 from ansible_collections.hisops.emergency.plugins.module_utils.backup.history import History
 from ansible_collections.hisops.emergency.plugins.module_utils.backup.pgbackrest import (
@@ -28,7 +28,7 @@ TARGET_WORDS = {
     "removable": "copy on the removable drive",
 }
 # Bumped when the role's setup changes, so every host is set up again (see layout_hash).
-SETUP_REVISION = 2
+SETUP_REVISION = 3
 # what a module's failure ``reason`` means: the target was away (a miss, caught up later)
 AWAY_REASONS = ("drive_absent", "unreachable")
 
@@ -51,9 +51,11 @@ def pair_roles(nodes: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, A
 def plan_run(params: dict[str, Any], today: date | None = None) -> dict[str, Any]:
     cal = calendar.parse_calendar(params.get("calendar"), "hisops_backup_calendar")
     on = calendar.parse_date(params.get("date"), "date", today)
+    kept = retention.parse_retention(params.get("retention"), "hisops_backup_retention")
     if params.get("validate_only"):
         # the run's first step: the operator's input checked before any host is read
-        return {"changed": False, "date": on.isoformat(), "calendar": cal.as_dict()}
+        return {"changed": False, "date": on.isoformat(), "calendar": cal.as_dict(),
+                "retention": kept.as_dict()}  # fmt: skip
     primary, standby = pair_roles(params.get("nodes") or [])
     addresses = params.get("addresses") or {}
 
@@ -65,6 +67,8 @@ def plan_run(params: dict[str, Any], today: date | None = None) -> dict[str, Any
 
     layout_params = dict(params.get("layout") or {})
     layout_params.update(
+        local_retention_full=kept.local_full,
+        offsite_retention_archive=kept.offsite.keep_last,
         primary=host(primary),
         standby=host(standby),
         backup_host={
@@ -84,6 +88,9 @@ def plan_run(params: dict[str, Any], today: date | None = None) -> dict[str, Any
         or [f"nothing due on {on.isoformat()}"],
         "next": calendar.next_occasions(cal, on),
         "calendar": cal.as_dict(),
+        "retention": kept.as_dict(),
+        # the calendar day each off-site copy was made for: what retention goes by
+        "offsite_occasions": history.occasions("offsite"),
         "layout": layout.as_dict(),
         # each host keeps the hash of the layout it was set up for: setup is skipped while
         # every host has it (a run costs a few tasks less), redone when anything changes
@@ -143,6 +150,20 @@ def record_run(params: dict[str, Any], check: bool) -> dict[str, Any]:
     """Record the run's events (not in check mode); changed when an event is new."""
     on = calendar.parse_date(params.get("date"), "date")
     found = outcomes(params.get("due") or [], params.get("results") or {}, check)
+    expired = params.get("retention") or {}
+    if expired.get("failed"):
+        found["alerts"].append(
+            "ALERT: retention of the off-site copies FAILED: "
+            f"{str(expired.get('msg', 'failed'))[:600]}. Nothing else is removed; "
+            "it runs again after the next off-site copy."
+        )
+        found["lines"].append(found["alerts"][-1])
+    elif expired.get("removed"):
+        found["lines"].append(
+            "retention: removed off-site copies " + ", ".join(expired["removed"])
+            + (" (archive copies kept: " + ", ".join(expired.get("archive") or []) + ")"
+               if expired.get("archive") else "")
+        )  # fmt: skip
     history = History(params["state_dir"])
     if check:
         return {"changed": bool(found["events"]), "recorded": [], **found}
@@ -151,6 +172,10 @@ def record_run(params: dict[str, Any], check: bool) -> dict[str, Any]:
         params["run_id"],
         on,
         params.get("operator") or "",
-        {"events": found["events"], "alerts": found["alerts"]},
+        {
+            "events": found["events"],
+            "alerts": found["alerts"],
+            "expired": list(expired.get("removed") or []) if not expired.get("failed") else [],
+        },
     )
     return {"changed": bool(recorded), "recorded": recorded, **found}

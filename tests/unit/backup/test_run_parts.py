@@ -92,7 +92,7 @@ def test_without_a_standby_the_primary_holds_repo1_and_backs_up_itself():
         ({"local_repo_path": "relative/path"}, "local_repo_path"),
         ({"offsite_repo_path": "/srv/../etc"}, "offsite_repo_path"),
         ({"local_retention_full": 0}, "local_retention_full"),
-        ({"offsite_retention_full": "many"}, "offsite_retention_full"),
+        ({"offsite_retention_archive": "many"}, "offsite_retention_archive"),
         ({"compress_type": "rar"}, "compress_type"),
         ({"process_max": True}, "process_max"),
     ],
@@ -276,7 +276,11 @@ def test_validate_only_checks_the_operators_input_alone(tmp_path):
         "changed": False,
         "date": "2028-02-29",
         "calendar": plan_run(params)["calendar"],
+        "retention": plan_run(params)["retention"],
     }
     with pytest.raises(InputError) as caught:
         plan_run({**params, "calendar": {"offsite": {"days": [30]}}})
     assert caught.value.field == "hisops_backup_calendar.offsite.days[0]"
+    with pytest.raises(InputError) as caught:
+        plan_run({**params, "retention": {"offsite": {"month_ends": 5000}}})
+    assert caught.value.field == "hisops_backup_retention.offsite.month_ends"
