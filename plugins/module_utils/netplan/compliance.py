@@ -29,30 +29,20 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..netdev.dialects import dialect_for
 from ..netdev.session import DeviceParams, DeviceSession
 from . import configtree, vlanset
 from .configtree import FEATURES, Section
 
 try:
     from hier_config import Platform, WorkflowRemediation, get_hconfig, get_hconfig_driver
-    from hier_config.models import (
-        IdempotentCommandsRule,
-        MatchRule,
-        NegationDefaultWithRule,
-        NegationSubRule,
-    )
+    from hier_config.models import IdempotentCommandsRule, MatchRule, NegationDefaultWithRule
 
     HAS_HIER_CONFIG = True
     HIER_CONFIG_IMPORT_ERROR = None
 except ImportError as exc:  # pragma: no cover - reported by the module
     HAS_HIER_CONFIG = False
     HIER_CONFIG_IMPORT_ERROR = exc
-
-_HC_PLATFORM = {
-    "huawei": "HUAWEI_VRP",
-    "hp_comware": "HP_COMWARE5",
-    "cisco_ios": "CISCO_IOS",
-}
 
 
 @dataclass
@@ -97,98 +87,34 @@ class ComplianceReport:
 
 
 # Commands where the last value wins (send the new value, no negation first), and the
-# argument-less negation each platform wants. hier_config's drivers know few of these
-# for VRP and Comware; a wrong negation such as "undo port access vlan 40" is refused by
-# the device ("% Too many parameters").
-_SINGLE_VALUE = {
-    "huawei": {
-        "interface ": [
-            "port default vlan ",
-            "port link-type ",
-            "port trunk pvid vlan ",
-            "description ",
-            "ip address ",
-        ],
-        "vlan ": ["name ", "description "],
-        "acl ": ["description "],
-    },
-    "hp_comware": {
-        "interface ": [
-            "port access vlan ",
-            "port link-type ",
-            "port trunk pvid vlan ",
-            "description ",
-            "ip address ",
-        ],
-        "vlan ": ["name ", "description "],
-        "acl ": ["description "],
-    },
-    "cisco_ios": {
-        "interface ": [
-            "switchport access vlan ",
-            "switchport trunk native vlan ",
-            "switchport mode ",
-            "description ",
-            "ip address ",
-        ],
-        "vlan ": ["name "],
-    },
-}
-_TOP_SINGLE_VALUE = {"huawei": ["sysname "], "hp_comware": ["sysname "], "cisco_ios": ["hostname "]}
+# argument-less negation each platform wants (``Dialect.single_value``). hier_config's
+# drivers know few of these for VRP and Comware; a wrong negation such as "undo port access
+# vlan 40" is refused by the device ("% Too many parameters").
 _DRIVERS: dict = {}
 
 
 def _driver(platform: str):
     if platform in _DRIVERS:
         return _DRIVERS[platform]
-    driver = get_hconfig_driver(getattr(Platform, _HC_PLATFORM[platform]))
-    negation = "no " if platform == "cisco_ios" else "undo "
-    for parent, commands in _SINGLE_VALUE[platform].items():
+    dialect = dialect_for(platform)
+    driver = get_hconfig_driver(getattr(Platform, dialect.hier_config_platform))
+    for parent, commands in dialect.single_value.items():
         for command in commands:
             lineage = (MatchRule(startswith=parent), MatchRule(startswith=command))
             driver.rules.idempotent_commands.append(IdempotentCommandsRule(match_rules=lineage))
             if command != "ip address ":
                 driver.rules.negate_with.append(
-                    NegationDefaultWithRule(match_rules=lineage, use=negation + command.strip())
+                    NegationDefaultWithRule(
+                        match_rules=lineage, use=dialect.negation + command.strip()
+                    )
                 )
-    for command in _TOP_SINGLE_VALUE[platform]:
-        driver.rules.idempotent_commands.append(
-            IdempotentCommandsRule(match_rules=(MatchRule(startswith=command),))
-        )
-    _acl_rules(driver, platform)
+    driver.rules.idempotent_commands.append(
+        IdempotentCommandsRule(match_rules=(MatchRule(startswith=dialect.hostname_command),))
+    )
+    # How the platform removes an ACL and a rule (the devices refuse the full line).
+    dialect.hier_config_rules(driver)
     _DRIVERS[platform] = driver
     return driver
-
-
-def _acl_rules(driver, platform: str) -> None:
-    """How each platform removes an ACL and a rule (the devices refuse the full line)."""
-    if platform == "cisco_ios":
-        # Remarks are part of the intent here (hier_config drops them by default), and
-        # entries are compared by meaning without sequence numbers (hier_config would number
-        # them 10, 20, ... by position): an ACL both sides have is edited in place by
-        # sequence number (``_ios_acl_edits``), never removed and entered again.
-        callbacks = driver.rules.post_load_callbacks
-        callbacks[:] = [
-            c
-            for c in callbacks
-            if c.__name__ not in ("_remove_ipv4_acl_remarks", "_add_acl_sequence_numbers")
-        ]
-        return
-    driver.rules.negation_sub.append(
-        NegationSubRule(
-            match_rules=(MatchRule(startswith="acl "), MatchRule(startswith="rule ")),
-            search=r"^undo rule (\d+) .*$",
-            replace=r"undo rule \1",
-        )
-    )
-    if platform == "huawei":  # "acl name HIS-DB 3001" is removed as "undo acl 3001"
-        driver.rules.negation_sub.append(
-            NegationSubRule(
-                match_rules=(MatchRule(startswith="acl name "),),
-                search=r"^undo acl name \S+ (\d+)$",
-                replace=r"undo acl \1",
-            )
-        )
 
 
 def _hc(platform: str, sections: list[Section]):
@@ -199,6 +125,7 @@ def _lines(tree, platform: str) -> list[str]:
     """Flatten a hier_config tree to ``parent: child`` lines, VLAN lists folded."""
     flat: list[tuple[int, str]] = [(c.depth() - 1, c.text) for c in tree.all_children_sorted()]
     folded = configtree.fold(flat, platform)
+    dialect = dialect_for(platform)
     out: list[str] = []
     parent = ""
     for depth, text in folded:
@@ -206,7 +133,7 @@ def _lines(tree, platform: str) -> list[str]:
             parent = text
             out.append(text)
         else:
-            if platform == "cisco_ios" and parent.startswith("ip access-list "):
+            if dialect.acl_edits_in_place and parent.startswith("ip access-list "):
                 text = _IOS_SEQUENCE.sub("", text)  # hier_config's positional numbers
             out.append(f"{parent}: {text}")
     return out
@@ -315,11 +242,11 @@ def ios_entry_edits(have: list[tuple[int | None, str]], want: list[str]) -> list
 
 
 def _ios_acl_edits(
-    running: str, run: list[Section], want: list[Section]
+    running: str, run: list[Section], want: list[Section], platform: str
 ) -> tuple[set[str], list[str]]:
     """IOS named ACLs both sides have and that differ: their in-place edits (indented
     under the ACL's line) and the lines of those ACLs, which hier_config then leaves alone."""
-    sequences = configtree.ios_acl_entries(running)
+    sequences = configtree.ios_acl_entries(running, platform)
     running_children = {s.line: s.children for s in run}
     handled: set[str] = set()
     commands: list[str] = []
@@ -383,7 +310,7 @@ def _without_deleted_twice(commands: list[str], platform: str) -> list[str]:
     """VRP: ``undo vlan batch 10 30`` deletes VLANs 10 and 30; a following ``undo vlan 10``
     (hier_config negating the ``vlan 10`` section too) is refused: "The VLAN 10 does not
     exist." Keep the batch line, drop the per-VLAN ones it covers."""
-    if platform != "huawei":
+    if not dialect_for(platform).vlan_batch:
         return commands
     gone: set[int] = set()
     for command in commands:
@@ -410,7 +337,7 @@ def _link_type_order(commands: list[str], platform: str) -> list[str]:
     renew the default configurations."). hier_config orders a block by the configuration's
     lines, so a port changing its type is reordered: memberships removed first, then the
     link type, then the rest in hier_config's order."""
-    if platform == "cisco_ios":
+    if not dialect_for(platform).link_type_after_memberships:
         return commands
 
     def rank(command: str) -> int:
@@ -438,7 +365,7 @@ def _unbind_before_delete(commands: list[str], platform: str) -> list[str]:
     """An ACL the plan removes is deleted after the interfaces stop using it (the
     remediation lists ACL sections before interface bindings). An ACL that the same
     remediation enters again (a rewrite) keeps its place."""
-    negation = "no " if platform == "cisco_ios" else "undo "
+    negation = dialect_for(platform).negation
     entered = {configtree.acl_id(c) for c in commands if not c.startswith((" ", negation))}
     moved = [
         c
@@ -454,13 +381,6 @@ def _deleted_acl(command: str, negation: str) -> str | None:
     return configtree.acl_id(command[len(negation) :]) or command.split()[-1]
 
 
-_TRUNK_TYPE = {
-    "huawei": "port link-type trunk",
-    "hp_comware": "port link-type trunk",
-    "cisco_ios": "switchport mode trunk",
-}
-
-
 def _new_trunks_without_vlan1(
     commands: list[str], run: list[Section], want: list[Section], platform: str
 ) -> list[str]:
@@ -472,11 +392,13 @@ def _new_trunks_without_vlan1(
     second run would find it; the removal is added right after the link type. An IOS
     trunk carries every VLAN: hier_config's ``switchport trunk allowed vlan add 60,99``
     would leave all of them, so a new trunk's list is set, not added to."""
-    trunk = _TRUNK_TYPE[platform]
-    prefix = configtree.trunk_line(platform)
+    dialect = dialect_for(platform)
+    trunk = dialect.trunk_link_type
+    prefix = dialect.trunk_vlan_command
+    all_vlans = dialect.trunk_default_all_vlans
     running = {s.line: s.children for s in run}
     new = {s.line for s in want if trunk in s.children and trunk not in running.get(s.line, [])}
-    if platform != "cisco_ios":
+    if not all_vlans:
         new = {
             line
             for line in new
@@ -489,15 +411,11 @@ def _new_trunks_without_vlan1(
     for command in commands:
         if not command.startswith(" "):
             block = command
-        if (
-            block in new
-            and platform == "cisco_ios"
-            and command.strip().startswith(f"{prefix} add ")
-        ):
+        if block in new and all_vlans and command.strip().startswith(f"{prefix} add "):
             command = command.replace(f"{prefix} add ", f"{prefix} ", 1)
         out.append(command)
-        if block in new and platform != "cisco_ios" and command.strip() == trunk:
-            out.append(f" undo {prefix} 1")
+        if block in new and not all_vlans and command.strip() == trunk:
+            out.append(f" {dialect.negation}{prefix} 1")
     return out
 
 
@@ -515,6 +433,7 @@ def compare(
     if not HAS_HIER_CONFIG:
         raise RuntimeError(f"hier_config is not installed: {HIER_CONFIG_IMPORT_ERROR}")
     wanted = tuple(features or FEATURES)
+    in_place_acls = dialect_for(platform).acl_edits_in_place
     run = configtree.canonical(running, platform, wanted)
     want = configtree.canonical(intended, platform, wanted)
     named = {s.line for s in configtree.parse_sections(intended, platform)}
@@ -537,8 +456,8 @@ def compare(
         intended_tree = _hc(platform, want_sections)
         in_place: list[str] = []
         remediate_from, remediate_to = running_tree, intended_tree
-        if feature == "acl" and platform == "cisco_ios":
-            edited, in_place = _ios_acl_edits(running, run_sections, want_sections)
+        if feature == "acl" and in_place_acls:
+            edited, in_place = _ios_acl_edits(running, run_sections, want_sections, platform)
             remediate_from = _hc(platform, [s for s in run_sections if s.line not in edited])
             remediate_to = _hc(platform, [s for s in want_sections if s.line not in edited])
         in_both = {s.line for s in run_sections} & {s.line for s in want_sections}
@@ -552,7 +471,7 @@ def compare(
         extra = _drop_section_only(
             _lines(running_tree.difference(intended_tree), platform), in_both
         )
-        if feature == "acl" and platform == "cisco_ios":
+        if feature == "acl" and in_place_acls:
             order_missing, order_extra = _order_findings(run_sections, want_sections)
             missing += order_missing
             extra += order_extra
@@ -580,12 +499,13 @@ def numbered_running(session: DeviceSession, running: str) -> str:
     prints no sequence numbers, the numbers are read from ``show ip access-lists`` and
     written in (one more command, only then), so that an entry is inserted or removed by its
     real number, never by a guessed one."""
-    if session.platform.name != "cisco_ios":
+    dialect = session.platform
+    if not dialect.acl_edits_in_place:
         return running
-    entries = configtree.ios_acl_entries(running)
+    entries = configtree.ios_acl_entries(running, dialect.name)
     if not any(seq is None for found in entries.values() for seq, _entry in found):
         return running
-    return configtree.with_ios_sequences(running, session.show("show ip access-lists"))
+    return configtree.with_ios_sequences(running, session.show(dialect.show_acl_numbers))
 
 
 def check_device(

@@ -24,23 +24,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import aclports, vlanset
+from ..netdev.dialects import dialect_for
+from . import aclports
 
 FEATURES = ("vlans", "vlanif", "interfaces", "acl", "management")
 
-# Per-VLAN canonical child lines, and how to fold them back.
-_TRUNK_LINE = {
-    "huawei": "port trunk allow-pass vlan",
-    "hp_comware": "port trunk permit vlan",
-    "cisco_ios": "switchport trunk allowed vlan",
-}
-_NEGATE = {"huawei": "undo ", "hp_comware": "undo ", "cisco_ios": "no "}
-# An interface's line that applies an ACL (it belongs to the acl feature).
-_ACL_APPLIED = {
-    "huawei": re.compile(r"^traffic-filter (inbound|outbound) acl \S+$"),
-    "hp_comware": re.compile(r"^packet-filter \S+ (inbound|outbound)$"),
-    "cisco_ios": re.compile(r"^ip access-group \S+ (in|out)$"),
-}
 _VTY_LINES = re.compile(r"^(user-interface vty|line vty) ")
 _VTY_ACL = re.compile(r"^(?:acl (?:number |advanced |basic )?(\S+) inbound|access-class (\S+) in)$")
 _TIME_RANGE_REF = re.compile(r"\btime-range (\S+)")
@@ -63,8 +51,13 @@ def parse_sections(text: str, platform: str) -> list[Section]:
     """Two-level tree of a running/intended configuration in the platform's display format.
 
     Huawei and H3C separate blocks with ``#``; H3C prints top-level commands with one
-    leading blank. Cisco separates with ``!`` and indents children by one blank.
+    leading blank (``Dialect.indented_top_level``). Cisco separates with ``!`` and indents
+    children by one blank.
     """
+    return _sections(text, dialect_for(platform).indented_top_level)
+
+
+def _sections(text: str, indented_top_level: bool = False) -> list[Section]:
     sections: list[Section] = []
     current: Section | None = None
     for raw in text.replace("\r", "").split("\n"):
@@ -78,7 +71,7 @@ def parse_sections(text: str, platform: str) -> list[Section]:
         if indented and current is not None:
             current.children.append(stripped)
             continue
-        if indented and platform == "hp_comware" and current is None:
+        if indented and indented_top_level and current is None:
             sections.append(Section(stripped))  # a top-level Comware command
             continue
         current = Section(stripped)
@@ -115,49 +108,7 @@ def feature_of(line: str, platform: str) -> str | None:
 
 def trunk_line(platform: str) -> str:
     """The platform's trunk VLAN list command (``port trunk allow-pass vlan`` on VRP)."""
-    return _TRUNK_LINE[platform]
-
-
-def _expand_children(children: list[str], platform: str) -> list[str]:
-    """Trunk VLAN lists → one canonical line per VLAN."""
-    prefix = _TRUNK_LINE[platform]
-    out: list[str] = []
-    allowed: set[int] = set()
-    trunk = False
-    saw_list = False
-    vlan1_removed = False
-    for child in children:
-        if child in ("port link-type trunk", "switchport mode trunk"):
-            trunk = True
-        if platform == "cisco_ios":
-            m = re.match(r"^switchport trunk allowed vlan (add |remove |except )?(.+)$", child)
-            if m:
-                saw_list = True
-                op, vlans = (m.group(1) or "").strip(), vlanset.parse_ios(m.group(2))
-                if op == "remove":
-                    allowed -= vlans
-                elif op == "except":
-                    allowed = vlanset.parse_ios("all") - vlans
-                else:
-                    allowed |= vlans
-                continue
-        else:
-            if child == f"undo {prefix} 1":
-                vlan1_removed = True
-                continue
-            if child.startswith(prefix + " "):
-                saw_list = True
-                allowed |= vlanset.parse_vrp(child[len(prefix) + 1 :])
-                continue
-        out.append(child)
-    if trunk:
-        if platform == "cisco_ios":
-            if not saw_list:
-                allowed = vlanset.parse_ios("all")
-        elif not vlan1_removed:
-            allowed.add(1)  # VRP/Comware trunks carry VLAN 1 unless told otherwise
-        out.extend(f"{prefix} {v}" for v in sorted(allowed))
-    return out
+    return dialect_for(platform).trunk_vlan_command
 
 
 def canonical(
@@ -169,7 +120,8 @@ def canonical(
     states a VLANIF's address under ``vlanif`` and its ACL under ``acl``).
     """
     result: dict[str, list[Section]] = {f: [] for f in features}
-    applied_acl = _ACL_APPLIED[platform]
+    dialect = dialect_for(platform)
+    applied_acl = dialect.acl_applied
     for section in parse_sections(text, platform):
         feature = feature_of(section.line, platform)
         if feature in ("vlanif", "interfaces"):
@@ -183,25 +135,13 @@ def canonical(
                 section = Section(section.line, rest)
         if feature not in result:
             continue
-        words = section.line.split()
-        if feature == "vlans" and platform == "huawei" and words[:2] == ["vlan", "batch"]:
-            for vid in sorted(vlanset.parse_vrp(words[2:])):
-                result[feature].append(Section(f"vlan batch {vid}"))
-            continue
-        if feature == "vlans" and platform == "hp_comware" and "to" in words:
-            for vid in sorted(vlanset.parse_vrp(words[1:])):
-                result[feature].append(Section(f"vlan {vid}"))
-            continue
-        if (
-            feature == "vlans"
-            and platform == "cisco_ios"
-            and ("," in section.line or "-" in section.line)
-        ):
-            for vid in sorted(vlanset.parse_ios(words[1])):
-                result[feature].append(Section(f"vlan {vid}", list(section.children)))
-            continue
-        if feature == "interfaces":
-            section = Section(section.line, _expand_children(section.children, platform))
+        if feature == "vlans":
+            each = dialect.expand_vlan_section(section.line, section.children)
+            if each is not None:  # vlan batch 10 20 (VRP), vlan 10 to 20, vlan 10,20-30
+                result[feature].extend(Section(line, children) for line, children in each)
+                continue
+        if feature == "interfaces":  # trunk VLAN lists: one canonical line per VLAN
+            section = Section(section.line, dialect.expand_trunk_vlans(section.children))
         if feature == "acl":
             section = acl_meaning(section, platform)
         if feature == "vlanif" and _is_default_svi(section):
@@ -216,31 +156,25 @@ def acl_meaning(section: Section, platform: str) -> Section:
     """An ACL as what it means, not how the device spells it: port names as numbers for the
     platform and protocol (``eq www`` is ``eq 80``), blanks collapsed (IOS pads ``deny   ``),
     IOS sequence numbers dropped (an entry's place is its order; see ``ios_acl_entries``)."""
-    line = section.line
-    if platform == "cisco_ios":
-        if line.startswith("access-list "):
-            return Section(aclports.ios_numbered(line), list(section.children))
-        if line.startswith("ip access-list "):
-            return Section(line, [aclports.ios_entry(c)[1] for c in section.children])
-        return section
-    if line.startswith("acl "):
-        return Section(line, [aclports.vrp_rule(c, platform) for c in section.children])
-    return section
+    line, children = dialect_for(platform).acl_meaning(section.line, section.children)
+    return Section(line, children)
 
 
-def ios_acl_entries(text: str) -> dict[str, list[tuple[int | None, str]]]:
+def ios_acl_entries(
+    text: str, platform: str = "cisco_ios"
+) -> dict[str, list[tuple[int | None, str]]]:
     """Each IOS named ACL's entries as (sequence number, meaning), in the device's order.
 
     IOS XE prints the numbers in the running configuration (`` 10 permit tcp ...``); an
     older release prints none (None here): the device's numbers are then unknown (an entry
     inserted as 15 reads like any other), and are never guessed."""
     found: dict[str, list[tuple[int | None, str]]] = {}
-    for section in parse_sections(text, "cisco_ios"):
+    for section in _sections(text):
         if not section.line.startswith("ip access-list "):
             continue
         entries: list[tuple[int | None, str]] = []
         for child in section.children:
-            sequence, entry = aclports.ios_entry(child)
+            sequence, entry = aclports.ios_entry(child, platform)
             if entry.startswith(("permit ", "deny ")):
                 entries.append((sequence, entry))
         found[section.line] = entries
@@ -308,7 +242,7 @@ def with_ios_sequences(running: str, show_access_lists: str) -> str:
 
 
 def _section_children(text: str, line: str) -> list[str]:
-    return next((s.children for s in parse_sections(text, "cisco_ios") if s.line == line), [])
+    return next((s.children for s in _sections(text) if s.line == line), [])
 
 
 def _merged(sections: list[Section]) -> list[Section]:
@@ -400,8 +334,7 @@ def fold(commands: list[tuple[int, str]], platform: str) -> list[tuple[int, str]
 
     ``commands`` is (depth, text) in the order hier_config gives them.
     """
-    prefix = _TRUNK_LINE[platform]
-    negate = _NEGATE[platform]
+    dialect = dialect_for(platform)
     out: list[tuple[int, str]] = []
     batches: dict[tuple[int, str], list[int]] = {}
     order: list[tuple[int, str]] = []
@@ -409,26 +342,12 @@ def fold(commands: list[tuple[int, str]], platform: str) -> list[tuple[int, str]
     def flush() -> None:
         for key in order:
             depth, head = key
-            vlans = batches[key]
-            if (
-                platform == "cisco_ios"
-                and head.endswith("allowed vlan add")
-                or platform == "cisco_ios"
-                and head.endswith("allowed vlan remove")
-            ):
-                out.append((depth, f"{head} {vlanset.format_ios(vlans)}"))
-            else:
-                out.append((depth, f"{head} {vlanset.format_vrp(vlans)}"))
+            out.append((depth, f"{head} {dialect.format_vlans(batches[key])}"))
         batches.clear()
         order.clear()
 
-    foldable = []
-    if platform == "huawei":
-        foldable = ["vlan batch", f"{negate}vlan batch", prefix, f"{negate}{prefix}"]
-    elif platform == "hp_comware":
-        foldable = [prefix, f"{negate}{prefix}"]
-    else:
-        foldable = [prefix, f"{negate}{prefix}"]
+    foldable = dialect.folded_vlan_heads()
+    undo_vlan = rf"^{re.escape(dialect.negation)}vlan"
     for depth, text in commands:
         head = None
         for candidate in foldable:
@@ -439,17 +358,20 @@ def fold(commands: list[tuple[int, str]], platform: str) -> list[tuple[int, str]
                 break
         if head is None:
             flush()
-            if platform == "hp_comware" and depth == 0:
-                m = re.match(r"^undo vlan (\d+)$", text)
-                if m and out and re.match(r"^undo vlan [\d to]+$", out[-1][1]) and out[-1][0] == 0:
-                    ids = vlanset.parse_vrp(out[-1][1].split()[2:]) | {int(m.group(1))}
-                    out[-1] = (0, f"undo vlan {vlanset.format_vrp(ids)}")
+            if dialect.undo_vlan_ranges and depth == 0:
+                m = re.match(rf"{undo_vlan} (\d+)$", text)
+                if (
+                    m
+                    and out
+                    and re.match(rf"{undo_vlan} [\d to]+$", out[-1][1])
+                    and out[-1][0] == 0
+                ):
+                    ids = dialect.parse_vlans(" ".join(out[-1][1].split()[2:])) | {int(m.group(1))}
+                    out[-1] = (0, f"{dialect.negation}vlan {dialect.format_vlans(sorted(ids))}")
                     continue
             out.append((depth, text))
             continue
-        if platform == "cisco_ios":
-            head = f"{prefix} remove" if head.startswith(negate) else f"{prefix} add"
-        key = (depth, head)
+        key = (depth, dialect.fold_head(head))
         if key not in batches:
             batches[key] = []
             order.append(key)

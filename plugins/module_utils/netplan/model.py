@@ -41,34 +41,16 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..netdev.dialects import DIALECTS
 from . import vlanset
 
-PLATFORMS = ("huawei", "hp_comware", "cisco_ios")
+# Every platform with a dialect; its full interface names (abbreviations are refused so
+# that the intended configuration matches what the device prints), its longest VLAN name
+# and its ACL numbers are the dialect's. No platform takes '?' (CLI help) or blanks in a
+# name the way hisops renders it.
+PLATFORMS = tuple(DIALECTS)
 ROLES = ("core", "aggregation", "access")
 
-# Full interface names each platform has; abbreviations are refused so that the
-# intended configuration matches what the device prints.
-_INTERFACE_PATTERNS = {
-    "huawei": re.compile(
-        r"^(?:(?:GigabitEthernet|XGigabitEthernet|MultiGE|25GE|40GE|100GE)\d+/\d+/\d+|Eth-Trunk\d+)$"
-    ),
-    "hp_comware": re.compile(
-        r"^(?:(?:GigabitEthernet|Ten-GigabitEthernet|Twenty-FiveGigE|FortyGigE|HundredGigE)"
-        r"\d+/\d+/\d+|Bridge-Aggregation\d+)$"
-    ),
-    "cisco_ios": re.compile(
-        r"^(?:(?:FastEthernet|GigabitEthernet|TenGigabitEthernet|TwentyFiveGigE|FortyGigabitEthernet)"
-        r"\d+(?:/\d+){1,2}|Port-channel\d+)$"
-    ),
-}
-_INTERFACE_EXAMPLE = {
-    "huawei": "GigabitEthernet0/0/1, XGigabitEthernet0/0/1, Eth-Trunk1",
-    "hp_comware": "GigabitEthernet1/0/1, Ten-GigabitEthernet1/0/25, Bridge-Aggregation1",
-    "cisco_ios": "GigabitEthernet1/0/1, TenGigabitEthernet1/1/1, Port-channel1",
-}
-# Longest VLAN name each platform accepts; no platform takes '?' (CLI help) or blanks
-# in a name the way hisops renders it.
-_VLAN_NAME_MAX = {"huawei": 31, "hp_comware": 32, "cisco_ios": 32}
 _VLAN_NAME_OK = re.compile(r"^[A-Za-z0-9_.:/()+\-]+$")
 
 
@@ -226,6 +208,9 @@ class SwitchIntent:
         for binding in data["acl_bindings"]:
             binding["inbound_number"] = acl_numbers.get(binding["inbound"])
             binding["outbound_number"] = acl_numbers.get(binding["outbound"])
+        # What the templates name by the dialect: their folder and the block separator.
+        dialect = DIALECTS[self.platform]
+        data["dialect"] = {"templates": dialect.templates, "comment": dialect.comment}
         return data
 
 
@@ -311,19 +296,20 @@ def _check_vlan_name(name: str, path: str, platforms: set[str], out: _Collector)
     if not _VLAN_NAME_OK.match(name):
         out.add(path, f"{name!r}: use letters, digits and _ . : / ( ) + - only (no blanks, no '?')")
     for platform in sorted(platforms):
-        limit = _VLAN_NAME_MAX.get(platform)
+        dialect = DIALECTS.get(platform)
+        limit = dialect.vlan_name_max if dialect is not None else None
         if limit and len(name) > limit:
             out.add(path, f"{name!r} is {len(name)} characters; {platform} takes at most {limit}")
 
 
 def _check_interface(name: Any, platform: str, path: str, out: _Collector) -> str:
     text = str(name or "")
-    pattern = _INTERFACE_PATTERNS.get(platform)
-    if pattern is not None and not pattern.match(text):
+    dialect = DIALECTS.get(platform)
+    if dialect is not None and not dialect.interface_pattern.match(text):
         out.add(
             path,
             f"{text!r} is not an interface name of {platform} "
-            f"(write the full name, e.g. {_INTERFACE_EXAMPLE[platform]})",
+            f"(write the full name, e.g. {dialect.interface_example})",
         )
     return text
 
@@ -332,7 +318,9 @@ def _check_interface(name: Any, platform: str, path: str, out: _Collector) -> st
 ACL_ACTIONS = ("permit", "deny")
 ACL_PROTOCOLS = ("ip", "tcp", "udp", "icmp")
 ACL_DIRECTIONS = ("inbound", "outbound")
-ACL_ADVANCED_RANGE = {"huawei": (3000, 3999), "hp_comware": (3000, 3999)}
+ACL_ADVANCED_RANGE = {
+    name: d.acl_number_range for name, d in DIALECTS.items() if d.acl_number_range is not None
+}
 _ACL_NAME_OK = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
 _ACL_KEYS = {"name", "number", "description", "rules"}
 _RULE_KEYS = {"action", "protocol", "source", "destination", "port"}
@@ -386,7 +374,8 @@ def validate_acls(raw: Any, out: _Collector) -> dict[str, tuple[AclDef, int]]:
             elif not 3000 <= number <= 3999:
                 out.add(
                     f"{path}.number",
-                    f"{number} is outside 3000-3999 (advanced ACLs of huawei and hp_comware)",
+                    f"{number} is outside 3000-3999 (advanced ACLs of "
+                    f"{' and '.join(ACL_ADVANCED_RANGE)})",
                 )
             elif number in numbers:
                 out.add(
@@ -507,10 +496,15 @@ def _acl_bindings(
                         f"{interface!r} is not a port of this switch's plan (trunks, access_ports)",
                     )
                     continue
-                if platform == "cisco_ios" and direction == "outbound":
+                dialect = DIALECTS.get(platform)
+                if (
+                    dialect is not None
+                    and not dialect.port_acl_outbound
+                    and direction == "outbound"
+                ):
                     out.add(
                         f"{path}.direction",
-                        "cisco_ios filters switch ports inbound only "
+                        f"{platform} filters switch ports inbound only "
                         "(port ACL); apply outbound on a VLAN's SVI",
                     )
                     break
