@@ -41,13 +41,14 @@ from typing import Any
 
 from ..netdev import facts
 from ..netdev.backup import mask_secrets
+from ..netdev.dialects import dialect_for
 from ..netdev.session import DeviceSession
 from ..netdev.text import strip_comments
 from ..state import locks
 from ..state.store import Hold
 from . import transactions
 from .errors import CommandRejected, InputError, NetdevError, Refused
-from .names import LEAVE, NEGATE, full_interface, gateway_interface, has_gateway, interface_sections
+from .names import full_interface, gateway_interface, has_gateway, interface_sections
 from .network import Inventory, SessionPool, Switch, SwitchView, read_each, read_many, session_for
 
 FEATURES = ["vlans", "vlanif", "interfaces", "acl"]
@@ -327,25 +328,20 @@ def _mgmt_mac_of(switch_macs: dict[str, str], name: str) -> str:
 
 
 def _shut(interface: str, platform: str) -> list[Block]:
-    leave = LEAVE[platform]
+    dialect = dialect_for(platform)
+    leave = dialect.leave
     return [
         (
             [f"interface {interface}", "shutdown", leave],
-            [f"interface {interface}", f"{NEGATE[platform]}shutdown", leave],
+            [f"interface {interface}", f"{dialect.negation}shutdown", leave],
         )
     ]
 
 
 def _remove_vlan(interface: str, vlan: int, platform: str) -> list[Block]:
-    remove, add = {
-        "huawei": (f"undo port trunk allow-pass vlan {vlan}", f"port trunk allow-pass vlan {vlan}"),
-        "hp_comware": (f"undo port trunk permit vlan {vlan}", f"port trunk permit vlan {vlan}"),
-        "cisco_ios": (
-            f"switchport trunk allowed vlan remove {vlan}",
-            f"switchport trunk allowed vlan add {vlan}",
-        ),
-    }[platform]
-    leave = LEAVE[platform]
+    dialect = dialect_for(platform)
+    remove, add = dialect.trunk_vlan_edit(vlan)
+    leave = dialect.leave
     return [([f"interface {interface}", remove, leave], [f"interface {interface}", add, leave])]
 
 
@@ -503,30 +499,12 @@ def _acl_commands(view: SwitchView, vlan: int, ip: str, acl: int) -> list[Block]
     gateway_lines = interface_sections(view.config, platform).get(gateway)
     if gateway_lines is None:
         return []
-    if platform == "cisco_ios":
-        header, name = f"ip access-list extended {acl_name(acl)}", acl_name(acl)
-        deny, permit, bind = (
-            f"deny ip host {ip} any",
-            "permit ip any any",
-            f"ip access-group {name} in",
-        )
-        other_bind, unbind = "ip access-group ", f"no ip access-group {name} in"
-    else:
-        header = f"acl number {acl}" if platform == "huawei" else f"acl advanced {acl}"
-        deny, permit = f"deny ip source {ip} 0", "permit ip"
-        bind = (
-            f"traffic-filter inbound acl {acl}"
-            if platform == "huawei"
-            else f"packet-filter {acl} inbound"
-        )
-        other_bind = "traffic-filter inbound" if platform == "huawei" else "packet-filter "
-        # S-series interface view: the undo form names the ACL (docs/fidelity.md).
-        unbind = (
-            f"undo traffic-filter inbound acl {acl}"
-            if platform == "huawei"
-            else f"undo packet-filter {acl} inbound"
-        )
-    leave = LEAVE[platform]
+    dialect = dialect_for(platform)
+    name = dialect.acl_id(acl, acl_name(acl))
+    header = dialect.acl_header(name)
+    deny, permit = dialect.acl_deny_host(ip), dialect.acl_permit_any()
+    bind, unbind = dialect.acl_filter(name, "inbound")
+    leave = dialect.leave
     existing = sections.get(header)
     rules = existing.children if existing else []
     commands: list[Block] = []
@@ -546,26 +524,21 @@ def _acl_commands(view: SwitchView, vlan: int, ip: str, acl: int) -> list[Block]
                 f"'{permit}' ({closing})",
                 hint="nothing was changed; renumber the ACL on the switch, then isolate again",
             )
-        rule = f"{number}" if platform == "cisco_ios" else f"rule {number}"
         if existing:
             commands.append(
-                ([header, f"{rule} {deny}", leave], [header, f"{NEGATE[platform]}{rule}", leave])
-            )
-        else:
-            last = "4000" if platform == "cisco_ios" else "rule 4000"
-            commands.append(
                 (
-                    [header, f"{rule} {deny}", f"{last} {permit}", leave],
-                    [f"{NEGATE[platform]}{header}"],
+                    [header, dialect.acl_rule(number, deny), leave],
+                    [header, f"{dialect.negation}{dialect.acl_rule(number, '')}", leave],
                 )
             )
-    bound = [
-        c
-        for c in gateway_lines.children
-        if c.startswith(other_bind)
-        and "inbound" in c
-        or (platform == "cisco_ios" and c.startswith(other_bind) and c.endswith(" in"))
-    ]
+        else:
+            commands.append(
+                (
+                    [header, dialect.acl_rule(number, deny), dialect.acl_rule(4000, permit), leave],
+                    [f"{dialect.negation}{header}"],
+                )
+            )
+    bound = [c for c in gateway_lines.children if dialect.filters_inbound(c)]
     if bind not in gateway_lines.children:
         if bound:
             raise Refused(
@@ -586,34 +559,13 @@ def _quarantine_commands(
     ``ssh_to`` (the controller): once the port is up again, the controller can log in and
     nobody, not even a server in the same VLAN, gets any other answer from it."""
     platform = view.switch.platform
-    leave = LEAVE[platform]
-    if platform == "cisco_ios":
-        name = f"HISOPS-QUARANTINE-{acl}"
-        header = f"ip access-list extended {name}"
-        rules = [f"10 permit tcp host {ip} eq 22 host {ssh_to}", "20 deny ip any any"]
-        bind, unbind, other = (
-            f"ip access-group {name} in",
-            f"no ip access-group {name} in",
-            "ip access-group ",
-        )
-    else:
-        header = f"acl number {acl}" if platform == "huawei" else f"acl advanced {acl}"
-        rules = [
-            f"rule 5 permit tcp source {ip} 0 source-port eq 22 destination {ssh_to} 0",
-            "rule 10 deny ip",
-        ]
-        if platform == "huawei":
-            bind, unbind, other = (
-                f"traffic-filter inbound acl {acl}",
-                f"undo traffic-filter inbound acl {acl}",
-                "traffic-filter inbound",
-            )
-        else:
-            bind, unbind, other = (
-                f"packet-filter {acl} inbound",
-                f"undo packet-filter {acl} inbound",
-                "packet-filter ",
-            )
+    dialect = dialect_for(platform)
+    leave = dialect.leave
+    name = dialect.acl_id(acl, f"HISOPS-QUARANTINE-{acl}")
+    header = dialect.acl_header(name)
+    rules = dialect.acl_ssh_replies_only(ip, ssh_to)
+    bind, unbind = dialect.acl_filter(name, "inbound")
+    other = dialect.acl_filter_prefix()
     if header in {s.line for s in _sections(view)}:
         raise Refused(
             f"quarantine_acl: ACL {acl} already exists on {view.switch.name}",
@@ -628,7 +580,7 @@ def _quarantine_commands(
             hint="nothing was changed",
         )
     return [
-        ([header, *rules, leave], [f"{NEGATE[platform]}{header}"]),
+        ([header, *rules, leave], [f"{dialect.negation}{header}"]),
         ([f"interface {interface}", bind, leave], [f"interface {interface}", unbind, leave]),
     ]
 
@@ -880,9 +832,7 @@ def _host_left(plan: Plan, view: SwitchView) -> list[str]:
         for c in plan.changes[view.switch.name].commands:
             if c.startswith("interface "):
                 in_port = c == f"interface {located['port']}"
-            elif in_port and c.startswith(
-                ("traffic-filter ", "packet-filter ", "ip access-group ")
-            ):
+            elif in_port and dialect_for(view.switch.platform).acl_applied.match(c):
                 filters.append(c)
         left += [f for f in filters if f not in (section.children if section else [])]
     if plan.block.get("switch") == view.switch.name:

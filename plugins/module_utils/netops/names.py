@@ -1,12 +1,14 @@
 # Copyright: hisops developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Interface names and port facts read from a running configuration, per platform."""
+"""Interface names and port facts read from a running configuration, per platform (the
+gateway's name and a trunk's default VLANs are the dialect's)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
+from ..netdev.dialects import dialect_for
 from ..netplan import vlanset
 from ..netplan.configtree import Section, parse_sections
 
@@ -21,10 +23,6 @@ _ABBREVIATIONS = {
     "po": ("port-channel",),
 }
 _NAME = re.compile(r"^([A-Za-z][A-Za-z-]*?)\s*(\d[\d/.:]*)$")
-
-GATEWAY_PREFIX = {"huawei": "Vlanif", "hp_comware": "Vlan-interface", "cisco_ios": "Vlan"}
-NEGATE = {"huawei": "undo ", "hp_comware": "undo ", "cisco_ios": "no "}
-LEAVE = {"huawei": "quit", "hp_comware": "quit", "cisco_ios": "exit"}
 
 
 def full_interface(short: str, names: list[str]) -> str:
@@ -85,7 +83,7 @@ def ports(config: str, platform: str) -> dict[str, Port]:
             port.vlans |= vlanset.parse_vrp(" ".join(trunk_words))
         elif (
             port.trunk
-            and platform == "cisco_ios"
+            and dialect_for(platform).trunk_default_all_vlans
             and not any(
                 line.startswith("switchport trunk allowed vlan ") for line in section.children
             )
@@ -96,7 +94,7 @@ def ports(config: str, platform: str) -> dict[str, Port]:
 
 
 def gateway_interface(vlan: int, platform: str) -> str:
-    return f"{GATEWAY_PREFIX[platform]}{vlan}"
+    return f"{dialect_for(platform).gateway_prefix}{vlan}"
 
 
 def has_gateway(config: str, platform: str, vlan: int) -> bool:

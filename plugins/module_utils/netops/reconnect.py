@@ -23,13 +23,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..netdev.backup import mask_secrets
+from ..netdev.dialects import dialect_for
 from ..netdev.session import DeviceSession
 from ..netdev.text import strip_comments
 from ..netplan.configtree import canonical, feature_of, ios_acl_entries, parse_sections
 from ..state import locks
 from . import transactions
 from .errors import InputError, NetdevError, TransactionError
-from .names import LEAVE, NEGATE, gateway_interface, interface_sections
+from .names import gateway_interface, interface_sections
 from .network import Switch
 
 
@@ -235,7 +236,7 @@ def _bind_steps(commands: list[str], platform: str) -> dict[str, list[str]]:
         if line.startswith("interface "):
             interface = line[len("interface ") :].strip()
             steps.setdefault(interface, [])
-        elif line == LEAVE[platform]:
+        elif line == dialect_for(platform).leave:
             interface = ""
         elif interface:
             steps[interface].append(line)
@@ -266,7 +267,7 @@ def replayable(
     for line in inverse:
         if line.startswith("interface "):
             interface = line[len("interface ") :].strip()
-        elif line == LEAVE[platform]:
+        elif line == dialect_for(platform).leave:
             interface = ""
         bare = _BARE_UNBIND.match(line)
         if bare:
@@ -337,7 +338,7 @@ def _under_acl_header(lines: list[str], platform: str) -> Iterator[tuple[str, st
     for line in lines:
         if _IOS_ACL_HEADER.match(line):
             header = line
-        elif line == LEAVE[platform]:
+        elif line == dialect_for(platform).leave:
             header = ""
         yield header, line
 
@@ -349,7 +350,7 @@ def _blocks(lines: list[str], platform: str) -> list[list[str]]:
     for line in lines:
         if current is not None:
             current.append(line)
-            if line == LEAVE[platform]:
+            if line == dialect_for(platform).leave:
                 blocks.append(current)
                 current = None
         elif line.startswith("interface ") or _ACL_HEADER.match(line):
@@ -369,7 +370,7 @@ def share_out(
     and the binding they still need are handed over to the newest of them."""
     device = record["devices"][name]
     platform = device["platform"]
-    negate = NEGATE[platform]
+    negate = dialect_for(platform).negation
     heirs = [
         r for r in store.open_records() if r["id"] != record["id"] and name in r.get("devices", {})
     ]
@@ -383,7 +384,7 @@ def share_out(
             header = line
         elif header and (rule := _RULE.match(line)):
             mine_rules[header] = rule.group(1)
-        elif line == LEAVE[platform]:
+        elif line == dialect_for(platform).leave:
             header = ""
 
     def uses_acl(other: dict[str, Any], acl_header: str) -> bool:
@@ -414,7 +415,11 @@ def share_out(
             acl_header = block[0][len(negate) :]
             sharing = [r for r in heirs if uses_acl(r, acl_header)]
             if sharing and acl_header in mine_rules:
-                removal = [acl_header, f"{negate}{mine_rules[acl_header]}", LEAVE[platform]]
+                removal = [
+                    acl_header,
+                    f"{negate}{mine_rules[acl_header]}",
+                    dialect_for(platform).leave,
+                ]
                 # An inherited teardown (the ACL's creator reconnected first) comes after this
                 # isolation's own rule removal: the rule goes once (the network campaign,
                 # reliability/network.py --seed 2 --topology hospital, step 17: 'undo rule 15'
@@ -598,7 +603,7 @@ def _locked(
 def _handed_effect(device: dict[str, Any], handover: dict[str, Any], mine: Lines) -> Lines:
     """The part of an isolation's effect that stays on the device for its heir."""
     platform = device["platform"]
-    negate = NEGATE[platform]
+    negate = dialect_for(platform).negation
     handed: Lines = Counter()
     lines = handover.get("lines", [])
     acls = {

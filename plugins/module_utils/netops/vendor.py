@@ -29,6 +29,7 @@ from typing import Any
 
 from ..netdev.backup import mask_secrets
 from ..netdev.clock import ClockFormatError, clock_command, parse_clock
+from ..netdev.dialects import DIALECTS, dialect_for
 from ..netdev.session import DeviceSession
 from ..netdev.text import strip_comments
 from ..netplan.configtree import parse_sections
@@ -36,14 +37,10 @@ from ..state.locks import switch as switch_lock
 from ..state.store import Hold
 from . import transactions
 from .errors import InputError, TransactionError
-from .names import LEAVE, NEGATE
 
 Block = tuple[list[str], list[str]]
-VTY_LINES = {
-    "huawei": ["user-interface vty 0 4"],
-    "hp_comware": ["line vty 0 63"],
-    "cisco_ios": ["line vty 0 4", "line vty 5 15"],
-}
+# The VTY line blocks of each platform (its dialect's).
+VTY_LINES = {name: list(d.vty_lines) for name, d in DIALECTS.items()}
 ID_PATTERN = re.compile(r"^va-\d{8}T\d{6}Z-[0-9a-f]{6}$")
 
 
@@ -103,21 +100,7 @@ def window(now: datetime, minutes: int) -> tuple[datetime, datetime]:
 
 
 def _time_range_lines(platform: str, name: str, start: datetime, end: datetime) -> list[str]:
-    if platform == "huawei":
-        return [
-            f"time-range {name} from {start:%H:%M} {start:%Y/%m/%d} to {end:%H:%M} {end:%Y/%m/%d}"
-        ]
-    if platform == "hp_comware":
-        return [
-            f"time-range {name} from {start:%H:%M} {start:%m/%d/%Y} to {end:%H:%M} {end:%m/%d/%Y}"
-        ]
-    fmt = "%H:%M {day} %B %Y"
-    return [
-        f"time-range {name}",
-        f"absolute start {start.strftime(fmt.format(day=f'{start.day:02d}'))} "
-        f"end {end.strftime(fmt.format(day=f'{end.day:02d}'))}",
-        "exit",
-    ]
+    return dialect_for(platform).time_range_lines(name, start, end)
 
 
 def _window_of(lines: list[str]) -> tuple[datetime | None, datetime | None]:
@@ -142,44 +125,22 @@ def _sections(config: str, platform: str) -> dict[str, list[str]]:
     return {s.line: s.children for s in parse_sections(config, platform)}
 
 
-# Comware 7 filters SSH logins with ``ssh server acl N`` in system view (HPE 12900E
-# Security CR; docs/fidelity.md): not under ``line vty`` (Comware 5's ``acl N inbound``).
-_SYSTEM_LOGIN_ACL = {"hp_comware": re.compile(r"^ssh server acl (\d+)$")}
-
-
 def _login_bindings(platform: str, acl: str) -> list[Block]:
-    """How the login ACL is bound and unbound: in each VTY line block, or in system view."""
-    leave = LEAVE[platform]
-    if platform in _SYSTEM_LOGIN_ACL:
-        return [([f"ssh server acl {acl}"], ["undo ssh server acl"])]
-    bind = f"access-class {acl} in" if platform == "cisco_ios" else f"acl {acl} inbound"
-    unbind = f"no access-class {acl} in" if platform == "cisco_ios" else "undo acl inbound"
-    return [([line, bind, leave], [line, unbind, leave]) for line in VTY_LINES[platform]]
+    """How the login ACL is bound and unbound: in each VTY line block, or in system view
+    (Comware 7's ``ssh server acl N``)."""
+    return dialect_for(platform).login_acl_bindings(acl)
 
 
 def vty_acl(config: str, platform: str) -> str:
-    sections = _sections(config, platform)
-    system = _SYSTEM_LOGIN_ACL.get(platform)
-    if system is not None:
-        return next((m.group(1) for line in sections if (m := system.match(line))), "")
-    for line in VTY_LINES[platform]:
-        for child in sections.get(line, []):
-            match = re.match(r"^(?:acl (\d+) inbound|access-class (\S+) in)$", child)
-            if match:
-                return match.group(1) or match.group(2)
-    return ""
+    return dialect_for(platform).login_acl(_sections(config, platform))
 
 
 def _acl_header(platform: str, acl: str) -> str:
-    if platform == "huawei":
-        return f"acl number {acl}"
-    if platform == "hp_comware":
-        return f"acl advanced {acl}"
-    return f"ip access-list extended {acl}"
+    return dialect_for(platform).acl_header(acl)
 
 
 def _acl_name(platform: str, number: int) -> str:
-    return f"HISOPS-VTY-{number}" if platform == "cisco_ios" else str(number)
+    return dialect_for(platform).acl_id(number, f"HISOPS-VTY-{number}")
 
 
 def _rule_numbers(rules: list[str]) -> set[int]:
@@ -189,20 +150,15 @@ def _rule_numbers(rules: list[str]) -> set[int]:
 def _rule_key(platform: str, rule: str) -> str:
     """What removes one rule: ``rule 5`` (VRP/Comware), the sequence number where IOS prints
     it (IOS XE), else the entry's own text (``no permit ip host ...``, classic IOS)."""
-    words = rule.split()
-    if platform != "cisco_ios":
-        return " ".join(words[:2])
-    return words[0] if words[0].isdigit() else " ".join(words)
+    return dialect_for(platform).acl_rule_key(rule)
 
 
 def _vendor_rule(platform: str, ip: str, name: str) -> str:
-    if platform == "cisco_ios":
-        return f"permit ip host {ip} any time-range {name}"
-    return f"permit ip source {ip} 0 time-range {name}"
+    return dialect_for(platform).acl_permit_source(ip, "0.0.0.0", time_range=name)
 
 
 def _base_rules(platform: str, request: VendorRequest) -> list[str]:
-    rules = []
+    dialect = dialect_for(platform)
     permitted = []
     if request.mgmt_subnet:
         net = ipaddress.ip_network(request.mgmt_subnet, strict=False)
@@ -213,16 +169,10 @@ def _base_rules(platform: str, request: VendorRequest) -> list[str]:
         for a, m in permitted
     ):
         permitted.append((request.controller_ip, "0.0.0.0"))
-    for index, (address, wildcard) in enumerate(permitted):
-        number = 100 + index
-        if platform == "cisco_ios":
-            source = f"host {address}" if wildcard == "0.0.0.0" else f"{address} {wildcard}"
-            rules.append(f"{number} permit ip {source} any")
-        else:
-            rules.append(
-                f"rule {number} permit ip source {address} {'0' if wildcard == '0.0.0.0' else wildcard}"
-            )
-    return rules
+    return [
+        dialect.acl_rule(100 + index, dialect.acl_permit_source(address, wildcard))
+        for index, (address, wildcard) in enumerate(permitted)
+    ]
 
 
 def plan_open(
@@ -231,12 +181,13 @@ def plan_open(
     """The blocks to open the window, and whether a VTY ACL is created for it."""
     sections = _sections(config, platform)
     name = request.window_name
-    leave = LEAVE[platform]
+    dialect = dialect_for(platform)
+    leave, negation = dialect.leave, dialect.negation
     blocks: list[Block] = []
     wanted = _time_range_lines(platform, name, start, end)
     existing = [line for line in sections if line.startswith(f"time-range {name}")]
     current = existing[:1] + (
-        sections.get(existing[0], []) if existing and platform == "cisco_ios" else []
+        sections.get(existing[0], []) if existing and dialect.time_range_block else []
     )
     old_start, old_end = _window_of(current)
     same = (old_start, old_end) == (start, end)
@@ -245,8 +196,8 @@ def plan_open(
     if old_end is not None and start <= old_end and old_end >= end - timedelta(minutes=2):
         same = True
     if not same:
-        undo = [f"{NEGATE[platform]}time-range {name}"]
-        old = [f"time-range {name}", *current[1:], "exit"] if platform == "cisco_ios" else current
+        undo = [f"{negation}time-range {name}"]
+        old = [f"time-range {name}", *current[1:], "exit"] if dialect.time_range_block else current
         blocks.append(((undo if existing else []) + wanted, undo + (old if existing else [])))
     bound = vty_acl(config, platform)
     acl = bound or _acl_name(platform, request.acl)
@@ -264,17 +215,15 @@ def plan_open(
         free = [n for n in range(1, 10) if n not in _rule_numbers(rules)]
         if not free:
             raise InputError(f"ACL {acl} has no free rule number below 10 for the vendor rule")
-        rule = f"{free[0]}" if platform == "cisco_ios" else f"rule {free[0]}"
+        rule = dialect.acl_rule(free[0], "")
         if bound or header in sections:
-            blocks.append(
-                ([header, f"{rule} {body}", leave], [header, f"{NEGATE[platform]}{rule}", leave])
-            )
+            blocks.append(([header, f"{rule} {body}", leave], [header, f"{negation}{rule}", leave]))
         else:
             created = True
             blocks.append(
                 (
                     [header, f"{rule} {body}", *_base_rules(platform, request), leave],
-                    [f"{NEGATE[platform]}{header}"],
+                    [f"{negation}{header}"],
                 )
             )
     if not bound:
@@ -287,7 +236,8 @@ def plan_close(config: str, platform: str, request: VendorRequest, created_acl: 
     no other vendor rule is left in it."""
     sections = _sections(config, platform)
     name = request.window_name
-    leave = LEAVE[platform]
+    dialect = dialect_for(platform)
+    leave, negation = dialect.leave, dialect.negation
     commands: list[str] = []
     acl = vty_acl(config, platform)
     header = _acl_header(platform, acl) if acl else ""
@@ -297,13 +247,11 @@ def plan_close(config: str, platform: str, request: VendorRequest, created_acl: 
     if created_acl and acl and not others and acl == _acl_name(platform, request.acl):
         for _bind, unbind in _login_bindings(platform, acl):
             commands += unbind
-        commands.append(f"{NEGATE[platform]}{header}")
+        commands.append(f"{negation}{header}")
     elif mine:
-        commands += (
-            [header] + [f"{NEGATE[platform]}{_rule_key(platform, r)}" for r in mine] + [leave]
-        )
+        commands += [header] + [f"{negation}{_rule_key(platform, r)}" for r in mine] + [leave]
     if any(line.startswith(f"time-range {name}") for line in sections):
-        commands.append(f"{NEGATE[platform]}time-range {name}")
+        commands.append(f"{negation}time-range {name}")
     return commands
 
 
