@@ -20,7 +20,7 @@ options:
         description: Inventory name of the device, used in messages.
         type: str
       platform:
-        description: netmiko device type.
+        description: netmiko device type of a platform with a dialect (docs/dialects.md).
         type: str
         choices: [huawei, hp_comware, cisco_ios]
       host:
@@ -86,7 +86,7 @@ options:
             description: Inventory name of the device, used in messages.
             type: str
           platform:
-            description: netmiko device type.
+            description: netmiko device type of a platform with a dialect (docs/dialects.md).
             type: str
             choices: [huawei, hp_comware, cisco_ios]
           host:

@@ -20,6 +20,7 @@ from typing import Any
 from ansible import context
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
+from ansible_collections.hisops.emergency.plugins.module_utils.netdev.dialects import DIALECTS
 from ansible_collections.hisops.emergency.plugins.module_utils.netdev.hostkeys import (
     default_known_hosts,
 )
@@ -33,7 +34,8 @@ _FROM_VARS = {
     "secret": ("ansible_become_password",),
     "known_hosts": ("hisops_known_hosts",),
 }
-_NETWORK_OS = {"cisco.ios.ios": "cisco_ios", "ios": "cisco_ios"}
+# ansible_network_os values each dialect answers to (cisco.ios.ios -> cisco_ios)
+_NETWORK_OS = {alias: name for name, d in DIALECTS.items() for alias in d.network_os}
 
 
 def platform_name(value: Any) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .dialects import DIALECTS
 from .errors import InputError
 from .fan_out import FleetDevice
 from .session import DeviceParams
@@ -15,7 +16,8 @@ PROVIDER_SPEC: dict[str, Any] = {
         "type": "dict",
         "options": {
             "name": {"type": "str"},
-            "platform": {"type": "str", "choices": ["huawei", "hp_comware", "cisco_ios"]},
+            # the documentation's choices (doc_fragments device and netops) list the same
+            "platform": {"type": "str", "choices": list(DIALECTS)},
             "host": {"type": "str"},
             "port": {"type": "int", "default": 22},
             "username": {"type": "str"},

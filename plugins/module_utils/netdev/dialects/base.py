@@ -37,6 +37,8 @@ class Dialect(abc.ABC):
     # A folder of TextFSM templates with an ``index`` (clitable) shipped for a platform that
     # ntc-templates does not cover; "" parses with ntc-templates.
     textfsm_dir: str = ""
+    # ``ansible_network_os`` values that mean this platform (besides its name).
+    network_os: tuple[str, ...] = ()
 
     # -- show commands ----------------------------------------------------------------------
     show_running: str

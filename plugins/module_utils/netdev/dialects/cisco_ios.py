@@ -31,6 +31,7 @@ class CiscoIos(IosFamily):
     name = "cisco_ios"
     ntc_platform = "cisco_ios"
     vendor = "Cisco"
+    network_os = ("cisco.ios.ios", "ios")
     templates = "cisco_ios"
     interface_pattern = re.compile(
         r"^(?:(?:FastEthernet|GigabitEthernet|TenGigabitEthernet|TwentyFiveGigE|FortyGigabitEthernet)"
