@@ -53,10 +53,11 @@ class Port:
 
 
 def interface_sections(config: str, platform: str) -> dict[str, Section]:
+    dialect = dialect_for(platform)
     return {
-        s.line.split(None, 1)[1]: s
+        name: s
         for s in parse_sections(config, platform)
-        if s.line.startswith("interface ") and len(s.line.split()) == 2
+        if (name := dialect.interface_name(s.line)) is not None
     }
 
 
@@ -94,7 +95,7 @@ def ports(config: str, platform: str) -> dict[str, Port]:
 
 
 def gateway_interface(vlan: int, platform: str) -> str:
-    return f"{dialect_for(platform).gateway_prefix}{vlan}"
+    return dialect_for(platform).gateway_name(vlan)
 
 
 def has_gateway(config: str, platform: str, vlan: int) -> bool:

@@ -87,8 +87,9 @@ def feature_of(line: str, platform: str) -> str | None:
     if head == "vlan" and len(words) > 1 and (words[1].isdigit() or words[1] == "batch"):
         return "vlans"
     if head == "interface" and len(words) > 1:
-        name = words[1]
-        if re.match(r"^(Vlanif|Vlan-interface|Vlan)\d+$", name):
+        dialect = dialect_for(platform)
+        name = dialect.interface_name(line) or words[1]
+        if dialect.is_gateway(name):
             return "vlanif"
         if re.match(r"^(NULL|LoopBack|Loopback|MEth|M-GigabitEthernet|Null)", name):
             return None

@@ -145,6 +145,19 @@ class Dialect(abc.ABC):
         return f"<dialect {self.name}>"
 
     # -- session ----------------------------------------------------------------------------
+    # -- names ----------------------------------------------------------------------------
+    def gateway_name(self, vlan: int) -> str:
+        """The VLAN's gateway interface (``Vlanif10``, ``Vlan-interface10``, ``Vlan10``)."""
+        return f"{self.gateway_prefix}{vlan}"
+
+    def is_gateway(self, name: str) -> bool:
+        return re.match(rf"^{re.escape(self.gateway_prefix)}\d+$", name) is not None
+
+    def interface_name(self, line: str) -> str | None:
+        """The interface an ``interface X`` section line enters (None: not one)."""
+        words = line.split()
+        return words[1] if len(words) == 2 and words[0] == "interface" else None
+
     def rejected(self, output: str) -> bool:
         return any(re.search(p, output, re.M) for p in self.error_patterns)
 
