@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-PLATFORMS = ("huawei", "hp_comware", "cisco_ios")
+PLATFORMS = ("huawei", "hp_comware", "cisco_ios", "ruijie_os")
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,19 @@ MODELS: dict[str, ModelInfo] = {
         ("GigabitEthernet1/0/1-28",),
         "15.2(7)E8",
         ("GigabitEthernet1/0/25-28",),
+    ),
+    # Ruijie RGOS 11.x (interface names carry a space: ``GigabitEthernet 0/1``)
+    "RG-S5750C-28GT4XS-H": ModelInfo(
+        "ruijie_os",
+        ("GigabitEthernet 0/1-24", "TenGigabitEthernet 0/25-28"),
+        "S5750_RGOS 11.4(1)B12P5",
+        ("TenGigabitEthernet 0/25-28",),
+    ),
+    "RG-S2910-24GT4XS-E": ModelInfo(
+        "ruijie_os",
+        ("GigabitEthernet 0/1-24", "TenGigabitEthernet 0/25-28"),
+        "S29_RGOS 11.4(1)B12P5",
+        ("TenGigabitEthernet 0/25-28",),
     ),
 }
 

@@ -31,7 +31,12 @@ from hisops.lab.topology import Endpoint, Link, PortRef, Topology
 
 Node = tuple[str, int]  # (device, VLAN)
 
-VLANIF_PREFIX = {"huawei": "Vlanif", "hp_comware": "Vlan-interface", "cisco_ios": "Vlan"}
+VLANIF_PREFIX = {
+    "huawei": "Vlanif",
+    "hp_comware": "Vlan-interface",
+    "cisco_ios": "Vlan",
+    "ruijie_os": "VLAN ",
+}
 
 # Platforms on which a login ACL without a rule admits every SSH client. Comware 7
 # ``ssh server acl``: "If the specified ACL does not exist or contains no rules, all IPv4

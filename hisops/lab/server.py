@@ -57,7 +57,12 @@ def load_factory(path: str | None = None) -> DeviceFactory:
 def engine_spec(spec: DeviceSpec) -> dict[str, Any]:
     """The dict ``make_device`` takes (see ``hisops.lab.devices.base.Spec``)."""
     digits = f"{zlib.crc32(spec.serial.encode()) & 0xFFFFFF:06x}"
-    oui = {"huawei": "00e0fc", "hp_comware": "7057bf", "cisco_ios": "00a3d1"}[spec.platform]
+    oui = {
+        "huawei": "00e0fc",
+        "hp_comware": "7057bf",
+        "cisco_ios": "00a3d1",
+        "ruijie_os": "00d0f8",
+    }[spec.platform]
     raw = oui + digits
     mgmt = None
     if spec.mgmt_ip:

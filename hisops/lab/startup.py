@@ -24,7 +24,12 @@ def render_startup_configs(topology: Topology) -> None:
             device.mgmt_ip = plan.mgmt_ips.get(device.name, "")
         if device.startup_config_given:
             continue
-        render = {"huawei": _huawei, "hp_comware": _comware, "cisco_ios": _cisco}[device.platform]
+        render = {
+            "huawei": _huawei,
+            "hp_comware": _comware,
+            "cisco_ios": _cisco,
+            "ruijie_os": _ruijie,
+        }[device.platform]
         device.startup_config = render(topology, device, plan)
 
 
@@ -201,6 +206,28 @@ def _cisco(topology: Topology, device: DeviceSpec, plan: _Plan) -> str:
         # classic IOS 15.2 access switch keeps none and falls back to "reload in"
         # (docs/fidelity.md).
         lines += ["archive", " path flash:/archive", " write-memory", "!"]
+    lines.append("end")
+    return "\n".join(lines) + "\n"
+
+
+def _ruijie(topology: Topology, device: DeviceSpec, plan: _Plan) -> str:
+    """RGOS: IOS-like lines, ``interface VLAN N`` and interface names with a space."""
+    lines = [
+        f"hostname {device.name}",
+        "!",
+        f"username {device.username} privilege 15 secret {device.password}",
+        f"enable secret {device.secret}",
+        "!",
+    ]
+    for vid in sorted(plan.device_vlans[device.name]):
+        lines += [f"vlan {vid}", f" name {topology.vlans[vid].name}", "!"]
+    for name in device.interfaces:
+        body = _port_body(PortRef(device.name, name), plan, "ruijie_os")
+        lines += [f"interface {name}", *body, "!"]
+    for vid, address, mask in _l3_interfaces(topology, device):
+        lines += [f"interface VLAN {vid}", f" ip address {address} {mask}", "!"]
+    if device.mgmt_gateway and device.role != "core":
+        lines += [f"ip route 0.0.0.0 0.0.0.0 {device.mgmt_gateway}", "!"]
     lines.append("end")
     return "\n".join(lines) + "\n"
 

@@ -576,7 +576,12 @@ def _auto_address(second_octet: int, index: int) -> str:
 
 
 def _auto_serial(platform: str, index: int) -> str:
-    prefix = {"huawei": "2102351", "hp_comware": "219801A", "cisco_ios": "FOC2"}[platform]
+    prefix = {
+        "huawei": "2102351",
+        "hp_comware": "219801A",
+        "cisco_ios": "FOC2",
+        "ruijie_os": "G1QH",
+    }[platform]
     return f"{prefix}{index:07d}"[:20]
 
 

@@ -1,4 +1,4 @@
-"""Simulated switch CLI engines: Huawei VRP, H3C Comware 7, Cisco IOS/IOS-XE.
+"""Simulated switch CLI engines: Huawei VRP, H3C Comware 7, Cisco IOS/IOS-XE, Ruijie RGOS.
 
 ``make_device(spec)`` builds the engine for a device spec (keys in ``base.Spec``:
 hostname, platform, model, firmware, serial, mac, interfaces, users, enable_secret, mgmt,
@@ -29,7 +29,8 @@ from hisops.lab.devices.base import BaseDevice, ConfigLoadError
 
 
 def make_device(spec: dict[str, Any]) -> BaseDevice:
-    """The engine for ``spec["platform"]``: ``huawei``, ``hp_comware`` or ``cisco_ios``."""
+    """The engine for ``spec["platform"]``: ``huawei``, ``hp_comware``, ``cisco_ios`` or
+    ``ruijie_os``."""
     platform = spec.get("platform")
     if platform == "huawei":
         from hisops.lab.devices.huawei import HuaweiDevice
@@ -43,7 +44,11 @@ def make_device(spec: dict[str, Any]) -> BaseDevice:
         from hisops.lab.devices.cisco import CiscoDevice
 
         return CiscoDevice(spec)
-    raise ValueError(f"unknown platform {platform!r} (huawei, hp_comware, cisco_ios)")
+    if platform == "ruijie_os":
+        from hisops.lab.devices.ruijie import RuijieDevice
+
+        return RuijieDevice(spec)
+    raise ValueError(f"unknown platform {platform!r} (huawei, hp_comware, cisco_ios, ruijie_os)")
 
 
 __all__ = ["BaseDevice", "ConfigLoadError", "make_device"]

@@ -2,6 +2,8 @@
 
 * Cisco ``secret 9``: real type 9 (scrypt N=16384 r=1 p=1, 14-character salt, Cisco's
   base64 alphabet), so the hashes are what a real IOS would accept.
+* Ruijie ``secret 5`` (``$1$salt$hash``, the md5-crypt shape RGOS prints, e.g.
+  ``enable secret 5 $1$7B8y$qyD6yvFCFA7EExzv``): salted SHA-256 in that shape.
 * Huawei ``irreversible-cipher`` (``$1a$...$``) and H3C ``hash`` (``$h$6$...``): the real
   algorithms are proprietary; these keep the real shape (prefix, salt, length) on top
   of salted SHA-256/SHA-512.
@@ -43,6 +45,12 @@ def comware_hash(password: str, salt: str | None = None) -> str:
     return f"$h$6${salt}${base64.b64encode(digest).decode()}"
 
 
+def ruijie_type5(password: str, salt: str | None = None) -> str:
+    salt = salt or _salt(4)
+    digest = hashlib.sha256((salt + password).encode()).digest()
+    return f"$1${salt}${base64.b64encode(digest).decode().rstrip('=').translate(_TO_CISCO)[:16]}"
+
+
 def is_hash(text: str) -> bool:
     return text.startswith(("$9$", "$1a$", "$h$6$"))
 
@@ -55,6 +63,9 @@ def verify(password: str, stored: str) -> bool:
     if stored.startswith("$1a$"):
         salt = stored.split("$")[2]
         return hmac.compare_digest(huawei_irreversible(password, salt), stored)
+    if stored.startswith("$1$"):
+        salt = stored.split("$")[2]
+        return hmac.compare_digest(ruijie_type5(password, salt), stored)
     if stored.startswith("$h$6$"):
         salt = stored.split("$")[3]
         return hmac.compare_digest(comware_hash(password, salt), stored)

@@ -52,14 +52,34 @@ SPECS: dict[str, dict[str, Any]] = {
         "enable_secret": "En@ble123",
         "mgmt": {"vlan": 100, "ip": "10.0.100.3", "mask": "255.255.255.0"},
     },
+    # No enable password: an RGOS switch without one enters privileged EXEC on ``enable``
+    # (test_ruijie.py sets one where it tests the question).
+    "ruijie_os": {
+        "hostname": "AGG-RUIJIE-1",
+        "platform": "ruijie_os",
+        "model": "RG-S5750C-28GT4XS-H",
+        "firmware": "S5750_RGOS 11.4(1)B12P5",
+        "serial": "G1QH10Q000123",
+        "mac": "00:d0:f8:12:34:56",
+        "interfaces": [f"GigabitEthernet 0/{i}" for i in range(1, 9)]
+        + ["TenGigabitEthernet 0/25", "TenGigabitEthernet 0/26"],
+        "users": [{"name": "admin", "password": "Admin@123", "level": 15}],
+        "mgmt": {"vlan": 100, "ip": "10.0.100.4", "mask": "255.255.255.0"},
+    },
 }
 
 PORT2 = {
     "huawei": "GigabitEthernet0/0/2",
     "hp_comware": "GigabitEthernet1/0/2",
     "cisco_ios": "GigabitEthernet1/0/2",
+    "ruijie_os": "GigabitEthernet 0/2",
 }
-VLANIF = {"huawei": "Vlanif10", "hp_comware": "Vlan-interface10", "cisco_ios": "Vlan10"}
+VLANIF = {
+    "huawei": "Vlanif10",
+    "hp_comware": "Vlan-interface10",
+    "cisco_ios": "Vlan10",
+    "ruijie_os": "VLAN 10",
+}
 
 
 class Lab:
@@ -82,7 +102,10 @@ class Lab:
         return output
 
     def config(self, *lines: str) -> str:
-        enter, leave = ("conf t", "end") if self.platform == "cisco_ios" else ("sys", "return")
+        if self.platform == "ruijie_os" and self.session.mode == "user":
+            self.run("enable")
+        ios_like = self.platform in ("cisco_ios", "ruijie_os")
+        enter, leave = ("conf t", "end") if ios_like else ("sys", "return")
         return self.run(enter, *lines, leave)
 
 

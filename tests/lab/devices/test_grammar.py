@@ -40,6 +40,7 @@ INTERFACES = {
     "huawei": ["GigabitEthernet0/0/1", "Vlanif10", "g0/0/2", "LoopBack0"],
     "hp_comware": ["GigabitEthernet1/0/1", "Vlan-interface10", "ge1/0/3", "LoopBack0"],
     "cisco_ios": ["GigabitEthernet1/0/1", "Vlan10", "gi1/0/3", "Loopback0"],
+    "ruijie_os": ["GigabitEthernet 0/1", "VLAN 10", "gi0/3", "Loopback 0"],
 }
 ENTER = {
     "huawei": {
@@ -77,6 +78,21 @@ ENTER = {
         "time-range": ["end", "conf t", "time-range T1"],
         "archive": ["end", "conf t", "archive"],
         "line": ["end", "conf t", "line vty 0 4"],
+    },
+    # RGOS logs in to user EXEC; "enable" (no enable password here) leads on, and is a
+    # no-op once there.
+    "ruijie_os": {
+        "user": ["end", "enable"],
+        "enable": ["end", "enable"],
+        "config": ["end", "enable", "conf t"],
+        "interface": ["end", "enable", "conf t", "int gi0/1"],
+        "svi": ["end", "enable", "conf t", "int vlan 10"],
+        "other-interface": ["end", "enable", "conf t", "int lo 0"],
+        "vlan": ["end", "enable", "conf t", "vlan 10"],
+        "std-nacl": ["end", "enable", "conf t", "ip access-list standard S1"],
+        "ext-nacl": ["end", "enable", "conf t", "ip access-list extended E1"],
+        "time-range": ["end", "enable", "conf t", "time-range T1"],
+        "line": ["end", "enable", "conf t", "line vty 0 4"],
     },
 }
 LEAVING = ("reboot", "reload", "quit", "logout", "exit", "disable", "enable")
