@@ -13,6 +13,7 @@ IOS-like); a platform module states what its family does not. See docs/dialects.
 from __future__ import annotations
 
 import abc
+import os
 import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -34,9 +35,10 @@ class Dialect(abc.ABC):
     name: str  # netmiko device_type, and hisops_platform
     ntc_platform: str  # ntc-templates platform name (TextFSM templates)
     vendor: str
-    # A folder of TextFSM templates with an ``index`` (clitable) shipped for a platform that
-    # ntc-templates does not cover; "" parses with ntc-templates.
-    textfsm_dir: str = ""
+    # The collection's own TextFSM templates for a platform ntc-templates does not cover: a
+    # folder of ``module_utils/netdev/templates/`` with an ntc-templates style ``index``;
+    # "" parses with ntc-templates.
+    textfsm_templates: str = ""
     # ``ansible_network_os`` values that mean this platform (besides its name).
     network_os: tuple[str, ...] = ()
 
@@ -171,15 +173,17 @@ class Dialect(abc.ABC):
 
     def parse_output(self, command: str, text: str) -> list[dict[str, str]]:
         """A display/show output parsed with the platform's TextFSM template."""
-        if self.textfsm_dir:
-            from textfsm import clitable  # type: ignore[import-untyped]
-
-            table = clitable.CliTable("index", self.textfsm_dir)
-            table.ParseCmd(text, {"Command": command, "Platform": self.ntc_platform})
-            return [{str(h).lower(): row[i] for i, h in enumerate(table.header)} for row in table]
         from ntc_templates.parse import parse_output
 
-        return list(parse_output(platform=self.ntc_platform, command=command, data=text))
+        template_dir = None
+        if self.textfsm_templates:
+            here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+            template_dir = os.path.join(here, "templates", self.textfsm_templates)
+        return list(
+            parse_output(
+                platform=self.ntc_platform, command=command, data=text, template_dir=template_dir
+            )
+        )
 
     # -- reading ----------------------------------------------------------------------------
     @abc.abstractmethod
