@@ -434,6 +434,9 @@ def test_every_command_the_collection_reads_has_captures() -> None:
         assert CLOCK[name][0] in listed
     stored = {p.relative_to(CAPTURES).parent for p in CAPTURES.glob("*/*/*.raw")}
     used = {Path(NTC[c.platform]) / c.folder for c in COMMANDS} | CONFIG_CAPTURES
+    # Ruijie RGOS: no dialect in the collection yet; tests/unit/netdev_ruijie reads these
+    # with the collection's own templates (netdev/templates/ruijie_os).
+    used |= {p for p in stored if p.parts[0] == "ruijie_os"}
     assert stored == used, "a stored capture no test reads"
 
 
