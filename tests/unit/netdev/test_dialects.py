@@ -79,9 +79,23 @@ def test_each_dialect_reads_its_real_clock_captures(
     assert all(d.read_clock(text) is None for d in others)
 
 
+def _clock_folder(name: str) -> Path:
+    dialect = DIALECTS[name]
+    return CAPTURES / dialect.ntc_platform / dialect.show_clock.replace(" ", "_")
+
+
 @pytest.mark.parametrize("name", sorted(DIALECTS))
-def test_every_dialect_has_a_clock_capture(name: str) -> None:
-    assert any(platform == name for platform, _folder, _capture in CLOCK_CAPTURES)
+def test_every_dialect_reads_every_stored_capture_of_its_clock(name: str) -> None:
+    """Each registered dialect has real captures of its clock command (ntc-templates layout:
+    ``<ntc platform>/<command>/*.raw``), reads every one, and no other family reads them."""
+    captures = sorted(_clock_folder(name).glob("*.raw"))
+    assert captures, f"{name}: no capture in {_clock_folder(name)}"
+    for capture in captures:
+        text = capture.read_text()
+        assert isinstance(DIALECTS[name].read_clock(text), datetime), capture.name
+        for other, dialect in DIALECTS.items():
+            if other != name and _clock_folder(other) != _clock_folder(name):
+                assert dialect.read_clock(text) is None, (other, capture.name)
 
 
 def test_trunk_edits_and_negation_by_dialect() -> None:
