@@ -17,11 +17,11 @@ from typing import Any
 
 from hisops.lab.contract import Reply, TimerHandle
 from hisops.lab.devices import acl_text, secrets
-from hisops.lab.devices.base import ParseFault, resolve_interface_name
-from hisops.lab.devices.huawei import (
+from hisops.lab.devices.base import ParseFault
+from hisops.lab.devices.family_vrp import (
     ALL_VLANS,
-    HuaweiDevice,
-    HuaweiSession,
+    VrpFamilyDevice,
+    VrpFamilySession,
     cmds,
     short_name,
 )
@@ -231,8 +231,10 @@ COMWARE_SHORT = {
 }
 
 
-class ComwareSession(HuaweiSession):
+class ComwareSession(VrpFamilySession):
     commands = COMWARE_COMMANDS
+    interface_types = COMWARE_TYPES
+    virtual_types = COMWARE_VIRTUAL
     error_prefix = "% "
     device: ComwareDevice
     more_erase = "\x1b[16D" + " " * 16 + "\x1b[16D"
@@ -265,11 +267,6 @@ class ComwareSession(HuaweiSession):
             acl: Acl = self.context["acl"]
             return f"acl {acl.kind} {acl.name}"
         return super().this_header()
-
-    def resolve_interface(self, typed: str) -> str | None:
-        return resolve_interface_name(
-            typed, COMWARE_TYPES, self.cfg.interfaces.keys(), COMWARE_VIRTUAL
-        )
 
     def vlanif_prefix(self) -> str:
         return "Vlan-interface"
@@ -542,7 +539,7 @@ class ComwareSession(HuaweiSession):
         return self.device.display_vlan_all(vlan)
 
 
-class ComwareDevice(HuaweiDevice):
+class ComwareDevice(VrpFamilyDevice):
     platform = "hp_comware"
     session_class = ComwareSession
 
