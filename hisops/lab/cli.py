@@ -114,7 +114,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     generate.add_argument("--endpoints-per-access", type=int, default=2)
     generate.add_argument(
         "--platforms",
-        help="comma-separated platforms to rotate (huawei,hp_comware,cisco_ios; default: all)",
+        help="comma-separated platforms to rotate (huawei,hp_comware,cisco_ios,ruijie_os; "
+        "default: huawei,hp_comware,cisco_ios)",
     )
     generate.add_argument("-o", "--output", help="file to write (default: stdout)")
     generate.set_defaults(func=cmd_generate)

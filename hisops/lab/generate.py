@@ -24,7 +24,11 @@ _PLATFORM_MODELS = {
     "huawei": ("S5735-S48T4X", "S5735-L24T4X-A1", "GigabitEthernet0/0/"),
     "hp_comware": ("S5560X-30C-EI", "S5130S-28S-EI", "GigabitEthernet1/0/"),
     "cisco_ios": ("C9300-48T", "WS-C2960X-24TS-L", "GigabitEthernet1/0/"),
+    "ruijie_os": ("RG-S5750C-28GT4XS-H", "RG-S2910-24GT4XS-E", "GigabitEthernet 0/"),
 }
+# The platforms a generated lab rotates when none are named. Ruijie only when asked
+# (``--platforms ruijie_os``): the collection has no ruijie_os dialect yet (issue 17).
+_DEFAULT_ROTATION = ("huawei", "hp_comware", "cisco_ios")
 
 # Per platform: (core model, ports towards the aggregation switches, server ports).
 # The Huawei core is the one of mixed labs; the others serve single-platform labs.
@@ -43,6 +47,11 @@ _CORE = {
         "C9300-48T",
         [f"GigabitEthernet1/0/{n}" for n in range(1, 49)],
         ["TenGigabitEthernet1/1/7", "TenGigabitEthernet1/1/8"],
+    ),
+    "ruijie_os": (
+        "RG-S5750C-28GT4XS-H",
+        [f"GigabitEthernet 0/{n}" for n in range(1, 25)],
+        ["TenGigabitEthernet 0/27", "TenGigabitEthernet 0/28"],
     ),
 }
 
@@ -81,7 +90,7 @@ def scale_topology(
     """
     if switches < 2:
         raise ValueError("a scale topology needs at least 2 switches (core + one more)")
-    platforms = list(platforms) if platforms else list(_PLATFORM_MODELS)
+    platforms = list(platforms) if platforms else list(_DEFAULT_ROTATION)
     unknown = [p for p in platforms if p not in _PLATFORM_MODELS]
     if unknown:
         raise ValueError(

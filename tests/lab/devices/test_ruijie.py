@@ -277,3 +277,24 @@ def test_paging_until_terminal_length_0(configured: Lab) -> None:
     lab.run("terminal length 0")
     assert lab.session.paginate(text) is None
     assert lab.run("terminal width 256") == ""
+
+
+def test_an_all_ruijie_fleet_is_generated_and_boots_in_process() -> None:
+    """``hisops lab generate --platforms ruijie_os`` (bench/switch_fleet.py's lab): every
+    switch's rendered startup configuration loads; the default rotation leaves Ruijie out
+    until the collection has a ruijie_os dialect."""
+    from hisops.lab.generate import scale_topology
+    from hisops.lab.server import engine_spec
+    from hisops.lab.startup import render_startup_configs
+    from hisops.lab.topology import parse_topology
+
+    topology = parse_topology(scale_topology(40, platforms=["ruijie_os"]))
+    render_startup_configs(topology)
+    devices = {name: make_device(engine_spec(spec)) for name, spec in topology.devices.items()}
+    assert {d.platform for d in devices.values()} == {"ruijie_os"}
+    core = devices["CORE-1"].running
+    assert core.vlanifs[10].ip == "10.10.10.1"
+    uplink = devices["ACC-1"].running.interfaces["TenGigabitEthernet 0/25"]
+    assert uplink.link_type is LinkType.TRUNK and 99 in uplink.allowed_vlans
+    default = scale_topology(40)
+    assert not any(d["model"].startswith("RG-") for d in default["devices"])
