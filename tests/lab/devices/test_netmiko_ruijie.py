@@ -145,22 +145,25 @@ def test_config_push_save_and_acl_edit(entry: dict[str, Any]) -> None:
 
 def test_scheduled_reload_is_the_safety_net(entry: dict[str, Any]) -> None:
     """A change that is never saved goes at the scheduled reload: the device comes back on
-    its saved configuration. ``reload cancel`` disarms it. (Timers run 60 times faster
-    here: a minute is a second.)"""
+    its saved configuration. ``reload cancel`` disarms it. The question is ``Proceed with
+    reload? [no]`` (no means no: the answer must be ``y``). Timers run 60 times faster
+    here: a minute is a second."""
     with connect(entry) as conn:
-        assert "Proceed with reload? [no]" in conn.send_command_timing("reload in 30")
-        assert "Reload scheduled for" in conn.send_command_timing("y")
+        question = conn.send_command("reload in 30", expect_string=r"\[no\]")
+        assert question.strip() == "Proceed with reload? [no]"
+        scheduled = conn.send_command("y", expect_string=rf"{NAME}#")
+        assert "Reload scheduled for" in scheduled and "(in 30 minutes)" in scheduled
         assert conn.send_command("reload cancel").strip() == "Reload cancelled."
         assert conn.send_command("reload cancel").strip() == "% No reload is scheduled."
-        conn.config_mode()
+        conn.send_command("configure terminal", expect_string=r"\(config\)#")
         conn.send_config_set(
             ["vlan 3901", "name NOT-SAVED"], enter_config_mode=False, exit_config_mode=False
         )
-        conn.send_command("end", expect_string=r"#")
+        conn.send_command("end", expect_string=rf"{NAME}#")
         assert "NOT-SAVED" in conn.send_command("show vlan")
-        conn.send_command_timing("reload in 4")
-        assert "Reload scheduled for" in conn.send_command_timing("y")
-    time.sleep(4.0)  # 4 minutes at 60x; then down for the 1 s boot
+        conn.send_command("reload in 2", expect_string=r"\[no\]")
+        assert "Reload scheduled for" in conn.send_command("y", expect_string=rf"{NAME}#")
+    time.sleep(2.0)  # 2 minutes at 60x; then down for the 1 s boot
     deadline = time.monotonic() + 20
     while True:
         try:
