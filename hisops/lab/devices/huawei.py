@@ -244,14 +244,13 @@ def short_name(name: str, table: dict[str, str] = HUAWEI_SHORT) -> str:
 
 
 class HuaweiSession(VrpFamilySession):
+    """VRP's own: its command table, texts and dialogs, the aaa view, scheduled reboots,
+    the displays only VRP has; everything else is the family's (``family_vrp``)."""
+
     commands = HUAWEI_COMMANDS
-
     error_prefix = "Error: "
-
     system_prompt_word = "system-view"
-
     device: HuaweiDevice
-
     # VRP wipes its More prompt with ESC[42D, 42 spaces, ESC[42D (netmiko strips ESC[nD).
     more_erase = "\x1b[42D" + " " * 42 + "\x1b[42D"
 
