@@ -181,7 +181,8 @@ def readiness(
 
 # Physical port types (the word before the number): any "...Ethernet" or "...GE"/"GigE";
 # not VLAN interfaces, trunks/aggregates, NULL, loopbacks or management Ethernet (MEth).
-_PORT = re.compile(r"^([A-Za-z0-9-]*?(?:ethernet|ge|gige))(\d+(?:/\d+)*)$", re.I)
+# Some platforms print a blank between the type and the number (RGOS: GigabitEthernet 0/1).
+_PORT = re.compile(r"^([A-Za-z0-9-]*?(?:ethernet|ge|gige)) ?(\d+(?:/\d+)*)$", re.I)
 
 
 def physical_ports(config: str, platform: str) -> list[str]:

@@ -67,7 +67,6 @@ class VrpFamily(Dialect):
     trunk_link_type = "port link-type trunk"
     link_type_after_memberships = True
     acl_number_range = (3000, 3999)
-    hier_config_platform = ""
 
     def after_login(self, conn: Any) -> None:
         _prompt_based_mode_check(conn)
