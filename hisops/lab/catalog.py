@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-PLATFORMS = ("huawei", "hp_comware", "cisco_ios", "ruijie_os")
+from hisops.lab.platforms import LAB_PLATFORMS
+
+PLATFORMS = tuple(LAB_PLATFORMS)  # netmiko device types (hisops/lab/platforms.py)
 
 
 @dataclass(frozen=True)

@@ -27,16 +27,12 @@ from typing import Any
 
 from hisops.lab.contract import ArpEntry, MacEntry
 from hisops.lab.devices.model import DeviceConfig, Interface, LinkType, Packet
+from hisops.lab.platforms import LAB_PLATFORMS
 from hisops.lab.topology import Endpoint, Link, PortRef, Topology
 
 Node = tuple[str, int]  # (device, VLAN)
 
-VLANIF_PREFIX = {
-    "huawei": "Vlanif",
-    "hp_comware": "Vlan-interface",
-    "cisco_ios": "Vlan",
-    "ruijie_os": "VLAN ",
-}
+VLANIF_PREFIX = {name: p.vlanif_prefix for name, p in LAB_PLATFORMS.items()}
 
 # Platforms on which a login ACL without a rule admits every SSH client. Comware 7
 # ``ssh server acl``: "If the specified ACL does not exist or contains no rules, all IPv4

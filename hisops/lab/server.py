@@ -33,6 +33,7 @@ from hisops.lab.contract import (
 from hisops.lab.dataplane import VLANIF_PREFIX, DataPlane
 from hisops.lab.faults import FaultError, Faults, parse_options
 from hisops.lab.hostkeys import LabHostKeys, known_hosts_lines, write_known_hosts
+from hisops.lab.platforms import LAB_PLATFORMS
 from hisops.lab.topology import DeviceSpec, Topology
 
 log = logging.getLogger("hisops.lab")
@@ -57,13 +58,7 @@ def load_factory(path: str | None = None) -> DeviceFactory:
 def engine_spec(spec: DeviceSpec) -> dict[str, Any]:
     """The dict ``make_device`` takes (see ``hisops.lab.devices.base.Spec``)."""
     digits = f"{zlib.crc32(spec.serial.encode()) & 0xFFFFFF:06x}"
-    oui = {
-        "huawei": "00e0fc",
-        "hp_comware": "7057bf",
-        "cisco_ios": "00a3d1",
-        "ruijie_os": "00d0f8",
-    }[spec.platform]
-    raw = oui + digits
+    raw = LAB_PLATFORMS[spec.platform].oui + digits
     mgmt = None
     if spec.mgmt_ip:
         address, _, prefix = spec.mgmt_ip.partition("/")

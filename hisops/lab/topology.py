@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from hisops.lab.catalog import MODELS, PLATFORMS, expand_ranges
+from hisops.lab.platforms import LAB_PLATFORMS
 
 ROLES = ("core", "aggregation", "access", "spare")
 DEVICE_KEYS = {
@@ -576,13 +577,7 @@ def _auto_address(second_octet: int, index: int) -> str:
 
 
 def _auto_serial(platform: str, index: int) -> str:
-    prefix = {
-        "huawei": "2102351",
-        "hp_comware": "219801A",
-        "cisco_ios": "FOC2",
-        "ruijie_os": "G1QH",
-    }[platform]
-    return f"{prefix}{index:07d}"[:20]
+    return f"{LAB_PLATFORMS[platform].serial_prefix}{index:07d}"[:20]
 
 
 def relocate(topology: Topology, second_octet: int) -> Topology:

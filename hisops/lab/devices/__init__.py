@@ -23,32 +23,23 @@ CLI grammar (a bad line raises ``ConfigLoadError`` naming the line).
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from hisops.lab.devices.base import BaseDevice, ConfigLoadError
+from hisops.lab.platforms import LAB_PLATFORMS
 
 
 def make_device(spec: dict[str, Any]) -> BaseDevice:
-    """The engine for ``spec["platform"]``: ``huawei``, ``hp_comware``, ``cisco_ios`` or
-    ``ruijie_os``."""
-    platform = spec.get("platform")
-    if platform == "huawei":
-        from hisops.lab.devices.huawei import HuaweiDevice
-
-        return HuaweiDevice(spec)
-    if platform == "hp_comware":
-        from hisops.lab.devices.comware import ComwareDevice
-
-        return ComwareDevice(spec)
-    if platform == "cisco_ios":
-        from hisops.lab.devices.cisco import CiscoDevice
-
-        return CiscoDevice(spec)
-    if platform == "ruijie_os":
-        from hisops.lab.devices.ruijie import RuijieDevice
-
-        return RuijieDevice(spec)
-    raise ValueError(f"unknown platform {platform!r} (huawei, hp_comware, cisco_ios, ruijie_os)")
+    """The engine for ``spec["platform"]``, as ``hisops/lab/platforms.py`` registers it
+    (``huawei``, ``hp_comware``, ``cisco_ios``, ``ruijie_os``)."""
+    platform = LAB_PLATFORMS.get(str(spec.get("platform")))
+    if platform is None:
+        known = ", ".join(LAB_PLATFORMS)
+        raise ValueError(f"unknown platform {spec.get('platform')!r} ({known})")
+    module, _, name = platform.engine.partition(":")
+    engine: type[BaseDevice] = getattr(importlib.import_module(module), name)
+    return engine(spec)
 
 
 __all__ = ["BaseDevice", "ConfigLoadError", "make_device"]
