@@ -9,6 +9,7 @@ password comes from ``~/.pgpass``, written by ``db_ha_config``).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import time
@@ -36,20 +37,27 @@ from ansible_collections.hisops.emergency.plugins.module_utils.pgha.state import
 
 def psycopg_module() -> Any:
     """psycopg, imported when a connection is first made: importing it costs a module run
-    on the node about 0.1 CPU-s, and some modules (the pair's lock) never connect."""
-    import psycopg
-
+    on the node about 0.12 CPU-s, and many runs never connect (the pair's lock, a config
+    already in place, a stopped server read from its files). Found but unusable (libpq
+    missing): a ConnectError saying so, not a traceback."""
+    try:
+        import psycopg
+    except ImportError as exc:
+        raise ConnectError(
+            f"psycopg cannot be imported on this host ({exc}): install python3-psycopg "
+            "and libpq5 (Debian), then run again"
+        ) from exc
     return psycopg
 
 
 def psycopg_import_error() -> ImportError | None:
-    """Why psycopg cannot be imported here (None: it can); the module reports it with
-    missing_required_lib."""
+    """Why psycopg cannot be found here (None: it can), without importing it (that waits
+    for the first connection); the module reports it with missing_required_lib."""
     try:
-        psycopg_module()
-    except ImportError as exc:
-        return exc
-    return None
+        found = importlib.util.find_spec("psycopg")
+    except (ImportError, ValueError) as exc:
+        return ImportError(str(exc))
+    return None if found is not None else ImportError("No module named 'psycopg'")
 
 
 @dataclass(frozen=True)
