@@ -14,6 +14,7 @@ host from that host's variables, and the module serves them all from one run wit
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,6 +22,10 @@ from ansible import context
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 from ansible_collections.hisops.emergency.plugins.module_utils.netdev.dialects import DIALECTS
+from ansible_collections.hisops.emergency.plugins.module_utils.netdev.dialects.base import (
+    TEXTFSM_TEMPLATES_ENV,
+    textfsm_root,
+)
 from ansible_collections.hisops.emergency.plugins.module_utils.netdev.hostkeys import (
     default_known_hosts,
 )
@@ -113,6 +118,8 @@ class SwitchActionBase(ActionBase):
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
+        # the module runs here, from a payload without the collection's TextFSM templates
+        os.environ.setdefault(TEXTFSM_TEMPLATES_ENV, textfsm_root())
         args = dict(self._task.args)
         if args.get("hosts") is not None:
             args = self.fleet_args(args, task_vars)

@@ -108,3 +108,25 @@ def test_trunk_edits_and_negation_by_dialect() -> None:
         "switchport trunk allowed vlan remove 30",
         "switchport trunk allowed vlan add 30",
     )
+
+
+def test_a_dialect_with_its_own_textfsm_templates_parses_with_them() -> None:
+    """A platform ntc-templates does not cover names a folder of the collection's templates
+    (``module_utils/netdev/templates``); a stand-in on the shipped RGOS folder parses a real
+    RGOS capture with it, while a registered platform keeps ntc-templates."""
+    from ansible_collections.hisops.emergency.plugins.module_utils.netdev.dialects.base import (
+        textfsm_root,
+    )
+    from ansible_collections.hisops.emergency.plugins.module_utils.netdev.dialects.cisco_ios import (
+        CiscoIos,
+    )
+
+    class StandIn(CiscoIos):
+        name = ntc_platform = textfsm_templates = "ruijie_os"
+
+    assert Path(textfsm_root(), "ruijie_os", "index").is_file()
+    capture = CAPTURES / "ruijie_os" / "show_clock" / "ruijie_os_show_clock.raw"
+    rows = StandIn().parse_output("show clock", capture.read_text())
+    assert rows and all(key == key.lower() for key in rows[0])
+    ios = (CAPTURES / "cisco_ios" / "show_clock" / "cisco_ios_show_clock.raw").read_text()
+    assert dialect_for("cisco_ios").parse_output("show clock", ios)

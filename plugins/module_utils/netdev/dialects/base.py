@@ -177,8 +177,7 @@ class Dialect(abc.ABC):
 
         template_dir = None
         if self.textfsm_templates:
-            here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-            template_dir = os.path.join(here, "templates", self.textfsm_templates)
+            template_dir = os.path.join(textfsm_root(), self.textfsm_templates)
         return list(
             parse_output(
                 platform=self.ntc_platform, command=command, data=text, template_dir=template_dir
@@ -309,6 +308,17 @@ class Dialect(abc.ABC):
     @abc.abstractmethod
     def login_acl(self, sections: dict[str, list[str]]) -> str:
         """The ACL that filters logins in a configuration's sections ("" when none)."""
+
+
+# A module Ansible runs from its zipped payload has no template files beside its code: the
+# action plugin (controller side) names the collection's folder in this variable.
+TEXTFSM_TEMPLATES_ENV = "HISOPS_TEXTFSM_TEMPLATES"
+
+
+def textfsm_root() -> str:
+    """The folder of the collection's TextFSM templates (``module_utils/netdev/templates``)."""
+    here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "templates")
+    return here if os.path.isdir(here) else os.environ.get(TEXTFSM_TEMPLATES_ENV, here)
 
 
 def first_value(rows: list[dict[str, Any]], key: str, default: str = "") -> str:
