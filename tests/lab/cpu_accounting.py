@@ -97,7 +97,8 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
         return
     terminalreporter.section(f"CPU seconds per file, labs included ({_total:.0f} in all)")
     for scope, cpu in sorted(_by_scope.items(), key=lambda item: -item[1])[:30]:
-        terminalreporter.write_line(f"{cpu:8.1f}  {100 * cpu / _total:5.1f}%  {scope}")
+        share = 100 * cpu / _total if _total > 0 else 0.0  # a run too short to measure
+        terminalreporter.write_line(f"{cpu:8.1f}  {share:5.1f}%  {scope}")
     terminalreporter.section("CPU seconds of the 25 costliest tests (a file's first: its fixtures)")
     for nodeid, cpu in sorted(_by_test.items(), key=lambda item: -item[1])[:25]:
         terminalreporter.write_line(f"{cpu:8.1f}  {nodeid}")
