@@ -7,6 +7,7 @@ import json
 import sys
 
 from hisops import runner
+from hisops.incident.errors import IncidentError
 
 
 def _extravars(pairs: list[str]) -> dict:
@@ -39,9 +40,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             limit=args.limit,
             forks=args.forks,
             quiet=args.json,
+            incident=args.incident,
         )
     except FileNotFoundError as exc:
         print(f"hisops: {exc}", file=sys.stderr)
+        return 2
+    except IncidentError as exc:
+        print(f"hisops run: {exc} (the playbook was not run)", file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
@@ -54,6 +59,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from hisops import drill, state_cli
+    from hisops.incident import cli as incident_cli
     from hisops.lab import cli as lab_cli
 
     parser = argparse.ArgumentParser(
@@ -77,11 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--check", action="store_true", help="preview: change nothing")
     run.add_argument("--diff", action="store_true", help="show before/after")
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    run.add_argument(
+        "--incident", help="an open incident the run is for (default $HISOPS_INCIDENT)"
+    )
     run.set_defaults(func=cmd_run)
 
     drill.register(sub)
     lab_cli.register(sub)
     state_cli.register(sub)
+    incident_cli.register(sub)
     return parser
 
 

@@ -98,10 +98,18 @@ def run_playbook(
     forks: int | None = None,
     quiet: bool = False,
     envvars: dict[str, str] | None = None,
+    incident: str | None = None,
 ) -> RunResult:
+    """``incident`` (or ``$HISOPS_INCIDENT``): an open incident the run is made for; it is
+    checked before the run, and the run record lands in its timeline after."""
     import ansible_runner
 
     path = resolve_playbook(playbook)
+    incident = incident or os.environ.get("HISOPS_INCIDENT") or None
+    if incident:
+        from hisops.incident import link
+
+        link.check(incident)
     ident = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ-")
     ident += uuid.uuid4().hex[:6]
     record_root = records_dir()
@@ -123,6 +131,8 @@ def run_playbook(
         "ANSIBLE_HOST_KEY_CHECKING": "True",
         "PYTHONWARNINGS": quiet_python_warnings(os.environ.get("PYTHONWARNINGS")),
     }
+    if incident:
+        env["HISOPS_INCIDENT"] = str(incident)
     env.update(envvars or {})
     with tempfile.TemporaryDirectory(prefix="hisops-runner-") as private:
         kwargs: dict[str, Any] = {
@@ -145,7 +155,7 @@ def run_playbook(
             kwargs["forks"] = forks
         runner = ansible_runner.run(**kwargs)
     records = sorted(record_root.glob(f"*-{ident}.jsonl"))
-    return RunResult(
+    result = RunResult(
         ident=ident,
         playbook=path.name,
         status=runner.status,
@@ -154,6 +164,11 @@ def run_playbook(
         artifacts=record_root / ident,
         stats=_stats(runner),
     )
+    if incident:
+        from hisops.incident import link
+
+        link.record(incident, result.to_dict())
+    return result
 
 
 def _stats(runner) -> dict[str, dict[str, int]]:

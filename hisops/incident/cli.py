@@ -1,0 +1,303 @@
+"""``hisops incident ...``: the fault record (P1), classes and escalation (P2), the
+downtime clocks (P3), the report (P1.5). Each refusal names the field and writes nothing."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+
+from . import notices, service, timeutil
+from .config import load
+from .errors import IncidentError
+from .model import CLASSES, SYMPTOMS
+from .store import Store
+
+
+def context(args: argparse.Namespace) -> service.Context:
+    from hisops.runner import operator_name
+
+    return service.Context(
+        store=Store(getattr(args, "incident_dir", None)),
+        site=load(getattr(args, "config", None)),
+        operator=operator_name(),
+    )
+
+
+def _show(ctx: service.Context, incident: dict[str, Any]) -> str:
+    tz = ctx.site.tz
+    lines = [
+        f"#{incident['id']} {incident['title']}" + ("  [DRILL]" if incident["drill"] else ""),
+        f"  {CLASSES[incident['class']]}; state {incident['state']}",
+        f"  occurred {timeutil.local_text(incident['occurred_at'], tz)}, "
+        f"found {timeutil.local_text(incident['found_at'], tz)}, "
+        f"reported by {incident['reporter'] or '?'} ({incident['department'] or '?'})",
+        f"  symptoms: {', '.join(SYMPTOMS.get(s, s) for s in incident['symptoms']) or '-'}",
+        f"  responsible: {incident['assignee'] or '-'}",
+    ]
+    for group in service.GROUPS:
+        if incident["groups"].get(group):
+            lines.append(f"  {group} group: {', '.join(incident['groups'][group])}")
+    if incident["recovery_estimate"]:
+        lines.append(
+            f"  recovery expected {timeutil.local_text(incident['recovery_estimate'], tz)}"
+        )
+    if incident["recovered_at"]:
+        lines.append(f"  recovered {timeutil.local_text(incident['recovered_at'], tz)}")
+    if incident["confirmed_at"]:
+        lines.append(f"  users confirmed: {incident['confirmed_by']}")
+    if incident["report_due"]:
+        flag = " OVERDUE" if service.overdue(ctx, incident) else ""
+        lines.append(f"  report due {timeutil.local_text(incident['report_due'], tz)}{flag}")
+    lines.append("  timeline:")
+    for entry in incident["entries"]:
+        lines.append(
+            f"    {timeutil.local_text(entry['at'], tz)}  {entry['who']:<10} "
+            f"{entry['kind']:<10} {entry['text']}"
+        )
+    if incident["notices"]:
+        lines.append("  notices:")
+        for n in incident["notices"]:
+            ack = f" acked by {n['acked_by']}" if n["acked_at"] else ""
+            lines.append(
+                f"    {n['id']:>4} {n['key']:<22} {n['recipient']:<24} {n['channel']:<26} "
+                f"due {timeutil.local_text(n['due_at'], tz)} {n['status']}"
+                + (f" {timeutil.local_text(n['sent_at'], tz)}" if n["sent_at"] else "")
+                + (f" ({n['last_error']})" if n["last_error"] else "")
+                + ack
+            )
+    if incident["tasks"]:
+        lines.append("  re-entry tasks:")
+        for t in incident["tasks"]:
+            done = (
+                f"confirmed by {t['confirmed_by']}"
+                if t["confirmed_at"]
+                else ("OVERDUE" if timeutil.parse_iso(t["deadline"]) < ctx.now() else "open")
+            )
+            lines.append(
+                f"    {t['department']:<18} {t['key']:<24} "
+                f"by {timeutil.local_text(t['deadline'], tz)}  {done}"
+            )
+    return "\n".join(lines)
+
+
+def cmd(args: argparse.Namespace) -> int:
+    try:
+        return int(_dispatch(args) or 0)
+    except IncidentError as exc:
+        print(f"hisops incident {args.action}: {exc} (nothing was written)", file=sys.stderr)
+        return 2
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    action = args.action
+    if action == "backup":
+        store = Store(args.incident_dir)
+        print(f"backup of {store.path} in {store.backup(args.target)}")
+        return 0
+    ctx = context(args)
+    if action == "open":
+        number = service.open_incident(
+            ctx,
+            title=args.title,
+            occurred=args.occurred,
+            found=args.found,
+            department=args.department or "",
+            reporter=args.reporter or "",
+            symptoms=args.symptom,
+            scope=args.scope,
+            klass=args.klass,
+            drill=args.drill,
+        )
+        incident = service.get(ctx, number)
+        print(f"incident {number} opened: {CLASSES[incident['class']]}")
+        print(f"  {incident['entries'][0]['data'].get('why', '')}")
+        notices.tick(ctx)
+        return 0
+    if action == "step":
+        service.add_step(ctx, args.id, args.text, kind=args.kind, at=args.at)
+    elif action == "escalate":
+        service.escalate(ctx, args.id, args.to, args.text)
+        notices.deliver(ctx)
+    elif action == "assign":
+        service.assign(ctx, args.id, args.person, group=args.group)
+    elif action == "class":
+        service.reclassify(ctx, args.id, args.klass, args.reason)
+        notices.deliver(ctx)
+    elif action == "estimate":
+        moment = service.estimate(ctx, args.id, args.recovery)
+        print(f"recovery expected at {timeutil.local_text(moment, ctx.site.tz)}")
+        notices.tick(ctx)
+    elif action == "resolve":
+        what = service.resolve(
+            ctx, args.id, self_test=args.self_test, confirmed_by=args.confirmed_by, at=args.at
+        )
+        print(
+            "IT self-test recorded: the service is back, the clocks stop; "
+            "now the users confirm: resolve --confirmed-by 'name (department)'"
+            if what == "self_test"
+            else "users' confirmation recorded: close it with 'hisops incident close'"
+        )
+        notices.deliver(ctx)
+    elif action == "close":
+        service.close(ctx, args.id, args.note or "")
+    elif action == "ack":
+        count = notices.ack(ctx, args.id, args.person)
+        print(f"{count} notice(s) acknowledged")
+    elif action == "reentry":
+        notices.confirm_task(ctx, args.id, args.department, args.task)
+    elif action == "tick":
+        counts = notices.tick(ctx)
+        if args.json:
+            print(json.dumps(counts))
+        return 1 if counts["failed"] else 0
+    elif action == "watch":
+        return _watch(ctx, args.interval, args.once)
+    elif action == "list":
+        found = service.listing(ctx, include_closed=args.all)
+        if args.json:
+            print(json.dumps(found, indent=2, ensure_ascii=False, default=str))
+            return 0
+        if not found:
+            print("no open incident")
+        for incident in found:
+            age = service.age(incident, ctx.now())
+            flag = "  REPORT OVERDUE" if service.overdue(ctx, incident) else ""
+            print(
+                f"#{incident['id']:<4} class {incident['class']:<9} {incident['state']:<8} "
+                f"{int(age.total_seconds() // 60):>5} min  {incident['title']}{flag}"
+            )
+        return 0
+    elif action == "show":
+        incident = service.get(ctx, args.id)
+        if args.json:
+            print(json.dumps(incident, indent=2, ensure_ascii=False, default=str))
+        else:
+            print(_show(ctx, incident))
+        return 0
+    elif action == "overdue":
+        late = [i for i in service.listing(ctx, include_closed=True) if service.overdue(ctx, i)]
+        for incident in late:
+            print(
+                f"#{incident['id']} report overdue since "
+                f"{timeutil.local_text(incident['report_due'], ctx.site.tz)}: {incident['title']}"
+            )
+        if not late:
+            print("no report overdue")
+        return 1 if late else 0
+    return 0
+
+
+def _watch(ctx: service.Context, interval: float, once: bool) -> int:
+    """The clocks without a person watching: a tick every ``interval`` seconds."""
+    print(f"hisops incident watch: a tick every {interval:g} s (store {ctx.store.path})")
+    sys.stdout.flush()
+    while True:
+        try:
+            counts = notices.tick(ctx)
+        except IncidentError as exc:
+            print(f"hisops incident watch: {exc}", file=sys.stderr)
+        else:
+            if any(counts.values()):
+                print(f"{timeutil.iso(ctx.now())} {json.dumps(counts)}")
+                sys.stdout.flush()
+        if once:
+            return 0
+        time.sleep(interval)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "incident",
+        help="fault records, classes and escalation, the downtime clocks and notices (P1-P3)",
+        description="The emergency plan's fault record: open, record steps, escalate, resolve, "
+        "close; the downtime clocks and department notices run from tick or watch.",
+    )
+    parser.add_argument("--incident-dir", help="default: $HISOPS_INCIDENT_DIR or var/incidents")
+    parser.add_argument(
+        "--config", help="site file (default: $HISOPS_INCIDENT_CONFIG or <dir>/site.yml)"
+    )
+    parser.set_defaults(func=cmd)
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+
+    p = actions.add_parser("open", help="record a fault (P1.2)")
+    p.add_argument("title", help="what is wrong, in a few words")
+    p.add_argument("--class", dest="klass", help="1, 2, 3 or insurance (else suggested)")
+    p.add_argument("--scope", help="what failed: hospital, database_server, switch, terminal, ...")
+    p.add_argument(
+        "--symptom", action="append", default=[], help=f"{', '.join(SYMPTOMS)} or free text"
+    )
+    p.add_argument("--department", help="the reporting department (a key of the site file)")
+    p.add_argument("--reporter", help="who reported it")
+    p.add_argument("--occurred", help="when it began (HH:MM, 'YYYY-MM-DD HH:MM', -20m)")
+    p.add_argument("--found", help="when it was found (default now)")
+    p.add_argument("--drill", action="store_true", help="a drill, not a real fault")
+
+    p = actions.add_parser("step", help="record a step, a check and its result, or the diagnosis")
+    p.add_argument("id")
+    p.add_argument("text")
+    p.add_argument("--kind", default="step", choices=["step", "check", "diagnosis"])
+    p.add_argument("--at", help="when it was done (default now)")
+
+    p = actions.add_parser("escalate", help="tell someone (recorded, to be acknowledged)")
+    p.add_argument("id")
+    p.add_argument("--to", required=True, help="a person (id or name) or a role")
+    p.add_argument("text")
+
+    p = actions.add_parser("assign", help="the responsible person, or a group member (P9.1)")
+    p.add_argument("id")
+    p.add_argument("person")
+    p.add_argument("--group", choices=list(service.GROUPS))
+
+    p = actions.add_parser("class", help="reclassify, with the reason")
+    p.add_argument("id")
+    p.add_argument("klass", metavar="CLASS")
+    p.add_argument("--reason", required=True)
+
+    p = actions.add_parser("estimate", help="the expected recovery (+4h or a time)")
+    p.add_argument("id")
+    p.add_argument("recovery")
+
+    p = actions.add_parser("resolve", help="IT's self-test, then the users' confirmation (P1.4)")
+    p.add_argument("id")
+    p.add_argument("--self-test", help="what IT tested and the result")
+    p.add_argument("--confirmed-by", help="the user who confirmed, and the department")
+    p.add_argument("--at", help="when (default now)")
+
+    p = actions.add_parser("close", help="close after the users' confirmation")
+    p.add_argument("id")
+    p.add_argument("--note")
+
+    p = actions.add_parser("ack", help="acknowledge escalation notices")
+    p.add_argument("id")
+    p.add_argument("--person", help="whose notices (default all of the incident's)")
+
+    p = actions.add_parser("reentry", help="confirm a department's re-entry task(s) after recovery")
+    p.add_argument("id")
+    p.add_argument("--department", required=True)
+    p.add_argument("--task", help="important_data, all_data, pharmacy_reconciliation (default all)")
+
+    p = actions.add_parser("tick", help="one pass of the clocks and notices (for a timer)")
+    p.add_argument("--json", action="store_true")
+
+    p = actions.add_parser("watch", help="the clocks and notices as a long-running service")
+    p.add_argument("--interval", type=float, default=20.0, help="seconds between ticks")
+    p.add_argument("--once", action="store_true", help=argparse.SUPPRESS)
+
+    p = actions.add_parser("list", help="open incidents (and closed ones with a report overdue)")
+    p.add_argument("--all", action="store_true")
+    p.add_argument("--json", action="store_true")
+
+    p = actions.add_parser("show", help="an incident with its timeline, notices and tasks")
+    p.add_argument("id")
+    p.add_argument("--json", action="store_true")
+
+    actions.add_parser("overdue", help="exit 1 when a report is overdue (for scheduled checks)")
+
+    p = actions.add_parser("backup", help="a consistent copy of the store (SQLite backup API)")
+    p.add_argument(
+        "target", help="a new file, or a folder (existing, or ending in /) for a dated file"
+    )
