@@ -22,7 +22,7 @@ options:
       platform:
         description: netmiko device type of a platform with a dialect (docs/dialects.md).
         type: str
-        choices: [huawei, hp_comware, cisco_ios]
+        choices: [huawei, hp_comware, cisco_ios, ruijie_os]
       host:
         description: Management address.
         type: str
@@ -88,7 +88,7 @@ options:
           platform:
             description: netmiko device type of a platform with a dialect (docs/dialects.md).
             type: str
-            choices: [huawei, hp_comware, cisco_ios]
+            choices: [huawei, hp_comware, cisco_ios, ruijie_os]
           host:
             description: Management address.
             type: str

@@ -50,7 +50,7 @@ options:
           platform:
             description: netmiko device type of a platform with a dialect (docs/dialects.md).
             type: str
-            choices: [huawei, hp_comware, cisco_ios]
+            choices: [huawei, hp_comware, cisco_ios, ruijie_os]
           host:
             description: Management address.
             type: str

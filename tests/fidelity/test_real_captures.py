@@ -45,6 +45,7 @@ MAC_STYLE = {
     "huawei": r"[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}",
     "hp_comware": r"[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}",
     "cisco_ios": r"[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}",
+    "ruijie_os": r"[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}",
 }
 ANY_MAC = re.compile(
     r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{4}[-.][0-9A-Fa-f]{4}[-.][0-9A-Fa-f]{4}"
@@ -270,6 +271,64 @@ COMMANDS = [
             "permit any",
         ),
     ),
+    # -- Ruijie RGOS (the collection's own templates, netdev/templates/ruijie_os) --
+    Command(
+        "ruijie_os",
+        "show version",
+        "show_version",
+        (
+            r"^System description : Ruijie .*\(\S+\) By Ruijie Networks$",
+            r"^System software version : \S+_RGOS \d+\.\d+",
+            r"^System serial number : \S+$",
+        ),
+        ("hardware", "version", "serial"),
+    ),
+    Command(
+        "ruijie_os",
+        "show interfaces status",
+        "show_interfaces_status",
+        (r"^Interface Status Vlan Duplex Speed Type$",),
+        ("port", "status", "vlan_id"),
+    ),
+    Command(
+        "ruijie_os",
+        "show vlan",
+        "show_vlan",
+        (r"^VLAN Name Status Ports$", r"^---- -{32} -{9} -{35}$"),
+        ("vlan_id", "vlan_name"),
+    ),
+    Command(
+        "ruijie_os",
+        "show mac-address-table",
+        "show_mac-address-table",
+        (r"^Vlan MAC Address Type Interface Time$",),
+        ("destination_address", "vlan_id", "destination_port"),
+        mac=True,
+    ),
+    Command(
+        "ruijie_os",
+        "show arp",
+        "show_arp",
+        (
+            r"^Protocol Address Age\(min\) Hardware Type Interface$",
+            r"^Total number of ARP entries: \d+$",
+        ),
+        ("ip_address", "mac_address"),
+        mac=True,
+    ),
+    Command(
+        "ruijie_os",
+        "show clock",
+        "show_clock",
+        (rf"^\d{{2}}:\d{{2}}:\d{{2}} \S+ {_DAY}, [A-Z][a-z]{{2}} \d{{1,2}}, \d{{4}}$",),
+    ),
+    Command(
+        "ruijie_os",
+        "show access-lists",
+        "show_access-lists",
+        (r"^\d+ permit tcp any ",),
+        setup=("ip access-list extended 101", "permit tcp any host 10.0.0.10 eq 80"),
+    ),
     Command(
         "huawei",
         "display acl all",
@@ -288,7 +347,10 @@ COMMANDS = [
     ),
 ]
 # Configuration text stored beside the captures (read by the ACL tests below).
-CONFIG_CAPTURES = {Path("cisco_ios") / "show_running-config"}
+CONFIG_CAPTURES = {
+    Path("cisco_ios") / "show_running-config",
+    Path("ruijie_os") / "show_running-config",
+}
 IDS = [f"{c.platform}:{c.command}" for c in COMMANDS]
 # Outputs the collection reads for which no real capture is at hand (ntc-templates has none):
 # facts.gather reads them with a fixed-line regex; the lab's output stands in below.
@@ -382,13 +444,30 @@ LAB_SPECS: dict[str, dict[str, Any]] = {
         "enable_secret": "En@ble123",
         "mgmt": {"vlan": 100, "ip": "10.0.100.3", "mask": "255.255.255.0"},
     },
+    "ruijie_os": {
+        "hostname": "AGG-5",
+        "platform": "ruijie_os",
+        "model": "RG-S5750C-28GT4XS-H",
+        "firmware": "S5750_RGOS 11.4(1)B12P5",
+        "serial": "G1QH10Q000015",
+        "mac": "00:d0:f8:12:34:56",
+        "interfaces": [f"GigabitEthernet 0/{i}" for i in range(1, 5)],
+        "users": [{"name": "admin", "password": "Admin@123", "level": 15}],
+        "mgmt": {"vlan": 100, "ip": "10.0.100.5", "mask": "255.255.255.0"},
+    },
 }
 PORT = {
     "huawei": "GigabitEthernet0/0/2",
     "hp_comware": "GigabitEthernet1/0/2",
     "cisco_ios": "GigabitEthernet1/0/2",
+    "ruijie_os": "GigabitEthernet 0/2",
 }
-VLANIF = {"huawei": "Vlanif10", "hp_comware": "Vlan-interface10", "cisco_ios": "Vlan10"}
+VLANIF = {
+    "huawei": "Vlanif10",
+    "hp_comware": "Vlan-interface10",
+    "cisco_ios": "Vlan10",
+    "ruijie_os": "VLAN 10",
+}
 _LAB_OUTPUT: dict[tuple[str, str], str] = {}
 
 
@@ -403,10 +482,12 @@ def lab_output(platform: str, command: str, setup: tuple[str, ...] = ()) -> str:
         if platform == "cisco_ios":
             session.handle("enable")
             session.handle("En@ble123")
+        if platform == "ruijie_os":
+            session.handle("enable")  # no enable password: no question
         if setup:
             enter, leave = (
                 ("configure terminal", "end")
-                if platform == "cisco_ios"
+                if platform in ("cisco_ios", "ruijie_os")
                 else (
                     "system-view",
                     "return",
@@ -434,9 +515,6 @@ def test_every_command_the_collection_reads_has_captures() -> None:
         assert CLOCK[name][0] in listed
     stored = {p.relative_to(CAPTURES).parent for p in CAPTURES.glob("*/*/*.raw")}
     used = {Path(NTC[c.platform]) / c.folder for c in COMMANDS} | CONFIG_CAPTURES
-    # Ruijie RGOS: no dialect in the collection yet; tests/unit/netdev_ruijie reads these
-    # with the collection's own templates (netdev/templates/ruijie_os).
-    used |= {p for p in stored if p.parts[0] == "ruijie_os"}
     assert stored == used, "a stored capture no test reads"
 
 
@@ -633,3 +711,27 @@ def test_ios_running_config_capture_is_edited_in_place_by_its_sequence_number() 
     assert report.remediation == ["ip access-list extended TEST", " 6 permit icmp any any"]
     same = intended.replace(" permit icmp any any\n", "")
     assert compliance.compare(running, same, "cisco_ios", ("acl",)).remediation == []
+
+
+# -- 4. Ruijie RGOS configuration text --------------------------------------------------
+
+
+def test_rgos_running_configurations_read_by_the_ruijie_dialect() -> None:
+    """Real RGOS configurations (12.6, 10.4) read as the collection reads them: ports and
+    gateways named with a blank, ``allowed vlan only LIST`` as that list, access ports by
+    their VLAN line alone."""
+    folder = CAPTURES / "ruijie_os" / "show_running-config"
+    s5760 = configtree.canonical(
+        (folder / "ruijie_os_show_running-config_s5760c_12.6.raw").read_text(), "ruijie_os"
+    )
+    trunk = {s.line: s.children for s in s5760["interfaces"]}["interface GigabitEthernet 0/1"]
+    allowed = [c for c in trunk if c.startswith("switchport trunk allowed vlan ")]
+    assert len(allowed) == 4093 and allowed[0] == "switchport trunk allowed vlan 2", allowed[:3]
+    assert "interface VLAN 200" in {s.line for s in s5760["vlanif"]}
+    access = {s.line: s.children for s in s5760["interfaces"]}["interface GigabitEthernet 0/2"]
+    assert "switchport access vlan 240" in access
+    s2628 = configtree.canonical(
+        (folder / "ruijie_os_show_running-config_s2628g_10.4.raw").read_text(), "ruijie_os"
+    )
+    assert {"interface VLAN 2"} <= {s.line for s in s2628["vlanif"]}
+    assert {"vlan 2", "vlan 11"} <= {s.line for s in s2628["vlans"]}

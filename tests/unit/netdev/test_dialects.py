@@ -36,10 +36,13 @@ CLOCK_CAPTURES = {
     ("cisco_ios", "cisco_ios/show_clock", "cisco_ios_show_clock.raw"): datetime(
         2015, 10, 19, 18, 57, 38
     ),
+    ("ruijie_os", "ruijie_os/show_clock", "ruijie_os_show_clock.raw"): datetime(
+        2020, 9, 27, 23, 26, 48
+    ),
 }
 
 
-@pytest.mark.parametrize("name", ["ruijie_os", "", "HUAWEI", "huawei_vrp"])
+@pytest.mark.parametrize("name", ["ruijie", "", "HUAWEI", "huawei_vrp"])
 def test_an_unknown_platform_is_refused_naming_it(name: str) -> None:
     with pytest.raises(UnsupportedPlatform) as caught:
         dialect_for(name)
@@ -48,7 +51,7 @@ def test_an_unknown_platform_is_refused_naming_it(name: str) -> None:
 
 
 def test_registered_under_their_own_netmiko_device_type() -> None:
-    assert set(DIALECTS) >= {"huawei", "hp_comware", "cisco_ios"}
+    assert set(DIALECTS) >= {"huawei", "hp_comware", "cisco_ios", "ruijie_os"}
     for name, dialect in DIALECTS.items():
         assert dialect.name == name
         assert dialect_for(name) is dialect

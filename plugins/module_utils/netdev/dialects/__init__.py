@@ -9,11 +9,11 @@ line in ``DIALECTS`` (docs/dialects.md)."""
 from __future__ import annotations
 
 from ..errors import UnsupportedPlatform
-from . import cisco_ios, hp_comware, huawei
+from . import cisco_ios, hp_comware, huawei, ruijie_os
 from .base import Block, Dialect
 
 DIALECTS: dict[str, Dialect] = {
-    module.DIALECT.name: module.DIALECT for module in (huawei, hp_comware, cisco_ios)
+    module.DIALECT.name: module.DIALECT for module in (huawei, hp_comware, cisco_ios, ruijie_os)
 }
 
 
