@@ -164,3 +164,20 @@ def test_a_bad_site_file_is_refused_naming_the_key(tmp_path, site, field):
     with pytest.raises(IncidentError) as err:
         config.load(str(path))
     assert err.value.field == field
+
+
+def test_the_site_file_example_in_the_docs_is_valid(tmp_path):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[3] / "docs" / "incidents.md").read_text()
+    example = text.split("## The site file")[1].split("```yaml\n")[1].split("```")[0]
+    path = tmp_path / "site.yml"
+    path.write_text(example, encoding="utf-8")
+    site = config.load(str(path))
+    assert [s.after for s in site.stages] == [
+        timedelta(minutes=30),
+        timedelta(hours=6),
+        timedelta(hours=24),
+    ]
+    assert site.next_role("it_head") == "leadership"
+    assert site.person("zhang")["email"] == ["zhang@hospital.example"]
