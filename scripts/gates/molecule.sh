@@ -23,6 +23,12 @@ if [ "${HISOPS_ANSIBALLZ_MEMO:-}" != 0 ]; then
   HISOPS_ANSIBALLZ_MEMO="$(mktemp -d)"
   export HISOPS_ANSIBALLZ_MEMO
 fi
+# and forked from a server that has imported ansible once per scenario's environment
+# (about 0.35 CPU-s less per step after the first); removing the directory ends them
+if [ "${HISOPS_FORKSERVER:-1}" != 0 ]; then
+  HISOPS_GATE_FORKSERVER="$(mktemp -d)"
+  export HISOPS_GATE_FORKSERVER
+fi
 if (($#)); then
   scenarios=("$@")
 else
@@ -83,7 +89,7 @@ for kind in "${!kinds[@]}"; do
 done
 
 work="$(mktemp -d)"
-trap 'rm -rf "$work"; [ "$HISOPS_ANSIBALLZ_MEMO" = 0 ] || rm -rf "$HISOPS_ANSIBALLZ_MEMO"' EXIT
+trap 'rm -rf "$work" "${HISOPS_GATE_FORKSERVER:-}"; [ "$HISOPS_ANSIBALLZ_MEMO" = 0 ] || rm -rf "$HISOPS_ANSIBALLZ_MEMO"' EXIT
 pids=()
 index=0
 for lane in "${!lanes[@]}"; do
