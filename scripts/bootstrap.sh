@@ -15,6 +15,8 @@ APT_PACKAGES=(
   iproute2 nftables procps psmisc util-linux libfaketime sudo
   python3-psycopg pgbouncer
   pgbackrest
+  # the incident report's PDF (WeasyPrint: Pango, HarfBuzz subsetting; a CJK font for Chinese)
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-wqy-zenhei
 )
 
 _log() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*" >&2; }
