@@ -177,16 +177,61 @@ def _dispatch(args: argparse.Namespace) -> int:
         else:
             print(_show(ctx, incident))
         return 0
+    elif action == "report":
+        return _report(ctx, args)
+    elif action == "maintenance-log":
+        from . import report
+
+        print(report.maintenance_log(ctx, args.id), end="")
+        return 0
     elif action == "overdue":
-        late = [i for i in service.listing(ctx, include_closed=True) if service.overdue(ctx, i)]
-        for incident in late:
-            print(
-                f"#{incident['id']} report overdue since "
-                f"{timeutil.local_text(incident['report_due'], ctx.site.tz)}: {incident['title']}"
-            )
-        if not late:
-            print("no report overdue")
-        return 1 if late else 0
+        return main_overdue_check(ctx)
+    return 0
+
+
+def main_overdue_check(ctx: service.Context) -> int:
+    """``hisops incident overdue``: 1 when a report is overdue (for scheduled checks)."""
+    late = [i for i in service.listing(ctx, include_closed=True) if service.overdue(ctx, i)]
+    for incident in late:
+        print(
+            f"#{incident['id']} report overdue since "
+            f"{timeutil.local_text(incident['report_due'], ctx.site.tz)}: {incident['title']}"
+        )
+    if not late:
+        print("no report overdue")
+    return 1 if late else 0
+
+
+def _report(ctx: service.Context, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import report
+
+    fields = {}
+    for pair in args.set:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise IncidentError("set", f"{pair!r}: write field=text (e.g. cause=...)")
+        fields[key.strip()] = value
+    if fields:
+        report.fill(ctx, args.id, fields)
+    if args.submit:
+        report.submit(ctx, args.id)
+    html = report.render_html(ctx, args.id, args.language)
+    if args.html:
+        Path(args.html).write_text(html, encoding="utf-8")
+        print(f"report (HTML): {args.html}")
+    if args.pdf:
+        Path(args.pdf).write_bytes(report.render_pdf(html))
+        print(f"report (PDF): {args.pdf}")
+    incident = service.get(ctx, args.id)
+    due = incident["report_due"]
+    state = "submitted" if incident["report"].get("submitted_at") else "not submitted"
+    print(
+        f"incident {incident['id']}: report {state}"
+        + (f", due {timeutil.local_text(due, ctx.site.tz)}" if due else "")
+        + (" OVERDUE" if service.overdue(ctx, incident) else "")
+    )
     return 0
 
 
@@ -294,6 +339,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = actions.add_parser("show", help="an incident with its timeline, notices and tasks")
     p.add_argument("id")
     p.add_argument("--json", action="store_true")
+
+    p = actions.add_parser("report", help="the written report (P1.5): fill, submit, HTML/PDF")
+    p.add_argument("id")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=TEXT",
+        help=f"fill a field: {', '.join(service.REPORT_FIELDS)}",
+    )
+    p.add_argument("--submit", action="store_true", help="the report is done (cause, measures)")
+    p.add_argument("--html", help="write the report as HTML here")
+    p.add_argument("--pdf", help="write the report as PDF here")
+    p.add_argument("--language", choices=["zh", "en"], help="default: the site's")
+
+    p = actions.add_parser("maintenance-log", help="class 3: the maintenance-log entry (P1.5)")
+    p.add_argument("id")
 
     actions.add_parser("overdue", help="exit 1 when a report is overdue (for scheduled checks)")
 

@@ -19,6 +19,14 @@ SYMPTOMS: dict[str, str] = {
     "intermittent": "application works intermittently",
 }
 
+SYMPTOMS_ZH: dict[str, str] = {
+    "db_slow": "数据库访问慢",
+    "cannot_enter": "程序无法进入",
+    "cannot_save": "数据无法保存",
+    "network_unreachable": "网络不通",
+    "intermittent": "程序时好时坏",
+}
+
 # What failed, as the person on the phone can tell it -> the class the plan's examples give.
 SCOPES: dict[str, str] = {
     "hospital": "1",

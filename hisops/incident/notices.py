@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from . import channels, timeutil
-from .model import CLASS_NAMES_ZH, CLASSES, SYMPTOMS
+from .model import CLASS_NAMES_ZH, CLASSES, SYMPTOMS, SYMPTOMS_ZH
 
 if TYPE_CHECKING:
     from .config import Site
@@ -86,7 +86,11 @@ def _common(site: Site, incident: dict[str, Any]) -> dict[str, Any]:
         "occurred": timeutil.local_text(incident["occurred_at"], site.tz),
         "found": timeutil.local_text(incident["found_at"], site.tz),
         "department": site.dept_name(incident["department"]) if incident["department"] else "",
-        "symptoms": ", ".join(SYMPTOMS.get(s, s) for s in incident["symptoms"]) or "-",
+        "symptoms": ", ".join(
+            (SYMPTOMS_ZH if site.language == "zh" else SYMPTOMS).get(s, s)
+            for s in incident["symptoms"]
+        )
+        or "-",
     }
 
 

@@ -1,0 +1,310 @@
+"""The written report of P1.5 (class 1, and class 2 that dragged on: due within 2 days of the
+recovery), generated from the record: description, the timeline with the automation's
+steps, each clock (when it was due, when its notices went out), and the fields people fill
+in (handling, timely and correct, mistakes, cause, technical review, preventive measures).
+HTML from a Jinja2 template, PDF from the same HTML with WeasyPrint; Chinese or English.
+Class 3 gets a maintenance-log entry instead."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from . import notices, service, timeutil
+from .errors import IncidentError
+from .model import CLASS_NAMES_ZH, CLASSES, SYMPTOMS, SYMPTOMS_ZH
+
+ON_TIME = timedelta(minutes=2)  # a tick a minute: sent within two of due is on time
+REQUIRED = ("cause", "measures")
+LABELS = {
+    "zh": {
+        "title": "信息系统故障报告",
+        "drill": "演练",
+        "class": "故障等级",
+        "occurred": "发生时间",
+        "found": "发现时间",
+        "reporter": "报告科室/人",
+        "symptoms": "症状",
+        "responsible": "负责人",
+        "groups": "应急小组",
+        "recovered": "恢复时间",
+        "confirmed": "用户确认",
+        "duration": "持续时间",
+        "due": "报告截止",
+        "description": "故障描述",
+        "timeline": "处理过程（原始记录）",
+        "clocks": "停机时限与通知",
+        "stage": "时限",
+        "due_at": "应通知时间",
+        "sent_at": "实际通知时间",
+        "verdict": "是否及时",
+        "on_time": "及时",
+        "late": "延迟",
+        "not_reached": "恢复前未到时限",
+        "not_sent": "未发出",
+        "tasks": "数据补录",
+        "handling": "处理情况",
+        "timely": "处理是否及时、正确",
+        "mistakes": "失误",
+        "cause": "故障原因",
+        "review": "技术评审",
+        "measures": "预防措施",
+        "unfilled": "（待填写）",
+        "group_names": {"repair": "抢修组", "vendor": "厂商联络组", "coordination": "院内协调组"},
+        "when": "时间",
+        "who": "执行人",
+        "what": "内容",
+        "department": "科室",
+        "deadline": "截止",
+        "done": "完成确认",
+    },
+    "en": {
+        "title": "Information system fault report",
+        "drill": "DRILL",
+        "class": "Class",
+        "occurred": "Occurred",
+        "found": "Found",
+        "reporter": "Reported by",
+        "symptoms": "Symptoms",
+        "responsible": "Responsible",
+        "groups": "Emergency groups",
+        "recovered": "Recovered",
+        "confirmed": "Users' confirmation",
+        "duration": "Duration",
+        "due": "Report due",
+        "description": "Description",
+        "timeline": "Handling (original records)",
+        "clocks": "Downtime clocks and notices",
+        "stage": "Clock",
+        "due_at": "Due",
+        "sent_at": "Notices sent",
+        "verdict": "Timely",
+        "on_time": "on time",
+        "late": "late",
+        "not_reached": "not reached before recovery",
+        "not_sent": "not sent",
+        "tasks": "Data re-entry",
+        "handling": "Handling",
+        "timely": "Timely and correct?",
+        "mistakes": "Mistakes",
+        "cause": "Cause",
+        "review": "Technical review",
+        "measures": "Preventive measures",
+        "unfilled": "(to be filled in)",
+        "group_names": {
+            "repair": "repair",
+            "vendor": "vendor liaison",
+            "coordination": "in-hospital coordination",
+        },
+        "when": "When",
+        "who": "Who",
+        "what": "What",
+        "department": "Department",
+        "deadline": "Deadline",
+        "done": "Confirmed",
+    },
+}
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(Path(__file__).with_name("templates"))),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def _reportable(incident: dict[str, Any]) -> None:
+    if incident["class"] == "3":
+        raise IncidentError(
+            "class",
+            f"incident {incident['id']} is class 3: it gets a maintenance-log entry "
+            f"(hisops incident maintenance-log {incident['id']}), not a report",
+        )
+
+
+def fill(ctx: service.Context, incident_id: int | str, fields: dict[str, str]) -> None:
+    """The fields people write (handling, timely, mistakes, cause, review, measures)."""
+    for key in fields:
+        if key not in service.REPORT_FIELDS:
+            raise IncidentError(
+                key, f"not a report field; one of {', '.join(service.REPORT_FIELDS)}"
+            )
+    with ctx.store.transaction() as conn:
+        incident = service._row(conn, incident_id)
+        _reportable(incident)
+        report = incident["report"]
+        if report.get("submitted_at"):
+            raise IncidentError("report", "already submitted: add a step instead")
+        for key, value in fields.items():
+            report[key] = value.strip()
+        conn.execute(
+            "UPDATE incidents SET report = ? WHERE id = ?",
+            (json.dumps(report, ensure_ascii=False), incident["id"]),
+        )
+        service._entry(conn, ctx, incident["id"], "report", f"filled: {', '.join(sorted(fields))}")
+
+
+def submit(ctx: service.Context, incident_id: int | str) -> None:
+    with ctx.store.transaction() as conn:
+        incident = service._row(conn, incident_id)
+        _reportable(incident)
+        if not incident["recovered_at"]:
+            raise IncidentError("self_test", "the report follows the recovery: resolve first")
+        report = incident["report"]
+        missing = [k for k in REQUIRED if not report.get(k)]
+        if missing:
+            raise IncidentError(
+                missing[0], f"fill it first: report {incident['id']} --set {missing[0]}=..."
+            )
+        report["submitted_at"] = timeutil.iso(ctx.now())
+        report["submitted_by"] = ctx.operator
+        conn.execute(
+            "UPDATE incidents SET report = ? WHERE id = ?",
+            (json.dumps(report, ensure_ascii=False), incident["id"]),
+        )
+        service._entry(conn, ctx, incident["id"], "report", "report submitted")
+
+
+def clock_rows(
+    ctx: service.Context, incident: dict[str, Any], labels: dict[str, Any]
+) -> list[dict[str, str]]:
+    """Each clock: when it was due, when its notices went out, on time or not."""
+    if incident["class"] not in ctx.site.clock_classes:
+        return []
+    tz = ctx.site.tz
+    end = timeutil.parse_iso(incident["recovered_at"]) if incident["recovered_at"] else ctx.now()
+    rows = []
+    for stage, due, why in notices.stage_due(ctx.site, incident):
+        sent = sorted(
+            n["sent_at"]
+            for n in incident["notices"]
+            if n["key"] == f"clock:{stage.name}" and n["sent_at"]
+        )
+        if due > end and not sent:
+            rows.append(
+                {
+                    "stage": stage.name,
+                    "due": timeutil.local_text(due, tz),
+                    "sent": "-",
+                    "verdict": labels["not_reached"],
+                    "why": why,
+                }
+            )
+            continue
+        if not sent:
+            rows.append(
+                {
+                    "stage": stage.name,
+                    "due": timeutil.local_text(due, tz),
+                    "sent": "-",
+                    "verdict": labels["not_sent"],
+                    "why": why,
+                }
+            )
+            continue
+        first, last = timeutil.parse_iso(sent[0]), timeutil.parse_iso(sent[-1])
+        late = last - due
+        verdict = (
+            labels["on_time"]
+            if late <= ON_TIME
+            else f"{labels['late']} {int(late.total_seconds() // 60)} min"
+        )
+        shown = timeutil.local_text(first, tz)
+        if last != first:
+            shown += f" – {timeutil.local_text(last, tz)[11:]}"
+        rows.append(
+            {
+                "stage": stage.name,
+                "due": timeutil.local_text(due, tz),
+                "sent": shown,
+                "verdict": verdict,
+                "why": why,
+            }
+        )
+    return rows
+
+
+def context(
+    ctx: service.Context, incident_id: int | str, language: str | None = None
+) -> dict[str, Any]:
+    incident = service.get(ctx, incident_id)
+    _reportable(incident)
+    language = language or ctx.site.language
+    if language not in LABELS:
+        raise IncidentError("language", f"{language!r}: zh or en")
+    labels = LABELS[language]
+    tz = ctx.site.tz
+    lasted = service.age(incident, ctx.now())
+    hours, minutes = divmod(int(lasted.total_seconds() // 60), 60)
+    return {
+        "lang": language,
+        "l": labels,
+        "incident": incident,
+        "class_name": CLASS_NAMES_ZH[incident["class"]]
+        if language == "zh"
+        else CLASSES[incident["class"]],
+        "t": lambda value: timeutil.local_text(value, tz),
+        "department": ctx.site.dept_name(incident["department"], language)
+        if incident["department"]
+        else "-",
+        "symptoms": ", ".join(
+            (SYMPTOMS_ZH if language == "zh" else SYMPTOMS).get(s, s) for s in incident["symptoms"]
+        )
+        or "-",
+        "duration": f"{hours} h {minutes:02d} min",
+        "clocks": clock_rows(ctx, incident, labels),
+        "timeline": [e for e in incident["entries"] if e["kind"] != "notice"],
+        "fields": [(k, incident["report"].get(k, "")) for k in service.REPORT_FIELDS],
+        "dept_name": lambda key: ctx.site.dept_name(key, language),
+    }
+
+
+def render_html(ctx: service.Context, incident_id: int | str, language: str | None = None) -> str:
+    return _env.get_template("report.html.j2").render(**context(ctx, incident_id, language))
+
+
+def render_pdf(html: str) -> bytes:
+    try:
+        import weasyprint  # type: ignore[import-untyped]
+    except ImportError:
+        raise IncidentError(
+            "pdf", "WeasyPrint is not installed: source scripts/bootstrap.sh installs it"
+        ) from None
+    return bytes(weasyprint.HTML(string=html).write_pdf())
+
+
+def maintenance_log(ctx: service.Context, incident_id: int | str) -> str:
+    """P1.5 for class 3: a full maintenance-log entry from the record."""
+    incident = service.get(ctx, incident_id)
+    if incident["class"] != "3":
+        raise IncidentError(
+            "class", f"incident {incident['id']} is class {incident['class']}: it gets a report"
+        )
+    tz = ctx.site.tz
+    lines = [
+        f"maintenance log — incident {incident['id']}: {incident['title']}",
+        f"  department: {ctx.site.dept_name(incident['department']) if incident['department'] else '-'}"
+        f"; reported by {incident['reporter'] or '-'}",
+        f"  occurred {timeutil.local_text(incident['occurred_at'], tz)}, found "
+        f"{timeutil.local_text(incident['found_at'], tz)}, recovered "
+        f"{timeutil.local_text(incident['recovered_at'], tz)}",
+        f"  symptoms: {', '.join(SYMPTOMS.get(s, s) for s in incident['symptoms']) or '-'}",
+        f"  handled by: {incident['assignee'] or incident['opened_by']}",
+    ]
+    for entry in incident["entries"]:
+        if entry["kind"] in (
+            "step",
+            "check",
+            "diagnosis",
+            "self_test",
+            "confirmed",
+            "automation",
+            "run",
+        ):
+            lines.append(
+                f"  {timeutil.local_text(entry['at'], tz)} {entry['who']}: [{entry['kind']}] {entry['text']}"
+            )
+    return "\n".join(lines) + "\n"
