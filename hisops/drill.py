@@ -551,10 +551,18 @@ class Outcome:
             return ""
 
 
-def run_drill(inventory: Path, scenarios: list[Scenario], *, quiet: bool = True) -> list[Outcome]:
+def run_drill(
+    inventory: Path, scenarios: list[Scenario], *, quiet: bool = True, progress: Any = None
+) -> list[Outcome]:
+    """``progress`` (hisops.incident.drills.DrillProgress): told of each scenario as it
+    starts and ends, so the drill shows where it is and scores each against the clocks."""
     outcomes = []
-    for scenario in scenarios:
+    for index, scenario in enumerate(scenarios, 1):
+        if progress:
+            progress.start(index, scenario)
         outcomes.append(run_scenario(inventory, scenario, quiet=quiet))
+        if progress:
+            progress.finish(outcomes[-1])
     return outcomes
 
 
@@ -662,12 +670,19 @@ def cmd_drill(args: argparse.Namespace) -> int:
     except control.LabUnavailable as exc:  # e.g. another lab holds the addresses: no traceback
         print(f"hisops drill: {exc}", file=sys.stderr)
         return 1
+    from hisops.incident.drills import DrillProgress
+
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    progress = DrillProgress(
+        len(wanted), runner.REPO_ROOT / "var" / "drills" / f"drill-{stamp}.log"
+    )
     try:
         print(f"lab inventory: {inventory}")
-        outcomes = run_drill(inventory, wanted, quiet=not args.verbose)
+        outcomes = run_drill(inventory, wanted, quiet=not args.verbose, progress=progress)
     finally:
         if started_here and not args.keep_lab:
             control.stop_lab()
+    progress.close()
     print_outcomes(outcomes)
     summary = write_summary(outcomes, runner.REPO_ROOT / "var" / "drills")
     print(f"drill summary: {summary}")

@@ -148,12 +148,14 @@ def queue_escalation(
 ) -> None:
     """P2: class 1 tells the IT head and the leadership at once, class 2 the IT head,
     insurance finance and the insurance office; class 3 is logged in detail only."""
-    roles = ctx.site.escalation.get(incident["class"], [])
+    roles = [] if incident["drill"] else ctx.site.escalation.get(incident["class"], [])
     for role in roles:
         _queue_to(conn, ctx, incident, role, f"escalation:{incident['class']}:{role}")
     from .service import _entry
 
-    told = ", ".join(roles) or "nobody (class 3: logged in detail, P2)"
+    told = ", ".join(roles) or (
+        "nobody: a drill" if incident["drill"] else "nobody (class 3: logged in detail, P2)"
+    )
     _entry(conn, ctx, incident["id"], "notify", f"{reason}: class {incident['class']} tells {told}")
 
 
@@ -227,6 +229,8 @@ def stage_due(site: Site, incident: dict[str, Any]) -> list[tuple[Any, datetime,
 
 def queue_clocks(conn: sqlite3.Connection, ctx: Context, incident: dict[str, Any]) -> int:
     if incident["class"] not in ctx.site.clock_classes or incident["recovered_at"]:
+        return 0
+    if incident["drill"]:  # a drill is scored against the clocks, it tells no department
         return 0
     current = ctx.now()
     added = 0
