@@ -92,6 +92,10 @@ repo_size:
   description: What it takes in the repository (bytes, compressed).
   returned: when a backup was taken
   type: int
+lsn_stop:
+  description: The WAL position the new backup is consistent at (C(backup)).
+  returned: when a backup was taken
+  type: str
 message:
   description: What was done, in plain language.
   returned: success

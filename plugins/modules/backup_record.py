@@ -36,6 +36,13 @@ options:
     description: The result of M(hisops.emergency.backup_retention) (a failure is an alert).
     type: dict
     default: {}
+  snapshot:
+    description:
+      - The off-site copy's C(label) and C(data), the result of
+        M(hisops.emergency.backup_snapshot) (tables' row counts and checksums at a WAL
+        position), kept for the restore drill.
+    type: dict
+    default: {}
   run_id:
     description: An id for this run (recorded with its events).
     type: str
@@ -105,6 +112,7 @@ def main():
             "due": {"type": "list", "elements": "dict", "required": True},
             "results": {"type": "dict", "default": {}},
             "retention": {"type": "dict", "default": {}},
+            "snapshot": {"type": "dict", "default": {}},
             "run_id": {"type": "str", "required": True},
             "operator": {"type": "str", "default": ""},
             "state_dir": {"type": "path", "required": True},

@@ -41,6 +41,23 @@ CREATE TABLE IF NOT EXISTS backup_events (
     recorded_at TEXT NOT NULL,
     PRIMARY KEY (target, occasion, on_date, status)
 );
+CREATE TABLE IF NOT EXISTS backup_snapshots (
+    label TEXT PRIMARY KEY,
+    target TEXT NOT NULL,
+    run_id TEXT NOT NULL DEFAULT '',
+    recorded_at TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS backup_drills (
+    drill_id TEXT PRIMARY KEY,
+    on_date TEXT NOT NULL,
+    target TEXT NOT NULL,
+    label TEXT NOT NULL,
+    passed INTEGER NOT NULL,
+    operator TEXT NOT NULL DEFAULT '',
+    recorded_at TEXT NOT NULL,
+    record TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS backup_runs (
     run_id TEXT PRIMARY KEY,
     on_date TEXT NOT NULL,
@@ -166,3 +183,42 @@ class History:
                 "SELECT * FROM backup_runs ORDER BY recorded_at DESC, rowid DESC LIMIT ?", (limit,)
             ).fetchall()
         return [{**dict(r), "summary": json.loads(r["summary"])} for r in rows]
+
+    # -- what the data was when a copy was taken, and the restore drills -------------------
+    def record_snapshot(self, label: str, target: str, run_id: str, data: dict[str, Any]) -> bool:
+        """The snapshot of the copy ``label`` (kept once: the first is the copy's)."""
+        with self._db(write=True) as conn:
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO backup_snapshots (label, target, run_id, recorded_at, data) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (label, target, run_id, utc_now(), json.dumps(data, sort_keys=True)),
+            )
+            return bool(cur.rowcount)
+
+    def snapshot(self, label: str) -> dict[str, Any] | None:
+        with self._db() as conn:
+            row = conn.execute(
+                "SELECT data FROM backup_snapshots WHERE label = ?", (label,)
+            ).fetchone()
+        return json.loads(row["data"]) if row else None
+
+    def record_drill(self, record: dict[str, Any]) -> None:
+        with self._db(write=True) as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO backup_drills (drill_id, on_date, target, label, passed, "
+                "operator, recorded_at, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (record["drill_id"], record["date"], record["target"], record["label"],
+                 int(bool(record["passed"])), record.get("operator") or "", utc_now(),
+                 json.dumps(record, sort_keys=True)),
+            )  # fmt: skip
+
+    def drills(self, on: str | None = None, target: str | None = None) -> list[dict[str, Any]]:
+        """Drill records, oldest first (of a day and a target when given)."""
+        sql, args = "SELECT record FROM backup_drills WHERE 1 = 1", list[str]()
+        if on:
+            sql, args = sql + " AND on_date = ?", [*args, on]
+        if target:
+            sql, args = sql + " AND target = ?", [*args, target]
+        with self._db() as conn:
+            rows = conn.execute(sql + " ORDER BY recorded_at, rowid", args).fetchall()
+        return [json.loads(r["record"]) for r in rows]

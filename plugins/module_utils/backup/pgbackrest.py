@@ -370,6 +370,7 @@ class BackupResult:
     size: int | None = None
     repo_size: int | None = None
     backups: int = 0
+    lsn_stop: str | None = None
     message: str = ""
 
     def as_dict(self) -> dict[str, Any]:
@@ -435,6 +436,7 @@ def take_backup(
         size=made["size"],
         repo_size=made["repo_size"],
         backups=len(after),
+        lsn_stop=made["lsn_stop"],
         message=f"{kind} backup {made['label']} into repo{repo}",
     )
 

@@ -68,7 +68,6 @@ def plan_run(params: dict[str, Any], today: date | None = None) -> dict[str, Any
     layout_params = dict(params.get("layout") or {})
     layout_params.update(
         local_retention_full=kept.local_full,
-        offsite_retention_archive=kept.offsite.keep_last,
         primary=host(primary),
         standby=host(standby),
         backup_host={
@@ -168,6 +167,18 @@ def record_run(params: dict[str, Any], check: bool) -> dict[str, Any]:
     if check:
         return {"changed": bool(found["events"]), "recorded": [], **found}
     recorded = history.record(params["run_id"], on, found["events"])
+    shot = params.get("snapshot") or {}
+    label = str(shot.get("label") or "")
+    data = shot.get("data") or {}
+    if label and data.get("tables") is not None and not data.get("failed"):
+        keep = ("database", "taken_on", "lsn", "data_time", "taken_at", "exact", "tables")
+        history.record_snapshot(label, "offsite", params["run_id"], {k: data.get(k) for k in keep})
+    elif label and data.get("failed"):
+        found["alerts"].append(
+            f"ALERT: the HIS tables could not be counted for the off-site copy {label}: "
+            f"{str(data.get('msg'))[:400]}. Its restore drill cannot compare row counts."
+        )
+        found["lines"].append(found["alerts"][-1])
     history.record_run(
         params["run_id"],
         on,
