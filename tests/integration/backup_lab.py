@@ -33,6 +33,13 @@ class BackupLab:
             check=check,
         )  # fmt: skip
 
+    def backup_drill(self, check: bool = False, **extravars) -> PlaybookRun:
+        return run_playbook("backup_drill", self.inventory, self.workdir, extravars=extravars,
+                            check=check)  # fmt: skip
+
+    def drill_record(self) -> dict:
+        return json.loads((self.workdir / "reports" / "backup_drill.json").read_text())
+
     def report(self) -> dict:
         return json.loads((self.workdir / "reports" / "backup_run.json").read_text())
 

@@ -123,7 +123,10 @@ def test_backup_host_away_on_the_20th_misses_the_offsite_copy(lab):
 
 
 def test_the_21st_catches_up_both_misses_and_the_drive_holds_a_readable_copy(lab):
-    run = lab.backup_run("2027-03-21")
+    # retention: the newest off-site copy alone, no month-end or archive copy to keep yet
+    policy = {"offsite": {"keep_last": 1, "month_ends": 0, "archive_months": []}}
+    first = lab.labels(BACKUP, 2)
+    run = lab.backup_run("2027-03-21", hisops_backup_retention=policy)
     assert run.rc == 0, run.stdout[-3000:]
     report = lab.report()
     assert report["alerts"] == []
@@ -132,8 +135,11 @@ def test_the_21st_catches_up_both_misses_and_the_drive_holds_a_readable_copy(lab
     assert due["offsite"]["missed_on"] == ["2027-03-20"]
     assert due["removable"]["occasion"] == "2027-03-15"
     assert due["removable"]["missed_on"] == ["2027-03-15", "2027-03-20"]
+    # the 10th's copy removed by hisops' retention (expire --set), the new one kept
     offsite = lab.labels(BACKUP, 2)
-    assert len(offsite) == 2 and offsite[-1] == report["results"]["offsite"]["label"]
+    assert offsite == [report["results"]["offsite"]["label"]]
+    assert report["retention"]["removed"] == first
+    assert "repo2-retention-full=9999999" in lab.sh(BACKUP, "cat /etc/pgbackrest/pgbackrest.conf")
     # the drive's copy is a repository pgBackRest reads, with the newest off-site backup;
     # it stays on the drive across a power cycle of the backup host (mounted again)
     drive = "/srv/removable/pgbackrest"
@@ -145,3 +151,84 @@ def test_the_21st_catches_up_both_misses_and_the_drive_holds_a_readable_copy(lab
     assert ("removable", "2027-03-15", "2027-03-15", "missed") in events
     assert ("removable", "2027-03-15", "2027-03-21", "done") in events
     assert ("offsite", "2027-03-20", "2027-03-21", "done") in events
+
+
+# -- the restore drill (P6.5) and the faults --------------------------------------------
+DRILL_DIR = "/srv/backup/drill"
+
+
+def test_drill_unknown_target_refused_before_anything_is_touched(lab):
+    run = lab.backup_drill(target="tape", date="2027-03-21")
+    assert run.rc != 0
+    assert "target: unknown target 'tape'" in run.stdout
+    assert lab.sh(BACKUP, f"ls -d {DRILL_DIR} 2>/dev/null || true").strip() == ""
+    assert not (lab.workdir / "reports" / "backup_drill.json").exists()
+
+
+def test_drill_restores_the_offsite_copy_proves_it_and_removes_it(lab):
+    preview = lab.backup_drill(check=True, date="2027-03-21")
+    assert preview.rc == 0, preview.stdout[-3000:]
+    assert "would restore" in preview.stdout
+    assert lab.sh(BACKUP, f"ls -d {DRILL_DIR} 2>/dev/null || true").strip() == ""
+    run = lab.backup_drill(date="2027-03-21")
+    assert run.rc == 0, run.stdout[-3000:]
+    record = lab.drill_record()
+    label = lab.labels(BACKUP, 2)[-1]
+    assert record["passed"] is True and record["label"] == label
+    assert record["target"] == "offsite" and record["backup_host"] == BACKUP
+    assert [c["name"] for c in record["checks"]] == [
+        "restore", "start", "pg_amcheck --heapallindexed", "row counts and checksums",
+    ]  # fmt: skip
+    counts = record["checks"][3]["detail"]
+    assert "equal to the snapshot taken on the standby" in counts
+    assert record["snapshot"]["taken_on"] == "standby" and record["snapshot"]["exact"]
+    assert record["rto_s"] > 0 and record["rpo"]["data_from"]
+    assert record["scratch_removed"] is True
+    assert lab.sh(BACKUP, f"ls -A {DRILL_DIR}").strip() == ""
+    assert lab.sh(BACKUP, "ss -Hlx | grep -c 5499 || true").strip() == "0"
+    html = (lab.workdir / "reports" / "backup_drill.html").read_text()
+    assert "PASSED" in html and label in html
+    print(f"drill timings {record['timings']} rto {record['rto_s']} rpo {record['rpo']}")
+    # a second drill of the same copy on the same day: nothing to do
+    again = lab.backup_drill(date="2027-03-21")
+    assert again.rc == 0 and again.changed_hosts() == set(), again.stats
+
+
+def test_drill_on_a_corrupted_backup_fails_naming_the_file(lab):
+    label = lab.labels(BACKUP, 2)[-1]
+    base = f"/srv/backup/pgbackrest/backup/his/{label}/pg_data"
+    victim = lab.sh(
+        BACKUP, f"cd {base} && find base -type f -size +8k -printf '%s %p\\n' | sort -n | tail -1"
+    ).split()[-1]
+    lab.sh(BACKUP, f"cp -p {base}/{victim} /tmp/victim && "
+                   f"printf 'garbage!garbage!' | dd of={base}/{victim} bs=1 seek=4096 conv=notrunc")  # fmt: skip
+    try:
+        run = lab.backup_drill(date="2027-03-21", force=True)
+    finally:
+        lab.sh(BACKUP, f"cp -p /tmp/victim {base}/{victim}")
+    assert run.rc != 0
+    assert "RESTORE DRILL FAILED" in run.stdout
+    record = lab.drill_record()
+    assert record["passed"] is False
+    failed = [c for c in record["checks"] if not c["ok"]]
+    name = victim.rsplit(".", 1)[0]  # base/16384/2619 (the repository's file ends in .zst)
+    assert failed and name in failed[0]["detail"], failed
+    assert record["scratch_removed"] is True
+    assert lab.sh(BACKUP, f"ls -A {DRILL_DIR}").strip() == ""
+
+
+def test_a_full_disk_on_the_backup_host_fails_the_offsite_copy_and_earlier_ones_stay(lab):
+    before = lab.labels(BACKUP, 2)
+    lab.fleet.fault(BACKUP, "disk_full", path="/srv/backup", free_bytes=1_000_000)
+    try:
+        run = lab.backup_run("2027-03-31")
+    finally:
+        lab.fleet.clear_fault(BACKUP, "disk_full")
+    assert run.rc == 0, run.stdout[-3000:]
+    report = lab.report()
+    statuses = {e["target"]: e["status"] for e in report["events"]}
+    assert statuses["local"] == "done" and statuses["offsite"] == "failed"
+    (alert,) = [a for a in report["alerts"] if "off-site" in a]
+    assert "FAILED" in alert and "space" in alert.lower(), alert
+    assert lab.labels(BACKUP, 2) == before
+    assert lab.repo_info(BACKUP, 2)["status"]["code"] == 0
