@@ -284,6 +284,16 @@ SCENARIOS: list[Scenario] = [
         expect_text="removable drive is not plugged in",
     ),
     Scenario(
+        name="backup-restore-drill",
+        plan_item="P6.5",
+        title="Monthly restore drill: the month-end off-site copy restored onto a scratch "
+        "PostgreSQL on backup-1 (port 5499), pg_amcheck --heapallindexed, row counts and "
+        "checksums as recorded at the copy, RPO and RTO, removed, recorded (JSON + HTML)",
+        playbook="backup_drill",
+        extravars={"date": "2027-02-28"},
+        expect_text="PASSED",
+    ),
+    Scenario(
         name="client-publish",
         plan_item="P7.1",
         title="Publish the sample HIS client 5.0.0 into the artifact store (checksum recorded)",
