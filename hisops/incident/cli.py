@@ -146,6 +146,32 @@ def _dispatch(args: argparse.Namespace) -> int:
     elif action == "ack":
         count = notices.ack(ctx, args.id, args.person)
         print(f"{count} notice(s) acknowledged")
+    elif action == "restart":
+        notices.queue_restart(ctx, args.id)
+        notices.deliver(ctx)
+    elif action == "attach":
+        from pathlib import Path
+
+        from hisops.runner import read_record
+
+        path = Path(args.record)
+        if not path.is_file():
+            raise IncidentError("record", f"no run record {path} (var/records/*.jsonl)")
+        lines = read_record(path)
+        start = next((x for x in lines if x.get("event") == "playbook_start"), {})
+        end = next((x for x in lines if x.get("event") == "playbook_end"), {})
+        service.record_run(
+            ctx,
+            args.id,
+            {
+                "ident": start.get("run_id") or path.stem,
+                "playbook": start.get("playbook") or path.stem,
+                "status": "failed" if end.get("failed") else ("successful" if end else "?"),
+                "record": str(path),
+                "lines": lines,
+            },
+        )
+        print(f"run record {path.name} in incident {args.id}'s timeline")
     elif action == "reentry":
         notices.confirm_task(ctx, args.id, args.department, args.task)
     elif action == "tick":
@@ -324,6 +350,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("id")
     p.add_argument("--department", required=True)
     p.add_argument("--task", help="important_data, all_data, pharmacy_reconciliation (default all)")
+
+    p = actions.add_parser("restart", help="tell the departments told to stop: restart now")
+    p.add_argument("id")
+
+    p = actions.add_parser(
+        "attach", help="put a run record (a plain ansible-playbook run) in the timeline"
+    )
+    p.add_argument("id")
+    p.add_argument("record", help="var/records/<stamp>-<playbook>-<run id>.jsonl")
 
     p = actions.add_parser("tick", help="one pass of the clocks and notices (for a timer)")
     p.add_argument("--json", action="store_true")

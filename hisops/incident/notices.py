@@ -373,6 +373,54 @@ def queue_recovery(
         )
 
 
+def queue_restart(ctx: Context, incident_id: int | str) -> int:
+    """IT's word that the departments told to stop may restart their computers (P3: they
+    restart when told). Once per department."""
+    from .errors import IncidentError
+    from .service import _entry, _row
+
+    current = ctx.now()
+    with ctx.store.transaction() as conn:
+        incident = _row(conn, incident_id)
+        if not incident["recovered_at"]:
+            raise IncidentError(
+                "self_test", "the departments restart after the recovery: resolve --self-test first"
+            )
+        depts = [
+            r[0].split(":", 1)[1]
+            for r in conn.execute(
+                "SELECT DISTINCT recipient FROM notices WHERE incident_id = ? AND kind = 'recovery'"
+                " ORDER BY recipient",
+                (incident["id"],),
+            )
+        ]
+        if not depts:
+            raise IncidentError("incident", "no department was told to stop: nobody to tell")
+        added = 0
+        for dept in depts:
+            subject, body = render(
+                ctx.site,
+                "restart",
+                incident=incident,
+                dept_name=ctx.site.dept_name(dept),
+                sent=timeutil.local_text(current, ctx.site.tz),
+            )
+            added += _insert(
+                conn,
+                incident["id"],
+                "restart",
+                "restart",
+                f"dept:{dept}",
+                _targets(ctx.site, ctx.site.departments[dept]),
+                current,
+                subject,
+                body,
+                current,
+            )
+        _entry(conn, ctx, incident["id"], "restart", f"told to restart: {', '.join(depts)}")
+    return added
+
+
 def confirm_task(ctx: Context, incident_id: int | str, department: str, key: str | None) -> int:
     from .errors import IncidentError
     from .service import _entry, _row
