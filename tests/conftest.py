@@ -56,6 +56,7 @@ KNOWN_SECONDS = {
     "tests/integration/test_client_deliberate.py": 148,
     "tests/integration/test_spare_swap.py": 106,
     "tests/lab/hosts/": 99,
+    "tests/integration/test_ruijie_playbooks.py": 78,
     "tests/integration/test_client_isolation.py": 56,
     "tests/integration/test_switch_acl.py": 55,
     "tests/integration/test_isolation_overlap.py": 53,

@@ -104,8 +104,11 @@ class RuijieOs(IosFamily):
 
     def gather_facts(self, session: DeviceSession) -> dict[str, Any]:
         version = session.parse(self.show_version)
+        hardware = first_value(version, "hardware")
         return {
-            "model": first_value(version, "hardware"),
+            # ``show version`` drops the product name's ``RG-`` (``Switch(S8607E)`` on an
+            # RG-S8607E): the model as Ruijie sells it, and as an inventory names it.
+            "model": f"RG-{hardware}" if hardware and not hardware.startswith("RG-") else hardware,
             "firmware": first_value(version, "version"),
             "serial": first_value(version, "serial"),
             "interfaces": [
