@@ -1,5 +1,5 @@
 """Issue 5 against the lab: deploy the VLAN plan, compliance, drift, check mode, bad input,
-rejected lines. Every platform (Huawei VRP, H3C Comware, Cisco IOS) takes part.
+rejected lines. Every platform (Huawei VRP, H3C Comware, Cisco IOS, Ruijie RGOS) takes part.
 
 Drift is made by hand over SSH with netmiko, the way an engineer would make it.
 """
@@ -18,7 +18,7 @@ from .playbooks import run_playbook
 
 pytestmark = pytest.mark.lab
 
-PLANNED = ["CORE-1", "AGG-1", "AGG-2", "AGG-3", "AGG-4", "ACC-1", "ACC-2", "ACC-3"]
+PLANNED = ["CORE-1", "AGG-1", "AGG-2", "AGG-3", "AGG-4", "AGG-5", "ACC-1", "ACC-2", "ACC-3"]
 
 
 def inventory_hosts(inventory: Path) -> dict[str, dict]:

@@ -14,6 +14,7 @@ CONFIG_COMMAND = {
     "huawei": "display current-configuration",
     "hp_comware": "display current-configuration",
     "cisco_ios": "show running-config",
+    "ruijie_os": "show running-config",
 }
 
 

@@ -56,7 +56,7 @@ def test_status_json_lists_every_device(lab: Any) -> None:
     for entry in status["devices"]:
         for key in ("name", "platform", "model", "host", "port", "username", "password", "role"):
             assert entry[key] not in (None, ""), (entry["name"], key)
-        assert entry["platform"] in ("huawei", "hp_comware", "cisco_ios")
+        assert entry["platform"] in ("huawei", "hp_comware", "cisco_ios", "ruijie_os")
     table = lab.hisops("status")
     assert table.returncode == 0 and "CORE-1" in table.stdout
 
@@ -96,7 +96,7 @@ def lab_inventory_list(lab: Any) -> str:
     return proc.stdout
 
 
-@pytest.mark.parametrize("platform", ["huawei", "hp_comware", "cisco_ios"])
+@pytest.mark.parametrize("platform", ["huawei", "hp_comware", "cisco_ios", "ruijie_os"])
 def test_login_and_full_configuration(lab: Any, platform: str) -> None:
     device = first(lab, platform, "aggregation")
     with connect(lab, device) as conn:

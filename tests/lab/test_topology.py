@@ -25,8 +25,8 @@ def test_default_hospital_has_what_the_plan_needs() -> None:
         roles.setdefault(device.role, []).append(device.model)
     assert [m for m in roles["core"] if m.startswith("S77")], "a Huawei S7700-class core"
     aggregation = {topology.devices[n].platform for n in topology.devices if n.startswith("AGG")}
-    assert aggregation == {"huawei", "hp_comware", "cisco_ios"}
-    assert len(roles["aggregation"]) == 4
+    assert aggregation == {"huawei", "hp_comware", "cisco_ios", "ruijie_os"}
+    assert len(roles["aggregation"]) == 5
     for model in set(roles["core"]) | set(roles["aggregation"]):
         assert model in roles["spare"], f"no spare for {model}"
     assert 35 <= len(topology.endpoints) <= 45
@@ -105,11 +105,11 @@ def _endpoint(data: dict[str, Any], name: str) -> dict[str, Any]:
         ),
         (
             lambda d: d["links"].append(["CORE-1:GigabitEthernet1/0/40", "AGG-2:Gi9/9/9"]),
-            ["links[7]", "'b'", "unknown port 'Gi9/9/9' on AGG-2"],
+            ["links[8]", "'b'", "unknown port 'Gi9/9/9' on AGG-2"],
         ),
         (
             lambda d: d["links"].append(["CORE-1:GigabitEthernet1/0/40", "NOPE-1:Gi0/0/1"]),
-            ["links[7]", "'b'", "unknown device 'NOPE-1'"],
+            ["links[8]", "'b'", "unknown device 'NOPE-1'"],
         ),
         (
             lambda d: _endpoint(d, "pharm-02").update(mac=_endpoint(d, "pharm-01")["mac"]),

@@ -96,16 +96,16 @@ def render_intended(topology, name: str) -> str:
 
 def type_into(device, commands: list[str]) -> list[str]:
     session = device.open_session("admin")
-    enter, leave = (
-        (["configure terminal"], ["end"])
-        if device.platform == "cisco_ios"
-        else (["system-view"], ["return"])
-    )
+    enter, leave = {
+        "cisco_ios": (["configure terminal"], ["end"]),
+        # RGOS logins start in user EXEC; the lab's startup sets an enable secret
+        "ruijie_os": (["enable", device.spec.enable_secret, "configure terminal"], ["end"]),
+    }.get(device.platform, (["system-view"], ["return"]))
     outputs = [session.handle(line).output for line in [*enter, *commands, *leave]]
     return [o for o in outputs if o.strip()]
 
 
-@pytest.mark.parametrize("name", ["CORE-1", "ACC-1", "AGG-3", "ACC-2", "AGG-4", "ACC-3"])
+@pytest.mark.parametrize("name", ["CORE-1", "ACC-1", "AGG-3", "ACC-2", "AGG-4", "ACC-3", "AGG-5"])
 def test_remediation_makes_the_engine_compliant(topology, name: str) -> None:
     device = make_device(engine_spec(topology.devices[name]))
     device.attach(Host())
