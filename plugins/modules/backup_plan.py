@@ -136,6 +136,12 @@ last_done:
   description: Per target, its newest successful copy in the history.
   returned: unless validate_only
   type: dict
+ages:
+  description:
+    - Per target, C(last_copy) (day), C(label), C(age_days) on O(date), and
+      C(overdue_since) (a calendar day missed and not caught up, or null).
+  returned: unless validate_only
+  type: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -15,7 +15,11 @@ import json
 from datetime import date
 from typing import Any
 
-from ansible_collections.hisops.emergency.plugins.module_utils.backup import calendar, retention
+from ansible_collections.hisops.emergency.plugins.module_utils.backup import (
+    calendar,
+    retention,
+    status,
+)
 from ansible_collections.hisops.emergency.plugins.module_utils.backup.errors import InputError
 from ansible_collections.hisops.emergency.plugins.module_utils.backup.history import History
 from ansible_collections.hisops.emergency.plugins.module_utils.backup.pgbackrest import (
@@ -77,7 +81,9 @@ def plan_run(params: dict[str, Any], today: date | None = None) -> dict[str, Any
     )
     layout = layout_from(layout_params)
     history = History(params["state_dir"])
-    found = calendar.due(cal, on, history.events())
+    events = history.events()
+    found = calendar.due(cal, on, events)
+    last_done = history.last_done()
     return {
         "changed": False,
         "date": on.isoformat(),
@@ -98,7 +104,9 @@ def plan_run(params: dict[str, Any], today: date | None = None) -> dict[str, Any
         ).hexdigest()[:16],
         "local_host": layout.local_host.name,
         "from_standby": layout.standby is not None,
-        "last_done": history.last_done(),
+        "last_done": last_done,
+        # the daily check's (P6.4) backup age per target, and a calendar day overdue
+        "ages": status.backup_ages(cal, on, events, last_done),
     }
 
 
