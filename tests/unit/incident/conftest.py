@@ -20,7 +20,13 @@ def ctx(tmp_path, site):
     return service.Context(store=Store(str(tmp_path / "inc")), site=site, operator="alice")
 
 
-def dump(ctx) -> list[tuple]:
+@pytest.fixture
+def dump():
+    """``dump(ctx)``: every row of the store, to compare before and after a refusal."""
+    return _dump
+
+
+def _dump(ctx) -> list[tuple]:
     """Every row of every table: what 'nothing was written' compares."""
     conn = sqlite3.connect(ctx.store.path)
     try:

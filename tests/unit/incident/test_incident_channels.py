@@ -15,14 +15,15 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import time_machine
 import yaml
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from conftest import dump
 
 from hisops.incident import config, notices, service, timeutil
 from hisops.incident.store import Store
@@ -135,7 +136,7 @@ def _site(tmp_path, smtp, webhook, stages, monkeypatch) -> str:
             },
             "webhooks": {"wards": {"url_env": "HISOPS_TEST_WEBHOOK"}},
         },
-        "retry_after": "1s",
+        "retry_after": "30s",
     }
     path = tmp_path / "site.yml"
     path.write_text(yaml.safe_dump(site, allow_unicode=True), encoding="utf-8")
@@ -143,7 +144,7 @@ def _site(tmp_path, smtp, webhook, stages, monkeypatch) -> str:
 
 
 def test_each_notice_once_per_channel_retried_and_recorded_without_secrets(
-    tmp_path, smtp, webhook, monkeypatch, capsys
+    dump, tmp_path, smtp, webhook, monkeypatch, capsys
 ):
     stages = [{"name": "30min", "after": "1s", "departments": {d: "manual" for d in DEPTS}}]
     ctx = service.Context(
@@ -154,12 +155,14 @@ def test_each_notice_once_per_channel_retried_and_recorded_without_secrets(
     webhook.state["fail"] = 2  # the robot is down for the first two posts
     number = service.open_incident(ctx, title="HIS down", klass="1", occurred="5s ago")
     out = io.StringIO()
-    first = notices.tick(ctx, out=out)
-    assert (first["sent"], first["failed"]) == (7, 2)
-    assert notices.tick(ctx, out=out)["sent"] == 0  # not before retry_after
-    time.sleep(1.1)
-    assert notices.tick(ctx, out=out) == {"queued": 0, "sent": 2, "failed": 0, "repeated": 0}
-    assert notices.tick(ctx, out=out)["sent"] == 0
+    # real time flows (the servers' threads too); shift() stands for the wait before a retry
+    with time_machine.travel(datetime.now(UTC), tick=True) as clock:
+        first = notices.tick(ctx, out=out)
+        assert (first["sent"], first["failed"]) == (7, 2)
+        assert notices.tick(ctx, out=out)["sent"] == 0  # not before retry_after
+        clock.shift(timedelta(seconds=31))
+        assert notices.tick(ctx, out=out) == {"queued": 0, "sent": 2, "failed": 0, "repeated": 0}
+        assert notices.tick(ctx, out=out)["sent"] == 0
     assert sorted(m["To"] for m in smtp.messages) == sorted(f"{d}@hospital.example" for d in DEPTS)
     assert smtp.logins == [(b"hisops", PASSWORD.encode())] * 3
     assert smtp.messages[0]["Subject"].startswith("【停机通知】")
@@ -176,7 +179,7 @@ def test_each_notice_once_per_channel_retried_and_recorded_without_secrets(
 
 
 def test_a_wrong_password_is_a_recorded_failure_naming_no_secret(
-    tmp_path, smtp, webhook, monkeypatch
+    dump, tmp_path, smtp, webhook, monkeypatch
 ):
     stages = [{"name": "30min", "after": "1s", "departments": {"pharmacy": "manual"}}]
     ctx = service.Context(

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from conftest import dump
 
 from hisops.incident import service, timeutil
 from hisops.incident.errors import IncidentError
@@ -119,7 +118,7 @@ BAD = [
 
 
 @pytest.mark.parametrize(("field", "kwargs"), BAD)
-def test_bad_open_is_refused_naming_the_field_and_writes_nothing(ctx, clock, field, kwargs):
+def test_bad_open_is_refused_naming_the_field_and_writes_nothing(dump, ctx, clock, field, kwargs):
     service.open_incident(ctx, title="an earlier one", klass="3")
     before = dump(ctx)
     with pytest.raises(IncidentError) as err:
@@ -128,7 +127,7 @@ def test_bad_open_is_refused_naming_the_field_and_writes_nothing(ctx, clock, fie
     assert dump(ctx) == before
 
 
-def test_bad_changes_are_refused_and_write_nothing(ctx, clock):
+def test_bad_changes_are_refused_and_write_nothing(dump, ctx, clock):
     number = service.open_incident(ctx, title="x", klass="2", occurred="08:30")
     before = dump(ctx)
     cases = [
