@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from typing import Any
 
 from . import notices, service, timeutil
@@ -193,7 +192,9 @@ def _dispatch(args: argparse.Namespace) -> int:
             flag = "  REPORT OVERDUE" if service.overdue(ctx, incident) else ""
             print(
                 f"#{incident['id']:<4} class {incident['class']:<9} {incident['state']:<8} "
-                f"{int(age.total_seconds() // 60):>5} min  {incident['title']}{flag}"
+                f"{int(age.total_seconds() // 60):>5} min  {incident['title']}"
+                + ("  [DRILL]" if incident["drill"] else "")
+                + flag
             )
         return 0
     elif action == "show":
@@ -262,10 +263,21 @@ def _report(ctx: service.Context, args: argparse.Namespace) -> int:
 
 
 def _watch(ctx: service.Context, interval: float, once: bool) -> int:
-    """The clocks without a person watching: a tick every ``interval`` seconds."""
+    """The clocks without a person watching: a tick every ``interval`` seconds. SIGTERM
+    (systemctl stop) and SIGINT end it between two ticks, never in the middle of a send."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: Any) -> None:
+        stop.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _stop)
     print(f"hisops incident watch: a tick every {interval:g} s (store {ctx.store.path})")
     sys.stdout.flush()
-    while True:
+    while not stop.is_set():
         try:
             counts = notices.tick(ctx)
         except IncidentError as exc:
@@ -275,8 +287,10 @@ def _watch(ctx: service.Context, interval: float, once: bool) -> int:
                 print(f"{timeutil.iso(ctx.now())} {json.dumps(counts)}")
                 sys.stdout.flush()
         if once:
-            return 0
-        time.sleep(interval)
+            break
+        stop.wait(interval)
+    print("hisops incident watch: stopped")
+    return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
