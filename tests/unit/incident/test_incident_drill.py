@@ -66,3 +66,19 @@ def test_a_drill_opens_scores_and_closes_its_incident(ctx, tmp_path, monkeypatch
     steps = [e["text"] for e in incident["entries"] if e["kind"] == "step"]
     assert steps[0] == "scenario quick-fix: fault injected"
     assert any("slow-fix" in s and "OVER" in s for s in steps)
+
+
+def test_a_broken_site_file_does_not_stop_the_drill(tmp_path, monkeypatch):
+    site = tmp_path / "site.yml"
+    site.write_text("language: fr\n")
+    monkeypatch.setenv("HISOPS_INCIDENT_CONFIG", str(site))
+    monkeypatch.setenv("HISOPS_INCIDENT_DIR", str(tmp_path / "inc"))
+    out = io.StringIO()
+    progress = DrillProgress(1, tmp_path / "drill.log", out=out)
+    progress.start(1, _scenario("quick-fix"))
+    progress.finish(drill.Outcome(_scenario("quick-fix"), None, 5.0, error="no lab"))
+    scores = progress.close()
+    assert progress.incident is None and len(scores) == 1
+    text = out.getvalue()
+    assert "no drill incident: language: 'fr'" in text
+    assert "0 of 1 scenarios recovered within the clock" in text
