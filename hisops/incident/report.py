@@ -61,6 +61,30 @@ LABELS = {
         "department": "科室",
         "deadline": "截止",
         "done": "完成确认",
+        "escalations": "上报与通知确认",
+        "recipient": "通知对象",
+        "acked": "确认收到",
+        "kinds": {
+            "opened": "登记",
+            "step": "处理",
+            "check": "检查",
+            "diagnosis": "诊断",
+            "escalate": "上报",
+            "assign": "分工",
+            "class": "定级",
+            "estimate": "预计恢复",
+            "self_test": "信息科自测",
+            "confirmed": "用户确认",
+            "closed": "关闭",
+            "notify": "通知",
+            "clock": "停机时限",
+            "run": "自动化",
+            "automation": "自动化步骤",
+            "restart": "重启通知",
+            "reentry": "数据补录",
+            "report": "报告",
+            "ack": "确认",
+        },
     },
     "en": {
         "title": "Information system fault report",
@@ -106,6 +130,10 @@ LABELS = {
         "department": "Department",
         "deadline": "Deadline",
         "done": "Confirmed",
+        "escalations": "Escalations and acknowledgements",
+        "recipient": "Told",
+        "acked": "Acknowledged",
+        "kinds": {},
     },
 }
 
@@ -257,9 +285,36 @@ def context(
         "duration": f"{hours} h {minutes:02d} min",
         "clocks": clock_rows(ctx, incident, labels),
         "timeline": [e for e in incident["entries"] if e["kind"] != "notice"],
+        "escalations": _escalations(incident, tz),
         "fields": [(k, incident["report"].get(k, "")) for k in service.REPORT_FIELDS],
         "dept_name": lambda key: ctx.site.dept_name(key, language),
     }
+
+
+def _escalations(incident: dict[str, Any], tz: Any) -> list[dict[str, str]]:
+    """Each escalation notice once per recipient and notice: when it went, when acknowledged."""
+    seen: dict[tuple[str, str], dict[str, str]] = {}
+    for n in incident["notices"]:
+        if n["kind"] != "escalation":
+            continue
+        row = seen.setdefault(
+            (n["key"], n["recipient"]),
+            {
+                "key": n["key"],
+                "recipient": n["recipient"].split(":", 1)[1],
+                "sent": "",
+                "acked": "",
+            },
+        )
+        if n["sent_at"] and (not row["sent"] or n["sent_at"] < row["sent"]):
+            row["sent"] = n["sent_at"]
+        if n["acked_at"]:
+            row["acked"] = f"{n['acked_by']} {timeutil.local_text(n['acked_at'], tz)}"
+    rows = list(seen.values())
+    for row in rows:
+        row["sent"] = timeutil.local_text(row["sent"], tz) if row["sent"] else "-"
+        row["acked"] = row["acked"] or "-"
+    return rows
 
 
 def render_html(ctx: service.Context, incident_id: int | str, language: str | None = None) -> str:

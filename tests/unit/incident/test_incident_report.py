@@ -22,6 +22,7 @@ def _major(ctx, clock) -> int:
     number = service.open_incident(
         ctx, title="HIS 数据库服务器宕机", scope="database_server", symptoms=["cannot_enter"]
     )
+    notices.tick(ctx, out=io.StringIO())  # as 'hisops incident open' does
     service.assign(ctx, number, "李明", group="repair")
     clock.shift(timedelta(minutes=30))
     notices.tick(ctx, out=io.StringIO())
@@ -60,7 +61,12 @@ def test_the_report_is_generated_from_the_record_in_both_languages(ctx):
     # the 30 min clock: due 20:30, its notices out at 20:30, on time; the others not reached
     assert re.search(r"2026-03-03 20:30:00</td><td>2026-03-03 20:30:00</td><td>及时", zh)
     assert zh.count("恢复前未到时限") == 2
-    assert "[automation] db-2: promote the standby changed" in zh
+    assert "[自动化步骤] db-2: promote the standby changed" in zh
+    assert "[automation] db-2: promote the standby changed" in en
+    # class 1 told the IT head and the leadership at once: when, and not acknowledged
+    assert re.search(
+        r"escalation:1:it_head</td><td>it_head</td><td>2026-03-03 20:00:00</td><td>-", zh
+    )
     assert "归档日志写满磁盘" in zh and "（待填写）" in zh  # mistakes, review... not yet
     assert "抢修组: 李明" in zh
     assert "Information system fault report #1" in en and "on time" in en
