@@ -460,10 +460,64 @@ def tick(ctx: Context, send: bool = True, out: Any = None) -> dict[str, int]:
             incident = _row(conn, number)
             counts["queued"] += queue_clocks(conn, ctx, incident)
             counts["repeated"] += _repeat_unacked(conn, ctx, incident)
+        counts["queued"] += _remind_overdue_tasks(conn, ctx)
     if send:
         sent, failed = deliver(ctx, out=out)
         counts["sent"], counts["failed"] = sent, failed
     return counts
+
+
+def _remind_overdue_tasks(conn: sqlite3.Connection, ctx: Context) -> int:
+    """A re-entry task past its deadline and not confirmed: its department is reminded,
+    once (P3: tracked until each is confirmed; ``show`` flags it OVERDUE meanwhile)."""
+    from .service import _entry, _row
+
+    current = ctx.now()
+    added = 0
+    rows = conn.execute(
+        "SELECT * FROM tasks WHERE confirmed_at = '' AND deadline < ? ORDER BY id",
+        (timeutil.iso(current),),
+    ).fetchall()
+    for task in rows:
+        key = f"reentry-overdue:{task['key']}"
+        recipient = f"dept:{task['department']}"
+        if conn.execute(
+            "SELECT 1 FROM notices WHERE incident_id = ? AND key = ? AND recipient = ?",
+            (task["incident_id"], key, recipient),
+        ).fetchone():
+            continue
+        incident = _row(conn, task["incident_id"])
+        subject, body = render(
+            ctx.site,
+            "reentry_overdue",
+            incident=incident,
+            dept_name=ctx.site.dept_name(task["department"]),
+            task=dict(task),
+            deadline=timeutil.local_text(task["deadline"], ctx.site.tz),
+            sent=timeutil.local_text(current, ctx.site.tz),
+        )
+        entry = ctx.site.departments.get(task["department"], {})
+        added += _insert(
+            conn,
+            task["incident_id"],
+            key,
+            "reminder",
+            recipient,
+            _targets(ctx.site, entry),
+            current,
+            subject,
+            body,
+            current,
+        )
+        _entry(
+            conn,
+            ctx,
+            task["incident_id"],
+            "reentry",
+            f"{task['department']}: {task['key']} past its deadline, reminded",
+            who="hisops",
+        )
+    return added
 
 
 def _repeat_unacked(conn: sqlite3.Connection, ctx: Context, incident: dict[str, Any]) -> int:

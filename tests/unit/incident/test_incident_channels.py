@@ -245,7 +245,14 @@ def test_watch_sends_each_clock_within_30_seconds_in_real_time(
     assert len({r["json"]["text"]["content"] for r in webhook.received}) == len(expected)
 
 
-@pytest.mark.parametrize("unit", ["hisops-incident-watch.service", "hisops-incident-tick.service"])
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "hisops-incident-watch.service",
+        "hisops-incident-tick.service",
+        "hisops-incident-overdue.service",
+    ],
+)
 def test_the_shipped_systemd_units_start_a_real_command(unit):
     import configparser
     import shlex

@@ -164,11 +164,19 @@ def test_recovery_restart_when_told_and_reentry_tracked_until_confirmed(tmp_path
             notices.confirm_task(ctx, number, "pharmacy", "all_data")
         assert err.value.field == "task"
         clock.shift(timedelta(hours=4))
-        # no clock runs after the recovery
+        # no clock runs after the recovery; an unconfirmed task past its deadline is reminded
+        notices.tick(ctx, out=out)
         notices.tick(ctx, out=out)
         assert set(_by_stage(ctx, number)) == {"clock:30min"}
+        reminded = [
+            n["recipient"] for n in service.get(ctx, number)["notices"] if n["kind"] == "reminder"
+        ]
+        assert sorted(reminded) == sorted(f"dept:{d}" for d in FIRST - {"pharmacy"})
         shown = cli._show(ctx, service.get(ctx, number))
     assert "请等待信息科通知后再重启电脑" in out.getvalue()
     assert "补录停机期间的重要数据（当天）" in out.getvalue()
+    assert (
+        "【数据补录提醒】门诊挂号处：补录停机期间的重要数据（当天） 已过截止时间" in out.getvalue()
+    )
     assert shown.count("confirmed by li") == 3
     assert "registration       important_data           by 2026-03-03 23:59:59  OVERDUE" in shown
