@@ -392,13 +392,16 @@ def summarise(results: dict[str, Any], write: bool) -> str:
     return text
 
 
-def run_alone(results_path: Path, runs: int, write: bool) -> int:
-    results = json.loads(results_path.read_text())
+def run_alone(results_path: Path, runs: int, write: bool, new: dict[str, Any] | None = None) -> int:
+    """``new`` (switches, forks, platforms): start ``results_path`` afresh, hisops only (a
+    fleet network_cli has no driver for, e.g. ``--platforms ruijie_os``)."""
+    results = new if new is not None else json.loads(results_path.read_text())
     switches, forks = results["switches"], results["forks"]
+    platforms = results.get("platforms", ["cisco_ios"])
     with tempfile.TemporaryDirectory(prefix="hisops-bench-switch-") as tmp:
         tmpdir = Path(tmp)
-        topology = tmpdir / "cisco.yml"
-        topology.write_text(yaml.safe_dump(scale_topology(switches, platforms=["cisco_ios"])))
+        topology = tmpdir / "fleet.yml"
+        topology.write_text(yaml.safe_dump(scale_topology(switches, platforms=platforms)))
         client = LabClient(tmpdir / "lab")
         boot(client, topology)
         try:
@@ -423,6 +426,11 @@ def run_alone(results_path: Path, runs: int, write: bool) -> int:
                 results_path.write_text(json.dumps(results, indent=1))
         finally:
             client.down()
+    if not results.get("runs"):  # hisops alone only: nothing side by side to render
+        alone = [r["total_s"] for r in results["hisops_alone"]]
+        print(f"hisops alone on {switches} {'/'.join(platforms)} switches: median "
+              f"{statistics.median(alone):.1f} s of {len(alone)} run(s)")  # fmt: skip
+        return 0
     print(summarise(results, write))
     return 0
 
@@ -440,7 +448,20 @@ def main() -> int:
         metavar="RESULTS_JSON",
         help="run only the hisops path --runs times and add it to a kept results.json",
     )
+    parser.add_argument(
+        "--platforms",
+        help="with --alone: a new RESULTS_JSON, hisops alone on a fleet of these platforms "
+        "(comma-separated, e.g. ruijie_os; the side-by-side runs are all-Cisco)",
+    )
     args = parser.parse_args()
+    if args.alone and args.platforms:
+        new = {
+            "switches": args.switches,
+            "forks": args.forks,
+            "platforms": args.platforms.split(","),
+            "runs": [],
+        }
+        return run_alone(Path(args.alone), args.runs, False, new)
     if args.alone:
         return run_alone(Path(args.alone), args.runs, args.write)
     if args.render:
