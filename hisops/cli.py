@@ -95,9 +95,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Options whose value may be a relative time written with a leading minus (-20m): argparse
+# takes "-20m" for an option of its own ("expected one argument"); joined as --opt=-20m.
+RELATIVE_TIME_OPTIONS = ("--occurred", "--found", "--at")
+
+
+def _join_relative_times(argv: list[str]) -> list[str]:
+    joined: list[str] = []
+    index = 0
+    while index < len(argv):
+        word = argv[index]
+        following = argv[index + 1] if index + 1 < len(argv) else ""
+        if word in RELATIVE_TIME_OPTIONS and following[:1] == "-" and following[1:2].isdigit():
+            joined.append(f"{word}={following}")
+            index += 2
+            continue
+        joined.append(word)
+        index += 1
+    return joined
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_join_relative_times(list(sys.argv[1:] if argv is None else argv)))
     return int(args.func(args) or 0)
 
 

@@ -111,3 +111,16 @@ def test_a_sender_killed_mid_send_leaves_the_notice_unknown_not_resent(env, caps
         assert notices.tick(env)["sent"] == 0
     notice = service.get(env, number)["notices"][0]
     assert notice["status"] == "unknown" and "check with the recipient" in notice["last_error"]
+
+
+def test_a_relative_time_with_a_leading_minus_is_a_value_not_an_option(env, capsys):
+    """--occurred -40m as the help shows it (argparse alone reads -40m as an option)."""
+    with time_machine.travel(T0, tick=False):
+        assert (
+            cli.main(["incident", "open", "HIS down", "--scope", "server", "--occurred", "-40m"])
+            == 0
+        )
+        capsys.readouterr()
+        assert cli.main(["incident", "show", "1", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["occurred_at"].startswith("2026-03-03T11:20")
