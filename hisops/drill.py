@@ -620,14 +620,18 @@ def _lab_state_dir(inventory: Path) -> Path:
     return inventory.parent
 
 
-def write_summary(outcomes: list[Outcome], directory: Path) -> Path:
+def write_summary(outcomes: list[Outcome], directory: Path, progress: Any = None) -> Path:
+    """The drill's JSON summary; with ``progress`` (DrillProgress, closed) also the drill
+    incident's number and each scenario's score against the clock (P9.2)."""
     directory.mkdir(parents=True, exist_ok=True)
+    scores = {s.name: s for s in (progress.scores if progress else [])}
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     path = directory / f"drill-{stamp}.json"
     data = {
         "operator": runner.operator_name(),
         "finished": datetime.datetime.now(datetime.UTC).isoformat(),
         "passed": all(o.passed for o in outcomes),
+        "incident": progress.incident if progress else None,
         "scenarios": [
             {
                 "name": o.scenario.name,
@@ -638,6 +642,14 @@ def write_summary(outcomes: list[Outcome], directory: Path) -> Path:
                 "error": o.error,
                 "lab_steps": o.steps,
                 "run": o.result.to_dict() if o.result else None,
+                "clock": (
+                    {
+                        "threshold_seconds": scores[o.scenario.name].threshold.total_seconds(),
+                        "within": scores[o.scenario.name].within,
+                    }
+                    if o.scenario.name in scores
+                    else None
+                ),
             }
             for o in outcomes
         ],
@@ -694,7 +706,7 @@ def cmd_drill(args: argparse.Namespace) -> int:
             control.stop_lab()
     progress.close()
     print_outcomes(outcomes)
-    summary = write_summary(outcomes, runner.REPO_ROOT / "var" / "drills")
+    summary = write_summary(outcomes, runner.REPO_ROOT / "var" / "drills", progress)
     print(f"drill summary: {summary}")
     return 0 if all(o.passed for o in outcomes) else 1
 

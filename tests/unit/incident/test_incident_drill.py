@@ -4,6 +4,7 @@ terminal and as plain lines in a log), scores each against the first clock, tell
 from __future__ import annotations
 
 import io
+import json
 
 from hisops import drill
 from hisops.incident import service
@@ -66,6 +67,14 @@ def test_a_drill_opens_scores_and_closes_its_incident(ctx, tmp_path, monkeypatch
     steps = [e["text"] for e in incident["entries"] if e["kind"] == "step"]
     assert steps[0] == "scenario quick-fix: fault injected"
     assert any("slow-fix" in s and "OVER" in s for s in steps)
+    # the drill's JSON summary names the incident and each scenario's score against the clock
+    summary = json.loads(
+        drill.write_summary(list(results.values()), tmp_path / "summary", progress).read_text()
+    )
+    assert summary["incident"] == progress.incident
+    clocks = {s["name"]: s["clock"] for s in summary["scenarios"]}
+    assert clocks["quick-fix"] == {"threshold_seconds": 1800.0, "within": True}
+    assert clocks["slow-fix"]["within"] is False and clocks["broken"]["within"] is False
 
 
 def test_a_broken_site_file_does_not_stop_the_drill(tmp_path, monkeypatch):
