@@ -60,12 +60,34 @@ def cmds(*pairs: tuple[str, str]) -> list[Command]:
     return [Command(pattern, handler) for pattern, handler in pairs]
 
 
-# Command groups every IOS-like dialect spells the same way (each engine's table uses them).
+# The grammar every IOS-like engine shares, by mode: the rows each vendor spells the same
+# way. An engine's table is ``command_table(OWN)``: these rows plus its own, a row of its own
+# with a family row's pattern replacing that row (another handler).
 TERMINAL = (
     ("terminal length <int>", "set_screen_length"),
     ("terminal width <int>", "noop"),
     ("terminal no monitor", "noop"),
     ("terminal monitor", "noop"),
+)
+SHOW = (
+    ("show running-config", "show_running"),
+    ("show startup-config", "show_startup"),
+    ("show version", "show_version"),
+    ("show vlan", "show_vlan"),
+    ("show interfaces status", "show_interfaces_status"),
+    ("show access-lists", "show_access_lists"),
+    ("show ip interface brief", "show_ip_interface_brief"),
+    ("show time-range", "show_time_range"),
+    ("show time-range <word>", "show_time_range"),
+    ("show clock", "show_clock"),
+    ("show privilege", "show_privilege"),
+)
+EXEC_COMMON = (
+    *SHOW,
+    *TERMINAL,
+    ("exit", "logout"),
+    ("logout", "logout"),
+    ("quit", "logout"),
 )
 SUB_COMMON = (("exit", "exit_sub"), ("end", "end"), ("do <text>", "do"))
 ACL_ENTRY = (
@@ -93,6 +115,140 @@ TIME_RANGE = (
     ("no periodic <text>", "tr_no_periodic"),
     ("no absolute", "tr_no_absolute"),
 )
+PORT_COMMON = (
+    *SUB_COMMON,
+    ("description <text>", "if_description"),
+    ("no description", "if_no_description"),
+    ("shutdown", "if_shutdown"),
+    ("no shutdown", "if_no_shutdown"),
+)
+Rows = tuple[tuple[str, str], ...]
+FAMILY_COMMANDS: dict[str, Rows] = {
+    "user": (*EXEC_COMMON, ("enable", "enable")),
+    "enable": (
+        *EXEC_COMMON,
+        ("enable", "noop"),
+        ("disable", "disable"),
+        ("configure terminal", "configure"),
+        ("write", "write_memory"),
+        ("write memory", "write_memory"),
+        ("copy running-config startup-config", "write_memory"),
+        ("reload", "reload"),
+        ("reload in <int>", "reload_in"),
+        ("reload in <time>", "reload_in_clock"),
+        ("reload cancel", "reload_cancel"),
+    ),
+    "config": (
+        ("exit", "end"),
+        ("end", "end"),
+        ("do <text>", "do"),
+        ("hostname <word>", "hostname"),
+        ("no hostname", "no_hostname"),
+        ("vlan <vlanlist>", "enter_vlan"),
+        ("no vlan <vlanlist>", "no_vlan"),
+        ("interface <if>", "enter_interface"),
+        ("interface range <text>", "enter_interface_range"),
+        ("no interface <if>", "no_interface"),
+        ("ip route <ip> <ip> <ip>", "route"),
+        ("ip route <ip> <ip> <ip> <int>", "route"),
+        ("no ip route <ip> <ip> <ip>", "no_route"),
+        ("no ip route <ip> <ip>", "no_route"),
+        ("ip access-list standard <word>", "enter_named_acl_std"),
+        ("ip access-list extended <word>", "enter_named_acl_ext"),
+        ("no ip access-list standard <word>", "no_acl"),
+        ("no ip access-list extended <word>", "no_acl"),
+        ("access-list <int> <text>", "numbered_acl"),
+        ("no access-list <int>", "no_numbered_acl"),
+        ("time-range <word>", "enter_time_range"),
+        ("no time-range <word>", "no_time_range"),
+        ("username <word> privilege <int> secret <text>", "username_level"),
+        ("username <word> privilege <int> password <text>", "username_level"),
+        ("username <word> secret <text>", "username_secret"),
+        ("username <word> password <text>", "username_secret"),
+        ("no username <word>", "no_username"),
+        ("enable secret <text>", "enable_secret"),
+        ("no enable secret", "no_enable_secret"),
+        ("ip ssh version <int>", "noop"),
+        ("ntp server <ip>", "ntp_server"),
+        ("no ntp server <ip>", "remove_ntp_server"),
+        ("snmp-server community <word> ro", "snmp_ro"),
+        ("snmp-server community <word> rw", "snmp_rw"),
+        ("no snmp-server community <word>", "remove_snmp_community"),
+        ("line vty <int> <int>", "enter_vty"),
+    ),
+    "interface": (
+        *PORT_COMMON,
+        ("switchport", "noop"),
+        ("switchport mode access", "if_access"),
+        ("switchport mode trunk", "if_trunk"),
+        ("no switchport mode", "if_access"),
+        ("switchport access vlan <vlan>", "if_access_vlan"),
+        ("no switchport access vlan", "if_no_access_vlan"),
+        ("switchport trunk native vlan <vlan>", "if_native"),
+        ("no switchport trunk native vlan", "if_no_native"),
+        ("switchport trunk allowed vlan <vlanlist>", "if_allowed"),
+        ("switchport trunk allowed vlan add <vlanlist>", "if_allowed_add"),
+        ("switchport trunk allowed vlan remove <vlanlist>", "if_allowed_remove"),
+        ("switchport trunk allowed vlan except <vlanlist>", "if_allowed_except"),
+        ("switchport trunk allowed vlan all", "if_allowed_all"),
+        ("no switchport trunk allowed vlan", "if_allowed_all"),
+        *ACCESS_GROUP,
+        ("spanning-tree portfast", "noop"),
+    ),
+    "svi": (
+        *PORT_COMMON,
+        ("no ip address", "svi_no_ip"),
+        ("ip helper-address <ip>", "svi_helper"),
+        ("no ip helper-address <ip>", "svi_no_helper"),
+        *ACCESS_GROUP,
+    ),
+    "other-interface": (
+        *SUB_COMMON,
+        ("description <text>", "noop"),
+        ("shutdown", "noop"),
+        ("no shutdown", "noop"),
+    ),
+    "vlan": (*SUB_COMMON, ("name <word>", "vlan_name"), ("no name", "vlan_no_name")),
+    "std-nacl": ACL_ENTRY,
+    "time-range": TIME_RANGE,
+    "line": (
+        *SUB_COMMON,
+        ("login local", "noop"),
+        ("login", "noop"),
+        ("transport input ssh", "noop"),
+        ("transport input all", "noop"),
+        ("exec-timeout <int> <int>", "line_timeout"),
+        ("exec-timeout <int>", "line_timeout"),
+        ("access-class <word> in", "line_acl"),
+        ("no access-class <word> in", "line_no_acl"),
+    ),
+}
+# mode -> the word in ``host(WORD)#``, for the modes whose prompt every engine spells alike
+FAMILY_MODE_PROMPTS = {
+    "config": "config",
+    "if-range": "config-if-range",
+    "vlan": "config-vlan",
+    "std-nacl": "config-std-nacl",
+    "ext-nacl": "config-ext-nacl",
+    "time-range": "config-time-range",
+    "line": "config-line",
+}
+INTERFACE_MODES = ("interface", "svi", "other-interface")
+
+
+def command_table(own: dict[str, Rows]) -> dict[str, list[Command]]:
+    """An engine's grammar: the family's rows of each mode, then the engine's own ``own``
+    rows (a mode only the engine has is all its own). An own row whose pattern is a family
+    row's replaces that row in place. Extended ACLs share the standard ones' grammar and an
+    interface range an interface's."""
+    table: dict[str, list[Command]] = {}
+    for mode in {**FAMILY_COMMANDS, **own}:
+        handlers = dict(FAMILY_COMMANDS.get(mode, ()))
+        handlers.update(own.get(mode, ()))
+        table[mode] = cmds(*handlers.items())
+    table["ext-nacl"] = table["std-nacl"]
+    table["if-range"] = table["interface"]
+    return table
 
 
 def is_numbered(name: str) -> bool:

@@ -26,17 +26,14 @@ from typing import Any
 
 from hisops.lab.contract import Reply
 from hisops.lab.devices import acl_text, secrets
-from hisops.lab.devices.base import Command, ParseFault, split_interface
+from hisops.lab.devices.base import ParseFault, split_interface
 from hisops.lab.devices.family_ios import (
-    ACCESS_GROUP,
-    ACL_ENTRY,
     ALL_VLANS,
-    SUB_COMMON,
-    TERMINAL,
-    TIME_RANGE,
+    FAMILY_MODE_PROMPTS,
+    INTERFACE_MODES,
     IosFamilyDevice,
     IosFamilySession,
-    cmds,
+    command_table,
 )
 from hisops.lab.devices.model import (
     DeviceConfig,
@@ -47,12 +44,6 @@ from hisops.lab.devices.model import (
 )
 
 SHOW = (
-    ("show running-config", "show_running"),
-    ("show startup-config", "show_startup"),
-    ("show version", "show_version"),
-    ("show clock", "show_clock"),
-    ("show vlan", "show_vlan"),
-    ("show interfaces status", "show_interfaces_status"),
     ("show mac-address-table", "show_mac"),
     ("show mac-address-table dynamic", "show_mac"),
     ("show mac-address-table vlan <vlan>", "show_mac_vlan"),
@@ -60,151 +51,39 @@ SHOW = (
     ("show mac-address-table address <word>", "show_mac_address"),
     ("show arp", "show_arp"),
     ("show arp <ip>", "show_arp"),
-    ("show access-lists", "show_access_lists"),
     ("show access-lists <word>", "show_access_list"),
-    ("show ip interface brief", "show_ip_interface_brief"),
-    ("show time-range", "show_time_range"),
-    ("show time-range <word>", "show_time_range"),
-    ("show privilege", "show_privilege"),
 )
-EXEC_COMMON = (
-    *SHOW,
-    *TERMINAL,
-    ("exit", "logout"),
-    ("logout", "logout"),
-    ("quit", "logout"),
+# what RGOS says beyond the family's grammar (family_ios.FAMILY_COMMANDS)
+RUIJIE_COMMANDS = command_table(
+    {
+        "user": SHOW,
+        "enable": (*SHOW, ("configure", "configure"), ("reload at <time>", "reload_at")),
+        "config": (
+            ("vlan range <vlanlist>", "vlan_range"),
+            ("username <word> privilege <int>", "username_privilege"),
+            ("enable service ssh-server", "noop"),
+            ("enable service telnet-server", "noop"),
+            ("no enable service telnet-server", "noop"),
+            ("service password-encryption", "noop"),
+            ("no service password-encryption", "noop"),
+            ("logging server <ip>", "log_host"),
+            ("no logging server <ip>", "remove_log_host"),
+            ("line console <int>", "enter_con"),
+            ("spanning-tree", "noop"),
+            ("spanning-tree mode rstp", "noop"),
+            ("spanning-tree mode mstp", "noop"),
+        ),
+        "interface": (
+            ("switchport trunk allowed vlan only <vlanlist>", "if_allowed"),
+            ("spanning-tree bpdufilter enable", "noop"),
+        ),
+        "svi": (
+            ("ip address <ip> <mask>", "svi_ip"),
+            ("no ip address <ip> <mask>", "svi_no_ip"),
+        ),
+        "line": (("no login", "noop"), ("password <text>", "noop")),
+    }
 )
-RUIJIE_COMMANDS: dict[str, list[Command]] = {
-    "user": cmds(*EXEC_COMMON, ("enable", "enable")),
-    "enable": cmds(
-        *EXEC_COMMON,
-        ("enable", "noop"),
-        ("disable", "disable"),
-        ("configure terminal", "configure"),
-        ("configure", "configure"),
-        ("write", "write_memory"),
-        ("write memory", "write_memory"),
-        ("copy running-config startup-config", "write_memory"),
-        ("reload", "reload"),
-        ("reload in <int>", "reload_in"),
-        ("reload in <time>", "reload_in_clock"),
-        ("reload at <time>", "reload_at"),
-        ("reload cancel", "reload_cancel"),
-    ),
-    "config": cmds(
-        ("exit", "end"),
-        ("end", "end"),
-        ("do <text>", "do"),
-        ("hostname <word>", "hostname"),
-        ("no hostname", "no_hostname"),
-        ("vlan <vlanlist>", "enter_vlan"),
-        ("vlan range <vlanlist>", "vlan_range"),
-        ("no vlan <vlanlist>", "no_vlan"),
-        ("interface <if>", "enter_interface"),
-        ("interface range <text>", "enter_interface_range"),
-        ("no interface <if>", "no_interface"),
-        ("ip route <ip> <ip> <ip>", "route"),
-        ("ip route <ip> <ip> <ip> <int>", "route"),
-        ("no ip route <ip> <ip> <ip>", "no_route"),
-        ("no ip route <ip> <ip>", "no_route"),
-        ("ip access-list standard <word>", "enter_named_acl_std"),
-        ("ip access-list extended <word>", "enter_named_acl_ext"),
-        ("no ip access-list standard <word>", "no_acl"),
-        ("no ip access-list extended <word>", "no_acl"),
-        ("access-list <int> <text>", "numbered_acl"),
-        ("no access-list <int>", "no_numbered_acl"),
-        ("time-range <word>", "enter_time_range"),
-        ("no time-range <word>", "no_time_range"),
-        ("username <word> privilege <int> secret <text>", "username_level"),
-        ("username <word> privilege <int> password <text>", "username_level"),
-        ("username <word> privilege <int>", "username_privilege"),
-        ("username <word> secret <text>", "username_secret"),
-        ("username <word> password <text>", "username_secret"),
-        ("no username <word>", "no_username"),
-        ("enable secret <text>", "enable_secret"),
-        ("no enable secret", "no_enable_secret"),
-        ("enable service ssh-server", "noop"),
-        ("enable service telnet-server", "noop"),
-        ("no enable service telnet-server", "noop"),
-        ("ip ssh version <int>", "noop"),
-        ("service password-encryption", "noop"),
-        ("no service password-encryption", "noop"),
-        ("ntp server <ip>", "ntp_server"),
-        ("no ntp server <ip>", "remove_ntp_server"),
-        ("logging server <ip>", "log_host"),
-        ("no logging server <ip>", "remove_log_host"),
-        ("snmp-server community <word> ro", "snmp_ro"),
-        ("snmp-server community <word> rw", "snmp_rw"),
-        ("no snmp-server community <word>", "remove_snmp_community"),
-        ("line vty <int> <int>", "enter_vty"),
-        ("line console <int>", "enter_con"),
-        ("spanning-tree", "noop"),
-        ("spanning-tree mode rstp", "noop"),
-        ("spanning-tree mode mstp", "noop"),
-    ),
-    "interface": cmds(
-        *SUB_COMMON,
-        ("description <text>", "if_description"),
-        ("no description", "if_no_description"),
-        ("shutdown", "if_shutdown"),
-        ("no shutdown", "if_no_shutdown"),
-        ("switchport", "noop"),
-        ("switchport mode access", "if_access"),
-        ("switchport mode trunk", "if_trunk"),
-        ("no switchport mode", "if_access"),
-        ("switchport access vlan <vlan>", "if_access_vlan"),
-        ("no switchport access vlan", "if_no_access_vlan"),
-        ("switchport trunk native vlan <vlan>", "if_native"),
-        ("no switchport trunk native vlan", "if_no_native"),
-        ("switchport trunk allowed vlan <vlanlist>", "if_allowed"),
-        ("switchport trunk allowed vlan only <vlanlist>", "if_allowed"),
-        ("switchport trunk allowed vlan add <vlanlist>", "if_allowed_add"),
-        ("switchport trunk allowed vlan remove <vlanlist>", "if_allowed_remove"),
-        ("switchport trunk allowed vlan except <vlanlist>", "if_allowed_except"),
-        ("switchport trunk allowed vlan all", "if_allowed_all"),
-        ("no switchport trunk allowed vlan", "if_allowed_all"),
-        *ACCESS_GROUP,
-        ("spanning-tree portfast", "noop"),
-        ("spanning-tree bpdufilter enable", "noop"),
-    ),
-    "svi": cmds(
-        *SUB_COMMON,
-        ("description <text>", "if_description"),
-        ("no description", "if_no_description"),
-        ("shutdown", "if_shutdown"),
-        ("no shutdown", "if_no_shutdown"),
-        ("ip address <ip> <mask>", "svi_ip"),
-        ("no ip address", "svi_no_ip"),
-        ("no ip address <ip> <mask>", "svi_no_ip"),
-        ("ip helper-address <ip>", "svi_helper"),
-        ("no ip helper-address <ip>", "svi_no_helper"),
-        *ACCESS_GROUP,
-    ),
-    "other-interface": cmds(
-        *SUB_COMMON,
-        ("description <text>", "noop"),
-        ("shutdown", "noop"),
-        ("no shutdown", "noop"),
-    ),
-    "vlan": cmds(*SUB_COMMON, ("name <word>", "vlan_name"), ("no name", "vlan_no_name")),
-    "std-nacl": cmds(*ACL_ENTRY),
-    "time-range": cmds(*TIME_RANGE),
-    "line": cmds(
-        *SUB_COMMON,
-        ("login local", "noop"),
-        ("login", "noop"),
-        ("no login", "noop"),
-        ("password <text>", "noop"),
-        ("transport input ssh", "noop"),
-        ("transport input all", "noop"),
-        ("exec-timeout <int> <int>", "line_timeout"),
-        ("exec-timeout <int>", "line_timeout"),
-        ("access-class <word> in", "line_acl"),
-        ("no access-class <word> in", "line_no_acl"),
-    ),
-}
-RUIJIE_COMMANDS["ext-nacl"] = RUIJIE_COMMANDS["std-nacl"]
-RUIJIE_COMMANDS["if-range"] = RUIJIE_COMMANDS["interface"]
 
 # full type name -> the short forms typed or shown (``show vlan`` lists ``Gi0/1``)
 RUIJIE_TYPES = {
@@ -216,17 +95,7 @@ RUIJIE_TYPES = {
     "Loopback": ["Lo"],
 }
 RUIJIE_VIRTUAL = ("VLAN", "AggregatePort", "Loopback")
-MODE_PROMPTS = {
-    "config": "config",
-    "if-range": "config-if-range",
-    "vlan": "config-vlan",
-    "std-nacl": "config-std-nacl",
-    "ext-nacl": "config-ext-nacl",
-    "time-range": "config-time-range",
-    "line": "config-line",
-}
-INTERFACE_MODES = ("interface", "svi", "other-interface")
-CONFIG_MODES = set(MODE_PROMPTS) | set(INTERFACE_MODES)
+CONFIG_MODES = set(FAMILY_MODE_PROMPTS) | set(INTERFACE_MODES)
 
 
 def short_name(name: str) -> str:
@@ -260,7 +129,7 @@ def rgos_clock(now: Any) -> str:
 
 class RuijieSession(IosFamilySession):
     commands = RUIJIE_COMMANDS
-    mode_prompts = MODE_PROMPTS
+    mode_prompts = FAMILY_MODE_PROMPTS
     config_modes = CONFIG_MODES
     default_hostname = "Ruijie"
 
@@ -271,7 +140,7 @@ class RuijieSession(IosFamilySession):
     def config_prompt(self, host: str) -> str:
         if self.mode in INTERFACE_MODES:
             return f"{host}(config-if-{self.context['name']})#"
-        return f"{host}({MODE_PROMPTS[self.mode]})#"
+        return f"{host}({FAMILY_MODE_PROMPTS[self.mode]})#"
 
     def enable_without_secret(self) -> Reply:
         """No enable password configured: privileged EXEC without a question."""
