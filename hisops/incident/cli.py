@@ -174,7 +174,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     elif action == "reentry":
         notices.confirm_task(ctx, args.id, args.department, args.task)
     elif action == "tick":
-        counts = notices.tick(ctx)
+        counts = _tick(ctx)
         if args.json:
             print(json.dumps(counts))
         return 1 if counts["failed"] else 0
@@ -262,6 +262,17 @@ def _report(ctx: service.Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def _tick(ctx: Any) -> dict[str, int]:
+    """One pass: runs made for an incident outside hisops run (HISOPS_INCIDENT set on a
+    plain ansible-playbook) put in its timeline, then the clocks and notices."""
+    from . import link
+
+    attached = link.attach_pending(ctx)
+    counts = dict(notices.tick(ctx))
+    counts["runs_attached"] = len(attached)
+    return counts
+
+
 def _watch(ctx: service.Context, interval: float, once: bool) -> int:
     """The clocks without a person watching: a tick every ``interval`` seconds. SIGTERM
     (systemctl stop) and SIGINT end it between two ticks, never in the middle of a send."""
@@ -279,7 +290,7 @@ def _watch(ctx: service.Context, interval: float, once: bool) -> int:
     sys.stdout.flush()
     while not stop.is_set():
         try:
-            counts = notices.tick(ctx)
+            counts = _tick(ctx)
         except IncidentError as exc:
             print(f"hisops incident watch: {exc}", file=sys.stderr)
         else:

@@ -347,12 +347,27 @@ def close(ctx: Context, incident_id: int | str, note: str = "") -> None:
         _entry(conn, ctx, incident["id"], "closed", note.strip() or "closed")
 
 
-def record_run(ctx: Context, incident_id: int | str, run: dict[str, Any]) -> None:
+def record_run(ctx: Context, incident_id: int | str, run: dict[str, Any]) -> bool:
     """A playbook run made for the incident, from its run record: the run and each task
-    that changed or failed something, beside the people's entries."""
+    that changed or failed something, beside the people's entries. Once per run (its
+    ``ident``): False when it is in the timeline already."""
     lines = run.get("lines") or []
     with ctx.store.transaction() as conn:
         incident = _row(conn, incident_id)
+        # the same run seen twice: by its record file (hisops run's link and a tick's scan
+        # name the same file), else by its id
+        key, value = (
+            ("record", run.get("record")) if run.get("record") else ("ident", run.get("ident"))
+        )
+        if (
+            value
+            and conn.execute(
+                "SELECT 1 FROM entries WHERE incident_id = ? AND kind = 'run' "
+                f"AND json_extract(data, '$.{key}') = ?",
+                (incident["id"], str(value)),
+            ).fetchone()
+        ):
+            return False  # in the timeline already (hisops run's own link, an earlier tick)
         status = run.get("status", "?")
         _entry(
             conn,
@@ -381,6 +396,7 @@ def record_run(ctx: Context, incident_id: int | str, run: dict[str, Any]) -> Non
                 data={"run_id": line.get("run_id"), "module": line.get("module")},
                 who=line.get("operator"),
             )
+    return True
 
 
 def _line_time(line: dict[str, Any]) -> datetime | None:

@@ -157,11 +157,17 @@ class CallbackModule(CallbackBase):
         self._playbook = os.path.basename(playbook._file_name)
         self._check_mode = bool(context.CLIARGS.get("check", False))
         self._open(os.path.splitext(self._playbook)[0])
+        fields = {}
+        # the incident the run is made for (HISOPS_INCIDENT, as hisops run sets it): the
+        # toolkit's clock tick puts the finished run in that incident's timeline
+        if os.environ.get("HISOPS_INCIDENT", "").strip():
+            fields["incident"] = os.environ["HISOPS_INCIDENT"].strip()
         self._write(
             "playbook_start",
             path=os.path.abspath(playbook._file_name),
             check_mode=self._check_mode,
             diff_mode=bool(context.CLIARGS.get("diff", False)),
+            **fields,
         )
 
     def v2_playbook_on_play_start(self, play):

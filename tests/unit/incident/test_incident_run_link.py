@@ -3,8 +3,14 @@ record's steps land in the incident's timeline beside the people's."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from hisops import cli, runner
-from hisops.incident import config, service
+from hisops.incident import config, link, service
 from hisops.incident.store import Store
 
 PLAYBOOK = """
@@ -61,3 +67,49 @@ def test_a_run_made_for_an_open_incident_lands_in_its_timeline(tmp_path, monkeyp
     assert run[0]["who"] == "bob"
     auto = [e["text"] for e in entries if e["kind"] == "automation"]
     assert auto == ["localhost: write the ward roster changed"]
+    # a tick's scan finds the same record (it names the incident): not put there twice
+    assert link.attach_pending(ctx, tmp_path / "records") == []
+    assert len([e for e in service.get(ctx, number)["entries"] if e["kind"] == "run"]) == 1
+
+
+def test_a_plain_ansible_playbook_run_with_hisops_incident_lands_at_the_next_tick(
+    tmp_path, monkeypatch, capsys
+):
+    """Outside hisops run (ansible-playbook with HISOPS_INCIDENT set, as a runbook may say):
+    the run record names the incident, and the clock tick puts the finished run in its
+    timeline, once."""
+    monkeypatch.setenv("HISOPS_INCIDENT_DIR", str(tmp_path / "inc"))
+    monkeypatch.setenv("HISOPS_INCIDENT_CONFIG", str(tmp_path / "none.yml"))
+    ctx = _ctx(tmp_path)
+    number = service.open_incident(ctx, title="ward roster lost", klass="3")
+    playbook = tmp_path / "link.yml"
+    playbook.write_text(PLAYBOOK)
+    records = tmp_path / "records"
+    env = {
+        **os.environ,
+        "ANSIBLE_CONFIG": str(runner.REPO_ROOT / "ansible.cfg"),
+        "HISOPS_RUN_RECORD_DIR": str(records),
+        "HISOPS_INCIDENT": str(number),
+        "HISOPS_OPERATOR": "carol",
+        "PYTHONWARNINGS": "ignore",
+    }
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-c",
+         "local", str(playbook), "-e", f"target={tmp_path / 'roster'}",
+         "-e", f"ansible_python_interpreter={sys.executable}"],
+        env=env, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    (record,) = records.glob("*.jsonl")
+    assert json.loads(record.read_text().splitlines()[0])["incident"] == str(number)
+    assert service.get(ctx, number)["entries"][-1]["kind"] != "run"  # not before a tick
+    monkeypatch.setenv("HISOPS_RUN_RECORD_DIR", str(records))
+    for expected in (1, 0):  # the second tick finds it in the timeline already
+        assert cli.main(["incident", "tick", "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["runs_attached"] == expected
+    entries = service.get(ctx, number)["entries"]
+    runs = [e for e in entries if e["kind"] == "run"]
+    assert len(runs) == 1 and runs[0]["who"] == "carol"
+    assert [e["text"] for e in entries if e["kind"] == "automation"] == [
+        "localhost: write the ward roster changed"
+    ]
