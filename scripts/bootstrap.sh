@@ -15,6 +15,8 @@ APT_PACKAGES=(
   iproute2 nftables procps psmisc util-linux libfaketime sudo
   python3-psycopg pgbouncer
   pgbackrest
+  # systemd-analyze (calendar, verify): the schedules' times and units are checked with it
+  systemd
   # the incident report's PDF (WeasyPrint: Pango, HarfBuzz subsetting; a CJK font for Chinese)
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-wqy-zenhei
 )
