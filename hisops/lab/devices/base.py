@@ -61,6 +61,13 @@ class Command:
         self.tokens = self.pattern.split()
 
 
+def cmds(*pairs: tuple[str, str]) -> list[Command]:
+    return [Command(pattern, handler) for pattern, handler in pairs]
+
+
+ALL_VLANS = set(range(1, 4095))
+
+
 @dataclass
 class Match:
     command: Command
@@ -439,14 +446,51 @@ class BaseDevice:
         self.running = self.saved.copy()
 
     # -- engines override --
+    acl_default_permit = True  # what an ACL does with a packet no rule matches
+
     def blank_config(self) -> DeviceConfig:
-        raise NotImplementedError
+        config = DeviceConfig(
+            hostname=self.spec.hostname, acl_default_permit=self.acl_default_permit
+        )
+        return self.ensure_interfaces(config)
 
     def render_config(self, config: DeviceConfig) -> str:
         raise NotImplementedError
 
     def parse_config(self, text: str) -> DeviceConfig:
         raise NotImplementedError
+
+    def type_config(
+        self, session: BaseSession, text: str, top: str, refused: str, skip: Callable[[str], bool]
+    ) -> None:
+        """Type a saved configuration into ``session`` (loading into its ``target``) as the
+        device does at boot: a line at the left margin back in mode ``top``, the lines
+        ``skip`` names passed over; a line the CLI refuses (a fault, or output starting with
+        ``refused``) fails the load naming it."""
+        for number, raw in enumerate(text.splitlines(), start=1):
+            line = raw.rstrip()
+            stripped = line.strip()
+            if not stripped or skip(stripped):
+                continue
+            if not line.startswith(" "):
+                session.leave_to(top)
+            session.typed_line = stripped
+            result = session.dispatch(stripped)
+            error = None
+            if isinstance(result, ParseFault):
+                error = f"{result.kind.replace('_', ' ')} input"
+            elif result.output.startswith(refused):
+                error = result.output
+            if error:
+                raise ConfigLoadError(f"startup_config line {number}: {stripped!r}: {error}")
+
+    def port_up(self, name: str) -> bool:
+        """A port is up when it exists, is not shut down and the lab's link is up."""
+        intf = self.running.interfaces.get(name)
+        if intf is None or intf.shutdown:
+            return False
+        probe = getattr(self.host, "link_up", None)
+        return bool(probe(name)) if callable(probe) else True
 
     def hash_password(self, password: str) -> str:
         raise NotImplementedError
@@ -634,6 +678,8 @@ class BaseSession:
         self.question: Question | None = None
         self.loading = False  # True while replaying a configuration file
         self.screen_length = self.default_screen_length
+        self.target: DeviceConfig | None = None  # the configuration a file is loaded into
+        self.typed_line = ""
 
     def set_screen_length(self, lines: int) -> str:
         self.screen_length = lines
@@ -657,7 +703,7 @@ class BaseSession:
 
     @property
     def cfg(self) -> DeviceConfig:
-        return self.device.running
+        return self.target if self.target is not None else self.device.running
 
     # -- management lists every platform keeps alike (the command words differ) ---------
     def ntp_server(self, ip: str) -> str:
@@ -694,8 +740,14 @@ class BaseSession:
     def prompt(self) -> str:
         raise NotImplementedError
 
+    # full interface type -> the short forms typed; the types that exist without a port
+    interface_types: dict[str, list[str]] = {}
+    virtual_types: tuple[str, ...] = ()
+
     def resolve_interface(self, typed: str) -> str | None:
-        raise NotImplementedError
+        return resolve_interface_name(
+            typed, self.interface_types, self.cfg.interfaces.keys(), self.virtual_types
+        )
 
     def format_fault(self, fault: ParseFault) -> str:
         raise NotImplementedError
@@ -711,6 +763,7 @@ class BaseSession:
     comment_prefix = "#"
 
     def handle(self, line: str) -> Reply:
+        self.typed_line = line
         if self.question is not None:
             question, self.question = self.question, None
             return question.answer(line.strip())
@@ -718,7 +771,17 @@ class BaseSession:
             return Reply("")  # comment lines of a pasted configuration file
         return self.execute(line)
 
+    show_prefix = ""  # how every show command starts ("sh", "dis"): it takes ``| include X``
+
     def execute(self, line: str) -> Reply:
+        command, pipe = split_pipe(line)
+        shown = self.show_prefix and command.strip().lower().startswith(self.show_prefix)
+        if pipe is not None and shown:
+            reply = self.execute_line(command)
+            return Reply(apply_output_filter(reply.output, "pipe", *pipe), reply.close)
+        return self.execute_line(line)
+
+    def execute_line(self, line: str) -> Reply:
         result = self.dispatch(line)
         if isinstance(result, ParseFault):
             return Reply(self.format_fault(result))
@@ -776,6 +839,35 @@ class BaseSession:
     def ask(self, output: str, answer: Callable[[str], Reply]) -> Reply:
         self.question = Question(answer)
         return Reply(output)
+
+    # -- an interface's view, alike in every family (the VLAN interface's mode differs) --
+    vlan_interface_mode = "svi"
+
+    @property
+    def intf(self) -> Interface:
+        return self.cfg.interfaces[self.context["name"]]
+
+    def vif(self) -> VlanIf:
+        return self.cfg.vlanifs[self.context["vlan"]]
+
+    def _target(self) -> Interface | VlanIf:
+        return self.vif() if self.mode == self.vlan_interface_mode else self.intf
+
+    def if_description(self, text: str) -> str:
+        self._target().description = text
+        return ""
+
+    def if_no_description(self) -> str:
+        self._target().description = ""
+        return ""
+
+    def if_shutdown(self) -> str:
+        self._target().shutdown = True
+        return ""
+
+    def if_no_shutdown(self) -> str:
+        self._target().shutdown = False
+        return ""
 
 
 def apply_output_filter(text: str, pipe: str, how: str, pattern: str) -> str:

@@ -17,9 +17,8 @@ from typing import Any
 
 from hisops.lab.contract import Reply, TimerHandle
 from hisops.lab.devices import acl_text, secrets
-from hisops.lab.devices.base import ParseFault
+from hisops.lab.devices.base import ALL_VLANS, ParseFault
 from hisops.lab.devices.family_ios import (
-    ALL_VLANS,
     FAMILY_MODE_PROMPTS,
     SUB_COMMON,
     IosFamilyDevice,

@@ -17,14 +17,8 @@ from typing import Any
 
 from hisops.lab.contract import Reply, TimerHandle
 from hisops.lab.devices import acl_text, secrets
-from hisops.lab.devices.base import ParseFault
-from hisops.lab.devices.family_vrp import (
-    ALL_VLANS,
-    VrpFamilyDevice,
-    VrpFamilySession,
-    cmds,
-    short_name,
-)
+from hisops.lab.devices.base import ALL_VLANS, ParseFault, cmds
+from hisops.lab.devices.family_vrp import VrpFamilyDevice, VrpFamilySession, short_name
 from hisops.lab.devices.model import (
     Acl,
     DeviceConfig,

@@ -28,23 +28,20 @@ from typing import Any
 from hisops.lab.contract import Reply
 from hisops.lab.devices import acl_text, secrets
 from hisops.lab.devices.base import (
+    ALL_VLANS,
     BaseDevice,
     BaseSession,
     Command,
-    ConfigLoadError,
     ParseFault,
-    apply_output_filter,
+    cmds,
     config_block,
     match_command,
     normalise_mac,
-    resolve_interface_name,
-    split_pipe,
     split_words,
 )
 from hisops.lab.devices.model import (
     Acl,
     DeviceConfig,
-    Interface,
     LinkType,
     LocalUser,
     StaticRoute,
@@ -52,13 +49,6 @@ from hisops.lab.devices.model import (
     Vlan,
     VlanIf,
 )
-
-ALL_VLANS = set(range(1, 4095))
-
-
-def cmds(*pairs: tuple[str, str]) -> list[Command]:
-    return [Command(pattern, handler) for pattern, handler in pairs]
-
 
 # The grammar every IOS-like engine shares, by mode: the rows each vendor spells the same
 # way. An engine's table is ``command_table(OWN)``: these rows plus its own, a row of its own
@@ -271,15 +261,12 @@ class IosFamilySession(BaseSession):
     more_erase = "\b" * 10 + " " * 10 + "\b" * 10
     mode_prompts: dict[str, str] = {}  # mode -> the word in ``host(WORD)#``
     config_modes: set[str] = set()
-    interface_types: dict[str, list[str]] = {}
-    virtual_types: tuple[str, ...] = ()
+    show_prefix = "sh"
     default_hostname = "Switch"
     reserved_vlans: dict[int, str] = {}
 
     def __init__(self, device: BaseDevice, username: str) -> None:
         super().__init__(device, username)
-        self.target: DeviceConfig | None = None
-        self.typed_line = ""
         running: DeviceConfig | None = getattr(device, "running", None)
         user = running.users.get(username) if running is not None else None
         self.mode = self.initial_mode(user)
@@ -287,13 +274,6 @@ class IosFamilySession(BaseSession):
     def initial_mode(self, user: LocalUser | None) -> str:
         """IOS puts a privilege-15 account straight into privileged EXEC."""
         return "enable" if user is not None and user.level >= 15 else "user"
-
-    @property
-    def cfg(self) -> DeviceConfig:
-        return self.target if self.target is not None else self.device.running
-
-    def login_banner(self) -> str:
-        return ""
 
     def prompt(self) -> str:
         if self.question is not None:
@@ -336,24 +316,8 @@ class IosFamilySession(BaseSession):
     def running_header(self, body: str) -> str:
         return f"Building configuration...\n\nCurrent configuration : {len(body) + 1} bytes\n"
 
-    def resolve_interface(self, typed: str) -> str | None:
-        return resolve_interface_name(
-            typed, self.interface_types, self.cfg.interfaces.keys(), self.virtual_types
-        )
-
     def parent_modes(self, mode: str) -> list[str]:
         return ["config"] if mode in self.config_modes and mode != "config" else []
-
-    def handle(self, line: str) -> Reply:
-        self.typed_line = line
-        return super().handle(line)
-
-    def execute(self, line: str) -> Reply:
-        command, pipe = split_pipe(line)
-        if pipe is not None and command.strip().lower().startswith("sh"):
-            reply = super().execute(command)
-            return Reply(apply_output_filter(reply.output, "pipe", *pipe), reply.close)
-        return super().execute(line)
 
     def error_at_word(self, text: str, index: int) -> ParseFault:
         words = split_words(text)
@@ -721,32 +685,7 @@ class IosFamilySession(BaseSession):
         self.cfg.management.vty_acl = None
         return ""
 
-    # -- interfaces --
-    @property
-    def intf(self) -> Interface:
-        return self.cfg.interfaces[self.context["name"]]
-
-    def _target(self) -> Interface | VlanIf:
-        if self.mode == "svi":
-            return self.cfg.vlanifs[self.context["vlan"]]
-        return self.intf
-
-    def if_description(self, text: str) -> str:
-        self._target().description = text
-        return ""
-
-    def if_no_description(self) -> str:
-        self._target().description = ""
-        return ""
-
-    def if_shutdown(self) -> str:
-        self._target().shutdown = True
-        return ""
-
-    def if_no_shutdown(self) -> str:
-        self._target().shutdown = False
-        return ""
-
+    # -- interfaces (the view, description and shutdown: BaseSession) --
     def if_access(self) -> str:
         intf = self.intf
         if intf.link_type is not LinkType.ACCESS:
@@ -963,11 +902,8 @@ class IosFamilyDevice(BaseDevice):
     session_class: type[IosFamilySession] = IosFamilySession
     default_service_types = ("ssh",)
     has_enable_secret = True
+    acl_default_permit = False
     skip_prefixes: tuple[str, ...] = ()  # configuration lines that are not commands
-
-    def blank_config(self) -> DeviceConfig:
-        config = DeviceConfig(hostname=self.spec.hostname, acl_default_permit=False)
-        return self.ensure_interfaces(config)
 
     def parse_config(self, text: str) -> DeviceConfig:
         session = self.session_class(self, "startup")
@@ -976,34 +912,15 @@ class IosFamilyDevice(BaseDevice):
         self.ensure_interfaces(target)
         session.target = target
         session.mode = "config"
-        for number, raw in enumerate(text.splitlines(), start=1):
-            line = raw.rstrip()
-            stripped = line.strip()
-            if not stripped or stripped == "!" or stripped.startswith(self.skip_prefixes):
-                continue
-            if not line.startswith(" "):
-                session.leave_to("config")
-            session.typed_line = stripped
-            result = session.dispatch(stripped)
-            error = None
-            if isinstance(result, ParseFault):
-                error = f"{result.kind.replace('_', ' ')} input"
-            elif result.output.startswith("%"):
-                error = result.output
-            if error:
-                raise ConfigLoadError(f"startup_config line {number}: {stripped!r}: {error}")
+        self.type_config(session, text, "config", "%", self.skip_ios_line)
         self.after_load(target)
         return target
 
+    def skip_ios_line(self, line: str) -> bool:
+        return line == "!" or line.startswith(self.skip_prefixes)
+
     def after_load(self, config: DeviceConfig) -> None:
         """What a loaded configuration needs beyond its lines (e.g. defaults it prints)."""
-
-    def port_up(self, name: str) -> bool:
-        intf = self.running.interfaces.get(name)
-        if intf is None or intf.shutdown:
-            return False
-        probe = getattr(self.host, "link_up", None)
-        return bool(probe(name)) if callable(probe) else True
 
     # -- the engine's output formats --
     def show_version(self) -> str:

@@ -24,35 +24,23 @@ from typing import Any
 from hisops.lab.contract import Reply
 from hisops.lab.devices import acl_text
 from hisops.lab.devices.base import (
+    ALL_VLANS,
     BaseDevice,
     BaseSession,
-    Command,
-    ConfigLoadError,
     ParseFault,
-    apply_output_filter,
     config_block,
     normalise_mac,
-    resolve_interface_name,
-    split_pipe,
     split_words,
 )
 from hisops.lab.devices.model import (
     Acl,
     DeviceConfig,
-    Interface,
     LinkType,
     StaticRoute,
     TimeRange,
     Vlan,
     VlanIf,
 )
-
-ALL_VLANS = set(range(1, 4095))
-
-
-def cmds(*pairs: tuple[str, str]) -> list[Command]:
-    return [Command(pattern, handler) for pattern, handler in pairs]
-
 
 FAULT_TEXT = {
     "unrecognized": "Unrecognized command",
@@ -75,17 +63,9 @@ class VrpFamilySession(BaseSession):
 
     error_prefix = "Error: "
     system_prompt_word = "system-view"
-    interface_types: dict[str, list[str]] = {}
-    virtual_types: tuple[str, ...] = ()
+    show_prefix = "dis"
+    vlan_interface_mode = "vlanif"
     device: VrpFamilyDevice
-
-    def __init__(self, device: BaseDevice, username: str) -> None:
-        super().__init__(device, username)
-        self.target: DeviceConfig | None = None
-
-    @property
-    def cfg(self) -> DeviceConfig:
-        return self.target if self.target is not None else self.device.running
 
     def prompt(self) -> str:
         if self.question is not None:
@@ -120,13 +100,6 @@ class VrpFamilySession(BaseSession):
 
     def parent_modes(self, mode: str) -> list[str]:
         return ["system"] if mode not in ("user", "system") else []
-
-    def execute(self, line: str) -> Reply:
-        command, pipe = split_pipe(line)
-        if pipe is not None and command.strip().lower().startswith("dis"):
-            reply = super().execute(command)
-            return Reply(apply_output_filter(reply.output, "pipe", *pipe), reply.close)
-        return super().execute(line)
 
     # -- navigation --
     def noop(self, *args: Any) -> str:
@@ -258,10 +231,6 @@ class VrpFamilySession(BaseSession):
             return ParseFault(fault.kind, len(self.typed_line) + 1)
         return ParseFault(fault.kind, offset + words[fault.word].start)
 
-    def handle(self, line: str) -> Reply:
-        self.typed_line = line
-        return super().handle(line)
-
     def acl_step(self) -> int:
         return 5
 
@@ -353,32 +322,9 @@ class VrpFamilySession(BaseSession):
             return self.error("The user does not exist.")
         return ""
 
-    # -- interface view --
-    @property
-    def intf(self) -> Interface:
-        return self.cfg.interfaces[self.context["name"]]
-
-    def vif(self) -> VlanIf:
-        return self.cfg.vlanifs[self.context["vlan"]]
-
-    def _target(self) -> Interface | VlanIf:
-        return self.vif() if self.mode == "vlanif" else self.intf
-
-    def if_description(self, text: str) -> str:
-        self._target().description = text
-        return ""
-
-    def if_undo_description(self) -> str:
-        self._target().description = ""
-        return ""
-
-    def if_shutdown(self) -> str:
-        self._target().shutdown = True
-        return ""
-
-    def if_undo_shutdown(self) -> str:
-        self._target().shutdown = False
-        return ""
+    # -- interface view (the view, description and shutdown: BaseSession) --
+    if_undo_description = BaseSession.if_no_description
+    if_undo_shutdown = BaseSession.if_no_shutdown
 
     def if_access(self) -> str:
         intf = self.intf
@@ -648,11 +594,6 @@ class VrpFamilySession(BaseSession):
             out.append("")
         return "\n".join(out).rstrip("\n")
 
-    def resolve_interface(self, typed: str) -> str | None:
-        return resolve_interface_name(
-            typed, self.interface_types, self.cfg.interfaces.keys(), self.virtual_types
-        )
-
 
 class VrpFamilyDevice(BaseDevice):
     """A switch of the VRP-like family: an ACL permits what no rule matches (the
@@ -661,11 +602,7 @@ class VrpFamilyDevice(BaseDevice):
 
     session_class: type[VrpFamilySession] = VrpFamilySession
 
-    # -- config model --
-    def blank_config(self) -> DeviceConfig:
-        config = DeviceConfig(hostname=self.spec.hostname, acl_default_permit=True)
-        return self.ensure_interfaces(config)
-
+    # -- config model (blank_config: BaseDevice's, ACLs permitting by default) --
     def parse_config(self, text: str) -> DeviceConfig:
         session = self.session_class(self, "startup")
         session.loading = True
@@ -674,33 +611,13 @@ class VrpFamilyDevice(BaseDevice):
         session.target.management.ssh_server = False
         self.ensure_interfaces(session.target)
         session.mode = "system"
-        for number, raw in enumerate(text.splitlines(), start=1):
-            line = raw.rstrip()
-            stripped = line.strip()
-            if not stripped or stripped.startswith(("#", "!")) or stripped == "return":
-                continue
-            if self.skip_config_line(stripped):
-                continue
-            if not line.startswith(" "):
-                session.leave_to("system")
-            session.typed_line = stripped
-            result = session.dispatch(stripped)
-            error = None
-            if isinstance(result, ParseFault):
-                error = f"{result.kind.replace('_', ' ')} input"
-            elif result.output.startswith(session.error_prefix):
-                error = result.output
-            if error:
-                raise ConfigLoadError(f"startup_config line {number}: {stripped!r}: {error}")
+        self.type_config(session, text, "system", session.error_prefix, self.skip_vrp_line)
         return session.target
 
+    def skip_vrp_line(self, line: str) -> bool:
+        return line.startswith(("#", "!")) or line == "return" or self.skip_config_line(line)
+
     # -- displays --
-    def port_up(self, name: str) -> bool:
-        intf = self.running.interfaces.get(name)
-        if intf is None or intf.shutdown:
-            return False
-        probe = getattr(self.host, "link_up", None)
-        return bool(probe(name)) if callable(probe) else True
 
     def vlanif_up(self, vlan: int) -> bool:
         ports = {name: self.port_up(name) for name in self.running.interfaces}

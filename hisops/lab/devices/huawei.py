@@ -16,15 +16,8 @@ from typing import Any
 
 from hisops.lab.contract import Reply
 from hisops.lab.devices import acl_text, secrets
-from hisops.lab.devices.base import (
-    Command,
-    ParseFault,
-)
-from hisops.lab.devices.family_vrp import (
-    VrpFamilyDevice,
-    VrpFamilySession,
-    cmds,
-)
+from hisops.lab.devices.base import Command, ParseFault, cmds
+from hisops.lab.devices.family_vrp import VrpFamilyDevice, VrpFamilySession
 from hisops.lab.devices.family_vrp import short_name as family_short_name
 from hisops.lab.devices.model import (
     DeviceConfig,

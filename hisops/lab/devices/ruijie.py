@@ -26,9 +26,8 @@ from typing import Any
 
 from hisops.lab.contract import Reply
 from hisops.lab.devices import acl_text, secrets
-from hisops.lab.devices.base import ParseFault, split_interface
+from hisops.lab.devices.base import ALL_VLANS, ParseFault, split_interface
 from hisops.lab.devices.family_ios import (
-    ALL_VLANS,
     FAMILY_MODE_PROMPTS,
     INTERFACE_MODES,
     IosFamilyDevice,
