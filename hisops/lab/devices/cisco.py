@@ -468,44 +468,14 @@ class CiscoDevice(IosFamilyDevice):
             "vlan internal allocation policy ascending",
             "!",
         ]
-        for vlan in config.vlans.values():
-            if vlan.id == 1:
-                continue
-            out.append(f"vlan {vlan.id}")
-            if vlan.name:
-                out.append(f" name {vlan.name}")
-            out.append("!")
-        for intf in config.interfaces.values():
-            out.append(f"interface {intf.name}")
-            out += [" " + line for line in self.render_interface(intf)]
-            out.append("!")
+        out += self.render_vlans(config, skip=(1,)) + self.render_interfaces(config)
         vlanifs = dict(config.vlanifs)
         if 1 not in vlanifs:
             out += ["interface Vlan1", " no ip address", " shutdown", "!"]
         for svi in vlanifs.values():
-            out.append(f"interface Vlan{svi.vlan}")
-            if svi.description:
-                out.append(f" description {svi.description}")
-            if svi.ip and svi.mask:
-                out.append(f" ip address {svi.ip} {svi.mask}")
-            else:
-                out.append(" no ip address")
-            out += [f" ip helper-address {ip}" for ip in svi.dhcp_relay_servers]
-            if svi.acl_in:
-                out.append(f" ip access-group {svi.acl_in} in")
-            if svi.acl_out:
-                out.append(f" ip access-group {svi.acl_out} out")
-            if svi.shutdown:
-                out.append(" shutdown")
-            out.append("!")
+            out += self.render_svi(svi, f"Vlan{svi.vlan}", no_address=True)
         out += ["ip forward-protocol nd", "no ip http server", "no ip http secure-server", "!"]
-        for route in config.static_routes:
-            line = f"ip route {route.prefix} {route.mask} {route.next_hop}"
-            if route.preference is not None:
-                line += f" {route.preference}"
-            out.append(line)
-        if config.static_routes:
-            out.append("!")
+        out += self.render_routes(config)
         # IOS XE prints each named-ACL entry with its sequence number and pads only
         # standard entries (`` 10 deny tcp any ...``); the older releases print no numbers
         # and pad every deny (`` deny   ip any any``). Well-known ports by name.
@@ -538,11 +508,7 @@ class CiscoDevice(IosFamilyDevice):
             out.append(f"snmp-server community {community} {access}")
         if mgmt.snmp_communities:
             out.append("!")
-        for time_range in config.time_ranges.values():
-            out.append(f"time-range {time_range.name}")
-            for part in time_range.parts(absolute_first=True):
-                out.append(" " + acl_text.render_ios_time_part(part))
-            out.append("!")
+        out += self.render_time_ranges(config)
         out += ["line con 0", "line vty 0 4"]
         vty = []
         if mgmt.vty_acl:
@@ -569,13 +535,7 @@ class CiscoDevice(IosFamilyDevice):
             out.append("switchport mode trunk")
         elif intf.pvid != 1:
             out += [f"switchport access vlan {intf.pvid}", "switchport mode access"]
-        if intf.acl_in:
-            out.append(f"ip access-group {intf.acl_in} in")
-        if intf.acl_out:
-            out.append(f"ip access-group {intf.acl_out} out")
-        if intf.shutdown:
-            out.append("shutdown")
-        return out
+        return out + self.render_port_tail(intf)
 
     skip_prefixes = (
         "Building configuration", "Current configuration", "Using ", "version ", "service ",

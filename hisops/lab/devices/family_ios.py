@@ -42,6 +42,7 @@ from hisops.lab.devices.base import (
 from hisops.lab.devices.model import (
     Acl,
     DeviceConfig,
+    Interface,
     LinkType,
     LocalUser,
     StaticRoute,
@@ -921,6 +922,73 @@ class IosFamilyDevice(BaseDevice):
 
     def after_load(self, config: DeviceConfig) -> None:
         """What a loaded configuration needs beyond its lines (e.g. defaults it prints)."""
+
+    # -- configuration blocks every IOS-like engine prints alike --
+    def render_vlans(self, config: DeviceConfig, skip: tuple[int, ...] = ()) -> list[str]:
+        out: list[str] = []
+        for vlan in config.vlans.values():
+            if vlan.id in skip:
+                continue
+            out.append(f"vlan {vlan.id}")
+            if vlan.name:
+                out.append(f" name {vlan.name}")
+            out.append("!")
+        return out
+
+    def render_interface(self, intf: Interface) -> list[str]:
+        raise NotImplementedError
+
+    def render_interfaces(self, config: DeviceConfig) -> list[str]:
+        out: list[str] = []
+        for intf in config.interfaces.values():
+            out.append(f"interface {intf.name}")
+            out += [" " + line for line in self.render_interface(intf)]
+            out.append("!")
+        return out
+
+    def render_port_tail(self, port: Interface | VlanIf) -> list[str]:
+        """A port's or VLAN interface's ACL bindings and ``shutdown``, its last lines."""
+        out: list[str] = []
+        if port.acl_in:
+            out.append(f"ip access-group {port.acl_in} in")
+        if port.acl_out:
+            out.append(f"ip access-group {port.acl_out} out")
+        if port.shutdown:
+            out.append("shutdown")
+        return out
+
+    def render_svi(self, svi: VlanIf, name: str, no_address: bool = False) -> list[str]:
+        """``interface NAME`` of VLAN interface ``svi``; ``no_address``: IOS prints
+        ``no ip address`` when it has none."""
+        out = [f"interface {name}"]
+        if svi.description:
+            out.append(f" description {svi.description}")
+        if svi.ip and svi.mask:
+            out.append(f" ip address {svi.ip} {svi.mask}")
+        elif no_address:
+            out.append(" no ip address")
+        out += [f" ip helper-address {ip}" for ip in svi.dhcp_relay_servers]
+        out += [" " + line for line in self.render_port_tail(svi)]
+        out.append("!")
+        return out
+
+    def render_routes(self, config: DeviceConfig) -> list[str]:
+        out: list[str] = []
+        for route in config.static_routes:
+            line = f"ip route {route.prefix} {route.mask} {route.next_hop}"
+            if route.preference is not None:
+                line += f" {route.preference}"
+            out.append(line)
+        return [*out, "!"] if out else []
+
+    def render_time_ranges(self, config: DeviceConfig) -> list[str]:
+        out: list[str] = []
+        for time_range in config.time_ranges.values():
+            out.append(f"time-range {time_range.name}")
+            for part in time_range.parts(absolute_first=True):
+                out.append(" " + acl_text.render_ios_time_part(part))
+            out.append("!")
+        return out
 
     # -- the engine's output formats --
     def show_version(self) -> str:

@@ -268,29 +268,9 @@ class RuijieDevice(IosFamilyDevice):
         if config.enable_secret:
             out.append(f"enable secret 5 {config.enable_secret}")
         out += ["enable service ssh-server", "!"]
-        for vlan in config.vlans.values():
-            out.append(f"vlan {vlan.id}")
-            if vlan.name:
-                out.append(f" name {vlan.name}")
-            out.append("!")
-        for intf in config.interfaces.values():
-            out.append(f"interface {intf.name}")
-            out += [" " + line for line in self.render_interface(intf)]
-            out.append("!")
+        out += self.render_vlans(config) + self.render_interfaces(config)
         for svi in config.vlanifs.values():
-            out.append(f"interface VLAN {svi.vlan}")
-            if svi.description:
-                out.append(f" description {svi.description}")
-            if svi.ip and svi.mask:
-                out.append(f" ip address {svi.ip} {svi.mask}")
-            out += [f" ip helper-address {ip}" for ip in svi.dhcp_relay_servers]
-            if svi.acl_in:
-                out.append(f" ip access-group {svi.acl_in} in")
-            if svi.acl_out:
-                out.append(f" ip access-group {svi.acl_out} out")
-            if svi.shutdown:
-                out.append(" shutdown")
-            out.append("!")
+            out += self.render_svi(svi, f"VLAN {svi.vlan}")
         for acl in config.acls.values():
             kind = "standard" if acl.kind == "basic" else "extended"
             out.append(f"ip access-list {kind} {acl.name}")
@@ -300,13 +280,7 @@ class RuijieDevice(IosFamilyDevice):
                 entry = acl_text.render_ios_entry(rule, acl.kind == "advanced", xe=True)
                 out.append(f" {rule.id} {entry}")
             out.append("!")
-        for route in config.static_routes:
-            line = f"ip route {route.prefix} {route.mask} {route.next_hop}"
-            if route.preference is not None:
-                line += f" {route.preference}"
-            out.append(line)
-        if config.static_routes:
-            out.append("!")
+        out += self.render_routes(config)
         mgmt = config.management
         for ip in mgmt.log_hosts:
             out.append(f"logging server {ip}")
@@ -316,11 +290,7 @@ class RuijieDevice(IosFamilyDevice):
             out.append(f"ntp server {ip}")
         if mgmt.log_hosts or mgmt.snmp_communities or mgmt.ntp_servers:
             out.append("!")
-        for time_range in config.time_ranges.values():
-            out.append(f"time-range {time_range.name}")
-            for part in time_range.parts(absolute_first=True):
-                out.append(" " + acl_text.render_ios_time_part(part))
-            out.append("!")
+        out += self.render_time_ranges(config)
         out += ["line console 0", "line vty 0 4"]
         if mgmt.vty_acl:
             out.append(f" access-class {mgmt.vty_acl} in")
@@ -342,13 +312,7 @@ class RuijieDevice(IosFamilyDevice):
                 out.append(f"switchport trunk allowed vlan only {text}")
         elif intf.pvid != 1:
             out.append(f"switchport access vlan {intf.pvid}")
-        if intf.acl_in:
-            out.append(f"ip access-group {intf.acl_in} in")
-        if intf.acl_out:
-            out.append(f"ip access-group {intf.acl_out} out")
-        if intf.shutdown:
-            out.append("shutdown")
-        return out
+        return out + self.render_port_tail(intf)
 
     # -- shows --
     def uptime_text(self) -> str:
