@@ -18,6 +18,12 @@ from pathlib import Path
 
 import netmiko
 import pytest
+import yaml
+from ansible_collections.hisops.emergency.plugins.module_utils.netdev.dialects import dialect_for
+from ansible_collections.hisops.emergency.plugins.module_utils.netdev.session import (
+    DeviceParams,
+    DeviceSession,
+)
 from lab_fixtures import start_lab, stop_lab
 
 from .playbooks import run_playbook
@@ -123,6 +129,24 @@ def test_deploy_previews_repairs_drift_under_the_reload_net_and_is_idempotent(rl
 
     again = rlab.play("switch_deploy")
     assert again.rc == 0 and again.changed_hosts() == set(), again.stdout[-3000:]
+
+
+def test_the_reload_net_is_armed_and_cancelled_through_its_question(rlab) -> None:
+    """``reload in N`` asks ``Proceed with reload? [no]``: unanswered, nothing is scheduled
+    and ``reload cancel`` finds nothing (a deploy would run without a net, silently)."""
+    dialect = dialect_for("ruijie_os")
+    entry = rlab.devices["ACC-R1"]
+    known_hosts = yaml.safe_load(rlab.inventory.read_text())["all"]["vars"]["hisops_known_hosts"]
+    params = DeviceParams(
+        "ACC-R1", "ruijie_os", entry["host"], entry["username"], entry["password"],
+        entry["port"], entry.get("secret", entry["password"]), known_hosts=known_hosts,
+    )  # fmt: skip
+    with DeviceSession(params) as session:
+        kind, _description, reboot = dialect.safety_net(session.running_config(), 5)
+        assert reboot
+        dialect.arm_safety_net(session, kind, 5)
+        assert session.show("reload cancel").strip() == "Reload cancelled."
+        assert session.show("reload cancel").strip() == "% No reload is scheduled."
 
 
 def test_isolate_a_host_two_hops_down_and_reconnect_exactly(rlab) -> None:
