@@ -31,6 +31,15 @@ options:
     description: The drive's mount point.
     type: path
     required: true
+  wait_wal:
+    description:
+      - A WAL segment name to wait for in O(src) first (archived asynchronously), so that the
+        copy reaches the point the HIS tables were counted at for the restore drill.
+    type: str
+  wait_timeout:
+    description: Seconds to wait for O(wait_wal); then the copy is made anyway, and says so.
+    type: int
+    default: 60
 attributes:
   check_mode:
     description: Says how many files and bytes would be copied; copies nothing.
@@ -51,6 +60,10 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+wal_arrived:
+  description: Whether O(wait_wal) reached O(src) in time (null when not asked).
+  returned: success
+  type: bool
 files:
   description: How many data files were (or would be) copied.
   returned: success
@@ -78,8 +91,11 @@ from ansible_collections.hisops.emergency.plugins.module_utils.backup.ansible_gl
 
 
 def operate(p, check):
+    arrived = None
+    if p["wait_wal"] and not check and mirror.is_mounted(p["mount"]):
+        arrived = mirror.wait_for_wal(p["src"], p["wait_wal"], p["wait_timeout"])
     done = mirror.mirror(p["src"], p["dest"], p["mount"], check)
-    out = {"changed": done.changed, **done.as_dict()}
+    out = {"changed": done.changed, **done.as_dict(), "wal_arrived": arrived}
     verb = "would copy" if check else "copied"
     out["message"] = (
         f"{verb} {len(done.files)} files and {len(done.infos)} info files "
@@ -87,6 +103,11 @@ def operate(p, check):
         if done.changed
         else f"{p['dest']} already holds everything in {p['src']}"
     )
+    if arrived is False:
+        out["message"] += (
+            f" (WAL segment {p['wait_wal']} had not reached {p['src']} after "
+            f"{p['wait_timeout']} s: the copy reaches an earlier point)"
+        )
     out["diff"] = {
         "before": "",
         "after": "".join(f"+ {rel}\n" for rel in done.files[:200] + done.infos),
@@ -100,6 +121,8 @@ def main():
             "src": {"type": "path", "required": True},
             "dest": {"type": "path", "required": True},
             "mount": {"type": "path", "required": True},
+            "wait_wal": {"type": "str"},
+            "wait_timeout": {"type": "int", "default": 60},
         },
         supports_check_mode=True,
     )

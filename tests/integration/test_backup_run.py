@@ -194,25 +194,28 @@ def test_drill_restores_the_offsite_copy_proves_it_and_removes_it(lab):
     assert again.rc == 0 and again.changed_hosts() == set(), again.stats
 
 
-def test_drill_on_a_corrupted_backup_fails_naming_the_file(lab):
-    label = lab.labels(BACKUP, 2)[-1]
-    base = f"/srv/backup/pgbackrest/backup/his/{label}/pg_data"
+def test_drill_of_a_corrupted_copy_on_the_drive_fails_naming_the_file(lab):
+    """The class-1 fault "backup disk broken": a byte run overwritten in the removable
+    drive's copy of the newest backup's largest data file."""
+    drive = "/srv/removable/pgbackrest"
+    label = lab.labels(BACKUP, 2, path=drive)[-1]
+    base = f"{drive}/backup/his/{label}/pg_data"
     victim = lab.sh(
         BACKUP, f"cd {base} && find base -type f -size +8k -printf '%s %p\\n' | sort -n | tail -1"
     ).split()[-1]
     lab.sh(BACKUP, f"cp -p {base}/{victim} /tmp/victim && "
                    f"printf 'garbage!garbage!' | dd of={base}/{victim} bs=1 seek=4096 conv=notrunc")  # fmt: skip
     try:
-        run = lab.backup_drill(date="2027-03-21", force=True)
+        run = lab.backup_drill(date="2027-03-21", target="removable")
     finally:
         lab.sh(BACKUP, f"cp -p /tmp/victim {base}/{victim}")
     assert run.rc != 0
     assert "RESTORE DRILL FAILED" in run.stdout
     record = lab.drill_record()
-    assert record["passed"] is False
-    failed = [c for c in record["checks"] if not c["ok"]]
-    name = victim.rsplit(".", 1)[0]  # base/16384/2619 (the repository's file ends in .zst)
-    assert failed and name in failed[0]["detail"], failed
+    assert record["passed"] is False and record["target"] == "removable"
+    (failed,) = [c for c in record["checks"] if not c["ok"]]
+    assert f"{base}/{victim}" in failed["files"], failed  # the drive's file, by its path
+    assert failed["detail"].startswith("the copy is damaged: ")
     assert record["scratch_removed"] is True
     assert lab.sh(BACKUP, f"ls -A {DRILL_DIR}").strip() == ""
 

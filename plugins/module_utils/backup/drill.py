@@ -271,7 +271,10 @@ def _restore_failure(
     detail = words[-1200:] or f"pgbackrest exited {done.returncode}"
     if verify:
         detail += f"\npgbackrest verify: {verify[-800:]}"
-    head = "the copy is damaged: " + ", ".join(files) if files else "the restore failed"
+    if damaged or "checksum" in words.lower():
+        head = "the copy is damaged: " + (", ".join(files) or "(no file named)")
+    else:  # a missing repository, a file it cannot open: said in pgBackRest's words
+        head = "the restore failed" + (f" ({', '.join(files)})" if files else "")
     return _check("restore", False, f"{head}\n{detail}", files=files)
 
 

@@ -16,8 +16,11 @@ and ``restore`` read it like the original.
 
 from __future__ import annotations
 
+import glob
 import os
+import re
 import shutil
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +30,8 @@ from ansible_collections.hisops.emergency.plugins.module_utils.backup.errors imp
 )
 
 INFO_FILES = ("backup.info", "backup.info.copy", "archive.info", "archive.info.copy")
+# files being written in the repository (pgBackRest's, a copy's own): never copied
+TEMP_SUFFIXES = (".pgbackrest.tmp", ".hisops-tmp")
 
 
 class DriveAbsent(BackupError):
@@ -78,10 +83,15 @@ def plan(src: str, dest: str) -> MirrorPlan:
     for root, dirs, files in os.walk(src):
         dirs.sort()
         for name in sorted(files):
+            if name.endswith(TEMP_SUFFIXES):
+                continue
             path = os.path.join(root, name)
             rel = os.path.relpath(path, src)
             target = os.path.join(dest, rel)
-            size = os.path.getsize(path)
+            try:
+                size = os.path.getsize(path)
+            except FileNotFoundError:  # gone since the listing (pgBackRest renamed it)
+                continue
             if name in INFO_FILES:
                 if not os.path.exists(target) or not _same(path, target):
                     found.infos.append(rel)
@@ -105,9 +115,11 @@ def _copy_one(src: str, dest: str, rel: str) -> None:
             os.fsync(fout.fileno())
         shutil.copystat(source, tmp)
         os.replace(tmp, target)
-    except OSError:
+    except OSError as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, FileNotFoundError) and exc.filename == source:
+            return  # gone since the plan (renamed or expired by pgBackRest): not copied
         raise
 
 
@@ -147,3 +159,18 @@ def mirror(src: str, dest: str, mount: str, check: bool) -> MirrorPlan:
             "(the drive keeps its previous copy)"
         ) from None
     return todo
+
+
+def wait_for_wal(src: str, segment: str, timeout: float = 60.0) -> bool:
+    """Wait until the repository ``src`` holds the WAL segment ``segment`` (archived
+    asynchronously): the drive's copy then reaches the point the HIS tables were counted
+    at for the restore drill. False when it did not arrive in time."""
+    if not re.match(r"^[0-9A-F]{24}$", segment or ""):
+        raise InputError("wait_wal", f"{segment!r} is not a WAL segment name")
+    pattern = os.path.join(src, "archive", "*", "*", segment[:16], segment + "-*")
+    deadline = time.monotonic() + timeout
+    while not glob.glob(pattern):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.25)
+    return True

@@ -47,7 +47,9 @@ COMPRESS_TYPES = ("zst", "lz4", "gz", "none")
 # pgBackRest's largest repo-retention-full: its automatic expire then removes no backup
 PGBACKREST_MAX_RETENTION = 9999999
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
-_ERROR = re.compile(r"ERROR: \[(\d+)\]: (.*)")
+# the message goes on over indented lines (pgBackRest wraps the cause, e.g. "[28] No space
+# left on device", onto them)
+_ERROR = re.compile(r"ERROR: \[(\d+)\]: (.*(?:\n[ \t]+\S.*)*)")
 
 
 @dataclass(frozen=True)
@@ -287,7 +289,7 @@ def error_of(done: subprocess.CompletedProcess[str]) -> PgBackRestError:
     found = _ERROR.findall(text)
     if found:
         code, message = found[-1]
-        return PgBackRestError(f"pgBackRest error {code}", message.strip()[:800])
+        return PgBackRestError(f"pgBackRest error {code}", " ".join(message.split())[:800])
     return PgBackRestError(f"pgbackrest exited {done.returncode}", text.strip()[-800:])
 
 

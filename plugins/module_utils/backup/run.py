@@ -181,7 +181,7 @@ def record_run(params: dict[str, Any], check: bool) -> dict[str, Any]:
     if label and data.get("tables") is not None and not data.get("failed"):
         keep = ("database", "taken_on", "lsn", "data_time", "taken_at", "exact", "tables")
         history.record_snapshot(label, "offsite", params["run_id"], {k: data.get(k) for k in keep})
-    elif label and data.get("failed"):
+    elif label and (data.get("failed") or data.get("unreachable")):
         found["alerts"].append(
             f"ALERT: the HIS tables could not be counted for the off-site copy {label}: "
             f"{str(data.get('msg'))[:400]}. Its restore drill cannot compare row counts."

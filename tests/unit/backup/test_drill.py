@@ -224,3 +224,14 @@ def test_verify_names_the_damaged_file_in_the_repository():
         "/srv/backup/drill/data/base/16385/2838",
     ]
     assert failure["detail"].startswith("the copy is damaged: /srv/backup/pgbackrest/backup/his/")
+
+
+def test_a_restore_that_fails_for_another_reason_is_not_called_damage():
+    words = (
+        "ERROR: [055]: unable to load info file '/srv/removable/pgbackrest/backup/his/backup.info'"
+    )
+    failure = drill._restore_failure(
+        subprocess.CompletedProcess([], 55, "", words), "", "/r", "his"
+    )
+    assert failure["detail"].startswith("the restore failed (/srv/removable/pgbackrest/backup/his/")
+    assert "damaged" not in failure["detail"].splitlines()[0]

@@ -5,6 +5,7 @@ the plan of a day and the outcomes of a run."""
 from __future__ import annotations
 
 import os
+import subprocess
 from datetime import UTC, date, datetime
 
 import pytest
@@ -284,3 +285,66 @@ def test_validate_only_checks_the_operators_input_alone(tmp_path):
     with pytest.raises(InputError) as caught:
         plan_run({**params, "retention": {"offsite": {"month_ends": 5000}}})
     assert caught.value.field == "hisops_backup_retention.offsite.month_ends"
+
+
+def test_the_drive_copy_waits_for_the_counted_wal_segment(tmp_path):
+    segment = "00000001000000000000000C"
+    archive = tmp_path / "archive" / "his" / "15-1" / segment[:16]
+    archive.mkdir(parents=True)
+    assert mirror.wait_for_wal(str(tmp_path), segment, timeout=0.3) is False
+    (archive / f"{segment}-0123abcd.zst").write_bytes(b"wal")
+    assert mirror.wait_for_wal(str(tmp_path), segment, timeout=0.3) is True
+    with pytest.raises(InputError) as err:
+        mirror.wait_for_wal(str(tmp_path), "latest")
+    assert err.value.field == "wait_wal"
+
+
+def test_files_being_written_or_gone_meanwhile_are_not_copied(tmp_path, monkeypatch):
+    src, mount = tmp_path / "repo", tmp_path / "drive"
+    make_repo(src)
+    mount.mkdir()
+    wal = "archive/his/15-1/0000000100000000/000000010000000000000002-cd.zst"
+    (src / (wal + ".pgbackrest.tmp")).write_bytes(b"being pushed")
+    monkeypatch.setattr(mirror, "is_mounted", lambda path: True)
+    todo = mirror.plan(str(src), str(mount / "pgbackrest"))
+    assert not any(rel.endswith(".pgbackrest.tmp") for rel in todo.files)
+    # a file listed by the plan and gone before its copy (renamed by pgBackRest): skipped
+    (src / wal).write_bytes(b"pushed")
+    real_plan = mirror.plan
+
+    def plan_then_vanish(s, d):
+        found = real_plan(s, d)
+        os.remove(src / wal)
+        return found
+
+    monkeypatch.setattr(mirror, "plan", plan_then_vanish)
+    mirror.mirror(str(src), str(mount / "pgbackrest"), str(mount), check=False)
+    assert not (mount / "pgbackrest" / wal).exists()
+    assert (mount / "pgbackrest" / "backup/his/backup.info").exists()
+
+
+def test_a_pgbackrest_error_keeps_its_cause_from_the_next_lines():
+    done = subprocess.CompletedProcess(
+        [], 64, "", "ERROR: [064]: raised from local-3 protocol: unable to write '/r/x.zst'\n"
+        "            [28] No space left on device\nINFO: end\n",
+    )  # fmt: skip
+    assert str(pgbackrest.error_of(done)) == (
+        "pgBackRest error 064: raised from local-3 protocol: unable to write '/r/x.zst' "
+        "[28] No space left on device"
+    )
+
+
+def test_the_snapshot_is_kept_by_label_and_a_failed_one_alerts(tmp_path):
+    due = [{"target": "offsite", "occasion": "2027-03-10"}]
+    ok = {"offsite": {"changed": True, "label": "L1", "message": "full backup L1"}}
+    shot = {"lsn": "0/5000060", "taken_on": "standby", "exact": True, "data_time": "t",
+            "tables": {"public.patients": {"rows": "50", "checksum": "1"}}}  # fmt: skip
+    params = {"date": "2027-03-10", "due": due, "results": ok, "run_id": "r1",
+              "snapshot": {"label": "L1", "data": shot}, "state_dir": str(tmp_path)}  # fmt: skip
+    assert record_run(params, check=False)["alerts"] == []
+    assert History(str(tmp_path)).snapshot("L1")["tables"] == shot["tables"]
+    for data in ({"failed": True, "msg": "psql failed"}, {"unreachable": True, "msg": "down"}):
+        later = record_run({**params, "date": "2027-03-20", "run_id": "r2",
+                            "snapshot": {"label": "L2", "data": data}}, check=False)  # fmt: skip
+        assert "could not be counted for the off-site copy L2" in later["alerts"][-1]
+    assert History(str(tmp_path)).snapshot("L2") is None
