@@ -33,6 +33,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netdev.session im
     DeviceSession,
 )
 from ansible_collections.hisops.emergency.plugins.module_utils.netplan import compliance, configtree
+from engine_specs import PC_MAC, PC_PORT, PC_VLANIF, SPECS
 
 from hisops.lab.contract import ArpEntry, MacEntry
 from hisops.lab.devices import make_device
@@ -391,10 +392,10 @@ class Host:
         self.port, self.vlanif = port, vlanif
 
     def mac_table(self) -> list[MacEntry]:
-        return [MacEntry("00:25:9e:80:24:94", 10, self.port)]
+        return [MacEntry(PC_MAC, 10, self.port)]
 
     def arp_table(self) -> list[ArpEntry]:
-        return [ArpEntry("10.10.10.20", "00:25:9e:80:24:94", 10, self.vlanif, self.port)]
+        return [ArpEntry("10.10.10.20", PC_MAC, 10, self.vlanif, self.port)]
 
     def now(self) -> float:
         return datetime(2026, 11, 23, 10, 30, 5, 250000, tzinfo=UTC).timestamp()
@@ -409,64 +410,45 @@ class Host:
         return None
 
 
+def lab_spec(platform: str, ports: str, **fields: Any) -> dict[str, Any]:
+    """The engine tests' switch of ``platform`` (engine_specs.SPECS) with ports ``ports`` 1-4,
+    as the model and release ``fields`` name (those of the captures)."""
+    return {**SPECS[platform], "interfaces": [f"{ports}{i}" for i in range(1, 5)], **fields}
+
+
 LAB_SPECS: dict[str, dict[str, Any]] = {
-    "huawei": {
-        "hostname": "AGG-1",
-        "platform": "huawei",
-        "model": "S5735-S48T4X",
-        "firmware": "V200R021C10SPC600",
-        "serial": "2102353168P0M3000011",
-        "mac": "00:e0:fc:12:34:56",
-        "interfaces": [f"GigabitEthernet0/0/{i}" for i in range(1, 5)],
-        "users": [{"name": "admin", "password": "Admin@123", "level": 15}],
-        "mgmt": {"vlan": 100, "ip": "10.0.100.1", "mask": "255.255.255.0"},
-    },
-    "hp_comware": {
-        "hostname": "AGG-3",
-        "platform": "hp_comware",
-        "model": "S5560X-30C-EI",
-        "firmware": "Release 6616",
-        "serial": "219801A2YF8203Q00013",
-        "mac": "38:22:d6:ec:3d:00",
-        "interfaces": [f"GigabitEthernet1/0/{i}" for i in range(1, 5)],
-        "users": [{"name": "admin", "password": "Admin@123", "level": 15}],
-        "mgmt": {"vlan": 100, "ip": "10.0.100.2", "mask": "255.255.255.0"},
-    },
-    "cisco_ios": {
-        "hostname": "AGG-4",
-        "platform": "cisco_ios",
-        "model": "C9300-48T",
-        "firmware": "17.3.4",
-        "serial": "FOC2341X0AG4",
-        "mac": "70:db:98:aa:bb:00",
-        "interfaces": [f"GigabitEthernet1/0/{i}" for i in range(1, 5)],
-        "users": [{"name": "admin", "password": "Admin@123", "level": 15}],
-        "enable_secret": "En@ble123",
-        "mgmt": {"vlan": 100, "ip": "10.0.100.3", "mask": "255.255.255.0"},
-    },
-    "ruijie_os": {
-        "hostname": "AGG-5",
-        "platform": "ruijie_os",
-        "model": "RG-S5750C-28GT4XS-H",
-        "firmware": "S5750_RGOS 11.4(1)B12P5",
-        "serial": "G1QH10Q000015",
-        "mac": "00:d0:f8:12:34:56",
-        "interfaces": [f"GigabitEthernet 0/{i}" for i in range(1, 5)],
-        "users": [{"name": "admin", "password": "Admin@123", "level": 15}],
-        "mgmt": {"vlan": 100, "ip": "10.0.100.5", "mask": "255.255.255.0"},
-    },
-}
-PORT = {
-    "huawei": "GigabitEthernet0/0/2",
-    "hp_comware": "GigabitEthernet1/0/2",
-    "cisco_ios": "GigabitEthernet1/0/2",
-    "ruijie_os": "GigabitEthernet 0/2",
-}
-VLANIF = {
-    "huawei": "Vlanif10",
-    "hp_comware": "Vlan-interface10",
-    "cisco_ios": "Vlan10",
-    "ruijie_os": "VLAN 10",
+    "huawei": lab_spec(
+        "huawei",
+        "GigabitEthernet0/0/",
+        hostname="AGG-1",
+        model="S5735-S48T4X",
+        firmware="V200R021C10SPC600",
+        serial="2102353168P0M3000011",
+    ),
+    "hp_comware": lab_spec(
+        "hp_comware",
+        "GigabitEthernet1/0/",
+        hostname="AGG-3",
+        model="S5560X-30C-EI",
+        firmware="Release 6616",
+        serial="219801A2YF8203Q00013",
+    ),
+    "cisco_ios": lab_spec(
+        "cisco_ios",
+        "GigabitEthernet1/0/",
+        hostname="AGG-4",
+        model="C9300-48T",
+        firmware="17.3.4",
+        serial="FOC2341X0AG4",
+        users=[{"name": "admin", "password": "Admin@123", "level": 15}],
+    ),
+    "ruijie_os": lab_spec(
+        "ruijie_os",
+        "GigabitEthernet 0/",
+        hostname="AGG-5",
+        serial="G1QH10Q000015",
+        mgmt={"vlan": 100, "ip": "10.0.100.5", "mask": "255.255.255.0"},
+    ),
 }
 _LAB_OUTPUT: dict[tuple[str, str], str] = {}
 
@@ -477,7 +459,7 @@ def lab_output(platform: str, command: str, setup: tuple[str, ...] = ()) -> str:
     key = (platform, command)
     if key not in _LAB_OUTPUT:
         device = make_device(LAB_SPECS[platform])
-        device.attach(Host(PORT[platform], VLANIF[platform]))  # type: ignore[arg-type]
+        device.attach(Host(PC_PORT[platform], PC_VLANIF[platform]))  # type: ignore[arg-type]
         session = device.open_session("admin")
         if platform == "cisco_ios":
             session.handle("enable")

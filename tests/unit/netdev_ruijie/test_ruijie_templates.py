@@ -12,22 +12,18 @@ from typing import Any
 
 import pytest
 from devices.fakes import FakeHost  # the lab tests' in-memory host (tests/lab on the path)
+from engine_specs import SPECS
 from ruijie_textfsm import TEMPLATE_DIR, parse
 
 from hisops.lab.contract import ArpEntry, MacEntry
 from hisops.lab.devices import make_device
 
 CAPTURES = Path(__file__).resolve().parents[2] / "fixtures" / "captures" / "ruijie_os"
-SPEC: dict[str, Any] = {
+SPEC: dict[str, Any] = {  # the engine tests' RGOS switch with ten copper ports
+    **SPECS["ruijie_os"],
     "hostname": "AGG-R1",
-    "platform": "ruijie_os",
-    "model": "RG-S5750C-28GT4XS-H",
-    "firmware": "S5750_RGOS 11.4(1)B12P5",
-    "serial": "G1QH10Q000123",
-    "mac": "00:d0:f8:12:34:56",
     "interfaces": [f"GigabitEthernet 0/{i}" for i in range(1, 11)]
     + ["TenGigabitEthernet 0/25", "TenGigabitEthernet 0/26"],
-    "users": [{"name": "admin", "password": "Admin@123", "level": 15}],
     "mgmt": {"vlan": 99, "ip": "10.10.99.5", "mask": "255.255.255.0"},
 }
 PC = "52:54:00:0a:00:01"
