@@ -30,19 +30,8 @@ CUT = {
 
 
 @pytest.fixture(scope="module")
-def fast_lab(tmp_path_factory, monkeypatch_module=None):
-    import os
-
-    old = os.environ.get("HISOPS_LAB_TIME_SCALE")
-    os.environ["HISOPS_LAB_TIME_SCALE"] = "60"
-    state = tmp_path_factory.mktemp("fastlab")
-    try:
-        client = start_lab(state, boot_seconds=1.0)
-    finally:
-        if old is None:
-            os.environ.pop("HISOPS_LAB_TIME_SCALE", None)
-        else:
-            os.environ["HISOPS_LAB_TIME_SCALE"] = old
+def fast_lab(tmp_path_factory):
+    client = start_lab(tmp_path_factory.mktemp("fastlab"), boot_seconds=1.0, time_scale=60)
     try:
         yield client
     finally:

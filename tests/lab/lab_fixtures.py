@@ -87,13 +87,32 @@ def start_lab(
     attempts: int = 6,
     boot_seconds: float = 1.0,
     hosts: bool = False,
+    time_scale: int | None = None,
 ) -> LabClient:
     """Boot a lab on a free 127.N block; the caller stops it with ``stop_lab(client)``
     (``client.down()`` also stops it; the block is then held until the process ends).
 
     A switch reloaded from its own CLI is down ``boot_seconds`` (1 s: tests wait for it).
-    ``hosts`` also starts the real lab hosts (``hisops lab up --hosts``).
+    ``hosts`` also starts the real lab hosts (``hisops lab up --hosts``). ``time_scale``
+    runs the devices' timers that many times faster (HISOPS_LAB_TIME_SCALE, which the lab's
+    server reads as it starts: set for this start only).
     """
+    if time_scale is None:
+        return _start_lab(state_dir, topology, attempts, boot_seconds, hosts)
+    old = os.environ.get("HISOPS_LAB_TIME_SCALE")
+    os.environ["HISOPS_LAB_TIME_SCALE"] = str(time_scale)
+    try:
+        return _start_lab(state_dir, topology, attempts, boot_seconds, hosts)
+    finally:
+        if old is None:
+            os.environ.pop("HISOPS_LAB_TIME_SCALE", None)
+        else:
+            os.environ["HISOPS_LAB_TIME_SCALE"] = old
+
+
+def _start_lab(
+    state_dir: Path, topology: str | None, attempts: int, boot_seconds: float, hosts: bool
+) -> LabClient:
     client = LabClient(state_dir)
     last: Exception | None = None
     for _ in range(attempts):

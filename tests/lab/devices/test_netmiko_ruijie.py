@@ -10,7 +10,6 @@ is ``configure terminal``/``end``; ``save_config`` is a bare ``write``.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,15 +30,8 @@ NAME = "AGG-R1"
 
 @pytest.fixture(scope="module")
 def ruijie_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabClient]:
-    old = os.environ.get("HISOPS_LAB_TIME_SCALE")
-    os.environ["HISOPS_LAB_TIME_SCALE"] = "60"
-    try:
-        client = start_lab(tmp_path_factory.mktemp("ruijie-lab"), str(TOPOLOGY), boot_seconds=1.0)
-    finally:
-        if old is None:
-            os.environ.pop("HISOPS_LAB_TIME_SCALE", None)
-        else:
-            os.environ["HISOPS_LAB_TIME_SCALE"] = old
+    state = tmp_path_factory.mktemp("ruijie-lab")
+    client = start_lab(state, str(TOPOLOGY), boot_seconds=1.0, time_scale=60)
     try:
         yield client
     finally:
