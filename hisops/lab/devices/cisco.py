@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from hisops.lab.contract import Reply, TimerHandle
+from hisops.lab.contract import ArpEntry, Reply, TimerHandle
 from hisops.lab.devices import acl_text, secrets
 from hisops.lab.devices.base import ALL_VLANS, ParseFault
 from hisops.lab.devices.family_ios import (
@@ -904,21 +904,14 @@ class CiscoDevice(IosFamilyDevice):
 
     def show_arp(self, only: str | None = None) -> str:
         out = ["Protocol  Address          Age (min)  Hardware Addr   Type   Interface"]
-        own_mac = self.mac_dotted(".", 4)
-        rows: list[tuple[str, str, str, str]] = []
-        for svi in self.running.vlanifs.values():
-            if svi.ip and not svi.shutdown:
-                rows.append((svi.ip, "-", own_mac, f"Vlan{svi.vlan}"))
-        for entry in self.host.arp_table():
-            mac = entry.mac.replace(":", "")
-            age = str(entry.age_minutes) if entry.kind == "dynamic" else "-"
-            interface = (
-                entry.interface if entry.interface.startswith("Vlan") else f"Vlan{entry.vlan}"
-            )
-            rows.append((entry.ip, age, f"{mac[0:4]}.{mac[4:8]}.{mac[8:12]}", interface))
-        rows = [row for row in rows if only in (None, row[0])]
-        for ip, age, mac, interface in sorted(rows, key=lambda r: tuple(map(int, r[0].split(".")))):
-            out.append(f"Internet  {ip:<16}{age:>8}   {mac:<16}ARPA   {interface}")
+
+        def interface(vlan: int, entry: ArpEntry | None) -> str:
+            if entry is not None and entry.interface.startswith("Vlan"):
+                return entry.interface
+            return f"Vlan{vlan}"
+
+        for ip, age, mac, name in self.arp_rows(only, "-", interface):
+            out.append(f"Internet  {ip:<16}{age:>8}   {mac:<16}ARPA   {name}")
         return "\n".join(out)
 
     def show_access_lists(self) -> str:

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from hisops.lab.contract import Reply
+from hisops.lab.contract import ArpEntry, Reply
 from hisops.lab.devices import acl_text, secrets
 from hisops.lab.devices.base import (
     ALL_VLANS,
@@ -989,6 +989,26 @@ class IosFamilyDevice(BaseDevice):
                 out.append(" " + acl_text.render_ios_time_part(part))
             out.append("!")
         return out
+
+    def arp_rows(
+        self, only: str | None, no_age: str, interface: Callable[[int, ArpEntry | None], str]
+    ) -> list[tuple[str, str, str, str]]:
+        """The ARP table's rows (address, age, dotted MAC, interface) by address: the
+        switch's own VLAN interface addresses (age ``no_age``) and the entries the lab's
+        host reports; ``interface(vlan, entry)`` names the interface (entry None: the
+        switch's own); ``only``: that address's row alone."""
+        own_mac = self.mac_dotted(".", 4)
+        rows: list[tuple[str, str, str, str]] = []
+        for svi in self.running.vlanifs.values():
+            if svi.ip and not svi.shutdown:
+                rows.append((svi.ip, no_age, own_mac, interface(svi.vlan, None)))
+        for entry in self.host.arp_table():
+            mac = entry.mac.replace(":", "")
+            age = str(entry.age_minutes) if entry.kind == "dynamic" else no_age
+            dotted = f"{mac[0:4]}.{mac[4:8]}.{mac[8:12]}"
+            rows.append((entry.ip, age, dotted, interface(entry.vlan, entry)))
+        rows = [row for row in rows if only in (None, row[0])]
+        return sorted(rows, key=lambda r: tuple(map(int, r[0].split("."))))
 
     # -- the engine's output formats --
     def show_version(self) -> str:

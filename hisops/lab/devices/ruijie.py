@@ -397,17 +397,8 @@ class RuijieDevice(IosFamilyDevice):
         out = [
             "Protocol  Address          Age(min)  Hardware        Type   Interface               "
         ]
-        own_mac = self.mac_dotted(".", 4)
-        rows: list[tuple[str, str, str, str]] = []
-        for svi in self.running.vlanifs.values():
-            if svi.ip and not svi.shutdown:
-                rows.append((svi.ip, "--", own_mac, f"VLAN {svi.vlan}"))
-        for entry in self.host.arp_table():
-            mac = entry.mac.replace(":", "")
-            age = str(entry.age_minutes) if entry.kind == "dynamic" else "--"
-            rows.append((entry.ip, age, f"{mac[0:4]}.{mac[4:8]}.{mac[8:12]}", f"VLAN {entry.vlan}"))
-        rows = [row for row in rows if only in (None, row[0])]
-        for ip, age, mac, interface in sorted(rows, key=lambda r: tuple(map(int, r[0].split(".")))):
+        rows = self.arp_rows(only, "--", lambda vlan, entry: f"VLAN {vlan}")
+        for ip, age, mac, interface in rows:
             out.append(f"Internet  {ip:<17}{age:<10}{mac:<16}{'arpa':<7}{interface}")
         out.append(f"Total number of ARP entries: {len(rows)}")
         return "\n".join(out)
