@@ -510,12 +510,7 @@ class CiscoDevice(IosFamilyDevice):
             out.append("!")
         out += self.render_time_ranges(config)
         out += ["line con 0", "line vty 0 4"]
-        vty = []
-        if mgmt.vty_acl:
-            vty.append(f" access-class {mgmt.vty_acl} in")
-        if mgmt.idle_timeout_minutes != 10:
-            vty.append(f" exec-timeout {mgmt.idle_timeout_minutes} 0")
-        vty += [" login local", " transport input ssh"]
+        vty = [*self.render_vty_limits(config), " login local", " transport input ssh"]
         out += vty + ["line vty 5 15", *vty, "!"]
         for ip in mgmt.ntp_servers:
             out.append(f"ntp server {ip}")

@@ -990,6 +990,15 @@ class IosFamilyDevice(BaseDevice):
             out.append("!")
         return out
 
+    def render_vty_limits(self, config: DeviceConfig) -> list[str]:
+        """A VTY block's login ACL and idle timeout (10 minutes, the default, unprinted)."""
+        mgmt, out = config.management, []
+        if mgmt.vty_acl:
+            out.append(f" access-class {mgmt.vty_acl} in")
+        if mgmt.idle_timeout_minutes != 10:
+            out.append(f" exec-timeout {mgmt.idle_timeout_minutes} 0")
+        return out
+
     def arp_rows(
         self, only: str | None, no_age: str, interface: Callable[[int, ArpEntry | None], str]
     ) -> list[tuple[str, str, str, str]]:

@@ -291,11 +291,7 @@ class RuijieDevice(IosFamilyDevice):
         if mgmt.log_hosts or mgmt.snmp_communities or mgmt.ntp_servers:
             out.append("!")
         out += self.render_time_ranges(config)
-        out += ["line console 0", "line vty 0 4"]
-        if mgmt.vty_acl:
-            out.append(f" access-class {mgmt.vty_acl} in")
-        if mgmt.idle_timeout_minutes != 10:
-            out.append(f" exec-timeout {mgmt.idle_timeout_minutes} 0")
+        out += ["line console 0", "line vty 0 4", *self.render_vty_limits(config)]
         out += [" login local", "!", "end"]
         return "\n".join(out)
 
