@@ -338,3 +338,28 @@ def first_match(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
         if match:
             return match
     return None
+
+
+def read_clock_at(pattern: re.Pattern[str], text: str, fmt: str) -> datetime | None:
+    """The time on the first line of ``text`` that ``pattern`` matches: its groups joined by
+    blanks, read with ``fmt`` (None when no line matches)."""
+    match = first_match(pattern, text)
+    if not match:
+        return None
+    return datetime.strptime(" ".join(match.groups()), fmt)
+
+
+# Well-known port names VRP, Comware and IOS print alike in ACLs (each adds its own).
+COMMON_TCP_PORTS = {
+    "echo": 7, "discard": 9, "daytime": 13, "chargen": 19, "ftp-data": 20, "ftp": 21,
+    "telnet": 23, "smtp": 25, "time": 37, "whois": 43, "tacacs": 49, "domain": 53,
+    "gopher": 70, "finger": 79, "www": 80, "hostname": 101, "pop2": 109, "pop3": 110,
+    "sunrpc": 111, "nntp": 119, "bgp": 179, "irc": 194, "exec": 512, "login": 513,
+    "cmd": 514, "lpd": 515, "talk": 517, "uucp": 540, "klogin": 543, "kshell": 544,
+}  # fmt: skip
+COMMON_UDP_PORTS = {
+    "echo": 7, "discard": 9, "time": 37, "nameserver": 42, "bootps": 67, "bootpc": 68,
+    "tftp": 69, "sunrpc": 111, "ntp": 123, "netbios-ns": 137, "netbios-dgm": 138,
+    "snmp": 161, "snmptrap": 162, "xdmcp": 177, "biff": 512, "who": 513, "syslog": 514,
+    "talk": 517, "rip": 520,
+}  # fmt: skip

@@ -8,9 +8,8 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .base import first_match, first_value
+from .base import COMMON_TCP_PORTS, COMMON_UDP_PORTS, first_value, read_clock_at
 from .families import IosFamily
-from .huawei import _COMMON_TCP, _COMMON_UDP
 
 if TYPE_CHECKING:
     from ..session import DeviceSession
@@ -42,20 +41,17 @@ class CiscoIos(IosFamily):
     # Recorded from ISR4331 IOS XE 16.9, C6816 IOS 15.2(2)SY (docs/research/issue17.md (b)).
     port_names = {
         "tcp": {
-            **_COMMON_TCP, "ident": 113, "msrpc": 135, "pim-auto-rp": 496, "syslog": 514,
+            **COMMON_TCP_PORTS, "ident": 113, "msrpc": 135, "pim-auto-rp": 496, "syslog": 514,
         },
         "udp": {
-            **_COMMON_UDP, "tacacs": 49, "domain": 53, "netbios-ss": 139, "dnsix": 195,
+            **COMMON_UDP_PORTS, "tacacs": 49, "domain": 53, "netbios-ss": 139, "dnsix": 195,
             "mobile-ip": 434, "pim-auto-rp": 496, "isakmp": 500, "non500-isakmp": 4500,
             "ripv6": 521,
         },
     }  # fmt: skip
 
     def read_clock(self, text: str) -> datetime | None:
-        match = first_match(_CLOCK, text)
-        if not match:
-            return None
-        return datetime.strptime(" ".join(match.groups()), "%H:%M:%S %b %d %Y")
+        return read_clock_at(_CLOCK, text, "%H:%M:%S %b %d %Y")
 
     def gather_facts(self, session: DeviceSession) -> dict[str, Any]:
         version = session.parse(self.show_version)

@@ -9,15 +9,39 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .base import Block, Dialect, Lines
+from .base import COMMON_UDP_PORTS, Block, Dialect, Lines
+
+if TYPE_CHECKING:
+    from ..session import DeviceSession
 
 _VRP_ERRORS = (
     r"^\s*Error:.*$",
     r"^\s*% ?(Unrecognized|Incomplete|Wrong parameter|Too many parameters|Ambiguous).*$",
 )
 _WILDCARD_HOST = "0.0.0.0"
+# UDP port names VRP and Comware print beyond the common ones (docs/research/issue17.md).
+VRP_UDP_PORTS = {
+    **COMMON_UDP_PORTS, "dns": 53, "tacacs-ds": 65, "dnsix": 90, "netbios-ssn": 139,
+    "mobilip-ag": 434, "mobilip-mn": 435,
+}  # fmt: skip
+
+
+def vrp_single_value(access_vlan: str) -> dict[str, list[str]]:
+    """The VRP-like commands where the last value wins; ``access_vlan`` is how the platform
+    sets an access port's VLAN (``port default vlan `` on VRP)."""
+    return {
+        "interface ": [
+            access_vlan,
+            "port link-type ",
+            "port trunk pvid vlan ",
+            "description ",
+            "ip address ",
+        ],
+        "vlan ": ["name ", "description "],
+        "acl ": ["description "],
+    }
 
 
 def _vlanset():
@@ -67,9 +91,36 @@ class VrpFamily(Dialect):
     trunk_link_type = "port link-type trunk"
     link_type_after_memberships = True
     acl_number_range = (3000, 3999)
+    # an interface's ACL binding, formatted with ``acl`` and ``direction`` (inbound/outbound)
+    acl_binding: str
+    time_range_date = "%m/%d/%Y"  # how an absolute time range's dates are written
 
     def after_login(self, conn: Any) -> None:
         _prompt_based_mode_check(conn)
+
+    def port_and_vlan_facts(
+        self, session: DeviceSession, status: str, vlan_name: str
+    ) -> dict[str, Any]:
+        """Facts ``interfaces`` and ``vlans`` from the parsed ``show_interfaces`` and
+        ``show_vlans``; ``status`` and ``vlan_name`` name the platform's template fields."""
+        return {
+            "interfaces": [
+                {"name": r["interface"], "status": r[status], "protocol": r["protocol"]}
+                for r in session.parse(self.show_interfaces)
+            ],
+            "vlans": [
+                {"id": int(r["vlan_id"]), "name": r.get(vlan_name, "")}
+                for r in session.parse(self.show_vlans)
+            ],
+        }
+
+    def acl_filter(self, acl: str, direction: str = "inbound") -> tuple[str, str]:
+        bind = self.acl_binding.format(acl=acl, direction=direction)
+        return bind, f"{self.negation}{bind}"
+
+    def time_range_lines(self, name: str, start: datetime, end: datetime) -> list[str]:
+        fmt = f"%H:%M {self.time_range_date}"
+        return [f"time-range {name} from {start.strftime(fmt)} to {end.strftime(fmt)}"]
 
     # -- configuration text -----------------------------------------------------------------
     def parse_vlans(self, text: str) -> set[int]:

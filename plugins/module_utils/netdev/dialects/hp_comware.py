@@ -8,9 +8,8 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .base import Block, Lines, first_match, first_value
-from .families import VrpFamily
-from .huawei import _COMMON_TCP, _COMMON_UDP
+from .base import COMMON_TCP_PORTS, Block, Lines, first_value, read_clock_at
+from .families import VRP_UDP_PORTS, VrpFamily, vrp_single_value
 
 if TYPE_CHECKING:
     from ..session import DeviceSession
@@ -51,32 +50,13 @@ class HpComware(VrpFamily):
     undo_vlan_ranges = True
     acl_applied = re.compile(r"^packet-filter \S+ (inbound|outbound)$")
     hier_config_platform = "HP_COMWARE5"
-    single_value = {
-        "interface ": [
-            "port access vlan ",
-            "port link-type ",
-            "port trunk pvid vlan ",
-            "description ",
-            "ip address ",
-        ],
-        "vlan ": ["name ", "description "],
-        "acl ": ["description "],
-    }
+    single_value = vrp_single_value("port access vlan ")
     # Sources: HPE HSR6800 Comware 7 ACL and QoS command reference (docs/research/issue17.md).
-    port_names = {
-        "tcp": {**_COMMON_TCP, "dns": 53},
-        "udp": {
-            **_COMMON_UDP, "dns": 53, "tacacs-ds": 65, "dnsix": 90, "netbios-ssn": 139,
-            "mobilip-ag": 434, "mobilip-mn": 435,
-        },
-    }  # fmt: skip
+    port_names = {"tcp": {**COMMON_TCP_PORTS, "dns": 53}, "udp": dict(VRP_UDP_PORTS)}
     vty_lines = ("line vty 0 63",)
 
     def read_clock(self, text: str) -> datetime | None:
-        match = first_match(_CLOCK, text)
-        if not match:
-            return None
-        return datetime.strptime(" ".join(match.groups()), "%H:%M:%S %m/%d/%Y")
+        return read_clock_at(_CLOCK, text, "%H:%M:%S %m/%d/%Y")
 
     def gather_facts(self, session: DeviceSession) -> dict[str, Any]:
         manuinfo = session.parse(self.show_inventory)
@@ -87,15 +67,7 @@ class HpComware(VrpFamily):
         }
         match = re.search(r"Comware Software, Version ([^\n]+)", session.show(self.show_version))
         facts["firmware"] = match.group(1).strip() if match else ""
-        facts["interfaces"] = [
-            {"name": r["interface"], "status": r["link"], "protocol": r["protocol"]}
-            for r in session.parse(self.show_interfaces)
-        ]
-        facts["vlans"] = [
-            {"id": int(r["vlan_id"]), "name": r.get("vlan_name", "")}
-            for r in session.parse(self.show_vlans)
-        ]
-        return facts
+        return {**facts, **self.port_and_vlan_facts(session, "link", "vlan_name")}
 
     # Comware 7: commit-confirm in system view, confirmed with ``configuration commit``.
     def safety_net(self, running: str, minutes: int) -> tuple[str, str, bool]:
@@ -116,17 +88,12 @@ class HpComware(VrpFamily):
     def acl_header(self, acl: str) -> str:
         return f"acl advanced {acl}"
 
-    def acl_filter(self, acl: str, direction: str = "inbound") -> tuple[str, str]:
-        bind = f"packet-filter {acl} {direction}"
-        return bind, f"{self.negation}{bind}"
+    acl_binding = "packet-filter {acl} {direction}"
 
     def acl_filter_prefix(self) -> str:
         return "packet-filter "
 
-    def time_range_lines(self, name: str, start: datetime, end: datetime) -> list[str]:
-        return [
-            f"time-range {name} from {start:%H:%M} {start:%m/%d/%Y} to {end:%H:%M} {end:%m/%d/%Y}"
-        ]
+    time_range_date = "%m/%d/%Y"
 
     def login_acl_bindings(self, acl: str) -> list[Block]:
         return [([f"ssh server acl {acl}"], ["undo ssh server acl"])]

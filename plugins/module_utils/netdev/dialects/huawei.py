@@ -8,8 +8,8 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .base import Lines, first_match, first_value
-from .families import VrpFamily
+from .base import COMMON_TCP_PORTS, Lines, first_value, read_clock_at
+from .families import VRP_UDP_PORTS, VrpFamily, vrp_single_value
 
 if TYPE_CHECKING:
     from ..session import DeviceSession
@@ -22,19 +22,6 @@ _CLOCK = re.compile(
 )
 # No ntc-templates template exists for ``display esn``; the line format is fixed.
 _ESN = re.compile(r"ESN of (?:master|slot \S+)\s*:\s*(\S+)", re.I)
-_COMMON_TCP = {
-    "echo": 7, "discard": 9, "daytime": 13, "chargen": 19, "ftp-data": 20, "ftp": 21,
-    "telnet": 23, "smtp": 25, "time": 37, "whois": 43, "tacacs": 49, "domain": 53,
-    "gopher": 70, "finger": 79, "www": 80, "hostname": 101, "pop2": 109, "pop3": 110,
-    "sunrpc": 111, "nntp": 119, "bgp": 179, "irc": 194, "exec": 512, "login": 513,
-    "cmd": 514, "lpd": 515, "talk": 517, "uucp": 540, "klogin": 543, "kshell": 544,
-}  # fmt: skip
-_COMMON_UDP = {
-    "echo": 7, "discard": 9, "time": 37, "nameserver": 42, "bootps": 67, "bootpc": 68,
-    "tftp": 69, "sunrpc": 111, "ntp": 123, "netbios-ns": 137, "netbios-dgm": 138,
-    "snmp": 161, "snmptrap": 162, "xdmcp": 177, "biff": 512, "who": 513, "syslog": 514,
-    "talk": 517, "rip": 520,
-}  # fmt: skip
 
 
 class Huawei(VrpFamily):
@@ -55,32 +42,13 @@ class Huawei(VrpFamily):
     vlan_batch = True
     acl_applied = re.compile(r"^traffic-filter (inbound|outbound) acl \S+$")
     hier_config_platform = "HUAWEI_VRP"
-    single_value = {
-        "interface ": [
-            "port default vlan ",
-            "port link-type ",
-            "port trunk pvid vlan ",
-            "description ",
-            "ip address ",
-        ],
-        "vlan ": ["name ", "description "],
-        "acl ": ["description "],
-    }
+    single_value = vrp_single_value("port default vlan ")
     # Sources: CE6800 V300R023C00 command reference (docs/research/issue17.md (b)).
-    port_names = {
-        "tcp": dict(_COMMON_TCP),
-        "udp": {
-            **_COMMON_UDP, "dns": 53, "tacacs-ds": 65, "dnsix": 90, "netbios-ssn": 139,
-            "mobilip-ag": 434, "mobilip-mn": 435,
-        },
-    }  # fmt: skip
+    port_names = {"tcp": dict(COMMON_TCP_PORTS), "udp": dict(VRP_UDP_PORTS)}
     vty_lines = ("user-interface vty 0 4",)
 
     def read_clock(self, text: str) -> datetime | None:
-        match = first_match(_CLOCK, text)
-        if not match:
-            return None
-        return datetime.strptime(" ".join(match.groups()), "%Y-%m-%d %H:%M:%S")
+        return read_clock_at(_CLOCK, text, "%Y-%m-%d %H:%M:%S")
 
     def gather_facts(self, session: DeviceSession) -> dict[str, Any]:
         version = session.parse(self.show_version)
@@ -92,15 +60,7 @@ class Huawei(VrpFamily):
         }
         match = _ESN.search(session.show("display esn"))
         facts["serial"] = match.group(1) if match else ""
-        facts["interfaces"] = [
-            {"name": r["interface"], "status": r["phy"], "protocol": r["protocol"]}
-            for r in session.parse(self.show_interfaces)
-        ]
-        facts["vlans"] = [
-            {"id": int(r["vlan_id"]), "name": r.get("vlan_description", "")}
-            for r in session.parse(self.show_vlans)
-        ]
-        return facts
+        return {**facts, **self.port_and_vlan_facts(session, "phy", "vlan_description")}
 
     # S-series has no commit-confirm: a scheduled reboot to the saved configuration.
     def safety_net(self, running: str, minutes: int) -> tuple[str, str, bool]:
@@ -139,17 +99,12 @@ class Huawei(VrpFamily):
         return f"acl number {acl}"
 
     # S-series interface view: the undo form names the ACL (docs/fidelity.md).
-    def acl_filter(self, acl: str, direction: str = "inbound") -> tuple[str, str]:
-        bind = f"traffic-filter {direction} acl {acl}"
-        return bind, f"{self.negation}{bind}"
+    acl_binding = "traffic-filter {direction} acl {acl}"
 
     def acl_filter_prefix(self) -> str:
         return "traffic-filter inbound"
 
-    def time_range_lines(self, name: str, start: datetime, end: datetime) -> list[str]:
-        return [
-            f"time-range {name} from {start:%H:%M} {start:%Y/%m/%d} to {end:%H:%M} {end:%Y/%m/%d}"
-        ]
+    time_range_date = "%Y/%m/%d"
 
 
 DIALECT = Huawei()
