@@ -5,17 +5,19 @@ The family's CLI is Cisco's: user EXEC ``>``, privileged EXEC ``#`` after ``enab
 ``configure terminal`` / ``end`` / ``exit``, ``no`` negation, ``vlan N`` / ``name``,
 ``interface ...`` with ``switchport`` access/trunk commands, ``ip access-list
 standard|extended`` with (sequence-numbered) entries, ``ip access-group N in|out``,
-``time-range`` with ``periodic``/``absolute``, ``line vty`` with ``access-class``. An
-engine of the family declares its own command table (its dialect: which commands exist
-and how they are spelled) and overrides the hooks below where its output or names
-differ; the handlers bound in the tables live here once.
+``time-range`` with ``periodic``/``absolute``, ``line vty`` with ``access-class``. The
+rows every engine spells alike are ``FAMILY_COMMANDS``; an engine's table is
+``command_table(its own rows)`` (its dialect: which further commands exist and how they
+are spelled) and it overrides the hooks below where its output or names differ; the
+handlers bound in the tables, and the configuration blocks every engine prints alike
+(``render_*``), live here once; what the VRP family does alike too lives in ``base.py``.
 
 Hooks a vendor engine sets or overrides (session): ``mode_prompts``, ``config_modes``,
 ``interface_types``/``virtual_types``, ``default_hostname``, ``reserved_vlans``,
 ``initial_mode``, ``config_prompt``, ``enable_without_secret``, ``svi_vlan``,
 ``svi_name``, ``access_vlan_created``, ``running_header``, ``format_fault``. Device:
-``render_config``, ``hash_password``, the ``show_*`` formats, ``skip_prefixes``,
-``after_load``.
+``render_config``, ``render_interface``, ``hash_password``, the ``show_*`` formats,
+``skip_prefixes``, ``after_load``.
 """
 
 from __future__ import annotations
