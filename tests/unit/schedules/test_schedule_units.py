@@ -6,6 +6,7 @@ installed."""
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -195,6 +196,12 @@ def test_cron_export_one_file_with_user_lock_and_environment(tmp_path: Path) -> 
     tick = next(x for x in lines if x.startswith("* * * * * hisops "))
     assert tick.endswith("/.venv/bin/hisops incident tick")
     assert "# not scheduled: playbooks/daily_inspection.yml does not exist yet" in lines
+    # the line's shell command runs as cron would run it (environment files, env, flock)
+    command = tick.split(" hisops ", 1)[1].replace("\\%", "%")
+    done = subprocess.run(
+        ["sh", "-c", command + " --help"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0 and "tick" in done.stdout, done.stderr
     assert (
         run(params(tmp_path, format="cron", cron_file=str(cron_file)), check=False)["changed"]
         is False
