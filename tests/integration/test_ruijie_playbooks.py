@@ -6,8 +6,10 @@ netmiko's unmodified ``ruijie_os`` driver through the collection's ``ruijie_os``
 Each playbook runs once, in the order an emergency would run them (the tests share the
 lab and its state: backups, records): network_check, switch_backup, switch_compliance,
 switch_deploy in check mode then for real under the scheduled-reload safety net (and
-again: idempotent), isolate/reconnect of a host two trunk hops from the core, a vendor
-window opened and closed, and the aggregation switch replaced by its spare.
+again: idempotent), the reload net armed through its question and cancelled,
+isolate/reconnect of a host two trunk hops from the core, a vendor window opened and
+closed, and the aggregation switch replaced by its spare. (Check mode and second runs of
+isolate and spare_swap are platform-blind: test_isolation.py and test_spare_swap.py.)
 """
 
 from __future__ import annotations
@@ -151,10 +153,6 @@ def test_the_reload_net_is_armed_and_cancelled_through_its_question(rlab) -> Non
 
 def test_isolate_a_host_two_hops_down_and_reconnect_exactly(rlab) -> None:
     before = rlab.configs()
-    preview = rlab.play("isolate", {"host": "10.10.10.101", "reason": "beaconing"}, check=True)
-    assert preview.rc == 0, preview.stdout[-3000:]
-    assert rlab.configs() == before and rlab.reach("opd-1")["reachable"]
-
     run = rlab.play("isolate", {"host": "10.10.10.101", "reason": "beaconing"})
     assert run.rc == 0, run.stdout[-3000:]
     assert not rlab.reach("opd-1")["reachable"]
@@ -201,9 +199,6 @@ def test_spare_replaces_the_aggregation_switch(rlab) -> None:
         "SPARE-R1",
         {},  # same model, same port names
     )
-
-    again = rlab.play("spare_swap", {"failed": "AGG-R1", "spare": "SPARE-R1"})
-    assert again.rc == 0 and again.changed_hosts() == set(), again.stdout[-3000:]
 
     rlab.client.recable("AGG-R1", "SPARE-R1")
     back = rlab.reach("doc-1")

@@ -82,8 +82,8 @@ class RuijieOs(IosFamily):
     def after_login(self, conn: Any) -> None:
         """netmiko's ruijie_os driver checks the mode by waiting for 2 s of silence
         (``check_config_mode`` with no pattern): 4.4 s per ``config_mode``/``exit``. The
-        prompt says it at once, as netmiko's cisco_ios driver reads it."""
-        super().after_login(conn)
+        prompt says it at once, as netmiko's cisco_ios driver reads it. (No enable check:
+        the driver's session preparation has entered privileged EXEC, or failed.)"""
         from netmiko.base_connection import BaseConnection
 
         def check_config_mode(
