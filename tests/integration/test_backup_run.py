@@ -223,15 +223,16 @@ def test_drill_of_a_corrupted_copy_on_the_drive_fails_naming_the_file(lab):
 def test_a_full_disk_on_the_backup_host_fails_the_offsite_copy_and_earlier_ones_stay(lab):
     before = lab.labels(BACKUP, 2)
     lab.fleet.fault(BACKUP, "disk_full", path="/srv/backup", free_bytes=1_000_000)
+    # the off-site copy alone due on the 31st (the other targets' days already done: cheaper)
+    alone = {"local": {"days": [1]}, "removable": {"days": [1]}}
     try:
-        run = lab.backup_run("2027-03-31")
+        run = lab.backup_run("2027-03-31", hisops_backup_calendar=alone)
     finally:
         lab.fleet.clear_fault(BACKUP, "disk_full")
     assert run.rc == 0, run.stdout[-3000:]
     report = lab.report()
-    statuses = {e["target"]: e["status"] for e in report["events"]}
-    assert statuses["local"] == "done" and statuses["offsite"] == "failed"
-    (alert,) = [a for a in report["alerts"] if "off-site" in a]
+    assert [(e["target"], e["status"]) for e in report["events"]] == [("offsite", "failed")]
+    (alert,) = report["alerts"]
     assert "FAILED" in alert and "space" in alert.lower(), alert
     assert lab.labels(BACKUP, 2) == before
     assert lab.repo_info(BACKUP, 2)["status"]["code"] == 0
