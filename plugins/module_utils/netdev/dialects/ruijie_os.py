@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CommandRejected
-from .base import Lines, first_match, first_value
+from .base import Lines, first_value, read_clock_at
 from .cisco_ios import CiscoIos
 from .families import IosFamily
 
@@ -97,10 +97,7 @@ class RuijieOs(IosFamily):
 
     # -- reading ----------------------------------------------------------------------------
     def read_clock(self, text: str) -> datetime | None:
-        match = first_match(_CLOCK, text)
-        if not match:
-            return None
-        return datetime.strptime(" ".join(match.groups()), "%H:%M:%S %b %d %Y")
+        return read_clock_at(_CLOCK, text, "%H:%M:%S %b %d %Y")
 
     def gather_facts(self, session: DeviceSession) -> dict[str, Any]:
         version = session.parse(self.show_version)
