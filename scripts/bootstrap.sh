@@ -19,6 +19,8 @@ APT_PACKAGES=(
   systemd
   # the incident report's PDF (WeasyPrint: Pango, HarfBuzz subsetting; a CJK font for Chinese)
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-wqy-zenhei
+  # the operator console: the hospital drawn (Graphviz's dot), tested in headless Chromium
+  graphviz chromium
 )
 
 _log() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*" >&2; }
