@@ -98,6 +98,31 @@ if [ ! -f "$_stamp" ] || [ "$(cat "$_stamp")" != "$_want" ]; then
   echo "$_want" >"$_stamp"
 fi
 
+# awx.awx (issue 21: awx/configure.yml is checked against its modules' argument specs):
+# from the community "ansible" wheel on PyPI, pinned in awx/awx-collection.txt, only its
+# ansible_collections/awx/awx unpacked into .venv/awx-collections; again when the pin changes.
+_awx_stamp=".venv/awx-collections/.hisops-pin"
+_awx_want="$(sha256sum awx/awx-collection.txt | cut -d' ' -f1)"
+if [ ! -f "$_awx_stamp" ] || [ "$(cat "$_awx_stamp")" != "$_awx_want" ]; then
+  _log "unpacking the awx.awx collection into .venv/awx-collections"
+  _awx_tmp="$(mktemp -d)"
+  .venv/bin/python -m pip download -q --disable-pip-version-check --no-deps \
+    -r awx/awx-collection.txt -d "$_awx_tmp" 2>&1 | grep -v "^WARNING: Location" || true
+  rm -rf .venv/awx-collections
+  .venv/bin/python - "$_awx_tmp" .venv/awx-collections <<'PY'
+import sys, zipfile
+from pathlib import Path
+wheel = next(Path(sys.argv[1]).glob("ansible-*.whl"))
+with zipfile.ZipFile(wheel) as archive:
+    members = [n for n in archive.namelist() if n.startswith("ansible_collections/awx/awx/")]
+    archive.extractall(sys.argv[2], members)
+PY
+  rm -rf "$_awx_tmp"
+  [ -f .venv/awx-collections/ansible_collections/awx/awx/MANIFEST.json ] \
+    || { _log "awx.awx failed to unpack"; exit 1; }
+  echo "$_awx_want" >"$_awx_stamp"
+fi
+
 export PATH="$HISOPS_ROOT/.venv/bin:$PATH"
 export VIRTUAL_ENV="$HISOPS_ROOT/.venv"
 export ANSIBLE_CONFIG="$HISOPS_ROOT/ansible.cfg"
