@@ -21,6 +21,8 @@ APT_PACKAGES=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-wqy-zenhei
   # the operator console: the hospital drawn (Graphviz's dot), tested in headless Chromium
   graphviz chromium
+  # the daily inspection's UPS (issue 20): NUT's upsd with the dummy-ups driver in the lab
+  nut-server
 )
 
 _log() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*" >&2; }
