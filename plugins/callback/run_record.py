@@ -11,12 +11,17 @@ description:
   - Writes one JSON object per line for the start of the playbook, each play, every task
     result on every host, and the closing statistics, so that an incident report can say
     who did what, when, where and with what result.
-  - Each line carries a UTC timestamp, the operator (C(HISOPS_OPERATOR) or the login user),
-    the run id, the playbook, play, host, task, module, changed, failed, message and the
+  - Each line carries a UTC timestamp, the operator (C(HISOPS_OPERATOR), else the AWX user
+    who launched the job, else the login user), the run id, the playbook, play, host, task, module, changed, failed, message and the
     diff when the task produced one.
   - Results of tasks with C(no_log) are written without message, diff or any module output;
     keys that name secrets (password, secret, token, private key) are masked everywhere.
   - One file per run, named after its start time, playbook and run id, in O(record_dir).
+  - On AWX / Automation Controller (inside an execution environment) the operator is the
+    job's C(awx_user_name) (or C(tower_user_name)) extra variable, the run id
+    C(awx-job-<awx_job_id>), the incident the C(incident) extra variable, and the record is
+    written into the job's ansible-runner artifact directory (C(AWX_ISOLATED_DATA_DIR)),
+    which ansible-runner streams back to the controller with the job's artifacts.
 version_added: 0.1.0
 options:
   record_dir:
@@ -24,17 +29,22 @@ options:
     type: path
     default: ~/.hisops/records
     env:
+      # ansible-runner's artifact directory of the run (set in every run it starts, AWX's
+      # jobs included); HISOPS_RUN_RECORD_DIR, listed last, wins over it
+      - name: AWX_ISOLATED_DATA_DIR
       - name: HISOPS_RUN_RECORD_DIR
     ini:
       - section: callback_run_record
         key: record_dir
   operator:
-    description: Who runs the playbook. Defaults to the login user.
+    description: Who runs the playbook. Defaults to the AWX user who launched the job
+      (extra variable C(awx_user_name) or C(tower_user_name)), else the login user.
     type: str
     env:
       - name: HISOPS_OPERATOR
   run_id:
     description: Identifier of the run; the hisops CLI passes the ansible-runner ident.
+      Defaults to C(awx-job-<awx_job_id>) on AWX, else a random id.
     type: str
     env:
       - name: HISOPS_RUN_ID
@@ -49,6 +59,7 @@ import uuid
 
 from ansible import context
 from ansible.plugins.callback import CallbackBase
+from ansible.utils.vars import load_extra_vars
 
 SECRET_KEY = re.compile(r"(pass(word|wd)?|secret|token|private_?key|api_?key|community)", re.I)
 MASK = "********"
@@ -101,6 +112,23 @@ class CallbackModule(CallbackBase):
         super().set_options(task_keys=task_keys, var_options=var_options, direct=direct)
         self._operator = self.get_option("operator") or _login_user()
         self._run_id = self.get_option("run_id") or uuid.uuid4().hex[:12]
+
+    def _take_awx_job_vars(self, loader) -> dict:
+        """AWX passes who launched the job and the job's id as extra variables (awx_*, and
+        tower_* for older playbooks); an explicit HISOPS_OPERATOR / HISOPS_RUN_ID wins."""
+        try:
+            extra = load_extra_vars(loader) or {}
+        except Exception:  # a broken -e was already refused by ansible-playbook itself
+            extra = {}
+        if not self.get_option("operator"):
+            user = extra.get("awx_user_name") or extra.get("tower_user_name")
+            if user:
+                self._operator = str(user)
+        if not self.get_option("run_id"):
+            job_id = extra.get("awx_job_id") or extra.get("tower_job_id")
+            if job_id:
+                self._run_id = f"awx-job-{job_id}"
+        return extra
 
     # -- writing -----------------------------------------------------------------------
     def _open(self, playbook_name: str) -> None:
@@ -156,12 +184,25 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_start(self, playbook):
         self._playbook = os.path.basename(playbook._file_name)
         self._check_mode = bool(context.CLIARGS.get("check", False))
+        extra = self._take_awx_job_vars(playbook._loader)
         self._open(os.path.splitext(self._playbook)[0])
         fields = {}
-        # the incident the run is made for (HISOPS_INCIDENT, as hisops run sets it): the
-        # toolkit's clock tick puts the finished run in that incident's timeline
-        if os.environ.get("HISOPS_INCIDENT", "").strip():
-            fields["incident"] = os.environ["HISOPS_INCIDENT"].strip()
+        # the incident the run is made for (HISOPS_INCIDENT, as hisops run sets it, or an AWX
+        # job's incident extra variable): the toolkit's clock tick puts the finished run in
+        # that incident's timeline
+        incident = (
+            os.environ.get("HISOPS_INCIDENT", "").strip()
+            or str(extra.get("incident") or "").strip()
+        )
+        if incident:
+            fields["incident"] = incident
+        if extra.get("awx_job_id") or extra.get("tower_job_id"):
+            fields["awx_job"] = {
+                key: extra[key]
+                for key in ("awx_job_id", "awx_job_template_name", "awx_user_name",
+                            "awx_workflow_job_id", "awx_schedule_name")
+                if key in extra
+            }  # fmt: skip
         self._write(
             "playbook_start",
             path=os.path.abspath(playbook._file_name),
