@@ -424,30 +424,58 @@ def _drop_section_only(lines: list[str], sections_in_both: set[str]) -> list[str
     return [line for line in lines if ":" in line or line not in sections_in_both]
 
 
-def compare(
+FeatureSections = dict[str, tuple[list[Section], list[Section]]]
+
+
+def prepare(
     running: str,
     intended: str,
     platform: str,
     features: tuple[str, ...] | list[str] | None = None,
-) -> ComplianceReport:
+) -> tuple[FeatureSections, set[str]]:
+    """Per feature, the running and intended sections compliance compares (canonical lines:
+    management ACLs the plan does not name left out, physical ports only where the plan
+    names them), and the section lines the intended text names."""
     if not HAS_HIER_CONFIG:
         raise RuntimeError(f"hier_config is not installed: {HIER_CONFIG_IMPORT_ERROR}")
     wanted = tuple(features or FEATURES)
-    in_place_acls = dialect_for(platform).acl_edits_in_place
     run = configtree.canonical(running, platform, wanted)
     want = configtree.canonical(intended, platform, wanted)
     named = {s.line for s in configtree.parse_sections(intended, platform)}
-    results: dict[str, FeatureResult] = {}
+    sections: FeatureSections = {}
     for feature in wanted:
         run_sections = run[feature]
         if feature == "acl":  # management access ACLs (VTY) are not the plan's, unless named
             planned = {configtree.acl_id(s.line) for s in want[feature]}
             foreign = configtree.management_acls(running, platform) - planned
             run_sections = configtree.without_acls(run_sections, foreign)
-        want_sections = want[feature]
         if feature == "interfaces":
-            in_plan = {s.line for s in want_sections}
+            in_plan = {s.line for s in want[feature]}
             run_sections = [s for s in run_sections if s.line in in_plan]
+        sections[feature] = (run_sections, want[feature])
+    return sections, named
+
+
+def compare(
+    running: str,
+    intended: str,
+    platform: str,
+    features: tuple[str, ...] | list[str] | None = None,
+) -> ComplianceReport:
+    sections, named = prepare(running, intended, platform, features)
+    return compare_sections(running, sections, named, platform)
+
+
+def compare_sections(
+    running: str, sections: FeatureSections, named: set[str], platform: str
+) -> ComplianceReport:
+    """The report of ``prepare``'s sections (which a caller may have adjusted: the intended
+    side with what the hospital changed on purpose, module netplan/compliance_deliberate)."""
+    wanted = tuple(sections)
+    in_place_acls = dialect_for(platform).acl_edits_in_place
+    results: dict[str, FeatureResult] = {}
+    for feature in wanted:
+        run_sections, want_sections = sections[feature]
         if feature == "acl":
             run_sections, want_sections = _acl_bindings(
                 run_sections, want_sections, named, platform, wanted
