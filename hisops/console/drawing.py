@@ -59,14 +59,18 @@ def _node_attrs(node: Node) -> dict[str, str]:
 
 
 def _edge_attrs(edge: Edge) -> dict[str, str]:
-    colour = {"cut": "#c62828", "unknown": "#9e9e9e"}.get(edge.state, "#455a64")
+    colour = {"cut": "#c62828", "isolated": "#6a1b9a", "unknown": "#9e9e9e"}.get(
+        edge.state, "#455a64"
+    )
     attrs = {
         "id": edge.id,
         "class": edge.css,
         "dir": "none",
         "color": colour,
-        "penwidth": "2.5" if edge.state == "cut" else "1.4",
-        "style": {"cut": "dashed", "unknown": "dotted"}.get(edge.state, "solid"),
+        "penwidth": "2.5" if edge.state in ("cut", "isolated") else "1.4",
+        "style": {"cut": "dashed", "isolated": "dashed", "unknown": "dotted"}.get(
+            edge.state, "solid"
+        ),
         "tooltip": edge.tooltip or edge.id,
     }
     if edge.label:

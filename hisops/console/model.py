@@ -170,7 +170,10 @@ def by_subject(findings: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]
         params = finding.get("params") or {}
         subject = str(finding.get("subject", ""))
         keys = {subject, subject.split(":", 1)[0]}
-        keys.update(str(params[k]) for k in ("host", "switch") if params.get(k))
+        keys.update(str(params[k]) for k in ("host",) if params.get(k))
+        if finding.get("area") == "network" and params.get("switch"):
+            # an address found on a switch is not the switch's fault: network findings only
+            keys.add(str(params["switch"]))
         if params.get("vlan") not in (None, ""):
             keys.add(f"VLAN {params['vlan']}")
         for key in keys:
@@ -381,7 +384,10 @@ def _draw(
                     id=node_id("attach", endpoint.name),
                     a=node_id("srv", endpoint.name),
                     b=node_id("sw", endpoint.switch),
-                    state="cut" if switch_state.get(endpoint.switch) == "down" else "ok",
+                    state=_attach_state(
+                        switch_state.get(endpoint.switch, "unknown"),
+                        view.nodes[-1].state == "fenced",
+                    ),
                     tooltip=f"{endpoint.name} - {endpoint.switch}:{endpoint.port}",
                 )
             )
@@ -441,11 +447,19 @@ def _draw(
                     id=node_id("attach", f"{vlan_id}-{switch}"),
                     a=segment_id,
                     b=node_id("sw", switch),
-                    state="cut"
-                    if segment_hold or switch_state.get(switch) == "down"
-                    else ("unknown" if switch_state.get(switch) == "unknown" else "ok"),
+                    state=_attach_state(switch_state.get(switch, "unknown"), bool(segment_hold)),
                 )
             )
+
+
+def _attach_state(switch_state: str, cut_off: bool) -> str:
+    """The line from a segment or server to its switch: ``isolated`` when cut off on
+    purpose, ``cut`` when its switch is down."""
+    if cut_off:
+        return "isolated"
+    if switch_state == "down":
+        return "cut"
+    return "unknown" if switch_state == "unknown" else "ok"
 
 
 def _versions_text(versions: Counter[str]) -> str:
@@ -633,7 +647,7 @@ def _incidents(
             clocks.append(
                 {
                     "stage": clock.get("stage", ""),
-                    "due": _local(due, tz),
+                    "due": due.astimezone(tz).strftime("%m-%d %H:%M"),
                     "passed": passed,
                     "text": words["overdue_by"].format(minutes=-minutes)
                     if passed
