@@ -58,7 +58,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from hisops import drill, state_cli
+    from hisops import compliance_notice, drill, state_cli
     from hisops.console import cli as console_cli
     from hisops.incident import cli as incident_cli
     from hisops.lab import cli as lab_cli
@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     state_cli.register(sub)
     incident_cli.register(sub)
     console_cli.register(sub)
+    compliance_notice.register(sub)
     return parser
 
 
