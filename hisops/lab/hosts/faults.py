@@ -12,12 +12,22 @@ import shlex
 import time
 from typing import TYPE_CHECKING, Any
 
+from hisops.lab.hosts import inspection
 from hisops.lab.hosts.errors import HostLabError, HostPrerequisiteError, HostSpecError
 from hisops.lab.hosts.initscript import DISK, DISK_FILLER
 from hisops.lab.hosts.postgres import PG_DATA
 from hisops.lab.hosts.probes import tcp_open, wait_for
 
-FAULT_KINDS = ("unreachable", "slow", "disk_full", "crash", "clock_skew", "drive_unplugged")
+FAULT_KINDS: tuple[str, ...] = (
+    "unreachable",
+    "slow",
+    "disk_full",
+    "crash",
+    "clock_skew",
+    "drive_unplugged",
+)
+# what the daily inspection reads: antivirus, USB, egress, insurance gateway, UPS
+FAULT_KINDS += inspection.FAULTS
 FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 
 
@@ -63,6 +73,11 @@ class FaultsMixin(FleetCore):
             return {"unreachable": True}
         if kind == "crash":
             return self._crash(name, str(args.get("service", "postgresql")))
+        if kind in inspection.FAULTS:
+            done = inspection.fault(self, name, kind, args)
+            self.faults.setdefault(name, {})[kind] = done
+            self._save()
+            return done
         if kind == "drive_unplugged":
             unplugged = self.unplug_drive(name)
             self.faults.setdefault(name, {})[kind] = unplugged
@@ -108,6 +123,10 @@ class FaultsMixin(FleetCore):
                 self.set_reachable(name, True)
                 continue
             record = self.faults.get(name, {}).pop(k, None)
+            if k in inspection.FAULTS:
+                if record is not None or kind == k:
+                    inspection.clear(self, name, k)
+                continue
             if k == "slow" and record is not None:
                 self.net.set_slow(name, spec.address, None)
             elif k == "disk_full" and record is not None:

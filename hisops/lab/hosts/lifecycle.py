@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from hisops.lab.hosts import cgroups, initscript, postgres, rootfs, sshkeys
+from hisops.lab.hosts import cgroups, initscript, inspection, postgres, rootfs, sshkeys
 from hisops.lab.hosts.cgroups import HostCgroups, cgroup2_mount
 from hisops.lab.hosts.drives import DrivesMixin
 from hisops.lab.hosts.errors import (
@@ -268,6 +268,7 @@ class HostFleet(PostgresMixin, FaultsMixin, InventoryMixin, DrivesMixin):
         with self._lock:
             self._cgroups.remove()
             self.net.delete()
+            inspection.remove_egress_tables(self.fleet_id)  # workstation_harden's, per host
             for host, faults in self.faults.items():
                 if "slow" in faults and host in self.specs:
                     self.net.set_slow(host, self.specs[host].address, None)
@@ -325,6 +326,8 @@ class HostFleet(PostgresMixin, FaultsMixin, InventoryMixin, DrivesMixin):
     def _boot(self, name: str) -> None:
         self._hosts.boot(self.spec(name))
         self._boot_drive(name)  # a backup host's removable drive left plugged in
+        if self.spec(name).kind == "workstation":
+            inspection.antivirus_on_boot(self, name)  # ClamAV's files, fresh and clean
 
     def _kill_cgroup(self, name: str) -> None:
         """SIGKILL every process of the host (or of a cgroup left by a host no longer

@@ -1,0 +1,321 @@
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The UPS (plan P8.2) through Network UPS Tools: read by the daily inspection, tested
+every quarter.
+
+Read with NUT's own Python client (``PyNUTClient``, the bindings NUT ships) from
+``upsd``: ``ups.status`` (``OL`` on line, ``OB`` on battery, ``LB`` low battery; other
+flags such as ``CHRG``, ``RB`` replace battery, ``OVER``, ``FSD``), ``battery.charge``
+(%), ``battery.runtime`` (s), ``ups.test.result``. A UPS that does not answer (upsd
+down, the UPS unknown to it, its driver's data stale) is a critical finding.
+
+The quarterly test sends ``test.battery.start`` (an instant command: the upsd user needs
+``instcmds = test.battery.start`` in ``upsd.users``), waits for ``ups.test.result`` to
+change from what it said before, and returns the record.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Optional
+
+from ansible_collections.hisops.emergency.plugins.module_utils.inspection.findings import Finding
+
+AREA = "ups"
+DEFAULT_PORT = 3493
+# ups.test.result values that mean a test is still running (NUT drivers' wording)
+IN_PROGRESS = ("in progress", "started", "running")
+FAILED_WORDS = ("fail", "error", "warning", "aborted")
+
+
+class UpsError(Exception):
+    """NUT did not answer, refused, or the test did not complete."""
+
+
+@dataclass(frozen=True)
+class UpsState:
+    name: str
+    status: tuple[str, ...]  # the ups.status flags
+    charge: Optional[float]
+    runtime: Optional[float]  # seconds
+    test_result: str
+    values: Mapping[str, str] = field(default_factory=dict)
+
+
+def _number(value: Optional[str]) -> Optional[float]:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def state_from_vars(name: str, raw: Mapping[Any, Any]) -> UpsState:
+    """The variables as PyNUTClient returns them (bytes) or as ``upsc`` prints them."""
+    values = {
+        (k.decode() if isinstance(k, bytes) else str(k)): (
+            v.decode(errors="replace") if isinstance(v, bytes) else str(v)
+        )
+        for k, v in raw.items()
+    }
+    return UpsState(
+        name=name,
+        status=tuple(values.get("ups.status", "").split()),
+        charge=_number(values.get("battery.charge")),
+        runtime=_number(values.get("battery.runtime")),
+        test_result=values.get("ups.test.result", ""),
+        values=values,
+    )
+
+
+def connect(
+    host: str,
+    port: int = DEFAULT_PORT,
+    login: Optional[str] = None,
+    password: Optional[str] = None,
+    timeout: float = 5.0,
+) -> Any:
+    from PyNUTClient.PyNUT import PyNUTClient, PyNUTError  # type: ignore[import-untyped]  # noqa: PLC0415
+
+    try:
+        return PyNUTClient(host=host, port=port, login=login, password=password, timeout=timeout)
+    except (PyNUTError, OSError) as exc:
+        raise UpsError(f"upsd {host}:{port}: {exc}") from None
+
+
+def read_state(client: Any, name: str) -> UpsState:
+    from PyNUTClient.PyNUT import PyNUTError  # noqa: PLC0415
+
+    try:
+        return state_from_vars(name, client.GetUPSVars(name))
+    except (PyNUTError, OSError, IndexError) as exc:
+        raise UpsError(f"UPS {name}: {exc}") from None
+
+
+def findings_for(
+    state: UpsState,
+    subject: str,
+    charge_warn: float = 80,
+    charge_crit: float = 40,
+    runtime_warn_s: float = 600,
+) -> list[Finding]:
+    """ups.status, battery.charge, battery.runtime, ups.test.result, each a finding."""
+    flags = set(state.status)
+    out = []
+    params: dict[str, Any] = {"status": " ".join(state.status)}
+    if not flags:
+        out.append(
+            Finding(
+                AREA,
+                "ups_status",
+                "critical",
+                subject,
+                f"UPS {subject}: no status (driver data stale?)",
+                params=params,
+                suggested_class=2,
+            )
+        )
+    elif "LB" in flags or "FSD" in flags:
+        out.append(
+            Finding(
+                AREA,
+                "ups_status",
+                "critical",
+                subject,
+                f"UPS {subject}: LOW BATTERY ({' '.join(state.status)}): the "
+                "servers behind it go down soon",
+                params=params,
+                suggested_class=1,
+            )
+        )
+    elif "OB" in flags:
+        out.append(
+            Finding(
+                AREA,
+                "ups_status",
+                "critical",
+                subject,
+                f"UPS {subject}: on battery ({' '.join(state.status)}): mains power is lost",
+                params=params,
+                suggested_class=2,
+            )
+        )
+    elif "OL" in flags:
+        other = sorted(flags & {"RB", "OVER", "BYPASS", "OFF"})
+        out.append(
+            Finding(
+                AREA,
+                "ups_status",
+                "warning" if other else "ok",
+                subject,
+                f"UPS {subject}: on line ({' '.join(state.status)})",
+                params=params,
+            )
+        )
+    else:
+        out.append(
+            Finding(
+                AREA,
+                "ups_status",
+                "warning",
+                subject,
+                f"UPS {subject}: status {' '.join(state.status)}",
+                params=params,
+            )
+        )
+    if state.charge is None:
+        out.append(
+            Finding(
+                AREA,
+                "ups_battery_charge",
+                "unknown",
+                subject,
+                f"UPS {subject}: reports no battery.charge",
+            )
+        )
+    else:
+        severity = (
+            "critical"
+            if state.charge < charge_crit
+            else "warning"
+            if state.charge < charge_warn
+            else "ok"
+        )
+        out.append(
+            Finding(
+                AREA,
+                "ups_battery_charge",
+                severity,
+                subject,
+                f"UPS {subject}: battery {state.charge:.0f} %",
+                value=state.charge,
+                unit="%",
+                params={"charge": state.charge},
+            )
+        )
+    if state.runtime is not None:
+        severity = "warning" if state.runtime < runtime_warn_s else "ok"
+        out.append(
+            Finding(
+                AREA,
+                "ups_battery_runtime",
+                severity,
+                subject,
+                f"UPS {subject}: runtime {state.runtime / 60:.0f} min on battery",
+                value=state.runtime,
+                unit="s",
+                params={"runtime": state.runtime},
+            )
+        )
+    result = state.test_result.strip()
+    lowered = result.lower()
+    if not result or lowered.startswith("no test"):
+        severity, text = "warning", "no self-test on record"
+    elif any(word in lowered for word in FAILED_WORDS):
+        severity, text = "critical", f"last self-test: {result}"
+    else:
+        severity, text = "ok", f"last self-test: {result}"
+    out.append(
+        Finding(
+            AREA,
+            "ups_self_test",
+            severity,
+            subject,
+            f"UPS {subject}: {text}",
+            params={"result": result},
+            suggested_class=3 if severity == "critical" else None,
+        )
+    )
+    return out
+
+
+def inspect(
+    host: str, name: str, port: int = DEFAULT_PORT, timeout: float = 5.0, **limits: float
+) -> list[Finding]:
+    """The inspection's UPS findings; an unreachable UPS is one critical finding."""
+    subject = f"{name}@{host}"
+    try:
+        client = connect(host, port, timeout=timeout)
+        state = read_state(client, name)
+    except UpsError as exc:
+        return [
+            Finding(
+                AREA,
+                "ups_reachable",
+                "critical",
+                subject,
+                f"UPS {subject} did not answer: {exc}",
+                suggested_class=2,
+                params={"error": str(exc)},
+            )
+        ]
+    return findings_for(state, subject, **limits)
+
+
+def battery_test(
+    client: Any,
+    name: str,
+    command: str = "test.battery.start",
+    wait_s: float = 60,
+    poll_s: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> dict[str, Any]:
+    """Run the UPS's battery test through upsd and read its result back.
+
+    Refuses to start unless the UPS is on line (a test on battery drains what the
+    servers need). Done when ``ups.test.result`` says neither what it said before the
+    command nor "in progress", or after ``wait_s`` (then ``completed`` is False).
+    """
+    from PyNUTClient.PyNUT import PyNUTError  # noqa: PLC0415
+
+    before = read_state(client, name)
+    record: dict[str, Any] = {
+        "ups": name,
+        "command": command,
+        "before": {
+            "status": " ".join(before.status),
+            "charge": before.charge,
+            "runtime": before.runtime,
+            "test_result": before.test_result,
+        },
+    }
+    if "OL" not in before.status or "OB" in before.status:
+        raise UpsError(
+            f"UPS {name} is not on line ({' '.join(before.status) or 'no status'}): "
+            "no battery test now"
+        )
+    try:
+        client.RunUPSCommand(name, command)
+    except PyNUTError as exc:
+        raise UpsError(f"UPS {name}: {command} refused by upsd: {exc}") from None
+    start = clock()
+    during: set[str] = set()
+    state = before
+    while clock() - start < wait_s:
+        sleep(poll_s)
+        state = read_state(client, name)
+        during.update(state.status)
+        result = state.test_result.strip().lower()
+        if (
+            result
+            and result != before.test_result.strip().lower()
+            and not any(word in result for word in IN_PROGRESS)
+        ):
+            break
+    result = state.test_result.strip()
+    lowered = result.lower()
+    completed = (
+        bool(result)
+        and result != before.test_result.strip()
+        and not any(w in lowered for w in IN_PROGRESS)
+    )
+    record.update(
+        completed=completed,
+        result=result,
+        passed=completed and not any(w in lowered for w in FAILED_WORDS),
+        seconds=round(clock() - start, 1),
+        after={"status": " ".join(state.status), "charge": state.charge, "runtime": state.runtime},
+        status_seen=sorted(during),
+    )
+    return record
