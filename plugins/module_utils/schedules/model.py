@@ -36,10 +36,14 @@ DEFAULT_SCHEDULES: dict[str, dict[str, Any]] = {
         "on_calendar": "*-*-* 07:00:00",
     },
     "compliance": {
-        "description": "Scheduled compliance check: any drift fails the run (plan P4.3)",
+        "description": "Scheduled compliance check: unexplained drift fails the run and sends "
+        "a notice; open isolations, fences and vendor windows are expected (plan P4.3)",
         "playbook": "switch_compliance",
         "extra_vars": {"fail_on_drift": True},
         "on_calendar": "*-*-* *:15:00",
+        # the notice goes through the incident channels: their site file and secrets
+        "environment": {"HISOPS_INCIDENT_DIR": "{root}/var/incidents"},
+        "environment_files": ["/etc/hisops/incident.env"],
     },
     "backup": {
         "description": "Backups the calendar makes due today (plan P6.1-P6.3)",
