@@ -543,7 +543,7 @@ def _database(
 ) -> dict[str, Any]:
     report = gathered.db_status
     wrong = [f for f in findings if f.get("area") == "database" and f.get("severity") != "ok"]
-    result: dict[str, Any] = {"nodes": [], "verdicts": [], "findings": wrong}
+    result: dict[str, Any] = {"nodes": [], "verdicts": [], "findings": wrong, "as_of": ""}
     if not report:
         return result
     result["as_of"] = _local(gathered.db_status_at, tz) if gathered.db_status_at else ""
