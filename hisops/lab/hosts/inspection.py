@@ -254,7 +254,31 @@ def start_gateway(fleet: FleetCore, name: str, port: int = GATEWAY_PORT) -> str:
             label="starting the insurance gateway",
         )
         wait_for(lambda: tcp_open(address, port, 0.2), 15, f"the insurance gateway on {name}")
-    return gateway_url(fleet, name, port)
+    url = gateway_url(fleet, name, port)
+    (fleet.host_dir(name) / "insurance.json").write_text(json.dumps({"url": url}))
+    return url
+
+
+def inventory_vars(fleet: FleetCore) -> dict[str, Any]:
+    """``hisops_ups`` and ``hisops_insurance_url`` for the UPS and gateway the lab runs
+    (for the inventory's ``all`` vars: the inspection reads them on localhost)."""
+    out: dict[str, Any] = {}
+    for spec in fleet.specs.values():
+        ups = fleet.host_dir(spec.name) / "ups.json"
+        if ups.exists():
+            info = json.loads(ups.read_text())
+            out.setdefault("hisops_ups", []).append(
+                {
+                    "host": info["host"],
+                    "port": info["port"],
+                    "ups": info["ups"],
+                    "credentials_file": str(ups),
+                }
+            )
+        gateway = fleet.host_dir(spec.name) / "insurance.json"
+        if gateway.exists():
+            out["hisops_insurance_url"] = json.loads(gateway.read_text())["url"]
+    return out
 
 
 def stop_gateway(fleet: FleetCore, name: str) -> None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from hisops.lab.hosts import inspection
 from hisops.lab.hosts.postgres import PG_CLUSTER, PG_VERSION
 from hisops.lab.hosts.probes import tcp_open
 from hisops.lab.hosts.spec import department_group
@@ -95,8 +96,10 @@ class InventoryMixin(FleetCore):
             for group in spec.groups:
                 target = groups.get(group) or extra.setdefault(group, {"hosts": {}})
                 target.setdefault("hosts", {})[spec.name] = {}
+        services = inspection.inventory_vars(self)  # the lab's UPS and insurance gateway
         return {
             "all": {
+                **({"vars": services} if services else {}),
                 "children": {
                     "lab_hosts": {
                         "vars": {
@@ -107,10 +110,12 @@ class InventoryMixin(FleetCore):
                             "hisops_known_hosts": known,
                             "ansible_python_interpreter": "/usr/bin/python3",
                             "hisops_lab_credentials_file": str(self.credentials_file),
+                            # the hosts share one kernel: egress rules per host cgroup
+                            "hisops_workstation_egress_scope": "cgroup",
                         },
                         "children": {**groups, **extra},
                     }
-                }
+                },
             }
         }
 

@@ -319,3 +319,17 @@ def battery_test(
         status_seen=sorted(during),
     )
     return record
+
+
+def write_record(record: Mapping[str, Any], directory: str, stamp: str) -> str:
+    """The test's JSON record ``<directory>/ups-test-<ups>-<stamp>.json`` (atomic)."""
+    import json  # noqa: PLC0415
+    import os  # noqa: PLC0415
+
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, f"ups-test-{record['ups']}-{stamp}.json")
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(dict(record), indent=1, sort_keys=True) + "\n")
+    os.replace(tmp, path)
+    return path

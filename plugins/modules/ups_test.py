@@ -1,0 +1,162 @@
+#!/usr/bin/python
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: ups_test
+short_description: The UPS's battery self-test through Network UPS Tools, its result recorded
+version_added: 0.1.0
+description:
+  - Reads the UPS from C(upsd) (PyNUTClient), refuses unless it is on line, sends the instant command
+    O(command) (C(test.battery.start)) as O(user), waits up to O(wait_s) for C(ups.test.result) to
+    change and writes the record (JSON) into O(record_dir).
+  - Check mode reads the UPS and the preconditions only; no command is sent, nothing is written.
+author: hisops developers (@hisops)
+requirements: [PyNUTClient]
+options:
+  host:
+    description: Address of C(upsd).
+    type: str
+    required: true
+  port:
+    description: Port of C(upsd).
+    type: int
+    default: 3493
+  ups:
+    description: The UPS's name in C(upsd).
+    type: str
+    default: ups
+  user:
+    description: The C(upsd.users) user allowed the command (C(instcmds = test.battery.start)).
+    type: str
+    required: true
+  password:
+    description: Its password.
+    type: str
+    required: true
+  command:
+    description: The instant command.
+    type: str
+    default: test.battery.start
+    choices: [test.battery.start, test.battery.start.quick, test.battery.start.deep]
+  wait_s:
+    description: Seconds to wait for the result.
+    type: float
+    default: 120
+  record_dir:
+    description: Directory of the test records on the controller.
+    type: path
+    required: true
+attributes:
+  check_mode:
+    description: Reads only; sends nothing.
+    support: full
+  diff_mode:
+    description: Nothing to show.
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Quarterly UPS test
+  hisops.emergency.ups_test:
+    host: 10.20.0.9
+    user: hisops
+    password: "{{ vault_ups_password }}"
+    record_dir: /srv/hisops/var/ups_tests
+"""
+
+RETURN = r"""
+record:
+  description: ups, command, before (status, charge, runtime, test_result), completed, passed, result, seconds, after.
+  returned: success
+  type: dict
+path:
+  description: The record's file.
+  returned: when written
+  type: str
+"""
+
+import time
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+try:
+    import PyNUTClient  # noqa: F401
+
+    HAS_NUT = True
+    NUT_IMPORT_ERROR = None
+except ImportError:
+    HAS_NUT = False
+    NUT_IMPORT_ERROR = traceback.format_exc()
+
+from ansible_collections.hisops.emergency.plugins.module_utils.inspection import ups
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "host": {"type": "str", "required": True},
+            "port": {"type": "int", "default": 3493},
+            "ups": {"type": "str", "default": "ups"},
+            "user": {"type": "str", "required": True},
+            "password": {"type": "str", "required": True, "no_log": True},
+            "command": {
+                "type": "str",
+                "default": "test.battery.start",
+                "choices": [
+                    "test.battery.start",
+                    "test.battery.start.quick",
+                    "test.battery.start.deep",
+                ],
+            },
+            "wait_s": {"type": "float", "default": 120},
+            "record_dir": {"type": "path", "required": True},
+        },
+        supports_check_mode=True,
+    )
+    if not HAS_NUT:
+        module.fail_json(msg=missing_required_lib("PyNUTClient"), exception=NUT_IMPORT_ERROR)
+    p = module.params
+    if p["wait_s"] <= 0:
+        module.fail_json(msg="wait_s: must be positive", field="wait_s")
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    try:
+        client = ups.connect(p["host"], p["port"], p["user"], p["password"])
+        if module.check_mode:
+            state = ups.read_state(client, p["ups"])
+            ready = "OL" in state.status and "OB" not in state.status
+            module.exit_json(
+                changed=False,
+                record={
+                    "ups": p["ups"],
+                    "command": p["command"],
+                    "would_start": ready,
+                    "before": {
+                        "status": " ".join(state.status),
+                        "charge": state.charge,
+                        "test_result": state.test_result,
+                    },
+                },
+            )
+        record = ups.battery_test(client, p["ups"], p["command"], p["wait_s"])
+    except ups.UpsError as exc:
+        module.fail_json(msg=str(exc))
+    record["at"] = stamp
+    record["host"] = p["host"]
+    path = ups.write_record(record, p["record_dir"], stamp)
+    module.exit_json(
+        changed=True,
+        record=record,
+        path=path,
+        failed=not record["passed"],
+        msg=""
+        if record["passed"]
+        else "UPS battery test: %s" % (record["result"] or "no result in %.0f s" % p["wait_s"]),
+    )
+
+
+if __name__ == "__main__":
+    main()
