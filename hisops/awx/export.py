@@ -116,6 +116,9 @@ def _credential_types() -> list[dict[str, Any]]:
                         ("HISOPS_BACKUP_DIR", "backup"),
                         ("HISOPS_INTENDED_DIR", "intended"),
                         ("HISOPS_INCIDENT_DIR", "incidents"),
+                        # the run records, where hisops incident tick finds them (a copy
+                        # stays among the job's artifacts: plugins/callback/run_record.py)
+                        ("HISOPS_RUN_RECORD_DIR", "records"),
                     )
                 }
             },

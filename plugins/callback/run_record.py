@@ -21,7 +21,10 @@ description:
     job's C(awx_user_name) (or C(tower_user_name)) extra variable, the run id
     C(awx-job-<awx_job_id>), the incident the C(incident) extra variable, and the record is
     written into the job's ansible-runner artifact directory (C(AWX_ISOLATED_DATA_DIR)),
-    which ansible-runner streams back to the controller with the job's artifacts.
+    which ansible-runner streams back to the controller with the job's artifacts. When
+    C(HISOPS_RUN_RECORD_DIR) names another directory (the hisops store mounted into the
+    execution environment, where C(hisops incident tick) finds the runs), the record is
+    written there and a copy among the job's artifacts.
 version_added: 0.1.0
 options:
   record_dir:
@@ -102,11 +105,13 @@ class CallbackModule(CallbackBase):
     def __init__(self, display=None):
         super().__init__(display=display)
         self._path = None
+        self._copy = None  # an AWX job's artifact directory, when records go elsewhere
         self._playbook = None
         self._play = None
         self._operator = None
         self._run_id = None
         self._check_mode = False
+        self._awx_job = False
 
     def set_options(self, task_keys=None, var_options=None, direct=None):
         super().set_options(task_keys=task_keys, var_options=var_options, direct=direct)
@@ -124,6 +129,7 @@ class CallbackModule(CallbackBase):
             user = extra.get("awx_user_name") or extra.get("tower_user_name")
             if user:
                 self._operator = str(user)
+        self._awx_job = bool(extra.get("awx_job_id") or extra.get("tower_job_id"))
         if not self.get_option("run_id"):
             job_id = extra.get("awx_job_id") or extra.get("tower_job_id")
             if job_id:
@@ -137,6 +143,13 @@ class CallbackModule(CallbackBase):
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         stem = re.sub(r"[^A-Za-z0-9_.-]", "_", playbook_name)
         self._path = os.path.join(record_dir, f"{stamp}-{stem}-{self._run_id}.jsonl")
+        artifacts = os.environ.get("AWX_ISOLATED_DATA_DIR", "")
+        if (
+            self._awx_job
+            and artifacts
+            and os.path.realpath(artifacts) != os.path.realpath(record_dir)
+        ):
+            self._copy = os.path.join(artifacts, os.path.basename(self._path))
 
     def _write(self, event: str, **fields) -> None:
         if self._path is None:
@@ -151,8 +164,10 @@ class CallbackModule(CallbackBase):
         }
         record.update(fields)
         line = json.dumps(mask_secrets(record), default=str, ensure_ascii=False, sort_keys=False)
-        with open(self._path, "a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
+        for path in (self._path, self._copy):
+            if path:
+                with open(path, "a", encoding="utf-8") as handle:
+                    handle.write(line + "\n")
 
     def _task_record(self, status: str, result, ignore_errors: bool = False) -> None:
         task = result._task

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import ansible_runner
@@ -102,7 +103,10 @@ def test_awx_job_run_record_reaches_the_controller_with_the_artifacts(tmp_path, 
     assert any(line.get("task") == "Say who" for line in lines)
 
 
-def test_explicit_operator_and_record_dir_win_over_the_awx_variables(tmp_path, monkeypatch):
+def test_explicit_operator_and_record_dir_win_and_the_artifacts_keep_a_copy(tmp_path, monkeypatch):
+    """The hisops store mounted into the EE (HISOPS_RUN_RECORD_DIR: where the incident tick
+    finds runs) gets the record; the AWX job's artifacts a copy. A run that is no AWX job
+    (hisops run: its artifact directory is beside the records) writes one record only."""
     for name in ("HISOPS_RUN_ID", "HISOPS_INCIDENT", "ANSIBLE_CONFIG"):
         monkeypatch.delenv(name, raising=False)
     (tmp_path / "project").mkdir()
@@ -114,10 +118,26 @@ def test_explicit_operator_and_record_dir_win_over_the_awx_variables(tmp_path, m
         playbook="job.yml",
         extravars=AWX_EXTRA_VARS,
         envvars=env,
+        ident="awx",
         quiet=True,
     )
     assert run.status == "successful"
     [record] = records.glob("*.jsonl")
     lines = [json.loads(line) for line in record.read_text().splitlines()]
     assert {line["operator"] for line in lines} == {"nurse.li"}
-    assert not list((tmp_path / "artifacts").rglob("*.jsonl"))
+    [copy] = (tmp_path / "artifacts" / "awx").glob("*.jsonl")
+    assert copy.read_text() == record.read_text()
+
+    plain = tmp_path / "plain"
+    shutil.copytree(tmp_path / "project", plain / "project")
+    run = ansible_runner.run(
+        private_data_dir=str(plain),
+        playbook="job.yml",
+        extravars={"incident": "INC-1"},
+        envvars=env,
+        ident="plain",
+        quiet=True,
+    )
+    assert run.status == "successful"
+    assert not list((plain / "artifacts" / "plain").glob("*.jsonl"))
+    assert len(list(records.glob("*.jsonl"))) == 2
