@@ -36,7 +36,7 @@ def cmd_console(args: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"hisops console: --snapshot {args.snapshot}: {exc}", file=sys.stderr)
             return 2
-        print(written["html"])
+        print(written)
         return 0
     if args.refresh < 5:
         print("hisops console: --refresh: at least 5 seconds", file=sys.stderr)

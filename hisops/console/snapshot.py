@@ -33,11 +33,12 @@ def write_snapshot(
     *,
     language: str | None = None,
     paths: Paths | None = None,
-) -> dict[str, str]:
+) -> str:
     """Write ``console.html`` (the site's language, or ``language``) and ``console.json``
     into ``out_dir`` from ``inspection_json_path`` and the other sources (``paths``:
     default as ``hisops console`` reads them). A source that is missing is said on the
-    page; this raises only when ``out_dir`` cannot be written. Returns the files' paths."""
+    page; this raises only when ``out_dir`` cannot be written. Returns the page's path
+    (``console.json`` is beside it)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     gathered = gather(paths or Paths.defaults(), inspection=str(inspection_json_path))
@@ -46,4 +47,4 @@ def write_snapshot(
     html_path, json_path = out / "console.html", out / "console.json"
     _write_atomic(html_path, page)
     _write_atomic(json_path, json.dumps(view.to_dict(), ensure_ascii=False, indent=1) + "\n")
-    return {"html": str(html_path), "json": str(json_path)}
+    return str(html_path)

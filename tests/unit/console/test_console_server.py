@@ -107,10 +107,11 @@ def test_snapshot(state_paths, tmp_path: Path) -> None:
     out = tmp_path / "snapshots"
     written = write_snapshot(paths.inspection, out, paths=paths)
     assert sorted(p.name for p in out.iterdir()) == ["console.html", "console.json"]
-    page = Path(written["html"]).read_text(encoding="utf-8")
+    assert written == str(out / "console.html")
+    page = Path(written).read_text(encoding="utf-8")
     assert 'http-equiv="refresh"' not in page  # a file does not refresh
     assert "<svg" in page and "HIS database primary his-db-1 down" in page
-    data = json.loads(Path(written["json"]).read_text(encoding="utf-8"))
+    data = json.loads((out / "console.json").read_text(encoding="utf-8"))
     assert {n["id"]: n["state"] for n in data["nodes"]}["srv-his-db-1"] == "down"
     # the inspection given is the one drawn (not the default path's)
     other = gather(state_paths["normal"]).inspection
