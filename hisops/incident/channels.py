@@ -13,9 +13,15 @@ import urllib.request
 from email.message import EmailMessage
 from typing import Any
 
+from .messages import Message, msg
+
 
 class ChannelError(Exception):
-    pass
+    """A failed send: ``message`` for the timeline (any language), str() in English."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.text("en"))
+        self.message = message
 
 
 def _scrub(text: str, secrets: list[str]) -> str:
@@ -25,7 +31,7 @@ def _scrub(text: str, secrets: list[str]) -> str:
     return text
 
 
-def send_email(smtp: dict[str, Any], to: str, subject: str, body: str) -> str:
+def send_email(smtp: dict[str, Any], to: str, subject: str, body: str) -> Message:
     password = os.environ.get(str(smtp.get("password_env") or ""), "")
     message = EmailMessage()
     message["From"] = smtp["from"]
@@ -40,10 +46,13 @@ def send_email(smtp: dict[str, Any], to: str, subject: str, body: str) -> str:
                 client.login(smtp["username"], password)
             refused = client.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:
-        raise ChannelError(_scrub(f"smtp {smtp['host']}: {exc}", [password])) from None
+        error = _scrub(str(exc), [password])
+        raise ChannelError(
+            msg("channel.error", channel=f"smtp {smtp['host']}", error=error)
+        ) from None
     if refused:
-        raise ChannelError(f"smtp {smtp['host']}: refused {', '.join(refused)}")
-    return f"accepted by {smtp['host']}"
+        raise ChannelError(msg("channel.refused", host=smtp["host"], addresses=", ".join(refused)))
+    return msg("result.email", host=smtp["host"])
 
 
 def webhook_url(hooks: dict[str, Any], name: str) -> str:
@@ -51,16 +60,13 @@ def webhook_url(hooks: dict[str, Any], name: str) -> str:
     if hook.get("url_env"):
         url = os.environ.get(hook["url_env"], "")
         if not url:
-            raise ChannelError(f"webhook {name}: set the environment variable {hook['url_env']}")
+            raise ChannelError(msg("channel.env", name=name, var=hook["url_env"]))
         return str(url)
     return str(hook["url"])
 
 
-def send_webhook(hooks: dict[str, Any], name: str, subject: str, body: str) -> str:
-    try:
-        url = webhook_url(hooks, name)
-    except ChannelError:
-        raise
+def send_webhook(hooks: dict[str, Any], name: str, subject: str, body: str) -> Message:
+    url = webhook_url(hooks, name)
     payload = json.dumps(
         {"msgtype": "text", "text": {"content": f"{subject}\n{body}"}}, ensure_ascii=False
     ).encode()
@@ -72,14 +78,15 @@ def send_webhook(hooks: dict[str, Any], name: str, subject: str, body: str) -> s
             answer = response.read(4096).decode("utf-8", "replace")
             code = response.status
     except urllib.error.HTTPError as exc:
-        raise ChannelError(f"webhook {name}: HTTP {exc.code}") from None
+        raise ChannelError(msg("result.webhook", name=name, code=exc.code)) from None
     except (OSError, ValueError) as exc:
-        raise ChannelError(_scrub(f"webhook {name}: {exc}", [url])) from None
+        error = _scrub(str(exc), [url])
+        raise ChannelError(msg("channel.error", channel=f"webhook {name}", error=error)) from None
     # the robots answer 200 with {"errcode": 0} when they took the message
     try:
         errcode = json.loads(answer).get("errcode", 0) if answer.strip() else 0
     except (ValueError, AttributeError):
         errcode = 0
     if errcode:
-        raise ChannelError(f"webhook {name}: errcode {errcode}")
-    return f"webhook {name}: HTTP {code}"
+        raise ChannelError(msg("channel.errcode", name=name, code=errcode))
+    return msg("result.webhook", name=name, code=code)

@@ -11,7 +11,7 @@ from typing import Any
 from . import notices, service, timeutil
 from .config import load
 from .errors import IncidentError
-from .model import CLASSES, SYMPTOMS
+from .model import CLASSES, SYMPTOMS, SYMPTOMS_ZH
 from .store import Store
 
 
@@ -25,59 +25,156 @@ def context(args: argparse.Namespace) -> service.Context:
     )
 
 
-def _show(ctx: service.Context, incident: dict[str, Any]) -> str:
+SHOW = {
+    "en": {
+        "drill": "DRILL",
+        "state": "state",
+        "occurred": "occurred",
+        "found": "found",
+        "reported": "reported by",
+        "symptoms": "symptoms",
+        "responsible": "responsible",
+        "group": "{name} group",
+        "estimate": "recovery expected",
+        "recovered": "recovered",
+        "confirmed": "users confirmed",
+        "due": "report due",
+        "overdue": "OVERDUE",
+        "timeline": "timeline",
+        "notices": "notices",
+        "tasks": "re-entry tasks",
+        "acked": "acked by",
+        "by": "by",
+        "done": "confirmed by",
+        "open": "open",
+    },
+    "zh": {
+        "drill": "演练",
+        "state": "状态",
+        "occurred": "发生",
+        "found": "发现",
+        "reported": "报告",
+        "symptoms": "症状",
+        "responsible": "负责人",
+        "group": "{name}",
+        "estimate": "预计恢复",
+        "recovered": "恢复",
+        "confirmed": "用户确认",
+        "due": "报告截止",
+        "overdue": "已逾期",
+        "timeline": "处理过程",
+        "notices": "通知",
+        "tasks": "数据补录",
+        "acked": "确认人",
+        "by": "截止",
+        "done": "确认人",
+        "open": "未完成",
+    },
+}
+STATES_ZH = {"open": "处理中", "resolved": "已恢复", "closed": "已关闭"}
+
+
+def _show(ctx: service.Context, incident: dict[str, Any], language: str | None = None) -> str:
+    """The incident for a person, in ``language`` (the site's by default): the system's
+    entries in that language, the operator's as typed."""
+    from .messages import (
+        CATALOGUE,
+        class_name,
+        confirmed_by,
+        entry_text,
+        incident_title,
+        notice_name,
+        param_text,
+        task_title,
+        word,
+    )
+    from .report import LABELS
+
+    kinds = LABELS[language or ctx.site.language]["kinds"]
+
+    language = language or ctx.site.language
+    w = SHOW[language]
+    zh = language == "zh"
     tz = ctx.site.tz
+    sep, colon = ("；", "：") if zh else ("; ", ": ")
+    state = STATES_ZH.get(incident["state"], incident["state"]) if zh else incident["state"]
+    klass = (
+        f"{class_name(incident['class'], language)}{sep}{w['state']}{colon if zh else ' '}{state}"
+    )
+    symptoms = SYMPTOMS_ZH if zh else SYMPTOMS
+    dept = ctx.site.dept_name(incident["department"], language) if incident["department"] else "?"
     lines = [
-        f"#{incident['id']} {incident['title']}" + ("  [DRILL]" if incident["drill"] else ""),
-        f"  {CLASSES[incident['class']]}; state {incident['state']}",
-        f"  occurred {timeutil.local_text(incident['occurred_at'], tz)}, "
-        f"found {timeutil.local_text(incident['found_at'], tz)}, "
-        f"reported by {incident['reporter'] or '?'} ({incident['department'] or '?'})",
-        f"  symptoms: {', '.join(SYMPTOMS.get(s, s) for s in incident['symptoms']) or '-'}",
-        f"  responsible: {incident['assignee'] or '-'}",
+        f"#{incident['id']} {incident_title(incident, language, ctx.site)}"
+        + (f"  [{w['drill']}]" if incident["drill"] else ""),
+        f"  {klass}",
+        f"  {w['occurred']} {timeutil.local_text(incident['occurred_at'], tz)}, "
+        f"{w['found']} {timeutil.local_text(incident['found_at'], tz)}, "
+        f"{w['reported']} {incident['reporter'] or '?'} ({dept})",
+        f"  {w['symptoms']}{colon}"
+        + (
+            ", ".join(
+                symptoms.get(s) or CATALOGUE.get(f"symptom.{s}", {}).get(language) or s
+                for s in incident["symptoms"]
+            )
+            or "-"
+        ),
+        f"  {w['responsible']}{colon}{incident['assignee'] or '-'}",
     ]
     for group in service.GROUPS:
         if incident["groups"].get(group):
-            lines.append(f"  {group} group: {', '.join(incident['groups'][group])}")
+            name = CATALOGUE[f"group.{group}"][language]
+            lines.append(
+                f"  {w['group'].format(name=name)}{colon}{', '.join(incident['groups'][group])}"
+            )
     if incident["recovery_estimate"]:
-        lines.append(
-            f"  recovery expected {timeutil.local_text(incident['recovery_estimate'], tz)}"
-        )
+        lines.append(f"  {w['estimate']} {timeutil.local_text(incident['recovery_estimate'], tz)}")
     if incident["recovered_at"]:
-        lines.append(f"  recovered {timeutil.local_text(incident['recovered_at'], tz)}")
+        lines.append(f"  {w['recovered']} {timeutil.local_text(incident['recovered_at'], tz)}")
     if incident["confirmed_at"]:
-        lines.append(f"  users confirmed: {incident['confirmed_by']}")
+        lines.append(f"  {w['confirmed']}{colon}{confirmed_by(incident, language, ctx.site)}")
     if incident["report_due"]:
-        flag = " OVERDUE" if service.overdue(ctx, incident) else ""
-        lines.append(f"  report due {timeutil.local_text(incident['report_due'], tz)}{flag}")
-    lines.append("  timeline:")
+        flag = f" {w['overdue']}" if service.overdue(ctx, incident) else ""
+        lines.append(f"  {w['due']} {timeutil.local_text(incident['report_due'], tz)}{flag}")
+    lines.append(f"  {w['timeline']}{colon.strip()}")
     for entry in incident["entries"]:
         lines.append(
             f"    {timeutil.local_text(entry['at'], tz)}  {entry['who']:<10} "
-            f"{entry['kind']:<10} {entry['text']}"
+            f"{kinds.get(entry['kind'], entry['kind']):<10} {entry_text(entry, language, ctx.site)}"
         )
     if incident["notices"]:
-        lines.append("  notices:")
+        lines.append(f"  {w['notices']}{colon.strip()}")
+        errors = {  # a failed send's error in this language, from its timeline entry
+            e["data"]["notice"]: param_text("result", e["params"].get("result"), language, ctx.site)
+            for e in incident["entries"]
+            if e.get("msg") == "notice.failed" and "notice" in e["data"]
+        }
         for n in incident["notices"]:
-            ack = f" acked by {n['acked_by']}" if n["acked_at"] else ""
+            ack = f" {w['acked']} {n['acked_by']}" if n["acked_at"] else ""
+            error = n["last_error"]
+            if error and n["status"] == "unknown":
+                error = CATALOGUE["notice.stale"][language]
+            elif error:
+                error = errors.get(n["id"], error)
             lines.append(
-                f"    {n['id']:>4} {n['key']:<22} {n['recipient']:<24} {n['channel']:<26} "
-                f"due {timeutil.local_text(n['due_at'], tz)} {n['status']}"
+                f"    {n['id']:>4} {notice_name(n['key'], language):<22} {param_text('recipient', n['recipient'], language, ctx.site):<24} "
+                f"{param_text('channel', n['channel'], language):<26} {timeutil.local_text(n['due_at'], tz)} "
+                f"{word('status', n['status'], language)}"
                 + (f" {timeutil.local_text(n['sent_at'], tz)}" if n["sent_at"] else "")
-                + (f" ({n['last_error']})" if n["last_error"] else "")
+                + (f" ({error})" if error else "")
                 + ack
             )
     if incident["tasks"]:
-        lines.append("  re-entry tasks:")
+        lines.append(f"  {w['tasks']}{colon.strip()}")
         for t in incident["tasks"]:
             done = (
-                f"confirmed by {t['confirmed_by']}"
+                f"{w['done']} {t['confirmed_by']}"
                 if t["confirmed_at"]
-                else ("OVERDUE" if timeutil.parse_iso(t["deadline"]) < ctx.now() else "open")
+                else (w["overdue"] if timeutil.parse_iso(t["deadline"]) < ctx.now() else w["open"])
             )
             lines.append(
                 f"    {t['department']:<18} {t['key']:<24} "
-                f"by {timeutil.local_text(t['deadline'], tz)}  {done}"
+                f"{w['by']} {timeutil.local_text(t['deadline'], tz)}  {done}"
+                + (f"  {task_title(t['key'], language, ctx.site)}" if zh else "")
             )
     return "\n".join(lines)
 
@@ -202,14 +299,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(incident, indent=2, ensure_ascii=False, default=str))
         else:
-            print(_show(ctx, incident))
+            print(_show(ctx, incident, args.language))
         return 0
     elif action == "report":
         return _report(ctx, args)
     elif action == "maintenance-log":
         from . import report
 
-        print(report.maintenance_log(ctx, args.id), end="")
+        print(report.maintenance_log(ctx, args.id, args.language), end="")
         return 0
     elif action == "overdue":
         return main_overdue_check(ctx)
@@ -399,6 +496,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = actions.add_parser("show", help="an incident with its timeline, notices and tasks")
     p.add_argument("id")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--language", choices=["zh", "en"], help="default: the site's")
 
     p = actions.add_parser("report", help="the written report (P1.5): fill, submit, HTML/PDF")
     p.add_argument("id")
@@ -416,6 +514,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = actions.add_parser("maintenance-log", help="class 3: the maintenance-log entry (P1.5)")
     p.add_argument("id")
+    p.add_argument("--language", choices=["zh", "en"], help="default: the site's")
 
     actions.add_parser("overdue", help="exit 1 when a report is overdue (for scheduled checks)")
 

@@ -18,6 +18,7 @@ from typing import Any, TextIO
 from . import service, timeutil
 from .config import load
 from .errors import IncidentError
+from .messages import msg
 from .store import Store
 
 
@@ -33,8 +34,12 @@ class Score:
     def within(self) -> bool:
         return self.passed and self.seconds <= self.threshold.total_seconds()
 
+    @property
+    def verdict(self) -> str:
+        return "within" if self.within else ("FAILED" if not self.passed else "OVER")
+
     def line(self) -> str:
-        verdict = "within" if self.within else ("FAILED" if not self.passed else "OVER")
+        verdict = self.verdict
         return (
             f"{self.name:<28} {self.plan_item:<5} {self.seconds:8.1f} s "
             f"of {int(self.threshold.total_seconds() // 60)} min: {verdict}"
@@ -70,7 +75,7 @@ class DrillProgress:
             self.threshold = stages[0].after if stages else self.threshold
             self.incident = service.open_incident(
                 self.ctx,
-                title=f"Emergency drill ({total} scenarios)",
+                title=msg("drill.title", total=total),
                 klass="1",
                 symptoms=["drill"],
                 drill=True,
@@ -90,7 +95,7 @@ class DrillProgress:
     def start(self, index: int, scenario: Any) -> None:
         self._emit(f"scenario {index} of {self.total}: {scenario.name} ({scenario.plan_item})")
         if self.incident is not None:
-            service.add_step(self.ctx, self.incident, f"scenario {scenario.name}: fault injected")
+            service.add_step(self.ctx, self.incident, msg("drill.injected", name=scenario.name))
 
     def finish(self, outcome: Any) -> Score:
         score = Score(
@@ -110,7 +115,15 @@ class DrillProgress:
 
             lines = read_record(Path(run["record"])) if run.get("record") else []
             service.record_run(self.ctx, self.incident, {**run, "lines": lines})
-        service.add_step(self.ctx, self.incident, f"scenario {score.line()}")
+        scored = msg(
+            "drill.scored",
+            name=score.name,
+            plan_item=score.plan_item,
+            seconds=f"{score.seconds:.1f}",
+            minutes=int(score.threshold.total_seconds() // 60),
+            verdict=score.verdict,
+        )
+        service.add_step(self.ctx, self.incident, scored)
         return score
 
     def close(self) -> list[Score]:
@@ -119,8 +132,9 @@ class DrillProgress:
         if self.incident is None:
             self._emit(summary)
             return self.scores
-        service.resolve(self.ctx, self.incident, self_test=f"drill finished: {summary}")
-        service.resolve(self.ctx, self.incident, confirmed_by="drill (no users involved)")
-        service.close(self.ctx, self.incident, summary)
+        counts = {"within": within, "total": len(self.scores)}
+        service.resolve(self.ctx, self.incident, self_test=msg("drill.finished", **counts))
+        service.resolve(self.ctx, self.incident, confirmed_by=msg("drill.nobody"))
+        service.close(self.ctx, self.incident, msg("drill.summary", **counts))
         self._emit(f"drill incident {self.incident} closed: {summary}")
         return self.scores

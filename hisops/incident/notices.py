@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from . import channels, timeutil
+from .messages import Message, msg, task_title
 from .model import CLASS_NAMES_ZH, CLASSES, SYMPTOMS, SYMPTOMS_ZH
 
 if TYPE_CHECKING:
@@ -153,10 +154,11 @@ def queue_escalation(
         _queue_to(conn, ctx, incident, role, f"escalation:{incident['class']}:{role}")
     from .service import _entry
 
-    told = ", ".join(roles) or (
-        "nobody: a drill" if incident["drill"] else "nobody (class 3: logged in detail, P2)"
+    key = "notify.told" if roles else ("notify.drill" if incident["drill"] else "notify.nobody")
+    told = {"roles": roles} if roles else {}
+    _entry(
+        conn, ctx, incident["id"], "notify", msg(key, reason=reason, cls=incident["class"], **told)
     )
-    _entry(conn, ctx, incident["id"], "notify", f"{reason}: class {incident['class']} tells {told}")
 
 
 def queue_person_notice(
@@ -189,25 +191,25 @@ def ack(ctx: Context, incident_id: int | str, person: str | None = None) -> int:
         changed = conn.execute(query, args).rowcount
         if not changed:
             raise IncidentError("person", "no unacknowledged notice to acknowledge for that person")
-        _entry(conn, ctx, incident["id"], "ack", f"acknowledged by {person or ctx.operator}")
+        _entry(conn, ctx, incident["id"], "ack", msg("ack", person=person or ctx.operator))
     return changed
 
 
 # -- the downtime clocks (P3) -------------------------------------------------------------
 def slower_recovery(site: Site, start: datetime) -> str:
-    """Why recovery is expected slower at ``start`` ('' when it is not): a holiday or peak
-    hours in the site calendar (P2: weigh holidays and peak patient volume)."""
+    """Why recovery is expected slower at ``start`` ('' when it is not): ``holiday`` or
+    ``peak_hours`` in the site calendar (P2: weigh holidays and peak patient volume)."""
     local = start.astimezone(site.tz)
     if local.strftime("%Y-%m-%d") in site.holidays:
         return "holiday"
     minute = local.hour * 60 + local.minute
     for begin, end in site.peak_hours:
         if begin <= minute < end:
-            return "peak hours"
+            return "peak_hours"
     return ""
 
 
-def stage_due(site: Site, incident: dict[str, Any]) -> list[tuple[Any, datetime, str]]:
+def stage_due(site: Site, incident: dict[str, Any]) -> list[tuple[Any, datetime, Message]]:
     """Each stage's due time: the threshold after the outage's start (shortened by the
     calendar's factor on a holiday or in peak hours), or the moment the operator's recovery
     estimate passed it, whichever is earlier. (stage, due, why)."""
@@ -218,11 +220,15 @@ def stage_due(site: Site, incident: dict[str, Any]) -> list[tuple[Any, datetime,
     result = []
     for stage in site.stages:
         due = start + stage.after * factor
-        why = f"{stage.name} threshold" + (f" (x{factor}: {slower})" if slower else "")
+        why = (
+            msg("why.calendar", stage=stage.name, factor=factor, slower=slower)
+            if slower
+            else msg("why.threshold", stage=stage.name)
+        )
         if estimate and timeutil.parse_iso(estimate) > due:
             given = timeutil.parse_iso(incident["estimate_at"])
             if given < due:
-                due, why = given, f"{stage.name}: recovery estimate passes the threshold"
+                due, why = given, msg("why.estimate", stage=stage.name)
         result.append((stage, due.replace(microsecond=0), why))
     return result
 
@@ -278,8 +284,13 @@ def queue_clocks(conn: sqlite3.Connection, ctx: Context, incident: dict[str, Any
             ctx,
             incident["id"],
             "clock",
-            f"clock {stage.name} due at {timeutil.local_text(due, ctx.site.tz)} ({why}): "
-            f"{len(stage.departments)} departments told",
+            msg(
+                "clock",
+                stage=stage.name,
+                due=timeutil.iso(due),
+                why=why,
+                count=len(stage.departments),
+            ),
             who="hisops",
             data={"stage": stage.name, "due": timeutil.iso(due)},
         )
@@ -318,25 +329,13 @@ def queue_recovery(
         )
     ]
     current = ctx.now()
-    titles = {
-        "zh": {
-            "important_data": "补录停机期间的重要数据（当天）",
-            "all_data": "补录停机期间的全部数据",
-            "pharmacy_reconciliation": "药房对账",
-        },
-        "en": {
-            "important_data": "re-enter the outage's important data (same day)",
-            "all_data": "re-enter all of the outage's data",
-            "pharmacy_reconciliation": "pharmacy reconciliation",
-        },
-    }[ctx.site.language]
     for dept in depts:
         tasks = []
         for task in ctx.site.reentry:
             if task.get("departments") and dept not in task["departments"]:
                 continue
             deadline = _end_of_day(moment, ctx.site, 0 if task["deadline"] == "same_day" else 1)
-            title = str(task.get(ctx.site.language) or titles.get(task["key"], task["key"]))
+            title = task_title(task["key"], ctx.site.language, ctx.site)
             conn.execute(
                 "INSERT OR IGNORE INTO tasks (incident_id, key, department, title, deadline, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -417,7 +416,7 @@ def queue_restart(ctx: Context, incident_id: int | str) -> int:
                 body,
                 current,
             )
-        _entry(conn, ctx, incident["id"], "restart", f"told to restart: {', '.join(depts)}")
+        _entry(conn, ctx, incident["id"], "restart", msg("restart", departments=depts))
     return added
 
 
@@ -442,7 +441,11 @@ def confirm_task(ctx: Context, incident_id: int | str, department: str, key: str
                 "task", f"no open re-entry task {key or ''} for {department} on this incident"
             )
         _entry(
-            conn, ctx, incident["id"], "reentry", f"{department}: {key or 'all tasks'} confirmed"
+            conn,
+            ctx,
+            incident["id"],
+            "reentry",
+            msg("reentry.confirmed", department=department, task=key or ""),
         )
     return changed
 
@@ -514,7 +517,7 @@ def _remind_overdue_tasks(conn: sqlite3.Connection, ctx: Context) -> int:
             ctx,
             task["incident_id"],
             "reentry",
-            f"{task['department']}: {task['key']} past its deadline, reminded",
+            msg("reentry.reminded", department=task["department"], task=task["key"]),
             who="hisops",
         )
     return added
@@ -544,7 +547,7 @@ def _repeat_unacked(conn: sqlite3.Connection, ctx: Context, incident: dict[str, 
         kind, _, ident = row["recipient"].partition(":")
         person = ctx.site.person(ident) if kind == "person" else None
         role = person["role"] if person else ident
-        text = "未确认，再次通知" if ctx.site.language == "zh" else "not acknowledged: repeated"
+        text = msg("notice.not_acked").text(ctx.site.language, ctx.site)
         added += _queue_to(conn, ctx, incident, ident, key, text=text, repeat=repeat)
         up = ctx.site.next_role(str(role))
         if up:
@@ -556,8 +559,12 @@ def _repeat_unacked(conn: sqlite3.Connection, ctx: Context, incident: dict[str, 
             ctx,
             incident["id"],
             "notify",
-            f"{row['recipient']} did not acknowledge within {ctx.site.ack_after}: repeated"
-            + (f", and {up} told" if up else ""),
+            msg(
+                "notify.repeat_up" if up else "notify.repeat",
+                recipient=row["recipient"],
+                after=ctx.site.ack_after,
+                **({"up": up} if up else {}),
+            ),
             who="hisops",
         )
         # the older notice needs no repeat of its own any more
@@ -578,9 +585,9 @@ def deliver(ctx: Context, out: Any = None) -> tuple[int, int]:
     sent = failed = 0
     with ctx.store.transaction() as conn:
         conn.execute(
-            "UPDATE notices SET status = 'unknown', last_error = 'the sender stopped mid-send: "
-            "check with the recipient' WHERE status = 'sending' AND claimed_at < ?",
-            (timeutil.iso(current - STALE_CLAIM),),
+            "UPDATE notices SET status = 'unknown', last_error = ? "
+            "WHERE status = 'sending' AND claimed_at < ?",
+            (msg("notice.stale").text("en"), timeutil.iso(current - STALE_CLAIM)),
         )
         rows = [
             dict(r)
@@ -600,28 +607,28 @@ def deliver(ctx: Context, out: Any = None) -> tuple[int, int]:
             result = _send(ctx.site, row, out)
         except channels.ChannelError as exc:
             failed += 1
-            _finish(ctx, row, ok=False, result=str(exc))
+            _finish(ctx, row, ok=False, result=exc.message)
         else:
             sent += 1
             _finish(ctx, row, ok=True, result=result)
     return sent, failed
 
 
-def _send(site: Site, row: dict[str, Any], out: Any) -> str:
+def _send(site: Site, row: dict[str, Any], out: Any) -> Message:
     channel, _, target = row["channel"].partition(":")
     if channel == "console":
         out.write(f"[notice #{row['incident_id']} -> {row['recipient']}] {row['subject']}\n")
         out.write(row["body"] + "\n")
         out.flush()
-        return "printed on the console"
+        return msg("result.console")
     if channel == "email":
         return channels.send_email(site.channels["smtp"], target, row["subject"], row["body"])
     if channel == "webhook":
         return channels.send_webhook(site.webhooks, target, row["subject"], row["body"])
-    raise channels.ChannelError(f"unknown channel {channel}")
+    raise channels.ChannelError(msg("channel.unknown", channel=channel))
 
 
-def _finish(ctx: Context, row: dict[str, Any], ok: bool, result: str) -> None:
+def _finish(ctx: Context, row: dict[str, Any], ok: bool, result: Message) -> None:
     from .service import _entry
 
     current = ctx.now()
@@ -636,15 +643,20 @@ def _finish(ctx: Context, row: dict[str, Any], ok: bool, result: str) -> None:
             conn.execute(
                 "UPDATE notices SET status = 'pending', attempts = attempts + 1, last_error = ?, "
                 "next_try_at = ? WHERE id = ?",
-                (result, timeutil.iso(current + ctx.site.retry_after), row["id"]),
+                (result.text("en"), timeutil.iso(current + ctx.site.retry_after), row["id"]),
             )
         _entry(
             conn,
             ctx,
             row["incident_id"],
             "notice",
-            f"{row['key']} to {row['recipient']} by {row['channel']}: "
-            + (f"sent ({result})" if ok else f"failed ({result}), retried"),
+            msg(
+                "notice.sent" if ok else "notice.failed",
+                notice=row["key"],
+                recipient=row["recipient"],
+                channel=row["channel"],
+                result=result,
+            ),
             who="hisops",
             data={"notice": row["id"], "ok": ok},
         )

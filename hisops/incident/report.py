@@ -14,14 +14,16 @@ from typing import Any
 
 import jinja2
 
-from . import notices, service, timeutil
+from . import messages, notices, service, timeutil
 from .errors import IncidentError
+from .messages import msg
 from .model import CLASS_NAMES_ZH, CLASSES, SYMPTOMS, SYMPTOMS_ZH
 
 ON_TIME = timedelta(minutes=2)  # a tick a minute: sent within two of due is on time
 REQUIRED = ("cause", "measures")
-LABELS = {
+LABELS: dict[str, dict[str, Any]] = {
     "zh": {
+        "lang": "zh",
         "title": "信息系统故障报告",
         "drill": "演练",
         "class": "故障等级",
@@ -84,9 +86,11 @@ LABELS = {
             "reentry": "数据补录",
             "report": "报告",
             "ack": "确认",
+            "notice": "通知发送",
         },
     },
     "en": {
+        "lang": "en",
         "title": "Information system fault report",
         "drill": "DRILL",
         "class": "Class",
@@ -172,7 +176,9 @@ def fill(ctx: service.Context, incident_id: int | str, fields: dict[str, str]) -
             "UPDATE incidents SET report = ? WHERE id = ?",
             (json.dumps(report, ensure_ascii=False), incident["id"]),
         )
-        service._entry(conn, ctx, incident["id"], "report", f"filled: {', '.join(sorted(fields))}")
+        service._entry(
+            conn, ctx, incident["id"], "report", msg("report.filled", fields=sorted(fields))
+        )
 
 
 def submit(ctx: service.Context, incident_id: int | str) -> None:
@@ -193,7 +199,7 @@ def submit(ctx: service.Context, incident_id: int | str) -> None:
             "UPDATE incidents SET report = ? WHERE id = ?",
             (json.dumps(report, ensure_ascii=False), incident["id"]),
         )
-        service._entry(conn, ctx, incident["id"], "report", "report submitted")
+        service._entry(conn, ctx, incident["id"], "report", msg("report.submitted"))
 
 
 def clock_rows(
@@ -205,7 +211,8 @@ def clock_rows(
     tz = ctx.site.tz
     end = timeutil.parse_iso(incident["recovered_at"]) if incident["recovered_at"] else ctx.now()
     rows = []
-    for stage, due, why in notices.stage_due(ctx.site, incident):
+    for stage, due, reason in notices.stage_due(ctx.site, incident):
+        why = reason.text(labels["lang"], ctx.site)
         sent = sorted(
             n["sent_at"]
             for n in incident["notices"]
@@ -214,7 +221,7 @@ def clock_rows(
         if due > end and not sent:
             rows.append(
                 {
-                    "stage": stage.name,
+                    "stage": messages.stage_name(stage.name, labels["lang"], ctx.site),
                     "due": timeutil.local_text(due, tz),
                     "sent": "-",
                     "verdict": labels["not_reached"],
@@ -225,7 +232,7 @@ def clock_rows(
         if not sent:
             rows.append(
                 {
-                    "stage": stage.name,
+                    "stage": messages.stage_name(stage.name, labels["lang"], ctx.site),
                     "due": timeutil.local_text(due, tz),
                     "sent": "-",
                     "verdict": labels["not_sent"],
@@ -238,14 +245,14 @@ def clock_rows(
         verdict = (
             labels["on_time"]
             if late <= ON_TIME
-            else f"{labels['late']} {int(late.total_seconds() // 60)} min"
+            else f"{labels['late']} {_minutes(late, labels['lang'])}"
         )
         shown = timeutil.local_text(first, tz)
         if last != first:
             shown += f" – {timeutil.local_text(last, tz)[11:]}"
         rows.append(
             {
-                "stage": stage.name,
+                "stage": messages.stage_name(stage.name, labels["lang"], ctx.site),
                 "due": timeutil.local_text(due, tz),
                 "sent": shown,
                 "verdict": verdict,
@@ -266,7 +273,10 @@ def context(
     labels = LABELS[language]
     tz = ctx.site.tz
     lasted = service.age(incident, ctx.now())
-    hours, minutes = divmod(int(lasted.total_seconds() // 60), 60)
+    for entry in incident["entries"]:
+        entry["shown"] = messages.entry_text(entry, language, ctx.site)
+    for task in incident["tasks"]:
+        task["shown"] = messages.task_title(task["key"], language, ctx.site)
     return {
         "lang": language,
         "l": labels,
@@ -282,16 +292,32 @@ def context(
             (SYMPTOMS_ZH if language == "zh" else SYMPTOMS).get(s, s) for s in incident["symptoms"]
         )
         or "-",
-        "duration": f"{hours} h {minutes:02d} min",
+        "duration": _hours_minutes(lasted, language),
         "clocks": clock_rows(ctx, incident, labels),
         "timeline": [e for e in incident["entries"] if e["kind"] != "notice"],
-        "escalations": _escalations(incident, tz),
+        "escalations": _escalations(incident, tz, language, ctx.site),
         "fields": [(k, incident["report"].get(k, "")) for k in service.REPORT_FIELDS],
+        "title": messages.incident_title(incident, language, ctx.site),
+        "confirmed_by": messages.confirmed_by(incident, language, ctx.site),
         "dept_name": lambda key: ctx.site.dept_name(key, language),
     }
 
 
-def _escalations(incident: dict[str, Any], tz: Any) -> list[dict[str, str]]:
+def _minutes(delta: timedelta, language: str) -> str:
+    count = int(delta.total_seconds() // 60)
+    return f"{count} 分钟" if language == "zh" else f"{count} min"
+
+
+def _hours_minutes(delta: timedelta, language: str) -> str:
+    hours, minutes = divmod(int(delta.total_seconds() // 60), 60)
+    return (
+        f"{hours} 小时 {minutes:02d} 分钟" if language == "zh" else f"{hours} h {minutes:02d} min"
+    )
+
+
+def _escalations(
+    incident: dict[str, Any], tz: Any, language: str = "en", site: Any = None
+) -> list[dict[str, str]]:
     """Each escalation notice once per recipient and notice: when it went, when acknowledged."""
     seen: dict[tuple[str, str], dict[str, str]] = {}
     for n in incident["notices"]:
@@ -300,8 +326,8 @@ def _escalations(incident: dict[str, Any], tz: Any) -> list[dict[str, str]]:
         row = seen.setdefault(
             (n["key"], n["recipient"]),
             {
-                "key": n["key"],
-                "recipient": n["recipient"].split(":", 1)[1],
+                "key": messages.notice_name(n["key"], language),
+                "recipient": messages.who_name(n["recipient"], language, site),
                 "sent": "",
                 "acked": "",
             },
@@ -331,35 +357,69 @@ def render_pdf(html: str) -> bytes:
     return bytes(weasyprint.HTML(string=html).write_pdf())
 
 
-def maintenance_log(ctx: service.Context, incident_id: int | str) -> str:
-    """P1.5 for class 3: a full maintenance-log entry from the record."""
+MAINTENANCE = {
+    "en": {
+        "title": "maintenance log — incident {id}: {title}",
+        "department": "department",
+        "reporter": "reported by",
+        "occurred": "occurred",
+        "found": "found",
+        "recovered": "recovered",
+        "symptoms": "symptoms",
+        "handled": "handled by",
+    },
+    "zh": {
+        "title": "维护日志 — 故障 {id}：{title}",
+        "department": "科室",
+        "reporter": "报告人",
+        "occurred": "发生",
+        "found": "发现",
+        "recovered": "恢复",
+        "symptoms": "症状",
+        "handled": "处理人",
+    },
+}
+LOG_KINDS = ("step", "check", "diagnosis", "self_test", "confirmed", "automation", "run")
+
+
+def maintenance_log(
+    ctx: service.Context, incident_id: int | str, language: str | None = None
+) -> str:
+    """P1.5 for class 3: a full maintenance-log entry from the record, in ``language``
+    (the site's by default)."""
     incident = service.get(ctx, incident_id)
     if incident["class"] != "3":
         raise IncidentError(
             "class", f"incident {incident['id']} is class {incident['class']}: it gets a report"
         )
+    language = language or ctx.site.language
+    if language not in LABELS:
+        raise IncidentError("language", f"{language!r}: zh or en")
+    words = MAINTENANCE[language]
+    kinds = LABELS[language]["kinds"]
     tz = ctx.site.tz
+    sep = "；" if language == "zh" else "; "
+    colon = "：" if language == "zh" else ": "
+    dept = ctx.site.dept_name(incident["department"], language) if incident["department"] else "-"
+    symptoms = SYMPTOMS_ZH if language == "zh" else SYMPTOMS
     lines = [
-        f"maintenance log — incident {incident['id']}: {incident['title']}",
-        f"  department: {ctx.site.dept_name(incident['department']) if incident['department'] else '-'}"
-        f"; reported by {incident['reporter'] or '-'}",
-        f"  occurred {timeutil.local_text(incident['occurred_at'], tz)}, found "
-        f"{timeutil.local_text(incident['found_at'], tz)}, recovered "
-        f"{timeutil.local_text(incident['recovered_at'], tz)}",
-        f"  symptoms: {', '.join(SYMPTOMS.get(s, s) for s in incident['symptoms']) or '-'}",
-        f"  handled by: {incident['assignee'] or incident['opened_by']}",
+        words["title"].format(
+            id=incident["id"], title=messages.incident_title(incident, language, ctx.site)
+        ),
+        f"  {words['department']}{colon}{dept}{sep}{words['reporter']}{colon}"
+        f"{incident['reporter'] or '-'}",
+        f"  {words['occurred']} {timeutil.local_text(incident['occurred_at'], tz)}{sep}"
+        f"{words['found']} {timeutil.local_text(incident['found_at'], tz)}{sep}"
+        f"{words['recovered']} {timeutil.local_text(incident['recovered_at'], tz)}",
+        f"  {words['symptoms']}{colon}"
+        f"{', '.join(symptoms.get(s, s) for s in incident['symptoms']) or '-'}",
+        f"  {words['handled']}{colon}{incident['assignee'] or incident['opened_by']}",
     ]
     for entry in incident["entries"]:
-        if entry["kind"] in (
-            "step",
-            "check",
-            "diagnosis",
-            "self_test",
-            "confirmed",
-            "automation",
-            "run",
-        ):
+        if entry["kind"] in LOG_KINDS:
             lines.append(
-                f"  {timeutil.local_text(entry['at'], tz)} {entry['who']}: [{entry['kind']}] {entry['text']}"
+                f"  {timeutil.local_text(entry['at'], tz)} {entry['who']}: "
+                f"[{kinds.get(entry['kind'], entry['kind'])}] "
+                f"{messages.entry_text(entry, language, ctx.site)}"
             )
     return "\n".join(lines) + "\n"

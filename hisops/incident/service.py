@@ -12,7 +12,8 @@ from typing import Any
 from . import timeutil
 from .config import Site
 from .errors import IncidentError
-from .model import CLASSES, CLOSED, OPEN, RESOLVED, SYMPTOMS, check_class, suggest_class
+from .messages import Message, msg
+from .model import CLOSED, OPEN, RESOLVED, check_class, suggest_class
 from .store import Store
 
 GROUPS = ("repair", "vendor", "coordination")  # P9.1: the three groups of a major fault
@@ -54,15 +55,21 @@ def _entry(
     ctx: Context,
     incident_id: int,
     kind: str,
-    text: str,
+    text: str | Message,
     at: datetime | None = None,
     data: dict[str, Any] | None = None,
     who: str | None = None,
 ) -> None:
+    """One timeline entry: the operator's words (``text`` a str) as typed, or a system
+    sentence (a ``Message``: its key and parameters, and its English text beside them)."""
     current = ctx.now()
+    key, params = "", {}
+    if isinstance(text, Message):
+        key, params = text.key, text.data()["params"]
+        text = text.text("en", ctx.site)
     conn.execute(
-        "INSERT INTO entries (incident_id, at, recorded_at, who, kind, text, data) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO entries (incident_id, at, recorded_at, who, kind, text, data, msg, params) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             incident_id,
             timeutil.iso(at or current),
@@ -71,6 +78,8 @@ def _entry(
             kind,
             text,
             json.dumps(data or {}, ensure_ascii=False, sort_keys=True),
+            key,
+            json.dumps(params, ensure_ascii=False, sort_keys=True),
         ),
     )
 
@@ -94,7 +103,7 @@ def _require_open(incident: dict[str, Any], action: str) -> None:
 def open_incident(
     ctx: Context,
     *,
-    title: str,
+    title: str | Message,
     occurred: str | None = None,
     found: str | None = None,
     department: str = "",
@@ -105,6 +114,9 @@ def open_incident(
     drill: bool = False,
 ) -> int:
     """P1.2: the record of a fault. Returns its number."""
+    system_title = title.data() if isinstance(title, Message) else None
+    if isinstance(title, Message):  # a system-written title (a drill's): the site's language
+        title = title.text(ctx.site.language, ctx.site)
     if not title.strip():
         raise IncidentError("title", "say in a few words what is wrong")
     symptoms = [s.strip() for s in symptoms or [] if s.strip()]
@@ -142,15 +154,21 @@ def open_incident(
             ),
         )
         number = int(cursor.lastrowid or 0)
-        described = ", ".join(SYMPTOMS.get(s, s) for s in symptoms) or "no symptom given"
         _entry(
             conn,
             ctx,
             number,
             "opened",
-            f"{CLASSES[klass]}; reported by {reporter or '?'} ({department or '?'}): {described}",
+            msg(
+                "opened",
+                **{"class": klass},
+                reporter=reporter,
+                department=department,
+                symptoms=symptoms,
+            ),
             at=found_at,
-            data={"suggested": suggested, "why": why, "class": klass},
+            data={"suggested": suggested, "why": why, "class": klass}
+            | ({"title": system_title} if system_title else {}),
         )
         from . import notices
 
@@ -159,19 +177,27 @@ def open_incident(
 
 
 def add_step(
-    ctx: Context, incident_id: int | str, text: str, *, kind: str = "step", at: str | None = None
+    ctx: Context,
+    incident_id: int | str,
+    text: str | Message,
+    *,
+    kind: str = "step",
+    at: str | None = None,
 ) -> None:
-    """P1.3: what was checked and the result, the diagnosis, each step."""
+    """P1.3: what was checked and the result, the diagnosis, each step (a ``Message`` when
+    the system writes it, as a drill does)."""
     if kind not in ("step", "check", "diagnosis"):
         raise IncidentError("kind", f"{kind!r}: step, check or diagnosis")
-    if not text.strip():
-        raise IncidentError("text", "say what was done or found")
+    if isinstance(text, str):
+        if not text.strip():
+            raise IncidentError("text", "say what was done or found")
+        text = text.strip()
     moment = ctx.when(at, "at")
     with ctx.store.transaction() as conn:
         incident = _row(conn, incident_id)
         _require_open(incident, kind)
         _not_before(moment, incident["occurred_at"], "at", "the fault", ctx)
-        _entry(conn, ctx, incident["id"], kind, text.strip(), at=moment)
+        _entry(conn, ctx, incident["id"], kind, text, at=moment)
 
 
 def escalate(ctx: Context, incident_id: int | str, to: str, text: str) -> None:
@@ -185,7 +211,14 @@ def escalate(ctx: Context, incident_id: int | str, to: str, text: str) -> None:
         if person is None and to not in ctx.site.chain:
             known = [p["id"] for p in ctx.site.people] + ctx.site.chain
             raise IncidentError("to", f"{to!r} is not a person or role; one of {', '.join(known)}")
-        _entry(conn, ctx, incident["id"], "escalate", f"to {to}: {text.strip()}", data={"to": to})
+        _entry(
+            conn,
+            ctx,
+            incident["id"],
+            "escalate",
+            msg("escalate", to=to, text=text.strip()),
+            data={"to": to},
+        )
         from . import notices
 
         notices.queue_person_notice(conn, ctx, incident, to, text.strip())
@@ -209,10 +242,12 @@ def assign(ctx: Context, incident_id: int | str, person: str, *, group: str | No
                 "UPDATE incidents SET groups = ? WHERE id = ?",
                 (json.dumps(groups, ensure_ascii=False), incident["id"]),
             )
-            _entry(conn, ctx, incident["id"], "assign", f"{person} joins the {group} group")
+            _entry(
+                conn, ctx, incident["id"], "assign", msg("assign.group", person=person, group=group)
+            )
         else:
             conn.execute("UPDATE incidents SET assignee = ? WHERE id = ?", (person, incident["id"]))
-            _entry(conn, ctx, incident["id"], "assign", f"{person} is responsible")
+            _entry(conn, ctx, incident["id"], "assign", msg("assign.responsible", person=person))
 
 
 def reclassify(ctx: Context, incident_id: int | str, klass: str, reason: str) -> None:
@@ -230,7 +265,7 @@ def reclassify(ctx: Context, incident_id: int | str, klass: str, reason: str) ->
             ctx,
             incident["id"],
             "class",
-            f"class {incident['class']} -> {klass}: {reason.strip()}",
+            msg("class", old=incident["class"], new=klass, reason=reason.strip()),
             data={"from": incident["class"], "to": klass},
         )
         from . import notices
@@ -269,7 +304,7 @@ def estimate(ctx: Context, incident_id: int | str, recovery: str) -> datetime:
             ctx,
             incident["id"],
             "estimate",
-            f"recovery expected at {timeutil.local_text(moment, ctx.site.tz)}",
+            msg("estimate", at=timeutil.iso(moment)),
         )
     return moment
 
@@ -278,8 +313,8 @@ def resolve(
     ctx: Context,
     incident_id: int | str,
     *,
-    self_test: str | None = None,
-    confirmed_by: str | None = None,
+    self_test: str | Message | None = None,
+    confirmed_by: str | Message | None = None,
     at: str | None = None,
 ) -> str:
     """P1.4: IT's self-test (the service is back: the clocks stop), then the users'
@@ -289,13 +324,18 @@ def resolve(
             "self_test", "give --self-test 'what IT tested and the result' (then --confirmed-by)"
         )
     moment = ctx.when(at, "at")
+    who: str | Message | None = confirmed_by
+    if isinstance(confirmed_by, Message):  # a system's (a drill's): the site's language
+        confirmed_by = confirmed_by.text(ctx.site.language, ctx.site)
     with ctx.store.transaction() as conn:
         incident = _row(conn, incident_id)
         _require_open(incident, "resolve")
         _not_before(moment, incident["occurred_at"], "at", "the fault", ctx)
         if self_test:
-            if not self_test.strip():
-                raise IncidentError("self_test", "say what IT tested and the result")
+            if isinstance(self_test, str):
+                if not self_test.strip():
+                    raise IncidentError("self_test", "say what IT tested and the result")
+                self_test = self_test.strip()
             if incident["self_test_at"]:
                 raise IncidentError(
                     "self_test", f"already recorded at {incident['self_test_at']}; add a step"
@@ -304,7 +344,7 @@ def resolve(
                 "UPDATE incidents SET self_test_at = ?, recovered_at = ?, state = ? WHERE id = ?",
                 (timeutil.iso(moment), timeutil.iso(moment), RESOLVED, incident["id"]),
             )
-            _entry(conn, ctx, incident["id"], "self_test", self_test.strip(), at=moment)
+            _entry(conn, ctx, incident["id"], "self_test", self_test, at=moment)
             from . import notices
 
             notices.queue_recovery(conn, ctx, _row(conn, incident["id"]), moment)
@@ -323,11 +363,20 @@ def resolve(
             "UPDATE incidents SET confirmed_at = ?, confirmed_by = ? WHERE id = ?",
             (timeutil.iso(moment), (confirmed_by or "").strip(), incident["id"]),
         )
-        _entry(conn, ctx, incident["id"], "confirmed", f"confirmed by {confirmed_by}", at=moment)
+        _entry(
+            conn,
+            ctx,
+            incident["id"],
+            "confirmed",
+            msg("confirmed", who=who if isinstance(who, Message) else (confirmed_by or "").strip()),
+            at=moment,
+        )
     return "confirmed"
 
 
-def close(ctx: Context, incident_id: int | str, note: str = "") -> None:
+def close(ctx: Context, incident_id: int | str, note: str | Message = "") -> None:
+    """Closed after the users' confirmation; ``note`` the operator's last word (or a
+    system ``Message``, as a drill's score)."""
     with ctx.store.transaction() as conn:
         incident = _row(conn, incident_id)
         if incident["state"] == CLOSED:
@@ -344,7 +393,8 @@ def close(ctx: Context, incident_id: int | str, note: str = "") -> None:
             "UPDATE incidents SET state = ?, closed_at = ? WHERE id = ?",
             (CLOSED, timeutil.iso(current), incident["id"]),
         )
-        _entry(conn, ctx, incident["id"], "closed", note.strip() or "closed")
+        text = note.strip() if isinstance(note, str) else note
+        _entry(conn, ctx, incident["id"], "closed", text or msg("closed"))
 
 
 def record_run(ctx: Context, incident_id: int | str, run: dict[str, Any]) -> bool:
@@ -374,7 +424,7 @@ def record_run(ctx: Context, incident_id: int | str, run: dict[str, Any]) -> boo
             ctx,
             incident["id"],
             "run",
-            f"playbook {run.get('playbook')} run {run.get('ident')}: {status}",
+            msg("run", playbook=run.get("playbook"), ident=run.get("ident"), status=status),
             at=_line_time(lines[0]) if lines else None,
             data={k: run.get(k) for k in ("ident", "playbook", "status", "rc", "record")},
             who=(lines[0].get("operator") if lines else None),
@@ -383,9 +433,12 @@ def record_run(ctx: Context, incident_id: int | str, run: dict[str, Any]) -> boo
             if line.get("event") != "task" or not (line.get("changed") or line.get("failed")):
                 continue
             verb = "failed" if line.get("failed") else "changed"
-            text = f"{line.get('host')}: {line.get('task')} {verb}"
-            if line.get("message"):
-                text += f" ({str(line['message'])[:200]})"
+            where = {"host": line.get("host"), "task": line.get("task"), "verb": verb}
+            text = (
+                msg("automation.message", **where, message=str(line["message"])[:200])
+                if line.get("message")
+                else msg("automation", **where)
+            )
             _entry(
                 conn,
                 ctx,
@@ -418,7 +471,7 @@ def get(ctx: Context, incident_id: int | str) -> dict[str, Any]:
     with ctx.store.read() as conn:
         incident = _row(conn, incident_id)
         incident["entries"] = [
-            dict(r) | {"data": json.loads(r["data"])}
+            dict(r) | {"data": json.loads(r["data"]), "params": json.loads(r["params"])}
             for r in conn.execute(
                 "SELECT * FROM entries WHERE incident_id = ? ORDER BY at, id", (incident["id"],)
             )

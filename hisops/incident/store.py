@@ -98,6 +98,12 @@ MIGRATIONS: list[str] = [
         UNIQUE (incident_id, key, department)
     );
     """,
+    # 3: a system-written entry as a message key and its parameters, rendered in the
+    # reader's language (messages.py); rows written before keep msg '' and render as text
+    """
+    ALTER TABLE entries ADD COLUMN msg TEXT NOT NULL DEFAULT '';
+    ALTER TABLE entries ADD COLUMN params TEXT NOT NULL DEFAULT '{}';
+    """,
 ]
 
 

@@ -211,6 +211,9 @@ def test_watch_sends_each_clock_within_30_seconds_in_real_time(
         **os.environ,
         "HISOPS_INCIDENT_DIR": str(tmp_path / "inc"),
         "HISOPS_INCIDENT_CONFIG": site,
+        # each tick scans run records for runs made for an incident: none here (the repo's
+        # var/records is shared with every other test and grows during a suite run)
+        "HISOPS_RUN_RECORD_DIR": str(tmp_path / "records"),
     }
     watch = subprocess.Popen(
         [sys.executable, "-m", "hisops.cli", "incident", "watch", "--interval", "1"],

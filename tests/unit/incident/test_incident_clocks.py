@@ -172,7 +172,8 @@ def test_recovery_restart_when_told_and_reentry_tracked_until_confirmed(tmp_path
             n["recipient"] for n in service.get(ctx, number)["notices"] if n["kind"] == "reminder"
         ]
         assert sorted(reminded) == sorted(f"dept:{d}" for d in FIRST - {"pharmacy"})
-        shown = cli._show(ctx, service.get(ctx, number))
+        shown = cli._show(ctx, service.get(ctx, number), "en")
+        shown_zh = cli._show(ctx, service.get(ctx, number))  # the site's language
     assert "请等待信息科通知后再重启电脑" in out.getvalue()
     assert "补录停机期间的重要数据（当天）" in out.getvalue()
     assert (
@@ -180,3 +181,5 @@ def test_recovery_restart_when_told_and_reentry_tracked_until_confirmed(tmp_path
     )
     assert shown.count("confirmed by li") == 3
     assert "registration       important_data           by 2026-03-03 23:59:59  OVERDUE" in shown
+    assert "截止 2026-03-03 23:59:59  已逾期  补录停机期间的重要数据（当天）" in shown_zh
+    assert "药房：全部任务 已确认完成" in shown_zh and "pharmacy: all tasks confirmed" in shown

@@ -107,8 +107,9 @@ def test_the_three_groups_are_shown_by_name(ectx):
             service.assign(ectx, number, person, group=group)
         text = cli._show(ectx, service.get(ectx, number))
     assert "repair group: 李明" in text
-    assert "vendor group: 华为工程师" in text
-    assert "coordination group: 赵老师" in text
+    assert "vendor liaison group: 华为工程师" in text
+    assert "in-hospital coordination group: 赵老师" in text
+    assert "厂商联络组：华为工程师" in cli._show(ectx, service.get(ectx, number), "zh")
 
 
 def test_suggestion_from_scope_and_symptoms():

@@ -61,12 +61,10 @@ def test_the_report_is_generated_from_the_record_in_both_languages(ctx):
     # the 30 min clock: due 20:30, its notices out at 20:30, on time; the others not reached
     assert re.search(r"2026-03-03 20:30:00</td><td>2026-03-03 20:30:00</td><td>及时", zh)
     assert zh.count("恢复前未到时限") == 2
-    assert "[自动化步骤] db-2: promote the standby changed" in zh
+    assert "[自动化步骤] db-2：promote the standby 已变更" in zh
     assert "[automation] db-2: promote the standby changed" in en
     # class 1 told the IT head and the leadership at once: when, and not acknowledged
-    assert re.search(
-        r"escalation:1:it_head</td><td>it_head</td><td>2026-03-03 20:00:00</td><td>-", zh
-    )
+    assert re.search(r"上报 1:it_head</td><td>信息科主任</td><td>2026-03-03 20:00:00</td><td>-", zh)
     assert "归档日志写满磁盘" in zh and "（待填写）" in zh  # mistakes, review... not yet
     assert "抢修组: 李明" in zh
     assert "Information system fault report #1" in en and "on time" in en
@@ -137,7 +135,13 @@ def test_class_3_gets_a_maintenance_log_entry_not_a_report(ctx):
             with pytest.raises(IncidentError) as err:
                 call()
             assert err.value.field == "class"
-        entry = report.maintenance_log(ctx, number)
+        entry = report.maintenance_log(ctx, number, "en")
+        entry_zh = report.maintenance_log(ctx, number)  # the site's language
     assert "maintenance log — incident 1: PC 14 no network" in entry
-    assert "department: 药房; reported by 王" in entry
+    assert "department: pharmacy; reported by: 王" in entry
     assert "[step] patch cable replaced" in entry and "[self_test] HIS login ok" in entry
+    assert "[confirmed] confirmed by 王" in entry
+    assert (
+        "维护日志 — 故障 1：PC 14 no network" in entry_zh and "科室：药房；报告人：王" in entry_zh
+    )
+    assert "[用户确认] 用户确认：王" in entry_zh
