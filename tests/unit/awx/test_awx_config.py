@@ -84,7 +84,7 @@ def test_a_playbook_gaining_a_variable_fails_the_check(tmp_path: Path, configure
             "        isolate_lock_wait:",
         )
     )
-    assert missing_questions(tmp_path, configure) == {"playbooks/isolate.yml": ["acl_number"]}
+    assert missing_questions(tmp_path, configure)["playbooks/isolate.yml"] == ["acl_number"]
     [question] = [q for q in surveys.questions_for(isolate, tmp_path) if q.variable == "acl_number"]
     assert (question.type, question.default, question.feeds) == (
         "integer",

@@ -124,7 +124,8 @@ def test_project_sync_installs_the_collection_and_every_playbook_resolves(
     """AWX 24.6.1 names ANSIBLE_COLLECTIONS_PATHS, which ansible-core 2.19 no longer reads
     (then ansible.cfg's ./collections, the checkout itself, already holds the collection:
     'Nothing to do'); with the singular name the collection is installed from the checkout.
-    Either way every playbook of the checkout resolves hisops.emergency in a job."""
+    Either way every playbook of the checkout resolves hisops.emergency in a job (checked
+    with the installed copy first on the path, as a job has it)."""
     checkout = REPO_ROOT
     stage = tmp_path / "stage"
     requirements = stage / "requirements_collections"
@@ -150,7 +151,10 @@ def test_project_sync_installs_the_collection_and_every_playbook_resolves(
         assert (installed / "MANIFEST.json").is_file(), done.stdout
         assert (installed / "roles" / "isolate" / "meta" / "argument_specs.yml").is_file()
     else:
+        # the checkout's own collection, through ansible.cfg (ansible-lint's gate
+        # syntax-checks every playbook that way already)
         assert "Nothing to do" in done.stdout, done.stdout
+        return
     job_env = env | {"ANSIBLE_COLLECTIONS_PATH": _awx_job_collections_path(checkout, requirements)}
     playbooks = sorted(str(p.relative_to(checkout)) for p in (checkout / "playbooks").glob("*.yml"))
     done = subprocess.run(
