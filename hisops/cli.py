@@ -58,7 +58,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from hisops import compliance_notice, drill, state_cli
+    from hisops import compliance_notice, drill, inspection_cli, state_cli
     from hisops.console import cli as console_cli
     from hisops.incident import cli as incident_cli
     from hisops.lab import cli as lab_cli
@@ -90,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     drill.register(sub)
+    inspection_cli.register(sub)
     lab_cli.register(sub)
     state_cli.register(sub)
     incident_cli.register(sub)

@@ -1,0 +1,396 @@
+# Copyright: hisops developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Network area of the daily inspection (plan P4.3): every switch answers, is the model and
+firmware the inventory records, matches its intended configuration (drift the hospital made
+on purpose - an open isolation, a vendor window - is listed as expected, with its id), has
+a recent backup and a ready spare, and no interface went down since the last inspection.
+
+``read_switch`` is the one live read per switch (one session: facts, running configuration);
+everything else is pure and works on what it returned, so it is unit-tested on captures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from typing import Any, Callable, Iterable, Mapping, Optional
+
+from ..netdev import facts
+from ..netdev.session import DeviceParams, DeviceSession
+from ..netops.spare import backup_age_hours, differences
+from .findings import Finding
+
+AREA = "network"
+UP_WORDS = ("up", "connected", "connect")
+
+
+def read_switch(
+    params: DeviceParams,
+    intended: Optional[str],
+    features: Optional[list[str]] = None,
+) -> dict[str, Any]:
+    """One session: model, firmware, interfaces, the running configuration's digest and,
+    with ``intended``, the compliance report (read-only: only show commands are sent)."""
+    from ..netplan.compliance import compare, numbered_running
+
+    with DeviceSession(params) as session:
+        found = facts.gather(session)
+        running = session.running_config()
+        numbered = numbered_running(session, running) if intended is not None else running
+        platform = session.platform.name
+    result: dict[str, Any] = {
+        "model": found.get("model", ""),
+        "firmware": found.get("firmware", ""),
+        "serial": found.get("serial", ""),
+        "interfaces": {i["name"]: str(i.get("status", "")) for i in found["interfaces"]},
+        "config_sha256": hashlib.sha256(running.encode()).hexdigest(),
+    }
+    if intended is not None:
+        result["compliance"] = compare(numbered, intended, platform, features).to_dict()
+    return result
+
+
+def same_release(text: str) -> str:
+    """A release as words without leading zeros in its numbers: ``17.09.04a`` (the
+    inventory, as Cisco lists it) and ``17.9.4a`` (ntc-templates' reading) are one."""
+    return re.sub(r"(?<!\d)0+(?=\d)", "", str(text or ""))
+
+
+def is_up(status: str) -> bool:
+    """``up``, ``connected`` (IOS), ``UP``: up; ``down``, ``*down``, ``notconnect``,
+    ``disabled``, ``ADM``: not."""
+    return str(status).strip().lower() in UP_WORDS
+
+
+def interfaces_gone_down(
+    before: Mapping[str, str], now: Mapping[str, str]
+) -> list[tuple[str, str, str]]:
+    """Interfaces up at the last inspection and not up now: ``(name, was, is)``. An
+    interface the switch no longer lists counts as gone down (``absent``)."""
+    return [
+        (name, was, now.get(name, "absent"))
+        for name, was in sorted(before.items())
+        if is_up(was) and not is_up(now.get(name, "absent"))
+    ]
+
+
+def load_previous(path: str) -> dict[str, dict[str, str]]:
+    """The interface states the last inspection kept (``{}`` on the first run)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    return {str(k): dict(v) for k, v in (data.get("switches") or {}).items()}
+
+
+def save_states(path: str, states: Mapping[str, Mapping[str, str]], when: str) -> None:
+    """Kept for the next run, written atomically. A switch not read keeps its last states
+    (the caller merges them), so one silent day does not hide what went down."""
+    os.makedirs(os.path.dirname(path) or ".", mode=0o750, exist_ok=True)
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump({"saved": when, "switches": states}, handle, indent=1, sort_keys=True)
+    os.replace(tmp, path)
+
+
+def _drift_lines(report: Mapping[str, Any]) -> dict[str, dict[str, list[str]]]:
+    return {
+        name: {"missing": list(f.get("missing") or []), "extra": list(f.get("extra") or [])}
+        for name, f in (report.get("features") or {}).items()
+        if not f.get("compliant", True)
+    }
+
+
+def compliance_findings(
+    name: str,
+    report: Optional[Mapping[str, Any]],
+    holds: Iterable[Mapping[str, Any]] = (),
+    classify: Optional[Callable[..., Any]] = None,
+) -> list[Finding]:
+    """Compliant: ok. Drift while an open isolation/vendor window/fence holds the switch:
+    expected deviations (ok, with their ids), never remediation. Otherwise warning.
+
+    ``classify(name, report, holds)`` - the compliance module's own expected/unexplained
+    split where it exists - returns ``(expected: [{"line", "kind", "id"}], unexplained:
+    [line])``; without it every drifted line of a held switch is expected by that hold."""
+    if report is None:
+        return []
+    drift = _drift_lines(report)
+    if not drift:
+        return [
+            Finding(AREA, "compliance", "ok", name, f"{name} matches its intended configuration")
+        ]
+    holds = list(holds)
+    lines = [line for f in drift.values() for side in f.values() for line in side]
+    if classify is not None:
+        expected, unexplained = classify(name, report, holds)
+    elif holds:
+        expected = [
+            {"line": line, "kind": holds[0]["kind"], "id": holds[0]["id"]} for line in lines
+        ]
+        unexplained = []
+    else:
+        expected, unexplained = [], lines
+    result = []
+    by_hold: dict[tuple[str, str], list[str]] = {}
+    for item in expected:
+        by_hold.setdefault((item["kind"], item["id"]), []).append(item["line"])
+    for (kind, hold_id), held in sorted(by_hold.items()):
+        result.append(
+            Finding(
+                AREA,
+                "compliance_expected",
+                "ok",
+                name,
+                f"{name}: {len(held)} line(s) differ on purpose ({kind} {hold_id})",
+                params={"lines": held[:20], "kind": kind, "id": hold_id},
+                expected={"kind": kind, "id": hold_id},
+            )
+        )
+    if unexplained:
+        features = sorted(
+            f
+            for f, sides in drift.items()
+            if set(sides["missing"] + sides["extra"]) & set(unexplained)
+        )
+        result.append(
+            Finding(
+                AREA,
+                "compliance_drift",
+                "warning",
+                name,
+                f"{name} drifted from its intended configuration ({', '.join(features)}): "
+                f"{len(unexplained)} unexplained line(s)",
+                params={"features": features, "lines": unexplained[:20]},
+                suggested_class=2,
+                action=f"hisops run switch_compliance -l {name}",
+                value=float(len(unexplained)),
+            )
+        )
+    return result
+
+
+def switch_findings(
+    name: str,
+    role: str,
+    recorded: Mapping[str, str],
+    result: Mapping[str, Any],
+    backup_age: Optional[float],
+    max_backup_hours: float,
+    previous: Optional[Mapping[str, str]],
+    holds: Iterable[Mapping[str, Any]] = (),
+    classify: Optional[Callable[..., Any]] = None,
+) -> list[Finding]:
+    """All network findings of one switch from its read (``result``: ``read_switch``'s
+    dict, or ``{"failed": True, "msg": ...}`` when it did not answer)."""
+    out: list[Finding] = []
+    if result.get("failed"):
+        out.append(
+            Finding(
+                AREA,
+                "switch_reachable",
+                "warning" if role == "spare" else "critical",
+                name,
+                f"{name} does not answer: {result.get('msg', '')}",
+                params={"error": str(result.get("msg", ""))},
+                suggested_class=1 if role == "core" else (3 if role == "spare" else 2),
+                action=f"hisops lab status  # or check {name}'s power, uplink and console",
+            )
+        )
+    else:
+        out.append(Finding(AREA, "switch_reachable", "ok", name, f"{name} answers"))
+        live = {"model": result.get("model", ""), "firmware": result.get("firmware", "")}
+        wanted = {k: recorded.get(k, "") for k in ("model", "firmware") if recorded.get(k)}
+        diff = (
+            differences(
+                {k: same_release(v) for k, v in {**live, **wanted}.items()},
+                {k: same_release(v) for k, v in live.items()},
+            )
+            if wanted
+            else []
+        )
+        if diff:
+            out.append(
+                Finding(
+                    AREA,
+                    "model_firmware",
+                    "warning",
+                    name,
+                    f"{name} is not as recorded: "
+                    + "; ".join(d.replace("on the spare", "on the switch") for d in diff),
+                    params={"recorded": wanted, "found": live},
+                    suggested_class=3,
+                )
+            )
+        else:
+            out.append(
+                Finding(
+                    AREA,
+                    "model_firmware",
+                    "ok",
+                    name,
+                    f"{name}: {live['model']} {live['firmware']}".strip(),
+                    params={"found": live},
+                )
+            )
+        out.extend(compliance_findings(name, result.get("compliance"), holds, classify))
+        if previous:
+            gone = interfaces_gone_down(previous, result.get("interfaces") or {})
+            for interface, was, now in gone:
+                out.append(
+                    Finding(
+                        AREA,
+                        "interface_down",
+                        "warning",
+                        f"{name}:{interface}",
+                        f"{name} {interface} went down since the last inspection ({was} -> {now})",
+                        params={"switch": name, "interface": interface, "was": was, "now": now},
+                        suggested_class=3 if role == "access" else 2,
+                    )
+                )
+    if backup_age is None:
+        out.append(
+            Finding(
+                AREA,
+                "backup_age",
+                "warning",
+                name,
+                f"{name} has no backup in the store",
+                suggested_class=3,
+                action=f"hisops run switch_backup -l {name}",
+            )
+        )
+    else:
+        late = backup_age > max_backup_hours
+        out.append(
+            Finding(
+                AREA,
+                "backup_age",
+                "warning" if late else "ok",
+                name,
+                f"{name}: backup {backup_age:.1f} h old"
+                + (f" (more than {max_backup_hours:g} h)" if late else ""),
+                params={"hours": round(backup_age, 2), "max_hours": max_backup_hours},
+                suggested_class=3 if late else None,
+                action=f"hisops run switch_backup -l {name}" if late else "",
+                value=round(backup_age, 2),
+                unit="hours",
+            )
+        )
+    return out
+
+
+def spare_findings(readiness: Mapping[str, Any]) -> list[Finding]:
+    """``netops.spare.readiness``' result as findings: a production switch without a ready
+    spare (or with a stale backup) is a warning; one line per production switch."""
+    out = []
+    for name, entry in sorted((readiness.get("devices") or {}).items()):
+        if entry.get("ready"):
+            out.append(
+                Finding(
+                    AREA, "spare_ready", "ok", name, f"{name}: spare {entry.get('spare')} ready",
+                    params={"spare": entry.get("spare", "")},
+                )
+            )  # fmt: skip
+            continue
+        problem = entry.get("spare_problem") or entry.get("interface_map_problem") or ""
+        if not problem and entry.get("spare"):
+            problem = "its backup is missing or too old for a swap"
+        out.append(
+            Finding(
+                AREA,
+                "spare_ready",
+                "warning",
+                name,
+                f"{name}: no spare ready: {problem}",
+                params={"spare": entry.get("spare", ""), "problem": problem},
+                suggested_class=2,
+            )
+        )
+    return out
+
+
+def backup_ages(backup_dir: str, names: Iterable[str]) -> dict[str, Optional[float]]:
+    return {name: backup_age_hours(backup_dir, name) for name in names}
+
+
+def inspect(
+    switches: Mapping[str, Any],
+    recorded: Mapping[str, Mapping[str, str]],
+    intended_dir: str,
+    features: Optional[list[str]],
+    backup_dir: str,
+    max_backup_hours: float,
+    state_path: str,
+    holds_of: Callable[[str], list[dict[str, Any]]],
+    workers: int,
+    now: str,
+    classify: Optional[Callable[..., Any]] = None,
+) -> dict[str, Any]:
+    """The whole network area over ``switches`` (name -> ``netops.network.Switch``): one
+    read per switch, ``workers`` at a time, then spare readiness (``netops.spare``)."""
+    from ..netdev.fan_out import FleetDevice, run_per_device
+    from ..netops.spare import readiness
+
+    def intended_of(name: str) -> Optional[str]:
+        if not intended_dir or switches[name].role == "spare":
+            return None
+        path = os.path.join(intended_dir, name, "intended.cfg")
+        try:
+            with open(path, encoding="utf-8") as handle:
+                return handle.read()
+        except OSError:
+            return None
+
+    devices = [
+        FleetDevice(name, switch.params, {"intended": intended_of(name)})
+        for name, switch in switches.items()
+    ]
+    results = run_per_device(
+        devices, lambda d: read_switch(d.params, d.extra["intended"], features), workers
+    )
+    previous = load_previous(state_path)
+    ages = backup_ages(backup_dir, switches)
+    findings: list[Finding] = []
+    for name, switch in sorted(switches.items()):
+        result = results[name]
+        if not result.get("failed") and result.get("compliance") is None and switch.role != "spare":
+            findings.append(
+                Finding(
+                    AREA, "compliance", "unknown", name,
+                    f"{name}: no intended configuration under {intended_dir} to compare with",
+                )
+            )  # fmt: skip
+        findings.extend(
+            switch_findings(
+                name,
+                switch.role,
+                recorded.get(name, {}),
+                result,
+                ages[name],
+                max_backup_hours,
+                previous.get(name),
+                holds_of(name),
+                classify,
+            )
+        )
+    production = {n: s for n, s in switches.items() if s.role != "spare"}
+    if production and any(s.role == "spare" for s in switches.values()):
+        spare = readiness(dict(switches), dict(recorded), backup_dir, max_backup_hours, workers)
+        findings.extend(spare_findings(spare))
+    states = dict(previous)
+    for name, result in results.items():
+        if not result.get("failed"):
+            states[name] = dict(result.get("interfaces") or {})
+    if state_path:
+        save_states(state_path, states, now)
+    return {
+        "findings": [f.to_dict() for f in findings],
+        "checked": len(switches),
+        "config_sha256": {
+            n: r.get("config_sha256", "") for n, r in results.items() if not r.get("failed")
+        },
+    }
