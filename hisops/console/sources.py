@@ -8,8 +8,11 @@ created (the incident and state stores create their directory when opened).
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -97,14 +100,37 @@ def read_topology(gathered: Gathered, paths: Paths) -> None:
         gathered.missing["topology"] = _reason(exc)
 
 
+def state_store_module() -> Any:
+    """module_utils/state/store.py, as the toolkit imports it; inside an Ansible module
+    (the inspection's report module calls ``write_snapshot``) ``ansible_collections`` is
+    AnsiballZ's, which carries only that module's module_utils: there the state package's
+    files are loaded from the repository under a private name."""
+    try:
+        from hisops.state_cli import _state_modules
+
+        return _state_modules()
+    except ImportError:
+        pass
+    name = "_hisops_console_state"
+    if name not in sys.modules:
+        directory = REPO_ROOT / "plugins" / "module_utils" / "state"
+        spec = importlib.util.spec_from_file_location(
+            name, directory / "__init__.py", submodule_search_locations=[str(directory)]
+        )
+        if spec is None or spec.loader is None:
+            raise ImportError(f"the state store's package in {directory}")
+        package = importlib.util.module_from_spec(spec)
+        sys.modules[name] = package
+        spec.loader.exec_module(package)
+    return importlib.import_module(f"{name}.store")
+
+
 def read_holds(gathered: Gathered, paths: Paths) -> None:
     if not os.path.exists(os.path.join(paths.state_dir, "state.db")):
         gathered.missing["holds"] = f"no state store in {paths.state_dir}"
         return
     try:
-        from hisops.state_cli import _state_modules
-
-        store = _state_modules().StateStore(paths.state_dir)
+        store = state_store_module().StateStore(paths.state_dir)
         gathered.holds = [hold.as_dict() for hold in store.active()]
     except Exception as exc:
         gathered.missing["holds"] = _reason(exc)

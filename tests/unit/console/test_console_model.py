@@ -249,3 +249,20 @@ def test_stale_inspection(gathered) -> None:
     view = model.build(later, "en")
     assert view.inspection["stale"] == "the inspection is stale (40 h old)"
     assert view.overall == "warning"
+
+
+def test_holds_read_inside_an_ansible_module(state_paths, monkeypatch) -> None:
+    """Where ``ansible_collections`` is AnsiballZ's (the inspection's report module calls
+    write_snapshot), the state package is loaded from the repository's files."""
+    import hisops.state_cli
+    from hisops.console import sources
+
+    def not_there() -> None:
+        raise ImportError("No module named 'ansible_collections.hisops.emergency...state'")
+
+    monkeypatch.setattr(hisops.state_cli, "_state_modules", not_there)
+    store = sources.state_store_module()
+    assert store.__name__ == "_hisops_console_state.store"
+    gathered = gather(state_paths["isolated"])
+    assert "holds" not in gathered.missing
+    assert [h["id"] for h in gathered.holds] == ["swap-AGG-1", ISOLATION_ID]
