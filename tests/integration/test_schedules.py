@@ -15,13 +15,17 @@ from ansible_collections.hisops.emergency.plugins.module_utils.schedules.render 
 from .playbooks import REPO_ROOT, run_playbook
 
 LOCALHOST = Path("localhost,")
-# the daily inspection's playbook lands with issue 20's core; the UPS test's exists
-DAILY = (REPO_ROOT / "playbooks" / "daily_inspection.yml").exists()
 UNITS = sorted(
     [
         f"hisops-{t}.{k}"
-        for t in ("backup", "compliance", "incident-overdue", "restore-drill", "ups-test")
-        + (("daily-inspection",) if DAILY else ())
+        for t in (
+            "backup",
+            "compliance",
+            "daily-inspection",
+            "incident-overdue",
+            "restore-drill",
+            "ups-test",
+        )
         for k in ("service", "timer")
     ]
     + ["hisops-incident-watch.service"]
@@ -56,10 +60,9 @@ def test_schedules_playbook_installs_runs_and_removes(tmp_path: Path) -> None:
     first = run_playbook("schedules", LOCALHOST, tmp_path, extravars)
     assert first.rc == 0, first.stdout
     assert sorted(os.listdir(units)) == UNITS
-    assert DAILY or (
-        "daily_inspection: pending, playbooks/daily_inspection.yml does not exist yet"
-        in first.stdout
-    )
+    # playbooks/daily_inspection.yml exists (issue 20): installed, no longer pending
+    assert (REPO_ROOT / "playbooks" / "daily_inspection.yml").exists()
+    assert "daily_inspection: pending" not in first.stdout
     again = run_playbook("schedules", LOCALHOST, tmp_path, extravars)
     assert again.rc == 0 and again.changed_hosts() == set(), again.stdout
 
