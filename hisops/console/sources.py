@@ -49,7 +49,9 @@ class Paths:
             "ledger": env("HISOPS_CLIENT_LEDGER") or str(var / "client" / "ledger.json"),
             "incident_dir": env("HISOPS_INCIDENT_DIR") or str(var / "incidents"),
             "incident_config": env("HISOPS_INCIDENT_CONFIG") or "",
-            "inspection": env("HISOPS_INSPECTION") or str(var / "inspections" / "latest.json"),
+            "inspection": os.path.join(
+                env("HISOPS_INSPECTION_DIR") or str(var / "inspections"), "latest.json"
+            ),
         }
         values.update({k: v for k, v in given.items() if v})
         return cls(**values)
