@@ -261,7 +261,7 @@ def tasks(repo: Path = REPO_ROOT, timezone: str = DEFAULT_TIMEZONE) -> list[dict
              "awx.awx.workflow_job_template": {
                  "name": PREFIX + title, "organization": ORGANIZATION, "inventory": INVENTORY,
                  "ask_variables_on_launch": True, "workflow_nodes": nodes,
-                 "destroy_current_nodes": True, "state": "present"}}
+                 "state": "present"}}
         )  # fmt: skip
     for schedule in schedules(repo, timezone):
         out.append({"name": f"Schedule {schedule['name']}", "awx.awx.schedule": schedule})

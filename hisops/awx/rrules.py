@@ -6,6 +6,8 @@ RRULEs with an INTERVAL (awx/api/serializers.py SchedulePreviewSerializer.valida
 releases before 21 refused several days of month in one rule, and a 31st is skipped by
 months without one. So a calendar with several days becomes one schedule per day, and
 the month's last day is ``BYMONTHDAY=-1`` (RFC 5545: counted from the month's end).
+The time of day is DTSTART's (RFC 5545: what a rule leaves out comes from DTSTART), as the
+rules AWX's own schedule editor writes.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ def rules_for_days(
             AwxRule(
                 suffix,
                 f"{_dtstart(start, timezone, hour, minute)} RRULE:FREQ=MONTHLY;INTERVAL=1"
-                f"{by_month};BYMONTHDAY={monthday};BYHOUR={hour};BYMINUTE={minute};BYSECOND=0",
+                f"{by_month};BYMONTHDAY={monthday}",
             )
         )
     return rules
@@ -73,8 +75,7 @@ def rules_for_calendar(field: str, on_calendar: str, *, timezone: str, start: st
         return [
             AwxRule(
                 "",
-                f"{_dtstart(start, timezone, 0, minute_value)} RRULE:FREQ=HOURLY;INTERVAL=1;"
-                f"BYMINUTE={minute_value};BYSECOND=0",
+                f"{_dtstart(start, timezone, 0, minute_value)} RRULE:FREQ=HOURLY;INTERVAL=1",
             )
         ]
     hour_value = int(hour)
@@ -88,7 +89,7 @@ def rules_for_calendar(field: str, on_calendar: str, *, timezone: str, start: st
             AwxRule(
                 "",
                 f"{_dtstart(start, timezone, hour_value, minute_value)} RRULE:FREQ=DAILY;"
-                f"INTERVAL=1;BYHOUR={hour_value};BYMINUTE={minute_value};BYSECOND=0",
+                "INTERVAL=1",
             )
         ]
     days: list[int | str] = [LAST] if day == "~01" else [int(d) for d in day.split(",")]
