@@ -282,9 +282,11 @@ def inventory_vars(fleet: FleetCore) -> dict[str, Any]:
 
 
 def stop_gateway(fleet: FleetCore, name: str) -> None:
+    # "[i]" so that the pattern does not match this shell's own command line
+    pattern = str(GATEWAY_SCRIPT).replace("insurance_gateway", "[i]nsurance_gateway")
     fleet.run(
         name,
-        ["/bin/sh", "-c", f"pkill -f {shlex.quote(str(GATEWAY_SCRIPT))} || true"],
+        ["/bin/sh", "-c", f"pkill -f {shlex.quote(pattern)} || true"],
         label="stopping the insurance gateway",
     )
 
@@ -334,7 +336,13 @@ def set_ups(
         info["state"] = state
     if test_result is not None:
         info["test_result"] = test_result
+    dev = fleet.path(name, UPS_DEV)
+    before = int(dev.stat().st_mtime) if dev.exists() else 0
     _write(fleet, name, UPS_DEV, ups_dev(info["state"], info["test_result"]))
+    if int(dev.stat().st_mtime) <= before:
+        # dummy-ups re-reads the file when its mtime (whole seconds) changed: two states
+        # within one second would leave the second unseen
+        os.utime(dev, (before + 1, before + 1))
     (fleet.host_dir(name) / "ups.json").write_text(json.dumps(info))
     os.chmod(fleet.host_dir(name) / "ups.json", 0o600)
 
