@@ -47,6 +47,7 @@ SHOW = {
         "by": "by",
         "done": "confirmed by",
         "open": "open",
+        "no_group": "{name} group: not assigned yet (P9.1: assign 7 NAME --group {key})",
     },
     "zh": {
         "drill": "演练",
@@ -69,6 +70,7 @@ SHOW = {
         "by": "截止",
         "done": "确认人",
         "open": "未完成",
+        "no_group": "{name}：尚未指定（P9.1：assign 7 姓名 --group {key}）",
     },
 }
 STATES_ZH = {"open": "处理中", "resolved": "已恢复", "closed": "已关闭"}
@@ -121,11 +123,15 @@ def _show(ctx: service.Context, incident: dict[str, Any], language: str | None =
         f"  {w['responsible']}{colon}{incident['assignee'] or '-'}",
     ]
     for group in service.GROUPS:
+        name = CATALOGUE[f"group.{group}"][language]
         if incident["groups"].get(group):
-            name = CATALOGUE[f"group.{group}"][language]
             lines.append(
                 f"  {w['group'].format(name=name)}{colon}{', '.join(incident['groups'][group])}"
             )
+        elif incident["class"] == "1" and not incident["drill"] and incident["state"] == "open":
+            # P9.1: a major fault has its three groups, by name
+            hint = w["no_group"].format(name=name, key=group).replace(" 7 ", f" {incident['id']} ")
+            lines.append(f"  {hint}")
     if incident["recovery_estimate"]:
         lines.append(f"  {w['estimate']} {timeutil.local_text(incident['recovery_estimate'], tz)}")
     if incident["recovered_at"]:

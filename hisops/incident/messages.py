@@ -178,6 +178,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "role.network_admin": {"en": "the network administrator", "zh": "网络管理员"},
     "role.it_head": {"en": "the IT head", "zh": "信息科主任"},
     "role.leadership": {"en": "the hospital leadership", "zh": "院领导"},
+    "field.description": {"en": "description", "zh": "故障描述"},
     "field.handling": {"en": "handling", "zh": "处理情况"},
     "field.timely": {"en": "timely and correct", "zh": "处理是否及时、正确"},
     "field.mistakes": {"en": "mistakes", "zh": "失误"},

@@ -296,11 +296,40 @@ def context(
         "clocks": clock_rows(ctx, incident, labels),
         "timeline": [e for e in incident["entries"] if e["kind"] != "notice"],
         "escalations": _escalations(incident, tz, language, ctx.site),
-        "fields": [(k, incident["report"].get(k, "")) for k in service.REPORT_FIELDS],
+        "fields": [
+            (k, incident["report"].get(k, "")) for k in service.REPORT_FIELDS if k != "description"
+        ],
+        "description": incident["report"].get("description")
+        or _description(ctx, incident, language),
         "title": messages.incident_title(incident, language, ctx.site),
         "confirmed_by": messages.confirmed_by(incident, language, ctx.site),
         "dept_name": lambda key: ctx.site.dept_name(key, language),
     }
+
+
+def _description(ctx: service.Context, incident: dict[str, Any], language: str) -> str:
+    """The fault as the record tells it, until people write the description."""
+    zh = language == "zh"
+    symptoms = ("、" if zh else ", ").join(
+        (SYMPTOMS_ZH if zh else SYMPTOMS).get(s) or messages.word("symptom", s, language)
+        for s in incident["symptoms"]
+    )
+    tz = ctx.site.tz
+    occurred = timeutil.local_text(incident["occurred_at"], tz)
+    dept = ctx.site.dept_name(incident["department"], language) if incident["department"] else ""
+    title = messages.incident_title(incident, language, ctx.site)
+    if zh:
+        text = f"{occurred}，{title}"
+        text += f"（{dept}{incident['reporter']}报告）" if dept or incident["reporter"] else ""
+        text += f"。症状：{symptoms}" if symptoms else ""
+        text += f"。{messages.class_name(incident['class'], language)}。"
+    else:
+        text = f"At {occurred}: {title}"
+        if dept or incident["reporter"]:
+            text += f" (reported by {incident['reporter'] or '?'}, {dept or '?'})"
+        text += f". Symptoms: {symptoms}" if symptoms else ""
+        text += f". {messages.class_name(incident['class'], language)}."
+    return text
 
 
 def _minutes(delta: timedelta, language: str) -> str:

@@ -17,7 +17,8 @@ from .model import CLOSED, OPEN, RESOLVED, check_class, suggest_class
 from .store import Store
 
 GROUPS = ("repair", "vendor", "coordination")  # P9.1: the three groups of a major fault
-REPORT_FIELDS = ("handling", "timely", "mistakes", "cause", "review", "measures")
+# the report's fields people write (P1.5); an unwritten description is made from the record
+REPORT_FIELDS = ("description", "handling", "timely", "mistakes", "cause", "review", "measures")
 
 
 @dataclass

@@ -196,3 +196,23 @@ def test_times_people_type(site, clock):
     with pytest.raises(IncidentError, match="not a time") as err:
         timeutil.parse("yesterday-ish", site.tz, "occurred")
     assert err.value.field == "occurred"
+
+
+def test_the_api_opens_an_incident_once_for_a_finding_seen_again(tmp_path, clock):
+    """hisops.incident.api.open_incident, as the daily inspection calls it: the class
+    suggested from the scope, its people queued, the same open finding not opened twice."""
+    from hisops.incident import api
+
+    store = str(tmp_path / "inc")
+    first = api.open_incident(store, None, "database_server", "DB-1 disk 97 %", "inspection")
+    again = api.open_incident(store, None, "database_server", "DB-1 disk 97 %", "inspection")
+    incident = api.get_incident(store, first)
+    assert (incident["class"], incident["opened_by"]) == ("1", "inspection")
+    assert {n["recipient"] for n in incident["notices"]} == {"role:it_head", "role:leadership"}
+    assert {n["status"] for n in incident["notices"]} == {"pending"}  # the tick sends them
+    other = api.open_incident(store, "2", "switch", "AGG-3 down", "inspection", send=True)
+    assert first == again and other != first
+    assert {n["status"] for n in api.get_incident(store, other)["notices"]} == {"sent"}
+    with pytest.raises(IncidentError) as err:
+        api.open_incident(store, "7", None, "x", "inspection")
+    assert err.value.field == "class"

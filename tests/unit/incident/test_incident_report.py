@@ -58,6 +58,9 @@ def test_the_report_is_generated_from_the_record_in_both_languages(ctx):
         zh = report.render_html(ctx, number, "zh")
         en = report.render_html(ctx, number, "en")
     assert "信息系统故障报告 #1" in zh and "一类" in zh and "程序无法进入" in zh
+    # the description from the record until people write one
+    assert "<p>2026-03-03 20:00:00，HIS 数据库服务器宕机。症状：程序无法进入。一类故障（" in zh
+    assert "<p>At 2026-03-03 20:00:00: HIS 数据库服务器宕机. Symptoms: program cannot" in en
     # the 30 min clock: due 20:30, its notices out at 20:30, on time; the others not reached
     assert re.search(r"2026-03-03 20:30:00</td><td>2026-03-03 20:30:00</td><td>及时", zh)
     assert zh.count("恢复前未到时限") == 2
