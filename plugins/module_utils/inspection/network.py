@@ -55,7 +55,7 @@ def read_switch(
 def same_release(text: str) -> str:
     """A release as words without leading zeros in its numbers: ``17.09.04a`` (the
     inventory, as Cisco lists it) and ``17.9.4a`` (ntc-templates' reading) are one."""
-    return re.sub(r"(?<!\d)0+(?=\d)", "", str(text or ""))
+    return re.sub(r"(?:(?<=\.)|(?<!\w))0+(?=\d)", "", str(text or ""))
 
 
 def is_up(status: str) -> bool:
@@ -204,14 +204,18 @@ def switch_findings(
         out.append(Finding(AREA, "switch_reachable", "ok", name, f"{name} answers"))
         live = {"model": result.get("model", ""), "firmware": result.get("firmware", "")}
         wanted = {k: recorded.get(k, "") for k in ("model", "firmware") if recorded.get(k)}
-        diff = (
-            differences(
+        bad = {
+            line.split(":", 1)[0]
+            for line in differences(
                 {k: same_release(v) for k, v in {**live, **wanted}.items()},
                 {k: same_release(v) for k, v in live.items()},
             )
-            if wanted
-            else []
-        )
+        }
+        diff = [
+            f"{key}: {wanted[key]} recorded, {live[key] or '?'} on the switch"
+            for key in wanted
+            if key in bad
+        ]
         if diff:
             out.append(
                 Finding(
