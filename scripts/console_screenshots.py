@@ -40,11 +40,7 @@ def shoot(chromium: str, url: str, target: Path, profile: Path) -> None:
     run = subprocess.run(
         [
             chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--hide-scrollbars",
+            *demo.CHROMIUM_FLAGS,
             f"--user-data-dir={profile}",
             f"--window-size={WINDOW}",
             f"--screenshot={target}",

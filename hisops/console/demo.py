@@ -16,6 +16,27 @@ from typing import Any
 from hisops.console.sources import Paths
 
 STATES = ("normal", "isolated", "failover")
+# Headless Chromium as the browser test and the screenshots run it: as root (CI) without
+# its sandbox, and talking to nothing but the console (no update, sync, safe-browsing or
+# metrics traffic: the machine may reach only its own addresses)
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--hide-scrollbars",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-domain-reliability",
+    "--disable-client-side-phishing-detection",
+    "--disable-features=Translate,OptimizationHints,MediaRouter",
+    "--no-pings",
+    "--metrics-recording-only",
+)
 PRODUCTION = ("CORE-1", "AGG-1", "AGG-2", "AGG-3", "AGG-4", "AGG-5", "ACC-1", "ACC-2", "ACC-3")
 ISOLATION_ID = "iso-20261207T083000Z-demo01"
 FENCE_ID = "fence-his-db-1"

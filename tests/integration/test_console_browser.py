@@ -65,11 +65,7 @@ def test_console_in_chromium(tmp_path: Path) -> None:
         run = subprocess.run(
             [
                 str(CHROMIUM),
-                "--headless",
-                "--no-sandbox",  # root in CI
-                "--disable-gpu",
-                "--no-first-run",
-                "--hide-scrollbars",
+                *demo.CHROMIUM_FLAGS,
                 f"--user-data-dir={tmp_path / 'profile'}",
                 f"--window-size={WINDOW[0]},{WINDOW[1]}",
                 "--enable-logging=stderr",
