@@ -157,7 +157,13 @@ def _inspection(state: str, now: datetime) -> dict[str, Any]:
         "exit_code": fm.exit_code(out),
         "summary": fm.summary_line(out),
         "findings": [f.to_dict() for f in out],
-        "areas": {},
+        "areas": {
+            area: {
+                "checked": len({f.subject for f in out if f.area == area}),
+                "worst": fm.worst(f for f in out if f.area == area),
+            }
+            for area in sorted({f.area for f in out})
+        },
     }
 
 

@@ -95,6 +95,16 @@ LABELS: dict[str, dict[str, Any]] = {
         },
         "severities": {"critical": "严重", "warning": "警告", "unknown": "未知", "ok": "正常"},
         "incident_states": {"open": "处理中", "resolved": "已恢复", "closed": "已关闭"},
+        "areas": {
+            "network": "网络",
+            "addresses": "地址",
+            "database": "数据库",
+            "servers": "服务器",
+            "workstations": "工作站",
+            "insurance": "医保接口",
+            "ups": "UPS",
+        },
+        "checked": "已检查 {count}",
         "segments": {
             "OUTPATIENT": "门诊",
             "INPATIENT": "住院",
@@ -209,6 +219,16 @@ LABELS: dict[str, dict[str, Any]] = {
             "ok": "ok",
         },
         "incident_states": {"open": "open", "resolved": "resolved", "closed": "closed"},
+        "areas": {
+            "network": "network",
+            "addresses": "addresses",
+            "database": "database",
+            "servers": "servers",
+            "workstations": "workstations",
+            "insurance": "insurance interface",
+            "ups": "UPS",
+        },
+        "checked": "{count} checked",
         "segments": {},
         "servers": {
             "db_server": "database server",

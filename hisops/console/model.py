@@ -712,6 +712,16 @@ def _inspection(
             }
             for f in wrong[:MAX_FINDINGS]
         ],
+        "areas": [
+            {
+                "area": str(area),
+                "name": words["areas"].get(area, area),
+                "checked": words["checked"].format(count=(info or {}).get("checked", 0)),
+                "worst": str((info or {}).get("worst", "unknown")),
+            }
+            for area, info in sorted((data.get("areas") or {}).items())
+            if isinstance(info, dict)
+        ],
         "more_wrong": max(0, len(wrong) - MAX_FINDINGS),
         "ok_count": len(valid) - len(wrong),
     }

@@ -146,6 +146,10 @@ def test_isolated_segment_and_switch_down(gathered) -> None:
     wrong = view.inspection["findings"]
     assert [f["severity"] for f in wrong] == ["critical", "critical", "warning", "warning"]
     assert view.inspection["ok_count"] == 18
+    areas = {a["area"]: (a["worst"], a["checked"]) for a in view.inspection["areas"]}
+    assert areas["network"] == ("critical", "9 checked")
+    assert areas["addresses"] == ("warning", "1 checked")
+    assert areas["database"] == ("ok", "2 checked")
 
 
 def test_failover_and_open_incident(gathered) -> None:
