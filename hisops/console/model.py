@@ -181,6 +181,29 @@ def by_subject(findings: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]
     return result
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def clean_findings(raw: Any) -> list[dict[str, Any]]:
+    """The inspection's findings as the model reads them: dicts, with text where text is
+    expected and a dict of params (a file written by hand or half-broken shows what it
+    can, never crashes the page)."""
+    found = []
+    for item in raw if isinstance(raw, list) else []:
+        if not isinstance(item, dict):
+            continue
+        finding = dict(item)
+        for key in ("area", "check", "subject", "message", "plan_item", "action"):
+            finding[key] = str(finding.get(key) or "")
+        severity = str(finding.get("severity") or "unknown")
+        finding["severity"] = severity if severity in RANK else "unknown"
+        finding["params"] = _dict(finding.get("params"))
+        finding["expected"] = _dict(finding.get("expected")) or None
+        found.append(finding)
+    return found
+
+
 # ------------------------------------------------------------------ the view
 
 
@@ -194,7 +217,7 @@ def build(gathered: Gathered, language: str | None = None) -> View:
         generated_at=_local(gathered.now, tz),
         missing=dict(gathered.missing),
     )
-    findings = [f for f in (gathered.inspection or {}).get("findings") or [] if isinstance(f, dict)]
+    findings = clean_findings((gathered.inspection or {}).get("findings"))
     subjects = by_subject(findings)
     view.inspection = _inspection(gathered, findings, words, tz)
     view.holds = _holds(gathered.holds, words, tz)
@@ -394,7 +417,7 @@ def _draw(
             continue
         segments.setdefault(endpoint.vlan, []).append(endpoint)
 
-    ledger_hosts = (gathered.ledger or {}).get("hosts") or {}
+    ledger_hosts = _dict((gathered.ledger or {}).get("hosts"))
     for vlan_id in sorted(segments):
         members = segments[vlan_id]
         vlan = topology.vlans.get(vlan_id)
@@ -416,7 +439,7 @@ def _draw(
         department = words["segments"].get(vlan_name) or (vlan.department if vlan else "")
         stations = [m for m in members if m.kind == "workstation"]
         versions = Counter(
-            str((ledger_hosts.get(m.name) or {}).get("current") or "?") for m in stations
+            str(_dict(ledger_hosts.get(m.name)).get("current") or "?") for m in stations
         )
         lines = [f"VLAN {vlan_id} {vlan_name}", department]
         lines.append(f"{len(stations)} {words['workstations']}" + _versions_text(versions))
@@ -547,11 +570,11 @@ def _database(
     if not report:
         return result
     result["as_of"] = _local(gathered.db_status_at, tz) if gathered.db_status_at else ""
-    lags = report.get("lag") or {}
+    lags = _dict(report.get("lag"))
     for node in report.get("nodes") or []:
         if not isinstance(node, dict) or not node.get("name"):
             continue
-        lag = lags.get(node["name"]) or {}
+        lag = _dict(lags.get(node["name"]))
         lag_text = ""
         if lag:
             lag_text = str(lag.get("human") or f"{lag.get('bytes')} bytes")
@@ -587,7 +610,7 @@ def _clients(gathered: Gathered, words: dict[str, Any]) -> list[dict[str, Any]]:
     if gathered.topology is None or gathered.ledger is None:
         return []
     ledger = gathered.ledger
-    hosts = ledger.get("hosts") or {}
+    hosts = _dict(ledger.get("hosts"))
     rows: dict[str, dict[str, Any]] = {}
     for endpoint in gathered.topology.endpoints.values():
         if endpoint.kind != "workstation":
@@ -598,7 +621,7 @@ def _clients(gathered: Gathered, words: dict[str, Any]) -> list[dict[str, Any]]:
             department,
             {"department": department, "segment": vlan.name if vlan else "", "hosts": []},
         )
-        entry = hosts.get(endpoint.name) or {}
+        entry = _dict(hosts.get(endpoint.name))
         expected = entry.get("expected") or ledger.get("fleet_expected") or ""
         row["hosts"].append(
             {
@@ -716,10 +739,10 @@ def _inspection(
             {
                 "area": str(area),
                 "name": words["areas"].get(area, area),
-                "checked": words["checked"].format(count=(info or {}).get("checked", 0)),
-                "worst": str((info or {}).get("worst", "unknown")),
+                "checked": words["checked"].format(count=info.get("checked", 0)),
+                "worst": str(info.get("worst", "unknown")),
             }
-            for area, info in sorted((data.get("areas") or {}).items())
+            for area, info in sorted(_dict(data.get("areas")).items())
             if isinstance(info, dict)
         ],
         "more_wrong": max(0, len(wrong) - MAX_FINDINGS),

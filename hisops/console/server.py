@@ -78,11 +78,19 @@ class ConsoleHandler(BaseHTTPRequestHandler):
         else:
             self._send(404, b"not found\n", "text/plain; charset=utf-8", head)
 
+    def _answer_or_fail(self, head: bool) -> None:
+        try:
+            self._answer(head)
+        except Exception as exc:  # a page that cannot be made says why, the server stays
+            self.log_error("the page failed: %s", repr(exc))
+            text = f"the console could not make this page: {type(exc).__name__}: {exc}\n"
+            self._send(500, text.encode("utf-8"), "text/plain; charset=utf-8", head)
+
     def do_GET(self) -> None:  # noqa: N802 - http.server's dispatch names
-        self._answer(head=False)
+        self._answer_or_fail(head=False)
 
     def do_HEAD(self) -> None:  # noqa: N802
-        self._answer(head=True)
+        self._answer_or_fail(head=True)
 
     def _refuse(self) -> None:
         self._send(

@@ -270,3 +270,28 @@ def test_holds_read_inside_an_ansible_module(state_paths, monkeypatch) -> None:
     gathered = gather(state_paths["isolated"])
     assert "holds" not in gathered.missing
     assert [h["id"] for h in gathered.holds] == ["swap-AGG-1", ISOLATION_ID]
+
+
+def test_a_half_broken_inspection_shows_what_it_can(gathered) -> None:
+    base = gathered["isolated"]
+    inspection = {
+        "started": "yesterday",
+        "exit_code": "two",
+        "areas": ["network"],
+        "findings": [
+            "not a finding",
+            {"subject": "AGG-2", "check": "switch_reachable", "severity": "critical"},
+            {"subject": "AGG-4", "severity": "dreadful", "params": ["interface", "x"]},
+            {"subject": None, "params": None, "expected": "iso-1"},
+        ],
+    }
+    broken = type(base)(
+        **{**base.__dict__, "inspection": inspection, "db_status": {"nodes": [1], "lag": [2]}}
+    )
+    view = model.build(broken, "en")
+    by_id = nodes(view)
+    assert by_id["sw-AGG-2"].state == "down"
+    assert by_id["sw-AGG-4"].state == "warning"  # an unknown severity is not ok
+    assert [f["severity"] for f in view.inspection["findings"]][:1] == ["critical"]
+    assert view.inspection["areas"] == [] and view.database["nodes"] == []
+    assert "<svg" in render_page(view, refresh=30)

@@ -143,3 +143,19 @@ def test_snapshot_command(state_paths, tmp_path: Path, capsys) -> None:
 def test_refresh_too_fast_refused(capsys) -> None:
     assert cli.main(["console", "--refresh", "1"]) == 2
     assert "--refresh" in capsys.readouterr().err
+
+
+def test_a_failing_page_is_a_500_and_the_server_stays(state_paths) -> None:
+    def broken(paths):
+        raise RuntimeError("the disk is gone")
+
+    httpd = console_server.make_server(state_paths["normal"], port=0, quiet=True, gather_fn=broken)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        where = (httpd.server_address[0], httpd.server_address[1])
+        status, _, body = request(where, "GET", "/")
+        assert status == 500 and b"RuntimeError: the disk is gone" in body
+        assert request(where, "GET", "/healthz")[0] == 200
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
