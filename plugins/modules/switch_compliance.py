@@ -13,6 +13,12 @@ description:
     the missing lines, the extra lines and the remediation commands.
   - Understands Huawei/H3C VLAN ranges (C(vlan batch 10 to 20),
     C(port trunk allow-pass vlan 10 to 20)) and Cisco lists (C(10-20)) as the sets they mean.
+  - Knows what the hospital changed on purpose (issue 20): the lines an open isolation, a
+    database switch-port fence or a vendor access window changed are C(expected) deviations,
+    each naming the record's kind and id, and are never in the remediation; only the other
+    lines (C(drift)) make a switch not compliant. The open records are the holds of the
+    hospital's deliberate state (O(state_dir)) and the record files they point at
+    (O(isolation_store), O(vendor_access_store)).
   - Read-only.
   - Fleet mode (O(hosts)) checks every listed switch from one run, O(workers) at a time;
     O(src) is then the folder holding C(<host>/intended.cfg) for each of them, as the
@@ -31,6 +37,22 @@ options:
       - With O(hosts), the folder of the intended configurations, C(<src>/<host>/intended.cfg);
         every one must exist, or nothing is read from any device.
     type: path
+  state_dir:
+    description:
+      - The hospital's deliberate state (its open holds say which isolations, fences and vendor
+        windows concern each switch).
+      - Empty, the action plugin fills it from C(hisops_state_dir), C($HISOPS_STATE_DIR), else
+        C(var/state) beside the playbooks.
+    type: path
+    default: ""
+  isolation_store:
+    description: The isolation records (fences included), as the isolate role keeps them. Empty, isolations are not read.
+    type: path
+    default: ""
+  vendor_access_store:
+    description: The vendor access records, as the vendor_access role keeps them. Empty, windows are not read.
+    type: path
+    default: ""
   features:
     description: Features to compare.
     type: list
@@ -62,31 +84,60 @@ EXAMPLES = r"""
 
 RETURN = r"""
 compliant:
-  description: Whether every compared feature is compliant (fleet mode, every device is reachable and compliant).
+  description:
+    - Whether no compared feature has unexplained drift (fleet mode, every device is reachable
+      and has none). Expected deviations do not count.
   returned: success
   type: bool
 features:
-  description: Per feature, C(compliant), C(missing), C(extra) and C(remediation).
+  description: Per feature, C(compliant), C(missing), C(extra) and C(remediation), of the unexplained lines only.
   returned: success, single device
   type: dict
 remediation:
-  description: All remediation commands, in order.
+  description: All remediation commands, in order; never one that undoes an expected deviation.
+  returned: success, single device
+  type: list
+  elements: str
+expected:
+  description:
+    - The deviations the hospital made on purpose, one entry per record, C(kind) (isolation,
+      db_fence, vendor_window), C(id), C(summary), C(lines) (C(- ) in the plan but removed,
+      C(+ ) added), C(missing), C(extra); a fence also names its C(fence) hold.
+  returned: success, single device
+  type: list
+  elements: dict
+drift:
+  description: The unexplained lines, C(- ) in the plan but not on the switch, C(+ ) on the switch but not in the plan.
+  returned: success, single device
+  type: list
+  elements: str
+summary:
+  description: One line, e.g. C(CORE-1: compliant apart from expected deviations: isolation iso-... (3 lines)).
+  returned: success, single device
+  type: str
+notes:
+  description: Open holds on the switch whose record could not be read (their lines count as drift).
   returned: success, single device
   type: list
   elements: str
 devices:
   description:
     - Fleet mode, per inventory name, C(failed) and either C(msg) (why the device could
-      not be checked) or C(compliant), C(features), C(remediation) and C(platform).
+      not be checked) or C(compliant), C(features), C(remediation), C(platform), C(expected),
+      C(drift), C(summary) and C(notes).
   returned: fleet mode
   type: dict
 drifted:
-  description: Fleet mode, the devices that were read and are not compliant.
+  description: Fleet mode, the devices that were read and have unexplained drift.
   returned: fleet mode
   type: list
   elements: str
+expected_devices:
+  description: Fleet mode, per device with expected deviations, the kind and id of each record that explains them.
+  returned: fleet mode
+  type: dict
 msg:
-  description: Fleet mode, one line naming how many switches drifted and failed.
+  description: Fleet mode, one line naming how many switches drifted and failed, and the expected deviations.
   returned: fleet mode
   type: str
 failed_devices:
@@ -118,13 +169,29 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netdev.session im
     HAS_NETMIKO,
     NETMIKO_IMPORT_ERROR,
 )
-from ansible_collections.hisops.emergency.plugins.module_utils.netplan import compliance
+from ansible_collections.hisops.emergency.plugins.module_utils.netplan import (
+    compliance_deliberate,
+)
+from ansible_collections.hisops.emergency.plugins.module_utils.state.errors import StateError
+
+DELIBERATE_SPEC = {
+    "state_dir": {"type": "path", "default": ""},
+    "isolation_store": {"type": "path", "default": ""},
+    "vendor_access_store": {"type": "path", "default": ""},
+}
+
+
+def sources(p):
+    return compliance_deliberate.Sources(
+        p["state_dir"] or "", p["isolation_store"] or "", p["vendor_access_store"] or ""
+    )
 
 
 def main():
     spec = dict(PROVIDER_SPEC)
     spec.update(INTENDED_SPEC)
     spec.update(FLEET_SPEC)
+    spec.update(DELIBERATE_SPEC)
     module = AnsibleModule(
         argument_spec=spec,
         supports_check_mode=True,
@@ -139,8 +206,10 @@ def main():
         fleet(module)
     try:
         intended = intended_text(p)
-        report = compliance.check_device(device_params(p), intended, p["features"])
-    except NetdevError as exc:
+        report = compliance_deliberate.check_device(
+            device_params(p), intended, sources(p), p["features"]
+        )
+    except (NetdevError, StateError) as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(changed=False, **report.to_dict())
 
@@ -163,8 +232,8 @@ def fleet(module):
         )
 
     def job(device):
-        return compliance.check_device(
-            device.params, intended[device.name], p["features"]
+        return compliance_deliberate.check_device(
+            device.params, intended[device.name], sources(p), p["features"]
         ).to_dict()
 
     try:
@@ -175,13 +244,24 @@ def fleet(module):
     drifted = [
         name for name, r in results.items() if not r.get("failed") and not r.get("compliant")
     ]
+    expected = {
+        name: [f"{e['kind']} {e['id']}" for e in r["expected"]]
+        for name, r in results.items()
+        if not r.get("failed") and r.get("expected")
+    }
+    msg = summary(results, "checked", drifted, "drifted")
+    if expected:
+        msg += "; expected deviations: " + "; ".join(
+            f"{name} ({', '.join(ids)})" for name, ids in expected.items()
+        )
     module.exit_json(
         changed=False,
         compliant=not failed and not drifted,
         devices=results,
         drifted=drifted,
+        expected_devices=expected,
         failed_devices=failed,
-        msg=summary(results, "checked", drifted, "drifted"),
+        msg=msg,
     )
 
 

@@ -7,14 +7,21 @@ Drift is made by hand over SSH with netmiko, the way an engineer would make it.
 from __future__ import annotations
 
 import copy
+import email
+import email.policy
+import socket
 import subprocess
 from pathlib import Path
 
 import netmiko
 import pytest
 import yaml
+from aiosmtpd.controller import Controller
+from ansible_collections.hisops.emergency.plugins.module_utils.netops import isolate, reconnect
+from ansible_collections.hisops.emergency.plugins.module_utils.netops.transactions import Store
 
 from .playbooks import run_playbook
+from .test_isolation import inventory_of
 
 pytestmark = pytest.mark.lab
 
@@ -73,9 +80,72 @@ def test_deploy_is_compliant_and_idempotent(deployed, tmp_path: Path) -> None:
     assert again.changed_hosts() == set(), again.stats
 
 
-def test_drift_is_named_item_by_item_and_remediated(deployed, tmp_path: Path) -> None:
+class Mailbox:
+    """A real SMTP server's handler (aiosmtpd): the scheduled check's notices land here."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        self.messages.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+        )
+        return "250 OK"
+
+
+@pytest.fixture
+def mailbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """An SMTP server on loopback and a site file whose network administrator reads it."""
+    box = Mailbox()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    site = {
+        "language": "en",
+        "people": [
+            {"id": "wang", "name": "Wang", "role": "network_admin", "email": ["wang@h.example"]}
+        ],
+        "channels": {
+            "console": True,
+            "smtp": {"host": "127.0.0.1", "port": port, "from": "hisops@h.example"},
+        },
+    }
+    (tmp_path / "site.yml").write_text(yaml.safe_dump(site))
+    monkeypatch.setenv("HISOPS_INCIDENT_CONFIG", str(tmp_path / "site.yml"))
+    yield box
+    controller.stop()
+
+
+def test_drift_is_named_item_by_item_and_remediated(
+    deployed, tmp_path: Path, mailbox: Mailbox
+) -> None:
+    """Drift made by hand on four switches while the doctors' VLAN is isolated on CORE-1
+    (issue 20): before the hand changes a fail-on-drift run passes, the isolation's lines
+    expected and named by its id; after them it fails on the hand changes only (a
+    description typed into the isolated gateway among them), and no remediation undoes the
+    isolation; the scheduled check's notice (an e-mail to the network administrator) is sent
+    for the hand changes, not for the isolation. Reconnected (forced: CORE-1 changed since),
+    the deploy fixes the rest."""
     lab = deployed
     hosts = inventory_hosts(lab.inventory)
+    inv = inventory_of(lab)
+    records = Store(str(tmp_path / "isolations"), str(tmp_path / "state"))
+    opened = isolate.isolate(
+        inv, records, isolate.parse_target(inv, segment="DOCTOR"), "t", "ransomware at the doctors"
+    )
+    iso = opened["isolation_id"]
+    held = run_playbook("switch_compliance", lab.inventory, tmp_path, {"fail_on_drift": True})
+    assert held.rc == 0, held.stdout[-3000:]
+    core = held.report("switch_compliance.json")["devices"]["CORE-1"]
+    assert core["compliant"] and core["remediation"] == [] and core["drift"] == [], core
+    assert [(e["kind"], e["id"]) for e in core["expected"]] == [("isolation", iso)]
+    assert "+ interface Vlanif50: shutdown" in core["expected"][0]["lines"]
+    assert any("allow-pass vlan 50" in line for line in core["expected"][0]["lines"])
+    assert f"CORE-1: compliant apart from expected deviations: isolation {iso}" in held.stdout
+    assert iso in (tmp_path / "reports" / "switch_compliance.html").read_text()
+    assert mailbox.messages == []  # an open isolation pages nobody
     acc2_port = hosts["ACC-2"]["hisops_switch"]["access_ports"][0]
     acc3_port = hosts["ACC-3"]["hisops_switch"]["access_ports"][0]["interface"]
     core_trunk = next(t for t in hosts["CORE-1"]["hisops_switch"]["trunks"] if 30 in t["vlans"])
@@ -91,10 +161,30 @@ def test_drift_is_named_item_by_item_and_remediated(deployed, tmp_path: Path) ->
         "CORE-1",
         [f"interface {core_trunk['interface']}", "undo port trunk allow-pass vlan 30"],
     )  # a VLAN off a trunk
+    configure(lab, "CORE-1", ["interface Vlanif50", "description changed by hand"])
 
     drift = run_playbook("switch_compliance", lab.inventory, tmp_path, {"fail_on_drift": True})
     assert drift.rc != 0
     devices = drift.report("switch_compliance.json")["devices"]
+    assert devices["CORE-1"]["features"]["vlanif"]["extra"] == [
+        "interface Vlanif50: description changed by hand"
+    ]
+    assert [e["id"] for e in devices["CORE-1"]["expected"]] == [iso]
+    assert "undo shutdown" not in [c.strip() for c in devices["CORE-1"]["remediation"]]
+    assert not any(
+        c.strip().startswith("port trunk allow-pass vlan") and "50" in c.split()
+        for c in devices["CORE-1"]["remediation"]
+    ), devices["CORE-1"]["remediation"]
+    assert "CORE-1: drifted from its golden configuration: vlanif, interfaces" in drift.stdout
+    (notice,) = mailbox.messages
+    assert notice["To"] == "wang@h.example" and "4 switch(es) drifted" in notice["Subject"]
+    body = notice.get_content()
+    assert "+ interface Vlanif50: description changed by hand" in body
+    assert f"CORE-1: expected, not a fault: isolation {iso}" in body
+    back = reconnect.reconnect(
+        records, iso, inv.switches, "t", cleanup_by="it", cleanup_scan="clean", force=True
+    )
+    assert all(back["verified"].values()), back
     assert devices["AGG-1"]["features"]["vlans"]["extra"] == ["vlan batch 77"]
     acc2 = devices["ACC-2"]["features"]["interfaces"]
     assert (
