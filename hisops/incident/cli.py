@@ -162,7 +162,7 @@ def _show(ctx: service.Context, incident: dict[str, Any], language: str | None =
             elif error:
                 error = errors.get(n["id"], error)
             lines.append(
-                f"    {n['id']:>4} {notice_name(n['key'], language):<22} {param_text('recipient', n['recipient'], language, ctx.site):<24} "
+                f"    {n['id']:>4} {notice_name(n['key'], language, ctx.site):<22} {param_text('recipient', n['recipient'], language, ctx.site):<24} "
                 f"{param_text('channel', n['channel'], language):<26} {timeutil.local_text(n['due_at'], tz)} "
                 f"{word('status', n['status'], language)}"
                 + (f" {timeutil.local_text(n['sent_at'], tz)}" if n["sent_at"] else "")

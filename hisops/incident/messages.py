@@ -216,7 +216,7 @@ ENTRY_MESSAGES = frozenset(
 _CLASS_LONG = ("class",)
 _CLASS_SHORT = ("old", "new", "cls")
 _TIMES = ("at", "due")
-_WHO = ("to", "recipient", "up", "roles", "person_told")
+_WHO = ("to", "recipient", "up", "roles", "person")
 _WORDS = ("status", "verb", "reason", "slower", "verdict")
 
 
@@ -284,8 +284,10 @@ def _duration(seconds: float, language: str) -> str:
     return " ".join(p for p in parts if p) + (f" {rest} s" if rest or not any(parts) else "")
 
 
-def _notice(key: str, language: str) -> str:
+def _notice(key: str, language: str, site: Site | None = None) -> str:
     kind, _, rest = str(key).partition(":")
+    if kind == "clock":
+        rest = stage_name(rest, language, site)
     entry = CATALOGUE.get(f"notice.{kind}")
     return entry[language].format(rest=rest).strip() if entry else str(key)
 
@@ -343,7 +345,7 @@ def _value(name: str, value: Any, language: str, site: Site | None) -> str:
     if name == "after":
         return _duration(float(value), language)
     if name == "notice":
-        return _notice(value, language)
+        return _notice(value, language, site)
     if name == "channel":
         return _channel(value, language)
     if name in _WORDS:
@@ -395,9 +397,9 @@ def task_title(key: str, language: str, site: Site | None = None) -> str:
     return _task_title(key, language, site)
 
 
-def notice_name(key: str, language: str) -> str:
+def notice_name(key: str, language: str, site: Site | None = None) -> str:
     """A notice's key (``clock:30min``, ``escalation:1:it_head#r1``) for people."""
-    return _notice(key, language)
+    return _notice(key, language, site)
 
 
 def who_name(recipient: str, language: str, site: Site | None = None) -> str:

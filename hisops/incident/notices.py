@@ -1,7 +1,9 @@
 """Notices (P2 escalation, P3 clocks, recovery): queued once per incident, key, recipient
 and channel (a UNIQUE row: a second tick queues nothing), then sent. A row is claimed
 (committed) before it is sent, so two ticks never send it twice; a failed send goes back
-to pending with its error and is retried after ``retry_after``; a claim older than five
+to pending with its error and is retried after ``retry_after``, doubled after each failure
+up to ``RETRY_CAP`` (a robot whose URL is never set is tried every half hour, not every
+minute, and its timeline does not fill with failures); a claim older than five
 minutes (the sender died mid-send) is left as ``unknown`` for a person to check, never
 resent blindly. Every delivery lands in the incident's timeline with its result."""
 
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 
 TEMPLATES = Path(__file__).with_name("templates")
 STALE_CLAIM = timedelta(minutes=5)
+RETRY_CAP = timedelta(minutes=30)
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(TEMPLATES)),
     undefined=jinja2.StrictUndefined,
@@ -628,6 +631,13 @@ def _send(site: Site, row: dict[str, Any], out: Any) -> Message:
     raise channels.ChannelError(msg("channel.unknown", channel=channel))
 
 
+def _backoff(site: Site, row: dict[str, Any]) -> timedelta:
+    """The wait before the next try: ``retry_after``, doubled after each failure, capped."""
+    return min(
+        site.retry_after * 2 ** min(int(row["attempts"]), 16), max(RETRY_CAP, site.retry_after)
+    )
+
+
 def _finish(ctx: Context, row: dict[str, Any], ok: bool, result: Message) -> None:
     from .service import _entry
 
@@ -643,7 +653,7 @@ def _finish(ctx: Context, row: dict[str, Any], ok: bool, result: Message) -> Non
             conn.execute(
                 "UPDATE notices SET status = 'pending', attempts = attempts + 1, last_error = ?, "
                 "next_try_at = ? WHERE id = ?",
-                (result.text("en"), timeutil.iso(current + ctx.site.retry_after), row["id"]),
+                (result.text("en"), timeutil.iso(current + _backoff(ctx.site, row)), row["id"]),
             )
         _entry(
             conn,

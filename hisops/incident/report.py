@@ -355,7 +355,7 @@ def _escalations(
         row = seen.setdefault(
             (n["key"], n["recipient"]),
             {
-                "key": messages.notice_name(n["key"], language),
+                "key": messages.notice_name(n["key"], language, site),
                 "recipient": messages.who_name(n["recipient"], language, site),
                 "sent": "",
                 "acked": "",

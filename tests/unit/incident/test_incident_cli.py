@@ -126,3 +126,40 @@ def test_a_relative_time_with_a_leading_minus_is_a_value_not_an_option(env, caps
         assert cli.main(["incident", "show", "1", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["occurred_at"].startswith("2026-03-03T11:20")
+
+
+def test_a_channel_that_keeps_failing_is_retried_less_and_less_often(tmp_path, monkeypatch):
+    """retry_after doubled after each failure, at most every 30 min: a robot whose URL was
+    never set is tried 6 times in the first hour (not 60), each failure in the timeline."""
+    import io
+
+    import yaml
+
+    monkeypatch.delenv("HISOPS_TEST_UNSET_URL", raising=False)
+    site = {
+        "people": [{"id": "zhang", "name": "张主任", "role": "it_head", "webhook": "office"}],
+        "channels": {
+            "console": False,
+            "webhooks": {"office": {"url_env": "HISOPS_TEST_UNSET_URL"}},
+        },
+    }
+    path = tmp_path / "site.yml"
+    path.write_text(yaml.safe_dump(site, allow_unicode=True), encoding="utf-8")
+    ctx = service.Context(Store(str(tmp_path / "inc")), config.load(str(path)), "li")
+    with time_machine.travel(T0, tick=False) as clock:
+        number = service.open_incident(ctx, title="AGG-2", klass="2")
+        for _ in range(60):  # a tick a minute for an hour (the timer)
+            notices.tick(ctx, out=io.StringIO())
+            clock.shift(timedelta(minutes=1))
+    (notice,) = service.get(ctx, number)["notices"]
+    assert notice["status"] == "pending" and notice["attempts"] == 6
+    assert "HISOPS_TEST_UNSET_URL" in notice["last_error"]
+    failed = [e for e in service.get(ctx, number)["entries"] if e["msg"] == "notice.failed"]
+    assert [e["at"][11:16] for e in failed] == [
+        "12:00",
+        "12:01",
+        "12:03",
+        "12:07",
+        "12:15",
+        "12:31",
+    ]
