@@ -91,10 +91,12 @@ async def run(
     if twin is not None:
         lab.known_hosts_extra = host_lines(twin.fleet.known_hosts)
     lab.write_known_hosts()
-    extra = twin.fleet.inventory(state.known_hosts)["all"]["children"] if twin else None
-    inventory = write_inventory(
-        state.inventory, build_inventory(topology, extra, known_hosts=state.known_hosts)
-    )
+    hosts_inventory = twin.fleet.inventory(state.known_hosts) if twin else None
+    extra = hosts_inventory["all"]["children"] if hosts_inventory else None
+    built = build_inventory(topology, extra, known_hosts=state.known_hosts)
+    if hosts_inventory:  # the lab's UPS and insurance gateway (hisops_ups, hisops_insurance_url)
+        built["all"]["vars"].update(hosts_inventory["all"].get("vars", {}))
+    inventory = write_inventory(state.inventory, built)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

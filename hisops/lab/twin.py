@@ -70,6 +70,10 @@ class HostTwin:
     # -- lifecycle (blocking: call from a thread) ------------------------------------
     def up(self) -> dict[str, Any]:
         timings = self.fleet.up()
+        # the server room's UPS (NUT) and the insurance centre's gateway, on the backup host
+        from hisops.lab.hosts import inspection
+
+        inspection.start_site_services(self.fleet)
         with self._lock:
             self.applied = {name: self.fleet.access(name) for name in self.names}
         return timings

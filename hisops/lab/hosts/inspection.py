@@ -28,6 +28,7 @@ import os
 import secrets
 import shlex
 import subprocess
+import sys
 import tarfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -50,6 +51,10 @@ UPS_NAME = "ups"
 UPS_PORT = 3493
 UPS_DEV = "/etc/nut/lab-ups.dev"
 UPS_USER = "hisops"
+
+# the collection's module_utils (hardening's rendering, NUT's client): the lab daemon does
+# not run under pytest or Ansible, which put the collection on the path
+COLLECTIONS = Path(__file__).resolve().parents[3] / "collections"
 
 WORKSTATION_FAULTS = (
     "av_signatures_old",
@@ -118,6 +123,11 @@ def scan_run_text(start: datetime, result: str, files: int = 1843) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _collection_path() -> None:
+    if str(COLLECTIONS) not in sys.path:
+        sys.path.insert(0, str(COLLECTIONS))
+
+
 def _write(
     fleet: FleetCore,
     name: str,
@@ -161,6 +171,7 @@ def antivirus_on_boot(fleet: FleetCore, name: str) -> None:
 def egress_table(fleet: FleetCore, name: str) -> tuple[str, str]:
     """(table, listing) of the host's egress block, as ``workstation_harden`` makes it
     with ``egress_scope: cgroup``."""
+    _collection_path()
     from ansible_collections.hisops.emergency.plugins.module_utils.workstation import (  # noqa: PLC0415
         hardening,
     )
@@ -179,6 +190,7 @@ def set_hardened(
     if usb is not None:
         target = fleet.path(name, MODPROBE_FILE)
         if usb:
+            _collection_path()
             from ansible_collections.hisops.emergency.plugins.module_utils.workstation import (  # noqa: PLC0415
                 hardening,
             )
@@ -391,7 +403,30 @@ def start_ups(fleet: FleetCore, name: str, port: int = UPS_PORT) -> dict[str, An
         )
         fleet.run(name, ["/bin/sh", "-c", script], label="starting NUT (dummy-ups, upsd)")
         wait_for(lambda: tcp_open(address, port, 0.2), 15, f"upsd on {name}")
+    wait_for(lambda: _ups_status(address, port) not in ("", "WAIT"), 15, f"the UPS data on {name}")
     return info
+
+
+def _ups_status(address: str, port: int) -> str:
+    """ups.status as upsd serves it ("WAIT" until the driver has sent its data)."""
+    _collection_path()
+    from ansible_collections.hisops.emergency.plugins.module_utils.inspection import (  # noqa: PLC0415
+        ups,
+    )
+
+    try:
+        return " ".join(ups.read_state(ups.connect(address, port, timeout=2), UPS_NAME).status)
+    except ups.UpsError:
+        return ""
+
+
+def start_site_services(fleet: FleetCore) -> None:
+    """The UPS and the insurance gateway on the fleet's first backup host (the hospital
+    lab: ``backup-1``), if it has one; a fleet without one runs neither."""
+    hosts = [s.name for s in fleet.specs.values() if s.kind == "backup_target"]
+    if hosts and fleet.is_on(hosts[0]):
+        start_ups(fleet, hosts[0])
+        start_gateway(fleet, hosts[0])
 
 
 def stop_ups(fleet: FleetCore, name: str) -> None:
