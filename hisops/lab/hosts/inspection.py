@@ -422,11 +422,35 @@ def _ups_status(address: str, port: int) -> str:
 
 def start_site_services(fleet: FleetCore) -> None:
     """The UPS and the insurance gateway on the fleet's first backup host (the hospital
-    lab: ``backup-1``), if it has one; a fleet without one runs neither."""
+    lab: ``backup-1``), if it has one; the workstations hardened."""
     hosts = [s.name for s in fleet.specs.values() if s.kind == "backup_target"]
     if hosts and fleet.is_on(hosts[0]):
         start_ups(fleet, hosts[0])
         start_gateway(fleet, hosts[0])
+    harden_workstations(fleet)
+
+
+def harden_workstations(fleet: FleetCore) -> None:
+    """The hospital's workstations as its image ships them: USB storage blocked and
+    egress rejected (what ``workstation_harden`` enforces), except where a fault of the
+    lab took that away. One nftables transaction for all of them."""
+    _collection_path()
+    from ansible_collections.hisops.emergency.plugins.module_utils.workstation import (  # noqa: PLC0415
+        hardening,
+    )
+
+    script = ""
+    for spec in fleet.specs.values():
+        if spec.kind != "workstation" or not fleet.is_on(spec.name):
+            continue
+        faults = fleet.faults.get(spec.name, {})
+        if "usb_unblocked" not in faults:
+            _write(fleet, spec.name, MODPROBE_FILE, hardening.MODPROBE_CONTENT)
+        if "internet_route" not in faults:
+            table, listing = egress_table(fleet, spec.name)
+            script += f"table inet {table}\ndelete table inet {table}\n{listing}"
+    if script:
+        _nft(script)
 
 
 def stop_ups(fleet: FleetCore, name: str) -> None:
