@@ -59,6 +59,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from hisops import compliance_notice, drill, inspection_cli, state_cli
+    from hisops.awx import export as awx_export
     from hisops.console import cli as console_cli
     from hisops.incident import cli as incident_cli
     from hisops.lab import cli as lab_cli
@@ -96,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     incident_cli.register(sub)
     console_cli.register(sub)
     compliance_notice.register(sub)
+    awx_export.register(sub)
     return parser
 
 
