@@ -62,7 +62,7 @@ def missing_questions(repo: Path, tasks: list[dict]) -> dict[str, list[str]]:
 
 def test_configure_yml_is_current() -> None:
     assert CONFIGURE.read_text() == export.render(REPO_ROOT), (
-        "awx/configure.yml is out of date: run python -m hisops.awx.export export"
+        "awx/configure.yml is out of date: run hisops awx export"
     )
 
 
