@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional
 
 from ..netdev import facts
 from ..netdev.session import DeviceParams, DeviceSession
-from ..netops.spare import backup_age_hours, differences
+from ..netops.spare import backup_age_hours, differences, physical_ports, readiness_of
 from .findings import Finding
 
 AREA = "network"
@@ -30,9 +30,11 @@ def read_switch(
     params: DeviceParams,
     intended: Optional[str],
     features: Optional[list[str]] = None,
+    with_ports: bool = False,
 ) -> dict[str, Any]:
     """One session: model, firmware, interfaces, the running configuration's digest and,
-    with ``intended``, the compliance report (read-only: only show commands are sent)."""
+    with ``intended``, the compliance report (read-only: only show commands are sent);
+    ``with_ports`` (a spare): its physical ports, for the spare readiness' interface map."""
     from ..netplan.compliance import compare, numbered_running
 
     with DeviceSession(params) as session:
@@ -49,6 +51,8 @@ def read_switch(
     }
     if intended is not None:
         result["compliance"] = compare(numbered, intended, platform, features).to_dict()
+    if with_ports:
+        result["ports"] = physical_ports(running, platform)
     return result
 
 
@@ -337,7 +341,6 @@ def inspect(
     """The whole network area over ``switches`` (name -> ``netops.network.Switch``): one
     read per switch, ``workers`` at a time, then spare readiness (``netops.spare``)."""
     from ..netdev.fan_out import FleetDevice, run_per_device
-    from ..netops.spare import readiness
 
     def intended_of(name: str) -> Optional[str]:
         if not intended_dir or switches[name].role == "spare":
@@ -350,11 +353,15 @@ def inspect(
             return None
 
     devices = [
-        FleetDevice(name, switch.params, {"intended": intended_of(name)})
+        FleetDevice(
+            name, switch.params, {"intended": intended_of(name), "spare": switch.role == "spare"}
+        )
         for name, switch in switches.items()
     ]
     results = run_per_device(
-        devices, lambda d: read_switch(d.params, d.extra["intended"], features), workers
+        devices,
+        lambda d: read_switch(d.params, d.extra["intended"], features, d.extra["spare"]),
+        workers,
     )
     previous = load_previous(state_path)
     ages = backup_ages(backup_dir, switches)
@@ -383,7 +390,16 @@ def inspect(
         )
     production = {n: s for n, s in switches.items() if s.role != "spare"}
     if production and any(s.role == "spare" for s in switches.values()):
-        spare = readiness(dict(switches), dict(recorded), backup_dir, max_backup_hours, workers)
+        live = {
+            name: {"read": False, "error": str(result.get("msg", ""))}
+            if result.get("failed")
+            else {
+                "read": True,
+                **{k: result[k] for k in ("model", "firmware", "ports") if k in result},
+            }
+            for name, result in results.items()
+        }
+        spare = readiness_of(dict(switches), dict(recorded), live, backup_dir, max_backup_hours)
         findings.extend(spare_findings(spare))
     states = dict(previous)
     for name, result in results.items():

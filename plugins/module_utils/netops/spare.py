@@ -117,6 +117,19 @@ def readiness(
                 strict=True,
             )
         )
+    return readiness_of(switches, inventory_facts, live, backup_dir, max_age_hours)
+
+
+def readiness_of(
+    switches: dict[str, Switch],
+    inventory_facts: dict[str, dict[str, Any]],
+    live: dict[str, dict[str, Any]],
+    backup_dir: str,
+    max_age_hours: float,
+) -> dict[str, Any]:
+    """``readiness`` on facts already read (``live``: per switch ``read``, ``model``,
+    ``firmware``, ``error`` when not read; a spare's also ``ports``): the daily inspection
+    reads each switch once for all its checks."""
     known: dict[str, dict[str, Any]] = {}
     for name in switches:
         entry: dict[str, Any] = dict(inventory_facts.get(name, {}))
