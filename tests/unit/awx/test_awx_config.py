@@ -195,3 +195,63 @@ def test_ansible_lint_production_profile_passes() -> None:
         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# awx/main/constants.py SURVEY_TYPE_MAPPING (AWX 24.6.1)
+SURVEY_TYPE_MAPPING = {
+    "text": str, "textarea": str, "password": str, "multiplechoice": str, "multiselect": str,
+    "integer": int, "float": (float, int),
+}  # fmt: skip
+
+
+def awx_survey_errors(spec: dict) -> list[str]:
+    """What AWX refuses when a survey spec is saved (awx/api/views/__init__.py
+    JobTemplateSurveySpec._validate_spec_data, AWX 24.6.1), restated."""
+    errors = []
+    for field, kind in (("name", str), ("description", str), ("spec", list)):
+        if not isinstance(spec.get(field), kind):
+            errors.append(f"{field} missing or not {kind.__name__}")
+    if not spec.get("spec"):
+        return [*errors, "spec doesn't contain any items"]
+    variables: set[str] = set()
+    for index, item in enumerate(spec["spec"]):
+        where = f"question {index} ({item.get('variable')})"
+        for field in ("type", "question_name", "variable", "required"):
+            kind = bool if field == "required" else str
+            if not isinstance(item.get(field), kind):
+                errors.append(f"{where}: {field} missing or not {kind.__name__}")
+        if item.get("variable") in variables:
+            errors.append(f"{where}: variable duplicated")
+        variables.add(item.get("variable"))
+        qtype = item.get("type")
+        if qtype not in SURVEY_TYPE_MAPPING:
+            errors.append(f"{where}: type {qtype!r} unknown")
+            continue
+        default = item.get("default", "")
+        if default != "" and not isinstance(default, SURVEY_TYPE_MAPPING[qtype]):
+            errors.append(f"{where}: default {default!r} is not {qtype}")
+        for key in ("min", "max"):
+            if item.get(key) is not None and not isinstance(item[key], int):
+                errors.append(f"{where}: {key} not an integer")
+        if qtype in ("multiselect", "multiplechoice"):
+            if "choices" not in item:
+                errors.append(f"{where}: no choices")
+                continue
+            defaults = [d for d in str(default).splitlines() if d.strip()]
+            if qtype == "multiplechoice" and len(defaults) > 1:
+                errors.append(f"{where}: several defaults")
+            if any(d not in item["choices"] for d in defaults):
+                errors.append(f"{where}: default not among the choices")
+    return errors
+
+
+def test_every_survey_is_one_awx_accepts(configure) -> None:
+    for template in _module_tasks(configure, "job_template"):
+        assert awx_survey_errors(template["survey_spec"]) == [], template["name"]
+    broken = {"name": "x", "description": "", "spec": [
+        {"variable": "a", "question_name": "A", "type": "multiplechoice", "required": False,
+         "choices": ["true", "false"], "default": "yes"},
+        {"variable": "a", "question_name": "A", "type": "integer", "required": "no",
+         "default": "5"},
+    ]}  # fmt: skip
+    assert len(awx_survey_errors(broken)) == 4
