@@ -27,7 +27,7 @@ from hisops.console import demo
 from hisops.console.server import make_server
 
 REPO = Path(__file__).resolve().parent.parent
-WINDOW = "1400,1250"
+WINDOW = "1400,1650"
 SHOTS = (
     ("normal", "en", "console-normal.png"),
     ("isolated", "en", "console-isolated.png"),
