@@ -12,9 +12,9 @@ description:
   - Reads every listed switch once (ntc-templates facts and the running configuration,
     show commands only) and reports, as findings of the daily inspection - whether it
     answers (a switch that does not is a C(critical) finding, the others go on), model and
-    firmware against the inventory, compliance with its intended configuration (drift
-    during an open isolation, vendor window or other hold of the state store is an
-    expected deviation with its id; other drift a C(warning)), the age of its backup in
+    firmware against the inventory, compliance with its intended configuration (the
+    lines an open isolation, fence or vendor window changed are expected deviations with
+    its id - netplan's deliberate compliance; other drift is a C(warning)), the age of its backup in
     O(backup_dir), spare readiness, and the interfaces that went down since the last
     inspection (states kept in O(interface_state)).
   - Read-only on the switches; writes only O(interface_state) on the controller.
@@ -46,6 +46,14 @@ options:
   now:
     description: The run's start (ISO 8601), recorded with the states.
     type: str
+    default: ''
+  isolation_store:
+    description: The isolation records (fences included), as the isolate role keeps them; with O(state_dir)'s open holds, their lines are expected deviations.
+    type: path
+    default: ''
+  vendor_access_store:
+    description: The vendor access records, as the vendor_access role keeps them.
+    type: path
     default: ''
 attributes:
   check_mode:
@@ -105,12 +113,16 @@ def argument_spec():
         max_backup_hours={"type": "float", "default": 24},
         interface_state={"type": "path", "required": True},
         now={"type": "str", "default": ""},
+        isolation_store={"type": "path", "default": ""},
+        vendor_access_store={"type": "path", "default": ""},
     )
     return spec
 
 
 def run(params, check_mode, diff):
-    from ansible_collections.hisops.emergency.plugins.module_utils.inspection.holds import holds_of
+    from ansible_collections.hisops.emergency.plugins.module_utils.netplan.compliance_deliberate import (
+        Sources,
+    )
 
     inventory = inventory_from(
         dict(params, mgmt_vlan=params["mgmt_vlan"] if params["mgmt_vlan"] is not None else 0)
@@ -123,7 +135,9 @@ def run(params, check_mode, diff):
         params["backup_dir"],
         params["max_backup_hours"],
         params["interface_state"],
-        holds_of(params["state_dir"]),
+        Sources(
+            params["state_dir"] or "", params["isolation_store"], params["vendor_access_store"]
+        ),
         params["workers"],
         params["now"],
     )

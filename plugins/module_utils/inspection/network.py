@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import re
-from typing import Any, Callable, Iterable, Mapping, Optional
+from typing import Any, Iterable, Mapping, Optional
 
 from ..netdev import facts
 from ..netdev.session import DeviceParams, DeviceSession
@@ -31,11 +31,15 @@ def read_switch(
     intended: Optional[str],
     features: Optional[list[str]] = None,
     with_ports: bool = False,
+    sources: Any = None,
 ) -> dict[str, Any]:
     """One session: model, firmware, interfaces, the running configuration's digest and,
     with ``intended``, the compliance report (read-only: only show commands are sent);
-    ``with_ports`` (a spare): its physical ports, for the spare readiness' interface map."""
-    from ..netplan.compliance import compare, numbered_running
+    ``with_ports`` (a spare): its physical ports, for the spare readiness' interface map.
+    Compliance is netplan's deliberate check: the lines an open isolation, fence or vendor
+    window (``sources``, a ``compliance_deliberate.Sources``) changed are expected."""
+    from ..netplan import compliance_deliberate
+    from ..netplan.compliance import numbered_running
 
     with DeviceSession(params) as session:
         found = facts.gather(session)
@@ -50,7 +54,12 @@ def read_switch(
         "config_sha256": hashlib.sha256(running.encode()).hexdigest(),
     }
     if intended is not None:
-        result["compliance"] = compare(numbered, intended, platform, features).to_dict()
+        records, notes = (
+            sources.for_device(params.name, platform) if sources is not None else ([], [])
+        )
+        result["compliance"] = compliance_deliberate.check(
+            params.name, numbered, intended, platform, records, features, notes
+        ).to_dict()
     if with_ports:
         result["ports"] = physical_ports(running, platform)
     return result
@@ -108,72 +117,57 @@ def _drift_lines(report: Mapping[str, Any]) -> dict[str, dict[str, list[str]]]:
     }
 
 
-def compliance_findings(
-    name: str,
-    report: Optional[Mapping[str, Any]],
-    holds: Iterable[Mapping[str, Any]] = (),
-    classify: Optional[Callable[..., Any]] = None,
-) -> list[Finding]:
-    """Compliant: ok. Drift while an open isolation/vendor window/fence holds the switch:
-    expected deviations (ok, with their ids), never remediation. Otherwise warning.
-
-    ``classify(name, report, holds)`` - the compliance module's own expected/unexplained
-    split where it exists - returns ``(expected: [{"line", "kind", "id"}], unexplained:
-    [line])``; without it every drifted line of a held switch is expected by that hold."""
+def compliance_findings(name: str, report: Optional[Mapping[str, Any]]) -> list[Finding]:
+    """Compliant: ok. Lines an open isolation, fence or vendor window changed on purpose
+    (the report's ``expected``, netplan.compliance_deliberate): ok, one finding per record
+    naming its kind and id, never remediation. Unexplained drift: a warning."""
     if report is None:
         return []
-    drift = _drift_lines(report)
-    if not drift:
-        return [
-            Finding(AREA, "compliance", "ok", name, f"{name} matches its intended configuration")
-        ]
-    holds = list(holds)
-    lines = [line for f in drift.values() for side in f.values() for line in side]
-    if classify is not None:
-        expected, unexplained = classify(name, report, holds)
-    elif holds:
-        expected = [
-            {"line": line, "kind": holds[0]["kind"], "id": holds[0]["id"]} for line in lines
-        ]
-        unexplained = []
-    else:
-        expected, unexplained = [], lines
     result = []
-    by_hold: dict[tuple[str, str], list[str]] = {}
-    for item in expected:
-        by_hold.setdefault((item["kind"], item["id"]), []).append(item["line"])
-    for (kind, hold_id), held in sorted(by_hold.items()):
+    for entry in report.get("expected") or []:
+        lines = list(entry.get("lines") or [])
         result.append(
             Finding(
                 AREA,
                 "compliance_expected",
                 "ok",
                 name,
-                f"{name}: {len(held)} line(s) differ on purpose ({kind} {hold_id})",
-                params={"lines": held[:20], "kind": kind, "id": hold_id},
-                expected={"kind": kind, "id": hold_id},
+                f"{name}: {len(lines)} line(s) differ on purpose ({entry['kind']} {entry['id']})",
+                params={"lines": lines[:20], "kind": entry["kind"], "id": entry["id"]},
+                expected={"kind": str(entry["kind"]), "id": str(entry["id"])},
             )
         )
-    if unexplained:
-        features = sorted(
-            f
-            for f, sides in drift.items()
-            if set(sides["missing"] + sides["extra"]) & set(unexplained)
-        )
+    drift = _drift_lines(report)
+    if not drift:
         result.append(
-            Finding(
-                AREA,
-                "compliance_drift",
-                "warning",
-                name,
-                f"{name} drifted from its intended configuration ({', '.join(features)}): "
-                f"{len(unexplained)} unexplained line(s)",
-                params={"features": features, "lines": unexplained[:20]},
-                suggested_class=2,
-                action=f"hisops run switch_compliance -l {name}",
-                value=float(len(unexplained)),
-            )
+            Finding(AREA, "compliance", "ok", name, f"{name} matches its intended configuration")
         )
+        return result
+    lines = [
+        f"{sign} {line}"
+        for f in drift.values()
+        for sign, side in (("-", "missing"), ("+", "extra"))
+        for line in f[side]
+    ]
+    features = sorted(drift)
+    result.append(
+        Finding(
+            AREA,
+            "compliance_drift",
+            "warning",
+            name,
+            f"{name} drifted from its intended configuration ({', '.join(features)}): "
+            f"{len(lines)} unexplained line(s)",
+            params={
+                "features": features,
+                "lines": lines[:20],
+                "notes": list(report.get("notes") or []),
+            },
+            suggested_class=2,
+            action=f"hisops run switch_compliance -l {name}",
+            value=float(len(lines)),
+        )
+    )
     return result
 
 
@@ -185,8 +179,6 @@ def switch_findings(
     backup_age: Optional[float],
     max_backup_hours: float,
     previous: Optional[Mapping[str, str]],
-    holds: Iterable[Mapping[str, Any]] = (),
-    classify: Optional[Callable[..., Any]] = None,
 ) -> list[Finding]:
     """All network findings of one switch from its read (``result``: ``read_switch``'s
     dict, or ``{"failed": True, "msg": ...}`` when it did not answer)."""
@@ -244,7 +236,7 @@ def switch_findings(
                     params={"found": live},
                 )
             )
-        out.extend(compliance_findings(name, result.get("compliance"), holds, classify))
+        out.extend(compliance_findings(name, result.get("compliance")))
         if previous:
             gone = interfaces_gone_down(previous, result.get("interfaces") or {})
             for interface, was, now in gone:
@@ -333,10 +325,9 @@ def inspect(
     backup_dir: str,
     max_backup_hours: float,
     state_path: str,
-    holds_of: Callable[[str], list[dict[str, Any]]],
+    sources: Any,
     workers: int,
     now: str,
-    classify: Optional[Callable[..., Any]] = None,
 ) -> dict[str, Any]:
     """The whole network area over ``switches`` (name -> ``netops.network.Switch``): one
     read per switch, ``workers`` at a time, then spare readiness (``netops.spare``)."""
@@ -360,7 +351,7 @@ def inspect(
     ]
     results = run_per_device(
         devices,
-        lambda d: read_switch(d.params, d.extra["intended"], features, d.extra["spare"]),
+        lambda d: read_switch(d.params, d.extra["intended"], features, d.extra["spare"], sources),
         workers,
     )
     previous = load_previous(state_path)
@@ -384,8 +375,6 @@ def inspect(
                 ages[name],
                 max_backup_hours,
                 previous.get(name),
-                holds_of(name),
-                classify,
             )
         )
     production = {n: s for n, s in switches.items() if s.role != "spare"}
@@ -399,7 +388,8 @@ def inspect(
             }
             for name, result in results.items()
         }
-        spare = readiness_of(dict(switches), dict(recorded), live, backup_dir, max_backup_hours)
+        facts_of = {n: dict(v) for n, v in recorded.items()}
+        spare = readiness_of(dict(switches), facts_of, live, backup_dir, max_backup_hours)
         findings.extend(spare_findings(spare))
     states = dict(previous)
     for name, result in results.items():

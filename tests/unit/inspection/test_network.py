@@ -85,30 +85,58 @@ def test_interface_states_kept_between_runs(tmp_path: Path) -> None:
     assert network.load_previous(path) == {"ACC-1": {"GE0/0/1": "up"}}
 
 
-def test_drift_unexplained_is_a_warning_held_drift_is_expected_with_its_id() -> None:
+def test_drift_unexplained_is_a_warning_deliberate_lines_are_expected_with_their_id() -> None:
     plain = network.compliance_findings("CORE-1", DRIFT)
     assert [(f.check, f.severity) for f in plain] == [("compliance_drift", "warning")]
     assert plain[0].params["features"] == ["interfaces"]
     assert plain[0].value == 2.0
-    held = network.compliance_findings("CORE-1", DRIFT, HELD)
-    assert [(f.check, f.severity) for f in held] == [("compliance_expected", "ok")]
-    assert held[0].expected == {"kind": "isolation", "id": "iso-7"}
-    assert "iso-7" in held[0].message
-
-
-def test_a_classifier_splits_expected_from_unexplained_lines() -> None:
-    def classify(name, report, holds):
-        return (
-            [{"line": "interface GE0/0/5: shutdown", "kind": "isolation", "id": "iso-7"}],
-            ["interface GE0/0/5: port default vlan 30"],
-        )
-
-    found = network.compliance_findings("ACC-1", DRIFT, HELD, classify)
+    held = dict(
+        DRIFT,
+        compliant=True,
+        features={"interfaces": {"compliant": True, "missing": [], "extra": []}},
+        expected=[{"kind": "isolation", "id": "iso-7", "lines": ["+ interface GE0/0/5: shutdown"]}],
+    )
+    found = network.compliance_findings("CORE-1", held)
     assert [(f.check, f.severity) for f in found] == [
         ("compliance_expected", "ok"),
-        ("compliance_drift", "warning"),
+        ("compliance", "ok"),
     ]
-    assert found[1].params["lines"] == ["interface GE0/0/5: port default vlan 30"]
+    assert found[0].expected == {"kind": "isolation", "id": "iso-7"}
+    assert "iso-7" in found[0].message
+
+
+def test_an_isolated_core_is_expected_not_drift() -> None:
+    """netplan's deliberate compliance on a real VRP configuration: the isolation's gateway
+    shutdown is expected with its id; a line nobody explains stays drift."""
+    from ansible_collections.hisops.emergency.plugins.module_utils.netplan import (
+        compliance_deliberate as deliberate,
+    )
+
+    intended = "vlan batch 10 30\n#\ninterface Vlanif30\n ip address 10.10.30.1 255.255.255.0\n#\n"
+    running = intended.replace(
+        " ip address 10.10.30.1 255.255.255.0\n",
+        " ip address 10.10.30.1 255.255.255.0\n shutdown\n",
+    )
+    record = {
+        "id": "iso-9",
+        "state": "open",
+        "devices": {"CORE-1": {"platform": "huawei", "before": intended, "after": running}},
+    }
+    change = deliberate.from_isolation(record, "CORE-1")
+    assert change is not None
+    report = deliberate.check("CORE-1", running, intended, "huawei", [change], ["vlans", "vlanif"])
+    found = network.compliance_findings("CORE-1", report.to_dict())
+    assert [(f.check, f.severity) for f in found] == [
+        ("compliance_expected", "ok"),
+        ("compliance", "ok"),
+    ]
+    assert found[0].expected == {"kind": "isolation", "id": "iso-9"}
+    drifted = running.replace("vlan batch 10 30", "vlan batch 10 30 40")
+    report = deliberate.check("CORE-1", drifted, intended, "huawei", [change], ["vlans", "vlanif"])
+    checks = [
+        (f.check, f.severity) for f in network.compliance_findings("CORE-1", report.to_dict())
+    ]
+    assert ("compliance_drift", "warning") in checks and ("compliance_expected", "ok") in checks
 
 
 def test_compliance_of_a_real_report_compliant_and_drifted() -> None:
