@@ -18,7 +18,8 @@ description:
     keys that name secrets (password, secret, token, private key) are masked everywhere.
   - One file per run, named after its start time, playbook and run id, in O(record_dir).
   - On AWX / Automation Controller (inside an execution environment) the operator is the
-    job's C(awx_user_name) (or C(tower_user_name)) extra variable, the run id
+    job's C(awx_user_name) (or C(tower_user_name)) extra variable (C(schedule:<name>) for
+    a job a schedule launched), the run id
     C(awx-job-<awx_job_id>), the incident the C(incident) extra variable, and the record is
     written into the job's ansible-runner artifact directory (C(AWX_ISOLATED_DATA_DIR)),
     which ansible-runner streams back to the controller with the job's artifacts. When
@@ -126,9 +127,7 @@ class CallbackModule(CallbackBase):
         except Exception:  # a broken -e was already refused by ansible-playbook itself
             extra = {}
         if not self.get_option("operator"):
-            user = extra.get("awx_user_name") or extra.get("tower_user_name")
-            if user:
-                self._operator = str(user)
+            self._operator = awx_operator(extra) or self._operator
         self._awx_job = bool(extra.get("awx_job_id") or extra.get("tower_job_id"))
         if not self.get_option("run_id"):
             job_id = extra.get("awx_job_id") or extra.get("tower_job_id")
@@ -246,6 +245,22 @@ class CallbackModule(CallbackBase):
         summary = {host: stats.summarize(host) for host in sorted(stats.processed)}
         failed = any(s["failures"] or s["unreachable"] for s in summary.values())
         self._write("playbook_end", stats=summary, failed=failed)
+
+
+def awx_operator(extra: dict):
+    """Who an AWX job runs for, from the variables AWX gives every job
+    (awx/main/models/unified_jobs.py awx_meta_vars): the user who launched it, else the
+    schedule that did (no user then), else None (not an AWX job)."""
+    for prefix in ("awx", "tower"):
+        user = extra.get(f"{prefix}_user_name")
+        if user:
+            return str(user)
+    for prefix in ("awx", "tower"):
+        for key in ("schedule_name", "parent_job_schedule_name"):
+            schedule = extra.get(f"{prefix}_{key}")
+            if schedule:
+                return f"schedule:{schedule}"
+    return None
 
 
 def _login_user() -> str:

@@ -141,3 +141,15 @@ def test_explicit_operator_and_record_dir_win_and_the_artifacts_keep_a_copy(tmp_
     assert run.status == "successful"
     assert not list((plain / "artifacts" / "plain").glob("*.jsonl"))
     assert len(list(records.glob("*.jsonl"))) == 2
+
+
+def test_operator_of_a_scheduled_job_is_its_schedule() -> None:
+    from ansible_collections.hisops.emergency.plugins.callback.run_record import awx_operator
+
+    assert awx_operator({"awx_job_id": 7, "awx_schedule_name": "hisops backup"}) == (
+        "schedule:hisops backup"
+    )
+    workflow = {"awx_job_id": 8, "awx_parent_job_schedule_name": "hisops compliance"}
+    assert awx_operator(workflow) == "schedule:hisops compliance"
+    assert awx_operator({"tower_user_name": "dr.wang", "awx_schedule_name": "x"}) == "dr.wang"
+    assert awx_operator({"incident": "INC-1"}) is None
