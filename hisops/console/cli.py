@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import sys
 
@@ -51,7 +52,15 @@ def cmd_console(args: argparse.Namespace) -> int:
         print(f"hisops console: --bind {args.bind} --port {args.port}: {exc}", file=sys.stderr)
         return 2
     host, port = str(server.server_address[0]), int(server.server_address[1])
-    print(f"hisops console: http://{host}:{port}/ (read-only; Ctrl-C stops it)", flush=True)
+    shown = f"[{host}]" if ":" in host else host
+    print(f"hisops console: http://{shown}:{port}/ (read-only; Ctrl-C stops it)", flush=True)
+    if not ipaddress.ip_address(host).is_loopback:
+        print(
+            f"hisops console: listening on {host}: the console has no login, anyone who "
+            "reaches this address reads the hospital's state",
+            file=sys.stderr,
+            flush=True,
+        )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

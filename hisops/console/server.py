@@ -11,6 +11,7 @@ address reads it.
 from __future__ import annotations
 
 import json
+import socket
 import sys
 from collections.abc import Callable
 from http import HTTPStatus
@@ -128,6 +129,13 @@ def make_server(
             "gather_fn": staticmethod(gather_fn or gather),
         },
     )
-    server = ThreadingHTTPServer((bind, port), handler)
+    server_class = ThreadingHTTPServer
+    if ":" in bind:  # an IPv6 address
+
+        class Server6(ThreadingHTTPServer):
+            address_family = socket.AF_INET6
+
+        server_class = Server6
+    server = server_class((bind, port), handler)
     server.daemon_threads = True
     return server

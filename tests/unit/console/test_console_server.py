@@ -159,3 +159,18 @@ def test_a_failing_page_is_a_500_and_the_server_stays(state_paths) -> None:
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_ipv6_loopback() -> None:
+    import socket
+
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 on this machine")
+    try:
+        httpd = console_server.make_server(console_server.Paths(), bind="::1", port=0, quiet=True)
+    except OSError as exc:
+        pytest.skip(f"::1 cannot be bound here: {exc}")
+    try:
+        assert httpd.server_address[0] == "::1"
+    finally:
+        httpd.server_close()
