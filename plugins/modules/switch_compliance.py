@@ -13,7 +13,7 @@ description:
     the missing lines, the extra lines and the remediation commands.
   - Understands Huawei/H3C VLAN ranges (C(vlan batch 10 to 20),
     C(port trunk allow-pass vlan 10 to 20)) and Cisco lists (C(10-20)) as the sets they mean.
-  - Knows what the hospital changed on purpose (issue 20): the lines an open isolation, a
+  - Knows what the hospital changed on purpose (issue 20). The lines an open isolation, a
     database switch-port fence or a vendor access window changed are C(expected) deviations,
     each naming the record's kind and id, and are never in the remediation; only the other
     lines (C(drift)) make a switch not compliant. The open records are the holds of the
@@ -112,7 +112,7 @@ drift:
   type: list
   elements: str
 summary:
-  description: One line, e.g. C(CORE-1: compliant apart from expected deviations: isolation iso-... (3 lines)).
+  description: One line, e.g. C(CORE-1 - compliant apart from expected deviations - isolation iso-...) in the words of the run.
   returned: success, single device
   type: str
 notes:
