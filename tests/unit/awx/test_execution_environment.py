@@ -25,6 +25,7 @@ BIN = Path(sys.executable).parent
 PYPROJECT = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
 GALAXY = yaml.safe_load((REPO_ROOT / "galaxy.yml").read_text())
 TARBALL = f"{GALAXY['namespace']}-{GALAXY['name']}-{GALAXY['version']}.tar.gz"
+WHEEL = f"hisops-{PYPROJECT['project']['version']}-py3-none-any.whl"
 
 
 def _lines(path: Path) -> list[str]:
@@ -58,7 +59,11 @@ def test_ee_definition_pins_ansible_as_pyproject_and_installs_this_version() -> 
     assert ee["dependencies"]["ansible_runner"]["package_pip"] == deps["ansible-runner"]
     [collection] = ee["dependencies"]["galaxy"]["collections"]
     assert collection == {"name": f"/build/collections/{TARBALL}", "type": "file"}
-    assert ee["additional_build_files"] == [{"src": f"dist/{TARBALL}", "dest": "collections"}]
+    assert ee["additional_build_files"] == [
+        {"src": f"dist/{TARBALL}", "dest": "collections"},
+        {"src": f"dist/{WHEEL}", "dest": "wheels"},
+    ]
+    assert f"/tmp/hisops-wheels/{WHEEL}" in ee["additional_build_steps"]["append_final"][1]
     meta = yaml.safe_load((REPO_ROOT / "meta" / "execution-environment.yml").read_text())
     assert meta["dependencies"] == {"python": "requirements.txt", "system": "bindep.txt"}
 
@@ -85,17 +90,24 @@ def test_ansible_builder_create_makes_the_build_context_offline(built: Path) -> 
     (built / "execution-environment.yml").write_text(
         (REPO_ROOT / "execution-environment.yml").read_text()
     )
+    # the toolkit's wheel is copied into the context as it is (tests/unit/test_packaging.py
+    # builds the real one); a stand-in of that name is enough for create
+    (built / "dist" / WHEEL).write_bytes(b"stand-in")
     context = built / "context"
     _run([str(BIN / "ansible-builder"), "create", "-f", "execution-environment.yml",
           "-c", str(context), "--output-filename", "Containerfile"], cwd=built)  # fmt: skip
     containerfile = (context / "Containerfile").read_text()
     assert (context / "_build" / "collections" / TARBALL).is_file()
+    assert (context / "_build" / "wheels" / WHEEL).read_bytes() == b"stand-in"
     requirements = yaml.safe_load((context / "_build" / "requirements.yml").read_text())
     assert requirements == {"collections": [{"name": f"/build/collections/{TARBALL}",
                                              "type": "file"}]}  # fmt: skip
     assert 'ARG EE_BASE_IMAGE="quay.io/centos/centos:stream9"' in containerfile
     assert "ansible-galaxy collection install" in containerfile
     assert "introspect.py introspect" in containerfile
+    final = containerfile[containerfile.index("FROM base AS final") :]
+    install = final.index(f"pip install --no-cache-dir --no-deps /tmp/hisops-wheels/{WHEEL}")
+    assert install < final.index("USER 1000")
 
 
 def test_introspect_of_the_installed_collection_lists_pyprojects_dependencies(
