@@ -119,6 +119,10 @@ def _credential_types() -> list[dict[str, Any]]:
                         # the run records, where hisops incident tick finds them (a copy
                         # stays among the job's artifacts: plugins/callback/run_record.py)
                         ("HISOPS_RUN_RECORD_DIR", "records"),
+                        # the switches' host keys (netmiko sessions, the enrolment:
+                        # docs/host-keys.md); AWX refuses ANSIBLE_* in a credential, so
+                        # the inventory points ansible_ssh_common_args at it (docs/awx.md)
+                        ("HISOPS_KNOWN_HOSTS", "known_hosts"),
                     )
                 }
             },

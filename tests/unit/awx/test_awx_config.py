@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -255,3 +256,53 @@ def test_every_survey_is_one_awx_accepts(configure) -> None:
          "default": "5"},
     ]}  # fmt: skip
     assert len(awx_survey_errors(broken)) == 4
+
+
+# awx/main/constants.py ENV_BLOCKLIST (AWX 24.6.1), the names a credential may not set
+ENV_BLOCKLIST = frozenset({
+    "VIRTUAL_ENV", "PATH", "PYTHONPATH", "JOB_ID", "INVENTORY_ID", "INVENTORY_SOURCE_ID",
+    "INVENTORY_UPDATE_ID", "AD_HOC_COMMAND_ID", "REST_API_URL", "REST_API_TOKEN",
+    "MAX_EVENT_RES", "CALLBACK_QUEUE", "CALLBACK_CONNECTION", "CACHE", "JOB_CALLBACK_DEBUG",
+    "INVENTORY_HOSTVARS", "AWX_HOST", "PROJECT_REVISION", "SUPERVISOR_CONFIG_PATH",
+})  # fmt: skip
+
+
+def test_credential_types_are_ones_awx_accepts(configure) -> None:
+    """What AWX receives (Ansible renders the task's arguments first) passes AWX's checks of
+    a credential type (awx/main/fields.py CredentialTypeInputField, CredentialTypeInjectorField:
+    input types, env names, every injector template rendered with the input ids only)."""
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar, trust_as_template
+    from jinja2 import StrictUndefined, sandbox
+
+    templar = Templar(loader=DataLoader())
+    types = _module_tasks(configure, "credential_type")
+    assert {t["name"] for t in types} == {
+        "hisops switch login", "hisops host login", "hisops controller store"
+    }  # fmt: skip
+    for ctype in types:
+        fields = ctype["inputs"]["fields"]
+        ids = {f["id"] for f in fields}
+        assert set(ctype["inputs"]["required"]) <= ids
+        for field in fields:
+            assert field["type"] in ("string", "boolean") and field["label"]
+            assert not (field.get("secret") and field["type"] != "string")
+        namespace = dict.fromkeys(ids, "EXAMPLE")
+        for kind, injected in ctype["injectors"].items():
+            assert kind in ("env", "extra_vars", "file")
+            for key, value in injected.items():
+                sent = templar.template(trust_as_template(value))
+                assert "{{" in sent, (key, sent)  # a template for AWX, not rendered by Ansible
+                rendered = (
+                    sandbox.ImmutableSandboxedEnvironment(undefined=StrictUndefined)
+                    .from_string(sent)
+                    .render(namespace)
+                )
+                assert "EXAMPLE" in rendered
+                if kind == "env":
+                    assert re.match(r"^[a-zA-Z_]+[a-zA-Z0-9_]*$", key)
+                    assert not key.startswith("ANSIBLE_") and key not in ENV_BLOCKLIST
+                    assert rendered.isascii()
+    store = next(t for t in types if t["name"] == "hisops controller store")
+    env = store["injectors"]["env"]
+    assert {"HISOPS_STATE_DIR", "HISOPS_RUN_RECORD_DIR", "HISOPS_KNOWN_HOSTS"} <= set(env)
