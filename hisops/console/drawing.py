@@ -29,6 +29,10 @@ SHAPES = {
 }
 
 
+# up to this many nodes the drawing is scaled to the page's width (the hospital has 28)
+FIT_NODES = 80
+
+
 class DrawingError(RuntimeError):
     """dot is missing or failed: the page says so instead of the drawing."""
 
@@ -82,7 +86,9 @@ def graph(view: View) -> graphviz.Digraph:
     dot = graphviz.Digraph(
         "hospital",
         graph_attr={
-            "rankdir": "TB",
+            # a big site runs left to right (core, aggregation, access in columns): the page
+            # scrolls down it instead of across a row of a hundred access switches
+            "rankdir": "TB" if len(view.nodes) <= FIT_NODES else "LR",
             "bgcolor": "transparent",
             "fontname": FONT,
             "nodesep": "0.25",
@@ -133,6 +139,10 @@ def render_svg(view: View) -> str:
         raise DrawingError(f"dot failed: {exc}") from None
     start = text.find("<svg")
     svg = text[start:]
-    # the page scales the drawing to its width: dot's fixed size in points goes
-    svg = re.sub(r'<svg width="[^"]*" height="[^"]*"', '<svg class="drawing"', svg, count=1)
+    if len(view.nodes) <= FIT_NODES:
+        # the page scales the drawing to its width: dot's fixed size in points goes
+        svg = re.sub(r'<svg width="[^"]*" height="[^"]*"', '<svg class="drawing"', svg, count=1)
+    else:
+        # a big site keeps dot's size, readable, and its section scrolls
+        svg = svg.replace("<svg ", '<svg class="drawing large" ', 1)
     return svg

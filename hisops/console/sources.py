@@ -93,11 +93,22 @@ def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+# path -> (modification time, size, topology): the server reads the topology once until
+# the file changes (loading renders every switch's startup configuration: ~1 s for 200)
+_TOPOLOGIES: dict[str, tuple[float, int, Any]] = {}
+
+
 def read_topology(gathered: Gathered, paths: Paths) -> None:
     from hisops.lab.topology import load_topology
 
     try:
+        status = os.stat(paths.topology)
+        cached = _TOPOLOGIES.get(paths.topology)
+        if cached and cached[:2] == (status.st_mtime, status.st_size):
+            gathered.topology = cached[2]
+            return
         gathered.topology = load_topology(paths.topology)
+        _TOPOLOGIES[paths.topology] = (status.st_mtime, status.st_size, gathered.topology)
     except Exception as exc:  # any failure is a missing part, not a crash
         gathered.missing["topology"] = _reason(exc)
 

@@ -295,3 +295,23 @@ def test_a_half_broken_inspection_shows_what_it_can(gathered) -> None:
     assert [f["severity"] for f in view.inspection["findings"]][:1] == ["critical"]
     assert view.inspection["areas"] == [] and view.database["nodes"] == []
     assert "<svg" in render_page(view, refresh=30)
+
+
+def test_drawing_fits_the_hospital_and_scrolls_a_big_site(gathered) -> None:
+    from hisops.console import drawing
+
+    view = model.build(gathered["isolated"], "en")
+    source = drawing.graph(view).source
+    assert "rankdir=TB" in source
+    for node in view.nodes:
+        assert f'id="{node.id}"' in source
+    assert drawing.render_svg(view).startswith('<svg class="drawing"')
+    big = model.View(language="en", labels=view.labels, generated_at="")
+    big.nodes = [
+        model.Node(
+            id=f"sw-ACC-{i}", kind="switch", name=f"ACC-{i}", state="ok", lines=[], role="access"
+        )
+        for i in range(drawing.FIT_NODES + 1)
+    ]
+    assert "rankdir=LR" in drawing.graph(big).source
+    assert drawing.render_svg(big).startswith('<svg class="drawing large" width="')
