@@ -387,3 +387,97 @@ def test_sources_read_the_holds_and_their_records(tmp_path, topology) -> None:
     assert not result.compliant and result.to_dict()["notes"] == notes
     StateStore(str(state)).close(SEGMENT_ID, "t")
     assert sources.for_device("CORE-1", "huawei") == ([], [])
+
+
+CAPTURES = Path(__file__).resolve().parents[2] / "fixtures" / "captures"
+
+
+def _after(config: str, blocks, platform: str) -> str:
+    """``config`` as the device prints it after the blocks: each block's section (its
+    first command) gets the block's lines, a section it creates goes before the first
+    interface (where IOS and RGOS print ACLs)."""
+    lines = config.replace("\r", "").split("\n")
+    for commands, _inverse in blocks:
+        header, body = commands[0], [f" {c}" for c in commands[1:-1]]
+        if header in lines:
+            at = lines.index(header) + 1
+            while at < len(lines) and lines[at].startswith(" "):
+                at += 1
+            lines[at:at] = body
+        else:
+            first = next(i for i, line in enumerate(lines) if line.startswith("interface "))
+            lines[first:first] = [header, *body, "!"]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    ("capture", "platform", "plan"),
+    [
+        ("cisco_ios/show_running-config/hier_config_running_config_acl.raw", "cisco_ios", "host"),
+        (
+            "ruijie_os/show_running-config/ruijie_os_show_running-config_s2628g_10.4.raw",
+            "ruijie_os",
+            "port",
+        ),
+    ],
+)
+def test_real_captures_with_an_isolation(capture: str, platform: str, plan: str) -> None:
+    """Real running configurations (tests/fixtures/captures, ntc-templates' test data) as
+    their own plan, then isolated: a host blocked at its IOS gateway with the isolation ACL,
+    an RGOS trunk port shut; the isolation is expected, a description typed by hand is not."""
+    before = (CAPTURES / capture).read_text()
+    view = network.SwitchView(
+        switch=network.Switch("SW", DeviceParams("SW", platform, "h", "u", "p"), "core"),
+        config=before,
+    )
+    view.ports = names.ports(before, platform)
+    if plan == "host":
+        blocks = isolate._acl_commands(view, 2, "10.0.2.50", 3999)
+        port = "Vlan2"
+    else:
+        port = "GigabitEthernet 1/0/25"
+        blocks = isolate._shut(port, platform)
+    after = _after(before, blocks, platform)
+    change = isolate.DeviceChange("SW", platform, blocks)
+    record = {
+        "id": HOST_ID,
+        "kind": plan,
+        "target": "10.0.2.50" if plan == "host" else f"SW:{port}",
+        "devices": {
+            "SW": {
+                "platform": platform,
+                "commands": change.commands,
+                "inverse": change.inverse,
+                "before": before,
+                "after": after,
+            }
+        },
+    }
+    plain = compliance.compare(after, before, platform)
+    assert not plain.compliant and plain.remediation
+    result = cd.check("SW", after, before, platform, [cd.from_isolation(record, "SW")])
+    assert result.compliant and result.report.remediation == [], result.drift
+    (expected,) = result.expected
+    if plan == "host":
+        assert expected.extra == [
+            "ip access-list extended HISOPS-ISOLATE-3999",
+            "ip access-list extended HISOPS-ISOLATE-3999: deny ip host 10.0.2.50 any",
+            "ip access-list extended HISOPS-ISOLATE-3999: permit ip any any",
+            "interface Vlan2: ip access-group HISOPS-ISOLATE-3999 in",
+        ]
+    else:
+        assert expected.extra == [f"interface {port}: shutdown"]
+    if plan == "host":  # Vlan2 has no description (its "descripton" is a typo the device kept)
+        by_hand = after.replace("interface Vlan2\n", "interface Vlan2\n description by hand\n")
+        drift = ["+ interface Vlan2: description by hand"]
+        fix = ["interface Vlan2", "no description"]
+    else:
+        by_hand = after.replace("description Link_To_SW1_G0/24", "description by hand")
+        drift = [
+            f"- interface {port}: description Link_To_SW1_G0/24",
+            f"+ interface {port}: description by hand",
+        ]
+        fix = [f"interface {port}", "description Link_To_SW1_G0/24"]
+    drifted = cd.check("SW", by_hand, before, platform, [cd.from_isolation(record, "SW")])
+    assert drifted.drift == drift and [c.strip() for c in drifted.report.remediation] == fix
+    assert [e.id for e in drifted.expected] == [HOST_ID]
