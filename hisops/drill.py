@@ -486,6 +486,17 @@ SCENARIOS: list[Scenario] = [
         extravars={"failed": "AGG-1", "spare": "SPARE-S5735"},
         check=True,
     ),
+    Scenario(
+        name="daily-inspection",
+        plan_item="P4.3",
+        title="Daily inspection with ACC-3 down: a critical finding, the run goes on to the "
+        "sheet, JSON, textfile and the Nagios line",
+        playbook="daily_inspection",
+        extravars={"daily_inspection_language": "en"},
+        expect_text="INSPECTION CRITICAL - ",
+        before=(LabStep("fault", ("ACC-3", "unreachable")),),
+        cleanup=(LabStep("clear", ("ACC-3",)),),
+    ),
 ]
 
 
