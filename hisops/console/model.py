@@ -232,13 +232,20 @@ def build(gathered: Gathered, language: str | None = None) -> View:
 
 
 def overall(view: View, gathered: Gathered) -> str:
-    """The headline: critical when something is down or cut or an incident is open, warning
-    for drift, warnings and stale or missing inspections, ok only when all was seen ok."""
+    """The headline: critical when something is down or cut, the inspection exited 2 or a
+    class 1 or 2 incident is open; warning for drift, warnings, another open incident or a
+    stale inspection; unknown without an inspection; ok only when all was seen ok. A drill
+    is shown, never raises the headline."""
     states = {n.state for n in view.nodes} | {e.state for e in view.edges}
     exit_code = (gathered.inspection or {}).get("exit_code")
-    if states & {"down", "cut"} or exit_code == 2 or view.incidents:
+    real = [i for i in gathered.incidents if not i.get("drill") and i.get("state") == "open"]
+    if (
+        states & {"down", "cut"}
+        or exit_code == 2
+        or any(i.get("class") in ("1", "2") for i in real)
+    ):
         return "critical"
-    if states & {"drifted", "warning"} or exit_code == 1 or view.inspection.get("stale"):
+    if states & {"drifted", "warning"} or exit_code == 1 or real or view.inspection.get("stale"):
         return "warning"
     if gathered.inspection is None or exit_code == 3:
         return "unknown"

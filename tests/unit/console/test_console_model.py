@@ -315,3 +315,22 @@ def test_drawing_fits_the_hospital_and_scrolls_a_big_site(gathered) -> None:
     ]
     assert "rankdir=LR" in drawing.graph(big).source
     assert drawing.render_svg(big).startswith('<svg class="drawing large" width="')
+
+
+@pytest.mark.parametrize(
+    ("incident", "headline"),
+    [
+        ({"class": "1", "state": "open", "drill": False}, "critical"),
+        ({"class": "2", "state": "open", "drill": False}, "critical"),
+        ({"class": "3", "state": "open", "drill": False}, "warning"),
+        ({"class": "1", "state": "open", "drill": True}, "ok"),  # a drill is shown only
+        ({"class": "1", "state": "resolved", "drill": False}, "ok"),
+    ],
+)
+def test_headline_by_incident(gathered, incident: dict, headline: str) -> None:
+    normal = gathered["normal"]
+    row = {"id": 7, "title": "t", "occurred_at": "2026-12-07T00:00:00Z", "clocks": [], **incident}
+    with_incident = type(normal)(**{**normal.__dict__, "incidents": [row]})
+    view = model.build(with_incident, "en")
+    assert view.overall == headline
+    assert [i["id"] for i in view.incidents] == [7]
