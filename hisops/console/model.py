@@ -317,12 +317,10 @@ def _draw(
                 for d in h["devices"]
                 if d != name
             ]
+            spare_notes = [states["held"] + ": " + ", ".join(in_use)] if in_use else []
+            spare_notes += [str(f.get("message", "")) for f in found if f.get("severity") != "ok"]
             view.spares.append(
-                {
-                    "name": name,
-                    "model": device.model,
-                    "note": words["states"]["held"] + ": " + ", ".join(in_use) if in_use else "",
-                }
+                {"name": name, "model": device.model, "note": "; ".join(spare_notes)}
             )
             continue
         if inspected:

@@ -334,3 +334,20 @@ def test_headline_by_incident(gathered, incident: dict, headline: str) -> None:
     view = model.build(with_incident, "en")
     assert view.overall == headline
     assert [i["id"] for i in view.incidents] == [7]
+
+
+def test_a_spare_that_does_not_answer_is_said_under_the_drawing(gathered) -> None:
+    normal = gathered["normal"]
+    silent = {
+        "area": "network",
+        "check": "switch_reachable",
+        "severity": "warning",
+        "subject": "SPARE-C9300",
+        "message": "SPARE-C9300 does not answer",
+    }
+    inspection = {**normal.inspection, "findings": [*normal.inspection["findings"], silent]}
+    view = model.build(type(normal)(**{**normal.__dict__, "inspection": inspection}), "en")
+    notes = {s["name"]: s["note"] for s in view.spares}
+    assert notes["SPARE-C9300"] == "SPARE-C9300 does not answer"
+    assert notes["SPARE-CORE-1"] == ""
+    assert "sw-SPARE-C9300" not in nodes(view)
