@@ -47,7 +47,7 @@ SHOW = {
         "by": "by",
         "done": "confirmed by",
         "open": "open",
-        "no_group": "{name} group: not assigned yet (P9.1: assign 7 NAME --group {key})",
+        "no_group": "{name} group: not assigned yet (P9.1: assign {id} NAME --group {key})",
     },
     "zh": {
         "drill": "演练",
@@ -70,7 +70,7 @@ SHOW = {
         "by": "截止",
         "done": "确认人",
         "open": "未完成",
-        "no_group": "{name}：尚未指定（P9.1：assign 7 姓名 --group {key}）",
+        "no_group": "{name}：尚未指定（P9.1：assign {id} 姓名 --group {key}）",
     },
 }
 STATES_ZH = {"open": "处理中", "resolved": "已恢复", "closed": "已关闭"}
@@ -92,9 +92,8 @@ def _show(ctx: service.Context, incident: dict[str, Any], language: str | None =
     )
     from .report import LABELS
 
-    kinds = LABELS[language or ctx.site.language]["kinds"]
-
     language = language or ctx.site.language
+    kinds = LABELS[language]["kinds"]
     w = SHOW[language]
     zh = language == "zh"
     tz = ctx.site.tz
@@ -130,7 +129,7 @@ def _show(ctx: service.Context, incident: dict[str, Any], language: str | None =
             )
         elif incident["class"] == "1" and not incident["drill"] and incident["state"] == "open":
             # P9.1: a major fault has its three groups, by name
-            hint = w["no_group"].format(name=name, key=group).replace(" 7 ", f" {incident['id']} ")
+            hint = w["no_group"].format(name=name, key=group, id=incident["id"])
             lines.append(f"  {hint}")
     if incident["recovery_estimate"]:
         lines.append(f"  {w['estimate']} {timeutil.local_text(incident['recovery_estimate'], tz)}")

@@ -99,6 +99,7 @@ def test_ack_for_nobody_is_refused(ectx):
 def test_the_three_groups_are_shown_by_name(ectx):
     with time_machine.travel("2026-03-02T01:00:00Z", tick=False):
         number = service.open_incident(ectx, title="core down", klass="1")
+        before = cli._show(ectx, service.get(ectx, number))
         for person, group in (
             ("李明", "repair"),
             ("华为工程师", "vendor"),
@@ -106,6 +107,8 @@ def test_the_three_groups_are_shown_by_name(ectx):
         ):
             service.assign(ectx, number, person, group=group)
         text = cli._show(ectx, service.get(ectx, number))
+    assert "repair group: not assigned yet (P9.1: assign 1 NAME --group repair)" in before
+    assert "not assigned yet" not in text
     assert "repair group: 李明" in text
     assert "vendor liaison group: 华为工程师" in text
     assert "in-hospital coordination group: 赵老师" in text
