@@ -389,6 +389,21 @@ def check(
     )
 
 
+def classify(
+    name: str, report: dict[str, Any], holds: Any = ()
+) -> tuple[list[dict[str, str]], list[str]]:
+    """A switch's checked report (``DeliberateReport.to_dict()``) as the daily inspection's
+    split: (expected: [{"line", "kind", "id"}], unexplained: [line]). ``name`` and
+    ``holds`` are not needed (the report was checked with the records); they make it the
+    inspection's ``classify(name, report, holds)``."""
+    expected = [
+        {"line": line, "kind": entry["kind"], "id": entry["id"]}
+        for entry in report.get("expected") or []
+        for line in entry.get("lines") or []
+    ]
+    return expected, list(report.get("drift") or [])
+
+
 def check_device(
     params: DeviceParams,
     intended: str,

@@ -220,6 +220,12 @@ def test_segment_and_host_isolations_on_the_core_are_expected_and_kept(topology)
         "interface Vlanif10: traffic-filter inbound acl 3999",
     ]
     assert result.summary.startswith("CORE-1: compliant apart from expected deviations: ")
+    expected, unexplained = cd.classify("CORE-1", result.to_dict(), [])  # the inspection's split
+    assert (
+        unexplained == []
+        and {"line": "+ interface Vlanif30: shutdown", "kind": "isolation", "id": SEGMENT_ID}
+        in expected
+    )
     assert SEGMENT_ID in result.summary and HOST_ID in result.summary
 
     core.type(["interface Vlanif30", "description changed by hand", "quit"])
