@@ -40,7 +40,7 @@ HEADER = """\
 # plan's schedules: do not edit (tests/unit/awx fails when it is out of date).
 # The AWX / Automation Controller configuration of hisops (docs/awx.md):
 #   CONTROLLER_HOST=https://awx.example CONTROLLER_OAUTH_TOKEN=... \\
-#   ansible-playbook awx/configure.yml -e @site-awx-secrets.yml   (vaulted: the logins)
+#   ansible-playbook awx/configure.yml -e @site-awx.yml --ask-vault-pass   (the site's values)
 """
 
 
