@@ -58,6 +58,10 @@ DRIFT = re.compile(r"complian|drift", re.I)
 INTERFACE = re.compile(r"interface|link", re.I)
 STALE_AFTER = timedelta(hours=36)
 MAX_FINDINGS = 40
+# a site with more switches than this draws its quiet access switches (ok, or unknown
+# without an inspection, nothing held) as one node per uplink switch: what is wrong stands
+# out among 200 switches instead of drowning in a row of them
+FOLD_ACCESS_OVER = 40
 # what the inspection's sheet shows first (plugins/module_utils/inspection/findings.py)
 RANK = {"critical": 0, "warning": 1, "unknown": 2, "ok": 3}
 
@@ -226,6 +230,7 @@ def build(gathered: Gathered, language: str | None = None) -> View:
     if gathered.topology is not None:
         view.site = gathered.topology.name
         _draw(view, gathered, subjects, words)
+        fold_access(view, words)
     view.clients = _clients(gathered, words)
     view.overall = overall(view, gathered)
     return view
@@ -478,6 +483,66 @@ def _draw(
                     state=_attach_state(switch_state.get(switch, "unknown"), bool(segment_hold)),
                 )
             )
+
+
+def fold_access(view: View, words: dict[str, Any]) -> None:
+    """Quiet access switches of a big site as one node per uplink switch (see
+    FOLD_ACCESS_OVER); the lines to them and from their segments go to that node once."""
+    switches = [n for n in view.nodes if n.kind == "switch"]
+    if len(switches) <= FOLD_ACCESS_OVER:
+        return
+    by_id = {n.id: n for n in switches}
+    quiet = {n.id for n in switches if n.role == "access" and n.state in ("ok", "unknown")}
+    uplink: dict[str, str] = {}
+    for edge in view.edges:
+        if edge.a in quiet and edge.b in by_id and edge.b not in quiet:
+            uplink.setdefault(edge.a, edge.b)
+        elif edge.b in quiet and edge.a in by_id and edge.a not in quiet:
+            uplink.setdefault(edge.b, edge.a)
+    groups: dict[tuple[str, str], list[Node]] = {}
+    for node_key, parent in uplink.items():
+        node = by_id[node_key]
+        groups.setdefault((parent, node.state), []).append(node)
+    folded: dict[str, str] = {}  # access node id -> its group's node id
+    for (parent, state), members in sorted(groups.items()):
+        if len(members) < 2:
+            continue
+        group_id = f"fold-{parent}-{state}"
+        for member in members:
+            folded[member.id] = group_id
+        view.nodes.append(
+            Node(
+                id=group_id,
+                kind="switch",
+                name=group_id,
+                state=state,
+                lines=[
+                    f"{len(members)} × {words['roles']['access']}",
+                    words["states"][state],
+                ],
+                tooltip=", ".join(sorted(m.name for m in members)),
+                role="access",
+            )
+        )
+    if not folded:
+        return
+    view.nodes = [n for n in view.nodes if n.id not in folded]
+    edges: dict[tuple[str, str], Edge] = {}
+    for edge in view.edges:
+        a, b = folded.get(edge.a, edge.a), folded.get(edge.b, edge.b)
+        if a == b:
+            continue
+        key = (a, b)
+        if key not in edges:
+            edges[key] = Edge(
+                id=edge.id if (a, b) == (edge.a, edge.b) else f"{edge.id}-folded",
+                a=a,
+                b=b,
+                state=edge.state,
+                label=edge.label,
+                tooltip=edge.tooltip,
+            )
+    view.edges = list(edges.values())
 
 
 def _attach_state(switch_state: str, cut_off: bool) -> str:

@@ -351,3 +351,47 @@ def test_a_spare_that_does_not_answer_is_said_under_the_drawing(gathered) -> Non
     assert notes["SPARE-C9300"] == "SPARE-C9300 does not answer"
     assert notes["SPARE-CORE-1"] == ""
     assert "sw-SPARE-C9300" not in nodes(view)
+
+
+def test_a_big_site_folds_its_quiet_access_switches() -> None:
+    from hisops.console.labels import labels
+
+    view = model.View(language="en", labels=labels("en"), generated_at="")
+
+    def switch(name: str, role: str, state: str = "ok") -> None:
+        view.nodes.append(
+            model.Node(
+                id=f"sw-{name}", kind="switch", name=name, state=state, lines=[name], role=role
+            )
+        )
+
+    def line(a: str, b: str) -> None:
+        view.edges.append(model.Edge(id=f"link-{a}-{b}", a=a, b=b, state="ok"))
+
+    switch("CORE-1", "core")
+    for agg in range(4):
+        switch(f"AGG-{agg}", "aggregation")
+        line("sw-CORE-1", f"sw-AGG-{agg}")
+        for acc in range(10):
+            name = f"ACC-{agg}-{acc}"
+            switch(name, "access", "down" if name == "ACC-2-3" else "ok")
+            line(f"sw-AGG-{agg}", f"sw-{name}")
+            line("seg-10", f"sw-{name}")  # every access switch carries VLAN 10
+    model.fold_access(view, labels("en"))
+    ids = {n.id for n in view.nodes}
+    assert "sw-ACC-2-3" in ids  # what is wrong stays drawn on its own
+    assert not any(i.startswith("sw-ACC-0-") for i in ids)
+    folded = {n.id: n for n in view.nodes if n.id.startswith("fold-")}
+    assert folded["fold-sw-AGG-0-ok"].lines == ["10 × access", "ok"]
+    assert folded["fold-sw-AGG-2-ok"].lines[0] == "9 × access"
+    assert "ACC-2-3" not in folded["fold-sw-AGG-2-ok"].tooltip
+    pairs = [(e.a, e.b) for e in view.edges]
+    assert len(pairs) == len(set(pairs)) and len({e.id for e in view.edges}) == len(pairs)
+    assert ("seg-10", "fold-sw-AGG-1-ok") in pairs and ("sw-AGG-1", "fold-sw-AGG-1-ok") in pairs
+    assert ("seg-10", "sw-ACC-2-3") in pairs
+    # the hospital's 9 switches are never folded
+    small = model.View(language="en", labels=labels("en"), generated_at="")
+    small.nodes = view.nodes[:9]
+    small.edges = []
+    model.fold_access(small, labels("en"))
+    assert len(small.nodes) == 9
