@@ -54,6 +54,10 @@ def awx_rrule_errors(value: str) -> list[str]:
     for word in ("exdate:", "rdate:"):
         if word in value.lower():
             errors.append(f"{word} not allowed")
+    # awx/main/models/schedules.py Schedule.rrulestr: dateutil, forceset, a zoned DTSTART
+    parsed = rrule.rrulestr(value, forceset=True)
+    if any(r._dtstart is None or r._dtstart.tzinfo is None for r in parsed._rrule):
+        errors.append("A valid TZID must be provided")
     return errors
 
 
@@ -77,6 +81,7 @@ def generated() -> dict[str, str]:
 def test_generated_schedules_pass_awxs_checks_and_run_when_the_plan_says(generated) -> None:
     for name, value in generated.items():
         assert awx_rrule_errors(value) == [], name
+        assert rrule.rrulestr(value, forceset=True)[0] < dt.datetime(2026, 1, 1, tzinfo=TZ)
     restore = expand(generated["hisops restore_drill day 11"], LEAP_YEAR)
     assert [(d.month, d.day, d.hour, d.minute) for d in restore] == [
         (m, 11, 3, 0) for m in range(1, 13)
