@@ -25,8 +25,10 @@ PROJECT = "hisops"
 INVENTORY = "hisops"
 EE = "hisops EE"
 PREFIX = "hisops "
-# Not run from AWX: AWX's own schedules replace the controller's timers (docs/awx.md)
-NOT_JOB_TEMPLATES = {"schedules"}
+# Not job templates: schedules (AWX's own schedules replace the controller's timers) and
+# db_drill_crash (kills the database primary's PostgreSQL: a lab drill of hisops drill,
+# not a button for production; docs/awx.md)
+NOT_JOB_TEMPLATES = {"schedules", "db_drill_crash"}
 # Where the plan chains steps (plan P5, P7): workflow -> its steps, each after the last
 WORKFLOWS = {
     "db failover then PgBouncer": ["db_failover", "db_pgbouncer"],
