@@ -66,6 +66,8 @@ class Site:
     retry_after: timedelta
     source: str = ""
     webhooks: dict[str, dict[str, str]] = field(default_factory=dict)
+    # staff away, major hospital events: (first day, last day, name), days as YYYY-MM-DD
+    events: list[tuple[str, str, str]] = field(default_factory=list)
 
     def department(self, key: str, field: str = "department") -> str:
         if key not in self.departments:
@@ -223,6 +225,18 @@ def validate(data: dict[str, Any], source: str = "") -> Site:
             raise IncidentError("calendar.peak_hours", f"{window!r}: write HH:MM-HH:MM")
         h1, m1, h2, m2 = (int(g) for g in match.groups())
         peaks.append((h1 * 60 + m1, h2 * 60 + m2))
+    events = []
+    for index, event in enumerate(_list(calendar, "events")):
+        where = f"calendar.events[{index}]"
+        if not isinstance(event, dict) or not event.get("name") or not event.get("from"):
+            raise IncidentError(where, "each event needs name and from (and to: YYYY-MM-DD)")
+        first, last = str(event["from"]), str(event.get("to") or event["from"])
+        for key, day in (("from", first), ("to", last)):
+            if not re.match(r"^\d{4}-\d\d-\d\d$", day):
+                raise IncidentError(f"{where}.{key}", f"{day!r}: write YYYY-MM-DD")
+        if last < first:
+            raise IncidentError(f"{where}.to", f"{last} is before {first}")
+        events.append((first, last, str(event["name"])))
     factor = float(calendar.get("factor", 1.0))
     if not 0 < factor <= 1:
         raise IncidentError("calendar.factor", f"{factor}: between 0 (excluded) and 1")
@@ -278,4 +292,5 @@ def validate(data: dict[str, Any], source: str = "") -> Site:
         retry_after=duration(data.get("retry_after", "1m"), "retry_after"),
         source=source,
         webhooks=webhooks,
+        events=events,
     )

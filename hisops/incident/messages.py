@@ -121,6 +121,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{stage} threshold (x{factor}: {slower})",
         "zh": "{stage} 时限（×{factor}：{slower}）",
     },
+    "why.event": {
+        "en": "{stage} threshold (x{factor}: {event})",
+        "zh": "{stage} 时限（×{factor}：{event}）",
+    },
     "why.estimate": {
         "en": "{stage}: recovery estimate passes the threshold",
         "zh": "{stage}：预计恢复时间超过时限",

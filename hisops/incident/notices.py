@@ -200,11 +200,16 @@ def ack(ctx: Context, incident_id: int | str, person: str | None = None) -> int:
 
 # -- the downtime clocks (P3) -------------------------------------------------------------
 def slower_recovery(site: Site, start: datetime) -> str:
-    """Why recovery is expected slower at ``start`` ('' when it is not): ``holiday`` or
-    ``peak_hours`` in the site calendar (P2: weigh holidays and peak patient volume)."""
+    """Why recovery is expected slower at ``start`` ('' when it is not): ``holiday``,
+    ``peak_hours`` or ``event:<name>`` (staff away, a major hospital event) in the site
+    calendar (P2: weigh holidays, peak patient volume, staff away and major events)."""
     local = start.astimezone(site.tz)
-    if local.strftime("%Y-%m-%d") in site.holidays:
+    day = local.strftime("%Y-%m-%d")
+    if day in site.holidays:
         return "holiday"
+    for first, last, name in site.events:
+        if first <= day <= last:
+            return f"event:{name}"
     minute = local.hour * 60 + local.minute
     for begin, end in site.peak_hours:
         if begin <= minute < end:
@@ -223,11 +228,12 @@ def stage_due(site: Site, incident: dict[str, Any]) -> list[tuple[Any, datetime,
     result = []
     for stage in site.stages:
         due = start + stage.after * factor
-        why = (
-            msg("why.calendar", stage=stage.name, factor=factor, slower=slower)
-            if slower
-            else msg("why.threshold", stage=stage.name)
-        )
+        if slower.startswith("event:"):
+            why = msg("why.event", stage=stage.name, factor=factor, event=slower[6:])
+        elif slower:
+            why = msg("why.calendar", stage=stage.name, factor=factor, slower=slower)
+        else:
+            why = msg("why.threshold", stage=stage.name)
         if estimate and timeutil.parse_iso(estimate) > due:
             given = timeutil.parse_iso(incident["estimate_at"])
             if given < due:

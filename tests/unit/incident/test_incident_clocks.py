@@ -106,6 +106,13 @@ def test_clocks_run_only_for_the_classes_configured(tmp_path):
     [
         ({"holidays": ["2026-10-01"], "factor": 0.5}, "2026-10-01T04:00:00Z"),  # 12:00 national day
         ({"peak_hours": ["08:00-11:30"], "factor": 0.5}, "2026-03-03T01:00:00Z"),  # 09:00
+        (  # staff away (or a major hospital event): the days it covers
+            {
+                "events": [{"name": "IT training", "from": "2026-05-11", "to": "2026-05-13"}],
+                "factor": 0.5,
+            },
+            "2026-05-13T12:00:00Z",
+        ),
     ],
 )
 def test_the_calendar_brings_the_switch_earlier(tmp_path, calendar, start):

@@ -157,6 +157,14 @@ BAD_SITES = [
         "clocks.stages[0].departments.canteen",
     ),
     ({"calendar": {"peak_hours": ["morning"]}}, "calendar.peak_hours"),
+    (
+        {"calendar": {"events": [{"name": "x", "from": "2026-05-11", "to": "5/12"}]}},
+        "calendar.events[0].to",
+    ),
+    (
+        {"calendar": {"events": [{"name": "x", "from": "2026-05-11", "to": "2026-05-01"}]}},
+        "calendar.events[0].to",
+    ),
     ({"timezone": "Mars/Olympus"}, "timezone"),
 ]
 
