@@ -542,6 +542,7 @@ def _repeat_unacked(conn: sqlite3.Connection, ctx: Context, incident: dict[str, 
         (incident["id"], limit),
     ).fetchall()
     added = 0
+    told_up: set[str] = set()  # one word to the next role up per pass, however many repeats
     for row in rows:
         base, _, tail = row["key"].partition("#r")
         repeat = int(tail or 0) + 1
@@ -559,7 +560,10 @@ def _repeat_unacked(conn: sqlite3.Connection, ctx: Context, incident: dict[str, 
         text = msg("notice.not_acked").text(ctx.site.language, ctx.site)
         added += _queue_to(conn, ctx, incident, ident, key, text=text, repeat=repeat)
         up = ctx.site.next_role(str(role))
+        if up in told_up:
+            up = None
         if up:
+            told_up.add(up)
             added += _queue_to(conn, ctx, incident, up, key, text=text, repeat=repeat)
         from .service import _entry
 
