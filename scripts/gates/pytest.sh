@@ -18,7 +18,14 @@ if [ "$workers" != 0 ]; then
   parallel=(-n "$workers" --dist loadfile --no-loadscope-reorder)
 fi
 log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
+# Module payloads are built once for the whole gate (tests/integration/ansible_bytecode.py),
+# not once per fork server: every worker's servers (one per ANSIBLE_* environment) parsed and
+# compiled the same module_utils again for each module's first run.
+if [ "${HISOPS_ANSIBALLZ_MEMO:-}" != 0 ]; then
+  HISOPS_ANSIBALLZ_MEMO="$(mktemp -d)"
+  export HISOPS_ANSIBALLZ_MEMO
+fi
+trap 'rm -f "$log"; [ "$HISOPS_ANSIBALLZ_MEMO" = 0 ] || rm -rf "$HISOPS_ANSIBALLZ_MEMO"' EXIT
 pytest --durations=25 "${parallel[@]}" "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 if [ "$rc" -eq 5 ]; then
