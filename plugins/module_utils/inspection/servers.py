@@ -41,18 +41,14 @@ def meminfo(text: str) -> dict[str, int]:
 
 
 def disk_usage(paths: Iterable[str]) -> list[dict[str, Any]]:
-    """Each existing path's file system once (by device): free and total bytes."""
-    seen: set[int] = set()
+    """Each existing path's file system: free and total bytes. Paths on one file system
+    are each listed (a full disk shows under every path the site named on it)."""
     out = []
-    for path in paths:
+    for path in dict.fromkeys(paths):
         try:
-            st = os.stat(path)
             vfs = os.statvfs(path)
         except OSError:
             continue
-        if st.st_dev in seen:
-            continue
-        seen.add(st.st_dev)
         total = vfs.f_blocks * vfs.f_frsize
         out.append({"path": path, "free_bytes": vfs.f_bavail * vfs.f_frsize, "total_bytes": total})
     return out
@@ -109,12 +105,17 @@ def read_host(
         if read.get("readable"):
             log_reads[log] = read
             saved[log] = read.pop("state")
+    offsets_saved = False
     if log_reads and not check_mode:
-        os.makedirs(os.path.dirname(state_path) or ".", mode=0o700, exist_ok=True)
-        tmp = f"{state_path}.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(saved, handle)
-        os.replace(tmp, state_path)
+        try:  # a full disk must not hide the rest of the host's figures
+            os.makedirs(os.path.dirname(state_path) or ".", mode=0o700, exist_ok=True)
+            tmp = f"{state_path}.tmp"
+            with open(tmp, "w", encoding="utf-8") as handle:
+                json.dump(saved, handle)
+            os.replace(tmp, state_path)
+            offsets_saved = True
+        except OSError:
+            offsets_saved = False
     return {
         "uptime_s": uptime,
         "load": load,
@@ -125,6 +126,7 @@ def read_host(
         "disks": disk_usage(paths),
         "logs": log_reads,
         "logs_looked_at": list(logs),
+        "log_offsets_saved": offsets_saved,
     }
 
 
