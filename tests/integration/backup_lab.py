@@ -37,6 +37,13 @@ class BackupLab:
         return run_playbook("backup_drill", self.inventory, self.workdir, extravars=extravars,
                             check=check)  # fmt: skip
 
+    def play_status(self, check: bool = False, **extravars) -> PlaybookRun:
+        return run_playbook("db_status", self.inventory, self.workdir, extravars=extravars,
+                            check=check)  # fmt: skip
+
+    def status_report(self) -> dict:
+        return json.loads((self.workdir / "reports" / "db_status_backup.json").read_text())
+
     def drill_record(self) -> dict:
         return json.loads((self.workdir / "reports" / "backup_drill.json").read_text())
 

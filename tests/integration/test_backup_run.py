@@ -218,6 +218,17 @@ def test_drill_of_a_corrupted_copy_on_the_drive_fails_naming_the_file(lab):
     assert failed["detail"].startswith("the copy is damaged: ")
     assert record["scratch_removed"] is True
     assert lab.sh(BACKUP, f"ls -A {DRILL_DIR}").strip() == ""
+    # the drive's copy repaired (the file put back): its drill passes, proven the same way
+    run = lab.backup_drill(date="2027-03-21", target="removable")
+    assert run.rc == 0, run.stdout[-3000:]
+    record = lab.drill_record()
+    assert record["passed"] is True and record["target"] == "removable", record
+    assert record["label"] == label and record["repo_path"] == drive
+    assert [c["ok"] for c in record["checks"]] == [True] * 4
+    assert "equal to the snapshot taken on the standby" in record["checks"][3]["detail"]
+    assert record["scratch_removed"] is True
+    assert lab.sh(BACKUP, f"ls -A {DRILL_DIR}").strip() == ""
+    print(f"removable drill timings {record['timings']} rto {record['rto_s']}")
 
 
 def test_a_full_disk_on_the_backup_host_fails_the_offsite_copy_and_earlier_ones_stay(lab):
@@ -236,3 +247,47 @@ def test_a_full_disk_on_the_backup_host_fails_the_offsite_copy_and_earlier_ones_
     assert "FAILED" in alert and "space" in alert.lower(), alert
     assert lab.labels(BACKUP, 2) == before
     assert lab.repo_info(BACKUP, 2)["status"]["code"] == 0
+
+
+def test_db_status_shows_free_space_backup_ages_archive_lag_and_new_log_errors(lab):
+    """P6.4 on the pair just backed up: the db_status playbook's backup side. A real error
+    (a bad cast on the primary) shows in the first check after it, and not in the next."""
+    log = "/var/log/postgresql/postgresql-15-main.log"
+    # the previous check read the log up to here (what a daily check leaves behind)
+    size = lab.sh(DB1, f"stat -c %s {log}").strip()
+    lab.sh(DB1, f"""printf '{{"log": "{log}", "offset": {size}, "at": "before"}}' """
+                f"> /var/lib/postgresql/.hisops-log-check")  # fmt: skip
+    marker = "hisops-p64-marker"
+    lab.sh(DB1, f"runuser -u postgres -- psql -Xqc \"SELECT '{marker}'::int\" his || true")
+    first = lab.play_status(date="2027-04-01")
+    assert first.rc == 0, first.stdout[-3000:]
+    report = lab.status_report()
+    ages = report["ages"]
+    # the newest copies in the history, by their pgBackRest labels, counted to April 1st
+    assert ages["offsite"]["last_copy"] == "2027-03-21" and ages["offsite"]["age_days"] == 11
+    assert ages["offsite"]["label"] == lab.labels(BACKUP, 2)[-1]
+    assert ages["offsite"]["overdue_since"] == "2027-03-31"  # the full disk's failed copy
+    assert ages["local"]["last_copy"] == "2027-03-21" and ages["local"]["age_days"] == 11
+    assert ages["local"]["label"] == lab.labels(DB2, 1, DAILY)[-1]
+    assert ages["removable"]["age_days"] == 11
+    # recorded by the clock during this test module (it runs for well under an hour)
+    assert all(0 < a["recorded_s_ago"] < 3600 for a in ages.values()), ages
+    hosts = report["hosts"]
+    df = {f["path"]: f for f in hosts[BACKUP]["free"]}
+    real = int(lab.sh(BACKUP, "df -B1 --output=avail /srv/backup | tail -1"))
+    assert abs(df["/srv/backup"]["free_bytes"] - real) < 64 * 2**20
+    assert {f["path"] for f in hosts[DB1]["free"]} >= {"/var/lib/postgresql", "/var/lib/pgbackrest"}
+    archive = hosts[DB1]["archive"]
+    assert archive["archived_count"] > 0 and archive["last_archived_wal"]
+    assert archive["failing"] is False and archive["segments_waiting"] is not None
+    errors = hosts[DB1]["log_errors"]
+    assert errors["since"] == "before" and errors["counts"].get("ERROR", 0) >= 1
+    assert sum(marker in line for line in errors["lines"]) == 1, errors
+    assert any(marker in line for line in first.stdout.splitlines())  # in the printed lines
+    # the next check: the error is not reported again
+    second = lab.play_status(date="2027-04-01")
+    assert second.rc == 0, second.stdout[-3000:]
+    again = lab.status_report()["hosts"][DB1]["log_errors"]
+    assert again["since"] != "before"
+    assert not any(marker in line for line in again["lines"]), again
+    print("db_status backup lines:", *lab.status_report()["lines"], sep="\n  ")

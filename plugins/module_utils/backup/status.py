@@ -159,3 +159,111 @@ def backup_ages(
             "overdue_since": late.occasion.isoformat() if late else None,
         }
     return ages
+
+
+def _gib(value: int) -> str:
+    return f"{value / 2**30:.1f} GiB"
+
+
+def _host_lines(name: str, read: dict[str, Any], low_free_percent: float) -> tuple[list, list]:
+    """One host's figures in plain language, and its warnings."""
+    lines: list[str] = []
+    warnings: list[str] = []
+    for free in read.get("free") or []:
+        lines.append(f"{name}: {free['path']} {_gib(free['free_bytes'])} free of "
+                     f"{_gib(free['total_bytes'])} ({free['free_percent']}%)")  # fmt: skip
+        if free["free_percent"] < low_free_percent:
+            warnings.append(f"{name}: only {free['free_percent']}% free on {free['path']}")
+    archive = read.get("archive")
+    if archive and archive.get("error"):
+        lines.append(f"{name}: WAL archive not read: {archive['error']}")
+    elif archive and archive.get("archived_count"):
+        waiting = archive.get("segments_waiting")
+        lines.append(
+            f"{name}: WAL archive: last segment {archive['last_archived_wal']} archived "
+            f"{archive['seconds_since_archived']} s ago"
+            + (f", {waiting} waiting" if waiting is not None else "")
+            + f", {archive['failed_count']} failed attempts"
+        )
+    elif archive:
+        lines.append(f"{name}: WAL archive: nothing archived from this node (a standby, or "
+                     f"archiving not on), {archive.get('failed_count', 0)} failed attempts")  # fmt: skip
+    if archive and archive.get("failing"):
+        warnings.append(f"{name}: WAL archiving is FAILING (last failed "
+                        f"{archive['last_failed_wal']}, {archive['seconds_since_failed']} s ago)")  # fmt: skip
+    errors = read.get("log_errors")
+    if errors and errors.get("readable"):
+        counts = errors.get("counts") or {}
+        since = errors.get("since") or "the start of the log"
+        if counts:
+            summary = ", ".join(f"{n} {level}" for level, n in sorted(counts.items()))
+            lines.append(f"{name}: PostgreSQL log since {since}: {summary}")
+            lines.extend(f"{name}:   {line}" for line in errors.get("lines") or [])
+        else:
+            lines.append(f"{name}: PostgreSQL log since {since}: no errors")
+    elif errors:
+        lines.append(f"{name}: PostgreSQL log {errors.get('log')} not readable")
+    return lines, warnings
+
+
+def _seconds_since(stamp: str | None, now: datetime) -> int | None:
+    if not stamp:
+        return None
+    at = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    return int((now - at).total_seconds())
+
+
+def status_report(
+    params: dict[str, Any], check: bool, now: datetime | None = None
+) -> dict[str, Any]:
+    """The backup part of the daily check on the controller: each host's figures (the
+    ``backup_status`` results of a loop, by ``item``), the backup age per target from the
+    history, in plain language and as JSON (``report``; not written in check mode)."""
+    # imported here: the history (sqlite3, the state store) is controller-side only
+    from ansible_collections.hisops.emergency.plugins.module_utils.backup.history import History
+
+    cal = calendar.parse_calendar(params.get("calendar"), "hisops_backup_calendar")
+    on = calendar.parse_date(params.get("date"), "date")
+    low = float(params.get("low_free_percent") or 10)
+    now = now or datetime.now(timezone.utc)
+    history = History(str(params.get("state_dir") or ""))
+    last_done = history.last_done()
+    ages = backup_ages(cal, on, history.events(), last_done)
+    lines: list[str] = []
+    warnings: list[str] = []
+    for target, age in ages.items():
+        done = last_done.get(target) or {}
+        age["recorded_s_ago"] = _seconds_since(done.get("recorded_at"), now)
+        if age["last_copy"] is None:
+            lines.append(f"backup age: {target}: no copy in the history")
+        else:
+            lines.append(f"backup age: {target}: {age['age_days']} days (made {age['last_copy']}"
+                         + (f", {age['label']}" if age["label"] else "") + ")")  # fmt: skip
+        if age["overdue_since"]:
+            warnings.append(f"backup age: {target}: the copy due on {age['overdue_since']} "
+                            "is not made yet")  # fmt: skip
+    hosts: dict[str, dict[str, Any]] = {}
+    for index, read in enumerate(params.get("hosts") or []):
+        if not isinstance(read, dict) or not read.get("item"):
+            raise InputError(f"hosts[{index}]", "each entry is a backup_status result of a loop "
+                             "over the hosts (with its item)")  # fmt: skip
+        name = str(read["item"])
+        if read.get("unreachable") or read.get("failed"):
+            why = "unreachable" if read.get("unreachable") else str(read.get("msg") or "failed")
+            hosts[name] = {"read": False, "error": why}
+            warnings.append(f"{name}: backup figures not read: {why}")
+            continue
+        hosts[name] = {k: read[k] for k in ("free", "archive", "log_errors") if k in read}
+        host_lines, host_warnings = _host_lines(name, read, low)
+        lines.extend(host_lines)
+        warnings.extend(host_warnings)
+    result = {"changed": False, "date": on.isoformat(), "ages": ages, "hosts": hosts,
+              "lines": lines + [f"WARNING: {w}" for w in warnings], "warnings": warnings}  # fmt: skip
+    path = str(params.get("report") or "")
+    if path and not check:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        tmp = path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump({k: v for k, v in result.items() if k != "changed"}, handle, indent=2)
+        os.replace(tmp, path)
+    return result
