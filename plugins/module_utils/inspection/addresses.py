@@ -34,10 +34,12 @@ def assigned_addresses(
     found: dict[str, str] = {}
     for vlan in vlans:
         if vlan.get("gateway"):
-            found[str(vlan["gateway"]).split("/")[0]] = f"gateway of VLAN {vlan.get('id')}"
+            found[str(vlan["gateway"]).split("/", maxsplit=1)[0]] = (
+                f"gateway of VLAN {vlan.get('id')}"
+            )
     for ip in switches_mgmt:
         if ip:
-            found[ip.split("/")[0]] = "switch management"
+            found[ip.split("/", maxsplit=1)[0]] = "switch management"
     for entry in endpoints:
         if entry.get("ip"):
             found[str(entry["ip"])] = str(entry.get("name") or "endpoint")

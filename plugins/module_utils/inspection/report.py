@@ -157,7 +157,9 @@ def document(
 
 def stamp(started: str) -> str:
     """A file name from an ISO time: ``2026-12-06T18:04:52+00:00`` -> ``20261206T180452Z``."""
-    digits = re.sub(r"[^0-9T]", "", started.split("+")[0].split(".")[0].replace("Z", ""))
+    digits = re.sub(
+        r"[^0-9T]", "", started.split("+", maxsplit=1)[0].split(".", maxsplit=1)[0].replace("Z", "")
+    )
     return digits[:15] + "Z"
 
 
