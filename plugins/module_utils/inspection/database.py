@@ -43,7 +43,20 @@ def verdict_findings(verdict: Mapping[str, Any], max_lag_seconds: float) -> list
             out.append(
                 Finding(AREA, "db_node", "ok", name, f"{name} is {role}", params={"role": role})
             )
-    if not verdict.get("primary"):
+    primaries = [
+        str(n.get("name")) for n in verdict.get("nodes") or [] if n.get("role") == "primary"
+    ]
+    if not verdict.get("primary") and len(primaries) > 1:
+        out.append(
+            Finding(
+                AREA, "db_primary", "critical", "pair",
+                f"{' and '.join(primaries)} are all primaries: not a pair (standby never built, "
+                "or both written to after a failover)",
+                params={"primaries": primaries}, suggested_class=1,
+                action="hisops run db_status",
+            )
+        )  # fmt: skip
+    elif not verdict.get("primary"):
         out.append(
             Finding(
                 AREA, "db_primary", "critical", "pair", "no primary: the HIS database is not writable",

@@ -109,6 +109,66 @@ LABELS: dict[str, dict[str, Any]] = {
 }
 
 
+# Chinese sentences per check (and severity), from the finding's params, subject and value;
+# a finding whose params do not fill one keeps its English message.
+MESSAGES_ZH: dict[tuple[str, str], str] = {
+    ("switch_reachable", "ok"): "{subject} 在线",
+    ("switch_reachable", "*"): "{subject} 无响应：{error}",
+    ("model_firmware", "ok"): "{subject} 型号与固件与登记一致",
+    ("model_firmware", "*"): "{subject} 型号或固件与登记不符",
+    ("compliance", "ok"): "{subject} 配置与预期一致",
+    ("compliance_expected", "*"): "{subject}：{kind} {id} 有意变更的配置（预期偏差）",
+    ("compliance_drift", "*"): "{subject} 配置偏离预期（{features}）：{value:.0f} 行无法解释的差异",
+    ("interface_down", "*"): "{switch} 端口 {interface} 自上次巡检后断开（{was} → {now}）",
+    ("backup_age", "ok"): "{subject} 备份 {value:g} {unit_zh}前",
+    ("backup_age", "*"): "{subject} 备份过旧或缺失",
+    ("spare_ready", "ok"): "{subject} 备件 {spare} 就绪",
+    ("spare_ready", "*"): "{subject} 无就绪备件：{problem}",
+    ("unassigned_address", "ok"): "{ip}（{mac}）未在规划中分配，已被隔离",
+    ("unassigned_address", "*"): "{ip}（{mac}）未在IP规划中分配，位于 {switch} {port}",
+    ("db_node", "ok"): "{subject} 角色：{role}",
+    ("db_node", "*"): "{subject} 数据库无响应或已停止",
+    ("db_primary", "*"): "没有唯一的主库：{primaries}",
+    ("db_standby", "*"): "没有备库：主库单独运行",
+    ("replication_lag", "*"): "{subject} 复制延迟 {value:g} 秒",
+    ("switchover_go", "ok"): "计划切换：可以执行",
+    ("switchover_go", "*"): "计划切换：不可执行",
+    ("failover_go", "ok"): "故障切换：可以执行",
+    ("failover_go", "*"): "故障切换：不可执行",
+    ("postgresql_log", "*"): "{subject} 自上次巡检后 PostgreSQL 日志错误 {value:.0f} 条",
+    ("host_reachable", "ok"): "{subject} 运行正常",
+    ("host_reachable", "*"): "{subject} 无响应：{error}",
+    ("memory", "*"): "{subject} 可用内存 {value:g}%",
+    ("disk_free", "*"): "{host}：{path} 剩余空间 {value:g}%",
+    ("system_log", "*"): "{host}：{log} 自上次巡检后错误信息 {value:.0f} 条",
+    ("load", "*"): "{subject} 负载过高：{load:.1f}（{cpus} 个 CPU）",
+}
+UNITS_ZH = {"hours": "小时", "days": "天"}
+
+
+def localized(finding: Finding, language: str) -> str:
+    """The finding's sentence in ``language`` (English: its message)."""
+    if language != "zh":
+        return finding.message
+    template = MESSAGES_ZH.get((finding.check, finding.severity)) or MESSAGES_ZH.get(
+        (finding.check, "*")
+    )
+    if not template:
+        return finding.message
+    values = {
+        k: (", ".join(map(str, v)) if isinstance(v, list) else v) for k, v in finding.params.items()
+    }
+    values.update(
+        subject=finding.subject,
+        value=finding.value,
+        unit_zh=UNITS_ZH.get(finding.unit, finding.unit),
+    )
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError, TypeError):
+        return finding.message
+
+
 def collect(batches: Iterable[Any]) -> list[Finding]:
     """Findings from the hosts' ``inspection_findings`` lists (dicts), validated."""
     out = []
@@ -192,6 +252,7 @@ def render_html(doc: Mapping[str, Any], template_path: str, language: str) -> st
         findings=findings,
         worst=worst(findings),
         area_items=AREAS,
+        say=lambda f: localized(f, language),
     )
 
 

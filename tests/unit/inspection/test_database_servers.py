@@ -122,3 +122,16 @@ def test_server_thresholds_and_no_answer() -> None:
     assert not [f for f in servers.findings("b", read, max_load_per_cpu=10) if f.check == "load"]
     gone = servers.findings("his-db-2", {"unreachable": True, "msg": "ssh: timed out"})
     assert [(f.check, f.severity) for f in gone] == [("host_reachable", "critical")]
+
+
+def test_two_primaries_are_not_a_pair() -> None:
+    verdict = dict(
+        PAIR, primary=None, standbys=[], lag={},
+        nodes=[{"name": "his-db-1", "role": "primary"}, {"name": "his-db-2", "role": "primary"}],
+    )  # fmt: skip
+    found = {(f["check"], f["subject"]): f for f in database.findings(verdict, None)["findings"]}
+    assert found[("db_primary", "pair")]["severity"] == "critical"
+    assert "his-db-1 and his-db-2 are all primaries" in found[("db_primary", "pair")]["message"]
+    none = dict(PAIR, primary=None, standbys=[], lag={}, nodes=[])
+    message = database.findings(none, None)["findings"][0]["message"]
+    assert message == "no primary: the HIS database is not writable"

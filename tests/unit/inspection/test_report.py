@@ -90,3 +90,19 @@ def test_a_sheet_with_nothing_wrong(tmp_path: Path) -> None:
     assert "Nothing is wrong." in html and d["exit_code"] == 0
     with pytest.raises(report.ReportError, match="language"):
         report.render_html(d, str(TEMPLATE), "fr")
+
+
+def test_sentences_in_chinese_from_the_params_english_kept_otherwise() -> None:
+    down = FINDINGS[1]
+    assert report.localized(down, "en") == "CORE-1 does not answer"
+    assert report.localized(down, "zh") == "CORE-1 does not answer"  # no params: English kept
+    found = Finding(
+        "network", "switch_reachable", "critical", "CORE-1", "x", params={"error": "timed out"}
+    )
+    assert report.localized(found, "zh") == "CORE-1 无响应：timed out"
+    disk = Finding("servers", "disk_free", "critical", "b:/srv", "x",
+                   params={"host": "backup-1", "path": "/srv/backup"}, value=0.0, unit="percent")  # fmt: skip
+    assert report.localized(disk, "zh") == "backup-1：/srv/backup 剩余空间 0%"
+    d = report.document([found, disk], "2026-12-06T07:00:00Z", "2026-12-06T07:00:01Z", "H")
+    html = report.render_html(d, str(TEMPLATE), "zh")
+    assert "CORE-1 无响应：timed out" in html and "剩余空间 0%" in html
