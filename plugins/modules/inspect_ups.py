@@ -67,18 +67,13 @@ findings:
   elements: dict
 """
 
-import traceback
+import importlib.util
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-try:
-    import PyNUTClient  # noqa: F401
-
-    HAS_NUT = True
-    NUT_IMPORT_ERROR = None
-except ImportError:
-    HAS_NUT = False
-    NUT_IMPORT_ERROR = traceback.format_exc()
+# NUT's Python client, imported where it is used (module_utils.inspection.ups)
+HAS_NUT = importlib.util.find_spec("PyNUTClient") is not None
+NUT_IMPORT_ERROR = None if HAS_NUT else "No module named 'PyNUTClient'"
 
 from ansible_collections.hisops.emergency.plugins.module_utils.inspection import ups
 

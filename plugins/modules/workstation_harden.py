@@ -12,7 +12,7 @@ description:
   - Writes C(/etc/modprobe.d/hisops-usb-storage.conf) (C(blacklist usb-storage),
     C(install usb-storage /bin/true)) and loads the nftables table C(inet hisops_egress), whose
     output chain rejects every packet to an address outside O(allowed_networks).
-  - What the daily inspection checks (M(hisops.emergency.inspect_workstation)). Idempotent: the live
+  - What the daily inspection checks (M(hisops.emergency.inspect_workstation)). Idempotent, as the live
     table is compared with the wanted one in nftables' own listing; check mode and diff show the same
     without changing anything.
 author: hisops developers (@hisops)

@@ -20,11 +20,11 @@ import json
 import socket
 import time
 import urllib.error
-import urllib.request
 import uuid
 from datetime import datetime
 from typing import Any, Mapping, Optional
 
+from ansible.module_utils.urls import open_url
 from ansible_collections.hisops.emergency.plugins.module_utils.inspection.findings import Finding
 
 AREA = "insurance"
@@ -146,16 +146,21 @@ def check_gateway(
 ) -> Finding:
     """POST the sign-in, time it, classify it; never raises for a broken gateway."""
     data = json.dumps(sign_in_request(fixmedins_code, opter), ensure_ascii=False).encode()
-    request = urllib.request.Request(
-        url,
-        data=data,
-        method="POST",
-        headers={"Content-Type": "application/json;charset=utf-8", "Accept": "application/json"},
-    )
     start = time.monotonic()
     status: Optional[int] = None
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with open_url(
+            url,
+            data=data,
+            method="POST",
+            headers={
+                "Content-Type": "application/json;charset=utf-8",
+                "Accept": "application/json",
+            },
+            timeout=timeout,
+            follow_redirects="none",
+            use_proxy=False,
+        ) as response:
             status = response.status
             raw = response.read()
         latency = (time.monotonic() - start) * 1000

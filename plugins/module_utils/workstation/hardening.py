@@ -95,7 +95,7 @@ def own_cgroup(proc_self_cgroup: str, mountinfo: str) -> tuple[str, int]:
         )
     mount = ""
     for line in mountinfo.splitlines():
-        left, _, right = line.partition(" - ")
+        left, _sep, right = line.partition(" - ")
         if right.split() and right.split()[0] == "cgroup2":
             mount = left.split()[4]
     if not mount.startswith("/sys/fs/cgroup"):
