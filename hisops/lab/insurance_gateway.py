@@ -11,6 +11,7 @@ Implemented: ``9001`` (sign-in: a sign number); any other ``infno`` gets ``infco
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import time
 from datetime import datetime
@@ -66,7 +67,9 @@ def make_handler(state_file: str) -> type[BaseHTTPRequestHandler]:
         server_version = "hisops-lab-fsi/1.0"
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-            print(f"{self.address_string()} {format % args}", flush=True)
+            # the host's disk may be full (a lab fault): the gateway keeps answering
+            with contextlib.suppress(OSError):
+                print(f"{self.address_string()} {format % args}", flush=True)
 
         def state(self) -> dict:
             try:

@@ -261,7 +261,7 @@ def start_gateway(fleet: FleetCore, name: str, port: int = GATEWAY_PORT) -> str:
             [
                 "/bin/sh",
                 "-c",
-                f"setsid {shlex.join(argv)} >>/var/log/insurance-gateway.log 2>&1 </dev/null &",
+                f"setsid {shlex.join(argv)} >>/run/hisops-insurance/gateway.log 2>&1 </dev/null &",
             ],
             label="starting the insurance gateway",
         )
