@@ -123,6 +123,11 @@ def main():
         if module.check_mode:
             state = ups.read_state(client, p["ups"])
             ready = "OL" in state.status and "OB" not in state.status
+            if not ready:  # as the real run would: refused before any command
+                module.fail_json(
+                    msg="UPS %s is not on line (%s): no battery test now"
+                    % (p["ups"], " ".join(state.status) or "no status")
+                )
             module.exit_json(
                 changed=False,
                 record={
