@@ -2,9 +2,9 @@
 
 The first run is the baseline (it also keeps each switch's interface states). Then the
 lab is given faults - ACC-3 stops answering, the CORE-1/AGG-2 uplink is cut, the backup
-host's disk is filled, his-db-1's system log gains an error, and doc-03's address is
-left out of the plan's registry (to the inspection, a PC nobody assigned) - and the second
-run, through ``hisops inspect --open-incident`` as monitoring calls it, must report each
+host's disk is filled, his-db-2 is powered off, his-db-1's system log gains an error,
+and doc-03's address is left out of the plan's registry (to the inspection, a PC nobody
+assigned) - and the second run, through ``hisops inspect --open-incident`` as monitoring calls it, must report each
 with its severity and plan item, exit 2 with the Nagios line, open an incident, and leave
 every switch's running configuration byte-equal (the inspection only reads).
 """
@@ -102,6 +102,7 @@ def test_daily_inspection_finds_each_fault_reads_only_and_exits_nagios(
         client.fault("ACC-3", "unreachable")
         client.cut_link("CORE-1:XGigabitEthernet2/0/1", "AGG-2:XGigabitEthernet0/0/1")
         client.host_fault("backup-1", "disk_full", path="/srv/backup")
+        client.host_power("his-db-2", "power-off")
         fleet.run("his-db-1", ["sh", "-c",
                                f"echo 'Dec  6 07:10:00 his-db-1 kernel: EXT4-fs error (device loop3)'"
                                f" >> {SYSLOG}"])  # fmt: skip
@@ -148,6 +149,9 @@ def test_daily_inspection_finds_each_fault_reads_only_and_exits_nagios(
     disk = found.get(("disk_free", "backup-1:/srv/backup"))
     assert disk, servers
     assert (disk["severity"], disk["plan_item"], disk["suggested_class"]) == ("critical", "P8.1", 1)
+    off = found[("host_reachable", "his-db-2")]
+    assert (off["severity"], off["plan_item"], off["suggested_class"]) == ("critical", "P8.1", 1)
+    assert found[("db_node", "his-db-2")]["severity"] == "critical"  # the database's view
     log = found.get(("system_log", f"his-db-1:{SYSLOG}"))
     assert log, servers
     assert log["severity"] == "warning" and log["value"] == 1.0
