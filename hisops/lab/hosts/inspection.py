@@ -51,6 +51,8 @@ UPS_NAME = "ups"
 UPS_PORT = 3493
 UPS_DEV = "/etc/nut/lab-ups.dev"
 UPS_USER = "hisops"
+UPS_OUTCOME = "/etc/nut/lab-ups.outcome"  # what the next self-test ends with
+SELFTEST_SCRIPT = Path(__file__).resolve().parents[1] / "nut_selftest.py"
 
 # the collection's module_utils (hardening's rendering, NUT's client): the lab daemon does
 # not run under pytest or Ansible, which put the collection on the path
@@ -348,6 +350,9 @@ def set_ups(
         info["state"] = state
     if test_result is not None:
         info["test_result"] = test_result
+        # the battery that failed its last test fails the next one too, until replaced
+        info["test_outcome"] = test_result
+        _write(fleet, name, UPS_OUTCOME, test_result + "\n")
     dev = fleet.path(name, UPS_DEV)
     before = int(dev.stat().st_mtime) if dev.exists() else 0
     _write(fleet, name, UPS_DEV, ups_dev(info["state"], info["test_result"]))
@@ -380,10 +385,15 @@ def start_ups(fleet: FleetCore, name: str, port: int = UPS_PORT) -> dict[str, An
     os.chmod(info_path, 0o600)
     files = {
         "/etc/nut/nut.conf": "MODE=netserver\n",
+        # the UPS as dummy-ups reads it from the .dev file, and the UPS upsd serves: the
+        # lab's self-test relay in front of dummy-ups (hisops/lab/nut_selftest.py)
         "/etc/nut/ups.conf": (
-            f"[{UPS_NAME}]\n  driver = dummy-ups\n  port = {UPS_DEV}\n"
-            '  mode = dummy-once\n  desc = "server room UPS (lab)"\n'
+            f"[{UPS_NAME}-hw]\n  driver = dummy-ups\n  port = {UPS_DEV}\n"
+            '  mode = dummy-once\n  desc = "the lab UPS as its driver reads it"\n'
+            f"[{UPS_NAME}]\n  driver = hisops-lab-ups\n  port = {UPS_NAME}-hw\n"
+            '  desc = "server room UPS (lab)"\n'
         ),
+        UPS_OUTCOME: str(info.get("test_outcome", "Done and passed")) + "\n",
         "/etc/nut/upsd.conf": f"LISTEN {address} {port}\n",
         "/etc/nut/upsd.users": (
             f"[{UPS_USER}]\n  password = {info['password']}\n"
@@ -395,10 +405,15 @@ def start_ups(fleet: FleetCore, name: str, port: int = UPS_PORT) -> dict[str, An
         _write(fleet, name, path, text, mode=0o640)
     _write(fleet, name, UPS_DEV, ups_dev(str(info["state"]), str(info["test_result"])))
     if not tcp_open(address, port, 0.2):
+        selftest = [
+            "/usr/bin/python3", str(SELFTEST_SCRIPT), "--statepath", "/run/nut", "--ups", UPS_NAME,
+            "--upstream", f"dummy-ups-{UPS_NAME}-hw", "--dev", UPS_DEV, "--outcome", UPS_OUTCOME,
+        ]  # fmt: skip
         script = (
             "set -e; chgrp nut /etc/nut/upsd.users /etc/nut/upsd.conf /etc/nut/ups.conf; "
             "mkdir -p /run/nut; chown nut:nut /run/nut; chmod 0770 /run/nut; "
-            f"/lib/nut/dummy-ups -a {UPS_NAME} -u nut >>/var/log/nut-driver.log 2>&1; "
+            f"/lib/nut/dummy-ups -a {UPS_NAME}-hw -u nut >>/var/log/nut-driver.log 2>&1; "
+            f"setsid {shlex.join(selftest)} >>/run/nut/selftest.log 2>&1 </dev/null & "
             "/lib/nut/upsd -u nut >>/var/log/nut-upsd.log 2>&1"
         )
         fleet.run(name, ["/bin/sh", "-c", script], label="starting NUT (dummy-ups, upsd)")
@@ -455,7 +470,9 @@ def harden_workstations(fleet: FleetCore) -> None:
 
 def stop_ups(fleet: FleetCore, name: str) -> None:
     fleet.run(
-        name, ["/bin/sh", "-c", "pkill -x upsd; pkill -x dummy-ups; true"], label="stopping NUT"
+        name,
+        ["/bin/sh", "-c", "pkill -x upsd; pkill -x dummy-ups; pkill -f '[n]ut_selftest.py'; true"],
+        label="stopping NUT",
     )
 
 

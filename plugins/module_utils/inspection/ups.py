@@ -264,8 +264,9 @@ def battery_test(
     """Run the UPS's battery test through upsd and read its result back.
 
     Refuses to start unless the UPS is on line (a test on battery drains what the
-    servers need). Done when ``ups.test.result`` says neither what it said before the
-    command nor "in progress", or after ``wait_s`` (then ``completed`` is False).
+    servers need). Done when ``ups.test.result`` no longer says "in progress" after it
+    did (or says something else than before the command), or after ``wait_s`` (then
+    ``completed`` is False).
     """
     from PyNUTClient.PyNUT import PyNUTError  # noqa: PLC0415
 
@@ -292,22 +293,21 @@ def battery_test(
     start = clock()
     during: set[str] = set()
     state = before
+    seen_progress = False  # the same result as before counts once "in progress" was seen
     while clock() - start < wait_s:
         sleep(poll_s)
         state = read_state(client, name)
         during.update(state.status)
         result = state.test_result.strip().lower()
-        if (
-            result
-            and result != before.test_result.strip().lower()
-            and not any(word in result for word in IN_PROGRESS)
-        ):
+        if any(word in result for word in IN_PROGRESS):
+            seen_progress = True
+        elif result and (seen_progress or result != before.test_result.strip().lower()):
             break
     result = state.test_result.strip()
     lowered = result.lower()
     completed = (
         bool(result)
-        and result != before.test_result.strip()
+        and (seen_progress or result != before.test_result.strip())
         and not any(w in lowered for w in IN_PROGRESS)
     )
     record.update(

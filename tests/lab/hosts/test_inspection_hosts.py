@@ -1,7 +1,7 @@
 """Issue 20 on the session's real hosts: the workstation hardening (check mode, apply,
 idempotent), the daily inspection's workstation, insurance and UPS steps against the
 lab's ClamAV stand-in, modprobe.d, nftables egress table, insurance gateway and NUT
-(dummy-ups + upsd in bk-1), and the quarterly UPS test. One run of each playbook; the
+(dummy-ups + upsd in bk-1, the lab's self-test relay), and the quarterly UPS test (through upsd, result recorded). One run of each playbook; the
 states the playbooks do not need to show (a broken gateway, low battery, a failed
 self-test, upsd down) are read with the same module_utils, cheaply.
 """
@@ -175,13 +175,17 @@ def test_harden_inspect_and_ups_test(fleet: HostFleet, site: dict[str, Any]) -> 
     online = _wait_ups(host, port, lambda f: f[0].params["status"] == "OL")
     assert [f.severity for f in online] == ["ok"] * 4
 
-    # the quarterly test: dummy-ups implements no instant command, so upsd refuses it;
-    # the run fails naming that, and nothing is recorded
-    records = {"ups_test_wait_s": 5, "ups_test_record_dir": str(site["work"] / "ups_tests")}
-    tested = _run(site, "ups_test", extravars=records)
-    assert tested.rc != 0 and "CMD-NOT-SUPPORTED" in tested.stdout, tested.stdout[-3000:]
+    # the quarterly test through upsd: the lab UPS runs it ("In progress", then the
+    # outcome), the result is read back and recorded
+    records = {"ups_test_wait_s": 30, "ups_test_record_dir": str(site["work"] / "ups_tests")}
     checked = _run(site, "ups_test", check=True, extravars=records)
-    assert checked.rc == 0, checked.stdout[-3000:]
+    assert checked.rc == 0 and not (site["work"] / "ups_tests").exists(), checked.stdout[-3000:]
+    tested = _run(site, "ups_test", extravars=records)
+    assert tested.rc == 0, tested.stdout[-3000:]
+    (record_file,) = (site["work"] / "ups_tests").glob("ups-test-ups-*.json")
+    record = json.loads(record_file.read_text())
+    assert record["completed"] and record["passed"] and record["result"] == "Done and passed"
+    assert record["before"]["status"] == "OL"
 
     inspection.stop_ups(fleet, SERVICES)
     gone = ups.inspect(host, "ups", port, timeout=2)

@@ -112,6 +112,16 @@ def test_battery_test_passes_after_in_progress() -> None:
     assert record["before"]["test_result"] == "No test initiated"
 
 
+def test_battery_test_same_result_as_last_time() -> None:
+    client = ScriptedUps(results=("In progress", "In progress", "Done and passed"))
+    client.vars[b"ups.test.result"] = b"Done and passed"  # the last quarter's
+    record = _test(client)
+    assert record["completed"] and record["passed"]
+    unchanged = ScriptedUps(results=("Done and passed",) * 100)
+    unchanged.vars[b"ups.test.result"] = b"Done and passed"
+    assert not _test(unchanged, wait_s=5)["completed"]  # never seen running: not done
+
+
 def test_battery_test_failed_refused_or_on_battery() -> None:
     failed = _test(ScriptedUps(results=("In progress", "Done and warning")))
     assert failed["completed"] and not failed["passed"]
