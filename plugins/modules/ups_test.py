@@ -49,6 +49,12 @@ options:
     description: Directory of the test records on the controller.
     type: path
     required: true
+  min_interval_days:
+    description:
+      - A passed test of this UPS recorded fewer days ago than this is not repeated (the battery is
+        not drained twice by a timer that fires again or an operator who re-runs); 0 always tests.
+    type: float
+    default: 0
 attributes:
   check_mode:
     description: Reads only; sends nothing.
@@ -73,8 +79,8 @@ record:
   returned: success
   type: dict
 path:
-  description: The record's file.
-  returned: when written
+  description: The record's file (the recent one when O(min_interval_days) skipped the test).
+  returned: when written or skipped
   type: str
 """
 
@@ -109,6 +115,7 @@ def main():
             },
             "wait_s": {"type": "float", "default": 120},
             "record_dir": {"type": "path", "required": True},
+            "min_interval_days": {"type": "float", "default": 0},
         },
         supports_check_mode=True,
     )
@@ -118,6 +125,15 @@ def main():
     if p["wait_s"] <= 0:
         module.fail_json(msg="wait_s: must be positive", field="wait_s")
     stamp = time.strftime("%Y%m%dT%H%M%S")
+    recent = ups.recent_record(p["record_dir"], p["ups"], p["min_interval_days"], time.time())
+    if recent is not None:
+        module.exit_json(
+            changed=False,
+            record=recent,
+            path=recent["path"],
+            msg="tested %s (passed): not again within %g days"
+            % (recent.get("at"), p["min_interval_days"]),
+        )
     try:
         client = ups.connect(p["host"], p["port"], p["user"], p["password"])
         if module.check_mode:

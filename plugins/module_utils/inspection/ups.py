@@ -333,3 +333,29 @@ def write_record(record: Mapping[str, Any], directory: str, stamp: str) -> str:
         handle.write(json.dumps(dict(record), indent=1, sort_keys=True) + "\n")
     os.replace(tmp, path)
     return path
+
+
+def recent_record(directory: str, name: str, days: float, now: float) -> Optional[dict[str, Any]]:
+    """The newest record of a passed test of ``name`` younger than ``days``, if any."""
+    import json  # noqa: PLC0415
+    import os  # noqa: PLC0415
+
+    if days <= 0 or not os.path.isdir(directory):
+        return None
+    newest: Optional[tuple[float, dict[str, Any]]] = None
+    prefix = f"ups-test-{name}-"
+    for entry in os.listdir(directory):
+        if not (entry.startswith(prefix) and entry.endswith(".json")):
+            continue
+        path = os.path.join(directory, entry)
+        mtime = os.path.getmtime(path)
+        if now - mtime > days * 86400:
+            continue
+        try:
+            with open(path, encoding="utf-8") as handle:
+                record = json.load(handle)
+        except (OSError, ValueError):
+            continue
+        if record.get("passed") and (newest is None or mtime > newest[0]):
+            newest = (mtime, dict(record, path=path))
+    return newest[1] if newest else None

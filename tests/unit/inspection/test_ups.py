@@ -143,3 +143,23 @@ def test_the_record(tmp_path) -> None:
     from pathlib import Path
 
     assert json.loads(Path(path).read_text())["passed"] is True
+
+
+def test_a_recent_passed_test_is_not_repeated(tmp_path) -> None:
+    import os
+    import time
+
+    directory = str(tmp_path)
+    assert ups.recent_record(directory, "ups", 30, time.time()) is None
+    record = _test(ScriptedUps())
+    path = ups.write_record(record, directory, "20270115T100000")
+    found = ups.recent_record(directory, "ups", 30, time.time())
+    assert found is not None and found["passed"] and found["path"] == path
+    assert ups.recent_record(directory, "ups", 0, time.time()) is None  # force
+    assert ups.recent_record(directory, "other", 30, time.time()) is None
+    old = time.time() - 40 * 86400
+    os.utime(path, (old, old))
+    assert ups.recent_record(directory, "ups", 30, time.time()) is None
+    failed = _test(ScriptedUps(results=("In progress", "Done and warning")))
+    ups.write_record(failed, directory, "20270116T100000")
+    assert ups.recent_record(directory, "ups", 30, time.time()) is None  # a failed one: again
