@@ -24,6 +24,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import logging
 import os
 import secrets
 import shlex
@@ -53,6 +54,8 @@ UPS_DEV = "/etc/nut/lab-ups.dev"
 UPS_USER = "hisops"
 UPS_OUTCOME = "/etc/nut/lab-ups.outcome"  # what the next self-test ends with
 SELFTEST_SCRIPT = Path(__file__).resolve().parents[1] / "nut_selftest.py"
+
+log = logging.getLogger(__name__)
 
 # the collection's module_utils (hardening's rendering, NUT's client): the lab daemon does
 # not run under pytest or Ansible, which put the collection on the path
@@ -439,9 +442,11 @@ def start_site_services(fleet: FleetCore) -> None:
     """The UPS and the insurance gateway on the fleet's first backup host (the hospital
     lab: ``backup-1``), if it has one; the workstations hardened."""
     hosts = [s.name for s in fleet.specs.values() if s.kind == "backup_target"]
-    if hosts and fleet.is_on(hosts[0]):
-        start_ups(fleet, hosts[0])
-        start_gateway(fleet, hosts[0])
+    for start in (start_ups, start_gateway) if hosts and fleet.is_on(hosts[0]) else ():
+        try:
+            start(fleet, hosts[0])
+        except (HostLabError, OSError) as exc:  # the lab boots; the inspection reports it
+            log.warning("lab: %s on %s did not start: %s", start.__name__, hosts[0], exc)
     harden_workstations(fleet)
 
 
