@@ -7,8 +7,8 @@ one-shot service, or a long-running service (``kind: service``, the incident clo
 it runs is a playbook of the collection (``playbook``, run with ansible-playbook from the
 checkout, ``extra_vars`` passed as JSON) or a command of the virtualenv (``command``, an
 argument list whose first word is a program of ``<venv>/bin`` or an absolute path).
-A playbook that does not exist yet (the daily inspection, the UPS test) is a *pending*
-schedule: reported, not installed, until the playbook lands.
+A playbook that does not exist (a site's own schedule naming a playbook not in this
+checkout) is a *pending* schedule: reported, not installed, until the playbook lands.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ DEFAULT_SCHEDULES: dict[str, dict[str, Any]] = {
     "daily_inspection": {
         "description": "Daily inspection: network, addresses, database, servers, "
         "workstations, insurance interface, UPS (plan P4.3, P6.4, P8.1)",
-        # placeholder: playbooks/daily_inspection.yml does not exist yet (issue 20)
         "playbook": "daily_inspection",
         "on_calendar": "*-*-* 07:00:00",
     },
@@ -58,7 +57,6 @@ DEFAULT_SCHEDULES: dict[str, dict[str, Any]] = {
     },
     "ups_test": {
         "description": "Quarterly UPS battery test (plan P8.2)",
-        # placeholder: playbooks/ups_test.yml does not exist yet (issue 20)
         "playbook": "ups_test",
         # a working day's morning, people on site if the load drops
         "on_calendar": "*-01,04,07,10-15 10:00:00",
