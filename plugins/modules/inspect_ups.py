@@ -67,14 +67,8 @@ findings:
   elements: dict
 """
 
-import importlib.util
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-# NUT's Python client, imported where it is used (module_utils.inspection.ups)
-HAS_NUT = importlib.util.find_spec("PyNUTClient") is not None
-NUT_IMPORT_ERROR = None if HAS_NUT else "No module named 'PyNUTClient'"
-
 from ansible_collections.hisops.emergency.plugins.module_utils.inspection import ups
 
 
@@ -91,8 +85,8 @@ def main():
         },
         supports_check_mode=True,
     )
-    if not HAS_NUT:
-        module.fail_json(msg=missing_required_lib("PyNUTClient"), exception=NUT_IMPORT_ERROR)
+    if not ups.HAS_NUT:
+        module.fail_json(msg=missing_required_lib("PyNUTClient"), exception=ups.NUT_IMPORT_ERROR)
     p = module.params
     if not 0 < p["port"] < 65536:
         module.fail_json(msg="port: 1-65535", field="port")

@@ -84,15 +84,9 @@ path:
   type: str
 """
 
-import importlib.util
 import time
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-# NUT's Python client, imported where it is used (module_utils.inspection.ups)
-HAS_NUT = importlib.util.find_spec("PyNUTClient") is not None
-NUT_IMPORT_ERROR = None if HAS_NUT else "No module named 'PyNUTClient'"
-
 from ansible_collections.hisops.emergency.plugins.module_utils.inspection import ups
 
 
@@ -119,8 +113,8 @@ def main():
         },
         supports_check_mode=True,
     )
-    if not HAS_NUT:
-        module.fail_json(msg=missing_required_lib("PyNUTClient"), exception=NUT_IMPORT_ERROR)
+    if not ups.HAS_NUT:
+        module.fail_json(msg=missing_required_lib("PyNUTClient"), exception=ups.NUT_IMPORT_ERROR)
     p = module.params
     if p["wait_s"] <= 0:
         module.fail_json(msg="wait_s: must be positive", field="wait_s")
@@ -136,26 +130,9 @@ def main():
         )
     try:
         client = ups.connect(p["host"], p["port"], p["user"], p["password"])
-        if module.check_mode:
-            state = ups.read_state(client, p["ups"])
-            ready = "OL" in state.status and "OB" not in state.status
-            if not ready:  # as the real run would: refused before any command
-                module.fail_json(
-                    msg="UPS %s is not on line (%s): no battery test now"
-                    % (p["ups"], " ".join(state.status) or "no status")
-                )
+        if module.check_mode:  # refused as the real run would be, before any command
             module.exit_json(
-                changed=False,
-                record={
-                    "ups": p["ups"],
-                    "command": p["command"],
-                    "would_start": ready,
-                    "before": {
-                        "status": " ".join(state.status),
-                        "charge": state.charge,
-                        "test_result": state.test_result,
-                    },
-                },
+                changed=False, record=ups.battery_test_preview(client, p["ups"], p["command"])
             )
         record = ups.battery_test(client, p["ups"], p["command"], p["wait_s"])
     except ups.UpsError as exc:

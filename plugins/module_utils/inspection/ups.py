@@ -16,6 +16,7 @@ change from what it said before, and returns the record.
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional
@@ -27,6 +28,9 @@ DEFAULT_PORT = 3493
 # ups.test.result values that mean a test is still running (NUT drivers' wording)
 IN_PROGRESS = ("in progress", "started", "running")
 FAILED_WORDS = ("fail", "error", "warning", "aborted")
+# NUT's Python client, imported where it is used; the modules check this first
+HAS_NUT = importlib.util.find_spec("PyNUTClient") is not None
+NUT_IMPORT_ERROR = None if HAS_NUT else "No module named 'PyNUTClient'"
 
 
 class UpsError(Exception):
@@ -252,6 +256,32 @@ def inspect(
     return findings_for(state, subject, **limits)
 
 
+def refuse_unless_on_line(state: UpsState) -> None:
+    """A battery test only on line: a test on battery drains what the servers need."""
+    if "OL" not in state.status or "OB" in state.status:
+        raise UpsError(
+            f"UPS {state.name} is not on line ({' '.join(state.status) or 'no status'}): "
+            "no battery test now"
+        )
+
+
+def battery_test_preview(client: Any, name: str, command: str) -> dict[str, Any]:
+    """What check mode reports of a battery test: the UPS read, refused as the real run
+    would refuse it (UpsError), no command sent."""
+    state = read_state(client, name)
+    refuse_unless_on_line(state)
+    return {
+        "ups": name,
+        "command": command,
+        "would_start": True,
+        "before": {
+            "status": " ".join(state.status),
+            "charge": state.charge,
+            "test_result": state.test_result,
+        },
+    }
+
+
 def battery_test(
     client: Any,
     name: str,
@@ -281,11 +311,7 @@ def battery_test(
             "test_result": before.test_result,
         },
     }
-    if "OL" not in before.status or "OB" in before.status:
-        raise UpsError(
-            f"UPS {name} is not on line ({' '.join(before.status) or 'no status'}): "
-            "no battery test now"
-        )
+    refuse_unless_on_line(before)
     try:
         client.RunUPSCommand(name, command)
     except PyNUTError as exc:

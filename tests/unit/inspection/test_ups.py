@@ -135,6 +135,21 @@ def test_battery_test_failed_refused_or_on_battery() -> None:
     assert on_battery.commands == []
 
 
+def test_check_mode_preview_sends_nothing_and_refuses_as_the_run_would() -> None:
+    online = ScriptedUps()
+    preview = ups.battery_test_preview(online, "ups", "test.battery.start.quick")
+    assert preview == {
+        "ups": "ups",
+        "command": "test.battery.start.quick",
+        "would_start": True,
+        "before": {"status": "OL", "charge": 100.0, "test_result": "No test initiated"},
+    }
+    on_battery = ScriptedUps(status="OB DISCHRG")
+    with pytest.raises(ups.UpsError, match=r"UPS ups is not on line \(OB DISCHRG\)"):
+        ups.battery_test_preview(on_battery, "ups", "test.battery.start")
+    assert online.commands == [] and on_battery.commands == []
+
+
 def test_the_record(tmp_path) -> None:
     record = _test(ScriptedUps())
     path = ups.write_record(record, str(tmp_path / "ups_tests"), "20270115T100000")
