@@ -105,68 +105,32 @@ def findings_for(
 ) -> list[Finding]:
     """ups.status, battery.charge, battery.runtime, ups.test.result, each a finding."""
     flags = set(state.status)
-    out = []
-    params: dict[str, Any] = {"status": " ".join(state.status)}
+    shown = " ".join(state.status)
+    suggested_class: Optional[int] = None
     if not flags:
-        out.append(
-            Finding(
-                AREA,
-                "ups_status",
-                "critical",
-                subject,
-                f"UPS {subject}: no status (driver data stale?)",
-                params=params,
-                suggested_class=2,
-            )
-        )
+        severity, text, suggested_class = "critical", "no status (driver data stale?)", 2
     elif "LB" in flags or "FSD" in flags:
-        out.append(
-            Finding(
-                AREA,
-                "ups_status",
-                "critical",
-                subject,
-                f"UPS {subject}: LOW BATTERY ({' '.join(state.status)}): the "
-                "servers behind it go down soon",
-                params=params,
-                suggested_class=1,
-            )
-        )
+        severity, suggested_class = "critical", 1
+        text = f"LOW BATTERY ({shown}): the servers behind it go down soon"
     elif "OB" in flags:
-        out.append(
-            Finding(
-                AREA,
-                "ups_status",
-                "critical",
-                subject,
-                f"UPS {subject}: on battery ({' '.join(state.status)}): mains power is lost",
-                params=params,
-                suggested_class=2,
-            )
-        )
+        severity, suggested_class = "critical", 2
+        text = f"on battery ({shown}): mains power is lost"
     elif "OL" in flags:
-        other = sorted(flags & {"RB", "OVER", "BYPASS", "OFF"})
-        out.append(
-            Finding(
-                AREA,
-                "ups_status",
-                "warning" if other else "ok",
-                subject,
-                f"UPS {subject}: on line ({' '.join(state.status)})",
-                params=params,
-            )
-        )
+        severity = "warning" if flags & {"RB", "OVER", "BYPASS", "OFF"} else "ok"
+        text = f"on line ({shown})"
     else:
-        out.append(
-            Finding(
-                AREA,
-                "ups_status",
-                "warning",
-                subject,
-                f"UPS {subject}: status {' '.join(state.status)}",
-                params=params,
-            )
+        severity, text = "warning", f"status {shown}"
+    out = [
+        Finding(
+            AREA,
+            "ups_status",
+            severity,
+            subject,
+            f"UPS {subject}: {text}",
+            params={"status": shown},
+            suggested_class=suggested_class,
         )
+    ]
     if state.charge is None:
         out.append(
             Finding(

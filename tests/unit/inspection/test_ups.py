@@ -47,6 +47,32 @@ def test_online_on_battery_low_battery() -> None:
 
 
 @pytest.mark.parametrize(
+    ("status", "severity", "suggested_class", "message"),
+    [
+        ("", "critical", 2, "UPS u: no status (driver data stale?)"),
+        ("OL RB", "warning", None, "UPS u: on line (OL RB)"),
+        ("OB DISCHRG", "critical", 2, "UPS u: on battery (OB DISCHRG): mains power is lost"),
+        (
+            "FSD OL",
+            "critical",
+            1,
+            "UPS u: LOW BATTERY (FSD OL): the servers behind it go down soon",
+        ),
+        ("CAL", "warning", None, "UPS u: status CAL"),
+    ],
+)
+def test_every_status_branch(status, severity, suggested_class, message) -> None:
+    state = ups.state_from_vars("ups", {**EATON_OL, b"ups.status": status.encode()})
+    (first, *_rest) = ups.findings_for(state, "u")
+    assert (first.severity, first.suggested_class, first.message) == (
+        severity,
+        suggested_class,
+        message,
+    )
+    assert first.params == {"status": status}
+
+
+@pytest.mark.parametrize(
     ("result", "severity"),
     [
         ("Done and passed", "ok"),
