@@ -70,6 +70,19 @@ def _site(tmp_path, smtp, webhook, monkeypatch, language="en", smtp_port=None) -
     return str(path)
 
 
+def _notice_cli(report, site: str) -> subprocess.CompletedProcess[str]:
+    """``hisops compliance notice --report REPORT --site SITE`` as the timer runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "hisops.cli", "compliance", "notice"]
+        + ["--report", str(report), "--site", site],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        check=False,
+        timeout=60,
+    )
+
+
 def test_unexplained_drift_is_told_to_the_network_admins(tmp_path, smtp, webhook, monkeypatch):
     site = config.load(_site(tmp_path, smtp, webhook, monkeypatch))
     notice = compliance_notice.notice_of(REPORT, site.language, "/r/switch_compliance.json")
@@ -97,24 +110,7 @@ def test_expected_deviations_alone_send_nothing(tmp_path, smtp, webhook, monkeyp
     report = tmp_path / "switch_compliance.json"
     report.write_text(json.dumps(held))
     site = _site(tmp_path, smtp, webhook, monkeypatch)
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hisops.cli",
-            "compliance",
-            "notice",
-            "--report",
-            str(report),
-            "--site",
-            site,
-        ],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        check=False,
-        timeout=60,
-    )
+    run = _notice_cli(report, site)
     assert run.returncode == 0 and "no unexplained drift, no notice" in run.stdout, run.stderr
     assert smtp.messages == [] and webhook.received == []
 
@@ -129,24 +125,7 @@ def test_a_failed_channel_leaks_no_secret_and_the_others_deliver(
     report.write_text(json.dumps(REPORT))
     webhook.state["fail"] = 1
     site = _site(tmp_path, smtp, webhook, monkeypatch, language="zh")
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hisops.cli",
-            "compliance",
-            "notice",
-            "--report",
-            str(report),
-            "--site",
-            site,
-        ],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        check=False,
-        timeout=60,
-    )
+    run = _notice_cli(report, site)
     assert run.returncode == 0, run.stderr  # the console and the e-mail delivered it
     assert "not delivered" in run.stderr and "tok-9" not in run.stderr + run.stdout
     (mail,) = smtp.messages
@@ -157,41 +136,7 @@ def test_a_failed_channel_leaks_no_secret_and_the_others_deliver(
     data["channels"]["console"] = False
     data["people"][0]["webhook"] = []
     (tmp_path / "site.yml").write_text(yaml.safe_dump(data))
-    failed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hisops.cli",
-            "compliance",
-            "notice",
-            "--report",
-            str(report),
-            "--site",
-            closed,
-        ],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        check=False,
-        timeout=60,
-    )
+    failed = _notice_cli(report, closed)
     assert failed.returncode == 1 and PASSWORD not in failed.stderr, failed.stderr
-    bad = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hisops.cli",
-            "compliance",
-            "notice",
-            "--report",
-            str(tmp_path / "missing.json"),
-            "--site",
-            closed,
-        ],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        check=False,
-        timeout=60,
-    )
+    bad = _notice_cli(tmp_path / "missing.json", closed)
     assert bad.returncode == 3 and "missing.json" in bad.stderr
