@@ -8,11 +8,9 @@ tests/integration/test_switch_plan.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import jinja2
 import pytest
 from ansible_collections.hisops.emergency.plugins.module_utils.netdev.dialects import dialect_for
 from ansible_collections.hisops.emergency.plugins.module_utils.netdev.push import (
@@ -31,75 +29,16 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netplan import co
 from ansible_collections.hisops.emergency.plugins.module_utils.netplan import (
     compliance_deliberate as cd,
 )
-from ansible_collections.hisops.emergency.plugins.module_utils.netplan.model import build_intent
 from ansible_collections.hisops.emergency.plugins.module_utils.state.store import StateStore
+from plan_engines import fresh_engine, render_intended, type_into
 
 from hisops.lab import vlanplan
-from hisops.lab.devices import make_device
-from hisops.lab.server import engine_spec
 from hisops.lab.topology import load_topology
-
-TEMPLATES = Path(__file__).resolve().parents[3] / "roles" / "switch_intended" / "templates"
-FEATURES = ["vlans", "vlanif", "interfaces", "acl", "management"]
-
-
-@dataclass
-class Host:
-    """The lab server's side of the engine contract, as much as typing commands needs."""
-
-    timers: list = field(default_factory=list)
-
-    def now(self) -> float:
-        return 1_795_000_000.0
-
-    def call_later(self, seconds, callback):
-        class Timer:
-            def cancel(self) -> None:
-                pass
-
-        return Timer()
-
-    def disconnect_sessions(self) -> None:
-        pass
-
-    def notify_reboot(self, downtime_seconds: float) -> None:
-        pass
-
-    def mac_table(self):
-        return []
-
-    def arp_table(self):
-        return []
-
-    def link_up(self, port: str) -> bool:
-        return True
 
 
 @pytest.fixture(scope="module")
 def topology():
     return load_topology()
-
-
-def intended_of(topology, name: str) -> str:
-    device = topology.devices[name]
-    plan = vlanplan.group_vars(topology)
-    switch = vlanplan.switch_vars(topology)[name]["hisops_switch"]
-    intent = build_intent(
-        name,
-        device.platform,
-        switch,
-        plan["hisops_vlans"],
-        plan["hisops_mgmt_vlan"],
-        plan.get("hisops_acls"),
-    )
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        trim_blocks=True,
-        keep_trailing_newline=True,
-    )
-    return env.get_template("intended.j2").render(
-        intent=intent.to_dict(), switch_intended_features=FEATURES
-    )
 
 
 class Switch:
@@ -108,10 +47,9 @@ class Switch:
 
     def __init__(self, topology, name: str, intended: str | None = None) -> None:
         self.name = name
-        self.device = make_device(engine_spec(topology.devices[name]))
-        self.device.attach(Host())
+        self.device = fresh_engine(topology, name)
         self.platform = self.device.platform
-        self.intended = intended or intended_of(topology, name)
+        self.intended = intended or render_intended(topology, name)
         deploy = plan_commands(self.config, PushRequest(intended=self.intended), self.platform)
         self.type(deploy)
         assert compliance.compare(self.config, self.intended, self.platform).compliant
@@ -121,13 +59,8 @@ class Switch:
         return self.device.render_config(self.device.running)
 
     def type(self, commands: list[str]) -> None:
-        session = self.device.open_session("admin")
-        enter, leave = {
-            "cisco_ios": (["configure terminal"], ["end"]),
-        }.get(self.platform, (["system-view"], ["return"]))
-        for line in [*enter, *commands, *leave]:
-            output = session.handle(line).output
-            assert "rror" not in output and "%" not in output, (line, output)
+        for output in type_into(self.device, commands):
+            assert "rror" not in output and "%" not in output, (commands, output)
 
     def view(self) -> network.SwitchView:
         params = DeviceParams(self.name, self.platform, "h", "u", "p")
@@ -314,7 +247,7 @@ def test_a_vendor_window_in_a_planned_vty_acl_is_expected(topology, name: str) -
     """A site whose plan names its VTY ACL: a vendor window adds a rule and a time range to
     it; the plan alone would remove them (closing the window early)."""
     platform = topology.devices[name].platform
-    switch = Switch(topology, name, intended_of(topology, name) + VTY_ACL[platform])
+    switch = Switch(topology, name, render_intended(topology, name) + VTY_ACL[platform])
     dialect = dialect_for(platform)
     for bind, _unbind in dialect.login_acl_bindings(dialect.acl_id(3998, "HISOPS-VTY-3998")):
         switch.type(bind)

@@ -11,10 +11,7 @@ syntax quickly; tests/integration does the same over SSH with the playbooks.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
 
-import jinja2
 import pytest
 from ansible_collections.hisops.emergency.plugins.module_utils.netdev.push import (
     PushRequest,
@@ -22,48 +19,11 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netdev.push impor
 )
 from ansible_collections.hisops.emergency.plugins.module_utils.netplan import compliance, configtree
 from ansible_collections.hisops.emergency.plugins.module_utils.netplan.model import build_intent
+from plan_engines import fresh_engine, render, render_intended, type_into
 
 from hisops.lab import vlanplan
 from hisops.lab.dataplane import DataPlane
-from hisops.lab.devices import make_device
-from hisops.lab.server import engine_spec
 from hisops.lab.topology import load_topology
-
-TEMPLATES = Path(__file__).resolve().parents[3] / "roles" / "switch_intended" / "templates"
-FEATURES = ["vlans", "vlanif", "interfaces", "acl", "management"]
-
-
-@dataclass
-class Host:
-    """The server's side of the engine contract, reduced to what a config push needs."""
-
-    timers: list = field(default_factory=list)
-
-    def now(self) -> float:
-        return 1_795_000_000.0
-
-    def call_later(self, seconds, callback):
-        class Timer:
-            def cancel(self) -> None:
-                pass
-
-        self.timers.append(callback)
-        return Timer()
-
-    def disconnect_sessions(self) -> None:
-        pass
-
-    def notify_reboot(self, downtime_seconds: float) -> None:
-        pass
-
-    def mac_table(self):
-        return []
-
-    def arp_table(self):
-        return []
-
-    def link_up(self, port: str) -> bool:
-        return True
 
 
 @pytest.fixture(scope="module")
@@ -71,44 +31,9 @@ def topology():
     return load_topology()
 
 
-def render_intended(topology, name: str) -> str:
-    device = topology.devices[name]
-    plan = vlanplan.group_vars(topology)
-    switch = vlanplan.switch_vars(topology)[name]["hisops_switch"]
-    intent = build_intent(
-        name,
-        device.platform,
-        switch,
-        plan["hisops_vlans"],
-        plan["hisops_mgmt_vlan"],
-        plan.get("hisops_acls"),
-    )
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        trim_blocks=True,
-        lstrip_blocks=False,
-        keep_trailing_newline=True,
-    )
-    return env.get_template("intended.j2").render(
-        intent=intent.to_dict(), switch_intended_features=FEATURES
-    )
-
-
-def type_into(device, commands: list[str]) -> list[str]:
-    session = device.open_session("admin")
-    enter, leave = {
-        "cisco_ios": (["configure terminal"], ["end"]),
-        # RGOS logins start in user EXEC; the lab's startup sets an enable secret
-        "ruijie_os": (["enable", device.spec.enable_secret, "configure terminal"], ["end"]),
-    }.get(device.platform, (["system-view"], ["return"]))
-    outputs = [session.handle(line).output for line in [*enter, *commands, *leave]]
-    return [o for o in outputs if o.strip()]
-
-
 @pytest.mark.parametrize("name", ["CORE-1", "ACC-1", "AGG-3", "ACC-2", "AGG-4", "ACC-3", "AGG-5"])
 def test_remediation_makes_the_engine_compliant(topology, name: str) -> None:
-    device = make_device(engine_spec(topology.devices[name]))
-    device.attach(Host())
+    device = fresh_engine(topology, name)
     intended = render_intended(topology, name)
     running = device.render_config(device.running)
 
@@ -125,8 +50,7 @@ def test_remediation_makes_the_engine_compliant(topology, name: str) -> None:
 
 def test_drift_on_a_trunk_is_one_range_command(topology) -> None:
     """VLAN lists fold back into ranges: removing 3 VLANs is one line, not three."""
-    device = make_device(engine_spec(topology.devices["CORE-1"]))
-    device.attach(Host())
+    device = fresh_engine(topology, "CORE-1")
     intended = render_intended(topology, "CORE-1")
     commands = plan_commands(
         device.render_config(device.running), PushRequest(intended=intended), "huawei"
@@ -158,8 +82,7 @@ def test_drift_on_a_trunk_is_one_range_command(topology) -> None:
 
 
 def deployed_engine(topology, name: str):
-    device = make_device(engine_spec(topology.devices[name]))
-    device.attach(Host())
+    device = fresh_engine(topology, name)
     intended = render_intended(topology, name)
     type_into(
         device,
@@ -384,18 +307,12 @@ RICH_ACLS = [
 def deploy_acls(topology, name: str, bindings: list[dict], acls: list[dict]):
     """The switch's plan with these ACLs and bindings, rendered and typed into a fresh
     engine with no line refused: (device, intended, running configuration after)."""
-    device = make_device(engine_spec(topology.devices[name]))
-    device.attach(Host())
+    device = fresh_engine(topology, name)
     plan = vlanplan.group_vars(topology)
     switch = vlanplan.switch_vars(topology)[name]["hisops_switch"]
     switch["acls"] = bindings
     intent = build_intent(name, device.platform, switch, plan["hisops_vlans"], 99, acls)
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)), trim_blocks=True, keep_trailing_newline=True
-    )
-    intended = env.get_template("intended.j2").render(
-        intent=intent.to_dict(), switch_intended_features=FEATURES
-    )
+    intended = render(intent)
     commands = plan_commands(
         device.render_config(device.running), PushRequest(intended=intended), device.platform
     )
@@ -479,10 +396,7 @@ def test_the_deployed_plan_protects_the_database_and_keeps_every_lab_host_reacha
     """The whole hospital deployed in process, then the lab's data plane: the HIS database
     takes only its port from departments, and the controller still reaches every endpoint
     (the lab cuts a real host the controller cannot reach)."""
-    devices = {}
-    for name, spec in topology.devices.items():
-        devices[name] = make_device(engine_spec(spec))
-        devices[name].attach(Host())
+    devices = {name: fresh_engine(topology, name) for name in topology.devices}
     for name in vlanplan.switch_vars(topology):
         device, intended = devices[name], render_intended(topology, name)
         type_into(
@@ -599,8 +513,7 @@ def test_a_spare_takes_a_deployed_configuration_and_gives_it_back_without_a_refu
     10': "The VLAN 10 does not exist.") and ports whole ('undo interface GE0/0/1')."""
     source, _ = deployed_engine(topology, failed)
     backup = source.render_config(source.running)
-    target = make_device(engine_spec(topology.devices[spare]))
-    target.attach(Host())
+    target = fresh_engine(topology, spare)
     startup = target.render_config(target.running)
     for label, wanted in (("swap", backup), ("revert", startup)):
         running = target.render_config(target.running)
@@ -651,8 +564,7 @@ def test_an_ios_entry_on_a_taken_sequence_number_is_a_refused_line(topology) -> 
         get_platform,
     )
 
-    device = make_device(engine_spec(topology.devices["AGG-4"]))
-    device.attach(Host())
+    device = fresh_engine(topology, "AGG-4")
     outputs = type_into(
         device,
         ["ip access-list extended HISOPS-DUP", "10 permit ip any any", "10 deny ip any any"],
