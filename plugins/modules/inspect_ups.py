@@ -13,20 +13,9 @@ description:
     with NUT's Python client (PyNUTClient). On battery or low battery is critical; a UPS that does not
     answer is a critical finding, not a failure.
 author: hisops developers (@hisops)
-requirements: [PyNUTClient]
+extends_documentation_fragment:
+  - hisops.emergency.upsd
 options:
-  host:
-    description: Address of C(upsd).
-    type: str
-    required: true
-  port:
-    description: Port of C(upsd).
-    type: int
-    default: 3493
-  ups:
-    description: The UPS's name in C(upsd) (C(ups.conf) section).
-    type: str
-    default: ups
   charge_warn:
     description: Battery charge (%) below which the finding is a warning.
     type: float
@@ -67,7 +56,6 @@ findings:
   elements: dict
 """
 
-
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.hisops.emergency.plugins.module_utils.inspection import ups
 
@@ -75,9 +63,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.inspection import
 def main():
     module = AnsibleModule(
         argument_spec={
-            "host": {"type": "str", "required": True},
-            "port": {"type": "int", "default": 3493},
-            "ups": {"type": "str", "default": "ups"},
+            **ups.UPSD_ARGS,
             "charge_warn": {"type": "float", "default": 80},
             "charge_crit": {"type": "float", "default": 40},
             "runtime_warn_s": {"type": "float", "default": 600},

@@ -14,20 +14,9 @@ description:
     change and writes the record (JSON) into O(record_dir).
   - Check mode reads the UPS and the preconditions only; no command is sent, nothing is written.
 author: hisops developers (@hisops)
-requirements: [PyNUTClient]
+extends_documentation_fragment:
+  - hisops.emergency.upsd
 options:
-  host:
-    description: Address of C(upsd).
-    type: str
-    required: true
-  port:
-    description: Port of C(upsd).
-    type: int
-    default: 3493
-  ups:
-    description: The UPS's name in C(upsd).
-    type: str
-    default: ups
   user:
     description: The C(upsd.users) user allowed the command (C(instcmds = test.battery.start)).
     type: str
@@ -93,9 +82,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.inspection import
 def main():
     module = AnsibleModule(
         argument_spec={
-            "host": {"type": "str", "required": True},
-            "port": {"type": "int", "default": 3493},
-            "ups": {"type": "str", "default": "ups"},
+            **ups.UPSD_ARGS,
             "user": {"type": "str", "required": True},
             "password": {"type": "str", "required": True, "no_log": True},
             "command": {

@@ -28,6 +28,12 @@ DEFAULT_PORT = 3493
 # ups.test.result values that mean a test is still running (NUT drivers' wording)
 IN_PROGRESS = ("in progress", "started", "running")
 FAILED_WORDS = ("fail", "error", "warning", "aborted")
+# The modules' options for reaching the UPS (documented by doc_fragments/upsd.py)
+UPSD_ARGS: dict[str, dict[str, Any]] = {
+    "host": {"type": "str", "required": True},
+    "port": {"type": "int", "default": DEFAULT_PORT},
+    "ups": {"type": "str", "default": "ups"},
+}
 # NUT's Python client, imported where it is used; the modules check this first
 HAS_NUT = importlib.util.find_spec("PyNUTClient") is not None
 NUT_IMPORT_ERROR = None if HAS_NUT else "No module named 'PyNUTClient'"
