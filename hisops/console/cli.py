@@ -7,8 +7,8 @@ import ipaddress
 import os
 import sys
 
-from hisops.console.labels import LANGUAGES
 from hisops.console.server import DEFAULT_BIND, DEFAULT_PORT, DEFAULT_REFRESH
+from hisops.incident.messages import LANGUAGES
 
 
 def _paths(args: argparse.Namespace):  # -> Paths

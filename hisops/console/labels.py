@@ -1,11 +1,10 @@
 """The console's words in Chinese and English (the site's ``language`` chooses; ``?lang=``
-overrides it for one page), as hisops.incident.report keeps its report's."""
+overrides it for one page), as hisops.incident.report keeps its report's; the languages
+are the site's (hisops.incident.messages.LANGUAGES)."""
 
 from __future__ import annotations
 
 from typing import Any
-
-LANGUAGES = ("zh", "en")
 
 LABELS: dict[str, dict[str, Any]] = {
     "zh": {

@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 from hisops.console.labels import labels as labels_for
 from hisops.console.sources import Gathered
+from hisops.incident.messages import LANGUAGES
 
 # state -> (fill, border): light fills so the labels stay readable
 COLOURS: dict[str, tuple[str, str]] = {
@@ -212,7 +213,7 @@ def clean_findings(raw: Any) -> list[dict[str, Any]]:
 
 
 def build(gathered: Gathered, language: str | None = None) -> View:
-    language = language if language in ("zh", "en") else gathered.language
+    language = language if language in LANGUAGES else gathered.language
     words = labels_for(language or "en")
     tz = _zone(gathered.timezone)
     view = View(

@@ -19,10 +19,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from hisops.console.labels import LANGUAGES
 from hisops.console.model import View, build
 from hisops.console.render import render_page
 from hisops.console.sources import Gathered, Paths, gather
+from hisops.incident.messages import LANGUAGES
 
 DEFAULT_BIND = "127.0.0.1"
 DEFAULT_PORT = 8420

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from hisops.incident.messages import LANGUAGES
 from hisops.runner import REPO_ROOT
 
 PARTS = ("topology", "holds", "database", "clients", "incidents", "inspection", "site")
@@ -209,7 +210,7 @@ def read_site_and_incidents(gathered: Gathered, paths: Paths) -> None:
                     "drill": bool(incident["drill"]),
                     "department_names": {
                         language: site.dept_name(incident["department"], language)
-                        for language in ("zh", "en")
+                        for language in LANGUAGES
                     }
                     if incident["department"]
                     else {},

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from .errors import IncidentError
+from .messages import LANGUAGES
 from .model import CLASSES
 
 DEFAULTS = Path(__file__).with_name("site_defaults.yml")
@@ -138,7 +139,7 @@ def _list(data: dict[str, Any], key: str) -> list[Any]:
 
 def validate(data: dict[str, Any], source: str = "") -> Site:
     language = data.get("language")
-    if language not in ("zh", "en"):
+    if language not in LANGUAGES:
         raise IncidentError("language", f"{language!r}: zh (Chinese) or en")
     try:
         tz = ZoneInfo(str(data.get("timezone")))

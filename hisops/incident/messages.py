@@ -23,7 +23,7 @@ from .model import CLASS_NAMES_ZH, CLASSES, SYMPTOMS, SYMPTOMS_ZH
 if TYPE_CHECKING:
     from .config import Site
 
-LANGUAGES = ("zh", "en")
+LANGUAGES = ("zh", "en")  # a site's language: every word here and on the console is in both
 
 # Every system sentence, in both languages. ``ENTRY_MESSAGES`` start a timeline entry; the
 # others are parts of one (a reason, a result, a word).
