@@ -40,6 +40,8 @@ AREA = "workstations"
 P_ANTIVIRUS = "P5.4"
 P_ISOLATION = "P5.5"
 P_CLIENT = "P7.3"
+# what fixes a USB or internet finding that is not ok
+HARDEN_FIX = "ansible-playbook playbooks/workstation_harden.yml --limit {host}"
 
 CLAMAV_DIR = "/var/lib/clamav"
 SCAN_LOG = "/var/log/clamav/clamscan-daily.log"
@@ -166,16 +168,18 @@ def antivirus_findings(
     scan_max_age_hours: float = 36,
     address: str = "",
 ) -> list[Finding]:
+    def finding(check: str, severity: str, text: str, **extra: Any) -> Finding:
+        return Finding(
+            AREA, check, severity, host, f"{host}: {text}", plan_item=P_ANTIVIRUS, **extra
+        )
+
     out = []
     if db is None:
         out.append(
-            Finding(
-                AREA,
+            finding(
                 "antivirus_signatures",
                 "critical",
-                host,
-                f"{host}: no ClamAV signature database (daily.cvd/daily.cld)",
-                plan_item=P_ANTIVIRUS,
+                "no ClamAV signature database (daily.cvd/daily.cld)",
                 suggested_class=3,
             )
         )
@@ -189,15 +193,12 @@ def antivirus_findings(
             else "ok"
         )
         out.append(
-            Finding(
-                AREA,
+            finding(
                 "antivirus_signatures",
                 severity,
-                host,
-                f"{host}: antivirus signatures {db.file} version {db.version} built "
+                f"antivirus signatures {db.file} version {db.version} built "
                 f"{db.build_time:%Y-%m-%d %H:%M} UTC, {age_h:.0f} h old"
                 + ("" if severity == "ok" else f" (limit {signature_warn_hours:.0f} h)"),
-                plan_item=P_ANTIVIRUS,
                 params={"file": db.file, "version": db.version, "built": db.build_time.isoformat()},
                 suggested_class=3 if severity == "critical" else None,
                 value=round(age_h, 1),
@@ -205,39 +206,24 @@ def antivirus_findings(
             )
         )
     if scan is None:
-        out.append(
-            Finding(
-                AREA,
-                "antivirus_scan",
-                "warning",
-                host,
-                f"{host}: no scheduled antivirus scan on record",
-                plan_item=P_ANTIVIRUS,
-            )
-        )
+        out.append(finding("antivirus_scan", "warning", "no scheduled antivirus scan on record"))
     elif not scan.finished:
         out.append(
-            Finding(
-                AREA,
+            finding(
                 "antivirus_scan",
                 "critical",
-                host,
-                f"{host}: the last scheduled antivirus scan did not finish (no scan summary)",
-                plan_item=P_ANTIVIRUS,
+                "the last scheduled antivirus scan did not finish (no scan summary)",
                 suggested_class=3,
                 params={"finished": False},
             )
         )
     elif scan.infected:
         out.append(
-            Finding(
-                AREA,
+            finding(
                 "antivirus_scan",
                 "critical",
-                host,
-                f"{host}: the last scheduled scan found {scan.infected} infected file(s): "
+                f"the last scheduled scan found {scan.infected} infected file(s): "
                 + "; ".join(scan.found[:5]),
-                plan_item=P_ANTIVIRUS,
                 suggested_class=1,
                 params={"infected": scan.infected, "found": list(scan.found[:20])},
                 action=(
@@ -261,15 +247,12 @@ def antivirus_findings(
         else:
             severity, why = "ok", "clean"
         out.append(
-            Finding(
-                AREA,
+            finding(
                 "antivirus_scan",
                 severity,
-                host,
-                f"{host}: the last scheduled scan ({scan.scanned_files} files"
+                f"the last scheduled scan ({scan.scanned_files} files"
                 + (f", ended {scan.end:%Y-%m-%d %H:%M}" if scan.end else "")
                 + f") {why}",
-                plan_item=P_ANTIVIRUS,
                 params={"infected": 0, "errors": scan.errors, "files": scan.scanned_files},
                 value=round(scan_age_h, 1) if scan_age_h is not None else None,
                 unit="h",
@@ -328,6 +311,24 @@ def usb_storage_state(files: Iterable[str], proc_modules: str = "") -> UsbStorag
     return UsbStorageState(install, blacklist, loaded, tuple(dict.fromkeys(sources)))
 
 
+def _isolation_finding(
+    check: str, severity: str, host: str, text: str, params: Mapping[str, Any]
+) -> Finding:
+    """A USB or internet finding: critical is a class 2 fault, and whatever is not ok the
+    hardening playbook fixes."""
+    return Finding(
+        AREA,
+        check,
+        severity,
+        host,
+        f"{host}: {text}",
+        plan_item=P_ISOLATION,
+        params=params,
+        suggested_class=2 if severity == "critical" else None,
+        action="" if severity == "ok" else HARDEN_FIX.format(host=host),
+    )
+
+
 def usb_findings(host: str, state: UsbStorageState) -> list[Finding]:
     params = {
         "install_blocked": state.install_blocked,
@@ -335,60 +336,19 @@ def usb_findings(host: str, state: UsbStorageState) -> list[Finding]:
         "loaded": state.loaded,
         "files": list(state.sources),
     }
-    fix = f"ansible-playbook playbooks/workstation_harden.yml --limit {host}"
     if state.loaded:
-        return [
-            Finding(
-                AREA,
-                "usb_storage_blocked",
-                "critical",
-                host,
-                f"{host}: the usb_storage module is loaded",
-                plan_item=P_ISOLATION,
-                params=params,
-                suggested_class=2,
-                action=fix,
-            )
-        ]
-    if state.install_blocked:
-        return [
-            Finding(
-                AREA,
-                "usb_storage_blocked",
-                "ok",
-                host,
-                f"{host}: USB storage blocked ({', '.join(state.sources)})",
-                plan_item=P_ISOLATION,
-                params=params,
-            )
-        ]
-    if state.blacklisted:
-        return [
-            Finding(
-                AREA,
-                "usb_storage_blocked",
-                "warning",
-                host,
-                f"{host}: usb-storage only blacklisted (an explicit modprobe still "
-                "loads it): no 'install usb-storage /bin/true'",
-                plan_item=P_ISOLATION,
-                params=params,
-                action=fix,
-            )
-        ]
-    return [
-        Finding(
-            AREA,
-            "usb_storage_blocked",
-            "critical",
-            host,
-            f"{host}: USB storage is not blocked (no modprobe rule for usb-storage)",
-            plan_item=P_ISOLATION,
-            params=params,
-            suggested_class=2,
-            action=fix,
+        severity, text = "critical", "the usb_storage module is loaded"
+    elif state.install_blocked:
+        severity, text = "ok", f"USB storage blocked ({', '.join(state.sources)})"
+    elif state.blacklisted:
+        severity = "warning"
+        text = (
+            "usb-storage only blacklisted (an explicit modprobe still loads it): "
+            "no 'install usb-storage /bin/true'"
         )
-    ]
+    else:
+        severity, text = "critical", "USB storage is not blocked (no modprobe rule for usb-storage)"
+    return [_isolation_finding("usb_storage_blocked", severity, host, text, params)]
 
 
 # ---------------------------------------------------------------------------- internet
@@ -443,62 +403,22 @@ def internet_findings(
         "egress_blocked": egress_in_place,
         "probe_result": probe_result or None,
     }
-    fix = f"ansible-playbook playbooks/workstation_harden.yml --limit {host}"
     via = ""
     if route:
         via = "via %s dev %s" % (route.get("gateway", "(direct)"), route.get("dev", "?"))
     if probe_result in ("connected", "refused"):
-        return [
-            Finding(
-                AREA,
-                "internet_route",
-                "critical",
-                host,
-                f"{host}: reached {probe} on the internet ({probe_result}) {via}".rstrip(),
-                plan_item=P_ISOLATION,
-                params=params,
-                suggested_class=2,
-                action=fix,
-            )
-        ]
-    if route is None:
-        return [
-            Finding(
-                AREA,
-                "internet_route",
-                "ok",
-                host,
-                f"{host}: no route to the internet ({probe} unreachable)",
-                plan_item=P_ISOLATION,
-                params=params,
-            )
-        ]
-    if egress_in_place:
-        return [
-            Finding(
-                AREA,
-                "internet_route",
-                "ok",
-                host,
-                f"{host}: route {via} but egress outside the hospital rejected "
-                f"(nftables table {egress_table})",
-                plan_item=P_ISOLATION,
-                params=params,
-            )
-        ]
-    return [
-        Finding(
-            AREA,
-            "internet_route",
-            "critical",
-            host,
-            f"{host}: route to the internet ({probe} {via}) and no egress block",
-            plan_item=P_ISOLATION,
-            params=params,
-            suggested_class=2,
-            action=fix,
+        severity = "critical"
+        text = f"reached {probe} on the internet ({probe_result}) {via}".rstrip()
+    elif route is None:
+        severity, text = "ok", f"no route to the internet ({probe} unreachable)"
+    elif egress_in_place:
+        severity = "ok"
+        text = (
+            f"route {via} but egress outside the hospital rejected (nftables table {egress_table})"
         )
-    ]
+    else:
+        severity, text = "critical", f"route to the internet ({probe} {via}) and no egress block"
+    return [_isolation_finding("internet_route", severity, host, text, params)]
 
 
 # ---------------------------------------------------------------------------- client version
