@@ -110,6 +110,10 @@ def findings_for(
     runtime_warn_s: float = 600,
 ) -> list[Finding]:
     """ups.status, battery.charge, battery.runtime, ups.test.result, each a finding."""
+
+    def finding(check: str, severity: str, text: str, **extra: Any) -> Finding:
+        return Finding(AREA, check, severity, subject, f"UPS {subject}: {text}", **extra)
+
     flags = set(state.status)
     shown = " ".join(state.status)
     suggested_class: Optional[int] = None
@@ -127,26 +131,12 @@ def findings_for(
     else:
         severity, text = "warning", f"status {shown}"
     out = [
-        Finding(
-            AREA,
-            "ups_status",
-            severity,
-            subject,
-            f"UPS {subject}: {text}",
-            params={"status": shown},
-            suggested_class=suggested_class,
+        finding(
+            "ups_status", severity, text, params={"status": shown}, suggested_class=suggested_class
         )
     ]
     if state.charge is None:
-        out.append(
-            Finding(
-                AREA,
-                "ups_battery_charge",
-                "unknown",
-                subject,
-                f"UPS {subject}: reports no battery.charge",
-            )
-        )
+        out.append(finding("ups_battery_charge", "unknown", "reports no battery.charge"))
     else:
         severity = (
             "critical"
@@ -156,26 +146,21 @@ def findings_for(
             else "ok"
         )
         out.append(
-            Finding(
-                AREA,
+            finding(
                 "ups_battery_charge",
                 severity,
-                subject,
-                f"UPS {subject}: battery {state.charge:.0f} %",
+                f"battery {state.charge:.0f} %",
                 value=state.charge,
                 unit="%",
                 params={"charge": state.charge},
             )
         )
     if state.runtime is not None:
-        severity = "warning" if state.runtime < runtime_warn_s else "ok"
         out.append(
-            Finding(
-                AREA,
+            finding(
                 "ups_battery_runtime",
-                severity,
-                subject,
-                f"UPS {subject}: runtime {state.runtime / 60:.0f} min on battery",
+                "warning" if state.runtime < runtime_warn_s else "ok",
+                f"runtime {state.runtime / 60:.0f} min on battery",
                 value=state.runtime,
                 unit="s",
                 params={"runtime": state.runtime},
@@ -190,12 +175,10 @@ def findings_for(
     else:
         severity, text = "ok", f"last self-test: {result}"
     out.append(
-        Finding(
-            AREA,
+        finding(
             "ups_self_test",
             severity,
-            subject,
-            f"UPS {subject}: {text}",
+            text,
             params={"result": result},
             suggested_class=3 if severity == "critical" else None,
         )
