@@ -1,7 +1,7 @@
 """Benchmark (issue 20): the daily inspection, end to end.
 
-    .venv/bin/python bench/inspection.py hospital [--runs 3]
-    .venv/bin/python bench/inspection.py fleet [--switches 200] [--workstations 100]
+    .venv/bin/python bench/inspection.py hospital [--runs 3] [-o results.json]
+    .venv/bin/python bench/inspection.py fleet [--switches 200] [--workstations 100] [-o ...]
 
 * ``hospital``: the hospital lab with its real hosts (DB pair, backup host, 33
   workstations); per run, ``playbooks/daily_inspection.yml`` (every play) timed, then the
@@ -175,13 +175,14 @@ def fleet(switches: int, workstations: int) -> dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-o", "--output", help="write the results as JSON here")
     sub = parser.add_subparsers(dest="mode", required=True)
-    h = sub.add_parser("hospital")
+    h = sub.add_parser("hospital", parents=[common])
     h.add_argument("--runs", type=int, default=3)
-    f = sub.add_parser("fleet")
+    f = sub.add_parser("fleet", parents=[common])
     f.add_argument("--switches", type=int, default=200)
     f.add_argument("--workstations", type=int, default=100)
-    parser.add_argument("-o", "--output", help="write the results as JSON here")
     args = parser.parse_args()
     result = (
         hospital(args.runs) if args.mode == "hospital" else fleet(args.switches, args.workstations)
