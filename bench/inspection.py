@@ -105,9 +105,16 @@ def playbook(
 
 def summary_of(work: Path) -> str:
     try:
-        return json.loads((work / "inspections" / "latest.json").read_text())["summary"]
-    except (OSError, ValueError, KeyError):
+        doc = json.loads((work / "inspections" / "latest.json").read_text())
+    except (OSError, ValueError):
         return ""
+    counts: dict[str, int] = {}
+    for f in doc.get("findings", []):
+        if f["severity"] != "ok":
+            key = f"{f['area']}/{f['check']}/{f['severity']}"
+            counts[key] = counts.get(key, 0) + 1
+    areas = ", ".join(f"{a} {v['checked']} {v['worst']}" for a, v in doc.get("areas", {}).items())
+    return f"{doc.get('summary', '')}; areas: {areas}; not ok: {json.dumps(counts, sort_keys=True)}"
 
 
 def hospital(runs: int) -> dict[str, Any]:
