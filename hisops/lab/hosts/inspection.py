@@ -420,8 +420,10 @@ def start_ups(fleet: FleetCore, name: str, port: int = UPS_PORT) -> dict[str, An
             "/lib/nut/upsd -u nut >>/var/log/nut-upsd.log 2>&1"
         )
         fleet.run(name, ["/bin/sh", "-c", script], label="starting NUT (dummy-ups, upsd)")
-        wait_for(lambda: tcp_open(address, port, 0.2), 15, f"upsd on {name}")
-    wait_for(lambda: _ups_status(address, port) not in ("", "WAIT"), 15, f"the UPS data on {name}")
+        # bounds for a loaded machine (a CI run beside other labs took more than 15 s to
+        # its first UPS data); a healthy start takes a second or two
+        wait_for(lambda: tcp_open(address, port, 0.2), 60, f"upsd on {name}")
+    wait_for(lambda: _ups_status(address, port) not in ("", "WAIT"), 60, f"the UPS data on {name}")
     return info
 
 
