@@ -9,7 +9,6 @@ from typing import Any
 
 from . import notices, service
 from .config import load
-from .model import OPEN
 from .store import Store
 
 
@@ -40,14 +39,9 @@ def open_incident(
     finding seen again by the next inspection)."""
     ctx = service.Context(store=Store(store_path), site=load(config_path), operator=opened_by)
     if reuse_open:
-        with ctx.store.read() as conn:
-            row = conn.execute(
-                "SELECT id FROM incidents WHERE state = ? AND title = ? AND scope = ? "
-                "ORDER BY id LIMIT 1",
-                (OPEN, summary.strip(), scope or ""),
-            ).fetchone()
-        if row:
-            return int(row[0])
+        found = service.find_open(ctx, summary, scope)
+        if found is not None:
+            return found
     number = service.open_incident(
         ctx,
         title=summary,

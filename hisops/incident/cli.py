@@ -200,6 +200,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     ctx = context(args)
     if action == "open":
+        again = service.find_open(ctx, args.title, args.scope) if args.reuse_open else None
+        if again is not None:
+            print(f"incident {again} is still open with this title and scope: nothing opened")
+            return 0
         number = service.open_incident(
             ctx,
             title=args.title,
@@ -433,6 +437,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--occurred", help="when it began (HH:MM, 'YYYY-MM-DD HH:MM', -20m)")
     p.add_argument("--found", help="when it was found (default now)")
     p.add_argument("--drill", action="store_true", help="a drill, not a real fault")
+    p.add_argument(
+        "--reuse-open",
+        action="store_true",
+        help="an incident still open with the same title and scope is kept, none opened "
+        "(the daily inspection's finding seen again)",
+    )
 
     p = actions.add_parser("step", help="record a step, a check and its result, or the diagnosis")
     p.add_argument("id")

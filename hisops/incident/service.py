@@ -460,6 +460,18 @@ def _line_time(line: dict[str, Any]) -> datetime | None:
         return None
 
 
+def find_open(ctx: Context, title: str, scope: str | None) -> int | None:
+    """The number of an incident still open with this title and scope (None: none is): a
+    finding seen again by the next daily inspection goes to the incident it opened."""
+    with ctx.store.read() as conn:
+        row = conn.execute(
+            "SELECT id FROM incidents WHERE state = ? AND title = ? AND scope = ? "
+            "ORDER BY id LIMIT 1",
+            (OPEN, title.strip(), scope or ""),
+        ).fetchone()
+    return int(row[0]) if row else None
+
+
 def check_open(ctx: Context, incident_id: int | str) -> dict[str, Any]:
     """An incident a run may be linked to (refused before the run when not open)."""
     with ctx.store.read() as conn:

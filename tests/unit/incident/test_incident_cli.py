@@ -163,3 +163,24 @@ def test_a_channel_that_keeps_failing_is_retried_less_and_less_often(tmp_path, m
         "12:15",
         "12:31",
     ]
+
+
+def test_reuse_open_keeps_the_incident_a_finding_opened(env, capsys):
+    """The daily inspection opens with --reuse-open: the same critical finding the next day
+    goes to the incident still open, a new title or a closed one opens another."""
+    with time_machine.travel(T0, tick=False):
+        title = "Daily inspection: ACC-3 does not answer"
+        assert cli.main(["incident", "open", title, "--class", "2", "--reuse-open"]) == 0
+        assert "incident 1 opened" in capsys.readouterr().out
+        assert cli.main(["incident", "open", title, "--class", "2", "--reuse-open"]) == 0
+        assert "incident 1 is still open" in capsys.readouterr().out
+        assert (
+            cli.main(
+                ["incident", "open", "Daily inspection: AGG-1 down", "--class", "2", "--reuse-open"]
+            )
+            == 0
+        )
+        assert "incident 2 opened" in capsys.readouterr().out
+        assert cli.main(["incident", "open", title, "--class", "2"]) == 0  # without the flag
+        assert "incident 3 opened" in capsys.readouterr().out
+        assert [i["id"] for i in service.listing(env)] == [1, 2, 3]
