@@ -54,6 +54,9 @@ UPS_DEV = "/etc/nut/lab-ups.dev"
 UPS_USER = "hisops"
 UPS_OUTCOME = "/etc/nut/lab-ups.outcome"  # what the next self-test ends with
 SELFTEST_SCRIPT = Path(__file__).resolve().parents[1] / "nut_selftest.py"
+# where a host runs those two scripts from: a copy on its own disk (the checkout may be
+# where the host cannot see it, e.g. under /tmp, which is private to every host)
+HOST_LIB = "/usr/local/lib/hisops-lab"
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +150,13 @@ def _write(
     with open(target, "ab" if append else "wb") as handle:
         handle.write(raw)
     os.chmod(target, mode)
+
+
+def _install(fleet: FleetCore, name: str, script: Path) -> str:
+    """``script`` copied onto the host's own disk; its path there."""
+    path = f"{HOST_LIB}/{script.name}"
+    _write(fleet, name, path, script.read_bytes(), mode=0o755)
+    return path
 
 
 def set_signatures(fleet: FleetCore, name: str, age_hours: float) -> dict[str, Any]:
@@ -253,7 +263,7 @@ def start_gateway(fleet: FleetCore, name: str, port: int = GATEWAY_PORT) -> str:
     if not tcp_open(address, port, 0.2):
         argv = [
             "/usr/bin/python3",
-            str(GATEWAY_SCRIPT),
+            _install(fleet, name, GATEWAY_SCRIPT),
             "--bind",
             address,
             "--port",
@@ -300,7 +310,7 @@ def inventory_vars(fleet: FleetCore) -> dict[str, Any]:
 
 def stop_gateway(fleet: FleetCore, name: str) -> None:
     # "[i]" so that the pattern does not match this shell's own command line
-    pattern = str(GATEWAY_SCRIPT).replace("insurance_gateway", "[i]nsurance_gateway")
+    pattern = f"{HOST_LIB}/[i]nsurance_gateway.py"
     fleet.run(
         name,
         ["/bin/sh", "-c", f"pkill -f {shlex.quote(pattern)} || true"],
@@ -409,7 +419,7 @@ def start_ups(fleet: FleetCore, name: str, port: int = UPS_PORT) -> dict[str, An
     _write(fleet, name, UPS_DEV, ups_dev(str(info["state"]), str(info["test_result"])))
     if not tcp_open(address, port, 0.2):
         selftest = [
-            "/usr/bin/python3", str(SELFTEST_SCRIPT), "--statepath", "/run/nut", "--ups", UPS_NAME,
+            "/usr/bin/python3", _install(fleet, name, SELFTEST_SCRIPT), "--statepath", "/run/nut", "--ups", UPS_NAME,
             "--upstream", f"dummy-ups-{UPS_NAME}-hw", "--dev", UPS_DEV, "--outcome", UPS_OUTCOME,
         ]  # fmt: skip
         script = (
