@@ -7,22 +7,18 @@ on the code, never on the message's words."""
 
 from __future__ import annotations
 
+from ansible_collections.hisops.emergency.plugins.module_utils.errors import (
+    FieldError,
+    HisopsError,
+)
 
-class BackupError(Exception):
+
+class BackupError(HisopsError):
     """Base of every error of the backup domain."""
 
-    code = "error"
 
-
-class InputError(BackupError):
+class InputError(FieldError, BackupError):
     """A bad input, refused before anything is touched; names the field."""
-
-    code = "bad_input"
-
-    def __init__(self, field: str, reason: str):
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 class HistoryError(BackupError):

@@ -4,22 +4,18 @@
 
 from __future__ import annotations
 
+from ansible_collections.hisops.emergency.plugins.module_utils.errors import (
+    FieldError,
+    HisopsError,
+)
 
-class ScheduleError(Exception):
+
+class ScheduleError(HisopsError):
     """Base of every error of the schedules domain."""
 
-    code = "error"
 
-
-class InputError(ScheduleError):
+class InputError(FieldError, ScheduleError):
     """A bad input, refused before anything is written; names the field."""
-
-    code = "bad_input"
-
-    def __init__(self, field: str, reason: str):
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 class VerifyError(ScheduleError):
