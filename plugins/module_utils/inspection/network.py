@@ -17,6 +17,7 @@ import os
 import re
 from typing import Any, Iterable, Mapping, Optional
 
+from ..files import write_atomic
 from ..netdev import facts
 from ..netdev.session import DeviceParams, DeviceSession
 from ..netops.spare import backup_age_hours, differences, physical_ports, readiness_of
@@ -103,10 +104,7 @@ def save_states(path: str, states: Mapping[str, Mapping[str, str]], when: str) -
     """Kept for the next run, written atomically. A switch not read keeps its last states
     (the caller merges them), so one silent day does not hide what went down."""
     os.makedirs(os.path.dirname(path) or ".", mode=0o750, exist_ok=True)
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump({"saved": when, "switches": states}, handle, indent=1, sort_keys=True)
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps({"saved": when, "switches": states}, indent=1, sort_keys=True))
 
 
 def _drift_lines(report: Mapping[str, Any]) -> dict[str, dict[str, list[str]]]:

@@ -17,6 +17,7 @@ import os
 import re
 from typing import Any, Iterable, Mapping, Optional
 
+from ..files import write_atomic
 from .findings import (
     AREAS,
     EXIT_CODES,
@@ -223,14 +224,6 @@ def stamp(started: str) -> str:
     return digits[:15] + "Z"
 
 
-def _write_atomic(path: str, text: str) -> None:
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(tmp, 0o640)
-    os.replace(tmp, path)
-
-
 def render_html(doc: Mapping[str, Any], template_path: str, language: str) -> str:
     import jinja2
 
@@ -337,7 +330,7 @@ def write_outputs(
         ("html", html),
         ("latest_html", html),
     ):
-        _write_atomic(paths[key], content)
+        write_atomic(paths[key], content, 0o640)
     write_prom(doc, paths["prom"], duration_s)
     return paths
 

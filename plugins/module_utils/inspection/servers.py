@@ -17,6 +17,7 @@ import os
 import re
 from typing import Any, Iterable, Mapping, Optional
 
+from ..files import write_atomic
 from .findings import Finding
 
 AREA = "servers"
@@ -109,10 +110,7 @@ def read_host(
     if log_reads and not check_mode:
         try:  # a full disk must not hide the rest of the host's figures
             os.makedirs(os.path.dirname(state_path) or ".", mode=0o700, exist_ok=True)
-            tmp = f"{state_path}.tmp"
-            with open(tmp, "w", encoding="utf-8") as handle:
-                json.dump(saved, handle)
-            os.replace(tmp, state_path)
+            write_atomic(state_path, json.dumps(saved))
             offsets_saved = True
         except OSError:
             offsets_saved = False

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional
 
+from ansible_collections.hisops.emergency.plugins.module_utils.files import write_atomic
 from ansible_collections.hisops.emergency.plugins.module_utils.inspection.findings import Finding
 
 AREA = "ups"
@@ -307,10 +308,7 @@ def write_record(record: Mapping[str, Any], directory: str, stamp: str) -> str:
 
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, f"ups-test-{record['ups']}-{stamp}.json")
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(json.dumps(dict(record), indent=1, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(dict(record), indent=1, sort_keys=True) + "\n")
     return path
 
 

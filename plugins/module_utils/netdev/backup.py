@@ -13,6 +13,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 
+from ..files import write_atomic
 from .session import DeviceParams, DeviceSession
 
 MASK = "<masked>"
@@ -91,10 +92,7 @@ def write_backup(
     )
     if changed and not check_mode:
         os.makedirs(directory, exist_ok=True)
-        tmp = path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(after)
-        os.replace(tmp, path)
+        write_atomic(path, after)
     return BackupResult(path=path, changed=changed, before=before, after=after, diff=diff)
 
 

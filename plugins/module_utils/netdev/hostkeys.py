@@ -20,11 +20,11 @@ import hashlib
 import hmac
 import os
 import socket
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..files import write_atomic
 from .errors import InputError, NetdevError
 
 KNOWN_HOSTS_ENV = "HISOPS_KNOWN_HOSTS"
@@ -169,16 +169,7 @@ class KnownHosts:
             mode = os.stat(self.path).st_mode & 0o777
         except FileNotFoundError:
             mode = 0o644
-        fd, tmp = tempfile.mkstemp(prefix=".known_hosts.", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(self.text())
-            os.chmod(tmp, mode)
-            os.replace(tmp, self.path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        write_atomic(self.path, self.text(), mode)
 
 
 def offered_key(

@@ -16,6 +16,7 @@ import secrets
 from datetime import datetime, timezone
 from typing import Any
 
+from ..files import write_atomic
 from ..state.store import Hold, StateStore
 from .errors import InputError, TransactionError
 
@@ -63,11 +64,7 @@ class Store:
     def save(self, record: dict[str, Any]) -> str:
         os.makedirs(self.directory, mode=0o750, exist_ok=True)
         path = self.path(record["id"])
-        tmp = f"{path}.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(record, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps(record, indent=2, sort_keys=True) + "\n")
         if self.state is not None:
             self.state.put(self.hold_of(record))
         return path

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..files import write_atomic
 from .model import PlanError, build_intent
 
 try:
@@ -129,11 +130,7 @@ def write_if_changed(
     changed = before != text or not os.path.exists(path)
     if changed and not check_mode:
         os.makedirs(os.path.dirname(path), mode=0o750, exist_ok=True)
-        tmp = f"{path}.tmp{os.getpid()}"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        write_atomic(path, text, mode)
     return WrittenFile(path=path, changed=changed, before=before, after=text)
 
 

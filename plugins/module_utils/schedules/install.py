@@ -13,9 +13,9 @@ that hisops did not write (a unit copied by hand) is refused, never overwritten.
 from __future__ import annotations
 
 import os
-import tempfile
 from typing import Any
 
+from ansible_collections.hisops.emergency.plugins.module_utils.files import write_atomic
 from ansible_collections.hisops.emergency.plugins.module_utils.schedules import calendar
 from ansible_collections.hisops.emergency.plugins.module_utils.schedules.errors import (
     InputError,
@@ -101,11 +101,7 @@ def _write(path: str, text: str) -> None:
     directory = os.path.dirname(path)
     try:
         os.makedirs(directory, exist_ok=True)
-        handle, scratch = tempfile.mkstemp(prefix=".hisops-", dir=directory)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(scratch, 0o644)
-        os.replace(scratch, path)
+        write_atomic(path, text, 0o644)
     except OSError as exc:
         raise InstallError(f"{path}: cannot be written ({exc})") from exc
 

@@ -31,6 +31,8 @@ import subprocess
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Sequence
 
+from ansible_collections.hisops.emergency.plugins.module_utils.files import write_atomic
+
 MODPROBE_FILE = "/etc/modprobe.d/hisops-usb-storage.conf"
 MODPROBE_CONTENT = (
     "# managed by hisops (workstation_harden): USB mass storage is not allowed (plan P5.5)\n"
@@ -209,11 +211,7 @@ def harden(
             result["commands"].append(f"write {modprobe_file}")
             if not check_mode:
                 os.makedirs(os.path.dirname(modprobe_file), exist_ok=True)
-                tmp = modprobe_file + ".hisops-tmp"
-                with open(tmp, "w", encoding="utf-8") as handle:
-                    handle.write(MODPROBE_CONTENT)
-                os.chmod(tmp, 0o644)
-                os.replace(tmp, modprobe_file)
+                write_atomic(modprobe_file, MODPROBE_CONTENT, 0o644)
     if egress:
         before = live_table(scope.table, run)
         wanted = render_table(scope, networks)
