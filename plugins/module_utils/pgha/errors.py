@@ -7,18 +7,22 @@ controller decides on the code, never on the message's words."""
 
 from __future__ import annotations
 
-from ansible_collections.hisops.emergency.plugins.module_utils.errors import (
-    FieldError,
-    HisopsError,
-)
 
-
-class PgHaError(HisopsError):
+class PgHaError(Exception):
     """Base of every error of the pgha domain."""
 
+    code = "error"
 
-class InputError(FieldError, PgHaError):
+
+class InputError(PgHaError):
     """A bad input, refused before anything is touched; names the field."""
+
+    code = "bad_input"
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
 
 
 class ConnectError(PgHaError):
