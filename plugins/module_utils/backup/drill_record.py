@@ -30,6 +30,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.backup.errors imp
     InputError,
 )
 from ansible_collections.hisops.emergency.plugins.module_utils.backup.history import History
+from ansible_collections.hisops.emergency.plugins.module_utils.files import write_atomic
 
 try:
     import jinja2
@@ -180,11 +181,7 @@ def write_record(record: dict[str, Any], directory: str) -> dict[str, str]:
         (os.path.join(directory, "backup_drill.json"), text),
         (os.path.join(directory, "backup_drill.html"), html),
     ):
-        tmp = path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(content)
-        os.chmod(tmp, 0o640)
-        os.replace(tmp, path)
+        write_atomic(path, content, 0o640)
         paths.setdefault("json" if path.endswith(".json") else "html", path)
     return paths
 

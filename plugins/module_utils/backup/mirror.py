@@ -28,6 +28,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.backup.errors imp
     BackupError,
     InputError,
 )
+from ansible_collections.hisops.emergency.plugins.module_utils.files import atomic_file
 
 INFO_FILES = ("backup.info", "backup.info.copy", "archive.info", "archive.info.copy")
 # files being written in the repository (pgBackRest's, a copy's own): never copied
@@ -107,18 +108,14 @@ def plan(src: str, dest: str) -> MirrorPlan:
 def _copy_one(src: str, dest: str, rel: str) -> None:
     source, target = os.path.join(src, rel), os.path.join(dest, rel)
     os.makedirs(os.path.dirname(target), exist_ok=True)
-    tmp = target + ".hisops-tmp"
     try:
-        with open(source, "rb") as fin, open(tmp, "wb") as fout:
-            shutil.copyfileobj(fin, fout, 1 << 20)
+        with atomic_file(target, binary=True, durable=True) as fout:
+            with open(source, "rb") as fin:
+                shutil.copyfileobj(fin, fout, 1 << 20)
             fout.flush()
-            os.fsync(fout.fileno())
-        shutil.copystat(source, tmp)
-        os.replace(tmp, target)
-    except OSError as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        if isinstance(exc, FileNotFoundError) and exc.filename == source:
+            shutil.copystat(source, fout.name)
+    except FileNotFoundError as exc:
+        if exc.filename == source:
             return  # gone since the plan (renamed or expired by pgBackRest): not copied
         raise
 

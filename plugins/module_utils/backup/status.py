@@ -28,6 +28,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.backup.errors imp
     BackupError,
     InputError,
 )
+from ansible_collections.hisops.emergency.plugins.module_utils.files import write_atomic
 
 _LEVEL = re.compile(r"\b(ERROR|FATAL|PANIC):")
 ARCHIVER_SQL = (
@@ -115,10 +116,7 @@ def log_errors(log_path: str, state_path: str, check: bool, keep: int = 10) -> d
               "since": state.get("at") if not rotated else None, "rotated": rotated}  # fmt: skip
     if not check:
         now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        tmp = state_path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump({"log": log_path, "offset": end, "at": now}, handle)
-        os.replace(tmp, state_path)
+        write_atomic(state_path, json.dumps({"log": log_path, "offset": end, "at": now}))
     return result
 
 
@@ -262,8 +260,7 @@ def status_report(
     path = str(params.get("report") or "")
     if path and not check:
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        tmp = path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump({k: v for k, v in result.items() if k != "changed"}, handle, indent=2)
-        os.replace(tmp, path)
+        write_atomic(
+            path, json.dumps({k: v for k, v in result.items() if k != "changed"}, indent=2)
+        )
     return result
