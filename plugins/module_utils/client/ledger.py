@@ -24,6 +24,7 @@ import fcntl
 import json
 import os
 
+from ..files import write_atomic
 from .errors import InputError, LedgerError
 from .ledger_templates import AUDIT_HTML, LEDGER_HTML
 
@@ -85,11 +86,7 @@ class Ledger:
             original = json.dumps(data, sort_keys=True)
             yield data
             if not check_mode and json.dumps(data, sort_keys=True) != original:
-                tmp = self.path + ".tmp"
-                with open(tmp, "w", encoding="utf-8") as handle:
-                    json.dump(data, handle, indent=1, sort_keys=True)
-                    handle.write("\n")
-                os.replace(tmp, self.path)
+                write_atomic(self.path, json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
 def host_entry(data: dict, host: str) -> dict:
@@ -389,10 +386,7 @@ def write_reports(data: dict, directory: str, name: str = "client-ledger", audit
         ]
     for base, ext, text in files:
         path = os.path.join(directory, "%s.%s" % (base, ext))
-        tmp = path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
+        write_atomic(path, text)
         paths[ext if base == name else "audit_" + ext] = path
     return paths
 

@@ -28,6 +28,7 @@ import subprocess
 import tarfile
 import tempfile
 
+from ..files import write_atomic
 from .errors import ChecksumMismatch, InputError, MissingRelease, ReleaseError
 from .store import check_version, file_name, sha256_file, version_key
 
@@ -72,13 +73,7 @@ class ReleaseState:
         return data
 
     def save(self, data: dict) -> None:
-        tmp = self.path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, sort_keys=True, indent=1)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.path)
+        write_atomic(self.path, json.dumps(data, sort_keys=True, indent=1) + "\n", durable=True)
 
 
 class TreeReleases:
@@ -502,16 +497,5 @@ def receive_package(path: str, data: bytes, sha256: str, check_mode: bool = Fals
         return True
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=".incoming-", dir=directory)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, data, 0o644, durable=True)
     return True

@@ -26,12 +26,14 @@ import inspect
 import json
 from concurrent.futures import ThreadPoolExecutor
 
+from .. import files
 from . import errors, release, store
 from .errors import InputError
 from .store import ArtifactStore, file_name
 
-#: module_utils/client files the workstation needs (standard library only), in import order
-REMOTE_SOURCES = ("errors", "store", "release")
+#: module_utils files the workstation needs (standard library only), in import order: the
+#: collection's atomic write (module_utils/files.py), then module_utils/client's
+REMOTE_SOURCES = ("files", "errors", "store", "release")
 MARKER = "HISOPS-CLIENT-RESULT "
 RESULTS = ("ok", "unchanged", "failed", "unreachable")
 RELEASE_KEYS = (
@@ -98,7 +100,7 @@ sys.stdout.write("\n%(marker)s" + json.dumps(out) + "\n")
 
 def _source(name: str) -> str:
     """The source of one of REMOTE_SOURCES (imported above, so AnsiballZ ships it too)."""
-    module = {"errors": errors, "store": store, "release": release}[name]
+    module = {"files": files, "errors": errors, "store": store, "release": release}[name]
     try:
         return inspect.getsource(module)
     except (OSError, TypeError) as exc:  # pragma: no cover - Ansible's loaders give sources
@@ -121,7 +123,7 @@ def remote_script(release_args: dict, package_src=None) -> str:
     for name, text in sources.items():  # the workstation has no ansible_collections package
         sources[name] = text.replace(
             "from ansible_collections.hisops.emergency.plugins.module_utils.client.", "from ."
-        )
+        ).replace("from ..files import", "from .files import")
     copy = None
     if package_src:
         copy = package_payload(package_src, release_args)

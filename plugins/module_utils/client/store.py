@@ -15,8 +15,8 @@ import hashlib
 import os
 import re
 import shutil
-import tempfile
 
+from ..files import atomic_file, write_atomic
 from .errors import ChecksumMismatch, InputError
 
 KINDS = ("tar", "deb")
@@ -151,14 +151,9 @@ class ArtifactStore:
         if check_mode:
             return {"changed": True, "path": path, "sha256": checksum}
         os.makedirs(directory, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".publish-")
-        os.close(fd)
-        shutil.copyfile(src, tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-        with open(path + ".sha256.tmp", "w", encoding="utf-8") as handle:
-            handle.write("%s  %s\n" % (checksum, name))
-        os.replace(path + ".sha256.tmp", path + ".sha256")
+        with atomic_file(path, 0o644, binary=True) as out, open(src, "rb") as source:
+            shutil.copyfileobj(source, out, 1 << 20)
+        write_atomic(path + ".sha256", "%s  %s\n" % (checksum, name))
         return {"changed": True, "path": path, "sha256": checksum}
 
 
