@@ -53,13 +53,8 @@ options:
     description: The state store's directory.
     type: path
     required: true
-attributes:
-  check_mode:
-    description: Reads only; the same in check mode.
-    support: full
-  diff_mode:
-    description: Nothing changes.
-    support: none
+extends_documentation_fragment:
+  - hisops.emergency.read_only
 """
 
 EXAMPLES = r"""

@@ -63,13 +63,8 @@ options:
     description: The state store's directory (the backup history is in its C(state.db)).
     type: path
     required: true
-attributes:
-  check_mode:
-    description: Reads only; the same in check mode.
-    support: full
-  diff_mode:
-    description: Nothing changes.
-    support: none
+extends_documentation_fragment:
+  - hisops.emergency.read_only
 """
 
 EXAMPLES = r"""

@@ -112,13 +112,8 @@ options:
     description: SSH connect timeout in seconds of the canary probe.
     type: int
     default: 5
-attributes:
-  check_mode:
-    description: Read only; runs the same in check mode.
-    support: full
-  diff_mode:
-    description: Not applicable (changes nothing).
-    support: none
+extends_documentation_fragment:
+  - hisops.emergency.read_only
 """
 
 EXAMPLES = r"""

@@ -19,19 +19,13 @@ description:
 author: hisops developers (@hisops)
 extends_documentation_fragment:
   - hisops.emergency.netops
+  - hisops.emergency.read_only
 options:
   assigned:
     description: Further addresses the site assigned outside the registry (service addresses).
     type: list
     elements: str
     default: []
-attributes:
-  check_mode:
-    description: Read-only.
-    support: full
-  diff_mode:
-    description: Nothing to show.
-    support: none
 """
 
 EXAMPLES = r"""

@@ -31,13 +31,8 @@ options:
     description: Per backup target, the oldest acceptable newest copy, in days.
     type: dict
     default: {}
-attributes:
-  check_mode:
-    description: Pure.
-    support: full
-  diff_mode:
-    description: Nothing to show.
-    support: none
+extends_documentation_fragment:
+  - hisops.emergency.read_only
 """
 
 EXAMPLES = r"""

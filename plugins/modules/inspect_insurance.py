@@ -34,13 +34,8 @@ options:
     description: Seconds to wait for the answer (then critical).
     type: float
     default: 10
-attributes:
-  check_mode:
-    description: Read-only (the check runs in check mode too).
-    support: full
-  diff_mode:
-    description: Nothing to show.
-    support: none
+extends_documentation_fragment:
+  - hisops.emergency.read_only
 """
 
 EXAMPLES = r"""

@@ -21,6 +21,7 @@ description:
 author: hisops developers (@hisops)
 extends_documentation_fragment:
   - hisops.emergency.netops
+  - hisops.emergency.read_only
 options:
   intended_dir:
     description: Folder of the intended configurations (C(<dir>/<switch>/intended.cfg), as the switch_intended role renders them); empty skips compliance.
@@ -55,13 +56,6 @@ options:
     description: The vendor access records, as the vendor_access role keeps them.
     type: path
     default: ''
-attributes:
-  check_mode:
-    description: Read-only on the switches in any mode.
-    support: full
-  diff_mode:
-    description: Nothing to show.
-    support: none
 """
 
 EXAMPLES = r"""

@@ -15,6 +15,7 @@ description:
 author: hisops developers (@hisops)
 extends_documentation_fragment:
   - hisops.emergency.upsd
+  - hisops.emergency.read_only
 options:
   charge_warn:
     description: Battery charge (%) below which the finding is a warning.
@@ -32,13 +33,6 @@ options:
     description: Seconds to wait for C(upsd).
     type: float
     default: 5
-attributes:
-  check_mode:
-    description: Read-only.
-    support: full
-  diff_mode:
-    description: Nothing to show.
-    support: none
 """
 
 EXAMPLES = r"""

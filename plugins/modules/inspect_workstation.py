@@ -75,13 +75,8 @@ options:
     type: str
     choices: [host, cgroup]
     default: host
-attributes:
-  check_mode:
-    description: Read-only.
-    support: full
-  diff_mode:
-    description: Nothing to show.
-    support: none
+extends_documentation_fragment:
+  - hisops.emergency.read_only
 """
 
 EXAMPLES = r"""

@@ -24,13 +24,8 @@ options:
     description: Only the isolations that changed one of these switches (inventory names).
     type: list
     elements: str
-attributes:
-  check_mode:
-    description: Read-only.
-    support: full
-  diff_mode:
-    description: Nothing to show.
-    support: none
+extends_documentation_fragment:
+  - hisops.emergency.read_only
 """
 
 EXAMPLES = r"""

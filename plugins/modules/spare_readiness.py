@@ -18,6 +18,7 @@ description:
 author: hisops developers (@hisops)
 extends_documentation_fragment:
   - hisops.emergency.netops
+  - hisops.emergency.read_only
 options:
   backup_dir:
     description: The backup store (as written by M(hisops.emergency.switch_backup)).
@@ -27,13 +28,6 @@ options:
     description: A backup older than this is missing.
     type: float
     default: 24
-attributes:
-  check_mode:
-    description: Read-only.
-    support: full
-  diff_mode:
-    description: Nothing to show.
-    support: none
 """
 
 EXAMPLES = r"""

@@ -27,6 +27,7 @@ author: hisops developers (@hisops)
 extends_documentation_fragment:
   - hisops.emergency.device
   - hisops.emergency.device.fleet
+  - hisops.emergency.read_only
 options:
   config:
     description: Intended configuration text. Mutually exclusive with O(src); not with O(hosts).
@@ -59,13 +60,6 @@ options:
     elements: str
     choices: [vlans, vlanif, interfaces, acl, management]
     default: [vlans, vlanif, interfaces, acl, management]
-attributes:
-  check_mode:
-    description: Read-only; the same in check mode.
-    support: full
-  diff_mode:
-    description: Nothing changes.
-    support: none
 """
 
 EXAMPLES = r"""

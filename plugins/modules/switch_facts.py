@@ -15,14 +15,8 @@ description:
 author: hisops developers (@hisops)
 extends_documentation_fragment:
   - hisops.emergency.device
+  - hisops.emergency.read_only
 options: {}
-attributes:
-  check_mode:
-    description: Reads only; runs the same in check mode.
-    support: full
-  diff_mode:
-    description: Nothing changes, so there is no diff.
-    support: none
 """
 
 EXAMPLES = r"""
