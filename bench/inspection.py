@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import resource
 import shutil
 import subprocess
@@ -39,7 +38,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hisops.lab.client import LabClient, LabError  # noqa: E402
+from hisops.lab.client import LabClient  # noqa: E402
 from hisops.lab.generate import scale_topology  # noqa: E402
 from hisops.lab.hosts import HostFleet  # noqa: E402
 
@@ -62,16 +61,7 @@ SAME_SEPARATE = ("network_check", "switch_compliance", "spare_readiness", "db_st
 
 
 def boot(client: LabClient, topology: Path | None, hosts: bool) -> int:
-    last: Exception | None = None
-    for octet in random.sample(range(150, 250), 6):
-        try:
-            client.up(topology, relocate=octet, hosts=hosts)
-            return octet
-        except LabError as exc:
-            if "cannot listen" not in str(exc):
-                raise
-            last = exc
-    raise LabError(f"no free loopback block for the bench lab: {last}")
+    return client.up_on_a_free_block(topology, hosts=hosts)
 
 
 def playbook(

@@ -33,7 +33,6 @@ import datetime as dt
 import json
 import os
 import platform
-import random
 import resource
 import shutil
 import statistics
@@ -46,7 +45,7 @@ from typing import Any
 
 import yaml
 
-from hisops.lab.client import LabClient, LabError
+from hisops.lab.client import LabClient
 from hisops.lab.generate import scale_topology
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,16 +131,7 @@ def versions() -> dict[str, str]:
 
 
 def boot(client: LabClient, topology: Path, attempts: int = 6) -> int:
-    last: Exception | None = None
-    for octet in random.sample(range(150, 250), attempts):
-        try:
-            client.up(topology, relocate=octet)
-            return octet
-        except LabError as exc:
-            if "cannot listen" not in str(exc):
-                raise
-            last = exc
-    raise LabError(f"no free loopback block for the bench lab: {last}")
+    return client.up_on_a_free_block(topology, attempts)
 
 
 def network_cli_inventory(lab_inventory: Path, dest: Path) -> None:

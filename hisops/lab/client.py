@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -186,6 +187,23 @@ class LabClient:
             time.sleep(0.02)
         process.kill()
         raise LabError(f"the lab did not come up within {timeout:.0f} s; see {self.state.log}")
+
+    def up_on_a_free_block(
+        self, topology: str | Path | None = None, attempts: int = 6, **options: Any
+    ) -> int:
+        """``up`` relocated to a random loopback block (``relocate``, 150-249) that no other
+        lab holds: a block whose addresses are taken ("cannot listen") is passed over, up
+        to ``attempts`` blocks. ``options`` go to ``up``. Returns the block's octet."""
+        last: Exception | None = None
+        for octet in random.sample(range(150, 250), attempts):
+            try:
+                self.up(topology, relocate=octet, **options)
+                return octet
+            except LabError as exc:
+                if "cannot listen" not in str(exc):
+                    raise
+                last = exc
+        raise LabError(f"no free loopback block for the lab: {last}")
 
     def down(self, timeout: float = 120.0, keep_state: bool = False) -> bool:
         """Stop the daemon, wait for its exit, remove the state directory. False if none ran."""
