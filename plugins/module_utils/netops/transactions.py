@@ -36,6 +36,7 @@ class Store:
     hold into the hospital's deliberate state (module_utils/state), in the same call."""
 
     HOLD_KIND = "isolation"
+    ID_PATTERN = ID_PATTERN  # the ids (file names) of this workflow's records
 
     def __init__(self, directory: str, state_dir: str = "") -> None:
         if not directory:
@@ -104,7 +105,7 @@ class Store:
             return []
         found = []
         for name in sorted(os.listdir(self.directory)):
-            if name.endswith(".json") and ID_PATTERN.match(name[:-5]):
+            if name.endswith(".json") and self.ID_PATTERN.match(name[:-5]):
                 with open(os.path.join(self.directory, name), encoding="utf-8") as handle:
                     found.append(json.load(handle))
         return found

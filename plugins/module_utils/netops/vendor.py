@@ -288,6 +288,7 @@ def window_sections(commands: list[str]) -> list[str]:
 
 class VendorStore(transactions.Store):
     HOLD_KIND = "vendor_window"
+    ID_PATTERN = ID_PATTERN
 
     def hold_of(self, record: dict[str, Any]) -> Hold:
         """A window as the other workflows see it: open until closed (a superseded record,
@@ -333,19 +334,6 @@ class VendorStore(transactions.Store):
 
         with open(self.path(record_id), encoding="utf-8") as handle:
             return json.load(handle)
-
-    def records(self) -> list[dict[str, Any]]:
-        import json
-        import os
-
-        if not os.path.isdir(self.directory):
-            return []
-        found = []
-        for name in sorted(os.listdir(self.directory)):
-            if name.endswith(".json") and ID_PATTERN.match(name[:-5]):
-                with open(os.path.join(self.directory, name), encoding="utf-8") as handle:
-                    found.append(json.load(handle))
-        return found
 
     def open_for(self, device: str, vendor_ip: str) -> dict[str, Any] | None:
         found = [
