@@ -6,14 +6,8 @@ by the one rule."""
 
 from __future__ import annotations
 
-from ansible_collections.hisops.emergency.plugins.plugin_utils.state_dir import state_dir_for
 from ansible_collections.hisops.emergency.plugins.plugin_utils.switch_action import SwitchActionBase
 
 
 class ActionModule(SwitchActionBase):
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        self._task.args["state_dir"] = state_dir_for(
-            self._task.args, task_vars, self._templar.template
-        )
-        return super().run(tmp, task_vars)
+    STATE_DIR = True

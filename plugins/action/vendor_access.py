@@ -5,11 +5,12 @@
 
 from __future__ import annotations
 
-from ansible_collections.hisops.emergency.plugins.plugin_utils.state_dir import state_dir_for
 from ansible_collections.hisops.emergency.plugins.plugin_utils.switch_action import SwitchActionBase
 
 
 class ActionModule(SwitchActionBase):
+    STATE_DIR = True
+
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         args = self._task.args
@@ -20,5 +21,4 @@ class ActionModule(SwitchActionBase):
                     args["mgmt_subnet"] = self._templar.template(vlan["subnet"])
         if not args.get("controller_ip") and task_vars.get("hisops_controller_ip"):
             args["controller_ip"] = self._templar.template(task_vars["hisops_controller_ip"])
-        args["state_dir"] = state_dir_for(args, task_vars, self._templar.template)
         return super().run(tmp, task_vars)

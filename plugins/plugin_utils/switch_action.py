@@ -29,6 +29,7 @@ from ansible_collections.hisops.emergency.plugins.module_utils.netdev.dialects.b
 from ansible_collections.hisops.emergency.plugins.module_utils.netdev.hostkeys import (
     default_known_hosts,
 )
+from ansible_collections.hisops.emergency.plugins.plugin_utils.state_dir import state_dir_for
 
 _FROM_VARS = {
     "host": ("ansible_host",),
@@ -114,9 +115,15 @@ def default_workers() -> int:
 
 class SwitchActionBase(ActionBase):
     TRANSFERS_FILES = False
+    #: the module takes ``state_dir``: filled by the one rule (plugin_utils/state_dir.py)
+    STATE_DIR = False
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
+        if self.STATE_DIR:
+            self._task.args["state_dir"] = state_dir_for(
+                self._task.args, task_vars, self._templar.template
+            )
         result = super().run(tmp, task_vars)
         # the module runs here, from a payload without the collection's TextFSM templates
         os.environ.setdefault(TEXTFSM_TEMPLATES_ENV, textfsm_root())
