@@ -58,6 +58,7 @@ BB_LOCAL = "/var/lib/pgbackrest/bench-basebackup"  # on the standby, beside repo
 BB_OFFSITE = "/srv/backup/bench-basebackup"  # on backup-1, beside repo2
 BARE = "/srv/backup/bench-bare"
 BARE_PORT = 5498
+FROM_PRIMARY = "from the primary"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -74,6 +75,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--compress", action="append", default=[], metavar="TYPE[:LEVEL]",
         help="also measure hisops' full backup with this pgBackRest compress-type (and "
         "level) in the full part, e.g. lz4 or zst:1 (repeatable)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--from-primary", action="store_true",
+        help="also measure the same full backup taken from the primary (pgBackRest "
+        "--no-backup-standby: the primary reads and compresses), for the primary's CPU-s",
     )  # fmt: skip
     args = parser.parse_args(argv)
     if not 1 <= args.runs <= 20:
@@ -257,11 +263,13 @@ class Lab:
         return json.loads((self.work / "reports" / f"{name}.json").read_text())
 
 
-def pgbackrest_full(lab: Lab, compress: str = "") -> dict[str, Any]:
+def pgbackrest_full(lab: Lab, compress: str = "", standby: bool = True) -> dict[str, Any]:
     kind, _, level = compress.partition(":")
     extra = (f"--compress-type={kind} " if kind else "") + (
         f"--compress-level={level} " if level else ""
     )
+    if not standby:  # every file read (and compressed) by pgBackRest on the primary
+        extra += "--no-backup-standby "
     lab.pg(DB2, f"pgbackrest --config={DAILY} --stanza=his --repo=1 {extra}--type=full backup")
     info = json.loads(lab.pg(DB2, f"pgbackrest --config={DAILY} --stanza=his --repo=1 "
                                   "--output=json info"))[0]  # fmt: skip
@@ -382,6 +390,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         try:
             full_a, full_b, quiet_full, drills, bares, daily, quiet = [], [], [], [], [], [], []
             variants: dict[str, list] = {v: [] for v in args.compress}
+            if args.from_primary:
+                variants[FROM_PRIMARY] = []
             if "full" in args.parts:
                 print("full backup: pgBackRest (hisops) / pg_basebackup / variants", flush=True)
                 sides = [
@@ -389,6 +399,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     (full_b, lambda: basebackup_local(lab)),
                 ]
                 sides += [(variants[v], lambda v=v: pgbackrest_full(lab, v)) for v in args.compress]
+                if args.from_primary:
+                    sides.append((variants[FROM_PRIMARY],
+                                  lambda: pgbackrest_full(lab, standby=False)))  # fmt: skip
                 for i in range(args.runs):
                     for into, step in sides[i % len(sides) :] + sides[: i % len(sides)]:
                         into.append(meter.measure(step))
@@ -428,7 +441,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "pgbackrest_MBps": med([size / r["s"] / 1e6 for r in full_a]),
                 "pg_basebackup_MBps": base_mbps,
                 "variants": {v: {"runs": rs, "MBps": med([size / r["s"] / 1e6 for r in rs]),
-                                 "ratio": round(med([size / r["s"] / 1e6 for r in rs]) / base_mbps, 2)}
+                                 "ratio": round(med([size / r["s"] / 1e6 for r in rs]) / base_mbps, 2),
+                                 "primary_cpu_s": med([r["primary_cpu_s"] for r in rs])}
                              for v, rs in variants.items()},
                 "full_cpu_s": med([r["primary_cpu_s"] for r in full_a]),
                 "full_quiet_cpu_s": med([r["primary_cpu_s"] for r in quiet_full]),
@@ -468,8 +482,10 @@ def markdown(result: dict[str, Any]) -> str:
     if fb:
         lines.append(f"| full backup MB/s (median of {result['runs']}) | {fb['pgbackrest_MBps']} | "
                      f"{fb['pg_basebackup_MBps']} | {fb['ratio']}x |")  # fmt: skip
-        lines += [f"| full backup MB/s, --compress {v} | {d['MBps']} | {fb['pg_basebackup_MBps']} | "
-                  f"{d['ratio']}x |" for v, d in fb["variants"].items()]  # fmt: skip
+        lines += [f"| full backup MB/s, {v if v == FROM_PRIMARY else '--compress ' + v} | {d['MBps']} | "
+                  f"{fb['pg_basebackup_MBps']} | {d['ratio']}x |" for v, d in fb["variants"].items()]  # fmt: skip
+        lines += [f"| primary CPU-s: full backup {v} / no backup | {d['primary_cpu_s']} | "
+                  f"{fb['full_quiet_cpu_s']} | |" for v, d in fb["variants"].items()]  # fmt: skip
         lines.append(f"| primary CPU-s: full backup from the standby / no backup | {fb['full_cpu_s']} | "
                      f"{fb['full_quiet_cpu_s']} | |")  # fmt: skip
     if rs:

@@ -56,7 +56,8 @@ options:
   layout:
     description:
       - Repository settings (C(stanza), C(local_repo_path), C(offsite_repo_path),
-        C(drive_mount), C(compress_type), C(process_max), C(archive_timeout), C(pg_version), C(pg_cluster)).
+        C(drive_mount), C(compress_type), C(compress_level), C(process_max), C(archive_timeout), C(pg_version),
+        C(pg_cluster)).
     type: dict
     default: {}
   state_dir:
