@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -184,16 +186,30 @@ def _fail(message: str) -> int:
     return 1
 
 
+def _reports_lab_errors(
+    command: Callable[[argparse.Namespace], int],
+) -> Callable[[argparse.Namespace], int]:
+    """A lab command whose LabError (the lab refused, or is not in the state asked for) is
+    said in one line on stderr with exit code 1."""
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return command(args)
+        except LabError as exc:
+            return _fail(str(exc))
+
+    return run
+
+
+@_reports_lab_errors
 def cmd_up(args: argparse.Namespace) -> int:
     client = _client(args)
     started = time.monotonic()
-    try:
-        client.up(
-            args.topology, relocate=args.relocate, hosts=args.hosts, boot_seconds=args.boot_seconds
-        )
-        status = client.status()
-    except LabError as exc:
-        return _fail(str(exc))
+    client.up(
+        args.topology, relocate=args.relocate, hosts=args.hosts, boot_seconds=args.boot_seconds
+    )
+    status = client.status()
     elapsed = time.monotonic() - started
     print(
         f"lab up: {len(status['devices'])} devices in {elapsed:.1f} s "
@@ -204,12 +220,10 @@ def cmd_up(args: argparse.Namespace) -> int:
     return 0
 
 
+@_reports_lab_errors
 def cmd_down(args: argparse.Namespace) -> int:
     client = _client(args)
-    try:
-        was_up = client.down()
-    except LabError as exc:
-        return _fail(str(exc))
+    was_up = client.down()
     if was_up:
         print(f"lab down ({client.state.root})")
     else:
@@ -265,11 +279,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+@_reports_lab_errors
 def cmd_reach(args: argparse.Namespace) -> int:
-    try:
-        result = _client(args).reach(args.src, args.dst, args.protocol, args.port)
-    except LabError as exc:
-        return _fail(str(exc))
+    result = _client(args).reach(args.src, args.dst, args.protocol, args.port)
     if args.json:
         print(json.dumps(result, indent=2))
     elif result["reachable"]:
@@ -282,11 +294,9 @@ def cmd_reach(args: argparse.Namespace) -> int:
     return 0 if result["reachable"] else 1
 
 
+@_reports_lab_errors
 def cmd_clock(args: argparse.Namespace) -> int:
-    try:
-        result = _client(args).clock(args.advance)
-    except LabError as exc:
-        return _fail(str(exc))
+    result = _client(args).clock(args.advance)
     print(f"lab time: {result['now']} (host clock + {result['offset_seconds']:.0f} s)")
     return 0
 
@@ -301,15 +311,13 @@ def _options(pairs: list[str]) -> dict[str, Any]:
     return options
 
 
+@_reports_lab_errors
 def cmd_fault(args: argparse.Namespace) -> int:
     client = _client(args)
-    try:
-        if args.kind == "clear":
-            result = client.clear(args.device)
-        else:
-            result = client.fault(args.device, args.kind, **_options(args.options))
-    except LabError as exc:
-        return _fail(str(exc))
+    if args.kind == "clear":
+        result = client.clear(args.device)
+    else:
+        result = client.fault(args.device, args.kind, **_options(args.options))
     if args.json:
         print(json.dumps(result, indent=2))
     else:
@@ -318,19 +326,18 @@ def cmd_fault(args: argparse.Namespace) -> int:
     return 0
 
 
+@_reports_lab_errors
 def cmd_link(args: argparse.Namespace) -> int:
     client = _client(args)
-    try:
-        if args.action == "cut":
-            client.cut_link(args.a, args.b)
-        else:
-            client.restore_link(args.a, args.b)
-    except LabError as exc:
-        return _fail(str(exc))
+    if args.action == "cut":
+        client.cut_link(args.a, args.b)
+    else:
+        client.restore_link(args.a, args.b)
     print(f"link {args.a} <-> {args.b}: {'cut' if args.action == 'cut' else 'restored'}")
     return 0
 
 
+@_reports_lab_errors
 def cmd_recable(args: argparse.Namespace) -> int:
     port_map: dict[str, str] = {}
     for pair in args.port_map:
@@ -338,10 +345,7 @@ def cmd_recable(args: argparse.Namespace) -> int:
         if not sep or not old or not new:
             return _fail(f"{pair!r} is not FAILED_PORT=SPARE_PORT")
         port_map[old] = new
-    try:
-        result = _client(args).recable(args.failed, args.spare, port_map)
-    except LabError as exc:
-        return _fail(str(exc))
+    result = _client(args).recable(args.failed, args.spare, port_map)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -352,23 +356,17 @@ def cmd_recable(args: argparse.Namespace) -> int:
     return 0
 
 
+@_reports_lab_errors
 def cmd_config(args: argparse.Namespace) -> int:
-    try:
-        text = _client(args).config(args.device, "saved" if args.saved else "running")
-    except LabError as exc:
-        return _fail(str(exc))
+    text = _client(args).config(args.device, "saved" if args.saved else "running")
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
 
 
+@_reports_lab_errors
 def cmd_table(args: argparse.Namespace) -> int:
     client = _client(args)
-    try:
-        rows = (
-            client.mac_table(args.device) if args.which == "mac" else client.arp_table(args.device)
-        )
-    except LabError as exc:
-        return _fail(str(exc))
+    rows = client.mac_table(args.device) if args.which == "mac" else client.arp_table(args.device)
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -398,11 +396,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+@_reports_lab_errors
 def cmd_host_status(args: argparse.Namespace) -> int:
-    try:
-        rows = _client(args).hosts()
-    except LabError as exc:
-        return _fail(str(exc))
+    rows = _client(args).hosts()
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -417,51 +413,41 @@ def cmd_host_status(args: argparse.Namespace) -> int:
     return 0
 
 
+@_reports_lab_errors
 def cmd_host_fault(args: argparse.Namespace) -> int:
-    try:
-        result = _client(args).host_fault(args.name, args.kind, **_options(args.options))
-    except LabError as exc:
-        return _fail(str(exc))
+    result = _client(args).host_fault(args.name, args.kind, **_options(args.options))
     print(f"{args.name}: {args.kind} {json.dumps(result)}")
     return 0
 
 
+@_reports_lab_errors
 def cmd_host_clear(args: argparse.Namespace) -> int:
-    try:
-        _client(args).host_clear(args.name, args.kind)
-    except LabError as exc:
-        return _fail(str(exc))
+    _client(args).host_clear(args.name, args.kind)
     print(f"{args.name}: {args.kind or 'all faults'} cleared")
     return 0
 
 
+@_reports_lab_errors
 def cmd_host_power(args: argparse.Namespace) -> int:
-    try:
-        _client(args).host_power(args.name, args.action)
-    except LabError as exc:
-        return _fail(str(exc))
+    _client(args).host_power(args.name, args.action)
     print(f"{args.name}: {args.action}")
     return 0
 
 
+@_reports_lab_errors
 def cmd_host_drive(args: argparse.Namespace) -> int:
     """The removable drive is the fault ``drive_unplugged``: unplug sets it, plug clears it."""
-    try:
-        if args.drive_action == "unplug":
-            _client(args).host_fault(args.name, "drive_unplugged")
-        else:
-            _client(args).host_clear(args.name, "drive_unplugged")
-    except LabError as exc:
-        return _fail(str(exc))
+    if args.drive_action == "unplug":
+        _client(args).host_fault(args.name, "drive_unplugged")
+    else:
+        _client(args).host_clear(args.name, "drive_unplugged")
     print(f"{args.name}: removable drive {args.drive_action}ged")
     return 0
 
 
+@_reports_lab_errors
 def cmd_reset(args: argparse.Namespace) -> int:
-    try:
-        names = _client(args).reset(args.device)
-    except LabError as exc:
-        return _fail(str(exc))
+    names = _client(args).reset(args.device)
     print(f"reset: {', '.join(names)}")
     return 0
 
