@@ -60,14 +60,7 @@ class CiscoIos(IosFamily):
             "model": first_value(version, "hardware") or first_value(inventory, "pid"),
             "firmware": first_value(version, "version"),
             "serial": first_value(version, "serial") or first_value(inventory, "sn"),
-            "interfaces": [
-                {"name": r["port"], "status": r["status"], "vlan": r["vlan_id"]}
-                for r in session.parse(self.show_interfaces)
-            ],
-            "vlans": [
-                {"id": int(r["vlan_id"]), "name": r.get("vlan_name", "")}
-                for r in session.parse(self.show_vlans)
-            ],
+            **self.port_and_vlan_facts(session),
         }
 
     # With an archive path: ``configure terminal revert timer N`` (archive-based rollback,

@@ -269,6 +269,20 @@ class IosFamily(Dialect):
     vty_lines = ("line vty 0 4", "line vty 5 15")
     time_range_block = True
 
+    def port_and_vlan_facts(self, session: DeviceSession) -> dict[str, Any]:
+        """Facts ``interfaces`` and ``vlans`` from the parsed ``show interfaces status`` and
+        ``show vlan`` (the IOS templates' field names, Ruijie's too)."""
+        return {
+            "interfaces": [
+                {"name": r["port"], "status": r["status"], "vlan": r["vlan_id"]}
+                for r in session.parse(self.show_interfaces)
+            ],
+            "vlans": [
+                {"id": int(r["vlan_id"]), "name": r.get("vlan_name", "")}
+                for r in session.parse(self.show_vlans)
+            ],
+        }
+
     def after_login(self, conn: Any) -> None:
         if not conn.check_enable_mode():
             conn.enable()

@@ -108,14 +108,7 @@ class RuijieOs(IosFamily):
             "model": f"RG-{hardware}" if hardware and not hardware.startswith("RG-") else hardware,
             "firmware": first_value(version, "version"),
             "serial": first_value(version, "serial"),
-            "interfaces": [
-                {"name": r["port"], "status": r["status"], "vlan": r["vlan_id"]}
-                for r in session.parse(self.show_interfaces)
-            ],
-            "vlans": [
-                {"id": int(r["vlan_id"]), "name": r.get("vlan_name", "")}
-                for r in session.parse(self.show_vlans)
-            ],
+            **self.port_and_vlan_facts(session),
         }
 
     # -- configuration text -----------------------------------------------------------------
