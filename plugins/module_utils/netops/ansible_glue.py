@@ -6,18 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..netdev.ansible_glue import PROVIDER_SPEC, device_params
+from ..netdev.ansible_glue import FLEET_SPEC, device_params
 from .errors import InputError
 from .network import Inventory, Switch
 
+# the switch modules' fleet (hosts, devices with name and provider), each device with what
+# the network model needs of it, and the network's own options
 NETWORK_SPEC: dict[str, Any] = {
-    "hosts": {"type": "list", "elements": "str"},
+    **FLEET_SPEC,
     "devices": {
-        "type": "list",
-        "elements": "dict",
+        **FLEET_SPEC["devices"],
         "options": {
-            "name": {"type": "str", "required": True},
-            "provider": PROVIDER_SPEC["provider"],
+            **FLEET_SPEC["devices"]["options"],
             "role": {"type": "str", "default": ""},
             "mgmt_ip": {"type": "str", "default": ""},
             "model": {"type": "str", "default": ""},
