@@ -369,8 +369,9 @@ def vlan_runs(vlans: set[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def format_vlan_list_vrp(vlans: set[int]) -> str:
-    """{10, 20, ..., 30} -> ``10 20 to 30`` (a run of two prints as two numbers, as VRP)."""
+def _format_runs(vlans: set[int], separator: str, through: str) -> str:
+    """The runs of ``vlans`` joined by ``separator``, a run of three or more as
+    ``<start><through><end>``, a run of two as two numbers (as both VRP and IOS print)."""
     parts: list[str] = []
     for start, end in vlan_runs(vlans):
         if start == end:
@@ -378,8 +379,13 @@ def format_vlan_list_vrp(vlans: set[int]) -> str:
         elif end == start + 1:
             parts.extend([str(start), str(end)])
         else:
-            parts.append(f"{start} to {end}")
-    return " ".join(parts)
+            parts.append(f"{start}{through}{end}")
+    return separator.join(parts)
+
+
+def format_vlan_list_vrp(vlans: set[int]) -> str:
+    """{10, 20, ..., 30} -> ``10 20 to 30`` (a run of two prints as two numbers, as VRP)."""
+    return _format_runs(vlans, " ", " to ")
 
 
 def parse_vlan_list_ios(text: str) -> set[int]:
@@ -406,12 +412,4 @@ def parse_vlan_list_ios(text: str) -> set[int]:
 
 def format_vlan_list_ios(vlans: set[int]) -> str:
     """{10, 20, ..., 30} -> ``10,20-30`` (a run of two prints as ``10,11``, as IOS)."""
-    parts: list[str] = []
-    for start, end in vlan_runs(vlans):
-        if start == end:
-            parts.append(str(start))
-        elif end == start + 1:
-            parts.extend([str(start), str(end)])
-        else:
-            parts.append(f"{start}-{end}")
-    return ",".join(parts)
+    return _format_runs(vlans, ",", "-")
