@@ -110,22 +110,29 @@ def _keyword(word: str, choices: tuple[str, ...]) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-def parse_vrp_rule(
-    words: list[str], advanced: bool, next_id: int, platform: str = "huawei"
-) -> AclRule | RuleFault:
-    """``words`` follow the ``rule`` keyword."""
+def _rule_head(words: list[str], default_id: int) -> tuple[AclRule, int] | RuleFault:
+    """The optional rule number (else ``default_id``) and the action: the rule, and where
+    the rest of its words begin."""
     i = 0
-    rule_id = next_id
-    if i < len(words) and words[i].isdigit():
-        rule_id = int(words[i])
-        i += 1
+    rule_id = default_id
+    if words and words[0].isdigit():
+        rule_id, i = int(words[0]), 1
     if i >= len(words):
         return RuleFault(i, "incomplete")
     action = _keyword(words[i], ("permit", "deny"))
     if action is None:
         return RuleFault(i, "unrecognized")
-    i += 1
-    rule = AclRule(rule_id, action)
+    return AclRule(rule_id, action), i + 1
+
+
+def parse_vrp_rule(
+    words: list[str], advanced: bool, next_id: int, platform: str = "huawei"
+) -> AclRule | RuleFault:
+    """``words`` follow the ``rule`` keyword."""
+    head = _rule_head(words, next_id)
+    if isinstance(head, RuleFault):
+        return head
+    rule, i = head
     if advanced:
         if i >= len(words):
             return RuleFault(i, "incomplete")
@@ -234,17 +241,10 @@ def _ios_address(words: list[str], i: int) -> tuple[str | None, str, int] | Rule
 
 def parse_ios_entry(words: list[str], extended: bool, sequence: int) -> AclRule | RuleFault:
     """``words`` start at ``permit``/``deny`` (after an optional sequence number)."""
-    i = 0
-    if words and words[0].isdigit():
-        sequence = int(words[0])
-        i = 1
-    if i >= len(words):
-        return RuleFault(i, "incomplete")
-    action = _keyword(words[i], ("permit", "deny"))
-    if action is None:
-        return RuleFault(i, "unrecognized")
-    i += 1
-    rule = AclRule(sequence, action)
+    head = _rule_head(words, sequence)
+    if isinstance(head, RuleFault):
+        return head
+    rule, i = head
     if extended:
         if i >= len(words):
             return RuleFault(i, "incomplete")
