@@ -127,6 +127,23 @@ def address_finding(
     )
 
 
+def arp_not_read(core: str, error: str) -> Finding:
+    """A core whose ARP table was not read (the other cores' are still judged)."""
+    return Finding(
+        AREA, "arp_read", "unknown", core,
+        f"{core}: ARP table not read: {error}", params={"error": error},
+    )  # fmt: skip
+
+
+def all_assigned(rows: int) -> Finding:
+    """Every address the cores' ARP tables hold (``rows`` entries) is assigned."""
+    return Finding(
+        AREA, "unassigned_address", "ok", "arp",
+        f"every address in the core's ARP tables ({rows}) is assigned by the plan",
+        value=float(rows), unit="addresses",
+    )  # fmt: skip
+
+
 def inspect(
     inventory: Any,
     extra_assigned: Iterable[str],
@@ -162,12 +179,7 @@ def inspect(
             except NetdevError as exc:
                 silent[core.name] = str(exc)
         for name, error in sorted(silent.items()):
-            findings.append(
-                Finding(
-                    AREA, "arp_read", "unknown", name,
-                    f"{name}: ARP table not read: {error}", params={"error": error},
-                )
-            )  # fmt: skip
+            findings.append(arp_not_read(name, error))
         rows = [row for view in views.values() for row in view.arp]
         for row in unassigned(rows, assigned):
             located: dict[str, Any]
@@ -184,13 +196,7 @@ def inspect(
             hold = isolated.get(str(row["ip"])) or isolated.get(str(row.get("mac", "")))
             findings.append(address_finding(row, inventory.vlans, located, hold))
         if views and not any(f.check == "unassigned_address" for f in findings):
-            findings.append(
-                Finding(
-                    AREA, "unassigned_address", "ok", "arp",
-                    f"every address in the core's ARP tables ({len(rows)}) is assigned by the plan",
-                    value=float(len(rows)), unit="addresses",
-                )
-            )  # fmt: skip
+            findings.append(all_assigned(len(rows)))
     return {
         "findings": [f.to_dict() for f in findings],
         "checked": len({r["ip"] for r in rows}),

@@ -10,11 +10,41 @@ the inspection and ``playbooks/db_status.yml`` never disagree.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping, Optional
 
 from .findings import Finding
 
 AREA = "database"
+
+
+# The verdict's warnings (pgha.verdict.wal_warnings, degrade_warnings) are sentences; these
+# read their kind and figures back, so the sheet can say them in the site's language
+# (tests/unit/inspection/test_localized_zh.py feeds them pgha's own sentences).
+WARNINGS = (
+    ("slot_lost", r"^slot (?P<slot>\S+) on (?P<node>\S+) is LOST: the WAL (?P<standby>.+?) needs"),
+    ("slot_unreserved", r"^slot (?P<slot>\S+) on (?P<node>\S+) holds (?P<held>.+?), past its "
+     r"bound of (?P<bound>.+?): the next checkpoint removes WAL (?P<standby>.+?) needs"),
+    ("slot_filling", r"^slot (?P<slot>\S+) on (?P<node>\S+) holds (?P<held>.+?) of WAL, "
+     r"(?P<percent>\d+)% of its bound of (?P<bound>.+?) \(max_slot_wal_keep_size\): "
+     r"bring (?P<standby>.+?) back"),
+    ("slot_unbounded", r"^slot (?P<slot>\S+) on (?P<node>\S+) is inactive and holds "
+     r"(?P<held>.+?) WITHOUT BOUND"),
+    ("degraded", r"^DEGRADED: (?P<node>\S+) runs async since (?P<since>.+?) \((?P<reason>.*)\); "
+     r"commits"),
+    ("stalled", r"^STALLED: (?P<node>\S+) is in strict sync mode and (?P<reason>.+?); bring"),
+    ("degrade_silent", r"^the sync-degrade service of (?P<node>\S+) has not written its record "
+     r"for (?P<age_s>\d+) s"),
+)  # fmt: skip
+
+
+def warning_params(text: str) -> dict[str, str]:
+    """``{"kind", <figures>}`` of a verdict warning; ``{}`` for a sentence not known."""
+    for kind, pattern in WARNINGS:
+        match = re.match(pattern, text, re.S)
+        if match:
+            return {"kind": kind, **match.groupdict()}
+    return {}
 
 
 def verdict_findings(verdict: Mapping[str, Any], max_lag_seconds: float) -> list[Finding]:
@@ -82,7 +112,12 @@ def verdict_findings(verdict: Mapping[str, Any], max_lag_seconds: float) -> list
                 name,
                 f"{name} lags {lag.get('human') or lag.get('bytes')} behind the primary"
                 + (f" ({seconds:.0f} s, more than {max_lag_seconds:g} s)" if late else ""),
-                params={"bytes": lag.get("bytes"), "seconds": seconds},
+                params={
+                    "bytes": lag.get("bytes"),
+                    "seconds": seconds,
+                    "human": lag.get("human"),
+                    "max_seconds": max_lag_seconds,
+                },
                 suggested_class=2 if late else None,
                 value=float(seconds) if seconds is not None else None,
                 unit="seconds",
@@ -100,12 +135,21 @@ def verdict_findings(verdict: Mapping[str, Any], max_lag_seconds: float) -> list
                 f"{operation}: {'go' if go else 'no-go'}: {decision.get('summary', '')}".rstrip(
                     ": "
                 ),
-                params={"reasons": list(decision.get("reasons") or [])},
+                params={
+                    "reasons": list(decision.get("reasons") or []),
+                    "primary": verdict.get("primary"),
+                    "standbys": standbys,
+                },
                 suggested_class=None if go else 2,
             )
         )
     for text in verdict.get("warnings") or []:
-        out.append(Finding(AREA, "db_warning", "warning", "pair", str(text), suggested_class=2))
+        out.append(
+            Finding(
+                AREA, "db_warning", "warning", "pair", str(text),
+                params=warning_params(str(text)), suggested_class=2,
+            )
+        )  # fmt: skip
     return out
 
 
@@ -141,7 +185,7 @@ def backup_findings(report: Mapping[str, Any], max_age_days: Mapping[str, float]
                 Finding(
                     AREA, "backup_figures", "critical", host,
                     f"{host}: backup figures not read: {read.get('error', '')}",
-                    suggested_class=2,
+                    params={"error": read.get("error", "")}, suggested_class=2,
                 )
             )  # fmt: skip
             continue
@@ -156,6 +200,7 @@ def backup_findings(report: Mapping[str, Any], max_age_days: Mapping[str, float]
                     "unknown",
                     host,
                     f"{host}: PostgreSQL log {errors.get('log')} not readable",
+                    params={"log": errors.get("log")},
                 )  # fmt: skip
             )
         elif errors:

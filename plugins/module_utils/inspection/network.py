@@ -131,7 +131,12 @@ def compliance_findings(name: str, report: Optional[Mapping[str, Any]]) -> list[
                 "ok",
                 name,
                 f"{name}: {len(lines)} line(s) differ on purpose ({entry['kind']} {entry['id']})",
-                params={"lines": lines[:20], "kind": entry["kind"], "id": entry["id"]},
+                params={
+                    "lines": lines[:20],
+                    "kind": entry["kind"],
+                    "id": entry["id"],
+                    "count": len(lines),
+                },
                 expected={"kind": str(entry["kind"]), "id": str(entry["id"])},
             )
         )
@@ -219,7 +224,11 @@ def switch_findings(
                     name,
                     f"{name} is not as recorded: "
                     + "; ".join(d.replace("on the spare", "on the switch") for d in diff),
-                    params={"recorded": wanted, "found": live},
+                    params={
+                        "recorded": wanted,
+                        "found": live,
+                        "differs": [key for key in wanted if key in bad],
+                    },
                     suggested_class=3,
                 )
             )
@@ -279,6 +288,15 @@ def switch_findings(
             )
         )
     return out
+
+
+def no_intended_finding(name: str, intended_dir: str) -> Finding:
+    """A switch that answered and has no intended configuration to compare with."""
+    return Finding(
+        AREA, "compliance", "unknown", name,
+        f"{name}: no intended configuration under {intended_dir} to compare with",
+        params={"intended_dir": intended_dir},
+    )  # fmt: skip
 
 
 def spare_findings(readiness: Mapping[str, Any]) -> list[Finding]:
@@ -358,12 +376,7 @@ def inspect(
     for name, switch in sorted(switches.items()):
         result = results[name]
         if not result.get("failed") and result.get("compliance") is None and switch.role != "spare":
-            findings.append(
-                Finding(
-                    AREA, "compliance", "unknown", name,
-                    f"{name}: no intended configuration under {intended_dir} to compare with",
-                )
-            )  # fmt: skip
+            findings.append(no_intended_finding(name, intended_dir))
         findings.extend(
             switch_findings(
                 name,

@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any, Iterable, Mapping, Optional
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Optional, Union
 
 from ..files import write_atomic
 from .findings import (
@@ -110,64 +111,363 @@ LABELS: dict[str, dict[str, Any]] = {
 }
 
 
-# Chinese sentences per check (and severity), from the finding's params, subject and value;
-# a finding whose params do not fill one keeps its English message.
-MESSAGES_ZH: dict[tuple[str, str], str] = {
+# Chinese sentences per check (and severity), from the finding's params, subject and value.
+# An entry is one template or a tuple of candidates tried in order: the first whose
+# ``when`` patterns match (``re.search`` on the param's text, "" when it is absent) and
+# whose fields the finding has (a param that is None, "" or empty is absent) is the
+# sentence; (check, severity) before (check, "*"); a finding no candidate fits keeps its
+# English message.
+@dataclass(frozen=True)
+class Only:
+    """A candidate sentence for the findings whose params match ``when``."""
+
+    text: str
+    when: Mapping[str, str] = field(default_factory=dict)
+
+
+Candidate = Union[str, Only]
+UPS = "UPS电源 {subject}："
+MESSAGES_ZH: dict[tuple[str, str], Union[str, tuple[Candidate, ...]]] = {
+    # network (P4.3)
     ("switch_reachable", "ok"): "{subject} 在线",
     ("switch_reachable", "*"): "{subject} 无响应：{error}",
-    ("model_firmware", "ok"): "{subject} 型号与固件与登记一致",
-    ("model_firmware", "*"): "{subject} 型号或固件与登记不符",
+    ("model_firmware", "ok"): (
+        "{subject}：型号 {found[model]}，固件 {found[firmware]}，与登记一致",
+        "{subject} 型号与固件与登记一致",
+    ),
+    ("model_firmware", "*"): (
+        Only("{subject} 固件与登记不符：登记为 {recorded[firmware]}，实际为 {found[firmware]}",
+             {"differs": "^firmware$"}),
+        Only("{subject} 型号与登记不符：登记为 {recorded[model]}，实际为 {found[model]}",
+             {"differs": "^model$"}),
+        "{subject} 型号与固件均与登记不符：登记为 {recorded[model]} {recorded[firmware]}，"
+        "实际为 {found[model]} {found[firmware]}",
+        "{subject} 型号或固件与登记不符",
+    ),
     ("compliance", "ok"): "{subject} 配置与预期一致",
-    ("compliance_expected", "*"): "{subject}：{kind} {id} 有意变更的配置（预期偏差）",
+    ("compliance", "unknown"): "{subject}：{intended_dir} 下没有它的预期配置，无法比对",
+    ("compliance_expected", "*"): (
+        "{subject}：{count} 行配置因{kind_zh} {id} 有意变更（预期偏差）",
+        "{subject}：{kind} {id} 有意变更的配置（预期偏差）",
+    ),
     ("compliance_drift", "*"): "{subject} 配置偏离预期（{features}）：{value:.0f} 行无法解释的差异",
     ("interface_down", "*"): "{switch} 端口 {interface} 自上次巡检后断开（{was} → {now}）",
-    ("backup_age", "ok"): "{subject} 备份 {value:g} {unit_zh}前",
-    ("backup_age", "*"): "{subject} 备份过旧或缺失",
+    ("backup_age", "ok"): (
+        Only("备份目标 {subject}：最新副本是 {value:g} 天前的", {"unit": "^days$"}),
+        "{subject} 上次备份在 {value:g} {unit_zh}前",
+    ),
+    ("backup_age", "*"): (
+        "{subject} 上次备份已过去 {value:g} 小时，超过 {max_hours:g} 小时",
+        "备份目标 {subject}：最新副本已有 {value:g} 天，应于 {overdue_since} 完成的备份没有做",
+        "备份目标 {subject}：最新副本已有 {value:g} 天，超过期限",
+        Only("备份目标 {subject}：备份历史中没有副本", {"unit": "^days$"}),
+        "备份库中没有 {subject} 的备份",
+    ),
     ("spare_ready", "ok"): "{subject} 备件 {spare} 就绪",
     ("spare_ready", "*"): "{subject} 无就绪备件：{problem}",
-    ("unassigned_address", "ok"): "{ip}（{mac}）未在规划中分配，已被隔离",
-    ("unassigned_address", "*"): "{ip}（{mac}）未在IP规划中分配，位于 {switch} {port}",
-    ("db_node", "ok"): "{subject} 角色：{role}",
-    ("db_node", "*"): "{subject} 数据库无响应或已停止",
-    ("db_primary", "*"): "没有唯一的主库：{primaries}",
+    # addresses (P4.4)
+    ("arp_read", "*"): "{subject}：未读取到ARP表：{error}",
+    ("unassigned_address", "ok"): (
+        "{ip}（{mac}）位于 {switch} {port}，未在IP规划中分配，已隔离（{expected_kind_zh} {expected_id}）",
+        "{ip}（{mac}）未在IP规划中分配，已隔离（{expected_kind_zh} {expected_id}）",
+        "{ip}（{mac}）未在规划中分配，已被隔离",
+        "核心交换机ARP表中的 {value:.0f} 个地址均已在IP规划中分配",
+    ),
+    ("unassigned_address", "*"): (
+        "{ip}（{mac}）在 VLAN {vlan} {vlan_name} 中，未在IP规划中分配，位于 {switch} {port}",
+        "{ip}（{mac}）不属于规划中的任何VLAN，未分配，位于 {switch} {port}",
+        "{ip}（{mac}）在 VLAN {vlan} {vlan_name} 中，未在IP规划中分配（未找到端口：{locate_error}）",
+        "{ip}（{mac}）不属于规划中的任何VLAN，未分配（未找到端口：{locate_error}）",
+        "{ip}（{mac}）在 VLAN {vlan} {vlan_name} 中，未在IP规划中分配",
+        "{ip}（{mac}）未在IP规划中分配",
+    ),
+    # database (P6.4)
+    ("db_node", "ok"): "{subject} 数据库角色：{role_zh}",
+    ("db_node", "*"): (
+        "{subject} 数据库无响应：{error}",
+        Only("{subject}：PostgreSQL 已停止", {"role": "^stopped$"}),
+        Only("{subject} 数据库无响应", {"role": "^unreachable$"}),
+        "{subject} 数据库无响应或已停止",
+    ),
+    ("db_primary", "*"): (
+        "{primaries} 都是主库：不是主备对（备库从未建立，或故障切换后两边都被写入）",
+        "没有主库：HIS数据库无法写入",
+    ),
     ("db_standby", "*"): "没有备库：主库单独运行",
-    ("replication_lag", "*"): "{subject} 复制延迟 {value:g} 秒",
-    ("switchover_go", "ok"): "计划切换：可以执行",
-    ("switchover_go", "*"): "计划切换：不可执行",
-    ("failover_go", "ok"): "故障切换：可以执行",
-    ("failover_go", "*"): "故障切换：不可执行",
-    ("postgresql_log", "*"): "{subject} 自上次巡检后 PostgreSQL 日志错误 {value:.0f} 条",
-    ("host_reachable", "ok"): "{subject} 运行正常",
+    ("replication_lag", "warning"): (
+        "{subject} 复制落后主库 {human}（{seconds:.0f} 秒，超过 {max_seconds:g} 秒）",
+    ),
+    ("replication_lag", "*"): (
+        "{subject} 复制落后主库 {human}",
+        "{subject} 复制落后主库 {bytes} 字节",
+        "{subject} 复制延迟 {value:g} 秒",
+    ),
+    ("switchover_go", "ok"): ("计划切换：可以执行，{standbys} 可接替主库 {primary}", "计划切换：可以执行"),
+    ("switchover_go", "*"): ("计划切换：不可执行（{reasons}）", "计划切换：不可执行"),
+    ("failover_go", "ok"): ("故障切换：可以执行，可将 {standbys} 提升为主库", "故障切换：可以执行"),
+    ("failover_go", "*"): ("故障切换：不可执行（{reasons}）", "故障切换：不可执行"),
+    ("db_warning", "*"): (
+        Only("{node} 上的复制槽 {slot} 已丢失：{standby} 所需的WAL已被删除，须重新克隆（db_rejoin）",
+             {"kind": "^slot_lost$"}),
+        Only("{node} 上的复制槽 {slot} 保留了 {held}，已超过上限 {bound}：下次检查点将删除 "
+             "{standby} 所需的WAL，之后须重新克隆；请立即执行 db_rejoin",
+             {"kind": "^slot_unreserved$"}),
+        Only("{node} 上的复制槽 {slot} 保留了 {held} WAL，已达上限 {bound} 的 {percent}%"
+             "（max_slot_wal_keep_size）：请在达到上限前恢复 {standby}（db_rejoin），否则须重新克隆",
+             {"kind": "^slot_filling$"}),
+        Only("{node} 上的复制槽 {slot} 未在使用，保留了 {held} 且没有上限"
+             "（max_slot_wal_keep_size = -1）：磁盘写满时主库将停止；请执行 db_standby_build 设置上限",
+             {"kind": "^slot_unbounded$"}),
+        Only("已降级：{node} 自 {since} 起以异步方式运行（{reason}）；备库恢复同步前，提交的事务"
+             "不在备库上，此时故障切换可能丢失数据",
+             {"kind": "^degraded$"}),
+        Only("写入停滞：{node} 处于严格同步模式，{reason}；请恢复备库（db_rejoin），或用 "
+             "db_standby_build -e db_standby_build_sync_mode=async 放行写入",
+             {"kind": "^stalled$"}),
+        Only("{node} 的同步降级服务已 {age_s} 秒未更新记录：服务未运行（备库离开期间写入会卡住）；"
+             "请启动 hisops-sync-degrade 或执行 db_standby_build",
+             {"kind": "^degrade_silent$"}),
+        "数据库主备告警：{message}",  # a warning pgha says in a way not read back yet
+    ),
+    ("db_status", "*"): "未读取到数据库主备状态",
+    ("backup_figures", "*"): ("{subject}：未读取到备份数据：{error}", "{subject}：未读取到备份数据"),
+    ("postgresql_log", "unknown"): "{subject}：PostgreSQL 日志 {log} 无法读取",
+    ("postgresql_log", "ok"): "{subject} 自上次巡检后 PostgreSQL 日志无错误",
+    ("postgresql_log", "*"): (
+        "{subject} 自上次巡检后 PostgreSQL 日志错误 {value:.0f} 条（{counts_text}）",
+        "{subject} 自上次巡检后 PostgreSQL 日志错误 {value:.0f} 条",
+    ),
+    # servers (P8.1)
+    ("host_reachable", "ok"): (
+        "{subject} 运行正常：已运行 {uptime_days:.1f} 天，负载 {load}",
+        "{subject} 运行正常",
+    ),
     ("host_reachable", "*"): "{subject} 无响应：{error}",
-    ("memory", "*"): "{subject} 可用内存 {value:g}%",
-    ("disk_free", "*"): "{host}：{path} 剩余空间 {value:g}%",
+    ("memory", "*"): (
+        "{subject} 可用内存 {value:.0f}%（共 {total_gib:.1f} GiB）",
+        "{subject} 可用内存 {value:g}%",
+    ),
+    ("disk_free", "*"): (
+        "{host}：{path} 剩余 {free_gib:.2f} GiB（{value:.0f}%，共 {total_gib:.1f} GiB）",
+        "{host}：{path} 剩余空间 {value:g}%",
+    ),
+    ("system_log", "unknown"): (
+        "{subject}：没有可读的系统日志（已查看 {looked_at}）",
+        "{subject}：没有可读的系统日志",
+    ),
     ("system_log", "*"): "{host}：{log} 自上次巡检后错误信息 {value:.0f} 条",
-    ("load", "*"): "{subject} 负载过高：{load:.1f}（{cpus} 个 CPU）",
-}
+    ("load", "*"): "{subject} 负载过高：5分钟平均 {load:.1f}（{cpus} 个 CPU）",
+    # workstations (P5.4, P5.5, P7.3)
+    ("antivirus_signatures", "ok"): (
+        "{subject}：病毒库 {file} 版本 {version}，构建于 {built_at}，{value:.0f} 小时前",
+    ),
+    ("antivirus_signatures", "unknown"): (
+        "{subject}：无法读取病毒库：{error}",
+        "{subject}：无法读取病毒库",
+    ),
+    ("antivirus_signatures", "*"): (
+        "{subject}：病毒库 {file} 版本 {version} 构建于 {built_at}，已 {value:.0f} 小时未更新"
+        "（上限 {limit_hours:.0f} 小时）",
+        "{subject}：没有 ClamAV 病毒库（daily.cvd/daily.cld）",
+    ),
+    ("antivirus_scan", "ok"): (
+        "{subject}：上次定时病毒扫描（{files} 个文件，结束于 {ended}）未发现病毒",
+        "{subject}：上次定时病毒扫描（{files} 个文件）未发现病毒",
+    ),
+    ("antivirus_scan", "critical"): (
+        Only("{subject}：上次定时病毒扫描发现 {infected} 个染毒文件：{found}", {"infected": "^[1-9]"}),
+        "{subject}：上次定时病毒扫描未完成（没有扫描摘要）",
+    ),
+    ("antivirus_scan", "warning"): (
+        Only("{subject}：上次定时病毒扫描（{files} 个文件，结束于 {ended}）有 {errors} 个错误",
+             {"errors": "^[1-9]"}),
+        Only("{subject}：上次定时病毒扫描（{files} 个文件）有 {errors} 个错误", {"errors": "^[1-9]"}),
+        "{subject}：上次定时病毒扫描（{files} 个文件，结束于 {ended}）已超过 {max_hours:.0f} 小时"
+        "（{value:.0f} 小时前）",
+        "{subject}：上次定时病毒扫描（{files} 个文件）没有结束时间，按超过 {max_hours:.0f} 小时计",
+        Only("{subject}：没有定时病毒扫描记录", {"files": "^$"}),
+    ),
+    ("usb_storage_blocked", "ok"): "{subject}：已禁用U盘等USB存储（{files}）",
+    ("usb_storage_blocked", "warning"): (
+        "{subject}：usb-storage 只被列入黑名单（手动 modprobe 仍可加载）："
+        "缺少 install usb-storage /bin/true"
+    ),
+    ("usb_storage_blocked", "*"): (
+        Only("{subject}：usb_storage 模块已加载，U盘可以使用", {"loaded": "^True$"}),
+        "{subject}：未禁用USB存储（没有 usb-storage 的 modprobe 规则）",
+    ),
+    ("internet_route", "unknown"): (
+        "{subject}：无法检查互联网路由：{error}",
+        "{subject}：无法检查互联网路由",
+    ),
+    ("internet_route", "*"): (
+        Only("{subject}：已连通互联网上的 {probe}（{probe_result_zh}），经 {route[gateway]} {route[dev]}",
+             {"probe_result": "^(connected|refused)$"}),
+        Only("{subject}：已连通互联网上的 {probe}（{probe_result_zh}），经 {route[dev]} 直连",
+             {"probe_result": "^(connected|refused)$"}),
+        Only("{subject}：已连通互联网上的 {probe}（{probe_result_zh}）",
+             {"probe_result": "^(connected|refused)$"}),
+        Only("{subject}：有到互联网的路由（{probe} 经 {route[gateway]} {route[dev]}），但出口已封锁"
+             "（nftables 表 {egress_table}）", {"egress_blocked": "^True$"}),
+        Only("{subject}：有到互联网的路由（{probe} 经 {route[dev]} 直连），但出口已封锁"
+             "（nftables 表 {egress_table}）", {"egress_blocked": "^True$"}),
+        "{subject}：有到互联网的路由（{probe} 经 {route[gateway]} {route[dev]}），且没有出口封锁",
+        "{subject}：有到互联网的路由（{probe} 经 {route[dev]} 直连），且没有出口封锁",
+        Only("{subject}：没有到互联网的路由（{probe} 不可达）", {"route": "^$"}),
+    ),
+    ("client_version", "*"): (
+        "{subject}：HIS客户端{state_zh}（运行 {actual}，应为 {expected}）：{reason}",
+        "{subject}：HIS客户端{state_zh}（运行 {actual}，应为 {expected}）",
+        "{subject}：HIS客户端{state_zh}（应为 {expected}）",
+        "{subject}：HIS客户端{state_zh}：{reason}",
+        "{subject}：HIS客户端{state_zh}",
+    ),
+    ("workstation_reachable", "*"): "{subject}：SSH 无响应",
+    ("workstation_checks", "*"): (
+        "{subject}：工作站检查未执行：{error}",
+        "{subject}：工作站检查未执行",
+    ),
+    # medical-insurance interface (P7.5)
+    ("insurance_gateway", "ok"): "医保接口 {url} 签到成功，耗时 {latency_ms:.0f} 毫秒",
+    ("insurance_gateway", "warning"): (
+        "医保接口 {url} 响应慢：签到耗时 {latency_ms:.0f} 毫秒（上限 {warn_ms:.0f} 毫秒）"
+    ),
+    ("insurance_gateway", "critical"): (
+        "医保接口 {url} 无响应：{error}",
+        "医保接口 {url} 拒绝签到（infcode {infcode}：{err_msg}）",
+        "医保接口 {url} 拒绝签到（infcode {infcode}）",
+        "医保接口 {url} 返回 HTTP {status}",
+        "医保接口 {url} 没有有效应答",
+    ),
+    ("insurance_gateway", "unknown"): "未配置医保接口地址（daily_inspection_insurance_url）",
+    # UPS (P8.2)
+    ("ups_reachable", "*"): "UPS电源 {subject} 无响应：{error}",
+    ("ups_status", "ok"): UPS + "市电供电（{status}）",
+    ("ups_status", "warning"): (
+        Only(UPS + "市电供电，电池需要更换（{status}）", {"status": r"\bRB\b"}),
+        Only(UPS + "市电供电，但已过载（{status}）", {"status": r"\bOVER\b"}),
+        Only(UPS + "处于旁路，未经UPS保护（{status}）", {"status": r"\bBYPASS\b"}),
+        Only(UPS + "输出已关闭（{status}）", {"status": r"\bOFF\b"}),
+        UPS + "状态 {status}",
+    ),
+    ("ups_status", "critical"): (
+        Only(UPS + "电池电量低（{status}），后端服务器即将断电", {"status": r"\b(LB|FSD)\b"}),
+        Only(UPS + "电池供电（{status}），市电已中断", {"status": r"\bOB\b"}),
+        Only(UPS + "没有状态数据（驱动数据可能已过期）", {"status": "^$"}),
+    ),
+    ("ups_status", "unknown"): "未配置UPS电源（daily_inspection_ups）",
+    ("ups_battery_charge", "unknown"): UPS + "没有报告电池电量（battery.charge）",
+    ("ups_battery_charge", "*"): UPS + "电池电量 {charge:.0f}%",
+    ("ups_battery_runtime", "warning"): (
+        UPS + "电池仅可供电 {runtime_min:.0f} 分钟（下限 {warn_min:.0f} 分钟）"
+    ),
+    ("ups_battery_runtime", "*"): UPS + "电池可供电 {runtime_min:.0f} 分钟",
+    ("ups_self_test", "warning"): UPS + "没有自检记录",
+    ("ups_self_test", "critical"): UPS + "上次自检未通过：{result_zh}",
+    ("ups_self_test", "*"): UPS + "上次自检：{result_zh}",
+}  # fmt: skip
 UNITS_ZH = {"hours": "小时", "days": "天"}
+# Words of params in Chinese (``{<param>_zh}``; a word not listed stays as it is)
+VALUES_ZH: dict[str, dict[str, str]] = {
+    "role": {"primary": "主库", "standby": "备库", "stopped": "已停止", "unreachable": "无响应"},
+    "kind": {"isolation": "隔离", "vendor_window": "厂商维护窗口", "db_fence": "数据库隔离"},
+    "expected_kind": {
+        "isolation": "隔离",
+        "vendor_window": "厂商维护窗口",
+        "db_fence": "数据库隔离",
+    },
+    "state": {
+        "current": "已是最新版本",
+        "isolated": "所在工作站已隔离",
+        "unknown": "版本未知",
+        "behind": "版本落后",
+        "rolled_back": "已回滚",
+        "failed": "更新失败",
+        "offline": "离线",
+    },
+    "probe_result": {"connected": "连接成功", "refused": "对方拒绝连接，但已到达"},
+    "result": {
+        "Done and passed": "通过",
+        "Done and warning": "完成但有警告",
+        "Done and error": "失败",
+        "Aborted": "已中止",
+    },
+}
+
+
+def _absent(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, (list, tuple, dict)) and not value)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k} {v}" for k, v in sorted(value.items()))
+    return str(value)
+
+
+def _values(finding: Finding) -> dict[str, Any]:
+    """What a template may name: the params (lists joined, mappings kept for
+    ``{found[model]}`` and as ``<name>_text``), their Chinese words, the subject, the value,
+    its unit, the expected deviation's kind and id, and the English message (for what only
+    it says)."""
+    raw: dict[str, Any] = dict(finding.params)
+    if finding.expected:
+        raw.setdefault("expected_kind", finding.expected.get("kind"))
+        raw.setdefault("expected_id", finding.expected.get("id"))
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if _absent(value):
+            continue
+        if isinstance(value, Mapping):
+            values[key] = value
+            values[f"{key}_text"] = _text(value)
+            continue
+        values[key] = _text(value) if isinstance(value, (list, tuple)) else value
+        words = VALUES_ZH.get(key)
+        if words is not None:
+            values[f"{key}_zh"] = words.get(str(value), str(value))
+    values["subject"] = finding.subject
+    values["message"] = finding.message
+    if finding.value is not None:
+        values["value"] = finding.value
+    if finding.unit:
+        values["unit_zh"] = UNITS_ZH.get(finding.unit, finding.unit)
+    return values
+
+
+def _fits(candidate: Candidate, raw: Mapping[str, Any]) -> bool:
+    if isinstance(candidate, str):
+        return True
+    for key, pattern in candidate.when.items():
+        value = raw.get(key)
+        if not re.search(pattern, "" if _absent(value) else _text(value)):
+            return False
+    return True
 
 
 def localized(finding: Finding, language: str) -> str:
     """The finding's sentence in ``language`` (English: its message)."""
     if language != "zh":
         return finding.message
-    template = MESSAGES_ZH.get((finding.check, finding.severity)) or MESSAGES_ZH.get(
-        (finding.check, "*")
-    )
-    if not template:
-        return finding.message
-    values = {
-        k: (", ".join(map(str, v)) if isinstance(v, list) else v) for k, v in finding.params.items()
-    }
-    values.update(
-        subject=finding.subject,
-        value=finding.value,
-        unit_zh=UNITS_ZH.get(finding.unit, finding.unit),
-    )
-    try:
-        return template.format(**values)
-    except (KeyError, IndexError, ValueError, TypeError):
-        return finding.message
+    values = _values(finding)
+    for key in ((finding.check, finding.severity), (finding.check, "*")):
+        entry = MESSAGES_ZH.get(key)
+        if entry is None:
+            continue
+        for candidate in (entry,) if isinstance(entry, str) else entry:
+            if not _fits(candidate, {**finding.params, "unit": finding.unit}):
+                continue
+            text = candidate if isinstance(candidate, str) else candidate.text
+            try:
+                sentence = text.format(**values)
+            except (KeyError, IndexError, ValueError, TypeError):
+                continue
+            return re.sub(
+                r" +(?=[，。；：（）])|(?<=[，。；：（）]) +", "", re.sub(r" {2,}", " ", sentence)
+            )
+    return finding.message
 
 
 def collect(batches: Iterable[Any]) -> list[Finding]:

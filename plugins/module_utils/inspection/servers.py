@@ -150,7 +150,8 @@ def findings(
         Finding(
             AREA, "host_reachable", "ok", host,
             f"{host} up {read['uptime_s'] / 86400:.1f} days, load {read['load'][0]:.2f}",
-            params={"uptime_s": read["uptime_s"], "load": read["load"]},
+            params={"uptime_s": read["uptime_s"], "load": read["load"],
+                    "uptime_days": round(read["uptime_s"] / 86400, 1)},
             value=float(read["uptime_s"]), unit="seconds",
         )
     ]  # fmt: skip
@@ -172,7 +173,8 @@ def findings(
             Finding(
                 AREA, "memory", "warning" if low else "ok", host,
                 f"{host}: {percent:.0f}% of {total / 2**30:.1f} GiB memory available",
-                params={"available_bytes": available, "total_bytes": total},
+                params={"available_bytes": available, "total_bytes": total,
+                        "total_gib": round(total / 2**30, 1)},
                 suggested_class=2 if low else None, value=round(percent, 1), unit="percent",
             )
         )  # fmt: skip
@@ -189,7 +191,8 @@ def findings(
                 AREA, "disk_free", severity, f"{host}:{disk['path']}",
                 f"{host}: {disk['path']} {disk['free_bytes'] / 2**30:.2f} GiB free "
                 f"({percent:.0f}% of {total / 2**30:.1f} GiB)",
-                params={"host": host, **disk},
+                params={"host": host, **disk, "free_gib": round(disk["free_bytes"] / 2**30, 2),
+                        "total_gib": round(total / 2**30, 1)},
                 suggested_class={"critical": 1, "warning": 2}.get(severity),
                 value=round(percent, 1), unit="percent",
             )
@@ -200,6 +203,7 @@ def findings(
             Finding(
                 AREA, "system_log", "unknown", host,
                 f"{host}: no system log to read (looked at {', '.join(read.get('logs_looked_at') or [])})",
+                params={"looked_at": list(read.get("logs_looked_at") or [])},
             )
         )  # fmt: skip
     for path, log in sorted(logs.items()):

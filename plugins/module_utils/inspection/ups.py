@@ -164,7 +164,11 @@ def findings_for(
                 f"runtime {state.runtime / 60:.0f} min on battery",
                 value=state.runtime,
                 unit="s",
-                params={"runtime": state.runtime},
+                params={
+                    "runtime": state.runtime,
+                    "runtime_min": round(state.runtime / 60, 1),
+                    "warn_min": round(runtime_warn_s / 60, 1),
+                },
             )
         )
     result = state.test_result.strip()

@@ -199,7 +199,13 @@ def antivirus_findings(
                 f"antivirus signatures {db.file} version {db.version} built "
                 f"{db.build_time:%Y-%m-%d %H:%M} UTC, {age_h:.0f} h old"
                 + ("" if severity == "ok" else f" (limit {signature_warn_hours:.0f} h)"),
-                params={"file": db.file, "version": db.version, "built": db.build_time.isoformat()},
+                params={
+                    "file": db.file,
+                    "version": db.version,
+                    "built": db.build_time.isoformat(),
+                    "built_at": f"{db.build_time:%Y-%m-%d %H:%M} UTC",
+                    "limit_hours": signature_warn_hours,
+                },
                 suggested_class=3 if severity == "critical" else None,
                 value=round(age_h, 1),
                 unit="h",
@@ -253,7 +259,13 @@ def antivirus_findings(
                 f"the last scheduled scan ({scan.scanned_files} files"
                 + (f", ended {scan.end:%Y-%m-%d %H:%M}" if scan.end else "")
                 + f") {why}",
-                params={"infected": 0, "errors": scan.errors, "files": scan.scanned_files},
+                params={
+                    "infected": 0,
+                    "errors": scan.errors,
+                    "files": scan.scanned_files,
+                    "ended": f"{scan.end:%Y-%m-%d %H:%M}" if scan.end else None,
+                    "max_hours": scan_max_age_hours,
+                },
                 value=round(scan_age_h, 1) if scan_age_h is not None else None,
                 unit="h",
             )
@@ -402,6 +414,7 @@ def internet_findings(
         "route": dict(route) if route else None,
         "egress_blocked": egress_in_place,
         "probe_result": probe_result or None,
+        "egress_table": egress_table,
     }
     via = ""
     if route:
@@ -440,7 +453,9 @@ def client_findings(verdicts: Iterable[Mapping[str, Any]]) -> dict[str, list[Fin
         host = str(v["host"])
         state = str(v.get("state", "unknown"))
         severity = _CLIENT_SEVERITY.get(state, "unknown")
-        params = {k: v.get(k) for k in ("state", "expected", "actual", "healthy", "last_result")}
+        params = {
+            k: v.get(k) for k in ("state", "expected", "actual", "healthy", "last_result", "reason")
+        }
         expected = None
         if state == "isolated":
             expected = {"kind": "isolation", "id": str(v.get("reason", ""))}
@@ -525,6 +540,7 @@ def inspect_local(
                     host,
                     f"{host}: {exc}",
                     plan_item=P_ANTIVIRUS,
+                    params={"error": str(exc)},
                 )
             )
     if "usb_storage" in checks:
@@ -546,7 +562,13 @@ def inspect_local(
         except (WorkstationCheckError, OSError, ValueError, subprocess.SubprocessError) as exc:
             out.append(
                 Finding(
-                    AREA, "internet_route", "unknown", host, f"{host}: {exc}", plan_item=P_ISOLATION
-                )
+                    AREA,
+                    "internet_route",
+                    "unknown",
+                    host,
+                    f"{host}: {exc}",
+                    plan_item=P_ISOLATION,
+                    params={"error": str(exc)},
+                )  # fmt: skip
             )
     return out
