@@ -79,62 +79,35 @@ report:
   type: str
 """
 
-import json
-import os
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import (
-    InputError,
-    PgHaError,
-)
-from ansible_collections.hisops.emergency.plugins.module_utils.pgha.files import write_atomic
-from ansible_collections.hisops.emergency.plugins.module_utils.pgha.state import NodeState
-from ansible_collections.hisops.emergency.plugins.module_utils.pgha.verdict import assess
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import PgHaError
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.verdict import verdict_result
+
+# Also what the action plugin (plugins/action/db_ha_verdict.py) validates the task with: on
+# the controller the verdict is judged in the worker itself, no module process started.
+ARGUMENT_SPEC = {
+    "states": {"type": "list", "elements": "dict", "required": True},
+    "candidate": {"type": "str"},
+    "max_lag_bytes": {"type": "int", "default": 16 * 1024 * 1024},
+    "wal_warn_percent": {"type": "int", "default": 50},
+    "require": {
+        "type": "str",
+        "choices": ["none", "switchover", "failover"],
+        "default": "none",
+    },
+    "report": {"type": "path"},
+}
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec={
-            "states": {"type": "list", "elements": "dict", "required": True},
-            "candidate": {"type": "str"},
-            "max_lag_bytes": {"type": "int", "default": 16 * 1024 * 1024},
-            "wal_warn_percent": {"type": "int", "default": 50},
-            "require": {
-                "type": "str",
-                "choices": ["none", "switchover", "failover"],
-                "default": "none",
-            },
-            "report": {"type": "path"},
-        },
-        supports_check_mode=True,
-    )
-    p = module.params
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     try:
-        states = []
-        for i, item in enumerate(p["states"]):
-            try:
-                states.append(NodeState.from_dict(item))
-            except (TypeError, ValueError) as exc:
-                raise InputError(f"states[{i}]", str(exc)) from exc
-        verdict = assess(states, p["candidate"], p["max_lag_bytes"], p["wal_warn_percent"])
+        result = verdict_result(module.params, module.check_mode)
     except PgHaError as exc:
         module.fail_json(msg=str(exc))
-    out = verdict.as_dict()
-    written = {}
-    if p["report"] and not module.check_mode:
-        # as to_nice_json writes it; a report, not a change to the pair: changed stays false
-        text = json.dumps(out, indent=4, sort_keys=True, separators=(",", ": ")) + "\n"
-        try:
-            os.makedirs(os.path.dirname(p["report"]) or ".", mode=0o750, exist_ok=True)
-            write_atomic(p["report"], text, 0o640)
-        except OSError as exc:
-            module.fail_json(msg=f"report: cannot write {p['report']}: {exc}", verdict=out)
-        written = {"report": p["report"]}
-    if p["require"] != "none":
-        decision = out[p["require"]]
-        if not decision["go"]:
-            module.fail_json(msg=decision["summary"], verdict=out, **written)
-    module.exit_json(changed=False, verdict=out, **written)
+    if result.pop("failed", False):
+        module.fail_json(**result)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -9,12 +9,16 @@ whether a planned switchover or an unplanned failover may go ahead, with the rea
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha import lsn
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.config import slot_name
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.errors import InputError
+from ansible_collections.hisops.emergency.plugins.module_utils.pgha.files import write_atomic
 from ansible_collections.hisops.emergency.plugins.module_utils.pgha.state import (
     PRIMARY,
     ROLES,
@@ -327,6 +331,41 @@ def _failover(states, primaries, cand, old, gap, degraded=None) -> Decision:
         f"GO for failover to {cand.name} once {old.name if old else 'the old primary'}"
         f" is fenced; {loss}",
     )
+
+
+def verdict_result(params: Mapping[str, Any], check: bool = False) -> dict[str, Any]:
+    """The result of a ``db_ha_verdict`` task from its checked parameters (``states``,
+    ``candidate``, ``max_lag_bytes``, ``wal_warn_percent``, ``require``, ``report``): the
+    verdict, written as the status report unless in check mode; ``failed`` and ``msg`` when
+    the required operation is a no-go or the report cannot be written. A state that is not
+    one raises ``InputError`` naming it (``states[i]``)."""
+    states = []
+    for i, item in enumerate(params["states"]):
+        try:
+            states.append(NodeState.from_dict(item))
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"states[{i}]", str(exc)) from exc
+    out = assess(
+        states,
+        params.get("candidate"),
+        params.get("max_lag_bytes", 16 * 1024 * 1024),
+        params.get("wal_warn_percent", WAL_WARN_PERCENT),
+    ).as_dict()
+    result: dict[str, Any] = {"changed": False, "verdict": out}
+    report = params.get("report")
+    if report and not check:
+        # as to_nice_json writes it; a report, not a change to the pair: changed stays false
+        text = json.dumps(out, indent=4, sort_keys=True, separators=(",", ": ")) + "\n"
+        try:
+            os.makedirs(os.path.dirname(report) or ".", mode=0o750, exist_ok=True)
+            write_atomic(report, text, 0o640)
+        except OSError as exc:
+            return {**result, "failed": True, "msg": f"report: cannot write {report}: {exc}"}
+        result["report"] = report
+    require = params.get("require") or "none"
+    if require != "none" and not out[require]["go"]:
+        return {**result, "failed": True, "msg": out[require]["summary"]}
+    return result
 
 
 def describe(verdict: dict[str, Any]) -> list[str]:
