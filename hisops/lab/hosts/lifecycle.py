@@ -203,11 +203,17 @@ class HostFleet(PostgresMixin, FaultsMixin, InventoryMixin, DrivesMixin):
 
     # ------------------------------------------------------------------ up / down
     def up(
-        self, fresh: bool = False, his_patients: int = 2000, workers: int = 16
+        self,
+        fresh: bool = False,
+        his_patients: int = 2000,
+        workers: int = 16,
+        provision: bool = True,
     ) -> dict[str, Any]:
         """Start every host (in parallel), provision the DB hosts, write the inventory.
 
         Hosts keep their disks (state dir) across ``down``/``up`` unless ``fresh``.
+        ``provision=False`` boots the disks as they are (a snapshot's, ``snapshot.py``):
+        no cluster made or started, no password set, no HIS data loaded.
         On failure everything started is brought down again before the error is raised.
         Returns timings in seconds.
         """
@@ -241,6 +247,8 @@ class HostFleet(PostgresMixin, FaultsMixin, InventoryMixin, DrivesMixin):
             )
             booted = time.monotonic()
             db_hosts = [s.name for s in self.specs.values() if s.kind == "db_server"]
+            if not provision:
+                db_hosts, his_patients = [], 0
             self._parallel(db_hosts, self._provision_postgres, workers, "provision PostgreSQL on")
             loaded = self._load_his_data(his_patients)
         except BaseException:
