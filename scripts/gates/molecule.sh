@@ -7,7 +7,9 @@
 # 127.61, database pair on 127.62, workstations on 127.63) run in lanes, one after the
 # other in a lane; the lanes run side by side, since their labs never collide. A kind with
 # more than 3 scenarios is split into two lanes, the second on the block 3 above
-# (HISOPS_MOLECULE_BLOCK: 127.64 switches, 127.65 database pair, 127.66 workstations).
+# (HISOPS_MOLECULE_BLOCK: 127.64 switches, 127.65 database pair, 127.66 workstations):
+# the scenarios that boot the lane's snapshot of a built database pair in the first (the
+# first of them builds and saves it: molecule/db_shared/fleet.py), else alternating.
 # Each lane's output is printed when it ends. HISOPS_MOLECULE_SERIAL=1 runs everything one
 # after the other.
 set -euo pipefail
@@ -29,6 +31,14 @@ if [ "${HISOPS_FORKSERVER:-1}" != 0 ]; then
   HISOPS_GATE_FORKSERVER="$(mktemp -d)"
   export HISOPS_GATE_FORKSERVER
 fi
+# The DB scenarios' built pair, built once a lane: the first scenario of a lane that needs
+# it builds it and saves a snapshot of its hosts here, the next ones boot that instead of
+# fresh hosts (molecule/db_shared/fleet.py; HISOPS_MOLECULE_SNAPSHOTS=0: each builds its own)
+if [ "${HISOPS_MOLECULE_SNAPSHOTS:-}" != 0 ]; then
+  HISOPS_MOLECULE_SNAPSHOTS="$(mktemp -d)"
+else
+  HISOPS_MOLECULE_SNAPSHOTS=""
+fi
 if (($#)); then
   scenarios=("$@")
 else
@@ -40,10 +50,12 @@ run_lane() {  # run_lane LOG BLOCK scenario...: sequentially; the failed ones go
   local log="$1" block="$2"
   shift 2
   : >"$log.failed"
+  local snapshots=""  # a lane of one scenario has no next scenario to boot its snapshot
+  if (($# > 1)); then snapshots="$HISOPS_MOLECULE_SNAPSHOTS"; fi
   for s in "$@"; do
     echo "-- molecule scenario: $s"
     local start=$SECONDS
-    if HISOPS_MOLECULE_BLOCK="$block" molecule test -s "$s"; then
+    if HISOPS_MOLECULE_SNAPSHOTS="$snapshots" HISOPS_MOLECULE_BLOCK="$block" molecule test -s "$s"; then
       echo "-- molecule scenario: $s passed in $((SECONDS - start)) s"
     else
       echo "-- molecule scenario: $s FAILED after $((SECONDS - start)) s"
@@ -83,13 +95,28 @@ for kind in "${!kinds[@]}"; do
     lanes["$kind|$block"]="${members[*]}"
     continue
   fi
+  # the scenarios that boot the lane's snapshot (HISOPS_MOLECULE_FLEET_STAGE in their
+  # molecule.yml) in one lane, so that one build serves them all; the others beside them
+  staged=() others=()
+  for m in "${members[@]}"; do
+    if grep -q '^\s*HISOPS_MOLECULE_FLEET_STAGE:' "molecule/$m/molecule.yml"; then
+      staged+=("$m")
+    else
+      others+=("$m")
+    fi
+  done
+  if ((${#staged[@]} > 1)) && [ "${HISOPS_MOLECULE_SNAPSHOTS:-}" ]; then
+    lanes["$kind|$block"]="${staged[*]}"
+    if ((${#others[@]})); then lanes["$kind|$((block + 3))"]="${others[*]}"; fi
+    continue
+  fi
   for i in "${!members[@]}"; do  # alternate: neighbours in name order go to both lanes
     lanes["$kind|$((block + 3 * (i % 2)))"]+="${members[$i]} "
   done
 done
 
 work="$(mktemp -d)"
-trap 'rm -rf "$work" "${HISOPS_GATE_FORKSERVER:-}"; [ "$HISOPS_ANSIBALLZ_MEMO" = 0 ] || rm -rf "$HISOPS_ANSIBALLZ_MEMO"' EXIT
+trap 'rm -rf "$work" "${HISOPS_GATE_FORKSERVER:-}" ${HISOPS_MOLECULE_SNAPSHOTS:+"$HISOPS_MOLECULE_SNAPSHOTS"}; [ "$HISOPS_ANSIBALLZ_MEMO" = 0 ] || rm -rf "$HISOPS_ANSIBALLZ_MEMO"' EXIT
 pids=()
 index=0
 for lane in "${!lanes[@]}"; do
