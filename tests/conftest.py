@@ -29,10 +29,27 @@ pytest_plugins = ["lab_fixtures", "cpu_accounting"]
 # -- pytest-xdist (scripts/gates/pytest.sh runs the suite with -n N) ----------------------
 # Tests wait on labs (SSH, timers, PostgreSQL) more than they compute, so they run in
 # parallel, a whole file per worker (its module fixtures boot once). Every worker has its
-# own session, so its own ``lab`` (see lab_fixtures). Each scope below runs on one worker:
+# own session, so its own ``lab`` (see lab_fixtures). Each scope below runs on one worker,
+# its files in the order given:
 #   tests/lab/hosts/  shares one session fleet, and its slow-host tests each assert that
 #                     the lab's traffic shaper on ``lo`` (one per machine) is gone after them.
-SHARED_SCOPES = ("tests/lab/hosts/",)
+#   HOSPITAL_TWIN     three files on one hospital twin with its hosts (lab_fixtures'
+#                     ``hospital_twin``: 10-20 CPU-s and 80-100 s a boot on a loaded machine),
+#                     booted for the first and stopped after the last. Each works in a
+#                     directory of its own and leaves the lab as the next one needs it: the
+#                     pharmacy isolated and reconnected; the DB pair built, failed over
+#                     twice and rejoined (his-db-1 primary); the inspection's faults last
+#                     (ACC-3 and backup-1 cleared after it, the CORE-1/AGG-2 link left cut
+#                     and his-db-2 off: nothing runs after it).
+HOSPITAL_TWIN = "tests/integration/ (hospital twin)"
+SHARED_SCOPES: dict[str, tuple[str, ...]] = {
+    "tests/lab/hosts/": ("tests/lab/hosts/",),
+    HOSPITAL_TWIN: (
+        "tests/integration/test_client_isolation.py",
+        "tests/integration/test_db_fence_switch.py",
+        "tests/integration/test_daily_inspection.py",
+    ),
+}
 # The slowest scopes start first, so that the run does not end on one long file started
 # last: each scope's seconds in the last run are kept in pytest's cache, and the collection
 # is ordered by them (every worker reads the same cache, so all collect the same order; the
@@ -40,47 +57,62 @@ SHARED_SCOPES = ("tests/lab/hosts/",)
 # KNOWN_SECONDS stands in for it.
 SCOPE_SECONDS_KEY = "hisops/scope_seconds"
 # Where the cache has no figure for a scope (a clean clone, as CI runs), the seconds of a
-# CI-like run stand in (clean clone of c77986a, 4 workers, molecule and sanity beside
-# them, nothing else running: only the order matters, longest first; files outside
-# tests/integration and tests/reliability under 20 s are left out). A lab file not listed here yet (a new one) is taken as UNMEASURED_LAB_SECONDS
-# long, so it starts among the long ones: that run ended on test_backup_run.py, new and
-# unlisted, started last at 795 s and alone for its last 130 s.
+# CI-like run stand in: the clean clone of 5a10ada (4 workers, molecule and sanity beside
+# them, nothing else running; /tmp's .pytest_cache of that run). Only the order matters,
+# longest first; every lab file is listed (and every other file of 20 s or more), so that
+# a new lab file is the only one taken as UNMEASURED_LAB_SECONDS long: it starts among the
+# long ones (a run of c77986a ended on test_backup_run.py, new and unlisted, started last
+# at 795 s and alone for its last 130 s). The short files fill the end: in that run the
+# four workers' sums differed by less than 30 s, and the CPU went under 100 % from 760 s
+# only because molecule and sanity had ended (4 workers that mostly wait cannot fill 2
+# cores alone).
 KNOWN_SECONDS = {
-    "tests/integration/test_db_pair_ops.py": 674,
-    "tests/integration/test_db_pair.py": 600,
-    "tests/integration/test_client_rollback.py": 349,
-    # 245 s in the run of 465574b (started at 611 s, the last file to end); since then the
-    # retention, restore drill and fault tests (about 100 more seconds): among the first
-    "tests/integration/test_backup_run.py": 340,
-    "tests/integration/test_db_fence_switch.py": 304,
-    "tests/integration/test_client_rollout.py": 300,
-    "tests/integration/test_switch_plan.py": 282,
-    "tests/integration/test_client_deliberate.py": 148,
-    "tests/integration/test_spare_swap.py": 106,
-    "tests/lab/hosts/": 99,
-    "tests/integration/test_ruijie_playbooks.py": 78,
-    "tests/integration/test_client_isolation.py": 56,
-    "tests/integration/test_switch_acl.py": 55,
-    "tests/integration/test_isolation_overlap.py": 53,
-    "tests/lab/test_lab_ssh.py": 48,
-    "tests/integration/test_isolation.py": 32,
-    "tests/integration/test_spare_numbering.py": 26,
-    "tests/integration/test_vendor_access.py": 21,
-    # every other lab file, so that only a new one is taken as unmeasured
-    "tests/reliability/test_network_campaign.py": 19,
-    "tests/reliability/test_clients_campaign.py": 19,
-    "tests/integration/test_switch_locks.py": 16,
-    "tests/integration/test_spare_readiness.py": 11,
-    "tests/integration/test_safety_net.py": 9,
-    "tests/integration/test_hostkeys.py": 2,
+    "tests/integration/test_db_pair_ops.py": 700,
+    "tests/integration/test_db_pair.py": 598,
+    "tests/integration/test_backup_run.py": 608,
+    # test_client_isolation 118 s, test_db_fence_switch 452 s, test_daily_inspection 154 s
+    # on three labs; one boot (about 90 s each on that run) is left
+    HOSPITAL_TWIN: 545,
+    "tests/integration/test_client_rollback.py": 240,
+    "tests/integration/test_switch_plan.py": 229,
+    "tests/integration/test_client_rollout.py": 211,
+    "tests/integration/test_client_deliberate.py": 125,
+    # 157 s in that run, about 80 s of it a failure fixed since (eec2fa5)
+    "tests/lab/hosts/": 100,
+    "tests/integration/test_spare_swap.py": 94,
+    "tests/integration/test_ruijie_playbooks.py": 74,
+    "tests/integration/test_switch_acl.py": 69,
+    "tests/lab/test_lab_ssh.py": 51,
+    "tests/integration/test_isolation_overlap.py": 48,
+    "tests/integration/test_isolation.py": 47,
+    "tests/integration/test_vendor_access.py": 41,
+    "tests/reliability/test_network_campaign.py": 30,
+    "tests/integration/test_spare_readiness.py": 30,
+    "tests/integration/test_spare_numbering.py": 29,
+    "tests/lab/devices/test_netmiko_ruijie.py": 27,
+    "tests/reliability/test_clients_campaign.py": 25,
+    "tests/integration/test_switch_locks.py": 22,
+    "tests/lab/devices/test_netmiko_huawei.py": 21,
+    "tests/integration/test_safety_net.py": 11,
+    "tests/integration/test_schedules.py": 9,
+    "tests/integration/test_hostkeys.py": 5,
+    "tests/integration/test_console_browser.py": 3,
     "tests/reliability/test_db_pair_campaign.py": 1,
 }
 UNMEASURED_LAB_SECONDS = 150.0
 
 
+def _member(path: str) -> tuple[str, int]:
+    """(scope, rank in it) of a test file: its SHARED_SCOPES scope, else the file itself."""
+    for scope, members in SHARED_SCOPES.items():
+        for rank, member in enumerate(members):
+            if path.startswith(member):
+                return scope, rank
+    return path, 0
+
+
 def scope_of(nodeid: str) -> str:
-    path = nodeid.split("::", 1)[0]
-    return next((shared for shared in SHARED_SCOPES if path.startswith(shared)), path)
+    return _member(nodeid.split("::", 1)[0])[0]
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -134,8 +166,17 @@ def expected_seconds(seconds: dict[str, float], scope: str) -> float:
 
 def pytest_collection_modifyitems(config, items) -> None:
     seconds = _last_seconds(config)
-    if seconds:
-        items.sort(key=lambda item: -expected_seconds(seconds, scope_of(item.nodeid)))
+    if not seconds:
+        return
+    # longest scope first; a scope's tests together (its first appearance keeps scopes of
+    # equal seconds in collection order), its files in SHARED_SCOPES order
+    first: dict[str, int] = {}
+    keys = {}
+    for index, item in enumerate(items):
+        scope, rank = _member(item.nodeid.split("::", 1)[0])
+        first.setdefault(scope, index)
+        keys[item.nodeid] = (-expected_seconds(seconds, scope), first[scope], rank)
+    items.sort(key=lambda item: keys[item.nodeid])
 
 
 _scope_seconds: dict[str, float] = {}

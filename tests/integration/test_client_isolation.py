@@ -11,7 +11,6 @@ workstation hosts (sshd), Ansible as an operator runs it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,9 +19,7 @@ from ansible.parsing.dataloader import DataLoader
 from ansible_collections.hisops.emergency.plugins.module_utils.client import sample
 from ansible_collections.hisops.emergency.plugins.module_utils.client.store import ArtifactStore
 from ansible_collections.hisops.emergency.plugins.module_utils.state.store import StateStore
-from lab_fixtures import start_lab, stop_lab
-
-from hisops.lab.hosts import HostFleet, HostLabError
+from lab_fixtures import HospitalTwin
 
 from .playbooks import run_playbook
 
@@ -32,17 +29,12 @@ VERSION = "5.0.0"
 
 
 @pytest.fixture(scope="module")
-def hospital(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
-    try:
-        HostFleet.check_prerequisites()
-    except HostLabError as exc:
-        pytest.skip(str(exc))
-    state = tmp_path_factory.mktemp("hospital")
-    client = start_lab(state, hosts=True)
-    try:
-        yield Path(client.status()["inventory"]), state / "work"
-    finally:
-        stop_lab(client)
+def hospital(
+    hospital_twin: HospitalTwin, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path]:
+    """The shared hospital twin (tests/conftest.py: HOSPITAL_TWIN), a work directory of
+    this file's own."""
+    return hospital_twin.inventory, tmp_path_factory.mktemp("isolation-work")
 
 
 def test_an_isolated_pharmacy_is_deferred_by_a_hospital_wide_update_then_brought_up(

@@ -15,17 +15,16 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from lab_fixtures import start_lab, stop_lab
+from lab_fixtures import HospitalTwin
 from prometheus_client.parser import text_string_to_metric_families
 
 from hisops.lab.client import LabClient
-from hisops.lab.hosts import HostFleet, HostLabError
+from hisops.lab.hosts import HostFleet
 
 from .playbooks import REPO_ROOT, run_playbook
 
@@ -37,17 +36,10 @@ COMMON = {"daily_inspection_workstation_hosts": "none", "daily_inspection_langua
 
 
 @pytest.fixture(scope="module")
-def hospital(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LabClient, Path, Path]]:
-    try:
-        HostFleet.check_prerequisites()
-    except HostLabError as exc:
-        pytest.skip(str(exc))
-    state = tmp_path_factory.mktemp("inspection-lab")
-    client = start_lab(state, hosts=True)
-    try:
-        yield client, Path(client.status()["inventory"]), state
-    finally:
-        stop_lab(client)
+def hospital(hospital_twin: HospitalTwin) -> tuple[LabClient, Path, Path]:
+    """The shared hospital twin (tests/conftest.py: HOSPITAL_TWIN), the last of its files:
+    its faults stay (ACC-3 and backup-1 are cleared, the cut link and his-db-2 stay)."""
+    return hospital_twin.client, hospital_twin.inventory, hospital_twin.state_dir
 
 
 def endpoints(inventory: Path) -> list[dict[str, Any]]:

@@ -12,14 +12,13 @@ import json
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
 import yaml
-from lab_fixtures import start_lab, stop_lab
+from lab_fixtures import HospitalTwin
 
 from .playbooks import PlaybookRun, run_playbook
 
@@ -100,13 +99,12 @@ class Twin:
 
 
 @pytest.fixture(scope="module")
-def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twin]:
-    state = tmp_path_factory.mktemp("twin")
-    client = start_lab(state, hosts=True)
-    try:
-        yield Twin(state, Path(client.status()["inventory"]), state / "work")
-    finally:
-        stop_lab(client)
+def twin(hospital_twin: HospitalTwin, tmp_path_factory: pytest.TempPathFactory) -> Twin:
+    """The shared hospital twin (tests/conftest.py: HOSPITAL_TWIN), a work directory of
+    this file's own."""
+    return Twin(
+        hospital_twin.state_dir, hospital_twin.inventory, tmp_path_factory.mktemp("fence-work")
+    )
 
 
 def test_switch_port_fence_keeps_a_live_old_primary_from_coming_back_writable(twin: Twin) -> None:

@@ -11,6 +11,8 @@ The lab serves the default hospital topology (``HISOPS_TEST_TOPOLOGY`` picks ano
 file) from its own state directory, on 127.N.x.y with N chosen so that it does not
 collide with a lab a developer is running, and is stopped at the end of the session.
 Tests that change devices use ``fresh_lab``: the same lab, reset after the test.
+``hospital_twin`` is the hospital twin with its real hosts, booted once for the files of
+tests/conftest.py's HOSPITAL_TWIN scope and stopped after the last of them.
 
 Under pytest-xdist every worker has its own session: its own ``lab``, state directory
 (``tmp_path_factory`` is per worker) and 127.N block (``free_octet`` takes a block with
@@ -31,6 +33,7 @@ import pytest
 from lab_helpers import free_octet, release_octet
 
 from hisops.lab.client import LabClient, LabError, connection_params
+from hisops.lab.hosts import HostFleet, HostLabError
 
 TOPOLOGY_ENV = "HISOPS_TEST_TOPOLOGY"
 
@@ -171,3 +174,59 @@ def fresh_lab(lab: Lab) -> Iterator[Lab]:
         yield lab
     finally:
         lab.reset()
+
+
+@dataclass
+class HospitalTwin:
+    """The hospital lab with its hosts (``hisops lab up --hosts``): switches and real hosts
+    (DB pair, backup host, workstations), the inventory naming them all."""
+
+    client: LabClient
+    state_dir: Path
+    inventory: Path
+
+
+_hospital: HospitalTwin | None = None
+_next_item: pytest.Item | None = None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """Tells ``hospital_twin``'s teardown which test comes next (None: none, or the run is
+    ending), so that the twin is stopped after the last test that uses it."""
+    global _next_item
+    _next_item = nextitem
+    try:
+        return (yield)
+    finally:
+        _next_item = None
+
+
+def _stop_hospital() -> None:
+    global _hospital
+    if _hospital is not None:
+        twin, _hospital = _hospital, None
+        stop_lab(twin.client)
+
+
+@pytest.fixture(scope="module")
+def hospital_twin(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[HospitalTwin]:
+    """The hospital twin with its hosts, shared by the test files that run one after the
+    other on a worker (tests/conftest.py: the HOSPITAL_TWIN scope): booted for the first,
+    stopped after the last (when the next test does not use it). Each file works in a
+    directory of its own and leaves the lab as the next file in the scope needs it."""
+    global _hospital
+    if _hospital is None:
+        try:
+            HostFleet.check_prerequisites()
+        except HostLabError as exc:
+            pytest.skip(str(exc))
+        state = tmp_path_factory.mktemp("hospital")
+        client = start_lab(state, hosts=True)
+        _hospital = HospitalTwin(client, state, Path(client.status()["inventory"]))
+        request.config.add_cleanup(_stop_hospital)  # an interrupted run stops it too
+    yield _hospital
+    if _next_item is None or "hospital_twin" not in _next_item.fixturenames:
+        _stop_hospital()
