@@ -120,10 +120,25 @@ def pair_fleet(
 
 
 class Writer:
-    """Commits numbered rows through a connection string, logging every acknowledged one."""
+    """Commits numbered rows through a connection string, logging every acknowledged one.
 
-    def __init__(self, conninfo: str, table: str = "hisops_writer"):
+    ``interval`` between commits, ``retry_after`` between a failed attempt and the next
+    connection. Measured on a built pair (20 s each, load 15): at 5 ms 635-1150 commits
+    cost 1.2-1.9 CPU-s above the idle pair, at 20 ms 429-554 commits 0.9-1.3 CPU-s (a
+    commit's own round trip and WAL flush, 15-30 ms on a loaded machine, set the pace more
+    than the pause); reconnecting every 20 ms while no node was writable cost 4 CPU-s (173
+    attempts, each a libpq multi-host connection with SCRAM authentication on two servers).
+    Every acknowledged commit is still checked; a gap is measured to within a commit's
+    latency plus 20 ms (the sync-degrade wait, 5 s, to within 1.5 s), an outage to within
+    0.2 s."""
+
+    interval = 0.02
+    retry_after = 0.2
+
+    def __init__(self, conninfo: str, table: str = "hisops_writer", interval: float | None = None):
         self.conninfo, self.table = conninfo, table
+        if interval is not None:
+            self.interval = interval
         self.acked: list[tuple[int, float]] = []
         self.errors: list[str] = []
         self._stop = threading.Event()
@@ -162,13 +177,13 @@ class Writer:
                 else:
                     self.errors.append(f"{self._next} committed unacknowledged")
                 self._next += 1
-                time.sleep(0.005)
+                time.sleep(self.interval)
             except psycopg.Error as exc:
                 self.errors.append(str(exc).strip()[:200])
                 if conn is not None:
                     conn.close()
                 conn = None
-                time.sleep(0.02)
+                time.sleep(self.retry_after)
         if conn is not None:
             conn.close()
 
