@@ -32,13 +32,15 @@ if [ "${HISOPS_FORKSERVER:-1}" != 0 ]; then
   export HISOPS_GATE_FORKSERVER
 fi
 # The DB scenarios' built pair, built once a lane: the first scenario of a lane that needs
-# it builds it and saves a snapshot of its hosts here, the next ones boot that instead of
-# fresh hosts (molecule/db_shared/fleet.py; HISOPS_MOLECULE_SNAPSHOTS=0: each builds its own)
+# it builds it and saves a snapshot of its hosts here when a later scenario of the lane boots
+# that stage (HISOPS_MOLECULE_LANE_NEEDS), the next ones boot it instead of fresh hosts
+# (molecule/db_shared/fleet.py; HISOPS_MOLECULE_SNAPSHOTS=0: each builds its own)
 if [ "${HISOPS_MOLECULE_SNAPSHOTS:-}" != 0 ]; then
   HISOPS_MOLECULE_SNAPSHOTS="$(mktemp -d)"
 else
   HISOPS_MOLECULE_SNAPSHOTS=""
 fi
+export HISOPS_MOLECULE_SNAPSHOTS
 if (($#)); then
   scenarios=("$@")
 else
@@ -46,16 +48,29 @@ else
     | xargs -n1 basename | sort)
 fi
 
+stage() {  # the snapshot a scenario boots (HISOPS_MOLECULE_FLEET_STAGE in its molecule.yml)
+  grep -oP '^\s*HISOPS_MOLECULE_FLEET_STAGE:\s*\K\S+' "molecule/$1/molecule.yml" || true
+}
+by_stage() {  # the scenarios in name order, those that boot a later stage after (built, backed_up)
+  local s
+  for s in "$@"; do
+    case "$(stage "$s")" in built) echo "1 $s" ;; backed_up) echo "2 $s" ;; *) echo "0 $s" ;; esac
+  done | sort -s -k1,1n | cut -d' ' -f2 | tr '\n' ' '
+}
+
 run_lane() {  # run_lane LOG BLOCK scenario...: sequentially; the failed ones go to LOG.failed
   local log="$1" block="$2"
   shift 2
   : >"$log.failed"
-  local snapshots=""  # a lane of one scenario has no next scenario to boot its snapshot
-  if (($# > 1)); then snapshots="$HISOPS_MOLECULE_SNAPSHOTS"; fi
-  for s in "$@"; do
+  local lane=("$@") i
+  for i in "${!lane[@]}"; do
+    local s="${lane[$i]}" needs="" later
+    for later in "${lane[@]:i+1}"; do  # the snapshots the lane's next scenarios boot
+      needs+="$(stage "$later") "
+    done
     echo "-- molecule scenario: $s"
     local start=$SECONDS
-    if HISOPS_MOLECULE_SNAPSHOTS="$snapshots" HISOPS_MOLECULE_BLOCK="$block" molecule test -s "$s"; then
+    if HISOPS_MOLECULE_LANE_NEEDS="$needs" HISOPS_MOLECULE_BLOCK="$block" molecule test -s "$s"; then
       echo "-- molecule scenario: $s passed in $((SECONDS - start)) s"
     else
       echo "-- molecule scenario: $s FAILED after $((SECONDS - start)) s"
@@ -91,6 +106,7 @@ declare -A lanes=()  # "BLOCK" -> scenarios ("" for a kind of its own: its defau
 for kind in "${!kinds[@]}"; do
   read -r -a members <<<"${kinds[$kind]}"
   block="${base_block[$kind]:-}"
+  read -r -a members <<<"$(by_stage "${members[@]}")"
   if [ -z "$block" ] || ((${#members[@]} <= 3)); then
     lanes["$kind|$block"]="${members[*]}"
     continue
@@ -99,7 +115,7 @@ for kind in "${!kinds[@]}"; do
   # molecule.yml) in one lane, so that one build serves them all; the others beside them
   staged=() others=()
   for m in "${members[@]}"; do
-    if grep -q '^\s*HISOPS_MOLECULE_FLEET_STAGE:' "molecule/$m/molecule.yml"; then
+    if [ "$(stage "$m")" ]; then
       staged+=("$m")
     else
       others+=("$m")
