@@ -288,7 +288,7 @@ def window_sections(commands: list[str]) -> list[str]:
 
 class VendorStore(transactions.Store):
     HOLD_KIND = "vendor_window"
-    ID_PATTERN = ID_PATTERN
+    RECORD_ID = ID_PATTERN
 
     def hold_of(self, record: dict[str, Any]) -> Hold:
         """A window as the other workflows see it: open until closed (a superseded record,
