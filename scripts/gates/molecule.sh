@@ -58,6 +58,20 @@ by_stage() {  # the scenarios in name order, those that boot a later stage after
   done | sort -s -k1,1n | cut -d' ' -f2 | tr '\n' ' '
 }
 
+# CPU seconds per scenario: a cpuacct cgroup each below the gate's own (scripts/test makes
+# one per gate), where the v1 hierarchy is writable
+cpu_parent=""
+if [ -w /sys/fs/cgroup/cpuacct ]; then
+  own="$(awk -F: '$2 ~ /(^|,)cpuacct(,|$)/ {print $3}' /proc/self/cgroup)"
+  if mkdir -p "/sys/fs/cgroup/cpuacct${own%/}/molecule-$$" 2>/dev/null; then
+    cpu_parent="/sys/fs/cgroup/cpuacct${own%/}/molecule-$$"
+  fi
+fi
+scenario_cpu() {  # scenario_cpu CGROUP: ", N CPU-s" when measured
+  [ -n "$1" ] && [ -r "$1/cpuacct.usage" ] || return 0
+  awk '{printf ", %.1f CPU-s", $1 / 1e9}' "$1/cpuacct.usage"
+}
+
 run_lane() {  # run_lane LOG BLOCK scenario...: sequentially; the failed ones go to LOG.failed
   local log="$1" block="$2"
   shift 2
@@ -69,11 +83,14 @@ run_lane() {  # run_lane LOG BLOCK scenario...: sequentially; the failed ones go
       needs+="$(stage "$later") "
     done
     echo "-- molecule scenario: $s"
-    local start=$SECONDS
-    if HISOPS_MOLECULE_LANE_NEEDS="$needs" HISOPS_MOLECULE_BLOCK="$block" molecule test -s "$s"; then
-      echo "-- molecule scenario: $s passed in $((SECONDS - start)) s"
+    local start=$SECONDS cg=""
+    # the scenario's CPU seconds, its hosts and lab included, where a cpuacct cgroup can be made
+    if [ -n "$cpu_parent" ] && mkdir -p "$cpu_parent/$s" 2>/dev/null; then cg="$cpu_parent/$s"; fi
+    if (if [ -n "$cg" ]; then echo "$BASHPID" >"$cg/cgroup.procs" 2>/dev/null || true; fi
+        HISOPS_MOLECULE_LANE_NEEDS="$needs" HISOPS_MOLECULE_BLOCK="$block" exec molecule test -s "$s"); then
+      echo "-- molecule scenario: $s passed in $((SECONDS - start)) s$(scenario_cpu "$cg")"
     else
-      echo "-- molecule scenario: $s FAILED after $((SECONDS - start)) s"
+      echo "-- molecule scenario: $s FAILED after $((SECONDS - start)) s$(scenario_cpu "$cg")"
       echo "$s" >>"$log.failed"
     fi
   done >"$log" 2>&1
@@ -132,7 +149,7 @@ for kind in "${!kinds[@]}"; do
 done
 
 work="$(mktemp -d)"
-trap 'rm -rf "$work" "${HISOPS_GATE_FORKSERVER:-}" ${HISOPS_MOLECULE_SNAPSHOTS:+"$HISOPS_MOLECULE_SNAPSHOTS"}; [ "$HISOPS_ANSIBALLZ_MEMO" = 0 ] || rm -rf "$HISOPS_ANSIBALLZ_MEMO"' EXIT
+trap 'rm -rf "$work" "${HISOPS_GATE_FORKSERVER:-}" ${HISOPS_MOLECULE_SNAPSHOTS:+"$HISOPS_MOLECULE_SNAPSHOTS"}; [ -z "$cpu_parent" ] || rmdir "$cpu_parent"/* "$cpu_parent" 2>/dev/null || true; [ "$HISOPS_ANSIBALLZ_MEMO" = 0 ] || rm -rf "$HISOPS_ANSIBALLZ_MEMO"' EXIT
 pids=()
 index=0
 for lane in "${!lanes[@]}"; do
