@@ -1,16 +1,18 @@
 # Copyright: hisops developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Action plugin base of the modules that run on the controller with arguments the
-inventory fills: a subclass says how (``module_args``); the module then runs as usual."""
+inventory fills: a subclass says how (``module_args``); the module then runs as usual, in
+the worker when it would run on this Python (plugin_utils/in_worker.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ansible.plugins.action import ActionBase
+from ansible_collections.hisops.emergency.plugins.plugin_utils.in_worker import InWorkerModules
 
 
-class ControllerModuleAction(ActionBase):
+class ControllerModuleAction(InWorkerModules, ActionBase):
     TRANSFERS_FILES = False
 
     def module_args(self, args: dict[str, Any], task_vars: dict[str, Any]) -> dict[str, Any]:

@@ -123,6 +123,13 @@ def serve(path: str, gate: bool = False) -> None:
     # them its own way)
     import ansible.cli.playbook  # noqa: F401
 
+    # and the libraries of the switch modules, which run in their task's worker
+    # (plugins/plugin_utils/in_worker.py): a run's main process otherwise imports them
+    # again (about 0.35 CPU-s) when its first switch task's action plugin is loaded
+    for library in ("netmiko", "hier_config"):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(library)
+
     # the payloads carry their bytecode (ansible_bytecode.py), loaded from its file: this
     # directory is not put on the runs' sys.path
     spec = importlib.util.spec_from_file_location(
