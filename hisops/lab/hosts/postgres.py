@@ -205,6 +205,10 @@ if [ ! -e {PG_CONF}/postgresql.conf ]; then
 # hisops lab host: listen on this host's own address only
 listen_addresses = '$ADDR'
 password_encryption = scram-sha-256
+# the same on every lab server, as on a hospital's pair: initdb chooses it by probing the
+# machine, and on a busy one it once chose 50 for one server and 100 for its peer - a
+# hot standby below its primary's max_connections refuses to start
+max_connections = 100
 EOF
     cat >> {PG_CONF}/pg_hba.conf <<'EOF'
 # hisops lab: the controller and the other lab hosts (all on 127.0.0.0/8)
