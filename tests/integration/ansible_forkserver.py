@@ -123,12 +123,11 @@ def serve(path: str, gate: bool = False) -> None:
     # them its own way)
     import ansible.cli.playbook  # noqa: F401
 
-    # and the libraries of the switch modules, which run in their task's worker
-    # (plugins/plugin_utils/in_worker.py): a run's main process otherwise imports them
-    # again (about 0.35 CPU-s) when its first switch task's action plugin is loaded
-    for library in ("netmiko", "hier_config"):
-        with contextlib.suppress(ImportError):
-            importlib.import_module(library)
+    # (not netmiko and hier_config, which the switch modules run in their task's worker
+    # use: every run forked from here would carry them, and each of its workers' garbage
+    # collections would walk them - a client file's playbooks cost 1.2x the CPU with them
+    # preloaded here; a switch playbook's main process imports them when its first switch
+    # task's action plugin is loaded: plugins/plugin_utils/switch_action.py)
 
     # the payloads carry their bytecode (ansible_bytecode.py), loaded from its file: this
     # directory is not put on the runs' sys.path
