@@ -99,3 +99,35 @@ def test_a_payload_that_cannot_run_is_a_failed_run_not_a_worker_crash(
 ) -> None:
     done = in_worker.run_payload(bad)
     assert done["rc"] == 1 and error in done["stderr"]
+
+
+class _Spawning:
+    """Stands in for ActionBase: what would start a new process."""
+
+    def _low_level_execute_command(self, cmd, sudoable=True, in_data=None, executable=None, **kw):
+        return {"rc": 0, "stdout": "spawned", "stderr": ""}
+
+
+class _Action(in_worker.InWorkerModules, _Spawning):
+    def __init__(self, transport: str = "local", become: bool = False) -> None:
+        self._connection = SimpleNamespace(transport=transport)
+        self._play_context = SimpleNamespace(become=become)
+        self._task = TASK
+
+
+def test_the_action_runs_a_piped_local_module_here_and_everything_else_as_before(
+    monkeypatch,
+) -> None:
+    monkeypatch.delenv(in_worker.ENV_SWITCH, raising=False)
+    module = payload("import os, sys\nprint('{\"pid\": %d}' % os.getpid())\nsys.exit(0)\n")
+    here = _Action()._low_level_execute_command(sys.executable, in_data=module)
+    assert here["stdout"].strip() == f'{{"pid": {os.getpid()}}}'  # this very process
+    assert _Action()._low_level_execute_command("echo ~root")["stdout"] == "spawned"
+    over_ssh = _Action(transport="ssh")._low_level_execute_command(sys.executable, in_data=module)
+    assert over_ssh["stdout"] == "spawned"
+    become = _Action(become=True)._low_level_execute_command(sys.executable, in_data=module)
+    assert become["stdout"] == "spawned"
+    monkeypatch.setenv(in_worker.ENV_SWITCH, "0")
+    assert (
+        _Action()._low_level_execute_command(sys.executable, in_data=module)["stdout"] == "spawned"
+    )
