@@ -2,7 +2,7 @@
 # pytest, where "no tests collected" (exit 5) is a failure, not a pass.
 #
 # The tests wait on labs (SSH, timers, PostgreSQL) more than they compute: they run in
-# HISOPS_PYTEST_WORKERS pytest-xdist workers (default 5; 0 runs them in this process), a
+# HISOPS_PYTEST_WORKERS pytest-xdist workers (default 4; 0 runs them in this process), a
 # whole file per worker, the slowest files of the last run first (tests/conftest.py).
 # Every worker boots its own labs on its own 127.N blocks (tests/lab/lab_fixtures.py).
 #
@@ -12,7 +12,7 @@
 # end of the run (scripts/test repeats the lines): a flaky test is a finding to fix, not a
 # pass to forget. HISOPS_PYTEST_RERUN=0 fails the gate at the first failure, as pytest does.
 set -uo pipefail
-workers="${HISOPS_PYTEST_WORKERS:-5}"
+workers="${HISOPS_PYTEST_WORKERS:-4}"
 parallel=()
 if [ "$workers" != 0 ]; then
   parallel=(-n "$workers" --dist loadfile --no-loadscope-reorder)
