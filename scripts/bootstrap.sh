@@ -14,6 +14,8 @@ APT_PACKAGES=(
   postgresql-15 postgresql-client-15 postgresql-contrib
   iproute2 nftables procps psmisc util-linux libfaketime sudo
   python3-psycopg pgbouncer
+  # the virtualenv's interpreter (below): Debian's optimised build
+  python3 python3-venv
   pgbackrest
   # systemd-analyze (calendar, verify): the schedules' times and units are checked with it
   systemd
@@ -80,9 +82,25 @@ if [ ! -f "$_pg_stamp" ] || [ "$(cat "$_pg_stamp")" != "$_pg_seen" ]; then
   [ ! -d .venv ] || [ -z "$_pg_seen" ] || echo "$_pg_seen" >"$_pg_stamp"
 fi
 
-PYTHON="${HISOPS_PYTHON:-python3}"
+# The virtualenv's Python: Debian's /usr/bin/python3 (3.10 or newer) before the first
+# python3 on PATH. Debian builds it with profile-guided and link-time optimisation; the
+# python3 such machines put first (pyenv's, in /root/.pyenv) is built with neither and runs
+# the suite's Python about 1.2x slower (docs/benchmarks.md, "Item 10, ninth pass").
+# HISOPS_PYTHON chooses another; a .venv made from another interpreter is made again.
+if [ -n "${HISOPS_PYTHON:-}" ]; then
+  PYTHON="$HISOPS_PYTHON"
+elif /usr/bin/python3 -c 'import sys, venv; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
+  PYTHON=/usr/bin/python3
+else
+  PYTHON=python3
+fi
+_want_python="$("$PYTHON" -c 'import os, sys; print(os.path.realpath(sys.executable))')"
+if [ -x .venv/bin/python ] && [ "$(readlink -f .venv/bin/python)" != "$_want_python" ]; then
+  _log "the virtualenv was made from $(readlink -f .venv/bin/python), not $_want_python: making it again"
+  rm -rf .venv
+fi
 if [ ! -x .venv/bin/python ]; then
-  _log "creating virtualenv .venv"
+  _log "creating virtualenv .venv ($_want_python)"
   "$PYTHON" -m venv .venv
 fi
 _stamp=".venv/.hisops-installed"
