@@ -96,7 +96,7 @@ run_lane() {  # run_lane LOG BLOCK scenario...: sequentially; the failed ones go
   done >"$log" 2>&1
 }
 
-# ansible-lint (ansible-compat) installs a copy of this collection under ~/.ansible; the
+# ansible-lint (ansible-compat, older releases) installed a copy of this collection under ~/.ansible; the
 # scenarios must run the checkout, and a stale copy found first hides new roles/plugins.
 rm -rf "$HOME/.ansible/collections/ansible_collections/hisops/emergency"
 
