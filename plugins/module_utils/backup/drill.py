@@ -178,6 +178,26 @@ class Scratch:
             return not os.listdir(self.root)
         return True
 
+    def busy(self) -> list[str]:
+        """The scratch instance's processes still at work (the startup process's "recovering"
+        title, a restore_command that has not returned), for a start that did not finish."""
+        found = []
+        for pid in sorted(name for name in os.listdir("/proc") if name.isdigit()):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                    words = handle.read().replace(b"\0", b" ").decode(errors="replace").strip()
+            except OSError:
+                continue
+            if self.root in words or ("startup recovering" in words and self._ours(pid)):
+                found.append(words[:200])
+        return found
+
+    def _ours(self, pid: str) -> bool:
+        try:
+            return os.readlink(f"/proc/{pid}/cwd") == self.data
+        except OSError:
+            return False
+
     def log_tail(self, lines: int = 15) -> str:
         try:
             with open(self.log, encoding="utf-8", errors="replace") as handle:
@@ -370,8 +390,11 @@ def _steps(params: dict[str, Any], scratch: Scratch, repo_path: str, label: str,
     timings["start_s"] = round(time.monotonic() - tick, 2)
     if done.returncode != 0 or not _is_primary(scratch, database):
         tail = scratch.log_tail()
+        busy = scratch.busy() if done.returncode == 0 else []
+        still = f" (still at work after 120 s: {'; '.join(busy)})" if busy else ""
         checks.append(_check("start", False, "the restored copy did not start as a primary: "
-                             + (tail or _words(done))[-1500:], files=named_files(tail)))  # fmt: skip
+                             + (tail or _words(done))[-1500:] + still,
+                             files=named_files(tail)))  # fmt: skip
         return
     timings["rto_s"] = round(timings["restore_s"] + timings["start_s"], 2)
     checks.append(_check("start", True, f"started on port {scratch.port}, promoted, accepting "

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from datetime import date
 
 import pytest
@@ -235,3 +236,23 @@ def test_a_restore_that_fails_for_another_reason_is_not_called_damage():
     )
     assert failure["detail"].startswith("the restore failed (/srv/removable/pgbackrest/backup/his/")
     assert "damaged" not in failure["detail"].splitlines()[0]
+
+
+def test_a_start_that_did_not_finish_names_what_is_still_at_work(tmp_path):
+    """A restored copy that never became a primary: the failure says which of the scratch
+    instance's processes were still running (a restore_command that never returned)."""
+    root = tmp_path / "scratch"
+    (root / "data").mkdir(parents=True)
+    scratch = drill.Scratch(str(root), 55432, "15")
+    hanging = subprocess.Popen(
+        ["sh", "-c", "sleep 30", f"pgbackrest --config={scratch.config} archive-get"]
+    )
+    try:
+        deadline = time.monotonic() + 10  # until the child has exec'd sh (its cmdline before: ours)
+        while not (busy := scratch.busy()) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        hanging.kill()
+        hanging.wait()
+    assert any(scratch.config in words and "sleep 30" in words for words in busy), busy
+    assert not any("archive-get" in words for words in scratch.busy()), "a process that ended"
