@@ -110,10 +110,16 @@ if [ ! -f "$_stamp" ] || [ "$(cat "$_stamp")" != "$_want" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
   # setuptools tells every editable install, as a warning, that folders named like the
   # package may shadow it (informational: hisops is the package); hide only that one.
-  # --no-compile: what is imported is byte-compiled when it first is (into .venv, kept);
-  # compiling every installed file took half of the install's 27 s on a clean clone
+  # --no-compile: pip compiles file by file on one core; compileall below uses both
   PYTHONWARNINGS="ignore:Editable installation" \
     .venv/bin/python -m pip install -q --no-compile --disable-pip-version-check -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
+  # The bytecode of every installed file, made once here. An environment with
+  # PYTHONDONTWRITEBYTECODE=1 (this machine's; CI's by all appearances) keeps Python from writing it when a
+  # module is first imported, so without it every process compiled ansible, molecule and the
+  # rest from source again: the molecule gate on a clean clone cost 431-493 CPU-s against
+  # 351 with it (docs/benchmarks.md, item 10, tenth pass). Files that are not Python 3
+  # (templates, test data of some packages) fail to compile: that is expected, and quiet.
+  .venv/bin/python -m compileall -q -j0 .venv/lib >/dev/null 2>&1 || true
   # hisops first: it silences asyncssh's DSA deprecation warning (see hisops/__init__.py)
   .venv/bin/python -c "import hisops, ansible, netmiko, ntc_templates, hier_config, psycopg, asyncssh, ansible_runner" \
     || { _log "Python packages failed to install"; exit 1; }
@@ -144,6 +150,13 @@ PY
     || { _log "awx.awx failed to unpack"; exit 1; }
   echo "$_awx_want" >"$_awx_stamp"
 fi
+
+# The checkout's own Python, compiled when it changed (a second, once nothing changed), for
+# the same reason; and what runs from here may write bytecode, as Python does by default
+# (pytest's rewritten test modules, ansible-test's virtualenvs): PYTHONDONTWRITEBYTECODE from
+# the environment would have every run compile them again.
+.venv/bin/python -m compileall -q -j0 hisops plugins tests molecule bench scripts awx >/dev/null 2>&1 || true
+unset PYTHONDONTWRITEBYTECODE
 
 export PATH="$HISOPS_ROOT/.venv/bin:$PATH"
 export VIRTUAL_ENV="$HISOPS_ROOT/.venv"

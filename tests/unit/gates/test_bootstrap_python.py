@@ -28,3 +28,23 @@ def test_the_suite_runs_on_debians_python_from_the_checkouts_virtualenv() -> Non
     assert os.path.realpath(sys.executable) == os.path.realpath(DEBIAN)
     # and not on a build without profile-guided optimisation: pyenv's says so in CONFIG_ARGS
     assert "/.pyenv/" not in (sysconfig.get_config_var("CONFIG_ARGS") or "")
+
+
+def test_the_installed_packages_and_the_checkout_carry_their_bytecode() -> None:
+    """Made by bootstrap.sh: where the environment sets PYTHONDONTWRITEBYTECODE (this
+    machine's does, and CI's by all appearances), Python reads bytecode but never writes it, and every process
+    would compile ansible from source again (docs/benchmarks.md, item 10, tenth pass)."""
+    import importlib.util
+
+    # found, not imported (importing ansible's SSH agent would warn about DSA)
+    names = ("ansible.executor.task_executor", "molecule", "hisops.runner")
+    paths = [importlib.util.find_spec(name).origin for name in names]  # type: ignore[union-attr]
+    missing = [
+        path
+        for path in paths
+        if path is None or not os.path.exists(importlib.util.cache_from_source(path))
+    ]
+    assert not missing, f"no bytecode beside {missing}"
+    # and what the gates run may write theirs (pytest's rewritten test modules)
+    assert "PYTHONDONTWRITEBYTECODE" not in os.environ
+    assert not sys.dont_write_bytecode
