@@ -64,28 +64,34 @@ def _scenario(root: Path, name: str, marker: Path, mark: bool) -> None:
     )
 
 
-def test_a_flaky_scenario_is_named_with_its_reason_and_a_failing_one_fails_the_gate(
-    tmp_path: Path,
-) -> None:
+def _gate(tmp_path: Path, scenarios: dict[str, bool], **env_extra: str) -> tuple[int, str]:
+    """The gate on scenarios of its own (name -> whether a first run leaves the marker
+    that lets a second pass); its exit code and output."""
     root = tmp_path / "project"
     (root / "molecule").mkdir(parents=True)
     (root / ".config" / "molecule").mkdir(parents=True)
     (root / ".config" / "molecule" / "config.yml").write_text("---\nprerun: false\n")
-    _scenario(root, "once", tmp_path / "once.mark", mark=True)
-    _scenario(root, "always", tmp_path / "always.mark", mark=False)
-
+    for name, mark in scenarios.items():
+        _scenario(root, name, tmp_path / f"{name}.mark", mark=mark)
     env = dict(os.environ, HISOPS_ROOT=str(root), HISOPS_MOLECULE_SNAPSHOTS="0", HOME=str(tmp_path))
     env.pop("HISOPS_MOLECULE_RERUN", None)
+    env.update(env_extra)
     run = subprocess.run(
-        ["bash", str(GATE), "always", "once"],
+        ["bash", str(GATE), *scenarios],
         env=env,
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
-    out = run.stdout + run.stderr
-    assert run.returncode == 1, out
+    return run.returncode, run.stdout + run.stderr
+
+
+def test_a_flaky_scenario_is_named_with_its_reason_and_a_failing_one_fails_the_gate(
+    tmp_path: Path,
+) -> None:
+    rc, out = _gate(tmp_path, {"always": False, "once": True})
+    assert rc == 1, out
     lines = out.splitlines()
     # the scenario that failed twice fails the gate, its reason repeated where CI's tail shows it
     assert "molecule scenarios failed: always" in lines, out
@@ -105,27 +111,7 @@ def test_a_flaky_scenario_is_named_with_its_reason_and_a_failing_one_fails_the_g
 
 
 def test_no_second_run_when_told_so(tmp_path: Path) -> None:
-    root = tmp_path / "project"
-    (root / "molecule").mkdir(parents=True)
-    (root / ".config" / "molecule").mkdir(parents=True)
-    (root / ".config" / "molecule" / "config.yml").write_text("---\nprerun: false\n")
-    _scenario(root, "once", tmp_path / "once.mark", mark=True)
-    env = dict(
-        os.environ,
-        HISOPS_ROOT=str(root),
-        HISOPS_MOLECULE_SNAPSHOTS="0",
-        HISOPS_MOLECULE_RERUN="0",
-        HOME=str(tmp_path),
-    )
-    run = subprocess.run(
-        ["bash", str(GATE), "once"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    out = run.stdout + run.stderr
-    assert run.returncode == 1, out
+    rc, out = _gate(tmp_path, {"once": True}, HISOPS_MOLECULE_RERUN="0")
+    assert rc == 1, out
     assert "FLAKY" not in out, out
     assert "molecule scenarios failed: once" in out, out
