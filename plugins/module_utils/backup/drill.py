@@ -386,12 +386,15 @@ def _steps(params: dict[str, Any], scratch: Scratch, repo_path: str, label: str,
                  str(int(timeout)), "-o", f"-c config_file={scratch.pg_conf}", "start"],
                 timeout + 30)  # fmt: skip
     if done.returncode == 0:
-        _wait_primary(scratch, database, 120)
+        # pg_ctl's wait ends when recovery starts (hot_standby is off); the replay to the
+        # snapshot's point and the promotion take the rest of the step's time at most
+        _wait_primary(scratch, database, timeout - (time.monotonic() - tick))
     timings["start_s"] = round(time.monotonic() - tick, 2)
     if done.returncode != 0 or not _is_primary(scratch, database):
         tail = scratch.log_tail()
         busy = scratch.busy() if done.returncode == 0 else []
-        still = f" (still at work after 120 s: {'; '.join(busy)})" if busy else ""
+        still = (f" (still at work after {timings['start_s']:.0f} s: {'; '.join(busy)})"
+                 if busy else "")  # fmt: skip
         checks.append(_check("start", False, "the restored copy did not start as a primary: "
                              + (tail or _words(done))[-1500:] + still,
                              files=named_files(tail)))  # fmt: skip
@@ -422,8 +425,11 @@ def _is_primary(scratch: Scratch, database: str) -> bool:
 
 
 def _wait_primary(scratch: Scratch, database: str, timeout: float) -> None:
+    """Until the copy is a primary, the server has stopped (a recovery that failed), or
+    ``timeout`` seconds have passed."""
     deadline = time.monotonic() + timeout
-    while not _is_primary(scratch, database) and time.monotonic() < deadline:
+    while (not _is_primary(scratch, database) and scratch.running()
+           and time.monotonic() < deadline):  # fmt: skip
         time.sleep(0.2)
 
 

@@ -256,3 +256,15 @@ def test_a_start_that_did_not_finish_names_what_is_still_at_work(tmp_path):
         hanging.wait()
     assert any(scratch.config in words and "sleep 30" in words for words in busy), busy
     assert not any("archive-get" in words for words in scratch.busy()), "a process that ended"
+
+
+def test_the_wait_for_the_promotion_ends_when_the_server_has_stopped(tmp_path):
+    """The start step waits for the replay and promotion up to the step's timeout (900 s by
+    default), but not for a server that has stopped: a recovery that failed ends the wait."""
+    root = tmp_path / "scratch"
+    (root / "data").mkdir(parents=True)
+    scratch = drill.Scratch(str(root), 55433, "15")
+    assert not scratch.running()
+    began = time.monotonic()
+    drill._wait_primary(scratch, "his", 600)
+    assert time.monotonic() - began < 300, "waited for a server that is not there"
