@@ -179,8 +179,8 @@ for log in "$work"/lane*.log; do
   mapfile -t -O "${#failed[@]}" failed <"$log.failed"
 done
 if ((${#failed[@]})) && [ "${HISOPS_MOLECULE_RERUN:-1}" != 0 ]; then
-  # As the pytest gate does: a failed scenario once more, alone (one lane, on fresh hosts: no
-  # snapshot). One that then passes does not fail the gate, but it is printed as FLAKY, with
+  # As the pytest gate does: a failed scenario once more, alone (one lane, the default
+  # blocks, after every lane has ended). One that then passes does not fail the gate, but it is printed as FLAKY, with
   # its first failure's lines, at the end of the run (scripts/test repeats the lines): a flaky
   # scenario is a finding to fix, not a pass to forget. HISOPS_MOLECULE_RERUN=0: no second run.
   echo "== molecule: ${#failed[@]} scenario(s) failed; run once more, alone: ${failed[*]} =="
