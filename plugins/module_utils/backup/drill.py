@@ -179,24 +179,22 @@ class Scratch:
         return True
 
     def busy(self) -> list[str]:
-        """The scratch instance's processes still at work (the startup process's "recovering"
-        title, a restore_command that has not returned), for a start that did not finish."""
+        """The scratch instance's processes still at work, for a start that did not finish:
+        those named with its directory (the postmaster, a restore_command that has not
+        returned) and those working in its data directory (the server's own processes,
+        whatever their titles say: the startup process, and what it runs)."""
+        data = os.path.realpath(self.data)
         found = []
         for pid in sorted(name for name in os.listdir("/proc") if name.isdigit()):
             try:
                 with open(f"/proc/{pid}/cmdline", "rb") as handle:
                     words = handle.read().replace(b"\0", b" ").decode(errors="replace").strip()
+                here = os.readlink(f"/proc/{pid}/cwd") == data
             except OSError:
                 continue
-            if self.root in words or ("startup recovering" in words and self._ours(pid)):
+            if words and (self.root in words or here):
                 found.append(words[:200])
         return found
-
-    def _ours(self, pid: str) -> bool:
-        try:
-            return os.readlink(f"/proc/{pid}/cwd") == self.data
-        except OSError:
-            return False
 
     def log_tail(self, lines: int = 15) -> str:
         try:

@@ -244,18 +244,23 @@ def test_a_start_that_did_not_finish_names_what_is_still_at_work(tmp_path):
     root = tmp_path / "scratch"
     (root / "data").mkdir(parents=True)
     scratch = drill.Scratch(str(root), 55432, "15")
+    # named with the scratch directory (a restore_command), and one working in the data
+    # directory under a title of its own (the server's processes)
     hanging = subprocess.Popen(
         ["sh", "-c", "sleep 30", f"pgbackrest --config={scratch.config} archive-get"]
     )
+    titled = subprocess.Popen(["sleep", "31"], cwd=root / "data")
     try:
-        deadline = time.monotonic() + 10  # until the child has exec'd sh (its cmdline before: ours)
-        while not (busy := scratch.busy()) and time.monotonic() < deadline:
+        deadline = time.monotonic() + 10  # until both have exec'd (their cmdline before: ours)
+        while len(busy := scratch.busy()) < 2 and time.monotonic() < deadline:
             time.sleep(0.01)
     finally:
-        hanging.kill()
-        hanging.wait()
+        for child in (hanging, titled):
+            child.kill()
+            child.wait()
     assert any(scratch.config in words and "sleep 30" in words for words in busy), busy
-    assert not any("archive-get" in words for words in scratch.busy()), "a process that ended"
+    assert "sleep 31" in busy, busy
+    assert scratch.busy() == [], "processes that ended"
 
 
 def test_the_wait_for_the_promotion_ends_when_the_server_has_stopped(tmp_path):
@@ -266,5 +271,5 @@ def test_the_wait_for_the_promotion_ends_when_the_server_has_stopped(tmp_path):
     scratch = drill.Scratch(str(root), 55433, "15")
     assert not scratch.running()
     began = time.monotonic()
-    drill._wait_primary(scratch, "his", 600)
-    assert time.monotonic() - began < 300, "waited for a server that is not there"
+    drill._wait_primary(scratch, "his", 400)
+    assert time.monotonic() - began < 200, "waited for a server that is not there"
